@@ -1,0 +1,1 @@
+"""The assistant: private AI drafts, their review and promotion into the forum."""

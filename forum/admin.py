@@ -1,0 +1,60 @@
+"""Django admin: categories with per-object permissions (guardian), and a read-only audit log."""
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from .models import AuditEvent, Category, Notification, Post, Thread
+
+
+@admin.register(Category)
+class CategoryAdmin(GuardedModelAdmin):
+    list_display = ("name", "slug", "restricted", "position", "thread_count", "post_count")
+    list_filter = ("restricted",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("thread_count", "post_count", "last_post_at")
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "author", "post_count", "locked", "last_post_at")
+    list_filter = ("category", "locked")
+    search_fields = ("title",)
+    raw_id_fields = ("author", "accepted_post")
+    list_select_related = ("category", "author")
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("id", "thread", "author", "kind", "hidden", "created_at")
+    list_filter = ("kind", "hidden")
+    raw_id_fields = ("thread", "author", "edited_by")
+    readonly_fields = ("body_html",)
+    list_select_related = ("thread", "author")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "verb", "text", "created_at", "read_at")
+    raw_id_fields = ("recipient",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only, even for administrators."""
+
+    list_display = ("id", "created_at", "actor_name", "verb", "target_type", "target_id", "category")
+    list_filter = ("verb", "category")
+    search_fields = ("actor_name", "verb", "target_id")
+    list_select_related = ("category",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

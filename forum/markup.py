@@ -1,0 +1,47 @@
+"""Markdown to safe HTML: the one rendering pipeline for posts and AI answers."""
+import re
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "code": {"class"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_CODE_CLASS = re.compile(r"^language-[\w+-]{1,30}$")
+
+
+def _attribute_filter(tag, attribute, value):
+    if tag == "code" and attribute == "class":
+        return value if _CODE_CLASS.match(value) else None
+    return value
+
+
+def render_markdown(text: str) -> str:
+    """Render Markdown, then sanitise with an allow-list: no script, no handlers, no foreign URLs schemes."""
+    html = markdown.markdown(
+        text or "",
+        extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
+        output_format="html",
+    )
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def plain_text(text: str, limit: int | None = None) -> str:
+    """Markdown source flattened to one line of text (for snippets and notifications)."""
+    flat = nh3.clean(markdown.markdown(text or ""), tags=set())
+    flat = re.sub(r"\s+", " ", flat).strip()
+    if limit and len(flat) > limit:
+        flat = flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return flat

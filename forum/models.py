@@ -1,0 +1,198 @@
+"""Forum tables: categories and their object permissions, threads, posts, notifications, audit log.
+
+No workflow lives here: writes go through ``forum.services``, permission questions through
+``forum.policy``.
+"""
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    restricted = models.BooleanField(
+        default=False, help_text="Only users or groups holding view_category on this category may read it."
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by the services so the home page never counts rows.
+    thread_count = models.PositiveIntegerField(default=0, editable=False)
+    post_count = models.PositiveIntegerField(default=0, editable=False)
+    last_post_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+        # view_category comes from Django's default permissions.
+        permissions = [
+            ("post_in_category", "Start threads and reply in the category"),
+            ("moderate_category", "Edit and hide posts, lock threads"),
+            ("review_ai_answers", "Review, edit, approve, reject, publish and retract AI answers"),
+            ("approve_high_risk", "Give the second approval a high-risk AI answer needs"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CategoryUserObjectPermission(UserObjectPermissionBase):
+    """guardian's direct foreign-key table: one row per (user, permission, category)."""
+
+    content_object = models.ForeignKey(Category, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+
+
+class CategoryGroupObjectPermission(GroupObjectPermissionBase):
+    """guardian's direct foreign-key table: one row per (group, permission, category)."""
+
+    content_object = models.ForeignKey(Category, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["group", "permission", "content_object"])]
+
+
+class Thread(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads")
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_post_at = models.DateTimeField(db_index=True)
+    post_count = models.PositiveIntegerField(default=0)
+    locked = models.BooleanField(default=False)
+    accepted_post = models.OneToOneField(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="accepted_in"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["category", "-last_post_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class Post(models.Model):
+    class Kind(models.TextChoices):
+        HUMAN = "human", "Human"
+        ASSISTANT = "assistant", "AI assistant"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HUMAN)
+    body = models.TextField(help_text="Markdown source.")
+    body_html = models.TextField(help_text="Sanitised HTML rendered from body at write time.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    # PostgreSQL: tsvector of thread title (weight A) and body (weight B), GIN-indexed
+    # (forum/migrations). SQLite keeps an FTS5 table instead and leaves this column empty.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["thread", "created_at"])]
+
+    def __str__(self):
+        return f"Post {self.pk} in thread {self.thread_id}"
+
+    @property
+    def is_ai_generated(self):
+        return self.kind == self.Kind.ASSISTANT
+
+
+class Notification(models.Model):
+    """One in-app notice for one user; the assistant's events use the same channel."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    verb = models.CharField(max_length=50)
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """An append-only, hash-chained record of every state change.
+
+    Each row's hash covers its own fields and the previous row's hash, so editing or removing
+    a row breaks the chain from that point on (``manage.py audit_verify``). On PostgreSQL a
+    trigger refuses UPDATE and DELETE as well.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    verb = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=60)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.verb} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit events cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+    def compute_hash(self):
+        payload = {
+            "actor": self.actor_id,
+            "actor_name": self.actor_name,
+            "verb": self.verb,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "category": self.category_id,
+            "data": self.data,
+            "created_at": self.created_at.isoformat(),
+            "prev_hash": self.prev_hash,
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,197 @@
+"""The one authority on who may see and do what in the forum.
+
+Every view, API endpoint, template tag, search, retrieval and worker asks here; nothing else
+re-derives a rule. Two shapes of answer:
+
+* ``visible_*`` / ``*_categories`` return querysets, filtered in the database with subqueries on
+  guardian's direct foreign-key permission tables (never lists of ids loaded into Python);
+* ``can_*`` and ``access_for`` answer for one object.
+
+The rules (DESIGN.md, access model):
+
+* an open category is readable and postable by every active user; a restricted one only by
+  holders of a category permission (directly or through a group);
+* moderating or reviewing a category, or posting in it, implies reading it;
+* only object permissions count: a model-wide ("global") permission grants nothing here;
+* a superuser reads, posts in and moderates every category, but reviewing AI answers and the
+  high-risk approval need an explicit grant, so approving machine-written advice is always a
+  deliberate, audited act.
+"""
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Post, Thread
+
+VIEW = "view_category"
+POST = "post_in_category"
+MODERATE = "moderate_category"
+REVIEW = "review_ai_answers"
+APPROVE_HIGH_RISK = "approve_high_risk"
+
+CATEGORY_PERMISSIONS = (VIEW, POST, MODERATE, REVIEW, APPROVE_HIGH_RISK)
+READ_IMPLIED_BY = CATEGORY_PERMISSIONS
+SUPERUSER_IMPLICIT = (VIEW, POST, MODERATE)
+
+
+def _is_member(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _granted_category_ids(user, codenames) -> Q:
+    """A Q matching categories on which ``user`` holds any of ``codenames``, as subqueries."""
+    user_rows = CategoryUserObjectPermission.objects.filter(
+        user=user, permission__content_type__app_label="forum", permission__codename__in=codenames
+    ).values("content_object_id")
+    group_rows = CategoryGroupObjectPermission.objects.filter(
+        group__user=user, permission__content_type__app_label="forum", permission__codename__in=codenames
+    ).values("content_object_id")
+    return Q(pk__in=user_rows) | Q(pk__in=group_rows)
+
+
+def categories_with(user, codename: str) -> QuerySet[Category]:
+    """Categories where ``user`` effectively holds ``codename`` (implications applied)."""
+    if not _is_member(user):
+        return Category.objects.none()
+    if user.is_superuser and codename in SUPERUSER_IMPLICIT:
+        return Category.objects.all()
+    if codename == VIEW:
+        return Category.objects.filter(Q(restricted=False) | _granted_category_ids(user, READ_IMPLIED_BY))
+    if codename == POST:
+        return Category.objects.filter(Q(restricted=False) | _granted_category_ids(user, (POST,)))
+    return Category.objects.filter(_granted_category_ids(user, (codename,)))
+
+
+def visible_categories(user) -> QuerySet[Category]:
+    return categories_with(user, VIEW)
+
+
+def postable_categories(user) -> QuerySet[Category]:
+    return categories_with(user, POST)
+
+
+def reviewed_categories(user) -> QuerySet[Category]:
+    return categories_with(user, REVIEW)
+
+
+def visible_threads(user) -> QuerySet[Thread]:
+    return Thread.objects.filter(category__in=visible_categories(user))
+
+
+def visible_posts(user) -> QuerySet[Post]:
+    """Posts ``user`` may read: in a visible category, and not hidden (moderators see hidden ones)."""
+    return Post.objects.filter(thread__category__in=visible_categories(user)).filter(
+        Q(hidden=False) | Q(thread__category__in=categories_with(user, MODERATE))
+    )
+
+
+def audience_readable_categories(category: Category) -> QuerySet[Category]:
+    """Categories whose posts everyone who can read ``category`` can also read.
+
+    Open categories are read by every employee; a thread's own category is read by its whole
+    audience. Anything else may hide a source from part of the audience.
+    """
+    return Category.objects.filter(Q(restricted=False) | Q(pk=category.pk))
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may do in one category."""
+
+    can_view: bool = False
+    can_post: bool = False
+    can_moderate: bool = False
+    can_review: bool = False
+    can_approve_high_risk: bool = False
+
+
+NO_ACCESS = Access()
+
+
+def _held_codenames(user, category: Category) -> frozenset[str]:
+    user_rows = CategoryUserObjectPermission.objects.filter(
+        user=user, content_object=category, permission__content_type__app_label="forum"
+    ).values_list("permission__codename", flat=True)
+    group_rows = CategoryGroupObjectPermission.objects.filter(
+        group__user=user, content_object=category, permission__content_type__app_label="forum"
+    ).values_list("permission__codename", flat=True)
+    return frozenset(user_rows.union(group_rows))
+
+
+def access_for(user, category: Category) -> Access:
+    """One query per (user, category), remembered on the user object for the request."""
+    if not _is_member(user) or category is None:
+        return NO_ACCESS
+    cache = user.__dict__.setdefault("_vetted_access", {})
+    if category.pk in cache:
+        return cache[category.pk]
+    held = _held_codenames(user, category)
+    superuser = user.is_superuser
+    access = Access(
+        can_view=superuser or not category.restricted or bool(held & set(READ_IMPLIED_BY)),
+        can_post=superuser or not category.restricted or POST in held,
+        can_moderate=superuser or MODERATE in held,
+        can_review=REVIEW in held,
+        can_approve_high_risk=APPROVE_HIGH_RISK in held,
+    )
+    cache[category.pk] = access
+    return access
+
+
+def forget_access(user) -> None:
+    """Drop remembered answers (after grants change within one request or test)."""
+    if user is not None:
+        user.__dict__.pop("_vetted_access", None)
+
+
+def can_view_category(user, category) -> bool:
+    return access_for(user, category).can_view
+
+
+def can_view_thread(user, thread: Thread) -> bool:
+    return access_for(user, thread.category).can_view
+
+
+def can_view_post(user, post: Post) -> bool:
+    access = access_for(user, post.thread.category)
+    return access.can_view and (not post.hidden or access.can_moderate)
+
+
+def can_start_thread(user, category) -> bool:
+    return access_for(user, category).can_post
+
+
+def can_reply(user, thread: Thread) -> bool:
+    access = access_for(user, thread.category)
+    return access.can_post and (not thread.locked or access.can_moderate)
+
+
+def can_edit_post(user, post: Post) -> bool:
+    """Authors edit their own human posts while the thread is open; moderators edit any human post."""
+    if post.kind != Post.Kind.HUMAN:
+        return False
+    access = access_for(user, post.thread.category)
+    if access.can_moderate:
+        return True
+    return access.can_post and post.author_id == user.pk and not post.thread.locked and not post.hidden
+
+
+def can_moderate(user, category) -> bool:
+    return access_for(user, category).can_moderate
+
+
+def can_accept_answer(user, thread: Thread) -> bool:
+    access = access_for(user, thread.category)
+    return access.can_moderate or (access.can_view and thread.author_id == user.pk)
+
+
+def can_manage_categories(user) -> bool:
+    return _is_member(user) and user.is_superuser
+
+
+def can_read_audit_log(user) -> bool:
+    return _is_member(user) and user.is_superuser
+
+
+def can_be_notified_about(user, thread: Thread) -> bool:
+    return can_view_thread(user, thread)

@@ -1,0 +1,277 @@
+"""The forum's verbs. Each checks policy, changes rows in one transaction, writes one audit event,
+and sends side effects through ``effects.on_commit``.
+
+Callers (views, API, tasks, commands) pass objects already fetched through the selectors; the
+services check again before they act, so a caller that forgot cannot do harm.
+"""
+import re
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import effects, policy
+from .audit import audit_record
+from .exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
+from .markup import render_markdown
+from .models import Category, Notification, Post, Thread
+from .search import index_posts, index_thread
+from .signals import category_changed, post_changed
+
+User = get_user_model()
+
+TITLE_MAX = 200
+BODY_MAX = 50_000
+MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput("A title is required.", details={"title": ["This field is required."]})
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(f"Titles are at most {TITLE_MAX} characters.", details={"title": ["Too long."]})
+    return title
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("The post is empty.", details={"body": ["This field is required."]})
+    if len(body) > BODY_MAX:
+        raise InvalidInput(f"Posts are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
+    if "\x00" in body:
+        raise InvalidInput("The post contains a NUL character.", details={"body": ["Invalid character."]})
+    return body
+
+
+def thread_url(thread: Thread) -> str:
+    return reverse("forum:thread", args=[thread.pk])
+
+
+def post_url(post: Post) -> str:
+    return f"{thread_url(post.thread)}?post={post.pk}#post-{post.pk}"
+
+
+# Categories ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def category_create(*, acting_user, name: str, slug: str = "", description: str = "",
+                    restricted: bool = False, position: int = 0) -> Category:
+    if not policy.can_manage_categories(acting_user):
+        raise Forbidden("Only administrators manage categories.")
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("A name is required.", details={"name": ["This field is required."]})
+    slug = slugify(slug or name)
+    if not slug:
+        raise InvalidInput("The slug is empty.", details={"slug": ["Enter letters or digits."]})
+    if Category.objects.filter(slug=slug).exists() or Category.objects.filter(name=name).exists():
+        raise InvalidInput("A category with that name or slug exists.", details={"slug": ["Already taken."]})
+    category = Category.objects.create(
+        name=name, slug=slug, description=description, restricted=restricted, position=position
+    )
+    audit_record(actor=acting_user, verb="category.create", target=category, category=category,
+                 data={"name": name, "slug": slug, "restricted": restricted})
+    return category
+
+
+@transaction.atomic
+def category_update(*, acting_user, category: Category, **changes) -> Category:
+    if not policy.can_manage_categories(acting_user):
+        raise Forbidden("Only administrators manage categories.")
+    allowed = {"name", "description", "restricted", "position"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput("Unknown fields.", details={f: ["Not editable."] for f in sorted(unknown)})
+    before = {field: getattr(category, field) for field in changes}
+    for field, value in changes.items():
+        setattr(category, field, value)
+    category.save(update_fields=list(changes))
+    audit_record(actor=acting_user, verb="category.update", target=category, category=category,
+                 data={"before": before, "after": changes})
+    category_changed.send(sender=Category, category=category, before=before, acting_user=acting_user)
+    return category
+
+
+# Threads and posts ---------------------------------------------------------------------------
+
+
+def _is_opening(post: Post) -> bool:
+    first = Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list("pk", flat=True)[:1]
+    return post.pk in list(first)
+
+
+def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN) -> Post:
+    now = timezone.now()
+    post = Post.objects.create(thread=thread, author=author, body=body, body_html=render_markdown(body), kind=kind)
+    Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post_at=now)
+    Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + 1, last_post_at=now)
+    index_posts(Post.objects.filter(pk=post.pk))
+    return post
+
+
+@transaction.atomic
+def thread_start(*, acting_user, category: Category, title: str, body: str) -> Thread:
+    if not policy.can_view_category(acting_user, category):
+        raise NotFound()
+    if not policy.can_start_thread(acting_user, category):
+        raise Forbidden("You may not start threads in this category.")
+    title, body = _clean_title(title), _clean_body(body)
+    thread = Thread.objects.create(category=category, author=acting_user, title=title, last_post_at=timezone.now())
+    Category.objects.filter(pk=category.pk).update(thread_count=F("thread_count") + 1)
+    post = _create_post(author=acting_user, thread=thread, body=body)
+    thread.refresh_from_db(fields=["post_count", "last_post_at"])
+    audit_record(actor=acting_user, verb="thread.start", target=thread, category=category,
+                 data={"title": title, "post": post.pk})
+    _notify_mentions(post=post, acting_user=acting_user)
+    return thread
+
+
+@transaction.atomic
+def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
+    if not policy.can_view_thread(acting_user, thread):
+        raise NotFound()
+    if thread.locked and not policy.can_moderate(acting_user, thread.category):
+        raise InvalidTransition("This thread is locked.")
+    if not policy.can_reply(acting_user, thread):
+        raise Forbidden("You may not reply in this category.")
+    body = _clean_body(body)
+    post = _create_post(author=acting_user, thread=thread, body=body)
+    audit_record(actor=acting_user, verb="post.reply", target=post, category=thread.category,
+                 data={"thread": thread.pk})
+    if thread.author_id != acting_user.pk:
+        notify(recipient=thread.author, verb="reply",
+               text=f"{acting_user.username} replied to your thread “{thread.title}”", url=post_url(post))
+    _notify_mentions(post=post, acting_user=acting_user, skip={thread.author_id})
+    return post
+
+
+@transaction.atomic
+def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -> Post:
+    thread = post.thread
+    if not policy.can_view_post(acting_user, post):
+        raise NotFound()
+    if not policy.can_edit_post(acting_user, post):
+        raise Forbidden("You may not edit this post.")
+    body = _clean_body(body)
+    is_opening = _is_opening(post)
+    changes = {"body_changed": body != post.body}
+    post.body, post.body_html = body, render_markdown(body)
+    post.edited_at, post.edited_by = timezone.now(), acting_user
+    post.save(update_fields=["body", "body_html", "edited_at", "edited_by", "updated_at"])
+    if title is not None and is_opening:
+        title = _clean_title(title)
+        if title != thread.title:
+            changes["title"] = {"before": thread.title, "after": title}
+            thread.title = title
+            thread.save(update_fields=["title", "updated_at"])
+            index_thread(thread)
+    index_posts(Post.objects.filter(pk=post.pk))
+    audit_record(actor=acting_user, verb="post.edit", target=post, category=thread.category, data=changes)
+    post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user)
+    return post
+
+
+@transaction.atomic
+def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "") -> Post:
+    if not policy.can_view_post(acting_user, post):
+        raise NotFound()
+    if not policy.can_moderate(acting_user, post.thread.category):
+        raise Forbidden("Only moderators of this category may hide posts.")
+    if post.kind != Post.Kind.HUMAN:
+        raise InvalidTransition("AI posts are withdrawn by retracting the answer, not by hiding.")
+    if post.hidden == hidden:
+        raise InvalidTransition("The post is already hidden." if hidden else "The post is not hidden.")
+    post.hidden, post.hidden_reason = hidden, (reason or "")[:500] if hidden else ""
+    post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    audit_record(actor=acting_user, verb="post.hide" if hidden else "post.unhide", target=post,
+                 category=post.thread.category, data={"reason": post.hidden_reason})
+    post_changed.send(sender=Post, post=post, change="hide" if hidden else "unhide", acting_user=acting_user)
+    return post
+
+
+@transaction.atomic
+def thread_lock(*, acting_user, thread: Thread, locked: bool = True) -> Thread:
+    if not policy.can_view_thread(acting_user, thread):
+        raise NotFound()
+    if not policy.can_moderate(acting_user, thread.category):
+        raise Forbidden("Only moderators of this category may lock threads.")
+    if thread.locked == locked:
+        raise InvalidTransition("The thread is already locked." if locked else "The thread is not locked.")
+    thread.locked = locked
+    thread.save(update_fields=["locked", "updated_at"])
+    audit_record(actor=acting_user, verb="thread.lock" if locked else "thread.unlock", target=thread,
+                 category=thread.category)
+    return thread
+
+
+@transaction.atomic
+def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> Thread:
+    """Mark ``post`` as the accepted answer (``None`` clears it)."""
+    if not policy.can_view_thread(acting_user, thread):
+        raise NotFound()
+    if not policy.can_accept_answer(acting_user, thread):
+        raise Forbidden("Only the thread's author or a moderator may accept an answer.")
+    if post is not None:
+        if post.thread_id != thread.pk or post.hidden:
+            raise NotFound("No such post in this thread.")
+        if _is_opening(post):
+            raise InvalidInput("The question itself cannot be its accepted answer.")
+    thread.accepted_post = post
+    thread.save(update_fields=["accepted_post", "updated_at"])
+    audit_record(actor=acting_user, verb="thread.accept_answer", target=thread, category=thread.category,
+                 data={"post": post.pk if post else None})
+    if post is not None and post.author_id != acting_user.pk and post.kind == Post.Kind.HUMAN:
+        notify(recipient=post.author, verb="accepted",
+               text=f"Your answer in “{thread.title}” was accepted", url=post_url(post))
+    return thread
+
+
+# Notifications --------------------------------------------------------------------------------
+
+
+def notify(*, recipient, verb: str, text: str, url: str = "") -> Notification | None:
+    """Create an in-app notice and send its e-mail copy after commit. Joins the caller's transaction."""
+    if recipient is None or not recipient.is_active:
+        return None
+    notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url)
+    if settings.EMAIL_NOTIFICATIONS and recipient.email:
+        effects.on_commit(_send_notification_email, recipient.email, text, url)
+    return notification
+
+
+def _send_notification_email(address: str, text: str, url: str) -> None:
+    send_mail(subject=f"[Vetted] {text[:120]}", message=f"{text}\n\n{url}\n", from_email=None,
+              recipient_list=[address], fail_silently=True)
+
+
+def _notify_mentions(*, post: Post, acting_user, skip=frozenset()) -> None:
+    names = {m.rstrip(".") for m in MENTION.findall(post.body)}
+    if not names:
+        return
+    thread = post.thread
+    for user in User.objects.filter(username__in=names, is_active=True).exclude(pk=acting_user.pk).exclude(pk__in=skip):
+        # Never tell someone about a thread they cannot read: not even its title.
+        if policy.can_be_notified_about(user, thread):
+            notify(recipient=user, verb="mention",
+                   text=f"{acting_user.username} mentioned you in “{thread.title}”", url=post_url(post))
+
+
+@transaction.atomic
+def notification_mark_read(*, acting_user, notification: Notification | None = None) -> int:
+    """Mark one of the user's notifications read, or all of them when none is given."""
+    unread = Notification.objects.filter(recipient=acting_user, read_at__isnull=True)
+    if notification is not None:
+        if notification.recipient_id != acting_user.pk:
+            raise NotFound()
+        unread = unread.filter(pk=notification.pk)
+    return unread.update(read_at=timezone.now())
+
+

@@ -1,0 +1,12 @@
+"""Signals the forum sends after a change commits to its transaction.
+
+They exist for the dependency direction: ``aiassist`` imports ``forum``, never the reverse, yet
+must hear when a post an AI answer cites is edited, hidden or moved, or when a category's
+audience changes. Receivers run inside the service's transaction.
+"""
+from django.dispatch import Signal
+
+# post=..., change="edit" | "hide" | "unhide" | "move", acting_user=...
+post_changed = Signal()
+# category=..., before={field: old value}, acting_user=...
+category_changed = Signal()

@@ -1,0 +1,142 @@
+"""Thin web views: parse, fetch through a selector (which authorises), call one service, render.
+
+Service errors (``ApplicationError``) become responses in ``forum.middleware``.
+"""
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import policy, selectors, services
+from .exceptions import InvalidInput
+from .forms import PostEditForm, ReasonForm, ReplyForm, SearchForm, ThreadStartForm
+from .markup import render_markdown
+from .search import search_posts
+
+
+def _form_error(form) -> InvalidInput:
+    return InvalidInput("Please correct the errors below.", details=form.errors.get_json_data())
+
+
+@require_GET
+def home(request):
+    return render(request, "forum/home.html", {
+        "categories": selectors.home_categories(request.user),
+        "recent_threads": selectors.recent_threads(request.user),
+    })
+
+
+@require_GET
+def category_detail(request, slug):
+    category = selectors.category_for_user(request.user, slug)
+    page = selectors.category_threads_page(request.user, category, request.GET.get("page"))
+    return render(request, "forum/category_detail.html", {"category": category, "page": page})
+
+
+def thread_start(request):
+    categories = selectors.postable_categories(request.user)
+    initial = {"category": categories.filter(slug=request.GET.get("category")).first()}
+    form = ThreadStartForm(request.POST or None, categories=categories, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        thread = services.thread_start(acting_user=request.user, **form.cleaned_data)
+        return redirect("forum:thread", pk=thread.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "forum/thread_start.html", {"form": form}, status=status)
+
+
+@require_GET
+def thread_detail(request, pk):
+    thread = selectors.thread_for_user(request.user, pk)
+    page = selectors.thread_posts_page(request.user, thread, request.GET.get("page"), post_id=request.GET.get("post"))
+    return render(request, "forum/thread_detail.html", {
+        "thread": thread,
+        "page": page,
+        "reply_form": ReplyForm(),
+    })
+
+
+@require_POST
+def post_reply(request, pk):
+    thread = selectors.thread_for_user(request.user, pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        raise _form_error(form)
+    post = services.post_reply(acting_user=request.user, thread=thread, body=form.cleaned_data["body"])
+    return redirect(services.post_url(post))
+
+
+def post_edit(request, pk):
+    post = selectors.post_for_user(request.user, pk)
+    is_opening = post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True).first() == post.pk
+    form = PostEditForm(request.POST or None, initial={"body": post.body, "title": post.thread.title})
+    if request.method == "POST" and form.is_valid():
+        services.post_edit(acting_user=request.user, post=post, body=form.cleaned_data["body"],
+                           title=form.cleaned_data["title"] if is_opening else None)
+        messages.success(request, "Post updated.")
+        return redirect(services.post_url(post))
+    if request.method == "GET" and not policy.can_edit_post(request.user, post):
+        return render(request, "error.html", {"message": "You may not edit this post."}, status=403)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "forum/post_edit.html", {"form": form, "post": post, "is_opening": is_opening}, status=status)
+
+
+@require_POST
+def post_hide(request, pk):
+    post = selectors.post_for_user(request.user, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise _form_error(form)
+    hide = request.POST.get("action", "hide") == "hide"
+    services.post_hide(acting_user=request.user, post=post, hidden=hide, reason=form.cleaned_data["reason"])
+    messages.success(request, "Post hidden." if hide else "Post restored.")
+    return redirect(services.post_url(post))
+
+
+@require_POST
+def thread_lock(request, pk):
+    thread = selectors.thread_for_user(request.user, pk)
+    lock = request.POST.get("action", "lock") == "lock"
+    services.thread_lock(acting_user=request.user, thread=thread, locked=lock)
+    messages.success(request, "Thread locked." if lock else "Thread unlocked.")
+    return redirect("forum:thread", pk=thread.pk)
+
+
+@require_POST
+def thread_accept(request, pk, post_pk):
+    thread = selectors.thread_for_user(request.user, pk)
+    post = selectors.post_for_user(request.user, post_pk) if post_pk else None
+    services.thread_accept_answer(acting_user=request.user, thread=thread, post=post)
+    messages.success(request, "Accepted answer updated.")
+    return redirect(services.post_url(post) if post else services.thread_url(thread))
+
+
+@require_POST
+def markdown_preview(request):
+    html = render_markdown(request.POST.get("body", "")[: services.BODY_MAX])
+    return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
+
+
+@require_GET
+def search(request):
+    form = SearchForm(request.GET)
+    hits = []
+    query = ""
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        hits = search_posts(request.user, query) if query else []
+    return render(request, "forum/search.html", {"form": form, "hits": hits, "query": query})
+
+
+@require_GET
+def notification_list(request):
+    page = selectors.notifications_page(request.user, request.GET.get("page"))
+    return render(request, "forum/notification_list.html", {"page": page})
+
+
+@require_POST
+def notification_read(request, pk=None):
+    notification = selectors.notification_for_user(request.user, pk) if pk else None
+    services.notification_mark_read(acting_user=request.user, notification=notification)
+    if notification is not None and request.POST.get("follow") and notification.url.startswith("/"):
+        return redirect(notification.url)
+    return redirect("forum:notifications")
