@@ -22,5 +22,6 @@ class ApplicationErrorMiddleware:
             logger.info("denied %s %s user=%s status=%s", request.method, request.path,
                         getattr(request.user, "pk", None), exception.status)
         template = "404.html" if isinstance(exception, NotFound) else "error.html"
-        return render(request, template, {"message": exception.message, "details": exception.details},
+        context = {"message": exception.message, "details": exception.details, "status": exception.status}
+        return render(request, template, context,
                       status=exception.status)

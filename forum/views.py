@@ -75,7 +75,7 @@ def post_edit(request, pk):
         messages.success(request, "Post updated.")
         return redirect(services.post_url(post))
     if request.method == "GET" and not policy.can_edit_post(request.user, post):
-        return render(request, "error.html", {"message": "You may not edit this post."}, status=403)
+        return render(request, "error.html", {"message": "You may not edit this post.", "status": 403}, status=403)
     status = 400 if request.method == "POST" else 200
     return render(request, "forum/post_edit.html", {"form": form, "post": post, "is_opening": is_opening}, status=status)
 

@@ -14,3 +14,8 @@ def access_for(context, category):
 @register.simple_tag(takes_context=True)
 def can_edit_post(context, post):
     return policy.can_edit_post(context["request"].user, post)
+
+
+@register.simple_tag(takes_context=True)
+def can_accept_answer(context, thread):
+    return policy.can_accept_answer(context["request"].user, thread)

@@ -1,0 +1,63 @@
+# Vetted: `make run` starts the whole thing on the embedded default; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The suite runs against real PostgreSQL and Redis (the machine's defaults below); override freely.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vetted
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite install install-dev chromium lint migrate worker web clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo --quiet
+	@echo ""
+	@echo "Vetted is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --beat -Q ai,default --concurrency 2 --loglevel INFO \
+	  --without-gossip --without-mingle --schedule var/celerybeat-schedule & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+
+test: install-dev chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite on the embedded default database (SQLite); the broker stays Redis for the worker tests.
+test-sqlite: install-dev chromium
+	env -u DATABASE_URL CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/celery var/staticfiles var/celerybeat-schedule*

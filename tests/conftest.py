@@ -1,0 +1,84 @@
+"""Shared fixtures: the demo roles of DESIGN.md, built through the services."""
+import pytest
+from django.contrib.auth.models import Group
+
+from forum import policy
+
+from .factories import UserFactory, grant, make_admin, make_category
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_admin()
+
+
+@pytest.fixture
+def general(admin_user):
+    return make_category(admin_user, "General")
+
+
+@pytest.fixture
+def engineering(admin_user):
+    return make_category(admin_user, "Engineering")
+
+
+@pytest.fixture
+def secops(admin_user):
+    return make_category(admin_user, "Security Ops", restricted=True)
+
+
+@pytest.fixture
+def employee(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def other_employee(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def eng_moderator(engineering):
+    user = UserFactory(username="maria")
+    grant(policy.MODERATE, user, engineering)
+    grant(policy.REVIEW, user, engineering)
+    return user
+
+
+@pytest.fixture
+def general_moderator(general):
+    user = UserFactory(username="gus")
+    grant(policy.MODERATE, user, general)
+    grant(policy.REVIEW, user, general)
+    return user
+
+
+@pytest.fixture
+def secops_group(secops):
+    group = Group.objects.create(name="secops")
+    grant(policy.VIEW, group, secops)
+    grant(policy.POST, group, secops)
+    return group
+
+
+@pytest.fixture
+def security_reviewer(secops, engineering, secops_group):
+    user = UserFactory(username="sam")
+    user.groups.add(secops_group)
+    for category in (secops, engineering):
+        grant(policy.REVIEW, user, category)
+        grant(policy.APPROVE_HIGH_RISK, user, category)
+    return user
+
+
+@pytest.fixture
+def secops_member(secops_group):
+    user = UserFactory(username="priya")
+    user.groups.add(secops_group)
+    return user
