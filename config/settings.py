@@ -188,3 +188,29 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# The assistant.
+ASSISTANT_ENGINE = env.str("ASSISTANT_ENGINE", default="extractive")
+ASSISTANT_USERNAME = env.str("ASSISTANT_USERNAME", default="assistant")
+ASSISTANT_QUOTA_PER_HOUR = env.int("ASSISTANT_QUOTA_PER_HOUR", default=20)
+ASSISTANT_MAX_RETRIES = env.int("ASSISTANT_MAX_RETRIES", default=3)
+ASSISTANT_RETRY_BACKOFF_MAX = env.int("ASSISTANT_RETRY_BACKOFF_MAX", default=60)
+ASSISTANT_LEASE_SECONDS = env.int("ASSISTANT_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+ASSISTANT_QUEUED_GRACE_SECONDS = env.int("ASSISTANT_QUEUED_GRACE_SECONDS", default=120)
+ASSISTANT_SWEEP_INTERVAL_SECONDS = env.float("ASSISTANT_SWEEP_INTERVAL_SECONDS", default=60.0)
+ASSISTANT_MAX_SOURCES = env.int("ASSISTANT_MAX_SOURCES", default=5)
+ASSISTANT_SOURCE_CHARS = env.int("ASSISTANT_SOURCE_CHARS", default=2000)
+ASSISTANT_ENGINE_CONFIG = {
+    "openai": {
+        "base_url": env.str("OPENAI_BASE_URL", default=""),
+        "api_key": env.str("OPENAI_API_KEY", default=""),
+        "model": env.str("OPENAI_MODEL", default=""),
+        "timeout": env.float("OPENAI_TIMEOUT", default=30.0),
+        "max_tokens": env.int("OPENAI_MAX_TOKENS", default=800),
+    },
+}
+
+CELERY_TASK_ROUTES = {"aiassist.*": {"queue": "ai"}}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-answers": {"task": "aiassist.sweep_stuck_answers", "schedule": ASSISTANT_SWEEP_INTERVAL_SECONDS},
+}

@@ -5,7 +5,6 @@ ranked by ts_rank. SQLite (the embedded default): an FTS5 table ranked by bm25. 
 the query's meaningful words and rank posts that match more of them higher, because people word
 a question differently from the thread that answers it. Visibility is part of the query itself.
 """
-import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -16,30 +15,9 @@ from django.db.models.expressions import RawSQL
 from . import policy
 from .markup import plain_text
 from .models import Post, Thread
+from .text import meaningful_words
 
 SEARCH_CONFIG = "english"
-MAX_TERMS = 32
-
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just me more most
-    my myself no nor not now of off on once only or other our ours ourselves out over own same she should
-    so some such than that the their theirs them themselves then there these they this those through to
-    too under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves get got use using need want way best please thanks hi hello anyone know""".split()
-)
-_WORD = re.compile(r"[A-Za-z0-9_]+")
-
-
-def meaningful_words(text: str) -> list[str]:
-    """Distinct lowercase words of ``text`` minus stop words, in order of appearance."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        if len(word) > 1 and word not in STOPWORDS and word not in seen:
-            seen[word] = None
-    return list(seen)[:MAX_TERMS]
-
 
 @dataclass
 class SearchHit:

@@ -6,7 +6,7 @@ app_name = "forum"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("new/", views.thread_start, name="thread_start"),
+    path("new/", views.ThreadStartView.as_view(), name="thread_start"),
     path("preview/", views.markdown_preview, name="preview"),
     path("search/", views.search, name="search"),
     path("c/<slug:slug>/", views.category_detail, name="category"),

@@ -1,0 +1,38 @@
+"""Every disclaimer text the assistant shows, in one place.
+
+The thread page, review queue, API payloads, notifications and exports all take their words from
+here, so what people are told about machine-written text is the same everywhere.
+"""
+PRIVATE_DRAFT = (
+    "Only you can see this answer. It was written by an AI assistant, not a person, and it may be "
+    "wrong or out of date. Verify it against the sources and with a colleague before you act on it."
+)
+IN_REVIEW = (
+    "AI-generated draft submitted for review. It was written by a machine and has not been vetted "
+    "yet; nobody but its asker and the category's reviewers can see it."
+)
+PUBLISHED = (
+    "AI-generated answer, reviewed and approved by the people named below. It may still be wrong: "
+    "verify it before acting on it."
+)
+HIGH_RISK = (
+    "High-risk advice: this answer touches {reasons}. Do not apply it to any system, permission or "
+    "data without checking it with the owning team first."
+)
+RETRACTED = "This AI-generated answer was withdrawn by a reviewer and must not be relied on."
+NOTIFICATION_SUFFIX = " (AI-generated; verify before acting on it)"
+
+
+def disclaimer_for(status: str) -> str:
+    if status in ("published",):
+        return PUBLISHED
+    if status in ("in_review", "rejected"):
+        return IN_REVIEW
+    if status == "retracted":
+        return RETRACTED
+    return PRIVATE_DRAFT
+
+
+def high_risk_banner(reasons: list[str]) -> str:
+    topics = ", ".join(r.split(" (")[0].lower() for r in reasons) or "sensitive operations"
+    return HIGH_RISK.format(reasons=topics)

@@ -1,0 +1,145 @@
+"""The assistant's tables: AI answers, the sources they cite, the kill switch.
+
+Workflow lives in ``aiassist.services`` (one function per transition, see ``lifecycle``); the
+check constraints below back the invariants in the database as well.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from forum.models import Category, Post, Thread
+
+
+class AnswerStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    GENERATING = "generating", "Drafting"
+    DRAFT = "draft", "Private draft"
+    FAILED = "failed", "Failed"
+    DISCARDED = "discarded", "Discarded"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    RETRACTED = "retracted", "Retracted"
+
+class AnswerRisk(models.TextChoices):
+    UNKNOWN = "unknown", "Not yet classified"
+    LOW = "low", "Low"
+    HIGH = "high", "High"
+
+class AnswerAudience(models.TextChoices):
+    ASKER = "asker", "Everything the asker may read"
+    THREAD = "thread", "Only what the thread's whole audience may read"
+
+class AnswerRating(models.TextChoices):
+    NONE = "", "Not rated"
+    HELPFUL = "helpful", "Helpful"
+    NOT_HELPFUL = "not_helpful", "Not helpful"
+
+
+
+class AIAnswer(models.Model):
+    Status = AnswerStatus
+    Risk = AnswerRisk
+    Audience = AnswerAudience
+    Rating = AnswerRating
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="ai_answers")
+    asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_answers")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.ASKER)
+    question = models.TextField(help_text="The question as it stood when the answer was requested.")
+    regenerated_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    engine = models.CharField(max_length=100, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True, help_text="Markdown as drafted (or as edited in review).")
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML rendered from body.")
+    original_body = models.TextField(blank=True, help_text="The machine's text, kept when a reviewer edits.")
+    risk = models.CharField(max_length=8, choices=Risk.choices, default=Risk.UNKNOWN)
+    risk_reasons = models.JSONField(default=list, blank=True)
+    rating = models.CharField(max_length=12, choices=Rating.choices, default=Rating.NONE, blank=True)
+
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["thread", "asker", "-created_at"]),
+            models.Index(fields=["asker", "-created_at"]),
+            models.Index(fields=["status", "updated_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AnswerStatus.values), name="aianswer_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(risk__in=AnswerRisk.values), name="aianswer_risk_valid"),
+            # A draft and everything after it has a body and a risk level.
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "generating", "failed"])
+                | (~Q(body="") & ~Q(risk="unknown") & Q(generated_at__isnull=False))
+                | Q(status="discarded"),
+                name="aianswer_drafted_has_body_and_risk",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="aianswer_failed_has_error"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="generating") | Q(lease_expires_at__isnull=False),
+                name="aianswer_generating_has_lease",
+            ),
+        ]
+
+    def __str__(self):
+        return f"AI answer {self.pk} ({self.status}) on thread {self.thread_id}"
+
+    @property
+    def is_ai_generated(self):
+        return True
+
+    @property
+    def is_pending(self):
+        return self.status in (self.Status.QUEUED, self.Status.GENERATING)
+
+
+class AnswerSource(models.Model):
+    """A post an answer cites, as it was when the answer was drafted."""
+
+    answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="sources")
+    number = models.PositiveSmallIntegerField(help_text="The [n] the body cites it by.")
+    post = models.ForeignKey(Post, null=True, on_delete=models.SET_NULL, related_name="ai_citations")
+    thread = models.ForeignKey(Thread, null=True, on_delete=models.SET_NULL, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    content_hash = models.CharField(max_length=64, help_text="sha256 of the source text when it was cited.")
+
+    class Meta:
+        ordering = ["answer", "number"]
+        constraints = [models.UniqueConstraint(fields=["answer", "number"], name="answersource_unique_number")]
+
+    def __str__(self):
+        return f"[{self.number}] {self.title}"
+
+
+class AssistantSwitch(models.Model):
+    """The kill switch: one row. Off globally, or off for some categories."""
+
+    enabled = models.BooleanField(default=True)
+    disabled_categories = models.ManyToManyField(Category, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "assistant switch"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="assistantswitch_singleton")]
+
+    def __str__(self):
+        return "Assistant enabled" if self.enabled else "Assistant paused everywhere"

@@ -1,0 +1,52 @@
+"""Who may see and act on AI answers. Builds on ``forum.policy``; nothing here re-derives a forum rule.
+
+* Only the asker sees an answer before it is submitted: not moderators, not admins, not superusers.
+* Once submitted, the category's reviewers (``review_ai_answers``) see it too.
+* Everyone sees the assistant's published posts through the forum like any other post.
+"""
+from django.db.models import Q, QuerySet
+
+from forum import policy as forum_policy
+
+from .models import AIAnswer
+
+S = AIAnswer.Status
+PRIVATE_STATES = (S.QUEUED, S.GENERATING, S.DRAFT, S.FAILED, S.DISCARDED)
+REVIEWABLE_STATES = (S.IN_REVIEW, S.PUBLISHED, S.REJECTED, S.RETRACTED)
+
+
+def visible_answers(user) -> QuerySet[AIAnswer]:
+    """Answers ``user`` may open: their own (in threads they can still read), and submitted ones they review."""
+    if not (user and user.is_authenticated and user.is_active):
+        return AIAnswer.objects.none()
+    readable = Q(thread__category__in=forum_policy.visible_categories(user))
+    own = Q(asker=user)
+    reviewed = Q(status__in=REVIEWABLE_STATES, thread__category__in=forum_policy.reviewed_categories(user))
+    return AIAnswer.objects.filter(readable & (own | reviewed))
+
+
+def own_answers(user) -> QuerySet[AIAnswer]:
+    if not (user and user.is_authenticated and user.is_active):
+        return AIAnswer.objects.none()
+    return AIAnswer.objects.filter(asker=user, thread__category__in=forum_policy.visible_categories(user))
+
+
+def can_view_answer(user, answer: AIAnswer) -> bool:
+    if not forum_policy.can_view_thread(user, answer.thread):
+        return False
+    if answer.asker_id == user.pk:
+        return True
+    return answer.status in REVIEWABLE_STATES and forum_policy.access_for(user, answer.thread.category).can_review
+
+
+def is_asker(user, answer: AIAnswer) -> bool:
+    return bool(user and user.is_authenticated and answer.asker_id == user.pk)
+
+
+def can_request_answer(user, thread) -> bool:
+    """Anyone who can read a thread may ask for a private draft about it."""
+    return forum_policy.can_view_thread(user, thread)
+
+
+def can_configure_assistant(user) -> bool:
+    return forum_policy.can_manage_categories(user)

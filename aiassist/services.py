@@ -1,0 +1,341 @@
+"""The assistant's verbs: one function per transition of an AI answer.
+
+Each checks policy, changes rows in one transaction, writes one audit event, and enqueues work on
+commit. The worker's path (claim -> generate -> draft, or release/fail) is here too, so a task is
+a thin wrapper; no function reachable from a task publishes anything.
+"""
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from forum import effects
+from forum import policy as forum_policy
+from forum.audit import audit_record
+from forum.exceptions import ApplicationError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
+from forum.markup import render_markdown
+from forum.models import Post
+from forum.services import notify
+
+from . import disclaimers, lifecycle, risk
+from . import policy as ai_policy
+from .engines import EngineError, TransientEngineError, load_engine
+from .models import AIAnswer, AnswerSource, AssistantSwitch
+from .retrieval import retrieve
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+S = AIAnswer.Status
+BODY_MAX = 20_000
+
+
+class AssistantPaused(ApplicationError):
+    status = 409
+    code = "assistant_paused"
+
+
+# The kill switch ------------------------------------------------------------------------------
+
+
+def assistant_switch() -> AssistantSwitch:
+    switch, _ = AssistantSwitch.objects.get_or_create(pk=1)
+    return switch
+
+
+def pause_message(category) -> str | None:
+    """Why the assistant will not take requests in ``category`` now, or None when it will."""
+    switch = AssistantSwitch.objects.filter(pk=1).first()
+    if switch is None:
+        return None
+    if not switch.enabled:
+        return "The assistant is paused by the administrators. Your colleagues can still answer in the thread."
+    if switch.disabled_categories.filter(pk=category.pk).exists():
+        return f"The assistant is paused in {category.name}. Your colleagues can still answer in the thread."
+    return None
+
+
+@transaction.atomic
+def assistant_configure(*, acting_user, enabled: bool | None = None, disabled_categories=None) -> AssistantSwitch:
+    if not ai_policy.can_configure_assistant(acting_user):
+        raise Forbidden("Only administrators can pause or resume the assistant.")
+    switch = AssistantSwitch.objects.select_for_update().get_or_create(pk=1)[0]
+    before = {"enabled": switch.enabled, "disabled_categories": sorted(switch.disabled_categories.values_list("slug", flat=True))}
+    if enabled is not None:
+        switch.enabled = enabled
+    switch.updated_by = acting_user
+    switch.save()
+    if disabled_categories is not None:
+        switch.disabled_categories.set(disabled_categories)
+    after = {"enabled": switch.enabled, "disabled_categories": sorted(switch.disabled_categories.values_list("slug", flat=True))}
+    audit_record(actor=acting_user, verb="assistant.configure", target=switch, data={"before": before, "after": after})
+    return switch
+
+
+# Asking ---------------------------------------------------------------------------------------
+
+
+def answer_url(answer: AIAnswer) -> str:
+    return reverse("forum:thread", args=[answer.thread_id]) + "#ai-panel"
+
+
+def _question_of(thread) -> str:
+    opening = Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", flat=True).first()
+    return f"{thread.title}\n\n{opening or ''}".strip()
+
+
+def _check_quota(user) -> None:
+    window_start = timezone.now() - timedelta(hours=1)
+    recent = AIAnswer.objects.filter(asker=user, created_at__gte=window_start)
+    if recent.count() >= settings.ASSISTANT_QUOTA_PER_HOUR:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        retry_after = max(1, int((oldest + timedelta(hours=1) - timezone.now()).total_seconds()))
+        raise RateLimited(
+            f"You have asked the assistant {settings.ASSISTANT_QUOTA_PER_HOUR} times in the last hour. "
+            f"Try again in {max(1, retry_after // 60)} minute(s).",
+            retry_after=retry_after,
+        )
+
+
+def _enqueue_generation(answer: AIAnswer) -> None:
+    from .tasks import generate_answer_task  # tasks import this module
+
+    AIAnswer.objects.filter(pk=answer.pk).update(enqueued_at=timezone.now())
+    effects.enqueue_on_commit(generate_answer_task, answer.pk)
+
+
+@transaction.atomic
+def answer_request(*, acting_user, thread, audience: str = AIAnswer.Audience.ASKER,
+                   regenerated_from: AIAnswer | None = None) -> AIAnswer:
+    """Ask for a private draft about ``thread``; generation happens in the worker after commit."""
+    if not ai_policy.can_request_answer(acting_user, thread):
+        raise NotFound("No such thread.")
+    if audience not in AIAnswer.Audience.values:
+        raise InvalidInput("Unknown audience.", details={"audience": [f"One of: {', '.join(AIAnswer.Audience.values)}."]})
+    paused = pause_message(thread.category)
+    if paused:
+        raise AssistantPaused(paused)
+    _check_quota(acting_user)
+    answer = AIAnswer.objects.create(thread=thread, asker=acting_user, audience=audience,
+                                     question=_question_of(thread), regenerated_from=regenerated_from)
+    audit_record(actor=acting_user, verb="ai_answer.request", target=answer, category=thread.category,
+                 data={"thread": thread.pk, "audience": audience,
+                       "regenerated_from": regenerated_from.pk if regenerated_from else None})
+    _enqueue_generation(answer)
+    return answer
+
+
+def _asker_only(acting_user, answer: AIAnswer) -> None:
+    if not ai_policy.can_view_answer(acting_user, answer):
+        raise NotFound("No such answer.")
+    if not ai_policy.is_asker(acting_user, answer):
+        raise Forbidden("Only the person who asked can do this.")
+
+
+def _locked(answer: AIAnswer) -> AIAnswer:
+    """Re-read the row under a lock: the state we act on is the state in the database."""
+    return AIAnswer.objects.select_for_update().select_related("thread", "thread__category").get(pk=answer.pk)
+
+
+@transaction.atomic
+def answer_discard(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    _asker_only(acting_user, answer)
+    answer = _locked(answer)
+    lifecycle.check(answer, S.DISCARDED)
+    answer.status = S.DISCARDED
+    answer.save(update_fields=["status", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.discard", target=answer, category=answer.thread.category)
+    return answer
+
+
+@transaction.atomic
+def answer_retry(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """A failed answer goes back to the queue (the retry button)."""
+    _asker_only(acting_user, answer)
+    answer = _locked(answer)
+    if answer.status != S.FAILED:
+        raise InvalidTransition("Only a failed answer can be retried.")
+    paused = pause_message(answer.thread.category)
+    if paused:
+        raise AssistantPaused(paused)
+    answer.status, answer.error, answer.attempts = S.QUEUED, "", 0
+    answer.save(update_fields=["status", "error", "attempts", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.retry", target=answer, category=answer.thread.category)
+    _enqueue_generation(answer)
+    return answer
+
+
+@transaction.atomic
+def answer_regenerate(*, acting_user, answer: AIAnswer, audience: str = AIAnswer.Audience.ASKER) -> AIAnswer:
+    """A fresh draft replaces this one (which is discarded if it was still the asker's)."""
+    _asker_only(acting_user, answer)
+    answer = _locked(answer)
+    if answer.status in (S.DRAFT, S.FAILED):
+        lifecycle.check(answer, S.DISCARDED)
+        answer.status = S.DISCARDED
+        answer.save(update_fields=["status", "updated_at"])
+    elif answer.status not in (S.REJECTED, S.DISCARDED, S.RETRACTED):
+        raise InvalidTransition("Only a draft, a failed, a rejected or a retracted answer can be regenerated.")
+    return answer_request(acting_user=acting_user, thread=answer.thread, audience=audience, regenerated_from=answer)
+
+
+@transaction.atomic
+def answer_feedback(*, acting_user, answer: AIAnswer, rating: str) -> AIAnswer:
+    _asker_only(acting_user, answer)
+    if rating not in (AIAnswer.Rating.HELPFUL, AIAnswer.Rating.NOT_HELPFUL):
+        raise InvalidInput("Rate an answer helpful or not_helpful.", details={"rating": ["Invalid choice."]})
+    answer = _locked(answer)
+    if answer.status in (S.QUEUED, S.GENERATING, S.FAILED):
+        raise InvalidTransition("There is no draft to rate yet.")
+    answer.rating = rating
+    answer.save(update_fields=["rating", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.feedback", target=answer, category=answer.thread.category,
+                 data={"rating": rating})
+    return answer
+
+
+# The worker's path ----------------------------------------------------------------------------
+
+
+def answer_claim(*, answer_id: int) -> AIAnswer | None:
+    """Atomically move a queued answer (or one whose worker died) to generating.
+
+    Returns the claimed answer, or None when someone else holds it or it has moved on: a duplicate
+    delivery of the same task therefore does nothing.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimable = Q(status=S.QUEUED) | Q(status=S.GENERATING, lease_expires_at__lt=now)
+        answer = AIAnswer.objects.select_for_update().filter(claimable, pk=answer_id).select_related(
+            "thread", "thread__category", "asker").first()
+        if answer is None:
+            return None
+        answer.status = S.GENERATING
+        answer.attempts += 1
+        answer.lease_expires_at = now + timedelta(seconds=settings.ASSISTANT_LEASE_SECONDS)
+        answer.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
+        audit_record(actor=None, verb="ai_answer.claim", target=answer, category=answer.thread.category,
+                     data={"attempt": answer.attempts})
+    return answer
+
+
+def _engine():
+    name = settings.ASSISTANT_ENGINE
+    return load_engine(name, settings.ASSISTANT_ENGINE_CONFIG.get(name, {}))
+
+
+def answer_generate(*, answer_id: int) -> AIAnswer | None:
+    """The worker's whole job for one answer. Runs outside any request; owns its transactions.
+
+    The engine call happens outside a transaction (it may take seconds); the result is stored only
+    if this worker still holds the claim (same attempt, still generating).
+    """
+    answer = answer_claim(answer_id=answer_id)
+    if answer is None:
+        return None
+    attempt = answer.attempts
+    asker, thread = answer.asker, answer.thread
+    if not forum_policy.can_view_thread(asker, thread):
+        return answer_fail(answer_id=answer.pk, message="You no longer have access to this thread.")
+    paused = pause_message(thread.category)
+    if paused:
+        return answer_fail(answer_id=answer.pk, message=paused)
+    sources = retrieve(asker=asker, thread=thread, question=answer.question, audience=answer.audience)
+    try:
+        engine = _engine()
+        draft = engine.draft(answer.question, [s.doc for s in sources])
+    except TransientEngineError as exc:
+        answer_release(answer_id=answer.pk, attempt=attempt, message=exc.user_message)
+        raise
+    except EngineError as exc:
+        return answer_fail(answer_id=answer.pk, message=exc.user_message)
+    return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources)
+
+
+@transaction.atomic
+def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | None:
+    answer = AIAnswer.objects.select_for_update().select_related("thread", "thread__category", "asker").get(pk=answer_id)
+    if answer.status != S.GENERATING or answer.attempts != attempt:
+        logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
+        return None
+    text = draft.text[:BODY_MAX]
+    assessment = risk.classify(text, answer.question)
+    answer.body, answer.body_html = text, render_markdown(text)
+    answer.engine, answer.model_name = engine.name, draft.model[:200]
+    answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
+    answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
+    answer.save()
+    cited = set(draft.cited)
+    AnswerSource.objects.bulk_create([
+        AnswerSource(answer=answer, number=s.doc.number, post=s.post, thread=s.post.thread,
+                     category=s.post.thread.category, title=s.doc.title[:200], content_hash=s.content_hash)
+        for s in sources if not cited or s.doc.number in cited
+    ])
+    audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
+                 data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
+                       "sources": [s.post.pk for s in sources if not cited or s.doc.number in cited]})
+    notify(recipient=answer.asker, verb="ai_draft_ready",
+           text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
+           url=answer_url(answer))
+    return answer
+
+
+@transaction.atomic
+def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
+    """A transient failure: back to the queue for the task's retry (only if we still hold it)."""
+    updated = AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, attempts=attempt).update(
+        status=S.QUEUED, lease_expires_at=None, error=message[:500], updated_at=timezone.now())
+    if updated:
+        answer = AIAnswer.objects.select_related("thread__category").get(pk=answer_id)
+        audit_record(actor=None, verb="ai_answer.release", target=answer, category=answer.thread.category,
+                     data={"attempt": attempt, "error": message[:200]})
+
+
+@transaction.atomic
+def answer_fail(*, answer_id: int, message: str) -> AIAnswer | None:
+    """Terminal failure: the asker sees ``message`` and a retry button."""
+    answer = AIAnswer.objects.select_for_update().select_related("thread", "thread__category", "asker").filter(
+        pk=answer_id).first()
+    if answer is None or answer.status not in (S.QUEUED, S.GENERATING):
+        return None
+    answer.status, answer.error, answer.lease_expires_at = S.FAILED, (message or "Unknown error.")[:500], None
+    answer.save(update_fields=["status", "error", "lease_expires_at", "updated_at"])
+    audit_record(actor=None, verb="ai_answer.fail", target=answer, category=answer.thread.category,
+                 data={"error": answer.error})
+    notify(recipient=answer.asker, verb="ai_draft_failed",
+           text=f"The assistant could not draft an answer for “{answer.thread.title}”", url=answer_url(answer))
+    return answer
+
+
+def answers_sweep() -> list[int]:
+    """Re-enqueue answers the broker lost or whose worker died. Returns the ids sent again."""
+    from .tasks import generate_answer_task
+
+    now = timezone.now()
+    grace = now - timedelta(seconds=settings.ASSISTANT_QUEUED_GRACE_SECONDS)
+    resend = []
+    with transaction.atomic():
+        expired = list(AIAnswer.objects.select_for_update(skip_locked=True).select_related("thread__category").filter(
+            status=S.GENERATING, lease_expires_at__lt=now))
+        for answer in expired:
+            AIAnswer.objects.filter(pk=answer.pk).update(status=S.QUEUED, lease_expires_at=None, enqueued_at=now)
+            audit_record(actor=None, verb="ai_answer.lease_expired", target=answer, category=answer.thread.category,
+                         data={"attempt": answer.attempts})
+            resend.append(answer.pk)
+        stale = list(AIAnswer.objects.filter(status=S.QUEUED).filter(
+            Q(enqueued_at__lt=grace) | Q(enqueued_at__isnull=True)).values_list("pk", flat=True)[:500])
+        AIAnswer.objects.filter(pk__in=stale).update(enqueued_at=now)
+        resend.extend(stale)
+    for pk in resend:
+        try:
+            generate_answer_task.apply_async(args=[pk], retry=False)
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            logger.warning("sweeper could not enqueue answer %s", pk, exc_info=True)
+    if resend:
+        logger.info("sweeper re-enqueued %d answer(s)", len(resend))
+    return resend
+

@@ -1,0 +1,34 @@
+"""Thin Celery tasks over the assistant's services. Nothing here can publish an answer."""
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from . import services
+from .engines import TransientEngineError
+
+
+class GenerateAnswerTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """Retries are spent (or something unexpected broke): record a clean, readable failure."""
+        answer_id = args[0] if args else kwargs.get("answer_id")
+        message = getattr(exc, "user_message", None) or "The assistant could not draft an answer."
+        services.answer_fail(answer_id=answer_id, message=message)
+
+
+@shared_task(
+    bind=True,
+    base=GenerateAnswerTask,
+    name="aiassist.generate_answer",
+    autoretry_for=(TransientEngineError, SoftTimeLimitExceeded),
+    max_retries=settings.ASSISTANT_MAX_RETRIES,
+    retry_backoff=2,
+    retry_backoff_max=settings.ASSISTANT_RETRY_BACKOFF_MAX,
+    retry_jitter=False,
+)
+def generate_answer_task(self, answer_id: int) -> None:
+    services.answer_generate(answer_id=answer_id)
+
+
+@shared_task(name="aiassist.sweep_stuck_answers")
+def sweep_stuck_answers_task() -> int:
+    return len(services.answers_sweep())

@@ -1,0 +1,47 @@
+"""Plain-text helpers shared by search and the assistant's engines. No Django imports here."""
+import re
+
+MAX_TERMS = 32
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most
+    my myself no nor not now of off on once only or other our ours ourselves out over own same she should
+    so some such than that the their theirs them themselves then there these they this those through to
+    too under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves get got use using need want way best please thanks hi hello anyone know""".split()
+)
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def meaningful_words(text: str) -> list[str]:
+    """Distinct lowercase words of ``text`` minus stop words, in order of appearance."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if len(word) > 1 and word not in STOPWORDS and word not in seen:
+            seen[word] = None
+    return list(seen)[:MAX_TERMS]
+
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    """A deliberately small suffix stripper: enough to match retries/retry, configured/configure."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def terms(text: str) -> set[str]:
+    """Stemmed meaningful words, with snake_case and dotted names split into their parts as well."""
+    out = set()
+    for word in meaningful_words(text):
+        out.add(stem(word))
+        for part in word.split("_"):
+            if len(part) > 2 and part not in STOPWORDS:
+                out.add(stem(part))
+    return out
