@@ -4,6 +4,7 @@ With nothing set, Vetted runs on the embedded default: SQLite and the Celery fil
 transport, both under ``var/``. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
 ALLOWED_HOSTS and DEBUG=False; see README.md for every variable.
 """
+import os
 from pathlib import Path
 
 import environ
@@ -84,8 +85,12 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE",
+         "timeout": 20}
     )
+    # Tests with a worker thread or a live server need a real file (in-memory shared cache locks tables).
+    # One file per test process, so parallel runs never share it; the test runner deletes it afterwards.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / f"test-vetted-{os.getpid()}.sqlite3")})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,45 @@
+"""Fault-injecting engines, reachable only from tests (settings.ASSISTANT_ENGINE takes a dotted path)."""
+import threading
+import time
+
+from aiassist.engines import Draft, TransientEngineError
+from aiassist.engines.extractive import ExtractiveEngine
+
+
+class FlakyEngine(ExtractiveEngine):
+    """Fails transiently ``failures`` times (process-wide), then drafts like the extractive engine."""
+
+    name = "flaky"
+    failures = 2
+    calls = 0
+    _lock = threading.Lock()
+
+    def draft(self, question, sources):
+        with FlakyEngine._lock:
+            FlakyEngine.calls += 1
+            if FlakyEngine.calls <= FlakyEngine.failures:
+                raise TransientEngineError(f"simulated outage #{FlakyEngine.calls}")
+        return super().draft(question, sources)
+
+
+class DownEngine:
+    """Always times out."""
+
+    name = "down"
+
+    def __init__(self, **_):
+        pass
+
+    def draft(self, question, sources):
+        raise TransientEngineError("simulated timeout", user_message="The model endpoint kept timing out.")
+
+
+class SlowEngine(ExtractiveEngine):
+    """Takes ``delay`` seconds, so a test can kill or duplicate work while it drafts."""
+
+    name = "slow"
+    delay = 3.0
+
+    def draft(self, question, sources):
+        time.sleep(SlowEngine.delay)
+        return Draft(text=super().draft(question, sources).text, model="slow-test", cited=[])
