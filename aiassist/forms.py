@@ -18,4 +18,5 @@ class RegenerateForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    rating = forms.ChoiceField(choices=[(AIAnswer.Rating.HELPFUL, "Helpful"), (AIAnswer.Rating.NOT_HELPFUL, "Not helpful")])
+    rating = forms.ChoiceField(
+        choices=[(AIAnswer.Rating.HELPFUL, "Helpful"), (AIAnswer.Rating.NOT_HELPFUL, "Not helpful")])

@@ -68,6 +68,20 @@ class AIAnswer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     generated_at = models.DateTimeField(null=True, blank=True)
 
+    # Review and publication.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", help_text="The last reviewer who edited the body.")
+    reject_reason = models.CharField(max_length=1000, blank=True)
+    published_post = models.OneToOneField(Post, null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="ai_answer")
+    published_at = models.DateTimeField(null=True, blank=True)
+    retract_reason = models.CharField(max_length=1000, blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    # A published answer that needs another look (a report, or a cited source changed).
+    attention_reason = models.CharField(max_length=1000, blank=True)
+    attention_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -94,6 +108,19 @@ class AIAnswer(models.Model):
                 condition=~Q(status="generating") | Q(lease_expires_at__isnull=False),
                 name="aianswer_generating_has_lease",
             ),
+            # Published (and later retracted) answers have their post; approvals are enforced by a
+            # trigger (migration 0003), since a check constraint cannot count rows of another table.
+            models.CheckConstraint(
+                condition=~Q(status__in=["published", "retracted"])
+                | (Q(published_post__isnull=False) & Q(published_at__isnull=False)),
+                name="aianswer_published_has_post",
+            ),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                                   name="aianswer_rejected_has_reason"),
+            models.CheckConstraint(condition=~Q(status="retracted") | ~Q(retract_reason=""),
+                                   name="aianswer_retracted_has_reason"),
+            models.CheckConstraint(condition=~Q(status__in=["in_review", "published", "rejected", "retracted"])
+                                   | Q(submitted_at__isnull=False), name="aianswer_reviewed_was_submitted"),
         ]
 
     def __str__(self):
@@ -106,6 +133,44 @@ class AIAnswer(models.Model):
     @property
     def is_pending(self):
         return self.status in (self.Status.QUEUED, self.Status.GENERATING)
+
+
+class Approval(models.Model):
+    """One reviewer's approval of one exact text of an answer (editing the text makes it stale)."""
+
+    answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="approvals")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body_hash = models.CharField(max_length=64, help_text="sha256 of the body this approval covers.")
+    high_risk_authority = models.BooleanField(
+        default=False, help_text="The reviewer held approve_high_risk on the category when approving.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "reviewer", "body_hash"], name="approval_once_per_text"),
+        ]
+
+    def __str__(self):
+        return f"Approval of answer {self.answer_id} by user {self.reviewer_id}"
+
+
+class AnswerReport(models.Model):
+    """A reader's report on a published AI answer; open reports put the answer back in the queue."""
+
+    answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["answer", "reporter"], condition=Q(resolved_at__isnull=True),
+                                               name="answerreport_one_open_per_reader")]
+
+    def __str__(self):
+        return f"Report on answer {self.answer_id}"
 
 
 class AnswerSource(models.Model):

@@ -29,7 +29,8 @@ TOPICS = (
         r"\bdisable\s+(auth|authentication|2fa|mfa)\b",
     )),
     Topic("Credentials and secrets", (
-        r"\bpasswords?\b", r"\bpasswd\b", r"\bsecrets?\b", r"\bapi[_ -]?keys?\b", r"\b(access|auth|bearer)[_ -]?tokens?\b",
+        r"\bpasswords?\b", r"\bpasswd\b", r"\bsecrets?\b", r"\bapi[_ -]?keys?\b",
+        r"\b(access|auth|bearer)[_ -]?tokens?\b",
         r"\bprivate[_ -]?keys?\b", r"\bssh-keygen\b", r"\bid_rsa\b", r"\.pem\b", r"\bcredentials?\b",
         r"\b[A-Z0-9_]*(SECRET|TOKEN|PASSWORD|API_KEY)[A-Z0-9_]*\s*=", r"\bkeychain\b", r"\bvault\b",
     )),

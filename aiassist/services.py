@@ -59,19 +59,24 @@ def pause_message(category) -> str | None:
     return None
 
 
+def _switch_state(switch: AssistantSwitch) -> dict:
+    return {"enabled": switch.enabled,
+            "disabled_categories": sorted(switch.disabled_categories.values_list("slug", flat=True))}
+
+
 @transaction.atomic
 def assistant_configure(*, acting_user, enabled: bool | None = None, disabled_categories=None) -> AssistantSwitch:
     if not ai_policy.can_configure_assistant(acting_user):
         raise Forbidden("Only administrators can pause or resume the assistant.")
     switch = AssistantSwitch.objects.select_for_update().get_or_create(pk=1)[0]
-    before = {"enabled": switch.enabled, "disabled_categories": sorted(switch.disabled_categories.values_list("slug", flat=True))}
+    before = _switch_state(switch)
     if enabled is not None:
         switch.enabled = enabled
     switch.updated_by = acting_user
     switch.save()
     if disabled_categories is not None:
         switch.disabled_categories.set(disabled_categories)
-    after = {"enabled": switch.enabled, "disabled_categories": sorted(switch.disabled_categories.values_list("slug", flat=True))}
+    after = _switch_state(switch)
     audit_record(actor=acting_user, verb="assistant.configure", target=switch, data={"before": before, "after": after})
     return switch
 
@@ -93,7 +98,9 @@ def _check_quota(user) -> None:
     recent = AIAnswer.objects.filter(asker=user, created_at__gte=window_start)
     if recent.count() >= settings.ASSISTANT_QUOTA_PER_HOUR:
         oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-        retry_after = max(1, int((oldest + timedelta(hours=1) - timezone.now()).total_seconds()))
+        # A quota of 0 matches with no request in the window: nothing frees up within the hour.
+        until = oldest + timedelta(hours=1) if oldest else timezone.now() + timedelta(hours=1)
+        retry_after = max(1, int((until - timezone.now()).total_seconds()))
         raise RateLimited(
             f"You have asked the assistant {settings.ASSISTANT_QUOTA_PER_HOUR} times in the last hour. "
             f"Try again in {max(1, retry_after // 60)} minute(s).",
@@ -115,7 +122,8 @@ def answer_request(*, acting_user, thread, audience: str = AIAnswer.Audience.ASK
     if not ai_policy.can_request_answer(acting_user, thread):
         raise NotFound("No such thread.")
     if audience not in AIAnswer.Audience.values:
-        raise InvalidInput("Unknown audience.", details={"audience": [f"One of: {', '.join(AIAnswer.Audience.values)}."]})
+        raise InvalidInput("Unknown audience.",
+                           details={"audience": [f"One of: {', '.join(AIAnswer.Audience.values)}."]})
     paused = pause_message(thread.category)
     if paused:
         raise AssistantPaused(paused)
@@ -258,7 +266,8 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
 
 @transaction.atomic
 def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | None:
-    answer = AIAnswer.objects.select_for_update().select_related("thread", "thread__category", "asker").get(pk=answer_id)
+    answer = AIAnswer.objects.select_for_update().select_related(
+        "thread", "thread__category", "asker").get(pk=answer_id)
     if answer.status != S.GENERATING or answer.attempts != attempt:
         logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
         return None
@@ -273,11 +282,11 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     AnswerSource.objects.bulk_create([
         AnswerSource(answer=answer, number=s.doc.number, post=s.post, thread=s.post.thread,
                      category=s.post.thread.category, title=s.doc.title[:200], content_hash=s.content_hash)
-        for s in sources if not cited or s.doc.number in cited
+        for s in sources if s.doc.number in cited
     ])
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
                  data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
-                       "sources": [s.post.pk for s in sources if not cited or s.doc.number in cited]})
+                       "sources": [s.post.pk for s in sources if s.doc.number in cited]})
     notify(recipient=answer.asker, verb="ai_draft_ready",
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
            url=answer_url(answer))

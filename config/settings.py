@@ -17,7 +17,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEV_SECRET_KEY = "dev-insecure-vetted-key-never-use-in-production"
+DEV_SECRET_KEY = "dev-insecure-vetted-key-never-use-in-production"  # noqa: S105 - refused when DEBUG=False
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)

@@ -61,9 +61,11 @@ def audit_verify(batch_size: int = 2000) -> ChainReport:
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
         if event.prev_hash != expected_prev:
-            return ChainReport(False, checked, event.pk, "the link to the previous event is broken (a row was removed or reordered)")
+            return ChainReport(False, checked, event.pk,
+                               "the link to the previous event is broken (a row was removed or reordered)")
         if event.compute_hash() != event.hash:
-            return ChainReport(False, checked, event.pk, "the event's content does not match its hash (the row was modified)")
+            return ChainReport(False, checked, event.pk,
+                               "the event's content does not match its hash (the row was modified)")
         expected_prev = event.hash
         checked += 1
     return ChainReport(True, checked)

@@ -1,4 +1,5 @@
 """Markdown to safe HTML: the one rendering pipeline for posts and AI answers."""
+import html
 import re
 
 import markdown
@@ -25,6 +26,8 @@ def render_markdown(text: str) -> str:
     html = markdown.markdown(
         text or "",
         extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
+        # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
+        extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
     return nh3.clean(
@@ -39,8 +42,11 @@ def render_markdown(text: str) -> str:
 
 
 def plain_text(text: str, limit: int | None = None) -> str:
-    """Markdown source flattened to one line of text (for snippets and notifications)."""
-    flat = nh3.clean(markdown.markdown(text or ""), tags=set())
+    """Markdown source flattened to one line of plain (unescaped) text: snippets and engine input.
+
+    The result is text, not HTML: templates escape it when they show it.
+    """
+    flat = html.unescape(nh3.clean(markdown.markdown(text or "", extensions=["fenced_code"]), tags=set()))
     flat = re.sub(r"\s+", " ", flat).strip()
     if limit and len(flat) > limit:
         flat = flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -114,6 +114,20 @@ class Post(models.Model):
         return self.kind == self.Kind.ASSISTANT
 
 
+class PostViewReceipt(models.Model):
+    """The first time a user saw an AI-generated post, so a retraction can reach every reader."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="view_receipts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="postviewreceipt_once")]
+
+    def __str__(self):
+        return f"User {self.user_id} saw post {self.post_id}"
+
+
 class Notification(models.Model):
     """One in-app notice for one user; the assistant's events use the same channel."""
 
@@ -130,6 +144,9 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
         ]
+
+    def __str__(self):
+        return f"To user {self.recipient_id}: {self.text}"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -172,7 +189,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.verb} {self.target_type}:{self.target_id}"
+        who = self.actor_name or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {who} {self.verb} {self.target_type}:{self.target_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -27,7 +27,7 @@ class SearchHit:
 
 
 def _postgres_ranked(posts: QuerySet, words: list[str]) -> QuerySet:
-    raw = " | ".join(f"'{w}'" for w in words)  # words are [A-Za-z0-9_]+: nothing to escape
+    raw = " | ".join(f"'{w}'" for w in words)  # words are \w+ (no quote, backslash or operator): nothing to escape
     query = SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
     return posts.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
 
@@ -67,6 +67,7 @@ def search_posts(user, text: str, *, limit: int = 20, category=None, exclude_thr
 
 
 def snippet(body: str, words: list[str], width: int = 240) -> str:
+    """Plain text (not HTML): templates and serializers escape it once."""
     text = plain_text(body)
     lowered = text.lower()
     positions = [lowered.find(w) for w in words if lowered.find(w) >= 0]

@@ -63,7 +63,7 @@ def thread_posts(user, thread: Thread) -> QuerySet[Post]:
     posts = Post.objects.filter(thread=thread)
     if not policy.can_moderate(user, thread.category):
         posts = posts.filter(hidden=False)
-    return posts.select_related("author", "edited_by").order_by("created_at", "id")
+    return posts.select_related("author", "edited_by", "thread__category").order_by("created_at", "id")
 
 
 def thread_posts_page(user, thread: Thread, page_number, *, post_id=None) -> Page:

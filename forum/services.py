@@ -10,16 +10,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from guardian.shortcuts import assign_perm, remove_perm
 
 from . import effects, policy
 from .audit import audit_record
 from .exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from .markup import render_markdown
-from .models import Category, Notification, Post, Thread
+from .models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Notification, Post, Thread
 from .search import index_posts, index_thread
 from .signals import category_changed, post_changed
 
@@ -36,6 +37,8 @@ def _clean_title(title: str) -> str:
         raise InvalidInput("A title is required.", details={"title": ["This field is required."]})
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"Titles are at most {TITLE_MAX} characters.", details={"title": ["Too long."]})
+    if "\x00" in title:
+        raise InvalidInput("The title contains a NUL character.", details={"title": ["Invalid character."]})
     return title
 
 
@@ -90,6 +93,12 @@ def category_update(*, acting_user, category: Category, **changes) -> Category:
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput("Unknown fields.", details={f: ["Not editable."] for f in sorted(unknown)})
+    if "name" in changes:
+        changes["name"] = " ".join((changes["name"] or "").split())
+        if not changes["name"]:
+            raise InvalidInput("A name is required.", details={"name": ["This field is required."]})
+        if Category.objects.filter(name=changes["name"]).exclude(pk=category.pk).exists():
+            raise InvalidInput("A category with that name exists.", details={"name": ["Already taken."]})
     before = {field: getattr(category, field) for field in changes}
     for field, value in changes.items():
         setattr(category, field, value)
@@ -146,7 +155,7 @@ def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
     post = _create_post(author=acting_user, thread=thread, body=body)
     audit_record(actor=acting_user, verb="post.reply", target=post, category=thread.category,
                  data={"thread": thread.pk})
-    if thread.author_id != acting_user.pk:
+    if thread.author_id != acting_user.pk and policy.can_be_notified_about(thread.author, thread):
         notify(recipient=thread.author, verb="reply",
                text=f"{acting_user.username} replied to your thread “{thread.title}”", url=post_url(post))
     _notify_mentions(post=post, acting_user=acting_user, skip={thread.author_id})
@@ -228,7 +237,8 @@ def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> T
     thread.save(update_fields=["accepted_post", "updated_at"])
     audit_record(actor=acting_user, verb="thread.accept_answer", target=thread, category=thread.category,
                  data={"post": post.pk if post else None})
-    if post is not None and post.author_id != acting_user.pk and post.kind == Post.Kind.HUMAN:
+    if (post is not None and post.author_id != acting_user.pk and post.kind == Post.Kind.HUMAN
+            and policy.can_be_notified_about(post.author, thread)):
         notify(recipient=post.author, verb="accepted",
                text=f"Your answer in “{thread.title}” was accepted", url=post_url(post))
     return thread
@@ -275,3 +285,77 @@ def notification_mark_read(*, acting_user, notification: Notification | None = N
     return unread.update(read_at=timezone.now())
 
 
+# Categories: deletion and object permissions (the API's admin endpoints) -----------------------
+
+
+@transaction.atomic
+def category_delete(*, acting_user, category: Category) -> None:
+    """Delete an empty category that nothing on record refers to.
+
+    A category with threads must be emptied first; one the audit log or an AI answer's sources
+    name cannot go at all (those references are kept on purpose): restrict or rename it instead.
+    """
+    if not policy.can_manage_categories(acting_user):
+        raise Forbidden("Only administrators manage categories.")
+    category = Category.objects.select_for_update().filter(pk=category.pk).first()
+    if category is None:
+        raise NotFound("No such category.")
+    if Thread.objects.filter(category=category).exists():
+        raise InvalidTransition(f"“{category.name}” has threads; move or delete them first.")
+    try:
+        with transaction.atomic():
+            name, slug, pk = category.name, category.slug, category.pk
+            category.delete()
+    except ProtectedError:
+        raise InvalidTransition(
+            f"“{category.name}” is referred to by the audit log or by AI answers, which are kept; "
+            "restrict or rename it instead.") from None
+    audit_record(actor=acting_user, verb="category.delete", target=("forum.category", pk),
+                 data={"name": name, "slug": slug})
+
+
+def _grant_holder(user, group) -> tuple[str, object]:
+    if (user is None) == (group is None):
+        raise InvalidInput("Give either a user or a group.", details={"user": ["Give a user or a group."]})
+    return ("user", user) if user is not None else ("group", group)
+
+
+def _grant_permission(permission: str) -> str:
+    if permission not in policy.CATEGORY_PERMISSIONS:
+        raise InvalidInput(f"“{permission}” is not a category permission.",
+                           details={"permission": [f"One of: {', '.join(policy.CATEGORY_PERMISSIONS)}."]})
+    return permission
+
+
+@transaction.atomic
+def category_grant_add(*, acting_user, category: Category, permission: str, user=None, group=None):
+    """Give ``user`` or ``group`` an object permission on ``category``; returns guardian's row."""
+    if not policy.can_manage_categories(acting_user):
+        raise Forbidden("Only administrators grant category permissions.")
+    kind, holder = _grant_holder(user, group)
+    permission = _grant_permission(permission)
+    rows = CategoryUserObjectPermission if kind == "user" else CategoryGroupObjectPermission
+    if rows.objects.filter(**{kind: holder}, content_object=category, permission__codename=permission).exists():
+        raise InvalidTransition(f"{kind.capitalize()} “{holder}” already holds {permission} on {category.name}.")
+    row = assign_perm(permission, holder, category)
+    policy.forget_access(user)
+    audit_record(actor=acting_user, verb="grant.add", target=category, category=category,
+                 data={kind: str(holder), "permission": permission})
+    return row
+
+
+@transaction.atomic
+def category_grant_remove(*, acting_user, category: Category, grant) -> None:
+    """Withdraw one grant (a row of guardian's user or group table for ``category``)."""
+    if not policy.can_manage_categories(acting_user):
+        raise Forbidden("Only administrators grant category permissions.")
+    if grant.content_object_id != category.pk:
+        raise NotFound("No such grant.")
+    kind = "user" if isinstance(grant, CategoryUserObjectPermission) else "group"
+    holder = getattr(grant, kind)
+    permission = grant.permission.codename
+    remove_perm(permission, holder, category)
+    if kind == "user":
+        policy.forget_access(holder)
+    audit_record(actor=acting_user, verb="grant.remove", target=category, category=category,
+                 data={kind: str(holder), "permission": permission})

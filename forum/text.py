@@ -12,7 +12,8 @@ STOPWORDS = frozenset(
     too under until up very was we were what when where which while who whom why will with would you your
     yours yourself yourselves get got use using need want way best please thanks hi hello anyone know""".split()
 )
-_WORD = re.compile(r"[A-Za-z0-9_]+")
+# Unicode word characters: "Zürich" is one word, not "z" + "rich".
+_WORD = re.compile(r"\w+")
 
 
 def meaningful_words(text: str) -> list[str]:

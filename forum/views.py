@@ -5,11 +5,12 @@ Service errors (``ApplicationError``) become responses in ``forum.middleware``.
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
 from . import policy, selectors, services
-from .exceptions import InvalidInput
+from .exceptions import Forbidden, InvalidInput
 from .forms import PostEditForm, ReasonForm, ReplyForm, SearchForm, ThreadStartForm
 from .markup import render_markdown
 from .search import search_posts
@@ -43,7 +44,8 @@ class ThreadStartView(View):
     def get_form(self, request):
         categories = selectors.postable_categories(request.user)
         initial = {"category": categories.filter(slug=request.GET.get("category")).first()}
-        return self.form_class(request.POST or None, categories=categories, initial=initial)
+        data = request.POST if request.method == "POST" else None  # an empty POST is still a submission
+        return self.form_class(data, categories=categories, initial=initial)
 
     def get(self, request):
         return render(request, self.template_name, {"form": self.get_form(request)})
@@ -84,17 +86,20 @@ def post_reply(request, pk):
 
 def post_edit(request, pk):
     post = selectors.post_for_user(request.user, pk)
+    if not policy.can_edit_post(request.user, post):
+        raise Forbidden("You may not edit this post.")
     is_opening = post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True).first() == post.pk
-    form = PostEditForm(request.POST or None, initial={"body": post.body, "title": post.thread.title})
+    form = PostEditForm(request.POST if request.method == "POST" else None,
+                        initial={"body": post.body, "title": post.thread.title})
+    form.fields["title"].required = is_opening
     if request.method == "POST" and form.is_valid():
         services.post_edit(acting_user=request.user, post=post, body=form.cleaned_data["body"],
                            title=form.cleaned_data["title"] if is_opening else None)
         messages.success(request, "Post updated.")
         return redirect(services.post_url(post))
-    if request.method == "GET" and not policy.can_edit_post(request.user, post):
-        return render(request, "error.html", {"message": "You may not edit this post.", "status": 403}, status=403)
     status = 400 if request.method == "POST" else 200
-    return render(request, "forum/post_edit.html", {"form": form, "post": post, "is_opening": is_opening}, status=status)
+    context = {"form": form, "post": post, "is_opening": is_opening}
+    return render(request, "forum/post_edit.html", context, status=status)
 
 
 @require_POST
@@ -154,6 +159,7 @@ def notification_list(request):
 def notification_read(request, pk=None):
     notification = selectors.notification_for_user(request.user, pk) if pk else None
     services.notification_mark_read(acting_user=request.user, notification=notification)
-    if notification is not None and request.POST.get("follow") and notification.url.startswith("/"):
+    if notification is not None and request.POST.get("follow") and url_has_allowed_host_and_scheme(
+            notification.url, allowed_hosts=None, require_https=request.is_secure()):
         return redirect(notification.url)
     return redirect("forum:notifications")

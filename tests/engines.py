@@ -42,4 +42,5 @@ class SlowEngine(ExtractiveEngine):
 
     def draft(self, question, sources):
         time.sleep(SlowEngine.delay)
-        return Draft(text=super().draft(question, sources).text, model="slow-test", cited=[])
+        draft = super().draft(question, sources)
+        return Draft(text=draft.text, model="slow-test", cited=draft.cited)

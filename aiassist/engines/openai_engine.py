@@ -24,7 +24,10 @@ _CITATION = re.compile(r"\[(\d+)\]")
 
 
 def _escape(text: str) -> str:
-    return text.replace("<source", "&lt;source").replace("</source", "&lt;/source")
+    """Keep data inside its delimiters: no text can open or close a source or question block."""
+    for tag in ("source", "question"):
+        text = text.replace(f"<{tag}", f"&lt;{tag}").replace(f"</{tag}", f"&lt;/{tag}")
+    return text
 
 
 def build_messages(question: str, sources: list[SourceDoc]) -> list[dict]:

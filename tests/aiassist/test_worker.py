@@ -25,7 +25,7 @@ S = AIAnswer.Status
 def question(employee, other_employee, engineering):
     make_thread(other_employee, engineering, title="Celery retry backoff settings",
                 body="How do retries back off?",
-                replies=[(other_employee, "Set autoretry_for and retry_backoff=True; the countdown doubles per retry.")])
+                replies=[(other_employee, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
     return make_thread(employee, engineering, title="How should celery retries back off?",
                        body="My tasks fail on network errors. How do retries back off?")
 
