@@ -25,6 +25,20 @@ def visible_answers(user) -> QuerySet[AIAnswer]:
     return AIAnswer.objects.filter(readable & (own | reviewed))
 
 
+def reviewer_answers(user) -> QuerySet[AIAnswer]:
+    """Submitted answers in the categories ``user`` reviews (whoever asked them)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return AIAnswer.objects.none()
+    return AIAnswer.objects.filter(status__in=REVIEWABLE_STATES,
+                                   thread__category__in=forum_policy.reviewed_categories(user))
+
+
+def can_review_answer(user, answer: AIAnswer) -> bool:
+    """Reviewer of the category and not the asker: may approve, reject, edit, retract."""
+    return (answer.status in REVIEWABLE_STATES and not is_asker(user, answer)
+            and forum_policy.access_for(user, answer.thread.category).can_review)
+
+
 def own_answers(user) -> QuerySet[AIAnswer]:
     if not (user and user.is_authenticated and user.is_active):
         return AIAnswer.objects.none()

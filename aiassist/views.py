@@ -1,5 +1,6 @@
 """Thin web views for the assistant: the private panel and its buttons, and the new-thread option."""
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -7,9 +8,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from forum import selectors as forum_selectors
 from forum.exceptions import InvalidInput, RateLimited
+from forum.markup import render_markdown
 from forum.views import ThreadStartView
 
-from . import selectors, services
+from . import disclaimers, policy, selectors, services
 from .forms import AskingThreadStartForm, FeedbackForm, RegenerateForm
 from .templatetags.assistant import panel_context
 
@@ -85,3 +87,98 @@ def answer_feedback(request, pk):
         raise InvalidInput("Rate the answer helpful or not helpful.", details=form.errors.get_json_data())
     services.answer_feedback(acting_user=request.user, answer=answer, rating=form.cleaned_data["rating"])
     return _panel_or_thread(request, answer)
+
+
+# Review -----------------------------------------------------------------------------------------
+
+
+@require_GET
+def review_queue(request):
+    page = Paginator(selectors.review_queue(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "aiassist/review_queue.html", {"page": page})
+
+
+@require_GET
+def answer_review(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    outside = {s.pk for s in services.sources_outside_audience(answer)}
+    sources = [{"source": s, "audience_ok": s.pk not in outside}
+               for s in answer.sources.select_related("category")]
+    current = services.body_hash(answer.body)
+    approvals = list(answer.approvals.select_related("reviewer"))
+    for approval in approvals:
+        approval.current = approval.body_hash == current
+    return render(request, "aiassist/answer_review.html", {
+        "answer": answer,
+        "question_html": render_markdown(answer.question),
+        "disclaimer": disclaimers.disclaimer_for(answer.status),
+        "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
+        "sources": sources,
+        "approvals": approvals,
+        "needed": services.approvals_needed(answer),
+        "approval_publishes": services.approvals_needed(answer, adding=request.user)["complete"],
+        "reports": answer.reports.filter(resolved_at__isnull=True).select_related("reporter"),
+        "can_act": policy.can_review_answer(request.user, answer),
+        "is_asker": policy.is_asker(request.user, answer),
+    })
+
+
+def _after_review(request, answer, message):
+    messages.success(request, message)
+    if answer.status == answer.Status.PUBLISHED and answer.published_post_id:
+        return redirect(reverse("forum:thread", args=[answer.thread_id]) + f"?post={answer.published_post_id}"
+                        f"#post-{answer.published_post_id}")
+    return redirect("assistant:review", pk=answer.pk)
+
+
+@require_POST
+def answer_approve(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    answer = services.answer_approve(acting_user=request.user, answer=answer, body=request.POST.get("body"))
+    published = answer.status == answer.Status.PUBLISHED
+    return _after_review(request, answer, "Approved and published." if published
+                         else "Approved. It needs another reviewer's approval before it is published.")
+
+
+@require_POST
+def answer_reject(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    answer = services.answer_reject(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
+    return _after_review(request, answer, "Rejected; the asker has been told why.")
+
+
+@require_POST
+def answer_retract(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    answer = services.answer_retract(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
+    return _after_review(request, answer, "Retracted; everyone who read it has been told.")
+
+
+@require_POST
+def answer_confirm(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    answer = services.answer_confirm(acting_user=request.user, answer=answer)
+    return _after_review(request, answer, "Checked again and kept published.")
+
+
+@require_POST
+def answer_submit(request, pk):
+    answer = selectors.answer_for_user(request.user, pk)
+    services.answer_submit(acting_user=request.user, answer=answer)
+    return _panel_or_thread(request, answer)
+
+
+@require_POST
+def answer_withdraw(request, pk):
+    answer = selectors.answer_for_user(request.user, pk)
+    services.answer_withdraw(acting_user=request.user, answer=answer)
+    return _panel_or_thread(request, answer)
+
+
+@require_POST
+def answer_report(request, pk):
+    post = forum_selectors.post_for_user(request.user, pk)
+    answer = selectors.published_answer_for_post(request.user, post)
+    services.answer_report(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
+    messages.success(request, "Thank you. The reviewers will look at this answer again.")
+    return redirect(reverse("forum:thread", args=[post.thread_id]) + f"?post={post.pk}#post-{post.pk}")

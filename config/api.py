@@ -1,42 +1,56 @@
 """The JSON API's plumbing, shared by every app's ``api.py``: one error format, cursor pagination,
-per-user throttles, and the schema class that documents the error responses.
+per-user throttles, and the schema hook that documents the error responses.
 
 Holds no business rule: permissions come from the apps' policy modules, errors from the services'
 ``ApplicationError`` family, which the exception handler below turns into responses.
+
+DRF imports the classes named in REST_FRAMEWORK while ``rest_framework.views`` is still loading, so
+this module must not import ``rest_framework.views``/``generics`` or ``drf_spectacular.openapi`` at
+the top (a circular import otherwise).
 """
+import logging
+import math
+import re
 from base64 import b64decode, b64encode
 from urllib import parse
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, pagination, serializers, throttling
-from rest_framework.permissions import AllowAny
+from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import APIView, set_rollback
-from rest_framework.views import exception_handler as drf_exception_handler
 
-from forum.exceptions import ApplicationError, RateLimited
+from forum.exceptions import ApplicationError, NotFound, RateLimited
+
+logger = logging.getLogger(__name__)
 
 # The error format ------------------------------------------------------------------------------
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable: invalid, not_authenticated, "
-                                           "permission_denied, not_found, conflict, throttled, ...")
-    message = serializers.CharField(help_text="One sentence for a person.")
-    details = serializers.DictField(help_text="For invalid input, the messages per field; otherwise empty "
-                                              "or extra facts (retry_after).")
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error the API answers: ``{"error": {"code", "message", "details"}}``."""
-
-    error = ErrorBodySerializer()
+ERROR_BODY_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message", "details"],
+    "properties": {
+        "code": {"type": "string", "description": "Stable, machine-readable: invalid, parse_error, not_authenticated, "
+                                                  "authentication_failed, permission_denied, not_found, conflict, "
+                                                  "method_not_allowed, throttled, server_error, ..."},
+        "message": {"type": "string", "description": "One sentence for a person."},
+        "details": {"type": "object", "additionalProperties": {},
+                    "description": "For invalid input, the messages per field; otherwise empty or extra facts "
+                                   "(retry_after)."},
+    },
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": 'Every error the API answers: {"error": {"code", "message", "details"}}.',
+    "required": ["error"],
+    "properties": {"error": {"$ref": "#/components/schemas/ErrorBody"}},
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
 
 
 def error_body(code: str, message: str, details=None) -> dict:
@@ -67,12 +81,15 @@ def _describe(exc: exceptions.APIException) -> dict:
     code = codes if isinstance(codes, str) else exc.default_code
     if isinstance(exc.detail, (dict, list)):
         return error_body(code, str(exc.default_detail), exc.detail)
-    details = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
+    details = {"retry_after": math.ceil(exc.wait)} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
     return error_body(code, str(exc.detail), details)
 
 
 def exception_handler(exc, context):
     """DRF's exceptions, Django's 404/403 and the services' ``ApplicationError`` in one format."""
+    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
+
     if isinstance(exc, ApplicationError):
         set_rollback()
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
@@ -84,49 +101,82 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)  # sets WWW-Authenticate, Retry-After, rollback
     if response is not None:
         response.data = _describe(exc)
-    return response
+        return response
+    return _server_error(exc, context)
 
 
-class EndpointNotFound(APIView):
-    """Everything under /api/ that matches no endpoint: a 404 in the error format, not an HTML page."""
+SERVER_ERROR_MESSAGE = "Something went wrong on our side. The error is logged; try again later."
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        raise exceptions.NotFound("No such endpoint. (API paths end with a slash.)")
+def _server_error(exc, context) -> Response:
+    """Anything else is a bug: logged with its traceback, answered with a generic message in the error
+    format (never Django's HTML page, never the exception's text, which may carry data)."""
+    from rest_framework.views import set_rollback
+
+    set_rollback()
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else "an API view"
+    logger.error("Unhandled %s in %s", type(exc).__name__, where, exc_info=(type(exc), exc, exc.__traceback__))
+    return Response(error_body("server_error", SERVER_ERROR_MESSAGE), status=500)
 
 
 # Pagination ------------------------------------------------------------------------------------
 
 
-def _bad_cursor() -> exceptions.ValidationError:
-    return exceptions.ValidationError({"cursor": ["Invalid cursor: use the next or previous link as given."]})
+CURSOR_DESCRIPTION = ("Opaque: follow the `next` or `previous` link as given. A cursor that points nowhere "
+                     "(made up or tampered with) answers 404.")
+
+
+def _bad_cursor() -> NotFound:
+    """Like an id that names nothing: the page a made-up cursor points at does not exist."""
+    return NotFound("No such page: follow the next or previous link as given.",
+                    details={"cursor": ["Not a cursor this API gave out."]})
 
 
 class CursorPagination(pagination.CursorPagination):
     """Every list: ``{"next", "previous", "results"}``. The view names its ordering (``view.ordering``).
 
-    A tampered cursor is bad input (400), including a position that is not a value of the ordering
-    field, which would otherwise reach the database and fail there.
+    A cursor this API did not give out points nowhere (404, as DRF's own), including one whose position
+    is not a value of the ordering field, which would otherwise reach the database and fail there. An
+    empty ``cursor`` is the first page. A ``page_size`` that is not a whole number from 1 up is bad input
+    (400; DRF would quietly use the default); one above ``max_page_size`` gets ``max_page_size``.
     """
 
+    cursor_query_description = CURSOR_DESCRIPTION
     page_size_query_param = "page_size"
+    page_size_query_description = "Results per page: a whole number from 1 up; at most 100 are returned."
     max_page_size = 100
     ordering = ("-id",)
 
     def get_ordering(self, request, queryset, view):
         return tuple(getattr(view, "ordering", None) or self.ordering)
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: ["A whole number from 1 up."]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
+            if encoded is not None:
+                b64decode(encoded.encode("ascii"), validate=True)  # DRF skips what is not base64
             cursor = super().decode_cursor(request)
-        except exceptions.NotFound:
+        except (exceptions.NotFound, ValueError, UnicodeError):
             raise _bad_cursor() from None
         if cursor is not None and cursor.position is not None:
             field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
@@ -156,16 +206,16 @@ class OffsetCursorPagination(CursorPagination):
 
     def _decode_offset(self, request) -> int:
         encoded = request.query_params.get(self.cursor_query_param)
-        if encoded is None:
+        if not encoded:
             return 0
         try:
             tokens = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"))
             offset = int(tokens["o"][0])
         except (KeyError, IndexError, TypeError, ValueError, UnicodeError):
             raise _bad_cursor() from None
-        if not 0 <= offset <= self.offset_cutoff:
+        if offset < 0:
             raise _bad_cursor()
-        return offset
+        return min(offset, self.offset_cutoff)  # as DRF's cursors: a cap against expensive offsets
 
     def _link(self, offset: int) -> str:
         if offset <= 0:
@@ -204,30 +254,36 @@ _ERRORS = {
     400: "Invalid input (`details` names the fields), malformed JSON or a tampered cursor.",
     401: "Not signed in: no or an invalid token or session.",
     403: "Signed in, but the action is not yours to take.",
-    404: "No such object, or one you may not see: the two are indistinguishable.",
+    404: "No such object, or one you may not see: the two are indistinguishable. (For a list: no such page.)",
     409: "The object is not in a state that allows the action.",
     429: "Too many requests; `Retry-After` says when to try again.",
 }
 
 
 def error_response(status: int, description: str | None = None) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorSerializer, description=description or _ERRORS[status])
+    """For ``extend_schema(responses=...)``: an error a view can give beyond the ones every operation can."""
+    return OpenApiResponse(response=ERROR_REF, description=description or _ERRORS[status])
 
 
-class ApiSchema(AutoSchema):
-    """Adds the error responses every operation can give to the ones the view declares."""
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        statuses = [429]
-        if self.method != "DELETE":
-            statuses.append(400)
-        if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
-            statuses += [401, 403]
-        if "{" in self.path:
-            statuses.append(404)
-        for status in sorted(statuses):
-            if str(status) not in responses:
-                responses[str(status)] = self._get_response_for_code(error_response(status), str(status),
-                                                                     direction=direction)
-        return responses
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error format as a component, and the errors every
+    operation can give added to the ones its view declares."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"], schemas["ErrorBody"] = ERROR_SCHEMA, ERROR_BODY_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            statuses = [429]
+            if method != "delete":
+                statuses.append(400)
+            security = operation.get("security") or []
+            if security and {} not in security:
+                statuses += [401, 403]
+            parameters = {parameter.get("name") for parameter in operation.get("parameters", [])}
+            if "{" in path or "cursor" in parameters:
+                statuses.append(404)
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                responses.setdefault(str(status), {"content": {"application/json": {"schema": ERROR_REF}},
+                                                   "description": _ERRORS[status]})
+            operation["responses"] = dict(sorted(responses.items()))
+    return result

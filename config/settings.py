@@ -5,6 +5,7 @@ transport, both under ``var/``. Production sets DATABASE_URL, CELERY_BROKER_URL,
 ALLOWED_HOSTS and DEBUG=False; see README.md for every variable.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,7 +21,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEV_SECRET_KEY = "dev-insecure-vetted-key-never-use-in-production"  # noqa: S105 - refused when DEBUG=False
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+# Read as is: django-environ takes a value starting with "$" (one random key in fifty) for the name of
+# another variable, and would silently fall back to the development key.
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -38,8 +41,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.contrib.postgres",
     "guardian",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -48,17 +53,25 @@ INSTALLED_APPS = [
     "aiassist",
 ]
 
+# Order matters. The request log is outermost, so every line logged during a request carries its id.
+# The header middlewares sit outside the database guard, so its 503 pages carry the headers too. The
+# guard sits outside everything that queries the database (sessions, auth, axes, the views). Axes is
+# last, as its documentation requires: it turns a lockout flagged during sign-in into the lockout page.
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "forum.middleware.ApplicationErrorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +110,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://vetted")}
 
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out sign-in stops here, before any backend checks the password.
+    "config.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -112,6 +127,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "forum:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Brute force (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username from one address,
+# that pair is refused (even with the right password) until AXES_COOLOFF_TIME passes without another
+# failure. Other users, and the same user elsewhere, are unaffected. Attempts live in the database (the
+# admin lists them and can lift a lockout); a lockout is logged at WARNING by axes.handlers.database.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the request log; axes keeps the failures
+AXES_SENSITIVE_PARAMETERS = []  # passwords are always masked; the username and address are what ops need
+# The client address is REMOTE_ADDR. Behind a proxy that is the proxy's, so the lockout is then per username.
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -165,16 +193,33 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
 
+# One JSON object per line with the request id (config/logs.py); LOG_FORMAT=plain for people at a terminal.
+# Messages carry ids, paths and statuses, never post or answer bodies, prompts or credentials.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own handlers (plain text to the console when DEBUG, mail to ADMINS) give way to the root's.
+        "django": {"handlers": [], "level": "INFO"},
+        # Their DEBUG lines carry SQL parameters and the model's prompt: never, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+        "openai": {"level": "INFO"},
+        # The dev server's access log (it includes query strings), in the same format.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+# The worker logs through the configuration above too, instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Forum behaviour.
 FORUM_THREADS_PER_PAGE = env.int("FORUM_THREADS_PER_PAGE", default=25)
@@ -192,7 +237,25 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response (config.middleware.SecurityHeadersMiddleware). The shape of
+# Django 6's SECURE_CSP, so its own middleware can take over on upgrade. Vetted serves every script and
+# stylesheet from /static/ and has no inline script, style or handler (tests/security/test_headers.py).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+# drf-spectacular's Swagger UI page has one inline <script> (with the CSRF token, so it changes per
+# request) and one inline <style>: there, and only there, those blocks are allowed by their hash.
+SECURE_CSP_INLINE_HASH_PATHS = ["/api/docs/"]
 
 # The assistant.
 ASSISTANT_ENGINE = env.str("ASSISTANT_ENGINE", default="extractive")
@@ -218,4 +281,48 @@ ASSISTANT_ENGINE_CONFIG = {
 CELERY_TASK_ROUTES = {"aiassist.*": {"queue": "ai"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-answers": {"task": "aiassist.sweep_stuck_answers", "schedule": ASSISTANT_SWEEP_INTERVAL_SECONDS},
+}
+
+# The JSON API (config/api.py, config/api_urls.py; DESIGN.md "REST API contract (v1)").
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: the first class's WWW-Authenticate header is what makes "not signed in" a 401.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS answers 405: the schema describes the API
+    "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=25),
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.UserThrottle"],
+    # Counted in CACHES["default"]: with several web processes, point CACHE_URL at Redis.
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="600/min") or None,
+        "anon": env.str("API_THROTTLE_ANON", default="30/min") or None,
+    },
+    # Proxies in front of the app: their X-Forwarded-For entries are trusted for the anonymous throttle.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vetted API",
+    "DESCRIPTION": (
+        "The forum and its vetted AI answers, under the same rules as the web pages. Authenticate with "
+        "`Authorization: Token <key>` (from POST /api/v1/auth/token/) or a session. A hidden object answers "
+        "404, a visible but forbidden action 403, an illegal transition 409, bad input 400; every error body "
+        'is `{"error": {"code", "message", "details"}}`. Lists are cursor-paginated: follow `next`.'
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.add_error_responses"],
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("ai/", include("aiassist.urls")),
     # The assistant extends the forum's new-thread page with "Get a private AI draft"; this route

@@ -42,6 +42,14 @@ class InvalidInput(ApplicationError):
     code = "invalid"
 
 
+class AlreadyTaken(InvalidInput):
+    """Well-formed input naming something that exists already (a category's name or slug): a conflict
+    with the stored state, not a malformed request."""
+
+    status = 409
+    code = "conflict"
+
+
 class RateLimited(ApplicationError):
     status = 429
     code = "throttled"

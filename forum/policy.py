@@ -5,7 +5,9 @@ re-derives a rule. Two shapes of answer:
 
 * ``visible_*`` / ``*_categories`` return querysets, filtered in the database with subqueries on
   guardian's direct foreign-key permission tables (never lists of ids loaded into Python);
-* ``can_*`` and ``access_for`` answer for one object.
+* ``can_*`` and ``access_for`` answer for one object. ``access_for`` costs one query per
+  (user, category) and request, or none when the object was fetched through ``with_access``,
+  which asks the same question in the object's own query.
 
 The rules (DESIGN.md, access model):
 
@@ -19,7 +21,8 @@ The rules (DESIGN.md, access model):
 """
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
 from .models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Post, Thread
 
@@ -78,11 +81,17 @@ def visible_threads(user) -> QuerySet[Thread]:
     return Thread.objects.filter(category__in=visible_categories(user))
 
 
-def visible_posts(user) -> QuerySet[Post]:
-    """Posts ``user`` may read: in a visible category, and not hidden (moderators see hidden ones)."""
-    return Post.objects.filter(thread__category__in=visible_categories(user)).filter(
-        Q(hidden=False) | Q(thread__category__in=categories_with(user, MODERATE))
-    )
+def visible_posts(user, *, include_hidden: bool = True) -> QuerySet[Post]:
+    """Posts ``user`` may read: in a visible category, and not hidden (moderators see hidden ones).
+
+    ``include_hidden=False`` leaves hidden posts out for everyone (search results): the same rows
+    as ``visible_posts(user).filter(hidden=False)``, without the moderator subquery the database
+    would otherwise re-check for every candidate row.
+    """
+    in_visible_category = Post.objects.filter(thread__category__in=visible_categories(user))
+    if not include_hidden:
+        return in_visible_category.filter(hidden=False)
+    return in_visible_category.filter(Q(hidden=False) | Q(thread__category__in=categories_with(user, MODERATE)))
 
 
 def audience_readable_categories(category: Category) -> QuerySet[Category]:
@@ -92,6 +101,11 @@ def audience_readable_categories(category: Category) -> QuerySet[Category]:
     audience. Anything else may hide a source from part of the audience.
     """
     return Category.objects.filter(Q(restricted=False) | Q(pk=category.pk))
+
+
+def is_audience_readable(source_category: Category, category: Category) -> bool:
+    """``audience_readable_categories(category)`` for one category, without a query."""
+    return not source_category.restricted or source_category.pk == category.pk
 
 
 @dataclass(frozen=True)
@@ -118,14 +132,7 @@ def _held_codenames(user, category: Category) -> frozenset[str]:
     return frozenset(user_rows.union(group_rows))
 
 
-def access_for(user, category: Category) -> Access:
-    """One query per (user, category), remembered on the user object for the request."""
-    if not _is_member(user) or category is None:
-        return NO_ACCESS
-    cache = user.__dict__.setdefault("_vetted_access", {})
-    if category.pk in cache:
-        return cache[category.pk]
-    held = _held_codenames(user, category)
+def _remember(user, category: Category, held: frozenset[str]) -> Access:
     superuser = user.is_superuser
     access = Access(
         can_view=superuser or not category.restricted or bool(held & set(READ_IMPLIED_BY)),
@@ -134,8 +141,59 @@ def access_for(user, category: Category) -> Access:
         can_review=REVIEW in held,
         can_approve_high_risk=APPROVE_HIGH_RISK in held,
     )
-    cache[category.pk] = access
+    user.__dict__.setdefault("_vetted_access", {})[category.pk] = access
     return access
+
+
+def access_for(user, category: Category) -> Access:
+    """One query per (user, category), remembered on the user object for the request."""
+    if not _is_member(user) or category is None:
+        return NO_ACCESS
+    cache = user.__dict__.setdefault("_vetted_access", {})
+    if category.pk in cache:
+        return cache[category.pk]
+    return _remember(user, category, _held_codenames(user, category))
+
+
+_BITS = {codename: 1 << i for i, codename in enumerate(CATEGORY_PERMISSIONS)}
+
+
+def with_access(queryset: QuerySet, user, category: str | None = "category") -> QuerySet:
+    """``queryset`` annotated with what ``user`` holds on each row's category (``held_permissions``).
+
+    ``category`` is the path from the row to its category (``None`` when the rows are categories).
+    One scalar subquery over the same rows ``_held_codenames`` reads, folded into a bit mask (each
+    permission row is counted once: the user's and the groups' grants are matched with IN, not
+    joined); ``remember_access`` then files the answer where ``access_for`` finds it, saving the
+    separate query. One subquery rather than an EXISTS per permission: PostgreSQL plans ten of
+    those more slowly (~10 ms) than it runs them.
+    """
+    if not _is_member(user):
+        return queryset
+    target = OuterRef(OuterRef(category or "pk"))
+    by_user = CategoryUserObjectPermission.objects.filter(user=user, content_object=target).values("permission_id")
+    by_group = CategoryGroupObjectPermission.objects.filter(group__user=user, content_object=target).values(
+        "permission_id")
+    mask = (
+        Permission.objects.filter(content_type__app_label="forum", codename__in=CATEGORY_PERMISSIONS)
+        .filter(Q(pk__in=by_user) | Q(pk__in=by_group))
+        .order_by()
+        .values("content_type")
+        .annotate(mask=Sum(Case(*(When(codename=code, then=Value(bit)) for code, bit in _BITS.items()),
+                                output_field=IntegerField())))
+        .values("mask")
+    )
+    return queryset.annotate(held_permissions=Subquery(mask, output_field=IntegerField()))
+
+
+def remember_access(user, row, category: Category) -> Access:
+    """What ``user`` may do in ``category``, from a ``row`` fetched through ``with_access``."""
+    if not _is_member(user) or category is None:
+        return NO_ACCESS
+    if not hasattr(row, "held_permissions"):
+        return access_for(user, category)
+    mask = row.held_permissions or 0
+    return _remember(user, category, frozenset(code for code, bit in _BITS.items() if mask & bit))
 
 
 def forget_access(user) -> None:

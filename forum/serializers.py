@@ -2,13 +2,59 @@
 render what the selectors returned. No rule lives here: services validate content, policy decides
 access."""
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from . import policy
 from .models import AuditEvent, Category, Notification, Post, Thread
 
 User = get_user_model()
+
+# JSON input ------------------------------------------------------------------------------------
+# DRF's fields coerce: a CharField takes 12 and 3.5, an IntegerField "7" and 7.0, a BooleanField
+# "yes", 1 and "off". Request bodies are JSON, and the schema promises JSON types: these fields take
+# their own type only. The patterns say in the schema what the services refuse, and refuse it here
+# first (a NUL character never reaches the database; text must have something besides spaces).
+
+ANY_TEXT = r"^[^\u0000]*$"
+SOME_TEXT = r"^[^\u0000]*\S[^\u0000]*$"
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+def text_field(*, max_length: int, pattern: str = SOME_TEXT, message: str = "Write something besides spaces.",
+               **kwargs) -> StrictCharField:
+    """Text as sent (the services normalise spaces): at most ``max_length`` characters, no NUL, and by
+    default some non-space character."""
+    return StrictCharField(max_length=max_length, trim_whitespace=False, allow_blank=pattern == ANY_TEXT,
+                           validators=[RegexValidator(pattern, message)], **kwargs)
+
+
+def query_text(*, max_length: int, **kwargs) -> serializers.CharField:
+    """A query-string filter: any text without NUL; empty means no filter."""
+    return serializers.CharField(required=False, allow_blank=True, max_length=max_length, trim_whitespace=False,
+                                 validators=[RegexValidator(ANY_TEXT, "Text cannot contain NUL characters.")],
+                                 **kwargs)
+
 
 # Categories ------------------------------------------------------------------------------------
 
@@ -28,28 +74,39 @@ class CategoryRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# A slug is made from the name (or the slug given) by keeping its letters and digits: it needs one.
+NAME = r"^[^\u0000]*[A-Za-z0-9][^\u0000]*$"
+SLUG = r"^[-_A-Za-z0-9]*[A-Za-z0-9][-_A-Za-z0-9]*$"
+
+
+def category_name(**kwargs) -> StrictCharField:
+    return text_field(max_length=100, pattern=NAME, message="Use at least one letter or digit (A-Z, 0-9).",
+                      **kwargs)
+
+
 class CategoryCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    slug = serializers.SlugField(max_length=100, required=False, allow_blank=True,
-                                 help_text="Derived from the name when left out.")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    restricted = serializers.BooleanField(required=False, default=False)
-    position = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
+    name = category_name(help_text="At least one letter or digit (A-Z, 0-9): the slug is made from it.")
+    slug = StrictCharField(
+        max_length=100, required=False, allow_blank=True, trim_whitespace=False,
+        validators=[RegexValidator(SLUG, "Letters, digits, hyphens and underscores, with a letter or digit.")],
+        help_text="Derived from the name when left out or empty.")
+    description = text_field(max_length=10_000, pattern=ANY_TEXT, message="No NUL characters.", required=False,
+                             default="")
+    restricted = StrictBooleanField(required=False, default=False)
+    position = StrictIntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
 
 
 class CategoryUpdateSerializer(serializers.Serializer):
-    """PATCH: any of these. The slug is the category's address and cannot change."""
+    """PATCH: any of these (none changes nothing). The slug is the category's address and cannot change."""
 
-    name = serializers.CharField(max_length=100, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    restricted = serializers.BooleanField(required=False)
-    position = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+    name = category_name(required=False)
+    description = text_field(max_length=10_000, pattern=ANY_TEXT, message="No NUL characters.", required=False)
+    restricted = StrictBooleanField(required=False)
+    position = StrictIntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
     def validate(self, attrs):
         if "slug" in self.initial_data:
             raise serializers.ValidationError({"slug": ["The slug cannot be changed: links and clients use it."]})
-        if not attrs:
-            raise serializers.ValidationError("Send at least one of: " + ", ".join(self.fields) + ".")
         return attrs
 
 
@@ -69,15 +126,13 @@ class CategoryAccessSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(serializers.ModelSerializer):
-    is_admin = serializers.BooleanField(source="is_superuser", read_only=True)
-    groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    categories = CategoryAccessSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "email", "is_admin", "groups", "categories"]
-        read_only_fields = fields
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    is_admin = serializers.BooleanField(help_text="Manages categories and grants, reads the audit log.")
+    groups = serializers.ListField(child=serializers.CharField())
+    categories = CategoryAccessSerializer(many=True, help_text="Every category the caller can see.")
 
 
 # Grants ----------------------------------------------------------------------------------------
@@ -95,22 +150,40 @@ class GrantSerializer(serializers.Serializer):
     permission = serializers.CharField(read_only=True)
 
 
-class GrantCreateSerializer(serializers.Serializer):
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False,
-        error_messages={"does_not_exist": "No user named “{value}”."}, help_text="A username (or give a group).")
-    group = serializers.SlugRelatedField(
-        slug_field="name", queryset=Group.objects.all(), required=False,
-        error_messages={"does_not_exist": "No group named “{value}”."}, help_text="A group name (or give a user).")
-    permission = serializers.ChoiceField(
+def _holder(what: str, **kwargs) -> StrictCharField:
+    return StrictCharField(max_length=150, trim_whitespace=False, help_text=f"A {what} name, exactly.",
+                           validators=[RegexValidator(ANY_TEXT, "Names contain no NUL characters.")], **kwargs)
+
+
+def _permission() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
         choices=policy.CATEGORY_PERMISSIONS,
         error_messages={"invalid_choice": "“{input}” is not a category permission. Use one of: "
                                           + ", ".join(policy.CATEGORY_PERMISSIONS) + "."})
+
+
+class GrantCreateSerializer(serializers.Serializer):
+    """Either a user or a group, and the permission. The schema gives the two shapes as ``oneOf``
+    (``UserGrantCreate``, ``GroupGrantCreate``); the view looks the holder up (404 when unknown)."""
+
+    user = _holder("user", required=False)
+    group = _holder("group", required=False)
+    permission = _permission()
 
     def validate(self, attrs):
         if ("user" in attrs) == ("group" in attrs):
             raise serializers.ValidationError("Give either a user or a group, not both and not neither.")
         return attrs
+
+
+class UserGrantCreateSerializer(serializers.Serializer):
+    user = _holder("user")
+    permission = _permission()
+
+
+class GroupGrantCreateSerializer(serializers.Serializer):
+    group = _holder("group")
+    permission = _permission()
 
 
 # Threads and posts -----------------------------------------------------------------------------
@@ -129,14 +202,14 @@ class ThreadSerializer(serializers.ModelSerializer):
 
 
 class ThreadFilterSerializer(serializers.Serializer):
-    category = serializers.CharField(required=False, help_text="A category slug.")
-    q = serializers.CharField(required=False, max_length=200, help_text="Words the title contains.")
+    category = query_text(max_length=100, help_text="A category slug.")
+    q = query_text(max_length=200, help_text="Words the title contains (all of them, any case).")
 
 
 class ThreadStartSerializer(serializers.Serializer):
-    category = serializers.CharField(max_length=100, help_text="The slug of a category you may post in.")
-    title = serializers.CharField(max_length=1000)
-    body = serializers.CharField(trim_whitespace=False, help_text="Markdown.")
+    category = StrictCharField(max_length=100, help_text="The slug of a category you may post in.")
+    title = text_field(max_length=200, help_text="Spaces are collapsed.")
+    body = text_field(max_length=50_000, help_text="Markdown.")
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -155,15 +228,17 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class ReplySerializer(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False, help_text="Markdown.")
+    body = text_field(max_length=50_000, help_text="Markdown.")
 
 
 # Search ----------------------------------------------------------------------------------------
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=500, help_text="Any words; posts matching more of them rank higher.")
-    category = serializers.CharField(required=False, help_text="Only this category (a slug).")
+    q = serializers.CharField(max_length=500, trim_whitespace=False,
+                              validators=[RegexValidator(SOME_TEXT, "Search for something besides spaces.")],
+                              help_text="Any words; posts matching more of them rank higher.")
+    category = query_text(max_length=100, help_text="Only this category (a slug).")
 
 
 class ThreadRefSerializer(serializers.ModelSerializer):
@@ -212,10 +287,10 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditFilterSerializer(serializers.Serializer):
-    verb = serializers.CharField(required=False, max_length=60, help_text="e.g. grant.add")
-    actor = serializers.CharField(required=False, max_length=150, help_text="A username.")
-    target_type = serializers.CharField(required=False, max_length=60, help_text="e.g. forum.thread")
-    category = serializers.CharField(required=False, max_length=100, help_text="A category slug.")
+    verb = query_text(max_length=60, help_text="e.g. grant.add")
+    actor = query_text(max_length=150, help_text="A username.")
+    target_type = query_text(max_length=60, help_text="e.g. forum.thread")
+    category = query_text(max_length=100, help_text="A category slug.")
 
 
 # Tokens ----------------------------------------------------------------------------------------

@@ -18,11 +18,19 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from . import effects, policy
 from .audit import audit_record
-from .exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
+from .exceptions import AlreadyTaken, Forbidden, InvalidInput, InvalidTransition, NotFound
 from .markup import render_markdown
-from .models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Notification, Post, Thread
+from .models import (
+    Category,
+    CategoryGroupObjectPermission,
+    CategoryUserObjectPermission,
+    Notification,
+    Post,
+    PostViewReceipt,
+    Thread,
+)
 from .search import index_posts, index_thread
-from .signals import category_changed, post_changed
+from .signals import category_changed, post_changed, thread_moved
 
 User = get_user_model()
 
@@ -76,7 +84,7 @@ def category_create(*, acting_user, name: str, slug: str = "", description: str 
     if not slug:
         raise InvalidInput("The slug is empty.", details={"slug": ["Enter letters or digits."]})
     if Category.objects.filter(slug=slug).exists() or Category.objects.filter(name=name).exists():
-        raise InvalidInput("A category with that name or slug exists.", details={"slug": ["Already taken."]})
+        raise AlreadyTaken("A category with that name or slug exists.", details={"slug": ["Already taken."]})
     category = Category.objects.create(
         name=name, slug=slug, description=description, restricted=restricted, position=position
     )
@@ -98,7 +106,7 @@ def category_update(*, acting_user, category: Category, **changes) -> Category:
         if not changes["name"]:
             raise InvalidInput("A name is required.", details={"name": ["This field is required."]})
         if Category.objects.filter(name=changes["name"]).exclude(pk=category.pk).exists():
-            raise InvalidInput("A category with that name exists.", details={"name": ["Already taken."]})
+            raise AlreadyTaken("A category with that name exists.", details={"name": ["Already taken."]})
     before = {field: getattr(category, field) for field in changes}
     for field, value in changes.items():
         setattr(category, field, value)
@@ -242,6 +250,39 @@ def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> T
         notify(recipient=post.author, verb="accepted",
                text=f"Your answer in “{thread.title}” was accepted", url=post_url(post))
     return thread
+
+
+@transaction.atomic
+def thread_move(*, acting_user, thread: Thread, category: Category) -> Thread:
+    """Move a thread to another category; its audience changes with it."""
+    if not policy.can_view_thread(acting_user, thread):
+        raise NotFound()
+    if not (policy.can_moderate(acting_user, thread.category) and policy.can_moderate(acting_user, category)):
+        raise Forbidden("Moving a thread needs moderator rights in both categories.")
+    if category.pk == thread.category_id:
+        raise InvalidTransition("The thread is already in that category.")
+    source = thread.category
+    posts = thread.post_count
+    thread.category = category
+    thread.save(update_fields=["category", "updated_at"])
+    for moved, sign in ((source, -1), (category, 1)):
+        Category.objects.filter(pk=moved.pk).update(thread_count=F("thread_count") + sign,
+                                                    post_count=F("post_count") + sign * posts)
+    audit_record(actor=acting_user, verb="thread.move", target=thread, category=category,
+                 data={"from": source.slug, "to": category.slug})
+    thread_moved.send(sender=Thread, thread=thread, source=source, acting_user=acting_user)
+    return thread
+
+
+def posts_mark_viewed(*, acting_user, posts) -> None:
+    """Record the first view of AI-generated posts, so a retraction can reach every reader.
+
+    No transaction of its own: the one INSERT is atomic already, and a page without AI posts
+    (almost every page) must not pay for an empty one (a SAVEPOINT pair inside a request's)."""
+    ai_posts = [p for p in posts if p.kind == Post.Kind.ASSISTANT and not p.hidden]
+    if ai_posts and acting_user.is_authenticated:
+        PostViewReceipt.objects.bulk_create([PostViewReceipt(post=p, user=acting_user) for p in ai_posts],
+                                            ignore_conflicts=True)
 
 
 # Notifications --------------------------------------------------------------------------------

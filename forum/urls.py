@@ -13,6 +13,7 @@ urlpatterns = [
     path("t/<int:pk>/", views.thread_detail, name="thread"),
     path("t/<int:pk>/reply/", views.post_reply, name="reply"),
     path("t/<int:pk>/lock/", views.thread_lock, name="lock"),
+    path("t/<int:pk>/move/", views.thread_move, name="move"),
     path("t/<int:pk>/accept/<int:post_pk>/", views.thread_accept, name="accept"),
     path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<int:pk>/hide/", views.post_hide, name="post_hide"),

@@ -67,10 +67,12 @@ class ThreadStartView(View):
 def thread_detail(request, pk):
     thread = selectors.thread_for_user(request.user, pk)
     page = selectors.thread_posts_page(request.user, thread, request.GET.get("page"), post_id=request.GET.get("post"))
+    services.posts_mark_viewed(acting_user=request.user, posts=page.object_list)
     return render(request, "forum/thread_detail.html", {
         "thread": thread,
         "page": page,
         "reply_form": ReplyForm(),
+        "move_targets": selectors.move_targets(request.user, thread),
     })
 
 
@@ -120,6 +122,15 @@ def thread_lock(request, pk):
     lock = request.POST.get("action", "lock") == "lock"
     services.thread_lock(acting_user=request.user, thread=thread, locked=lock)
     messages.success(request, "Thread locked." if lock else "Thread unlocked.")
+    return redirect("forum:thread", pk=thread.pk)
+
+
+@require_POST
+def thread_move(request, pk):
+    thread = selectors.thread_for_user(request.user, pk)
+    category = selectors.category_for_user(request.user, request.POST.get("category", ""))
+    services.thread_move(acting_user=request.user, thread=thread, category=category)
+    messages.success(request, f"Thread moved to {category.name}.")
     return redirect("forum:thread", pk=thread.pk)
 
 

@@ -1,7 +1,11 @@
 """Shared fixtures: the demo roles of DESIGN.md, built through the services."""
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.contrib.auth.models import Group
 
+from aiassist.tasks import generate_answer_task
+from config.celery import app
 from forum import policy
 
 from .factories import UserFactory, grant, make_admin, make_category
@@ -82,3 +86,25 @@ def secops_member(secops_group):
     user = UserFactory(username="priya")
     user.groups.add(secops_group)
     return user
+
+
+def _broker_is_redis() -> bool:
+    return settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A worker on the ``ai`` and ``default`` queues, with short retry backoff."""
+    if not _broker_is_redis():
+        pytest.skip("the worker tests need the Redis broker (make test sets CELERY_BROKER_URL)")
+    with app.connection_for_write() as conn:
+        for queue in ("ai", "default"):
+            conn.default_channel.queue_purge(queue)
+    saved = generate_answer_task.retry_backoff, generate_answer_task.max_retries
+    generate_answer_task.retry_backoff, generate_answer_task.max_retries = 1, 2
+    try:
+        with start_worker(app, pool="solo", concurrency=1, queues=["ai", "default"], perform_ping_check=False,
+                          loglevel="WARNING", shutdown_timeout=10.0) as worker:
+            yield worker
+    finally:
+        generate_answer_task.retry_backoff, generate_answer_task.max_retries = saved

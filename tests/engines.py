@@ -1,4 +1,5 @@
 """Fault-injecting engines, reachable only from tests (settings.ASSISTANT_ENGINE takes a dotted path)."""
+import os
 import threading
 import time
 
@@ -35,10 +36,13 @@ class DownEngine:
 
 
 class SlowEngine(ExtractiveEngine):
-    """Takes ``delay`` seconds, so a test can kill or duplicate work while it drafts."""
+    """Takes ``delay`` seconds, so a test can kill or duplicate work while it drafts.
+
+    A worker subprocess takes its delay from VETTED_SLOW_ENGINE_SECONDS (tests/faults).
+    """
 
     name = "slow"
-    delay = 3.0
+    delay = float(os.environ.get("VETTED_SLOW_ENGINE_SECONDS", "3.0"))
 
     def draft(self, question, sources):
         time.sleep(SlowEngine.delay)

@@ -31,8 +31,13 @@ class ExtractiveEngine:
                     # More shared terms first; then earlier sources (better ranked), then earlier sentences.
                     scored.append((-overlap, source.number, position, sentence, source))
         scored.sort(key=lambda row: row[:3])
+        # Keep sentences at least half as relevant as the best one: one shared word is noise
+        # when others share three.
+        threshold = (-scored[0][0] + 1) // 2 if scored else 1
         chosen, per_source = [], {}
-        for _, number, _, sentence, source in scored:
+        for negative_overlap, number, _, sentence, source in scored:
+            if -negative_overlap < threshold:
+                break
             if per_source.get(number, 0) >= 2 or sentence in (c[0] for c in chosen):
                 continue
             chosen.append((sentence, source))
@@ -49,7 +54,6 @@ class ExtractiveEngine:
         ]
         for sentence, source in chosen:
             lines.append(f"- {sentence} [{source.number}]")
-        lines += ["", "Sources: " + "; ".join(f"[{s.number}] {s.title}" for s in sources if s.number in cited) + "."]
         return Draft(text="\n".join(lines), model=self.model, cited=cited)
 
     def _sentences(self, text: str) -> list[str]:

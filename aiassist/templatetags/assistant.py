@@ -4,7 +4,9 @@ The forum's thread template shows the panel through this tag, so ``forum`` never
 """
 from django import template
 
-from .. import disclaimers, selectors, services
+from forum import policy as forum_policy
+
+from .. import disclaimers, policy, selectors, services
 from ..models import AIAnswer
 
 register = template.Library()
@@ -19,6 +21,8 @@ def panel_context(user, thread) -> dict:
         "disclaimer": disclaimers.disclaimer_for(answer.status) if answer else disclaimers.PRIVATE_DRAFT,
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer and answer.risk == "high" else "",
         "Status": AIAnswer.Status,
+        "outside_sources": selectors.sources_outside_audience(answer, thread)
+        if answer and answer.status == AIAnswer.Status.DRAFT else [],
     }
 
 
@@ -27,3 +31,40 @@ def assistant_panel(context, thread):
     ctx = panel_context(context["request"].user, thread)
     ctx["csrf_token"] = context.get("csrf_token")
     return ctx
+
+
+@register.inclusion_tag("aiassist/partials/published_meta.html", takes_context=True)
+def ai_post_meta(context, post):
+    """Disclaimer, reviewers and flags of a published AI post; one lookup per thread page, not per post."""
+    request = context["request"]
+    per_thread = request.__dict__.setdefault("_vetted_ai_post_meta", {})
+    if post.thread_id not in per_thread:
+        per_thread[post.thread_id] = selectors.published_meta_for_thread(post.thread)
+    answer = per_thread[post.thread_id].get(post.pk)
+    if answer is None:
+        return {"answer": None, "disclaimer": disclaimers.PUBLISHED}
+    current = services.body_hash(answer.body)
+    return {
+        "answer": answer,
+        "post": post,
+        "disclaimer": disclaimers.disclaimer_for(answer.status),
+        "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current],
+        # A reader is shown only the sources they can open themselves (one may have moved since).
+        "sources": [s for s in answer.sources.all() if s.post and forum_policy.can_view_post(request.user, s.post)],
+        "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
+        "can_review": policy.can_review_answer(request.user, answer),
+        "can_report": answer.status == AIAnswer.Status.PUBLISHED and not policy.is_asker(request.user, answer),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("aiassist/partials/published_actions.html", takes_context=True)
+def ai_post_actions(context, post):
+    """Review link and report form under a published AI post (reuses the page's meta lookup)."""
+    return ai_post_meta(context, post)
+
+
+@register.inclusion_tag("aiassist/partials/published_sources.html", takes_context=True)
+def ai_post_sources(context, post):
+    """The sources under a published AI post, limited to those the reader can open."""
+    return ai_post_meta(context, post)

@@ -316,7 +316,7 @@ def add_related(author, category, count, start=0):
                     replies=[(author, f"Celery retries back off with retry_backoff in setup {n}.")])
 
 
-THREAD_PAGE_QUERIES = 10
+THREAD_PAGE_QUERIES = 7  # session, user, thread (+ access), posts (+ total), unread count, answer, sources
 
 
 def test_thread_page_query_count_does_not_grow_with_sources_or_posts(

@@ -11,7 +11,7 @@ from guardian.shortcuts import remove_perm
 
 from forum import policy, selectors, services
 from forum.exceptions import ApplicationError
-from forum.models import Post
+from forum.models import Category, Post, Thread
 
 from ..factories import UserFactory, fresh, grant, make_category, make_thread
 
@@ -266,8 +266,50 @@ def test_visible_posts(request, role, posts_with_hidden):
     user = _role_user(request, role)
     user = user if role == "anonymous" else fresh(user)
     assert set(policy.visible_posts(user).values_list("body", flat=True)) == VISIBLE_POSTS[role]
+    unhidden = {body for body in VISIBLE_POSTS[role] if "hidden" not in body}
+    assert set(policy.visible_posts(user, include_hidden=False).values_list("body", flat=True)) == unhidden
     for post in Post.objects.select_related("thread__category"):
         assert policy.can_view_post(user, post) is (post.body in VISIBLE_POSTS[role]), post.body
+
+
+# The same question asked inside the object's own query (policy.with_access) ---------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(VISIBLE_POSTS))
+def test_with_access_answers_as_access_for_does(request, role, posts_with_hidden, security_reviewer):
+    user = _role_user(request, role)
+    user = user if role == "anonymous" else fresh(user)
+    rows = [(category, category) for category in policy.with_access(Category.objects.all(), user, None)]
+    rows += [(thread, thread.category) for thread in policy.with_access(
+        Thread.objects.select_related("category"), user)]
+    rows += [(post, post.thread.category) for post in policy.with_access(
+        Post.objects.select_related("thread__category"), user, "thread__category")]
+    for row, category in rows:
+        expected = policy.access_for(_role_user(request, role) if role == "anonymous" else fresh(user), category)
+        assert policy.remember_access(user, row, category) == expected, (row, category)
+        assert policy.access_for(user, category) == expected  # what access_for now finds remembered
+
+
+@pytest.mark.django_db
+def test_with_access_counts_a_permission_held_several_ways_once(employee, secops, secret_thread):
+    first, second = Group.objects.create(name="first"), Group.objects.create(name="second")
+    employee.groups.add(first, second)
+    for codename in policy.CATEGORY_PERMISSIONS:
+        for holder in (employee, first, second):
+            grant(codename, holder, secops)
+    thread = policy.with_access(Thread.objects.filter(pk=secret_thread.pk), employee).get()
+    access = policy.remember_access(fresh(employee), thread, secops)
+    assert access == policy.Access(True, True, True, True, True) == policy.access_for(fresh(employee), secops)
+
+
+@pytest.mark.django_db
+def test_audience_readable_has_an_object_form(four_categories):
+    categories = list(Category.objects.all())
+    for category in categories:
+        readable = set(policy.audience_readable_categories(category))
+        for source in categories:
+            assert policy.is_audience_readable(source, category) is (source in readable), (source, category)
 
 
 # Global permissions, groups, implications -----------------------------------------------------------

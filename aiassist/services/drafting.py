@@ -1,10 +1,11 @@
-"""The assistant's verbs: one function per transition of an AI answer.
+"""Asking and drafting: the asker's verbs, the kill switch, and the worker's path.
 
-Each checks policy, changes rows in one transaction, writes one audit event, and enqueues work on
-commit. The worker's path (claim -> generate -> draft, or release/fail) is here too, so a task is
-a thin wrapper; no function reachable from a task publishes anything.
+Each verb checks policy, changes rows in one transaction, writes one audit event, and enqueues
+work on commit. The worker's path (claim -> generate -> draft, or release/fail) is here too, so a
+task is a thin wrapper; nothing in this module can publish.
 """
 import logging
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,16 +23,22 @@ from forum.markup import render_markdown
 from forum.models import Post
 from forum.services import notify
 
-from . import disclaimers, lifecycle, risk
-from . import policy as ai_policy
-from .engines import EngineError, TransientEngineError, load_engine
-from .models import AIAnswer, AnswerSource, AssistantSwitch
-from .retrieval import retrieve
+from .. import disclaimers, lifecycle, risk
+from .. import policy as ai_policy
+from ..engines import EngineError, TransientEngineError, load_engine
+from ..models import AIAnswer, AnswerSource, AssistantSwitch
+from ..retrieval import retrieve
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 S = AIAnswer.Status
 BODY_MAX = 20_000
+_CITATION = re.compile(r"\[(\d+)\]")
+OUT_OF_ATTEMPTS = "The assistant stopped several times while drafting this answer."
+# Lock the answer row alone, never the thread, category and asker rows joined in by select_related:
+# asks and audit appends take key-share locks on those while they wait for the audit chain's lock,
+# and a claim holding them FOR UPDATE while it waited for that same lock deadlocked (tests/faults).
+LOCK_ANSWER_ONLY = ("self",)
 
 
 class AssistantPaused(ApplicationError):
@@ -109,10 +116,15 @@ def _check_quota(user) -> None:
 
 
 def _enqueue_generation(answer: AIAnswer) -> None:
-    from .tasks import generate_answer_task  # tasks import this module
+    from ..tasks import generate_answer_task  # tasks import this module
 
     AIAnswer.objects.filter(pk=answer.pk).update(enqueued_at=timezone.now())
-    effects.enqueue_on_commit(generate_answer_task, answer.pk)
+    effects.enqueue_on_commit(generate_answer_task, answer.pk, on_failure=lambda: _mark_unsent([answer.pk]))
+
+
+def _mark_unsent(answer_ids) -> None:
+    """The broker never took these: the next sweep sends them, without waiting out the grace period."""
+    AIAnswer.objects.filter(pk__in=answer_ids, status=S.QUEUED).update(enqueued_at=None)
 
 
 @transaction.atomic
@@ -146,7 +158,8 @@ def _asker_only(acting_user, answer: AIAnswer) -> None:
 
 def _locked(answer: AIAnswer) -> AIAnswer:
     """Re-read the row under a lock: the state we act on is the state in the database."""
-    return AIAnswer.objects.select_for_update().select_related("thread", "thread__category").get(pk=answer.pk)
+    return AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
+        "thread", "thread__category").get(pk=answer.pk)
 
 
 @transaction.atomic
@@ -213,14 +226,19 @@ def answer_claim(*, answer_id: int) -> AIAnswer | None:
     """Atomically move a queued answer (or one whose worker died) to generating.
 
     Returns the claimed answer, or None when someone else holds it or it has moved on: a duplicate
-    delivery of the same task therefore does nothing.
+    delivery of the same task therefore does nothing. An answer that has used up its attempts
+    (1 + ASSISTANT_MAX_RETRIES, counted on the row whatever delivered them: retries, the sweeper,
+    redeliveries after a dead worker) fails instead, so no answer is drafted forever.
     """
     now = timezone.now()
     with transaction.atomic():
         claimable = Q(status=S.QUEUED) | Q(status=S.GENERATING, lease_expires_at__lt=now)
-        answer = AIAnswer.objects.select_for_update().filter(claimable, pk=answer_id).select_related(
+        answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).filter(claimable, pk=answer_id).select_related(
             "thread", "thread__category", "asker").first()
         if answer is None:
+            return None
+        if answer.attempts > settings.ASSISTANT_MAX_RETRIES:
+            answer_fail(answer_id=answer.pk, message=answer.error or OUT_OF_ATTEMPTS)
             return None
         answer.status = S.GENERATING
         answer.attempts += 1
@@ -257,6 +275,10 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         engine = _engine()
         draft = engine.draft(answer.question, [s.doc for s in sources])
     except TransientEngineError as exc:
+        if attempt > settings.ASSISTANT_MAX_RETRIES:
+            # The budget is counted on the row, not per Celery message, so the deliveries the sweeper
+            # sent again (after a lost message or a dead worker) count as well.
+            return answer_fail(answer_id=answer.pk, message=exc.user_message)
         answer_release(answer_id=answer.pk, attempt=attempt, message=exc.user_message)
         raise
     except EngineError as exc:
@@ -266,27 +288,30 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
 
 @transaction.atomic
 def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | None:
-    answer = AIAnswer.objects.select_for_update().select_related(
+    answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
         "thread", "thread__category", "asker").get(pk=answer_id)
     if answer.status != S.GENERATING or answer.attempts != attempt:
         logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
         return None
-    text = draft.text[:BODY_MAX]
+    # Cite as [1]..[n] in the order the sources were ranked, whatever numbers retrieval gave them.
+    cited = [s for s in sources if s.doc.number in set(draft.cited)]
+    renumber = {s.doc.number: new for new, s in enumerate(cited, start=1)}
+    text = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "",
+                         draft.text[:BODY_MAX])
     assessment = risk.classify(text, answer.question)
     answer.body, answer.body_html = text, render_markdown(text)
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
     answer.save()
-    cited = set(draft.cited)
     AnswerSource.objects.bulk_create([
-        AnswerSource(answer=answer, number=s.doc.number, post=s.post, thread=s.post.thread,
+        AnswerSource(answer=answer, number=renumber[s.doc.number], post=s.post, thread=s.post.thread,
                      category=s.post.thread.category, title=s.doc.title[:200], content_hash=s.content_hash)
-        for s in sources if s.doc.number in cited
+        for s in cited
     ])
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
                  data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
-                       "sources": [s.post.pk for s in sources if s.doc.number in cited]})
+                       "sources": [s.post.pk for s in cited]})
     notify(recipient=answer.asker, verb="ai_draft_ready",
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
            url=answer_url(answer))
@@ -295,9 +320,14 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
 
 @transaction.atomic
 def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
-    """A transient failure: back to the queue for the task's retry (only if we still hold it)."""
+    """A transient failure: back to the queue for the task's retry (only if we still hold it).
+
+    The retry is sent now, so ``enqueued_at`` restarts: the sweeper must not send a second copy
+    while the retry waits out its back-off (that would add attempts and race the retry).
+    """
+    now = timezone.now()
     updated = AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, attempts=attempt).update(
-        status=S.QUEUED, lease_expires_at=None, error=message[:500], updated_at=timezone.now())
+        status=S.QUEUED, lease_expires_at=None, error=message[:500], enqueued_at=now, updated_at=now)
     if updated:
         answer = AIAnswer.objects.select_related("thread__category").get(pk=answer_id)
         audit_record(actor=None, verb="ai_answer.release", target=answer, category=answer.thread.category,
@@ -307,8 +337,8 @@ def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
 @transaction.atomic
 def answer_fail(*, answer_id: int, message: str) -> AIAnswer | None:
     """Terminal failure: the asker sees ``message`` and a retry button."""
-    answer = AIAnswer.objects.select_for_update().select_related("thread", "thread__category", "asker").filter(
-        pk=answer_id).first()
+    answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
+        "thread", "thread__category", "asker").filter(pk=answer_id).first()
     if answer is None or answer.status not in (S.QUEUED, S.GENERATING):
         return None
     answer.status, answer.error, answer.lease_expires_at = S.FAILED, (message or "Unknown error.")[:500], None
@@ -322,29 +352,31 @@ def answer_fail(*, answer_id: int, message: str) -> AIAnswer | None:
 
 def answers_sweep() -> list[int]:
     """Re-enqueue answers the broker lost or whose worker died. Returns the ids sent again."""
-    from .tasks import generate_answer_task
+    from ..tasks import generate_answer_task
 
     now = timezone.now()
     grace = now - timedelta(seconds=settings.ASSISTANT_QUEUED_GRACE_SECONDS)
-    resend = []
+    rows = AIAnswer.objects.select_for_update(skip_locked=True, of=LOCK_ANSWER_ONLY)
     with transaction.atomic():
-        expired = list(AIAnswer.objects.select_for_update(skip_locked=True).select_related("thread__category").filter(
-            status=S.GENERATING, lease_expires_at__lt=now))
+        # Every row this sweep changes is locked before the first audit append takes the chain's lock;
+        # rows a worker is claiming at this moment are skipped (they are not stuck).
+        expired = list(rows.select_related("thread__category").filter(status=S.GENERATING, lease_expires_at__lt=now))
+        stale = list(rows.filter(Q(enqueued_at__lt=grace) | Q(enqueued_at__isnull=True), status=S.QUEUED)
+                     .values_list("pk", flat=True)[:500])
         for answer in expired:
             AIAnswer.objects.filter(pk=answer.pk).update(status=S.QUEUED, lease_expires_at=None, enqueued_at=now)
             audit_record(actor=None, verb="ai_answer.lease_expired", target=answer, category=answer.thread.category,
                          data={"attempt": answer.attempts})
-            resend.append(answer.pk)
-        stale = list(AIAnswer.objects.filter(status=S.QUEUED).filter(
-            Q(enqueued_at__lt=grace) | Q(enqueued_at__isnull=True)).values_list("pk", flat=True)[:500])
         AIAnswer.objects.filter(pk__in=stale).update(enqueued_at=now)
-        resend.extend(stale)
+    resend = [answer.pk for answer in expired] + stale
+    sent = []
     for pk in resend:
-        try:
-            generate_answer_task.apply_async(args=[pk], retry=False)
-        except Exception:  # noqa: BLE001 - the next sweep tries again
-            logger.warning("sweeper could not enqueue answer %s", pk, exc_info=True)
+        if not effects.enqueue(generate_answer_task, pk):
+            # The broker is down: stop here rather than fail on every row; the next sweep sends the rest.
+            _mark_unsent(resend[len(sent):])
+            break
+        sent.append(pk)
     if resend:
-        logger.info("sweeper re-enqueued %d answer(s)", len(resend))
-    return resend
+        logger.info("sweeper re-enqueued %d of %d answer(s)", len(sent), len(resend))
+    return sent
 

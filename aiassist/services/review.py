@@ -1,0 +1,346 @@
+"""Review and promotion: the only way an AI answer reaches anyone but its asker.
+
+submit (asker) -> in_review -> approve (reviewers; publishes when complete) / reject -> published
+-> retract. ``answer_publish`` is reachable only from ``answer_approve`` and refuses to run inside a
+Celery task, so no worker can ever publish.
+"""
+import hashlib
+
+from celery import current_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from forum import policy as forum_policy
+from forum.audit import audit_record
+from forum.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
+from forum.markup import render_markdown
+from forum.models import Category, Post, PostViewReceipt, Thread
+from forum.services import notify, post_url
+
+from .. import disclaimers, lifecycle, risk
+from .. import policy as ai_policy
+from ..models import AIAnswer, AnswerReport, AnswerSource, Approval
+from .drafting import BODY_MAX, _locked, answer_url
+
+User = get_user_model()
+S = AIAnswer.Status
+REASON_MAX = 1000
+
+
+class SourcesOutsideAudience(InvalidTransition):
+    """The answer cites something part of the thread's audience may not read."""
+
+    code = "sources_outside_audience"
+
+
+def body_hash(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def sources_outside_audience(answer: AIAnswer) -> list[AnswerSource]:
+    """Cited sources that not everyone who can read the thread can read (now, not when drafted)."""
+    sources = list(AnswerSource.objects.filter(answer=answer).select_related("post__thread"))
+    categories = {s.post.thread.category_id for s in sources if s.post is not None}
+    readable = set(forum_policy.audience_readable_categories(answer.thread.category).filter(
+        pk__in=categories).values_list("pk", flat=True))
+    return [s for s in sources if s.post is None or s.post.hidden or s.post.thread.category_id not in readable]
+
+
+def _refuse_outside_audience(answer: AIAnswer, verb: str) -> None:
+    outside = sources_outside_audience(answer)
+    if outside:
+        names = "; ".join(f"[{s.number}] {s.title}" for s in outside)
+        raise SourcesOutsideAudience(
+            f"This answer cannot be {verb}: it cites posts that not everyone who can read the thread may read "
+            f"({names}). Regenerate it for the thread's audience.",
+            details={"sources": [s.number for s in outside]},
+        )
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput(f"A reason is required to {what}.", details={"reason": ["This field is required."]})
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(f"Reasons are at most {REASON_MAX} characters.", details={"reason": ["Too long."]})
+    return reason
+
+
+def _reviewer_only(acting_user, answer: AIAnswer) -> forum_policy.Access:
+    """The acting user must be a reviewer of the category, and never the asker."""
+    if not ai_policy.can_view_answer(acting_user, answer):
+        raise NotFound("No such answer.")
+    access = forum_policy.access_for(acting_user, answer.thread.category)
+    if not access.can_review:
+        raise Forbidden("Only reviewers of this category may do this.")
+    if ai_policy.is_asker(acting_user, answer):
+        raise Forbidden("You asked this question: someone else must review the answer.")
+    return access
+
+
+# The asker ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """The asker asks for their draft to be reviewed for publication in the thread."""
+    if not ai_policy.can_view_answer(acting_user, answer):
+        raise NotFound("No such answer.")
+    if not ai_policy.is_asker(acting_user, answer):
+        raise Forbidden("Only the person who asked can submit this answer.")
+    answer = _locked(answer)
+    lifecycle.check(answer, S.IN_REVIEW)
+    # Reviewers are part of the thread's audience: nothing they may not read goes to them.
+    _refuse_outside_audience(answer, "submitted")
+    answer.status, answer.submitted_at = S.IN_REVIEW, timezone.now()
+    answer.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.submit", target=answer, category=answer.thread.category)
+    return answer
+
+
+@transaction.atomic
+def answer_withdraw(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """The asker takes a submitted answer back before anyone decides on it."""
+    if not ai_policy.can_view_answer(acting_user, answer):
+        raise NotFound("No such answer.")
+    if not ai_policy.is_asker(acting_user, answer):
+        raise Forbidden("Only the person who asked can withdraw this answer.")
+    answer = _locked(answer)
+    lifecycle.check(answer, S.DRAFT)
+    answer.status = S.DRAFT
+    answer.save(update_fields=["status", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.withdraw", target=answer, category=answer.thread.category)
+    return answer
+
+
+# Reviewers ------------------------------------------------------------------------------------
+
+
+def _normalised(body: str | None) -> str:
+    """The text as stored: browsers send a textarea's line breaks as CRLF, which is no edit."""
+    return (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _set_body(answer: AIAnswer, body: str, editor) -> None:
+    body = _normalised(body)
+    if not body:
+        raise InvalidInput("The answer cannot be empty.", details={"body": ["This field is required."]})
+    if len(body) > BODY_MAX:
+        raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
+    if not answer.original_body:
+        answer.original_body = answer.body
+    assessment = risk.classify(body, answer.question)
+    # An edit may add risk; it never removes what the machine's text already carried.
+    if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
+        reasons = answer.risk_reasons
+    else:
+        reasons = assessment.reasons
+    answer.body, answer.body_html, answer.edited_by = body, render_markdown(body), editor
+    answer.risk = AIAnswer.Risk.HIGH if reasons else AIAnswer.Risk.LOW
+    answer.risk_reasons = reasons
+
+
+@transaction.atomic
+def answer_edit(*, acting_user, answer: AIAnswer, body: str) -> AIAnswer:
+    """A reviewer edits the text under review; approvals of the old text no longer count."""
+    _reviewer_only(acting_user, answer)
+    answer = _locked(answer)
+    if answer.status != S.IN_REVIEW:
+        raise InvalidTransition("Only an answer in review can be edited.")
+    before = body_hash(answer.body)
+    _set_body(answer, body, acting_user)
+    answer.save()
+    audit_record(actor=acting_user, verb="ai_answer.edit", target=answer, category=answer.thread.category,
+                 data={"before": before, "after": body_hash(answer.body), "risk": answer.risk})
+    return answer
+
+
+def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
+    """What the current text still needs: counts of valid approvals against the rule.
+
+    With ``adding`` (a reviewer), the counts as they would be after that reviewer's approval too
+    (the review page's "Approve and publish" label).
+    """
+    current = [(a.reviewer_id, a.high_risk_authority) for a in answer.approvals.all()
+               if a.body_hash == body_hash(answer.body) and a.reviewer_id != answer.asker_id]
+    if adding is not None and not ai_policy.is_asker(adding, answer):
+        current.append((adding.pk, forum_policy.access_for(adding, answer.thread.category).can_approve_high_risk))
+    reviewers = {reviewer for reviewer, _ in current}
+    authority = any(held for _, held in current)
+    if answer.risk == AIAnswer.Risk.HIGH:
+        missing = max(0, 2 - len(reviewers))
+        return {"have": len(reviewers), "need": 2, "needs_security_reviewer": not authority,
+                "complete": missing == 0 and authority}
+    return {"have": len(reviewers), "need": 1, "needs_security_reviewer": False, "complete": len(reviewers) >= 1}
+
+
+@transaction.atomic
+def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None) -> AIAnswer:
+    """Approve the answer (optionally with an edited text); publishes when the approvals are complete."""
+    access = _reviewer_only(acting_user, answer)
+    answer = _locked(answer)
+    if answer.status != S.IN_REVIEW:
+        lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
+    if body is not None and _normalised(body) != answer.body:
+        before = body_hash(answer.body)
+        _set_body(answer, body, acting_user)
+        answer.save()
+        audit_record(actor=acting_user, verb="ai_answer.edit", target=answer, category=answer.thread.category,
+                     data={"before": before, "after": body_hash(answer.body), "risk": answer.risk})
+    digest = body_hash(answer.body)
+    if Approval.objects.filter(answer=answer, reviewer=acting_user, body_hash=digest).exists():
+        raise InvalidTransition("You have already approved this text; another reviewer must approve it too.")
+    Approval.objects.create(answer=answer, reviewer=acting_user, body_hash=digest,
+                            high_risk_authority=access.can_approve_high_risk)
+    audit_record(actor=acting_user, verb="ai_answer.approve", target=answer, category=answer.thread.category,
+                 data={"body": digest, "risk": answer.risk, "high_risk_authority": access.can_approve_high_risk})
+    if approvals_needed(answer)["complete"]:
+        return answer_publish(acting_user=acting_user, answer=answer)
+    return answer
+
+
+def assistant_account():
+    """The system account that authors published AI posts; it cannot log in."""
+    user, created = User.objects.get_or_create(
+        username=settings.ASSISTANT_USERNAME, defaults={"is_active": False, "first_name": "AI assistant"})
+    if created or user.has_usable_password():
+        user.set_unusable_password()
+        user.is_active = False
+        user.save(update_fields=["password", "is_active"])
+    return user
+
+
+def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """Create the public post. Only ``answer_approve`` calls this, inside its transaction."""
+    if current_task and current_task.request.id:
+        raise RuntimeError("AI answers are never published from a worker")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("answer_publish runs inside answer_approve's transaction")
+    _refuse_outside_audience(answer, "published")
+    lifecycle.check(answer, S.PUBLISHED)
+    if not approvals_needed(answer)["complete"]:
+        raise InvalidTransition("This answer does not have the approvals it needs.")
+    thread = Thread.objects.select_for_update().get(pk=answer.thread_id)
+    if thread.locked:
+        raise InvalidTransition("The thread is locked; unlock it before publishing into it.")
+    from forum.services import _create_post  # the forum's own post creation (counts, search index)
+
+    post = _create_post(author=assistant_account(), thread=thread, body=answer.body, kind=Post.Kind.ASSISTANT)
+    answer.status, answer.published_post, answer.published_at = S.PUBLISHED, post, timezone.now()
+    answer.attention_reason, answer.attention_at = "", None
+    answer.save()
+    current = answer.approvals.filter(body_hash=body_hash(answer.body))
+    reviewers = list(current.values_list("reviewer__username", flat=True))
+    audit_record(actor=acting_user, verb="ai_answer.publish", target=answer, category=thread.category,
+                 data={"post": post.pk, "reviewers": reviewers})
+    notify(recipient=answer.asker, verb="ai_published",
+           text=f"The AI answer you asked for in “{thread.title}” was reviewed and published"
+                f"{disclaimers.NOTIFICATION_SUFFIX}", url=post_url(post))
+    return answer
+
+
+@transaction.atomic
+def answer_reject(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
+    _reviewer_only(acting_user, answer)
+    reason = _reason(reason, "reject an answer")
+    answer = _locked(answer)
+    lifecycle.check(answer, S.REJECTED)
+    answer.status, answer.reject_reason = S.REJECTED, reason
+    answer.save(update_fields=["status", "reject_reason", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.reject", target=answer, category=answer.thread.category,
+                 data={"reason": reason})
+    notify(recipient=answer.asker, verb="ai_rejected",
+           text=f"The AI answer you submitted in “{answer.thread.title}” was rejected: {reason}",
+           url=answer_url(answer))
+    return answer
+
+
+@transaction.atomic
+def answer_retract(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
+    """Withdraw a published answer: hide its post and tell the asker and everyone who saw it."""
+    _reviewer_only(acting_user, answer)
+    reason = _reason(reason, "retract an answer")
+    answer = _locked(answer)
+    lifecycle.check(answer, S.RETRACTED)
+    post = Post.objects.select_for_update().get(pk=answer.published_post_id)
+    post.hidden, post.hidden_reason = True, f"Retracted: {reason}"[:500]
+    post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    answer.status, answer.retract_reason, answer.retracted_at = S.RETRACTED, reason, timezone.now()
+    answer.attention_reason, answer.attention_at = "", None  # the second look is settled
+    answer.save(update_fields=["status", "retract_reason", "retracted_at", "attention_reason", "attention_at",
+                               "updated_at"])
+    AnswerReport.objects.filter(answer=answer, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    viewers = set(PostViewReceipt.objects.filter(post=post).values_list("user_id", flat=True))
+    recipients = User.objects.filter(Q(pk__in=viewers) | Q(pk=answer.asker_id)).exclude(pk=acting_user.pk)
+    text = (f"An AI answer in “{answer.thread.title}” was withdrawn by a reviewer and must not be relied on. "
+            f"Reason: {reason}")
+    for user in recipients:
+        notify(recipient=user, verb="ai_retracted", text=text, url=post_url(post))
+    audit_record(actor=acting_user, verb="ai_answer.retract", target=answer, category=answer.thread.category,
+                 data={"reason": reason, "post": post.pk, "notified": sorted(u.pk for u in recipients)})
+    return answer
+
+
+@transaction.atomic
+def answer_report(*, acting_user, answer: AIAnswer, reason: str) -> AnswerReport:
+    """Any reader of a published AI post can report it; it goes back to the review queue."""
+    if answer.status != S.PUBLISHED or not forum_policy.can_view_post(acting_user, answer.published_post):
+        raise NotFound("No such answer.")
+    reason = _reason(reason, "report an answer")
+    if AnswerReport.objects.filter(answer=answer, reporter=acting_user, resolved_at__isnull=True).exists():
+        raise InvalidTransition("You have already reported this answer; a reviewer will look at it.")
+    report = AnswerReport.objects.create(answer=answer, reporter=acting_user, reason=reason)
+    # A reporter has read it, whichever way they reached it: a retraction must reach them too.
+    PostViewReceipt.objects.get_or_create(post=answer.published_post, user=acting_user)
+    _flag(answer, f"Reported by a reader: {reason}")
+    audit_record(actor=acting_user, verb="ai_answer.report", target=answer, category=answer.thread.category,
+                 data={"reason": reason})
+    return report
+
+
+@transaction.atomic
+def answer_confirm(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """A reviewer looked again at a flagged published answer and keeps it."""
+    _reviewer_only(acting_user, answer)
+    answer = _locked(answer)
+    if answer.status != S.PUBLISHED or not answer.attention_reason:
+        raise InvalidTransition("Only a published answer flagged for re-review can be confirmed.")
+    _refuse_outside_audience(answer, "kept")
+    previous = answer.attention_reason
+    answer.attention_reason, answer.attention_at = "", None
+    answer.save(update_fields=["attention_reason", "attention_at", "updated_at"])
+    AnswerReport.objects.filter(answer=answer, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    audit_record(actor=acting_user, verb="ai_answer.confirm", target=answer, category=answer.thread.category,
+                 data={"flag": previous})
+    return answer
+
+
+# Stale sources --------------------------------------------------------------------------------
+
+
+def _flag(answer: AIAnswer, reason: str) -> None:
+    AIAnswer.objects.filter(pk=answer.pk).update(attention_reason=reason[:REASON_MAX], attention_at=timezone.now())
+
+
+def answers_flag_for_sources(*, post_ids=None, category: Category | None = None, thread: Thread | None = None,
+                             reason: str) -> list[int]:
+    """Flag published answers citing the given posts (or any post in ``category``) for re-review;
+    with ``thread``, the answers published in that thread instead (its audience changed under them)."""
+    if thread is not None:
+        answers = AIAnswer.objects.filter(status=S.PUBLISHED, thread=thread)
+    else:
+        cited = AnswerSource.objects.all()
+        if post_ids is not None:
+            cited = cited.filter(post_id__in=post_ids)
+        if category is not None:
+            cited = cited.filter(post__thread__category=category)
+        answers = AIAnswer.objects.filter(status=S.PUBLISHED, sources__in=cited).distinct()
+    answers = list(answers.select_related("thread__category"))
+    for answer in answers:
+        _flag(answer, reason)
+        audit_record(actor=None, verb="ai_answer.flag", target=answer, category=answer.thread.category,
+                     data={"reason": reason})
+    return [a.pk for a in answers]

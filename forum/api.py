@@ -1,0 +1,402 @@
+"""The forum's JSON API (DESIGN.md, "REST API contract (v1)"): thin views over the same selectors,
+policy and services as the web pages.
+
+Each endpoint parses with an input serializer, fetches through a selector (fetching is authorising:
+hidden and missing both answer 404), calls one service, and serializes the result. Services raise
+``ApplicationError``; ``config.api.exception_handler`` turns it into the one error format. The
+assistant extends ``ThreadViewSet`` and ``PostViewSet`` from ``aiassist.api``; this module never
+imports ``aiassist``.
+"""
+from django.db import transaction
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from config.api import AnonThrottle, CursorPagination, OffsetCursorPagination, error_response
+
+from . import policy, selectors, services
+from .audit import audit_verify
+from .models import AuditEvent, Thread
+from .search import search_posts
+from .serializers import (
+    AuditEventSerializer,
+    AuditFilterSerializer,
+    CategoryCreateSerializer,
+    CategorySerializer,
+    CategoryUpdateSerializer,
+    GrantCreateSerializer,
+    GrantSerializer,
+    GroupGrantCreateSerializer,
+    MeSerializer,
+    NotificationFilterSerializer,
+    NotificationSerializer,
+    PostSerializer,
+    ReplySerializer,
+    SearchHitSerializer,
+    SearchQuerySerializer,
+    ThreadFilterSerializer,
+    ThreadSerializer,
+    ThreadStartSerializer,
+    TokenSerializer,
+    UserGrantCreateSerializer,
+)
+
+TAKEN = "Another category has that name or slug."
+NO_CATEGORY = "The category named is unknown or one the caller may not see (the two are indistinguishable)."
+
+
+def parse(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Permissions: each asks policy -----------------------------------------------------------------
+
+
+class ManagesCategories(BasePermission):
+    """Creating a category: administrators only."""
+
+    message = "Only administrators manage categories."
+
+    def has_permission(self, request, view):
+        return policy.can_manage_categories(request.user)
+
+
+class ManagesThisCategory(BasePermission):
+    """Changing a category or its grants: administrators only. Asked once the category is fetched
+    through the selector, so to anyone else a hidden category stays a 404, a visible one a 403."""
+
+    message = "Only administrators manage categories and their permissions."
+
+    def has_object_permission(self, request, view, obj):
+        return policy.can_manage_categories(request.user)
+
+
+class ReadsAuditLog(BasePermission):
+    message = "Only administrators read the audit log."
+
+    def has_permission(self, request, view):
+        return policy.can_read_audit_log(request.user)
+
+
+# Signing in and the caller ---------------------------------------------------------------------
+
+
+class TokenView(APIView):
+    """Exchange a username and password for the caller's API token (the same token every time)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle]
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, auth=[], tags=["auth"])
+    def post(self, request):
+        credentials = parse(AuthTokenSerializer, request.data, context={"request": request})
+        token, _ = Token.objects.get_or_create(user=credentials["user"])
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer, tags=["me"])
+    def get(self, request):
+        user = request.user
+        return Response(MeSerializer({
+            "id": user.pk, "username": user.username, "email": user.email,
+            "is_admin": policy.can_manage_categories(user),
+            "groups": list(user.groups.order_by("name").values_list("name", flat=True)),
+            "categories": selectors.categories_with_access(user),
+        }).data)
+
+
+# Categories and their grants -------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Categories the caller can see"),
+    retrieve=extend_schema(summary="One category"),
+    create=extend_schema(summary="Create a category (administrators)", request=CategoryCreateSerializer,
+                         responses={201: CategorySerializer, 409: error_response(409, TAKEN)}),
+    partial_update=extend_schema(summary="Change a category (administrators)", request=CategoryUpdateSerializer,
+                                 responses={200: CategorySerializer, 409: error_response(409, TAKEN)}),
+    destroy=extend_schema(summary="Delete an empty category nothing on record refers to (administrators)",
+                          responses={204: None, 409: error_response(409)}),
+)
+class CategoryViewSet(GenericViewSet):
+    serializer_class = CategorySerializer
+    lookup_field = "slug"
+    lookup_value_converter = "slug"
+    ordering = ("position", "name")
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), ManagesCategories()]
+        if self.action in ("partial_update", "destroy"):
+            return [IsAuthenticated(), ManagesThisCategory()]
+        return [IsAuthenticated()]
+
+    def get_object(self):
+        category = selectors.category_for_user(self.request.user, self.kwargs["slug"])
+        self.check_object_permissions(self.request, category)
+        return category
+
+    def list(self, request):
+        page = self.paginate_queryset(selectors.home_categories(request.user))
+        return self.get_paginated_response(CategorySerializer(page, many=True).data)
+
+    def retrieve(self, request, slug):
+        return Response(CategorySerializer(self.get_object()).data)
+
+    def create(self, request):
+        params = parse(CategoryCreateSerializer, request.data)
+        category = services.category_create(acting_user=request.user, **params)
+        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, slug):
+        category = self.get_object()
+        changes = parse(CategoryUpdateSerializer, request.data)
+        if changes:  # an empty patch changes nothing, and records nothing
+            category = services.category_update(acting_user=request.user, category=category, **changes)
+        return Response(CategorySerializer(category).data)
+
+    def destroy(self, request, slug):
+        services.category_delete(acting_user=request.user, category=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _grant_data(kind: str, pk: int, holder: str, codename: str) -> dict:
+    return {"id": f"{kind}{pk}", "user": holder if kind == "u" else None,
+            "group": holder if kind == "g" else None, "permission": codename}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Object permissions on a category (administrators)"),
+    create=extend_schema(
+        summary="Grant a user or group a permission on the category (administrators)",
+        request=PolymorphicProxySerializer(component_name="GrantCreate", resource_type_field_name=None,
+                                           serializers=[UserGrantCreateSerializer, GroupGrantCreateSerializer]),
+        responses={201: GrantSerializer, 404: error_response(404, "No such category, or no user or group of that "
+                                                                  "name (`details` names the field)."),
+                   409: error_response(409, "The user or group already holds the permission.")}),
+    destroy=extend_schema(summary="Withdraw a grant (administrators)", responses={204: None}),
+)
+class GrantViewSet(GenericViewSet):
+    """Grants are rows of guardian's two per-category tables; ``id`` is ``u<row>`` or ``g<row>``."""
+
+    serializer_class = GrantSerializer
+    permission_classes = [IsAuthenticated, ManagesThisCategory]
+    pagination_class = OffsetCursorPagination
+    lookup_value_converter = "str"
+
+    def get_category(self):
+        category = selectors.category_for_user(self.request.user, self.kwargs["category_slug"])
+        self.check_object_permissions(self.request, category)
+        return category
+
+    def list(self, request, category_slug):
+        page = self.paginate_queryset(selectors.category_grants(self.get_category()))
+        return self.get_paginated_response(GrantSerializer([_grant_data(*row) for row in page], many=True).data)
+
+    def create(self, request, category_slug):
+        category = self.get_category()
+        params = parse(GrantCreateSerializer, request.data)
+        holder = selectors.grant_holder(user=params.get("user"), group=params.get("group"))
+        kind = "u" if "user" in params else "g"
+        row = services.category_grant_add(acting_user=request.user, category=category, permission=params["permission"],
+                                          **{"user" if kind == "u" else "group": holder})
+        data = _grant_data(kind, row.pk, str(holder), params["permission"])
+        return Response(GrantSerializer(data).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, category_slug, pk):
+        category = self.get_category()
+        grant = selectors.category_grant(category, pk)
+        services.category_grant_remove(acting_user=request.user, category=category, grant=grant)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Threads and posts -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Threads the caller can see, most recently active first",
+                       parameters=[ThreadFilterSerializer],
+                       responses={200: ThreadSerializer(many=True), 404: error_response(404, NO_CATEGORY)}),
+    retrieve=extend_schema(summary="One thread"),
+    create=extend_schema(summary="Start a thread", request=ThreadStartSerializer,
+                         responses={201: ThreadSerializer, 404: error_response(404, NO_CATEGORY)}),
+)
+class ThreadViewSet(GenericViewSet):
+    """Threads. The assistant's subclass (``aiassist.api``) adds ``ask_assistant`` to starting one."""
+
+    serializer_class = ThreadSerializer
+    start_serializer_class = ThreadStartSerializer
+    lookup_value_converter = "int"
+    ordering = ("-last_post_at", "-id")
+
+    def list(self, request):
+        params = parse(ThreadFilterSerializer, request.query_params)
+        threads = policy.visible_threads(request.user).select_related("category", "author")
+        if params.get("category"):
+            threads = threads.filter(category=selectors.category_for_user(request.user, params["category"]))
+        for word in params.get("q", "").split():
+            threads = threads.filter(title__icontains=word)
+        page = self.paginate_queryset(threads)
+        return self.get_paginated_response(ThreadSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk):
+        return Response(ThreadSerializer(selectors.thread_for_user(request.user, pk)).data)
+
+    def create(self, request):
+        params = parse(self.start_serializer_class, request.data)
+        category = selectors.category_for_user(request.user, params["category"])
+        with transaction.atomic():
+            thread = services.thread_start(acting_user=request.user, category=category, title=params["title"],
+                                           body=params["body"])
+            data = self.thread_started(thread, params)
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def thread_started(self, thread: Thread, params: dict) -> dict:
+        """The response body, inside the request's transaction (the assistant's subclass asks here)."""
+        return ThreadSerializer(thread).data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The thread's posts the caller may read, oldest first (published AI posts "
+                               "included, marked is_ai_generated)"),
+    create=extend_schema(summary="Reply", request=ReplySerializer,
+                         responses={201: PostSerializer, 409: error_response(409, "The thread is locked.")}),
+)
+class PostViewSet(GenericViewSet):
+    """Posts of one thread. Extension point for the assistant: ``serializer_class`` and ``get_posts``
+    (published AI posts carry their disclaimer and reviewers there)."""
+
+    serializer_class = PostSerializer
+    ordering = ("created_at", "id")
+
+    def get_posts(self, thread: Thread):
+        return selectors.thread_posts(self.request.user, thread)
+
+    def list(self, request, thread_pk):
+        thread = selectors.thread_for_user(request.user, thread_pk)
+        page = self.paginate_queryset(self.get_posts(thread))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request, thread_pk):
+        thread = selectors.thread_for_user(request.user, thread_pk)
+        params = parse(ReplySerializer, request.data)
+        post = services.post_reply(acting_user=request.user, thread=thread, body=params["body"])
+        return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
+
+
+# Search ----------------------------------------------------------------------------------------
+
+
+class _RankedHits:
+    """``search_posts`` as a sliceable sequence: each page asks for just enough hits."""
+
+    def __init__(self, user, text, category):
+        self.user, self.text, self.category = user, text, category
+
+    def __getitem__(self, window: slice):
+        return search_posts(self.user, self.text, limit=window.stop, category=self.category)[window]
+
+
+class SearchView(APIView):
+    pagination_class = OffsetCursorPagination
+
+    @extend_schema(summary="Posts the caller may read, best match first", parameters=[SearchQuerySerializer],
+                   responses={200: SearchHitSerializer(many=True), 404: error_response(404, NO_CATEGORY)},
+                   tags=["search"])
+    def get(self, request):
+        params = parse(SearchQuerySerializer, request.query_params)
+        category = selectors.category_for_user(request.user, params["category"]) if params.get("category") else None
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(_RankedHits(request.user, params["q"], category), request, self)
+        return paginator.get_paginated_response(SearchHitSerializer(page, many=True).data)
+
+
+# Notifications ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The caller's notifications, newest first", parameters=[NotificationFilterSerializer]),
+    read=extend_schema(summary="Mark one of the caller's notifications read", request=None,
+                       responses=NotificationSerializer),
+)
+class NotificationViewSet(GenericViewSet):
+    serializer_class = NotificationSerializer
+    lookup_value_converter = "int"
+    ordering = ("-created_at", "-id")
+
+    def list(self, request):
+        params = parse(NotificationFilterSerializer, request.query_params)
+        page = self.paginate_queryset(selectors.notifications_of(request.user, unread=params["unread"]))
+        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk):
+        notification = selectors.notification_for_user(request.user, pk)
+        services.notification_mark_read(acting_user=request.user, notification=notification)
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(NotificationSerializer(notification).data)
+
+
+# The audit log ---------------------------------------------------------------------------------
+
+
+class AuditPagination(CursorPagination):
+    """A page of events; the first page also carries the whole chain's verification."""
+
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        page["required"] = ["chain", "results"]
+        page["properties"] = {"chain": {
+            "type": "object",
+            "nullable": True,
+            "description": "The result of recomputing every event's hash in order (forum.audit.audit_verify), "
+                           "on the first page only (no `cursor`): it reads the whole log, so the pages after "
+                           "it carry null instead of repeating it.",
+            "required": ["ok", "checked"],
+            "properties": {
+                "ok": {"type": "boolean"},
+                "checked": {"type": "integer", "description": "Events verified before the first bad one."},
+                "first_bad_id": {"type": "integer", "nullable": True},
+                "problem": {"type": "string"},
+            },
+        }, **page["properties"]}
+        return page
+
+
+@extend_schema_view(list=extend_schema(summary="The audit log, newest first, with the chain's verification on the "
+                                               "first page (administrators)", parameters=[AuditFilterSerializer]))
+class AuditEventViewSet(GenericViewSet):
+    serializer_class = AuditEventSerializer
+    permission_classes = [IsAuthenticated, ReadsAuditLog]
+    pagination_class = AuditPagination
+    ordering = ("-id",)
+
+    def list(self, request):
+        params = parse(AuditFilterSerializer, request.query_params)
+        filters = {"verb": "verb", "actor": "actor_name", "target_type": "target_type", "category": "category__slug"}
+        events = AuditEvent.objects.select_related("category").filter(
+            **{field: params[name] for name, field in filters.items() if params.get(name)})
+        page = self.paginate_queryset(events)
+        response = self.get_paginated_response(AuditEventSerializer(page, many=True).data)
+        first_page = not request.query_params.get(self.paginator.cursor_query_param)
+        response.data = {"chain": self._chain() if first_page else None, **response.data}
+        return response
+
+    @staticmethod
+    def _chain() -> dict:
+        report = audit_verify()
+        return {"ok": report.ok, "checked": report.checked, "first_bad_id": report.first_bad_id,
+                "problem": report.problem}
+

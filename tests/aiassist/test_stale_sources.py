@@ -1,0 +1,165 @@
+"""A published AI answer goes back to the reviewers when what it cites changes under it.
+
+Each change to a cited source (edited, hidden, its thread moved, its category restricted) flags the
+published answer: the reason is recorded and audited, the answer is back in the review queue, and
+its post carries a banner. The answer's own thread moving to another audience flags it too. A change
+to anything the answer does not cite flags nothing.
+"""
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from aiassist import selectors, services
+from aiassist.models import AIAnswer
+from forum import services as forum_services
+from forum.audit import audit_verify
+from forum.exceptions import InvalidTransition
+from forum.models import AuditEvent, Post
+
+from ..factories import make_category, make_thread
+from .test_review_services import approve, cited_post, drafted, events_of, reload, submitted
+
+pytestmark = pytest.mark.django_db
+
+S = AIAnswer.Status
+BANNER = "This answer is being checked again"
+
+
+@pytest.fixture
+def published(employee, eng_moderator, engineering, general):
+    """Alice's answer in Engineering, citing a post in (open) General."""
+    answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general))
+    assert answer.status == S.PUBLISHED and cited_post(answer).thread.category == general
+    return answer
+
+
+def _edit(answer, **_):
+    post = cited_post(answer)
+    forum_services.post_edit(acting_user=post.author, post=post, body="Set retry_backoff=False now.")
+    return f"A cited post was edited (post {post.pk})."
+
+
+def _hide(answer, general_moderator, **_):
+    post = cited_post(answer)
+    forum_services.post_hide(acting_user=general_moderator, post=post, reason="Outdated.")
+    return f"A cited post was hidden (post {post.pk})."
+
+
+def _move_to_engineering(answer, admin_user, engineering, **_):
+    forum_services.thread_move(acting_user=admin_user, thread=cited_post(answer).thread, category=engineering)
+    return "A cited thread moved from General to Engineering."
+
+
+def _move_to_secops(answer, admin_user, secops, **_):
+    forum_services.thread_move(acting_user=admin_user, thread=cited_post(answer).thread, category=secops)
+    return "A cited thread moved from General to Security Ops."
+
+
+def _restrict(answer, admin_user, general, **_):
+    forum_services.category_update(acting_user=admin_user, category=general, restricted=True)
+    return "A cited post's category (General) became restricted."
+
+
+TRIGGERS = {"edited": _edit, "hidden": _hide, "moved": _move_to_engineering, "moved-to-restricted": _move_to_secops,
+            "category-restricted": _restrict}
+
+
+@pytest.mark.parametrize("trigger", list(TRIGGERS))
+def test_a_change_to_a_cited_source_flags_the_answer_for_re_review(
+        request, trigger, published, other_employee, eng_moderator, admin_user, general_moderator, engineering,
+        general, secops):
+    reason = TRIGGERS[trigger](published, admin_user=admin_user, general_moderator=general_moderator,
+                               engineering=engineering, general=general, secops=secops)
+
+    answer = reload(published)
+    assert answer.status == S.PUBLISHED  # still public until a reviewer decides
+    assert answer.attention_reason == reason and answer.attention_at is not None
+    flag = events_of(answer).filter(verb="ai_answer.flag").get()
+    assert flag.actor is None and flag.data == {"reason": reason}
+    assert audit_verify().ok
+
+    assert list(selectors.review_queue(eng_moderator).filter(status=S.PUBLISHED)) == [answer]
+    reviewer = Client()
+    reviewer.force_login(eng_moderator)
+    queue = reviewer.get(reverse("assistant:queue")).content.decode()
+    assert reverse("assistant:review", args=[answer.pk]) in queue and f"⚑ {escape(reason)}" in queue
+    assert "Published · flagged" in queue
+    post_page = reviewer.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
+    assert f"{BANNER}: {escape(reason)}" in post_page
+
+    reader = Client()
+    reader.force_login(other_employee)
+    page = reader.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
+    assert BANNER in page
+    assert escape(reason) not in page  # the reason is for reviewers (it may name a category the reader cannot see)
+
+
+def test_confirming_clears_the_flag_and_the_queue(published, eng_moderator, other_employee):
+    _edit(published)
+    services.answer_confirm(acting_user=eng_moderator, answer=reload(published))
+    answer = reload(published)
+    assert answer.attention_reason == "" and answer.attention_at is None
+    assert not selectors.review_queue(eng_moderator).exists()
+    reader = Client()
+    reader.force_login(other_employee)
+    assert BANNER not in reader.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
+
+
+def test_a_source_that_left_the_audience_cannot_be_confirmed_only_retracted(published, eng_moderator, admin_user,
+                                                                            general):
+    _restrict(published, admin_user=admin_user, general=general)
+    with pytest.raises(services.SourcesOutsideAudience) as caught:
+        services.answer_confirm(acting_user=eng_moderator, answer=reload(published))
+    assert "cannot be kept" in caught.value.message
+    assert reload(published).attention_reason != ""
+    services.answer_retract(acting_user=eng_moderator, answer=reload(published), reason="Its source is restricted.")
+    assert reload(published).status == S.RETRACTED
+
+
+def test_the_answers_own_thread_moving_to_a_wider_audience_flags_it(admin_user, secops_member, security_reviewer,
+                                                                    eng_moderator, secops, engineering):
+    make_thread(secops_member, secops, title="Celery retry backoff settings", body="Which settings apply?",
+                replies=[(secops_member, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+    question = make_thread(secops_member, secops, title="How should celery retries back off?",
+                           body="My tasks fail on network errors. How do retries back off?")
+    answer = drafted(secops_member, question)
+    services.answer_submit(acting_user=secops_member, answer=answer)  # same category: its whole audience reads it
+    answer = approve(security_reviewer, answer)
+    assert answer.status == S.PUBLISHED
+
+    forum_services.thread_move(acting_user=admin_user, thread=question, category=engineering)
+    answer = reload(answer)
+    assert answer.attention_reason == "The answer's thread moved from Security Ops to Engineering."
+    outside = services.sources_outside_audience(answer)
+    assert outside and {s.category.slug for s in outside} == {"security-ops"}
+    assert list(selectors.review_queue(eng_moderator)) == [answer]
+    with pytest.raises(services.SourcesOutsideAudience):
+        services.answer_confirm(acting_user=eng_moderator, answer=answer)
+
+
+def test_changes_to_what_the_answer_does_not_cite_flag_nothing(published, admin_user, general_moderator,
+                                                               eng_moderator, employee, engineering, general):
+    source = cited_post(published)
+    opening = Post.objects.filter(thread=source.thread).exclude(pk=source.pk).get()  # same thread, not cited
+    forum_services.post_edit(acting_user=opening.author, post=opening, body="Which settings control backoff now?")
+    forum_services.post_hide(acting_user=general_moderator, post=opening, reason="Duplicate.")
+    other = make_thread(general_moderator, general, title="Unrelated lunch menu", body="Soup on Fridays.")
+    forum_services.post_edit(acting_user=general_moderator, post=other.posts.get(), body="Soup on Thursdays.")
+    lounge = make_category(admin_user, "Lounge")
+    make_thread(employee, lounge, title="Board games", body="Anyone for chess?")
+    forum_services.thread_move(acting_user=admin_user, thread=other, category=lounge)
+    forum_services.category_update(acting_user=admin_user, category=lounge, restricted=True)
+    forum_services.category_update(acting_user=admin_user, category=general, name="General chat")
+    # An answer still in review is not flagged either: publishing checks its sources again.
+    in_review = submitted(employee, engineering, sources_in=general, title="How do celery retries back off, again?")
+    pending_source = cited_post(in_review)
+    assert pending_source != source
+    forum_services.post_edit(acting_user=pending_source.author, post=pending_source, body="Retry less.")
+
+    assert reload(published).attention_reason == ""
+    assert reload(in_review).attention_reason == ""
+    assert not AuditEvent.objects.filter(verb="ai_answer.flag").exists()
+    assert list(selectors.review_queue(eng_moderator)) == [reload(in_review)]
+    with pytest.raises(InvalidTransition):
+        services.answer_confirm(acting_user=eng_moderator, answer=reload(published))  # nothing to confirm
