@@ -20,7 +20,7 @@ from forum import selectors as forum_selectors
 from forum import services as forum_services
 from forum.api import NO_CATEGORY, PostViewSet, ThreadViewSet, parse
 from forum.exceptions import NotFound, RateLimited
-from forum.serializers import StrictBooleanField, StrictCharField, ThreadSerializer, ThreadStartSerializer
+from forum.serializers import StrictBooleanField, ThreadSerializer, ThreadStartSerializer, reference
 
 from . import policy, selectors, services
 from . import policy as ai_policy
@@ -108,7 +108,7 @@ class AssistantSwitchSerializer(serializers.Serializer):
 class AssistantSwitchUpdateSerializer(serializers.Serializer):
     enabled = StrictBooleanField(required=False)
     disabled_categories = serializers.ListField(
-        child=StrictCharField(max_length=100), required=False, max_length=1000,
+        child=reference(max_length=100, help_text="A category slug."), required=False, max_length=1000,
         help_text="Replaces the list: the slugs of the categories where the assistant is paused.")
 
 

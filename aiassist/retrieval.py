@@ -39,8 +39,8 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     opening_pk = next(iter(opening), {}).get("pk")
     results = []
     for hit in candidates:
-        if hit.post.pk == opening_pk:
-            continue  # the question itself is not a source for its answer
+        if hit.post.pk == opening_pk or hit.post.kind == Post.Kind.ASSISTANT:
+            continue  # the question is not a source for its answer, nor is another machine's answer
         number = len(results) + 1
         doc = SourceDoc(number=number, title=hit.post.thread.title,
                         text=plain_text(hit.post.body, limit=settings.ASSISTANT_SOURCE_CHARS),

@@ -232,21 +232,24 @@ def reset_timings() -> None:
 
 
 def server_lines():
-    """(path, status, ms, queries) of every request bench.wsgi recorded since the reset."""
+    """(path, status, ms, cpu ms, queries) of every request bench.wsgi recorded since the reset."""
     for file in TIMINGS.glob("[0-9]*.tsv"):
         for line in file.read_text().splitlines():
-            path, status, ms, count = line.split("\t")
-            yield path, status, float(ms), int(count)
+            path, status, ms, cpu, count = line.split("\t")
+            yield path, status, float(ms), float(cpu), int(count)
 
 
 def server_timings(path: str) -> dict:
-    """Per-request server time (ms) and queries recorded by bench.wsgi for ``path`` since the reset."""
-    times, queries = [], []
-    for got_path, _status, ms, count in server_lines():
+    """Per-request server time and CPU time (ms), and queries, recorded by bench.wsgi for ``path``."""
+    times, cpus, queries = [], [], []
+    for got_path, _status, ms, cpu, count in server_lines():
         if got_path == path:
             times.append(ms)
+            cpus.append(cpu)
             queries.append(count)
-    return {"n": len(times), **percentiles(times), "queries": round(statistics.mean(queries), 2) if queries else None}
+    return {"n": len(times), **percentiles(times), "cpu_p50": percentiles(cpus)["p50"],
+            "cpu_mean": percentiles(cpus)["mean"],
+            "queries": round(statistics.mean(queries), 2) if queries else None}
 
 
 def percentiles(values) -> dict:
@@ -271,8 +274,8 @@ def measure(targets: dict, headers: dict, *, seconds: int, connections: int, bas
                          "requests": load["requests"], "server_ms": server_timings(path.split("?")[0])}
         log(f"  {name:<14} {load['rps']:8.1f} req/s  p50 {load['latency_ms']['p50']:7.2f}  "
             f"p95 {load['latency_ms']['p95']:7.2f}  p99 {load['latency_ms']['p99']:7.2f} ms  | server p50 "
-            f"{results[name]['server_ms']['p50']} p95 {results[name]['server_ms']['p95']} ms, "
-            f"{results[name]['server_ms']['queries']} queries")
+            f"{results[name]['server_ms']['p50']} p95 {results[name]['server_ms']['p95']} ms, cpu p50 "
+            f"{results[name]['server_ms']['cpu_p50']} ms, {results[name]['server_ms']['queries']} queries")
     base = results[baseline]["rps"]
     for result in results.values():
         result["ratio_to_bare"] = round(result["rps"] / base, 3)
@@ -289,10 +292,10 @@ def save(name: str, data: dict) -> Path:
 
 def table(results: dict) -> str:
     lines = ["| target | req/s | ratio to bare | p50 ms | p95 ms | p99 ms | server p50 | server p95 | server p99 "
-             "| queries |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| server CPU p50 | queries |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         s = r["server_ms"]
         lines.append(f"| {name} | {r['rps']:.0f} | {r['ratio_to_bare']:.2f} | {r['latency_ms']['p50']:.1f} "
                      f"| {r['latency_ms']['p95']:.1f} | {r['latency_ms']['p99']:.1f} | {s['p50']} | {s['p95']} "
-                     f"| {s['p99']} | {s['queries']} |")
+                     f"| {s['p99']} | {s['cpu_p50']} | {s['queries']} |")
     return "\n".join(lines)

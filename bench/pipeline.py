@@ -147,13 +147,13 @@ def worker_lines():
     starts, ends = {}, {}
     for file in common.TIMINGS.glob("worker-*.tsv"):
         for line in file.read_text().splitlines():
-            kind, task, answer_id, value, now = line.split("\t")
+            kind, task, answer_id, value, now, *cpu = line.split("\t")
             if task != "aiassist.generate_answer" or not answer_id:
                 continue
             if kind == "start":
                 starts.setdefault(int(answer_id), (float(value) if value else None, float(now)))
             else:
-                ends[int(answer_id)] = (value, float(now))
+                ends[int(answer_id)] = (value, float(now), float(cpu[0]))
     return starts, ends
 
 
@@ -196,10 +196,10 @@ def main():
     ask_ms = [1000 * (r["done"] - r["sent"]) for r in sent.values() if r["status"] in (200, 202, 302)]
     lag_ms = [1000 * (r["sent"] - r["due"]) for r in sent.values()]
     pattern = re.compile(r"^/(ai/threads|api/v1/threads)/\d+/(ask|ai-answers)/$")
-    server_ms = [ms for path, _status, ms, _q in common.server_lines() if pattern.match(path)]
+    asks_on_server = [(ms, cpu) for path, _status, ms, cpu, _q in common.server_lines() if pattern.match(path)]
     enqueue_ms = [1000 * (start - published) for published, start in starts.values() if published]
     draft_ms = []
-    for answer_id, (state, finished) in ends.items():
+    for answer_id, (state, finished, _cpu) in ends.items():
         thread_id = by_answer.get(answer_id)
         if thread_id in sent and statuses.get(answer_id) == AIAnswer.Status.DRAFT and state == "SUCCESS":
             draft_ms.append(1000 * (finished - sent[thread_id]["sent"]))
@@ -209,16 +209,20 @@ def main():
         "responses": {str(code): sum(1 for r in sent.values() if r["status"] == code)
                       for code in sorted({r["status"] for r in sent.values()})},
         "send_lag_ms": common.percentiles(lag_ms),
-        "ask_ms": common.percentiles(ask_ms), "ask_server_ms": common.percentiles(server_ms),
+        "ask_ms": common.percentiles(ask_ms),
+        "ask_server_ms": common.percentiles([ms for ms, _cpu in asks_on_server]),
+        "ask_server_cpu_ms": common.percentiles([cpu for _ms, cpu in asks_on_server]),
         "enqueue_to_start_ms": common.percentiles(enqueue_ms),
         "ask_to_draft_ms": common.percentiles(draft_ms),
+        "worker_cpu_per_draft_ms": common.percentiles([1000 * cpu for _s, _f, cpu in ends.values()]),
         "drafts": sum(1 for s in statuses.values() if s == AIAnswer.Status.DRAFT),
         "failed": sum(1 for s in statuses.values() if s == AIAnswer.Status.FAILED),
         "still_pending": sum(1 for s in statuses.values() if s in pending),
         "drain_seconds": round(drained - load_end, 1),
         "rss": rss,
     }
-    for key in ("ask_ms", "ask_server_ms", "enqueue_to_start_ms", "ask_to_draft_ms", "send_lag_ms"):
+    for key in ("ask_ms", "ask_server_ms", "ask_server_cpu_ms", "enqueue_to_start_ms", "ask_to_draft_ms",
+                "worker_cpu_per_draft_ms", "send_lag_ms"):
         p = summary[key]
         common.log(f"  {key:<22} p50 {p['p50']}  p95 {p['p95']}  p99 {p['p99']}  mean {p['mean']}")
     common.log(f"  responses {summary['responses']}, achieved {summary['achieved_rate']} asks/s; drafts "

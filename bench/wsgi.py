@@ -2,8 +2,10 @@
 
 * the benchmark URLs: ``ROOT_URLCONF`` from the environment (``bench.urls``), set here rather than in
   config/settings.py, so production settings have no such knob;
-* a per-request timer: wall time and number of SQL queries of every request, appended as one line
-  (path, status, ms, queries) to ``$BENCH_TIMINGS_DIR/<pid>.tsv`` — the server-side view of the load;
+* a per-request timer: wall time, CPU time of the worker process (a sync worker serves one request
+  at a time, so this is the request's own Python time, whatever else the machine is doing) and the
+  number of SQL queries of every request, appended as one line (path, status, ms, cpu ms, queries)
+  to ``$BENCH_TIMINGS_DIR/<pid>.tsv`` — the server-side view of the load;
 * the enqueue timestamp for the pipeline benchmark: each Celery message published from the web
   process carries a ``bench_sent_at`` header (read by ``bench.celery_worker``).
 """
@@ -50,9 +52,10 @@ def application(environ, start_response):
         status[0] = status_line[:3]
         return start_response(status_line, headers, exc_info)
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count):
         response = production_application(environ, start)
     elapsed = (time.perf_counter() - started) * 1000
-    _record(f"{environ.get('PATH_INFO', '')}\t{status[0]}\t{elapsed:.3f}\t{queries[0]}\n")
+    cpu = (time.process_time() - cpu_started) * 1000
+    _record(f"{environ.get('PATH_INFO', '')}\t{status[0]}\t{elapsed:.3f}\t{cpu:.3f}\t{queries[0]}\n")
     return response

@@ -16,6 +16,7 @@ from urllib import parse
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, pagination, throttling
@@ -86,7 +87,8 @@ def _describe(exc: exceptions.APIException) -> dict:
 
 
 def exception_handler(exc, context):
-    """DRF's exceptions, Django's 404/403 and the services' ``ApplicationError`` in one format."""
+    """DRF's exceptions, Django's 404/403 and the services' ``ApplicationError`` in one format; any other
+    exception is a logged 500 in that format too, except the database's own errors (503, by the middleware)."""
     from rest_framework.views import exception_handler as drf_exception_handler
     from rest_framework.views import set_rollback
 
@@ -102,6 +104,8 @@ def exception_handler(exc, context):
     if response is not None:
         response.data = _describe(exc)
         return response
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return None  # the database is out of reach: config.middleware.DatabaseUnavailableMiddleware answers 503
     return _server_error(exc, context)
 
 

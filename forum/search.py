@@ -6,7 +6,7 @@ the query's meaningful words and rank posts that match more of them higher, beca
 a question differently from the thread that answers it. Visibility is part of the query itself.
 
 Ranking costs a read of every candidate's vector, and a common word matches a large share of a big
-forum (every post of a thread whose title has it): ranking them all took ~0.7 s at a million posts.
+forum (every post of a thread whose title has it): ranking them all took ~1 s at a million posts.
 So ranking looks at the ``FORUM_SEARCH_CANDIDATES`` most recent matching posts the user may read
 (1000 by default): the whole set whenever it is smaller, the freshest part of it when a query is
 too broad to rank exhaustively within a page view.
@@ -95,7 +95,7 @@ def search_posts(user, text: str, *, limit: int = 20, category=None, exclude_thr
 
 def post_text(post: Post) -> str:
     """The post as one line of plain (unescaped) text, from the HTML rendered when it was written:
-    stripping tags is ~100 times cheaper than rendering the Markdown again (``plain_text``)."""
+    stripping tags is ~20 times cheaper than rendering the Markdown again (``plain_text``)."""
     return " ".join(html.unescape(nh3.clean(post.body_html, tags=set())).split())
 
 

@@ -49,6 +49,12 @@ def text_field(*, max_length: int, pattern: str = SOME_TEXT, message: str = "Wri
                            validators=[RegexValidator(pattern, message)], **kwargs)
 
 
+def reference(*, max_length: int, help_text: str, **kwargs) -> StrictCharField:
+    """Something named exactly (a slug, a username): looked up as sent, unknown names answer 404."""
+    return StrictCharField(max_length=max_length, trim_whitespace=False, help_text=help_text,
+                           validators=[RegexValidator(ANY_TEXT, "Names contain no NUL characters.")], **kwargs)
+
+
 def query_text(*, max_length: int, **kwargs) -> serializers.CharField:
     """A query-string filter: any text without NUL; empty means no filter."""
     return serializers.CharField(required=False, allow_blank=True, max_length=max_length, trim_whitespace=False,
@@ -151,8 +157,7 @@ class GrantSerializer(serializers.Serializer):
 
 
 def _holder(what: str, **kwargs) -> StrictCharField:
-    return StrictCharField(max_length=150, trim_whitespace=False, help_text=f"A {what} name, exactly.",
-                           validators=[RegexValidator(ANY_TEXT, "Names contain no NUL characters.")], **kwargs)
+    return reference(max_length=150, help_text=f"A {what} name, exactly.", **kwargs)
 
 
 def _permission() -> serializers.ChoiceField:
@@ -207,7 +212,7 @@ class ThreadFilterSerializer(serializers.Serializer):
 
 
 class ThreadStartSerializer(serializers.Serializer):
-    category = StrictCharField(max_length=100, help_text="The slug of a category you may post in.")
+    category = reference(max_length=100, help_text="The slug of a category you may post in.")
     title = text_field(max_length=200, help_text="Spaces are collapsed.")
     body = text_field(max_length=50_000, help_text="Markdown.")
 

@@ -278,7 +278,8 @@ def posts_mark_viewed(*, acting_user, posts) -> None:
     """Record the first view of AI-generated posts, so a retraction can reach every reader.
 
     No transaction of its own: the one INSERT is atomic already, and a page without AI posts
-    (almost every page) must not pay for an empty one (a SAVEPOINT pair inside a request's)."""
+    (almost every page) must not pay for an empty one (BEGIN and COMMIT round trips around the
+    page's posts query in production, a SAVEPOINT pair in tests)."""
     ai_posts = [p for p in posts if p.kind == Post.Kind.ASSISTANT and not p.hidden]
     if ai_posts and acting_user.is_authenticated:
         PostViewReceipt.objects.bulk_create([PostViewReceipt(post=p, user=acting_user) for p in ai_posts],

@@ -64,6 +64,8 @@ def _reason(reason: str, what: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput(f"A reason is required to {what}.", details={"reason": ["This field is required."]})
+    if "\x00" in reason:
+        raise InvalidInput("The reason contains a NUL character.", details={"reason": ["Invalid character."]})
     if len(reason) > REASON_MAX:
         raise InvalidInput(f"Reasons are at most {REASON_MAX} characters.", details={"reason": ["Too long."]})
     return reason
@@ -130,6 +132,8 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         raise InvalidInput("The answer cannot be empty.", details={"body": ["This field is required."]})
     if len(body) > BODY_MAX:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
+    if "\x00" in body:
+        raise InvalidInput("The answer contains a NUL character.", details={"body": ["Invalid character."]})
     if not answer.original_body:
         answer.original_body = answer.body
     assessment = risk.classify(body, answer.question)

@@ -7,17 +7,22 @@ to reviewers who can see the answer, the reviewers' verbs 403 to the asker, and 
 who cannot see it. Illegal transitions are 409, missing reasons 400, and every error is
 ``{"error": {"code", "message", "details"}}``. A private draft's text reaches nobody but its asker,
 through any endpoint. Answers are drafted through the real services, as the worker does.
+
+At the end, what the API does with the unexpected (a JSON 500, and the database's errors left to the
+503 middleware) and the audit log's chain verification, which only its first page carries.
 """
 import json
 import logging
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.urls import include, path
 from rest_framework.views import APIView
 
 from aiassist import disclaimers
 from aiassist import services as ai_services
 from aiassist.models import AIAnswer, AnswerReport, Approval
+from config.api import exception_handler
 from forum import policy
 from forum.models import AuditEvent, Post
 
@@ -198,6 +203,11 @@ def test_unknown_or_malformed_answer_ids_are_404(as_role):
 # The private draft reaches nobody but its asker ---------------------------------------------------
 
 
+def ask_with_marker(asker, category):
+    """A question whose draft will quote ``MARKER`` from a colleague's reply (returns thread, reply)."""
+    return ask(asker, category, extra=f" {MARKER}")
+
+
 def test_a_private_drafts_text_appears_in_no_response_to_anyone_but_its_asker(
         as_role, user_of, employee, engineering, eng_moderator, security_reviewer, eng_plain_moderator):
     thread, source = ask_with_marker(employee, engineering)
@@ -225,11 +235,6 @@ def test_a_private_drafts_text_appears_in_no_response_to_anyone_but_its_asker(
     assert MARKER in asker.get(f"{V1}/ai-answers/{answer.pk}/").content.decode()
     assert MARKER in asker.get(f"{V1}/ai-answers/").content.decode()
     assert MARKER not in asker.get(f"{V1}/search/?q={MARKER}").content.decode()  # the source no longer says it
-
-
-def ask_with_marker(asker, category):
-    """A question whose draft will quote ``MARKER`` from a colleague's reply (returns thread, reply)."""
-    return ask(asker, category, extra=f" {MARKER}")
 
 
 def test_audit_events_record_answers_without_their_text(as_role, employee, engineering, eng_moderator,
@@ -530,9 +535,9 @@ def test_a_report_needs_a_reason(as_role, employee, engineering, eng_moderator):
 
 
 @pytest.mark.parametrize("role", [*ROLES, "secops_member"])
-def test_the_review_queue_holds_only_the_categories_the_caller_reviews(request, as_role, employee, engineering,
-                                                                       general, secops, secops_member, role,
-                                                                       eng_moderator, security_reviewer):
+def test_the_review_queue_holds_only_the_categories_the_caller_reviews(as_role, employee, engineering, general,
+                                                                       secops, secops_member, role, eng_moderator,
+                                                                       security_reviewer):
     queued = {
         "engineering": [in_state(S.IN_REVIEW, employee, engineering, title="Engineering low"),
                         in_state(S.IN_REVIEW, employee, engineering, risk="high", title="Engineering high")],
@@ -640,6 +645,16 @@ def test_an_unexpected_error_is_a_json_500_in_the_error_format_and_is_logged(as_
     assert record.getMessage() == "Unhandled RuntimeError in GET /api/v1/boom/"
     assert record.exc_info[0] is RuntimeError  # the traceback goes to the log, not to the client
     assert as_role("asker").get(f"{V1}/ai-answers/").status_code == 200  # the rest of the API is unchanged
+
+
+def test_database_errors_are_left_to_the_unavailable_middleware():
+    """An unreachable database is a 503 for every client (config.middleware), not the API's 500."""
+    for error in (OperationalError("connection refused"), InterfaceError("connection already closed")):
+        assert exception_handler(error, {}) is None
+    assert exception_handler(RuntimeError("bug"), {}).status_code == 500
+
+
+# The audit log ---------------------------------------------------------------------------------------
 
 
 def test_audit_page_after_the_first_carries_no_chain(as_role, employee, engineering):

@@ -809,15 +809,15 @@ def _grow(n, *, admin_user, employee, other_employee, general, secops, eng_threa
 
 
 LIST_QUERIES = {
-    # Every request: 1 for the token (and its user). Fetching a category or thread: 1, plus 1 for the
-    # caller's access to it (policy.access_for, remembered for the request).
+    # Every request: 1 for the token (and its user). Fetching a category or thread: 1, with the caller's
+    # access to it in the same query (policy.with_access, remembered for the request).
     "/me/": 3,  # groups; categories with the access booleans annotated
     "/categories/": 2,
     "/threads/": 2,
-    "/threads/{thread}/posts/": 4,
+    "/threads/{thread}/posts/": 3,  # the page (and published AI answers' details only when it shows some)
     "/search/?q=growth": 2,
     "/notifications/": 2,
-    "/categories/security-ops/grants/": 4,  # the category, the admin's access, both tables' rows
+    "/categories/security-ops/grants/": 3,  # the category with the admin's access, both tables' rows
     "/audit-events/": 3,  # the page; the chain, streamed
 }
 

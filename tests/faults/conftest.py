@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from config.celery import app
 from ..factories import UserFactory, make_thread
 
 BASE_DIR = Path(settings.BASE_DIR)
-CELERY = str(BASE_DIR / ".venv" / "bin" / "celery")
+CELERY = str(Path(sys.executable).with_name("celery"))  # the virtualenv's, next to this interpreter
 S = AIAnswer.Status
 PENDING = (S.QUEUED, S.GENERATING)
 
@@ -110,12 +111,11 @@ class RedisServer:
     def start(self, timeout: float = 10.0) -> None:
         assert self.proc is None, "redis-server is already running"
         self.starts += 1
-        log = open(self.log_dir / f"redis-{self.starts}.log", "wb")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.log_dir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_dir / f"redis-{self.starts}.log", "wb") as log:
+            self.proc = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--daemonize", "no", "--dir", str(self.log_dir)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout
         while True:
@@ -133,9 +133,6 @@ class RedisServer:
         if self.proc is not None:
             _kill_group(self.proc)
             self.proc = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_connect_timeout=1)
 
 
 @pytest.fixture
@@ -189,16 +186,16 @@ def worker_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-
 class Worker:
+    """`celery worker` as the Procfile runs it, in its own process group, logging to a file."""
+
     def __init__(self, name: str, env: dict, log_path: Path):
         self.name, self.log_path = name, log_path
-        log = open(log_path, "wb")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(
-            [CELERY, "-A", "config", "worker", "-Q", "ai,default", "--concurrency", "2", "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h"],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [CELERY, "-A", "config", "worker", "-Q", "ai,default", "--concurrency", "2", "--loglevel", "INFO",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h"],
+                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
     def alive(self) -> bool:
@@ -236,9 +233,8 @@ class Workers:
         return worker.wait_ready() if ready else worker
 
     def kill_all(self) -> None:
-        for worker in self.started:
-            if worker.alive:
-                worker.kill()
+        for worker in self.started:  # also those whose main process is gone: pool children may remain
+            worker.kill()
 
 
 @pytest.fixture
@@ -254,14 +250,16 @@ def workers(transactional_db, app_on_private_redis, fault_logs):
 # Waiting ----------------------------------------------------------------------------------------
 
 
-def wait_until(predicate, *, timeout: float, interval: float = 0.1, message: str = "condition"):
+def wait_until(predicate, *, timeout: float, interval: float = 0.1, message="condition"):
+    """Poll ``predicate`` until it is truthy; ``message`` (or a callable making it) explains a timeout."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+            what = message() if callable(message) else message
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
 
 
@@ -282,7 +280,7 @@ def sweep_until_settled(answer_ids=None, *, timeout: float, interval: float = 0.
         return False
 
     wait_until(settled, timeout=timeout, interval=interval,
-               message=f"pending answers to settle: {list(pending.values_list('pk', 'status', 'attempts'))}")
+               message=lambda: f"pending answers to settle: {list(pending.values_list('pk', 'status', 'attempts'))}")
     return time.monotonic() - started
 
 

@@ -21,6 +21,9 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 MAX_RETRIES = 2
 
+TIMEOUT = 1.0
+BACKOFF = 1  # retry_backoff=2 capped by ASSISTANT_RETRY_BACKOFF_MAX, no jitter: every retry waits 1 s
+
 FAULTS = {
     "hangs": {"body": completion("Too late [1]."), "delay": 30.0},
     "500": {"body": {"error": {"message": "upstream exploded", "type": "server_error"}}, "status": 500},
@@ -28,9 +31,22 @@ FAULTS = {
 }
 
 
+class TimedRequests(list):
+    """The server's record of requests, with the moment each arrived."""
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+
+    def append(self, request):
+        self.times.append(time.monotonic())
+        super().append(request)
+
+
 @pytest.fixture
 def chat_server():
     server = ChatServer()
+    server.requests = TimedRequests()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -58,7 +74,8 @@ def settle_while_sweeping(answer_id, statuses, *, timeout):
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_faulty_endpoint_fails_cleanly_then_the_retry_drafts(fault, broker, workers, chat_server, asker, question):
     workers.start(ASSISTANT_ENGINE="openai", OPENAI_BASE_URL=chat_server.url, OPENAI_API_KEY="k", OPENAI_MODEL="m",
-                  OPENAI_TIMEOUT=1, ASSISTANT_MAX_RETRIES=MAX_RETRIES, ASSISTANT_RETRY_BACKOFF_MAX=1)
+                  OPENAI_TIMEOUT=TIMEOUT, ASSISTANT_MAX_RETRIES=MAX_RETRIES,
+                  ASSISTANT_RETRY_BACKOFF_MAX=BACKOFF)
     chat_server.reply(FAULTS[fault]["body"], status=FAULTS[fault].get("status", 200),
                       delay=FAULTS[fault].get("delay", 0.0))
 
@@ -71,6 +88,10 @@ def test_a_faulty_endpoint_fails_cleanly_then_the_retry_drafts(fault, broker, wo
     assert answer.error == TransientEngineError.user_message  # readable: no exception text, no status code
     assert len(chat_server.requests) == 1 + MAX_RETRIES
     assert answer.attempts == 1 + MAX_RETRIES
+    # Each retry waited out its back-off: the sweeper did not send the answer again in between.
+    waited = TIMEOUT if "delay" in FAULTS[fault] else 0.0
+    times = chat_server.requests.times
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) > waited + BACKOFF - 0.2
     assert took < 20, f"failing took {took:.1f}s"
     events = AuditEvent.objects.filter(target_type="aiassist.aianswer", target_id=str(answer.pk))
     assert events.filter(verb="ai_answer.fail").count() == 1

@@ -3,7 +3,8 @@
 The killed worker never acks its message (late acks) and never finishes the row, which stays
 `generating` under a lease. The sweeper returns it to the queue once the lease expires; a new
 worker drafts it. The killed delivery turning up again later (Redis redelivers unacked messages
-after the visibility timeout) changes nothing.
+after the visibility timeout) changes nothing. And an answer whose worker dies on every attempt
+is not revived forever: the attempts are counted on the row.
 """
 from datetime import timedelta
 

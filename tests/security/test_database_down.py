@@ -77,14 +77,8 @@ def test_anonymous_visitors_are_still_sent_to_the_login_page(server):
     assert reply.status == 302 and reply.header("Location") == "/accounts/login/?next=/"
 
 
-# Pending a two-line change in config/api.py (the API's file): its exception_handler answers every
-# unhandled exception with its own 500, so a database error raised inside an API view never reaches
-# DatabaseUnavailableMiddleware. README.md "Security" gives the change; strict, so this fails once it lands.
-API_HANDLER_KEEPS_DATABASE_ERRORS = pytest.mark.xfail(
-    strict=True, reason="config.api.exception_handler turns OperationalError into a 500 (see README Security)")
-
-
-@API_HANDLER_KEEPS_DATABASE_ERRORS
+# A token lookup fails inside DRF: config.api.exception_handler hands database errors back to Django, so
+# DatabaseUnavailableMiddleware answers here too.
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/categories/"), ("GET", "/api/v1/me/"),
                                               ("POST", "/api/v1/threads/")])
 def test_the_api_answers_503_in_its_error_format(server, method, path):

@@ -236,8 +236,6 @@ def test_the_finder_finds(people):
                                 '<a href="https://example.com/">ok</a></body></html>').found
 
 
-@pytest.mark.xfail(strict=True, reason="aiassist's reasons are not checked for NUL: PostgreSQL raises, a 500 "
-                                       "(SQLite stores it); posts and hide reasons are refused with a 400")
 @pytest.mark.parametrize("action", ["reject", "retract", "report"])
 def test_nul_in_a_reason_is_refused(world, action):
     client = Client(raise_request_exception=False)
