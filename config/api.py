@@ -290,4 +290,23 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault(str(status), {"content": {"application/json": {"schema": ERROR_REF}},
                                                    "description": _ERRORS[status]})
             operation["responses"] = dict(sorted(responses.items()))
+            _require_body_with_required_fields(operation, schemas)
     return result
+
+
+def _has_required_fields(schema: dict, schemas: dict) -> bool:
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if "oneOf" in schema:
+        return all(_has_required_fields(branch, schemas) for branch in schema["oneOf"])
+    return bool(schema.get("required"))
+
+
+def _require_body_with_required_fields(operation: dict, schemas: dict) -> None:
+    """A body whose every shape has required fields cannot be omitted: say so in the schema."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    shapes = [media.get("schema", {}) for media in body.get("content", {}).values()]
+    if shapes and all(_has_required_fields(shape, schemas) for shape in shapes):
+        body["required"] = True

@@ -17,6 +17,7 @@ User = get_user_model()
 # first (a NUL character never reaches the database; text must have something besides spaces).
 
 ANY_TEXT = r"^[^\u0000]*$"
+NON_EMPTY_TEXT = r"^[^\u0000]+$"
 SOME_TEXT = r"^[^\u0000]*\S[^\u0000]*$"
 
 
@@ -45,8 +46,11 @@ def text_field(*, max_length: int, pattern: str = SOME_TEXT, message: str = "Wri
                **kwargs) -> StrictCharField:
     """Text as sent (the services normalise spaces): at most ``max_length`` characters, no NUL, and by
     default some non-space character."""
-    return StrictCharField(max_length=max_length, trim_whitespace=False, allow_blank=pattern == ANY_TEXT,
-                           validators=[RegexValidator(pattern, message)], **kwargs)
+    blank = pattern == ANY_TEXT
+    # When blank is allowed the schema gives it as its own oneOf branch: the pattern must then not
+    # match the empty string as well (validators never see a blank value).
+    return StrictCharField(max_length=max_length, trim_whitespace=False, allow_blank=blank,
+                           validators=[RegexValidator(NON_EMPTY_TEXT if blank else pattern, message)], **kwargs)
 
 
 def reference(*, max_length: int, help_text: str, **kwargs) -> StrictCharField:
@@ -56,9 +60,13 @@ def reference(*, max_length: int, help_text: str, **kwargs) -> StrictCharField:
 
 
 def query_text(*, max_length: int, **kwargs) -> serializers.CharField:
-    """A query-string filter: any text without NUL; empty means no filter."""
+    """A query-string filter: any text without NUL; empty means no filter.
+
+    The pattern needs one character: the schema states "blank" as its own alternative (``oneOf``),
+    and an empty value must match exactly one of the two.
+    """
     return serializers.CharField(required=False, allow_blank=True, max_length=max_length, trim_whitespace=False,
-                                 validators=[RegexValidator(ANY_TEXT, "Text cannot contain NUL characters.")],
+                                 validators=[RegexValidator(NON_EMPTY_TEXT, "Text cannot contain NUL characters.")],
                                  **kwargs)
 
 

@@ -605,8 +605,8 @@ class Command(BaseCommand):
     def bench_answer(self):
         """The benchmark user's private draft, through the real services (worker path run inline).
 
-        The one place ``forum`` reaches into ``aiassist``: a benchmark-only command that builds the
-        whole product's world, imported here so that nothing else in ``forum`` depends on it.
+        The command lives in ``aiassist`` because it builds the whole product's world, forum rows
+        included; ``forum`` itself never imports the assistant.
         """
         from aiassist import services as ai_services
         from aiassist.models import AssistantSwitch
