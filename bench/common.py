@@ -31,6 +31,8 @@ HOST = "127.0.0.1"
 PORT = int(os.environ.get("BENCH_PORT", "8811"))
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vetted_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
+# The cache is Redis, as in production with several web processes (rendered posts, throttles).
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/12")
 USERNAME = os.environ.get("BENCH_USERNAME", "bench")
 PASSWORD = os.environ.get("BENCH_PASSWORD", "bench-password")
 WRK_LUA = Path(__file__).resolve().parent / "wrk_report.lua"
@@ -43,6 +45,7 @@ def server_env(**extra) -> dict:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": DATABASE_URL,
         "CELERY_BROKER_URL": BROKER_URL,
+        "CACHE_URL": CACHE_URL,
         "DEBUG": "False",
         "SECRET_KEY": _throwaway_key(),
         "ALLOWED_HOSTS": HOST,
@@ -93,6 +96,13 @@ def log(message: str) -> None:
 # Processes ------------------------------------------------------------------------------------------
 
 
+def flush_redis(url: str) -> None:
+    """Empty the one Redis database ``url`` names (never the whole server)."""
+    import redis
+
+    redis.Redis.from_url(url.replace("rediscache://", "redis://")).flushdb()
+
+
 class Gunicorn:
     """``gunicorn bench.wsgi`` on loopback, started and stopped by this process only."""
 
@@ -106,6 +116,7 @@ class Gunicorn:
         shutil.rmtree(TIMINGS, ignore_errors=True)
         TIMINGS.mkdir(parents=True)
         prepare(self.env)
+        flush_redis(CACHE_URL)  # every run starts cold; wrk's warm-up second fills the cache
         self.log = open(WORK / "gunicorn.log", "ab")  # noqa: SIM115 - closed in __exit__
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "bench.wsgi", "--workers", str(self.workers), "--bind", f"{HOST}:{PORT}",

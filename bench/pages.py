@@ -42,6 +42,8 @@ def check(pages: dict, cookies: dict) -> None:
         status, _, body, _ = common.request("GET", path, cookies=cookies)
         if status != 200:
             raise SystemExit(f"{name} {path} answered {status}")
+    if "thread" not in pages:
+        return
     body = common.request("GET", pages["thread"], cookies=cookies)[2].decode()
     assert "Your private AI draft" in body and "50 posts" in body, "benchmark thread without its AI panel"
 
@@ -50,8 +52,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--only", nargs="+", metavar="PAGE", help="measure these pages (and the bare view) only")
     args = parser.parse_args()
     pages = targets()
+    if args.only:
+        pages = {name: url for name, url in pages.items() if name == "bare" or name in args.only}
     with common.Gunicorn(workers=2) as server:
         cookies = common.login()
         check(pages, cookies)

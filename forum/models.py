@@ -72,6 +72,10 @@ class Thread(models.Model):
     accepted_post = models.OneToOneField(
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="accepted_in"
     )
+    # Bumped by the database on every change to this row or to any of its posts (triggers in
+    # forum/migrations/0005), so no write path can forget it: the rendered post lists in
+    # forum.fragments are keyed by it.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["category", "-last_post_at"])]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Value, Window
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value, Window
 
 from . import policy
 from .exceptions import NotFound
@@ -30,12 +30,17 @@ def category_for_user(user, slug: str) -> Category:
     return category
 
 
-def thread_for_user(user, pk) -> Thread:
+def thread_for_user(user, pk, *, reader_wrote: bool = False) -> Thread:
+    """The thread, or NotFound whether it is missing or hidden from ``user``. ``reader_wrote`` also
+    annotates whether ``user`` wrote any post in it (the thread page's cache key needs it)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound("No such thread.") from None
-    thread = policy.with_access(Thread.objects.select_related("category", "author").filter(pk=pk), user).first()
+    threads = Thread.objects.select_related("category", "author").filter(pk=pk)
+    if reader_wrote:
+        threads = threads.annotate(reader_wrote=Exists(Post.objects.filter(thread=OuterRef("pk"), author_id=user.pk)))
+    thread = policy.with_access(threads, user).first()
     if thread is None or not policy.remember_access(user, thread, thread.category).can_view:
         raise NotFound("No such thread.")
     return thread
@@ -166,21 +171,27 @@ def thread_posts(user, thread: Thread) -> QuerySet[Post]:
     posts = Post.objects.filter(thread=thread)
     if not policy.can_moderate(user, thread.category):
         posts = posts.filter(hidden=False)
-    return posts.select_related("author", "edited_by", "thread__category").order_by("created_at", "id")
+    return (posts.select_related("author", "edited_by", "thread__category").defer("search_vector")
+            .order_by("created_at", "id"))
+
+
+def thread_page_number(user, thread: Thread, page_number, *, post_id=None):
+    """The page asked for: ``page_number`` as given, or, with only ``post_id``, the page that holds
+    that post (links from notifications and search; one COUNT)."""
+    if post_id is not None and page_number is None:
+        try:
+            position = thread_posts(user, thread).filter(pk__lt=int(post_id)).count()
+            return position // settings.FORUM_POSTS_PER_PAGE + 1
+        except (TypeError, ValueError):
+            return 1
+    return page_number
 
 
 def thread_posts_page(user, thread: Thread, page_number, *, post_id=None) -> Page:
     """One page of the posts ``user`` may read. ``thread.post_count`` counts hidden posts too, so the
     total comes with the page's rows instead (exact for moderators and everyone else alike)."""
-    posts = thread_posts(user, thread)
-    if post_id is not None and page_number is None:
-        # Jump to the page that holds a given post (links from notifications and search).
-        try:
-            position = posts.filter(pk__lt=int(post_id)).count()
-            page_number = position // settings.FORUM_POSTS_PER_PAGE + 1
-        except (TypeError, ValueError):
-            page_number = 1
-    return _page_with_total(posts, settings.FORUM_POSTS_PER_PAGE, page_number)
+    page_number = thread_page_number(user, thread, page_number, post_id=post_id)
+    return _page_with_total(thread_posts(user, thread), settings.FORUM_POSTS_PER_PAGE, page_number)
 
 
 def move_targets(user, thread: Thread):

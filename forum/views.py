@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
-from . import policy, selectors, services
+from . import fragments, policy, selectors, services
 from .exceptions import Forbidden, InvalidInput
 from .forms import PostEditForm, ReasonForm, ReplyForm, SearchForm, ThreadStartForm
 from .markup import render_markdown
@@ -65,12 +65,12 @@ class ThreadStartView(View):
 
 @require_GET
 def thread_detail(request, pk):
-    thread = selectors.thread_for_user(request.user, pk)
-    page = selectors.thread_posts_page(request.user, thread, request.GET.get("page"), post_id=request.GET.get("post"))
-    services.posts_mark_viewed(acting_user=request.user, posts=page.object_list)
+    thread = selectors.thread_for_user(request.user, pk, reader_wrote=True)
+    posts = fragments.thread_posts_section(request, thread, request.GET.get("page"), post_id=request.GET.get("post"))
+    services.posts_mark_viewed(acting_user=request.user, posts=posts.live_posts)
     return render(request, "forum/thread_detail.html", {
         "thread": thread,
-        "page": page,
+        "posts": posts,
         "reply_form": ReplyForm(),
         "move_targets": selectors.move_targets(request.user, thread),
     })

@@ -3,6 +3,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from aiassist.tasks import generate_answer_task
 from config.celery import app
@@ -15,6 +16,7 @@ from .factories import UserFactory, grant, make_admin, make_category
 def _fast_and_quiet(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()  # rendered pages and throttle counters must not outlive the test that made them
 
 
 @pytest.fixture

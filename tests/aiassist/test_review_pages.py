@@ -265,3 +265,22 @@ def test_reporting_the_published_post_from_its_page(answers, other_employee, eng
     assert "Reviewed and approved by maria" in page
     response = client.post(reverse("assistant:report", args=[post_id]), {"reason": "Outdated."}, follow=True)
     assert "Thank you. The reviewers will look at this answer again." in response.content.decode()
+
+
+def test_a_published_answers_sources_are_filtered_per_reader_on_a_shared_thread_page(
+        admin_user, employee, other_employee, eng_moderator, engineering, general, secops, security_reviewer):
+    """The thread page's posts are rendered once for readers with the same rights (forum.fragments);
+    an AI post is rendered for each reader, so a source moved out of a reader's sight stays hidden
+    from them even right after someone who may open it filled the cache."""
+    answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general,
+                                              title="Shared page: how do celery retries back off?"))
+    assert answer.status == S.PUBLISHED
+    source = cited_post(answer)
+    forum_services.thread_move(acting_user=admin_user, thread=source.thread, category=secops)
+    url = reverse("forum:thread", args=[answer.thread_id])
+    link = f"?post={source.pk}#post-{source.pk}"
+    for reader, sees_source in ((security_reviewer, True), (other_employee, False), (security_reviewer, True)):
+        html = signed_in(reader).get(url).content.decode()
+        assert f'id="post-{answer.published_post_id}"' in html
+        assert (link in html) is sees_source
+        assert (source.thread.title in html) is sees_source

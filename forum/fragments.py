@@ -1,0 +1,108 @@
+"""The thread page's posts, rendered once and served to every reader who would see the same HTML.
+
+Rendering twenty posts with their per-post controls is most of the thread page's cost, and most
+readers of a thread see the very same list. This module caches it (``CACHES["default"]``) without
+deciding anything about access, so a wrong guess here cannot show a post to someone who may not
+read it:
+
+* The thread was fetched through ``selectors.thread_for_user`` (404 if hidden) before this runs,
+  and on a miss the posts come from ``selectors.thread_posts_page``, the same as without a cache.
+* The key holds everything the cached HTML depends on: the thread's ``revision``, which database
+  triggers bump on any change to the thread or to one of its posts (forum/migrations/0005: an edit,
+  a hide, a lock, an accepted answer, a move, a new reply, by whatever path); the reader's rights
+  that change the HTML (moderates: sees hidden posts, hides and edits any post; may post; may
+  accept an answer); the reader's id when they wrote a post in the thread (their Edit links); the
+  page, page size, time zone, language, and a digest of the templates. Readers who share a key get
+  the same HTML with or without the cache (tests/forum/test_fragments.py).
+* What the key cannot hold is never cached: each form's CSRF token is a placeholder replaced by
+  the reader's own, and AI-generated posts are markers rendered for each reader (their sources are
+  filtered by what the reader may open; their review state lives in aiassist's tables).
+
+Usernames are the one thing shown that the revision does not follow: a renamed author appears under
+the new name when the entry expires (``FORUM_RENDER_CACHE_SECONDS``).
+"""
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.cache import cache as render_cache
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString, mark_safe
+
+from . import policy, selectors
+from .models import Post, Thread
+
+SECTION_TEMPLATE = "forum/partials/thread_posts.html"
+POST_TEMPLATE = "forum/partials/post.html"
+_TEMPLATES = (SECTION_TEMPLATE, POST_TEMPLATE, "forum/partials/pagination.html")
+
+
+@dataclass(frozen=True)
+class PostsSection:
+    html: SafeString  # ready for this reader: their CSRF token, their rendering of AI posts
+    live_posts: list[Post]  # the AI-generated posts on the page, rendered for this reader
+
+
+def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) -> PostsSection:
+    """The posts section of ``thread``'s page for ``request.user``. ``thread`` comes from
+    ``selectors.thread_for_user(..., reader_wrote=True)``."""
+    user = request.user
+    page_number = selectors.thread_page_number(user, thread, page_number, post_id=post_id)
+    access = policy.access_for(user, thread.category)
+    can_accept = policy.can_accept_answer(user, thread)
+    context = {"request": request, "thread": thread, "access": access, "can_accept": can_accept,
+               "csrf_token": _csrf_placeholder()}
+    key = _key(thread, page_number, access, can_accept, user.pk if thread.reader_wrote else 0)
+    entry = render_cache.get(key) if key else None
+    if entry is None:
+        page = selectors.thread_posts_page(user, thread, page_number)
+        live_posts = [post for post in page if post.is_ai_generated]
+        entry = {"html": get_template(SECTION_TEMPLATE).render({**context, "page": page}),
+                 "live": [post.pk for post in live_posts]}
+        # Only a page that exists is kept: ?page=<anything> must not fill the cache with copies.
+        if key and str(page.number) == str(page_number or 1):
+            render_cache.set(key, entry, settings.FORUM_RENDER_CACHE_SECONDS)
+    else:
+        live_posts = list(selectors.thread_posts(user, thread).filter(pk__in=entry["live"])) if entry["live"] else []
+
+    html = entry["html"]
+    post_template = get_template(POST_TEMPLATE)
+    for post in live_posts:
+        html = html.replace(_live_marker(post.pk), post_template.render({**context, "post": post, "question": False}))
+    return PostsSection(html=mark_safe(html.replace(_csrf_placeholder(), get_token(request))), live_posts=live_posts)
+
+
+def _key(thread: Thread, page_number, access, can_accept: bool, writer_id: int) -> str | None:
+    try:
+        number = 1 if page_number in (None, "") else int(page_number)
+    except (TypeError, ValueError):
+        return None  # not a page number: rendered (as page 1), never stored
+    parts = (
+        thread.pk, thread.created_at.isoformat(), thread.revision, number, settings.FORUM_POSTS_PER_PAGE,
+        access.can_view, access.can_post, access.can_moderate, can_accept, writer_id,
+        timezone.get_current_timezone_name(), translation.get_language(), _templates_digest(),
+    )
+    return "forum:thread-posts:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _live_marker(post_pk: int) -> str:
+    # An HTML comment: user text cannot produce one (Markdown output is sanitised with comments
+    # stripped, everything else is escaped), and only the page's own AI post ids are replaced.
+    return f"<!--vetted:live-post:{post_pk}-->"
+
+
+@cache
+def _csrf_placeholder() -> str:
+    # Unguessable, so no post can contain it; were one to, the reader would only see their own token.
+    return "csrf" + salted_hmac("vetted.forum.fragments", "csrf-placeholder").hexdigest()[:32]
+
+
+@cache
+def _templates_digest() -> str:
+    """Changes when a deploy changes the templates, so an old rendering is never served by new code."""
+    sources = (get_template(name).template.source for name in _TEMPLATES)
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
