@@ -222,6 +222,7 @@ LOGGING = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Forum behaviour.
+FORUM_CATEGORIES_PER_PAGE = env.int("FORUM_CATEGORIES_PER_PAGE", default=50)
 FORUM_THREADS_PER_PAGE = env.int("FORUM_THREADS_PER_PAGE", default=25)
 FORUM_POSTS_PER_PAGE = env.int("FORUM_POSTS_PER_PAGE", default=20)
 # How long a rendered page of posts is kept (forum.fragments; in CACHES["default"]). Every change to a

@@ -65,6 +65,15 @@ def home_categories(user) -> QuerySet[Category]:
     return policy.visible_categories(user).order_by("position", "name")
 
 
+def home_categories_page(user, page_number, *, name: str = "") -> Page:
+    """One page of the categories ``user`` can read, narrowed to names containing ``name``: a large
+    company has hundreds, and the home page shows them a page at a time (with their total)."""
+    categories = home_categories(user)
+    if name:
+        categories = categories.filter(name__icontains=name)
+    return _page_with_total(categories, settings.FORUM_CATEGORIES_PER_PAGE, page_number)
+
+
 def categories_with_access(user) -> QuerySet[Category]:
     """The caller's visible categories with ``policy.Access``'s booleans (``can_view`` ... ``can_approve_high_risk``)
     annotated, in one query for all of them (``access_for`` takes one per category). tests/api checks the two agree."""

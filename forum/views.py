@@ -5,7 +5,7 @@ Service errors (``ApplicationError``) become responses in ``forum.middleware``.
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,8 +22,11 @@ def _form_error(form) -> InvalidInput:
 
 @require_GET
 def home(request):
+    name = request.GET.get("category", "").strip()[:100]
     return render(request, "forum/home.html", {
-        "categories": selectors.home_categories(request.user),
+        "page": selectors.home_categories_page(request.user, request.GET.get("page"), name=name),
+        "category_filter": name,
+        "category_query": "&" + urlencode({"category": name}) if name else "",
         "recent_threads": selectors.recent_threads(request.user),
     })
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from forum import policy, services
 from forum.models import Notification, Post, Thread
 
-from ..factories import fresh, grant, make_thread
+from ..factories import fresh, grant, make_category, make_thread
 from .conftest import MARKER
 
 LOGIN = reverse("login")
@@ -725,7 +725,9 @@ QUERY_COUNTS = {"home": 5, "category": 5, "thread": 7}
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", sorted(QUERY_COUNTS))
-def test_page_query_count_is_exact_and_does_not_grow(client, employee, busy_forum, django_assert_num_queries, page):
+def test_page_query_count_is_exact_and_does_not_grow(settings, client, employee, busy_forum,
+                                                     django_assert_num_queries, page):
+    settings.FORUM_CATEGORIES_PER_PAGE = 1  # so that the home page has a page 2 as well
     question, grow = busy_forum
     url = {"home": reverse("forum:home"), "category": reverse("forum:category", args=["engineering"]),
            "thread": reverse("forum:thread", args=[question.pk])}[page]
@@ -737,7 +739,7 @@ def test_page_query_count_is_exact_and_does_not_grow(client, employee, busy_foru
     with django_assert_num_queries(QUERY_COUNTS[page]):
         large = client.get(url)
     assert large.status_code == 200
-    assert 'class="pagination"' in _body(large) or page == "home"  # more rows than one page holds
+    assert 'class="pagination"' in _body(large)  # more rows than one page holds
     with django_assert_num_queries(QUERY_COUNTS[page]):
         assert client.get(url + "?page=2").status_code == 200
     if page == "thread":  # unchanged since: the page of posts comes from the cache (forum.fragments)
@@ -766,3 +768,45 @@ def test_route_table_covers_every_forum_url(routes):
     paths = [path.split("?")[0].lstrip("/") for _, path, _ in routes.values()]
     uncovered = [p.name for p in urlpatterns if not any(p.resolve(path) for path in paths)]
     assert uncovered == []
+
+
+# The home page's categories, a page at a time ------------------------------------------------------
+
+
+def category_names(response) -> list[str]:
+    return re.findall(r'<h3><a href="/c/[^"]+/">([^<]+)</a>', _body(response))
+
+
+@pytest.mark.django_db
+def test_home_pages_through_only_the_categories_the_reader_can_read(settings, client, admin_user, employee,
+                                                                    secops_member, engineering, general, secops):
+    settings.FORUM_CATEGORIES_PER_PAGE = 2
+    make_category(admin_user, "Legal", restricted=True)
+    make_category(admin_user, "Zebra Team")
+    client.force_login(employee)
+    first, second = client.get(reverse("forum:home")), client.get(reverse("forum:home"), {"page": 2})
+    assert category_names(first) + category_names(second) == ["Engineering", "General", "Zebra Team"]
+    assert "3 categories" in _body(first) and 'href="?page=2"' in _body(first)
+    assert "Security Ops" not in _body(first) + _body(second) and "Legal" not in _body(first) + _body(second)
+    assert category_names(client.get(reverse("forum:home"), {"page": "x"})) == ["Engineering", "General"]
+    assert category_names(client.get(reverse("forum:home"), {"page": 99})) == ["Zebra Team"]
+    client.force_login(secops_member)
+    pages = [client.get(reverse("forum:home"), {"page": n}) for n in (1, 2)]
+    assert "Security Ops" in _body(pages[0]) + _body(pages[1]) and "4 categories" in _body(pages[0])
+
+
+@pytest.mark.django_db
+def test_home_filters_categories_by_name_without_revealing_restricted_ones(settings, client, employee,
+                                                                            engineering, general, secops):
+    settings.FORUM_CATEGORIES_PER_PAGE = 1
+    client.force_login(employee)
+    found = client.get(reverse("forum:home"), {"category": "  e  "})  # trimmed: "e" is in every name
+    assert category_names(found) == ["Engineering"] and "2 categories matching “e”" in _body(found)
+    assert 'href="?page=2&amp;category=e"' in _body(found)  # the next page keeps the filter
+    assert category_names(client.get(reverse("forum:home"), {"category": "e", "page": 2})) == ["General"]
+    assert category_names(client.get(reverse("forum:home"), {"category": "GENERAL"})) == ["General"]
+    hidden = client.get(reverse("forum:home"), {"category": "Security"})
+    assert category_names(hidden) == [] and "0 categories" in _body(hidden)
+    assert "No category you can read has “Security” in its name." in _body(hidden)
+    odd = client.get(reverse("forum:home"), {"category": "<script>" + "x" * 500})
+    assert odd.status_code == 200 and "<script>x" not in _body(odd)
