@@ -4,7 +4,6 @@ import base64
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -16,6 +15,7 @@ from forum.exceptions import RateLimited
 from forum.models import AuditEvent, Category, CategoryUserObjectPermission, Notification
 
 from ..factories import PASSWORD, UserFactory, fresh, grant, make_category, make_thread
+from .conftest import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,35 +28,6 @@ OUTSIDERS = ["employee", "other_employee", "eng_moderator"]  # no grant on Secur
 INSIDERS = ["security_reviewer", "secops_member", "admin_user"]
 NON_ADMINS = [role for role in ROLES if role != "admin_user"]
 V1 = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache, which outlives a test's database."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def client_for(user=None, **kwargs) -> APIClient:
-    """A client that authenticates as ``user`` with its API token, as a real client does."""
-    client = APIClient(**kwargs)
-    if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def error_of(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert isinstance(body["error"]["details"], dict)
-    return body["error"]
 
 
 def assert_no_secops_text(response):
