@@ -22,6 +22,7 @@ Usernames are the one thing shown that the revision does not follow: a renamed a
 the new name when the entry expires (``FORUM_RENDER_CACHE_SECONDS``).
 """
 import hashlib
+import logging
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,6 +36,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import policy, selectors
 from .models import Post, Thread
+
+logger = logging.getLogger(__name__)
 
 SECTION_TEMPLATE = "forum/partials/thread_posts.html"
 POST_TEMPLATE = "forum/partials/post.html"
@@ -57,7 +60,7 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     context = {"request": request, "thread": thread, "access": access, "can_accept": can_accept,
                "csrf_token": _csrf_placeholder()}
     key = _key(thread, page_number, access, can_accept, user.pk if thread.reader_wrote else 0)
-    entry = render_cache.get(key) if key else None
+    entry = _cached(key)
     if entry is None:
         page = selectors.thread_posts_page(user, thread, page_number)
         live_posts = [post for post in page if post.is_ai_generated]
@@ -65,7 +68,7 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
                  "live": [post.pk for post in live_posts]}
         # Only a page that exists is kept: ?page=<anything> must not fill the cache with copies.
         if key and str(page.number) == str(page_number or 1):
-            render_cache.set(key, entry, settings.FORUM_RENDER_CACHE_SECONDS)
+            _store(key, entry)
     else:
         live_posts = list(selectors.thread_posts(user, thread).filter(pk__in=entry["live"])) if entry["live"] else []
 
@@ -74,6 +77,23 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     for post in live_posts:
         html = html.replace(_live_marker(post.pk), post_template.render({**context, "post": post, "question": False}))
     return PostsSection(html=mark_safe(html.replace(_csrf_placeholder(), get_token(request))), live_posts=live_posts)
+
+
+def _cached(key: str | None) -> dict | None:
+    if key is None:
+        return None
+    try:
+        return render_cache.get(key)
+    except Exception:  # the cache is an optimisation: an unreachable Redis must not take the page down
+        logger.warning("render cache unavailable; rendering the posts uncached", exc_info=True)
+        return None
+
+
+def _store(key: str, entry: dict) -> None:
+    try:
+        render_cache.set(key, entry, settings.FORUM_RENDER_CACHE_SECONDS)
+    except Exception:
+        logger.warning("render cache unavailable; the rendering was not kept", exc_info=True)
 
 
 def _key(thread: Thread, page_number, access, can_accept: bool, writer_id: int) -> str | None:

@@ -174,3 +174,13 @@ def test_a_page_number_that_does_not_exist_is_served_but_not_stored(thread, caro
     for missing in (999, "abc"):
         assert queries_of(reader, thread, page=missing) == queries_of(reader, thread, page=missing)
     assert queries_of(reader, thread, page=1) - 1 == queries_of(reader, thread, page=1)
+
+
+def test_the_page_still_works_when_the_cache_is_unreachable(settings, thread, carol, caplog):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens on port 1
+    reader = signed_in(carol)
+    for _ in range(2):
+        html = page(reader, thread)
+        assert SPAM in html and "Zsh since" in html
+    assert "render cache unavailable" in caplog.text
