@@ -7,12 +7,14 @@ hidden and missing both answer 404), calls one service, and serializes the resul
 assistant extends ``ThreadViewSet`` and ``PostViewSet`` from ``aiassist.api``; this module never
 imports ``aiassist``.
 """
+from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -23,6 +25,7 @@ from config.api import AnonThrottle, CursorPagination, OffsetCursorPagination, e
 
 from . import policy, selectors, services
 from .audit import audit_verify
+from .exceptions import RateLimited
 from .models import AuditEvent, Thread
 from .search import search_posts
 from .serializers import (
@@ -100,7 +103,15 @@ class TokenView(APIView):
 
     @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, auth=[], tags=["auth"])
     def post(self, request):
-        credentials = parse(AuthTokenSerializer, request.data, context={"request": request})
+        try:
+            credentials = parse(AuthTokenSerializer, request.data, context={"request": request})
+        except ValidationError:
+            # django-axes refused the pair before any password was checked: say so, as the web sign-in does.
+            if getattr(request, "axes_locked_out", False):
+                raise RateLimited("Too many failed sign-ins for this username from this address. Try again later.",
+                                  retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds()),
+                                  code="locked_out") from None
+            raise
         token, _ = Token.objects.get_or_create(user=credentials["user"])
         return Response({"token": token.key})
 

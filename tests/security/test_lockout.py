@@ -110,13 +110,17 @@ def test_the_lockout_ends_after_the_cool_off(alice):
 
 def test_the_token_exchange_counts_failures_and_refuses_a_locked_out_user(alice, bob, caplog):
     client = Client()
-    for _ in range(5):
+    for _ in range(4):
         assert token_for(client, "alice", WRONG).status_code == 400
+    fifth = token_for(client, "alice", WRONG)  # the failure that locks the pair says so
+    assert fifth.status_code == 429 and fifth.json()["error"]["code"] == "locked_out"
     assert AccessAttempt.objects.get(username="alice").failures_since_start == 5
 
     with caplog.at_level(logging.WARNING, logger="axes"):
         refused = token_for(client, "alice", PASSWORD)
-    assert refused.status_code in (400, 403, 429)
+    assert refused.status_code == 429 and refused["Retry-After"] == str(15 * 60)
+    assert refused.json()["error"]["code"] == "locked_out"
+    assert "Too many failed sign-ins" in refused.json()["error"]["message"]
     assert "token" not in refused.json()
     assert not Token.objects.filter(user=alice).exists()
     # The same pair is locked out of the web sign-in as well.
@@ -130,4 +134,5 @@ def test_web_failures_lock_the_token_exchange_too(alice):
     for _ in range(5):
         sign_in(client, "alice", WRONG)
     refused = token_for(Client(), "alice", PASSWORD)
-    assert refused.status_code != 200 and "token" not in refused.json()
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "locked_out"
+    assert "token" not in refused.json()
