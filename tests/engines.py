@@ -48,3 +48,19 @@ class SlowEngine(ExtractiveEngine):
         time.sleep(SlowEngine.delay)
         draft = super().draft(question, sources)
         return Draft(text=draft.text, model="slow-test", cited=draft.cited)
+
+
+class OverrunEngine(ExtractiveEngine):
+    """Overruns the task's soft time limit once (process-wide), the way Celery interrupts it: the
+    worker raises SoftTimeLimitExceeded inside whatever the task is running. Then drafts normally."""
+
+    name = "overrun"
+    overruns = 0
+
+    def draft(self, question, sources):
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if OverrunEngine.overruns == 0:
+            OverrunEngine.overruns += 1
+            raise SoftTimeLimitExceeded()
+        return super().draft(question, sources)

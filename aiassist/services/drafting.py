@@ -270,8 +270,8 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
     paused = pause_message(thread.category)
     if paused:
         return answer_fail(answer_id=answer.pk, message=paused)
-    sources = retrieve(asker=asker, thread=thread, question=answer.question, audience=answer.audience)
     try:
+        sources = retrieve(asker=asker, thread=thread, question=answer.question, audience=answer.audience)
         engine = _engine()
         draft = engine.draft(answer.question, [s.doc for s in sources])
     except TransientEngineError as exc:
@@ -283,6 +283,12 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         raise
     except EngineError as exc:
         return answer_fail(answer_id=answer.pk, message=exc.user_message)
+    except Exception:
+        # Interrupted mid-draft: Celery's soft time limit (raised inside whatever was running) or a
+        # bug. Give the row back now rather than leave it claimed until its lease runs out; the task
+        # then retries (time limit) or records the failure (anything else).
+        answer_release(answer_id=answer.pk, attempt=attempt, message="The assistant was interrupted; trying again.")
+        raise
     return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources)
 
 

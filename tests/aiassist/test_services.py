@@ -338,6 +338,25 @@ def test_a_transient_engine_error_releases_the_answer(settings, employee, questi
     assert after.error == "The model endpoint kept timing out."
 
 
+def test_an_overrun_of_the_soft_time_limit_gives_the_answer_back_at_once(settings, employee, question):
+    """Before, the row stayed claimed until its lease ran out, so the task's retry found it taken
+    and the draft waited for the sweeper."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from tests.engines import OverrunEngine
+
+    settings.ASSISTANT_ENGINE = "tests.engines.OverrunEngine"
+    OverrunEngine.overruns = 0
+    answer = services.answer_request(acting_user=employee, thread=question)
+    with pytest.raises(SoftTimeLimitExceeded):
+        services.answer_generate(answer_id=answer.pk)
+    after = reload(answer)
+    assert (after.status, after.lease_expires_at, after.attempts) == (S.QUEUED, None, 1)
+    assert events(answer, "ai_answer.release").exists()
+    drafted = services.answer_generate(answer_id=answer.pk)  # the retry claims it straight away
+    assert (drafted.status, drafted.attempts) == (S.DRAFT, 2)
+
+
 def test_a_permanent_engine_error_fails_the_answer(settings, employee, question):
     settings.ASSISTANT_ENGINE = "no.such.Engine"
     answer = services.answer_request(acting_user=employee, thread=question)
