@@ -78,6 +78,23 @@ def reviewed_categories(user) -> QuerySet[Category]:
     return categories_with(user, REVIEW)
 
 
+def holders_of(codename: str, category: Category) -> QuerySet:
+    """Active users who hold ``codename`` on ``category``, granted to them or to one of their groups.
+
+    Only for the permissions nobody holds implicitly (reviewing and the high-risk approval: a
+    superuser too needs the grant), so the grants alone are the whole answer."""
+    if codename in SUPERUSER_IMPLICIT or codename == VIEW:
+        raise ValueError(f"{codename} is also held implicitly; holders_of() would miss those users")
+    from django.contrib.auth import get_user_model
+
+    grants = {"permission__content_type__app_label": "forum", "permission__codename": codename,
+              "content_object": category}
+    user_rows = CategoryUserObjectPermission.objects.filter(**grants).values("user_id")
+    group_rows = CategoryGroupObjectPermission.objects.filter(**grants).values("group_id")
+    members = Group.user_set.through.objects.filter(group_id__in=group_rows).values("user_id")
+    return get_user_model().objects.filter(Q(pk__in=user_rows) | Q(pk__in=members), is_active=True)
+
+
 def visible_threads(user) -> QuerySet[Thread]:
     return Thread.objects.filter(category__in=visible_categories(user))
 

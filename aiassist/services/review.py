@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from forum import policy as forum_policy
@@ -100,7 +101,22 @@ def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
     answer.status, answer.submitted_at = S.IN_REVIEW, timezone.now()
     answer.save(update_fields=["status", "submitted_at", "updated_at"])
     audit_record(actor=acting_user, verb="ai_answer.submit", target=answer, category=answer.thread.category)
+    _notify_reviewers(answer)
     return answer
+
+
+def _notify_reviewers(answer: AIAnswer) -> None:
+    """Tell the category's reviewers (and, for high-risk advice, its security reviewers) that an answer
+    waits for them. Only the thread's title: the text is for the review page. Never the asker."""
+    category = answer.thread.category
+    who = Q(pk__in=forum_policy.holders_of(forum_policy.REVIEW, category).values("pk"))
+    if answer.risk == "high":
+        who |= Q(pk__in=forum_policy.holders_of(forum_policy.APPROVE_HIGH_RISK, category).values("pk"))
+    url = reverse("assistant:review", args=[answer.pk])
+    for reviewer in User.objects.filter(who).exclude(pk=answer.asker_id).order_by("pk"):
+        notify(recipient=reviewer, verb="ai_review_requested",
+               text=f"An AI answer for “{answer.thread.title}” in {category.name} awaits review",
+               url=url)
 
 
 @transaction.atomic

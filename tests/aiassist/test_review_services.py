@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
@@ -601,3 +602,47 @@ def test_a_refused_transition_writes_no_audit_event(employee, eng_moderator, eng
         services.answer_submit(acting_user=employee, answer=reload(answer))
     assert AuditEvent.objects.count() == before
     assert audit_verify().ok
+
+
+def test_submitting_tells_the_categorys_reviewers_and_nobody_else(employee, other_employee, eng_moderator,
+                                                                   general_moderator, engineering, security_reviewer,
+                                                                   admin_user):
+    group_reviewer = UserFactory(username="grace")
+    reviewers = Group.objects.create(name="eng-reviewers")
+    grant(policy.REVIEW, reviewers, engineering)
+    group_reviewer.groups.add(reviewers)
+    retired = make_reviewer("retired", engineering)
+    retired.is_active = False
+    retired.save()
+
+    answer = submitted(employee, engineering)
+    told = Notification.objects.filter(verb="ai_review_requested")
+    # Maria and Sam review Engineering directly, Grace through her group; Gus reviews General only;
+    # the admin holds no review grant; the retired reviewer is inactive; the asker is never told.
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["grace", "maria", "sam"]
+    notice = told.get(recipient=eng_moderator)
+    assert notice.url == reverse("assistant:review", args=[answer.pk])
+    assert answer.thread.title in notice.text and QUOTED["low"] not in notice.text  # the title, never the text
+
+
+def test_a_reviewer_who_asked_is_not_told_about_their_own_answer(eng_moderator, engineering, security_reviewer):
+    submitted(eng_moderator, engineering)
+    assert list(Notification.objects.filter(verb="ai_review_requested").values_list(
+        "recipient__username", flat=True)) == ["sam"]
+
+
+def test_high_risk_advice_also_reaches_security_reviewers_without_the_review_grant(employee, eng_moderator,
+                                                                                   engineering):
+    approver_only = UserFactory(username="hal")
+    grant(policy.APPROVE_HIGH_RISK, approver_only, engineering)
+    submitted(employee, engineering, risk="low")
+    assert not Notification.objects.filter(recipient=approver_only).exists()
+    submitted(employee, engineering, risk="high", title="Nightly batch jobs cannot write to the shared data directory")
+    assert Notification.objects.filter(recipient=approver_only, verb="ai_review_requested").count() == 1
+    assert Notification.objects.filter(recipient=eng_moderator, verb="ai_review_requested").count() == 2
+
+
+def test_holders_of_refuses_permissions_that_are_also_held_implicitly(engineering):
+    for codename in (policy.VIEW, policy.POST, policy.MODERATE):
+        with pytest.raises(ValueError):
+            policy.holders_of(codename, engineering)
