@@ -1,5 +1,6 @@
 """Sign-in plumbing: django-axes' lockout check, first in AUTHENTICATION_BACKENDS."""
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -16,3 +17,21 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request) -> str | None:
+    """The address django-axes counts failed sign-ins by (``AXES_CLIENT_IP_CALLABLE``), found the way
+    DRF's throttles find it (``REST_FRAMEWORK["NUM_PROXIES"]``, set by ``API_NUM_PROXIES``).
+
+    Behind N trusted proxies, the N-th address from the right of X-Forwarded-For: the one the
+    outermost proxy saw, since each proxy appends the address it received from. Entries further left
+    came from the client and could be anything, so they are never read. With no proxies configured
+    the header is ignored and REMOTE_ADDR counts, as before; without this, every sign-in behind a
+    proxy would come from the proxy's address and the lockout would be per username only.
+    """
+    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if num_proxies > 0 and forwarded.strip():
+        addresses = [address.strip() for address in forwarded.split(",")]
+        return addresses[-min(num_proxies, len(addresses))] or request.META.get("REMOTE_ADDR")
+    return request.META.get("REMOTE_ADDR")

@@ -136,3 +136,36 @@ def test_web_failures_lock_the_token_exchange_too(alice):
     refused = token_for(Client(), "alice", PASSWORD)
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "locked_out"
     assert "token" not in refused.json()
+
+
+def via_proxy(client, username, password, forwarded_for):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR="10.9.9.9",
+                       HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+@pytest.fixture
+def one_proxy(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+def test_behind_a_proxy_the_lockout_is_per_client_address_not_per_proxy(one_proxy, alice):
+    client = Client()
+    for _ in range(5):
+        via_proxy(client, "alice", WRONG, "203.0.113.5")
+    assert AccessAttempt.objects.get(username="alice").ip_address == "203.0.113.5"
+    assert via_proxy(Client(), "alice", PASSWORD, "203.0.113.5").status_code == 429
+    # Alice at another desk, through the same proxy, is not locked out.
+    assert via_proxy(Client(), "alice", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_behind_a_proxy_a_client_cannot_pick_its_address_with_its_own_header(one_proxy, alice):
+    for n in range(5):  # the client sends a different fake address each time; the proxy appends the real one
+        via_proxy(Client(), "alice", WRONG, f"192.0.2.{n}, 203.0.113.5")
+    assert via_proxy(Client(), "alice", PASSWORD, "192.0.2.200, 203.0.113.5").status_code == 429
+
+
+def test_without_proxies_configured_the_forwarded_header_is_ignored(alice):
+    for n in range(5):
+        via_proxy(Client(), "alice", WRONG, f"192.0.2.{n}")
+    assert AccessAttempt.objects.get(username="alice").ip_address == "10.9.9.9"
+    assert via_proxy(Client(), "alice", PASSWORD, "192.0.2.99").status_code == 429
