@@ -75,7 +75,7 @@ class Thread(models.Model):
     # Bumped by the database on every change to this row or to any of its posts (triggers in
     # forum/migrations/0005), so no write path can forget it: the rendered post lists in
     # forum.fragments are keyed by it.
-    revision = models.PositiveBigIntegerField(default=0, editable=False)
+    revision = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["category", "-last_post_at"])]

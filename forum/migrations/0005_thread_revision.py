@@ -8,6 +8,8 @@ PostgreSQL: statement-level triggers with transition tables on posts (a COPY of 
 bumps each thread once, not once per post), and a row-level BEFORE UPDATE trigger on threads.
 SQLite: row-level triggers (SQLite has no statement-level ones); its recursive triggers are off, and
 the thread trigger's WHEN clause keeps it from re-firing on its own bump anyway.
+
+The column has a database default as well, so rows written outside Django (seed_scale's COPY) get 0.
 """
 from django.db import migrations, models
 
@@ -109,7 +111,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="thread",
             name="revision",
-            field=models.PositiveBigIntegerField(default=0, editable=False),
+            field=models.PositiveBigIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.RunPython(
             _run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
