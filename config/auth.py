@@ -1,4 +1,6 @@
 """Sign-in plumbing: django-axes' lockout check, first in AUTHENTICATION_BACKENDS."""
+import ipaddress
+
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 
@@ -33,5 +35,21 @@ def client_ip(request) -> str | None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if num_proxies > 0 and forwarded.strip():
         addresses = [address.strip() for address in forwarded.split(",")]
-        return addresses[-min(num_proxies, len(addresses))] or request.META.get("REMOTE_ADDR")
+        found = _ip_address(addresses[-min(num_proxies, len(addresses))])
+        if found:
+            return found
     return request.META.get("REMOTE_ADDR")
+
+
+def _ip_address(value: str) -> str | None:
+    """``value`` as a plain IP address, or None. Some proxies append a port (``1.2.3.4:567``,
+    ``[::1]:567``) or ``unknown``; axes stores the address in an inet column, so anything else
+    would fail the sign-in with a database error instead of being counted."""
+    if value.startswith("[") and "]" in value:
+        value = value[1:value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None

@@ -228,7 +228,7 @@ FORUM_CATEGORIES_PER_PAGE = env.int("FORUM_CATEGORIES_PER_PAGE", default=50)
 FORUM_THREADS_PER_PAGE = env.int("FORUM_THREADS_PER_PAGE", default=25)
 FORUM_POSTS_PER_PAGE = env.int("FORUM_POSTS_PER_PAGE", default=20)
 # How long a rendered page of posts is kept (forum.fragments; in CACHES["default"]). Every change to a
-# thread or its posts invalidates it at once; only a renamed author waits for this.
+# thread, its posts or their authors' names invalidates it at once; this only bounds the cache's size.
 FORUM_RENDER_CACHE_SECONDS = env.int("FORUM_RENDER_CACHE_SECONDS", default=600)
 FORUM_SEARCH_RESULTS = env.int("FORUM_SEARCH_RESULTS", default=20)
 

@@ -14,15 +14,17 @@ read it:
   accept an answer); the reader's id when they wrote a post in the thread (their Edit links); the
   page, page size, time zone, language, and a digest of the templates. Readers who share a key get
   the same HTML with or without the cache (tests/forum/test_fragments.py).
-* What the key cannot hold is never cached: each form's CSRF token is a placeholder replaced by
-  the reader's own, and AI-generated posts are markers rendered for each reader (their sources are
-  filtered by what the reader may open; their review state lives in aiassist's tables).
+* What the key cannot hold is never cached: each form's CSRF token is a random placeholder, stored
+  with the rendering and replaced by the reader's own token, and AI-generated posts are markers
+  rendered for each reader (their sources are filtered by what the reader may open; their review
+  state lives in aiassist's tables).
 
-Usernames are the one thing shown that the revision does not follow: a renamed author appears under
-the new name when the entry expires (``FORUM_RENDER_CACHE_SECONDS``).
+Renaming a user bumps the threads they wrote or edited in (forum/migrations/0006), so usernames
+follow too. Entries expire after ``FORUM_RENDER_CACHE_SECONDS`` only to bound the cache's size.
 """
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,7 +33,6 @@ from django.core.cache import cache as render_cache
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 from . import policy, selectors
@@ -57,26 +58,29 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     page_number = selectors.thread_page_number(user, thread, page_number, post_id=post_id)
     access = policy.access_for(user, thread.category)
     can_accept = policy.can_accept_answer(user, thread)
-    context = {"request": request, "thread": thread, "access": access, "can_accept": can_accept,
-               "csrf_token": _csrf_placeholder()}
+    context = {"request": request, "thread": thread, "access": access, "can_accept": can_accept}
     key = _key(thread, page_number, access, can_accept, user.pk if thread.reader_wrote else 0)
     entry = _cached(key)
     if entry is None:
         page = selectors.thread_posts_page(user, thread, page_number)
         live_posts = [post for post in page if post.is_ai_generated]
-        entry = {"html": get_template(SECTION_TEMPLATE).render({**context, "page": page}),
-                 "live": [post.pk for post in live_posts]}
+        # A fresh placeholder per rendering, kept with it: nobody can know it to put it in a post.
+        placeholder = "csrf" + secrets.token_hex(16)
+        entry = {"html": get_template(SECTION_TEMPLATE).render({**context, "page": page, "csrf_token": placeholder}),
+                 "live": [post.pk for post in live_posts], "csrf": placeholder}
         # Only a page that exists is kept: ?page=<anything> must not fill the cache with copies.
         if key and str(page.number) == str(page_number or 1):
             _store(key, entry)
     else:
         live_posts = list(selectors.thread_posts(user, thread).filter(pk__in=entry["live"])) if entry["live"] else []
 
-    html = entry["html"]
+    token = get_token(request)
+    html = entry["html"].replace(entry["csrf"], token)
     post_template = get_template(POST_TEMPLATE)
     for post in live_posts:
-        html = html.replace(_live_marker(post.pk), post_template.render({**context, "post": post, "question": False}))
-    return PostsSection(html=mark_safe(html.replace(_csrf_placeholder(), get_token(request))), live_posts=live_posts)
+        live = {**context, "post": post, "question": False, "csrf_token": token}
+        html = html.replace(_live_marker(post.pk), post_template.render(live))
+    return PostsSection(html=mark_safe(html), live_posts=live_posts)
 
 
 def _cached(key: str | None) -> dict | None:
@@ -113,12 +117,6 @@ def _live_marker(post_pk: int) -> str:
     # An HTML comment: user text cannot produce one (Markdown output is sanitised with comments
     # stripped, everything else is escaped), and only the page's own AI post ids are replaced.
     return f"<!--vetted:live-post:{post_pk}-->"
-
-
-@cache
-def _csrf_placeholder() -> str:
-    # Unguessable, so no post can contain it; were one to, the reader would only see their own token.
-    return "csrf" + salted_hmac("vetted.forum.fragments", "csrf-placeholder").hexdigest()[:32]
 
 
 @cache

@@ -8,6 +8,7 @@ import logging
 import re
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -283,11 +284,12 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         raise
     except EngineError as exc:
         return answer_fail(answer_id=answer.pk, message=exc.user_message)
-    except Exception:
-        # Interrupted mid-draft: Celery's soft time limit (raised inside whatever was running) or a
-        # bug. Give the row back now rather than leave it claimed until its lease runs out; the task
-        # then retries (time limit) or records the failure (anything else).
-        answer_release(answer_id=answer.pk, attempt=attempt, message="The assistant was interrupted; trying again.")
+    except SoftTimeLimitExceeded:
+        # Celery's soft time limit, raised inside whatever was running: give the row back now rather
+        # than leave it claimed until its lease runs out, so the task's retry can claim it at once.
+        # (Only this: after any other error the task records a failure, and a released row could be
+        # claimed by another delivery in between.)
+        answer_release(answer_id=answer.pk, attempt=attempt, message="The assistant took too long; trying again.")
         raise
     return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources)
 

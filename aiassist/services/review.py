@@ -106,14 +106,12 @@ def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
 
 
 def _notify_reviewers(answer: AIAnswer) -> None:
-    """Tell the category's reviewers (and, for high-risk advice, its security reviewers) that an answer
-    waits for them. Only the thread's title: the text is for the review page. Never the asker."""
+    """Tell the category's reviewers that an answer waits for them. Security reviewers are among them:
+    approving high-risk advice also takes the review grant (without it the answer is hidden from
+    them). Only the thread's title: the text is for the review page. Never the asker."""
     category = answer.thread.category
-    who = Q(pk__in=forum_policy.holders_of(forum_policy.REVIEW, category).values("pk"))
-    if answer.risk == "high":
-        who |= Q(pk__in=forum_policy.holders_of(forum_policy.APPROVE_HIGH_RISK, category).values("pk"))
     url = reverse("assistant:review", args=[answer.pk])
-    for reviewer in User.objects.filter(who).exclude(pk=answer.asker_id).order_by("pk"):
+    for reviewer in forum_policy.holders_of(forum_policy.REVIEW, category).exclude(pk=answer.asker_id).order_by("pk"):
         notify(recipient=reviewer, verb="ai_review_requested",
                text=f"An AI answer for “{answer.thread.title}” in {category.name} awaits review",
                url=url)

@@ -631,15 +631,17 @@ def test_a_reviewer_who_asked_is_not_told_about_their_own_answer(eng_moderator, 
         "recipient__username", flat=True)) == ["sam"]
 
 
-def test_high_risk_advice_also_reaches_security_reviewers_without_the_review_grant(employee, eng_moderator,
-                                                                                   engineering):
-    approver_only = UserFactory(username="hal")
+def test_only_those_who_can_open_the_review_page_are_told(employee, eng_moderator, engineering):
+    approver_only = UserFactory(username="hal")  # approve_high_risk without review_ai_answers
     grant(policy.APPROVE_HIGH_RISK, approver_only, engineering)
-    submitted(employee, engineering, risk="low")
+    answer = submitted(employee, engineering, risk="high",
+                       title="Nightly batch jobs cannot write to the shared data directory")
     assert not Notification.objects.filter(recipient=approver_only).exists()
-    submitted(employee, engineering, risk="high", title="Nightly batch jobs cannot write to the shared data directory")
-    assert Notification.objects.filter(recipient=approver_only, verb="ai_review_requested").count() == 1
-    assert Notification.objects.filter(recipient=eng_moderator, verb="ai_review_requested").count() == 2
+    assert Client().get(reverse("assistant:review", args=[answer.pk])).status_code == 302  # (sign in first)
+    hal = Client()
+    hal.force_login(approver_only)
+    assert hal.get(reverse("assistant:review", args=[answer.pk])).status_code == 404
+    assert Notification.objects.filter(recipient=eng_moderator, verb="ai_review_requested").count() == 1
 
 
 def test_holders_of_refuses_permissions_that_are_also_held_implicitly(engineering):

@@ -169,3 +169,16 @@ def test_without_proxies_configured_the_forwarded_header_is_ignored(alice):
         via_proxy(Client(), "alice", WRONG, f"192.0.2.{n}")
     assert AccessAttempt.objects.get(username="alice").ip_address == "10.9.9.9"
     assert via_proxy(Client(), "alice", PASSWORD, "192.0.2.99").status_code == 429
+
+
+@pytest.mark.parametrize(("forwarded", "counted_as"), [
+    ("203.0.113.5:4711", "203.0.113.5"),  # a proxy that appends the client's port
+    ("[2001:db8::5]:4711", "2001:db8::5"),
+    ("2001:db8::5", "2001:db8::5"),
+    ("unknown", "10.9.9.9"),  # not an address: the proxy's own address counts, and the sign-in still works
+    ("203.0.113.5, ", "10.9.9.9"),
+])
+def test_behind_a_proxy_odd_forwarded_values_are_counted_not_500(one_proxy, alice, forwarded, counted_as):
+    assert via_proxy(Client(), "alice", WRONG, forwarded).status_code == 200
+    assert AccessAttempt.objects.get(username="alice").ip_address == counted_as
+    assert via_proxy(Client(), "alice", PASSWORD, forwarded).status_code == 302
