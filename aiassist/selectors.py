@@ -1,5 +1,5 @@
 """The assistant's reads, filtered by ``aiassist.policy``."""
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q
 
 from forum import policy as forum_policy
 from forum.exceptions import NotFound
@@ -32,21 +32,18 @@ def current_answer(user, thread) -> AIAnswer | None:
     ``sources_outside_audience`` needs."""
     if not forum_policy.can_view_thread(user, thread):
         return None
-    answer = (
+    # Only the columns the panel reads: the thread page pays for these two queries on every view.
+    sources = (AnswerSource.objects.select_related("category", "post__thread__category")
+               .only("answer_id", "number", "title", "post_id", "thread_id", "category__name",
+                     "category__restricted", "post__hidden", "post__thread__category__restricted"))
+    return (
         AIAnswer.objects.filter(asker=user, thread=thread)
         .exclude(status=AIAnswer.Status.DISCARDED)
         .defer("question", "body", "original_body")
+        .prefetch_related(Prefetch("sources", queryset=sources))
         .order_by("-created_at", "-id")
         .first()
     )
-    if answer is not None:
-        # Only the columns the panel reads: the thread page pays for this query on every view.
-        sources = (AnswerSource.objects.select_related("category", "post__thread__category")
-                   .only("answer_id", "number", "title", "post_id", "thread_id", "category__name",
-                         "category__restricted", "post__hidden", "post__thread__category__restricted")
-                   .order_by("number"))
-        prefetch_related_objects([answer], Prefetch("sources", queryset=sources))
-    return answer
 
 
 def sources_outside_audience(answer: AIAnswer, thread) -> list[AnswerSource]:

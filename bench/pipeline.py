@@ -32,12 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common  # noqa: E402
 
 
-def flush_broker() -> None:
-    import redis
-
-    redis.Redis.from_url(common.BROKER_URL).flushdb()
-
-
 class Worker:
     """``celery -A bench.celery_worker worker`` (prefork, 2 processes) on the bench broker."""
 
@@ -171,7 +165,7 @@ def main():
 
     count = int(args.rate * args.seconds)
     threads, mode = ask_targets(count)
-    flush_broker()
+    common.flush_redis(common.BROKER_URL)
     with common.Gunicorn(workers=2) as server, Worker(args.concurrency) as worker:
         cookies = common.login()
         token = common.api_token() if mode == "api" else None

@@ -59,7 +59,8 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     access = policy.access_for(user, thread.category)
     can_accept = policy.can_accept_answer(user, thread)
     context = {"request": request, "thread": thread, "access": access, "can_accept": can_accept}
-    key = _key(thread, page_number, access, can_accept, user.pk if thread.reader_wrote else 0)
+    number = _page_number(page_number)
+    key = _key(thread, number, access, can_accept, user.pk if thread.reader_wrote else 0) if number else None
     entry = _cached(key)
     if entry is None:
         page = selectors.thread_posts_page(user, thread, page_number)
@@ -69,7 +70,7 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
         entry = {"html": get_template(SECTION_TEMPLATE).render({**context, "page": page, "csrf_token": placeholder}),
                  "live": [post.pk for post in live_posts], "csrf": placeholder}
         # Only a page that exists is kept: ?page=<anything> must not fill the cache with copies.
-        if key and str(page.number) == str(page_number or 1):
+        if key and page.number == number:
             _store(key, entry)
     else:
         live_posts = list(selectors.thread_posts(user, thread).filter(pk__in=entry["live"])) if entry["live"] else []
@@ -100,11 +101,17 @@ def _store(key: str, entry: dict) -> None:
         logger.warning("render cache unavailable; the rendering was not kept", exc_info=True)
 
 
-def _key(thread: Thread, page_number, access, can_accept: bool, writer_id: int) -> str | None:
+def _page_number(page_number) -> int | None:
+    """The page asked for as a positive number, or None for anything that is not one (rendered as
+    the paginator decides, never stored)."""
     try:
         number = 1 if page_number in (None, "") else int(page_number)
     except (TypeError, ValueError):
-        return None  # not a page number: rendered (as page 1), never stored
+        return None
+    return number if number >= 1 else None
+
+
+def _key(thread: Thread, number: int, access, can_accept: bool, writer_id: int) -> str:
     parts = (
         thread.pk, thread.created_at.isoformat(), thread.revision, number, settings.FORUM_POSTS_PER_PAGE,
         access.can_view, access.can_post, access.can_moderate, can_accept, writer_id,

@@ -21,6 +21,7 @@ The rules (DESIGN.md, access model):
 """
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Expression, F, IntegerField, Q, QuerySet
@@ -83,10 +84,8 @@ def holders_of(codename: str, category: Category) -> QuerySet:
 
     Only for the permissions nobody holds implicitly (reviewing and the high-risk approval: a
     superuser too needs the grant), so the grants alone are the whole answer."""
-    if codename in SUPERUSER_IMPLICIT or codename == VIEW:
+    if codename in SUPERUSER_IMPLICIT:
         raise ValueError(f"{codename} is also held implicitly; holders_of() would miss those users")
-    from django.contrib.auth import get_user_model
-
     grants = {"permission__content_type__app_label": "forum", "permission__codename": codename,
               "content_object": category}
     user_rows = CategoryUserObjectPermission.objects.filter(**grants).values("user_id")

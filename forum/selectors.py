@@ -196,10 +196,9 @@ def thread_page_number(user, thread: Thread, page_number, *, post_id=None):
     return page_number
 
 
-def thread_posts_page(user, thread: Thread, page_number, *, post_id=None) -> Page:
+def thread_posts_page(user, thread: Thread, page_number) -> Page:
     """One page of the posts ``user`` may read. ``thread.post_count`` counts hidden posts too, so the
     total comes with the page's rows instead (exact for moderators and everyone else alike)."""
-    page_number = thread_page_number(user, thread, page_number, post_id=post_id)
     return _page_with_total(thread_posts(user, thread), settings.FORUM_POSTS_PER_PAGE, page_number)
 
 

@@ -16,7 +16,7 @@ from .factories import UserFactory, grant, make_admin, make_category
 def _fast_and_quiet(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    cache.clear()  # rendered pages and throttle counters must not outlive the test that made them
+    cache.clear()  # rendered pages and API throttle counts outlive a test's database (and its ids)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Helpers for the API tests: token clients, the error-format assertion, cursor walking, and AI answers
 built through the real services (``answer_request`` then ``answer_generate``, as the worker would)."""
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -14,14 +13,6 @@ from ..factories import UserFactory, grant, make_thread
 
 V1 = "/api/v1"
 S = AIAnswer.Status
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache, which outlives a test's database (and its user ids)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_for(user=None, **kwargs) -> APIClient:
