@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "forum",
     "aiassist",
+    "aiassist.retrieval",
 ]
 
 # Order matters. The request log is outermost, so every line logged during a request carries its id.

@@ -5,12 +5,21 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class SourceDoc:
-    """One retrieved post, numbered as the draft must cite it: [number]."""
+    """One retrieved passage, numbered as the draft must cite it: [number]. Best first.
+
+    ``text`` is the passage's Markdown exactly as its author wrote it (a code block is whole and
+    verbatim), so quoting it shows what the source showed.
+    """
 
     number: int
     title: str
     text: str
     category: str = ""
+    role: str = "reply"  # "question", "reply", "accepted" or "ai": the passage's post in its thread
+    author: str = ""
+    url: str = ""  # the exact post, for the citation's link
+    score: float = 0.0  # relevance to the question, higher is better
+    thread_asker: bool = False  # written by the asker of the source thread (a follow-up, not an answer)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from .. import disclaimers, lifecycle, risk
 from .. import policy as ai_policy
 from ..engines import EngineError, TransientEngineError, load_engine
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
-from ..retrieval import retrieve
+from ..retrieval.legacy import retrieve
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

@@ -18,7 +18,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from aiassist import services
 from aiassist.models import AIAnswer, AnswerSource
-from aiassist.retrieval import retrieve
+from aiassist.retrieval.legacy import retrieve
 from forum import services as forum_services
 from forum.models import AuditEvent, CategoryGroupObjectPermission, CategoryUserObjectPermission, Post
 

@@ -13,8 +13,8 @@ from forum.markup import plain_text
 from forum.models import Post, Thread
 from forum.search import search_posts
 
-from .engines import SourceDoc
-from .models import AIAnswer
+from ..engines import SourceDoc
+from ..models import AIAnswer
 
 
 @dataclass(frozen=True)
