@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from config.api import ERROR_BODY_REF, error_body, error_response
+from common.api import ERROR_BODY_REF, error_body, error_response
+from common.exceptions import NotFound, RateLimited
 from forum import policy as forum_policy
 from forum import selectors as forum_selectors
 from forum import services as forum_services
 from forum.api import NO_CATEGORY, PostViewSet, ThreadViewSet, parse
-from forum.exceptions import NotFound, RateLimited
 from forum.serializers import StrictBooleanField, ThreadSerializer, ThreadStartSerializer, reference
 
 from . import policy, selectors, services
@@ -165,7 +165,7 @@ def _answers(queryset):
     """With everything the representation shows: 3 queries for any number of answers."""
     return queryset.select_related("thread", "thread__category", "asker").prefetch_related(
         Prefetch("sources", AnswerSource.objects.select_related("category")),
-        Prefetch("approvals", Approval.objects.select_related("reviewer")))
+        Prefetch("approvals", ai_policy.standing_approvals(Approval.objects.select_related("reviewer"))))
 
 
 def _detail(user, answer) -> dict:
@@ -287,19 +287,9 @@ class AIAnswerViewSet(GenericViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request, pk):
         params = parse(ReasonSerializer, request.data)
-        post = forum_selectors.post_for_user(request.user, _published_post_id(pk))
-        answer = selectors.published_answer_for_post(request.user, post)
+        answer = selectors.published_answer_for_user(request.user, pk)
         services.answer_report(acting_user=request.user, answer=answer, reason=params["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _published_post_id(answer_pk) -> int:
-    """The post of a published answer, found without revealing anything about unpublished ones."""
-    post_id = AIAnswer.objects.filter(pk=answer_pk, status=AIAnswer.Status.PUBLISHED).values_list(
-        "published_post_id", flat=True).first()
-    if post_id is None:
-        raise NotFound(ANSWER_NOT_FOUND)
-    return post_id
 
 
 class ReviewQueueView(GenericAPIView):

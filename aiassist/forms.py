@@ -1,5 +1,6 @@
 """Web forms for the assistant."""
 from django import forms
+from django.urls import reverse
 
 from forum.forms import ThreadStartForm
 
@@ -11,6 +12,15 @@ class AskingThreadStartForm(ThreadStartForm):
         required=False, initial=True, label="Get a private AI draft",
         help_text="Only you will see it. Nothing the assistant writes is posted without a moderator's review.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As the title is typed, threads the author may read that look like the same question (htmx).
+        self.fields["title"].widget.attrs.update({
+            "hx-get": reverse("retrieval:similar"), "hx-trigger": "input changed delay:500ms",
+            "hx-target": "#similar-threads", "hx-swap": "innerHTML", "autocomplete": "off",
+            "aria-describedby": "similar-threads",
+        })
 
 
 class RegenerateForm(forms.Form):

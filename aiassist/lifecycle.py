@@ -1,5 +1,5 @@
 """The answer state machine: which transitions exist. Services perform them, one function each."""
-from forum.exceptions import InvalidTransition
+from common.exceptions import InvalidTransition
 
 from .models import AIAnswer
 

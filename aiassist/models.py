@@ -174,10 +174,15 @@ class AnswerReport(models.Model):
 
 
 class AnswerSource(models.Model):
-    """A post an answer cites, as it was when the answer was drafted."""
+    """A passage the engine was given for an answer, cited or not, as it was when the answer was drafted.
+
+    Every source counts for the audience checks: a model may copy a source it does not cite."""
 
     answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="sources")
-    number = models.PositiveSmallIntegerField(help_text="The [n] the body cites it by.")
+    number = models.PositiveSmallIntegerField(help_text="The [n] the body cites it by (cited sources first).")
+    cited = models.BooleanField(default=True, help_text="The draft cites it; uncited sources were given all the same.")
+    text = models.TextField(blank=True, help_text="The passage's Markdown as the engine was given it.")
+    role = models.CharField(max_length=10, blank=True, help_text="question, reply, accepted or ai.")
     post = models.ForeignKey(Post, null=True, on_delete=models.SET_NULL, related_name="ai_citations")
     thread = models.ForeignKey(Thread, null=True, on_delete=models.SET_NULL, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")

@@ -4,11 +4,11 @@
 * Once submitted, the category's reviewers (``review_ai_answers``) see it too.
 * Everyone sees the assistant's published posts through the forum like any other post.
 """
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from forum import policy as forum_policy
 
-from .models import AIAnswer
+from .models import AIAnswer, Approval
 
 S = AIAnswer.Status
 PRIVATE_STATES = (S.QUEUED, S.GENERATING, S.DRAFT, S.FAILED, S.DISCARDED)
@@ -51,6 +51,31 @@ def can_view_answer(user, answer: AIAnswer) -> bool:
     if answer.asker_id == user.pk:
         return True
     return answer.status in REVIEWABLE_STATES and forum_policy.access_for(user, answer.thread.category).can_review
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def standing_approvals(approvals: QuerySet[Approval]) -> QuerySet[Approval]:
+    """``approvals``, each with what it is worth now, not when it was given: ``standing`` while its
+    reviewer still reviews the answer's category, ``standing_high_risk`` while it was given with
+    ``approve_high_risk`` and the reviewer still holds that too. Grants withdrawn, a group left or an
+    account deactivated since take the approval's weight with them."""
+    category = "answer__thread__category"
+    reviews = forum_policy.holds_now(forum_policy.REVIEW, user="reviewer", category=category)
+    high_risk = forum_policy.holds_now(forum_policy.APPROVE_HIGH_RISK, user="reviewer", category=category)
+    return approvals.annotate(standing=_flag(reviews),
+                              standing_high_risk=_flag(reviews & Q(high_risk_authority=True) & high_risk))
+
+
+def standing_approvals_of(answer: AIAnswer) -> list[Approval]:
+    """``standing_approvals`` of one answer: from its prefetched approvals when they were fetched
+    through ``standing_approvals`` (no query), otherwise in one query."""
+    prefetched = getattr(answer, "_prefetched_objects_cache", {}).get("approvals")
+    if prefetched is not None and all(hasattr(approval, "standing") for approval in prefetched):
+        return list(prefetched)
+    return list(standing_approvals(Approval.objects.filter(answer=answer)))
 
 
 def is_asker(user, answer: AIAnswer) -> bool:

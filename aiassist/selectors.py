@@ -1,8 +1,8 @@
 """The assistant's reads, filtered by ``aiassist.policy``."""
 from django.db.models import Count, Prefetch, Q
 
+from common.exceptions import NotFound
 from forum import policy as forum_policy
-from forum.exceptions import NotFound
 
 from . import policy
 from .models import AIAnswer, AnswerSource
@@ -96,5 +96,23 @@ def published_answer_for_post(user, post) -> AIAnswer:
     answer = AIAnswer.objects.filter(published_post=post, status=AIAnswer.Status.PUBLISHED).select_related(
         "thread", "thread__category").first()
     if answer is None:
+        raise NotFound("No such answer.")
+    return answer
+
+
+def published_answer_for_user(user, pk) -> AIAnswer:
+    """A published answer whose post ``user`` may read, or NotFound: the same for a missing id, an
+    answer that is not published, and one in a category or behind a hidden post ``user`` cannot read."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("No such answer.") from None
+    answers = AIAnswer.objects.select_related(
+        "thread", "thread__category", "published_post", "published_post__thread__category",
+    ).filter(pk=pk, status=AIAnswer.Status.PUBLISHED)
+    answer = forum_policy.with_access(answers, user, "published_post__thread__category").first()
+    if answer is not None:
+        forum_policy.remember_access(user, answer, answer.published_post.thread.category)
+    if answer is None or not forum_policy.can_view_post(user, answer.published_post):
         raise NotFound("No such answer.")
     return answer

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from common.exceptions import InvalidInput, RateLimited
 from forum import selectors as forum_selectors
-from forum.exceptions import InvalidInput, RateLimited
 from forum.markup import render_markdown
 from forum.views import ThreadStartView
 

@@ -14,13 +14,13 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from aiassist.api import AIAnswerViewSet, AIPostViewSet, AskingThreadViewSet, AssistantView, ReviewQueueView
+from aiassist.retrieval.api import SearchView, SimilarThreadsView
 from forum.api import (
     AuditEventViewSet,
     CategoryViewSet,
     GrantViewSet,
     MeView,
     NotificationViewSet,
-    SearchView,
     TokenView,
 )
 
@@ -49,6 +49,7 @@ v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
     path("search/", SearchView.as_view(), name="search"),
+    path("threads/similar/", SimilarThreadsView.as_view(), name="threads-similar"),
     path("assistant/", AssistantView.as_view(), name="assistant"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),
     *router.urls,

@@ -1,8 +1,11 @@
-"""Sign-in plumbing: django-axes' lockout check, first in AUTHENTICATION_BACKENDS."""
+"""Sign-in plumbing: django-axes' lockout check, first in AUTHENTICATION_BACKENDS, and the API's
+expiring tokens."""
 import ipaddress
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -19,6 +22,20 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF's token, refused (401) once ``forum.policy.api_token_expired`` says so: its bearer exchanges
+    their username and password for a fresh one. Revocation deletes the row, which DRF refuses as it is."""
+
+    def authenticate_credentials(self, key):
+        from forum import policy  # DRF imports this class while its views load, before the models may
+
+        user, token = super().authenticate_credentials(key)
+        if policy.api_token_expired(token):
+            raise AuthenticationFailed("Token expired. Exchange your username and password for a new one "
+                                       "at POST /api/v1/auth/token/.")
+        return user, token
 
 
 def client_ip(request) -> str | None:

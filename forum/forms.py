@@ -25,7 +25,3 @@ class PostEditForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False)
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(max_length=200, required=False, label="Search")

@@ -3,7 +3,7 @@ import logging
 
 from django.shortcuts import render
 
-from .exceptions import ApplicationError, Forbidden, NotFound
+from common.exceptions import ApplicationError, Forbidden, NotFound
 
 logger = logging.getLogger("vetted.access")
 

@@ -7,7 +7,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -102,9 +101,6 @@ class Post(models.Model):
     )
     hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=500, blank=True)
-    # PostgreSQL: tsvector of thread title (weight A) and body (weight B), GIN-indexed
-    # (forum/migrations). SQLite keeps an FTS5 table instead and leaves this column empty.
-    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -20,11 +20,14 @@ The rules (DESIGN.md, access model):
   deliberate, audited act.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Expression, F, IntegerField, Q, QuerySet
+from django.db.models import Exists, Expression, F, IntegerField, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from .models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Post, Thread
 
@@ -92,6 +95,21 @@ def holders_of(codename: str, category: Category) -> QuerySet:
     group_rows = CategoryGroupObjectPermission.objects.filter(**grants).values("group_id")
     members = Group.user_set.through.objects.filter(group_id__in=group_rows).values("user_id")
     return get_user_model().objects.filter(Q(pk__in=user_rows) | Q(pk__in=members), is_active=True)
+
+
+def holds_now(codename: str, *, user: str, category: str) -> Q:
+    """``holders_of`` the other way round, for rows that each name a user and a category: a filter
+    (or, wrapped, an annotation) true where the user at the path ``user`` holds ``codename`` on the
+    category at the path ``category``, asked in the rows' own query. An approval counts only while
+    its reviewer still holds the grant it was given under, and a list of answers asks that of every
+    approval at once."""
+    if codename in SUPERUSER_IMPLICIT:
+        raise ValueError(f"{codename} is also held implicitly; holds_now() would miss those users")
+    grants = {"permission__content_type__app_label": "forum", "permission__codename": codename,
+              "content_object": OuterRef(category)}
+    user_rows = CategoryUserObjectPermission.objects.filter(user=OuterRef(user), **grants)
+    group_rows = CategoryGroupObjectPermission.objects.filter(group__user=OuterRef(user), **grants)
+    return Q(**{f"{user}__is_active": True}) & (Exists(user_rows) | Exists(group_rows))
 
 
 def visible_threads(user) -> QuerySet[Thread]:
@@ -294,6 +312,11 @@ def can_manage_categories(user) -> bool:
 
 def can_read_audit_log(user) -> bool:
     return _is_member(user) and user.is_superuser
+
+
+def api_token_expired(token) -> bool:
+    """An API token signs its bearer in for API_TOKEN_TTL_HOURS after it was issued, no longer."""
+    return token.created <= timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS)
 
 
 def can_be_notified_about(user, thread: Thread) -> bool:

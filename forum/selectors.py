@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value, Window
 
+from common.exceptions import NotFound
+
 from . import policy
-from .exceptions import NotFound
 from .models import (
     Category,
     CategoryGroupObjectPermission,
@@ -180,7 +181,7 @@ def thread_posts(user, thread: Thread) -> QuerySet[Post]:
     posts = Post.objects.filter(thread=thread)
     if not policy.can_moderate(user, thread.category):
         posts = posts.filter(hidden=False)
-    return (posts.select_related("author", "edited_by", "thread__category").defer("search_vector")
+    return (posts.select_related("author", "edited_by", "thread__category")
             .order_by("created_at", "id"))
 
 

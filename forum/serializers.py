@@ -2,11 +2,13 @@
 render what the selectors returned. No rule lives here: services validate content, policy decides
 access."""
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from . import policy
 from .models import AuditEvent, Category, Notification, Post, Thread
+from .text import CONTROL_CHARACTERS, has_control_characters
 
 User = get_user_model()
 
@@ -18,7 +20,12 @@ User = get_user_model()
 
 ANY_TEXT = r"^[^\u0000]*$"
 NON_EMPTY_TEXT = r"^[^\u0000]+$"
-SOME_TEXT = r"^[^\u0000]*\S[^\u0000]*$"
+# Text people write: no control character but tab and line breaks (forum.text), and something that is
+# not blank. The blanks are spelled out, never \s or \S: those name different sets in Python's re and
+# in ECMA-262, the dialect schema readers use. These are the ones both count (U+FEFF only ECMA-262 does).
+BLANK = r"\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+SOME_TEXT = rf"^[{BLANK}]*[^{CONTROL_CHARACTERS}{BLANK}][^{CONTROL_CHARACTERS}]*$"
+CONTROL_MESSAGE = "Control characters are not allowed (tab and line breaks are)."
 
 
 class StrictCharField(serializers.CharField):
@@ -42,15 +49,29 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class SomeTextValidator(RegexValidator):
+    """``SOME_TEXT`` (which the schema shows), saying which half of it a value missed."""
+
+    def __init__(self, message: str):
+        super().__init__(SOME_TEXT, message)
+
+    def __call__(self, value):
+        if isinstance(value, str) and has_control_characters(value):
+            raise ValidationError(CONTROL_MESSAGE, code=self.code)
+        super().__call__(value)
+
+
 def text_field(*, max_length: int, pattern: str = SOME_TEXT, message: str = "Write something besides spaces.",
                **kwargs) -> StrictCharField:
     """Text as sent (the services normalise spaces): at most ``max_length`` characters, no NUL, and by
-    default some non-space character."""
+    default some non-blank character and no control characters but tab and line breaks."""
     blank = pattern == ANY_TEXT
     # When blank is allowed the schema gives it as its own oneOf branch: the pattern must then not
     # match the empty string as well (validators never see a blank value).
-    return StrictCharField(max_length=max_length, trim_whitespace=False, allow_blank=blank,
-                           validators=[RegexValidator(NON_EMPTY_TEXT if blank else pattern, message)], **kwargs)
+    validator = SomeTextValidator(message) if pattern == SOME_TEXT else RegexValidator(
+        NON_EMPTY_TEXT if blank else pattern, message)
+    return StrictCharField(max_length=max_length, trim_whitespace=False, allow_blank=blank, validators=[validator],
+                           **kwargs)
 
 
 def reference(*, max_length: int, help_text: str, **kwargs) -> StrictCharField:
@@ -259,17 +280,6 @@ class ThreadRefSerializer(serializers.ModelSerializer):
         model = Thread
         fields = ["id", "title"]
         read_only_fields = fields
-
-
-class SearchHitSerializer(serializers.Serializer):
-    post = serializers.IntegerField(source="post.pk")
-    thread = ThreadRefSerializer(source="post.thread")
-    category = CategoryRefSerializer(source="post.thread.category")
-    author = serializers.CharField(source="post.author.username")
-    is_ai_generated = serializers.BooleanField(source="post.is_ai_generated")
-    created_at = serializers.DateTimeField(source="post.created_at")
-    rank = serializers.FloatField()
-    snippet = serializers.CharField(help_text="Plain text around the first match (not HTML).")
 
 
 # Notifications and the audit log --------------------------------------------------------------

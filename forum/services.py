@@ -15,10 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
+from rest_framework.authtoken.models import Token
+
+from common.exceptions import AlreadyTaken, Forbidden, InvalidInput, InvalidTransition, NotFound
 
 from . import effects, policy
 from .audit import audit_record
-from .exceptions import AlreadyTaken, Forbidden, InvalidInput, InvalidTransition, NotFound
 from .markup import render_markdown
 from .models import (
     Category,
@@ -29,8 +31,8 @@ from .models import (
     PostViewReceipt,
     Thread,
 )
-from .search import index_posts, index_thread
-from .signals import category_changed, post_changed, thread_moved
+from .signals import category_changed, post_changed, post_created, thread_moved
+from .text import has_control_characters
 
 User = get_user_model()
 
@@ -40,24 +42,27 @@ MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
 
 
 def _clean_title(title: str) -> str:
+    # Before the spaces are collapsed: str.split() takes U+001C-U+001F for spaces.
+    if has_control_characters(title or ""):
+        raise InvalidInput("The title contains a control character (only tab and line breaks are allowed).",
+                           details={"title": ["Invalid character."]})
     title = " ".join((title or "").split())
     if not title:
         raise InvalidInput("A title is required.", details={"title": ["This field is required."]})
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"Titles are at most {TITLE_MAX} characters.", details={"title": ["Too long."]})
-    if "\x00" in title:
-        raise InvalidInput("The title contains a NUL character.", details={"title": ["Invalid character."]})
     return title
 
 
 def _clean_body(body: str) -> str:
+    if has_control_characters(body or ""):
+        raise InvalidInput("The post contains a control character (only tab and line breaks are allowed).",
+                           details={"body": ["Invalid character."]})
     body = (body or "").strip()
     if not body:
         raise InvalidInput("The post is empty.", details={"body": ["This field is required."]})
     if len(body) > BODY_MAX:
         raise InvalidInput(f"Posts are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
-    if "\x00" in body:
-        raise InvalidInput("The post contains a NUL character.", details={"body": ["Invalid character."]})
     return body
 
 
@@ -130,7 +135,7 @@ def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN) -> 
     post = Post.objects.create(thread=thread, author=author, body=body, body_html=render_markdown(body), kind=kind)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post_at=now)
     Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + 1, last_post_at=now)
-    index_posts(Post.objects.filter(pk=post.pk))
+    post_created.send(sender=Post, post=post)
     return post
 
 
@@ -189,8 +194,6 @@ def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -
             changes["title"] = {"before": thread.title, "after": title}
             thread.title = title
             thread.save(update_fields=["title", "updated_at"])
-            index_thread(thread)
-    index_posts(Post.objects.filter(pk=post.pk))
     audit_record(actor=acting_user, verb="post.edit", target=post, category=thread.category, data=changes)
     post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user)
     return post
@@ -401,3 +404,25 @@ def category_grant_remove(*, acting_user, category: Category, grant) -> None:
         policy.forget_access(holder)
     audit_record(actor=acting_user, verb="grant.remove", target=category, category=category,
                  data={kind: str(holder), "permission": permission})
+
+
+# API tokens ------------------------------------------------------------------------------------
+
+
+def api_token_issue(*, user) -> Token:
+    """``user``'s API token, once the token exchange has checked their password: the same one while it
+    lasts (``policy.api_token_expired``), a fresh one after."""
+    token = Token.objects.filter(user=user).first()
+    if token is not None and policy.api_token_expired(token):
+        token.delete()
+    return Token.objects.get_or_create(user=user)[0]
+
+
+@transaction.atomic
+def api_tokens_revoke(*, acting_user, user, reason: str) -> int:
+    """Delete ``user``'s API tokens (they revoked theirs, their password changed, they were deactivated);
+    recorded when there was one. ``acting_user`` is None when no one in particular did it."""
+    revoked, _ = Token.objects.filter(user=user).delete()
+    if revoked:
+        audit_record(actor=acting_user, verb="api_token.revoke", target=user, data={"reason": reason})
+    return revoked

@@ -6,6 +6,8 @@ audience changes. Receivers run inside the service's transaction.
 """
 from django.dispatch import Signal
 
+# post=... (a new post: an opening post, a reply, a published AI answer)
+post_created = Signal()
 # post=..., change="edit" | "hide" | "unhide" | "move", acting_user=...
 post_changed = Signal()
 # category=..., before={field: old value}, acting_user=...

@@ -1,5 +1,17 @@
-"""Plain-text helpers shared by search and the assistant's engines. No Django imports here."""
+"""Plain-text helpers shared by search, the assistant's engines and input checks. No Django imports here."""
 import re
+
+# Unicode's control characters (category Cc) other than tab, line feed and carriage return, as the body
+# of a regex class in \u escapes, which Python's re and ECMA-262 (the schema's ``pattern``) read alike.
+# Text people write (titles, posts, reasons) refuses them: Python's str.split() and strip() take
+# U+001C-U+001F and U+0085 for spaces where a JSON Schema reader does not.
+CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
 
 MAX_TERMS = 32
 

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.ThreadStartView.as_view(), name="thread_start"),
     path("preview/", views.markdown_preview, name="preview"),
-    path("search/", views.search, name="search"),
     path("c/<slug:slug>/", views.category_detail, name="category"),
     path("t/<int:pk>/", views.thread_detail, name="thread"),
     path("t/<int:pk>/reply/", views.post_reply, name="reply"),

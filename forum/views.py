@@ -9,11 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
+from common.exceptions import Forbidden, InvalidInput
+
 from . import fragments, policy, selectors, services
-from .exceptions import Forbidden, InvalidInput
-from .forms import PostEditForm, ReasonForm, ReplyForm, SearchForm, ThreadStartForm
+from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
 from .markup import render_markdown
-from .search import search_posts
 
 
 def _form_error(form) -> InvalidInput:
@@ -150,17 +150,6 @@ def thread_accept(request, pk, post_pk):
 def markdown_preview(request):
     html = render_markdown(request.POST.get("body", "")[: services.BODY_MAX])
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
-
-
-@require_GET
-def search(request):
-    form = SearchForm(request.GET)
-    hits = []
-    query = ""
-    if form.is_valid():
-        query = form.cleaned_data["q"]
-        hits = search_posts(request.user, query) if query else []
-    return render(request, "forum/search.html", {"form": form, "hits": hits, "query": query})
 
 
 @require_GET

@@ -16,6 +16,10 @@ from .factories import UserFactory, grant, make_admin, make_category
 def _fast_and_quiet(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The passage index is built in the writing transaction (no worker needed), lexically: the few tests
+    # about embeddings and ranking quality turn the model on (tests/aiassist/retrieval).
+    settings.RETRIEVAL_INDEX_SYNC = True
+    settings.ASSISTANT_EMBEDDER = "none"
     cache.clear()  # rendered pages and API throttle counts outlive a test's database (and its ids)
 
 

@@ -1,82 +1,138 @@
-"""The offline, deterministic default engine: an answer composed of the sources' best sentences.
+"""The offline, deterministic default engine: colleagues' answers quoted whole, each with its citation.
 
-It does not invent anything: every sentence it writes, but for its framing, is quoted from a post
-the asker may read, with its citation. When nothing relevant is readable it says so.
+It writes nothing of its own but a framing line and the attributions: every passage is quoted as
+its author wrote it (code byte for byte in its fences, lists intact), so it shows what the source
+post showed. It quotes answers, never questions: a source thread's opening post, its asker's
+follow-ups and other AI answers are not advice. When nothing is left to quote it says so.
 """
 import re
+from urllib.parse import quote
 
-from forum.text import terms as _terms
+from aiassist.retrieval.passages import close_open_blocks, sub_outside_code
 
 from .base import Draft, SourceDoc
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
+NOTHING_FOUND = (
+    "Nothing in the posts you can read answers this question, so I have no answer to offer rather than "
+    "a guess. A colleague may know: your question is in the thread for them to answer."
+)
+ROLE_LABELS = {"accepted": "accepted answer", "reply": "reply"}
+
+# Another answer's citation marker, e.g. "[2]": this draft's citations are the only bare ones.
 _CITATION = re.compile(r"\[(\d+)\]")
+# A reference-style link definition, "[id]: url" (Python-Markdown's pattern, also inside a blockquote
+# or a list item), and the links that use one.
+_REFERENCE_DEFINITION = re.compile(
+    r"^((?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?\[)([^\[\]]*)"
+    r"(\]:[ ]*(?:\n[ ]*)?[^\s]+[ ]*(?:\n[ ]*)?(?:([\"'])(?:.*)\4[ ]*|\((?:.*)\)[ ]*)?)$",
+    re.MULTILINE,
+)
+_REFERENCE_USE = re.compile(r"(?<!\\)(!?\[)([^\[\]\n]*)\](?:( ?)\[([^\[\]\n]*)\])?(?![(:\[])")
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
+_URL_SAFE = ":/?#@!$&'*+,;=%~"
 
 
 class ExtractiveEngine:
     name = "extractive"
-    model = "extractive-v1"
+    model = "extractive-v2"
 
-    def __init__(self, max_sentences: int = 5, max_sentence_chars: int = 400, **_config):
-        self.max_sentences = max_sentences
-        self.max_sentence_chars = max_sentence_chars
+    def __init__(self, max_passages: int = 4, max_chars: int = 4000, **_config):
+        self.max_passages = max_passages
+        self.max_chars = max_chars
 
     def draft(self, question: str, sources: list[SourceDoc]) -> Draft:
-        wanted = _terms(question)
-        scored = []
-        for source in sources:
-            for position, sentence in enumerate(self._sentences(source.text)):
-                overlap = len(wanted & _terms(sentence))
-                if overlap:
-                    # More shared terms first; then earlier sources (better ranked), then earlier sentences.
-                    scored.append((-overlap, source.number, position, sentence, source))
-        scored.sort(key=lambda row: row[:3])
-        # Keep sentences at least half as relevant as the best one: one shared word is noise
-        # when others share three.
-        threshold = (-scored[0][0] + 1) // 2 if scored else 1
-        chosen, per_source = [], {}
-        for negative_overlap, number, _, sentence, source in scored:
-            if -negative_overlap < threshold:
-                break
-            if per_source.get(number, 0) >= 2 or sentence in (c[0] for c in chosen):
-                continue
-            chosen.append((sentence, source))
-            per_source[number] = per_source.get(number, 0) + 1
-            if len(chosen) == self.max_sentences:
-                break
+        chosen = self._choose(sources)
         if not chosen:
-            return Draft(text=self._nothing_found(sources), model=self.model, cited=[])
-        cited = sorted({source.number for _, source in chosen})
-        lines = [
-            f"Here is what colleagues have written in {len(cited)} post{'s' if len(cited) != 1 else ''} "
-            "you can read that look relevant to your question:",
-            "",
+            return Draft(text=NOTHING_FOUND, model=self.model, cited=[])
+        posts = len({_post_key(source) for source in chosen})
+        parts = [
+            f"Colleagues wrote the following in {posts} post{'s' if posts != 1 else ''} you can read; it is quoted "
+            "as they wrote it and nobody has checked it for your case, so verify it before you rely on it."
         ]
-        for sentence, source in chosen:
-            lines.append(f"- {sentence} [{source.number}]")
-        return Draft(text="\n".join(lines), model=self.model, cited=cited)
+        for source in chosen:
+            parts.append(_quotable(source))
+            parts.append(_attribution(source))
+        return Draft(text="\n\n".join(parts), model=self.model, cited=sorted({s.number for s in chosen}))
 
-    def _sentences(self, text: str) -> list[str]:
-        flat = " ".join(text.split())
-        flat = _CITATION.sub("", flat)  # never carry another answer's citation numbers over
-        out = []
-        for piece in _SENTENCE.split(flat):
-            piece = piece.strip()
-            if len(piece) < 12 or piece.endswith("?"):
-                continue  # fragments and questions are not answers
-            if len(piece) > self.max_sentence_chars:
-                piece = piece[: self.max_sentence_chars].rsplit(" ", 1)[0] + " …"
-            out.append(piece)
-        return out
+    def _choose(self, sources: list[SourceDoc]) -> list[SourceDoc]:
+        """Answers only, accepted ones first, then by relevance; a post's passages together; within budget."""
+        answers = [s for s in sources if s.role in ROLE_LABELS and not s.thread_asker and s.text.strip()]
+        answers.sort(key=lambda s: s.role != "accepted")  # stable: relevance order within each role
+        posts: dict = {}
+        for source in answers:
+            posts.setdefault(_post_key(source), []).append(source)
+        chosen, used, seen = [], 0, set()
+        for passages in posts.values():
+            for source in passages:
+                size = len(source.text)
+                fits = len(chosen) < self.max_passages and used + size <= self.max_chars
+                if (fits or not chosen) and (_post_key(source), source.text) not in seen:
+                    chosen.append(source)
+                    seen.add((_post_key(source), source.text))
+                    used += size
+        return chosen
 
-    @staticmethod
-    def _nothing_found(sources: list[SourceDoc]) -> str:
-        if not sources:
-            return (
-                "I found nothing in the posts you can read that answers this question, so I have no answer "
-                "to offer. A colleague may know: your question is in the thread for them to answer."
-            )
-        return (
-            "The posts you can read that I found do not seem to answer this question, so I have no answer "
-            "to offer rather than a guess. A colleague may know: your question is in the thread for them to answer."
-        )
+
+def _post_key(source: SourceDoc):
+    return source.url or ("number", source.number)
+
+
+def _quotable(source: SourceDoc) -> str:
+    """The passage as written, made safe to stand next to other text without changing how it renders.
+
+    Open fences and raw HTML blocks are closed (they would swallow what follows); reference-style
+    link ids get the passage's own suffix (a "[1]: url" in a post would otherwise turn this draft's
+    citation [1] into that link, or another post's [docs] into this one's); and another answer's
+    citation markers are escaped so that only this draft's citations read as citations.
+    """
+    text = close_open_blocks(source.text).strip("\n")
+    suffix = f"-src{source.number}"
+    defined = set()
+
+    def define(match: re.Match) -> str:
+        defined.add(_label(match.group(2)))
+        return f"{match.group(1)}{match.group(2)}{suffix}{match.group(3)}"
+
+    text = sub_outside_code(_REFERENCE_DEFINITION, define, text)
+    if defined:
+
+        def use(match: re.Match) -> str:
+            opening, label, space, reference = match.groups()
+            if reference is None or reference == "":  # shortcut [id] or collapsed [id][]
+                if _label(label) in defined:
+                    return f"{opening}{label}][{label}{suffix}]"
+            elif _label(reference) in defined:
+                return f"{opening}{label}]{space}[{reference}{suffix}]"
+            return match.group(0)
+
+        text = sub_outside_code(_REFERENCE_USE, use, text)
+    return sub_outside_code(_CITATION, lambda m: _escape_citation(text, m), text)
+
+
+def _label(label: str) -> str:
+    return " ".join(label.split()).lower()
+
+
+def _escape_citation(text: str, match: re.Match) -> str:
+    """The marker changed so that it renders exactly as before but no longer reads as a citation."""
+    backslashes = len(text[: match.start()]) - len(text[: match.start()].rstrip("\\"))
+    digits = match.group(1)
+    if backslashes % 2:  # "\[2]" already shows "[2]": escape its other bracket too
+        return f"[{digits}\\]"
+    if text[match.end():match.end() + 1] in ("(", "[") or text[match.end():match.end() + 2] == " [":
+        # The text of a link: an entity for its first digit keeps the link and what it shows.
+        return f"[&#{ord(digits[0])};{digits[1:]}]"
+    return f"\\[{digits}\\]"
+
+
+def _inline(text: str) -> str:
+    """Plain text (a title, a name) as Markdown inline text that shows exactly that text."""
+    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;")
+    return _INLINE_SPECIALS.sub(r"\\\1", text)
+
+
+def _attribution(source: SourceDoc) -> str:
+    who = f"*{_inline(source.author)}*" if source.author.strip() else "a colleague"
+    title = _inline(source.title) or "a thread"
+    where = f"[{title}]({quote(source.url, safe=_URL_SAFE)})" if source.url else f"“{title}”"
+    return f"— {who}, {ROLE_LABELS[source.role]} in {where} [{source.number}]"

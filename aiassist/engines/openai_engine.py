@@ -30,9 +30,15 @@ def _escape(text: str) -> str:
     return text
 
 
+def _attribute(value: str) -> str:
+    return _escape(value).replace('"', "&quot;")
+
+
 def build_messages(question: str, sources: list[SourceDoc]) -> list[dict]:
+    # The role tells the model a passage from a thread's question apart from an (accepted) answer.
     blocks = "\n".join(
-        f'<source id="{s.number}" title="{_escape(s.title).replace(chr(34), "&quot;")}">\n{_escape(s.text)}\n</source>'
+        f'<source id="{s.number}" title="{_attribute(s.title)}" role="{_attribute(s.role)}" '
+        f'author="{_attribute(s.author)}">\n{_escape(s.text)}\n</source>'
         for s in sources
     ) or "(no sources: nothing the asker may read matched the question)"
     user = f"Question:\n<question>\n{_escape(question)}\n</question>\n\nSources:\n{blocks}"

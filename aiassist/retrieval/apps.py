@@ -6,3 +6,6 @@ class RetrievalConfig(AppConfig):
     label = "retrieval"
     verbose_name = "Retrieval"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - keeps the index current as posts change

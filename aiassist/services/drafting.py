@@ -11,15 +11,15 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.exceptions import ApplicationError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from forum import effects
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.exceptions import ApplicationError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from forum.markup import render_markdown
 from forum.models import Post
 from forum.services import notify
@@ -28,7 +28,7 @@ from .. import disclaimers, lifecycle, risk
 from .. import policy as ai_policy
 from ..engines import EngineError, TransientEngineError, load_engine
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
-from ..retrieval.legacy import retrieve
+from ..sources import retrieve
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -40,6 +40,7 @@ OUT_OF_ATTEMPTS = "The assistant stopped several times while drafting this answe
 # asks and audit appends take key-share locks on those while they wait for the audit chain's lock,
 # and a claim holding them FOR UPDATE while it waited for that same lock deadlocked (tests/faults).
 LOCK_ANSWER_ONLY = ("self",)
+QUOTA_LOCK = 7_462_362  # pg_advisory_xact_lock(QUOTA_LOCK, user id): one user's asks are counted one at a time
 
 
 class AssistantPaused(ApplicationError):
@@ -101,9 +102,20 @@ def _question_of(thread) -> str:
     return f"{thread.title}\n\n{opening or ''}".strip()
 
 
-def _check_quota(user) -> None:
+def _check_quota(user, *, asked: AIAnswer) -> None:
+    """Refuse ``asked`` (just inserted) when ``user`` already asked the quota's worth in the last hour.
+
+    Counted under a lock per user, held to commit, so that parallel asks count one after another and
+    each sees the rows of those before it: an advisory lock on PostgreSQL; SQLite takes its write
+    lock at BEGIN IMMEDIATE. It is taken after the insert and its audit event, whose append holds the
+    audit chain's lock: a thread started with ``ask_assistant`` holds that one first (thread_start's
+    event), so every transaction takes the two in the same order and none waits on another in a
+    circle."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [QUOTA_LOCK, user.pk % 2**31])
     window_start = timezone.now() - timedelta(hours=1)
-    recent = AIAnswer.objects.filter(asker=user, created_at__gte=window_start)
+    recent = AIAnswer.objects.filter(asker=user, created_at__gte=window_start).exclude(pk=asked.pk)
     if recent.count() >= settings.ASSISTANT_QUOTA_PER_HOUR:
         oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
         # A quota of 0 matches with no request in the window: nothing frees up within the hour.
@@ -140,12 +152,12 @@ def answer_request(*, acting_user, thread, audience: str = AIAnswer.Audience.ASK
     paused = pause_message(thread.category)
     if paused:
         raise AssistantPaused(paused)
-    _check_quota(acting_user)
     answer = AIAnswer.objects.create(thread=thread, asker=acting_user, audience=audience,
                                      question=_question_of(thread), regenerated_from=regenerated_from)
     audit_record(actor=acting_user, verb="ai_answer.request", target=answer, category=thread.category,
                  data={"thread": thread.pk, "audience": audience,
                        "regenerated_from": regenerated_from.pk if regenerated_from else None})
+    _check_quota(acting_user, asked=answer)  # raising rolls the row and its event back
     _enqueue_generation(answer)
     return answer
 
@@ -301,25 +313,29 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     if answer.status != S.GENERATING or answer.attempts != attempt:
         logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
         return None
-    # Cite as [1]..[n] in the order the sources were ranked, whatever numbers retrieval gave them.
-    cited = [s for s in sources if s.doc.number in set(draft.cited)]
-    renumber = {s.doc.number: new for new, s in enumerate(cited, start=1)}
-    text = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "",
+    # Cited sources become [1]..[c] in ranked order; the others follow, stored all the same: the engine
+    # saw them, so the audience checks count them too.
+    cited_numbers = set(draft.cited)
+    cited = [s for s in sources if s.doc.number in cited_numbers]
+    ordered = cited + [s for s in sources if s.doc.number not in cited_numbers]
+    renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
+    text = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers else "",
                          draft.text[:BODY_MAX])
-    assessment = risk.classify(text, answer.question)
+    assessment = risk.classify(text, answer.question, *(s.doc.text for s in cited))
     answer.body, answer.body_html = text, render_markdown(text)
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
     answer.save()
     AnswerSource.objects.bulk_create([
-        AnswerSource(answer=answer, number=renumber[s.doc.number], post=s.post, thread=s.post.thread,
+        AnswerSource(answer=answer, number=renumber[s.doc.number], cited=s.doc.number in cited_numbers,
+                     text=s.doc.text, role=s.doc.role, post=s.post, thread=s.post.thread,
                      category=s.post.thread.category, title=s.doc.title[:200], content_hash=s.content_hash)
-        for s in cited
+        for s in ordered
     ])
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
                  data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
-                       "sources": [s.post.pk for s in cited]})
+                       "sources": [s.post.pk for s in cited], "given": [s.post.pk for s in ordered]})
     notify(recipient=answer.asker, verb="ai_draft_ready",
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
            url=answer_url(answer))

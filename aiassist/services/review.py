@@ -14,12 +14,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum.markup import render_markdown
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, post_url
+from forum.text import has_control_characters
 
 from .. import disclaimers, lifecycle, risk
 from .. import policy as ai_policy
@@ -62,11 +63,13 @@ def _refuse_outside_audience(answer: AIAnswer, verb: str) -> None:
 
 
 def _reason(reason: str, what: str) -> str:
+    # Before the spaces are collapsed: str.split() takes U+001C-U+001F for spaces.
+    if has_control_characters(reason or ""):
+        raise InvalidInput("The reason contains a control character (only tab and line breaks are allowed).",
+                           details={"reason": ["Invalid character."]})
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput(f"A reason is required to {what}.", details={"reason": ["This field is required."]})
-    if "\x00" in reason:
-        raise InvalidInput("The reason contains a NUL character.", details={"reason": ["Invalid character."]})
     if len(reason) > REASON_MAX:
         raise InvalidInput(f"Reasons are at most {REASON_MAX} characters.", details={"reason": ["Too long."]})
     return reason
@@ -141,13 +144,14 @@ def _normalised(body: str | None) -> str:
 
 
 def _set_body(answer: AIAnswer, body: str, editor) -> None:
+    if has_control_characters(body or ""):
+        raise InvalidInput("The answer contains a control character (only tab and line breaks are allowed).",
+                           details={"body": ["Invalid character."]})
     body = _normalised(body)
     if not body:
         raise InvalidInput("The answer cannot be empty.", details={"body": ["This field is required."]})
     if len(body) > BODY_MAX:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
-    if "\x00" in body:
-        raise InvalidInput("The answer contains a NUL character.", details={"body": ["Invalid character."]})
     if not answer.original_body:
         answer.original_body = answer.body
     assessment = risk.classify(body, answer.question)
@@ -179,11 +183,15 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str) -> AIAnswer:
 def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
     """What the current text still needs: counts of valid approvals against the rule.
 
+    Valid means of the current text, not by the asker, and standing now: a reviewer who lost
+    ``review_ai_answers`` since no longer counts, one who lost ``approve_high_risk`` counts as a
+    plain reviewer (``policy.standing_approvals``). Publishing asks this again.
+
     With ``adding`` (a reviewer), the counts as they would be after that reviewer's approval too
     (the review page's "Approve and publish" label).
     """
-    current = [(a.reviewer_id, a.high_risk_authority) for a in answer.approvals.all()
-               if a.body_hash == body_hash(answer.body) and a.reviewer_id != answer.asker_id]
+    current = [(a.reviewer_id, a.standing_high_risk) for a in ai_policy.standing_approvals_of(answer)
+               if a.standing and a.body_hash == body_hash(answer.body) and a.reviewer_id != answer.asker_id]
     if adding is not None and not ai_policy.is_asker(adding, answer):
         current.append((adding.pk, forum_policy.access_for(adding, answer.thread.category).can_approve_high_risk))
     reviewers = {reviewer for reviewer, _ in current}

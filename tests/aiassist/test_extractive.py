@@ -1,114 +1,223 @@
-"""The offline extractive engine: deterministic, quotes only what it was given, honest when it has nothing."""
+"""The offline extractive engine: colleagues' answers quoted whole and verbatim, each cited, never a question."""
 import re
 
 from aiassist.engines import SourceDoc
-from aiassist.engines.extractive import ExtractiveEngine
+from aiassist.engines.extractive import NOTHING_FOUND, ExtractiveEngine
+from aiassist.retrieval.passages import split_markdown
+from forum.markup import render_markdown
 
-QUESTION = "How should celery retries back off after network errors?"
+QUESTION = "Why are our build pods evicted, and how do we stop it?"
+# The regex the drafting service renumbers citations with: what it matches is a citation.
 CITATION = re.compile(r"\[(\d+)\]")
+
+YAML = """resources:
+  requests:
+    ephemeral-storage: "2Gi"   # <- per container
+
+  limits:
+    ephemeral-storage: "4Gi"
+\t# a tab, kept"""
+SQL = "SELECT relname, n_dead_tup\n  FROM pg_stat_user_tables\n WHERE n_dead_tup > 1e6  -- [1] is not a citation\n;"
+LIVE_EVIL_LINK = re.compile(r"<a [^>]*evil\.example")
+STEPS = "1. Drain the node.\n2. Apply the manifest.\n3. Uncordon the node."
+
+
+def doc(number, text, *, role="reply", author="bob", title="Pods evicted under disk pressure", url=None,
+        thread_asker=False, score=1.0):
+    url = f"/t/12/?post={30 + number}#post-{30 + number}" if url is None else url
+    return SourceDoc(number=number, title=title, text=text, category="Engineering", role=role, author=author,
+                     url=url, score=score, thread_asker=thread_asker)
 
 
 def sources():
     return [
-        SourceDoc(number=1, title="Celery retry backoff", category="Engineering",
-                  text="Set retry_backoff=True on the celery task. The retries then back off exponentially. "
-                       "Lunch is at noon on Fridays."),
-        SourceDoc(number=2, title="Network errors in workers", category="Engineering",
-                  text="Network errors are transient, so retries are worth it. Cap the delay with "
-                       "retry_backoff_max so celery retries stay bounded."),
-        SourceDoc(number=3, title="Office plants", category="General",
-                  text="Water the ficus every Tuesday. The cactus needs almost nothing."),
+        doc(1, "How do I stop the build pods from being evicted under disk pressure?", role="question",
+            author="carol", url="/t/12/?post=30#post-30"),
+        doc(2, f"Set ephemeral storage on the container:\n\n```yaml\n{YAML}\n```", role="accepted", author="alice"),
+        doc(3, f"Then roll it out:\n\n{STEPS}", role="reply"),
+        doc(4, "Thanks, that fixed it! Does it also work on the GPU nodes?", role="reply", author="carol",
+            thread_asker=True),
+        doc(5, "The assistant said to raise the limits.", role="ai", author="assistant"),
     ]
+
+
+def draft_of(docs, **config):
+    return ExtractiveEngine(**config).draft(QUESTION, docs)
 
 
 def test_same_input_gives_the_same_text():
-    engine = ExtractiveEngine()
-    first = engine.draft(QUESTION, sources())
-    second = ExtractiveEngine().draft(QUESTION, sources())
-    assert first == second
-    assert first.model == "extractive-v1"
+    first = draft_of(sources())
+    assert first == ExtractiveEngine().draft(QUESTION, sources())
+    assert first.model == "extractive-v2"
 
 
-def test_quotes_relevant_sentences_with_citations_of_the_given_sources():
-    draft = ExtractiveEngine().draft(QUESTION, sources())
-    assert "Set retry_backoff=True on the celery task. [1]" in draft.text
-    assert "Cap the delay with retry_backoff_max so celery retries stay bounded. [2]" in draft.text
-    assert "Lunch is at noon" not in draft.text
-    assert "ficus" not in draft.text  # the irrelevant source is neither quoted nor listed
-    assert draft.cited == [1, 2]
-    assert {int(n) for n in CITATION.findall(draft.text)} == {1, 2}
-    assert "Sources:" not in draft.text  # the panel and the API list the sources themselves
+def test_a_fenced_block_reaches_the_draft_byte_for_byte_inside_its_fence():
+    sql = doc(6, f"Find the bloated tables first:\n\n```sql\n{SQL}\n```", role="reply")
+    draft = draft_of([*sources(), sql])
+    assert f"```yaml\n{YAML}\n```" in draft.text
+    assert f"```sql\n{SQL}\n```" in draft.text
+    html = render_markdown(draft.text)
+    assert '<code class="language-yaml">resources:\n  requests:\n    ephemeral-storage: "2Gi"' in html
+    assert "\n\n  limits:" in html  # the blank line inside the block is kept, the block is not cut
 
 
-def test_citations_inside_source_text_are_not_carried_over():
-    borrowed = [SourceDoc(number=1, title="An older answer", category="Engineering",
-                          text="Celery retries back off when retry_backoff=True is set [7][12].")]
-    draft = ExtractiveEngine().draft(QUESTION, borrowed)
+def test_a_numbered_list_stays_a_list():
+    html = render_markdown(draft_of(sources()).text)
+    assert "<ol>\n<li>Drain the node.</li>\n<li>Apply the manifest.</li>\n<li>Uncordon the node.</li>\n</ol>" in html
+
+
+def test_questions_follow_ups_and_ai_answers_are_never_quoted():
+    draft = draft_of(sources())
+    assert "How do I stop the build pods" not in draft.text
+    assert "Thanks, that fixed it" not in draft.text
+    assert "The assistant said" not in draft.text
+    assert draft.cited == [2, 3]
+    assert "/t/12/?post=30#post-30" not in draft.text
+
+
+def test_a_follow_up_by_the_threads_asker_is_skipped_whatever_its_role():
+    draft = draft_of([doc(1, "I solved it myself by pruning images.", role="accepted", author="carol",
+                          thread_asker=True)])
+    assert draft.text == NOTHING_FOUND and draft.cited == []
+
+
+def test_a_warning_stays_with_its_advice():
+    post = ("## Background\n\nOur nightly job bloats the orders table.\n\n## Fix\n\n"
+            "Please don't: VACUUM FULL takes an ACCESS EXCLUSIVE lock and blocks every query on the table.\n\n"
+            "Tune autovacuum instead:\n\n```sql\nALTER TABLE orders SET (autovacuum_vacuum_scale_factor = 0.01);\n```")
+    passages = split_markdown(post, target_chars=120)
+    assert len(passages) == 2
+    docs = [doc(n, text, role="accepted", url="/t/7/?post=70#post-70") for n, text in enumerate(passages, start=1)]
+    # The retrieved passage is the advice alone, yet the warning comes with it.
+    draft = draft_of([d for d in docs if "Tune autovacuum" in d.text])
+    warning = "Please don't: VACUUM FULL takes an ACCESS EXCLUSIVE lock"
+    assert warning in draft.text and "Tune autovacuum instead" in draft.text
+    assert draft.text.index(warning) < draft.text.index("Tune autovacuum instead")
+    assert "Our nightly job" not in draft.text
+
+
+def test_accepted_answers_come_first_then_replies_by_relevance():
+    docs = [
+        doc(1, "Reply A: prune the image cache nightly.", score=0.9),
+        doc(2, "Accepted: set ephemeral-storage requests and limits.", role="accepted", score=0.5),
+        doc(3, "Reply B: move the build cache to a volume.", score=0.4),
+    ]
+    text = draft_of(docs).text
+    assert text.index("Accepted:") < text.index("Reply A:") < text.index("Reply B:")
+
+
+def test_passages_of_one_post_stay_together_in_the_order_given():
+    docs = [
+        doc(1, "First passage of post P.", url="/t/3/?post=9#post-9"),
+        doc(2, "Only passage of post Q.", url="/t/4/?post=11#post-11"),
+        doc(3, "Second passage of post P.", url="/t/3/?post=9#post-9"),
+    ]
+    text = draft_of(docs).text
+    assert text.index("First passage of post P.") < text.index("Second passage of post P.") < text.index("post Q.")
+    assert text.startswith("Colleagues wrote the following in 2 posts you can read;")
+
+
+def test_each_passage_is_cited_and_its_attribution_links_the_exact_post():
+    draft = draft_of(sources())
+    first_line = draft.text.split("\n")[0]
+    assert first_line.startswith("Colleagues wrote the following in 2 posts you can read;")
+    assert "verify it before you rely on it" in first_line
+    assert [line for line in draft.text.split("\n") if line.startswith("— ")] == [
+        "— *alice*, accepted answer in [Pods evicted under disk pressure](/t/12/?post=32#post-32) [2]",
+        "— *bob*, reply in [Pods evicted under disk pressure](/t/12/?post=33#post-33) [3]",
+    ]
+    assert draft.text.index("```yaml") < draft.text.index("— *alice*") < draft.text.index("1. Drain")
+    assert [int(n) for n in CITATION.findall(draft.text)] == [2, 3]
+    html = render_markdown(draft.text)
+    assert ('<a href="/t/12/?post=32#post-32" rel="noopener noreferrer nofollow">'
+            "Pods evicted under disk pressure</a> [2]") in html
+    assert '<a href="/t/12/?post=33#post-33" rel="noopener noreferrer nofollow">' in html
+
+
+def test_titles_and_names_are_shown_as_written_and_cannot_add_citations():
+    draft = draft_of([doc(1, "Prune the cache.", title="Why does *foo* [2] <b>&amp; fail?", author="john_doe")])
+    assert CITATION.findall(draft.text) == ["1"]
+    html = render_markdown(draft.text)
+    assert "<em>john_doe</em>, reply in <a " in html
+    assert ">Why does *foo* [2] &lt;b&gt;&amp;amp; fail?</a> [1]" in html
+
+
+def test_without_a_url_there_is_no_link():
+    draft = draft_of([doc(1, "Prune the cache.", url="", author="")])
+    assert draft.text.endswith("— a colleague, reply in “Pods evicted under disk pressure” [1]")
+    assert "<a " not in render_markdown(draft.text)
+
+
+def test_another_answers_citation_markers_render_unchanged_but_are_not_citations():
+    text = "As [2] and \\[7] said, prune the cache [12]. See [3](https://docs.example/prune)."
+    draft = draft_of([doc(1, text)])
     assert draft.cited == [1]
-    assert set(CITATION.findall(draft.text)) == {"1"}
+    assert CITATION.findall(draft.text) == ["1"]
+    assert render_markdown(text) in render_markdown(draft.text)
 
 
-def test_says_so_honestly_when_no_source_is_relevant():
-    unrelated = [sources()[2]]
-    draft = ExtractiveEngine().draft(QUESTION, unrelated)
-    assert draft.cited == []
-    assert "do not seem to answer this question" in draft.text
-    assert "no answer to offer" in draft.text
-    assert "ficus" not in draft.text
-    assert not CITATION.search(draft.text)
+def test_a_reference_definition_in_a_post_cannot_capture_this_drafts_citation():
+    first = "Use [the guide][1] or just [1].\n\n[1]: https://refs.example/guide"
+    second = "See [the docs][docs].\n\n[docs]: https://second.example/docs"
+    third = "Our [docs] differ.\n\n[docs]: https://third.example/docs"
+    draft = draft_of([doc(1, first), doc(2, second, url="/t/5/?post=1#post-1"),
+                      doc(3, third, url="/t/6/?post=2#post-2")])
+    html = render_markdown(draft.text)
+    for text in (first, second, third):
+        assert render_markdown(text) in html  # every link goes where it went in its own post
+    assert html.count('href="https://refs.example/guide"') == 2
+    assert re.findall(r"</a> \[(\d)\]</p>", html) == ["1", "2", "3"]  # the citations are text, not links
+    assert CITATION.findall(draft.text) == ["1", "2", "3"]
+
+
+def test_quoted_code_keeps_brackets_that_look_like_citations():
+    code = "```python\nvalue = row[1]  # [2]\n```"
+    draft = draft_of([doc(1, f"Index it:\n\n{code}\n\nor inline `row[1]`.")])
+    assert code in draft.text and "`row[1]`" in draft.text
+
+
+def test_an_unterminated_fence_cannot_swallow_what_follows():
+    docs = [doc(1, "Run:\n\n```sh\nmake clean\n", url="/t/1/?post=1#post-1"),
+            doc(2, "Or:\n\n```sh\nmake prune\n```", url="/t/2/?post=2#post-2")]
+    html = render_markdown(draft_of(docs).text)
+    assert "<pre><code class=\"language-sh\">make clean\n</code></pre>" in html
+    assert "<pre><code class=\"language-sh\">make prune\n</code></pre>" in html
+    assert html.count("rel=\"noopener noreferrer nofollow\">Pods evicted under disk pressure</a> [") == 2
+
+
+def test_escaped_markup_renders_in_the_draft_exactly_as_in_its_post():
+    body = ("Do not click \\[text\\](https://evil.example) or "
+            '&lt;a href="https://evil.example"&gt;x&lt;/a&gt;.\n\n'
+            "Escapes: \\*not emphasis\\*, \\_not\\_, 1\\. not a list, \\# not a heading, a \\\\ backslash.\n\n"
+            "Entities: &amp; &copy; &#42;stars&#42; &lt;script&gt;alert(1)&lt;/script&gt;.\n\n"
+            "Code: ``a `tick` b`` and `<b>` and `&amp;`.")
+    source_html = render_markdown(body)
+    assert not LIVE_EVIL_LINK.search(source_html) and 'href="https://evil.example"' in source_html  # as text
+    [passage] = split_markdown(body, target_chars=2000)
+    draft_html = render_markdown(draft_of([doc(1, passage, role="accepted")]).text)
+    assert source_html in draft_html
+    assert not LIVE_EVIL_LINK.search(draft_html)
+    assert "<script" not in draft_html
+
+
+def test_the_budget_limits_passages_and_never_truncates_one():
+    docs = [doc(n, f"Passage {n}: " + "prune the build cache often. " * 15, url=f"/t/{n}/") for n in range(1, 7)]
+    assert draft_of(docs).cited == [1, 2, 3, 4]
+    assert draft_of(docs, max_passages=10, max_chars=1500).cited == [1, 2, 3]
+    huge = doc(1, "```text\n" + "x" * 6000 + "\n```", role="accepted", url="/t/9/")
+    draft = draft_of([huge, *docs[1:]])
+    assert draft.cited == [1]
+    assert huge.text in draft.text
 
 
 def test_says_so_honestly_when_there_are_no_sources():
-    draft = ExtractiveEngine().draft(QUESTION, [])
-    assert draft.cited == []
-    assert draft.text.startswith("I found nothing in the posts you can read")
-    assert not CITATION.search(draft.text)
+    draft = draft_of([])
+    assert draft.text == NOTHING_FOUND
+    assert draft.text.startswith("Nothing in the posts you can read answers this question")
+    assert draft.cited == [] and not CITATION.search(draft.text)
 
 
-def test_questions_in_sources_are_never_quoted():
-    asking = [SourceDoc(number=1, title="Same problem", category="Engineering",
-                        text="How should celery retries back off after network errors? "
-                             "Do celery retries back off by default? "
-                             "Celery retries back off once retry_backoff is enabled.")]
-    draft = ExtractiveEngine().draft(QUESTION, asking)
-    assert "?" not in draft.text
-    assert "- Celery retries back off once retry_backoff is enabled. [1]" in draft.text
-
-
-def test_a_source_made_only_of_questions_yields_nothing():
-    asking = [SourceDoc(number=1, title="Me too", category="Engineering",
-                        text="Do celery retries back off? Does anyone know how network errors retry?")]
-    draft = ExtractiveEngine().draft(QUESTION, asking)
-    assert draft.cited == []
-    assert "do not seem to answer" in draft.text
-
-
-def test_at_most_two_sentences_per_source():
-    chatty = [
-        SourceDoc(number=1, title="Everything about celery retries", category="Engineering",
-                  text=" ".join(f"Celery retries back off, variant {n} of the advice." for n in range(6))),
-        SourceDoc(number=2, title="A second opinion", category="Engineering",
-                  text="Celery retries back off more slowly with a larger retry_backoff."),
-    ]
-    draft = ExtractiveEngine().draft(QUESTION, chatty)
-    bullets = [line for line in draft.text.splitlines() if line.startswith("- ")]
-    assert sum(line.endswith("[1]") for line in bullets) == 2
-    assert sum(line.endswith("[2]") for line in bullets) == 1
-    assert draft.cited == [1, 2]
-
-
-def test_at_most_max_sentences_in_all():
-    many = [SourceDoc(number=n, title=f"Post {n}", category="Engineering",
-                      text=f"Celery retries back off in setup {n}. Network errors retry in setup {n}.")
-            for n in range(1, 6)]
-    draft = ExtractiveEngine(max_sentences=3).draft(QUESTION, many)
-    assert len([line for line in draft.text.splitlines() if line.startswith("- ")]) == 3
-
-
-def test_long_sentences_are_shortened():
-    long = [SourceDoc(number=1, title="Essay", category="Engineering",
-                      text="Celery retries back off " + "and keep going " * 100 + "until done.")]
-    draft = ExtractiveEngine(max_sentence_chars=80).draft(QUESTION, long)
-    bullet = next(line for line in draft.text.splitlines() if line.startswith("- "))
-    assert bullet.endswith("… [1]")
-    assert len(bullet) < 100
+def test_says_so_honestly_when_the_sources_only_ask():
+    draft = draft_of([sources()[0], sources()[3], sources()[4]])
+    assert draft.text == NOTHING_FOUND and draft.cited == []
+    assert "<a " not in render_markdown(draft.text)

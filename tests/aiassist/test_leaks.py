@@ -18,7 +18,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from aiassist import services
 from aiassist.models import AIAnswer, AnswerSource
-from aiassist.retrieval.legacy import retrieve
+from aiassist.sources import retrieve
 from forum import services as forum_services
 from forum.models import AuditEvent, CategoryGroupObjectPermission, CategoryUserObjectPermission, Post
 
@@ -49,7 +49,7 @@ def drafted(employee, other_employee, engineering):
     """An employee's private draft quoting MARKER, whose source no longer says it."""
     related = make_thread(other_employee, engineering, title="Flux capacitor cache eviction",
                           body="Has anyone tuned the flux capacitor cache?",
-                          replies=[(other_employee, f"Raise the flux capacitor cache size to 512 entries and enable "
+                          replies=[(employee, f"Raise the flux capacitor cache size to 512 entries and enable "
                                                     f"{MARKER} warm mode to stop the evicting.")])
     question = make_thread(employee, engineering, title="How do I tune the flux capacitor cache?",
                            body="Our flux capacitor cache keeps evicting entries under load. How do I tune it?")
@@ -59,7 +59,7 @@ def drafted(employee, other_employee, engineering):
     assert MARKER in answer.body
     # The source is edited afterwards: from now on only the private draft carries the marker.
     source_post = Post.objects.filter(thread=related).order_by("-id").first()
-    forum_services.post_edit(acting_user=other_employee, post=source_post,
+    forum_services.post_edit(acting_user=employee, post=source_post,
                              body="Raise the flux capacitor cache size to 512 entries.")
     assert not Post.objects.filter(body__contains=MARKER).exists()
     return answer
@@ -102,7 +102,7 @@ def test_nobody_else_can_reach_the_draft(request, who, employee, drafted):
         assert response.status_code == 404, url
         assert_marker_absent(response)
 
-    search = client.get(reverse("forum:search"), {"q": MARKER})
+    search = client.get(reverse("retrieval:search"), {"q": MARKER})
     assert search.status_code == 200
     echoed = search.content.decode().replace(f'value="{MARKER}"', "").replace(f"for “{MARKER}”", "")
     assert MARKER not in echoed
@@ -120,7 +120,7 @@ def test_nobody_else_can_reach_the_draft(request, who, employee, drafted):
 
 def test_anonymous_visitors_get_the_login_page(client, drafted):
     urls = [thread_url(drafted.thread), reverse("assistant:panel", args=[drafted.pk]), reverse("forum:home"),
-            reverse("forum:notifications"), reverse("forum:search") + f"?q={MARKER}"]
+            reverse("forum:notifications"), reverse("retrieval:search") + f"?q={MARKER}"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302, url
@@ -203,7 +203,7 @@ def test_a_draft_for_the_threads_audience_leaves_restricted_sources_out(secops_m
 
 def test_a_restricted_thread_is_not_askable_by_outsiders(employee, secops_member, secops):
     secret = make_thread(secops_member, secops, title="Incident notes", body=f"{SECRET} rotation schedule.")
-    from forum.exceptions import NotFound
+    from common.exceptions import NotFound
 
     with pytest.raises(NotFound):
         services.answer_request(acting_user=employee, thread=secret)

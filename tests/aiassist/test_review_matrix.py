@@ -20,8 +20,8 @@ from django.urls import reverse
 from aiassist import policy as ai_policy
 from aiassist import selectors, services
 from aiassist.models import AIAnswer, Approval
+from common.exceptions import ApplicationError, Forbidden, InvalidTransition, NotFound
 from forum import policy
-from forum.exceptions import ApplicationError, Forbidden, InvalidTransition, NotFound
 from forum.models import Post
 
 from ..factories import fresh, grant

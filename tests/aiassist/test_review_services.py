@@ -21,11 +21,11 @@ import aiassist
 from aiassist import services
 from aiassist.models import AIAnswer, AnswerReport, AnswerSource, Approval
 from aiassist.services import review
+from common.exceptions import InvalidInput, InvalidTransition, NotFound
 from config.celery import app
 from forum import policy
 from forum import services as forum_services
 from forum.audit import audit_verify
-from forum.exceptions import InvalidInput, InvalidTransition, NotFound
 from forum.models import AuditEvent, Notification, Post, PostViewReceipt
 
 from ..factories import UserFactory, grant, make_thread
@@ -62,15 +62,16 @@ QUOTED = {"low": "retry_backoff=True; the countdown doubles", "high": "chmod -R 
 
 
 def source_author():
-    """The colleague who wrote the source; plays no other part."""
+    """The colleague who answered in the source thread; plays no other part."""
     return UserFactory(username="dana")
 
 
 def ask(asker, category, *, risk="low", sources_in=None, title=None):
-    """The asker's question in ``category``; the post answering it lives in ``sources_in`` (default: same)."""
+    """The asker's question in ``category``; the reply answering it lives in ``sources_in`` (default: same).
+    The source thread's own question is not advice: the answer quotes dana's reply to erin."""
     scenario = SCENARIOS[risk]
-    dana = source_author()
-    make_thread(dana, sources_in or category, title=scenario["source_title"], body=scenario["source_body"],
+    dana, erin = source_author(), UserFactory(username="erin")
+    make_thread(erin, sources_in or category, title=scenario["source_title"], body=scenario["source_body"],
                 replies=[(dana, scenario["source_reply"])])
     return make_thread(asker, category, title=title or scenario["title"], body=scenario["body"])
 
@@ -163,18 +164,20 @@ FLUX_BODY = "Our flux capacitor cache keeps evicting entries under load. How do 
 @pytest.fixture
 def secops_draft(secops, secops_member, other_employee, engineering):
     """A Security Ops member asks in open Engineering; their draft cites the Security Ops post (the best match)."""
-    secret = make_thread(secops_member, secops, title=SECRET_TITLE,
-                         body=f"Tune the flux capacitor cache: entries evicting under load mean the {SECRET} key "
-                              "cache is full.")
+    colleague = UserFactory(username="sec-colleague")
+    colleague.groups.add(*secops_member.groups.all())
+    secret = make_thread(colleague, secops, title=SECRET_TITLE, body="Why does the flux capacitor cache evict?",
+                         replies=[(secops_member, f"Tune the flux capacitor cache: entries evicting under load mean "
+                                                  f"the {SECRET} key cache is full.")])
     make_thread(other_employee, engineering, title="Capacitor sizing", body="Notes on sizing.",
-                replies=[(other_employee, "Size the flux capacitor cache generously for heavy load.")])
+                replies=[(UserFactory(username="sizer"), "Size the flux capacitor cache generously for heavy load.")])
     question = make_thread(secops_member, engineering, title=FLUX_TITLE, body=FLUX_BODY)
     answer = drafted(secops_member, question)
     sources = AnswerSource.objects.filter(answer=answer).select_related("category")
     assert any(s.category.slug == "security-ops" and s.post.thread == secret for s in sources)
     assert SECRET in answer.body
     # From now on only the private draft carries the marker.
-    secret_post = Post.objects.get(thread=secret)
+    secret_post = Post.objects.filter(thread=secret).order_by("-id").first()
     forum_services.post_edit(acting_user=secops_member, post=secret_post,
                              body="Tune the flux capacitor cache: see the runbook.")
     assert not Post.objects.filter(body__contains=SECRET).exists()
@@ -215,7 +218,7 @@ def test_no_reviewer_sees_a_refused_draft_anywhere(request, who, secops_member, 
     assert review_page.status_code == 404 and SECRET not in review_page.content.decode()
     thread_page = client.get(reverse("forum:thread", args=[secops_draft.thread_id]))
     assert thread_page.status_code == 200 and SECRET not in thread_page.content.decode()
-    search = client.get(reverse("forum:search"), {"q": SECRET})
+    search = client.get(reverse("retrieval:search"), {"q": SECRET})
     assert search.status_code == 200
     assert "0 results" in search.content.decode()
     with pytest.raises(NotFound):

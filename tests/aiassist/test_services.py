@@ -10,8 +10,8 @@ from aiassist import services
 from aiassist.engines import Draft
 from aiassist.engines.extractive import ExtractiveEngine
 from aiassist.models import AIAnswer, AnswerSource
+from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from config.celery import app
-from forum.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from forum.models import AuditEvent, Notification
 
 from ..factories import fresh, make_thread

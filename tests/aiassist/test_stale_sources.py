@@ -12,9 +12,9 @@ from django.utils.html import escape
 
 from aiassist import selectors, services
 from aiassist.models import AIAnswer
+from common.exceptions import InvalidTransition
 from forum import services as forum_services
 from forum.audit import audit_verify
-from forum.exceptions import InvalidTransition
 from forum.models import AuditEvent, Post
 
 from ..factories import make_category, make_thread
@@ -120,7 +120,7 @@ def test_a_source_that_left_the_audience_cannot_be_confirmed_only_retracted(publ
 def test_the_answers_own_thread_moving_to_a_wider_audience_flags_it(admin_user, secops_member, security_reviewer,
                                                                     eng_moderator, secops, engineering):
     make_thread(secops_member, secops, title="Celery retry backoff settings", body="Which settings apply?",
-                replies=[(secops_member, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+                replies=[(security_reviewer, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
     question = make_thread(secops_member, secops, title="How should celery retries back off?",
                            body="My tasks fail on network errors. How do retries back off?")
     answer = drafted(secops_member, question)

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from aiassist import disclaimers
 from aiassist import services as ai_services
 from aiassist.models import AIAnswer, AnswerReport, Approval
-from config.api import exception_handler
+from common.api import exception_handler
 from forum import policy
 from forum.models import AuditEvent, Post
 
@@ -636,12 +636,12 @@ urlpatterns = [
 
 @pytest.mark.urls(__name__)
 def test_an_unexpected_error_is_a_json_500_in_the_error_format_and_is_logged(as_role, caplog):
-    with caplog.at_level(logging.ERROR, logger="config.api"):
+    with caplog.at_level(logging.ERROR, logger="common.api"):
         response = as_role("asker").get(f"{V1}/boom/")
     error = error_of(response, 500, "server_error")
     assert error["details"] == {}
     assert "quokka7traceback" not in response.content.decode() and b"<html" not in response.content.lower()
-    record = next(r for r in caplog.records if r.name == "config.api")
+    record = next(r for r in caplog.records if r.name == "common.api")
     assert record.getMessage() == "Unhandled RuntimeError in GET /api/v1/boom/"
     assert record.exc_info[0] is RuntimeError  # the traceback goes to the log, not to the client
     assert as_role("asker").get(f"{V1}/ai-answers/").status_code == 200  # the rest of the API is unchanged

@@ -9,9 +9,9 @@ from rest_framework.test import APIClient
 
 from aiassist import services as ai_services
 from aiassist.models import AIAnswer
-from config.api import exception_handler
+from common.api import exception_handler
+from common.exceptions import RateLimited
 from forum import policy, services
-from forum.exceptions import RateLimited
 from forum.models import AuditEvent, Category, CategoryUserObjectPermission, Notification
 
 from ..factories import PASSWORD, UserFactory, fresh, grant, make_category, make_thread

@@ -91,6 +91,8 @@ def test_every_operation_documents_the_error_format(schema):
                 assert "404" in errors, (method, path)
     token = schema["paths"]["/api/v1/auth/token/"]["post"]
     assert "401" not in token["responses"] and not token.get("security")
+    revoke = schema["paths"]["/api/v1/auth/token/"]["delete"]  # the caller's own token: signed in
+    assert {"204", "401", "403"} <= set(revoke["responses"]) and revoke["security"]
 
 
 def test_lists_are_cursor_paginated_in_the_schema(schema):

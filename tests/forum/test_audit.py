@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from common.exceptions import InvalidInput
 from forum import services
 from forum.audit import GENESIS, audit_record, audit_verify
-from forum.exceptions import InvalidInput
 from forum.models import AuditEvent, AuditLogIsAppendOnly, Category, Post
 
 from ..factories import make_thread

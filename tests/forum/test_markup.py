@@ -8,8 +8,8 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
+from common.exceptions import InvalidInput
 from forum import services
-from forum.exceptions import InvalidInput
 from forum.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, plain_text, render_markdown
 from forum.models import Thread
 
@@ -164,7 +164,7 @@ def probe_pages(client, employee, other_employee, engineering):
         client.force_login(other_employee)
         pages = {
             "thread": client.get(reverse("forum:thread", args=[thread.pk])),
-            "search": client.get(reverse("forum:search"), {"q": "xssprobe"}),
+            "search": client.get(reverse("retrieval:search"), {"q": "xssprobe"}),
             "home": client.get(reverse("forum:home")),
         }
         return thread, pages

@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from common.exceptions import NotFound
 from forum import services
-from forum.exceptions import NotFound
 from forum.models import Notification
 
 from ..factories import UserFactory, make_thread
@@ -157,7 +157,7 @@ def test_email_copies_for_reply_and_mention(employee, other_employee, engineerin
 
 
 def test_failed_service_sends_no_email(employee, other_employee, engineering, django_capture_on_commit_callbacks):
-    from forum.exceptions import InvalidInput
+    from common.exceptions import InvalidInput
 
     thread = make_thread(employee, engineering)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(InvalidInput):

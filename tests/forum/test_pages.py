@@ -58,7 +58,7 @@ def _routes(thread, question, answer, notification):
         "move": ("post", reverse("forum:move", args=[thread.pk]), {"category": thread.category.slug}),
         "accept": ("post", reverse("forum:accept", args=[thread.pk, answer.pk]), {}),
         "preview": ("post", reverse("forum:preview"), {"body": "**hi**"}),
-        "search": ("get", reverse("forum:search") + "?q=python", None),
+        "search": ("get", reverse("retrieval:search") + "?q=python", None),
         "notifications": ("get", reverse("forum:notifications"), None),
         "mark_read": ("post", reverse("forum:notification_read", args=[notification.pk]), {}),
         "mark_all_read": ("post", reverse("forum:notifications_read_all"), {}),
@@ -202,7 +202,7 @@ def test_the_restricted_marker_appears_nowhere_an_outsider_can_look(request, cli
         reverse("forum:thread_start"),
         reverse("forum:notifications"),
         # The restricted thread's other words: the search must not find it.
-        reverse("forum:search") + "?q=rotating+vault+root+token+stored+quarterly+departure",
+        reverse("retrieval:search") + "?q=rotating+vault+root+token+stored+quarterly+departure",
     ]
     for url in pages:
         response = client.get(url)
@@ -211,8 +211,8 @@ def test_the_restricted_marker_appears_nowhere_an_outsider_can_look(request, cli
         assert reverse("forum:thread", args=[mentions_and_replies.pk]) not in _body(response), url
     assert not Notification.objects.filter(recipient=user).filter(text__contains=MARKER).exists()
     # Searching for the marker itself echoes the query back, and nothing else.
-    echo = _body(client.get(reverse("forum:search") + "?q=quokka7unknown")).count("quokka7unknown")
-    response = client.get(reverse("forum:search") + f"?q={MARKER}")
+    echo = _body(client.get(reverse("retrieval:search") + "?q=quokka7unknown")).count("quokka7unknown")
+    response = client.get(reverse("retrieval:search") + f"?q={MARKER}")
     assert "0 results" in _body(response)
     assert _body(response).count(MARKER) == echo
 
@@ -223,7 +223,7 @@ def test_members_do_see_the_marker(client, secops_member, mentions_and_replies):
     client.force_login(secops_member)
     assert MARKER in _body(client.get(reverse("forum:home")))
     assert MARKER in _body(client.get(reverse("forum:category", args=["security-ops"])))
-    search = client.get(reverse("forum:search") + f"?q={MARKER}")
+    search = client.get(reverse("retrieval:search") + f"?q={MARKER}")
     assert reverse("forum:thread", args=[mentions_and_replies.pk]) in _body(search)
 
 
@@ -466,7 +466,7 @@ def test_edit_with_no_fields_is_400_with_a_message(client, other_employee, eng_q
 def test_search_bad_input_shows_a_message_and_no_results(client, employee, eng_thread, q, message):
     # The search page answers 200 with the error shown (tests/forum/test_search.py relies on it).
     client.force_login(employee)
-    response = client.get(reverse("forum:search"), {"q": q})
+    response = client.get(reverse("retrieval:search"), {"q": q})
     assert response.status_code == 200
     assert message in _body(response)
     assert 'role="alert"' in _body(response)
@@ -583,7 +583,7 @@ def test_pages_render_for_an_employee(client, employee, eng_thread, secret_threa
     assert "The CI image is on Python 3.9" in _body(thread)
     assert reverse("forum:reply", args=[eng_thread.pk]) in _body(thread)
     assert reverse("forum:lock", args=[eng_thread.pk]) not in _body(thread)  # not a moderator
-    search = client.get(reverse("forum:search"), {"q": "python ci image"})
+    search = client.get(reverse("retrieval:search"), {"q": "python ci image"})
     assert reverse("forum:thread", args=[eng_thread.pk]) in _body(search)
     assert client.get(reverse("forum:thread_start")).status_code == 200
 

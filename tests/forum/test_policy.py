@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from guardian.shortcuts import remove_perm
 
+from common.exceptions import ApplicationError
 from forum import policy, selectors, services
-from forum.exceptions import ApplicationError
 from forum.models import Category, Post, Thread
 
 from ..factories import UserFactory, fresh, grant, make_category, make_thread

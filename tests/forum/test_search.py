@@ -108,13 +108,13 @@ def test_restricted_best_match_is_never_returned_to_outsiders(employee, engineer
 
 def test_search_page_hides_restricted_match_from_outsiders(client, employee, secops_member, secret_thread):
     client.force_login(employee)
-    page = client.get(reverse("forum:search"), {"q": "vault firewall rotation"})
+    page = client.get(reverse("retrieval:search"), {"q": "vault firewall rotation"})
     assert page.status_code == 200
     assert SECRET_TITLE.encode() not in page.content
     assert b"Nothing matched" in page.content
 
     client.force_login(secops_member)
-    page = client.get(reverse("forum:search"), {"q": "vault firewall rotation"})
+    page = client.get(reverse("retrieval:search"), {"q": "vault firewall rotation"})
     assert SECRET_TITLE.encode() in page.content
 
 
@@ -199,7 +199,7 @@ def test_title_edit_reindexes_every_post_of_the_thread(employee, other_employee,
 def test_snippet_is_escaped_once(client, employee, engineering):
     make_thread(employee, engineering, title="Comparison", body="Check that limit < quota && quota > 0 holds.")
     client.force_login(employee)
-    page = client.get(reverse("forum:search"), {"q": "quota"})
+    page = client.get(reverse("retrieval:search"), {"q": "quota"})
     assert b"limit &lt; quota &amp;&amp; quota &gt; 0" in page.content
     assert b"&amp;lt;" not in page.content
 
@@ -244,7 +244,7 @@ def test_operator_syntax_is_treated_as_words(employee, searchable, query):
 @pytest.mark.parametrize("query", WEIRD_QUERIES)
 def test_search_page_survives_weird_queries(client, employee, searchable, query):
     client.force_login(employee)
-    page = client.get(reverse("forum:search"), {"q": query})
+    page = client.get(reverse("retrieval:search"), {"q": query})
     assert page.status_code == 200
     assert SECRET_TITLE.encode() not in page.content
     assert b"<script>alert(1)</script>" not in page.content
@@ -252,10 +252,10 @@ def test_search_page_survives_weird_queries(client, employee, searchable, query)
 
 def test_search_page_without_query(client, employee):
     client.force_login(employee)
-    assert client.get(reverse("forum:search")).status_code == 200
-    assert client.get(reverse("forum:search") + "?q=&q=kubernetes").status_code == 200
+    assert client.get(reverse("retrieval:search")).status_code == 200
+    assert client.get(reverse("retrieval:search") + "?q=&q=kubernetes").status_code == 200
 
 
 def test_search_page_requires_login(client):
-    page = client.get(reverse("forum:search"), {"q": "kubernetes"})
+    page = client.get(reverse("retrieval:search"), {"q": "kubernetes"})
     assert page.status_code == 302

@@ -38,7 +38,7 @@ def arguments(world) -> dict[str, dict]:
     """URL kwargs per route name, each pointing at the object in the state its action needs."""
     return {
         "login": {}, "logout": {}, "healthz": {}, "thread_start_with_assistant": {},
-        "forum:home": {}, "forum:thread_start": {}, "forum:preview": {}, "forum:search": {},
+        "forum:home": {}, "forum:thread_start": {}, "forum:preview": {}, "retrieval:search": {},
         "forum:notifications": {}, "forum:notifications_read_all": {},
         "forum:category": {"slug": world.engineering.slug},
         "forum:thread": {"pk": world.thread.pk},
@@ -80,7 +80,7 @@ def form_data(world) -> dict[str, dict]:
         "forum:lock": {"action": "lock"},
         "forum:move": {"category": world.general.slug},
         "forum:preview": {"body": "**hi**"},
-        "forum:search": {"q": "celery"},
+        "retrieval:search": {"q": "celery"},
         "assistant:regenerate": {"audience": "thread"},
         "assistant:feedback": {"rating": "helpful"},
         "assistant:approve": {"body": "Approved text"},

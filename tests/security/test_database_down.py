@@ -77,7 +77,7 @@ def test_anonymous_visitors_are_still_sent_to_the_login_page(server):
     assert reply.status == 302 and reply.header("Location") == "/accounts/login/?next=/"
 
 
-# A token lookup fails inside DRF: config.api.exception_handler hands database errors back to Django, so
+# A token lookup fails inside DRF: common.api.exception_handler hands database errors back to Django, so
 # DatabaseUnavailableMiddleware answers here too.
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/categories/"), ("GET", "/api/v1/me/"),
                                               ("POST", "/api/v1/threads/")])

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from guardian.shortcuts import assign_perm
 
+from common.exceptions import ApplicationError
 from forum import policy, services
 from forum.audit import audit_record
-from forum.exceptions import ApplicationError
 from forum.models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Thread
 
 User = get_user_model()

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from forum.exceptions import ApplicationError, NotFound, RateLimited
+from .exceptions import ApplicationError, NotFound, RateLimited
 
 logger = logging.getLogger(__name__)
 

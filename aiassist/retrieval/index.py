@@ -1,0 +1,136 @@
+"""Keeping the passage index current: a post's passages are rebuilt from the post, never edited.
+
+``posts_index`` is idempotent: a post whose text, title and role have not changed since it was
+indexed with the current embedder is skipped, so a duplicate task, a resumed rebuild or a sweep
+costs a read. Hidden and deleted posts lose their passages (reads filter them live as well). When
+the embedder fails, passages are stored without vectors (lexical search still finds them) and
+``passages_reembed`` fills them in later; the same function re-embeds after a change of model.
+"""
+import hashlib
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+
+from forum.models import Post
+
+from .embedders import EmbedderError, load_embedder
+from .models import Passage
+from .passages import plain_text, split_markdown
+
+logger = logging.getLogger(__name__)
+EMBED_BATCH = 64
+
+
+def active_embedder():
+    """The configured embedder, or None when the index is lexical only (``ASSISTANT_EMBEDDER=none``)."""
+    return None if settings.ASSISTANT_EMBEDDER == "none" else load_embedder()
+
+
+def embed_key(embedder) -> str:
+    """What is stored beside a vector: a change of model or dimension makes every vector stale."""
+    return f"{embedder.name}/{embedder.dimension}" if embedder is not None else ""
+
+
+def embedding_input(title: str, plain: str) -> str:
+    """A passage is embedded with its thread's title: an answer is about the question it answers."""
+    return f"{title}\n{plain}"
+
+
+def vector_bytes(vector) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def vector_of(data) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=np.float32)
+
+
+def _role(post: Post, opening_id: int) -> str:
+    if post.kind == Post.Kind.ASSISTANT:
+        return Passage.Role.AI
+    return Passage.Role.QUESTION if post.pk == opening_id else Passage.Role.REPLY
+
+
+def _source_hash(title: str, body: str, role: str) -> str:
+    return hashlib.sha256("\x00".join((title, body, role)).encode()).hexdigest()
+
+
+def _embed(embedder, texts: list[str]) -> tuple[list, str]:
+    """Vectors for ``texts`` (or Nones when there is no embedder or it failed) and the model key."""
+    if embedder is None or not texts:
+        return [None] * len(texts), ""
+    try:
+        vectors = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            vectors.extend(embedder.embed(texts[start:start + EMBED_BATCH]))
+    except EmbedderError:
+        logger.warning("embedding %d passage(s) failed; stored without vectors until re-embedded",
+                       len(texts), exc_info=True)
+        return [None] * len(texts), ""
+    return [vector_bytes(v) for v in vectors], embed_key(embedder)
+
+
+def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) -> int:
+    """(Re)build the passages of ``post_ids``. Returns how many posts were (re)indexed."""
+    post_ids = list(dict.fromkeys(post_ids))
+    if not post_ids:
+        return 0
+    embedder = embedder if embedder is not None else active_embedder()
+    model = embed_key(embedder)
+    posts = list(Post.objects.filter(pk__in=post_ids).select_related("thread")
+                 .only("pk", "body", "kind", "hidden", "author_id", "thread_id", "thread__title"))
+    gone = set(post_ids) - {p.pk for p in posts} | {p.pk for p in posts if p.hidden or not p.body.strip()}
+    live = [p for p in posts if p.pk not in gone]
+    openings = dict(Post.objects.filter(thread_id__in={p.thread_id for p in live}).values("thread_id")
+                    .annotate(first=Min("pk")).values_list("thread_id", "first"))
+    current = {
+        row["post_id"]: row for row in Passage.objects.filter(post_id__in=[p.pk for p in live], position=0)
+        .values("post_id", "source_hash", "embed_model")
+    }
+    pending = []  # (post, role, hash, [chunks])
+    for post in live:
+        role = _role(post, openings.get(post.thread_id))
+        digest = _source_hash(post.thread.title, post.body, role)
+        known = current.get(post.pk)
+        if not force and known and known["source_hash"] == digest and known["embed_model"] == model:
+            continue
+        pending.append((post, role, digest, split_markdown(post.body)))
+    rows = []
+    for post, role, digest, chunks in pending:
+        for position, chunk in enumerate(chunks):
+            rows.append(Passage(post_id=post.pk, thread_id=post.thread_id, author_id=post.author_id, role=role,
+                                position=position, title=post.thread.title[:200], text=chunk,
+                                plain=plain_text(chunk), source_hash=digest))
+    vectors, model_used = _embed(embedder, [embedding_input(r.title, r.plain) for r in rows])
+    for row, vector in zip(rows, vectors, strict=True):
+        row.embedding, row.embed_model = vector, model_used
+    with transaction.atomic():
+        Passage.objects.filter(post_id__in=gone | {post.pk for post, *_ in pending}).delete()
+        Passage.objects.bulk_create(rows, batch_size=500)
+    return len(pending)
+
+
+def threads_index(thread_ids: Iterable[int], **kwargs) -> int:
+    """Every post of these threads (a title edit changes all their passages)."""
+    ids = Post.objects.filter(thread_id__in=list(thread_ids)).values_list("pk", flat=True)
+    return posts_index(list(ids), **kwargs)
+
+
+def passages_reembed(*, limit: int = 512, embedder=None) -> int:
+    """Give vectors to passages that have none, or one from another model. Returns how many."""
+    embedder = embedder if embedder is not None else active_embedder()
+    if embedder is None:
+        return 0
+    model = embed_key(embedder)
+    stale = list(Passage.objects.filter(~Q(embed_model=model) | Q(embedding__isnull=True))
+                 .only("pk", "title", "plain").order_by("pk")[:limit])
+    vectors, model_used = _embed(embedder, [embedding_input(p.title, p.plain) for p in stale])
+    if not model_used:
+        return 0
+    for passage, vector in zip(stale, vectors, strict=True):
+        passage.embedding, passage.embed_model = vector, model_used
+    Passage.objects.bulk_update(stale, ["embedding", "embed_model"], batch_size=500)
+    return len(stale)

@@ -1,0 +1,63 @@
+"""The passage index: every post split into Markdown passages, each with its lexical entry and vector.
+
+A passage is derived data: ``index.posts_index`` rebuilds a post's passages from the post, and the
+index never decides access. Reads join the live post and thread (``ranking``), so a post hidden a
+moment ago, or a thread moved out of the reader's reach, is never served from a passage that has
+not been re-indexed yet.
+"""
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+from forum.models import Post, Thread
+
+
+class PassageRole(models.TextChoices):
+    QUESTION = "question", "The thread's question"
+    REPLY = "reply", "A reply"
+    AI = "ai", "A published AI answer"
+
+
+class Passage(models.Model):
+    Role = PassageRole
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    position = models.PositiveSmallIntegerField(help_text="The passage's place in its post, from 0.")
+    title = models.CharField(max_length=200, help_text="The thread's title when the passage was indexed.")
+    text = models.TextField(help_text="The passage's Markdown exactly as its author wrote it.")
+    plain = models.TextField(help_text="The passage as plain text: what the lexical index and the embedder read.")
+    source_hash = models.CharField(max_length=64, help_text="sha256 of what the post's passages were made from.")
+    embedding = models.BinaryField(null=True, editable=False, help_text="float32 vector, L2-normalised.")
+    embed_model = models.CharField(max_length=120, blank=True, help_text="Model name and dimension of the vector.")
+    indexed_at = models.DateTimeField(auto_now=True)
+    # PostgreSQL: title (weight A) and plain text (weight B), kept by a trigger and GIN-indexed
+    # (migration 0002). SQLite keeps an FTS5 table in step by triggers instead; this stays empty.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["post_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="passage_unique_position"),
+            models.CheckConstraint(condition=models.Q(role__in=PassageRole.values), name="passage_role_valid"),
+        ]
+        indexes = [models.Index(fields=["thread", "role"]), models.Index(fields=["embed_model"])]
+
+    def __str__(self):
+        return f"Passage {self.position} of post {self.post_id}"
+
+
+class IndexRun(models.Model):
+    """Where the rebuild command got to, so an interrupted rebuild resumes instead of starting over."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_post_id = models.BigIntegerField(default=0)
+    posts_done = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Index run {self.name} at post {self.last_post_id}"

@@ -1,0 +1,38 @@
+"""The forum announces new and changed posts (``forum.signals``); the index catches up after commit.
+
+Indexing never runs on the request path: it is a Celery task sent once the change commits. Reads
+filter hidden posts and moved threads live, so the seconds before the task runs leak nothing.
+``RETRIEVAL_INDEX_SYNC`` (the test configuration) indexes in the same transaction instead.
+"""
+from django.conf import settings
+from django.dispatch import receiver
+
+from forum import effects
+from forum.signals import post_changed, post_created
+
+from . import index
+from .tasks import index_posts_task, index_threads_task
+
+
+def _index_later(*, post_ids=(), thread_ids=()) -> None:
+    if settings.RETRIEVAL_INDEX_SYNC:
+        index.posts_index(post_ids) if post_ids else index.threads_index(thread_ids)
+        return
+    task, ids = (index_posts_task, list(post_ids)) if post_ids else (index_threads_task, list(thread_ids))
+    # A broker that is down loses nothing: the rebuild command and the stale-vector sweep catch up.
+    effects.enqueue_on_commit(task, ids)
+
+
+@receiver(post_created)
+def index_new_post(sender, post, **kwargs):
+    _index_later(post_ids=[post.pk])
+
+
+@receiver(post_changed)
+def index_changed_post(sender, post, change, **kwargs):
+    # An edit of the opening post may retitle the thread, which every passage of it carries.
+    opening = change == "edit" and post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True)[:1]
+    if opening and opening[0] == post.pk:
+        _index_later(thread_ids=[post.thread_id])
+    else:
+        _index_later(post_ids=[post.pk])

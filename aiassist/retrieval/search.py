@@ -1,0 +1,86 @@
+"""Search for people: the passage index grouped by thread, best passage as the snippet.
+
+The same ranking as the assistant's (``ranking.rank``), without its abstention: a person searching
+wants the closest threads even when none is a sure answer. AI text shown here is a view like any
+other: the caller records a view receipt for it and shows the disclaimer, so a retraction reaches
+whoever read it here.
+"""
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from forum.models import Post, Thread
+from forum.text import stem
+
+from .ranking import PassageHit, rank
+
+SEARCH_THREADS = 80  # at most this many threads are ranked for one query (four pages of 20)
+SIMILAR_THREADS = 5
+
+
+@dataclass
+class SearchResult:
+    thread: Thread
+    passage: PassageHit
+    score: float
+    words: list[str]
+
+    @property
+    def is_ai_generated(self) -> bool:
+        return self.passage.role == "ai"
+
+    @property
+    def snippet(self) -> str:
+        return snippet(self.passage.plain, self.words)
+
+    @property
+    def highlighted(self) -> str:
+        return highlight(self.snippet, self.words)
+
+
+def search_threads(user, text: str, *, category=None, author=None, limit: int = SEARCH_THREADS) -> list[SearchResult]:
+    ranking = rank(user, text, limit=limit, category=category, author=author)
+    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=ranking.words)
+            for hit in ranking.threads if hit.passages]
+
+
+def similar_threads(user, text: str, *, limit: int = SIMILAR_THREADS) -> list[SearchResult]:
+    """Existing threads close to a question being typed: only confident matches, none below the threshold."""
+    ranking = rank(user, text, limit=limit)
+    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=ranking.words)
+            for hit in ranking.relevant if hit.passages]
+
+
+def ai_posts_shown(results: list[SearchResult]) -> list[Post]:
+    """The published AI posts whose text a page of results shows (for their view receipts)."""
+    ids = [r.passage.post_id for r in results if r.is_ai_generated]
+    return list(Post.objects.filter(pk__in=ids, kind=Post.Kind.ASSISTANT, hidden=False)) if ids else []
+
+
+def snippet(text: str, words: list[str], width: int = 260) -> str:
+    """Plain text around the first matching word (templates and serializers escape it)."""
+    lowered = text.lower()
+    positions = [i for i in (lowered.find(stem(w)) for w in words) if i >= 0]
+    start = max(0, min(positions) - 60) if positions else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    piece = text[start:start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+
+def highlight(text: str, words: list[str]) -> str:
+    """``text`` escaped, with the words of the query (and their inflections) in <mark>."""
+    stems = sorted({stem(w) for w in words if len(stem(w)) > 1}, key=len, reverse=True)
+    if not stems:
+        return escape(text)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last:match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped

@@ -1,0 +1,49 @@
+"""Search and "similar threads" pages over the passage index. Thin: parse, rank as the reader, render."""
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from forum import policy
+from forum import selectors as forum_selectors
+from forum import services as forum_services
+
+from .. import disclaimers
+from . import search
+from .forms import SearchForm, SimilarForm
+
+PAGE_SIZE = 20
+
+
+@require_GET
+def search_page(request):
+    form = SearchForm(request.GET)
+    context = {"form": form, "query": "", "categories": policy.visible_categories(request.user),
+               "ai_disclaimer": disclaimers.PUBLISHED}
+    if not form.is_valid():
+        return render(request, "retrieval/search.html", context, status=400)
+    data = form.cleaned_data
+    query = data["q"]
+    category = forum_selectors.category_for_user(request.user, data["category"]) if data["category"] else None
+    author = get_user_model().objects.filter(username=data["author"]).first() if data["author"] else None
+    results = []
+    if query and (author is not None or not data["author"]):
+        results = search.search_threads(request.user, query, category=category, author=author)
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page.object_list))
+    filters = {k: v for k, v in (("q", query), ("category", data["category"]), ("author", data["author"])) if v}
+    context.update(query=query, page=page, category=category, author=data["author"],
+                   page_query="&" + urlencode(filters), empty_query=not query and "q" in request.GET)
+    return render(request, "retrieval/search.html", context)
+
+
+@require_GET
+def similar_threads(request):
+    """The new-thread form's suggestions as the title is typed (an htmx fragment)."""
+    form = SimilarForm(request.GET)
+    text = (form.cleaned_data["title"] or form.cleaned_data["q"]) if form.is_valid() else ""
+    results = search.similar_threads(request.user, text) if len(text.strip()) >= 8 else []
+    forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(results))
+    return render(request, "retrieval/partials/similar_threads.html",
+                  {"results": results, "query": text, "ai_disclaimer": disclaimers.PUBLISHED})

@@ -1,0 +1,85 @@
+"""What an answer may draw on: passages found *as the asker*, through the shared passage index.
+
+For the asker's own draft: anything the asker may read. For a draft meant for the thread's
+audience: only what everyone who can read the thread can read as well. The thread itself is not a
+source for its own answer. When nothing readable is relevant enough, there are no sources and the
+engine says so (``Ranking.relevant`` is empty below the calibrated threshold).
+"""
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from forum import policy as forum_policy
+from forum.models import Post, Thread
+from forum.services import post_url
+
+from .engines import SourceDoc
+from .models import AIAnswer
+from .retrieval.ranking import PassageHit, Ranking, ThreadHit, rank
+
+POSTS_PER_THREAD = 2
+RUNNER_UP_SHARE = 0.8  # a second thread is quoted only if it scores at least this share of the best
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    doc: SourceDoc
+    post: Post
+    content_hash: str
+
+
+def content_hash(post: Post) -> str:
+    return hashlib.sha256(f"{post.thread.title}\n{post.body}".encode()).hexdigest()
+
+
+def _from_asker(thread: ThreadHit, passage: PassageHit) -> bool:
+    """A follow-up by the source thread's own asker ("thanks, that worked", a further question) is
+    not an answer, unless it was accepted as one."""
+    return passage.author_id == thread.thread.author_id and passage.role != "accepted"
+
+
+def _quotable(thread: ThreadHit) -> list[list[PassageHit]]:
+    """A relevant thread's answers, post by post: the accepted answer first, then the replies closest
+    to the question. The thread's question, its asker's follow-ups and machine answers are not advice."""
+    by_post: dict[int, list[PassageHit]] = {}
+    for passage in thread.passages:
+        if passage.role in ("reply", "accepted") and not _from_asker(thread, passage):
+            by_post.setdefault(passage.post_id, []).append(passage)
+
+    def order(passages):
+        best = max((p.dense if p.dense is not None else p.lexical) for p in passages)
+        return (not any(p.role == "accepted" for p in passages), -best, passages[0].post_id)
+
+    return [sorted(group, key=lambda p: p.position) for group in sorted(by_post.values(), key=order)]
+
+
+def select_passages(ranking: Ranking, *, limit: int) -> list[tuple[ThreadHit, PassageHit]]:
+    """The passages to give the engine, best thread first: answers from the relevant threads that have
+    any, and only from threads nearly as good as the best of those (a distant second opinion is noise)."""
+    answered = [(thread, groups) for thread in ranking.relevant if (groups := _quotable(thread))]
+    chosen = []
+    for thread, groups in answered:
+        if thread.score < RUNNER_UP_SHARE * answered[0][0].score:
+            break
+        for group in groups[:POSTS_PER_THREAD]:
+            chosen.extend((thread, passage) for passage in group)
+        if len(chosen) >= limit:
+            break
+    return chosen[:limit]
+
+
+def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Retrieved]:
+    within = (forum_policy.audience_readable_categories(thread.category)
+              if audience == AIAnswer.Audience.THREAD else None)
+    ranking = rank(asker, question, within=within, exclude_thread=thread, limit=5)
+    picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
+    posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
+    results = []
+    for number, (hit, passage) in enumerate(picked, start=1):
+        post = posts[passage.post_id]
+        doc = SourceDoc(number=number, title=post.thread.title, text=passage.text, category=post.thread.category.name,
+                        role=passage.role, author=passage.author, url=post_url(post),
+                        score=round(hit.score, 4), thread_asker=_from_asker(hit, passage))
+        results.append(Retrieved(doc=doc, post=post, content_hash=content_hash(post)))
+    return results
