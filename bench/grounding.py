@@ -3,8 +3,9 @@
     .venv/bin/python bench/grounding.py            # figures, curve, timing
     .venv/bin/python bench/grounding.py --misses   # and every item the checker gets wrong
 
-The labelled set is tests/data/grounding/claims.jsonl: ``{passage, claim, label}`` items, where a
-claim is a draft fragment citing the passage as [1]. An item's verdict is its worst claim's status
+The labelled set is tests/data/grounding/claims.jsonl: ``{id, topic, passage, claim, label}`` items
+(``batch`` 2-4 for items added later, see the per-batch lines), where a claim is a draft fragment
+citing the passage as [1]. An item's verdict is its worst claim's status
 (invented > contradicted > uncited > weak > supported). tests/aiassist/test_grounding.py asserts the
 same targets through ``evaluate``.
 """
@@ -51,10 +52,10 @@ def evaluate(items: list[dict], threshold: float = SUPPORT_THRESHOLD) -> dict:
         if got != expected:
             misses.append((item, got))
 
-    def rate(label: str, statuses: tuple[str, ...]) -> float:
+    def rate(label: str, statuses: tuple[str, ...]) -> float | None:
         counts = by_label.get(label, Counter())
         total = sum(counts.values())
-        return sum(counts[s] for s in statuses) / total if total else 0.0
+        return sum(counts[s] for s in statuses) / total if total else None
 
     blocking = ("invented", "contradicted")
     return {
@@ -64,11 +65,19 @@ def evaluate(items: list[dict], threshold: float = SUPPORT_THRESHOLD) -> dict:
         "invented_blocked": rate("invented", blocking),
         "contradicted_caught": rate("contradicted", ("contradicted",)),
         "contradicted_blocked": rate("contradicted", blocking),
-        "supported_flagged": 1 - rate("supported", ("supported",)),
-        "unsupported_flagged": 1 - rate("unsupported", ("supported",)),
+        "supported_flagged": _complement(rate("supported", ("supported",))),
+        "unsupported_flagged": _complement(rate("unsupported", ("supported",))),
         "unsupported_weak": rate("unsupported", ("weak",)),
         "misses": misses,
     }
+
+
+def _complement(value: float | None) -> float | None:
+    return None if value is None else 1 - value
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def curve(items: list[dict], thresholds=None) -> list[tuple[float, float, float]]:
@@ -79,6 +88,14 @@ def curve(items: list[dict], thresholds=None) -> list[tuple[float, float, float]
         figures = evaluate(items, threshold)
         out.append((threshold, figures["supported_flagged"], figures["unsupported_flagged"]))
     return out
+
+
+def calibrated_threshold(items: list[dict], budget: float = TARGETS["supported_flagged"] / 2) -> float:
+    """The calibration rule: the highest threshold on the curve at which supported claims wrongly
+    flagged stay within half the target's budget (the other half is left for paraphrases looser
+    than the set's)."""
+    fitting = [threshold for threshold, flagged, _ in curve(items) if flagged <= budget]
+    return max(fitting) if fitting else min(t for t, _, _ in curve(items))
 
 
 def ten_claim_drafts(items: list[dict]) -> list[tuple[str, dict[int, str]]]:
@@ -151,16 +168,31 @@ def main() -> None:
         ("unsupported graded weak", "unsupported_weak", "", None),
     )
     for name, key, sign, target in rows:
-        value = figures[key]
+        value = figures[key] or 0.0
         verdict_text = ""
         if target is not None:
             ok = value >= target if sign == ">=" else value <= target
             verdict_text = f"  target {sign} {target:.0%}: {'met' if ok else 'MISSED'}"
         print(f"  {name:<48} {value:6.1%}{verdict_text}")
     print("\nthreshold curve (supported wrongly flagged / unsupported flagged):")
-    for threshold, supported_flagged, unsupported_flagged in curve(items):
-        mark = "  <- chosen" if abs(threshold - SUPPORT_THRESHOLD) < 1e-9 else ""
+    points = curve(items)
+    for threshold, supported_flagged, unsupported_flagged in points:
+        mark = "  <- SUPPORT_THRESHOLD" if abs(threshold - SUPPORT_THRESHOLD) < 1e-9 else ""
         print(f"  {threshold:.2f}   {supported_flagged:6.1%}   {unsupported_flagged:6.1%}{mark}")
+    rule = calibrated_threshold(items)
+    print(f"calibration rule (highest threshold with supported wrongly flagged <= "
+          f"{TARGETS['supported_flagged'] / 2:.0%}): {rule:.2f}"
+          f"{'' if abs(rule - SUPPORT_THRESHOLD) < 1e-9 else '  (SUPPORT_THRESHOLD differs: update it)'}")
+    by_batch: dict[int, list[dict]] = {}
+    for item in items:
+        by_batch.setdefault(item.get("batch", 1), []).append(item)
+    print("\nper batch (1: written before any tuning; 2: looser paraphrases, added after the first calibration; "
+          "3: held out and scored blind, then used to fix rules; 4: scored blind with the checker frozen):")
+    for batch, members in sorted(by_batch.items()):
+        f = evaluate(members)
+        print(f"  batch {batch}: {len(members):3} items; invented caught {_pct(f['invented_caught'])}, contradicted "
+              f"caught {_pct(f['contradicted_caught'])}, supported wrongly flagged {_pct(f['supported_flagged'])}, "
+              f"unsupported flagged {_pct(f['unsupported_flagged'])}")
     t = timing(items)
     print(f"\ntime per 10-claim draft ({t['drafts']} drafts x {t['runs'] // max(1, t['drafts'])} runs, cold caches): "
           f"median {t['cold_median_ms']:.1f} ms, p95 {t['cold_p95_ms']:.1f} ms, max {t['cold_max_ms']:.1f} ms "

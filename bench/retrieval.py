@@ -107,6 +107,7 @@ def main() -> int:
     os.environ["ASSISTANT_EMBEDDER"] = args.embedder
     os.environ["RETRIEVAL_INDEX_SYNC"] = "False"
     os.environ["EMAIL_NOTIFICATIONS"] = "False"
+    os.environ["CELERY_BROKER_URL"] = "memory://"  # the index tasks posts send are not needed: indexed below
     import django
 
     django.setup()

@@ -1,9 +1,10 @@
 """The retrieval benchmark's world: the labelled threads plus distractors, posted through the forum's services.
 
 ``load_world()`` creates the people, the categories (Security Ops restricted to the ``secops`` group), the
-labelled threads of ``bench/data/retrieval/threads.json`` and ``distractors`` generated threads, with their
-replies and accepted answers, exactly as real use would have (audit trail, search index, notifications
-included). It only creates forum content: the passage index and the ranking are measured by their own code.
+labelled threads of ``bench/data/retrieval/threads.json`` and ``distractors`` generated threads
+(``add_distractors()``: ``bench/data/retrieval/distractors.py``), with their replies and accepted answers,
+exactly as real use would have (audit trail, search index, notifications included). It only creates forum
+content: the passage index and the ranking are measured by their own code.
 
 Call it with Django set up, on an empty database (a test database, or a bench database after ``migrate``).
 E-mail copies of the reply and acceptance notices go out on commit unless the caller sets
@@ -65,8 +66,8 @@ def _read(name: str) -> list[dict]:
 
 
 def load_world(*, distractors: int = 1000, seed: int = 0) -> World:
+    """The labelled threads plus ``distractors`` generated ones (``seed`` picks which)."""
     labelled = labelled_threads()
-    generated = distractor_topics.generate(distractors, seed) if distractors else []
     with transaction.atomic():
         admin = _user(ADMIN, is_staff=True, is_superuser=True)
         categories = {
@@ -78,20 +79,43 @@ def load_world(*, distractors: int = 1000, seed: int = 0) -> World:
         for codename in (policy.VIEW, policy.POST):
             services.category_grant_add(acting_user=admin, category=categories[RESTRICTED], permission=codename,
                                         group=group)
-        everyone = labelled + generated
-        people = {name: _user(name) for name in sorted(_authors(everyone))}
         employee, secops_member = _user(EMPLOYEE), _user(SECOPS_MEMBER)
-        secops_people = sorted(_authors(t for t in everyone if t["category"] == RESTRICTED))
-        group.user_set.add(secops_member, *(people[name] for name in secops_people))
-        for user in (secops_member, *people.values()):
-            policy.forget_access(user)
-
+        _join_secops(group, [secops_member])
+        people = _people(labelled)
         threads = {spec["key"]: _post_thread(spec, categories, people) for spec in labelled}
+    world = World(threads=threads, employee=employee, secops_member=secops_member,
+                  questions=reworded_questions(), unanswerable=unanswerable_questions(), categories=categories,
+                  distractors=0)
+    if distractors:
+        add_distractors(world, distractors, seed=seed)
+    return world
+
+
+def add_distractors(world: World, n: int, *, seed: int = 0) -> None:
+    """Post ``n`` generated threads into the world's categories, by the same people.
+
+    One call's titles are unique; a second call with the same ``seed`` posts the same threads again, so give a
+    world its distractors once (``load_world(distractors=0)`` then this), or vary the seed."""
+    generated = distractor_topics.generate(n, seed)
+    with transaction.atomic():
+        people = _people(generated)
         for spec in generated:
-            _post_thread(spec, categories, people)
-    return World(threads=threads, employee=employee, secops_member=secops_member,
-                 questions=reworded_questions(), unanswerable=unanswerable_questions(), categories=categories,
-                 distractors=len(generated))
+            _post_thread(spec, world.categories, people)
+    world.distractors += len(generated)
+
+
+def _people(threads: list[dict]) -> dict:
+    """The authors of ``threads`` by username, created when missing; Security Ops authors join its group."""
+    people = {name: _user(name) for name in sorted(_authors(threads))}
+    _join_secops(Group.objects.get(name=SECOPS_GROUP),
+                 [people[name] for name in sorted(_authors(t for t in threads if t["category"] == RESTRICTED))])
+    return people
+
+
+def _join_secops(group: Group, users: list) -> None:
+    group.user_set.add(*users)
+    for user in users:
+        policy.forget_access(user)
 
 
 def _authors(threads) -> set[str]:
@@ -99,11 +123,10 @@ def _authors(threads) -> set[str]:
 
 
 def _user(username: str, **flags):
-    user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com",
-                                                                             **flags})
-    if created:
-        user.set_unusable_password()  # nobody logs in as these; hashing 60 passwords would dominate small loads
-        user.save(update_fields=["password"])
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        # No password: nobody logs in as these, and hashing sixty of them would dominate a small load.
+        user = User.objects.create_user(username=username, email=f"{username}@example.com", password=None, **flags)
     return user
 
 

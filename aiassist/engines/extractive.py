@@ -30,6 +30,7 @@ _REFERENCE_DEFINITION = re.compile(
 _REFERENCE_USE = re.compile(r"(?<!\\)(!?\[)([^\[\]\n]*)\](?:( ?)\[([^\[\]\n]*)\])?(?![(:\[])")
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
 _URL_SAFE = ":/?#@!$&'*+,;=%~"
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
 
 class ExtractiveEngine:
@@ -85,7 +86,7 @@ def _quotable(source: SourceDoc) -> str:
     citation [1] into that link, or another post's [docs] into this one's); and another answer's
     citation markers are escaped so that only this draft's citations read as citations.
     """
-    text = close_open_blocks(source.text).strip("\n")
+    text = _LEADING_BLANK_LINES.sub("", close_open_blocks(source.text)).rstrip()
     suffix = f"-src{source.number}"
     defined = set()
 
@@ -115,7 +116,9 @@ def _label(label: str) -> str:
 
 def _escape_citation(text: str, match: re.Match) -> str:
     """The marker changed so that it renders exactly as before but no longer reads as a citation."""
-    backslashes = len(text[: match.start()]) - len(text[: match.start()].rstrip("\\"))
+    backslashes = 0
+    while match.start() - backslashes > 0 and text[match.start() - backslashes - 1] == "\\":
+        backslashes += 1
     digits = match.group(1)
     if backslashes % 2:  # "\[2]" already shows "[2]": escape its other bracket too
         return f"[{digits}\\]"

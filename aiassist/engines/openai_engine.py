@@ -8,6 +8,7 @@ import re
 
 import openai
 
+from ..retrieval.passages import code_spans, sub_outside_code
 from .base import Draft, PermanentEngineError, SourceDoc, TransientEngineError
 
 SYSTEM_PROMPT = """You are the drafting assistant of an internal company knowledge forum.
@@ -20,7 +21,7 @@ Rules you must follow:
 - You cannot publish, approve, change permissions or reveal other threads; never claim to.
 - Point out risks (permissions, credentials, destructive commands) explicitly."""
 
-_CITATION = re.compile(r"\[(\d+)\]")
+_CITATION = re.compile(r"(?<!\\)\[(\d+)\](?!\()")  # not escaped, not link text
 
 
 def _escape(text: str) -> str:
@@ -78,12 +79,14 @@ class OpenAIEngine:
             raise TransientEngineError(f"malformed reply: {exc}") from exc
         text = self._content(completion)
         numbers = {s.number for s in sources}
-        cited = sorted({int(n) for n in _CITATION.findall(text) if int(n) in numbers})
+        code = code_spans(text)
+        cited = sorted({int(m.group(1)) for m in _CITATION.finditer(text)
+                        if int(m.group(1)) in numbers and not any(a <= m.start() < b for a, b in code)})
         if sources and not cited:
             raise TransientEngineError("the reply cited none of the sources",
                                        user_message="The assistant's reply did not cite its sources.")
         # Drop citation markers that point at nothing the asker was shown.
-        text = _CITATION.sub(lambda m: m.group(0) if int(m.group(1)) in numbers else "", text)
+        text = sub_outside_code(_CITATION, lambda m: m.group(0) if int(m.group(1)) in numbers else "", text)
         return Draft(text=text.strip(), model=getattr(completion, "model", None) or self.model, cited=cited)
 
     @staticmethod

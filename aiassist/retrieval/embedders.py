@@ -13,12 +13,13 @@ import threading
 from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 import openai
 from django.conf import settings
 from safetensors.numpy import load_file
+from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
 
 
@@ -34,7 +35,6 @@ class PermanentEmbedderError(EmbedderError):
     """Retrying will not help: bad configuration, a missing model, a refused request."""
 
 
-@runtime_checkable
 class Embedder(Protocol):
     name: str  # the model's name, stored beside its vectors
     dimension: int
@@ -143,9 +143,9 @@ class MiniLM:
     # (bench/embeddings.py); the attention scores of a batch are then at most 6 MB.
     max_batch_tokens = 512
 
-    # One batch at a time per process: BLAS already spreads a batch over every core, and threads
-    # that multiply at once only fight over them (4 threads ran 10x slower than one after another).
-    # Taken per batch, so a question waits for at most one batch of a long indexing run.
+    # One batch at a time per process, on ``threads`` BLAS threads (1 by default, see LocalEmbedder):
+    # threads that multiply at once only fight over the cores. Taken per batch, so a question waits
+    # for at most one batch of a long indexing run.
     _compute = threading.Lock()
 
     def __init__(self, model_dir: Path):
@@ -172,6 +172,7 @@ class MiniLM:
         # and pads per batch, which embed() does.
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_length)
+        self.blas = ThreadpoolController()
 
         w = {k.removeprefix("bert."): v.astype(np.float32, copy=False)
              for k, v in load_file(str(model_dir / "model.safetensors")).items()}
@@ -210,7 +211,7 @@ class MiniLM:
                       *(a for layer in self.layers for pair in layer for a in pair)):
             array.flags.writeable = False
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, threads: int = 1) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -229,7 +230,7 @@ class MiniLM:
             for row, index in enumerate(batch):
                 ids[row, :lengths[index]] = encodings[index].ids
                 mask[row, :lengths[index]] = True
-            with self._compute:
+            with self._compute, self.blas.limit(limits=threads, user_api="blas"):
                 out[batch] = self._forward(ids, mask)
             start = end
         return normalise(out)
@@ -301,12 +302,18 @@ def load_minilm(model_dir: Path) -> MiniLM:
 
 class LocalEmbedder:
     """all-MiniLM-L6-v2 (or another BERT sentence-transformers model with mean pooling in ``model_dir``),
-    run in-process. The weights load on the first ``embed``, once per process."""
+    run in-process. The weights load on the first ``embed``, once per process.
 
-    def __init__(self, *, model_dir: str | Path = "", name: str = ""):
+    ``threads`` is how many cores one embedding call may use. 1 by default: web and worker
+    processes already run side by side on every core, and multi-threaded BLAS on a busy machine
+    stalls (threads wait on each other's preempted peers: ten times slower in bench/embeddings.py).
+    A dedicated rebuild on an idle machine gains from more."""
+
+    def __init__(self, *, model_dir: str | Path = "", name: str = "", threads: int = 1):
         self.model_dir = Path(model_dir) if model_dir else package_model_dir()
         # Another folder holds another model: its name is the folder's unless given.
         self.name = name or (PACKAGE_MODEL_NAME if not model_dir else self.model_dir.resolve().name)
+        self.threads = max(1, int(threads))
         try:
             config = json.loads((self.model_dir / "config.json").read_text())
         except (OSError, ValueError) as exc:
@@ -314,7 +321,7 @@ class LocalEmbedder:
         self.dimension = int(config["hidden_size"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return load_minilm(self.model_dir).embed(list(texts))
+        return load_minilm(self.model_dir).embed(list(texts), threads=self.threads)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +397,7 @@ _EMBEDDERS_LOCK = threading.Lock()
 
 def _config(name: str) -> dict:
     if name == "local":
-        return {"model_dir": settings.EMBEDDINGS_LOCAL_MODEL_DIR}
+        return {"model_dir": settings.EMBEDDINGS_LOCAL_MODEL_DIR, "threads": settings.EMBEDDINGS_LOCAL_THREADS}
     if name == "openai":
         return {"base_url": settings.EMBEDDINGS_OPENAI_BASE_URL, "api_key": settings.EMBEDDINGS_OPENAI_API_KEY,
                 "model": settings.EMBEDDINGS_OPENAI_MODEL, "dimension": settings.EMBEDDINGS_OPENAI_DIMENSION,

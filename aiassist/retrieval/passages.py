@@ -11,8 +11,10 @@ CommonMark and the difference decides a cut: a fence closes only on the same run
 tildes, blockquotes separated by blank lines are one blockquote, and a list goes on across blank
 lines while what follows is indented or another item.
 """
+import bisect
 import html
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 import markdown
@@ -36,11 +38,12 @@ _WARNING = re.compile(
     r"|only[ \t]+after|caution|avoid|important)\b",
     re.IGNORECASE,
 )
-# Inline code, links, autolinks and tags: a sentence never ends inside one.
-_INLINE_CODE = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_PROTECTED = re.compile(
-    r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)|!?\[[^\]\n]*\]\([^)\n]*\)|<[^>\n]+>", re.DOTALL
-)
+_BACKTICKS = re.compile(r"`+")
+# Links, autolinks and tags (bounded, so that a line of unmatched brackets stays linear): a sentence
+# never ends inside one, nor inside inline code.
+_LINK_OR_TAG = re.compile(r"!?\[[^\]\n]{0,500}\]\([^)\n]{0,1000}\)|<[^>\n]{1,500}>")
+# What would start a block at the beginning of a line: a long paragraph is never cut right before it.
+_BLOCK_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)|[>#|=<]|```|~~~")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]*_]*(?P<gap>\s+)(?=[^\sa-z])")
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|Mr|Mrs|Ms|Dr|No|Fig)\.)$", re.IGNORECASE)
 _PROSE = ("paragraph", "quote")
@@ -307,15 +310,13 @@ def _pack(passages: list[list[int]], group: list[int], target_chars: int) -> Non
 
 def _sentence_pieces(text: str, start: int, end: int, target: int, limit: int) -> list[tuple[int, int]]:
     """A long paragraph cut at sentence ends (then line breaks, then spaces) into pieces of about ``target``."""
-    protected = [m.span() for m in _PROTECTED.finditer(text, start, end)]
-
-    def inside(position: int) -> bool:
-        return any(a < position < b for a, b in protected)
+    inside = _within(_inline_code(text, start, end) + [m.span() for m in _LINK_OR_TAG.finditer(text, start, end)])
 
     sentences, cursor = [], start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.start("gap")
-        if inside(stop) or _ABBREVIATION.search(text, cursor, stop):
+        if (inside(stop) or _ABBREVIATION.search(text, max(cursor, stop - 12), stop)
+                or _BLOCK_START.match(text, match.end("gap"))):
             continue
         sentences.append((cursor, stop))
         cursor = match.end("gap")
@@ -333,21 +334,47 @@ def _sentence_pieces(text: str, start: int, end: int, target: int, limit: int) -
     return [(a, b) for a, b in pieces]
 
 
+def _within(spans: list[tuple[int, int]]):
+    """A test for "strictly inside one of ``spans``", in logarithmic time."""
+    touches = _touches(spans)
+    return lambda position: touches(position, position)  # a span that starts before it and ends after it
+
+
+def _touches(spans: list[tuple[int, int]]):
+    """A test for "the range [start, end) overlaps one of ``spans``", in logarithmic time."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    starts = [a for a, _ in merged]
+
+    def touches(start: int, end: int) -> bool:
+        i = bisect.bisect_left(starts, end) - 1  # the last span that starts before ``end``
+        return i >= 0 and merged[i][1] > start
+
+    return touches
+
+
 def _soft_pieces(text: str, start: int, end: int, target: int, inside) -> list[tuple[int, int]]:
     """A sentence too long for a passage cut at line breaks, else at spaces, never inside code or a link."""
     for gap in (re.compile(r"[ \t]*\n\s*"), re.compile(r"\s+")):
-        gaps = [m for m in gap.finditer(text, start, end) if not inside(m.start())]
+        gaps = [m for m in gap.finditer(text, start, end) if not inside(m.start()) and not _BLOCK_START.match(
+            text, m.end())]
         if gaps:
             break
-    pieces, cursor = [], start
+    pieces, cursor, k = [], start, 0
     while end - cursor > target:
-        later = [g for g in gaps if g.start() > cursor]
-        if not later:
+        while k < len(gaps) and gaps[k].start() <= cursor:
+            k += 1
+        if k == len(gaps):
             break
-        fitting = [g for g in later if g.start() - cursor <= target]
-        cut = fitting[-1] if fitting else later[0]
-        pieces.append((cursor, cut.start()))
-        cursor = cut.end()
+        while k + 1 < len(gaps) and gaps[k + 1].start() - cursor <= target:
+            k += 1  # the last gap that keeps the piece within the target, else the first one after it
+        pieces.append((cursor, gaps[k].start()))
+        cursor = gaps[k].end()
+        k += 1
     pieces.append((cursor, end))
     return pieces
 
@@ -371,8 +398,8 @@ def close_open_blocks(passage: str) -> str:
             closing.append(_fence_opener(scanner.lines[block.code[-1][0]], nested=True))
         elif block.kind == "html":
             tag = _HTML_BLOCK.match(lines[0])["tag"]
-            after = "\n".join(scanner.lines[block.first:])
-            if not re.search(rf"</{re.escape(tag)}\s*>", after, re.IGNORECASE):
+            # The scanner ran the block on to its closing tag, if there is one.
+            if not re.search(rf"</{re.escape(tag)}\s*>", "\n".join(lines), re.IGNORECASE):
                 closing.append(f"</{tag}>")
     return "\n".join([text.rstrip("\n"), *closing]) if closing else text
 
@@ -393,17 +420,45 @@ def code_spans(text: str) -> list[tuple[int, int]]:
         spans.extend(inner)
         cursor = start
         for a, b in [*inner, (end, end)]:
-            spans.extend(m.span() for m in _INLINE_CODE.finditer(text, cursor, a))
+            spans.extend(_inline_code(text, cursor, a))
             cursor = b
     return sorted(spans)
 
 
+def _inline_code(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Inline code spans in ``text[start:end]``: a run of n backticks up to the next run of exactly n.
+
+    A scan over the runs rather than a backtracking pattern, which takes quadratic time on a
+    paragraph full of unmatched backticks.
+    """
+    runs = [m.span() for m in _BACKTICKS.finditer(text, start, end)]
+    later: dict[int, deque] = {}
+    for index, (a, b) in enumerate(runs):
+        later.setdefault(b - a, deque()).append(index)
+    spans, i = [], 0
+    while i < len(runs):
+        a, b = runs[i]
+        backslashes = 0
+        while a - backslashes > start and text[a - backslashes - 1] == "\\":
+            backslashes += 1
+        same = later[b - a]
+        while same and same[0] <= i:
+            same.popleft()
+        if backslashes % 2 == 0 and same:
+            j = same.popleft()
+            spans.append((a, runs[j][1]))
+            i = j + 1
+        else:
+            i += 1
+    return spans
+
+
 def sub_outside_code(pattern: re.Pattern, repl, text: str) -> str:
     """``pattern.sub(repl, text)`` but for matches that touch code, which must stay byte for byte."""
-    spans = code_spans(text)
+    in_code = _touches(code_spans(text))
     out, cursor = [], 0
     for match in pattern.finditer(text):
-        if any(a < match.end() and match.start() < b for a, b in spans):
+        if in_code(match.start(), match.end()):
             continue
         out.append(text[cursor:match.start()])
         out.append(repl(match) if callable(repl) else match.expand(repl))

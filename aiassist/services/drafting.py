@@ -28,13 +28,15 @@ from .. import disclaimers, lifecycle, risk
 from .. import policy as ai_policy
 from ..engines import EngineError, TransientEngineError, load_engine
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
+from ..retrieval.passages import close_open_blocks, sub_outside_code
 from ..sources import retrieve
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 S = AIAnswer.Status
 BODY_MAX = 20_000
-_CITATION = re.compile(r"\[(\d+)\]")
+# A citation marker: not an escaped bracket (a quoted passage's own "\\[2\\]"), not link text; never in code.
+_CITATION = re.compile(r"(?<!\\)\[(\d+)\](?!\()")
 OUT_OF_ATTEMPTS = "The assistant stopped several times while drafting this answer."
 # Lock the answer row alone, never the thread, category and asker rows joined in by select_related:
 # asks and audit appends take key-share locks on those while they wait for the audit chain's lock,
@@ -319,8 +321,8 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     cited = [s for s in sources if s.doc.number in cited_numbers]
     ordered = cited + [s for s in sources if s.doc.number not in cited_numbers]
     renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
-    text = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers else "",
-                         draft.text[:BODY_MAX])
+    text = sub_outside_code(_CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers
+                            else "", close_open_blocks(draft.text[:BODY_MAX]))
     assessment = risk.classify(text, answer.question, *(s.doc.text for s in cited))
     answer.body, answer.body_html = text, render_markdown(text)
     answer.engine, answer.model_name = engine.name, draft.model[:200]

@@ -15,7 +15,7 @@ from aiassist.engines import PermanentEngineError, SourceDoc, TransientEngineErr
 from aiassist.engines.openai_engine import SYSTEM_PROMPT, OpenAIEngine
 from aiassist.models import AIAnswer, AnswerSource
 
-from ..factories import make_thread
+from ..factories import UserFactory, make_thread
 
 S = AIAnswer.Status
 
@@ -245,7 +245,8 @@ def openai_settings(settings, chat_server):
 def question(employee, other_employee, engineering):
     related = make_thread(other_employee, engineering, title="Celery retry backoff settings",
                           body="Which settings control retry backoff?",
-                          replies=[(other_employee, "Set autoretry_for and retry_backoff=True; the delay doubles.")])
+                          replies=[(UserFactory(username="carol"),
+                                    "Set autoretry_for and retry_backoff=True; the delay doubles.")])
     thread = make_thread(employee, engineering, title="How should celery retries back off?",
                          body="My celery tasks fail on network errors. How do retries back off?")
     return thread, related
@@ -270,7 +271,7 @@ def test_service_drafts_through_the_openai_engine(openai_settings, chat_server, 
     user = user_message(chat_server.requests[0])
     assert "My celery tasks fail on network errors." in user
     assert "retry_backoff=True; the delay doubles." in user
-    assert '<source id="1" title="Celery retry backoff settings" role="reply" author="bob">' in user
+    assert '<source id="1" title="Celery retry backoff settings" role="reply" author="carol">' in user
 
 
 @pytest.mark.django_db

@@ -1,42 +1,33 @@
-"""Risk classification: clearly risky advice is high with a reason naming topic and text; benign advice is low."""
+"""Risk classification: measured on the labelled set, applied to what a reader sees (no entity, escape or
+invisible character hides a command), precise (a mention is not advice), and quick enough to run on
+every draft and edit. Plain functions: no database."""
+import json
+import statistics
+import time
+from pathlib import Path
+
 import pytest
 
-from aiassist import disclaimers
+from aiassist import disclaimers, risk
+from aiassist.models import AIAnswer
 from aiassist.risk import classify
+from forum.markup import render_markdown
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "risk"
 
 ACCESS = "Access control and permissions"
 CREDENTIALS = "Credentials and secrets"
-NETWORK = "Network exposure"
+NETWORK = "Network exposure and disabled security checks"
 EXPORT = "Data export and personal data"
 DESTRUCTIVE = "Destructive or production-changing commands"
 
-RISKY = [
-    (ACCESS, "chmod -R 777", "Run `chmod -R 777 /srv/data` so the service account can write there."),
-    (ACCESS, "cluster-admin", "Bind the deploy service account to cluster-admin and the error goes away."),
-    (ACCESS, '"Principal": "*"',
-     'Add `{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}` to the bucket policy.'),
-    (CREDENTIALS, "password", "Rotate the DB password in the staging database, then restart the app."),
-    (CREDENTIALS, "API key", "Print the API key in the deploy log to check that it is loaded."),
-    (NETWORK, "iptables", "Run `iptables -A INPUT -p tcp --dport 5432 -j ACCEPT` on the database host."),
-    (NETWORK, "0.0.0.0/0", "Allow inbound 5432 from 0.0.0.0/0 on the instance so the laptop can connect."),
-    (EXPORT, "pg_dump", "Run `pg_dump customers > customers.sql` and attach the file to the ticket."),
-    (EXPORT, "personal data", "Exporting the personal data of every user to the vendor's sheet is the quickest way."),
-    (DESTRUCTIVE, "rm -rf", "Clean the node with `rm -rf /var/lib/app` and redeploy."),
-    (DESTRUCTIVE, "DROP TABLE", "Run `DROP TABLE orders;` and let the migration recreate it."),
-    (DESTRUCTIVE, "kubectl delete", "Run `kubectl delete namespace payments` to start over."),
-    (DESTRUCTIVE, "git push --force", "Rewrite the history and `git push --force origin main`."),
-]
 
-BENIGN = [
-    "To write a pytest fixture, decorate a function with @pytest.fixture and yield the object; the code after "
-    "the yield runs as teardown.",
-    "A Python list comprehension such as [x * 2 for x in items if x] builds a new list in one expression.",
-    "For Celery retry backoff set autoretry_for=(ConnectionError,) and retry_backoff=True; the countdown "
-    "doubles on each retry up to retry_backoff_max.",
-    "A CSS grid layout: display: grid; grid-template-columns: repeat(3, 1fr); gap: 1rem on the container.",
-    "Read a stack trace from the bottom: the last frame is where the exception was raised; walk up to the "
-    "first frame in your own code.",
-]
+def load(name):
+    return [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+RISKY, BENIGN = load("risky"), load("benign")
 
 
 def reason_for(assessment, topic):
@@ -45,41 +36,225 @@ def reason_for(assessment, topic):
     return matching[0]
 
 
-@pytest.mark.parametrize(("topic", "matched", "text"), RISKY, ids=[m for _, m, _ in RISKY])
-def test_risky_advice_is_high_with_a_reason_naming_topic_and_text(topic, matched, text):
+# --- The labelled set -----------------------------------------------------------------------------
+
+def test_the_labelled_set_is_large_well_formed_and_has_no_duplicates():
+    assert len(RISKY) >= 170 and len(BENIGN) >= 170
+    for row in RISKY + BENIGN:
+        assert set(row) == {"text", "why"} and row["text"].strip() and row["why"].strip(), row
+    texts = [row["text"] for row in RISKY + BENIGN]
+    assert len(set(texts)) == len(texts)
+
+
+def test_recall_and_false_positive_rate_on_the_labelled_set_meet_the_target():
+    misses = [row["text"] for row in RISKY if classify(row["text"]).level != "high"]
+    alarms = [row["text"] for row in BENIGN if classify(row["text"]).level != "low"]
+    recall, false_positive_rate = 1 - len(misses) / len(RISKY), len(alarms) / len(BENIGN)
+    figures = (f"risk set: {len(RISKY)} risky, {len(BENIGN)} benign; recall {recall:.3f}, "
+               f"false-positive rate {false_positive_rate:.3f}")
+    print(figures)
+    assert recall >= 0.95, (figures, misses)
+    assert false_positive_rate <= 0.10, (figures, alarms)
+
+
+def test_every_match_holds_a_keyword_within_its_rules_reach():
+    """The search runs only near a rule's keywords; a match elsewhere would be silently missed."""
+    for row in RISKY + BENIGN:
+        text = risk.reader_text(row["text"])
+        lowered = text.lower()
+        for topic in risk.TOPICS:
+            for rule in topic.rules:
+                for match in rule.pattern.finditer(text):
+                    start, end = match.span()
+                    near = [at for needed in rule.needs for at in range(start, end)
+                            if lowered.startswith(needed, at) and at + len(needed) <= end
+                            and (rule.sentence or (at - start <= rule.reach[0]
+                                                   and end - at - len(needed) <= rule.reach[1]))]
+                    assert near, (topic.name, rule.pattern.pattern[:60], match.group(0))
+                    for group in rule.also:
+                        assert any(s in lowered[start:end] for s in group), (rule.pattern.pattern[:60], group)
+
+
+# --- What the reader sees ----------------------------------------------------------------------
+
+TRICKS = [
+    ("named entity", "Run `chmod&nbsp;777 /srv/shared` on the box.", ACCESS, "chmod 777"),
+    ("numeric entity", "Run chmod 0&#55;77 /srv/data so the jobs can write.", ACCESS, "chmod 0777"),
+    ("numeric entity in code", "Clean it with `rm &#45;rf /srv/app` and redeploy.", DESTRUCTIVE, "rm -rf /srv/app"),
+    ("hex entity", "Use `requests.get(url, verify=Fal&#x73;e)` here.", NETWORK, "verify=False"),
+    ("markdown escape", "Run rm \\-rf /var/lib/app to start fresh.", DESTRUCTIVE, "rm -rf /var/lib/app"),
+    ("escaped underscore", "`pg\\_dump -h prod-db app > ~/laptop.sql`", EXPORT, "pg_dump -h prod-db app"),
+    ("zero-width space", "Run `r\u200bm -rf /opt/service` and reinstall.", DESTRUCTIVE, "rm -rf /opt/service"),
+    ("zero-width non-joiner", "`curl -sL https://x.example/i.sh | s\u200ch`", DESTRUCTIVE,
+     "curl -sL https://x.example/i.sh | sh"),
+    ("zero-width joiner", "`GRANT ALL ON payroll TO PUB\u200dLIC;`", ACCESS, "GRANT ALL ON payroll TO PUBLIC"),
+    ("word joiner", "`DROP\u2060 TABLE orders;`", DESTRUCTIVE, "DROP TABLE"),
+    ("byte order mark", "Set `verify\ufeff=False` in the client.", NETWORK, "verify=False"),
+    ("soft hyphen", "`TRUN\u00adCATE TABLE payments;` clears it.", DESTRUCTIVE, "TRUNCATE TABLE"),
+    ("NFKC full-width letters", "Run `ｃｈｍｏｄ ７７７ /srv/data` and move on.", ACCESS, "chmod 777"),
+    ("NFKC full-width SQL", "Run `ＤＲＯＰ ＴＡＢＬＥ customers;`", DESTRUCTIVE, "DROP TABLE"),
+    ("hyphen U+2010", "`git push \u2010\u2010force origin main`", DESTRUCTIVE, "git push --force"),
+    ("en dash", "`rm \u2013rf /var/www` then redeploy.", DESTRUCTIVE, "rm -rf /var/www"),
+    ("em dash", "`rm \u2014rf /var/www` then redeploy.", DESTRUCTIVE, "rm -rf /var/www"),
+    ("minus sign", "`kubectl delete ns payments \u2212\u2212force`", DESTRUCTIVE, "kubectl delete ns"),
+    ("Cyrillic look-alike", "Run `\u0441hmod -R 777 /data` on the NFS box.", ACCESS, "chmod -R 777"),
+    ("inline HTML", "<b>rm</b> -rf /home/shared", DESTRUCTIVE, "rm -rf /home/shared"),
+    ("emphasis inside a word", "r**m** \\-rf /srv/uploads", DESTRUCTIVE, "rm -rf /srv/uploads"),
+    ("HTML comment", "rm<!-- harmless --> -rf /srv/app", DESTRUCTIVE, "rm -rf /srv/app"),
+    ("entities for spaces", "kubectl&#32;delete&#32;namespace prod", DESTRUCTIVE, "kubectl delete namespace"),
+]
+
+
+@pytest.mark.parametrize(("trick", "text", "topic", "shown"), TRICKS, ids=[t[0] for t in TRICKS])
+def test_a_trick_does_not_hide_risky_advice_and_the_reason_shows_what_the_reader_sees(trick, text, topic, shown):
     assessment = classify(text)
     assert assessment.level == "high"
-    assert f"“{matched}" in reason_for(assessment, topic)
+    assert f"“{shown}" in reason_for(assessment, topic)
 
 
-@pytest.mark.parametrize("text", BENIGN, ids=["pytest-fixture", "list-comprehension", "celery-backoff", "css-grid",
-                                             "stack-trace"])
-def test_benign_advice_is_low_without_reasons(text):
-    assessment = classify(text, "How do I do this properly?")
-    assert assessment.level == "low"
-    assert assessment.reasons == []
+@pytest.mark.parametrize("text", [
+    "Use `chmod 6&#48;0 ~/.ssh/id_ed25519`.",
+    "Use `ｃｈｍｏｄ ６００ ~/.ssh/id_ed25519`.",
+    "`DELETE FROM sessions WHERE expires\\_at < now();`",
+    "Ask IT to re\u00adset your pass\u200bword.",
+], ids=["entity", "full-width", "escape", "invisible"])
+def test_decoding_a_trick_does_not_make_harmless_text_risky(text):
+    assert classify(text) == risk.Assessment("low", [])
 
 
-def test_a_risky_question_makes_a_bland_answer_high():
-    assessment = classify("Follow the runbook linked below.", "How do I export the customers table for the vendor?")
+def test_the_reader_text_is_the_rendering_then_what_reads_differently_raw():
+    plain = "Set autoretry_for and retry_backoff=True; the countdown doubles."
+    assert risk.reader_text(plain).strip() == plain
+    text = risk.reader_text("Clean it with `rm &#45;rf /srv/app` and redeploy.")
+    rendered, raw = text.split(risk.FORM_SEPARATOR)
+    assert "rm &#45;rf" in rendered  # in a code span the reader sees the entity itself ...
+    assert "rm -rf" in raw  # ... and a shell would not care: the raw form decodes it
+    assert "rm -rf" in risk.reader_text("rm &#45;rf /srv/app")  # outside code the reader sees the dash
+
+
+# --- Precise: advice to do something risky, not a mention of a word -------------------------------
+
+HARMLESS = [
+    "Ask IT to reset your password from the self-service portal.",
+    "The firewall team owns that change; file a ticket in the NETSEC queue.",
+    "Use `chmod 600 ~/.ssh/id_ed25519`; ssh refuses keys others can read.",
+    "Rotate the key in Vault and never paste it in chat.",
+    "`DELETE FROM sessions WHERE expires_at < now();` is what the nightly job runs.",
+    "Connect to the VPN before opening the dashboard.",
+    "Secrets live in Vault; the app reads them at start-up.",
+    "In production we deploy only through the pipeline.",
+    "If you get permission denied, request access in the access portal.",
+    "Never run `rm -rf` on the shared hosts; the cleanup job handles old releases.",
+    "Use `requests.get(url, verify=\"/etc/ssl/certs/corp-ca.pem\")` instead of `verify=False`.",
+    "`rm -rf node_modules && npm ci` fixes most dependency errors.",
+    "Before the migration, ask the DBA for a snapshot; deleting old rows is done by the retention job.",
+]
+
+
+@pytest.mark.parametrize("text", HARMLESS, ids=range(len(HARMLESS)))
+def test_harmless_mentions_of_sensitive_words_are_low(text):
+    assert classify(text, "How do I do this properly?") == risk.Assessment("low", [])
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("Don't worry about it, just run `rm -rf /srv/app`.", DESTRUCTIVE),
+    ("Do not hesitate to run `chmod -R 777 /srv/data` if it fails.", ACCESS),
+    ("Instead of fixing the CA bundle, just set `verify=False`.", NETWORK),
+])
+def test_a_negation_elsewhere_does_not_excuse_the_advice(text, topic):
+    assert classify(text).level == "high"
+    reason_for(classify(text), topic)
+
+
+# --- Reasons, sources, the API ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("topic", "text", "reason"), [
+    (ACCESS, "Run `chmod -R 777 /srv/data` so the service account can write there.", "“chmod -R 777”"),
+    (CREDENTIALS, "Paste your AWS access key and secret here in the thread.",
+     "“Paste your AWS access key and secret here”"),
+    (NETWORK, "Set `REQUIRE_AUTH=false` in the service env.", "“REQUIRE_AUTH=false”"),
+    (EXPORT, "Export the full user list from the admin and send it to the agency.", "“Export the full user list”"),
+    (DESTRUCTIVE, "Run `DELETE FROM users;` and re-import.", "“DELETE FROM users”"),
+])
+def test_the_reason_names_the_topic_and_the_matched_text(topic, text, reason):
+    assert classify(text).reasons == [f"{topic} (mentions {reason})"]
+
+
+def test_a_paraphrasing_draft_is_high_when_a_source_it_drew_on_says_grant_to_public():
+    draft = "Give the reporting tool read access to the schema, as the DBA thread describes [1]."
+    question = "How can the BI tool read the analytics tables?"
+    source = "We fixed it with:\n\n```sql\nGRANT ALL ON ALL TABLES IN SCHEMA analytics TO PUBLIC;\n```"
+    assert classify(draft, question=question) == risk.Assessment("low", [])
+    assessment = classify(draft, question=question, sources=["Use the read replica.", source])
     assert assessment.level == "high"
-    assert "“export the customers" in reason_for(assessment, EXPORT)
+    assert "“GRANT ALL” in source 2" in reason_for(assessment, ACCESS)
+    # Positional texts still count, unlabelled (older callers pass the question and sources that way).
+    assert classify(draft, question, source).level == "high"
 
 
-def test_one_reason_per_topic_when_several_match():
-    text = "Run `rm -rf /tmp/x`, then `DROP TABLE users;` and open the firewall for the new API key."
+def test_a_risky_question_makes_a_bland_answer_high_and_says_so():
+    assessment = classify("Follow the runbook linked below.",
+                          question="How do I export the customers table for the vendor?")
+    assert assessment.level == "high"
+    assert "“export the customers table” in the question" in reason_for(assessment, EXPORT)
+
+
+def test_one_reason_per_topic_in_topic_order_with_up_to_three_matches():
+    text = ("Run `rm -rf /srv/x`, then `DROP TABLE users;` and `TRUNCATE TABLE orders;` and `FLUSHALL`, "
+            "and commit the `.env` with the API key.")
     assessment = classify(text)
-    assert [r.split(" (")[0] for r in assessment.reasons] == [CREDENTIALS, NETWORK, DESTRUCTIVE]
+    assert [r.split(" (")[0] for r in assessment.reasons] == [CREDENTIALS, DESTRUCTIVE]
     destructive = reason_for(assessment, DESTRUCTIVE)
-    assert "“rm -rf”" in destructive and "“DROP TABLE”" in destructive
+    assert destructive.count("“") == 3 and "“rm -rf /srv/x”" in destructive and "“DROP TABLE”" in destructive
+
+
+def test_a_credential_in_the_text_is_not_repeated_in_full_in_the_reason():
+    assessment = classify("```python\nDATABASES['default']['PASSWORD'] = 'Spr1ng2024!'\n```")
+    reason = reason_for(assessment, CREDENTIALS)
+    assert "PASSWORD = Sp…" in reason and "Spr1ng2024" not in reason
 
 
 def test_matching_ignores_case():
-    assert classify("then RM -RF the folder").level == "high"
-    assert classify("Drop Table orders").level == "high"
+    assert classify("then RM -RF /srv/data").level == "high"
+    assert classify("Drop Table orders;").level == "high"
 
 
-def test_high_risk_banner_names_the_topics():
-    banner = disclaimers.high_risk_banner(classify("Run chmod -R 777 and print the password.").reasons)
-    assert "access control and permissions, credentials and secrets" in banner
+def test_levels_are_answer_risk_values_and_reasons_feed_the_banner():
+    assert classify("Set retry_backoff=True.").level in AIAnswer.Risk.values
+    high = classify("Run chmod -R 777 /srv and paste the password in the channel.")
+    assert high.level in AIAnswer.Risk.values
+    banner = disclaimers.high_risk_banner(high.reasons)
     assert banner.startswith("High-risk advice")
+    assert "access control and permissions, credentials and secrets" in banner
+
+
+# --- Fast enough for every draft and every edit ------------------------------------------------
+
+def test_a_4000_character_draft_costs_little_more_than_rendering_it():
+    """CPU time, compared with the rendering the classifier must do anyway, so a busy machine does not
+    decide the outcome: the rules add at most twice the rendering (they add about one rendering's worth),
+    and the whole stays under 10 ms of CPU unless rendering alone is slowed past 4 ms."""
+    draft = (DATA / "draft.md").read_text(encoding="utf-8")
+    assert len(draft) >= 4000 and classify(draft).level == "low"
+
+    def cpu_ms(call):
+        samples = []
+        for _ in range(15):
+            risk.hits.cache_clear()
+            started = time.process_time()
+            call()
+            samples.append((time.process_time() - started) * 1000)
+        return statistics.median(samples)
+
+    rendering, classifying = cpu_ms(lambda: render_markdown(draft)), cpu_ms(lambda: classify(draft))
+    print(f"4,000-character draft: rendering {rendering:.1f} ms, classifying {classifying:.1f} ms of CPU")
+    assert classifying <= 3 * rendering
+    assert classifying < 10 or rendering > 4
+
+
+def test_a_source_classified_again_comes_from_the_cache():
+    source = "Run `DROP TABLE orders;` and recreate it. " * 40
+    risk.hits.cache_clear()
+    classify("Draft one.", sources=[source])
+    classify("Draft two, edited.", sources=[source])
+    assert risk.hits.cache_info().hits == 1

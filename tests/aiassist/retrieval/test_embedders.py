@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
 
 from aiassist.retrieval import embedders
 from aiassist.retrieval.embedders import (
-    Embedder,
     EmbedderError,
     LocalEmbedder,
     OpenAIEmbedder,
@@ -83,10 +83,9 @@ def test_text_past_the_limit_is_truncated_like_sentence_transformers(local):
     assert cosines(vectors[:1], vectors[1:])[0] > 0.999999
 
 
-def test_name_dimension_and_protocol(local):
+def test_name_and_dimension(local):
     assert local.name == "all-MiniLM-L6-v2"
     assert local.dimension == 384
-    assert isinstance(local, Embedder)
     assert (local.model_dir / "model.safetensors").is_file()
 
 
@@ -135,6 +134,23 @@ def test_threads_share_one_model_and_get_the_serial_results(local, reference_vec
         thread.join(timeout=60)
     for i in range(4):
         np.testing.assert_allclose(results[i], reference_vectors[i::4], atol=1e-5)
+
+
+def test_blas_threads_are_capped_per_call_and_restored(local, monkeypatch):
+    blas = ThreadpoolController().select(user_api="blas")
+    before = [info["num_threads"] for info in blas.info()]
+    seen = []
+    forward = embedders.MiniLM._forward
+
+    def spy(self, ids, mask):
+        seen.append({info["num_threads"] for info in blas.info()})
+        return forward(self, ids, mask)
+
+    monkeypatch.setattr(embedders.MiniLM, "_forward", spy)
+    local.embed(["one question"])
+    LocalEmbedder(threads=2).embed(["another question"])
+    assert seen == [{1}, {2}]
+    assert [info["num_threads"] for info in blas.info()] == before
 
 
 def test_the_package_is_located_without_being_imported():
@@ -285,7 +301,6 @@ def test_openai_sends_chunks_and_normalises_what_it_gets(server):
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
     np.testing.assert_allclose(vectors, expected_rows(texts, 8), atol=1e-6)
     assert (embedder.name, embedder.dimension) == ("nomic-embed-text", 8)
-    assert isinstance(embedder, Embedder)
 
 
 def test_openai_puts_rows_back_in_input_order(server):
@@ -386,11 +401,15 @@ class FaultyEmbedder:
 def test_load_embedder_local_is_one_per_process(settings, local):
     settings.ASSISTANT_EMBEDDER = "local"
     settings.EMBEDDINGS_LOCAL_MODEL_DIR = ""
+    settings.EMBEDDINGS_LOCAL_THREADS = 1
     first = load_embedder()
     assert isinstance(first, LocalEmbedder)
     assert load_embedder() is first
-    assert (first.name, first.dimension) == ("all-MiniLM-L6-v2", 384)
-    assert load_minilm(first.model_dir) is load_minilm(local.model_dir)  # the same weights
+    assert (first.name, first.dimension, first.threads) == ("all-MiniLM-L6-v2", 384, 1)
+    settings.EMBEDDINGS_LOCAL_THREADS = 2
+    second = load_embedder()
+    assert second is not first and second.threads == 2
+    assert load_minilm(second.model_dir) is load_minilm(local.model_dir)  # one copy of the weights
 
 
 def test_load_embedder_openai_honours_the_settings(settings, server):
@@ -438,7 +457,7 @@ def settings_from(environment: dict, tmp_path) -> dict:
     """config/settings.py read in a fresh interpreter with exactly these variables."""
     names = ["EMBEDDINGS_OPENAI_BASE_URL", "EMBEDDINGS_OPENAI_API_KEY", "EMBEDDINGS_OPENAI_MODEL",
              "EMBEDDINGS_OPENAI_DIMENSION", "EMBEDDINGS_OPENAI_TIMEOUT", "EMBEDDINGS_LOCAL_MODEL_DIR",
-             "ASSISTANT_EMBEDDER"]
+             "EMBEDDINGS_LOCAL_THREADS", "ASSISTANT_EMBEDDER"]
     code = ("import json; from django.conf import settings; "
             f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EMBEDDINGS_", "ASSISTANT_"))}
@@ -453,7 +472,7 @@ def test_settings_defaults_and_the_chat_key_stays_with_the_chat_endpoint(tmp_pat
     assert same == {
         "EMBEDDINGS_OPENAI_BASE_URL": "http://chat.internal/v1", "EMBEDDINGS_OPENAI_API_KEY": "chat-key",
         "EMBEDDINGS_OPENAI_MODEL": "", "EMBEDDINGS_OPENAI_DIMENSION": 0, "EMBEDDINGS_OPENAI_TIMEOUT": 30.0,
-        "EMBEDDINGS_LOCAL_MODEL_DIR": "", "ASSISTANT_EMBEDDER": "local",
+        "EMBEDDINGS_LOCAL_MODEL_DIR": "", "EMBEDDINGS_LOCAL_THREADS": 1, "ASSISTANT_EMBEDDER": "local",
     }
     other = settings_from({**chat, "EMBEDDINGS_OPENAI_BASE_URL": "http://embed.internal/v1"}, tmp_path)
     assert other["EMBEDDINGS_OPENAI_BASE_URL"] == "http://embed.internal/v1"

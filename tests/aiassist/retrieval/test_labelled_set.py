@@ -26,13 +26,13 @@ CATEGORIES = set(retrieval_world.CATEGORIES)
 FENCE = re.compile(r"^\s*```", re.MULTILINE)
 
 # A reworded question names the same technology as the title (Celery, OOMKilled) but not its phrasing: titles
-# have about 6 content words and questions about 10, so sharing two of them is a Jaccard of ~0.14, and the set
+# have about 6 content words and questions about 10, so sharing two of them is a Jaccard of ~0.14; the set
 # sits at ~0.13. Above 0.2 the questions would echo the titles and the set would measure keyword matching
 # rather than retrieval.
 MEAN_TITLE_OVERLAP_BOUND = 0.2
 # sha256 of generate(1000, seed=0) as JSON: the distractors are not stored, so this is what pins them. Editing a
 # topic or a slot changes it on purpose; update it in the same commit as the topics (and re-measure retrieval).
-DISTRACTORS_SHA256 = "to be pinned"
+DISTRACTORS_SHA256 = "c55c54f68d9391cb8c678de4700450d4adb97a3963ede4f831538628a7eb693d"
 
 
 def _words(text: str) -> set[str]:
@@ -199,5 +199,7 @@ def test_load_world_posts_every_thread_through_the_services(settings):
     assert not employee_sees & secops_ids
     assert member_sees == set(Thread.objects.values_list("pk", flat=True))
     assert len(employee_sees) == Thread.objects.exclude(category__restricted=True).count()
+    assert Thread.objects.filter(category__restricted=True).count() == sum(
+        t["category"] == retrieval_world.RESTRICTED for t in specs) > len(restricted)  # a distractor there too
     assert world.categories[retrieval_world.RESTRICTED].restricted
     assert not any(c.restricted for name, c in world.categories.items() if name != retrieval_world.RESTRICTED)

@@ -204,13 +204,22 @@ def test_a_plain_paragraph_is_not_bonded_to_its_neighbours():
 
 
 def test_a_long_paragraph_splits_at_sentence_ends():
-    sentences = [f"Sentence number {n} says something about `x.y` and e.g. Retries." for n in range(40)]
+    sentences = [f"Sentence number {n} says `stop. Here` and [see. This](https://x.example/{n}), e.g. Retries."
+                 for n in range(40)]
     body = " ".join(sentences)
     passages = split_markdown(body, target_chars=300, max_chars=600)
     assert len(passages) > 1
     assert " ".join(passages) == body
     assert all(p.endswith("Retries.") and len(p) <= 300 for p in passages)
-    assert all(p.startswith("Sentence number") for p in passages)  # never after "e.g." or inside `x.y`
+    assert all(p.startswith("Sentence number") for p in passages)  # never after "e.g.", in code or a link
+
+
+def test_a_long_paragraph_is_never_cut_where_the_rest_would_start_a_list_or_a_heading():
+    body = " ".join(f"Step {n} ends the year. 1986. # {n} is next. - Done. > Quoted." for n in range(30))
+    passages = split_markdown(body, target_chars=200, max_chars=400)
+    assert len(passages) > 1 and " ".join(passages) == body
+    assert all(p.startswith("Step") for p in passages)
+    assert all(render_markdown(p).startswith("<p>") and render_markdown(p).count("<p>") == 1 for p in passages)
 
 
 def test_a_paragraph_under_the_limit_is_not_split():

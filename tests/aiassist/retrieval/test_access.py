@@ -1,0 +1,103 @@
+"""A restricted passage never reaches a reader without access: lexical path, dense path, search, similar threads."""
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from aiassist import services
+from aiassist.models import AIAnswer
+from aiassist.retrieval.ranking import rank
+
+from ...factories import UserFactory, make_thread
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "zqsecretrunbookline"
+# Worded so that the restricted thread is the closest match by meaning and by words.
+SECRET_TITLE = "Rotating the payments database root password"
+SECRET_REPLY = f"Rotate the payments database root password with the vault runbook, then run {SECRET}."
+QUESTION = "How do I rotate the root password of the payments database?"
+
+
+@pytest.fixture
+def embedder_on(settings):
+    settings.ASSISTANT_EMBEDDER = "local"
+
+
+@pytest.fixture
+def restricted_and_open(secops, secops_member, engineering, employee, embedder_on):
+    colleague = UserFactory(username="sec-author")
+    colleague.groups.add(*secops_member.groups.all())
+    secret = make_thread(colleague, secops, title=SECRET_TITLE, body="What is the procedure?",
+                         replies=[(secops_member, SECRET_REPLY)])
+    public = make_thread(employee, engineering, title="Database passwords in general",
+                         body="Where are service passwords kept?",
+                         replies=[(UserFactory(username="dba"), "Service passwords live in the vault; ask the DBAs.")])
+    return secret, public
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["lexical", "dense"])
+def test_ranking_never_offers_a_restricted_thread_to_an_outsider(restricted_and_open, employee, secops_member,
+                                                                 settings, dense):
+    secret, public = restricted_and_open
+    if not dense:
+        settings.ASSISTANT_EMBEDDER = "none"
+    member = rank(secops_member, QUESTION)
+    assert member.dense is dense
+    assert member.threads[0].thread == secret  # the restricted thread is the best match for those who may read it
+    outsider = rank(employee, QUESTION)
+    assert outsider.threads and secret not in [t.thread for t in outsider.threads]
+    assert SECRET not in " ".join(p.text for t in outsider.threads for p in t.passages)
+
+
+def test_the_assistant_drafts_from_restricted_passages_only_for_readers(restricted_and_open, employee,
+                                                                        secops_member, engineering):
+    question = make_thread(employee, engineering, title=QUESTION, body="We need to do it this week.")
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)
+    assert answer.status == AIAnswer.Status.DRAFT and SECRET not in answer.body
+    assert not answer.sources.filter(category__restricted=True).exists()
+    member_question = make_thread(secops_member, engineering, title=QUESTION + " (again)", body="This week.")
+    member_answer = services.answer_generate(
+        answer_id=services.answer_request(acting_user=secops_member, thread=member_question).pk)
+    assert SECRET in member_answer.body  # the asker may read it: their private draft may quote it
+    # ... but a draft for the thread's audience may not.
+    for_thread = services.answer_request(acting_user=secops_member, thread=member_question, audience="thread")
+    for_thread = services.answer_generate(answer_id=for_thread.pk)
+    assert SECRET not in for_thread.body
+    assert not for_thread.sources.filter(category__restricted=True).exists()
+
+
+def test_search_page_and_api_hide_restricted_threads(client, restricted_and_open, employee, secops_member):
+    secret, _ = restricted_and_open
+    client.force_login(employee)
+    page = client.get(reverse("retrieval:search"), {"q": "payments database root password"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert SECRET_TITLE not in body and SECRET not in body
+    api = client.get("/api/v1/search/", {"q": "payments database root password"})
+    assert api.status_code == 200 and SECRET_TITLE not in api.content.decode()
+    assert secret.pk not in [hit["thread"]["id"] for hit in api.json()["results"]]
+    client.force_login(secops_member)
+    member = client.get("/api/v1/search/", {"q": "payments database root password"}).json()["results"]
+    assert member[0]["thread"]["id"] == secret.pk
+
+
+def test_similar_threads_endpoint_and_fragment_hide_restricted_threads(client, restricted_and_open, employee,
+                                                                       secops_member):
+    secret, _ = restricted_and_open
+    token = Token.objects.create(user=employee)
+    api = client.get("/api/v1/threads/similar/", {"q": QUESTION}, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.status_code == 200
+    assert secret.pk not in [hit["thread"]["id"] for hit in api.json()]
+    assert SECRET_TITLE not in api.content.decode()
+    client.force_login(employee)
+    fragment = client.get(reverse("retrieval:similar"), {"title": QUESTION})
+    assert fragment.status_code == 200 and SECRET_TITLE not in fragment.content.decode()
+    client.force_login(secops_member)
+    fragment = client.get(reverse("retrieval:similar"), {"title": QUESTION})
+    assert SECRET_TITLE in fragment.content.decode()
+
+
+def test_search_for_anonymous_visitors_is_the_login_page(client, restricted_and_open):
+    assert client.get(reverse("retrieval:search"), {"q": "payments"}).status_code == 302
+    assert client.get(reverse("retrieval:similar"), {"title": QUESTION}).status_code == 302
+    assert client.get("/api/v1/threads/similar/", {"q": QUESTION}).status_code == 401

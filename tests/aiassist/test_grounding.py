@@ -1,0 +1,341 @@
+"""Claim-level grounding: the splitter, each status, the storage API, and the labelled set's targets."""
+import json
+from collections import Counter
+
+import pytest
+
+from aiassist.engines.base import SourceDoc
+from aiassist.engines.extractive import NOTHING_FOUND, ExtractiveEngine
+from aiassist.grounding import SUPPORT_THRESHOLD, ClaimKind, Grounding, Status, check, split_claims
+from bench.grounding import TARGETS, evaluate, load
+
+VACUUM = """Don't run `VACUUM FULL` on the big tables during business hours: it takes an `ACCESS EXCLUSIVE` lock and \
+rewrites the whole table. We use pg_repack instead, which rebuilds the table online:
+
+```sh
+pg_repack --no-order --table public.orders -d shop
+```
+"""
+HBA = ("Access rules live in `/etc/postgresql/15/main/pg_hba.conf`. After editing, reload instead of restarting: "
+       "`systemctl reload postgresql`.")
+LLM_DRAFT = """pg_repack rebuilds the table online [1].
+
+- Rebuild the table with pg_repack instead of `VACUUM FULL` [1].
+- Run `pg_repack --no-order --table public.orders -d shop --force-all` [1].
+- Edit `/etc/postgresql/16/main/pg_hba.conf`, then reload with `systemctl reload postgresql` [2].
+- It is safe to run `VACUUM FULL` on the big tables during business hours [1].
+
+Ask the on-call DBA before touching production.
+
+Verify before acting.
+"""
+
+
+def between(text: str, span) -> str:
+    return text[span[0]:span[1]]
+
+
+# --- The labelled set and its targets --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def figures(labelled):
+    return evaluate(labelled)
+
+
+def test_the_labelled_set_is_large_varied_and_every_item_cites_its_passage(labelled):
+    assert len(labelled) >= 250
+    labels = Counter(item["label"] for item in labelled)
+    assert set(labels) == {"supported", "unsupported", "invented", "contradicted"}
+    assert min(labels.values()) >= 40
+    topics = {item["topic"] for item in labelled}
+    assert {"postgresql", "kubernetes", "ci", "git", "secrets", "networking", "django"} <= topics
+    assert len({item["id"] for item in labelled}) == len(labelled)
+    for item in labelled:
+        claims = split_claims(item["claim"])
+        assert claims, item["id"]
+        assert all(claim.citations == (1,) for claim in claims), item["id"]
+
+
+def test_invented_commands_are_caught(figures):
+    assert figures["invented_caught"] >= TARGETS["invented_caught"]
+
+
+def test_contradicted_claims_are_caught(figures):
+    assert figures["contradicted_caught"] >= TARGETS["contradicted_caught"]
+
+
+def test_supported_claims_are_rarely_flagged(figures):
+    assert figures["supported_flagged"] <= TARGETS["supported_flagged"]
+
+
+def test_unsupported_claims_mostly_come_out_weak(figures):
+    assert figures["unsupported_flagged"] >= 0.75
+    assert figures["unsupported_weak"] >= 0.6
+
+
+def test_the_threshold_is_the_one_the_calibration_rule_picks_on_the_set(labelled):
+    budget = TARGETS["supported_flagged"] / 2
+    assert evaluate(labelled, SUPPORT_THRESHOLD)["supported_flagged"] <= budget
+    assert evaluate(labelled, round(SUPPORT_THRESHOLD + 0.05, 2))["supported_flagged"] > budget
+
+
+# --- Splitting drafts into claims ------------------------------------------------------------------
+
+
+def test_an_extractive_quoted_yaml_block_and_its_attribution_make_one_supported_code_claim():
+    passage = "Set the memory request equal to the limit:\n\n```yaml\nresources:\n  limits:\n    memory: 1Gi\n```\n"
+    draft = ("Colleagues wrote the following in 1 post you can read; it is quoted as they wrote it and nobody has "
+             "checked it for your case, so verify it before you rely on it.\n\n"
+             "> ```yaml\n> resources:\n>   limits:\n>     memory: 1Gi\n> ```\n\n"
+             "— *alice*, accepted answer in [API pods OOMKilled](/t/1/?post=2#post-2) [1]\n")
+    (claim,) = split_claims(draft)
+    assert claim.kind == ClaimKind.CODE_BLOCK
+    assert claim.citations == (1,) and claim.cited_by == "attribution"
+    assert claim.text == "resources:\n  limits:\n    memory: 1Gi"
+    assert between(draft, claim.span) == "resources:\n>   limits:\n>     memory: 1Gi"
+
+    (checked,) = check(draft, {1: passage}).claims
+    assert checked.status == Status.SUPPORTED
+    assert checked.passage == 1
+    assert between(passage, checked.passage_span) == "resources:\n  limits:\n    memory: 1Gi"
+
+
+def test_the_extractive_engines_own_drafts_are_supported_claim_by_claim():
+    sources = [
+        SourceDoc(number=1, title="Bloat on orders", text=VACUUM, role="accepted", author="alice",
+                  url="/t/1/?post=2#post-2", score=2.0),
+        SourceDoc(number=2, title="pg_hba for app_db", text=HBA, role="reply", author="bob",
+                  url="/t/2/?post=7#post-7", score=1.0),
+    ]
+    draft = ExtractiveEngine().draft("how do I rebuild the orders table and reload pg_hba", sources)
+    result = check(draft.text, {source.number: source.text for source in sources})
+    assert result.claims
+    assert all(c.status == Status.SUPPORTED for c in result.claims), result.summary()
+    assert {c.citations for c in result.claims} == {(1,), (2,)}
+    assert {c.claim.cited_by for c in result.claims} == {"attribution"}
+    assert split_claims(NOTHING_FOUND) == []
+
+
+def test_citation_rules_paragraph_intro_follow_up_attribution_and_what_is_not_a_citation():
+    draft = """Stop the worker. Then drain the queue [1].
+
+Run this first:
+
+```sh
+celery -A app control shutdown
+```
+
+That stops every worker gracefully [2].
+
+> Workers finish their current task before exiting.
+
+— *bob*, reply in [Shutting down Celery](/t/3/?post=4#post-4) [3]
+
+See [the runbook](/t/4/?post=1[5]), [7](/t/7/) and `retries[6]` here.
+"""
+    claims = split_claims(draft)
+    got = [(c.kind, c.citations, c.cited_by, between(draft, c.span)) for c in claims]
+    assert got == [
+        (ClaimKind.SENTENCE, (1,), "paragraph", "Stop the worker."),
+        (ClaimKind.SENTENCE, (1,), "own", "Then drain the queue [1]."),
+        (ClaimKind.CODE_BLOCK, (2,), "following", "celery -A app control shutdown"),
+        (ClaimKind.SENTENCE, (2,), "own", "That stops every worker gracefully [2]."),
+        (ClaimKind.SENTENCE, (3,), "attribution", "Workers finish their current task before exiting."),
+        (ClaimKind.SENTENCE, (), "", "See [the runbook](/t/4/?post=1[5]), [7](/t/7/) and `retries[6]` here."),
+    ]
+    assert claims[-1].text == "See [the runbook](/t/4/?post=1[5]), [7](/t/7/) and `retries[6]` here."
+
+
+def test_a_code_block_takes_the_citation_of_its_intro_sentence():
+    draft = "Restart the deployment one pod at a time [1]:\n\n```sh\nkubectl rollout restart deployment/web\n```\n"
+    sentence, code = split_claims(draft)
+    assert sentence.citations == (1,) and sentence.cited_by == "own"
+    assert code.kind == ClaimKind.CODE_BLOCK and code.citations == (1,) and code.cited_by == "intro"
+
+
+@pytest.mark.parametrize("framing", [
+    "Here is what colleagues have written in 2 posts you can read that look relevant to your question:",
+    "Verify before acting.",
+    "Please double-check these steps before running them in production.",
+    "I hope this helps!",
+    "Colleagues wrote the following in 3 posts you can read; it is quoted as they wrote it and nobody has checked "
+    "it for your case, so verify it before you rely on it.",
+    "Note:",
+])
+def test_framing_is_not_a_claim(framing):
+    assert split_claims(framing) == []
+
+
+def test_a_framing_opener_with_content_after_it_is_a_claim():
+    (claim,) = split_claims("Here is the fix: restart the pod [1].")
+    assert claim.text == "Here is the fix: restart the pod." and claim.citations == (1,)
+
+
+# --- Statuses ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def llm_result():
+    return check(LLM_DRAFT, {1: VACUUM, 2: HBA})
+
+
+def test_an_llm_draft_is_classified_claim_by_claim(llm_result):
+    got = [(c.kind, c.status, between(LLM_DRAFT, c.span)) for c in llm_result.claims]
+    assert got == [
+        (ClaimKind.SENTENCE, Status.SUPPORTED, "pg_repack rebuilds the table online [1]."),
+        (ClaimKind.LIST_ITEM, Status.SUPPORTED, "Rebuild the table with pg_repack instead of `VACUUM FULL` [1]."),
+        (ClaimKind.COMMAND, Status.SUPPORTED, "VACUUM FULL"),
+        (ClaimKind.COMMAND, Status.INVENTED, "pg_repack --no-order --table public.orders -d shop --force-all"),
+        (ClaimKind.LIST_ITEM, Status.INVENTED,
+         "Edit `/etc/postgresql/16/main/pg_hba.conf`, then reload with `systemctl reload postgresql` [2]."),
+        (ClaimKind.COMMAND, Status.SUPPORTED, "systemctl reload postgresql"),
+        (ClaimKind.LIST_ITEM, Status.CONTRADICTED,
+         "It is safe to run `VACUUM FULL` on the big tables during business hours [1]."),
+        (ClaimKind.COMMAND, Status.SUPPORTED, "VACUUM FULL"),
+        (ClaimKind.SENTENCE, Status.UNCITED, "Ask the on-call DBA before touching production."),
+    ]
+
+
+def test_invented_tokens_and_passage_spans_point_at_the_right_text(llm_result):
+    claims = llm_result.claims
+    flag = claims[3]
+    assert [(t.kind, between(LLM_DRAFT, (t.start, t.end))) for t in flag.invented] == [("flag", "--force-all")]
+    assert "`--force-all`" in flag.reason and "[1]" in flag.reason
+    assert between(VACUUM, flag.passage_span).endswith("pg_repack --no-order --table public.orders -d shop")
+
+    path = claims[4]
+    assert [(t.kind, between(LLM_DRAFT, (t.start, t.end))) for t in path.invented] == [
+        ("path", "/etc/postgresql/16/main/pg_hba.conf")]
+    assert path.category == "path"
+
+    reversed_warning = claims[6]
+    assert reversed_warning.passage == 1
+    assert between(VACUUM, reversed_warning.passage_span).startswith("Don't run `VACUUM FULL` on the big tables")
+    assert "reverses [1]" in reversed_warning.reason
+
+    supported = claims[0]
+    assert supported.passage == 1 and supported.score >= SUPPORT_THRESHOLD
+    assert between(VACUUM, supported.passage_span) == "pg_repack instead, which rebuilds the table online"
+    assert claims[8].citations == () and claims[8].passage is None
+
+
+def test_summary_and_blocking(llm_result):
+    assert llm_result.summary() == (
+        "5 of 9 claims supported; 1 invented command; 1 invented path; 1 contradicted; 1 uncited")
+    assert [c.status for c in llm_result.blocking] == [Status.INVENTED, Status.INVENTED, Status.CONTRADICTED]
+    assert [c.category for c in llm_result.blocking] == ["command", "path", ""]
+    assert check("", {}).summary() == "No claims to check."
+
+
+def test_confirming_a_blocking_claim_by_its_key_resolves_it(llm_result):
+    first, *rest = llm_result.blocking
+    assert llm_result.unresolved() == llm_result.blocking
+    assert llm_result.unresolved([first.claim.key]) == rest
+    edited = check(LLM_DRAFT.replace("Ask the on-call DBA", "Ask the DBA on call"), {1: VACUUM, 2: HBA})
+    assert [c.claim.key for c in edited.blocking] == [c.claim.key for c in llm_result.blocking]
+
+
+def test_json_round_trip(llm_result):
+    text = llm_result.to_json()
+    data = json.loads(text)
+    assert data["summary"] == llm_result.summary() and data["checker"] == llm_result.checker
+    assert data["claims"][3]["invented"][0]["text"] == "--force-all"
+    assert data["claims"][6]["status"] == "contradicted" and data["claims"][6]["passage"] == 1
+    again = Grounding.from_json(text)
+    assert again == llm_result
+    assert again.summary() == llm_result.summary()
+    assert again.blocking == llm_result.blocking
+
+
+def test_code_is_checked_word_by_word_and_neighbouring_words_together():
+    passage = "Delete it in staging only:\n\n```sh\nkubectl -n staging delete pod web-1\n```\n\nprod is separate."
+    same = check("```sh\nkubectl  -n staging delete pod web-1\n```\n\n[1]", {1: passage})
+    assert [c.status for c in same.claims] == [Status.SUPPORTED]
+    wrong_target = check("```sh\nkubectl -n prod delete pod web-1\n```\n\n[1]", {1: passage})
+    (claim,) = wrong_target.claims
+    assert claim.status == Status.INVENTED
+    assert [t.text for t in claim.invented] == ["-n prod delete"]
+
+
+@pytest.mark.parametrize(("claim", "invented"), [
+    ("Keep the sessions for 2 weeks [1].", []),
+    ("The TTL is 60s [1].", []),
+    ("The TTL is 90 seconds [1].", ["90 seconds"]),
+    ("It runs on PostgreSQL 15 [1].", []),
+    ("It runs on PostgreSQL 16.1 [1].", ["16.1"]),
+    ("Allow 10.20.0.0/16 on port 5432 [1].", []),
+    ("Allow 10.0.0.0/8 on port 5432 [1].", ["10.0.0.0/8"]),
+    ("Set `statement_timeout` for the role [1].", []),
+    ("Set `lock_timeout` for the role [1].", ["lock_timeout"]),
+])
+def test_numbers_versions_addresses_and_identifiers_must_appear_in_the_source(claim, invented):
+    passage = ("Keep the sessions for two weeks; the TTL is 60 seconds on PostgreSQL 15.4. Allow 10.20.0.0/16 on "
+               "port 5432. Set `statement_timeout` for the role, not globally.")
+    (checked,) = check(claim, {1: passage}).claims
+    assert [token.text for token in checked.invented] == invented
+    assert (checked.status == Status.INVENTED) == bool(invented), checked.reason
+
+
+@pytest.mark.parametrize(("passage", "claim", "status"), [
+    ("Never commit the `.env` file.", "Always commit the `.env` file [1].", Status.CONTRADICTED),
+    ("It is not safe to run migrations during a deploy.", "It is safe to run migrations during a deploy [1].",
+     Status.CONTRADICTED),
+    ("Running migrations during a deploy is unsafe.", "It is not safe to run migrations during a deploy [1].",
+     Status.SUPPORTED),
+    ("Disable the query cache on the replicas.", "Enable the query cache on the replicas [1].", Status.CONTRADICTED),
+    ("Take a backup before the upgrade.", "Take a backup after the upgrade [1].", Status.CONTRADICTED),
+    ("Install the dependencies before copying the source.", "Copy the source before installing the dependencies [1].",
+     Status.CONTRADICTED),
+    ("Install the dependencies before copying the source.", "Copy the source after installing the dependencies [1].",
+     Status.SUPPORTED),
+    ("Don't run `VACUUM FULL` on busy tables; use pg_repack instead.",
+     "Use pg_repack rather than `VACUUM FULL` on busy tables [1].", Status.SUPPORTED),
+    ("If the lag is more than a few seconds, don't promote the replica.",
+     "If the lag is more than a few seconds, promote the replica anyway [1].", Status.CONTRADICTED),
+])
+def test_reversed_negations_are_contradictions_and_faithful_rewordings_are_not(passage, claim, status):
+    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
+    assert statuses == {status}
+
+
+def test_an_uncited_claim_with_something_no_source_has_is_invented():
+    (claim,) = check("To start over:\n\n```sh\nrm -rf /var/lib/postgresql\n```\n", {1: VACUUM}).claims
+    assert claim.status == Status.INVENTED and claim.citations == ()
+    assert claim.reason.startswith("no citation applies to it, and")
+    assert claim.blocking
+
+
+def test_a_citation_to_a_missing_passage_leaves_the_claim_uncited():
+    (claim,) = check("pg_repack rebuilds the table online [4].", {1: VACUUM}).claims
+    assert claim.status == Status.UNCITED
+    assert claim.reason.startswith("cites [4], which is not among the sources")
+    assert claim.passage == 1  # the closest source, as a hint
+
+
+def test_the_semantic_hook_may_raise_a_weak_score_but_never_clears_an_invented_claim():
+    draft = "Batch jobs tolerate longer statements [1].\n\nRun `pg_repack --jobs 8` [1]."
+    passage = "Set `statement_timeout` per role rather than globally, so reporting queries can run longer."
+    plain = check(draft, {1: passage})
+    assert [c.status for c in plain.claims] == [Status.WEAK, Status.INVENTED]
+
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return [[1.0, 0.0] for _ in texts]  # everything identical: cosine 1
+
+    boosted = check(draft, {1: passage}, embed=embed, semantic_weight=0.9)
+    assert len(calls) == 1 and calls[0][0] == "Batch jobs tolerate longer statements."
+    assert [c.status for c in boosted.claims] == [Status.SUPPORTED, Status.INVENTED]
+    assert boosted.claims[0].score > plain.claims[0].score
+    assert "semantic" in boosted.claims[0].reason
+
+
+def test_the_check_is_deterministic():
+    assert check(LLM_DRAFT, {1: VACUUM, 2: HBA}) == check(LLM_DRAFT, {2: HBA, 1: VACUUM})
