@@ -19,7 +19,6 @@ from .models import AIAnswer
 from .retrieval.ranking import PassageHit, Ranking, ThreadHit, rank
 
 POSTS_PER_THREAD = 2
-RUNNER_UP_SHARE = 0.8  # a second thread is quoted only if it scores at least this share of the best
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,10 @@ def _quotable(thread: ThreadHit) -> list[list[PassageHit]]:
 
 
 def select_passages(ranking: Ranking, *, limit: int) -> list[tuple[ThreadHit, PassageHit]]:
-    """The passages to give the engine, best thread first: answers from the relevant threads that have
-    any, and only from threads nearly as good as the best of those (a distant second opinion is noise)."""
-    answered = [(thread, groups) for thread in ranking.relevant if (groups := _quotable(thread))]
+    """The passages to give the engine, best thread first: the answers of the relevant threads."""
     chosen = []
-    for thread, groups in answered:
-        if thread.score < RUNNER_UP_SHARE * answered[0][0].score:
-            break
-        for group in groups[:POSTS_PER_THREAD]:
+    for thread in ranking.relevant:
+        for group in _quotable(thread)[:POSTS_PER_THREAD]:
             chosen.extend((thread, passage) for passage in group)
         if len(chosen) >= limit:
             break

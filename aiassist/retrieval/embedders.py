@@ -306,8 +306,9 @@ class LocalEmbedder:
 
     ``threads`` is how many cores one embedding call may use. 1 by default: web and worker
     processes already run side by side on every core, and multi-threaded BLAS on a busy machine
-    stalls (threads wait on each other's preempted peers: ten times slower in bench/embeddings.py).
-    A dedicated rebuild on an idle machine gains from more."""
+    stalls, its threads waiting on preempted peers (bench/embeddings.py at load 5 on 2 cores: 2
+    threads gave half the passages per second of 1, and a one-question p95 of 560 ms, not 32 ms).
+    A rebuild on an otherwise idle machine may gain from more."""
 
     def __init__(self, *, model_dir: str | Path = "", name: str = "", threads: int = 1):
         self.model_dir = Path(model_dir) if model_dir else package_model_dir()

@@ -16,7 +16,10 @@ The weights and the abstention threshold are calibrated on the labelled set in
 ``bench/data/retrieval`` (``bench/retrieval.py`` prints the figures). Without an embedder
 (``ASSISTANT_EMBEDDER=none``) the lexical signal ranks alone.
 """
+import math
+import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +30,7 @@ from django.db.models.expressions import RawSQL
 
 from forum import policy
 from forum.models import Thread
-from forum.text import meaningful_words, terms
+from forum.text import meaningful_words, stem
 
 from .index import active_embedder, embed_key, vector_of
 from .models import Passage
@@ -36,12 +39,17 @@ LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
 THREAD_CANDIDATES = 80  # threads scored in full
 PASSAGES_PER_THREAD = 60  # at most this many passages of one candidate thread are read
 COMMON_WORD_SHARE = 0.05  # a word in more than this share of passages does not select candidates
-WEIGHTS = {"head": 0.55, "answer": 0.30, "lexical": 0.15}
-# The best thread's semantic closeness (max of head and answer) below which nothing readable
-# answers the question. Lexical-only ranking uses the share of the question's words matched.
-RELEVANCE_THRESHOLD = 0.50
-LEXICAL_RELEVANCE_THRESHOLD = 0.25
-LEXICAL_MIN_WORDS = 2
+BM25_K1, BM25_B = 1.2, 0.75
+# The fused score: how close the question is to the thread's question (head) and to its best answer
+# passage, the thread's BM25 relative to the best candidate's, and the share of the question's word
+# weight the thread covers. Calibrated on bench/data/retrieval (a broad plateau around these values).
+WEIGHTS = {"head": 0.5, "answer": 0.5, "lexical": 0.2, "coverage": 0.2}
+# Abstention: the best thread answers the question when its closeness to the question (its best answer
+# weighing most) and its lead over the next five threads clear the bar. Without a clear lead, several
+# threads on the same broad topic look alike and none answers the question asked.
+RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "at": 2.35}
+RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
+LEXICAL_RELEVANCE_THRESHOLD = 0.40  # lexical-only ranking (no embedder): the coverage alone
 ANSWER_ROLES = (Passage.Role.REPLY, Passage.Role.AI)
 
 
@@ -71,8 +79,10 @@ class ThreadHit:
     score: float = 0.0
     head: float = 0.0
     answer: float = 0.0
-    lexical: float = 0.0
-    matched_share: float = 0.0
+    lexical: float = 0.0  # BM25 relative to the best candidate's
+    bm25: float = 0.0
+    coverage: float = 0.0  # share of the question's word weight (idf) the thread holds
+    margin: float = 0.0  # the best thread only: its lead over the mean of the next five
     passages: list[PassageHit] = field(default_factory=list)  # best first
 
     @property
@@ -100,8 +110,7 @@ class Ranking:
         """The threads relevant enough to answer from, best first: none when the ranking is not confident."""
         if not self.confident:
             return []
-        floor = RELEVANCE_THRESHOLD if self.dense else LEXICAL_RELEVANCE_THRESHOLD
-        return [t for t in self.threads if (t.closeness if self.dense else t.matched_share) >= floor]
+        return [t for t in self.threads if t.score >= RUNNER_UP_SHARE * self.threads[0].score]
 
 
 def readable_passages(user, *, within: QuerySet | None = None, category=None, author=None,
@@ -121,51 +130,81 @@ def readable_passages(user, *, within: QuerySet | None = None, category=None, au
 
 # Lexical candidates ---------------------------------------------------------------------------
 
-_common_cache: dict = {"at": 0.0, "words": frozenset()}
+# One round trip gives, for each word of the question: its lexeme, how many passages hold it (from
+# PostgreSQL's own column statistics for common words — ANALYZE keeps the most common elements of the
+# tsvector column with their frequencies, the statistics target is raised in the index's migration —
+# and an exact count through the GIN index for the rarer ones, which is cheap because they are rare),
+# and the number of passages. Inverse document frequencies then weigh words by how well they tell
+# threads apart, and the common words stay out of the candidate match.
+_POSTGRES_WORDS = """
+WITH s AS (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f FROM pg_stats
+           WHERE schemaname = current_schema() AND tablename = 'retrieval_passage' AND attname = 'search_vector'),
+     n AS (SELECT CASE WHEN c.reltuples < 20000 THEN (SELECT count(*) FROM retrieval_passage)::float8
+                       ELSE c.reltuples::float8 END AS total
+           FROM pg_class c WHERE c.oid = 'retrieval_passage'::regclass),
+     q AS (SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT 1) AS lexeme
+           FROM unnest(%s::text[]) AS w),
+     r AS (SELECT q.w, q.lexeme, (SELECT f[array_position(e, q.lexeme)] FROM s) AS freq FROM q)
+SELECT r.w, r.lexeme, (SELECT total FROM n), r.freq,
+       CASE WHEN r.lexeme IS NULL OR r.freq IS NOT NULL THEN NULL
+            ELSE (SELECT count(*) FROM retrieval_passage p
+                  WHERE p.search_vector @@ to_tsquery('simple', quote_literal(r.lexeme))) END
+FROM r
+"""
 
 
-def _common_lexemes() -> frozenset:
-    """Lexemes in more than COMMON_WORD_SHARE of passages, from PostgreSQL's own column statistics.
+@dataclass
+class Word:
+    text: str
+    stem: str
+    lexeme: str | None
+    share: float  # of passages holding it
+    idf: float
 
-    ANALYZE samples the tsvector column and keeps its most common elements with their frequencies
-    (the statistics target is raised in the index's migration), so this costs one small read every
-    few minutes instead of a count per word per question.
-    """
-    now = time.monotonic()
-    if now - _common_cache["at"] > 300:
+
+def _idf(share: float, total: float) -> float:
+    df = share * total
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+def _word_statistics(words: list[str]) -> list[Word]:
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                "WHERE tablename = 'retrieval_passage' AND attname = 'search_vector'")
-            row = cursor.fetchone()
-        words = frozenset()
-        if row and row[0]:
-            words = frozenset(w for w, f in zip(row[0], row[1], strict=False) if f > COMMON_WORD_SHARE)
-        _common_cache.update(at=now, words=words)
-    return _common_cache["words"]
-
-
-def _postgres_lexemes(text: str) -> list[str]:
+            cursor.execute(_POSTGRES_WORDS, [words])
+            rows = cursor.fetchall()
+        out = []
+        for word, lexeme, total, freq, count in rows:
+            total = max(float(total or 0), 1.0)
+            share = float(freq) if freq is not None else min(float(count or 0) / total, 1.0)
+            out.append(Word(word, stem(word), lexeme, share, _idf(share, total)))
+        return out
+    counts = ", ".join(["(SELECT count(*) FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s)"]
+                       * len(words))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT lexeme FROM unnest(to_tsvector('english', %s))", [text])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT (SELECT count(*) FROM retrieval_passage), {counts}",  # noqa: S608 - placeholders only
+                       ['"' + w.replace('"', "") + '"' for w in words])
+        total, *found = cursor.fetchone()
+    total = max(float(total or 0), 1.0)
+    return [Word(w, stem(w), w, min(c / total, 1.0), _idf(min(c / total, 1.0), total)) for w, c in zip(words, found,
+                                                                                                     strict=True)]
 
 
-def _lexical_candidates(passages: QuerySet, text: str, words: list[str]) -> list[tuple[int, int, float]]:
+def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int, int, float]]:
     """(passage id, thread id, lexical rank) of the best-matching passages, best first."""
     if connection.vendor == "postgresql":
-        lexemes = _postgres_lexemes(" ".join(words))
+        lexemes = list(dict.fromkeys(w.lexeme for w in words if w.lexeme))
         if not lexemes:
             return []
-        common = _common_lexemes()
+        common = {w.lexeme for w in words if w.share > COMMON_WORD_SHARE}
         selective = [w for w in lexemes if w not in common] or lexemes
-        # Lexemes are \w-ish words from to_tsvector: quoting each keeps operators out of the query.
+        # Lexemes come from to_tsvector: quoting each keeps operators out of the query.
         raw = " | ".join("'" + w.replace("'", "''").replace("\\", "") + "'" for w in selective)
         query = SearchQuery(raw, search_type="raw", config="simple")
         rows = (passages.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
                 .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:LEXICAL_CANDIDATES])
         return list(rows)
-    match = " OR ".join('"' + w.replace('"', "") + '"' for w in words)
+    selective = [w for w in words if w.share <= COMMON_WORD_SHARE] or words
+    match = " OR ".join('"' + w.text.replace('"', "") + '"' for w in selective)
     rank = RawSQL("SELECT -bm25(retrieval_passage_fts, 2.0, 1.0) FROM retrieval_passage_fts "
                   "WHERE retrieval_passage_fts MATCH %s AND retrieval_passage_fts.rowid = retrieval_passage.id",
                   [match], output_field=FloatField())
@@ -175,6 +214,25 @@ def _lexical_candidates(passages: QuerySet, text: str, words: list[str]) -> list
                 .values_list("pk", "thread_id", "rank")[:LEXICAL_CANDIDATES])
 
 
+_TOKEN = re.compile(r"\w+")
+
+
+def _bm25_features(words: list[Word], title: str, texts: list[str], average_length: float) -> tuple[float, float]:
+    """A thread's BM25 score for the question (title counted twice) and the share of the question's
+    word weight (idf) it covers."""
+    tokens = [stem(t) for t in _TOKEN.findall(f"{title} {title} {' '.join(texts)}".lower())]
+    counts = Counter(tokens)
+    length = len(tokens) or 1
+    score = covered = 0.0
+    for word in words:
+        tf = counts.get(word.stem, 0)
+        if tf:
+            covered += word.idf
+            score += word.idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length / average_length))
+    total = sum(w.idf for w in words) or 1.0
+    return score, covered / total
+
+
 # Scoring --------------------------------------------------------------------------------------
 
 
@@ -182,16 +240,17 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
          exclude_thread=None, embedder=None) -> Ranking:
     """The threads ``user`` may read that best answer ``text``, best first, with their passages."""
     started = time.perf_counter()
-    words = meaningful_words(text)
-    if not words:
+    texts = meaningful_words(text)
+    if not texts:
         return Ranking(threads=[], words=[], confident=False, dense=False)
+    words = _word_statistics(texts)
     passages = readable_passages(user, within=within, category=category, author=author,
                                  exclude_thread=exclude_thread)
-    candidates = _lexical_candidates(passages, text, words)
+    candidates = _lexical_candidates(passages, words)
     lexical_by_passage = {pk: float(r or 0.0) for pk, _, r in candidates}
     thread_order = list(dict.fromkeys(thread_id for _, thread_id, _ in candidates))[:THREAD_CANDIDATES]
     if not thread_order:
-        return Ranking(threads=[], words=words, confident=False, dense=False,
+        return Ranking(threads=[], words=texts, confident=False, dense=False,
                        elapsed_ms=(time.perf_counter() - started) * 1000)
     threads = {t.pk: t for t in Thread.objects.filter(pk__in=thread_order).select_related("category")}
     rows = list(passages.filter(thread_id__in=thread_order).order_by("thread_id", "post_id", "position")
@@ -215,33 +274,48 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         hits.append(PassageHit(id=pk, post_id=post_id, thread_id=thread_id, author_id=author_id, author=username,
                                role=role, position=position, text=body, plain=plain, created_at=created,
                                lexical=lexical_by_passage.get(pk, 0.0), dense=similarity))
-    best_lexical = max(lexical_by_passage.values(), default=0.0) or 1.0
-    wanted = terms(" ".join(words))
+    lengths = {tid: sum(len(p.plain) for p in hits) / 6 + 1 for tid, hits in per_thread.items()}
+    average_length = sum(lengths.values()) / max(len(lengths), 1)
     scored = []
     for thread_id in thread_order:
         hits = per_thread.get(thread_id)
         if not hits:
             continue
         hit = ThreadHit(thread=threads[thread_id])
-        hit.lexical = max(p.lexical for p in hits) / best_lexical
+        hit.bm25, hit.coverage = _bm25_features(words, hit.thread.title, [p.plain for p in hits], average_length)
         heads = [p.dense for p in hits if p.role == Passage.Role.QUESTION and p.dense is not None]
         answers = [p.dense for p in hits if p.is_answer and p.dense is not None]
         hit.head = max(heads, default=0.0)
         hit.answer = max(answers, default=0.0)
-        seen = terms(hit.thread.title + " " + " ".join(p.plain for p in hits))
-        matched = len(wanted & seen)
-        hit.matched_share = matched / len(wanted) if wanted and matched >= min(LEXICAL_MIN_WORDS, len(wanted)) else 0.0
-        if dense:
-            hit.score = (WEIGHTS["head"] * hit.head + WEIGHTS["answer"] * hit.answer
-                         + WEIGHTS["lexical"] * hit.lexical)
-        else:
-            hit.score = hit.lexical * (0.5 + 0.5 * hit.matched_share)
         hit.passages = sorted(hits, key=lambda p: (-(p.dense if p.dense is not None else -1.0), -p.lexical, p.id))
         scored.append(hit)
+    best_bm25 = max((t.bm25 for t in scored), default=0.0) or 1.0
+    for hit in scored:
+        hit.lexical = hit.bm25 / best_bm25
+        hit.score = _score(hit, dense)
     scored.sort(key=lambda t: (-t.score, t.thread.pk))
     top = scored[:limit]
-    confident = bool(top) and (top[0].closeness >= RELEVANCE_THRESHOLD if dense
-                               else top[0].matched_share >= LEXICAL_RELEVANCE_THRESHOLD)
-    return Ranking(threads=top, words=words, confident=confident, dense=dense,
+    if top:
+        followers = [t.score for t in scored[1:6]]
+        top[0].margin = top[0].score - sum(followers) / 5  # the missing ones count as zero
+    return Ranking(threads=top, words=texts, confident=bool(top) and _relevant(top[0], dense), dense=dense,
                    elapsed_ms=(time.perf_counter() - started) * 1000)
 
+
+def _score(hit: ThreadHit, dense: bool) -> float:
+    lexical = WEIGHTS["lexical"] * hit.lexical + WEIGHTS["coverage"] * hit.coverage
+    if not dense:
+        return lexical
+    return WEIGHTS["head"] * hit.head + WEIGHTS["answer"] * hit.answer + lexical
+
+
+def _relevant(hit: ThreadHit, dense: bool) -> bool:
+    """Whether a thread is close enough to the question to answer from (the abstention threshold)."""
+    if dense:
+        return relevance(hit) >= RELEVANCE["at"]
+    return hit.coverage >= LEXICAL_RELEVANCE_THRESHOLD
+
+
+def relevance(hit: ThreadHit) -> float:
+    """The best thread's evidence that it answers the question (dense ranking), compared to RELEVANCE["at"]."""
+    return RELEVANCE["head"] * hit.head + RELEVANCE["answer"] * hit.answer + RELEVANCE["margin"] * hit.margin

@@ -52,9 +52,8 @@ def walk(client, url) -> list[dict]:
 
 # AI answers, built through the services --------------------------------------------------------
 
-# A question, and the colleague's reply that answers it. The extractive engine quotes the reply's
-# sentence that shares the most words with the question; "{extra}" lets a test put a marker or a
-# risky command into that sentence.
+# A question, and the colleague's reply that answers it. The extractive engine quotes the reply whole;
+# "{extra}" lets a test put a marker or a risky command into it.
 LOW_RISK_REPLY = "Set retry_backoff=True so celery retries back off{extra}; the countdown doubles."
 HIGH_RISK_REPLY = "When nightly batch jobs cannot write the shared data directory, run `chmod -R 777 /srv/data`{extra}."
 QUESTIONS = {
@@ -71,15 +70,22 @@ def source_author():
     return UserFactory(username="dana")
 
 
+def source_asker():
+    """The colleague who asked the source thread's question (a question is never quoted, only answers)."""
+    return UserFactory(username="erin")
+
+
 def ask(asker, category, *, risk="low", extra="", title=None):
-    """The asker's thread in ``category``, and the source thread (same category) that answers it.
+    """The asker's thread in ``category``, and the source thread (same category) that answers it: erin's
+    question with dana's reply.
 
     Returns ``(question thread, source reply post)``."""
     question_title, question_body, source_title, reply = QUESTIONS[risk]
-    dana = source_author()
+    dana, erin = source_author(), source_asker()
     if category.restricted:
         grant(policy.POST, dana, category)
-    source = make_thread(dana, category, title=source_title, body="Which settings matter here?",
+        grant(policy.POST, erin, category)
+    source = make_thread(erin, category, title=source_title, body="Which settings matter here?",
                          replies=[(dana, reply.format(extra=extra))])
     thread = make_thread(asker, category, title=title or question_title, body=question_body)
     return thread, source.posts.order_by("id").last()

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from forum.search import search_posts
+from aiassist.retrieval.search import search_threads
 
 from ..factories import make_thread
 
@@ -16,6 +16,6 @@ def test_start_reply_search_and_read(client, employee, other_employee, engineeri
     page = client.get(reverse("forum:thread", args=[thread.pk]))
     assert page.status_code == 200
     assert b"<strong>retry_backoff</strong>" in page.content
-    hits = search_posts(other_employee, "backoff for retries")
-    assert {h.post.thread_id for h in hits} == {thread.pk}
+    results = search_threads(other_employee, "backoff for retries")
+    assert [r.thread.pk for r in results] == [thread.pk]
     assert employee.notifications.filter(verb="reply").count() == 1

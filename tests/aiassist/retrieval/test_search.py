@@ -1,0 +1,521 @@
+"""Search over the passage index: ranking, one result per thread, the policy filter, narrowing, hostile
+queries, paging, escaping, AI text's disclaimer and view receipt, and query counts that do not grow."""
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from aiassist import disclaimers
+from aiassist.retrieval import ranking
+from aiassist.retrieval.search import search_threads
+from forum import services
+from forum.models import Category, Post, PostViewReceipt
+from forum.text import has_control_characters
+
+from ...api.conftest import V1, S, client_for, error_of, in_state, walk
+from ...factories import UserFactory, make_thread
+
+pytestmark = pytest.mark.django_db
+
+SECRET_TITLE = "Vault firewall rotation runbook"
+SECRET_BODY = "Rotate the vault firewall keys with the rotation runbook; zq7secretstep first."
+SEARCH = reverse("retrieval:search")
+PAGE_SIZE = 20
+
+
+def _ids(results):
+    return [result.thread.pk for result in results]
+
+
+def _page_ids(response):
+    return [result.thread.pk for result in response.context["page"].object_list]
+
+
+def _api_ids(response):
+    assert response.status_code == 200, response.content
+    return [hit["thread"]["id"] for hit in response.json()["results"]]
+
+
+@pytest.fixture
+def secret_thread(secops_member, secops, security_reviewer):
+    """A restricted thread that matches the probe query better than anything else."""
+    return make_thread(secops_member, secops, title=SECRET_TITLE, body=SECRET_BODY,
+                       replies=[(security_reviewer, "The vault firewall rotation happens quarterly.")])
+
+
+# Ranking ------------------------------------------------------------------------------------
+
+
+def test_more_matching_words_rank_higher_than_fewer(employee, engineering):
+    both = make_thread(employee, engineering, title="Cluster notes", body="The ingress timeout happens at noon.")
+    one = make_thread(employee, engineering, title="Other notes", body="The ingress controller restarted.")
+    make_thread(employee, engineering, title="Unrelated", body="Lunch menu for Friday.")
+
+    results = search_threads(employee, "ingress timeout")
+
+    # The one-word match is newer, so only relevance can put the two-word match first.
+    assert _ids(results) == [both.pk, one.pk]
+    assert results[0].score > results[1].score
+
+
+def test_any_meaningful_word_matches_not_all(employee, engineering):
+    thread = make_thread(employee, engineering, title="Notes", body="Our kafka consumer lags behind.")
+    assert _ids(search_threads(employee, "why is the kafka broker slow on mondays")) == [thread.pk]
+
+
+@pytest.mark.parametrize("query", ["how do I", "the and of to", "what is it", "please help me with this",
+                                   "a", "", "   "])
+def test_stop_words_alone_return_nothing(employee, engineering, query):
+    make_thread(employee, engineering, title="How do I do this", body="What is it and how do I use it with the thing?")
+    assert search_threads(employee, query) == []
+
+
+def test_title_match_outranks_body_only_match(employee, engineering):
+    body_only = make_thread(employee, engineering, title="Weekly notes", body="We touched terraform once.")
+    in_title = make_thread(employee, engineering, title="Terraform state locking", body="It hangs sometimes.")
+    assert _ids(search_threads(employee, "terraform"))[:2] == [in_title.pk, body_only.pk]
+
+
+def test_unicode_words_are_searchable(employee, engineering):
+    thread = make_thread(employee, engineering, title="Büroschlüssel für Zürich",
+                         body="Wer hat den Schlüssel für das Büro in Zürich?")
+    make_thread(employee, engineering, title="Rich text editor", body="The rich text editor is broken.")
+    assert _ids(search_threads(employee, "Zürich")) == [thread.pk]
+
+
+def test_limit(employee, engineering):
+    for n in range(5):
+        make_thread(employee, engineering, title=f"Ansible playbook {n}", body="ansible")
+    assert len(search_threads(employee, "ansible", limit=3)) == 3
+
+
+def test_the_assistants_narrowing_never_widens(employee, secops_member, engineering, general, secret_thread):
+    """``within`` (a draft for a thread's audience) and ``exclude_thread`` (the asker's own) only narrow."""
+    first = make_thread(employee, engineering, title="Redis eviction", body="maxmemory policy for redis")
+    second = make_thread(employee, general, title="Redis at home", body="redis on a raspberry pi")
+
+    def ranked(user, text, **kwargs):
+        return [hit.thread.pk for hit in ranking.rank(user, text, **kwargs).threads]
+
+    assert ranked(employee, "redis", within=Category.objects.filter(pk=general.pk)) == [second.pk]
+    # Passing every category cannot add what the user may not read.
+    assert set(ranked(employee, "redis vault", within=Category.objects.all())) == {first.pk, second.pk}
+    assert secret_thread.pk not in ranked(employee, "vault firewall", within=Category.objects.all())
+    assert ranked(secops_member, "vault firewall", within=Category.objects.none()) == []
+    assert ranked(employee, "redis", exclude_thread=first) == [second.pk]
+
+
+# One result per thread ------------------------------------------------------------------------
+
+
+def test_one_result_per_thread_with_its_best_passage(client, employee, other_employee, engineering):
+    """Every post of the thread matches (the title is in each passage); the thread is listed once, with
+    the passage that matches most as its snippet."""
+    thread = make_thread(employee, engineering, title="Rotating PostgreSQL credentials", body="See the runbook.",
+                         replies=[(other_employee, "Ask the platform team first."),
+                                  (UserFactory(username="carol"), "Rotate the credentials with the pgbouncer "
+                                                                  "reload so no pgbouncer client drops."),
+                                  (other_employee, "Thanks, that worked.")])
+    other = make_thread(other_employee, engineering, title="Pgbouncer pool sizes", body="What pool size for pgbouncer?")
+    best = thread.posts.get(body__startswith="Rotate the")
+
+    results = search_threads(employee, "credentials pgbouncer")
+    assert _ids(results) == [thread.pk, other.pk]
+    assert results[0].passage.post_id == best.pk and results[0].passage.author == "carol"
+    assert "pgbouncer reload" in results[0].snippet
+
+    client.force_login(employee)
+    assert _page_ids(client.get(SEARCH, {"q": "credentials pgbouncer"})) == [thread.pk, other.pk]
+    hits = client_for(employee).get(f"{V1}/search/", {"q": "credentials pgbouncer"}).json()["results"]
+    assert [(h["thread"]["id"], h["post"], h["author"], h["role"]) for h in hits] == [
+        (thread.pk, best.pk, "carol", "reply"), (other.pk, other.posts.get().pk, "bob", "question")]
+
+
+def test_the_accepted_answer_is_marked_as_such(client, employee, other_employee, engineering):
+    thread = make_thread(employee, engineering, title="Flaky selenium grid", body="Tests time out.",
+                         replies=[(other_employee, "Raise the selenium grid session timeout to 300.")])
+    answer = thread.posts.latest("id")
+    services.thread_accept(acting_user=employee, thread=thread, post=answer)
+
+    hit, = client_for(employee).get(f"{V1}/search/", {"q": "selenium grid timeout"}).json()["results"]
+    assert (hit["post"], hit["role"], hit["is_ai_generated"], hit["disclaimer"]) == (answer.pk, "accepted", False,
+                                                                                     None)
+    client.force_login(employee)
+    assert b"Accepted answer" in client.get(SEARCH, {"q": "selenium grid timeout"}).content
+
+
+# Visibility ---------------------------------------------------------------------------------
+
+
+def test_restricted_best_match_is_never_returned_to_outsiders(employee, engineering, secret_thread, secops_member):
+    public = make_thread(employee, engineering, title="Vault basics", body="Vault stores secrets.")
+    query = "vault firewall rotation runbook"
+
+    assert _ids(search_threads(employee, query)) == [public.pk]
+    assert search_threads(employee, "firewall rotation runbook zq7secretstep") == []
+    assert _ids(search_threads(secops_member, query)) == [secret_thread.pk, public.pk]
+
+
+@pytest.mark.parametrize("query", ["vault firewall rotation", "zq7secretstep", SECRET_TITLE])
+def test_page_and_api_hide_restricted_threads_from_outsiders(client, employee, secops_member, secret_thread,
+                                                             query):
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": query})
+    assert page.status_code == 200
+    assert b"Nothing matched" in page.content
+    api = client_for(employee).get(f"{V1}/search/", {"q": query})
+    assert api.status_code == 200 and api.json()["results"] == []
+    for response in (page, api):
+        assert SECRET_TITLE.encode() not in response.content and b"zq7secretstep" not in response.content
+
+    client.force_login(secops_member)
+    assert _page_ids(client.get(SEARCH, {"q": query}))[0] == secret_thread.pk
+    assert _api_ids(client_for(secops_member).get(f"{V1}/search/", {"q": query}))[0] == secret_thread.pk
+
+
+def test_a_restricted_category_filter_does_not_bypass_policy(client, employee, secops, secret_thread):
+    assert search_threads(employee, "vault firewall", category=secops) == []
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": "vault firewall", "category": secops.slug})
+    assert page.status_code == 404 and SECRET_TITLE.encode() not in page.content
+    api = client_for(employee).get(f"{V1}/search/", {"q": "vault firewall", "category": secops.slug})
+    error_of(api, 404, "not_found")
+    assert SECRET_TITLE.encode() not in api.content
+
+
+def test_hidden_posts_are_never_returned(client, employee, other_employee, eng_moderator, engineering):
+    thread = make_thread(employee, engineering, title="Notes", body="Opening post.",
+                         replies=[(other_employee, "Paste your zeppelin token here.")])
+    reply = thread.posts.latest("id")
+    assert [r.passage.post_id for r in search_threads(employee, "zeppelin")] == [reply.pk]
+
+    services.post_hide(acting_user=eng_moderator, post=reply, reason="credential")
+
+    for user in (employee, other_employee, eng_moderator):  # moderators too: search shows what is on show
+        assert search_threads(user, "zeppelin token") == []
+        client.force_login(user)
+        page = client.get(SEARCH, {"q": "zeppelin token"})
+        api = client_for(user).get(f"{V1}/search/", {"q": "zeppelin token"})
+        assert page.status_code == 200 and _page_ids(page) == []
+        assert _api_ids(api) == []
+        for response in (page, api):
+            assert b"Paste your zeppelin" not in response.content
+
+
+def test_anonymous_visitors_find_nothing(client, employee, engineering):
+    make_thread(employee, engineering, title="Public kubernetes notes", body="kubernetes")
+    assert search_threads(AnonymousUser(), "kubernetes") == []
+    assert client.get(SEARCH, {"q": "kubernetes"}).status_code == 302
+    error_of(client_for().get(f"{V1}/search/", {"q": "kubernetes"}), 401, "not_authenticated")
+
+
+# Narrowing ------------------------------------------------------------------------------------
+
+
+def test_category_narrows(client, employee, engineering, general):
+    eng = make_thread(employee, engineering, title="Grafana alerting", body="grafana alert rules")
+    gen = make_thread(employee, general, title="Grafana dashboard for coffee", body="grafana and coffee")
+    assert _ids(search_threads(employee, "grafana", category=engineering)) == [eng.pk]
+    assert _ids(search_threads(employee, "grafana", category=general)) == [gen.pk]
+    assert set(_ids(search_threads(employee, "grafana"))) == {eng.pk, gen.pk}
+
+    client.force_login(employee)
+    assert _page_ids(client.get(SEARCH, {"q": "grafana", "category": general.slug})) == [gen.pk]
+    api = client_for(employee)
+    assert _api_ids(api.get(f"{V1}/search/", {"q": "grafana", "category": engineering.slug})) == [eng.pk]
+    assert set(_api_ids(api.get(f"{V1}/search/", {"q": "grafana", "category": ""}))) == {eng.pk, gen.pk}
+
+
+def test_author_narrows_to_their_passages(client, employee, other_employee, engineering):
+    alices = make_thread(employee, engineering, title="Helm chart upgrades", body="helm upgrade fails on CRDs")
+    bobs = make_thread(other_employee, engineering, title="Helm and ArgoCD", body="argocd syncs the helm release")
+    answered = make_thread(employee, engineering, title="Helm values per environment", body="one file each?",
+                           replies=[(other_employee, "Use one helm values file per environment.")])
+
+    results = search_threads(employee, "helm", author=other_employee)
+    assert set(_ids(results)) == {bobs.pk, answered.pk}
+    assert all(r.passage.author == "bob" for r in results)  # the snippet is theirs, not the thread's question
+    assert set(_ids(search_threads(employee, "helm", author=employee))) == {alices.pk, answered.pk}
+
+    client.force_login(employee)
+    assert set(_page_ids(client.get(SEARCH, {"q": "helm", "author": "bob"}))) == {bobs.pk, answered.pk}
+    hits = client_for(employee).get(f"{V1}/search/", {"q": "helm", "author": "bob"}).json()["results"]
+    assert {h["thread"]["id"] for h in hits} == {bobs.pk, answered.pk} and {h["author"] for h in hits} == {"bob"}
+    # Nobody by that name: nothing, not everything.
+    assert _page_ids(client.get(SEARCH, {"q": "helm", "author": "nobody-here"})) == []
+    assert _api_ids(client_for(employee).get(f"{V1}/search/", {"q": "helm", "author": "nobody-here"})) == []
+    assert alices.pk in _page_ids(client.get(SEARCH, {"q": "helm", "author": ""}))
+
+
+def test_author_filter_does_not_reveal_restricted_posts(client, employee, secops_member, secret_thread):
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": "vault firewall", "author": secops_member.username})
+    api = client_for(employee).get(f"{V1}/search/", {"q": "vault firewall", "author": secops_member.username})
+    assert _page_ids(page) == [] and _api_ids(api) == []
+    assert SECRET_TITLE.encode() not in page.content + api.content
+
+
+# Hostile and odd queries ------------------------------------------------------------------------
+
+WEIRD_QUERIES = [
+    "'", '"', "''", '""', "'kubernetes", 'kubernetes"', '"unterminated phrase',
+    "&|!():*", "!!!", "(((", ")))", "a & b | !c", "kubernetes & | ! ( ) : *",
+    "'; DROP TABLE forum_post; --", "1' OR '1'='1", "\" OR 1=1 --", "UNION SELECT password FROM auth_user",
+    "%", "_", "__", "___init___", "%_%", "\\", "\\'", "\\\\kubernetes", "kubernetes\\", "$$", "$1", "?", "%s",
+    "%(name)s", "{}", "[]",
+    "é", "Zürich Straße", "東京 サーバー", "кубернетес", "🔥🚀", "ﬁle", "\u200b", "\u202ekubernetes",
+    "\x00", "kubernetes\x00ingress", "\t\n\r", "\x01\x02\x1f", "kubernetes\x1bingress", "\x7f\x9f",
+    "x" * 5000, ("kubernetes ingress " * 300)[:5000], ("ab" * 2500), "kubernetes " * 40,
+    ".,;:-!?", "---", "***", "...", "<>", "<script>alert(1)</script>",
+    "NEAR", "NEAR(kubernetes ingress)", "NEAR(kubernetes ingress, 2)", "kubernetes NEAR ingress",
+    "AND", "OR", "NOT", "kubernetes AND ingress", "kubernetes OR", "NOT kubernetes", "AND OR NOT",
+    "title:kubernetes", "body:ingress", "title:", ":", "{title body}:kubernetes", "- title : x",
+    "kube*", "*", "* *", "^kubernetes", "+kubernetes", "-kubernetes", "kubernetes:*", "kubernetes <-> ingress",
+    "kubernetes <2> ingress", "'kubernetes':* & !'ingress'", "to_tsquery('x')", "plain:kubernetes",
+]
+
+
+def _web_refuses(query: str) -> bool:
+    """The search form's input rules: at most 200 characters, no NUL (other control characters are spaces)."""
+    return len(query) > 200 or "\x00" in query
+
+
+def _api_refuses(query: str) -> bool:
+    """The API's input rules: at most 500 characters, no control characters, something besides spaces."""
+    return len(query) > 500 or has_control_characters(query) or not query.strip()
+
+
+@pytest.fixture
+def searchable(employee, engineering, secret_thread):
+    return make_thread(employee, engineering, title="Kubernetes ingress", body="Kubernetes ingress notes.")
+
+
+@pytest.mark.parametrize("query", WEIRD_QUERIES)
+def test_weird_queries_never_crash(employee, searchable, query):
+    results = search_threads(employee, query)
+    assert isinstance(results, list)
+    assert all(not r.thread.category.restricted for r in results)
+
+
+@pytest.mark.parametrize("query", ["title:kubernetes", "NEAR(kubernetes ingress)", "kubernetes AND ingress",
+                                   "'kubernetes", "kubernetes OR", "kubernetes:*", "kubernetes\x00ingress",
+                                   "kubernetes\\", "'kubernetes':* & !'ingress'", "kubernetes\x1bingress"])
+def test_operator_syntax_is_treated_as_words(employee, searchable, query):
+    assert _ids(search_threads(employee, query)) == [searchable.pk]
+
+
+@pytest.mark.parametrize("query", WEIRD_QUERIES)
+def test_search_page_survives_weird_queries(client, employee, searchable, query):
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": query})
+    assert page.status_code == (400 if _web_refuses(query) else 200)
+    assert SECRET_TITLE.encode() not in page.content
+    assert b"<script>alert(1)</script>" not in page.content
+    if page.status_code == 400:
+        assert b'role="alert"' in page.content  # the form says what is wrong
+
+
+@pytest.mark.parametrize("query", WEIRD_QUERIES)
+def test_search_api_survives_weird_queries(employee, searchable, query):
+    response = client_for(employee).get(f"{V1}/search/", {"q": query})
+    if _api_refuses(query):
+        assert "q" in error_of(response, 400, "invalid")["details"]
+    else:
+        assert response.status_code == 200, response.content
+        assert all(hit["category"]["slug"] == "engineering" for hit in response.json()["results"])
+    assert SECRET_TITLE.encode() not in response.content
+
+
+@pytest.mark.parametrize("params", [{"q": "kubernetes", "page": "abc"}, {"q": "kubernetes", "page": "-1"},
+                                    {"q": "kubernetes", "page": "99999999999999999999"},
+                                    {"q": "kubernetes", "category": "no such/slug"},
+                                    {"q": "kubernetes", "author": "x" * 300}, {"q": ["", "kubernetes"]}])
+def test_search_page_survives_odd_parameters(client, employee, searchable, params):
+    client.force_login(employee)
+    assert client.get(SEARCH, params).status_code in (200, 400)
+
+
+def test_search_page_requires_login(client):
+    response = client.get(SEARCH, {"q": "kubernetes"})
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+# Empty query --------------------------------------------------------------------------------------
+
+EMPTY_MESSAGE = b"Type a few words to search for"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t"])
+def test_an_empty_query_says_what_to_do(client, employee, searchable, query):
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": query})
+    assert page.status_code == 200
+    assert EMPTY_MESSAGE in page.content and b"search-hit" not in page.content
+    assert "q" in error_of(client_for(employee).get(f"{V1}/search/", {"q": query}), 400, "invalid")["details"]
+
+
+def test_the_bare_search_page_has_no_message(client, employee):
+    client.force_login(employee)
+    page = client.get(SEARCH)
+    assert page.status_code == 200 and EMPTY_MESSAGE not in page.content
+    assert "q" in error_of(client_for(employee).get(f"{V1}/search/"), 400, "invalid")["details"]
+
+
+# Paging ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_zebras(employee, other_employee, engineering):
+    """25 matching threads, more zebra mentions ranking higher."""
+    return [make_thread(employee, engineering, title=f"Zebra question {n}", body="zebra " * (n + 1),
+                        replies=[(other_employee, f"zebra reply {n}")]) for n in range(25)]
+
+
+def test_the_search_page_pages_through_results(client, employee, many_zebras):
+    client.force_login(employee)
+    first = client.get(SEARCH, {"q": "zebra"})
+    assert first.context["page"].paginator.count == 25 and b"25 results" in first.content
+    second = client.get(SEARCH, {"q": "zebra", "page": 2})
+    assert len(_page_ids(first)) == PAGE_SIZE and len(_page_ids(second)) == 25 - PAGE_SIZE
+    assert sorted(_page_ids(first) + _page_ids(second)) == sorted(t.pk for t in many_zebras)
+    assert b'href="?page=2&amp;q=zebra"' in first.content
+    assert b'href="?page=1&amp;q=zebra"' in second.content
+    # Out of range or not a number: the nearest page, not an error.
+    assert _page_ids(client.get(SEARCH, {"q": "zebra", "page": 9})) == _page_ids(second)
+    assert _page_ids(client.get(SEARCH, {"q": "zebra", "page": "x"})) == _page_ids(first)
+
+
+def test_paging_keeps_the_filters(client, employee, other_employee, many_zebras, engineering):
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": "zebra", "category": engineering.slug, "author": "bob"})
+    assert len(_page_ids(page)) == PAGE_SIZE
+    assert b'href="?page=2&amp;q=zebra&amp;category=engineering&amp;author=bob"' in page.content
+
+
+def test_the_api_pages_through_results(employee, many_zebras):
+    client = client_for(employee)
+    first = client.get(f"{V1}/search/", {"q": "zebra"}).json()
+    assert first["previous"] is None and len(first["results"]) == 25  # the API's page is 25
+    small = client.get(f"{V1}/search/", {"q": "zebra", "page_size": 10}).json()
+    assert len(small["results"]) == 10 and small["next"]
+    hits = walk(client, f"{V1}/search/?q=zebra&page_size=10")
+    assert len(hits) == 25 and {h["thread"]["id"] for h in hits} == {t.pk for t in many_zebras}
+    assert [h["thread"]["id"] for h in hits] == [h["thread"]["id"] for h in first["results"]]
+    second = client.get(small["next"]).json()
+    back = client.get(second["previous"]).json()
+    assert [h["post"] for h in back["results"]] == [h["post"] for h in small["results"]]
+
+
+# Highlighting ----------------------------------------------------------------------------------
+
+
+def test_highlighting_escapes_html(client, employee, engineering):
+    make_thread(employee, engineering, title="Sanitizer check",
+                body="The quota page showed `<script>alert('quota')</script>` and <b>bold</b> text.")
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": "quota"})
+    assert page.status_code == 200
+    assert b"<script>alert(" not in page.content
+    assert b"&lt;script&gt;alert(&#x27;<mark>quota</mark>&#x27;)&lt;/script&gt;" in page.content
+    # The API's snippet is plain text, for a client to escape.
+    hit, = client_for(employee).get(f"{V1}/search/", {"q": "quota"}).json()["results"]
+    assert "<script>alert('quota')</script>" in hit["snippet"] and "<mark>" not in hit["snippet"]
+    assert hit["words"] == ["quota"]
+
+
+def test_snippet_is_escaped_once(client, employee, engineering):
+    make_thread(employee, engineering, title="Comparison", body="Check that limit < quota && quota > 0 holds.")
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": "quota"})
+    assert b"limit &lt; <mark>quota</mark> &amp;&amp; <mark>quota</mark> &gt; 0" in page.content
+    assert b"&amp;lt;" not in page.content
+
+
+def test_inflections_are_highlighted(client, employee, engineering):
+    make_thread(employee, engineering, title="Celery", body="The task retries three times before it fails.")
+    client.force_login(employee)
+    assert b"task <mark>retries</mark> three" in client.get(SEARCH, {"q": "retry"}).content
+
+
+# AI text in results --------------------------------------------------------------------------------
+
+AI_MARKER = "wombat3signal"
+
+
+@pytest.fixture
+def published_ai(employee, engineering, eng_moderator):
+    """A published AI answer in Engineering whose text (quoting Dana's reply) carries AI_MARKER; its thread's
+    title says "growth" (for the query counts)."""
+    answer = in_state(S.PUBLISHED, employee, engineering, reviewers=[eng_moderator], extra=f" ({AI_MARKER})",
+                      title="How should celery retries back off during growth?")
+    return Post.objects.get(thread=answer.thread, kind=Post.Kind.ASSISTANT)
+
+
+def test_ai_text_on_the_page_carries_the_disclaimer_and_is_recorded_as_viewed(client, other_employee,
+                                                                              published_ai):
+    assert not PostViewReceipt.objects.filter(post=published_ai, user=other_employee).exists()
+    client.force_login(other_employee)
+    page = client.get(SEARCH, {"q": AI_MARKER})
+    assert published_ai.thread_id in _page_ids(page)
+    result = next(r for r in page.context["page"].object_list if r.thread.pk == published_ai.thread_id)
+    assert result.is_ai_generated and result.passage.post_id == published_ai.pk
+    body = page.content.decode()
+    assert "AI-generated</span>" in body and disclaimers.PUBLISHED in body
+    assert body.count(disclaimers.PUBLISHED) == 1  # the human reply that also matches carries none
+    assert PostViewReceipt.objects.filter(post=published_ai, user=other_employee).exists()
+
+
+def test_ai_text_in_the_api_carries_the_disclaimer_and_is_recorded_as_viewed(other_employee, published_ai):
+    hits = client_for(other_employee).get(f"{V1}/search/", {"q": AI_MARKER}).json()["results"]
+    ai = [h for h in hits if h["is_ai_generated"]]
+    assert [(h["post"], h["role"], h["disclaimer"]) for h in ai] == [(published_ai.pk, "ai", disclaimers.PUBLISHED)]
+    assert all(h["disclaimer"] is None for h in hits if not h["is_ai_generated"])
+    assert PostViewReceipt.objects.filter(post=published_ai, user=other_employee).exists()
+
+
+def test_ai_text_on_a_later_api_page_is_recorded_only_when_shown(other_employee, published_ai):
+    client = client_for(other_employee)
+    hits = client.get(f"{V1}/search/", {"q": AI_MARKER, "page_size": 1}).json()
+    shown_ai = hits["results"][0]["is_ai_generated"]
+    assert PostViewReceipt.objects.filter(post=published_ai, user=other_employee).exists() is shown_ai
+    walk(client, f"{V1}/search/?q={AI_MARKER}&page_size=1")
+    assert PostViewReceipt.objects.filter(post=published_ai, user=other_employee).exists()
+
+
+# Query counts -------------------------------------------------------------------------------------
+
+
+def _grow(n, start, *, engineering, general):
+    """n more matching threads, alternately in two categories, each asked and answered by new people."""
+    for i in range(start, start + n):
+        asker, replier = UserFactory(username=f"asker{i}"), UserFactory(username=f"replier{i}")
+        make_thread(asker, engineering if i % 2 else general, title=f"Growth thread {i}",
+                    body=f"growth body {i}", replies=[(replier, f"growth reply {i}")])
+
+
+# Per request: the session and its user (web) or the token and its user (API); the categories the
+# reader may see (with the page's category list on the web); the candidate passages (one ranked query);
+# their threads with categories; the passages of those threads with posts and authors; the AI posts
+# shown; their view receipts. PostgreSQL adds one for the query's lexemes (to_tsvector).
+PAGE_QUERIES = 9
+API_QUERIES = 8
+
+
+@pytest.mark.parametrize(("kind", "queries"), [("page", PAGE_QUERIES), ("api", API_QUERIES)])
+def test_query_counts_do_not_grow_with_threads_or_posts(client, django_assert_num_queries, kind, queries,
+                                                        other_employee, engineering, general, published_ai):
+    client.force_login(other_employee)
+    api = client_for(other_employee)
+    params = {"q": f"growth {AI_MARKER}"}
+    started = 0
+    for added in (3, 27):  # 3 matching threads, then 30
+        _grow(added, started, engineering=engineering, general=general)
+        started += added
+        with django_assert_num_queries(queries):
+            if kind == "page":
+                response = client.get(SEARCH, params)
+            else:
+                response = api.get(f"{V1}/search/", {**params, "page_size": 100})
+        assert response.status_code == 200
+        shown = _page_ids(response) if kind == "page" else _api_ids(response)
+        assert shown[0] == published_ai.thread_id  # the AI answer is on show (and recorded) both times
+        assert len(shown) == (min(started + 2, PAGE_SIZE) if kind == "page" else started + 2)
