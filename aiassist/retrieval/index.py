@@ -60,8 +60,10 @@ def _role(post: Post, opening_id: int) -> str:
     return Passage.Role.QUESTION if post.pk == opening_id else Passage.Role.REPLY
 
 
-def _source_hash(title: str, body: str, role: str) -> str:
-    return hashlib.sha256("\x00".join((title, body, role)).encode()).hexdigest()
+def source_hash(title: str, body: str, role: str) -> str:
+    """What a post's passages were made from. (The unit separator, not NUL: PostgreSQL text cannot hold NUL,
+    and ``seed_scale`` computes the same digest in SQL.)"""
+    return hashlib.sha256("\x1f".join((title, body, role)).encode()).hexdigest()
 
 
 def _embed(embedder, texts: list[str]) -> tuple[list, str]:
@@ -99,7 +101,7 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
     pending = []  # (post, role, hash, [chunks])
     for post in live:
         role = _role(post, openings.get(post.thread_id))
-        digest = _source_hash(post.thread.title, post.body, role)
+        digest = source_hash(post.thread.title, post.body, role)
         known = current.get(post.pk)
         if not force and known and known["source_hash"] == digest and known["embed_model"] == model:
             continue

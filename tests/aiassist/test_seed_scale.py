@@ -22,9 +22,16 @@ def test_a_small_world_loads_verifies_and_serves_its_benchmark_thread():
     call_command("seed_scale", users=30, categories=6, threads=8, posts=90, grants=40, bodies=12, seed=3,
                  password="bench-password", force=True, reset=True, stdout=out)
     log = out.getvalue()
-    assert "verified: 90 posts" in log, log
-    assert Thread.objects.count() == 8 and Post.objects.count() == 90
+    # The world, plus the answered thread on the benchmark question posted through the services.
+    assert "verified: 92 posts" in log and "has 1 sources" in log, log
+    assert Thread.objects.count() == 9 and Post.objects.count() == 92
     assert audit_verify().ok
+    # Every visible post has passages, made as the index makes them (the command re-checks their vectors).
+    from aiassist.retrieval.index import posts_index
+    from aiassist.retrieval.models import Passage
+    assert set(Passage.objects.values_list("post_id", flat=True)) == set(
+        Post.objects.filter(hidden=False).values_list("pk", flat=True))
+    assert posts_index(list(Post.objects.values_list("pk", flat=True))) == 0  # nothing differs from the index's own
     # The database's triggers saw the COPY: every thread has moved past its first revision.
     assert not Thread.objects.filter(revision=0).exists()
 

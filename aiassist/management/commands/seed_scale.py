@@ -10,10 +10,14 @@ have written for the same history:
 * threads and posts whose authors may post where they post (``thread_start`` / ``post_reply``
   rules), ``body_html`` rendered by ``forum.markup.render_markdown`` (a few thousand Markdown
   bodies are rendered once and reused), a few posts hidden by a moderator (``post_hide``);
-* the search vector of every post: the same expression as ``forum.search.index_posts``,
-  ``setweight(to_tsvector('english', thread.title), 'A') || setweight(to_tsvector('english', body), 'B')``,
-  computed in the database while the posts are inserted (title and body vectors are computed once
-  each and concatenated, which gives the identical value; a sample is re-checked at the end);
+* the passage index of every visible post: each distinct body is split into passages once
+  (``aiassist.retrieval.passages``), with the same lexical vector the index's trigger computes
+  (``setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', plain), 'B')``,
+  title and passage vectors computed once each and concatenated; a sample is re-checked at the end)
+  and the same ``source_hash`` as ``index.posts_index``. Answers are embedded without their title,
+  so each distinct passage is embedded once with the configured embedder and shared by every post
+  that uses it; a thread's question is embedded with its title, so those vectors are left to the
+  periodic re-embedding sweep (``retrieval.reembed_passages``) and the rebuild command;
 * the denormalised counts of ``Category`` and ``Thread`` (``thread_count``, ``post_count``,
   ``last_post_at``) consistent with the posts;
 * the notifications ``post_reply`` sends to thread authors (older ones read);
@@ -42,6 +46,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
+from aiassist.retrieval.index import active_embedder, embed_key, vector_bytes
+from aiassist.retrieval.passages import plain_text, split_markdown
 from forum import policy
 from forum.markup import render_markdown
 from forum.models import Thread
@@ -59,6 +65,16 @@ BENCH_THREAD_BODY = (
     "Our Celery workers hammer the Redis broker with retries whenever it restarts, and the queue backs up "
     "for minutes afterwards.\n\nWhat are sensible `retry_backoff` and `max_retries` settings for tasks that "
     "call the broker, and should `acks_late` be on?"
+)
+
+BENCH_SOURCE_TITLE = "Celery retries flood Redis after a broker restart"
+BENCH_SOURCE_QUESTION = "Every time Redis restarts our Celery tasks retry at once and the queue backs up. How do we back off?"
+BENCH_SOURCE_ANSWER = (
+    "Give the broker-facing tasks exponential backoff with jitter and a cap, and acknowledge late so a "
+    "lost worker's task is redelivered:\n\n```python\n@shared_task(bind=True, autoretry_for=(ConnectionError,), "
+    "retry_backoff=2, retry_backoff_max=60,\n             retry_jitter=True, max_retries=5, acks_late=True)\n"
+    "def sync_orders(self):\n    ...\n```\n\nDon't set `max_retries=None`: a broker that stays down then "
+    "keeps every task retrying forever."
 )
 
 TOPICS = {
@@ -168,10 +184,12 @@ class Command(BaseCommand):
             self.plan_posts()
         with self.phase("categories, grants, threads"):
             self.load_threads()
-        with self.phase("post bodies (render + vectors)"):
+        with self.phase("post bodies (render, split, embed)"):
             self.load_bodies()
-        with self.phase("posts (COPY + insert with search vectors)"):
+        with self.phase("posts (COPY + insert)"):
             self.load_posts()
+        with self.phase("passages (insert with lexical vectors)"):
+            self.load_passages()
         with self.phase("notifications"):
             self.load_notifications()
         with self.phase("audit chain"):
@@ -236,7 +254,8 @@ class Command(BaseCommand):
 
     def prepare(self):
         tables = ["auth_user", "auth_group", "forum_category", "forum_thread", "forum_post", "forum_notification",
-                  "forum_auditevent", "aiassist_aianswer", "aiassist_assistantswitch"]
+                  "forum_auditevent", "aiassist_aianswer", "aiassist_assistantswitch", "retrieval_passage",
+                  "retrieval_indexrun"]
         with connection.cursor() as cursor:
             cursor.execute("SELECT (SELECT count(*) FROM auth_user) + (SELECT count(*) FROM forum_category)")
             present = cursor.fetchone()[0]
@@ -508,11 +527,29 @@ class Command(BaseCommand):
             rows.append((body_id, body, render_markdown(body)))
             self.bodies[topic].append(body_id)
         rows.append((0, BENCH_THREAD_BODY, render_markdown(BENCH_THREAD_BODY)))
-        self.sql("CREATE TEMP TABLE seed_body (id int PRIMARY KEY, body text, body_html text, vector tsvector)")
+        self.sql("CREATE TEMP TABLE seed_body (id int PRIMARY KEY, body text, body_html text)")
         with self.copy("COPY seed_body (id, body, body_html) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        self.sql("UPDATE seed_body SET vector = setweight(to_tsvector('english', body), 'B')")
+        chunks = [(body_id, position, text, plain_text(text))
+                  for body_id, body, _ in rows for position, text in enumerate(split_markdown(body))]
+        embedder = active_embedder()
+        self.embed_model = embed_key(embedder)
+        vectors = [None] * len(chunks)
+        if embedder is not None:
+            distinct = list(dict.fromkeys(plain for *_, plain in chunks))
+            by_plain = {}
+            for start in range(0, len(distinct), 64):
+                batch = distinct[start:start + 64]
+                by_plain.update(zip(batch, (vector_bytes(v) for v in embedder.embed(batch)), strict=True))
+            vectors = [by_plain[plain] for *_, plain in chunks]
+        self.sql("CREATE TEMP TABLE seed_chunk (body_id int, position int, text text, plain text, embedding bytea, "
+                 "vector tsvector)")
+        with self.copy("COPY seed_chunk (body_id, position, text, plain, embedding) FROM STDIN") as copy:
+            for (body_id, position, text, plain), vector in zip(chunks, vectors, strict=True):
+                copy.write_row((body_id, position, text, plain, vector))
+        self.sql("UPDATE seed_chunk SET vector = setweight(to_tsvector('english', plain), 'B')")
+        self.sql("CREATE INDEX ON seed_chunk (body_id)")
 
     def load_posts(self):
         rng = self.rng
@@ -547,17 +584,43 @@ class Command(BaseCommand):
                                         {"title": self.threads[tid - 1][3], "post": pid}))
         for hide_at, pid, cid, moderator, reason in self.hidden:
             self.events.append((hide_at, 2, moderator, "post.hide", "forum.post", pid, cid, {"reason": reason}))
-        self.sql("CREATE TEMP TABLE seed_title AS SELECT id, "
-                 "setweight(to_tsvector('english', title), 'A') AS vector FROM forum_thread")
-        self.sql("ALTER TABLE seed_title ADD PRIMARY KEY (id)")
         with self.bare_table("forum_post"):
             self.sql("""
                 INSERT INTO forum_post (id, thread_id, author_id, kind, body, body_html, created_at, updated_at,
-                                        hidden, hidden_reason, search_vector)
+                                        hidden, hidden_reason)
                 SELECT p.id, p.thread_id, p.author_id, 'human', b.body, b.body_html, p.created_at, p.updated_at,
-                       p.hidden, p.hidden_reason, t.vector || b.vector
-                FROM seed_post p JOIN seed_body b ON b.id = p.body_id JOIN seed_title t ON t.id = p.thread_id
+                       p.hidden, p.hidden_reason
+                FROM seed_post p JOIN seed_body b ON b.id = p.body_id
             """)
+
+    def load_passages(self):
+        """The rows ``index.posts_index`` would write, set-based: hidden posts have none."""
+        self.sql("CREATE TEMP TABLE seed_title AS SELECT id, title, "
+                 "setweight(to_tsvector('english', title), 'A') AS vector FROM forum_thread")
+        self.sql("ALTER TABLE seed_title ADD PRIMARY KEY (id)")
+        self.sql("CREATE TEMP TABLE seed_opening AS SELECT thread_id, min(id) AS id FROM seed_post GROUP BY thread_id")
+        self.sql("ALTER TABLE seed_opening ADD PRIMARY KEY (thread_id)")
+        self.sql("ALTER TABLE retrieval_passage DISABLE TRIGGER retrieval_passage_tsv")
+        try:
+            with self.bare_table("retrieval_passage"):
+                self.sql("""
+                    INSERT INTO retrieval_passage (post_id, thread_id, author_id, role, position, title, text, plain,
+                                                   source_hash, embedding, embed_model, indexed_at, search_vector)
+                    SELECT p.id, p.thread_id, p.author_id, r.role, c.position, t.title, c.text, c.plain,
+                           encode(sha256(convert_to(t.title || chr(31) || b.body || chr(31) || r.role, 'UTF8')), 'hex'),
+                           CASE WHEN r.role = 'reply' THEN c.embedding END,
+                           CASE WHEN r.role = 'reply' AND c.embedding IS NOT NULL THEN %s ELSE '' END,
+                           p.updated_at, t.vector || c.vector
+                    FROM seed_post p
+                    JOIN seed_opening o ON o.thread_id = p.thread_id
+                    CROSS JOIN LATERAL (SELECT CASE WHEN p.id = o.id THEN 'question' ELSE 'reply' END AS role) r
+                    JOIN seed_body b ON b.id = p.body_id
+                    JOIN seed_chunk c ON c.body_id = p.body_id
+                    JOIN seed_title t ON t.id = p.thread_id
+                    WHERE NOT p.hidden
+                """, [self.embed_model])
+        finally:
+            self.sql("ALTER TABLE retrieval_passage ENABLE TRIGGER retrieval_passage_tsv")
 
     def load_notifications(self):
         titles = {tid: thread[3] for tid, thread in enumerate(self.threads, start=1)}
@@ -615,12 +678,14 @@ class Command(BaseCommand):
         AssistantSwitch.objects.get_or_create(pk=1)  # an instance where someone has looked at the switch
         bench = User.objects.get(pk=self.bench_id)
         thread = Thread.objects.select_related("category").get(pk=self.bench_thread_id)
-        # Eager: the task the request enqueues on commit runs here, not on whatever broker is configured.
+        # Eager: the tasks enqueued on commit (indexing, drafting) run here, not on whatever broker is configured.
         app.conf.task_always_eager = True
         try:
             # No e-mail to the made-up address (the in-app notification is still written).
-            with override_settings(EMAIL_NOTIFICATIONS=False), transaction.atomic():
-                answer = ai_services.answer_request(acting_user=bench, thread=thread)
+            with override_settings(EMAIL_NOTIFICATIONS=False):
+                self.bench_source(thread)
+                with transaction.atomic():
+                    answer = ai_services.answer_request(acting_user=bench, thread=thread)
         finally:
             app.conf.task_always_eager = False
         answer.refresh_from_db()
@@ -628,14 +693,26 @@ class Command(BaseCommand):
             raise CommandError(f"The benchmark AI answer was not drafted with sources: {answer!r} {answer.error}")
         self.answer = answer
 
+    def bench_source(self, thread):
+        """A colleague's answered thread on the benchmark question, posted through the services, so the
+        draft has something real to quote (the generated bodies are filler the assistant rightly declines)."""
+        from forum import services as forum_services
+
+        people = User.objects.exclude(pk__in=[self.bench_id, self.assistant_id]).filter(is_active=True).order_by("pk")
+        asker, replier = [u for u in people[:500] if policy.can_start_thread(u, thread.category)][:2]
+        with transaction.atomic():
+            source = forum_services.thread_start(acting_user=asker, category=thread.category,
+                                                 title=BENCH_SOURCE_TITLE, body=BENCH_SOURCE_QUESTION)
+            reply = forum_services.post_reply(acting_user=replier, thread=source, body=BENCH_SOURCE_ANSWER)
+            forum_services.thread_accept_answer(acting_user=asker, thread=source, post=reply)
+
     def verify(self):
         with connection.cursor() as cursor:
             cursor.execute("""
-                SELECT count(*) FROM (SELECT p.search_vector, p.body, t.title FROM forum_post p
-                                      JOIN forum_thread t ON t.id = p.thread_id
-                                      WHERE p.id % 997 = 1 LIMIT 2000) s
+                SELECT count(*) FROM (SELECT search_vector, plain, title FROM retrieval_passage
+                                      WHERE id % 997 = 1 LIMIT 2000) s
                 WHERE search_vector IS DISTINCT FROM setweight(to_tsvector('english', title), 'A')
-                                                    || setweight(to_tsvector('english', body), 'B')
+                                                    || setweight(to_tsvector('english', plain), 'B')
             """)
             wrong_vectors = cursor.fetchone()[0]
             cursor.execute("""

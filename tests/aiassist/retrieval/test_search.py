@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 SECRET_TITLE = "Vault firewall rotation runbook"
 SECRET_BODY = "Rotate the vault firewall keys with the rotation runbook; zq7secretstep first."
+SECRET_REPLY = "The vault firewall rotation happens quarterly."
 SEARCH = reverse("retrieval:search")
 PAGE_SIZE = 20
 
@@ -39,7 +40,7 @@ def _api_ids(response):
 def secret_thread(secops_member, secops, security_reviewer):
     """A restricted thread that matches the probe query better than anything else."""
     return make_thread(secops_member, secops, title=SECRET_TITLE, body=SECRET_BODY,
-                       replies=[(security_reviewer, "The vault firewall rotation happens quarterly.")])
+                       replies=[(security_reviewer, SECRET_REPLY)])
 
 
 # Ranking ------------------------------------------------------------------------------------
@@ -57,9 +58,26 @@ def test_more_matching_words_rank_higher_than_fewer(employee, engineering):
     assert results[0].score > results[1].score
 
 
+def _filler(author, category, n):
+    """n threads about something else, so that a test's words are as rare as in a real forum."""
+    for i in range(n):
+        make_thread(author, category, title=f"Office plant {i}", body=f"Who waters plant number {i}?")
+
+
 def test_any_meaningful_word_matches_not_all(employee, engineering):
+    _filler(employee, engineering, 25)
     thread = make_thread(employee, engineering, title="Notes", body="Our kafka consumer lags behind.")
     assert _ids(search_threads(employee, "why is the kafka broker slow on mondays")) == [thread.pk]
+
+
+def test_a_frequent_word_still_matches_when_the_rarer_ones_match_nothing(employee, engineering):
+    """A word in more than a few percent of passages (here 3 of 43) stays out of the candidate match only
+    while rarer words select candidates; words that are in no passage at all select none."""
+    _filler(employee, engineering, 40)
+    kafka = [make_thread(employee, engineering, title=f"Kafka notes {i}", body="Our kafka consumer lags.")
+             for i in range(3)]
+    assert set(_ids(search_threads(employee, "kafka"))) == {t.pk for t in kafka}
+    assert set(_ids(search_threads(employee, "kafka mondays"))) == {t.pk for t in kafka}
 
 
 @pytest.mark.parametrize("query", ["how do I", "the and of to", "what is it", "please help me with this",
@@ -134,7 +152,7 @@ def test_the_accepted_answer_is_marked_as_such(client, employee, other_employee,
     thread = make_thread(employee, engineering, title="Flaky selenium grid", body="Tests time out.",
                          replies=[(other_employee, "Raise the selenium grid session timeout to 300.")])
     answer = thread.posts.latest("id")
-    services.thread_accept(acting_user=employee, thread=thread, post=answer)
+    services.thread_accept_answer(acting_user=employee, thread=thread, post=answer)
 
     hit, = client_for(employee).get(f"{V1}/search/", {"q": "selenium grid timeout"}).json()["results"]
     assert (hit["post"], hit["role"], hit["is_ai_generated"], hit["disclaimer"]) == (answer.pk, "accepted", False,
@@ -165,7 +183,10 @@ def test_page_and_api_hide_restricted_threads_from_outsiders(client, employee, s
     api = client_for(employee).get(f"{V1}/search/", {"q": query})
     assert api.status_code == 200 and api.json()["results"] == []
     for response in (page, api):
-        assert SECRET_TITLE.encode() not in response.content and b"zq7secretstep" not in response.content
+        assert f"/threads/{secret_thread.pk}/".encode() not in response.content
+        for private in (SECRET_TITLE, SECRET_BODY, SECRET_REPLY):
+            if private != query:  # the page repeats the query itself
+                assert private.encode() not in response.content
 
     client.force_login(secops_member)
     assert _page_ids(client.get(SEARCH, {"q": query}))[0] == secret_thread.pk
@@ -289,6 +310,12 @@ def searchable(employee, engineering, secret_thread):
     return make_thread(employee, engineering, title="Kubernetes ingress", body="Kubernetes ingress notes.")
 
 
+@pytest.fixture
+def searchable_among_others(employee, engineering, searchable):
+    _filler(employee, engineering, 20)
+    return searchable
+
+
 @pytest.mark.parametrize("query", WEIRD_QUERIES)
 def test_weird_queries_never_crash(employee, searchable, query):
     results = search_threads(employee, query)
@@ -299,8 +326,8 @@ def test_weird_queries_never_crash(employee, searchable, query):
 @pytest.mark.parametrize("query", ["title:kubernetes", "NEAR(kubernetes ingress)", "kubernetes AND ingress",
                                    "'kubernetes", "kubernetes OR", "kubernetes:*", "kubernetes\x00ingress",
                                    "kubernetes\\", "'kubernetes':* & !'ingress'", "kubernetes\x1bingress"])
-def test_operator_syntax_is_treated_as_words(employee, searchable, query):
-    assert _ids(search_threads(employee, query)) == [searchable.pk]
+def test_operator_syntax_is_treated_as_words(employee, searchable_among_others, query):
+    assert _ids(search_threads(employee, query)) == [searchable_among_others.pk]
 
 
 @pytest.mark.parametrize("query", WEIRD_QUERIES)
@@ -431,9 +458,10 @@ def test_snippet_is_escaped_once(client, employee, engineering):
 
 
 def test_inflections_are_highlighted(client, employee, engineering):
-    make_thread(employee, engineering, title="Celery", body="The task retries three times before it fails.")
+    make_thread(employee, engineering, title="Celery", body="We configured the task to retry three times.")
     client.force_login(employee)
-    assert b"task <mark>retries</mark> three" in client.get(SEARCH, {"q": "retry"}).content
+    page = client.get(SEARCH, {"q": "configuring retries"}).content
+    assert b"We <mark>configured</mark> the task to <mark>retry</mark> three" in page
 
 
 # AI text in results --------------------------------------------------------------------------------
