@@ -82,7 +82,7 @@ def evaluate(world, *, embedder=None) -> Figures:
     return figures
 
 
-def _index_everything():
+def index_everything():
     from django.db import connection
 
     from aiassist.retrieval.index import posts_index
@@ -122,13 +122,13 @@ def main() -> int:
     try:
         started = time.perf_counter()
         world = load_world(distractors=0)
-        _index_everything()
+        index_everything()
         print(f"labelled world indexed in {time.perf_counter() - started:.1f} s")
         report(evaluate(world), "without distractors", args.misses)
         if args.distractors:
             started = time.perf_counter()
             add_distractors(world, args.distractors)
-            _index_everything()
+            index_everything()
             print(f"{args.distractors} distractor threads added and indexed in {time.perf_counter() - started:.1f} s")
             report(evaluate(world), f"with {args.distractors} distractors", args.misses)
     finally:

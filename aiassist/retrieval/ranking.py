@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import F, QuerySet
 
 from forum import policy
 from forum.models import Thread
@@ -205,13 +204,16 @@ def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int
         return list(rows)
     selective = [w for w in words if w.share <= COMMON_WORD_SHARE] or words
     match = " OR ".join('"' + w.text.replace('"', "") + '"' for w in selective)
-    rank = RawSQL("SELECT -bm25(retrieval_passage_fts, 2.0, 1.0) FROM retrieval_passage_fts "
-                  "WHERE retrieval_passage_fts MATCH %s AND retrieval_passage_fts.rowid = retrieval_passage.id",
-                  [match], output_field=FloatField())
-    matching = passages.filter(pk__in=RawSQL(
-        "SELECT rowid FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s", [match]))
-    return list(matching.annotate(rank=rank).order_by("-rank", "pk")
-                .values_list("pk", "thread_id", "rank")[:LEXICAL_CANDIDATES])
+    # FTS5 ranks its matches itself (bm25, title weighing double); the readable passages, as a subquery,
+    # are part of the same statement.
+    readable, params = passages.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.rowid, p.thread_id, -bm25(retrieval_passage_fts, 2.0, 1.0) AS r "  # noqa: S608 - compiled ORM SQL
+            "FROM retrieval_passage_fts f JOIN retrieval_passage p ON p.id = f.rowid "
+            f"WHERE retrieval_passage_fts MATCH %s AND f.rowid IN ({readable}) ORDER BY r DESC, f.rowid "
+            f"LIMIT {LEXICAL_CANDIDATES}", [match, *params])
+        return cursor.fetchall()
 
 
 _TOKEN = re.compile(r"\w+")

@@ -138,11 +138,12 @@ def test_changing_the_embedding_model_re_embeds(employee, other_employee, engine
     ids = list(Post.objects.filter(thread=thread).values_list("pk", flat=True))
     first = CountingEmbedder("model-a")
     index.posts_index(ids, embedder=first)
-    assert set(Passage.objects.values_list("embed_model", flat=True)) == {"model-a/8"}
+    assert set(Passage.objects.values_list("embed_model", flat=True)) == {index.embed_key(first)}
+    assert index.embed_key(first).startswith("model-a/8/")  # model, dimension, then what was embedded
     second = CountingEmbedder("model-b")
     # The periodic sweep (and the rebuild command) give every passage a vector from the new model.
     assert index.passages_reembed(embedder=second) == Passage.objects.count()
-    assert set(Passage.objects.values_list("embed_model", flat=True)) == {"model-b/8"}
+    assert set(Passage.objects.values_list("embed_model", flat=True)) == {index.embed_key(second)}
     assert index.passages_reembed(embedder=second) == 0
     # Ranking with the new model uses the new vectors only.
     hits = rank(employee, "cache sizing", embedder=second).threads
