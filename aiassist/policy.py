@@ -2,6 +2,7 @@
 
 * Only the asker sees an answer before it is submitted: not moderators, not admins, not superusers.
 * Once submitted, the category's reviewers (``review_ai_answers``) see it too.
+* A published answer can always be withdrawn by its category's moderators and administrators too.
 * Everyone sees the assistant's published posts through the forum like any other post.
 """
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
@@ -37,6 +38,15 @@ def can_review_answer(user, answer: AIAnswer) -> bool:
     """Reviewer of the category and not the asker: may approve, reject, edit, retract."""
     return (answer.status in REVIEWABLE_STATES and not is_asker(user, answer)
             and forum_policy.access_for(user, answer.thread.category).can_review)
+
+
+def can_withdraw_answer(user, answer: AIAnswer) -> bool:
+    """Retract a published answer: its category's reviewers (as ``can_review_answer``), and always
+    the category's moderators and administrators, who see its post hidden or not: taking
+    machine-written text down must never wait for a reviewer the category may no longer have."""
+    if can_review_answer(user, answer):
+        return True
+    return answer.status in (S.PUBLISHED, S.RETRACTED) and forum_policy.can_moderate(user, answer.thread.category)
 
 
 def own_answers(user) -> QuerySet[AIAnswer]:

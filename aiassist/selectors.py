@@ -8,8 +8,10 @@ from . import policy
 from .models import AIAnswer, AnswerSource
 
 
-def answer_for_user(user, pk) -> AIAnswer:
-    """The answer, or NotFound: the same for missing, private to someone else, or unreadable."""
+def answer_for_user(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
+    """The answer, or NotFound: the same for missing, private to someone else, or unreadable.
+    ``or_withdrawable`` (the retract verb): also a published answer the caller may withdraw without
+    seeing it otherwise (``policy.can_withdraw_answer``: its category's moderators and administrators)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -18,7 +20,8 @@ def answer_for_user(user, pk) -> AIAnswer:
     answer = forum_policy.with_access(answers, user, "thread__category").first()
     if answer is not None:
         forum_policy.remember_access(user, answer, answer.thread.category)
-    if answer is None or not policy.can_view_answer(user, answer):
+    if answer is None or not (policy.can_view_answer(user, answer)
+                              or (or_withdrawable and policy.can_withdraw_answer(user, answer))):
         raise NotFound("No such answer.")
     return answer
 
@@ -73,9 +76,10 @@ def review_queue(user):
     )
 
 
-def reviewable_answer(user, pk) -> AIAnswer:
-    """An answer for the review page: one the caller may see and that has been submitted."""
-    answer = answer_for_user(user, pk)
+def reviewable_answer(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
+    """An answer for the review page: one the caller may see and that has been submitted
+    (``or_withdrawable``: as ``answer_for_user``)."""
+    answer = answer_for_user(user, pk, or_withdrawable=or_withdrawable)
     if answer.status not in policy.REVIEWABLE_STATES:
         raise NotFound("No such answer.")
     return answer

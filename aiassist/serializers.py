@@ -17,8 +17,11 @@ class AnswerSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AnswerSource
-        fields = ["number", "post", "thread", "title", "category", "restricted"]
+        fields = ["number", "cited", "role", "post", "thread", "title", "category", "restricted", "text"]
         read_only_fields = fields
+        extra_kwargs = {"text": {"help_text": "The passage the engine was given (Markdown)."},
+                        "cited": {"help_text": "False for a passage the engine was given but the text does not cite; "
+                                               "it counts for the audience checks all the same."}}
 
 
 class ApprovalSerializer(serializers.ModelSerializer):

@@ -102,7 +102,8 @@ def review_queue(request):
 def answer_review(request, pk):
     answer = selectors.reviewable_answer(request.user, pk)
     outside = {s.pk for s in services.sources_outside_audience(answer)}
-    sources = [{"source": s, "audience_ok": s.pk not in outside}
+    # Every passage the engine was given, cited first: a model can copy what it does not cite.
+    sources = [{"source": s, "audience_ok": s.pk not in outside, "passage_html": render_markdown(s.text)}
                for s in answer.sources.select_related("category")]
     current = services.body_hash(answer.body)
     approvals = list(answer.approvals.select_related("reviewer"))

@@ -37,15 +37,25 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "verb", "text", "created_at", "read_at")
     raw_id_fields = ("recipient",)
 
+    def get_queryset(self, request):
+        # A notice about a private AI draft is its recipient's alone, as the draft is.
+        return super().get_queryset(request).filter(private=False)
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is append-only, even for administrators."""
+    """Read-only: the log is append-only, even for administrators. Private events (an AI draft before
+    its asker submits it) are left out of every list, filter, search and detail page: the change list
+    takes any lookup on the model's fields from the query string, so showing them redacted would let
+    a filter on their hidden fields tell what they hold."""
 
     list_display = ("id", "created_at", "actor_name", "verb", "target_type", "target_id", "category")
     list_filter = ("verb", "category")
     search_fields = ("actor_name", "verb", "target_id")
     list_select_related = ("category",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).shown()
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

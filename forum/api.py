@@ -360,7 +360,8 @@ class AuditPagination(CursorPagination):
             "nullable": True,
             "description": "The result of recomputing every event's hash in order (forum.audit.audit_verify), "
                            "on the first page only (no `cursor`): it reads the whole log, so the pages after "
-                           "it carry null instead of repeating it.",
+                           "it carry null instead of repeating it. `checked` counts the private events too "
+                           "(an AI draft's before its asker submits it), which no list shows.",
             "required": ["ok", "checked"],
             "properties": {
                 "ok": {"type": "boolean"},
@@ -383,7 +384,7 @@ class AuditEventViewSet(GenericViewSet):
     def list(self, request):
         params = parse(AuditFilterSerializer, request.query_params)
         filters = {"verb": "verb", "actor": "actor_name", "target_type": "target_type", "category": "category__slug"}
-        events = AuditEvent.objects.select_related("category").filter(
+        events = AuditEvent.objects.shown().select_related("category").filter(
             **{field: params[name] for name, field in filters.items() if params.get(name)})
         page = self.paginate_queryset(events)
         response = self.get_paginated_response(AuditEventSerializer(page, many=True).data)

@@ -23,7 +23,10 @@ def _target_ref(target) -> tuple[str, str]:
     return target._meta.label_lower, str(target.pk)
 
 
-def audit_record(*, actor, verb: str, target=None, category=None, data: dict | None = None) -> AuditEvent:
+def audit_record(*, actor, verb: str, target=None, category=None, data: dict | None = None,
+                 private: bool = False) -> AuditEvent:
+    """Append one event. ``private``: it belongs to a phase only one person may know of (an AI draft
+    before its asker submits it); the chain keeps it, no reader of the log is shown it."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the service's transaction")
     if connection.vendor == "postgresql":
@@ -41,6 +44,7 @@ def audit_record(*, actor, verb: str, target=None, category=None, data: dict | N
         data=data or {},
         created_at=timezone.now(),
         prev_hash=last or GENESIS,
+        private=private,
     )
     event.hash = event.compute_hash()
     event.save()

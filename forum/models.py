@@ -137,6 +137,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # A notice about something private to its recipient (their AI draft): left out of the Django admin.
+    private = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -150,6 +152,10 @@ class Notification(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def shown(self):
+        """The events a reader of the log is shown (the admin, the API): not the private ones."""
+        return self.filter(private=False)
+
     def update(self, **kwargs):
         raise AuditLogIsAppendOnly("Audit events cannot be updated.")
 
@@ -167,6 +173,10 @@ class AuditEvent(models.Model):
     Each row's hash covers its own fields and the previous row's hash, so editing or removing
     a row breaks the chain from that point on (``manage.py audit_verify``). On PostgreSQL a
     trigger refuses UPDATE and DELETE as well.
+
+    ``private`` marks an event of a phase that belongs to one person alone (an AI draft before its
+    asker submits it): it stays in the chain, but no reader of the log is shown it. It is set when
+    the event is written and covered by the hash, so turning it on or off later breaks the chain too.
     """
 
     actor = models.ForeignKey(
@@ -181,6 +191,7 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
+    private = models.BooleanField(default=False, db_default=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -212,5 +223,8 @@ class AuditEvent(models.Model):
             "created_at": self.created_at.isoformat(),
             "prev_hash": self.prev_hash,
         }
+        if self.private:
+            # Only when set: every event written before the flag existed hashes as it always did.
+            payload["private"] = True
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()

@@ -292,11 +292,14 @@ def posts_mark_viewed(*, acting_user, posts) -> None:
 # Notifications --------------------------------------------------------------------------------
 
 
-def notify(*, recipient, verb: str, text: str, url: str = "") -> Notification | None:
-    """Create an in-app notice and send its e-mail copy after commit. Joins the caller's transaction."""
+def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = False) -> Notification | None:
+    """Create an in-app notice and send its e-mail copy after commit. Joins the caller's transaction.
+
+    ``private``: about something only the recipient may know of (their AI draft); the admin leaves it out."""
     if recipient is None or not recipient.is_active:
         return None
-    notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url)
+    notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url,
+                                               private=private)
     if settings.EMAIL_NOTIFICATIONS and recipient.email:
         effects.on_commit(_send_notification_email, recipient.email, text, url)
     return notification

@@ -35,6 +35,7 @@ from .index import active_embedder, embed_key, vector_of
 from .models import Passage
 
 LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
+SQLITE_FTS_WINDOW = 5000  # SQLite: FTS5's best matches the policy filter then reads
 THREAD_CANDIDATES = 80  # threads scored in full
 PASSAGES_PER_THREAD = 60  # at most this many passages of one candidate thread are read
 COMMON_WORD_SHARE = 0.05  # a word in more than this share of passages does not select candidates
@@ -48,7 +49,11 @@ WEIGHTS = {"head": 0.5, "answer": 0.5, "lexical": 0.2, "coverage": 0.2}
 # threads on the same broad topic look alike and none answers the question asked.
 RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "at": 2.35}
 RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
-LEXICAL_RELEVANCE_THRESHOLD = 0.40  # lexical-only ranking (no embedder): the coverage alone
+# Lexical-only ranking (no embedder): the share of the question's words the thread holds, at least two.
+LEXICAL_RELEVANCE_THRESHOLD = 0.30
+LEXICAL_MIN_WORDS = 2
+# Below this many passages every topical word is "common": the candidate match then keeps them all.
+COMMON_WORDS_FROM = 20_000
 ANSWER_ROLES = (Passage.Role.REPLY, Passage.Role.AI)
 
 
@@ -82,6 +87,7 @@ class ThreadHit:
     bm25: float = 0.0
     coverage: float = 0.0  # share of the question's word weight (idf) the thread holds
     margin: float = 0.0  # the best thread only: its lead over the mean of the next five
+    matched_share: float = 0.0  # share of the question's words it holds (lexical-only abstention)
     passages: list[PassageHit] = field(default_factory=list)  # best first
 
     @property
@@ -159,6 +165,7 @@ class Word:
     lexeme: str | None
     share: float  # of passages holding it
     idf: float
+    total: float  # passages in the index
 
 
 def _idf(share: float, total: float) -> float:
@@ -175,7 +182,7 @@ def _word_statistics(words: list[str]) -> list[Word]:
         for word, lexeme, total, freq, count in rows:
             total = max(float(total or 0), 1.0)
             share = float(freq) if freq is not None else min(float(count or 0) / total, 1.0)
-            out.append(Word(word, stem(word), lexeme, share, _idf(share, total)))
+            out.append(Word(word, stem(word), lexeme, share, _idf(share, total), total))
         return out
     counts = ", ".join(["(SELECT count(*) FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s)"]
                        * len(words))
@@ -184,8 +191,8 @@ def _word_statistics(words: list[str]) -> list[Word]:
                        ['"' + w.replace('"', "") + '"' for w in words])
         total, *found = cursor.fetchone()
     total = max(float(total or 0), 1.0)
-    return [Word(w, stem(w), w, min(c / total, 1.0), _idf(min(c / total, 1.0), total)) for w, c in zip(words, found,
-                                                                                                     strict=True)]
+    return [Word(w, stem(w), w, min(c / total, 1.0), _idf(min(c / total, 1.0), total), total)
+            for w, c in zip(words, found, strict=True)]
 
 
 def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int, int, float]]:
@@ -194,7 +201,7 @@ def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int
         lexemes = list(dict.fromkeys(w.lexeme for w in words if w.lexeme))
         if not lexemes:
             return []
-        common = {w.lexeme for w in words if w.share > COMMON_WORD_SHARE}
+        common = {w.lexeme for w in words if w.share > COMMON_WORD_SHARE and w.total >= COMMON_WORDS_FROM}
         selective = [w for w in lexemes if w not in common] or lexemes
         # Lexemes come from to_tsvector: quoting each keeps operators out of the query.
         raw = " | ".join("'" + w.replace("'", "''").replace("\\", "") + "'" for w in selective)
@@ -202,37 +209,42 @@ def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int
         rows = (passages.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
                 .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:LEXICAL_CANDIDATES])
         return list(rows)
-    selective = [w for w in words if w.share <= COMMON_WORD_SHARE] or words
+    selective = [w for w in words if w.share <= COMMON_WORD_SHARE or w.total < COMMON_WORDS_FROM] or words
     match = " OR ".join('"' + w.text.replace('"', "") + '"' for w in selective)
-    # FTS5 ranks its matches itself (bm25, title weighing double); the readable passages, as a subquery,
-    # are part of the same statement.
-    readable, params = passages.values("pk").query.sql_with_params()
+    # FTS5 ranks its matches itself (bm25, title weighing double), in C; the policy filter then keeps the
+    # readable ones in rank order. SQLite is the embedded default, a small forum: the FTS window holds
+    # every match there (a forum where thousands of unreadable passages outrank a readable one is a
+    # PostgreSQL one, where the filter is inside the ranking query).
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT f.rowid, p.thread_id, -bm25(retrieval_passage_fts, 2.0, 1.0) AS r "  # noqa: S608 - compiled ORM SQL
-            "FROM retrieval_passage_fts f JOIN retrieval_passage p ON p.id = f.rowid "
-            f"WHERE retrieval_passage_fts MATCH %s AND f.rowid IN ({readable}) ORDER BY r DESC, f.rowid "
-            f"LIMIT {LEXICAL_CANDIDATES}", [match, *params])
-        return cursor.fetchall()
+        cursor.execute("SELECT rowid, -bm25(retrieval_passage_fts, 2.0, 1.0) AS r FROM retrieval_passage_fts "
+                       "WHERE retrieval_passage_fts MATCH %s ORDER BY r DESC, rowid LIMIT %s",
+                       [match, SQLITE_FTS_WINDOW])
+        ranked = cursor.fetchall()
+    threads = dict(passages.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "thread_id"))
+    return [(pk, threads[pk], r) for pk, r in ranked if pk in threads][:LEXICAL_CANDIDATES]
 
 
 _TOKEN = re.compile(r"\w+")
 
 
-def _bm25_features(words: list[Word], title: str, texts: list[str], average_length: float) -> tuple[float, float]:
-    """A thread's BM25 score for the question (title counted twice) and the share of the question's
-    word weight (idf) it covers."""
+def _bm25_features(words: list[Word], title: str, texts: list[str],
+                   average_length: float) -> tuple[float, float, float]:
+    """A thread's BM25 score for the question (title counted twice), the share of the question's word
+    weight (idf) it covers, and the plain share of the question's words it holds."""
     tokens = [stem(t) for t in _TOKEN.findall(f"{title} {title} {' '.join(texts)}".lower())]
     counts = Counter(tokens)
     length = len(tokens) or 1
     score = covered = 0.0
+    matched = 0
     for word in words:
         tf = counts.get(word.stem, 0)
         if tf:
+            matched += 1
             covered += word.idf
             score += word.idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length / average_length))
     total = sum(w.idf for w in words) or 1.0
-    return score, covered / total
+    share = matched / len(words) if words and matched >= min(LEXICAL_MIN_WORDS, len(words)) else 0.0
+    return score, covered / total, share
 
 
 # Scoring --------------------------------------------------------------------------------------
@@ -284,7 +296,8 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         if not hits:
             continue
         hit = ThreadHit(thread=threads[thread_id])
-        hit.bm25, hit.coverage = _bm25_features(words, hit.thread.title, [p.plain for p in hits], average_length)
+        hit.bm25, hit.coverage, hit.matched_share = _bm25_features(words, hit.thread.title, [p.plain for p in hits],
+                                                                   average_length)
         heads = [p.dense for p in hits if p.role == Passage.Role.QUESTION and p.dense is not None]
         answers = [p.dense for p in hits if p.is_answer and p.dense is not None]
         hit.head = max(heads, default=0.0)
@@ -315,7 +328,7 @@ def _relevant(hit: ThreadHit, dense: bool) -> bool:
     """Whether a thread is close enough to the question to answer from (the abstention threshold)."""
     if dense:
         return relevance(hit) >= RELEVANCE["at"]
-    return hit.coverage >= LEXICAL_RELEVANCE_THRESHOLD
+    return hit.matched_share >= LEXICAL_RELEVANCE_THRESHOLD
 
 
 def relevance(hit: ThreadHit) -> float:

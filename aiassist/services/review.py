@@ -154,7 +154,10 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
     if not answer.original_body:
         answer.original_body = answer.body
-    assessment = risk.classify(body, answer.question)
+    # What a reader will see, over the question and every passage the draft drew on (an edit can lean
+    # on a source's risky advice without repeating it).
+    drew_on = answer.sources.filter(cited=True).order_by("number").values_list("text", flat=True)
+    assessment = risk.classify(body, question=answer.question, sources=list(drew_on))
     # An edit may add risk; it never removes what the machine's text already carried.
     if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
         reasons = answer.risk_reasons
@@ -284,29 +287,57 @@ def answer_reject(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     return answer
 
 
+_WITHDRAWN_BY = {"reviewer": "a reviewer", "moderator": "a moderator", "administrator": "an administrator"}
+
+
+def _withdrawer(acting_user, answer: AIAnswer) -> str:
+    """Who may retract (``policy.can_withdraw_answer``), and in which capacity, for the notice and the audit."""
+    if not (ai_policy.can_view_answer(acting_user, answer) or ai_policy.can_withdraw_answer(acting_user, answer)):
+        raise NotFound("No such answer.")
+    if ai_policy.can_review_answer(acting_user, answer):
+        return "reviewer"
+    if ai_policy.can_withdraw_answer(acting_user, answer):
+        return "administrator" if acting_user.is_superuser else "moderator"
+    if ai_policy.is_asker(acting_user, answer) and forum_policy.access_for(acting_user, answer.thread.category).can_review:
+        raise Forbidden("You asked this question: someone else must review the answer.")
+    raise Forbidden("Only reviewers and moderators of this category may retract an answer.")
+
+
+def _hide_published_post(answer: AIAnswer, reason: str) -> Post:
+    """Hide the answer's post: its readers lose it, its thread keeps it as a placeholder for moderators."""
+    post = Post.objects.select_for_update().get(pk=answer.published_post_id)
+    post.hidden, post.hidden_reason = True, reason[:500]
+    post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    return post
+
+
+def _readers(post: Post) -> set[int]:
+    """Everyone who was shown the post's text, on any surface (view receipts)."""
+    return set(PostViewReceipt.objects.filter(post=post).values_list("user_id", flat=True))
+
+
 @transaction.atomic
 def answer_retract(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
-    """Withdraw a published answer: hide its post and tell the asker and everyone who saw it."""
-    _reviewer_only(acting_user, answer)
+    """Withdraw a published answer: hide its post and tell the asker and everyone who saw it. The
+    category's reviewers may, and always its moderators and administrators."""
+    withdrawer = _withdrawer(acting_user, answer)
     reason = _reason(reason, "retract an answer")
     answer = _locked(answer)
     lifecycle.check(answer, S.RETRACTED)
-    post = Post.objects.select_for_update().get(pk=answer.published_post_id)
-    post.hidden, post.hidden_reason = True, f"Retracted: {reason}"[:500]
-    post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    post = _hide_published_post(answer, f"Retracted: {reason}")
     answer.status, answer.retract_reason, answer.retracted_at = S.RETRACTED, reason, timezone.now()
     answer.attention_reason, answer.attention_at = "", None  # the second look is settled
     answer.save(update_fields=["status", "retract_reason", "retracted_at", "attention_reason", "attention_at",
                                "updated_at"])
     AnswerReport.objects.filter(answer=answer, resolved_at__isnull=True).update(resolved_at=timezone.now())
-    viewers = set(PostViewReceipt.objects.filter(post=post).values_list("user_id", flat=True))
-    recipients = User.objects.filter(Q(pk__in=viewers) | Q(pk=answer.asker_id)).exclude(pk=acting_user.pk)
-    text = (f"An AI answer in “{answer.thread.title}” was withdrawn by a reviewer and must not be relied on. "
-            f"Reason: {reason}")
+    recipients = User.objects.filter(Q(pk__in=_readers(post)) | Q(pk=answer.asker_id)).exclude(pk=acting_user.pk)
+    text = (f"An AI answer in “{answer.thread.title}” was withdrawn by {_WITHDRAWN_BY[withdrawer]} and must not be "
+            f"relied on. Reason: {reason}")
     for user in recipients:
         notify(recipient=user, verb="ai_retracted", text=text, url=post_url(post))
     audit_record(actor=acting_user, verb="ai_answer.retract", target=answer, category=answer.thread.category,
-                 data={"reason": reason, "post": post.pk, "notified": sorted(u.pk for u in recipients)})
+                 data={"reason": reason, "post": post.pk, "as": withdrawer,
+                       "notified": sorted(u.pk for u in recipients)})
     return answer
 
 
@@ -351,10 +382,10 @@ def _flag(answer: AIAnswer, reason: str) -> None:
     AIAnswer.objects.filter(pk=answer.pk).update(attention_reason=reason[:REASON_MAX], attention_at=timezone.now())
 
 
-def answers_flag_for_sources(*, post_ids=None, category: Category | None = None, thread: Thread | None = None,
-                             reason: str) -> list[int]:
-    """Flag published answers citing the given posts (or any post in ``category``) for re-review;
-    with ``thread``, the answers published in that thread instead (its audience changed under them)."""
+def _published_answers(*, post_ids=None, category: Category | None = None,
+                       thread: Thread | None = None) -> list[AIAnswer]:
+    """Published answers with a source among the given posts (or any post in ``category``); with
+    ``thread``, the answers published in that thread instead (its audience changed under them)."""
     if thread is not None:
         answers = AIAnswer.objects.filter(status=S.PUBLISHED, thread=thread)
     else:
@@ -364,9 +395,71 @@ def answers_flag_for_sources(*, post_ids=None, category: Category | None = None,
         if category is not None:
             cited = cited.filter(post__thread__category=category)
         answers = AIAnswer.objects.filter(status=S.PUBLISHED, sources__in=cited).distinct()
-    answers = list(answers.select_related("thread__category"))
+    return list(answers.select_related("thread__category"))
+
+
+def _flag_audited(answer: AIAnswer, reason: str) -> None:
+    _flag(answer, reason)
+    audit_record(actor=None, verb="ai_answer.flag", target=answer, category=answer.thread.category,
+                 data={"reason": reason})
+
+
+def answers_flag_for_sources(*, post_ids=None, category: Category | None = None, thread: Thread | None = None,
+                             reason: str) -> list[int]:
+    """Flag published answers citing the given posts (or any post in ``category``) for re-review;
+    with ``thread``, the answers published in that thread instead (its audience changed under them)."""
+    answers = _published_answers(post_ids=post_ids, category=category, thread=thread)
     for answer in answers:
-        _flag(answer, reason)
-        audit_record(actor=None, verb="ai_answer.flag", target=answer, category=answer.thread.category,
-                     data={"reason": reason})
+        _flag_audited(answer, reason)
     return [a.pk for a in answers]
+
+
+def answers_recheck_audience(*, acting_user, post_ids=None, category: Category | None = None,
+                             thread: Thread | None = None, reason: str) -> list[int]:
+    """After a change to who may read what (a thread moved, a category became restricted), each
+    published answer it concerns (chosen as by ``answers_flag_for_sources``) is unpublished at once
+    when a source now lies outside its thread's audience, and flagged for another look otherwise.
+    Runs in the change's transaction; returns the ids of the answers unpublished."""
+    unpublished = []
+    for answer in _published_answers(post_ids=post_ids, category=category, thread=thread):
+        if sources_outside_audience(answer):
+            answer_unpublish(acting_user=acting_user, answer=answer, reason=reason)
+            unpublished.append(answer.pk)
+        else:
+            _flag_audited(answer, reason)
+    return unpublished
+
+
+UNPUBLISHED = "what it drew on may no longer be read by everyone who can read the thread"
+
+
+def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
+    """Take a published answer whose sources left its thread's audience back to review, inside the
+    transaction of the change that moved them (``answers_recheck_audience``): its post is hidden as on
+    retraction, the reviewers decide again (``reason`` is theirs: it may name a category), and the
+    asker, the category's reviewers and everyone who was shown the text are told, without it."""
+    answer = _locked(answer)
+    lifecycle.check(answer, S.IN_REVIEW)
+    post = _hide_published_post(answer, f"Withdrawn for review: {UNPUBLISHED}.")
+    answer.status = S.IN_REVIEW
+    answer.attention_reason, answer.attention_at = reason[:REASON_MAX], timezone.now()
+    answer.save(update_fields=["status", "attention_reason", "attention_at", "updated_at"])
+    thread, category = answer.thread, answer.thread.category
+    notify(recipient=answer.asker, verb="ai_withdrawn",
+           text=f"The AI answer you asked for in “{thread.title}” was withdrawn from the thread and is back in "
+                f"review: {UNPUBLISHED}. You can take it back and regenerate it for the thread's audience.",
+           url=answer_url(answer))
+    reviewers = list(forum_policy.holders_of(forum_policy.REVIEW, category).exclude(pk=answer.asker_id).order_by("pk"))
+    for reviewer in reviewers:
+        notify(recipient=reviewer, verb="ai_review_requested",
+               text=f"An AI answer in “{thread.title}” in {category.name} was withdrawn from the thread and awaits "
+                    f"review: {UNPUBLISHED}.", url=reverse("assistant:review", args=[answer.pk]))
+    told = {answer.asker_id} | {r.pk for r in reviewers}
+    readers = list(User.objects.filter(pk__in=_readers(post) - told).order_by("pk"))
+    for reader in readers:
+        notify(recipient=reader, verb="ai_withdrawn",
+               text=f"An AI answer you read in “{thread.title}” was withdrawn: {UNPUBLISHED}. It must not be "
+                    f"relied on.", url=post_url(post))
+    audit_record(actor=acting_user, verb="ai_answer.unpublish", target=answer, category=category,
+                 data={"reason": reason, "post": post.pk, "notified": sorted(told | {r.pk for r in readers})})
+    return answer

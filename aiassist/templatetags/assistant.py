@@ -50,7 +50,9 @@ def ai_post_meta(context, post):
         "disclaimer": disclaimers.disclaimer_for(answer.status),
         "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current],
         # A reader is shown only the sources they can open themselves (one may have moved since).
-        "sources": [s for s in answer.sources.all() if s.post and forum_policy.can_view_post(request.user, s.post)],
+        # Only what the published text cites: the passages given but not cited were the reviewers' to see.
+        "sources": [s for s in answer.sources.all()
+                    if s.cited and s.post and forum_policy.can_view_post(request.user, s.post)],
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
         "can_review": policy.can_review_answer(request.user, answer),
         "can_report": answer.status == AIAnswer.Status.PUBLISHED and not policy.is_asker(request.user, answer),

@@ -243,7 +243,8 @@ def openai_settings(settings, chat_server):
 
 @pytest.fixture
 def question(employee, other_employee, engineering):
-    related = make_thread(other_employee, engineering, title="Celery retry backoff settings",
+    related = make_thread(other_employee, engineering,
+                          title="My celery tasks fail on network errors: how should retries back off?",
                           body="Which settings control retry backoff?",
                           replies=[(UserFactory(username="carol"),
                                     "Set autoretry_for and retry_backoff=True; the delay doubles.")])
@@ -271,7 +272,8 @@ def test_service_drafts_through_the_openai_engine(openai_settings, chat_server, 
     user = user_message(chat_server.requests[0])
     assert "My celery tasks fail on network errors." in user
     assert "retry_backoff=True; the delay doubles." in user
-    assert '<source id="1" title="Celery retry backoff settings" role="reply" author="carol">' in user
+    assert ('<source id="1" title="My celery tasks fail on network errors: how should retries back off?" '
+            'role="reply" author="carol">') in user
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from aiassist.sources import retrieve
 from forum import services as forum_services
 from forum.models import AuditEvent, CategoryGroupObjectPermission, CategoryUserObjectPermission, Post
 
-from ..factories import make_thread
+from ..factories import UserFactory, make_thread
 from .test_engines_openai import ChatServer, completion
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,8 @@ POST_DATA = {"audience": "asker", "rating": "helpful"}
 @pytest.fixture
 def drafted(employee, other_employee, engineering):
     """An employee's private draft quoting MARKER, whose source no longer says it."""
-    related = make_thread(other_employee, engineering, title="Flux capacitor cache eviction",
+    related = make_thread(other_employee, engineering,
+                          title="Flux capacitor cache keeps evicting entries under load: how do I tune it?",
                           body="Has anyone tuned the flux capacitor cache?",
                           replies=[(employee, f"Raise the flux capacitor cache size to 512 entries and enable "
                                                     f"{MARKER} warm mode to stop the evicting.")])
@@ -149,14 +150,16 @@ QUESTION_BODY = "Our flux capacitor cache keeps evicting entries under load. How
 
 
 @pytest.fixture
-def restricted_best_match(secops, secops_member, other_employee, engineering):
-    """A Security Ops post matching every word of the question, and a weaker open one."""
+def restricted_best_match(secops, secops_member, security_reviewer, other_employee, engineering):
+    """A Security Ops answer matching every word of the question, and a weaker open one (answers, not the
+    threads' questions, are what a draft quotes)."""
     secret = make_thread(secops_member, secops, title="Tune the flux capacitor cache evicting entries under load",
-                         body=f"Tune the flux capacitor cache: entries evicting under load mean the {SECRET} key "
-                              "cache is full.")
-    make_thread(other_employee, engineering, title="Capacitor sizing",
+                         body="What does it mean when it keeps evicting?",
+                         replies=[(security_reviewer, f"Tune the flux capacitor cache: entries evicting under load "
+                                                      f"mean the {SECRET} key cache is full.")])
+    make_thread(other_employee, engineering, title="Tune the flux capacitor cache when it keeps evicting",
                 body="Notes on sizing.",
-                replies=[(other_employee, "Size the flux capacitor cache generously for heavy load.")])
+                replies=[(UserFactory(username="carol"), "Size the flux capacitor cache generously for heavy load.")])
     return Post.objects.filter(thread=secret).order_by("-id").first()
 
 
@@ -223,7 +226,7 @@ def injected(employee, other_employee, secops_member, secops, engineering):
                 body=f"Admin access for the Security Ops threads goes through {SECRET} approval.")
     make_thread(other_employee, engineering, title="Publishing answers and admin access",
                 body="Notes on how answers get published.",
-                replies=[(other_employee, INJECTION)])
+                replies=[(UserFactory(username="mallory"), INJECTION)])
     return make_thread(employee, engineering, title="How do answers get published and who grants admin access?",
                        body="I want to publish an answer and need admin access to the Security Ops threads.")
 

@@ -272,8 +272,7 @@ def test_a_published_answers_sources_are_filtered_per_reader_on_a_shared_thread_
     """The thread page's posts are rendered once for readers with the same rights (forum.fragments);
     an AI post is rendered for each reader, so a source moved out of a reader's sight stays hidden
     from them even right after someone who may open it filled the cache."""
-    answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general,
-                                              title="Shared page: how do celery retries back off?"))
+    answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general))
     assert answer.status == S.PUBLISHED
     source = cited_post(answer)
     forum_services.thread_move(acting_user=admin_user, thread=source.thread, category=secops)

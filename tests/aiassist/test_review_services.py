@@ -38,21 +38,23 @@ S = AIAnswer.Status
 
 # Scenario builders -----------------------------------------------------------------------------------
 
-# A question and the one readable post that answers it. The low-risk pair says nothing the risk rules
-# match; the high-risk source carries a destructive permission change and a credential, so the
-# extractive engine quotes it and the answer is high risk whatever the (harmless) question says.
+# A question and the one readable post that answers it: a colleague asked the same before (the source
+# thread's title says it in the same words, so it is relevant enough to draft from) and dana answered.
+# The low-risk pair says nothing the risk rules match; the high-risk source carries a destructive
+# permission change and a credential, so the extractive engine quotes it and the answer is high risk
+# whatever the (harmless) question says.
 SCENARIOS = {
     "low": {
         "title": "How should celery retries back off?",
         "body": "My tasks fail on network errors. How do retries back off?",
-        "source_title": "Celery retry backoff settings",
+        "source_title": "My celery tasks fail on network errors: how should retries back off?",
         "source_body": "Which settings control retry backoff?",
         "source_reply": "Set autoretry_for and retry_backoff=True; the countdown doubles.",
     },
     "high": {
         "title": "Nightly batch jobs cannot write to the shared data directory",
         "body": "The nightly batch jobs fail writing to the shared data directory. What fixes it?",
-        "source_title": "Shared data directory for the nightly batch jobs",
+        "source_title": "The nightly batch jobs cannot write to the shared data directory: what fixes it?",
         "source_body": "Where do the nightly batch jobs write?",
         "source_reply": "When the nightly batch jobs cannot write to the shared data directory, "
                         "run `chmod -R 777 /srv/data` and rotate the database password.",
@@ -102,7 +104,8 @@ def reload(answer) -> AIAnswer:
 
 
 def cited_post(answer) -> Post:
-    return AnswerSource.objects.select_related("post__thread").get(answer=answer).post
+    """The post the answer cites first (every passage the engine was given is a source, cited or not)."""
+    return AnswerSource.objects.select_related("post__thread").get(answer=answer, cited=True, number=1).post
 
 
 def make_reviewer(username, category, *, high_risk=False):
@@ -169,7 +172,8 @@ def secops_draft(secops, secops_member, other_employee, engineering):
     secret = make_thread(colleague, secops, title=SECRET_TITLE, body="Why does the flux capacitor cache evict?",
                          replies=[(secops_member, f"Tune the flux capacitor cache: entries evicting under load mean "
                                                   f"the {SECRET} key cache is full.")])
-    make_thread(other_employee, engineering, title="Capacitor sizing", body="Notes on sizing.",
+    make_thread(other_employee, engineering, title="Tune the flux capacitor cache when it keeps evicting",
+                body="Notes on sizing.",
                 replies=[(UserFactory(username="sizer"), "Size the flux capacitor cache generously for heavy load.")])
     question = make_thread(secops_member, engineering, title=FLUX_TITLE, body=FLUX_BODY)
     answer = drafted(secops_member, question)

@@ -14,7 +14,7 @@ from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFou
 from config.celery import app
 from forum.models import AuditEvent, Notification
 
-from ..factories import fresh, make_thread
+from ..factories import UserFactory, fresh, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,12 @@ S = AIAnswer.Status
 
 @pytest.fixture
 def question(employee, other_employee, engineering):
-    make_thread(other_employee, engineering, title="Celery retry backoff settings",
+    """Alice's question; Bob asked the same before and Carol answered him (only answers are quoted)."""
+    make_thread(other_employee, engineering,
+                title="My celery tasks fail on network errors: how should retries back off?",
                 body="Which settings control retry backoff?",
-                replies=[(other_employee, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+                replies=[(UserFactory(username="carol"), "Set autoretry_for and retry_backoff=True; the countdown "
+                                                         "doubles.")])
     return make_thread(employee, engineering, title="How should celery retries back off?",
                        body="My tasks fail on network errors. How do retries back off?")
 
@@ -71,18 +74,21 @@ def test_generation_stores_a_private_draft_with_its_sources(employee, question, 
     assert "retry_backoff=True" in draft.body
     assert draft.body_html.startswith("<p>")
     assert draft.risk == AIAnswer.Risk.LOW and draft.risk_reasons == []
-    assert draft.engine == "extractive" and draft.model_name == "extractive-v1"
+    assert draft.engine == "extractive" and draft.model_name == "extractive-v2"
     assert draft.attempts == 1 and draft.lease_expires_at is None and draft.generated_at is not None
-    numbers = list(AnswerSource.objects.filter(answer=draft).values_list("number", flat=True))
-    assert numbers and numbers == sorted(set(numbers))
-    assert all(f"[{n}]" in draft.body for n in numbers)
+    sources = list(AnswerSource.objects.filter(answer=draft).order_by("number").values_list("number", "cited"))
+    assert [n for n, _ in sources] == list(range(1, len(sources) + 1))
+    cited = [n for n, is_cited in sources if is_cited]
+    assert cited and cited == list(range(1, len(cited) + 1))  # cited sources are numbered first
+    assert all(f"[{n}]" in draft.body for n in cited)
     assert Notification.objects.filter(recipient=employee, verb="ai_draft_ready").count() == 1
 
 
 def test_risky_advice_is_stored_as_high_risk(employee, other_employee, engineering):
-    make_thread(other_employee, engineering, title="Staging database password rotation",
+    make_thread(other_employee, engineering, title="The staging database password leaked: how do I rotate it?",
                 body="How is it done?",
-                replies=[(other_employee, "Rotate the staging database password with ALTER ROLE, then redeploy.")])
+                replies=[(UserFactory(username="carol"), "Rotate the staging database password with ALTER ROLE, "
+                                                         "then redeploy.")])
     thread = make_thread(employee, engineering, title="How do I rotate the staging database password?",
                          body="The staging database password leaked. How do I rotate it?")
     answer = services.answer_request(acting_user=employee, thread=thread)

@@ -119,7 +119,8 @@ def test_a_source_that_left_the_audience_cannot_be_confirmed_only_retracted(publ
 
 def test_the_answers_own_thread_moving_to_a_wider_audience_flags_it(admin_user, secops_member, security_reviewer,
                                                                     eng_moderator, secops, engineering):
-    make_thread(secops_member, secops, title="Celery retry backoff settings", body="Which settings apply?",
+    make_thread(secops_member, secops, title="My celery tasks fail on network errors: how should retries back off?",
+                body="Which settings apply?",
                 replies=[(security_reviewer, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
     question = make_thread(secops_member, secops, title="How should celery retries back off?",
                            body="My tasks fail on network errors. How do retries back off?")

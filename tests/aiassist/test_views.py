@@ -10,7 +10,7 @@ from aiassist import disclaimers, services
 from aiassist.models import AIAnswer, AnswerSource
 from forum.models import Thread
 
-from ..factories import make_thread
+from ..factories import UserFactory, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +36,12 @@ def panel_of(page: str) -> str:
 
 @pytest.fixture
 def question(employee, other_employee, engineering):
-    make_thread(other_employee, engineering, title="Celery retry backoff settings",
+    """Alice's question; Bob asked the same before and Carol answered him (only answers are quoted)."""
+    make_thread(other_employee, engineering,
+                title="My celery tasks fail on network errors: how should retries back off?",
                 body="Which settings control retry backoff?",
-                replies=[(other_employee, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+                replies=[(UserFactory(username="carol"), "Set autoretry_for and retry_backoff=True; the countdown "
+                                                         "doubles.")])
     return make_thread(employee, engineering, title="How should celery retries back off?",
                        body="My tasks fail on network errors. How do retries back off?")
 
@@ -205,8 +208,10 @@ def test_draft_panel_shows_disclaimer_body_and_linked_sources(asker, employee, q
 
 
 def test_high_risk_draft_panel_shows_the_banner(asker, employee, other_employee, engineering):
-    make_thread(other_employee, engineering, title="Staging database password rotation", body="How is it done?",
-                replies=[(other_employee, "Rotate the staging database password with ALTER ROLE, then restart.")])
+    make_thread(other_employee, engineering, title="The staging database password leaked: how do I rotate it?",
+                body="How is it done?", replies=[(UserFactory(username="carol"), "Rotate the staging database "
+                                                                                 "password with ALTER ROLE, then "
+                                                                                 "restart.")])
     thread = make_thread(employee, engineering, title="How do I rotate the staging database password?",
                          body="It leaked. How do I rotate the staging database password?")
     answer = drafted(employee, thread)
@@ -311,9 +316,12 @@ def test_actions_need_post(asker, employee, question):
 
 
 def add_related(author, category, count, start=0):
+    """Threads asking the same question, each answered by someone else (a thread's asker is not quoted)."""
     for n in range(start, start + count):
-        make_thread(author, category, title=f"Celery retry backoff note {n}", body=f"Background {n}.",
-                    replies=[(author, f"Celery retries back off with retry_backoff in setup {n}.")])
+        make_thread(author, category, title=f"Celery retries hammer the broker {n}: how do retries back off?",
+                    body=f"Background {n}.",
+                    replies=[(UserFactory(username=f"helper{n}"),
+                              f"Celery retries back off with retry_backoff in setup {n}.")])
 
 
 # session, user, thread (+ access), posts (+ total), unread count, answer, sources; the posts come
@@ -326,7 +334,7 @@ THREAD_PAGE_QUERIES_CACHED = 6
 def test_thread_page_query_count_does_not_grow_with_sources_or_posts(
         settings, asker, django_assert_num_queries, employee, other_employee, engineering):
     settings.ASSISTANT_MAX_SOURCES = 30
-    settings.ASSISTANT_ENGINE_CONFIG = {"extractive": {"max_sentences": 30}}
+    settings.ASSISTANT_ENGINE_CONFIG = {"extractive": {"max_passages": 30}}
     thread = make_thread(employee, engineering, title="How do celery retries back off?",
                          body="Our celery retries hammer the broker. How do retries back off?")
     add_related(other_employee, engineering, 3)

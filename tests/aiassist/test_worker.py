@@ -13,7 +13,7 @@ from config.celery import app
 from forum.models import AuditEvent, Notification
 
 from ..engines import FlakyEngine
-from ..factories import make_thread
+from ..factories import UserFactory, make_thread
 from .conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -23,9 +23,12 @@ S = AIAnswer.Status
 
 @pytest.fixture
 def question(employee, other_employee, engineering):
-    make_thread(other_employee, engineering, title="Celery retry backoff settings",
+    """Alice's question; Bob asked the same before and Carol answered him (only answers are quoted)."""
+    make_thread(other_employee, engineering,
+                title="My celery tasks fail on network errors: how should retries back off?",
                 body="How do retries back off?",
-                replies=[(other_employee, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+                replies=[(UserFactory(username="carol"), "Set autoretry_for and retry_backoff=True; the countdown "
+                                                         "doubles.")])
     return make_thread(employee, engineering, title="How should celery retries back off?",
                        body="My tasks fail on network errors. How do retries back off?")
 
