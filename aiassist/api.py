@@ -266,12 +266,13 @@ class AIAnswerViewSet(GenericViewSet):
                                         reason=params["reason"])
         return Response(_detail(request.user, answer))
 
-    @_verb("Retract a published answer with a reason (reviewers); its readers are told", ReasonSerializer)
+    @_verb("Retract a published answer with a reason (reviewers, and always the category's moderators and "
+           "administrators); its readers are told", ReasonSerializer)
     @action(detail=True, methods=["post"])
     def retract(self, request, pk):
         params = parse(ReasonSerializer, request.data)
-        answer = services.answer_retract(acting_user=request.user, answer=self.get_answer(pk),
-                                         reason=params["reason"])
+        answer = selectors.answer_for_user(request.user, pk, or_withdrawable=True)
+        answer = services.answer_retract(acting_user=request.user, answer=answer, reason=params["reason"])
         return Response(_detail(request.user, answer))
 
     @_verb("Keep a flagged published answer after checking it again (reviewers)")

@@ -92,6 +92,13 @@ def is_asker(user, answer: AIAnswer) -> bool:
     return bool(user and user.is_authenticated and answer.asker_id == user.pk)
 
 
+def is_private_phase(answer: AIAnswer) -> bool:
+    """Until its asker first submits it, an answer is theirs alone, and so is every trace of it: its
+    audit events and notices are written private (no reader of the audit log or the notifications
+    admin is shown them). From the submission on, its events are the reviewers' business like any other."""
+    return answer.submitted_at is None
+
+
 def can_request_answer(user, thread) -> bool:
     """Anyone who can read a thread may ask for a private draft about it."""
     return forum_policy.can_view_thread(user, thread)

@@ -1,15 +1,19 @@
 """Published answers go back to review when what they cite changes under them.
 
+A change that takes a source outside the thread's audience (a thread moved, a category became
+restricted) unpublishes the answer at once; any other change to a source flags it for another look.
 The forum announces changes through ``forum.signals`` (it never imports the assistant); these
-receivers run inside the forum service's transaction.
+receivers run inside the forum service's transaction, so the answer leaves with the change.
 """
 from django.dispatch import receiver
 
 from forum.signals import category_changed, post_changed, thread_moved
 
-from .services import answers_flag_for_sources
+from .services import answers_flag_for_sources, answers_recheck_audience
 
 _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hidden"}
+# The reasons below are stored on the answer and shown to its asker and its reviewers, who may not read
+# the categories involved: they name none. The move's and the change's own audit events keep the names.
 
 
 @receiver(post_changed)
@@ -19,16 +23,16 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **k
 
 
 @receiver(thread_moved)
-def flag_answers_citing_moved_thread(sender, thread, source, acting_user=None, **kwargs):
-    answers_flag_for_sources(post_ids=list(thread.posts.values_list("pk", flat=True)),
-                             reason=f"A cited thread moved from {source.name} to {thread.category.name}.")
+def recheck_answers_citing_moved_thread(sender, thread, source, acting_user=None, **kwargs):
+    answers_recheck_audience(acting_user=acting_user, post_ids=list(thread.posts.values_list("pk", flat=True)),
+                             reason="A cited thread moved to another category.")
     # The answers published in the moved thread now speak to another audience than the one they were vetted for.
-    answers_flag_for_sources(thread=thread,
-                             reason=f"The answer's thread moved from {source.name} to {thread.category.name}.")
+    answers_recheck_audience(acting_user=acting_user, thread=thread,
+                             reason="The answer's thread moved to another category.")
 
 
 @receiver(category_changed)
-def flag_answers_citing_newly_restricted_category(sender, category, before, acting_user=None, **kwargs):
+def recheck_answers_citing_newly_restricted_category(sender, category, before, acting_user=None, **kwargs):
     if before.get("restricted") is False and category.restricted:
-        answers_flag_for_sources(category=category,
-                                 reason=f"A cited post's category ({category.name}) became restricted.")
+        answers_recheck_audience(acting_user=acting_user, category=category,
+                                 reason="A cited post's category became restricted.")

@@ -125,6 +125,8 @@ class AIPostSerializer(PostSerializer):
         answer = self._answer(post)
         if not post.is_ai_generated:
             return None
+        if post.hidden:  # withdrawn: retracted, or back in review after its sources left the audience
+            return disclaimers.RETRACTED
         return disclaimers.disclaimer_for(answer.status if answer else "published")
 
     @extend_schema_field({"type": "array", "items": {"type": "string"}, "nullable": True})

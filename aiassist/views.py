@@ -150,9 +150,14 @@ def answer_reject(request, pk):
 
 @require_POST
 def answer_retract(request, pk):
-    answer = selectors.reviewable_answer(request.user, pk)
+    # Reviewers retract from the review page; moderators and administrators may from the thread page too.
+    answer = selectors.reviewable_answer(request.user, pk, or_withdrawable=True)
     answer = services.answer_retract(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
-    return _after_review(request, answer, "Retracted; everyone who read it has been told.")
+    if policy.can_view_answer(request.user, answer):
+        return _after_review(request, answer, "Retracted; everyone who read it has been told.")
+    messages.success(request, "Retracted; everyone who read it has been told.")
+    return redirect(reverse("forum:thread", args=[answer.thread_id]) + f"?post={answer.published_post_id}"
+                    f"#post-{answer.published_post_id}")
 
 
 @require_POST

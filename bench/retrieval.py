@@ -11,7 +11,7 @@ and prints, without and then with the distractor threads:
 
 Run: ``.venv/bin/python bench/retrieval.py [--distractors 1000]`` (PostgreSQL from DATABASE_URL, or
 SQLite without it). ``tests/aiassist/retrieval/test_quality.py`` asserts the targets with the
-same ``evaluate``.
+same ``evaluate``. ``--scale`` instead measures latency on a ``manage.py seed_scale`` database.
 """
 import argparse
 import os
@@ -96,9 +96,48 @@ def index_everything():
             cursor.execute("ANALYZE retrieval_passage")
 
 
+def scale(rounds: int) -> int:
+    """Latency on the ``seed_scale`` world (the database in DATABASE_URL, already seeded): the labelled
+    questions ranked as the benchmark user, and the search page rendered for them, in this process."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from aiassist.retrieval.index import active_embedder
+    from aiassist.retrieval.ranking import rank
+    from bench.retrieval_world import reworded_questions, unanswerable_questions
+
+    user = get_user_model().objects.get(username=os.environ.get("BENCH_USERNAME", "bench"))
+    questions = [q["question"] for q in reworded_questions() + unanswerable_questions()]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), count(embedding) FROM retrieval_passage")
+        passages, vectors = cursor.fetchone()
+    print(f"{passages:,} passages, {vectors:,} with a vector; embedder {os.environ['ASSISTANT_EMBEDDER']}")
+    active_embedder() and active_embedder().embed(["warm up"])
+    client = Client()
+    client.force_login(user)
+    client.get("/search/", {"q": "warm up"})
+    ranking_ms, page_ms = [], []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            rank(user, question, limit=5)
+            ranking_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            assert client.get("/search/", {"q": question}).status_code == 200
+            page_ms.append((time.perf_counter() - started) * 1000)
+    for label, values in (("ranking (assistant retrieval)", ranking_ms), ("search page (server, in process)", page_ms)):
+        q = statistics.quantiles(values, n=20)
+        print(f"{label}: p50 {statistics.median(values):.0f} ms, p95 {q[18]:.0f} ms over {len(values)} queries")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distractors", type=int, default=1000)
+    parser.add_argument("--scale", action="store_true",
+                        help="measure latency on the seed_scale database in DATABASE_URL instead")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--embedder", default=os.environ.get("ASSISTANT_EMBEDDER", "local"))
     parser.add_argument("--misses", action="store_true", help="list the questions whose thread was not in the top 3")
     args = parser.parse_args()
@@ -116,6 +155,8 @@ def main() -> int:
 
     from bench.retrieval_world import add_distractors, load_world
 
+    if args.scale:
+        return scale(args.rounds)
     setup_test_environment()
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     print(f"database {connection.vendor} ({name}), embedder {args.embedder}")

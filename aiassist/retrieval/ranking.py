@@ -54,6 +54,7 @@ LEXICAL_RELEVANCE_THRESHOLD = 0.30
 LEXICAL_MIN_WORDS = 2
 # Below this many passages every topical word is "common": the candidate match then keeps them all.
 COMMON_WORDS_FROM = 20_000
+CANDIDATE_ROWS = 10_000  # in a large index: about how many passages the selecting words may match
 ANSWER_ROLES = (Passage.Role.REPLY, Passage.Role.AI)
 
 
@@ -142,14 +143,16 @@ def readable_passages(user, *, within: QuerySet | None = None, category=None, au
 # and the number of passages. Inverse document frequencies then weigh words by how well they tell
 # threads apart, and the common words stay out of the candidate match.
 _POSTGRES_WORDS = """
-WITH s AS (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f FROM pg_stats
+WITH q AS (SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT 1) AS lexeme
+           FROM unnest(%s::text[]) AS w),
+     s AS MATERIALIZED (
+           SELECT e.elem, e.freq FROM pg_stats,
+                  unnest(most_common_elems::text::text[], most_common_elem_freqs) AS e(elem, freq)
            WHERE schemaname = current_schema() AND tablename = 'retrieval_passage' AND attname = 'search_vector'),
      n AS (SELECT CASE WHEN c.reltuples < 20000 THEN (SELECT count(*) FROM retrieval_passage)::float8
                        ELSE c.reltuples::float8 END AS total
            FROM pg_class c WHERE c.oid = 'retrieval_passage'::regclass),
-     q AS (SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT 1) AS lexeme
-           FROM unnest(%s::text[]) AS w),
-     r AS (SELECT q.w, q.lexeme, (SELECT f[array_position(e, q.lexeme)] FROM s) AS freq FROM q)
+     r AS (SELECT q.w, q.lexeme, s.freq FROM q LEFT JOIN s ON s.elem = q.lexeme)
 SELECT r.w, r.lexeme, (SELECT total FROM n), r.freq,
        CASE WHEN r.lexeme IS NULL OR r.freq IS NOT NULL THEN NULL
             ELSE (SELECT count(*) FROM retrieval_passage p
@@ -195,22 +198,57 @@ def _word_statistics(words: list[str]) -> list[Word]:
             for w, c in zip(words, found, strict=True)]
 
 
+def _selective(words: list[Word]) -> tuple[list[Word], str]:
+    """The words that select candidates, and whether any ("or") or all ("and") must match.
+
+    In a small index, any word. In a large one, the rarest first, as long as the passages they match
+    stay within a budget (ranking every passage that holds a common word costs a read of each); when
+    even the rarest word that occurs is too common for the budget, passages holding both of the two
+    rarest words."""
+    total = max((w.total for w in words), default=0.0)
+    if total < COMMON_WORDS_FROM:
+        return words, "or"
+    occurring = sorted((w for w in words if w.share > 0), key=lambda w: (w.share, w.text))
+    chosen, rows = [], 0.0
+    for word in occurring:
+        rows += word.share * total
+        if rows > CANDIDATE_ROWS:
+            break
+        chosen.append(word)
+    if chosen or len(occurring) < 2:
+        return chosen or occurring, "or"
+    return occurring[:2], "and"
+
+
 def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int, int, float]]:
     """(passage id, thread id, lexical rank) of the best-matching passages, best first."""
     if connection.vendor == "postgresql":
-        lexemes = list(dict.fromkeys(w.lexeme for w in words if w.lexeme))
+        selected, mode = _selective(words)
+        lexemes = list(dict.fromkeys(w.lexeme for w in selected if w.lexeme))
         if not lexemes:
             return []
-        common = {w.lexeme for w in words if w.share > COMMON_WORD_SHARE and w.total >= COMMON_WORDS_FROM}
-        selective = [w for w in lexemes if w not in common] or lexemes
         # Lexemes come from to_tsvector: quoting each keeps operators out of the query.
-        raw = " | ".join("'" + w.replace("'", "''").replace("\\", "") + "'" for w in selective)
+        raw = (" | " if mode == "or" else " & ").join("'" + w.replace("'", "''").replace("\\", "") + "'"
+                                                     for w in lexemes)
         query = SearchQuery(raw, search_type="raw", config="simple")
-        rows = (passages.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-                .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:LEXICAL_CANDIDATES])
-        return list(rows)
-    selective = [w for w in words if w.share <= COMMON_WORD_SHARE or w.total < COMMON_WORDS_FROM] or words
-    match = " OR ".join('"' + w.text.replace('"', "") + '"' for w in selective)
+
+        def best(matching, limit):
+            return list(matching.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+                        .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:limit])
+
+        if max(w.total for w in words) < COMMON_WORDS_FROM:
+            return best(passages, LEXICAL_CANDIDATES)
+        # A large index: threads are proposed by their question (title and opening post, a tenth of the
+        # passages, with a partial index of their own), and answers by the rare words only; a thread
+        # proposed either way is then scored on all its passages.
+        rows = best(passages.filter(role=Passage.Role.QUESTION), LEXICAL_CANDIDATES // 2)
+        if mode == "or":
+            rows += best(passages.exclude(role=Passage.Role.QUESTION), LEXICAL_CANDIDATES // 2)
+        return sorted(rows, key=lambda row: (-(row[2] or 0.0), row[0]))
+    selected, mode = _selective(words)
+    if not selected:
+        return []
+    match = f" {mode.upper()} ".join('"' + w.text.replace('"', "") + '"' for w in selected)
     # FTS5 ranks its matches itself (bm25, title weighing double), in C; the policy filter then keeps the
     # readable ones in rank order. SQLite is the embedded default, a small forum: the FTS window holds
     # every match there (a forum where thousands of unreadable passages outrank a readable one is a

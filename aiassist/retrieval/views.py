@@ -1,4 +1,5 @@
 """Search and "similar threads" pages over the passage index. Thin: parse, rank as the reader, render."""
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -12,8 +13,6 @@ from forum import services as forum_services
 from .. import disclaimers
 from . import search
 from .forms import SearchForm, SimilarForm
-
-PAGE_SIZE = 20
 
 
 @require_GET
@@ -30,7 +29,7 @@ def search_page(request):
     results = []
     if query and (author is not None or not data["author"]):
         results = search.search_threads(request.user, query, category=category, author=author)
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(results, settings.FORUM_SEARCH_RESULTS).get_page(request.GET.get("page"))
     forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page.object_list))
     filters = {k: v for k, v in (("q", query), ("category", data["category"]), ("author", data["author"])) if v}
     context.update(query=query, page=page, category=category, author=data["author"],

@@ -2,7 +2,8 @@
 
 Each verb checks policy, changes rows in one transaction, writes one audit event, and enqueues
 work on commit. The worker's path (claim -> generate -> draft, or release/fail) is here too, so a
-task is a thin wrapper; nothing in this module can publish.
+task is a thin wrapper; nothing in this module can publish. Until its asker submits an answer, the
+events and notices written about it are private (``policy.is_private_phase``): nobody else is shown them.
 """
 import logging
 import re
@@ -158,7 +159,8 @@ def answer_request(*, acting_user, thread, audience: str = AIAnswer.Audience.ASK
                                      question=_question_of(thread), regenerated_from=regenerated_from)
     audit_record(actor=acting_user, verb="ai_answer.request", target=answer, category=thread.category,
                  data={"thread": thread.pk, "audience": audience,
-                       "regenerated_from": regenerated_from.pk if regenerated_from else None})
+                       "regenerated_from": regenerated_from.pk if regenerated_from else None},
+                 private=ai_policy.is_private_phase(answer))
     _check_quota(acting_user, asked=answer)  # raising rolls the row and its event back
     _enqueue_generation(answer)
     return answer
@@ -184,7 +186,8 @@ def answer_discard(*, acting_user, answer: AIAnswer) -> AIAnswer:
     lifecycle.check(answer, S.DISCARDED)
     answer.status = S.DISCARDED
     answer.save(update_fields=["status", "updated_at"])
-    audit_record(actor=acting_user, verb="ai_answer.discard", target=answer, category=answer.thread.category)
+    audit_record(actor=acting_user, verb="ai_answer.discard", target=answer, category=answer.thread.category,
+                 private=ai_policy.is_private_phase(answer))
     return answer
 
 
@@ -200,7 +203,8 @@ def answer_retry(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise AssistantPaused(paused)
     answer.status, answer.error, answer.attempts = S.QUEUED, "", 0
     answer.save(update_fields=["status", "error", "attempts", "updated_at"])
-    audit_record(actor=acting_user, verb="ai_answer.retry", target=answer, category=answer.thread.category)
+    audit_record(actor=acting_user, verb="ai_answer.retry", target=answer, category=answer.thread.category,
+                 private=ai_policy.is_private_phase(answer))
     _enqueue_generation(answer)
     return answer
 
@@ -230,7 +234,7 @@ def answer_feedback(*, acting_user, answer: AIAnswer, rating: str) -> AIAnswer:
     answer.rating = rating
     answer.save(update_fields=["rating", "updated_at"])
     audit_record(actor=acting_user, verb="ai_answer.feedback", target=answer, category=answer.thread.category,
-                 data={"rating": rating})
+                 data={"rating": rating}, private=ai_policy.is_private_phase(answer))
     return answer
 
 
@@ -260,7 +264,7 @@ def answer_claim(*, answer_id: int) -> AIAnswer | None:
         answer.lease_expires_at = now + timedelta(seconds=settings.ASSISTANT_LEASE_SECONDS)
         answer.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
         audit_record(actor=None, verb="ai_answer.claim", target=answer, category=answer.thread.category,
-                     data={"attempt": answer.attempts})
+                     data={"attempt": answer.attempts}, private=ai_policy.is_private_phase(answer))
     return answer
 
 
@@ -337,10 +341,11 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     ])
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
                  data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
-                       "sources": [s.post.pk for s in cited], "given": [s.post.pk for s in ordered]})
+                       "sources": [s.post.pk for s in cited], "given": [s.post.pk for s in ordered]},
+                 private=ai_policy.is_private_phase(answer))
     notify(recipient=answer.asker, verb="ai_draft_ready",
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
-           url=answer_url(answer))
+           url=answer_url(answer), private=ai_policy.is_private_phase(answer))
     return answer
 
 
@@ -357,7 +362,7 @@ def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
     if updated:
         answer = AIAnswer.objects.select_related("thread__category").get(pk=answer_id)
         audit_record(actor=None, verb="ai_answer.release", target=answer, category=answer.thread.category,
-                     data={"attempt": attempt, "error": message[:200]})
+                     data={"attempt": attempt, "error": message[:200]}, private=ai_policy.is_private_phase(answer))
 
 
 @transaction.atomic
@@ -370,9 +375,10 @@ def answer_fail(*, answer_id: int, message: str) -> AIAnswer | None:
     answer.status, answer.error, answer.lease_expires_at = S.FAILED, (message or "Unknown error.")[:500], None
     answer.save(update_fields=["status", "error", "lease_expires_at", "updated_at"])
     audit_record(actor=None, verb="ai_answer.fail", target=answer, category=answer.thread.category,
-                 data={"error": answer.error})
+                 data={"error": answer.error}, private=ai_policy.is_private_phase(answer))
     notify(recipient=answer.asker, verb="ai_draft_failed",
-           text=f"The assistant could not draft an answer for “{answer.thread.title}”", url=answer_url(answer))
+           text=f"The assistant could not draft an answer for “{answer.thread.title}”", url=answer_url(answer),
+           private=ai_policy.is_private_phase(answer))
     return answer
 
 
@@ -392,7 +398,7 @@ def answers_sweep() -> list[int]:
         for answer in expired:
             AIAnswer.objects.filter(pk=answer.pk).update(status=S.QUEUED, lease_expires_at=None, enqueued_at=now)
             audit_record(actor=None, verb="ai_answer.lease_expired", target=answer, category=answer.thread.category,
-                         data={"attempt": answer.attempts})
+                         data={"attempt": answer.attempts}, private=ai_policy.is_private_phase(answer))
         AIAnswer.objects.filter(pk__in=stale).update(enqueued_at=now)
     resend = [answer.pk for answer in expired] + stale
     sent = []

@@ -1,8 +1,9 @@
 """Review and promotion: the only way an AI answer reaches anyone but its asker.
 
 submit (asker) -> in_review -> approve (reviewers; publishes when complete) / reject -> published
--> retract. ``answer_publish`` is reachable only from ``answer_approve`` and refuses to run inside a
-Celery task, so no worker can ever publish.
+-> retract; or back to in_review (``answer_unpublish``) when its sources leave the thread's audience.
+``answer_publish`` is reachable only from ``answer_approve`` and refuses to run inside a Celery task,
+so no worker can ever publish.
 """
 import hashlib
 
@@ -298,7 +299,8 @@ def _withdrawer(acting_user, answer: AIAnswer) -> str:
         return "reviewer"
     if ai_policy.can_withdraw_answer(acting_user, answer):
         return "administrator" if acting_user.is_superuser else "moderator"
-    if ai_policy.is_asker(acting_user, answer) and forum_policy.access_for(acting_user, answer.thread.category).can_review:
+    reviews_here = forum_policy.access_for(acting_user, answer.thread.category).can_review
+    if reviews_here and ai_policy.is_asker(acting_user, answer):
         raise Forbidden("You asked this question: someone else must review the answer.")
     raise Forbidden("Only reviewers and moderators of this category may retract an answer.")
 
@@ -436,11 +438,16 @@ UNPUBLISHED = "what it drew on may no longer be read by everyone who can read th
 def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     """Take a published answer whose sources left its thread's audience back to review, inside the
     transaction of the change that moved them (``answers_recheck_audience``): its post is hidden as on
-    retraction, the reviewers decide again (``reason`` is theirs: it may name a category), and the
-    asker, the category's reviewers and everyone who was shown the text are told, without it."""
+    retraction, the reviewers decide again (``reason`` is theirs), and the asker, the category's
+    reviewers and everyone who was shown the text are told, without it.
+
+    Its approvals go (the audit log keeps them): they vetted the text for an audience it no longer
+    has, so publishing it again takes as many fresh ones as the first time."""
     answer = _locked(answer)
     lifecycle.check(answer, S.IN_REVIEW)
     post = _hide_published_post(answer, f"Withdrawn for review: {UNPUBLISHED}.")
+    voided = sorted(answer.approvals.values_list("reviewer__username", flat=True))
+    answer.approvals.all().delete()
     answer.status = S.IN_REVIEW
     answer.attention_reason, answer.attention_at = reason[:REASON_MAX], timezone.now()
     answer.save(update_fields=["status", "attention_reason", "attention_at", "updated_at"])
@@ -461,5 +468,6 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
                text=f"An AI answer you read in “{thread.title}” was withdrawn: {UNPUBLISHED}. It must not be "
                     f"relied on.", url=post_url(post))
     audit_record(actor=acting_user, verb="ai_answer.unpublish", target=answer, category=category,
-                 data={"reason": reason, "post": post.pk, "notified": sorted(told | {r.pk for r in readers})})
+                 data={"reason": reason, "post": post.pk, "approvals_voided": voided,
+                       "notified": sorted(told | {r.pk for r in readers})})
     return answer

@@ -41,21 +41,26 @@ def ai_post_meta(context, post):
     if post.thread_id not in per_thread:
         per_thread[post.thread_id] = selectors.published_meta_for_thread(post.thread)
     answer = per_thread[post.thread_id].get(post.pk)
+    # A hidden AI post was withdrawn: retracted, or back in review after its sources left the audience.
     if answer is None:
-        return {"answer": None, "disclaimer": disclaimers.PUBLISHED}
+        return {"answer": None, "disclaimer": disclaimers.RETRACTED if post.hidden else disclaimers.PUBLISHED}
     current = services.body_hash(answer.body)
+    can_review = policy.can_review_answer(request.user, answer)
     return {
         "answer": answer,
         "post": post,
-        "disclaimer": disclaimers.disclaimer_for(answer.status),
+        "disclaimer": disclaimers.disclaimer_for(AIAnswer.Status.RETRACTED if post.hidden else answer.status),
         "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current],
         # A reader is shown only the sources they can open themselves (one may have moved since).
         # Only what the published text cites: the passages given but not cited were the reviewers' to see.
         "sources": [s for s in answer.sources.all()
                     if s.cited and s.post and forum_policy.can_view_post(request.user, s.post)],
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
-        "can_review": policy.can_review_answer(request.user, answer),
+        "can_review": can_review,
         "can_report": answer.status == AIAnswer.Status.PUBLISHED and not policy.is_asker(request.user, answer),
+        # Reviewers retract on the review page; moderators and administrators who do not review, here.
+        "can_withdraw": answer.status == AIAnswer.Status.PUBLISHED and not can_review
+        and policy.can_withdraw_answer(request.user, answer),
         "csrf_token": context.get("csrf_token"),
     }
 

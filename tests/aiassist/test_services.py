@@ -84,6 +84,24 @@ def test_generation_stores_a_private_draft_with_its_sources(employee, question, 
     assert Notification.objects.filter(recipient=employee, verb="ai_draft_ready").count() == 1
 
 
+def test_an_unanswered_earlier_question_does_not_hide_the_answer(employee, other_employee, engineering):
+    """Frank asked the very same question before and nobody answered him. His thread is the closest match but
+    has nothing to quote; Bob's thread, a little less alike, has Carol's answer, and the draft quotes it."""
+    make_thread(other_employee, engineering, title="Celery retries back off how?",
+                body="My tasks fail on network errors; which settings should I change?",
+                replies=[(UserFactory(username="carol"),
+                          "Set autoretry_for and retry_backoff=True; the countdown doubles. " + "Keep the broker "
+                          "healthy and watch the queue length in the dashboard; alert when it grows beyond what "
+                          "the workers drain in a minute. " * 3)])
+    title = "How should celery retries back off?"
+    body = "My celery tasks fail on network errors. How do retries back off?"
+    make_thread(UserFactory(username="frank"), engineering, title=title, body=body)
+    thread = make_thread(employee, engineering, title=title, body=body)
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=thread).pk)
+    assert "retry_backoff=True" in answer.body
+    assert AnswerSource.objects.filter(answer=answer, cited=True, post__author__username="carol").exists()
+
+
 def test_risky_advice_is_stored_as_high_risk(employee, other_employee, engineering):
     make_thread(other_employee, engineering, title="The staging database password leaked: how do I rotate it?",
                 body="How is it done?",

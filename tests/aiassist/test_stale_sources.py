@@ -1,9 +1,10 @@
 """A published AI answer goes back to the reviewers when what it cites changes under it.
 
-Each change to a cited source (edited, hidden, its thread moved, its category restricted) flags the
-published answer: the reason is recorded and audited, the answer is back in the review queue, and
-its post carries a banner. The answer's own thread moving to another audience flags it too. A change
-to anything the answer does not cite flags nothing.
+Each change to a cited source (edited, hidden, its thread moved) flags the published answer: the
+reason is recorded and audited, the answer is back in the review queue, and its post carries a
+banner. The answer's own thread moving to another audience flags it too. A change that takes a source
+outside the thread's audience (a move, a category restricted) unpublishes it back to review instead
+(tests/security/test_withdrawal.py). A change to anything the answer does not cite flags nothing.
 """
 import pytest
 from django.test import Client
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from aiassist import selectors, services
-from aiassist.models import AIAnswer
+from aiassist.models import AIAnswer, AnswerSource
 from common.exceptions import InvalidTransition
 from forum import services as forum_services
 from forum.audit import audit_verify
@@ -48,21 +49,17 @@ def _hide(answer, general_moderator, **_):
 
 def _move_to_engineering(answer, admin_user, engineering, **_):
     forum_services.thread_move(acting_user=admin_user, thread=cited_post(answer).thread, category=engineering)
-    return "A cited thread moved from General to Engineering."
-
-
-def _move_to_secops(answer, admin_user, secops, **_):
-    forum_services.thread_move(acting_user=admin_user, thread=cited_post(answer).thread, category=secops)
-    return "A cited thread moved from General to Security Ops."
+    return "A cited thread moved to another category."
 
 
 def _restrict(answer, admin_user, general, **_):
     forum_services.category_update(acting_user=admin_user, category=general, restricted=True)
-    return "A cited post's category (General) became restricted."
+    return "A cited post's category became restricted."
 
 
-TRIGGERS = {"edited": _edit, "hidden": _hide, "moved": _move_to_engineering, "moved-to-restricted": _move_to_secops,
-            "category-restricted": _restrict}
+# Changes that leave the sources readable by the thread's whole audience. Those that do not (a move into
+# Security Ops, General restricted) unpublish the answer instead: tests/security/test_withdrawal.py.
+TRIGGERS = {"edited": _edit, "hidden": _hide, "moved": _move_to_engineering}
 
 
 @pytest.mark.parametrize("trigger", list(TRIGGERS))
@@ -106,19 +103,30 @@ def test_confirming_clears_the_flag_and_the_queue(published, eng_moderator, othe
     assert BANNER not in reader.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
 
 
-def test_a_source_that_left_the_audience_cannot_be_confirmed_only_retracted(published, eng_moderator, admin_user,
-                                                                            general):
-    _restrict(published, admin_user=admin_user, general=general)
+def test_a_hidden_source_cannot_be_confirmed_only_retracted(published, eng_moderator, general_moderator):
+    _hide(published, general_moderator=general_moderator)
     with pytest.raises(services.SourcesOutsideAudience) as caught:
         services.answer_confirm(acting_user=eng_moderator, answer=reload(published))
     assert "cannot be kept" in caught.value.message
     assert reload(published).attention_reason != ""
-    services.answer_retract(acting_user=eng_moderator, answer=reload(published), reason="Its source is restricted.")
+    services.answer_retract(acting_user=eng_moderator, answer=reload(published), reason="Its source is hidden.")
     assert reload(published).status == S.RETRACTED
 
 
-def test_the_answers_own_thread_moving_to_a_wider_audience_flags_it(admin_user, secops_member, security_reviewer,
-                                                                    eng_moderator, secops, engineering):
+def test_a_source_that_left_the_audience_unpublishes_the_answer_back_to_review(published, eng_moderator, admin_user,
+                                                                               general):
+    _restrict(published, admin_user=admin_user, general=general)
+    answer = reload(published)
+    assert answer.status == S.IN_REVIEW and answer.published_post.hidden
+    assert answer.attention_reason == "A cited post's category became restricted."
+    assert list(selectors.review_queue(eng_moderator)) == [answer]
+    with pytest.raises(InvalidTransition):
+        services.answer_confirm(acting_user=eng_moderator, answer=answer)  # nothing published to keep
+
+
+def test_the_answers_own_thread_moving_to_a_wider_audience_unpublishes_it(admin_user, secops_member,
+                                                                          security_reviewer, eng_moderator, secops,
+                                                                          engineering):
     make_thread(secops_member, secops, title="My celery tasks fail on network errors: how should retries back off?",
                 body="Which settings apply?",
                 replies=[(security_reviewer, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
@@ -131,12 +139,14 @@ def test_the_answers_own_thread_moving_to_a_wider_audience_flags_it(admin_user, 
 
     forum_services.thread_move(acting_user=admin_user, thread=question, category=engineering)
     answer = reload(answer)
-    assert answer.attention_reason == "The answer's thread moved from Security Ops to Engineering."
+    assert answer.attention_reason == "The answer's thread moved to another category."
     outside = services.sources_outside_audience(answer)
     assert outside and {s.category.slug for s in outside} == {"security-ops"}
+    # What it quotes is Security Ops': back to review (Engineering's reviewers now), its post hidden.
+    assert answer.status == S.IN_REVIEW and answer.published_post.hidden
     assert list(selectors.review_queue(eng_moderator)) == [answer]
     with pytest.raises(services.SourcesOutsideAudience):
-        services.answer_confirm(acting_user=eng_moderator, answer=answer)
+        services.answer_approve(acting_user=eng_moderator, answer=answer)
 
 
 def test_changes_to_what_the_answer_does_not_cite_flag_nothing(published, admin_user, general_moderator,
@@ -154,7 +164,11 @@ def test_changes_to_what_the_answer_does_not_cite_flag_nothing(published, admin_
     forum_services.category_update(acting_user=admin_user, category=general, name="General chat")
     # An answer still in review is not flagged either: publishing checks its sources again.
     in_review = submitted(employee, engineering, sources_in=general, title="How do celery retries back off, again?")
-    pending_source = cited_post(in_review)
+    # Both source threads say the same: the new draft cites the old one too. Its other cited source is the
+    # one the published answer was never given.
+    given_to_published = AnswerSource.objects.filter(answer=published).values_list("post_id", flat=True)
+    pending_source = (AnswerSource.objects.filter(answer=in_review, cited=True)
+                      .exclude(post_id__in=list(given_to_published)).select_related("post").get().post)
     assert pending_source != source
     forum_services.post_edit(acting_user=pending_source.author, post=pending_source, body="Retry less.")
 

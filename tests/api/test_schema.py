@@ -47,7 +47,8 @@ def schema():
 
 def test_the_api_has_the_contracts_endpoints():
     assert set(v1_routes()) == {
-        "/api/v1/auth/token/", "/api/v1/me/", "/api/v1/search/", "/api/v1/threads/similar/", "/api/v1/assistant/", "/api/v1/categories/",
+        "/api/v1/auth/token/", "/api/v1/me/", "/api/v1/search/", "/api/v1/threads/similar/", "/api/v1/assistant/",
+        "/api/v1/categories/",
         "/api/v1/categories/{slug}/", "/api/v1/categories/{category_slug}/grants/",
         "/api/v1/categories/{category_slug}/grants/{pk}/", "/api/v1/threads/", "/api/v1/threads/{pk}/",
         "/api/v1/threads/{thread_pk}/posts/", "/api/v1/notifications/", "/api/v1/notifications/{pk}/read/",
