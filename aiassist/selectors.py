@@ -37,7 +37,7 @@ def current_answer(user, thread) -> AIAnswer | None:
         return None
     # Only the columns the panel reads: the thread page pays for these two queries on every view.
     sources = (AnswerSource.objects.select_related("category", "post__thread__category")
-               .only("answer_id", "number", "title", "post_id", "thread_id", "category__name",
+               .only("answer_id", "number", "cited", "title", "post_id", "thread_id", "category__name",
                      "category__restricted", "post__hidden", "post__thread__category__restricted"))
     return (
         AIAnswer.objects.filter(asker=user, thread=thread)

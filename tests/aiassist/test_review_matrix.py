@@ -42,7 +42,8 @@ S = AIAnswer.Status
 # The state each action starts from: submit, regenerate-draft: a private draft; withdraw, approve, reject,
 # queue, review-page: submitted; publish: submitted, and for high risk already approved once by another
 # security reviewer (stan), so this approval is the one that publishes (for low risk the first one does);
-# retract: published (by rita, or rita and stan); regenerate-rejected: rejected by rita.
+# retract: published (by rita, or rita and stan); regenerate-rejected: rejected by rita. Retracting is also
+# always open to the category's moderators and administrators (the superuser here), reviewers or not.
 MATRIX = """
 action               risk | asker        other_employee  eng_moderator  general_moderator  security_reviewer  admin_user  anonymous
 submit               low  | in_review    404             404            404                404                404         login
@@ -55,8 +56,8 @@ reject               low  | 403          404             rejected       404     
 reject               high | 403          404             rejected       404                rejected           404         login
 publish              low  | 403          404             published      404                published          404         login
 publish              high | 403          404             published      404                published          404         login
-retract              low  | 403          404             retracted      404                retracted          404         login
-retract              high | 403          404             retracted      404                retracted          404         login
+retract              low  | 403          404             retracted      404                retracted          retracted   login
+retract              high | 403          404             retracted      404                retracted          retracted   login
 regenerate-draft     low  | regenerated  404             404            404                404                404         login
 regenerate-draft     high | regenerated  404             404            404                404                404         login
 regenerate-rejected  low  | regenerated  404             403            404                403                404         login

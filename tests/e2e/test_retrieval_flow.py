@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from aiassist.engines.extractive import NOTHING_FOUND
+from aiassist.retrieval import search as retrieval_search
 from forum import services
 
 from ..factories import UserFactory, make_thread
@@ -59,10 +60,9 @@ def test_similar_threads_appear_while_typing_the_title(screen, logged_in_page, g
     box = suggestions.get_by_role("region", name="Similar threads")
     expect(box).to_be_visible()  # htmx fills it once typing pauses
     expect(box).to_contain_text("Already asked?")
-    link = box.get_by_role("link", name=CELERY_TITLE)
-    expect(link).to_have_attribute("href", f"/t/{answered.pk}/")
-    expect(box.locator("li").filter(has=alice.get_by_role("link", name=CELERY_TITLE)).locator(".badge-accepted")
-           ).to_have_text("Answered")
+    expect(box.get_by_role("link", name=CELERY_TITLE)).to_have_attribute("href", f"/t/{answered.pk}/")
+    answered_item = box.locator("li").filter(has=alice.get_by_role("link", name=CELERY_TITLE))
+    expect(answered_item.locator(".badge-accepted")).to_have_text("Answered")
     expect(box.locator("li")).to_have_count(1)
     expect(box).not_to_contain_text(SECRET_CELERY_TITLE)
     assert "SIEM" not in alice.content()
@@ -96,7 +96,8 @@ def seed_search(engineering, general, secops, secops_member, bob):
     services.thread_accept_answer(acting_user=carol, thread=migrations, post=migrations.posts.order_by("pk")[1])
     make_thread(dave, engineering, title=REPORTS_TITLE,
                 body="The finance report runs for 40 minutes and PgBouncer cuts it off with a timeout.")
-    make_thread(carol, general, title=LAPTOPS_TITLE, body="The onboarding guide says to use PgBouncer but gives no timeout for it.")
+    make_thread(carol, general, title=LAPTOPS_TITLE,
+                body="The onboarding guide says to use PgBouncer but gives no timeout for it.")
     make_thread(dave, general, title="Where do I request a second monitor?", body="The IT portal lists none.")
     make_thread(secops_member, secops, title=SECRET_DB_TITLE,
                 body="Since the change PgBouncer logs a timeout for every payments connection.")
@@ -158,14 +159,15 @@ def test_search_groups_by_thread_highlights_and_filters(screen, settings, logged
     expect(hits.filter(has_text=MIGRATIONS_TITLE)).to_contain_text("raise its timeout for the migration role")
 
     # Paging keeps the query and its filters, and a thread never shows up twice.
-    settings.FORUM_SEARCH_RESULTS = 2
-    alice.goto("/search/?q=pgbouncer+timeout")
-    expect(hits).to_have_count(2)
+    settings.FORUM_SEARCH_RESULTS = 1
+    alice.goto(f"/search/?q=pgbouncer+timeout&category={engineering.slug}")
+    expect(hits).to_have_count(1)
     first_page = hit_titles(alice)
     alice.get_by_role("link", name="More results →").click()
     expect(alice.locator(".page-status")).to_have_text("Page 2 of 2")
+    expect(alice).to_have_url(re.compile(rf"page=2&.*category={engineering.slug}"))
     expect(hits).to_have_count(1)
-    assert sorted(first_page + hit_titles(alice)) == sorted([MIGRATIONS_TITLE, REPORTS_TITLE, LAPTOPS_TITLE])
+    assert sorted(first_page + hit_titles(alice)) == sorted([MIGRATIONS_TITLE, REPORTS_TITLE])
 
     # An empty query says what to type instead of listing everything.
     form.get_by_role("searchbox", name="Search terms").fill("")
@@ -263,6 +265,8 @@ def test_draft_quotes_the_yaml_block_verbatim_and_links_the_post(celery_worker, 
 
 FIREWALL_TITLE = "Firewall exceptions for the payments VPC"
 FIREWALL_ANSWER = "File an FW-EXC ticket with the port list; priya approves exceptions within a day."
+FIREWALL_QUESTION = ("How do I request a firewall exception for the payments VPC?",
+                     "Our new service needs port 8443 open to the payments VPC. Who approves that?")
 
 
 @pytest.mark.parametrize("screen", [DESKTOP_LIGHT, PHONE_DARK], ids=lambda s: s.name)
@@ -277,9 +281,12 @@ def test_draft_abstains_when_nothing_readable_answers(celery_worker, screen, log
     make_thread(carol, engineering, title="Celery retries flood Redis after a broker restart",
                 body="Every task retries at once.", replies=[(other_employee, "Use `retry_backoff=True`.")])
 
+    # The restricted thread does answer it, for those who may read it (the same ranking and threshold).
+    for_member = retrieval_search.similar_threads(secops_member, "\n\n".join(FIREWALL_QUESTION))
+    assert [result.thread for result in for_member] == [secret]
+
     alice = logged_in_page(employee, screen)
-    panel = ask(alice, engineering, "How do I request a firewall exception for the payments VPC?",
-                "Our new service needs port 8443 open to the payments VPC. Who approves that?")
+    panel = ask(alice, engineering, *FIREWALL_QUESTION)
     body = panel.locator(".ai-body")
     expect(body).to_have_text(NOTHING_FOUND)
     expect(body).to_contain_text("Nothing in the posts you can read answers this question")
