@@ -2,6 +2,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from . import services
 from .models import AuditEvent, Category, Notification, Post, Thread
 
 
@@ -13,6 +14,16 @@ class CategoryAdmin(GuardedModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("thread_count", "post_count", "last_post_at")
 
+    def save_model(self, request, obj, form, change):
+        # Restricting a category changes who may read what: through the service, audited, with what
+        # follows from it (a published AI answer quoting it is withdrawn) in this same transaction.
+        if change and "restricted" in form.changed_data:
+            restricted, obj.restricted = obj.restricted, form.initial["restricted"]
+            super().save_model(request, obj, form, change)
+            services.category_update(acting_user=request.user, category=obj, restricted=restricted)
+            return
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
@@ -21,6 +32,15 @@ class ThreadAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     raw_id_fields = ("author", "accepted_post")
     list_select_related = ("category", "author")
+
+    def save_model(self, request, obj, form, change):
+        # A move changes the thread's audience: through the service, as on the thread page.
+        if change and "category" in form.changed_data:
+            target, obj.category = obj.category, Category.objects.get(pk=form.initial["category"])
+            super().save_model(request, obj, form, change)
+            services.thread_move(acting_user=request.user, thread=obj, category=target)
+            return
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Post)

@@ -1,17 +1,21 @@
 """Taking a published AI answer down, and telling everyone who read it (issue 12, findings 4, 5 and 10).
 
-* A move or a restriction that takes a published answer's sources outside its thread's audience
-  withdraws it in the same transaction: hidden from every surface, back in review, its asker, the
-  category's reviewers and its readers told (never its text), audited. A change that keeps the
-  sources inside the audience only flags it, as before.
+* A move or a restriction (on the thread page, through the API or in the Django admin) that takes a
+  published answer's sources outside its thread's audience withdraws it in the same transaction:
+  hidden from every surface, back in review with its approvals void, its asker, the category's
+  reviewers and its readers told (never its text), audited. A change that keeps the sources inside
+  the audience only flags it, as before.
 * The category's moderators and administrators may always retract a published answer, reviewer or
   not (the API and the thread page); nobody else gains anything.
 * A reader who saw the answer only in search results hears of its retraction too.
 """
+from datetime import datetime
+
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from aiassist import disclaimers
 from aiassist import services as ai_services
@@ -176,6 +180,39 @@ def test_the_answers_own_thread_moving_where_its_sources_cannot_be_read_withdraw
     assert response.status_code == 302, response.content
     assert_nowhere_for(reader, answer)
     assert_withdrawn(answer, mover=admin_user, asker=asker, reviewers=new_reviewers, readers=[colleague])
+
+
+def _admin_change(admin, obj, **changes):
+    """Save ``obj``'s Django admin change form as it stands, with ``changes``."""
+    client = signed_in(admin)
+    url = reverse(f"admin:forum_{obj._meta.model_name}_change", args=[obj.pk])
+    form = client.get(url).context["adminform"].form
+    data = {"_save": "Save"}
+    for name, value in {**{name: form[name].value() for name in form.fields}, **changes}.items():
+        if isinstance(value, datetime):  # the admin's split date and time inputs
+            data[f"{name}_0"], data[f"{name}_1"] = localtime(value).date(), localtime(value).time()
+        elif value is not None and value is not False:
+            data[name] = value
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("change", ["cited thread moved", "cited category made restricted"])
+def test_the_django_admin_withdraws_the_answer_too(change, admin_user, employee, other_employee, eng_moderator,
+                                                     engineering, general, secops):
+    """The same changes through the Django admin go through the same services: no way around the withdrawal."""
+    answer = published(employee, engineering, reviewer=eng_moderator, sources_in=general)
+    read_thread(other_employee, answer)
+    source = answer.sources.get(cited=True).post.thread
+    if change == "cited thread moved":
+        _admin_change(admin_user, source, category=secops.pk)
+        assert AuditEvent.objects.filter(verb="thread.move", target_id=str(source.pk)).exists()
+    else:
+        _admin_change(admin_user, general, restricted=True)
+        assert AuditEvent.objects.filter(verb="category.update", target_id=str(general.pk)).exists()
+
+    assert_nowhere_for(other_employee, answer)
+    assert_withdrawn(answer, mover=admin_user, asker=employee, reviewers=[eng_moderator], readers=[other_employee])
 
 
 def test_the_withdrawal_rolls_back_with_the_move(admin_user, employee, other_employee, eng_moderator, engineering,
