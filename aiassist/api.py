@@ -255,7 +255,7 @@ class AIAnswerViewSet(GenericViewSet):
     def approve(self, request, pk):
         params = parse(ApproveSerializer, request.data)
         answer = services.answer_approve(acting_user=request.user, answer=self.get_answer(pk),
-                                         body=params.get("body"))
+                                         body=params.get("body"), text_hash=params.get("body_hash"))
         return Response(_detail(request.user, answer))
 
     @_verb("Reject with a reason (reviewers)", ReasonSerializer)

@@ -18,7 +18,12 @@ _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hi
 
 @receiver(post_changed)
 def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **kwargs):
-    if change in _POST_CHANGES:
+    if change == "hide":
+        # A hidden post is read by nobody but moderators: an answer quoting it must not stay in front of readers
+        # (a moderator hides a post that leaked a token; the answer that quoted it goes with it).
+        answers_recheck_audience(acting_user=acting_user, post_ids=[post.pk],
+                                 reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
+    elif change in _POST_CHANGES:
         answers_flag_for_sources(post_ids=[post.pk], reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
 
 

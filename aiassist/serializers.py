@@ -52,11 +52,14 @@ class AIAnswerSerializer(serializers.ModelSerializer):
     sources = AnswerSourceSerializer(many=True, read_only=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
     approvals_needed = serializers.SerializerMethodField()
+    body_hash = serializers.SerializerMethodField(help_text="sha256 of body: send it with approve/ to approve "
+                                                            "exactly the text you read.")
 
     class Meta:
         model = AIAnswer
         fields = [
-            "id", "thread", "asker", "status", "audience", "is_ai_generated", "disclaimer", "body", "body_html",
+            "id", "thread", "asker", "status", "audience", "is_ai_generated", "disclaimer", "body", "body_hash",
+            "body_html",
             "original_body", "risk", "risk_reasons", "risk_notice", "sources", "approvals", "approvals_needed",
             "rating", "engine", "model_name", "error", "reject_reason", "retract_reason", "attention_reason",
             "published_post", "created_at", "generated_at", "submitted_at", "published_at", "retracted_at",
@@ -68,6 +71,9 @@ class AIAnswerSerializer(serializers.ModelSerializer):
 
     def get_risk_notice(self, answer) -> str:
         return disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == AIAnswer.Risk.HIGH else ""
+
+    def get_body_hash(self, answer) -> str:
+        return body_hash(answer.body)
 
     @extend_schema_field(ApprovalsNeededSerializer)
     def get_approvals_needed(self, answer):
@@ -101,6 +107,9 @@ class FeedbackSerializer(serializers.Serializer):
 class ApproveSerializer(serializers.Serializer):
     body = text_field(max_length=BODY_MAX, required=False,
                       help_text="An edited text to approve instead (the original is kept).")
+    body_hash = serializers.RegexField(r"^[0-9a-f]{64}$", required=False,
+                                       help_text="The body_hash of the text you read: refused (409) if it changed "
+                                                 "since. Needed, or a body, once another reviewer edited the text.")
 
 
 class ReasonSerializer(serializers.Serializer):

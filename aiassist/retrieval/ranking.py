@@ -50,7 +50,7 @@ WEIGHTS = {"head": 0.5, "answer": 0.5, "lexical": 0.2, "coverage": 0.2}
 RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "at": 2.35}
 RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
 # Lexical-only ranking (no embedder): the share of the question's words the thread holds, at least two.
-LEXICAL_RELEVANCE_THRESHOLD = 0.30
+LEXICAL_RELEVANCE_THRESHOLD = 0.25
 LEXICAL_MIN_WORDS = 2
 # Below this many passages every topical word is "common": the candidate match then keeps them all.
 COMMON_WORDS_FROM = 20_000

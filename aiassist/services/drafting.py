@@ -327,7 +327,8 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
     text = sub_outside_code(_CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers
                             else "", close_open_blocks(draft.text[:BODY_MAX]))
-    assessment = risk.classify(text, question=answer.question, sources=[s.doc.text for s in cited])
+    # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
+    assessment = risk.classify(text, question=answer.question, sources=[s.doc.text for s in ordered])
     answer.body, answer.body_html = text, render_markdown(text)
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons

@@ -157,7 +157,7 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         answer.original_body = answer.body
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
-    drew_on = answer.sources.filter(cited=True).order_by("number").values_list("text", flat=True)
+    drew_on = answer.sources.order_by("number").values_list("text", flat=True)
     assessment = risk.classify(body, question=answer.question, sources=list(drew_on))
     # An edit may add risk; it never removes what the machine's text already carried.
     if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
@@ -208,12 +208,22 @@ def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
 
 
 @transaction.atomic
-def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None) -> AIAnswer:
-    """Approve the answer (optionally with an edited text); publishes when the approvals are complete."""
+def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
+                   text_hash: str | None = None) -> AIAnswer:
+    """Approve the answer (optionally with an edited text); publishes when the approvals are complete.
+
+    An approval covers the text its reviewer read: ``text_hash`` (the ``body_hash`` served with the text)
+    must match the text as it stands; without it, or an edited ``body``, an approval is refused once
+    someone else has edited the text since it was submitted (they may not have seen the edit)."""
     access = _reviewer_only(acting_user, answer)
     answer = _locked(answer)
     if answer.status != S.IN_REVIEW:
         lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
+    if text_hash is not None and text_hash != body_hash(answer.body):
+        raise InvalidTransition("The text changed since you read it; read it again before approving.")
+    if body is None and text_hash is None and answer.edited_by_id not in (None, acting_user.pk):
+        raise InvalidTransition("Another reviewer edited the text since it was submitted; approve the text you "
+                                "read by sending its body_hash (or the body).")
     if body is not None and _normalised(body) != answer.body:
         before = body_hash(answer.body)
         _set_body(answer, body, acting_user)

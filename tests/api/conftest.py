@@ -52,16 +52,17 @@ def walk(client, url) -> list[dict]:
 
 # AI answers, built through the services --------------------------------------------------------
 
-# A question, and the colleague's reply that answers it. The extractive engine quotes the reply whole;
-# "{extra}" lets a test put a marker or a risky command into it.
+# A question, the title of a colleague's earlier thread asking the same (so it is clearly relevant), and
+# the reply that answers it. The extractive engine quotes the reply whole; "{extra}" lets a test put a
+# marker or a risky command into it.
 LOW_RISK_REPLY = "Set retry_backoff=True so celery retries back off{extra}; the countdown doubles."
 HIGH_RISK_REPLY = "When nightly batch jobs cannot write the shared data directory, run `chmod -R 777 /srv/data`{extra}."
 QUESTIONS = {
     "low": ("How should celery retries back off?", "My celery tasks fail on network errors. How do retries back off?",
-            "Celery retry backoff settings", LOW_RISK_REPLY),
+            "My celery tasks fail on network errors: how should retries back off?", LOW_RISK_REPLY),
     "high": ("Nightly batch jobs cannot write the shared data directory",
              "The nightly batch jobs fail writing the shared data directory. What fixes it?",
-             "Shared data directory for nightly batch jobs", HIGH_RISK_REPLY),
+             "The nightly batch jobs fail writing the shared data directory: what fixes it?", HIGH_RISK_REPLY),
 }
 
 

@@ -37,6 +37,7 @@ from .conftest import (
     error_of,
     in_state,
     reload,
+    source_asker,
     source_author,
     walk,
 )
@@ -53,7 +54,7 @@ REVIEWERS = {"eng_moderator", "security_reviewer"}  # hold review_ai_answers on 
 NOT_ASKER = [role for role in ROLES if role != "asker"]
 REPRESENTATION = {"id", "thread", "status", "body", "is_ai_generated", "disclaimer", "risk", "risk_reasons",
                   "sources", "approvals", "approvals_needed", "created_at"}
-SOURCE_FIELDS = {"number", "post", "thread", "title", "category", "restricted"}
+SOURCE_FIELDS = {"number", "cited", "role", "post", "thread", "title", "category", "restricted", "text"}
 
 
 @pytest.fixture
@@ -344,10 +345,11 @@ def test_bad_input_to_the_askers_verbs_is_400(as_role, employee, engineering, na
 
 def test_a_draft_citing_what_the_threads_audience_may_not_read_is_refused_with_the_sources(
         as_role, secops_member, secops, general, security_reviewer):
-    dana = source_author()
-    grant(policy.VIEW, dana, secops)
-    grant(policy.POST, dana, secops)
-    make_thread(dana, secops, title="Celery retry backoff settings", body="Which settings matter?",
+    dana, erin = source_author(), source_asker()
+    for colleague in (dana, erin):
+        grant(policy.VIEW, colleague, secops)
+        grant(policy.POST, colleague, secops)
+    make_thread(erin, secops, title=QUESTIONS["low"][2], body="Which settings matter?",
                 replies=[(dana, QUESTIONS["low"][3].format(extra=""))])
     thread = make_thread(secops_member, general, title=QUESTIONS["low"][0], body=QUESTIONS["low"][1])
     answer = drafted(secops_member, thread)

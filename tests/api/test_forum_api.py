@@ -785,7 +785,7 @@ LIST_QUERIES = {
     "/categories/": 2,
     "/threads/": 2,
     "/threads/{thread}/posts/": 3,  # the page (and published AI answers' details only when it shows some)
-    "/search/?q=growth": 2,
+    "/search/?q=growth": 5,  # the words' frequencies, candidate passages, their threads, the threads' passages
     "/notifications/": 2,
     "/categories/security-ops/grants/": 3,  # the category with the admin's access, both tables' rows
     "/audit-events/": 3,  # the page; the chain, streamed

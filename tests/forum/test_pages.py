@@ -464,10 +464,10 @@ def test_edit_with_no_fields_is_400_with_a_message(client, other_employee, eng_q
     ("nul\x00byte", "Null characters are not allowed."),
 ], ids=["too-long", "nul"])
 def test_search_bad_input_shows_a_message_and_no_results(client, employee, eng_thread, q, message):
-    # The search page answers 200 with the error shown (tests/forum/test_search.py relies on it).
+    # The search page answers 400 with the form's error shown (tests/aiassist/retrieval/test_search.py).
     client.force_login(employee)
     response = client.get(reverse("retrieval:search"), {"q": q})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in _body(response)
     assert 'role="alert"' in _body(response)
     assert reverse("forum:thread", args=[eng_thread.pk]) not in _body(response)
