@@ -39,7 +39,8 @@ def test_a_reviewers_edit_that_hides_the_command_behind_entities_stays_high_risk
     """Finding 2's attack: an edit at approval that spells the command with entities is classified as rendered."""
     make_thread(UserFactory(username="analyst"), engineering, title="Cleaning the build cache on runners",
                 body="How do we free disk on the CI runners?",
-                replies=[(UserFactory(username="ops"), "Prune old images with `docker image prune --filter until=72h`.")])
+                replies=[(UserFactory(username="ops"),
+                          "Prune old images with `docker image prune --filter until=72h`.")])
     question = make_thread(employee, engineering, title="CI runners run out of disk, how to clean the build cache",
                            body="Disk full on the runners again.")
     answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)

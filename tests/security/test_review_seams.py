@@ -30,7 +30,8 @@ def api(user):
 def drafted_low_risk(asker, category):
     make_thread(UserFactory(username="erin"), category, title="Celery retry backoff settings",
                 body="Which settings control retry backoff?",
-                replies=[(UserFactory(username="dana"), "Set autoretry_for and retry_backoff=True; the delay doubles.")])
+                replies=[(UserFactory(username="dana"),
+                          "Set autoretry_for and retry_backoff=True; the delay doubles.")])
     question = make_thread(asker, category, title="How should celery retries back off?",
                            body="My tasks fail on network errors. How do retries back off?")
     answer = services.answer_generate(answer_id=services.answer_request(acting_user=asker, thread=question).pk)

@@ -68,7 +68,8 @@ BENCH_THREAD_BODY = (
 )
 
 BENCH_SOURCE_TITLE = "Celery retries flood Redis after a broker restart"
-BENCH_SOURCE_QUESTION = "Every time Redis restarts our Celery tasks retry at once and the queue backs up. How do we back off?"
+BENCH_SOURCE_QUESTION = ("Every time Redis restarts our Celery tasks retry at once and the queue backs up. "
+                         "How do we back off?")
 BENCH_SOURCE_ANSWER = (
     "Give the broker-facing tasks exponential backoff with jitter and a cap, and acknowledge late so a "
     "lost worker's task is redelivered:\n\n```python\n@shared_task(bind=True, autoretry_for=(ConnectionError,), "
