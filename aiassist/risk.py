@@ -84,6 +84,9 @@ _LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
 _FENCE = re.compile(r"(?:~~~+|`*)[\w+-]*")
 
 
+_CONTINUATION = re.compile(r"\\\r?\n[ \t]*")
+
+
 def reader_text(text: str) -> str:
     """What is classified: the normalised forms of ``text``, rendered first, then raw with escapes undone,
     joined by FORM_SEPARATOR.
@@ -92,6 +95,8 @@ def reader_text(text: str) -> str:
     lines either side, for statements that span lines): a line the reader sees as it is written adds
     nothing to the union, and leaving it out halves the work.
     """
+    # A shell joins a line ending in a backslash with the next: so does the classifier ("rm \\⏎ -rf").
+    text = _CONTINUATION.sub(" ", text)
     rendered = _ADJACENT_CODE.sub(" ", _normalised(_rendered(text)))
     raw = _ADJACENT_CODE.sub(" ", _normalised(html.unescape(_MD_ESCAPE.sub(r"\1", text.replace("\x00", "")))))
     raw = raw.split("\n")
@@ -629,7 +634,7 @@ NETWORK = Topic("Network exposure and disabled security checks", (
            "endpoint", "real-time", "malware", "protection", "review", "encryption", "rate limit"),
           also=(_DISABLING_VERBS,)),
     # TLS, host key and signature verification switched off.
-    _rule(r"\bverify\s*=\s*False\b|\bverify_?ssl[\"']?\s*[:=]\s*[\"']?(?:false|no|0)\b|"
+    _rule(r"\bverify\s*=\s*(?:False|0|[\"']false[\"'])(?![\w.])|\bverify_?ssl[\"']?\s*[:=]\s*[\"']?(?:false|no|0)\b|"
           r"\bssl_?verify[\"']?\s*[:=]?\s*[\"']?(?:false|no|0)\b|\bstrict[-_]ssl[\"']?\s*[:=]?\s*[\"']?false\b",
           ("verify", "strict")),
     _rule(r"--insecure\b|--no-check-certificate\b|\binsecure[-_]skip[-_]tls[-_]verify\b|"
@@ -782,6 +787,10 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\bdd\b[^\n]*?\bof=/dev/(?!null\b|zero\b|stdout\b)\w+|\bmkfs(?:\.\w+)?\s+\S+|\bwipefs\b|"
           r"\bshred\b[^\n]*?/dev/|\bformat\s+[a-z]:|\bclear-disk\b|>\s*/dev/(?:sd|nvme|xvd|hd)[a-z0-9]+\b",
           ("of=/dev/", "mkfs", "wipefs", "/dev/", "format", "clear-disk")),
+    # Deleting for good, and running what was decoded or downloaded without reading it.
+    _rule(r"\bshred\b[^\n]*?(?:\s-\w*u\w*\b|--remove\b|--zero\b)|\bshutil\.rmtree\(\s*[\"']?/(?!tmp\b)|"
+          r"\bbase64\s+(?:-d|--decode)\b[^\n]*?\|\s*(?:sudo\s+)?(?:(?:ba|z|k|da)?sh|python3?|perl)\b",
+          ("shred", "rmtree", "base64")),
 ))
 
 TOPICS = (ACCESS, CREDENTIALS, NETWORK, EXPORT, DESTRUCTIVE)

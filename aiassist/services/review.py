@@ -323,6 +323,11 @@ def _hide_published_post(answer: AIAnswer, reason: str) -> Post:
     return post
 
 
+# For someone who read an AI answer but can no longer open its thread (it moved): the warning, nothing more.
+WITHDRAWN_ELSEWHERE = ("An AI-generated answer you read earlier, in a thread you can no longer open, was withdrawn "
+                       "by the reviewers. It must not be relied on; ask a colleague if you acted on it.")
+
+
 def _readers(post: Post) -> set[int]:
     """Everyone who was shown the post's text, on any surface (view receipts)."""
     return set(PostViewReceipt.objects.filter(post=post).values_list("user_id", flat=True))
@@ -346,7 +351,10 @@ def answer_retract(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     text = (f"An AI answer in “{answer.thread.title}” was withdrawn by {_WITHDRAWN_BY[withdrawer]} and must not be "
             f"relied on. Reason: {reason}")
     for user in recipients:
-        notify(recipient=user, verb="ai_retracted", text=text, url=post_url(post))
+        if forum_policy.can_be_notified_about(user, answer.thread):
+            notify(recipient=user, verb="ai_retracted", text=text, url=post_url(post))
+        else:  # told all the same, without the thread's title, the reason or a link they cannot open
+            notify(recipient=user, verb="ai_retracted", text=WITHDRAWN_ELSEWHERE)
     audit_record(actor=acting_user, verb="ai_answer.retract", target=answer, category=answer.thread.category,
                  data={"reason": reason, "post": post.pk, "as": withdrawer,
                        "notified": sorted(u.pk for u in recipients)})
@@ -474,9 +482,12 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     told = {answer.asker_id} | {r.pk for r in reviewers}
     readers = list(User.objects.filter(pk__in=_readers(post) - told).order_by("pk"))
     for reader in readers:
-        notify(recipient=reader, verb="ai_withdrawn",
-               text=f"An AI answer you read in “{thread.title}” was withdrawn: {UNPUBLISHED}. It must not be "
-                    f"relied on.", url=post_url(post))
+        if forum_policy.can_be_notified_about(reader, thread):
+            notify(recipient=reader, verb="ai_withdrawn",
+                   text=f"An AI answer you read in “{thread.title}” was withdrawn: {UNPUBLISHED}. It must not be "
+                        f"relied on.", url=post_url(post))
+        else:
+            notify(recipient=reader, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE)
     audit_record(actor=acting_user, verb="ai_answer.unpublish", target=answer, category=category,
                  data={"reason": reason, "post": post.pk, "approvals_voided": voided,
                        "notified": sorted(told | {r.pk for r in readers})})

@@ -45,6 +45,10 @@ WORKER_ENV = {
     "LOG_FORMAT": "plain",
     "LOG_LEVEL": "INFO",
     "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    # Rank as the test process indexes (tests/conftest.py): lexically. A worker ranking by embeddings
+    # would find no vectors on passages indexed without a model, and abstain.
+    "ASSISTANT_EMBEDDER": "none",
+    "RETRIEVAL_INDEX_SYNC": "True",
 }
 
 
@@ -301,6 +305,7 @@ def question(asker, engineering):
     """A question whose answer the forum already holds (so drafts cite sources)."""
     helper = UserFactory(username="bob")
     make_thread(helper, engineering, title="Celery retry backoff settings", body="How do retries back off?",
-                replies=[(helper, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+                replies=[(UserFactory(username="carol"),  # bob's own follow-ups would not be quoted
+                          "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
     return make_thread(asker, engineering, title="How should celery retries back off?",
                        body="My tasks fail on network errors. How do retries back off?")

@@ -33,7 +33,8 @@ BUDGET = 1 + int(WORKER_ENV["ASSISTANT_MAX_RETRIES"])  # attempts per answer
 def askers(engineering):
     helper = UserFactory(username="bob")
     make_thread(helper, engineering, title="Celery retry backoff settings", body="How do retries back off?",
-                replies=[(helper, "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
+                replies=[(UserFactory(username="carol"),  # bob's own follow-ups would not be quoted
+                          "Set autoretry_for and retry_backoff=True; the countdown doubles.")])
     make_thread(helper, engineering, title="Rotating the staging database password",
                 body="Use the vault rotation job, then restart the workers.")
     people = [UserFactory(username=f"asker{i}") for i in range(ASKERS)]

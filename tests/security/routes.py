@@ -39,6 +39,7 @@ def arguments(world) -> dict[str, dict]:
     return {
         "login": {}, "logout": {}, "healthz": {}, "thread_start_with_assistant": {},
         "forum:home": {}, "forum:thread_start": {}, "forum:preview": {}, "retrieval:search": {},
+        "retrieval:similar": {},
         "forum:notifications": {}, "forum:notifications_read_all": {},
         "forum:category": {"slug": world.engineering.slug},
         "forum:thread": {"pk": world.thread.pk},
@@ -81,6 +82,7 @@ def form_data(world) -> dict[str, dict]:
         "forum:move": {"category": world.general.slug},
         "forum:preview": {"body": "**hi**"},
         "retrieval:search": {"q": "celery"},
+        "retrieval:similar": {"title": "How do celery retries back off?"},
         "assistant:regenerate": {"audience": "thread"},
         "assistant:feedback": {"rating": "helpful"},
         "assistant:approve": {"body": "Approved text"},

@@ -23,7 +23,7 @@ User = get_user_model()
 # Pages: a GET shows something. Every other route is an action and must refuse GET.
 PAGES = {
     "login", "healthz", "thread_start_with_assistant", "forum:home", "forum:thread_start", "retrieval:search",
-    "forum:category", "forum:thread", "forum:post_edit", "forum:notifications", "assistant:panel",
+    "retrieval:similar", "forum:category", "forum:thread", "forum:post_edit", "forum:notifications", "assistant:panel",
     "assistant:queue", "assistant:review",
 }
 

@@ -105,8 +105,9 @@ def test_no_body_prompt_password_or_token_reaches_the_logs_at_info(caplog, setti
     client.post(f"/t/{thread.pk}/reply/", {"body": f"Celery retries back off with retry_backoff. {reply}"})
     client.post("/preview/", {"body": body})
     client.get(f"/search/?q={marker}")
-    source = make_thread(bob, engineering, title="Celery retry backoff",
-                         body=f"Celery retries back off exponentially with retry_backoff=True and {body}.")
+    source = make_thread(UserFactory(username="erin"), engineering, title="Celery retry backoff",
+                         body="How do celery retries back off?",
+                         replies=[(bob, f"Celery retries back off exponentially with retry_backoff=True and {body}.")])
 
     # The draft, by the extractive engine (quoting the source) and by an OpenAI-compatible server.
     answer = thread.ai_answers.get()

@@ -107,17 +107,19 @@ def forum_world(db):
     secops_group = Group.objects.create(name="secops")
     grant(policy.VIEW, secops_group, secops)
     grant(policy.POST, secops_group, secops)
-    priya = UserFactory(username="priya")
+    priya, sam = UserFactory(username="priya"), UserFactory(username="sam")
     priya.groups.add(secops_group)
+    sam.groups.add(secops_group)
+    # Sam's answer would be quoted to anyone who may read Security Ops (an asker's own replies are not).
     make_thread(priya, secops, title=f"Rotating the staging database password ({MARKER})",
                 body=f"The staging database password is rotated with vault; the root token is {MARKER}.",
-                replies=[(priya, f"Staging database password rotation runbook: {MARKER} steps 1-4.")])
+                replies=[(sam, f"Staging database password rotation runbook: {MARKER} steps 1-4.")])
     maria = UserFactory(username="maria")
     grant(policy.MODERATE, maria, engineering)
     grant(policy.REVIEW, maria, engineering)
     grant(policy.APPROVE_HIGH_RISK, maria, engineering)
     return {"engineering": engineering, "alice": UserFactory(username="alice"), "bob": UserFactory(username="bob"),
-            "maria": maria, "priya": priya}
+            "carl": UserFactory(username="carl"), "maria": maria, "priya": priya}
 
 
 def pages_for(world, thread, answer):
@@ -141,8 +143,11 @@ def test_an_injected_post_changes_nothing_and_reveals_nothing(settings, forum_wo
                                                        "model": "m", "timeout": 5}}
     world = forum_world
     alice, bob = world["alice"], world["bob"]
-    injected = make_thread(bob, world["engineering"], title="Rotating the staging database password",
-                           body=f"Rotate the staging database password with vault every quarter.\n\n{injection}")
+    # Bob's reply carries the injection: answers are what the assistant quotes, never a thread's question.
+    injected = make_thread(world["carl"], world["engineering"], title="Rotating the staging database password",
+                           body="How do we rotate it?",
+                           replies=[(bob, f"Rotate the staging database password with vault every quarter.\n\n"
+                                          f"{injection}")])
     thread = make_thread(alice, world["engineering"], title="How do I rotate the staging database password?",
                          body="Which command rotates the staging database password, and how often?")
     before = everything()
@@ -157,7 +162,8 @@ def test_an_injected_post_changes_nothing_and_reveals_nothing(settings, forum_wo
     assert AnswerSource.objects.filter(answer=answer, post__thread=injected).exists()
     if engine == "obedient-model":
         prompt = json.dumps([request["json"] for request in obedient_server.requests])
-        assert plain_text(injection)[:30] in user_message(obedient_server.requests[-1])
+        # The model saw the injection as written (Markdown; tags that look like its delimiters escaped).
+        assert injection[:30] in user_message(obedient_server.requests[-1]).replace("&lt;", "<")
         assert answer.body.startswith(OBEYED)
         assert MARKER not in prompt
 

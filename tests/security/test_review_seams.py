@@ -102,3 +102,27 @@ def test_hiding_a_cited_source_withdraws_the_published_answer(employee, other_em
     client.force_login(other_employee)
     page = client.get(f"/t/{answer.thread_id}/").content.decode()
     assert "the delay doubles" not in page
+
+
+def test_a_reader_who_lost_access_is_told_of_a_retraction_without_the_threads_title(
+        employee, other_employee, engineering, eng_moderator, security_reviewer, secops, admin_user, client):
+    """F7: the thread moved into a restricted category and was renamed; its former readers are still warned."""
+    from forum.models import Notification
+
+    answer = drafted_low_risk(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    client.force_login(other_employee)
+    assert "the delay doubles" in client.get(f"/t/{answer.thread_id}/").content.decode()  # bob reads it
+    thread = answer.thread
+    forum_services.thread_move(acting_user=admin_user, thread=thread, category=secops)
+    secret_title = "Incident ZANZIBAR-7: export bucket was public"
+    opening = thread.posts.order_by("id").first()
+    forum_services.post_edit(acting_user=admin_user, post=opening, body=opening.body, title=secret_title)
+    services.answer_retract(acting_user=security_reviewer, answer=AIAnswer.objects.get(pk=answer.pk),
+                            reason="Wrong for ZANZIBAR-7.")
+    notices = list(Notification.objects.filter(recipient__in=[other_employee, employee], verb="ai_retracted"))
+    assert {n.recipient_id for n in notices} == {other_employee.pk, employee.pk}
+    for notice in notices:
+        assert "ZANZIBAR" not in notice.text and notice.url == ""
+        assert "must not be relied on" in notice.text

@@ -195,14 +195,15 @@ def test_ai_output_and_reasons_never_carry_anything_executable(settings, people,
 
 def test_the_extractive_engine_quoting_hostile_posts_stays_inert(people):
     asker, reader = people["asker"], people["reader"]
-    for chunk in CHUNKS:
-        make_thread(reader, people["engineering"], title="Alerting on XSS script javascript",
-                    body=chunk.replace("\n\n", " Alert script XSS javascript onerror. "))
+    for chunk in CHUNKS:  # the hostile text in answers: the assistant quotes answers, not questions
+        make_thread(people["security"], people["engineering"], title="Alerting on XSS script javascript",
+                    body="Which payloads should the alerting catch?",
+                    replies=[(reader, chunk.replace("\n\n", " Alert script XSS javascript onerror. "))])
     question = make_thread(asker, people["engineering"], title="How do I alert on XSS script javascript onerror?",
                            body="Which alert script XSS javascript onerror payloads matter?")
     answer = ai_services.answer_generate(answer_id=ai_services.answer_request(acting_user=asker,
                                                                               thread=question).pk)
-    assert answer.status == AIAnswer.Status.DRAFT and answer.sources.exists()
+    assert answer.status == AIAnswer.Status.DRAFT and answer.sources.filter(cited=True).exists()
     assert_nothing_executable(client_for(asker).get(f"/t/{question.pk}/"), "extractive draft")
 
 
