@@ -45,11 +45,23 @@ class ThreadAdmin(admin.ModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    """Read-only. Posts change through the forum's services (edit, hide, move; retraction for AI posts),
+    which check policy, audit, and keep the passage index, the rendered pages and the AI answers that
+    cite or are a post in step: an admin form un-hiding a retracted AI post put its text back in front
+    of readers with nobody's approval (the adversarial review of the gate)."""
+
     list_display = ("id", "thread", "author", "kind", "hidden", "created_at")
     list_filter = ("kind", "hidden")
-    raw_id_fields = ("thread", "author", "edited_by")
-    readonly_fields = ("body_html",)
     list_select_related = ("thread", "author")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notification)

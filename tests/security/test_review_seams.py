@@ -126,3 +126,23 @@ def test_a_reader_who_lost_access_is_told_of_a_retraction_without_the_threads_ti
     for notice in notices:
         assert "ZANZIBAR" not in notice.text and notice.url == ""
         assert "must not be relied on" in notice.text
+
+
+def test_the_post_admin_cannot_bring_back_a_retracted_ai_post(employee, engineering, eng_moderator, admin_user,
+                                                              client):
+    """F5: the admin's post form bypassed every service; it is read-only now."""
+    answer = drafted_low_risk(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    answer = services.answer_retract(acting_user=eng_moderator, answer=answer, reason="Wrong.")
+    post = Post.objects.get(pk=answer.published_post_id)
+    assert post.hidden
+    client.force_login(admin_user)
+    url = f"/admin/forum/post/{post.pk}/change/"
+    assert client.get(url).status_code == 200  # visible to read
+    response = client.post(url, {"thread": post.thread_id, "author": post.author_id, "kind": "assistant",
+                                 "body": post.body + " EXTRA-ADMIN-TEXT", "hidden": ""})
+    assert response.status_code == 403
+    post.refresh_from_db()
+    assert post.hidden and "EXTRA-ADMIN-TEXT" not in post.body
+    assert client.get("/admin/forum/post/add/").status_code == 403
