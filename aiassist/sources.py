@@ -16,7 +16,7 @@ from forum.services import post_url
 
 from .engines import SourceDoc
 from .models import AIAnswer
-from .retrieval.ranking import PassageHit, Ranking, ThreadHit, rank
+from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, rank
 
 POSTS_PER_THREAD = 2
 
@@ -55,9 +55,16 @@ def _quotable(thread: ThreadHit) -> list[list[PassageHit]]:
 
 def select_passages(ranking: Ranking, *, limit: int) -> list[tuple[ThreadHit, PassageHit]]:
     """The passages to give the engine, best thread first: the answers of the relevant threads."""
+    if not ranking.confident:
+        return []
+    # The cut is relative to the best thread that has an answer: an unanswered duplicate of the question
+    # (the closest match, with nothing to quote) must not push the answered ones out.
+    answered = [(thread, groups) for thread in ranking.threads if (groups := _quotable(thread))]
     chosen = []
-    for thread in ranking.relevant:
-        for group in _quotable(thread)[:POSTS_PER_THREAD]:
+    for thread, groups in answered:
+        if thread.score < RUNNER_UP_SHARE * answered[0][0].score:
+            break
+        for group in groups[:POSTS_PER_THREAD]:
             chosen.extend((thread, passage) for passage in group)
         if len(chosen) >= limit:
             break

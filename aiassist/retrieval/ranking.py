@@ -326,6 +326,9 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         hits.append(PassageHit(id=pk, post_id=post_id, thread_id=thread_id, author_id=author_id, author=username,
                                role=role, position=position, text=body, plain=plain, created_at=created,
                                lexical=lexical_by_passage.get(pk, 0.0), dense=similarity))
+    # An index without vectors yet (a backfill under way, the embedder down when they were written) is
+    # ranked lexically, rather than by a closeness of zero.
+    dense = dense and any(p.dense is not None for hits in per_thread.values() for p in hits)
     lengths = {tid: sum(len(p.plain) for p in hits) / 6 + 1 for tid, hits in per_thread.items()}
     average_length = sum(lengths.values()) / max(len(lengths), 1)
     scored = []

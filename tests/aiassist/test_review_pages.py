@@ -281,13 +281,17 @@ def test_a_published_answers_sources_are_filtered_per_reader_on_a_shared_thread_
     answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general))
     assert answer.status == S.PUBLISHED
     source = cited_post(answer)
-    forum_services.post_hide(acting_user=general_moderator, post=source, reason="Outdated.")
-    assert reload(answer).status == S.PUBLISHED  # flagged only
     url = reverse("forum:thread", args=[answer.thread_id])
     link = f"?post={source.pk}#post-{source.pk}"
-    # gus moderates General (he may open the hidden source), bob does not: the same rights in Engineering.
-    for reader, sees_source in ((general_moderator, True), (other_employee, False), (general_moderator, True)):
+    # gus moderates General, bob does not: the same rights in Engineering, so one cached rendering of the posts.
+    for reader in (general_moderator, other_employee, general_moderator):
         html = signed_in(reader).get(url).content.decode()
-        assert f'id="post-{answer.published_post_id}"' in html
         listed = re.search(r'<div class="ai-sources">.*?</div>', html, re.S)
-        assert (listed is not None and link in listed.group(0)) is sees_source  # the per-reader sources list
+        assert listed is not None and link in listed.group(0)  # the per-reader sources list
+    # Hidden, the source is gus's to open and not bob's: the answer that quotes it leaves the thread for both.
+    forum_services.post_hide(acting_user=general_moderator, post=source, reason="Outdated.")
+    assert reload(answer).status == S.IN_REVIEW
+    for reader in (general_moderator, other_employee):
+        html = signed_in(reader).get(url).content.decode()
+        listed = re.search(r'<div class="ai-sources">.*?</div>', html, re.S)
+        assert listed is None or link not in listed.group(0)

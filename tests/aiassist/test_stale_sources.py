@@ -58,8 +58,9 @@ def _restrict(answer, admin_user, general, **_):
 
 
 # Changes that leave the sources readable by the thread's whole audience. Those that do not (a move into
-# Security Ops, General restricted) unpublish the answer instead: tests/security/test_withdrawal.py.
-TRIGGERS = {"edited": _edit, "hidden": _hide, "moved": _move_to_engineering}
+# Security Ops, General restricted, a cited post hidden) unpublish the answer instead:
+# tests/security/test_withdrawal.py and test_review_seams.py.
+TRIGGERS = {"edited": _edit, "moved": _move_to_engineering}
 
 
 @pytest.mark.parametrize("trigger", list(TRIGGERS))
@@ -103,14 +104,15 @@ def test_confirming_clears_the_flag_and_the_queue(published, eng_moderator, othe
     assert BANNER not in reader.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
 
 
-def test_a_hidden_source_cannot_be_confirmed_only_retracted(published, eng_moderator, general_moderator):
+def test_a_hidden_source_takes_the_answer_back_to_review(published, eng_moderator, general_moderator):
+    """Only moderators read a hidden post: an answer quoting it leaves the thread at once (not only flagged)."""
     _hide(published, general_moderator=general_moderator)
-    with pytest.raises(services.SourcesOutsideAudience) as caught:
-        services.answer_confirm(acting_user=eng_moderator, answer=reload(published))
-    assert "cannot be kept" in caught.value.message
-    assert reload(published).attention_reason != ""
-    services.answer_retract(acting_user=eng_moderator, answer=reload(published), reason="Its source is hidden.")
-    assert reload(published).status == S.RETRACTED
+    answer = reload(published)
+    assert answer.status == S.IN_REVIEW
+    assert Post.objects.get(pk=answer.published_post_id).hidden
+    with pytest.raises(services.SourcesOutsideAudience):
+        services.answer_approve(acting_user=eng_moderator, answer=answer,
+                                text_hash=services.body_hash(answer.body))
 
 
 def test_a_source_that_left_the_audience_unpublishes_the_answer_back_to_review(published, eng_moderator, admin_user,

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from forum import services
 
 from ..engines import SlowEngine
+from ..factories import UserFactory
 from .conftest import DESKTOP_LIGHT, PHONE_DARK, save_screenshot
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +26,7 @@ def test_panel_goes_from_drafting_to_draft_without_reload(celery_worker, setting
     source = services.thread_start(
         acting_user=other_employee, category=engineering, title="Celery retries: backoff settings",
         body="What should the retry settings be for a flaky API?")
-    services.post_reply(acting_user=other_employee, thread=source,
+    services.post_reply(acting_user=UserFactory(username="carol"), thread=source,  # answers are quoted, not asks
                         body="Declare `autoretry_for` with `retry_backoff=True` so retries back off exponentially. "
                              "Keep max_retries bounded.")
 
@@ -46,7 +47,9 @@ def test_panel_goes_from_drafting_to_draft_without_reload(celery_worker, setting
     assert page.evaluate("window.__sameDocument === true"), "the panel must update without a page reload"
     expect(panel).to_contain_text("Only you can see this answer")
     expect(panel).to_contain_text("retry_backoff")
-    expect(panel.get_by_role("link", name="Celery retries: backoff settings")).to_be_visible()
+    # The quote's attribution line links the source, and so does the sources list.
+    expect(panel.locator(".ai-body").get_by_role("link", name="Celery retries: backoff settings")).to_be_visible()
+    expect(panel.locator(".ai-sources").get_by_role("link", name="Celery retries: backoff settings")).to_be_visible()
     expect(panel.get_by_role("button", name="Discard")).to_be_visible()
     panel.scroll_into_view_if_needed()
     save_screenshot(page, f"{screen.name}-ai-panel-draft")

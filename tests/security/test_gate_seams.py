@@ -125,7 +125,8 @@ def test_a_high_risk_approval_stops_counting_when_its_reviewer_loses_approve_hig
     answer = _approve_as_high_risk(first, in_state(S.IN_REVIEW, employee, engineering))
     _revoke(admin_user, policy.APPROVE_HIGH_RISK, first, engineering)
 
-    ai_services.answer_approve(acting_user=second, answer=reload(answer))
+    ai_services.answer_approve(acting_user=second, answer=reload(answer),
+                               text_hash=ai_services.body_hash(reload(answer).body))
 
     answer = reload(answer)
     assert answer.status == S.IN_REVIEW and answer.published_post is None
@@ -135,7 +136,8 @@ def test_a_high_risk_approval_stops_counting_when_its_reviewer_loses_approve_hig
     shown = client_for(second).get(f"{V1}/ai-answers/{answer.pk}/").json()
     assert shown["approvals_needed"]["complete"] is False and shown["status"] == S.IN_REVIEW
 
-    ai_services.answer_approve(acting_user=_reviewer("sam", engineering, high_risk=True), answer=answer)
+    ai_services.answer_approve(acting_user=_reviewer("sam", engineering, high_risk=True), answer=answer,
+                               text_hash=ai_services.body_hash(answer.body))
     assert reload(answer).status == S.PUBLISHED
 
 
@@ -160,7 +162,8 @@ def test_an_approval_stops_counting_when_its_reviewer_loses_review_ai_answers(
         first.is_active = False
         first.save()
 
-    ai_services.answer_approve(acting_user=second, answer=reload(answer))
+    ai_services.answer_approve(acting_user=second, answer=reload(answer),
+                               text_hash=ai_services.body_hash(reload(answer).body))
 
     answer = reload(answer)
     assert answer.status == S.IN_REVIEW and answer.published_post is None

@@ -464,6 +464,13 @@ def test_inflections_are_highlighted(client, employee, engineering):
     assert b"We <mark>configured</mark> the task to <mark>retry</mark> three" in page
 
 
+def test_the_querys_own_words_are_highlighted(client, employee, engineering):
+    make_thread(employee, engineering, title="Celery", body="The task retries three times; each retry waits longer.")
+    client.force_login(employee)
+    page = client.get(SEARCH, {"q": "retries"}).content
+    assert b"The task <mark>retries</mark> three times; each <mark>retry</mark> waits" in page
+
+
 # AI text in results --------------------------------------------------------------------------------
 
 AI_MARKER = "wombat3signal"
