@@ -45,18 +45,6 @@ class SearchHitSerializer(serializers.Serializer):
         return disclaimers.PUBLISHED if result.is_ai_generated else None
 
 
-class _Results:
-    """Ranked threads as a sliceable sequence for the offset cursor; AI text shown is recorded as viewed."""
-
-    def __init__(self, user, results):
-        self.user, self.results = user, results
-
-    def __getitem__(self, window: slice):
-        shown = self.results[window]
-        forum_services.posts_mark_viewed(acting_user=self.user, posts=search.ai_posts_shown(shown))
-        return shown
-
-
 class SearchView(APIView):
     pagination_class = OffsetCursorPagination
 
@@ -74,7 +62,9 @@ class SearchView(APIView):
         results = [] if params.get("author") and author is None else search.search_threads(
             request.user, params["q"], category=category, author=author)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(_Results(request.user, results), request, self)
+        page = paginator.paginate_queryset(results, request, self)
+        # AI text on the page is a view (the cursor reads one row past it, which nobody is shown).
+        forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page))
         return paginator.get_paginated_response(SearchHitSerializer(page, many=True).data)
 
 

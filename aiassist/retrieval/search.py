@@ -16,6 +16,7 @@ from forum.text import stem
 
 from .ranking import PassageHit, rank
 
+_WORD = re.compile(r"\w+")
 SEARCH_THREADS = 80  # at most this many threads are ranked for one query (four pages of 20)
 SIMILAR_THREADS = 5
 
@@ -72,15 +73,14 @@ def snippet(text: str, words: list[str], width: int = 260) -> str:
 
 
 def highlight(text: str, words: list[str]) -> str:
-    """``text`` escaped, with the words of the query (and their inflections) in <mark>."""
-    stems = sorted({stem(w) for w in words if len(stem(w)) > 1}, key=len, reverse=True)
-    if not stems:
-        return escape(text)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    """``text`` escaped, with the query's words (and their inflections: the same stem) in <mark>."""
+    wanted = {w.lower() for w in words} | {stem(w.lower()) for w in words}
     out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last:match.start()]))
-        out.append(f"<mark>{escape(match.group(0))}</mark>")
-        last = match.end()
+    for match in _WORD.finditer(text):
+        token = match.group(0).lower()
+        if token in wanted or stem(token) in wanted:
+            out.append(escape(text[last:match.start()]))
+            out.append(f"<mark>{escape(match.group(0))}</mark>")
+            last = match.end()
     out.append(escape(text[last:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped

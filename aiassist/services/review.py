@@ -470,10 +470,13 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     answer.attention_reason, answer.attention_at = reason[:REASON_MAX], timezone.now()
     answer.save(update_fields=["status", "attention_reason", "attention_at", "updated_at"])
     thread, category = answer.thread, answer.thread.category
-    notify(recipient=answer.asker, verb="ai_withdrawn",
-           text=f"The AI answer you asked for in “{thread.title}” was withdrawn from the thread and is back in "
-                f"review: {UNPUBLISHED}. You can take it back and regenerate it for the thread's audience.",
-           url=answer_url(answer))
+    if forum_policy.can_be_notified_about(answer.asker, thread):
+        notify(recipient=answer.asker, verb="ai_withdrawn",
+               text=f"The AI answer you asked for in “{thread.title}” was withdrawn from the thread and is back in "
+                    f"review: {UNPUBLISHED}. You can take it back and regenerate it for the thread's audience.",
+               url=answer_url(answer))
+    else:  # the thread moved out of the asker's reach
+        notify(recipient=answer.asker, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE)
     reviewers = list(forum_policy.holders_of(forum_policy.REVIEW, category).exclude(pk=answer.asker_id).order_by("pk"))
     for reviewer in reviewers:
         notify(recipient=reviewer, verb="ai_review_requested",
