@@ -74,7 +74,8 @@ def select_passages(ranking: Ranking, *, limit: int) -> list[tuple[ThreadHit, Pa
 def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Retrieved]:
     within = (forum_policy.audience_readable_categories(thread.category)
               if audience == AIAnswer.Audience.THREAD else None)
-    ranking = rank(asker, question, within=within, exclude_thread=thread, limit=5)
+    # Enough threads that answered ones still count when unanswered duplicates of the question rank first.
+    ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20)
     picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
     posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
     results = []

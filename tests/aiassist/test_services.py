@@ -84,9 +84,11 @@ def test_generation_stores_a_private_draft_with_its_sources(employee, question, 
     assert Notification.objects.filter(recipient=employee, verb="ai_draft_ready").count() == 1
 
 
-def test_an_unanswered_earlier_question_does_not_hide_the_answer(employee, other_employee, engineering):
-    """Frank asked the very same question before and nobody answered him. His thread is the closest match but
-    has nothing to quote; Bob's thread, a little less alike, has Carol's answer, and the draft quotes it."""
+@pytest.mark.parametrize("unanswered", [1, 6])
+def test_unanswered_earlier_questions_do_not_hide_the_answer(employee, other_employee, engineering, unanswered):
+    """Others asked the very same question before and nobody answered them. Their threads are the closest
+    matches but have nothing to quote; Bob's thread, a little less alike, has Carol's answer, and the draft
+    quotes it, however many unanswered duplicates there are (a popular question has many)."""
     make_thread(other_employee, engineering, title="Celery retries back off how?",
                 body="My tasks fail on network errors; which settings should I change?",
                 replies=[(UserFactory(username="carol"),
@@ -95,7 +97,8 @@ def test_an_unanswered_earlier_question_does_not_hide_the_answer(employee, other
                           "the workers drain in a minute. " * 3)])
     title = "How should celery retries back off?"
     body = "My celery tasks fail on network errors. How do retries back off?"
-    make_thread(UserFactory(username="frank"), engineering, title=title, body=body)
+    for n in range(unanswered):
+        make_thread(UserFactory(username=f"frank{n}"), engineering, title=title, body=body)
     thread = make_thread(employee, engineering, title=title, body=body)
     answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=thread).pk)
     assert "retry_backoff=True" in answer.body
