@@ -38,7 +38,6 @@ LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
 SQLITE_FTS_WINDOW = 5000  # SQLite: FTS5's best matches the policy filter then reads
 THREAD_CANDIDATES = 80  # threads scored in full
 PASSAGES_PER_THREAD = 60  # at most this many passages of one candidate thread are read
-COMMON_WORD_SHARE = 0.05  # a word in more than this share of passages does not select candidates
 BM25_K1, BM25_B = 1.2, 0.75
 # The fused score: how close the question is to the thread's question (head) and to its best answer
 # passage, the thread's BM25 relative to the best candidate's, and the share of the question's word
