@@ -30,7 +30,7 @@ def render_markdown(text: str) -> str:
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -39,6 +39,10 @@ def render_markdown(text: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    # A code block scrolls sideways on narrow screens: keyboard users must be able to focus it to
+    # scroll (WCAG 2.1.1). Markup cannot carry tabindex (the sanitiser drops it), so every <pre> here
+    # is one the sanitiser produced.
+    return clean.replace("<pre>", '<pre tabindex="0">')
 
 
 def plain_text(text: str, limit: int | None = None) -> str:

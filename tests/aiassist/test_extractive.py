@@ -180,8 +180,8 @@ def test_an_unterminated_fence_cannot_swallow_what_follows():
     docs = [doc(1, "Run:\n\n```sh\nmake clean\n", url="/t/1/?post=1#post-1"),
             doc(2, "Or:\n\n```sh\nmake prune\n```", url="/t/2/?post=2#post-2")]
     html = render_markdown(draft_of(docs).text)
-    assert "<pre><code class=\"language-sh\">make clean\n</code></pre>" in html
-    assert "<pre><code class=\"language-sh\">make prune\n</code></pre>" in html
+    assert '<pre tabindex="0"><code class="language-sh">make clean\n</code></pre>' in html
+    assert '<pre tabindex="0"><code class="language-sh">make prune\n</code></pre>' in html
     assert html.count("rel=\"noopener noreferrer nofollow\">Pods evicted under disk pressure</a> [") == 2
 
 

@@ -97,7 +97,8 @@ def problems_in(html: str, *, page: bool, baseline: Counter | None = None) -> li
             if name == "srcdoc" or (name == "style" and re.search(r"url\(|expression|script|binding|behavior",
                                                                     _CONTROL.sub("", value).lower())):
                 found.append(f"{name}={value!r} on <{tag}>")
-            if not page and name not in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}:
+            renderer_added = (tag == "a" and name == "rel") or (tag == "pre" and (name, value) == ("tabindex", "0"))
+            if not page and not renderer_added and name not in ALLOWED_ATTRIBUTES.get(tag, set()):
                 found.append(f"attribute {name} on <{tag}> outside the allow-list")
     for comment in collected.comments:
         found.append(f"comment {comment!r}")
@@ -211,7 +212,7 @@ def test_nul_in_title_is_refused(employee, engineering):
 
 def test_fenced_code_block_keeps_language_and_escapes_content():
     html = render_markdown("```python\nif a < b and c > d:\n    print('<b>')\n```")
-    assert html.startswith('<pre><code class="language-python">')
+    assert html.startswith('<pre tabindex="0"><code class="language-python">')
     assert "if a &lt; b and c &gt; d:" in html
     assert "print('&lt;b&gt;')" in html
 
@@ -219,7 +220,7 @@ def test_fenced_code_block_keeps_language_and_escapes_content():
 def test_indented_code_and_inline_code():
     html = render_markdown("Run `rm -rf <dir>` carefully.\n\n    docker ps -a\n")
     assert "<code>rm -rf &lt;dir&gt;</code>" in html
-    assert "<pre><code>docker ps -a\n</code></pre>" in html
+    assert '<pre tabindex="0"><code>docker ps -a\n</code></pre>' in html
 
 
 def test_https_and_mailto_links_survive_with_safe_rel():
