@@ -31,6 +31,7 @@ from .serializers import (
     AIPostSerializer,
     AnswerFilterSerializer,
     ApproveSerializer,
+    ConfirmClaimSerializer,
     FeedbackSerializer,
     ReasonSerializer,
     RegenerateSerializer,
@@ -250,7 +251,9 @@ class AIAnswerViewSet(GenericViewSet):
                                           rating=params["rating"])
         return Response(_detail(request.user, answer))
 
-    @_verb("Approve (reviewers; never the asker). Publishes when the approvals are complete", ApproveSerializer)
+    @_verb("Approve (reviewers; never the asker). Publishes when the approvals are complete", ApproveSerializer,
+           conflict="Not in review, the text changed since it was read, or it has invented or contradicted claims "
+                    "no reviewer confirmed (code unresolved_claims; details.claims lists them).")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk):
         params = parse(ApproveSerializer, request.data)
@@ -258,12 +261,22 @@ class AIAnswerViewSet(GenericViewSet):
                                          body=params.get("body"), text_hash=params.get("body_hash"))
         return Response(_detail(request.user, answer))
 
+    @_verb("Confirm one invented or contradicted claim of the text under review, with a reason (reviewers; never "
+           "the asker). Approval is refused while a blocking claim is neither edited away nor confirmed",
+           ConfirmClaimSerializer, conflict="Not in review, or the claim is already confirmed.")
+    @action(detail=True, methods=["post"], url_path="confirm-claim")
+    def confirm_claim(self, request, pk):
+        params = parse(ConfirmClaimSerializer, request.data)
+        confirmation = services.answer_confirm_claim(acting_user=request.user, answer=self.get_answer(pk),
+                                                     key=params["key"], reason=params["reason"])
+        return Response(_detail(request.user, confirmation.answer))
+
     @_verb("Reject with a reason (reviewers)", ReasonSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk):
         params = parse(ReasonSerializer, request.data)
         answer = services.answer_reject(acting_user=request.user, answer=self.get_answer(pk),
-                                        reason=params["reason"])
+                                        reason=params.get("reason", ""), code=params.get("code"))
         return Response(_detail(request.user, answer))
 
     @_verb("Retract a published answer with a reason (reviewers, and always the category's moderators and "
@@ -272,7 +285,8 @@ class AIAnswerViewSet(GenericViewSet):
     def retract(self, request, pk):
         params = parse(ReasonSerializer, request.data)
         answer = selectors.answer_for_user(request.user, pk, or_withdrawable=True)
-        answer = services.answer_retract(acting_user=request.user, answer=answer, reason=params["reason"])
+        answer = services.answer_retract(acting_user=request.user, answer=answer, reason=params.get("reason", ""),
+                                         code=params.get("code"))
         return Response(_detail(request.user, answer))
 
     @_verb("Keep a flagged published answer after checking it again (reviewers)")
@@ -289,7 +303,8 @@ class AIAnswerViewSet(GenericViewSet):
     def report(self, request, pk):
         params = parse(ReasonSerializer, request.data)
         answer = selectors.published_answer_for_user(request.user, pk)
-        services.answer_report(acting_user=request.user, answer=answer, reason=params["reason"])
+        services.answer_report(acting_user=request.user, answer=answer, reason=params.get("reason", ""),
+                               code=params.get("code"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -19,6 +19,10 @@ HIGH_RISK = (
     "High-risk advice: this answer touches {reasons}. Do not apply it to any system, permission or "
     "data without checking it with the owning team first."
 )
+REJECTED = (
+    "AI-generated draft that a reviewer rejected: it was not published. It was written by a machine and may be "
+    "wrong; only its asker and the category's reviewers can see it."
+)
 RETRACTED = "This AI-generated answer was withdrawn by a reviewer and must not be relied on."
 NOTIFICATION_SUFFIX = " (AI-generated; verify before acting on it)"
 
@@ -26,8 +30,10 @@ NOTIFICATION_SUFFIX = " (AI-generated; verify before acting on it)"
 def disclaimer_for(status: str) -> str:
     if status in ("published",):
         return PUBLISHED
-    if status in ("in_review", "rejected"):
+    if status == "in_review":
         return IN_REVIEW
+    if status == "rejected":
+        return REJECTED
     if status == "retracted":
         return RETRACTED
     return PRIVATE_DRAFT

@@ -30,3 +30,29 @@ class RegenerateForm(forms.Form):
 class FeedbackForm(forms.Form):
     rating = forms.ChoiceField(
         choices=[(AIAnswer.Rating.HELPFUL, "Helpful"), (AIAnswer.Rating.NOT_HELPFUL, "Not helpful")])
+
+
+class ReasonForm(forms.Form):
+    """Reject, retract and report: a reason code and its text (the services require the text for "other")."""
+
+    code = forms.ChoiceField(choices=AIAnswer.Reason.choices, required=False)
+    reason = forms.CharField(required=False, strip=False)  # its length and characters: the services
+
+
+class QueueFilterForm(forms.Form):
+    """The review queue's filters. An unknown value is reported and left out, never an error page."""
+
+    category = forms.ChoiceField(required=False)
+    risk = forms.ChoiceField(required=False, choices=[("", "Any risk"), (AIAnswer.Risk.HIGH, "High risk"),
+                                                       (AIAnswer.Risk.LOW, "Low risk")])
+
+    def __init__(self, data, *, categories):
+        super().__init__(data)
+        self.categories = {c.slug: c for c in categories}
+        self.fields["category"].choices = [("", "All your categories")] + [(c.slug, c.name) for c in categories]
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is dropped; its error stays on the form to be shown)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"category": self.categories.get(data.get("category") or ""), "risk": data.get("risk") or None}

@@ -1723,3 +1723,37 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 __all__ = ["CHECKER", "SUPPORT_THRESHOLD", "CheckedClaim", "Claim", "ClaimKind", "Embedder", "Grounding", "Status",
            "Token", "check", "split_claims"]
+
+
+# --- As stored with an answer ---------------------------------------------------------------------------------
+
+EXCERPT_CONTEXT = 160  # characters of the passage kept either side of a claim's matched span
+
+
+def record(markdown: str, passages: dict[int, str], *, embed: Embedder | None = None) -> dict:
+    """``check`` as stored with an answer: ``Grounding.to_dict()`` plus, for each claim, the excerpt of
+    the passage it rests on around its matched span (``{"before", "match", "after"}`` or None), so the
+    claim can be shown beside its evidence without the passages; and ``confirmed`` (empty here), the keys
+    of the blocking claims a reviewer confirmed, which the caller keeps."""
+    grounding = check(markdown, passages, embed=embed)
+    data = grounding.to_dict()
+    for item, checked in zip(data["claims"], grounding.claims, strict=True):
+        item["blocking"] = checked.blocking
+        item["excerpt"] = excerpt(passages.get(checked.passage, ""), checked.passage_span)
+    data["confirmed"] = []
+    return data
+
+
+def excerpt(text: str, span: tuple[int, int] | None, context: int = EXCERPT_CONTEXT) -> dict | None:
+    """``text[span]`` with up to ``context`` characters either side, cut at word boundaries."""
+    if not text or span is None:
+        return None
+    a, b = max(0, span[0]), min(len(text), span[1])
+    if a >= b:
+        return None
+    before, after = text[max(0, a - context):a], text[b:b + context]
+    if a - context > 0:
+        before = "…" + (before.split(None, 1)[1] if len(before.split(None, 1)) == 2 else before).lstrip()
+    if b + context < len(text):
+        after = (after.rsplit(None, 1)[0] if len(after.rsplit(None, 1)) == 2 else after).rstrip() + "…"
+    return {"before": before, "match": text[a:b], "after": after}

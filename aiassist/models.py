@@ -30,6 +30,15 @@ class AnswerAudience(models.TextChoices):
     ASKER = "asker", "Everything the asker may read"
     THREAD = "thread", "Only what the thread's whole audience may read"
 
+class ReasonCode(models.TextChoices):
+    """Why a reviewer rejected or retracted an answer, or a reader reported it (counted on the metrics page)."""
+
+    INCORRECT = "incorrect", "Incorrect"
+    UNSAFE = "unsafe", "Unsafe"
+    OUTDATED = "outdated", "Outdated"
+    INCOMPLETE = "incomplete", "Incomplete"
+    OTHER = "other", "Other"
+
 class AnswerRating(models.TextChoices):
     NONE = "", "Not rated"
     HELPFUL = "helpful", "Helpful"
@@ -42,6 +51,7 @@ class AIAnswer(models.Model):
     Risk = AnswerRisk
     Audience = AnswerAudience
     Rating = AnswerRating
+    Reason = ReasonCode
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="ai_answers")
     asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_answers")
@@ -67,22 +77,31 @@ class AIAnswer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     generated_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When its asker discarded it (they may restore it for a while).")
 
     # Review and publication.
     submitted_at = models.DateTimeField(null=True, blank=True)
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", help_text="The last reviewer who edited the body.")
     reject_reason = models.CharField(max_length=1000, blank=True)
+    reject_code = models.CharField(max_length=12, choices=ReasonCode.choices, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
     published_post = models.OneToOneField(Post, null=True, blank=True, on_delete=models.PROTECT,
                                           related_name="ai_answer")
     published_at = models.DateTimeField(null=True, blank=True)
     retract_reason = models.CharField(max_length=1000, blank=True)
+    retract_code = models.CharField(max_length=12, choices=ReasonCode.choices, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     # A published answer that needs another look (a report, or a cited source changed).
     attention_reason = models.CharField(max_length=1000, blank=True)
     attention_at = models.DateTimeField(null=True, blank=True)
+    # Claim-level grounding of the current body (aiassist.grounding.record): each claim's status, the
+    # passage and span it rests on, and "confirmed", the keys of ClaimConfirmation rows that count for it.
+    grounding = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = "AI answer", "AI answers"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["thread", "asker", "-created_at"]),
@@ -119,6 +138,10 @@ class AIAnswer(models.Model):
                                    name="aianswer_rejected_has_reason"),
             models.CheckConstraint(condition=~Q(status="retracted") | ~Q(retract_reason=""),
                                    name="aianswer_retracted_has_reason"),
+            models.CheckConstraint(condition=Q(reject_code__in=["", *ReasonCode.values])
+                                   & Q(retract_code__in=["", *ReasonCode.values]), name="aianswer_reason_codes_valid"),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reject_code=""),
+                                   name="aianswer_rejected_has_code"),
             models.CheckConstraint(condition=~Q(status__in=["in_review", "published", "rejected", "retracted"])
                                    | Q(submitted_at__isnull=False), name="aianswer_reviewed_was_submitted"),
         ]
@@ -161,16 +184,46 @@ class AnswerReport(models.Model):
     answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=1000)
+    code = models.CharField(max_length=12, choices=ReasonCode.choices, default=ReasonCode.OTHER)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["answer", "reporter"], condition=Q(resolved_at__isnull=True),
-                                               name="answerreport_one_open_per_reader")]
+                                               name="answerreport_one_open_per_reader"),
+                       models.CheckConstraint(condition=Q(code__in=ReasonCode.values), name="answerreport_code_valid")]
 
     def __str__(self):
         return f"Report on answer {self.answer_id}"
+
+
+class ClaimConfirmation(models.Model):
+    """A reviewer's explicit word that a claim the sources do not support (invented or contradicted)
+    may stand, with why. Counts while a claim with its key is in the body; editing the claim away
+    leaves the row (and its audit event) but it no longer counts."""
+
+    answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="claim_confirmations")
+    key = models.CharField(max_length=64, help_text="aiassist.grounding.Claim.key of the confirmed claim.")
+    text = models.TextField(help_text="The claim as it stood when confirmed.")
+    status = models.CharField(max_length=12, help_text="Its grounding status then: invented or contradicted.")
+    check_reason = models.CharField(max_length=1000, blank=True, help_text="Why the checker flagged it.")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=1000, help_text="Why the reviewer lets it stand.")
+    body_hash = models.CharField(max_length=64, help_text="sha256 of the body it was confirmed in.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "key"], name="claimconfirmation_once_per_claim"),
+            models.CheckConstraint(condition=~Q(reason=""), name="claimconfirmation_has_reason"),
+            models.CheckConstraint(condition=Q(status__in=["invented", "contradicted"]),
+                                   name="claimconfirmation_blocking_status"),
+        ]
+
+    def __str__(self):
+        return f"Claim {self.key} of answer {self.answer_id} confirmed by user {self.reviewer_id}"
 
 
 class AnswerSource(models.Model):
@@ -208,7 +261,7 @@ class AssistantSwitch(models.Model):
     )
 
     class Meta:
-        verbose_name = "assistant switch"
+        verbose_name, verbose_name_plural = "assistant switch", "assistant switches"
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="assistantswitch_singleton")]
 
     def __str__(self):

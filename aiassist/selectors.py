@@ -1,11 +1,18 @@
 """The assistant's reads, filtered by ``aiassist.policy``."""
-from django.db.models import Count, Prefetch, Q
+import statistics
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, Exists, F, Func, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import SHA256, Coalesce
+from django.utils import timezone
 
 from common.exceptions import NotFound
 from forum import policy as forum_policy
 
 from . import policy
-from .models import AIAnswer, AnswerSource
+from .models import AIAnswer, AnswerSource, Approval
 
 
 def answer_for_user(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
@@ -39,10 +46,12 @@ def current_answer(user, thread) -> AIAnswer | None:
     sources = (AnswerSource.objects.select_related("category", "post__thread__category")
                .only("answer_id", "number", "cited", "title", "post_id", "thread_id", "category__name",
                      "category__restricted", "post__hidden", "post__thread__category__restricted"))
+    # A draft discarded moments ago stays the current answer, so the panel can offer to restore it.
+    restorable = Q(discarded_at__gt=timezone.now() - RESTORE_WINDOW)
     return (
         AIAnswer.objects.filter(asker=user, thread=thread)
-        .exclude(status=AIAnswer.Status.DISCARDED)
-        .defer("question", "body", "original_body")
+        .exclude(Q(status=AIAnswer.Status.DISCARDED) & ~restorable)
+        .defer("question", "original_body")  # body: the marked claims (partials/claims.html) index into it
         .prefetch_related(Prefetch("sources", queryset=sources))
         .order_by("-created_at", "-id")
         .first()
@@ -65,15 +74,52 @@ def answers_of(user, *, status=None):
     return answers.order_by("-created_at", "-id")
 
 
-def review_queue(user):
-    """Submitted answers, and published ones flagged for another look, in the categories ``user`` reviews."""
-    return (
-        policy.reviewer_answers(user)
-        .filter(Q(status=AIAnswer.Status.IN_REVIEW) | (Q(status=AIAnswer.Status.PUBLISHED) & ~Q(attention_reason="")))
-        .select_related("thread", "thread__category", "asker")
-        .annotate(approval_count=Count("approvals"))
-        .order_by("submitted_at", "id")
-    )
+class _BodyHash(SHA256):
+    """``services.body_hash`` in SQL. PostgreSQL's own sha256() (Django's SHA256 needs pgcrypto there)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+        return Func.as_sql(self, compiler, connection, template=template, **extra_context)
+
+
+RESTORE_WINDOW = timedelta(minutes=10)  # services.drafting.RESTORE_WINDOW (selectors do not import services)
+_WAITING = Q(status=AIAnswer.Status.IN_REVIEW) | (Q(status=AIAnswer.Status.PUBLISHED) & ~Q(attention_reason=""))
+
+
+def review_queue(user, *, category=None, risk: str | None = None, for_page: bool = False):
+    """Submitted answers, and published ones flagged for another look, in the categories ``user`` reviews,
+    oldest first; ``category`` and ``risk`` narrow them (already validated by the caller). ``for_page``:
+    each row also carries what the queue page shows without another query: its approvals as they stand
+    now (``policy.standing_approvals``, for "approvals 1 of 2"), and the reviewer's rights on its
+    category (``forum_policy.with_access``; ``remember_access`` files them per row). The API prefetches
+    its own."""
+    answers = policy.reviewer_answers(user).filter(_WAITING)
+    if category is not None:
+        answers = answers.filter(thread__category=category)
+    if risk:
+        answers = answers.filter(risk=risk)
+    answers = (answers.select_related("thread", "thread__category", "asker")
+               .annotate(approval_count=Count("approvals"))
+               .order_by("submitted_at", "id"))
+    if not for_page:
+        return answers
+    answers = answers.prefetch_related(Prefetch("approvals", queryset=policy.standing_approvals(
+        Approval.objects.select_related("reviewer").order_by("created_at", "id"))))
+    return forum_policy.with_access(answers, user, "thread__category")
+
+
+def review_desk(user) -> tuple[bool, int]:
+    """For the header, in one query: whether ``user`` reviews any category, and how many answers in the
+    queue await them: not their own question, and not a text they have already approved."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False, 0
+    approved = Approval.objects.filter(answer=OuterRef("pk"), reviewer=user, body_hash=_BodyHash(OuterRef("body")))
+    waiting = (policy.reviewer_answers(user).filter(_WAITING).exclude(asker=user).filter(~Exists(approved))
+               .order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+    row = (get_user_model().objects.filter(pk=user.pk)
+           .annotate(reviews=Exists(forum_policy.reviewed_categories(user)), waiting=Subquery(waiting))
+           .values_list("reviews", "waiting").first())
+    return (bool(row[0]), row[1] or 0) if row else (False, 0)
 
 
 def reviewable_answer(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
@@ -120,3 +166,54 @@ def published_answer_for_user(user, pk) -> AIAnswer:
     if answer is None or not forum_policy.can_view_post(user, answer.published_post):
         raise NotFound("No such answer.")
     return answer
+
+
+class _Median(Aggregate):
+    """The median of a duration (PostgreSQL's percentile_cont)."""
+
+    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def review_metrics(user) -> list[dict]:
+    """Per category ``user`` reviews: answers drafted, submitted, published, rejected (per reason code),
+    retracted, and the median time from submission to decision; counts only, never a title or a text.
+    Two queries whatever the number of categories and answers (three on SQLite, which has no median)."""
+    categories = list(forum_policy.reviewed_categories(user).order_by("position", "name").only("pk", "name", "slug"))
+    if not categories:
+        return []
+    S = AIAnswer.Status
+    decided = Q(status__in=[S.PUBLISHED, S.RETRACTED, S.REJECTED], submitted_at__isnull=False)
+    time_to_decision = Coalesce("rejected_at", "published_at") - F("submitted_at")
+    counts = {
+        "drafted": Count("pk", filter=Q(generated_at__isnull=False)),
+        "submitted": Count("pk", filter=Q(submitted_at__isnull=False)),
+        "published": Count("pk", filter=Q(published_at__isnull=False)),
+        "rejected": Count("pk", filter=Q(status=S.REJECTED)),
+        "retracted": Count("pk", filter=Q(status=S.RETRACTED)),
+        **{f"rejected_{code}": Count("pk", filter=Q(status=S.REJECTED, reject_code=code))
+           for code in AIAnswer.Reason.values},
+    }
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        counts["median"] = _Median(time_to_decision, filter=decided)
+    answers = AIAnswer.objects.filter(thread__category__in=[c.pk for c in categories]).order_by()
+    rows = {row["thread__category"]: row for row in answers.values("thread__category").annotate(**counts)}
+    if not postgres:
+        durations: dict[int, list] = {}
+        for category_id, duration in (answers.filter(decided).annotate(d=time_to_decision)
+                                      .values_list("thread__category", "d")):
+            durations.setdefault(category_id, []).append(duration)
+        for category_id, values in durations.items():
+            rows[category_id]["median"] = statistics.median(values)
+    empty = dict.fromkeys(counts, 0) | {"median": None}
+    metrics = []
+    for category in categories:
+        row = rows.get(category.pk, empty)
+        metrics.append({
+            "category": category,
+            **{key: row.get(key, 0) for key in ("drafted", "submitted", "published", "rejected", "retracted")},
+            "rejected_by": [(label, row.get(f"rejected_{code}", 0)) for code, label in AIAnswer.Reason.choices],
+            "median": row.get("median"),
+        })
+    return metrics

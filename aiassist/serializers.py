@@ -44,6 +44,60 @@ class ApprovalsNeededSerializer(serializers.Serializer):
     complete = serializers.BooleanField()
 
 
+class ClaimSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Identifies the claim while its text is unchanged: confirm it by this key.")
+    text = serializers.CharField(help_text="The claim as the checker read it (citation markers left out).")
+    # Plain strings, not enums: "kind" and "status" name other choice sets in the schema already.
+    kind = serializers.CharField(help_text="sentence, list_item, code_block or command.")
+    status = serializers.CharField(help_text="supported, weak, invented, contradicted or uncited.")
+    reason = serializers.CharField(help_text="Why it has this status.")
+    blocking = serializers.BooleanField(help_text="Invented or contradicted: blocks approval until edited away or "
+                                                  "confirmed.")
+    confirmed = serializers.BooleanField(help_text="A reviewer confirmed this blocking claim (confirm-claim/).")
+    by_reviewer = serializers.BooleanField(help_text="Written by a reviewer in an edit, not by the engine: shown "
+                                                     "with its status, never blocking.")
+    citations = serializers.ListField(child=serializers.IntegerField(), help_text="The source numbers it cites.")
+    passage = serializers.IntegerField(allow_null=True, help_text="The source number it rests on (for an uncited "
+                                                                  "claim, the closest one); null when none.")
+    passage_span = serializers.ListField(child=serializers.IntegerField(), allow_null=True, min_length=2,
+                                         max_length=2, help_text="[start, end) of the matched span in that "
+                                                                 "source's text.")
+    matched = serializers.CharField(allow_null=True, help_text="The matched span's text.")
+    start = serializers.IntegerField(help_text="Where the claim starts in body.")
+    end = serializers.IntegerField(help_text="Where it ends in body.")
+
+
+class GroundingSerializer(serializers.Serializer):
+    checker = serializers.CharField(help_text="The checker's version.")
+    summary = serializers.CharField(help_text='E.g. "9 of 11 claims supported; 1 invented command; 1 uncited".')
+    unresolved = serializers.IntegerField(help_text="Blocking claims not confirmed: approving is refused (409) "
+                                                    "while this is above 0.")
+    confirmed = serializers.IntegerField(help_text="Blocking claims a reviewer confirmed.")
+    claims = ClaimSerializer(many=True)
+
+
+def grounding_data(answer) -> dict | None:
+    """The answer's stored grounding as the API shows it (None before it was checked)."""
+    data = answer.grounding or {}
+    if "claims" not in data:
+        return None
+    confirmed = set(data.get("confirmed", []))
+    claims = []
+    for item in data["claims"]:
+        blocking = item.get("blocking", item["status"] in ("invented", "contradicted"))
+        excerpt = item.get("excerpt")
+        claims.append({
+            "key": item["key"], "text": item["text"], "kind": item["kind"], "status": item["status"],
+            "reason": item["reason"], "blocking": blocking, "confirmed": blocking and item["key"] in confirmed,
+            "by_reviewer": item.get("by_reviewer", False),
+            "citations": item["citations"], "passage": item["passage"], "passage_span": item["passage_span"],
+            "matched": excerpt["match"] if excerpt else None, "start": item["start"], "end": item["end"],
+        })
+    return {"checker": data.get("checker", ""), "summary": data.get("summary", ""),
+            "unresolved": len({c["key"] for c in claims if c["blocking"] and not c["confirmed"]}),
+            "confirmed": len({c["key"] for c in claims if c["confirmed"]}), "claims": claims}
+
+
 class AIAnswerSerializer(serializers.ModelSerializer):
     asker = serializers.CharField(source="asker.username", read_only=True)
     is_ai_generated = serializers.BooleanField(read_only=True)
@@ -54,6 +108,8 @@ class AIAnswerSerializer(serializers.ModelSerializer):
     approvals_needed = serializers.SerializerMethodField()
     body_hash = serializers.SerializerMethodField(help_text="sha256 of body: send it with approve/ to approve "
                                                             "exactly the text you read.")
+    grounding = serializers.SerializerMethodField(help_text="Every claim of body checked against the sources it "
+                                                            "cites; null before the answer is drafted.")
 
     class Meta:
         model = AIAnswer
@@ -61,8 +117,10 @@ class AIAnswerSerializer(serializers.ModelSerializer):
             "id", "thread", "asker", "status", "audience", "is_ai_generated", "disclaimer", "body", "body_hash",
             "body_html",
             "original_body", "risk", "risk_reasons", "risk_notice", "sources", "approvals", "approvals_needed",
-            "rating", "engine", "model_name", "error", "reject_reason", "retract_reason", "attention_reason",
+            "rating", "engine", "model_name", "error", "reject_reason", "reject_code", "retract_reason", "retract_code",
+            "attention_reason",
             "published_post", "created_at", "generated_at", "submitted_at", "published_at", "retracted_at",
+            "grounding",
         ]
         read_only_fields = fields
 
@@ -78,6 +136,10 @@ class AIAnswerSerializer(serializers.ModelSerializer):
     @extend_schema_field(ApprovalsNeededSerializer)
     def get_approvals_needed(self, answer):
         return approvals_needed(answer)
+
+    @extend_schema_field(GroundingSerializer(allow_null=True))
+    def get_grounding(self, answer):
+        return grounding_data(answer)
 
 
 class AIAnswerStateSerializer(serializers.ModelSerializer):
@@ -113,7 +175,20 @@ class ApproveSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = text_field(max_length=REASON_MAX, help_text="Shown to the asker (and, on retraction, readers).")
+    code = serializers.ChoiceField(
+        choices=AIAnswer.Reason.choices, required=False,
+        help_text="Why, from a fixed list (counted per category on the reviewers' metrics page). Left out: "
+                  "\"other\", as before codes existed, and then reason is required.")
+    reason = text_field(max_length=REASON_MAX, required=False,
+                        help_text="Shown to the asker (and, on retraction, readers). Required when code is "
+                                  "\"other\" or left out; otherwise optional (the code's label stands in).")
+
+
+class ConfirmClaimSerializer(serializers.Serializer):
+    key = serializers.RegexField(r"^[0-9a-f]{16}$", help_text="The claim's key (grounding.claims[].key).",
+                                 error_messages={"invalid": "A claim key is 16 hexadecimal digits."})
+    reason = text_field(max_length=REASON_MAX, help_text="Why the claim may stand although its sources do not "
+                                                         "support it; kept in the audit log.")
 
 
 class AIPostSerializer(PostSerializer):

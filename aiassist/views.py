@@ -4,15 +4,17 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from common.exceptions import InvalidInput, RateLimited
+from common.exceptions import InvalidInput, NotFound, RateLimited
+from forum import policy as forum_policy
 from forum import selectors as forum_selectors
 from forum.markup import render_markdown
 from forum.views import ThreadStartView
 
 from . import disclaimers, policy, selectors, services
-from .forms import AskingThreadStartForm, FeedbackForm, RegenerateForm
+from .forms import AskingThreadStartForm, FeedbackForm, QueueFilterForm, ReasonForm, RegenerateForm
 from .templatetags.assistant import panel_context
 
 
@@ -38,7 +40,9 @@ def _panel_or_thread(request, answer_or_thread):
     """htmx callers get the refreshed panel; plain form posts go back to the thread page."""
     thread = getattr(answer_or_thread, "thread", answer_or_thread)
     if request.headers.get("HX-Request"):
-        return render(request, "aiassist/partials/answer_panel.html", panel_context(request.user, thread))
+        # The panel the asker just acted in stays open (on a page load, one already read is folded).
+        return render(request, "aiassist/partials/answer_panel.html",
+                      {**panel_context(request.user, thread), "keep_open": True})
     return redirect(reverse("forum:thread", args=[thread.pk]) + "#ai-panel")
 
 
@@ -59,6 +63,13 @@ def answer_panel(request, pk):
 def answer_discard(request, pk):
     answer = selectors.answer_for_user(request.user, pk)
     services.answer_discard(acting_user=request.user, answer=answer)
+    return _panel_or_thread(request, answer)
+
+
+@require_POST
+def answer_restore(request, pk):
+    answer = selectors.answer_for_user(request.user, pk)
+    services.answer_restore(acting_user=request.user, answer=answer)
     return _panel_or_thread(request, answer)
 
 
@@ -94,8 +105,32 @@ def answer_feedback(request, pk):
 
 @require_GET
 def review_queue(request):
-    page = Paginator(selectors.review_queue(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "aiassist/review_queue.html", {"page": page})
+    user = request.user
+    categories = list(forum_policy.reviewed_categories(user).order_by("position", "name"))
+    form = QueueFilterForm(request.GET, categories=categories)
+    filters = form.filters()
+    page = Paginator(selectors.review_queue(user, **filters, for_page=True), 25).get_page(request.GET.get("page"))
+    for answer in page:
+        forum_policy.remember_access(user, answer, answer.thread.category)
+        answer.needed = services.approvals_needed(answer)
+        current = services.body_hash(answer.body)
+        answer.you_approved = any(a.reviewer_id == user.pk and a.body_hash == current for a in answer.approvals.all())
+        answer.is_own = answer.asker_id == user.pk
+    query = {key: value for key, value in (("category", filters["category"] and filters["category"].slug),
+                                           ("risk", filters["risk"])) if value}
+    return render(request, "aiassist/review_queue.html", {
+        "page": page, "form": form, "filtered": bool(query),
+        "page_query": "&" + urlencode(query) if query else "", "reviews_any": bool(categories),
+    })
+
+
+@require_GET
+def review_metrics(request):
+    """Counts per category the viewer reviews; someone who reviews nothing gets a 404 (there is no page for them)."""
+    metrics = selectors.review_metrics(request.user)
+    if not metrics:
+        raise NotFound("No such page.")
+    return render(request, "aiassist/metrics.html", {"metrics": metrics})
 
 
 @require_GET
@@ -135,16 +170,44 @@ def _after_review(request, answer, message):
 @require_POST
 def answer_approve(request, pk):
     answer = selectors.reviewable_answer(request.user, pk)
-    answer = services.answer_approve(acting_user=request.user, answer=answer, body=request.POST.get("body"))
+    try:
+        answer = services.answer_approve(acting_user=request.user, answer=answer, body=request.POST.get("body"))
+    except services.UnresolvedClaims as exc:
+        # Back to the page that lists them, each with its Confirm form (an edit sent along is not kept:
+        # "Save edit and check again" keeps it).
+        messages.error(request, exc.message)
+        return redirect("assistant:review", pk=pk)
     published = answer.status == answer.Status.PUBLISHED
     return _after_review(request, answer, "Approved and published." if published
                          else "Approved. It needs another reviewer's approval before it is published.")
 
 
+def _reason_input(request) -> dict:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("Choose a reason from the list.", details=form.errors.get_json_data())
+    return {"code": form.cleaned_data["code"] or None, "reason": form.cleaned_data["reason"]}
+
+
+@require_POST
+def answer_edit(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    answer = services.answer_edit(acting_user=request.user, answer=answer, body=request.POST.get("body", ""))
+    return _after_review(request, answer, f"Saved and checked again: {answer.grounding['summary']}.")
+
+
+@require_POST
+def answer_confirm_claim(request, pk):
+    answer = selectors.reviewable_answer(request.user, pk)
+    confirmation = services.answer_confirm_claim(acting_user=request.user, answer=answer,
+                                                 key=request.POST.get("key", ""), reason=request.POST.get("reason", ""))
+    return _after_review(request, confirmation.answer, "Claim confirmed; your reason is in the audit log.")
+
+
 @require_POST
 def answer_reject(request, pk):
     answer = selectors.reviewable_answer(request.user, pk)
-    answer = services.answer_reject(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
+    answer = services.answer_reject(acting_user=request.user, answer=answer, **_reason_input(request))
     return _after_review(request, answer, "Rejected; the asker has been told why.")
 
 
@@ -152,7 +215,7 @@ def answer_reject(request, pk):
 def answer_retract(request, pk):
     # Reviewers retract from the review page; moderators and administrators may from the thread page too.
     answer = selectors.reviewable_answer(request.user, pk, or_withdrawable=True)
-    answer = services.answer_retract(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
+    answer = services.answer_retract(acting_user=request.user, answer=answer, **_reason_input(request))
     if policy.can_view_answer(request.user, answer):
         return _after_review(request, answer, "Retracted; everyone who read it has been told.")
     messages.success(request, "Retracted; everyone who read it has been told.")
@@ -185,6 +248,6 @@ def answer_withdraw(request, pk):
 def answer_report(request, pk):
     post = forum_selectors.post_for_user(request.user, pk)
     answer = selectors.published_answer_for_post(request.user, post)
-    services.answer_report(acting_user=request.user, answer=answer, reason=request.POST.get("reason", ""))
+    services.answer_report(acting_user=request.user, answer=answer, **_reason_input(request))
     messages.success(request, "Thank you. The reviewers will look at this answer again.")
     return redirect(reverse("forum:thread", args=[post.thread_id]) + f"?post={post.pk}#post-{post.pk}")

@@ -7,7 +7,10 @@ and prints, without and then with the distractor threads:
 - top-1 / top-3: the share of reworded questions whose thread ranks first / in the first three;
 - declined: the share of unanswerable questions the assistant declines (no relevant thread);
 - wrongly declined: the share of answerable questions it declines;
-- the latency of one ranking (p50 / p95).
+- the latency of one ranking (p50 / p95);
+
+each for the whole set and for its two halves: the abstention rule is calibrated on the calibration half
+and checked on the held-out one (``bench.retrieval_world.held_out``, a stable hash of the question).
 
 Run: ``.venv/bin/python bench/retrieval.py [--distractors 1000]`` (PostgreSQL from DATABASE_URL, or
 SQLite without it). ``tests/aiassist/retrieval/test_quality.py`` asserts the targets with the
@@ -15,6 +18,7 @@ same ``evaluate``. ``--scale`` instead measures latency on a ``manage.py seed_sc
 """
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -36,6 +40,7 @@ class Figures:
     p95_ms: float = 0.0
     misses: list = field(default_factory=list)
     false_answers: list = field(default_factory=list)
+    halves: dict = field(default_factory=dict)  # "calibration" and "held-out": the same figures for each half
 
     def line(self, label: str) -> str:
         return (f"{label}: top-1 {self.top1:.1%}, top-3 {self.top3:.1%} of {self.questions} reworded questions; "
@@ -50,36 +55,142 @@ def reader_for(world, key: str):
 
 def evaluate(world, *, embedder=None) -> Figures:
     """Rank every labelled question as a reader of its thread's category; unanswerable ones as a
-    reader of everything (the hardest case for declining)."""
+    reader of everything (the hardest case for declining). The figures of the whole set, with those of
+    its calibration and held-out halves (``bench.retrieval_world.held_out``) in ``halves``."""
     from aiassist.retrieval.ranking import rank
+    from bench.retrieval_world import held_out
 
-    figures, timings, hits1, hits3, answered = Figures(), [], 0, 0, 0
+    answerable, unanswerable, timings = [], [], []  # (held out, top-1, top-3, answered, miss)
     for item in world.questions:
         started = time.perf_counter()
         ranking = rank(reader_for(world, item["thread"]), item["question"], limit=3, embedder=embedder)
         timings.append((time.perf_counter() - started) * 1000)
         ids = [hit.thread.pk for hit in ranking.threads]
         target = world.threads[item["thread"]].pk
-        hits1 += bool(ids) and ids[0] == target
-        hits3 += target in ids[:3]
-        answered += bool(ranking.relevant)
-        if target not in ids[:3]:
-            figures.misses.append((item["question"], item["thread"], [h.thread.title for h in ranking.threads]))
-    declined = 0
+        miss = None if target in ids[:3] else (item["question"], item["thread"],
+                                               [h.thread.title for h in ranking.threads])
+        answerable.append((held_out(item["question"]), bool(ids) and ids[0] == target, target in ids[:3],
+                           bool(ranking.relevant), miss))
     for item in world.unanswerable:
         ranking = rank(world.secops_member, item["question"], limit=3, embedder=embedder)
-        declined += not ranking.relevant
-        if ranking.relevant:
-            figures.false_answers.append((item["question"], ranking.threads[0].thread.title,
-                                          round(ranking.threads[0].closeness, 3)))
-    n, u = len(world.questions), len(world.unanswerable)
-    figures.questions, figures.unanswerable = n, u
-    figures.top1, figures.top3 = hits1 / n, hits3 / n
-    figures.wrongly_declined = 1 - answered / n
-    figures.declined = declined / u if u else 1.0
+        wrong = (item["question"], ranking.threads[0].thread.title, round(ranking.threads[0].closeness, 3)) \
+            if ranking.relevant else None
+        unanswerable.append((held_out(item["question"]), not ranking.relevant, wrong))
+    figures = _figures(answerable, unanswerable, timings)
+    figures.halves = {
+        "calibration": _figures([a for a in answerable if not a[0]], [u for u in unanswerable if not u[0]], timings),
+        "held-out": _figures([a for a in answerable if a[0]], [u for u in unanswerable if u[0]], timings),
+    }
+    return figures
+
+
+def _figures(answerable: list, unanswerable: list, timings: list[float]) -> Figures:
+    n, u = len(answerable), len(unanswerable)
+    figures = Figures(questions=n, unanswerable=u)
+    figures.top1 = sum(a[1] for a in answerable) / n
+    figures.top3 = sum(a[2] for a in answerable) / n
+    figures.wrongly_declined = 1 - sum(a[3] for a in answerable) / n
+    figures.declined = sum(d[1] for d in unanswerable) / u if u else 1.0
+    figures.misses = [a[4] for a in answerable if a[4]]
+    figures.false_answers = [d[2] for d in unanswerable if d[2]]
     figures.p50_ms = statistics.median(timings)
     figures.p95_ms = statistics.quantiles(timings, n=20)[18] if len(timings) > 1 else timings[0]
     return figures
+
+
+# Candidate abstention signals (``--signals``) ---------------------------------------------------
+
+# The rule's own threshold is calibrated like this: the highest bar at which the calibration half's answerable
+# questions are wrongly declined at most this often (below the 5 % target, leaving room for the other half).
+CALIBRATION_WRONGLY_DECLINED = 0.03
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n+")
+_TOKEN = re.compile(r"\w+")
+
+
+def signals(world) -> None:
+    """Measure candidate signals for "the best thread answers this specific question" beside the rule in use:
+    for each, its separation of answerable from unanswerable questions (AUC) on each half, and the rule plus
+    that signal as a two-feature logistic model fitted on the calibration half, its bar calibrated there, and
+    its figures on the held-out half. A signal is worth keeping only when it helps on the held-out half."""
+    import numpy as np
+
+    from aiassist.retrieval import ranking
+    from aiassist.retrieval.index import active_embedder
+    from bench.retrieval_world import held_out
+    from forum.text import meaningful_words, stem
+
+    embedder = active_embedder()
+    rows = []  # (held out, answerable, {signal: value})
+    items = [(q, True) for q in world.questions] + [(q, False) for q in world.unanswerable]
+    for item, answerable in items:
+        user = reader_for(world, item["thread"]) if answerable else world.secops_member
+        result = ranking.rank(user, item["question"], limit=10)
+        if not result.threads:
+            continue
+        best, scores = result.threads[0], [t.score for t in result.threads]
+        words = sorted(ranking._word_statistics(meaningful_words(item["question"])), key=lambda w: -w.idf)
+        text = " ".join([best.thread.title, *(p.plain for p in best.passages)]).lower()
+        tokens = [stem(t) for t in _TOKEN.findall(text)]
+        present = set(tokens)
+        rare = words[:3]
+        idf = {w.text: w.idf for w in words}
+        asked = _TOKEN.findall(item["question"].lower())
+        pairs = [(idf[a] + idf[b], a, b) for a, b in zip(asked, asked[1:], strict=False) if a in idf and b in idf]
+        salient = max(pairs, default=None)
+        sentences = [s.strip() for p in best.answers() if p.author_id != best.thread.author_id
+                     for s in _SENTENCE.split(p.plain) if len(s.strip()) >= 12]
+        question = embedder.embed([item["question"]])[0]
+        closeness = sorted((embedder.embed(sentences) @ question).tolist(), reverse=True) if sentences else [0.0]
+        rows.append((held_out(item["question"]), answerable, {
+            "rule in use": ranking.relevance(best),
+            "lead over the next 9 threads": scores[0] - sum(scores[1:]) / max(len(scores) - 1, 1),
+            "best answer sentence (MiniLM)": closeness[0],
+            "best two answer sentences": sum(closeness[:2]) / len(closeness[:2]),
+            "idf coverage, 3 rarest words": sum(w.idf for w in rare if w.stem in present)
+            / (sum(w.idf for w in rare) or 1),
+            "salient bigram in the thread": float(salient is None or (stem(salient[1]), stem(salient[2]))
+                                                  in set(zip(tokens, tokens[1:], strict=False))),
+            "word coverage (in the fused score)": best.coverage,
+        }))
+    names = list(rows[0][2])
+    print(f"{'signal':38s} {'AUC calib.':>10s} {'AUC held':>9s}   rule + signal on the held-out half, "
+          "bar set on the calibration half")
+    for name in names:
+        aucs = [_auc([r[2][name] for r in rows if r[0] == half and r[1]],
+                     [r[2][name] for r in rows if r[0] == half and not r[1]]) for half in (False, True)]
+        keys = [names[0]] if name == names[0] else [names[0], name]
+        train = [r for r in rows if not r[0]]
+        test = [r for r in rows if r[0]]
+        weights = _logistic(np.array([[r[2][k] for k in keys] for r in train]), np.array([r[1] for r in train], float))
+
+        def score(part, keys=keys, weights=weights):
+            return weights[0] + np.array([[r[2][k] for k in keys] for r in part]) @ weights[1:]
+
+        train_scores = np.sort(score([r for r in train if r[1]]))
+        bar = train_scores[int(CALIBRATION_WRONGLY_DECLINED * len(train_scores))]
+        held_yes, held_no = score([r for r in test if r[1]]), score([r for r in test if not r[1]])
+        print(f"{name:38s} {aucs[0]:10.3f} {aucs[1]:9.3f}   wrongly declined {np.mean(held_yes < bar):.1%}, "
+              f"unanswerable declined {np.mean(held_no < bar):.1%}")
+
+
+def _auc(positive: list[float], negative: list[float]) -> float:
+    pairs = [(p > n) + 0.5 * (p == n) for p in positive for n in negative]
+    return sum(pairs) / len(pairs) if pairs else 0.0
+
+
+def _logistic(x, y, l2: float = 1.0):
+    """Weights (intercept first) of an L2-regularised logistic regression, by Newton's method on standardised
+    features, returned in the features' own units."""
+    import numpy as np
+
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.c_[np.ones(len(x)), (x - mean) / scale]
+    w = np.zeros(z.shape[1])
+    penalty = l2 * np.diag(np.r_[0.0, np.ones(z.shape[1] - 1)])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-z @ w))
+        w -= np.linalg.solve(z.T @ (z * (p * (1 - p))[:, None]) + penalty, z.T @ (p - y) + penalty @ w)
+    return np.r_[w[0] - (w[1:] * mean / scale).sum(), w[1:] / scale]
 
 
 def index_everything():
@@ -110,7 +221,8 @@ def scale(rounds: int) -> int:
     user = get_user_model().objects.get(username=os.environ.get("BENCH_USERNAME", "bench"))
     questions = [q["question"] for q in reworded_questions() + unanswerable_questions()]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), count(embedding) FROM retrieval_passage")
+        cursor.execute("SELECT (SELECT count(*) FROM retrieval_passage), "
+                       "(SELECT count(*) FROM retrieval_passagevector)")
         passages, vectors = cursor.fetchone()
     print(f"{passages:,} passages, {vectors:,} with a vector; embedder {os.environ['ASSISTANT_EMBEDDER']}")
     active_embedder() and active_embedder().embed(["warm up"])
@@ -140,6 +252,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--embedder", default=os.environ.get("ASSISTANT_EMBEDDER", "local"))
     parser.add_argument("--misses", action="store_true", help="list the questions whose thread was not in the top 3")
+    parser.add_argument("--signals", action="store_true",
+                        help="also measure candidate abstention signals on the held-out half (slower)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -172,6 +286,8 @@ def main() -> int:
             index_everything()
             print(f"{args.distractors} distractor threads added and indexed in {time.perf_counter() - started:.1f} s")
             report(evaluate(world), f"with {args.distractors} distractors", args.misses)
+        if args.signals:
+            signals(world)
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
     return 0
@@ -179,6 +295,8 @@ def main() -> int:
 
 def report(figures: Figures, label: str, misses: bool) -> None:
     print(figures.line(label))
+    for half, part in figures.halves.items():
+        print("  " + part.line(f"{half} half").split("; ranking p50")[0])
     if misses:
         for question, key, got in figures.misses:
             print(f"  miss: {question!r} -> {key}; got {got}")

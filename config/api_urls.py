@@ -21,6 +21,7 @@ from forum.api import (
     GrantViewSet,
     MeView,
     NotificationViewSet,
+    PostVoteView,
     TokenView,
 )
 
@@ -52,6 +53,7 @@ v1 = [
     path("threads/similar/", SimilarThreadsView.as_view(), name="threads-similar"),
     path("assistant/", AssistantView.as_view(), name="assistant"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),
+    path("posts/<int:pk>/vote/", PostVoteView.as_view(), name="post-vote"),
     *router.urls,
 ]
 

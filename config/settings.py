@@ -71,11 +71,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.errors.BrandedNotFoundMiddleware",
     "forum.middleware.ApplicationErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+# A missing page is the branded 404 even with DEBUG on (config.errors); True shows Django's technical 404.
+TECHNICAL_404 = env.bool("TECHNICAL_404", default=False)
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -363,4 +366,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.api.add_error_responses"],
+    # Rejections, retractions and reports share one list of reason codes: one schema enum for all three.
+    "ENUM_NAME_OVERRIDES": {"ReasonCodeEnum": "aiassist.models.ReasonCode"},
 }

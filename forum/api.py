@@ -45,6 +45,7 @@ from .serializers import (
     ThreadStartSerializer,
     TokenSerializer,
     UserGrantCreateSerializer,
+    VoteSerializer,
 )
 
 TAKEN = "Another category has that name or slug."
@@ -318,6 +319,26 @@ class PostViewSet(GenericViewSet):
         params = parse(ReplySerializer, request.data)
         post = services.post_reply(acting_user=request.user, thread=thread, body=params["body"])
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
+
+
+class PostVoteView(APIView):
+    """The caller's helpful vote on one post: POST casts it, DELETE takes it back (both idempotent). A post the
+    caller may not read is a 404; their own post a 403; a hidden one (moderators see those) a 409."""
+
+    def _answer(self, request, pk, helpful: bool):
+        post = selectors.post_for_user(request.user, pk)
+        post = services.post_vote(acting_user=request.user, post=post, helpful=helpful)
+        return Response(VoteSerializer({"post": post.pk, "voted": helpful, "helpful_count": post.helpful_count}).data)
+
+    @extend_schema(summary="Mark a post helpful", request=None, tags=["posts"],
+                   responses={200: VoteSerializer, 409: error_response(409, "The post is hidden.")})
+    def post(self, request, pk):
+        return self._answer(request, pk, True)
+
+    @extend_schema(summary="Take back your helpful vote on a post", request=None, tags=["posts"],
+                   responses={200: VoteSerializer, 409: error_response(409, "The post is hidden.")})
+    def delete(self, request, pk):
+        return self._answer(request, pk, False)
 
 
 # Notifications ---------------------------------------------------------------------------------

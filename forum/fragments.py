@@ -15,9 +15,10 @@ read it:
   page, page size, time zone, language, and a digest of the templates. Readers who share a key get
   the same HTML with or without the cache (tests/forum/test_fragments.py).
 * What the key cannot hold is never cached: each form's CSRF token is a random placeholder, stored
-  with the rendering and replaced by the reader's own token, and AI-generated posts are markers
+  with the rendering and replaced by the reader's own token, AI-generated posts are markers
   rendered for each reader (their sources are filtered by what the reader may open; their review
-  state lives in aiassist's tables).
+  state lives in aiassist's tables), and so is each post's helpful-vote control (whether this reader
+  voted, or may: the count itself is a column of the post, so a vote bumps the revision too).
 
 Renaming a user bumps the threads they wrote or edited in (forum/migrations/0006), so usernames
 follow too. Entries expire after ``FORUM_RENDER_CACHE_SECONDS`` only to bound the cache's size.
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 
 SECTION_TEMPLATE = "forum/partials/thread_posts.html"
 POST_TEMPLATE = "forum/partials/post.html"
-_TEMPLATES = (SECTION_TEMPLATE, POST_TEMPLATE, "forum/partials/pagination.html")
+VOTE_TEMPLATE = "forum/partials/post_vote.html"
+_TEMPLATES = (SECTION_TEMPLATE, POST_TEMPLATE, VOTE_TEMPLATE, "forum/partials/pagination.html")
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,13 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     entry = _cached(key)
     if entry is None:
         page = selectors.thread_posts_page(user, thread, page_number)
-        live_posts = [post for post in page if post.is_ai_generated]
+        # A withdrawn AI post is a placeholder for readers who may not see hidden posts: not live for them.
+        live_posts = [post for post in page if post.is_ai_generated and policy.can_view_post(user, post)]
         # A fresh placeholder per rendering, kept with it: nobody can know it to put it in a post.
         placeholder = "csrf" + secrets.token_hex(16)
         entry = {"html": get_template(SECTION_TEMPLATE).render({**context, "page": page, "csrf_token": placeholder}),
-                 "live": [post.pk for post in live_posts], "csrf": placeholder}
+                 "live": [post.pk for post in live_posts], "csrf": placeholder,
+                 "votes": {post.pk: (post.author_id, post.helpful_count) for post in page if not post.hidden}}
         # Only a page that exists is kept: ?page=<anything> must not fill the cache with copies.
         if key and page.number == number:
             _store(key, entry)
@@ -81,7 +85,20 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     for post in live_posts:
         live = {**context, "post": post, "question": False, "csrf_token": token}
         html = html.replace(_live_marker(post.pk), post_template.render(live))
+    html = _with_vote_controls(html, user, thread, entry.get("votes", {}), token)
     return PostsSection(html=mark_safe(html), live_posts=live_posts)
+
+
+def _with_vote_controls(html: str, user, thread: Thread, votes: dict, token: str) -> str:
+    """Each post's vote marker replaced by this reader's control: one query, and only for a reader who
+    voted in the thread at all (``thread.reader_voted``)."""
+    voted = selectors.voted_post_ids(user, votes) if getattr(thread, "reader_voted", True) else set()
+    template = get_template(VOTE_TEMPLATE)
+    for pk, (author_id, count) in votes.items():
+        control = template.render({"post_pk": pk, "count": count, "voted": pk in voted,
+                                   "own": author_id == user.pk, "csrf_token": token})
+        html = html.replace(vote_marker(pk), control)
+    return html
 
 
 def _cached(key: str | None) -> dict | None:
@@ -118,6 +135,11 @@ def _key(thread: Thread, number: int, access, can_accept: bool, writer_id: int) 
         timezone.get_current_timezone_name(), translation.get_language(), _templates_digest(),
     )
     return "forum:thread-posts:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def vote_marker(post_pk: int) -> str:
+    # An HTML comment, as the live-post markers below: user text cannot produce one.
+    return f"<!--vetted:vote:{post_pk}-->"
 
 
 def _live_marker(post_pk: int) -> str:

@@ -47,6 +47,7 @@ class CategoryUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Category, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name, verbose_name_plural = "user grant", "user grants"
         indexes = [models.Index(fields=["user", "permission", "content_object"])]
 
 
@@ -56,6 +57,7 @@ class CategoryGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Category, on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name, verbose_name_plural = "group grant", "group grants"
         indexes = [models.Index(fields=["group", "permission", "content_object"])]
 
 
@@ -101,6 +103,8 @@ class Post(models.Model):
     )
     hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=500, blank=True)
+    # Kept by forum.services.post_vote with the PostVote rows, so no page or list counts them.
+    helpful_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -139,6 +143,11 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # A notice about something private to its recipient (their AI draft): left out of the Django admin.
     private = models.BooleanField(default=False, db_default=False)
+    # The thread it is about, when there is one: notices are grouped by it, and one about a thread the
+    # recipient can no longer read is no longer shown (its text names the thread).
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # What it announces, in its sender's terms ("ai_answer:12"), so the notice can be withdrawn with it.
+    subject = models.CharField(max_length=60, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -149,6 +158,52 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"To user {self.recipient_id}: {self.text}"
+
+
+class ThreadWatch(models.Model):
+    """A user's choice to hear of a thread's new posts. ``watching=False`` remembers an explicit
+    unwatch, so replying again does not silently watch the thread again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="watches")
+    watching = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="threadwatch_once")]
+        indexes = [models.Index(fields=["thread"], condition=Q(watching=True), name="threadwatch_watchers_idx")]
+
+    def __str__(self):
+        return f"User {self.user_id} {'watches' if self.watching else 'ignores'} thread {self.thread_id}"
+
+
+class ThreadRead(models.Model):
+    """How far a user has read a thread: its ``last_post_at`` when they last opened it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="threadread_once")]
+
+    def __str__(self):
+        return f"User {self.user_id} read thread {self.thread_id} up to {self.last_read_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PostVote(models.Model):
+    """One user found one post helpful (at most once: the constraint, not the code, guarantees it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="postvote_once")]
+        indexes = [models.Index(fields=["user", "post"])]
+
+    def __str__(self):
+        return f"User {self.user_id} found post {self.post_id} helpful"
 
 
 class AuditEventQuerySet(models.QuerySet):

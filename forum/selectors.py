@@ -7,7 +7,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 
 from common.exceptions import NotFound
 
@@ -18,7 +31,10 @@ from .models import (
     CategoryUserObjectPermission,
     Notification,
     Post,
+    PostVote,
     Thread,
+    ThreadRead,
+    ThreadWatch,
 )
 
 User = get_user_model()
@@ -32,15 +48,21 @@ def category_for_user(user, slug: str) -> Category:
 
 
 def thread_for_user(user, pk, *, reader_wrote: bool = False) -> Thread:
-    """The thread, or NotFound whether it is missing or hidden from ``user``. ``reader_wrote`` also
-    annotates whether ``user`` wrote any post in it (the thread page's cache key needs it)."""
+    """The thread, or NotFound whether it is missing or hidden from ``user``. ``reader_wrote`` (the thread
+    page) also annotates, in the same query, whether ``user`` wrote any post in it (the page's cache key
+    needs it), watches it (``reader_watching``) and voted on any of its posts (``reader_voted``: only then
+    are their votes looked up)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound("No such thread.") from None
     threads = Thread.objects.select_related("category", "author").filter(pk=pk)
     if reader_wrote:
-        threads = threads.annotate(reader_wrote=Exists(Post.objects.filter(thread=OuterRef("pk"), author_id=user.pk)))
+        threads = threads.annotate(
+            reader_wrote=Exists(Post.objects.filter(thread=OuterRef("pk"), author_id=user.pk)),
+            reader_watching=Exists(ThreadWatch.objects.filter(thread=OuterRef("pk"), user_id=user.pk, watching=True)),
+            reader_voted=Exists(PostVote.objects.filter(post__thread=OuterRef("pk"), user_id=user.pk)),
+        )
     thread = policy.with_access(threads, user).first()
     if thread is None or not policy.remember_access(user, thread, thread.category).can_view:
         raise NotFound("No such thread.")
@@ -165,22 +187,30 @@ def _page_with_total(rows: QuerySet, per_page: int, page_number) -> Page:
     return Paginator(rows, per_page).get_page(page_number)
 
 
+def with_read_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
+    """``threads`` with ``reader_last_read``: when ``user`` last read each (None: never), in the same query.
+    The templates' unread marker compares it with ``last_post_at``."""
+    return threads.annotate(reader_last_read=Subquery(
+        ThreadRead.objects.filter(thread=OuterRef("pk"), user_id=user.pk).values("last_read_at")[:1]))
+
+
 def category_threads_page(user, category: Category, page_number) -> Page:
     """Threads are never hidden, so the denormalised ``thread_count`` is the exact total."""
-    threads = (
+    threads = with_read_state(
         Thread.objects.filter(category=category)
         .select_related("author")
-        .order_by("-last_post_at", "-id")
-    )
+        .order_by("-last_post_at", "-id"), user)
     paginator = _CountedPaginator(threads, settings.FORUM_THREADS_PER_PAGE, count=category.thread_count)
     return paginator.get_page(page_number)
 
 
-def thread_posts(user, thread: Thread) -> QuerySet[Post]:
-    """The thread's posts ``user`` may read, in order (moderators also get hidden ones)."""
+def thread_posts(user, thread: Thread, *, placeholders: bool = False) -> QuerySet[Post]:
+    """The thread's posts ``user`` may read, in order (moderators also get hidden ones). ``placeholders``
+    (the thread page): withdrawn AI posts too, which the page shows everyone as a placeholder without
+    their text (forum/partials/thread_posts.html), so that the thread and its post count agree."""
     posts = Post.objects.filter(thread=thread)
     if not policy.can_moderate(user, thread.category):
-        posts = posts.filter(hidden=False)
+        posts = posts.filter(Q(hidden=False) | Q(kind=Post.Kind.ASSISTANT) if placeholders else Q(hidden=False))
     return (posts.select_related("author", "edited_by", "thread__category")
             .order_by("created_at", "id"))
 
@@ -190,7 +220,7 @@ def thread_page_number(user, thread: Thread, page_number, *, post_id=None):
     that post (links from notifications and search; one COUNT)."""
     if post_id is not None and page_number is None:
         try:
-            position = thread_posts(user, thread).filter(pk__lt=int(post_id)).count()
+            position = thread_posts(user, thread, placeholders=True).filter(pk__lt=int(post_id)).count()
             return position // settings.FORUM_POSTS_PER_PAGE + 1
         except (TypeError, ValueError):
             return 1
@@ -200,7 +230,7 @@ def thread_page_number(user, thread: Thread, page_number, *, post_id=None):
 def thread_posts_page(user, thread: Thread, page_number) -> Page:
     """One page of the posts ``user`` may read. ``thread.post_count`` counts hidden posts too, so the
     total comes with the page's rows instead (exact for moderators and everyone else alike)."""
-    return _page_with_total(thread_posts(user, thread), settings.FORUM_POSTS_PER_PAGE, page_number)
+    return _page_with_total(thread_posts(user, thread, placeholders=True), settings.FORUM_POSTS_PER_PAGE, page_number)
 
 
 def move_targets(user, thread: Thread):
@@ -211,27 +241,96 @@ def move_targets(user, thread: Thread):
 
 
 def recent_threads(user, limit: int = 10) -> QuerySet[Thread]:
-    return policy.visible_threads(user).select_related("category", "author").order_by("-last_post_at", "-id")[:limit]
+    threads = policy.visible_threads(user).select_related("category", "author").order_by("-last_post_at", "-id")
+    return with_read_state(threads, user)[:limit]
+
+
+NOTIFICATIONS_PER_PAGE = 30
 
 
 def notifications_page(user, page_number) -> Page:
-    return Paginator(notifications_of(user), 30).get_page(page_number)
+    """A page of the user's notices, grouped by thread: the thread with the newest notice first, each
+    thread's notices together, newest first (``{% regroup %}`` by ``thread_id`` in the template), the
+    thread and its category fetched with them; notices about no thread come one by one."""
+    notices = (
+        notifications_of(user)
+        .select_related("thread__category")
+        .annotate(group_latest=Window(Max("created_at"), partition_by=[F("thread_id")]))
+        .order_by("-group_latest", F("thread_id").asc(nulls_last=True), "-created_at", "-id")
+    )
+    return _page_with_total(notices, NOTIFICATIONS_PER_PAGE, page_number)
 
 
 def notifications_of(user, *, unread: bool | None = None) -> QuerySet[Notification]:
-    """The user's own notifications (the whole rule), newest first; ``unread`` True/False narrows them."""
-    notifications = Notification.objects.filter(recipient=user)
+    """The user's own notifications, newest first; ``unread`` True/False narrows them. A notice about a
+    thread the user can no longer read is not shown (its text names the thread): the rule is asked
+    again now, not only when the notice was sent."""
+    notifications = Notification.objects.filter(recipient=user).filter(
+        Q(thread__isnull=True) | Q(thread__category__in=policy.visible_categories(user)))
     if unread is not None:
         notifications = notifications.filter(read_at__isnull=unread)
     return notifications.order_by("-created_at", "-id")
 
 
 def unread_notification_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notifications_of(user, unread=True).count()
 
 
 def notification_for_user(user, pk) -> Notification:
     try:
-        return Notification.objects.get(pk=int(pk), recipient=user)
-    except (Notification.DoesNotExist, TypeError, ValueError):
+        pk = int(pk)
+    except (TypeError, ValueError):
         raise NotFound("No such notification.") from None
+    notification = notifications_of(user).filter(pk=pk).first()
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification
+
+
+# Watching, votes and profiles ------------------------------------------------------------------
+
+
+def watched_threads_page(user, page_number) -> Page:
+    """The threads ``user`` watches and may still read, most recently active first."""
+    threads = with_read_state(
+        policy.visible_threads(user)
+        .filter(pk__in=ThreadWatch.objects.filter(user_id=user.pk, watching=True).values("thread_id"))
+        .select_related("category", "author")
+        .order_by("-last_post_at", "-id"), user)
+    return _page_with_total(threads, settings.FORUM_THREADS_PER_PAGE, page_number)
+
+
+def voted_post_ids(user, post_ids) -> set[int]:
+    """Which of ``post_ids`` ``user`` found helpful."""
+    if not post_ids or not user.is_authenticated:
+        return set()
+    return set(PostVote.objects.filter(user_id=user.pk, post_id__in=list(post_ids)).values_list("post_id", flat=True))
+
+
+def profile_user(username: str):
+    """A member by username, or NotFound. Who works here is not private; what they wrote is filtered by
+    the profile's lists."""
+    found = User.objects.filter(username=username[:150]).first()
+    if found is None:
+        raise NotFound("No such person.")
+    return found
+
+
+def profile_threads_page(viewer, person, page_number) -> Page:
+    """The threads ``person`` started that ``viewer`` may read, newest first."""
+    threads = with_read_state(
+        policy.visible_threads(viewer).filter(author=person)
+        .select_related("category").order_by("-created_at", "-id"), viewer)
+    return _page_with_total(threads, settings.FORUM_THREADS_PER_PAGE, page_number)
+
+
+def profile_posts_page(viewer, person, page_number) -> Page:
+    """The replies ``person`` wrote that ``viewer`` may read (hidden ones left out for everyone), newest
+    first, each with its thread and category."""
+    openings = Post.objects.filter(thread=OuterRef("thread")).order_by("created_at", "id").values("pk")[:1]
+    posts = (
+        policy.visible_posts(viewer, include_hidden=False).filter(author=person)
+        .exclude(pk=Subquery(openings))
+        .select_related("thread__category").order_by("-created_at", "-id")
+    )
+    return _page_with_total(posts, settings.FORUM_POSTS_PER_PAGE, page_number)

@@ -253,12 +253,21 @@ class PostSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     edited_by = serializers.CharField(source="edited_by.username", read_only=True, allow_null=True, default=None)
     is_ai_generated = serializers.BooleanField(read_only=True)
+    helpful_count = serializers.IntegerField(read_only=True, help_text="How many readers marked the post helpful.")
 
     class Meta:
         model = Post
         fields = ["id", "thread", "author", "kind", "is_ai_generated", "body", "body_html", "created_at",
-                  "edited_at", "edited_by", "hidden", "hidden_reason"]
+                  "edited_at", "edited_by", "hidden", "hidden_reason", "helpful_count"]
         read_only_fields = fields
+
+
+class VoteSerializer(serializers.Serializer):
+    """The caller's helpful vote on a post, after the change."""
+
+    post = serializers.IntegerField(read_only=True)
+    voted = serializers.BooleanField(read_only=True, help_text="Whether the caller now finds the post helpful.")
+    helpful_count = serializers.IntegerField(read_only=True)
 
 
 class ReplySerializer(serializers.Serializer):

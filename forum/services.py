@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, ProtectedError
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
@@ -29,7 +29,10 @@ from .models import (
     Notification,
     Post,
     PostViewReceipt,
+    PostVote,
     Thread,
+    ThreadRead,
+    ThreadWatch,
 )
 from .signals import category_changed, post_changed, post_created, thread_moved
 from .text import has_control_characters
@@ -152,6 +155,8 @@ def thread_start(*, acting_user, category: Category, title: str, body: str) -> T
     thread.refresh_from_db(fields=["post_count", "last_post_at"])
     audit_record(actor=acting_user, verb="thread.start", target=thread, category=category,
                  data={"title": title, "post": post.pk})
+    _watch_automatically(user=acting_user, thread=thread)
+    _read_up_to(user=acting_user, thread=thread, at=post.created_at)
     _notify_mentions(post=post, acting_user=acting_user)
     return thread
 
@@ -168,10 +173,16 @@ def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
     post = _create_post(author=acting_user, thread=thread, body=body)
     audit_record(actor=acting_user, verb="post.reply", target=post, category=thread.category,
                  data={"thread": thread.pk})
-    if thread.author_id != acting_user.pk and policy.can_be_notified_about(thread.author, thread):
-        notify(recipient=thread.author, verb="reply",
-               text=f"{acting_user.username} replied to your thread “{thread.title}”", url=post_url(post))
-    _notify_mentions(post=post, acting_user=acting_user, skip={thread.author_id})
+    _watch_automatically(user=acting_user, thread=thread)
+    _read_up_to(user=acting_user, thread=thread, at=post.created_at)
+
+    def text(watcher) -> str:
+        if watcher.pk == thread.author_id:
+            return f"{acting_user.username} replied to your thread “{thread.title}”"
+        return f"{acting_user.username} replied in “{thread.title}”, a thread you watch"
+
+    told = _notify_watchers(post=post, verb="reply", text=text, exclude={acting_user.pk})
+    _notify_mentions(post=post, acting_user=acting_user, skip=told | {thread.author_id})
     return post
 
 
@@ -251,7 +262,7 @@ def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> T
     if (post is not None and post.author_id != acting_user.pk and post.kind == Post.Kind.HUMAN
             and policy.can_be_notified_about(post.author, thread)):
         notify(recipient=post.author, verb="accepted",
-               text=f"Your answer in “{thread.title}” was accepted", url=post_url(post))
+               text=f"Your answer in “{thread.title}” was accepted", url=post_url(post), thread=thread)
     return thread
 
 
@@ -292,17 +303,33 @@ def posts_mark_viewed(*, acting_user, posts) -> None:
 # Notifications --------------------------------------------------------------------------------
 
 
-def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = False) -> Notification | None:
+def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = False,
+           thread: Thread | None = None, subject: str = "") -> Notification | None:
     """Create an in-app notice and send its e-mail copy after commit. Joins the caller's transaction.
 
-    ``private``: about something only the recipient may know of (their AI draft); the admin leaves it out."""
+    ``private``: about something only the recipient may know of (their AI draft); the admin leaves it out.
+    ``thread``: what the notice is about (by default the thread ``url`` points into): notices are grouped
+    by it, and stop being shown once the recipient may no longer read it (``selectors.notifications_of``).
+    ``subject``: what it announces, in the sender's terms, for ``notifications_withdraw``."""
     if recipient is None or not recipient.is_active:
         return None
+    thread_id = thread.pk if thread is not None else _thread_linked(url)
     notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url,
-                                               private=private)
+                                               private=private, thread_id=thread_id, subject=subject[:60])
     if settings.EMAIL_NOTIFICATIONS and recipient.email:
         effects.on_commit(_send_notification_email, recipient.email, text, url)
     return notification
+
+
+def _thread_linked(url: str) -> int | None:
+    """The thread a site URL opens (``/t/<pk>/...``), if it is one."""
+    if not url.startswith("/"):
+        return None
+    try:
+        match = resolve(url.split("?")[0].split("#")[0])
+    except Resolver404:
+        return None
+    return match.kwargs.get("pk") if match.view_name == "forum:thread" else None
 
 
 def _send_notification_email(address: str, text: str, url: str) -> None:
@@ -319,7 +346,37 @@ def _notify_mentions(*, post: Post, acting_user, skip=frozenset()) -> None:
         # Never tell someone about a thread they cannot read: not even its title.
         if policy.can_be_notified_about(user, thread):
             notify(recipient=user, verb="mention",
-                   text=f"{acting_user.username} mentioned you in “{thread.title}”", url=post_url(post))
+                   text=f"{acting_user.username} mentioned you in “{thread.title}”", url=post_url(post), thread=thread)
+
+
+def notify_watchers(*, post: Post, verb: str, text: str, exclude=frozenset()) -> set[int]:
+    """Tell the watchers of ``post``'s thread about it (a published AI answer, say), except the users in
+    ``exclude``; returns who was told. Joins the caller's transaction."""
+    return _notify_watchers(post=post, verb=verb, text=lambda watcher: text, exclude=set(exclude))
+
+
+def _notify_watchers(*, post: Post, verb: str, text, exclude: set[int]) -> set[int]:
+    thread = post.thread
+    watchers = (User.objects.filter(pk__in=ThreadWatch.objects.filter(thread=thread, watching=True).values("user_id"),
+                                    is_active=True)
+                .exclude(pk__in=exclude).order_by("pk"))
+    told = set()
+    for watcher in watchers:
+        # Asked now, not when they started watching: a watcher who lost the category hears nothing,
+        # not even the title.
+        if policy.can_be_notified_about(watcher, thread):
+            notify(recipient=watcher, verb=verb, text=text(watcher), url=post_url(post), thread=thread)
+            told.add(watcher.pk)
+    return told
+
+
+def notifications_withdraw(*, recipient, subject: str, verbs) -> int:
+    """Delete ``recipient``'s notices of ``verbs`` about ``subject``: what they announced is gone ("your draft
+    is ready", of a draft its asker discarded), and a notice pointing at nothing is only noise. Joins the
+    caller's transaction."""
+    if not subject:
+        return 0
+    return Notification.objects.filter(recipient=recipient, subject=subject, verb__in=list(verbs)).delete()[0]
 
 
 @transaction.atomic
@@ -331,6 +388,58 @@ def notification_mark_read(*, acting_user, notification: Notification | None = N
             raise NotFound()
         unread = unread.filter(pk=notification.pk)
     return unread.update(read_at=timezone.now())
+
+
+# Watching, reading and voting --------------------------------------------------------------------
+
+
+def _watch_automatically(*, user, thread: Thread) -> None:
+    """Writing in a thread watches it, unless the writer chose to stop watching it."""
+    ThreadWatch.objects.get_or_create(user=user, thread=thread, defaults={"watching": True})
+
+
+@transaction.atomic
+def thread_watch(*, acting_user, thread: Thread, watching: bool = True) -> ThreadWatch:
+    """Start or stop hearing of the thread's new posts. A personal setting, like reading a notice: not audited."""
+    if not policy.can_view_thread(acting_user, thread):
+        raise NotFound("No such thread.")
+    watch, _ = ThreadWatch.objects.update_or_create(user=acting_user, thread=thread,
+                                                    defaults={"watching": watching})
+    return watch
+
+
+def _read_up_to(*, user, thread: Thread, at) -> None:
+    ThreadRead.objects.bulk_create([ThreadRead(user=user, thread=thread, last_read_at=at)], update_conflicts=True,
+                                   unique_fields=["user", "thread"], update_fields=["last_read_at"])
+
+
+def thread_mark_read(*, acting_user, thread: Thread) -> None:
+    """Record that ``acting_user`` has seen ``thread`` as it stands (its unread marker goes). One statement
+    (an upsert), so no transaction of its own, as ``posts_mark_viewed``."""
+    if acting_user.is_authenticated and policy.can_view_thread(acting_user, thread):
+        _read_up_to(user=acting_user, thread=thread, at=thread.last_post_at)
+
+
+@transaction.atomic
+def post_vote(*, acting_user, post: Post, helpful: bool = True) -> Post:
+    """Mark ``post`` helpful (``helpful=False`` takes the vote back); doing it twice changes nothing.
+    Returns the post with its current ``helpful_count``."""
+    if not policy.can_view_post(acting_user, post):
+        raise NotFound("No such post.")
+    if post.hidden:
+        raise InvalidTransition("A hidden post cannot be voted on.")
+    if post.author_id == acting_user.pk:
+        raise Forbidden("You cannot vote on your own post.")
+    if helpful:
+        changed = PostVote.objects.get_or_create(user=acting_user, post=post)[1]
+    else:
+        changed = PostVote.objects.filter(user=acting_user, post=post).delete()[0] > 0
+    if changed:
+        Post.objects.filter(pk=post.pk).update(helpful_count=F("helpful_count") + (1 if helpful else -1))
+        audit_record(actor=acting_user, verb="post.vote" if helpful else "post.unvote", target=post,
+                     category=post.thread.category, data={"thread": post.thread_id})
+    post.refresh_from_db(fields=["helpful_count"])
+    return post
 
 
 # Categories: deletion and object permissions (the API's admin endpoints) -----------------------

@@ -68,25 +68,35 @@ class ThreadStartView(View):
 
 @require_GET
 def thread_detail(request, pk):
+    return _thread_page(request, pk)
+
+
+def _thread_page(request, pk, *, reply_form=None, status=200):
+    """The thread page; after a refused reply, with the reader's text and the reason beside the form."""
     thread = selectors.thread_for_user(request.user, pk, reader_wrote=True)
     posts = fragments.thread_posts_section(request, thread, request.GET.get("page"), post_id=request.GET.get("post"))
     services.posts_mark_viewed(acting_user=request.user, posts=posts.live_posts)
+    services.thread_mark_read(acting_user=request.user, thread=thread)
     return render(request, "forum/thread_detail.html", {
         "thread": thread,
         "posts": posts,
-        "reply_form": ReplyForm(),
+        "reply_form": reply_form or ReplyForm(),
         "move_targets": selectors.move_targets(request.user, thread),
-    })
+        "watching": thread.reader_watching,
+    }, status=status)
 
 
 @require_POST
 def post_reply(request, pk):
     thread = selectors.thread_for_user(request.user, pk)
     form = ReplyForm(request.POST)
-    if not form.is_valid():
-        raise _form_error(form)
-    post = services.post_reply(acting_user=request.user, thread=thread, body=form.cleaned_data["body"])
-    return redirect(services.post_url(post))
+    if form.is_valid():
+        try:
+            post = services.post_reply(acting_user=request.user, thread=thread, body=form.cleaned_data["body"])
+            return redirect(services.post_url(post))
+        except InvalidInput as exc:  # the service's own checks (a control character ...): said beside the form
+            form.add_error(None, exc.message)
+    return _thread_page(request, pk, reply_form=form, status=400)
 
 
 def post_edit(request, pk):
@@ -146,6 +156,61 @@ def thread_accept(request, pk, post_pk):
     return redirect(services.post_url(post) if post else services.thread_url(thread))
 
 
+def _switch(request, name: str) -> bool:
+    """A POSTed on/off field ("1" or "0"): anything else is a 400 naming the field, never a 500."""
+    value = request.POST.get(name)
+    if value not in ("0", "1"):
+        raise InvalidInput("Please choose on or off.", details={name: ["Send 1 or 0."]})
+    return value == "1"
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_POST
+def thread_watch(request, pk):
+    thread = selectors.thread_for_user(request.user, pk)
+    watch = services.thread_watch(acting_user=request.user, thread=thread, watching=_switch(request, "watching"))
+    if _is_htmx(request):
+        return render(request, "forum/partials/watch_button.html", {"thread": thread, "watching": watch.watching})
+    messages.success(request, "You are watching this thread: you will hear of new posts." if watch.watching
+                     else "You stopped watching this thread.")
+    return redirect("forum:thread", pk=thread.pk)
+
+
+@require_POST
+def post_vote(request, pk):
+    post = selectors.post_for_user(request.user, pk)
+    helpful = _switch(request, "helpful")
+    post = services.post_vote(acting_user=request.user, post=post, helpful=helpful)
+    if _is_htmx(request):
+        return render(request, fragments.VOTE_TEMPLATE, {"post_pk": post.pk, "count": post.helpful_count,
+                                                         "voted": helpful, "own": False})
+    messages.success(request, "Marked as helpful." if helpful else "Vote taken back.")
+    return redirect(services.post_url(post))
+
+
+PROFILE_TABS = ("threads", "posts")
+
+
+@require_GET
+def profile(request, username):
+    person = selectors.profile_user(username)
+    tab = request.GET.get("show") if request.GET.get("show") in PROFILE_TABS else "threads"
+    pages = {"threads": selectors.profile_threads_page, "posts": selectors.profile_posts_page}
+    return render(request, "forum/profile.html", {
+        "person": person, "tab": tab, "page": pages[tab](request.user, person, request.GET.get("page")),
+        "page_query": "&show=posts" if tab == "posts" else "",
+    })
+
+
+@require_GET
+def watched_threads(request):
+    page = selectors.watched_threads_page(request.user, request.GET.get("page"))
+    return render(request, "forum/watch_list.html", {"page": page})
+
+
 @require_POST
 def markdown_preview(request):
     html = render_markdown(request.POST.get("body", "")[: services.BODY_MAX])
@@ -161,7 +226,12 @@ def notification_list(request):
 @require_POST
 def notification_read(request, pk=None):
     notification = selectors.notification_for_user(request.user, pk) if pk else None
-    services.notification_mark_read(acting_user=request.user, notification=notification)
+    count = services.notification_mark_read(acting_user=request.user, notification=notification)
+    if _is_htmx(request):  # social.js, when a notice's link is opened in a new tab
+        return HttpResponse(status=204)
+    if notification is None:
+        messages.success(request, f"{count} notice{'s' if count != 1 else ''} marked read." if count
+                         else "Nothing was unread.")
     if notification is not None and request.POST.get("follow") and url_has_allowed_host_and_scheme(
             notification.url, allowed_hosts=None, require_https=request.is_secure()):
         return redirect(notification.url)

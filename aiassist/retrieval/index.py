@@ -13,12 +13,13 @@ from collections.abc import Iterable
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Value
+from django.db.models.functions import Coalesce
 
 from forum.models import Post
 
 from .embedders import EmbedderError, load_embedder
-from .models import Passage
+from .models import Passage, PassageVector
 from .passages import plain_text, split_markdown
 
 logger = logging.getLogger(__name__)
@@ -96,14 +97,14 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
                     .annotate(first=Min("pk")).values_list("thread_id", "first"))
     current = {
         row["post_id"]: row for row in Passage.objects.filter(post_id__in=[p.pk for p in live], position=0)
-        .values("post_id", "source_hash", "embed_model")
+        .annotate(model=Coalesce("vector__embed_model", Value(""))).values("post_id", "source_hash", "model")
     }
     pending = []  # (post, role, hash, [chunks])
     for post in live:
         role = _role(post, openings.get(post.thread_id))
         digest = source_hash(post.thread.title, post.body, role)
         known = current.get(post.pk)
-        if not force and known and known["source_hash"] == digest and known["embed_model"] == model:
+        if not force and known and known["source_hash"] == digest and known["model"] == model:
             continue
         pending.append((post, role, digest, split_markdown(post.body)))
     rows = []
@@ -113,11 +114,12 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
                                 position=position, title=post.thread.title[:200], text=chunk,
                                 plain=plain_text(chunk), source_hash=digest))
     vectors, model_used = _embed(embedder, [embedding_input(r.title, r.plain, r.role) for r in rows])
-    for row, vector in zip(rows, vectors, strict=True):
-        row.embedding, row.embed_model = vector, model_used
     with transaction.atomic():
         Passage.objects.filter(post_id__in=gone | {post.pk for post, *_ in pending}).delete()
         Passage.objects.bulk_create(rows, batch_size=500)
+        if model_used:
+            PassageVector.objects.bulk_create([PassageVector(passage=row, embedding=vector, embed_model=model_used)
+                                               for row, vector in zip(rows, vectors, strict=True)], batch_size=500)
     return len(pending)
 
 
@@ -133,12 +135,17 @@ def passages_reembed(*, limit: int = 512, embedder=None) -> int:
     if embedder is None:
         return 0
     model = embed_key(embedder)
-    stale = list(Passage.objects.filter(~Q(embed_model=model) | Q(embedding__isnull=True))
-                 .only("pk", "title", "plain", "role").order_by("pk")[:limit])
+    current = PassageVector.objects.filter(passage=OuterRef("pk"), embed_model=model)
+    stale = list(Passage.objects.filter(~Exists(current)).only("pk", "title", "plain", "role").order_by("pk")[:limit])
     vectors, model_used = _embed(embedder, [embedding_input(p.title, p.plain, p.role) for p in stale])
     if not model_used:
         return 0
-    for passage, vector in zip(stale, vectors, strict=True):
-        passage.embedding, passage.embed_model = vector, model_used
-    Passage.objects.bulk_update(stale, ["embedding", "embed_model"], batch_size=500)
+    with transaction.atomic():
+        # A passage deleted meanwhile (its post re-indexed) is skipped; the rest are locked until the vectors are in.
+        alive = set(Passage.objects.select_for_update().filter(pk__in=[p.pk for p in stale])
+                    .values_list("pk", flat=True))
+        PassageVector.objects.filter(passage_id__in=alive).delete()
+        PassageVector.objects.bulk_create([PassageVector(passage_id=p.pk, embedding=v, embed_model=model_used)
+                                           for p, v in zip(stale, vectors, strict=True) if p.pk in alive],
+                                          batch_size=500)
     return len(stale)

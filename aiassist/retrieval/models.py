@@ -1,4 +1,5 @@
-"""The passage index: every post split into Markdown passages, each with its lexical entry and vector.
+"""The passage index: every post split into Markdown passages, each with its lexical entry and vector
+(``PassageVector``, a table of its own).
 
 A passage is derived data: ``index.posts_index`` rebuilds a post's passages from the post, and the
 index never decides access. Reads join the live post and thread (``ranking``), so a post hidden a
@@ -30,8 +31,6 @@ class Passage(models.Model):
     text = models.TextField(help_text="The passage's Markdown exactly as its author wrote it.")
     plain = models.TextField(help_text="The passage as plain text: what the lexical index and the embedder read.")
     source_hash = models.CharField(max_length=64, help_text="sha256 of what the post's passages were made from.")
-    embedding = models.BinaryField(null=True, editable=False, help_text="float32 vector, L2-normalised.")
-    embed_model = models.CharField(max_length=120, blank=True, help_text="Model name and dimension of the vector.")
     indexed_at = models.DateTimeField(auto_now=True)
     # PostgreSQL: title (weight A) and plain text (weight B), kept by a trigger and GIN-indexed
     # (migration 0002). SQLite keeps an FTS5 table in step by triggers instead; this stays empty.
@@ -43,10 +42,24 @@ class Passage(models.Model):
             models.UniqueConstraint(fields=["post", "position"], name="passage_unique_position"),
             models.CheckConstraint(condition=models.Q(role__in=PassageRole.values), name="passage_role_valid"),
         ]
-        indexes = [models.Index(fields=["thread", "role"]), models.Index(fields=["embed_model"])]
+        indexes = [models.Index(fields=["thread", "role"])]
 
     def __str__(self):
         return f"Passage {self.position} of post {self.post_id}"
+
+
+class PassageVector(models.Model):
+    """A passage's embedding, in a narrow table of its own: ranking reads the passages of its candidate
+    threads first and the vectors of those it scores only, and a lexical scan never carries them.
+    A passage without a row here has no vector yet (the embedder was down, or it is new and the
+    sweep has not reached it); ``embed_model`` names the model, dimension and scheme it came from."""
+
+    passage = models.OneToOneField(Passage, on_delete=models.CASCADE, primary_key=True, related_name="vector")
+    embedding = models.BinaryField(editable=False, help_text="float32 vector, L2-normalised.")
+    embed_model = models.CharField(max_length=120, help_text="Model name, dimension and scheme of the vector.")
+
+    def __str__(self):
+        return f"Vector of passage {self.passage_id} ({self.embed_model})"
 
 
 class IndexRun(models.Model):

@@ -32,7 +32,7 @@ from forum.models import Thread
 from forum.text import meaningful_words, stem
 
 from .index import active_embedder, embed_key, vector_of
-from .models import Passage
+from .models import Passage, PassageVector
 
 LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
 SQLITE_FTS_WINDOW = 5000  # SQLite: FTS5's best matches the policy filter then reads
@@ -45,7 +45,12 @@ BM25_K1, BM25_B = 1.2, 0.75
 WEIGHTS = {"head": 0.5, "answer": 0.5, "lexical": 0.2, "coverage": 0.2}
 # Abstention: the best thread answers the question when its closeness to the question (its best answer
 # weighing most) and its lead over the next five threads clear the bar. Without a clear lead, several
-# threads on the same broad topic look alike and none answers the question asked.
+# threads on the same broad topic look alike and none answers the question asked. The bar is the highest
+# at which the labelled set's calibration half (bench.retrieval_world.held_out) wrongly declines at most
+# 3 % of its answerable questions; the held-out half checks it. Other signals (closeness to single answer
+# sentences, coverage of the rarest words, the salient word pair, the lead over the next nine threads, a
+# logistic model over them) were measured against this rule on the held-out half and did not beat it:
+# ``bench/retrieval.py --signals``, bench/README.md round 4 (quality).
 RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "at": 2.35}
 RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
 # Lexical-only ranking (no embedder): the share of the question's words the thread holds, at least two.
@@ -53,7 +58,10 @@ LEXICAL_RELEVANCE_THRESHOLD = 0.25
 LEXICAL_MIN_WORDS = 2
 # Below this many passages every topical word is "common": the candidate match then keeps them all.
 COMMON_WORDS_FROM = 20_000
-CANDIDATE_ROWS = 10_000  # in a large index: about how many passages the selecting words may match
+# In a large index: about how many answer passages, and how many questions, the selecting words may match
+# (each costs a read; measured on seed_scale's 1.1 M passages: bench/README.md, round 4).
+CANDIDATE_ROWS = 2_500
+QUESTION_ROWS = 2_500
 ANSWER_ROLES = (Passage.Role.REPLY, Passage.Role.AI)
 
 
@@ -139,8 +147,9 @@ def readable_passages(user, *, within: QuerySet | None = None, category=None, au
 # PostgreSQL's own column statistics for common words — ANALYZE keeps the most common elements of the
 # tsvector column with their frequencies, the statistics target is raised in the index's migration —
 # and an exact count through the GIN index for the rarer ones, which is cheap because they are rare),
-# and the number of passages. Inverse document frequencies then weigh words by how well they tell
-# threads apart, and the common words stay out of the candidate match.
+# and the number of passages (and of questions: the partial index's own count). Inverse document
+# frequencies then weigh words by how well they tell threads apart, and the common words stay out of
+# the candidate match.
 _POSTGRES_WORDS = """
 WITH q AS (SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT 1) AS lexeme
            FROM unnest(%s::text[]) AS w),
@@ -153,6 +162,7 @@ WITH q AS (SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT
            FROM pg_class c WHERE c.oid = 'retrieval_passage'::regclass),
      r AS (SELECT q.w, q.lexeme, s.freq FROM q LEFT JOIN s ON s.elem = q.lexeme)
 SELECT r.w, r.lexeme, (SELECT total FROM n), r.freq,
+       (SELECT reltuples FROM pg_class WHERE oid = to_regclass('retrieval_passage_question_gin'))::float8,
        CASE WHEN r.lexeme IS NULL OR r.freq IS NOT NULL THEN NULL
             ELSE (SELECT count(*) FROM retrieval_passage p
                   WHERE p.search_vector @@ to_tsquery('simple', quote_literal(r.lexeme))) END
@@ -168,6 +178,7 @@ class Word:
     share: float  # of passages holding it
     idf: float
     total: float  # passages in the index
+    questions: float = 0.0  # of which the threads' questions (PostgreSQL's estimate; 0 when unknown)
 
 
 def _idf(share: float, total: float) -> float:
@@ -181,10 +192,11 @@ def _word_statistics(words: list[str]) -> list[Word]:
             cursor.execute(_POSTGRES_WORDS, [words])
             rows = cursor.fetchall()
         out = []
-        for word, lexeme, total, freq, count in rows:
+        for word, lexeme, total, freq, questions, count in rows:
             total = max(float(total or 0), 1.0)
             share = float(freq) if freq is not None else min(float(count or 0) / total, 1.0)
-            out.append(Word(word, stem(word), lexeme, share, _idf(share, total), total))
+            out.append(Word(word, stem(word), lexeme, share, _idf(share, total), total,
+                            max(float(questions or 0), 0.0)))
         return out
     counts = ", ".join(["(SELECT count(*) FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s)"]
                        * len(words))
@@ -197,52 +209,74 @@ def _word_statistics(words: list[str]) -> list[Word]:
             for w, c in zip(words, found, strict=True)]
 
 
-def _selective(words: list[Word]) -> tuple[list[Word], str]:
+def _selective(words: list[Word], *, part: float = 1.0, budget: int = CANDIDATE_ROWS,
+               conjunction: bool = True) -> tuple[list[Word], str]:
     """The words that select candidates, and whether any ("or") or all ("and") must match.
 
     In a small index, any word. In a large one, the rarest first, as long as the passages they match
-    stay within a budget (ranking every passage that holds a common word costs a read of each); when
-    even the rarest word that occurs is too common for the budget, passages holding both of the two
-    rarest words."""
+    (among ``part`` of the index: the share a partial index covers) stay within ``budget`` (ranking
+    every passage that holds a common word costs a read of each). When even the rarest word that
+    occurs is too common for the budget: passages holding both of the two rarest words if, the words
+    taken as independent, that fits the budget; else the rarest word alone if it fits four budgets;
+    else none (a word in a large share of the index tells no thread apart, and ranking its passages
+    would cost a read of each). Without ``conjunction``, none at once: the caller proposes
+    candidates another way."""
     total = max((w.total for w in words), default=0.0)
     if total < COMMON_WORDS_FROM:
         return words, "or"
     occurring = sorted((w for w in words if w.share > 0), key=lambda w: (w.share, w.text))
     chosen, rows = [], 0.0
     for word in occurring:
-        rows += word.share * total
-        if rows > CANDIDATE_ROWS:
+        rows += word.share * total * part
+        if rows > budget:
             break
         chosen.append(word)
-    if chosen or len(occurring) < 2:
-        return chosen or occurring, "or"
-    return occurring[:2], "and"
+    if chosen:
+        return chosen, "or"
+    if not conjunction or not occurring:
+        return [], "or"
+    if len(occurring) >= 2 and occurring[0].share * occurring[1].share * total * part <= budget:
+        return occurring[:2], "and"
+    if occurring[0].share * total * part <= 4 * budget:
+        return occurring[:1], "or"
+    return [], "or"
+
+
+def _tsquery(words: list[Word], mode: str) -> SearchQuery | None:
+    lexemes = list(dict.fromkeys(w.lexeme for w in words if w.lexeme))
+    if not lexemes:
+        return None
+    # Lexemes come from to_tsvector: quoting each keeps operators out of the query.
+    raw = (" | " if mode == "or" else " & ").join("'" + w.replace("'", "''").replace("\\", "") + "'" for w in lexemes)
+    return SearchQuery(raw, search_type="raw", config="simple")
 
 
 def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int, int, float]]:
     """(passage id, thread id, lexical rank) of the best-matching passages, best first."""
     if connection.vendor == "postgresql":
-        selected, mode = _selective(words)
-        lexemes = list(dict.fromkeys(w.lexeme for w in selected if w.lexeme))
-        if not lexemes:
-            return []
-        # Lexemes come from to_tsvector: quoting each keeps operators out of the query.
-        raw = (" | " if mode == "or" else " & ").join("'" + w.replace("'", "''").replace("\\", "") + "'"
-                                                     for w in lexemes)
-        query = SearchQuery(raw, search_type="raw", config="simple")
 
-        def best(matching, limit):
+        def best(matching, selected, limit):
+            query = _tsquery(*selected)
+            if query is None:
+                return []
             return list(matching.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
                         .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:limit])
 
-        if max(w.total for w in words) < COMMON_WORDS_FROM:
-            return best(passages, LEXICAL_CANDIDATES)
+        total = max(w.total for w in words)
+        if total < COMMON_WORDS_FROM:
+            return best(passages, _selective(words), LEXICAL_CANDIDATES)
         # A large index: threads are proposed by their question (title and opening post, a tenth of the
-        # passages, with a partial index of their own), and answers by the rare words only; a thread
-        # proposed either way is then scored on all its passages.
-        rows = best(passages.filter(role=Passage.Role.QUESTION), LEXICAL_CANDIDATES // 2)
-        if mode == "or":
-            rows += best(passages.exclude(role=Passage.Role.QUESTION), LEXICAL_CANDIDATES // 2)
+        # passages, with a partial index of their own), and answers by the words rare enough among them
+        # (none when every word is common: the threads their questions propose bring their answers); a
+        # thread proposed either way is then scored on all its passages. Each match stays within its
+        # row budget, so its cost does not grow with the index or with how common the words are.
+        questions = min(max(w.questions for w in words), total) or total
+        rows = best(passages.filter(role=Passage.Role.QUESTION),
+                    _selective(words, part=questions / total, budget=QUESTION_ROWS), LEXICAL_CANDIDATES // 2)
+        answers = total - questions if questions < total else total
+        rows += best(passages.exclude(role=Passage.Role.QUESTION),
+                     _selective(words, part=answers / total, budget=CANDIDATE_ROWS, conjunction=False),
+                     LEXICAL_CANDIDATES // 2)
         return sorted(rows, key=lambda row: (-(row[2] or 0.0), row[0]))
     selected, mode = _selective(words)
     if not selected:
@@ -268,9 +302,11 @@ def _bm25_features(words: list[Word], title: str, texts: list[str],
                    average_length: float) -> tuple[float, float, float]:
     """A thread's BM25 score for the question (title counted twice), the share of the question's word
     weight (idf) it covers, and the plain share of the question's words it holds."""
-    tokens = [stem(t) for t in _TOKEN.findall(f"{title} {title} {' '.join(texts)}".lower())]
-    counts = Counter(tokens)
-    length = len(tokens) or 1
+    tokens = Counter(_TOKEN.findall(f"{title} {title} {' '.join(texts)}".lower()))
+    counts = Counter()
+    for token, n in tokens.items():  # each distinct token stemmed once (a thread at scale has thousands of tokens)
+        counts[stem(token)] += n
+    length = sum(tokens.values()) or 1
     score = covered = 0.0
     matched = 0
     for word in words:
@@ -304,27 +340,29 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         return Ranking(threads=[], words=texts, confident=False, dense=False,
                        elapsed_ms=(time.perf_counter() - started) * 1000)
     threads = {t.pk: t for t in Thread.objects.filter(pk__in=thread_order).select_related("category")}
-    rows = list(passages.filter(thread_id__in=thread_order).order_by("thread_id", "post_id", "position")
+    # The thread ids as a subquery of the thread table: the planner then starts from these threads, where
+    # a plain list on the passages' column let it scan every readable thread to join them (72 vs 9 ms at scale).
+    rows = list(passages.filter(thread__in=Thread.objects.filter(pk__in=thread_order))
+                .order_by("thread_id", "post_id", "position")
                 .values_list("pk", "post_id", "thread_id", "author_id", "author__username", "role", "position",
-                             "text", "plain", "post__created_at", "embedding", "embed_model"))
+                             "text", "plain", "post__created_at"))
     embedder = embedder if embedder is not None else active_embedder()
     model = embed_key(embedder)
     query_vector = embedder.embed([text])[0] if embedder is not None else None
     dense = query_vector is not None
     per_thread: dict[int, list[PassageHit]] = {}
-    for pk, post_id, thread_id, author_id, username, role, position, body, plain, created, vector, vmodel in rows:
+    for pk, post_id, thread_id, author_id, username, role, position, body, plain, created in rows:
         hits = per_thread.setdefault(thread_id, [])
         if len(hits) >= PASSAGES_PER_THREAD and pk not in lexical_by_passage:
             continue
         thread = threads[thread_id]
         if role == Passage.Role.REPLY and thread.accepted_post_id == post_id:
             role = "accepted"
-        similarity = None
-        if dense and vector is not None and vmodel == model:
-            similarity = float(np.dot(query_vector, vector_of(vector)))
         hits.append(PassageHit(id=pk, post_id=post_id, thread_id=thread_id, author_id=author_id, author=username,
                                role=role, position=position, text=body, plain=plain, created_at=created,
-                               lexical=lexical_by_passage.get(pk, 0.0), dense=similarity))
+                               lexical=lexical_by_passage.get(pk, 0.0)))
+    if dense:  # the vectors of the passages scored, and only those (a table of their own: models.PassageVector)
+        _closeness(query_vector, model, [p for hits in per_thread.values() for p in hits])
     # An index without vectors yet (a backfill under way, the embedder down when they were written) is
     # ranked lexically, rather than by a closeness of zero.
     dense = dense and any(p.dense is not None for hits in per_thread.values() for p in hits)
@@ -355,6 +393,14 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         top[0].margin = top[0].score - sum(followers) / 5  # the missing ones count as zero
     return Ranking(threads=top, words=texts, confident=bool(top) and _relevant(top[0], dense), dense=dense,
                    elapsed_ms=(time.perf_counter() - started) * 1000)
+
+
+def _closeness(query_vector, model: str, hits: list[PassageHit]) -> None:
+    """Each passage's cosine to the question, from its stored vector of ``model`` (None without one)."""
+    by_id = {p.id: p for p in hits}
+    vectors = PassageVector.objects.filter(passage_id__in=list(by_id), embed_model=model)
+    for pk, vector in vectors.values_list("passage_id", "embedding"):
+        by_id[pk].dense = float(np.dot(query_vector, vector_of(vector)))
 
 
 def _score(hit: ThreadHit, dense: bool) -> float:

@@ -5,6 +5,7 @@ filter hidden posts and moved threads live, so the seconds before the task runs 
 ``RETRIEVAL_INDEX_SYNC`` (the test configuration) indexes in the same transaction instead.
 """
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from forum import effects
@@ -36,3 +37,13 @@ def index_changed_post(sender, post, change, **kwargs):
         _index_later(thread_ids=[post.thread_id])
     else:
         _index_later(post_ids=[post.pk])
+
+
+@receiver(connection_created)
+def no_jit_for_short_queries(sender, connection, **kwargs):
+    """PostgreSQL: no JIT compilation. The ranking's statements are short, but their estimated costs (GIN
+    matches over a large index) pass ``jit_above_cost``, and compiling them took 75-170 ms each on the
+    ``seed_scale`` index — more than running them (bench/README.md, round 4). One SET per connection."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")

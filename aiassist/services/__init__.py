@@ -2,6 +2,7 @@
 ``review``: submission, review, publication, retraction, reports and stale sources."""
 from .drafting import (
     BODY_MAX,
+    RESTORE_WINDOW,
     AssistantPaused,
     _store_draft,
     answer_claim,
@@ -12,17 +13,21 @@ from .drafting import (
     answer_regenerate,
     answer_release,
     answer_request,
+    answer_restore,
     answer_retry,
     answer_url,
     answers_sweep,
     assistant_configure,
     assistant_switch,
+    is_restorable,
     pause_message,
 )
 from .review import (
     SourcesOutsideAudience,
+    UnresolvedClaims,
     answer_approve,
     answer_confirm,
+    answer_confirm_claim,
     answer_edit,
     answer_reject,
     answer_report,
@@ -35,15 +40,19 @@ from .review import (
     approvals_needed,
     assistant_account,
     body_hash,
+    grounding_of,
     sources_outside_audience,
+    unresolved_claims,
 )
 
 __all__ = [
-    "BODY_MAX", "AssistantPaused", "SourcesOutsideAudience", "_store_draft", "answer_approve", "answer_claim",
-    "answer_confirm", "answer_discard", "answer_edit", "answer_fail", "answer_feedback", "answer_generate",
-    "answer_regenerate", "answer_reject", "answer_release", "answer_report", "answer_request", "answer_retract",
+    "BODY_MAX", "AssistantPaused", "SourcesOutsideAudience", "UnresolvedClaims", "_store_draft", "answer_approve",
+    "answer_claim", "answer_confirm", "answer_confirm_claim", "answer_discard", "answer_edit", "answer_fail",
+    "answer_feedback", "answer_generate",
+    "answer_regenerate", "answer_reject", "answer_release", "answer_report", "answer_request", "answer_restore",
+    "answer_retract", "is_restorable", "RESTORE_WINDOW",
     "answer_retry", "answer_submit", "answer_unpublish", "answer_url", "answer_withdraw", "answers_flag_for_sources",
     "answers_recheck_audience", "answers_sweep",
-    "approvals_needed", "assistant_account", "assistant_configure", "assistant_switch", "body_hash", "pause_message",
-    "sources_outside_audience",
+    "approvals_needed", "assistant_account", "assistant_configure", "assistant_switch", "body_hash", "grounding_of",
+    "pause_message", "sources_outside_audience", "unresolved_claims",
 ]

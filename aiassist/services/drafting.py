@@ -23,9 +23,9 @@ from forum import policy as forum_policy
 from forum.audit import audit_record
 from forum.markup import render_markdown
 from forum.models import Post
-from forum.services import notify
+from forum.services import notifications_withdraw, notify
 
-from .. import disclaimers, lifecycle, risk
+from .. import disclaimers, grounding, lifecycle, risk
 from .. import policy as ai_policy
 from ..engines import EngineError, TransientEngineError, load_engine
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
@@ -179,14 +179,47 @@ def _locked(answer: AIAnswer) -> AIAnswer:
         "thread", "thread__category").get(pk=answer.pk)
 
 
+RESTORE_WINDOW = timedelta(minutes=10)
+
+
 @transaction.atomic
 def answer_discard(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """The asker throws a draft (or a failed or queued answer) away; a draft may be restored for
+    ``RESTORE_WINDOW`` (``answer_restore``)."""
     _asker_only(acting_user, answer)
     answer = _locked(answer)
     lifecycle.check(answer, S.DISCARDED)
+    restorable = answer.status == S.DRAFT
     answer.status = S.DISCARDED
-    answer.save(update_fields=["status", "updated_at"])
+    answer.discarded_at = timezone.now() if restorable else None
+    answer.save(update_fields=["status", "discarded_at", "updated_at"])
     audit_record(actor=acting_user, verb="ai_answer.discard", target=answer, category=answer.thread.category,
+                 private=ai_policy.is_private_phase(answer))
+    # "Your draft is ready" about a draft that is gone: the notice goes with it.
+    notifications_withdraw(recipient=answer.asker, subject=f"ai_answer:{answer.pk}", verbs=("ai_draft_ready",))
+    return answer
+
+
+def is_restorable(answer: AIAnswer, *, now=None) -> bool:
+    """A draft its asker discarded less than ``RESTORE_WINDOW`` ago (a regenerated one is replaced, not restorable)."""
+    return (answer.status == S.DISCARDED and answer.discarded_at is not None
+            and answer.discarded_at > (now or timezone.now()) - RESTORE_WINDOW)
+
+
+@transaction.atomic
+def answer_restore(*, acting_user, answer: AIAnswer) -> AIAnswer:
+    """Undo a discard: the draft comes back as it was, unless the asker has asked again since."""
+    _asker_only(acting_user, answer)
+    answer = _locked(answer)
+    if not is_restorable(answer):
+        raise InvalidTransition("Only a draft you discarded in the last "
+                                f"{int(RESTORE_WINDOW.total_seconds() // 60)} minutes can be restored.")
+    newer = AIAnswer.objects.filter(asker=acting_user, thread_id=answer.thread_id, created_at__gt=answer.created_at)
+    if newer.exists():
+        raise InvalidTransition("You have asked the assistant again since; the newer answer replaces this one.")
+    answer.status, answer.discarded_at = S.DRAFT, None
+    answer.save(update_fields=["status", "discarded_at", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.restore", target=answer, category=answer.thread.category,
                  private=ai_policy.is_private_phase(answer))
     return answer
 
@@ -312,6 +345,37 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
     return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources)
 
 
+def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | None = None) -> dict:
+    """The grounding stored with an answer for ``body``: every claim checked against the passages it
+    cites (citation number -> the passage's Markdown as the engine was given it), and which of its
+    blocking claims are among the ``confirmed`` keys (a reviewer's ``ClaimConfirmation``).
+
+    With ``machine`` (the engine's original text, once a reviewer edited it), a claim that is not one of
+    the machine's is the reviewer's own: it is marked ``by_reviewer`` and shown with its status, but does
+    not block approval: the gate is about what the model invented, and the reviewer who wrote it is on
+    record (the edit's audit event). Every claim the machine wrote still blocks until edited or confirmed.
+
+    Lexical only, for every engine: the same text gives the same verdict on every machine and after
+    every edit, and a reviewer's edit re-checks within the request (an embedder would add a model or a
+    network call there, and a verdict that moves with the model)."""
+    data = grounding.record(body, passages)
+    machine_keys = None if machine is None else {claim.key for claim in grounding.split_claims(machine)}
+    for claim in data["claims"]:
+        claim["by_reviewer"] = machine_keys is not None and claim["key"] not in machine_keys
+        claim["blocking"] = claim["blocking"] and not claim["by_reviewer"]
+    blocking = {claim["key"] for claim in data["claims"] if claim["blocking"]}
+    data["confirmed"] = sorted(blocking & set(confirmed))
+    return data
+
+
+def classify_risk(body: str, checked: dict, *, question: str, sources) -> risk.Assessment:
+    """Risk over what a reader will see, the body, and over the same claims grounding checked (the
+    claims of a quoted code block come without their ``>`` prefixes, so a command split across quoted
+    lines is read whole)."""
+    claims = [claim["text"] for claim in checked.get("claims", [])]
+    return risk.classify(body, *claims, question=question, sources=sources)
+
+
 @transaction.atomic
 def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | None:
     answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
@@ -327,9 +391,10 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
     text = sub_outside_code(_CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers
                             else "", close_open_blocks(draft.text[:BODY_MAX]))
+    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered})
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
-    assessment = risk.classify(text, question=answer.question, sources=[s.doc.text for s in ordered])
-    answer.body, answer.body_html = text, render_markdown(text)
+    assessment = classify_risk(text, checked, question=answer.question, sources=[s.doc.text for s in ordered])
+    answer.body, answer.body_html, answer.grounding = text, render_markdown(text), checked
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
@@ -342,11 +407,12 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     ])
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
                  data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
+                       "grounding": checked["summary"],
                        "sources": [s.post.pk for s in cited], "given": [s.post.pk for s in ordered]},
                  private=ai_policy.is_private_phase(answer))
     notify(recipient=answer.asker, verb="ai_draft_ready",
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
-           url=answer_url(answer), private=ai_policy.is_private_phase(answer))
+           url=answer_url(answer), private=ai_policy.is_private_phase(answer), subject=f"ai_answer:{answer.pk}")
     return answer
 
 

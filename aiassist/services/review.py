@@ -20,13 +20,13 @@ from forum import policy as forum_policy
 from forum.audit import audit_record
 from forum.markup import render_markdown
 from forum.models import Category, Post, PostViewReceipt, Thread
-from forum.services import notify, post_url
+from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
 
-from .. import disclaimers, lifecycle, risk
+from .. import disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
-from ..models import AIAnswer, AnswerReport, AnswerSource, Approval
-from .drafting import BODY_MAX, _locked, answer_url
+from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
+from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground
 
 User = get_user_model()
 S = AIAnswer.Status
@@ -37,6 +37,13 @@ class SourcesOutsideAudience(InvalidTransition):
     """The answer cites something part of the thread's audience may not read."""
 
     code = "sources_outside_audience"
+
+
+class UnresolvedClaims(InvalidTransition):
+    """The text makes claims its sources do not support (invented or contradicted) that no reviewer
+    has confirmed; edit them away or confirm each with a reason."""
+
+    code = "unresolved_claims"
 
 
 def body_hash(body: str) -> str:
@@ -74,6 +81,20 @@ def _reason(reason: str, what: str) -> str:
     if len(reason) > REASON_MAX:
         raise InvalidInput(f"Reasons are at most {REASON_MAX} characters.", details={"reason": ["Too long."]})
     return reason
+
+
+def _coded_reason(code: str | None, reason: str, what: str) -> tuple[str, str]:
+    """A reason code (incorrect, unsafe, outdated, incomplete, other) and its text. Callers that send no
+    code (the API before codes existed) send "other": their text is all there is to go on. "other"
+    needs the text; the others may leave it out, and then their label stands in for it (the asker and
+    readers are always told something)."""
+    code = AIAnswer.Reason.OTHER if code in (None, "") else code
+    if code not in AIAnswer.Reason.values:
+        raise InvalidInput(f"Unknown reason; choose one of: {', '.join(AIAnswer.Reason.values)}.",
+                           details={"code": [f"One of: {', '.join(AIAnswer.Reason.values)}."]})
+    if code != AIAnswer.Reason.OTHER and not " ".join((reason or "").split()):
+        return code, AIAnswer.Reason(code).label
+    return code, _reason(reason, what)  # "other" without text: "A reason is required to ..."
 
 
 def _reviewer_only(acting_user, answer: AIAnswer) -> forum_policy.Access:
@@ -155,16 +176,20 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
     if not answer.original_body:
         answer.original_body = answer.body
+    drew_on = dict(answer.sources.order_by("number").values_list("number", "text"))
+    # Every claim checked again against the passages; confirmations of claims still in the text count.
+    checked = ground(body, drew_on, ClaimConfirmation.objects.filter(answer=answer).values_list("key", flat=True),
+                     machine=answer.original_body)
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
-    drew_on = answer.sources.order_by("number").values_list("text", flat=True)
-    assessment = risk.classify(body, question=answer.question, sources=list(drew_on))
+    assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()))
     # An edit may add risk; it never removes what the machine's text already carried.
     if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
         reasons = answer.risk_reasons
     else:
         reasons = assessment.reasons
     answer.body, answer.body_html, answer.edited_by = body, render_markdown(body), editor
+    answer.grounding = checked
     answer.risk = AIAnswer.Risk.HIGH if reasons else AIAnswer.Risk.LOW
     answer.risk_reasons = reasons
 
@@ -182,6 +207,83 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str) -> AIAnswer:
     audit_record(actor=acting_user, verb="ai_answer.edit", target=answer, category=answer.thread.category,
                  data={"before": before, "after": body_hash(answer.body), "risk": answer.risk})
     return answer
+
+
+# Grounding --------------------------------------------------------------------------------------
+
+
+def grounding_of(answer: AIAnswer) -> dict:
+    """The answer's stored grounding, checked now if it has none for its body yet (an answer drafted
+    before the checker existed, or by an older checker): the gate never passes an unchecked text.
+    The caller saves the answer."""
+    if answer.grounding.get("checker") != grounding.CHECKER:
+        drew_on = dict(answer.sources.order_by("number").values_list("number", "text"))
+        answer.grounding = ground(answer.body, drew_on,
+                                  ClaimConfirmation.objects.filter(answer=answer).values_list("key", flat=True),
+                                  machine=answer.original_body or None)
+    return answer.grounding
+
+
+def unresolved_claims(answer: AIAnswer) -> list[dict]:
+    """The blocking claims of the current text (invented or contradicted) that no reviewer confirmed, once
+    each (a claim repeated word for word has one key: one confirmation covers every copy)."""
+    confirmed = set(grounding_of(answer)["confirmed"])
+    unresolved = {}
+    for claim in answer.grounding["claims"]:
+        if claim["blocking"] and claim["key"] not in confirmed:
+            unresolved.setdefault(claim["key"], claim)
+    return list(unresolved.values())
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _refuse_unresolved(answer: AIAnswer, verb: str) -> None:
+    unresolved = unresolved_claims(answer)
+    if unresolved:
+        listed = "; ".join(f"“{_shorten(c['text'])}” ({c['status']}: {c['reason']})" for c in unresolved)
+        n = len(unresolved)
+        raise UnresolvedClaims(
+            f"This answer cannot be {verb}: {n} claim{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not "
+            f"supported by {'their' if n != 1 else 'its'} sources. Edit {'them' if n != 1 else 'it'} away or "
+            f"confirm {'each' if n != 1 else 'it'} with a reason: {listed}.",
+            details={"claims": [{"key": c["key"], "text": c["text"], "status": c["status"], "reason": c["reason"]}
+                                for c in unresolved]})
+
+
+@transaction.atomic
+def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str) -> ClaimConfirmation:
+    """A reviewer lets one invented or contradicted claim of the current text stand, saying why. It
+    counts while that claim is in the text; approving still takes the approvals the answer needs."""
+    _reviewer_only(acting_user, answer)
+    reason = _reason(reason, "confirm a claim")
+    answer = _locked(answer)
+    if answer.status != S.IN_REVIEW:
+        raise InvalidTransition("Only the claims of an answer in review can be confirmed.")
+    claims = {claim["key"]: claim for claim in grounding_of(answer)["claims"]}
+    claim = claims.get(key if isinstance(key, str) else "")
+    if claim is None:
+        raise InvalidInput("No claim of the current text has this key; reload the answer (it may have been edited).",
+                           details={"key": ["Not a claim of the current text."]})
+    if not claim["blocking"]:
+        raise InvalidInput(f"This claim is {claim['status']}, not invented or contradicted: there is nothing "
+                           "to confirm.", details={"key": ["Not a blocking claim."]})
+    if key in answer.grounding["confirmed"] or ClaimConfirmation.objects.filter(answer=answer, key=key).exists():
+        raise InvalidTransition("This claim is already confirmed.")
+    confirmation = ClaimConfirmation.objects.create(
+        answer=answer, key=key, text=claim["text"], status=claim["status"], check_reason=claim["reason"][:1000],
+        reviewer=acting_user, reason=reason, body_hash=body_hash(answer.body))
+    answer.grounding = {**answer.grounding, "confirmed": sorted({*answer.grounding["confirmed"], key})}
+    answer.save(update_fields=["grounding", "updated_at"])
+    audit_record(actor=acting_user, verb="ai_answer.confirm_claim", target=answer, category=answer.thread.category,
+                 # The answer's text stays out of the log, as everywhere (the claim's text is on the confirmation
+                 # row, found by its key): the claim's hash, its status and the reviewer's reason.
+                 data={"key": key, "claim": hashlib.sha256(claim["text"].encode()).hexdigest(),
+                       "status": claim["status"], "reason": reason, "body": body_hash(answer.body),
+                       "confirmation": confirmation.pk})
+    return confirmation
 
 
 def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
@@ -230,6 +332,10 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
         answer.save()
         audit_record(actor=acting_user, verb="ai_answer.edit", target=answer, category=answer.thread.category,
                      data={"before": before, "after": body_hash(answer.body), "risk": answer.risk})
+    if answer.grounding.get("checker") != grounding.CHECKER:
+        grounding_of(answer)
+        answer.save(update_fields=["grounding", "updated_at"])
+    _refuse_unresolved(answer, "approved")
     digest = body_hash(answer.body)
     if Approval.objects.filter(answer=answer, reviewer=acting_user, body_hash=digest).exists():
         raise InvalidTransition("You have already approved this text; another reviewer must approve it too.")
@@ -260,6 +366,7 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("answer_publish runs inside answer_approve's transaction")
     _refuse_outside_audience(answer, "published")
+    _refuse_unresolved(answer, "published")
     lifecycle.check(answer, S.PUBLISHED)
     if not approvals_needed(answer)["complete"]:
         raise InvalidTransition("This answer does not have the approvals it needs.")
@@ -274,24 +381,30 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     answer.save()
     current = answer.approvals.filter(body_hash=body_hash(answer.body))
     reviewers = list(current.values_list("reviewer__username", flat=True))
-    audit_record(actor=acting_user, verb="ai_answer.publish", target=answer, category=thread.category,
-                 data={"post": post.pk, "reviewers": reviewers})
+    data = {"post": post.pk, "reviewers": reviewers}
+    if answer.grounding["confirmed"]:  # published with claims the sources do not support, on a reviewer's word
+        data["claims_confirmed"] = answer.grounding["confirmed"]
+    audit_record(actor=acting_user, verb="ai_answer.publish", target=answer, category=thread.category, data=data)
     notify(recipient=answer.asker, verb="ai_published",
            text=f"The AI answer you asked for in “{thread.title}” was reviewed and published"
                 f"{disclaimers.NOTIFICATION_SUFFIX}", url=post_url(post))
+    notify_watchers(post=post, verb="ai_published", exclude={answer.asker_id, acting_user.pk},
+                    text=f"An AI answer in “{thread.title}”, a thread you watch, was reviewed and published"
+                         f"{disclaimers.NOTIFICATION_SUFFIX}")
     return answer
 
 
 @transaction.atomic
-def answer_reject(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
+def answer_reject(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AIAnswer:
     _reviewer_only(acting_user, answer)
-    reason = _reason(reason, "reject an answer")
+    code, reason = _coded_reason(code, reason, "reject an answer")
     answer = _locked(answer)
     lifecycle.check(answer, S.REJECTED)
-    answer.status, answer.reject_reason = S.REJECTED, reason
-    answer.save(update_fields=["status", "reject_reason", "updated_at"])
+    answer.status, answer.reject_reason, answer.reject_code = S.REJECTED, reason, code
+    answer.rejected_at = timezone.now()
+    answer.save(update_fields=["status", "reject_reason", "reject_code", "rejected_at", "updated_at"])
     audit_record(actor=acting_user, verb="ai_answer.reject", target=answer, category=answer.thread.category,
-                 data={"reason": reason})
+                 data={"reason": reason, "code": code})
     notify(recipient=answer.asker, verb="ai_rejected",
            text=f"The AI answer you submitted in “{answer.thread.title}” was rejected: {reason}",
            url=answer_url(answer))
@@ -334,18 +447,19 @@ def _readers(post: Post) -> set[int]:
 
 
 @transaction.atomic
-def answer_retract(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
+def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AIAnswer:
     """Withdraw a published answer: hide its post and tell the asker and everyone who saw it. The
     category's reviewers may, and always its moderators and administrators."""
     withdrawer = _withdrawer(acting_user, answer)
-    reason = _reason(reason, "retract an answer")
+    code, reason = _coded_reason(code, reason, "retract an answer")
     answer = _locked(answer)
     lifecycle.check(answer, S.RETRACTED)
     post = _hide_published_post(answer, f"Retracted: {reason}")
     answer.status, answer.retract_reason, answer.retracted_at = S.RETRACTED, reason, timezone.now()
+    answer.retract_code = code
     answer.attention_reason, answer.attention_at = "", None  # the second look is settled
-    answer.save(update_fields=["status", "retract_reason", "retracted_at", "attention_reason", "attention_at",
-                               "updated_at"])
+    answer.save(update_fields=["status", "retract_reason", "retract_code", "retracted_at", "attention_reason",
+                               "attention_at", "updated_at"])
     AnswerReport.objects.filter(answer=answer, resolved_at__isnull=True).update(resolved_at=timezone.now())
     recipients = User.objects.filter(Q(pk__in=_readers(post)) | Q(pk=answer.asker_id)).exclude(pk=acting_user.pk)
     text = (f"An AI answer in “{answer.thread.title}” was withdrawn by {_WITHDRAWN_BY[withdrawer]} and must not be "
@@ -356,25 +470,25 @@ def answer_retract(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
         else:  # told all the same, without the thread's title, the reason or a link they cannot open
             notify(recipient=user, verb="ai_retracted", text=WITHDRAWN_ELSEWHERE)
     audit_record(actor=acting_user, verb="ai_answer.retract", target=answer, category=answer.thread.category,
-                 data={"reason": reason, "post": post.pk, "as": withdrawer,
+                 data={"reason": reason, "code": code, "post": post.pk, "as": withdrawer,
                        "notified": sorted(u.pk for u in recipients)})
     return answer
 
 
 @transaction.atomic
-def answer_report(*, acting_user, answer: AIAnswer, reason: str) -> AnswerReport:
+def answer_report(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AnswerReport:
     """Any reader of a published AI post can report it; it goes back to the review queue."""
     if answer.status != S.PUBLISHED or not forum_policy.can_view_post(acting_user, answer.published_post):
         raise NotFound("No such answer.")
-    reason = _reason(reason, "report an answer")
+    code, reason = _coded_reason(code, reason, "report an answer")
     if AnswerReport.objects.filter(answer=answer, reporter=acting_user, resolved_at__isnull=True).exists():
         raise InvalidTransition("You have already reported this answer; a reviewer will look at it.")
-    report = AnswerReport.objects.create(answer=answer, reporter=acting_user, reason=reason)
+    report = AnswerReport.objects.create(answer=answer, reporter=acting_user, reason=reason, code=code)
     # A reporter has read it, whichever way they reached it: a retraction must reach them too.
     PostViewReceipt.objects.get_or_create(post=answer.published_post, user=acting_user)
     _flag(answer, f"Reported by a reader: {reason}")
     audit_record(actor=acting_user, verb="ai_answer.report", target=answer, category=answer.thread.category,
-                 data={"reason": reason})
+                 data={"reason": reason, "code": code})
     return report
 
 

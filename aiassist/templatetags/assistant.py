@@ -14,9 +14,14 @@ register = template.Library()
 
 def panel_context(user, thread) -> dict:
     answer = selectors.current_answer(user, thread)
+    discarded = None
+    if answer is not None and answer.status == AIAnswer.Status.DISCARDED:  # just discarded: offer to restore it
+        discarded, answer = answer, None
     return {
         "thread": thread,
         "answer": answer,
+        "discarded": discarded,
+        "restore_until": discarded.discarded_at + services.RESTORE_WINDOW if discarded else None,
         "paused": services.pause_message(thread.category) if answer is None or answer.status == "failed" else None,
         "disclaimer": disclaimers.disclaimer_for(answer.status) if answer else disclaimers.PRIVATE_DRAFT,
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer and answer.risk == "high" else "",

@@ -596,7 +596,8 @@ def test_every_transition_is_audited_and_the_chain_holds(employee, other_employe
     rejected = submitted(employee, engineering, sources_in=general, title="How do celery retries back off, again?")
     services.answer_reject(acting_user=eng_moderator, answer=rejected, reason="Duplicate question.")
     assert list(events_of(rejected).values_list("verb", flat=True))[-1] == "ai_answer.reject"
-    assert events_of(rejected).get(verb="ai_answer.reject").data == {"reason": "Duplicate question."}
+    assert events_of(rejected).get(verb="ai_answer.reject").data == {"reason": "Duplicate question.",
+                                                                     "code": "other"}
 
     chain = audit_verify()
     assert chain.ok, chain.problem

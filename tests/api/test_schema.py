@@ -56,7 +56,8 @@ def test_the_api_has_the_contracts_endpoints():
         "/api/v1/ai-answers/", "/api/v1/ai-answers/{pk}/",
         *(f"/api/v1/ai-answers/{{pk}}/{verb}/" for verb in (
             "submit", "withdraw", "discard", "retry", "regenerate", "feedback", "approve", "reject", "retract",
-            "confirm", "report")),
+            "confirm", "confirm-claim", "report")),
+        "/api/v1/posts/{pk}/vote/",
     }
 
 

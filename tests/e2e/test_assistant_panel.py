@@ -50,7 +50,7 @@ def test_panel_goes_from_drafting_to_draft_without_reload(celery_worker, setting
     # The quote's attribution line links the source, and so does the sources list.
     expect(panel.locator(".ai-body").get_by_role("link", name="Celery retries: backoff settings")).to_be_visible()
     expect(panel.locator(".ai-sources").get_by_role("link", name="Celery retries: backoff settings")).to_be_visible()
-    expect(panel.get_by_role("button", name="Discard")).to_be_visible()
+    expect(panel.get_by_text("Discard…")).to_be_visible()  # opens the confirmation (tests/e2e/test_reader_flow.py)
     panel.scroll_into_view_if_needed()
     save_screenshot(page, f"{screen.name}-ai-panel-draft")
 

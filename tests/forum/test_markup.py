@@ -82,7 +82,8 @@ def problems_in(html: str, *, page: bool, baseline: Counter | None = None) -> li
             found.append(f"script tag {attrs}")
         if (not page and tag in NEVER_IN_A_PAGE) or ":" in tag:
             found.append(f"forbidden tag <{tag}>")
-        own_stylesheet = attributes.get("rel") == "stylesheet" and attributes.get("href", "").startswith("/static/")
+        own_stylesheet = (attributes.get("rel") in ("stylesheet", "icon")
+                          and attributes.get("href", "").startswith("/static/"))
         if tag == "link" and not own_stylesheet:
             found.append(f"foreign link {attrs}")
         if tag == "meta" and set(attributes) - {"charset", "name", "content"}:

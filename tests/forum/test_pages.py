@@ -62,12 +62,17 @@ def _routes(thread, question, answer, notification):
         "notifications": ("get", reverse("forum:notifications"), None),
         "mark_read": ("post", reverse("forum:notification_read", args=[notification.pk]), {}),
         "mark_all_read": ("post", reverse("forum:notifications_read_all"), {}),
+        "watch": ("post", reverse("forum:watch", args=[thread.pk]), {"watching": "1"}),
+        "vote": ("post", reverse("forum:post_vote", args=[answer.pk]), {"helpful": "1"}),
+        "profile": ("get", reverse("forum:profile", args=[answer.author.username]), None),
+        "watching": ("get", reverse("forum:watching"), None),
     }
 
 
 ROUTE_NAMES = [
     "home", "category", "thread", "new_thread_get", "new_thread_post", "reply", "edit_get", "edit_post", "hide",
     "lock", "move", "accept", "preview", "search", "notifications", "mark_read", "mark_all_read",
+    "watch", "vote", "profile", "watching",
 ]
 
 
@@ -719,8 +724,10 @@ def busy_forum(general, engineering, secops, employee, other_employee, eng_moder
 # The category and the thread come with the caller's permissions on them (policy.with_access); a page of
 # threads uses the category's thread_count, a page of posts carries its own total (COUNT(*) OVER ()).
 # The thread page also reads the asker's AI answer and the assistant's kill switch (aiassist panel);
-# a moderator's also lists the categories the thread could move to.
-QUERY_COUNTS = {"home": 5, "category": 5, "thread": 7}
+# a moderator's also lists the categories the thread could move to. Every page's header also asks, in one
+# query, whether the reader reviews AI answers anywhere and how many await them (the review queue link).
+# The thread page records that the reader has read it (unread markers).
+QUERY_COUNTS = {"home": 6, "category": 6, "thread": 9}
 
 
 @pytest.mark.django_db

@@ -48,6 +48,7 @@ class World:
     failed: object
     in_review: object
     published: object  # reported by bob, so it waits for a second look
+    discarded: object  # a draft alice discarded a moment ago: restorable
 
     def users(self):
         return {"asker": self.asker, "reader": self.reader, "moderator": self.moderator}
@@ -84,9 +85,11 @@ def world(db) -> World:
     published = ai_services.answer_approve(acting_user=moderator, answer=published)
     assert published.status == AIAnswer.Status.PUBLISHED, "a low-risk answer needs one approval"
     ai_services.answer_report(acting_user=reader, answer=published, reason="It skips the max_retries cap.")
+    discarded = ai_services.answer_discard(acting_user=asker, answer=_drafted(asker, question(5)))
     return World(
         admin=admin, asker=asker, reader=reader, moderator=moderator, engineering=engineering, general=general,
         thread=thread, reply=thread.posts.order_by("pk").last(),
         notification=Notification.objects.filter(recipient=asker, verb="reply").latest("pk"),
         draft=draft, failed=failed, in_review=in_review, published=AIAnswer.objects.get(pk=published.pk),
+        discarded=discarded,
     )

@@ -13,7 +13,9 @@ from forum.models import (
     CategoryUserObjectPermission,
     Notification,
     Post,
+    PostVote,
     Thread,
+    ThreadWatch,
 )
 
 from .routes import resolve_all
@@ -22,9 +24,10 @@ User = get_user_model()
 
 # Pages: a GET shows something. Every other route is an action and must refuse GET.
 PAGES = {
+    "favicon",
     "login", "healthz", "thread_start_with_assistant", "forum:home", "forum:thread_start", "retrieval:search",
     "retrieval:similar", "forum:category", "forum:thread", "forum:post_edit", "forum:notifications", "assistant:panel",
-    "assistant:queue", "assistant:review",
+    "assistant:queue", "assistant:review", "assistant:metrics", "forum:profile", "forum:watching",
 }
 
 
@@ -45,6 +48,8 @@ def state():
         "groups": Group.objects.count(),
         "users": list(User.objects.order_by("pk").values_list("pk", "is_staff", "is_superuser", "is_active")),
         "switch": list(AssistantSwitch.objects.values_list("enabled", "updated_at")),
+        "watches": list(ThreadWatch.objects.order_by("pk").values_list("pk", "watching")),
+        "votes": list(PostVote.objects.order_by("pk").values_list("pk", "post_id", "user_id")),
     }
 
 
@@ -71,10 +76,12 @@ def test_get_never_changes_state_and_actions_refuse_it(world, role):
 ACTIONS = {
     "forum:reply": "asker", "forum:lock": "moderator", "forum:move": "moderator", "forum:accept": "asker",
     "forum:post_hide": "moderator", "forum:notification_read": "asker", "forum:notifications_read_all": "asker",
-    "assistant:ask": "asker", "assistant:discard": "asker", "assistant:retry": "asker",
+    "forum:watch": "asker", "forum:post_vote": "asker",
+    "assistant:ask": "asker", "assistant:discard": "asker", "assistant:restore": "asker", "assistant:retry": "asker",
     "assistant:regenerate": "asker", "assistant:feedback": "asker", "assistant:submit": "asker",
     "assistant:withdraw": "asker", "assistant:report": "asker", "assistant:approve": "moderator",
     "assistant:reject": "moderator", "assistant:retract": "moderator", "assistant:confirm": "moderator",
+    "assistant:edit": "moderator", "assistant:confirm_claim": "moderator",
 }
 
 

@@ -256,7 +256,7 @@ class Command(BaseCommand):
     def prepare(self):
         tables = ["auth_user", "auth_group", "forum_category", "forum_thread", "forum_post", "forum_notification",
                   "forum_auditevent", "aiassist_aianswer", "aiassist_assistantswitch", "retrieval_passage",
-                  "retrieval_indexrun"]
+                  "retrieval_passagevector", "retrieval_indexrun"]
         with connection.cursor() as cursor:
             cursor.execute("SELECT (SELECT count(*) FROM auth_user) + (SELECT count(*) FROM forum_category)")
             present = cursor.fetchone()[0]
@@ -606,11 +606,9 @@ class Command(BaseCommand):
             with self.bare_table("retrieval_passage"):
                 self.sql("""
                     INSERT INTO retrieval_passage (post_id, thread_id, author_id, role, position, title, text, plain,
-                                                   source_hash, embedding, embed_model, indexed_at, search_vector)
+                                                   source_hash, indexed_at, search_vector)
                     SELECT p.id, p.thread_id, p.author_id, r.role, c.position, t.title, c.text, c.plain,
                            encode(sha256(convert_to(t.title || chr(31) || b.body || chr(31) || r.role, 'UTF8')), 'hex'),
-                           CASE WHEN r.role = 'reply' THEN c.embedding END,
-                           CASE WHEN r.role = 'reply' AND c.embedding IS NOT NULL THEN %s ELSE '' END,
                            p.updated_at, t.vector || c.vector
                     FROM seed_post p
                     JOIN seed_opening o ON o.thread_id = p.thread_id
@@ -619,9 +617,19 @@ class Command(BaseCommand):
                     JOIN seed_chunk c ON c.body_id = p.body_id
                     JOIN seed_title t ON t.id = p.thread_id
                     WHERE NOT p.hidden
-                """, [self.embed_model])
+                """)
         finally:
             self.sql("ALTER TABLE retrieval_passage ENABLE TRIGGER retrieval_passage_tsv")
+        if self.embed_model:  # the answers' vectors (index.posts_index writes them beside the passages too)
+            with self.bare_table("retrieval_passagevector"):
+                self.sql("""
+                    INSERT INTO retrieval_passagevector (passage_id, embedding, embed_model)
+                    SELECT x.id, c.embedding, %s
+                    FROM retrieval_passage x
+                    JOIN seed_post p ON p.id = x.post_id
+                    JOIN seed_chunk c ON c.body_id = p.body_id AND c.position = x.position
+                    WHERE x.role = 'reply' AND c.embedding IS NOT NULL
+                """, [self.embed_model])
 
     def load_notifications(self):
         titles = {tid: thread[3] for tid, thread in enumerate(self.threads, start=1)}

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from aiassist.retrieval import index
-from aiassist.retrieval.models import IndexRun, Passage
+from aiassist.retrieval.models import IndexRun, Passage, PassageVector
 from aiassist.retrieval.ranking import rank
 from forum import services as forum_services
 from forum.models import Post
@@ -138,12 +138,13 @@ def test_changing_the_embedding_model_re_embeds(employee, other_employee, engine
     ids = list(Post.objects.filter(thread=thread).values_list("pk", flat=True))
     first = CountingEmbedder("model-a")
     index.posts_index(ids, embedder=first)
-    assert set(Passage.objects.values_list("embed_model", flat=True)) == {index.embed_key(first)}
+    assert set(Passage.objects.values_list("vector__embed_model", flat=True)) == {index.embed_key(first)}
     assert index.embed_key(first).startswith("model-a/8/")  # model, dimension, then what was embedded
     second = CountingEmbedder("model-b")
     # The periodic sweep (and the rebuild command) give every passage a vector from the new model.
     assert index.passages_reembed(embedder=second) == Passage.objects.count()
-    assert set(Passage.objects.values_list("embed_model", flat=True)) == {index.embed_key(second)}
+    assert set(Passage.objects.values_list("vector__embed_model", flat=True)) == {index.embed_key(second)}
+    assert PassageVector.objects.count() == Passage.objects.count()  # one vector per passage, the old ones replaced
     assert index.passages_reembed(embedder=second) == 0
     # Ranking with the new model uses the new vectors only.
     hits = rank(employee, "cache sizing", embedder=second).threads

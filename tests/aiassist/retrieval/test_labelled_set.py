@@ -75,8 +75,20 @@ def generated():
 
 def test_the_set_is_large_enough():
     assert len(THREADS) >= 75
-    assert len(QUESTIONS) >= 80
-    assert len(UNANSWERABLE) >= 20
+    assert len(QUESTIONS) >= 160
+    assert len(UNANSWERABLE) >= 55
+
+
+def test_the_held_out_half_is_a_stable_balanced_split_of_both_kinds():
+    """The abstention rule is calibrated on one half and reported on the other: each half needs enough of
+    each kind, and a question's half depends on its text alone (not on order, run or machine)."""
+    for items in (QUESTIONS, UNANSWERABLE):
+        held = [q for q in items if retrieval_world.held_out(q["question"])]
+        assert 0.35 * len(items) <= len(held) <= 0.65 * len(items), (len(held), len(items))
+    assert [retrieval_world.held_out(q["question"]) for q in QUESTIONS] == [
+        retrieval_world.held_out(str(q["question"])) for q in reversed(QUESTIONS)][::-1]
+    digest = hashlib.sha256(QUESTIONS[0]["question"].encode()).digest()
+    assert retrieval_world.held_out(QUESTIONS[0]["question"]) == bool(digest[-1] & 1)
 
 
 def test_threads_are_well_formed_and_look_like_a_forum():

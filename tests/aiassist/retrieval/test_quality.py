@@ -43,7 +43,7 @@ def local_embedder(settings):
 
 def test_reworded_questions_find_their_thread_among_distractors(world):
     _, figures = world
-    assert figures.questions >= 60
+    assert figures.questions >= 160
     assert figures.top3 >= 0.95, figures.misses
     assert figures.top1 >= 0.85
 
@@ -53,12 +53,37 @@ def test_answerable_questions_are_rarely_declined(world):
     assert figures.wrongly_declined <= 0.05
 
 
-def test_questions_nobody_answered_are_mostly_declined(world):
-    """The issue's target is 85 %; the calibrated threshold reaches about 70 % on this set (see bench/README.md).
-    This asserts the level reached, so that a regression shows."""
+# The held-out half (bench.retrieval_world.held_out) is what the abstention bar was not calibrated on. It holds
+# about 90 reworded and 30 unanswerable questions: one question moves a rate by 1.1 and 3.3 points, and the
+# binomial standard error of a 95 % rate over 90 questions is 2.3 points. So the half is held to the targets
+# less a tolerance of about three reworded questions; the whole set is held to the targets themselves.
+HELD_OUT_TOLERANCE = 0.03
+
+
+def test_the_held_out_half_is_within_tolerance_of_the_targets(world):
     _, figures = world
-    assert figures.unanswerable >= 12
-    assert figures.declined >= 0.65, figures.false_answers
+    held = figures.halves["held-out"]
+    assert held.questions >= 75 and held.unanswerable >= 25
+    assert held.top3 >= 0.95 - HELD_OUT_TOLERANCE, held.misses
+    assert held.top1 >= 0.85 - HELD_OUT_TOLERANCE
+    assert held.wrongly_declined <= 0.05 + HELD_OUT_TOLERANCE
+
+
+def test_questions_nobody_answered_are_mostly_declined(world):
+    """The level reached, so that a regression shows: about 60 % of the 60 unanswerable questions, on the whole
+    set and on each half (bench/README.md, round 4). Below the issue's 85 %: see the next test."""
+    _, figures = world
+    assert figures.unanswerable >= 55
+    assert figures.declined >= 0.55, figures.false_answers
+    assert figures.halves["held-out"].declined >= 0.50, figures.halves["held-out"].false_answers
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: no offline signal measured so far "
+                                       "declines 85 % at <= 5 % wrongly declined on the held-out half "
+                                       "(bench/README.md, round 4)")
+def test_questions_nobody_answered_are_declined_at_the_issues_target(world):
+    _, figures = world
+    assert figures.declined >= 0.85 and figures.halves["held-out"].declined >= 0.85 - HELD_OUT_TOLERANCE
 
 
 @pytest.mark.django_db

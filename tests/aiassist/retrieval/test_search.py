@@ -539,8 +539,8 @@ def _grow(n, start, *, engineering, general):
 # their document frequencies; the candidate passages (one ranked query; on SQLite the FTS5 ranking, then
 # the readable ones among them); their threads with categories; the passages of those threads with
 # authors; the AI posts shown; their view receipts (one INSERT). The page adds the unread-notice count
-# and the categories for its filter.
-PAGE_QUERIES = 10
+# and the categories for its filter, and the header's review desk (whether the reader reviews, how much awaits).
+PAGE_QUERIES = 11
 API_QUERIES = 7
 
 
@@ -564,3 +564,42 @@ def test_query_counts_do_not_grow_with_threads_or_posts(client, django_assert_nu
         shown = _page_ids(response) if kind == "page" else _api_ids(response)
         assert published_ai.thread_id in shown  # the AI answer is on show (and recorded) both times
         assert len(shown) == (min(started + 2, PAGE_SIZE) if kind == "page" else started + 2)
+
+
+# The candidate match in a large index (bench/README.md, round 4): each statement within its row budget.
+
+def _word(text, share, total=1_000_000, questions=100_000):
+    return ranking.Word(text, text, text, share, ranking._idf(share, total), total, questions)
+
+
+def test_a_large_index_selects_the_rare_words_within_each_budget():
+    rare, rarer, common = _word("pgbackrest", 0.003), _word("wal", 0.0004), _word("set", 0.6)
+    # Questions: 100k of the 1M passages; both rare words fit the question budget together.
+    chosen, mode = ranking._selective([common, rare, rarer], part=0.1, budget=ranking.QUESTION_ROWS)
+    assert [w.text for w in chosen] == ["wal", "pgbackrest"] and mode == "or"
+    # Answers (900k passages): only the rarest fits.
+    chosen, _ = ranking._selective([common, rare, rarer], part=0.9, budget=ranking.CANDIDATE_ROWS,
+                                   conjunction=False)
+    assert [w.text for w in chosen] == ["wal"]
+
+
+def test_common_words_fall_back_within_the_budget_or_match_nothing():
+    vacuum, postgres, config = _word("vacuum", 0.05), _word("postgres", 0.06), _word("config", 0.44)
+    # No single word fits; the two rarest together, taken as independent, do.
+    assert ranking._selective([config, postgres, vacuum], part=0.1, budget=2500) == ([vacuum, postgres], "and")
+    # One word, too common for the budget but within four: alone.
+    assert ranking._selective([_word("vacuum", 0.02)], part=0.1, budget=2500)[0][0].text == "vacuum"
+    # One word in 44 % of the index tells no thread apart: no lexical candidates at all.
+    assert ranking._selective([config], part=0.1, budget=2500) == ([], "or")
+    # Answers never fall back: the threads their questions propose bring them.
+    assert ranking._selective([config, postgres, vacuum], part=0.9, budget=2500, conjunction=False) == ([], "or")
+    # A small index keeps every word.
+    small = [_word("config", 0.44, total=5_000)]
+    assert ranking._selective(small, part=0.1, budget=2500) == (small, "or")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_postgres_connections_do_not_jit_compile_the_ranking():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
