@@ -15,6 +15,11 @@ _SKIP = {"code", "pre", "a"}
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
 
 
+def source_anchor(answer) -> str:
+    """The id prefix of an answer's sources list items (``{prefix}-{n}``), the same on every page."""
+    return f"answer-{answer.pk}-source"
+
+
 def link_citations(html: str, prefix: str, numbers: set[int] | frozenset[int]) -> str:
     """``[n]`` markers in sanitised HTML become links to ``#{prefix}-n`` for the sources that exist.
 

@@ -13,7 +13,7 @@ from forum import selectors as forum_selectors
 from forum.markup import render_markdown
 from forum.views import ThreadStartView
 
-from . import disclaimers, policy, selectors, services
+from . import desk, disclaimers, policy, selectors, services
 from .forms import AskingThreadStartForm, FeedbackForm, QueueFilterForm, ReasonForm, RegenerateForm
 from .templatetags.assistant import panel_context
 
@@ -139,11 +139,19 @@ def answer_review(request, pk):
     outside = {s.pk for s in services.sources_outside_audience(answer)}
     # Every passage the engine was given, cited first: a model can copy what it does not cite.
     sources = [{"source": s, "audience_ok": s.pk not in outside, "passage_html": render_markdown(s.text)}
-               for s in answer.sources.select_related("category")]
+               for s in answer.sources.select_related("category", "post__author")]
     current = services.body_hash(answer.body)
     approvals = list(answer.approvals.select_related("reviewer"))
     for approval in approvals:
         approval.current = approval.body_hash == current
+    needed = services.approvals_needed(answer)
+    can_act = policy.can_review_answer(request.user, answer)
+    security_reviewers = []
+    if needed["needs_security_reviewer"] and answer.status == answer.Status.IN_REVIEW:
+        security_reviewers = list(forum_policy.holders_of(forum_policy.APPROVE_HIGH_RISK, answer.thread.category)
+                                  .exclude(pk=answer.asker_id).order_by("username").values_list("username", flat=True)[:5])
+    state = desk.approval_state(user=request.user, approvals=approvals, needed=needed, can_act=can_act,
+                                security_reviewers=security_reviewers, status=answer.status)
     return render(request, "aiassist/answer_review.html", {
         "answer": answer,
         "question_html": render_markdown(answer.question),
@@ -151,10 +159,12 @@ def answer_review(request, pk):
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
         "sources": sources,
         "approvals": approvals,
-        "needed": services.approvals_needed(answer),
+        "needed": needed,
+        "state": state,
+        "sources_by_number": [row["source"] for row in sources],
         "approval_publishes": services.approvals_needed(answer, adding=request.user)["complete"],
         "reports": answer.reports.filter(resolved_at__isnull=True).select_related("reporter"),
-        "can_act": policy.can_review_answer(request.user, answer),
+        "can_act": can_act,
         "is_asker": policy.is_asker(request.user, answer),
     })
 

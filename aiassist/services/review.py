@@ -23,7 +23,7 @@ from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
 
-from .. import disclaimers, grounding, lifecycle
+from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
 from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground
@@ -376,6 +376,10 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     from forum.services import _create_post  # the forum's own post creation (counts, search index)
 
     post = _create_post(author=assistant_account(), thread=thread, body=answer.body, kind=Post.Kind.ASSISTANT)
+    # Its [n] markers link to the sources listed under the post (templates/aiassist/partials/published_sources.html).
+    cited = frozenset(answer.sources.filter(cited=True).values_list("number", flat=True))
+    post.body_html = desk.link_citations(post.body_html, desk.source_anchor(answer), cited)
+    post.save(update_fields=["body_html"])
     answer.status, answer.published_post, answer.published_at = S.PUBLISHED, post, timezone.now()
     answer.attention_reason, answer.attention_at = "", None
     answer.save()

@@ -12,6 +12,8 @@ from django.utils.html import format_html
 
 from forum.markup import render_markdown
 
+from aiassist.desk import link_citations, source_anchor
+
 register = template.Library()
 
 LABELS = {"supported": "supported", "weak": "weakly supported", "invented": "invented",
@@ -45,6 +47,7 @@ def claims_of(answer, sources=None):
             "start": item["start"], "end": item["end"], "by_reviewer": item.get("by_reviewer", False),
         })
     html, marked = _marked(answer.body, claims)
+    html = link_citations(html, source_anchor(answer), frozenset(titles))
     for claim in claims:
         claim["marked"] = claim["index"] in marked
     return {

@@ -1,0 +1,42 @@
+"""The review desk in a real browser: edit with a live preview, see the diff, approve, and see what the
+answer still waits for; a citation marker jumps to its source."""
+import pytest
+from playwright.sync_api import expect
+
+from aiassist.models import AIAnswer
+
+from ..aiassist.test_review_services import make_reviewer, submitted
+from .conftest import DESKTOP_DARK, DESKTOP_LIGHT, PHONE_LIGHT, save_screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("screen", [DESKTOP_LIGHT, DESKTOP_DARK, PHONE_LIGHT], ids=lambda s: s.name)
+def test_edit_preview_diff_and_approval_state(logged_in_page, screen, employee, engineering):
+    rita = make_reviewer("rita", engineering)
+    make_reviewer("sam", engineering, high_risk=True)
+    answer = submitted(employee, engineering, risk="high")
+
+    page = logged_in_page(rita, screen)
+    page.goto(f"/ai/review/{answer.pk}/")
+    preview = page.locator("#live-preview")
+    page.get_by_label("Answer text (Markdown").fill(answer.body + "\n\n1. First check\n2. Second check\n")
+    # The preview renders the list as readers will see it: numbered 1 and 2, not "1. … 1.".
+    expect(preview.locator("ol li")).to_have_count(2)
+    expect(preview.locator("ol li").nth(1)).to_have_text("Second check")
+    save_screenshot(page, f"{screen.name}-review-desk-editing")
+
+    page.get_by_role("button", name="Save edit and check again").click()
+    expect(page.locator(".review-diff")).to_contain_text("What changed from the machine's text")
+    expect(page.locator("tr.diff-added")).to_have_count(3)  # a blank line and the two items
+
+    # A citation marker in the draft jumps to its source in the sidebar.
+    page.locator(".claims-draft a.cite").first.click()
+    expect(page.locator(f"#answer-{answer.pk}-source-1")).to_be_in_viewport()
+
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.locator(".approval-state")).to_have_text(
+        "✓ You approved this text; waiting for a security reviewer (sam).")
+    expect(page.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
+    save_screenshot(page, f"{screen.name}-review-desk-approved")
+    assert AIAnswer.objects.get(pk=answer.pk).status == AIAnswer.Status.IN_REVIEW
