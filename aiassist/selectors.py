@@ -43,9 +43,10 @@ def current_answer(user, thread) -> AIAnswer | None:
     if not forum_policy.can_view_thread(user, thread):
         return None
     # Only the columns the panel reads: the thread page pays for these two queries on every view.
-    sources = (AnswerSource.objects.select_related("category", "post__thread__category")
+    sources = (AnswerSource.objects.select_related("category", "post__thread__category", "post__author")
                .only("answer_id", "number", "cited", "title", "post_id", "thread_id", "category__name",
-                     "category__restricted", "post__hidden", "post__thread__category__restricted"))
+                     "category__restricted", "post__hidden", "post__thread__category__restricted",
+                     "post__created_at", "post__author__username"))
     # A draft discarded moments ago stays the current answer, so the panel can offer to restore it.
     restorable = Q(discarded_at__gt=timezone.now() - RESTORE_WINDOW)
     return (
@@ -136,7 +137,8 @@ def published_meta_for_thread(thread) -> dict:
     answers = (
         AIAnswer.objects.filter(published_post__thread=thread)
         .select_related("edited_by")
-        .prefetch_related("approvals__reviewer", "sources__post__thread__category")
+        .prefetch_related("approvals__reviewer", Prefetch(
+            "sources", queryset=AnswerSource.objects.select_related("post__thread__category", "post__author")))
     )
     return {answer.published_post_id: answer for answer in answers}
 
