@@ -3,8 +3,11 @@ unreachable, and a small world with one object of every kind a URL can name."""
 from dataclasses import dataclass
 
 import pytest
+from django.test import override_settings
 
 from aiassist import services as ai_services
+from aiassist.engines import Draft
+from aiassist.engines.extractive import ExtractiveEngine
 from aiassist.models import AIAnswer
 from forum import policy
 from forum.models import Notification
@@ -49,14 +52,34 @@ class World:
     in_review: object
     published: object  # reported by bob, so it waits for a second look
     discarded: object  # a draft alice discarded a moment ago: restorable
+    ungrounded: object  # in review, its draft citing a flag no source has: a claim to confirm
 
     def users(self):
         return {"asker": self.asker, "reader": self.reader, "moderator": self.moderator}
 
 
-def _drafted(user, thread):
+INVENTED_FLAG = "--force-all"
+
+
+class InventingEngine(ExtractiveEngine):
+    """Drafts like the extractive engine, then adds a command with a flag none of its sources has, citing
+    the first: the grounding check marks it invented, so approval waits until it is edited away or
+    confirmed. A test engine, loaded by dotted path like tests/engines.py's."""
+
+    name = "inventing"
+
+    def draft(self, question, sources):
+        draft = super().draft(question, sources)
+        text = f"{draft.text}\n\nRestart the worker with `celery -A proj worker {INVENTED_FLAG}` [1]."
+        return Draft(text=text, model="inventing-test", cited=sorted({*draft.cited, 1}))
+
+
+def _drafted(user, thread, engine=None):
     answer = ai_services.answer_request(acting_user=user, thread=thread)
-    return ai_services.answer_generate(answer_id=answer.pk)
+    if engine is None:
+        return ai_services.answer_generate(answer_id=answer.pk)
+    with override_settings(ASSISTANT_ENGINE=engine):
+        return ai_services.answer_generate(answer_id=answer.pk)
 
 
 @pytest.fixture
@@ -86,10 +109,14 @@ def world(db) -> World:
     assert published.status == AIAnswer.Status.PUBLISHED, "a low-risk answer needs one approval"
     ai_services.answer_report(acting_user=reader, answer=published, reason="It skips the max_retries cap.")
     discarded = ai_services.answer_discard(acting_user=asker, answer=_drafted(asker, question(5)))
+    ungrounded = ai_services.answer_submit(
+        acting_user=asker, answer=_drafted(asker, question(6), engine=f"{__name__}.InventingEngine"))
+    assert [claim["status"] for claim in ai_services.unresolved_claims(ungrounded)] == ["invented"], \
+        "the made-up flag blocks approval"
     return World(
         admin=admin, asker=asker, reader=reader, moderator=moderator, engineering=engineering, general=general,
         thread=thread, reply=thread.posts.order_by("pk").last(),
         notification=Notification.objects.filter(recipient=asker, verb="reply").latest("pk"),
         draft=draft, failed=failed, in_review=in_review, published=AIAnswer.objects.get(pk=published.pk),
-        discarded=discarded,
+        discarded=discarded, ungrounded=ungrounded,
     )

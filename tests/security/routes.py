@@ -69,11 +69,18 @@ def arguments(world) -> dict[str, dict]:
         "assistant:review": {"pk": world.in_review.pk},
         "assistant:approve": {"pk": world.in_review.pk},
         "assistant:edit": {"pk": world.in_review.pk},
-        "assistant:confirm_claim": {"pk": world.in_review.pk},
+        "assistant:confirm_claim": {"pk": world.ungrounded.pk},
         "assistant:reject": {"pk": world.in_review.pk},
         "assistant:retract": {"pk": world.published.pk},
         "assistant:confirm": {"pk": world.published.pk},
     }
+
+
+def blocking_key(answer) -> str:
+    """The key of the answer's one claim that blocks approval: what the confirm form posts."""
+    keys = {claim["key"] for claim in answer.grounding["claims"] if claim["blocking"]}
+    assert len(keys) == 1, answer.grounding["claims"]
+    return keys.pop()
 
 
 def form_data(world) -> dict[str, dict]:
@@ -97,7 +104,7 @@ def form_data(world) -> dict[str, dict]:
         "assistant:feedback": {"rating": "helpful"},
         "assistant:approve": {"body": "Approved text"},
         "assistant:edit": {"body": "Edited text"},
-        "assistant:confirm_claim": {"key": "0123456789abcdef", "reason": "Checked it"},
+        "assistant:confirm_claim": {"key": blocking_key(world.ungrounded), "reason": "Checked it"},
         "assistant:reject": {"reason": "Wrong"},
         "assistant:retract": {"reason": "Wrong"},
         "assistant:report": {"reason": "Wrong"},

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.test import APIClient
 
-from aiassist.models import AIAnswer, AnswerReport, Approval, AssistantSwitch
+from aiassist.models import AIAnswer, AnswerReport, Approval, AssistantSwitch, ClaimConfirmation
 from forum.models import (
     AuditEvent,
     CategoryGroupObjectPermission,
@@ -18,7 +18,7 @@ from forum.models import (
     ThreadWatch,
 )
 
-from .routes import resolve_all
+from .routes import blocking_key, resolve_all
 
 User = get_user_model()
 
@@ -41,6 +41,7 @@ def state():
         "answers": list(AIAnswer.objects.order_by("pk").values_list("pk", "status", "rating", "body",
                                                                      "attention_reason", "updated_at")),
         "approvals": Approval.objects.count(),
+        "confirmations": ClaimConfirmation.objects.count(),
         "reports": AnswerReport.objects.count(),
         "notifications": list(Notification.objects.order_by("pk").values_list("pk", "read_at")),
         "grants": (CategoryUserObjectPermission.objects.count(), CategoryGroupObjectPermission.objects.count()),
@@ -139,3 +140,21 @@ def test_api_session_post_without_csrf_token_is_refused(world):
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]["message"]
     assert state() == before
+
+
+def test_api_confirm_claim_by_session_needs_the_csrf_token(world):
+    """A forged cross-site POST cannot confirm a claim the sources do not support in a reviewer's name."""
+    path = f"/api/v1/ai-answers/{world.ungrounded.pk}/confirm-claim/"
+    payload = {"key": blocking_key(world.ungrounded), "reason": "Checked it"}
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.moderator)
+    before = state()
+    response = client.post(path, payload, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
+    assert state() == before
+    assert not ClaimConfirmation.objects.exists()
+    client.get("/")  # sets the CSRF cookie: the same request with the token confirms the claim
+    response = client.post(path, payload, format="json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert response.status_code == 200, response.content
+    assert ClaimConfirmation.objects.filter(answer=world.ungrounded, reviewer=world.moderator).count() == 1

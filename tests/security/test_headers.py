@@ -11,6 +11,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 
+from .conftest import INVENTED_FLAG
 from .routes import resolve_all
 from .servers import BASE_DIR, PYTHON
 from .test_csrf_and_get import PAGES
@@ -102,6 +103,25 @@ def test_htmx_fragments_and_api_answers_carry_the_headers_too(world):
     api = client.get("/api/v1/me/")
     assert api.status_code == 200
     assert_headers(api, "api")
+
+
+def test_marked_claims_and_the_confirm_form_have_nothing_inline(world):
+    """The grounding marks (colours, the passage shown on hover) and the per-claim confirm form come from
+    stylesheets and static scripts too: the review page and the asker's panel of a draft with an invented flag."""
+    moderator, asker = Client(), Client()
+    moderator.force_login(world.moderator)
+    asker.force_login(world.asker)
+    pages = {
+        "review": moderator.get(f"/ai/review/{world.ungrounded.pk}/"),
+        "panel": asker.get(f"/ai/answers/{world.ungrounded.pk}/panel/", headers={"HX-Request": "true"}),
+    }
+    for where, response in pages.items():
+        assert response.status_code == 200, where
+        assert_headers(response, where)
+        html = response.content.decode()
+        assert_inline_free(html, where)
+        assert INVENTED_FLAG in html and "invented" in html, where
+    assert f'action="/ai/review/{world.ungrounded.pk}/claims/confirm/"' in pages["review"].content.decode()
 
 
 def test_error_and_special_pages_have_nothing_inline(world):
