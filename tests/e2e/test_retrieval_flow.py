@@ -205,6 +205,23 @@ YAML = """worker:
 HELM_REPLY = ("Turn on the chart's autoscaler in `values.yaml`; the worker block nests like this:\n\n"
               f"```yaml\n{YAML}```\n\nThen run `helm upgrade` for the release and watch the HPA scale it.")
 
+# The text of an element as the reader sees and copies it: without the grounding marks' status words.
+WITHOUT_CLAIM_LABELS = """el => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('.claim > .visually-hidden, .claim-tag').forEach(node => node.remove());
+    return copy.textContent;
+}"""
+
+# What a reader who selects the element's text would copy.
+SELECTED_TEXT = """el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return selection.toString();
+}"""
+
 
 def ask(page: Page, category, title: str, body: str):
     page.goto(f"/new/?category={category.slug}")
@@ -237,9 +254,14 @@ def test_draft_quotes_the_yaml_block_verbatim_and_links_the_post(celery_worker, 
     code = body.locator("pre > code")
     expect(code).to_have_count(1)
     expect(code).to_have_class(re.compile(r"\blanguage-yaml\b"))
-    assert code.text_content() == YAML  # every space of the nesting kept
-    expect(body).to_contain_text("Turn on the chart's autoscaler in values.yaml")
-    expect(body).to_contain_text("Then run helm upgrade for the release")
+    # Every space of the nesting kept. The block is one claim, checked against its source: supported, so
+    # marked with no visible tag, only a status word for screen readers that is not part of the code.
+    expect(code.locator(".claim.claim-supported")).to_have_count(1)
+    assert code.evaluate(WITHOUT_CLAIM_LABELS) == YAML
+    assert code.evaluate(SELECTED_TEXT) == YAML.rstrip("\n")  # a copy holds no status word either
+    text = body.evaluate(WITHOUT_CLAIM_LABELS)
+    assert "Turn on the chart's autoscaler in values.yaml" in text
+    assert "Then run helm upgrade for the release" in text
 
     exact_post = f"/t/{source.pk}/?post={reply.pk}#post-{reply.pk}"
     attribution = body.get_by_role("link", name=HELM_TITLE)
