@@ -1,5 +1,6 @@
 """The assistant's API representations. Every AI answer carries ``is_ai_generated`` and its
 ``disclaimer``; published AI posts in thread post lists carry theirs and ``reviewed_by``."""
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -110,6 +111,9 @@ class AIAnswerSerializer(serializers.ModelSerializer):
                                                             "exactly the text you read.")
     grounding = serializers.SerializerMethodField(help_text="Every claim of body checked against the sources it "
                                                             "cites; null before the answer is drafted.")
+    # Declared so that the schema allows "" (no reason yet): a read-only model field loses allow_blank.
+    reject_code = serializers.ChoiceField(choices=AIAnswer.Reason.choices, allow_blank=True, read_only=True)
+    retract_code = serializers.ChoiceField(choices=AIAnswer.Reason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AIAnswer
@@ -182,6 +186,20 @@ class ReasonSerializer(serializers.Serializer):
     reason = text_field(max_length=REASON_MAX, required=False,
                         help_text="Shown to the asker (and, on retraction, readers). Required when code is "
                                   "\"other\" or left out; otherwise optional (the code's label stands in).")
+
+
+class ReasonSchema(OpenApiSerializerExtension):
+    """The schema says what the services enforce (review._coded_reason): a reason, or a code other than
+    "other"; neither is refused with 400, so a body such as {} is not valid input."""
+
+    target_class = ReasonSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        # Under "not", where drf-spectacular's enum hook does not look (it would widen the enum to all codes).
+        other = {"properties": {"code": {"enum": [AIAnswer.Reason.OTHER.value]}}}
+        schema["anyOf"] = [{"required": ["reason"]}, {"required": ["code"], "not": other}]
+        return schema
 
 
 class ConfirmClaimSerializer(serializers.Serializer):

@@ -148,8 +148,9 @@ def answer_review(request, pk):
     can_act = policy.can_review_answer(request.user, answer)
     security_reviewers = []
     if needed["needs_security_reviewer"] and answer.status == answer.Status.IN_REVIEW:
-        security_reviewers = list(forum_policy.holders_of(forum_policy.APPROVE_HIGH_RISK, answer.thread.category)
-                                  .exclude(pk=answer.asker_id).order_by("username").values_list("username", flat=True)[:5])
+        holders = forum_policy.holders_of(forum_policy.APPROVE_HIGH_RISK, answer.thread.category)
+        security_reviewers = list(holders.exclude(pk=answer.asker_id).order_by("username")
+                                  .values_list("username", flat=True)[:5])
     state = desk.approval_state(user=request.user, approvals=approvals, needed=needed, can_act=can_act,
                                 security_reviewers=security_reviewers, status=answer.status)
     return render(request, "aiassist/answer_review.html", {

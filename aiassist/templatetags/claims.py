@@ -10,9 +10,8 @@ import re
 from django import template
 from django.utils.html import format_html
 
-from forum.markup import render_markdown
-
 from aiassist.desk import link_citations, source_anchor
+from forum.markup import render_markdown
 
 register = template.Library()
 

@@ -15,7 +15,8 @@ def test_citation_markers_link_to_existing_sources_only():
 
 
 def test_markers_in_code_and_links_stay_text():
-    html = render_markdown("Run `arr[1]` then:\n\n```python\nx = items[2]\n```\n\n[see [1]](https://example.com) and [1].")
+    html = render_markdown("Run `arr[1]` then:\n\n```python\nx = items[2]\n```\n\n"
+                           "[see [1]](https://example.com) and [1].")
     linked = link_citations(html, "s", {1, 2})
     assert "<code>arr[1]</code>" in linked
     assert "items[2]" in linked and 'href="#s-2"' not in linked

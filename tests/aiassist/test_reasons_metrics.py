@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -212,15 +213,21 @@ def test_metrics_refuse_non_reviewers_and_anonymous_visitors(history, employee, 
     assert signed_in(employee).post(reverse("assistant:metrics")).status_code == 405
 
 
-# session, user, reviewed categories, the figures of all of them, the header's desk, unread notifications
+# session, user, reviewed categories, the figures of all of them, the header's desk, unread notifications;
+# SQLite has no median aggregate: one more query reads the decision times (aiassist.selectors.review_metrics),
+# still one whatever the number of categories and answers.
 METRICS_QUERIES = 6
+
+
+def metrics_queries():
+    return METRICS_QUERIES + (connection.vendor != "postgresql")
 
 
 def test_metrics_queries_do_not_grow_with_categories_or_answers(history, security_reviewer, employee, engineering,
                                                                 general, secops, admin_user,
                                                                 django_assert_num_queries):
     client = signed_in(security_reviewer)
-    with django_assert_num_queries(METRICS_QUERIES):
+    with django_assert_num_queries(metrics_queries()):
         assert client.get(reverse("assistant:metrics")).status_code == 200
     from forum import policy
     from forum.services import category_create
@@ -231,6 +238,6 @@ def test_metrics_queries_do_not_grow_with_categories_or_answers(history, securit
         grant(policy.REVIEW, security_reviewer, category)
     for n in range(3):
         submitted(employee, engineering, sources_in=general, title=f"More {n}: celery retries back off?")
-    with django_assert_num_queries(METRICS_QUERIES):
+    with django_assert_num_queries(metrics_queries()):
         html = client.get(reverse("assistant:metrics")).content.decode()
     assert html.count('class="card metrics-card"') == 5
