@@ -162,6 +162,7 @@ def answer_review(request, pk):
         "approvals": approvals,
         "needed": needed,
         "state": state,
+        "unresolved": len(services.unresolved_claims(answer)) if answer.status == answer.Status.IN_REVIEW else 0,
         "sources_by_number": [row["source"] for row in sources],
         "approval_publishes": services.approvals_needed(answer, adding=request.user)["complete"],
         "reports": answer.reports.filter(resolved_at__isnull=True).select_related("reporter"),
