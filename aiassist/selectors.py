@@ -188,7 +188,6 @@ def review_metrics(user) -> list[dict]:
     decided = Q(status__in=[S.PUBLISHED, S.RETRACTED, S.REJECTED], submitted_at__isnull=False)
     time_to_decision = Coalesce("rejected_at", "published_at") - F("submitted_at")
     counts = {
-        "drafted": Count("pk", filter=Q(generated_at__isnull=False)),
         "submitted": Count("pk", filter=Q(submitted_at__isnull=False)),
         "published": Count("pk", filter=Q(published_at__isnull=False)),
         "rejected": Count("pk", filter=Q(status=S.REJECTED)),

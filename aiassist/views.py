@@ -147,7 +147,7 @@ def answer_review(request, pk):
     needed = services.approvals_needed(answer)
     can_act = policy.can_review_answer(request.user, answer)
     security_reviewers = []
-    if needed["needs_security_reviewer"] and answer.status == answer.Status.IN_REVIEW:
+    if can_act and needed["needs_security_reviewer"] and answer.status == answer.Status.IN_REVIEW:
         holders = forum_policy.holders_of(forum_policy.APPROVE_HIGH_RISK, answer.thread.category)
         security_reviewers = list(holders.exclude(pk=answer.asker_id).order_by("username")
                                   .values_list("username", flat=True)[:5])

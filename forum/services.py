@@ -381,8 +381,11 @@ def notifications_withdraw(*, recipient, subject: str, verbs) -> int:
 
 @transaction.atomic
 def notification_mark_read(*, acting_user, notification: Notification | None = None) -> int:
-    """Mark one of the user's notifications read, or all of them when none is given."""
-    unread = Notification.objects.filter(recipient=acting_user, read_at__isnull=True)
+    """Mark one of the user's notifications read, or all of them when none is given: only those they are
+    shown (``selectors.notifications_of``), so the count says nothing of threads they lost access to."""
+    from .selectors import notifications_of
+
+    unread = notifications_of(acting_user, unread=True).order_by()
     if notification is not None:
         if notification.recipient_id != acting_user.pk:
             raise NotFound()

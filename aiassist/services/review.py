@@ -139,7 +139,7 @@ def _notify_reviewers(answer: AIAnswer) -> None:
     for reviewer in forum_policy.holders_of(forum_policy.REVIEW, category).exclude(pk=answer.asker_id).order_by("pk"):
         notify(recipient=reviewer, verb="ai_review_requested",
                text=f"An AI answer for “{answer.thread.title}” in {category.name} awaits review",
-               url=url)
+               url=url, thread=answer.thread)
 
 
 @transaction.atomic
@@ -599,7 +599,7 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     for reviewer in reviewers:
         notify(recipient=reviewer, verb="ai_review_requested",
                text=f"An AI answer in “{thread.title}” in {category.name} was withdrawn from the thread and awaits "
-                    f"review: {UNPUBLISHED}.", url=reverse("assistant:review", args=[answer.pk]))
+                    f"review: {UNPUBLISHED}.", url=reverse("assistant:review", args=[answer.pk]), thread=thread)
     told = {answer.asker_id} | {r.pk for r in reviewers}
     readers = list(User.objects.filter(pk__in=_readers(post) - told).order_by("pk"))
     for reader in readers:

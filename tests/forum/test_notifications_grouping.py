@@ -130,3 +130,23 @@ def test_a_new_demo_account_starts_caught_up(settings):
     call_command("seed_demo", "--quiet")
     assert Notification.objects.exists()  # the seeded replies did tell their authors
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_mark_all_read_neither_touches_nor_counts_notices_about_threads_you_lost(
+        client, employee, secops_group, secops_member, secret_thread, other_employee, engineering):
+    """Found in review: the count in "N notices marked read" told how busy a lost thread had been."""
+    employee.groups.add(secops_group)
+    services.thread_watch(acting_user=fresh(employee), thread=secret_thread, watching=True)
+    for n in range(3):
+        services.post_reply(acting_user=secops_member, thread=secret_thread, body=f"Reply {n} while alice was in.")
+    employee.groups.remove(secops_group)
+    visible = make_thread(other_employee, engineering, title="An open thread")
+    services.thread_watch(acting_user=fresh(employee), thread=visible, watching=True)
+    services.post_reply(acting_user=other_employee, thread=visible, body="A reply alice may read.")
+
+    assert services.notification_mark_read(acting_user=fresh(employee)) == 1
+    lost = Notification.objects.filter(recipient=employee, thread=secret_thread)
+    assert lost.count() == 3 and not lost.filter(read_at__isnull=False).exists()
+    client.force_login(employee)
+    response = client.post(reverse("forum:notifications_read_all"), follow=True)
+    assert "3 notices" not in body(response) and MARKER not in body(response)
