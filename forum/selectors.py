@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -19,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
     Window,
 )
 
@@ -188,10 +191,14 @@ def _page_with_total(rows: QuerySet, per_page: int, page_number) -> Page:
 
 
 def with_read_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
-    """``threads`` with ``reader_last_read``: when ``user`` last read each (None: never), in the same query.
-    The templates' unread marker compares it with ``last_post_at``."""
-    return threads.annotate(reader_last_read=Subquery(
-        ThreadRead.objects.filter(thread=OuterRef("pk"), user_id=user.pk).values("last_read_at")[:1]))
+    """``threads`` with ``reader_last_read`` (when ``user`` last read each; None: never) and ``read_state``
+    ("new": never opened, "unread": posts since, "": read), in the same query; the templates show
+    ``read_state`` (``partials/unread_badge.html``)."""
+    last_read = Subquery(ThreadRead.objects.filter(thread=OuterRef("pk"), user_id=user.pk).values("last_read_at")[:1])
+    return threads.annotate(reader_last_read=last_read).annotate(read_state=Case(
+        When(reader_last_read__isnull=True, then=Value("new")),
+        When(last_post_at__gt=F("reader_last_read"), then=Value("unread")),
+        default=Value(""), output_field=CharField()))
 
 
 def category_threads_page(user, category: Category, page_number) -> Page:
