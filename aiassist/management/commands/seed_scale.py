@@ -551,6 +551,8 @@ class Command(BaseCommand):
                 copy.write_row((body_id, position, text, plain, vector))
         self.sql("UPDATE seed_chunk SET vector = setweight(to_tsvector('english', plain), 'B')")
         self.sql("CREATE INDEX ON seed_chunk (body_id)")
+        self.sql("ANALYZE seed_chunk")  # temporary tables get no autovacuum: without statistics the joins below
+        # were planned blind, and the vector insert once spilled 70 GB of temporary files
 
     def load_posts(self):
         rng = self.rng
@@ -583,6 +585,7 @@ class Command(BaseCommand):
                 else:
                     self.events.append((at, 1, author, "thread.start", "forum.thread", tid, cid,
                                         {"title": self.threads[tid - 1][3], "post": pid}))
+        self.sql("ANALYZE seed_post")
         for hide_at, pid, cid, moderator, reason in self.hidden:
             self.events.append((hide_at, 2, moderator, "post.hide", "forum.post", pid, cid, {"reason": reason}))
         with self.bare_table("forum_post"):
@@ -621,6 +624,7 @@ class Command(BaseCommand):
         finally:
             self.sql("ALTER TABLE retrieval_passage ENABLE TRIGGER retrieval_passage_tsv")
         if self.embed_model:  # the answers' vectors (index.posts_index writes them beside the passages too)
+            self.sql("ANALYZE retrieval_passage")
             with self.bare_table("retrieval_passagevector"):
                 self.sql("""
                     INSERT INTO retrieval_passagevector (passage_id, embedding, embed_model)
