@@ -417,6 +417,7 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)  # the same words recur in every claim and source
 def _content_stem(raw: str, code: bool = False) -> str:
     if raw.endswith("'s"):
         raw = raw[:-2]

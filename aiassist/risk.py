@@ -60,6 +60,7 @@ def _normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
 
 
+@lru_cache(maxsize=4096)  # a worker classifies the same source passages over and over
 def _rendered(text: str) -> str:
     """The text a reader sees: the forum's Markdown rendering, tags stripped, entities decoded.
 

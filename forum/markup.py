@@ -1,6 +1,7 @@
 """Markdown to safe HTML: the one rendering pipeline for posts and AI answers."""
 import html
 import re
+import threading
 
 import markdown
 import nh3
@@ -21,15 +22,29 @@ def _attribute_filter(tag, attribute, value):
     return value
 
 
+_converters = threading.local()
+
+
+def _converter(name: str, **options) -> markdown.Markdown:
+    """One Markdown converter per thread and configuration, reset before each use: building one loads
+    its extensions, which costs more than converting a post (the assistant's worker renders hundreds of
+    passages and claims a minute)."""
+    converter = getattr(_converters, name, None)
+    if converter is None:
+        converter = markdown.Markdown(**options)
+        setattr(_converters, name, converter)
+    return converter.reset()
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown, then sanitise with an allow-list: no script, no handlers, no foreign URLs schemes."""
-    html = markdown.markdown(
-        text or "",
+    html = _converter(
+        "forum",
         extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
         # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
-    )
+    ).convert(text or "")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -50,7 +65,7 @@ def plain_text(text: str, limit: int | None = None) -> str:
 
     The result is text, not HTML: templates escape it when they show it.
     """
-    flat = html.unescape(nh3.clean(markdown.markdown(text or "", extensions=["fenced_code"]), tags=set()))
+    flat = html.unescape(nh3.clean(_converter("plain", extensions=["fenced_code"]).convert(text or ""), tags=set()))
     flat = re.sub(r"\s+", " ", flat).strip()
     if limit and len(flat) > limit:
         flat = flat[: limit - 1].rsplit(" ", 1)[0] + "…"

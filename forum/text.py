@@ -1,5 +1,6 @@
 """Plain-text helpers shared by search, the assistant's engines and input checks. No Django imports here."""
 import re
+from functools import lru_cache
 
 # Unicode's control characters (category Cc) other than tab, line feed and carriage return, as the body
 # of a regex class in \u escapes, which Python's re and ECMA-262 (the schema's ``pattern``) read alike.
@@ -40,6 +41,7 @@ def meaningful_words(text: str) -> list[str]:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "s")
 
 
+@lru_cache(maxsize=1 << 16)  # ranking stems every distinct word of its candidate threads, thousands per question
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: enough to match retries/retry, configured/configure."""
     for suffix in _SUFFIXES:

@@ -252,3 +252,33 @@ def test_code_class_is_limited_to_languages():
     assert 'class="language-python"' in render_markdown('<code class="language-python">x</code>')
     assert "class=" not in render_markdown('<code class="hidden">x</code>')
     assert "class=" not in render_markdown('<p class="language-python">x</p>')
+
+
+def test_reused_converter_carries_nothing_from_one_text_to_the_next():
+    """render_markdown reuses one converter per thread: a text renders the same after any other text,
+    in any thread, as with a fresh converter (no stashed code block or reference link leaks over)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        "```sh\nrm -rf /tmp/cache\n```\n\nthen [the docs][d]\n\n[d]: https://example.com/docs",
+        "plain [the docs][d] with no definition",
+        "| a | b |\n|:--|--:|\n| 1 | 2 |",
+        "- one\n- two\n\n```\nkeep\n  indent\n```",
+    ]
+
+    def first_in_a_new_thread(text):  # a new thread builds a fresh converter for its first text
+        out = {}
+        worker = threading.Thread(target=lambda: out.setdefault("html", render_markdown(text)))
+        worker.start()
+        worker.join()
+        return out["html"]
+
+    fresh = {text: first_in_a_new_thread(text) for text in texts}
+    for _ in range(3):  # reused here, after every other text
+        for text in texts:
+            assert render_markdown(text) == fresh[text]
+    assert "example.com/docs" not in fresh[texts[1]]  # a reference defined in another text stays there
+    assert "keep\n  indent" in fresh[texts[3]]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(render_markdown, texts * 25)) == [fresh[t] for t in texts * 25]
