@@ -16,7 +16,7 @@ from forum.services import post_url
 
 from .engines import SourceDoc
 from .models import AIAnswer
-from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, rank
+from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank
 
 POSTS_PER_THREAD = 2
 
@@ -75,7 +75,9 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     within = (forum_policy.audience_readable_categories(thread.category)
               if audience == AIAnswer.Audience.THREAD else None)
     # Enough threads that answered ones still count when unanswered duplicates of the question rank first.
-    ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20)
+    # The question is the thread's own (title and opening post): its vector is in the index already.
+    ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20,
+                   query_vector=question_vector(thread))
     picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
     posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
     results = []

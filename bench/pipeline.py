@@ -165,6 +165,14 @@ def main():
 
     count = int(args.rate * args.seconds)
     threads, mode = ask_targets(count)
+    # A running forum's index is current: every thread's question has its vector (the worker reads it rather
+    # than embed the question again). seed_scale leaves the questions' vectors to the re-embedding sweep, so
+    # the asked threads get theirs here, before the clock starts, as the sweep would have given them.
+    from aiassist.retrieval import index
+    prepared = time.time()
+    embedded = index.threads_index(threads)
+    common.log(f"pipeline: indexed the {len(threads)} asked threads' questions first ({embedded} posts, "
+               f"{time.time() - prepared:.1f} s)")
     common.flush_redis(common.BROKER_URL)
     with common.Gunicorn(workers=2) as server, Worker(args.concurrency) as worker:
         cookies = common.login()

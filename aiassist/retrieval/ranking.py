@@ -16,6 +16,7 @@ The weights and the abstention threshold are calibrated on the labelled set in
 ``bench/data/retrieval`` (``bench/retrieval.py`` prints the figures). Without an embedder
 (``ASSISTANT_EMBEDDER=none``) the lexical signal ranks alone.
 """
+import json
 import math
 import re
 import time
@@ -31,7 +32,7 @@ from forum import policy
 from forum.models import Thread
 from forum.text import meaningful_words, stem
 
-from .index import active_embedder, embed_key, vector_of
+from .index import active_embedder, embed_key
 from .models import Passage, PassageVector
 
 LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
@@ -295,18 +296,36 @@ def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int
     return [(pk, threads[pk], r) for pk, r in ranked if pk in threads][:LEXICAL_CANDIDATES]
 
 
-_TOKEN = re.compile(r"\w+")
+def _word_pattern(words: list[Word]) -> re.Pattern | None:
+    """Tokens that may stem to one of the question's words: those starting with a word's stem (less a
+    final "y": ``stem`` turns "retries" into "retry"). Only these are stemmed and counted, rather than
+    every token of every candidate thread."""
+    prefixes = {w.stem[:-1] if w.stem.endswith("y") and len(w.stem) > 3 else w.stem for w in words if w.stem}
+    if not prefixes:
+        return None
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True)) + r")\w*")
 
 
-def _bm25_features(words: list[Word], title: str, texts: list[str],
+def _thread_text(title: str, texts: list[str]) -> str:
+    return f"{title} {title} {' '.join(texts)}".lower()  # the title counts twice
+
+
+def _length(text: str) -> float:
+    """A text's length for BM25, in words of about six characters (cheaper than counting them)."""
+    return len(text) / 6 + 1
+
+
+def _bm25_features(words: list[Word], text: str, pattern: re.Pattern | None,
                    average_length: float) -> tuple[float, float, float]:
-    """A thread's BM25 score for the question (title counted twice), the share of the question's word
-    weight (idf) it covers, and the plain share of the question's words it holds."""
-    tokens = Counter(_TOKEN.findall(f"{title} {title} {' '.join(texts)}".lower()))
+    """A thread's BM25 score for the question over ``text`` (``_thread_text``), the share of the question's
+    word weight (idf) it covers, and the plain share of the question's words it holds."""
     counts = Counter()
-    for token, n in tokens.items():  # each distinct token stemmed once (a thread at scale has thousands of tokens)
-        counts[stem(token)] += n
-    length = sum(tokens.values()) or 1
+    if pattern is not None:
+        wanted = {w.stem for w in words}
+        for token in pattern.findall(text):
+            if (root := stem(token)) in wanted:
+                counts[root] += 1
+    length = _length(text)
     score = covered = 0.0
     matched = 0
     for word in words:
@@ -324,8 +343,11 @@ def _bm25_features(words: list[Word], title: str, texts: list[str],
 
 
 def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, category=None, author=None,
-         exclude_thread=None, embedder=None) -> Ranking:
-    """The threads ``user`` may read that best answer ``text``, best first, with their passages."""
+         exclude_thread=None, embedder=None, query_vector: np.ndarray | None = None) -> Ranking:
+    """The threads ``user`` may read that best answer ``text``, best first, with their passages.
+
+    ``query_vector``: the question's embedding when the caller already has it (of the active embedder's
+    model; ``question_vector`` reads the one the index holds for a thread's own question)."""
     started = time.perf_counter()
     texts = meaningful_words(text)
     if not texts:
@@ -348,7 +370,10 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                              "text", "plain", "post__created_at"))
     embedder = embedder if embedder is not None else active_embedder()
     model = embed_key(embedder)
-    query_vector = embedder.embed([text])[0] if embedder is not None else None
+    if embedder is None:
+        query_vector = None
+    elif query_vector is None:
+        query_vector = embedder.embed([text])[0]
     dense = query_vector is not None
     per_thread: dict[int, list[PassageHit]] = {}
     for pk, post_id, thread_id, author_id, username, role, position, body, plain, created in rows:
@@ -366,15 +391,16 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     # An index without vectors yet (a backfill under way, the embedder down when they were written) is
     # ranked lexically, rather than by a closeness of zero.
     dense = dense and any(p.dense is not None for hits in per_thread.values() for p in hits)
-    lengths = {tid: sum(len(p.plain) for p in hits) / 6 + 1 for tid, hits in per_thread.items()}
-    average_length = sum(lengths.values()) / max(len(lengths), 1)
+    thread_texts = {tid: _thread_text(threads[tid].title, [p.plain for p in hits]) for tid, hits in per_thread.items()}
+    average_length = sum(map(_length, thread_texts.values())) / max(len(thread_texts), 1)
+    pattern = _word_pattern(words)
     scored = []
     for thread_id in thread_order:
         hits = per_thread.get(thread_id)
         if not hits:
             continue
         hit = ThreadHit(thread=threads[thread_id])
-        hit.bm25, hit.coverage, hit.matched_share = _bm25_features(words, hit.thread.title, [p.plain for p in hits],
+        hit.bm25, hit.coverage, hit.matched_share = _bm25_features(words, thread_texts[thread_id], pattern,
                                                                    average_length)
         heads = [p.dense for p in hits if p.role == Passage.Role.QUESTION and p.dense is not None]
         answers = [p.dense for p in hits if p.is_answer and p.dense is not None]
@@ -395,12 +421,44 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                    elapsed_ms=(time.perf_counter() - started) * 1000)
 
 
+def question_vector(thread) -> np.ndarray | None:
+    """The vector the index holds for ``thread``'s question (its title with the opening post's first
+    passage) under the active model, or None (no embedder, or not indexed yet).
+
+    The assistant's question *is* the thread's question: the worker reads this vector rather than embed
+    the title and opening post again (~40 ms of CPU for a long post, half a draft's cost). A title edited
+    since the passage was indexed makes it stale: then None, and the caller embeds."""
+    embedder = active_embedder()
+    if embedder is None:
+        return None
+    stored = (PassageVector.objects.filter(passage__thread=thread, passage__role=Passage.Role.QUESTION,
+                                           passage__title=thread.title, embed_model=embed_key(embedder))
+              .order_by("passage__position").values_list("embedding", flat=True).first())
+    return None if stored is None else np.frombuffer(bytes(stored), dtype=np.float32)
+
+
 def _closeness(query_vector, model: str, hits: list[PassageHit]) -> None:
-    """Each passage's cosine to the question, from its stored vector of ``model`` (None without one)."""
+    """Each passage's cosine to the question, from its stored vector of ``model`` (None without one).
+
+    The ids go as one array parameter on PostgreSQL (a thousand ``IN`` placeholders cost more to build
+    and to send than the vectors take to read)."""
     by_id = {p.id: p for p in hits}
-    vectors = PassageVector.objects.filter(passage_id__in=list(by_id), embed_model=model)
-    for pk, vector in vectors.values_list("passage_id", "embedding"):
-        by_id[pk].dense = float(np.dot(query_vector, vector_of(vector)))
+    if not by_id:
+        return
+    table = PassageVector._meta.db_table
+    if connection.vendor == "postgresql":
+        sql, ids = f"SELECT passage_id, embedding FROM {table} WHERE embed_model = %s AND passage_id = ANY(%s)", list(by_id)
+    else:
+        sql = f"SELECT passage_id, embedding FROM {table} WHERE embed_model = %s AND passage_id IN (SELECT value FROM json_each(%s))"
+        ids = json.dumps(list(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [model, ids])  # noqa: S608 - the table name is the model's own
+        rows = cursor.fetchall()
+    if not rows:
+        return
+    matrix = np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32).reshape(len(rows), -1)
+    for (pk, _), cosine in zip(rows, (matrix @ query_vector).tolist(), strict=True):
+        by_id[pk].dense = cosine
 
 
 def _score(hit: ThreadHit, dense: bool) -> float:

@@ -166,3 +166,35 @@ def test_the_rebuild_command_resumes_where_it_stopped(employee, other_employee, 
     assert Passage.objects.values("post").distinct().count() == Post.objects.count() == 10
     out = capsys.readouterr().out
     assert "posts/s" in out and "Done:" in out
+
+
+def test_the_worker_reads_the_question_vector_the_index_holds(employee, other_employee, engineering, monkeypatch):
+    """The assistant's question is the thread's own: its vector is the one the index stored for the thread's
+    question, read rather than embedded again; a thread not indexed yet (or retitled since) is embedded."""
+    from aiassist.models import AIAnswer
+    from aiassist.retrieval import ranking
+    from aiassist.services.drafting import _question_of
+    from aiassist.sources import retrieve
+
+    embedder = CountingEmbedder()
+    monkeypatch.setattr(ranking, "active_embedder", lambda: embedder)
+    answered = make_thread(other_employee, engineering, title="Cache sizing for the session store",
+                           body="How big should the session cache be?",
+                           replies=[(employee, "Size it to the working set: two hours of sessions.")])
+    asked = make_thread(employee, engineering, title="How large a session cache?", body="Sizing the cache.")
+    ids = list(Post.objects.filter(thread__in=[answered, asked]).values_list("pk", flat=True))
+    index.posts_index(ids, embedder=embedder)
+    stored = ranking.question_vector(asked)
+    assert stored is not None and stored.shape == (CountingEmbedder.dimension,)
+    question = Passage.objects.get(thread=asked, role=Passage.Role.QUESTION)
+    assert np.allclose(stored, embedder.embed([index.embedding_input(asked.title, question.plain, "question")])[0])
+
+    embedder.calls.clear()
+    retrieve(asker=employee, thread=asked, question=_question_of(asked), audience=AIAnswer.Audience.ASKER)
+    assert embedder.calls == []  # read, not embedded
+
+    asked.title = "Session cache: how large?"  # retitled, not re-indexed yet: the stored vector is stale
+    asked.save(update_fields=["title"])
+    assert ranking.question_vector(asked) is None
+    retrieve(asker=employee, thread=asked, question=_question_of(asked), audience=AIAnswer.Audience.ASKER)
+    assert embedder.calls == [[_question_of(asked)]]  # embedded, once
