@@ -10,6 +10,7 @@ gets 403, whether the category exists or not.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +21,7 @@ from . import grants, policy, selectors, services
 from .models import Category, CategoryUserObjectPermission
 
 HOLDER_KINDS = [("user", "User"), ("group", "Group")]
+READERS_PER_PAGE = 100
 
 
 class GrantForm(forms.Form):
@@ -92,6 +94,7 @@ def category_grants_view(model_admin, request, object_id):
             return HttpResponseRedirect(request.path)
         status = 400
     table = grants.grant_table(category)
+    readers = grants.effective_readers(category)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -99,7 +102,9 @@ def category_grants_view(model_admin, request, object_id):
         "category": category,
         "permissions": grants.PERMISSIONS,
         "table": table,
-        "readers": grants.effective_readers(category),
+        "readers": readers,
+        # A group of thousands reads a restricted category: the list is paged, not one table of them all.
+        "readers_page": Paginator(readers.readers, READERS_PER_PAGE).get_page(request.GET.get("readers")),
         "grant_form": grant_form,
         "revoke_form": revoke_form,
         "audit_url": reverse("admin:forum_auditevent_changelist") + f"?category__id__exact={category.pk}",

@@ -340,3 +340,27 @@ def test_the_page_costs_the_same_queries_however_many_grants(admin_client, admin
     _queries(admin_client, url(few))  # warm the session and content types
     assert _queries(admin_client, url(many)) == _queries(admin_client, url(few))
     assert len(admin_client.get(url(many)).context["readers"].readers) == 12 + 36 + 1
+
+
+def test_a_large_group_of_readers_is_paged(admin_client, admin_user):
+    from forum.admin_grants import READERS_PER_PAGE
+
+    category = make_category(admin_user, "Crowded", restricted=True)
+    group = Group.objects.create(name="everyone-in-payments")
+    grant(policy.VIEW, group, category)
+    members = get_user_model().objects.bulk_create(
+        [get_user_model()(username=f"reader{n:04d}") for n in range(2 * READERS_PER_PAGE + 50)])
+    group.user_set.add(*members)
+    readers = 2 * READERS_PER_PAGE + 50 + 1  # the members and the admin (a superuser)
+    first = admin_client.get(url(category))
+    html = first.content.decode()
+    assert len(first.context["readers"].readers) == readers
+    assert html.count("<tr><td>") == READERS_PER_PAGE
+    assert f"{readers} active accounts" in html and f"Accounts 1–{READERS_PER_PAGE} of {readers}" in html
+    assert '?readers=2#readers-heading" rel="next"' in html and 'rel="prev"' not in html
+    last = admin_client.get(url(category), {"readers": 3}).content.decode()
+    assert last.count("<tr><td>") == 51 and "<td>reader0249</td>" in last and "<td>reader0000</td>" not in last
+    assert 'rel="next"' not in last
+    # A page past the end, or not a number, shows the last or the first page, never an error.
+    assert admin_client.get(url(category), {"readers": 99}).content.decode().count("<tr><td>") == 51
+    assert admin_client.get(url(category), {"readers": "x"}).content.decode().count("<tr><td>") == READERS_PER_PAGE
