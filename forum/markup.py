@@ -2,6 +2,7 @@
 import html
 import re
 import threading
+from html import escape as html_escape
 
 import markdown
 import nh3
@@ -36,15 +37,33 @@ def _converter(name: str, **options) -> markdown.Markdown:
     return converter.reset()
 
 
+def markdown_html(text: str, *, converter: str, **options) -> str:
+    """``text`` as (unsanitised) HTML by this thread's converter named ``converter`` (built with
+    ``options`` the first time). A converter that raised is thrown away: ``reset()`` does not clear all of
+    a parser's state (a RecursionError leaves its block state behind, and every later text would render
+    wrong). Markdown nested deeper than Python-Markdown's recursion allows ("- " a few thousand times)
+    comes back as its text, escaped, in one paragraph: shown as written rather than failing the request
+    that saves, previews or indexes it."""
+    try:
+        return _converter(converter, **options).convert(text or "")
+    except RecursionError:
+        setattr(_converters, converter, None)
+        return "<p>" + html_escape(text or "").replace("\n", "<br>\n") + "</p>"
+    except BaseException:
+        setattr(_converters, converter, None)
+        raise
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown, then sanitise with an allow-list: no script, no handlers, no foreign URLs schemes."""
-    html = _converter(
-        "forum",
+    html = markdown_html(
+        text,
+        converter="forum",
         extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
         # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
-    ).convert(text or "")
+    )
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -65,7 +84,7 @@ def plain_text(text: str, limit: int | None = None) -> str:
 
     The result is text, not HTML: templates escape it when they show it.
     """
-    flat = html.unescape(nh3.clean(_converter("plain", extensions=["fenced_code"]).convert(text or ""), tags=set()))
+    flat = html.unescape(nh3.clean(markdown_html(text, converter="plain", extensions=["fenced_code"]), tags=set()))
     flat = re.sub(r"\s+", " ", flat).strip()
     if limit and len(flat) > limit:
         flat = flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import markdown
 import nh3
 
+from forum.markup import markdown_html
+
 _FENCE_OPEN = re.compile(r"^[ \t]*(?P<run>`{3,}|~{3,})(?P<info>.*)$")
 _FENCE_CLOSE = re.compile(r"^[ \t]*(?P<run>`{3,}|~{3,})[ \t]*$")
 _ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
@@ -473,5 +475,6 @@ def plain_text(passage: str) -> str:
     Rendered and stripped rather than pattern-matched: what is left is what a reader sees, code
     included (its line breaks become spaces), with escapes and entities resolved.
     """
-    rendered = markdown.markdown(close_open_blocks(passage or ""), extensions=["fenced_code", "tables", "sane_lists"])
+    rendered = markdown_html(close_open_blocks(passage or ""), converter="passages",
+                             extensions=["fenced_code", "tables", "sane_lists"])
     return " ".join(html.unescape(nh3.clean(rendered, tags=set())).split())

