@@ -417,8 +417,13 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
-@lru_cache(maxsize=1 << 16)  # the same words recur in every claim and source
 def _content_stem(raw: str, code: bool = False) -> str:
+    # The same words recur in every claim and source: ordinary ones are remembered (a bounded count of
+    # bounded size; a pasted blob is not kept).
+    return _content_stem_cached(raw, code) if len(raw) <= 40 else _content_stem_of(raw, code)
+
+
+def _content_stem_of(raw: str, code: bool = False) -> str:
     if raw.endswith("'s"):
         raw = raw[:-2]
     if len(raw) < 2 or raw in STOPWORDS or raw in _FILLER or "'" in raw:
@@ -431,6 +436,9 @@ def _content_stem(raw: str, code: bool = False) -> str:
     if "_" in raw or "." in raw or not raw.isalpha():
         return raw
     return _stem(raw)
+
+
+_content_stem_cached = lru_cache(maxsize=1 << 16)(_content_stem_of)
 
 
 def _content(text: str) -> set[str]:

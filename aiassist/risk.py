@@ -60,8 +60,13 @@ def _normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
 
 
-@lru_cache(maxsize=4096)  # a worker classifies the same source passages over and over
 def _rendered(text: str) -> str:
+    """``_render`` remembering passage-sized texts: a worker classifies the same source passages over and
+    over (bounded in count and in size: a long draft or post is rendered each time)."""
+    return _render_cached(text) if len(text) <= 4000 else _render(text)
+
+
+def _render(text: str) -> str:
     """The text a reader sees: the forum's Markdown rendering, tags stripped, entities decoded.
 
     A code span keeps a backtick at each end: the reader sees where the code box ends, and so do the
@@ -72,6 +77,9 @@ def _rendered(text: str) -> str:
     markup = _CELL_TAG.sub(" ", markup)
     markup = _BLOCK_TAG.sub("\n", markup)
     return html.unescape(_ANY_TAG.sub("", markup))
+
+
+_render_cached = lru_cache(maxsize=4096)(_render)
 
 
 # Between the forms of a text: no rule matches across it (rules stop at a line break, and their gaps

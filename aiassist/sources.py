@@ -59,11 +59,14 @@ def select_passages(ranking: Ranking, *, limit: int) -> list[tuple[ThreadHit, Pa
         return []
     # The cut is relative to the best thread that has an answer: an unanswered duplicate of the question
     # (the closest match, with nothing to quote) must not push the answered ones out.
+    # The threads come distinct first (ranking._distinct_first), not strictly by score: the cut is relative to
+    # the best score among them, and a thread below it is skipped, not the end of the list.
     answered = [(thread, groups) for thread in ranking.threads if (groups := _quotable(thread))]
+    best = max((thread.score for thread, _ in answered), default=0.0)
     chosen = []
     for thread, groups in answered:
-        if thread.score < RUNNER_UP_SHARE * answered[0][0].score:
-            break
+        if thread.score < RUNNER_UP_SHARE * best:
+            continue
         for group in groups[:POSTS_PER_THREAD]:
             chosen.extend((thread, passage) for passage in group)
         if len(chosen) >= limit:
@@ -77,7 +80,7 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     # Enough threads that answered ones still count when unanswered duplicates of the question rank first.
     # The question is the thread's own (title and opening post): its vector is in the index already.
     ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20,
-                   query_vector=question_vector(thread))
+                   query_vector=question_vector(thread, question))
     picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
     posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
     results = []

@@ -41,14 +41,22 @@ def meaningful_words(text: str) -> list[str]:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "s")
 
 
-@lru_cache(maxsize=1 << 16)  # ranking stems every distinct word of its candidate threads, thousands per question
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: enough to match retries/retry, configured/configure."""
+    # Ranking stems every distinct word of its candidate threads, thousands per question: words of an
+    # ordinary length are remembered (bounded in count and so in size; a pasted blob is not kept).
+    return _stem_cached(word) if len(word) <= 40 else _strip(word)
+
+
+def _strip(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]
             return base + "y" if suffix in ("ies", "ied") else base
     return word
+
+
+_stem_cached = lru_cache(maxsize=1 << 16)(_strip)
 
 
 def terms(text: str) -> set[str]:

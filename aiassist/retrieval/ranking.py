@@ -29,10 +29,10 @@ from django.db import connection
 from django.db.models import F, QuerySet
 
 from forum import policy
-from forum.models import Thread
+from forum.models import Post, Thread
 from forum.text import meaningful_words, stem
 
-from .index import active_embedder, embed_key
+from .index import active_embedder, embed_key, source_hash
 from .models import Passage, PassageVector
 
 LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
@@ -437,18 +437,25 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                    elapsed_ms=(time.perf_counter() - started) * 1000)
 
 
-def question_vector(thread) -> np.ndarray | None:
+def question_vector(thread, question: str) -> np.ndarray | None:
     """The vector the index holds for ``thread``'s question (its title with the opening post's first
-    passage) under the active model, or None (no embedder, or not indexed yet).
+    passage) under the active model, when ``question`` is that thread's question as it stands now (title
+    and opening post); else None (no embedder, not indexed yet, or title or post edited since the index or
+    the question was made: the caller then embeds ``question``).
 
     The assistant's question *is* the thread's question: the worker reads this vector rather than embed
-    the title and opening post again (~40 ms of CPU for a long post, half a draft's cost). A title edited
-    since the passage was indexed makes it stale: then None, and the caller embeds."""
+    the title and opening post again (~40 ms of CPU for a long post, half a draft's cost)."""
     embedder = active_embedder()
     if embedder is None:
         return None
+    opening = (Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", "hidden")
+               .first())
+    if opening is None or opening[1] or question != f"{thread.title}\n\n{opening[0]}".strip():
+        return None
     stored = (PassageVector.objects.filter(passage__thread=thread, passage__role=Passage.Role.QUESTION,
-                                           passage__title=thread.title, embed_model=embed_key(embedder))
+                                           passage__source_hash=source_hash(thread.title, opening[0],
+                                                                            Passage.Role.QUESTION),
+                                           embed_model=embed_key(embedder))
               .order_by("passage__position").values_list("embedding", flat=True).first())
     return None if stored is None else np.frombuffer(bytes(stored), dtype=np.float32)
 
@@ -487,7 +494,10 @@ def _distinct_first(scored: list[ThreadHit], vectors: dict[int, np.ndarray]) -> 
     for hit in window:
         heads = sorted((p for p in hit.passages if p.role == Passage.Role.QUESTION and p.id in vectors),
                        key=lambda p: (p.post_id, p.position))
-        best_answer = next((p for p in hit.passages if p.is_answer and p.id in vectors), None)  # best first
+        # Its best *quotable* answer (best first): a published AI answer or the asker's own follow-up is never
+        # quoted, so it must not make another thread, whose answer is quoted, a copy of this one.
+        best_answer = next((p for p in hit.passages if p.role in ("reply", "accepted") and p.id in vectors
+                            and (p.author_id != hit.thread.author_id or p.role == "accepted")), None)
         head = vectors[heads[0].id] if heads else None
         answer = vectors[best_answer.id] if best_answer is not None else None
         if head is not None and answer is not None and any(

@@ -101,8 +101,10 @@ def answer_url(answer: AIAnswer) -> str:
 
 
 def _question_of(thread) -> str:
-    opening = Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", flat=True).first()
-    return f"{thread.title}\n\n{opening or ''}".strip()
+    """The thread's title and opening post; the title alone when a moderator hid the post."""
+    opening = Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", "hidden").first()
+    body = opening[0] if opening and not opening[1] else ""
+    return f"{thread.title}\n\n{body}".strip()
 
 
 def _check_quota(user, *, asked: AIAnswer) -> None:

@@ -551,6 +551,7 @@ class Command(BaseCommand):
                 copy.write_row((body_id, position, text, plain, vector))
         self.sql("UPDATE seed_chunk SET vector = setweight(to_tsvector('english', plain), 'B')")
         self.sql("CREATE INDEX ON seed_chunk (body_id)")
+        self.sql("ANALYZE seed_body")
         self.sql("ANALYZE seed_chunk")  # temporary tables get no autovacuum: without statistics the joins below
         # were planned blind, and the vector insert once spilled 70 GB of temporary files
 
@@ -602,8 +603,10 @@ class Command(BaseCommand):
         self.sql("CREATE TEMP TABLE seed_title AS SELECT id, title, "
                  "setweight(to_tsvector('english', title), 'A') AS vector FROM forum_thread")
         self.sql("ALTER TABLE seed_title ADD PRIMARY KEY (id)")
+        self.sql("ANALYZE seed_title")
         self.sql("CREATE TEMP TABLE seed_opening AS SELECT thread_id, min(id) AS id FROM seed_post GROUP BY thread_id")
         self.sql("ALTER TABLE seed_opening ADD PRIMARY KEY (thread_id)")
+        self.sql("ANALYZE seed_opening")
         self.sql("ALTER TABLE retrieval_passage DISABLE TRIGGER retrieval_passage_tsv")
         try:
             with self.bare_table("retrieval_passage"):

@@ -67,3 +67,35 @@ def test_only_the_window_is_reordered_and_threads_without_vectors_stay_put():
     # The first, a thread it cannot compare (no vectors) kept in place, then the distinct one from the window's
     # end, then the copies; what lies past the window is not looked at.
     assert pks == [1, 999, 500, *range(2, LOOK_ALIKE_WINDOW - 1), 600]
+
+
+def test_an_unquotable_answer_makes_no_copy_and_the_cited_thread_stays_the_best():
+    """A repeat of the question answered only by a published AI answer (copied from the original's accepted
+    answer) ranks first. The AI answer is never quoted, so it must not make the original a "copy" pushed
+    behind weak threads; and whatever the order, the sources are cut relative to the best score."""
+    from aiassist.retrieval.ranking import Ranking
+    from aiassist.sources import select_passages
+
+    vectors = {}
+    fix, head = unit(1, 0, 0, 0, 0, 0, 0, 0), unit(0, 1, 0, 0, 0, 0, 0, 0)
+
+    def hit(pk, score, head_vector, answer_vector, role):
+        vectors[pk * 10], vectors[pk * 10 + 1] = head_vector, answer_vector
+        common = dict(thread_id=pk, position=0, text=f"t{pk}", plain=f"t{pk}", created_at=None)
+        passages = [PassageHit(id=pk * 10 + 1, post_id=pk * 10 + 1, author_id=100 + pk, author="x", role=role,
+                               dense=0.8, **common),
+                    PassageHit(id=pk * 10, post_id=pk * 10, author_id=pk, author="a", role="question", dense=0.7,
+                               **common)]
+        return ThreadHit(thread=Thread(pk=pk, title=f"T{pk}", author_id=pk), score=score, passages=passages)
+
+    scored = [hit(1, 0.90, head, fix, "ai"), hit(2, 0.88, unit(0, 1, 0.1, 0, 0, 0, 0, 0), fix, "accepted")]
+    scored += [hit(pk, 0.5 - pk / 100, unit(*np.eye(8)[pk % 6 + 2]), unit(*np.eye(8)[(pk + 3) % 6 + 2]), "reply")
+               for pk in range(3, 9)]
+    ordered = _distinct_first(list(scored), vectors)
+    assert [h.thread.pk for h in ordered[:2]] == [1, 2]  # the original keeps its place
+    cited = select_passages(Ranking(threads=ordered, words=[], confident=True, dense=True), limit=5)
+    assert {h.thread.pk for h, _ in cited} == {2}
+    # Even were a strong thread listed after weak ones, the cut is from the best score: the weak are skipped.
+    shuffled = [scored[0], *scored[2:], scored[1]]
+    cited = select_passages(Ranking(threads=shuffled, words=[], confident=True, dense=True), limit=5)
+    assert {h.thread.pk for h, _ in cited} == {2}
