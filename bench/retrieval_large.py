@@ -1,7 +1,8 @@
 """Retrieval quality on the large-index candidate path: the labelled threads inside a forum of 100,000+ passages.
 
-``bench/retrieval.py`` measures quality on about 5,000 passages, below ``ranking.COMMON_WORDS_FROM``, so it only
-exercises the small-index candidate path (every question word proposes candidates). This script builds a world
+``bench/retrieval.py`` measures quality on 2,875 passages (labelled + 1,000 distractors), below
+``ranking.COMMON_WORDS_FROM``, so it only exercises the small-index candidate path (every question word proposes
+candidates). This script builds a world
 far above that threshold with a realistic vocabulary and measures the same figures on it:
 
 * the labelled world (``bench.retrieval_world.load_world``: people, categories, the 89 labelled threads posted
@@ -23,17 +24,28 @@ reader of everything (``bench.retrieval.evaluate``, unchanged), with ``ranking._
 words selected question and answer candidates, "and"/"or"/none) and whether the right thread was among the
 threads scored. ``--compare-small-rule`` ranks the same world again with the small-index rule
 (``COMMON_WORDS_FROM`` raised above the index size), to tell the misses the large-index path causes from those
-the crowded world causes under either rule.
+the crowded world causes under either rule. ``--misses`` says, for each answerable question whose thread was not
+scored, whether the selected words were in the thread at all, how many passages outranked it in its part, or
+whether it was proposed but cut at the 80-thread limit. Three more passes, none of them the product's ranking:
+``--as-if-scale F`` divides ``QUESTION_ROWS`` and ``CANDIDATE_ROWS`` by F (the budgets an index F times larger
+with the same word shares would leave; the extra competing threads are not emulated), ``--interleave-parts``
+takes the threads the question part and the answer part propose in turn instead of merging their rows by raw
+rank, and ``--dense-candidates K`` adds the K readable threads whose question vector is closest to the question.
 
 Run (PostgreSQL only; the database must exist and be migrated; it is emptied and rebuilt unless ``--reuse``):
 
     createdb -h 127.0.0.1 -U postgres vetted_large
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vetted_large .venv/bin/python manage.py migrate
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vetted_large .venv/bin/python bench/retrieval_large.py \
-        --threads 40000 --compare-small-rule --misses
-    # later runs measure the same world without rebuilding it:
-    DATABASE_URL=... .venv/bin/python bench/retrieval_large.py --reuse --compare-small-rule --misses
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vetted_large
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/retrieval_large.py --threads 40000 --misses --compare-small-rule   # ~15 min build
+    # later runs measure the same world without rebuilding it (~1 min a pass):
+    .venv/bin/python bench/retrieval_large.py --reuse --misses --compare-small-rule \
+        --as-if-scale 2.43 10.25 --interleave-parts --dense-candidates 20
 
+Vectors of the distinct embedding inputs are kept in ``$BENCH_WORK_DIR`` (default /tmp/vetted-retrieval-large),
+keyed by exact text and model, so a rebuild embeds only what changed (``--no-embedding-cache``: embed all).
+``--threads 0`` builds the small benchmark's world (labelled + 1,000 distractors) the same way: it gives the same
+figures as ``bench/retrieval.py --distractors 1000``.
 Results (every question's path, candidates and outcome) go to ``bench/results/retrieval-large-latest.json``.
 """
 import argparse
@@ -319,13 +331,17 @@ class Recorder:
 
         self.ranking = ranking
         self.originals = {name: getattr(ranking, name) for name in ("rank", "_selective", "_lexical_candidates")}
+        Recorder.original_lexical = staticmethod(self.originals["_lexical_candidates"])
         self.records, self.current = {}, None
+        self.dense = None  # an experiment (--dense-candidates): extra candidate rows put before the lexical ones
+        self.candidates = None  # an experiment (--interleave-parts): another _lexical_candidates
 
     def __enter__(self):
         ranking, originals = self.ranking, self.originals
 
         def rank(user, text, **kwargs):
             self.current = {"selections": [], "threads": [], "words": []}
+            self.user, self.text = user, text
             result = originals["rank"](user, text, **kwargs)
             self.current.update(ms=result.elapsed_ms, confident=result.confident,
                                 top=[t.thread.pk for t in result.threads])
@@ -342,9 +358,14 @@ class Recorder:
             return chosen, mode
 
         def _lexical_candidates(passages, words):
-            rows = originals["_lexical_candidates"](passages, words)
+            rows = (self.candidates or originals["_lexical_candidates"])(passages, words)
+            if self.dense is not None:
+                rows = self.dense(self.user, self.text) + rows
             if self.current is not None:
-                self.current["threads"] = list(dict.fromkeys(t for _, t, _ in rows))[:ranking.THREAD_CANDIDATES]
+                proposed = list(dict.fromkeys(t for _, t, _ in rows))
+                self.current["threads"] = proposed[:ranking.THREAD_CANDIDATES]
+                self.current["proposed"] = proposed  # every thread of the merged rows, before the cut
+                self.current["rows"] = [(pk, thread, float(r or 0.0)) for pk, thread, r in rows]
                 self.current["words"] = [(w.text, w.lexeme, round(w.share, 5), round(w.questions)) for w in words]
                 self.current["total"] = max((w.total for w in words), default=0)
             return rows
@@ -371,12 +392,13 @@ def path_of(record: dict) -> str:
     return f"questions: {one(selections[0])}; answers: {one(selections[1])}"
 
 
-def measure(world, label: str) -> dict:
+def measure(world, label: str, dense=None, candidates=None) -> dict:
     from aiassist.retrieval import ranking
     from bench.retrieval import evaluate, report
     from bench.retrieval_world import held_out
 
     with Recorder() as recorder:
+        recorder.dense, recorder.candidates = dense, candidates
         figures = evaluate(world)
     say("")
     report(figures, label, misses=False)
@@ -394,6 +416,7 @@ def measure(world, label: str) -> dict:
         rows.append({"question": item["question"], "answerable": False, "held_out": held_out(item["question"]),
                      "path": path_of(record), "answered": record["confident"], **record})
     answerable = [r for r in rows if r["answerable"]]
+    _proposed_by_part(rows)
     recall = sum(r["candidate"] for r in answerable) / len(answerable)
     say(f"  right thread among the {ranking.THREAD_CANDIDATES} threads scored: {recall:.1%} "
         f"({sum(r['candidate'] for r in answerable)} of {len(answerable)})")
@@ -408,6 +431,32 @@ def measure(world, label: str) -> dict:
     return {"figures": _figures_dict(figures), "rows": rows, "paths": dict(paths), "candidate_recall": recall}
 
 
+def _proposed_by_part(rows: list[dict]) -> None:
+    """Through which role each scored thread entered the first 80 (the role of its first row in the merged order:
+    the large-index path merges the question part's and the answer part's rows by raw rank), and the ranks the
+    rows of the two roles got."""
+    from aiassist.retrieval.models import Passage
+
+    roles = dict(Passage.objects.filter(pk__in={pk for r in rows for pk, _, _ in r.get("rows", [])})
+                 .values_list("pk", "role"))
+    shares, none, question_ranks, answer_ranks = [], 0, [], []
+    for r in rows:
+        first = {}
+        for pk, thread, rank in r.get("rows", []):
+            first.setdefault(thread, roles.get(pk))
+            (question_ranks if roles.get(pk) == Passage.Role.QUESTION else answer_ranks).append(rank)
+        scored = r.get("threads", [])
+        r["scored_by_question"] = sum(first.get(t) == Passage.Role.QUESTION for t in scored)
+        if scored:
+            shares.append(r["scored_by_question"] / len(scored))
+            none += r["scored_by_question"] == 0
+    if shares:
+        say(f"  threads scored that entered by a question passage (not an answer): median "
+            f"{statistics.median(shares):.0%} of a question's scored threads, none for {none} of {len(shares)} "
+            f"questions; rank of the rows: question passages median {statistics.median(question_ranks or [0]):.3f}, "
+            f"answer passages median {statistics.median(answer_ranks or [0]):.3f}")
+
+
 def _figures_dict(figures) -> dict:
     def one(f):
         return {"questions": f.questions, "top1": f.top1, "top3": f.top3, "declined": f.declined,
@@ -418,9 +467,10 @@ def _figures_dict(figures) -> dict:
             "misses": figures.misses, "false_answers": figures.false_answers}
 
 
-def why_not_candidate(world, row: dict) -> str:
+def why_not_candidate(world, row: dict) -> tuple[str, str]:
     """For an answerable question whose thread was not scored: did its passages hold the selecting words, and if
-    so, how many readable passages outranked its best one (each part proposes its best 200)?"""
+    so, how many readable passages outranked its best one (each part proposes its best 200)? Returns a cause
+    ("cut at the thread limit", "selected words not in the thread", "outranked in its part") and the details."""
     from django.contrib.postgres.search import SearchRank
     from django.db.models import F
 
@@ -432,7 +482,9 @@ def why_not_candidate(world, row: dict) -> str:
     passages = ranking.readable_passages(user)
     parts = [("questions", passages.filter(role=Passage.Role.QUESTION)),
              ("answers", passages.exclude(role=Passage.Role.QUESTION))]
-    out = []
+    if len(row["selections"]) == 1:  # the small-index rule: one match over every passage
+        parts = [("passages", passages)]
+    out, matched = [], False
     for (name, matching), sel in zip(parts, row["selections"], strict=False):
         if not sel["words"]:
             out.append(f"{name}: no word selected")
@@ -444,10 +496,18 @@ def why_not_candidate(world, row: dict) -> str:
         if not mine:
             out.append(f"{name}: {sel['mode']} {sel['words']} not in the thread's {name}")
             continue
+        matched = True
         above = hits.filter(rank__gt=mine[0]).count()
         out.append(f"{name}: {sel['mode']} {sel['words']} match, {above:,} readable passages rank above its best "
                    f"(of {hits.count():,} matching)")
-    return "; ".join(out)
+    if row["target"] in row.get("proposed", []):
+        position = row["proposed"].index(row["target"]) + 1
+        cause = "cut at the thread limit"
+        out.append(f"proposed as thread {position} of {len(row['proposed'])}, after the first "
+                   f"{ranking.THREAD_CANDIDATES} (the two parts' rows merged by rank)")
+    else:
+        cause = "outranked in its part" if matched else "selected words not in the thread"
+    return cause, "; ".join(out)
 
 
 def main() -> int:
@@ -464,6 +524,13 @@ def main() -> int:
                         help="also rank with QUESTION_ROWS and CANDIDATE_ROWS divided by F: the budgets an index F "
                              "times larger with the same word shares and role mix would leave (an emulation: it does "
                              "not add the extra threads that would compete for the best 200 matches)")
+    parser.add_argument("--dense-candidates", type=int, default=0, metavar="K",
+                        help="experiment, not the product's ranking: also rank with the K threads whose question "
+                             "vector is closest to the question (exact search over every readable question passage) "
+                             "put first among the candidates, the lexical ones filling the rest")
+    parser.add_argument("--interleave-parts", action="store_true",
+                        help="experiment, not the product's ranking: the large-index path's two parts (questions, "
+                             "answers) proposing threads in turn, instead of their rows merged by raw rank")
     parser.add_argument("--embedder", default=os.environ.get("ASSISTANT_EMBEDDER", "local"))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -510,7 +577,8 @@ def main() -> int:
     active_embedder().embed(["warm up"])
     results = {"meta": meta, "world": figures, "load": os.getloadavg(), "machine": platform.processor() or "",
                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    results["large"] = measure(world, "large-index path")
+    path = "large" if figures["reltuples"] >= ranking.COMMON_WORDS_FROM else "small"
+    results["large"] = measure(world, f"as built ({path}-index path, by the index's size)")
     if args.misses:
         explain(world, results["large"])
     if args.compare_small_rule:
@@ -518,6 +586,8 @@ def main() -> int:
         ranking.COMMON_WORDS_FROM = 10 ** 12
         try:
             results["small_rule"] = measure(world, "small-index rule on the same world (COMMON_WORDS_FROM raised)")
+            if args.misses:
+                explain(world, results["small_rule"])
         finally:
             ranking.COMMON_WORDS_FROM = saved
         compare(results["large"], results["small_rule"])
@@ -531,6 +601,19 @@ def main() -> int:
         finally:
             ranking.QUESTION_ROWS, ranking.CANDIDATE_ROWS = saved
         compare(measured, results["large"], "large-index path as if larger vs as built")
+    if args.interleave_parts:
+        results["interleaved"] = measured = measure(world, "experiment: the two parts' threads interleaved",
+                                                    candidates=interleaved_candidates)
+        if args.misses:
+            explain(world, measured)
+        compare(measured, results["large"], "interleaved parts vs the large-index path as it is")
+    if args.dense_candidates:
+        dense = DenseQuestions(args.dense_candidates)
+        results[f"dense_{args.dense_candidates}"] = measured = measure(
+            world, f"experiment: {args.dense_candidates} threads by question vector + lexical candidates", dense=dense)
+        if args.misses:
+            explain(world, measured)
+        compare(measured, results["large"], "with dense question candidates vs the large-index path alone")
     say(f"load average at the end: {os.getloadavg()}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
@@ -538,13 +621,92 @@ def main() -> int:
     return 0
 
 
+def interleaved_candidates(passages, words):
+    """Experiment: ``ranking._lexical_candidates``'s large-index branch (the same two statements, the same word
+    selection and limits) with the threads the two parts propose taken in turn, question part first, instead of
+    every row merged by raw rank (where the longer answer passages' higher ts_rank can fill the first 80 threads)."""
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F
+
+    from aiassist.retrieval import ranking
+    from aiassist.retrieval.models import Passage
+
+    total = max(w.total for w in words)
+    if total < ranking.COMMON_WORDS_FROM:
+        return Recorder.original_lexical(passages, words)
+
+    def best(matching, selected, limit):
+        query = ranking._tsquery(*selected)
+        if query is None:
+            return []
+        return list(matching.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+                    .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:limit])
+
+    questions = min(max(w.questions for w in words), total) or total
+    by_question = best(passages.filter(role=Passage.Role.QUESTION),
+                       ranking._selective(words, part=questions / total, budget=ranking.QUESTION_ROWS),
+                       ranking.LEXICAL_CANDIDATES // 2)
+    answers = total - questions if questions < total else total
+    by_answer = best(passages.exclude(role=Passage.Role.QUESTION),
+                     ranking._selective(words, part=answers / total, budget=ranking.CANDIDATE_ROWS, conjunction=False),
+                     ranking.LEXICAL_CANDIDATES // 2)
+    order = {}
+    q_threads = list(dict.fromkeys(t for _, t, _ in by_question))
+    a_threads = list(dict.fromkeys(t for _, t, _ in by_answer))
+    for i in range(max(len(q_threads), len(a_threads))):
+        for threads in (q_threads, a_threads):
+            if i < len(threads):
+                order.setdefault(threads[i], len(order))
+    return sorted(by_question + by_answer, key=lambda row: (order[row[1]], -(row[2] or 0.0), row[0]))
+
+
+class DenseQuestions:
+    """Experiment: the ``k`` readable threads whose question passage is closest to the question by embedding,
+    as candidate rows ``(passage id, thread id, rank)`` (rank 1e9, so the merge keeps them first). Exact search
+    over every question passage's vector held in memory (41 k x 384 float32 here, 63 MB)."""
+
+    def __init__(self, k: int):
+        import numpy as np
+
+        from aiassist.retrieval.index import active_embedder, embed_key, vector_of
+        from aiassist.retrieval.models import Passage, PassageVector
+
+        self.k, self.embedder = k, active_embedder()
+        rows = list(PassageVector.objects.filter(passage__role=Passage.Role.QUESTION, passage__post__hidden=False,
+                                                 embed_model=embed_key(self.embedder))
+                    .values_list("passage_id", "passage__thread_id", "passage__thread__category_id", "embedding"))
+        self.ids = np.array([r[0] for r in rows])
+        self.threads = np.array([r[1] for r in rows])
+        self.categories = np.array([r[2] for r in rows])
+        self.matrix = np.stack([vector_of(r[3]) for r in rows])
+
+    def __call__(self, user, text):
+        import numpy as np
+
+        from forum import policy
+
+        readable = np.isin(self.categories, list(policy.visible_categories(user).values_list("pk", flat=True)))
+        scores = np.where(readable, self.matrix @ self.embedder.embed([text])[0], -np.inf)
+        out, seen = [], set()
+        for i in np.argsort(-scores):
+            if not np.isfinite(scores[i]) or len(seen) >= self.k:
+                break
+            if self.threads[i] not in seen:
+                seen.add(self.threads[i])
+                out.append((int(self.ids[i]), int(self.threads[i]), 1e9))
+        return out
+
+
 def explain(world, measured: dict) -> None:
     answerable = [r for r in measured["rows"] if r["answerable"]]
     say("  answerable questions whose right thread was not scored (never a candidate):")
+    causes = Counter()
     for row in answerable:
         if not row["candidate"]:
-            row["why"] = why_not_candidate(world, row)
-            say(f"    - {row['question']!r} -> {row['thread']} [{row['path']}]\n        {row['why']}")
+            row["cause"], row["why"] = why_not_candidate(world, row)
+            causes[row["cause"]] += 1
+            say(f"    - {row['question']!r} -> {row['thread']} [{row['path']}] {row['cause']}\n        {row['why']}")
+    say(f"  causes: {dict(causes)}")
     say("  scored but not first:")
     for row in answerable:
         if row["candidate"] and not row["top1"]:

@@ -603,3 +603,22 @@ def test_postgres_connections_do_not_jit_compile_the_ranking():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the large-index candidate statements are PostgreSQL's")
+def test_a_large_index_takes_the_threads_each_part_proposes_in_turn(monkeypatch, employee, other_employee,
+                                                                     engineering):
+    """The question part and the answer part propose threads in turn, a question's first: merged by raw
+    rank, long answer passages (higher ts_rank) filled every place and a thread proposed by its own
+    question was cut (bench/retrieval_large.py)."""
+    monkeypatch.setattr(ranking, "COMMON_WORDS_FROM", 0)  # this small index takes the large-index path
+    asked = make_thread(employee, engineering, title="Rotating a key", body="How do we rotate the zebrafrob?")
+    wordy = [make_thread(employee, engineering, title=f"Unrelated {n}", body="Something else entirely.",
+                         replies=[(other_employee, "zebrafrob " * 40 + f"answer {n}")]) for n in range(3)]
+    words = ranking._word_statistics(["zebrafrob"])
+    rows = ranking._lexical_candidates(ranking.readable_passages(employee), words)
+    threads = list(dict.fromkeys(thread_id for _, thread_id, _ in rows))
+    assert threads[0] == asked.pk  # first, though every answer passage outranks its question
+    assert set(threads) == {asked.pk, *(t.pk for t in wordy)}
+    by_rank = sorted(rows, key=lambda row: -row[2])
+    assert by_rank[0][1] != asked.pk  # (by raw rank it would not be)
