@@ -34,6 +34,7 @@ from forum import policy
 from forum.models import Post, Thread
 from forum.text import meaningful_words, stem
 
+from . import dense as dense_index
 from .index import active_embedder, embed_key, source_hash
 from .models import Passage, PassageVector
 
@@ -41,6 +42,7 @@ LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
 SQLITE_FTS_WINDOW = 5000  # SQLite: FTS5's best matches the policy filter then reads
 THREAD_CANDIDATES = 80  # threads scored in full
 PASSAGES_PER_THREAD = 60  # at most this many passages of one candidate thread are read
+DENSE_THREADS = 20  # a large index: threads proposed by the closeness of their question (dense.py)
 BM25_K1, BM25_B = 1.2, 0.75
 # The fused score: how close the question is to the thread's question (head) and to its best answer
 # passage, the thread's BM25 relative to the best candidate's, and the share of the question's word
@@ -401,7 +403,26 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                                  exclude_thread=exclude_thread)
     candidates = _lexical_candidates(passages, words)
     lexical_by_passage = {pk: float(r or 0.0) for pk, _, r in candidates}
-    thread_order = list(dict.fromkeys(thread_id for _, thread_id, _ in candidates))[:THREAD_CANDIDATES]
+    embedder = embedder if embedder is not None else active_embedder()
+    model = embed_key(embedder)
+    if embedder is None:
+        query_vector = None
+    elif query_vector is None:
+        query_vector = embedder.embed([text])[0]
+    proposed = []
+    if query_vector is not None and max(w.total for w in words) >= COMMON_WORDS_FROM:
+        # A large index: the lexical candidates come from a few of the question's words, so the threads whose
+        # question is closest by embedding are proposed as well (dense.py; the passages query below still
+        # decides what the reader may read).
+        allowed = set(policy.visible_categories(user).values_list("pk", flat=True))
+        if within is not None:
+            allowed &= set(within.values_list("pk", flat=True))
+        if category is not None:
+            allowed &= {category.pk}
+        proposed = dense_index.question_vectors(model).nearest(
+            query_vector, allowed, DENSE_THREADS,
+            exclude_thread=getattr(exclude_thread, "pk", exclude_thread))
+    thread_order = list(dict.fromkeys([*proposed, *(thread_id for _, thread_id, _ in candidates)]))[:THREAD_CANDIDATES]
     if not thread_order:
         return Ranking(threads=[], words=texts, confident=False, dense=False,
                        elapsed_ms=(time.perf_counter() - started) * 1000)
@@ -412,12 +433,6 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                 .order_by("thread_id", "post_id", "position")
                 .values_list("pk", "post_id", "thread_id", "author_id", "author__username", "role", "position",
                              "text", "plain", "post__created_at"))
-    embedder = embedder if embedder is not None else active_embedder()
-    model = embed_key(embedder)
-    if embedder is None:
-        query_vector = None
-    elif query_vector is None:
-        query_vector = embedder.embed([text])[0]
     dense = query_vector is not None
     per_thread: dict[int, list[PassageHit]] = {}
     for pk, post_id, thread_id, author_id, username, role, position, body, plain, created in rows:

@@ -18,6 +18,12 @@ SECRET_REPLY = f"Rotate the payments database root password with the vault runbo
 QUESTION = "How do I rotate the root password of the payments database?"
 
 
+def dense_index_model():
+    from aiassist.retrieval.index import active_embedder, embed_key
+
+    return embed_key(active_embedder())
+
+
 @pytest.fixture
 def embedder_on(settings):
     settings.ASSISTANT_EMBEDDER = "local"
@@ -35,12 +41,24 @@ def restricted_and_open(secops, secops_member, engineering, employee, embedder_o
     return secret, public
 
 
-@pytest.mark.parametrize("dense", [False, True], ids=["lexical", "dense"])
+@pytest.mark.parametrize(("dense", "large"), [(False, False), (True, False), (True, True)],
+                         ids=["lexical", "dense", "dense-candidates"])
 def test_ranking_never_offers_a_restricted_thread_to_an_outsider(restricted_and_open, employee, secops_member,
-                                                                 settings, dense):
+                                                                 settings, monkeypatch, dense, large):
+    """``dense-candidates``: a large index, where threads are also proposed by the closeness of their question
+    (retrieval/dense.py), the restricted one closest of all."""
     secret, public = restricted_and_open
     if not dense:
         settings.ASSISTANT_EMBEDDER = "none"
+    if large:
+        from aiassist.retrieval import dense as dense_index
+        from aiassist.retrieval import ranking
+
+        monkeypatch.setattr(ranking, "COMMON_WORDS_FROM", 0)
+        dense_index.forget()
+        monkeypatch.setattr(dense_index, "REFRESH_SECONDS", 0)
+        index_vectors = dense_index.question_vectors(dense_index_model())
+        assert secret.pk in index_vectors.threads  # it is in the matrix: only the policy keeps it out
     member = rank(secops_member, QUESTION)
     assert member.dense is dense
     assert member.threads[0].thread == secret  # the restricted thread is the best match for those who may read it

@@ -1,0 +1,89 @@
+"""Dense candidates in a large index (retrieval/dense.py): a thread whose question means the same as the
+asked one is proposed though they share no word the lexical match selects; only readable threads, never the
+asker's own, and threads posted since the matrix was loaded once it refreshes."""
+import numpy as np
+import pytest
+
+from aiassist.retrieval import dense, index, ranking
+from forum.models import Post
+
+from ...factories import make_thread
+
+pytestmark = pytest.mark.django_db
+
+# A stand-in for the model (the model itself is pinned in test_embedders.py): texts about the same concept
+# get the same direction, whatever their words.
+CONCEPTS = [("lock", "blocked", "waiting", "stuck", "hangs"), ("certificate", "tls", "ssl", "https"),
+            ("cache", "redis", "memcached")]
+
+
+class ConceptEmbedder:
+    dimension, name = len(CONCEPTS) + 1, "concepts-v1"
+
+    def embed(self, texts):
+        rows = []
+        for text in texts:
+            lowered = text.lower()
+            row = [sum(word in lowered for word in words) for words in CONCEPTS] + [0.2]
+            rows.append(row)
+        rows = np.array(rows, dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def large_index(monkeypatch):
+    embedder = ConceptEmbedder()
+    monkeypatch.setattr(ranking, "COMMON_WORDS_FROM", 0)  # this small index takes the large-index path
+    monkeypatch.setattr(ranking, "active_embedder", lambda: embedder)
+    monkeypatch.setattr(dense, "REFRESH_SECONDS", 0)
+    dense.forget()
+    yield embedder
+    dense.forget()
+
+
+def _index(embedder, *threads):
+    index.posts_index(list(Post.objects.filter(thread__in=threads).values_list("pk", flat=True)), embedder=embedder)
+
+
+def test_a_thread_meaning_the_same_is_proposed_without_a_shared_word(large_index, employee, other_employee,
+                                                                    engineering, secops, secops_member):
+    answer = make_thread(other_employee, engineering, title="Migration stuck waiting", body="It hangs on ALTER.",
+                         replies=[(employee, "Something holds a lock: find it in pg_stat_activity.")])
+    noise = [make_thread(other_employee, engineering, title=f"Certificate renewal {n}", body="TLS expiry.",
+                         replies=[(employee, "Renew the certificate.")]) for n in range(3)]
+    hidden_answer = make_thread(secops_member, secops, title="Blocked deploy lock", body="Waiting forever.",
+                                replies=[(secops_member, "Restricted lock runbook.")])
+    asked = make_thread(employee, engineering, title="Why does my schema change block?", body="Blocked for an hour.")
+    _index(large_index, answer, *noise, hidden_answer, asked)
+    question = "schema change blocked"
+    words = ranking._word_statistics(["schema", "change", "blocked"])
+    lexical = {t for _, t, _ in ranking._lexical_candidates(ranking.readable_passages(employee), words)}
+    assert answer.pk not in lexical  # no selected word in it: only the dense proposal can bring it
+    found = [t.thread.pk for t in ranking.rank(employee, question, exclude_thread=asked).threads]
+    assert found and found[0] == answer.pk
+    assert hidden_answer.pk not in found and asked.pk not in found
+    # The restricted thread is in the matrix; a reader of it gets it proposed, an outsider never.
+    member = [t.thread.pk for t in ranking.rank(secops_member, question, exclude_thread=asked).threads]
+    assert hidden_answer.pk in member
+
+
+def test_threads_posted_after_the_matrix_was_loaded_are_proposed_once_it_refreshes(large_index, employee,
+                                                                                  other_employee, engineering,
+                                                                                  monkeypatch):
+    first = make_thread(other_employee, engineering, title="Redis memory", body="Cache is full.",
+                        replies=[(employee, "Set maxmemory.")])
+    _index(large_index, first)
+    matrix = dense.question_vectors(index.embed_key(large_index))
+    assert list(matrix.threads) == [first.pk]
+    monkeypatch.setattr(dense, "REFRESH_SECONDS", 3600)  # not due: the new thread waits for the next refresh
+    later = make_thread(other_employee, engineering, title="TLS handshake fails", body="Certificate error.",
+                        replies=[(employee, "The chain is incomplete.")])
+    _index(large_index, later)
+    assert later.pk not in dense.question_vectors(index.embed_key(large_index)).threads
+    monkeypatch.setattr(dense, "REFRESH_SECONDS", 0)
+    refreshed = dense.question_vectors(index.embed_key(large_index))
+    assert list(refreshed.threads) == [first.pk, later.pk]
+    vector = large_index.embed(["certificate problem"])[0]
+    assert refreshed.nearest(vector, {engineering.pk}, 1) == [later.pk]
+    assert refreshed.nearest(vector, {engineering.pk}, 5, exclude_thread=later.pk) == [first.pk]
+    assert refreshed.nearest(vector, set(), 5) == []  # no readable category: nothing
