@@ -45,16 +45,24 @@ class QuestionVectors:
                                              passage_id__gt=self.last_id)
                 .order_by("passage_id")
                 .values_list("passage_id", "passage__thread_id", "passage__thread__category_id", "embedding"))
-        threads, categories, vectors = [], [], []
+        blocks, threads, categories, vectors = [], [], [], []
+
+        def flush():  # one block per chunk: the raw bytes of a whole index are never held at once
+            if vectors:
+                blocks.append(np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), -1))
+                vectors.clear()
+
         for passage_id, thread_id, category_id, embedding in rows.iterator(chunk_size=LOAD_CHUNK):
             threads.append(thread_id)
             categories.append(category_id)
             vectors.append(bytes(embedding))
             self.last_id = passage_id
-        if not vectors:
+            if len(vectors) == LOAD_CHUNK:
+                flush()
+        flush()
+        if not blocks:
             return
-        block = np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), -1)
-        self.matrix = block.copy() if self.matrix is None else np.vstack([self.matrix, block])
+        self.matrix = np.vstack(blocks if self.matrix is None else [self.matrix, *blocks])
         self.threads = np.concatenate([self.threads, np.array(threads, dtype=np.int64)])
         self.categories = np.concatenate([self.categories, np.array(categories, dtype=np.int64)])
 

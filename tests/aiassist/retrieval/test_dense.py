@@ -70,11 +70,14 @@ def test_a_thread_meaning_the_same_is_proposed_without_a_shared_word(large_index
 def test_threads_posted_after_the_matrix_was_loaded_are_proposed_once_it_refreshes(large_index, employee,
                                                                                   other_employee, engineering,
                                                                                   monkeypatch):
+    monkeypatch.setattr(dense, "LOAD_CHUNK", 1)  # every vector its own block: the blocks are stacked in order
     first = make_thread(other_employee, engineering, title="Redis memory", body="Cache is full.",
                         replies=[(employee, "Set maxmemory.")])
-    _index(large_index, first)
+    second = make_thread(other_employee, engineering, title="Stuck lock", body="Blocked, waiting.")
+    _index(large_index, first, second)
     matrix = dense.question_vectors(index.embed_key(large_index))
-    assert list(matrix.threads) == [first.pk]
+    assert list(matrix.threads) == [first.pk, second.pk]
+    assert np.allclose(matrix.matrix[1], large_index.embed(["Stuck lock\nBlocked, waiting."])[0])
     monkeypatch.setattr(dense, "REFRESH_SECONDS", 3600)  # not due: the new thread waits for the next refresh
     later = make_thread(other_employee, engineering, title="TLS handshake fails", body="Certificate error.",
                         replies=[(employee, "The chain is incomplete.")])
@@ -82,8 +85,8 @@ def test_threads_posted_after_the_matrix_was_loaded_are_proposed_once_it_refresh
     assert later.pk not in dense.question_vectors(index.embed_key(large_index)).threads
     monkeypatch.setattr(dense, "REFRESH_SECONDS", 0)
     refreshed = dense.question_vectors(index.embed_key(large_index))
-    assert list(refreshed.threads) == [first.pk, later.pk]
+    assert list(refreshed.threads) == [first.pk, second.pk, later.pk]
     vector = large_index.embed(["certificate problem"])[0]
     assert refreshed.nearest(vector, {engineering.pk}, 1) == [later.pk]
-    assert refreshed.nearest(vector, {engineering.pk}, 5, exclude_thread=later.pk) == [first.pk]
+    assert refreshed.nearest(vector, {engineering.pk}, 5, exclude_thread=later.pk) == [first.pk, second.pk]
     assert refreshed.nearest(vector, set(), 5) == []  # no readable category: nothing
