@@ -22,7 +22,7 @@ from .models import Passage, PassageVector
 
 REFRESH_SECONDS = 30
 RELOAD_SECONDS = 900
-LOAD_CHUNK = 20_000
+LOAD_CHUNK = 5_000
 
 
 class QuestionVectors:
