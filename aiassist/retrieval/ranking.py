@@ -4,8 +4,10 @@ Threads are the unit. Every passage the reader may read is a candidate (the poli
 of the query itself, joined live to the post and thread, so a hidden post or a moved thread is out
 at once; there is no recency cutoff). The lexical index proposes candidates: each passage matching
 any of the question's words, ranked by the database (PostgreSQL ts_rank, SQLite FTS5 bm25), words
-too common to tell threads apart left out of the match. Their threads are then scored on three
-signals fused into one:
+too common to tell threads apart left out of the match. In a large index (``COMMON_WORDS_FROM``
+passages and more) the match is bounded by row budgets, its passages are ordered by the idf of the
+question words they hold, and the threads whose question is closest by embedding are proposed as
+well (``dense.py``). Their threads are then scored on three signals fused into one:
 
 - ``head``: how close the question is to the thread's own question (its title and opening post),
   by embedding — the strongest sign that a thread is about the same thing;
