@@ -43,7 +43,7 @@ def _quotable(thread: ThreadHit) -> list[list[PassageHit]]:
     to the question. The thread's question, its asker's follow-ups and machine answers are not advice."""
     by_post: dict[int, list[PassageHit]] = {}
     for passage in thread.passages:
-        if passage.role in ("reply", "accepted") and not _from_asker(thread, passage):
+        if thread.quotable(passage):
             by_post.setdefault(passage.post_id, []).append(passage)
 
     def order(passages):

@@ -244,6 +244,19 @@ def scale(rounds: int) -> int:
     return 0
 
 
+def django_setup(embedder: str) -> None:
+    """Django in this process with ``embedder``; posts are indexed by the caller, so no index task is sent."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["ASSISTANT_EMBEDDER"] = embedder
+    os.environ["RETRIEVAL_INDEX_SYNC"] = "False"
+    os.environ["EMAIL_NOTIFICATIONS"] = "False"
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    import django
+
+    django.setup()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distractors", type=int, default=1000)
@@ -255,15 +268,7 @@ def main() -> int:
     parser.add_argument("--signals", action="store_true",
                         help="also measure candidate abstention signals on the held-out half (slower)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["ASSISTANT_EMBEDDER"] = args.embedder
-    os.environ["RETRIEVAL_INDEX_SYNC"] = "False"
-    os.environ["EMAIL_NOTIFICATIONS"] = "False"
-    os.environ["CELERY_BROKER_URL"] = "memory://"  # the index tasks posts send are not needed: indexed below
-    import django
-
-    django.setup()
+    django_setup(args.embedder)
     from django.db import connection
     from django.test.utils import setup_test_environment
 

@@ -534,14 +534,9 @@ def main() -> int:
     parser.add_argument("--embedder", default=os.environ.get("ASSISTANT_EMBEDDER", "local"))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["ASSISTANT_EMBEDDER"] = args.embedder
-    os.environ["RETRIEVAL_INDEX_SYNC"] = "False"
-    os.environ["EMAIL_NOTIFICATIONS"] = "False"
-    os.environ["CELERY_BROKER_URL"] = "memory://"  # the index tasks posts send are not needed: indexed here
-    import django
+    from bench.retrieval import django_setup
 
-    django.setup()
+    django_setup(args.embedder)
     from django.db import connection
 
     if connection.vendor != "postgresql":

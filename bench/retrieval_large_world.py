@@ -18,7 +18,6 @@ Deterministic: one ``random.Random(seed)`` drives every choice, over tuples in a
 unique and differ from the labelled threads' titles and from ``distractors.generate(1000, 0)``'s (pass those
 as ``taken``).
 """
-import random
 
 from bench.data.retrieval import distractors as base
 
@@ -68,51 +67,7 @@ SLOTS.update({
 })
 
 
-def _compose(topic: base.Topic, rng: random.Random, taken: set[str], key: str) -> dict | None:
-    """``distractors._compose`` with the widened slot values (same structure, same choices otherwise)."""
-    for _ in range(24):
-        values = {name: rng.choice(options) for name, options in SLOTS.items()}
-        title = base._fill(topic.title, values)
-        if title not in taken:
-            break
-    else:
-        return None
-    people = base.SECOPS_PEOPLE if topic.category == base.SECOPS else base.PEOPLE
-    asker = rng.choice(people)
-    repliers = [person for person in people if person != asker]
-    answers = [{"author": rng.choice(repliers), "body": base._md(base._fill(body, values)), "accepted": False}
-               for body in topic.answers]
-    if rng.random() < 0.55:
-        answers[0]["accepted"] = True
-    if rng.random() < 0.4:
-        answers.append({"author": rng.choice(repliers), "body": base._fill(rng.choice(base.ASIDES), values),
-                        "accepted": False})
-    if rng.random() < 0.2:
-        answers.append({"author": asker, "body": rng.choice(base.FOLLOW_UPS), "accepted": False})
-    opener = base._fill(rng.choice(base.OPENERS), values)
-    return {"key": key, "category": topic.category, "asker": asker, "title": title,
-            "question": opener + base._md(base._fill(topic.question, values)), "answers": answers, "near": topic.near}
-
-
 def generate(n: int, seed: int = 1, taken: set[str] | None = None) -> list[dict]:
-    """``n`` threads with unique titles (none in ``taken``), the same for the same arguments on any machine.
-    Topics are drawn in shuffled rounds, as ``distractors.generate`` draws them, until a topic's titles run out."""
-    rng = random.Random(seed)
-    taken = set(taken or ())
-    threads: list[dict] = []
-    exhausted: set[int] = set()
-    queue: list[int] = []
-    while len(threads) < n:
-        if not queue:
-            queue = [i for i in range(len(base.TOPICS)) if i not in exhausted]
-            if not queue:
-                raise ValueError(f"the topics give at most {len(threads)} distinct titles, {n} were asked for")
-            rng.shuffle(queue)
-        index = queue.pop()
-        thread = _compose(base.TOPICS[index], rng, taken, key=f"large-{len(threads):06d}")
-        if thread is None:
-            exhausted.add(index)
-            continue
-        taken.add(thread["title"])
-        threads.append(thread)
-    return threads
+    """``n`` threads with unique titles (none in ``taken``), the same for the same arguments on any machine:
+    ``distractors.generate`` with the widened slot values (and more tries per topic, as they allow more titles)."""
+    return base.generate(n, seed, slots=SLOTS, tries=24, key="large-{:06d}", taken=taken or ())

@@ -33,7 +33,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
 from forum import policy
-from forum.models import Post, Thread
+from forum.models import Thread
 from forum.text import meaningful_words, stem
 
 from . import dense as dense_index
@@ -128,6 +128,13 @@ class ThreadHit:
 
     def answers(self) -> list[PassageHit]:
         return [p for p in self.passages if p.is_answer]
+
+    def quotable(self, passage: PassageHit) -> bool:
+        """Whether ``passage`` may be quoted as advice: the accepted answer, or a reply by someone other than
+        the thread's asker (their follow-up, "thanks, that worked", is not an answer). Never the question
+        or a machine answer."""
+        return passage.role == "accepted" or (passage.role == Passage.Role.REPLY
+                                              and passage.author_id != self.thread.author_id)
 
 
 @dataclass
@@ -285,7 +292,8 @@ def _idf_weighted_rank(selected: tuple[list[Word], str]) -> RawSQL:
     lexemes = list(dict.fromkeys((w.lexeme, w.idf) for w in words if w.lexeme))
     terms = " + ".join(["(CASE WHEN retrieval_passage.search_vector @@ %s::tsquery THEN %s ELSE 0 END)"] * len(lexemes))
     params = [value for lexeme, idf in lexemes for value in (_quoted(lexeme), idf)]
-    return RawSQL(f"({terms}) + 0.001 * ts_rank(retrieval_passage.search_vector, to_tsquery('simple', %s))",
+    # Only placeholders are formatted in; lexemes, weights and the query are bound parameters.
+    return RawSQL(f"({terms}) + 0.001 * ts_rank(retrieval_passage.search_vector, to_tsquery('simple', %s))",  # noqa: S611
                   (*params, _raw_tsquery(words, mode)))
 
 
@@ -405,6 +413,10 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                                  exclude_thread=exclude_thread)
     candidates = _lexical_candidates(passages, words)
     lexical_by_passage = {pk: float(r or 0.0) for pk, _, r in candidates}
+    large = max(w.total for w in words) >= COMMON_WORDS_FROM
+    if not candidates and not large:  # nothing to score, and no other way to propose threads: no embedding
+        return Ranking(threads=[], words=texts, confident=False, dense=False,
+                       elapsed_ms=(time.perf_counter() - started) * 1000)
     embedder = embedder if embedder is not None else active_embedder()
     model = embed_key(embedder)
     if embedder is None:
@@ -412,7 +424,7 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     elif query_vector is None:
         query_vector = embedder.embed([text])[0]
     proposed = []
-    if query_vector is not None and max(w.total for w in words) >= COMMON_WORDS_FROM:
+    if query_vector is not None and large:
         # A large index: the lexical candidates come from a few of the question's words, so the threads whose
         # question is closest by embedding are proposed as well (dense.py; the passages query below still
         # decides what the reader may read).
@@ -486,26 +498,26 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
 
 
 def question_vector(thread, question: str) -> np.ndarray | None:
-    """The vector the index holds for ``thread``'s question (its title with the opening post's first
-    passage) under the active model, when ``question`` is that thread's question as it stands now (title
-    and opening post); else None (no embedder, not indexed yet, or title or post edited since the index or
-    the question was made: the caller then embeds ``question``).
+    """The vector the index holds for ``thread``'s question under the active model, when ``question`` (the
+    thread's title, a blank line and its opening post, as the assistant asks it) is what that passage was
+    made from; else None (no embedder, not indexed yet, or title or post edited since either was made: the
+    caller then embeds ``question``). The passage's source hash is the check, so nothing is read again.
 
     The assistant's question *is* the thread's question: the worker reads this vector rather than embed
     the title and opening post again (~40 ms of CPU for a long post, half a draft's cost)."""
     embedder = active_embedder()
-    if embedder is None:
+    head = f"{thread.title}\n\n"
+    if embedder is None or not question.startswith(head):
         return None
-    opening = (Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", "hidden")
-               .first())
-    if opening is None or opening[1] or question != f"{thread.title}\n\n{opening[0]}".strip():
-        return None
+    made_from = source_hash(thread.title, question[len(head):], Passage.Role.QUESTION)
     stored = (PassageVector.objects.filter(passage__thread=thread, passage__role=Passage.Role.QUESTION,
-                                           passage__source_hash=source_hash(thread.title, opening[0],
-                                                                            Passage.Role.QUESTION),
-                                           embed_model=embed_key(embedder))
+                                           passage__source_hash=made_from, embed_model=embed_key(embedder))
               .order_by("passage__position").values_list("embedding", flat=True).first())
     return None if stored is None else np.frombuffer(bytes(stored), dtype=np.float32)
+
+
+# The table name is the model's own; everything else is a bound parameter.
+_VECTORS_SQL = f"SELECT passage_id, embedding FROM {PassageVector._meta.db_table} WHERE embed_model = %s AND "  # noqa: S608
 
 
 def _closeness(query_vector, model: str, hits: list[PassageHit]) -> dict[int, np.ndarray]:
@@ -517,14 +529,12 @@ def _closeness(query_vector, model: str, hits: list[PassageHit]) -> dict[int, np
     by_id = {p.id: p for p in hits}
     if not by_id:
         return {}
-    table = PassageVector._meta.db_table
     if connection.vendor == "postgresql":
-        sql, ids = f"SELECT passage_id, embedding FROM {table} WHERE embed_model = %s AND passage_id = ANY(%s)", list(by_id)
+        sql, ids = _VECTORS_SQL + "passage_id = ANY(%s)", list(by_id)
     else:
-        sql = f"SELECT passage_id, embedding FROM {table} WHERE embed_model = %s AND passage_id IN (SELECT value FROM json_each(%s))"
-        ids = json.dumps(list(by_id))
+        sql, ids = _VECTORS_SQL + "passage_id IN (SELECT value FROM json_each(%s))", json.dumps(list(by_id))  # noqa: S608 - a constant
     with connection.cursor() as cursor:
-        cursor.execute(sql, [model, ids])  # noqa: S608 - the table name is the model's own
+        cursor.execute(sql, [model, ids])
         rows = cursor.fetchall()
     if not rows:
         return {}
@@ -544,8 +554,7 @@ def _distinct_first(scored: list[ThreadHit], vectors: dict[int, np.ndarray]) -> 
                        key=lambda p: (p.post_id, p.position))
         # Its best *quotable* answer (best first): a published AI answer or the asker's own follow-up is never
         # quoted, so it must not make another thread, whose answer is quoted, a copy of this one.
-        best_answer = next((p for p in hit.passages if p.role in ("reply", "accepted") and p.id in vectors
-                            and (p.author_id != hit.thread.author_id or p.role == "accepted")), None)
+        best_answer = next((p for p in hit.passages if p.id in vectors and hit.quotable(p)), None)
         head = vectors[heads[0].id] if heads else None
         answer = vectors[best_answer.id] if best_answer is not None else None
         if head is not None and answer is not None and any(

@@ -13,6 +13,8 @@ from forum import services
 from forum.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, plain_text, render_markdown
 from forum.models import Thread
 
+from ..factories import UserFactory, make_category
+
 VECTORS_FILE = Path(__file__).resolve().parent.parent / "data" / "xss_vectors.txt"
 _ESCAPE = re.compile(r"\\(\\|n|t|r|x[0-9a-fA-F]{2})")
 _ESCAPES = {"\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
@@ -295,11 +297,7 @@ def test_markdown_too_deep_to_parse_is_shown_as_text_and_breaks_nothing_after_it
     assert render_markdown("- a\n- b") == "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"
 
 
-def test_a_post_too_deep_to_parse_is_saved_and_the_next_post_renders(client, django_user_model):
-    from forum.models import Category
-
-    from ..factories import UserFactory, make_category
-
+def test_a_post_too_deep_to_parse_is_saved_and_the_next_post_renders(client, db):
     author = UserFactory(username="deep")
     category = make_category(UserFactory(username="cat-admin", is_superuser=True), "Deep")
     client.force_login(author)

@@ -2018,10 +2018,11 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return SLOT.sub(lambda match: values[match.group(1)], template)
 
 
-def _compose(topic: Topic, rng: random.Random, taken: set[str], key: str) -> dict | None:
-    """One thread from ``topic`` whose title nobody has yet, or None after a few tries."""
-    for _ in range(12):
-        values = {name: rng.choice(options) for name, options in SLOTS.items()}
+def _compose(topic: Topic, rng: random.Random, taken: set[str], key: str, *, slots: dict = SLOTS,
+             tries: int = 12) -> dict | None:
+    """One thread from ``topic`` whose title nobody has yet, or None after ``tries`` tries."""
+    for _ in range(tries):
+        values = {name: rng.choice(options) for name, options in slots.items()}
         title = _fill(topic.title, values)
         if title not in taken:
             break
@@ -2043,11 +2044,14 @@ def _compose(topic: Topic, rng: random.Random, taken: set[str], key: str) -> dic
             "question": opener + _md(_fill(topic.question, values)), "answers": answers}
 
 
-def generate(n: int = 1000, seed: int = 0) -> list[dict]:
-    """``n`` distractor threads with unique titles, the same for the same arguments on any machine."""
+def generate(n: int = 1000, seed: int = 0, *, slots: dict = SLOTS, tries: int = 12, key: str = "distractor-{:04d}",
+             taken=()) -> list[dict]:
+    """``n`` distractor threads with unique titles (none in ``taken``), the same for the same arguments on any
+    machine. Topics are drawn in shuffled rounds until a topic's titles run out. ``slots``, ``tries`` and the
+    ``key`` format let bench/retrieval_large_world.py draw many more threads from the same topics."""
     rng = random.Random(seed)
     threads: list[dict] = []
-    taken: set[str] = set()
+    taken = set(taken)
     exhausted: set[int] = set()
     queue: list[int] = []
     while len(threads) < n:
@@ -2057,7 +2061,7 @@ def generate(n: int = 1000, seed: int = 0) -> list[dict]:
                 raise ValueError(f"the topics give at most {len(threads)} distinct titles, {n} were asked for")
             rng.shuffle(queue)
         index = queue.pop()
-        thread = _compose(TOPICS[index], rng, taken, key=f"distractor-{len(threads):04d}")
+        thread = _compose(TOPICS[index], rng, taken, key=key.format(len(threads)), slots=slots, tries=tries)
         if thread is None:
             exhausted.add(index)
             continue

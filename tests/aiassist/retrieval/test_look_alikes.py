@@ -3,8 +3,14 @@ do not fill the first places: among the first LOOK_ALIKE_WINDOW, a copy of a bet
 after every distinct thread. The best thread, the scores and the abstention do not move."""
 import numpy as np
 
-from aiassist.retrieval.ranking import (LOOK_ALIKE_ANSWER, LOOK_ALIKE_HEAD, LOOK_ALIKE_WINDOW, PassageHit,
-                                        ThreadHit, _distinct_first)
+from aiassist.retrieval.ranking import (
+    LOOK_ALIKE_ANSWER,
+    LOOK_ALIKE_HEAD,
+    LOOK_ALIKE_WINDOW,
+    PassageHit,
+    ThreadHit,
+    _distinct_first,
+)
 from forum.models import Thread
 
 
