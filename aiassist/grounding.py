@@ -1220,6 +1220,7 @@ class _Segment:
     text: str
     terms: frozenset[str]
     code: bool
+    tokens: tuple[_Tok, ...] = ()  # of ``text``, kept for the matched span (tokenised once per passage)
 
 
 @dataclass(frozen=True)
@@ -1264,11 +1265,13 @@ def _passage(number: int, text: str) -> _Passage:
         if block.kind == "code":
             for a, b in block.lines:
                 segment = text[a:b]
-                segments.append(_Segment(a, b, segment, frozenset(_code_terms(segment)), True))
+                tokens = tuple(_tokens(segment))
+                segments.append(_Segment(a, b, segment, frozenset(_code_terms(segment, tokens)), True, tokens))
         else:
             for a, b in block.sentences:
                 segment = text[a:b]
-                segments.append(_Segment(a, b, segment, frozenset(_content(segment)), False))
+                tokens = tuple(_tokens(segment))
+                segments.append(_Segment(a, b, segment, frozenset(t.stem for t in tokens if t.stem), False, tokens))
     numbers = set()
     for m in re.finditer(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)*", norm):
         value = m.group().replace(",", "")
@@ -1282,8 +1285,10 @@ def _passage(number: int, text: str) -> _Passage:
     return _Passage(number, text, norm, index, tuple(segments), frozenset(numbers), frozenset(words))
 
 
-def _code_terms(text: str) -> set[str]:
-    return {t.stem for t in _tokens(f"`{text}`") if t.stem} | _content(text)
+def _code_terms(text: str, tokens: Sequence[_Tok] | None = None) -> set[str]:
+    """A code line's terms: its words read as code, and as prose (``tokens``: ``_tokens(text)`` when known)."""
+    prose = {t.stem for t in tokens if t.stem} if tokens is not None else _content(text)
+    return {t.stem for t in _tokens(f"`{text}`") if t.stem} | prose
 
 
 def _span(passage: _Passage, a: int, b: int) -> tuple[int, int]:
@@ -1521,7 +1526,7 @@ def _best_window(terms: set[str], passages: Sequence[_Passage]) -> list[_Match]:
 def _matched_span(passage: _Passage, window: Sequence[_Segment], covered: set[str]) -> tuple[int, int]:
     first, last = None, None
     for segment in window:
-        for tok in _tokens(segment.text):
+        for tok in segment.tokens or _tokens(segment.text):
             if tok.stem in covered:
                 a, b = segment.start + tok.start, segment.start + tok.end
                 first = a if first is None else min(first, a)

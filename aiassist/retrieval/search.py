@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from forum.models import Post, Thread
 from forum.text import stem
 
-from .ranking import PassageHit, rank
+from .ranking import PassageHit, rank, with_details
 
 _WORD = re.compile(r"\w+")
 SEARCH_THREADS = 80  # at most this many threads are ranked for one query (four pages of 20)
@@ -43,15 +43,20 @@ class SearchResult:
 
 def search_threads(user, text: str, *, category=None, author=None, limit: int = SEARCH_THREADS) -> list[SearchResult]:
     ranking = rank(user, text, limit=limit, category=category, author=author)
-    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=ranking.words)
-            for hit in ranking.threads if hit.passages]
+    return _results(ranking.threads, ranking.words)
+
+
+def _results(threads, words) -> list[SearchResult]:
+    kept = {passage.id for passage in with_details([hit.passages[0] for hit in threads if hit.passages])}
+    hits = [hit for hit in threads if hit.passages and hit.passages[0].id in kept]
+    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=words)
+            for hit in hits]
 
 
 def similar_threads(user, text: str, *, limit: int = SIMILAR_THREADS) -> list[SearchResult]:
     """Existing threads close to a question being typed: only confident matches, none below the threshold."""
     ranking = rank(user, text, limit=limit)
-    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=ranking.words)
-            for hit in ranking.relevant if hit.passages]
+    return _results(ranking.relevant, ranking.words)
 
 
 def ai_posts_shown(results: list[SearchResult]) -> list[Post]:
