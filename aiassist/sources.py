@@ -16,8 +16,7 @@ from forum.services import post_url
 
 from .engines import SourceDoc
 from .models import AIAnswer
-from .retrieval.ranking import (RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank,
-                                with_details)
+from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank, with_details
 
 POSTS_PER_THREAD = 2
 
