@@ -22,7 +22,7 @@ import re
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,9 +140,12 @@ def signals(world) -> None:
         sentences = [s.strip() for p in best.answers() if p.author_id != best.thread.author_id
                      for s in _SENTENCE.split(p.plain) if len(s.strip()) >= 12]
         question = embedder.embed([item["question"]])[0]
+        unknown = ranking._unknown_names(ranking.readable_passages(user), ranking.question_names(item["question"]))
         closeness = sorted((embedder.embed(sentences) @ question).tolist(), reverse=True) if sentences else [0.0]
         rows.append((held_out(item["question"]), answerable, {
-            "rule in use": ranking.relevance(best),
+            "rule in use": ranking.relevance(best, unknown_names=unknown),
+            "unknown names (-count; in the rule)": -float(unknown),
+            "relevance without the names term": ranking.relevance(best),
             "lead over the next 9 threads": scores[0] - sum(scores[1:]) / max(len(scores) - 1, 1),
             "best answer sentence (MiniLM)": closeness[0],
             "best two answer sentences": sum(closeness[:2]) / len(closeness[:2]),
@@ -267,12 +270,15 @@ def main() -> int:
     parser.add_argument("--misses", action="store_true", help="list the questions whose thread was not in the top 3")
     parser.add_argument("--signals", action="store_true",
                         help="also measure candidate abstention signals on the held-out half (slower)")
+    parser.add_argument("--blind", action="store_true",
+                        help="also rank the blind set (questions_blind.json, unanswerable_blind.json), written before "
+                             "the named-things term was measured and kept out of every calibration")
     args = parser.parse_args()
     django_setup(args.embedder)
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench.retrieval_world import add_distractors, load_world
+    from bench.retrieval_world import add_distractors, blind_questions, blind_unanswerable, load_world
 
     if args.scale:
         return scale(args.rounds)
@@ -291,11 +297,23 @@ def main() -> int:
             index_everything()
             print(f"{args.distractors} distractor threads added and indexed in {time.perf_counter() - started:.1f} s")
             report(evaluate(world), f"with {args.distractors} distractors", args.misses)
+        if args.blind:
+            blind = replace(world, questions=blind_questions(), unanswerable=blind_unanswerable())
+            print(blind_line(evaluate(blind), f"blind set, {world.distractors} distractors"))
         if args.signals:
             signals(world)
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
     return 0
+
+
+def blind_line(figures: Figures, label: str) -> str:
+    """The blind set's figures (its halves mean nothing: nothing was calibrated on it), with what it got wrong."""
+    lines = [figures.line(label).split("; ranking p50")[0]]
+    lines += [f"  blind miss: {question!r} -> {key}" for question, key, _ in figures.misses]
+    lines += [f"  blind answered an unanswerable: {question!r} -> {title!r}"
+              for question, title, _ in figures.false_answers]
+    return "\n".join(lines)
 
 
 def report(figures: Figures, label: str, misses: bool) -> None:

@@ -61,6 +61,17 @@ def unanswerable_questions() -> list[dict]:
     return _read("unanswerable.json")
 
 
+def blind_questions() -> list[dict]:
+    """Reworded questions written before the named-things abstention term was measured, never calibrated on: the
+    same format as questions.json (bench/README.md, "Named things")."""
+    return _read("questions_blind.json")
+
+
+def blind_unanswerable() -> list[dict]:
+    """Unanswerable questions written with ``blind_questions``; the same format as unanswerable.json."""
+    return _read("unanswerable_blind.json")
+
+
 def held_out(question: str) -> bool:
     """Whether a labelled question (reworded or unanswerable) is in the held-out half, by a stable hash of its
     text: the abstention rule is calibrated on the other half (the calibration half) and reported on both, so a

@@ -21,6 +21,8 @@ from forum.text import meaningful_words
 THREADS = retrieval_world.labelled_threads()
 QUESTIONS = retrieval_world.reworded_questions()
 UNANSWERABLE = retrieval_world.unanswerable_questions()
+BLIND_QUESTIONS = retrieval_world.blind_questions()
+BLIND_UNANSWERABLE = retrieval_world.blind_unanswerable()
 BY_KEY = {t["key"]: t for t in THREADS}
 CATEGORIES = set(retrieval_world.CATEGORIES)
 FENCE = re.compile(r"^\s*```", re.MULTILINE)
@@ -134,12 +136,22 @@ def test_questions_are_reworded_rather_than_echoing_the_title():
     assert sum(n <= 1 for n in shared) >= 0.3 * len(QUESTIONS)
 
 
-def test_no_thread_covers_what_an_unanswerable_question_asks(generated):
+@pytest.mark.parametrize("unanswerable", [UNANSWERABLE, BLIND_UNANSWERABLE], ids=["labelled", "blind"])
+def test_no_thread_covers_what_an_unanswerable_question_asks(generated, unanswerable):
     texts = [_text(t).lower() for t in THREADS + generated]
-    for entry in UNANSWERABLE:
+    for entry in unanswerable:
         assert set(entry) == {"question", "missing"} and entry["missing"], entry
         for term in entry["missing"]:
             assert not [t for t in texts if term.lower() in t], f"{term!r} is covered somewhere: {entry['question']}"
+
+
+def test_the_blind_set_is_new_and_points_at_labelled_threads():
+    """The blind set (never calibrated on) asks about the labelled threads, in questions the labelled set lacks."""
+    assert len(BLIND_QUESTIONS) >= 30 and len(BLIND_UNANSWERABLE) >= 20
+    labelled = {q["question"] for q in QUESTIONS + UNANSWERABLE}
+    for q in BLIND_QUESTIONS:
+        assert set(q) == {"question", "thread"} and q["thread"] in BY_KEY and q["question"] not in labelled, q
+    assert not {q["question"] for q in BLIND_UNANSWERABLE} & labelled
 
 
 # The distractors ----------------------------------------------------------------------------

@@ -4,13 +4,15 @@ The world is built once for the module (the model-heavy part of the suite) insid
 rolled back at the end, so nothing leaks into other tests. ``bench/retrieval.py`` prints the same
 figures (``evaluate``); the targets are the issue's, except where noted.
 """
+from dataclasses import replace
+
 import pytest
 from django.db import connection, transaction
 
 from aiassist import services
 from aiassist.models import AIAnswer
 from bench.retrieval import evaluate, index_everything
-from bench.retrieval_world import load_world
+from bench.retrieval_world import blind_questions, blind_unanswerable, load_world
 
 DISTRACTORS = 1000
 
@@ -30,6 +32,8 @@ def world(django_db_setup, django_db_blocker):
             settings.RETRIEVAL_INDEX_SYNC = True
             figures = evaluate(built)
             print(figures.line(f"with {DISTRACTORS} distractors ({connection.vendor})"))
+            figures.blind = evaluate(replace(built, questions=blind_questions(), unanswerable=blind_unanswerable()))
+            print(figures.blind.line("blind set"))
             yield built, figures
             transaction.set_rollback(True)
     finally:
@@ -70,12 +74,26 @@ def test_the_held_out_half_is_within_tolerance_of_the_targets(world):
 
 
 def test_questions_nobody_answered_are_mostly_declined(world):
-    """The level reached, so that a regression shows: about 60 % of the 60 unanswerable questions, on the whole
-    set and on each half (bench/README.md, round 4). Below the issue's 85 %: see the next test."""
+    """The level reached, so that a regression shows: two thirds of the 60 unanswerable questions on the whole set,
+    64-67 % of the held-out half, with the named-things term (bench/README.md, "Named things"; 57-60 % without it).
+    Below the issue's 85 %: see the test after next."""
     _, figures = world
     assert figures.unanswerable >= 55
-    assert figures.declined >= 0.55, figures.false_answers
-    assert figures.halves["held-out"].declined >= 0.50, figures.halves["held-out"].false_answers
+    assert figures.declined >= 0.63, figures.false_answers
+    assert figures.halves["held-out"].declined >= 0.60, figures.halves["held-out"].false_answers
+
+
+def test_the_blind_set_meets_the_targets(world):
+    """The blind set (36 reworded and 24 unanswerable questions written before the named-things term was measured,
+    never calibrated on) is held to the issue's targets, less the held-out tolerance for its size: one question
+    moves its rates by 2.8 and 4.2 points."""
+    _, figures = world
+    blind = figures.blind
+    assert blind.questions >= 30 and blind.unanswerable >= 20
+    assert blind.top3 >= 0.95 - HELD_OUT_TOLERANCE, blind.misses
+    assert blind.top1 >= 0.85 - HELD_OUT_TOLERANCE
+    assert blind.wrongly_declined <= 0.05 + HELD_OUT_TOLERANCE
+    assert blind.declined >= 0.85, blind.false_answers
 
 
 @pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: no offline signal measured so far "

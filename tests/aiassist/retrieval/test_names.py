@@ -1,0 +1,45 @@
+"""Named things in a question (ranking.question_names) and whether the passages a reader may read hold them
+(ranking._unknown_names): the abstention's "unknown name" term, RELEVANCE["unknown_name"]."""
+import pytest
+
+from aiassist.retrieval.ranking import _unknown_names, headline, question_names, readable_passages
+
+from ...factories import make_thread
+
+
+def test_names_are_words_capitalised_mid_sentence_or_inside():
+    assert question_names("How do we keep gRPC streams alive through Envoy when its idle timeout cuts them?") == [
+        "grpc", "envoy"]
+    assert question_names("PgBouncer drops clients. Can we enable IPv6 on the VPC?") == ["pgbouncer", "ipv6", "vpc"]
+
+
+def test_capitalised_words_side_by_side_make_one_name():
+    assert question_names("Which mode should the Kafka Schema Registry use?") == ["kafka schema registry"]
+
+
+def test_a_name_stops_at_punctuation_and_at_the_end_of_a_line():
+    assert question_names("It broke Kafka, Redis and S3") == ["kafka", "redis", "s3"]
+    assert question_names("pip fails on my new MacBook\n\nFresh Mac, Python 3.11") == ["macbook", "mac", "python"]
+
+
+def test_sentence_starts_stop_words_and_numbers_are_not_names():
+    assert question_names("Postgres says no. Should I raise it? The limit is 200 and 1.5 per core") == []
+
+
+def test_only_the_headline_is_read_for_names_and_code_spans_are_not_names():
+    """For the assistant the question is the thread's title, a blank line and the opening post: only the title
+    counts, so the colleagues, hosts and exception classes of a long post cost nothing."""
+    asked = "Why does `ConnectionResetError` hit our Envoy sidecar?\n\nAsked Ines and ran `kubectl get pods` on Tuesday."
+    assert headline(asked) == "Why does   hit our Envoy sidecar?"
+    assert question_names(headline(asked)) == ["envoy"]
+
+
+@pytest.mark.django_db
+def test_a_name_is_known_only_from_passages_the_reader_may_read(secops, secops_member, engineering, employee):
+    make_thread(secops_member, secops, title="Idle timeouts", body="Our Envoy sidecar cuts long gRPC streams.")
+    make_thread(employee, engineering, title="Consumer lag", body="The Kafka Schema Registry answers slowly.")
+    names = ["envoy", "kafka schema registry", "registry schema", "podman"]
+
+    # Envoy is only in Security Ops; a name is matched as a phrase, in order; nobody wrote about Podman.
+    assert _unknown_names(readable_passages(employee), names) == 3
+    assert _unknown_names(readable_passages(secops_member), names) == 2
