@@ -29,7 +29,8 @@ def test_sentence_starts_stop_words_and_numbers_are_not_names():
 def test_only_the_headline_is_read_for_names_and_code_spans_are_not_names():
     """For the assistant the question is the thread's title, a blank line and the opening post: only the title
     counts, so the colleagues, hosts and exception classes of a long post cost nothing."""
-    asked = "Why does `ConnectionResetError` hit our Envoy sidecar?\n\nAsked Ines and ran `kubectl get pods` on Tuesday."
+    asked = ("Why does `ConnectionResetError` hit our Envoy sidecar?\n\n"
+             "Asked Ines and ran `kubectl get pods` on Tuesday.")
     assert headline(asked) == "Why does   hit our Envoy sidecar?"
     assert question_names(headline(asked)) == ["envoy"]
 
