@@ -28,7 +28,7 @@ from itertools import zip_longest
 
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -656,17 +656,46 @@ def question_names(text: str) -> list[str]:
 
 
 def _unknown_names(passages: QuerySet, names: list[str]) -> int:
-    """How many of ``names`` no passage of ``passages`` holds, as a phrase (stemmed like the index)."""
+    """How many of ``names`` no passage of ``passages`` holds, as a phrase (stemmed like the index).
+
+    On PostgreSQL each lookup may take NAME_QUERY_TIMEOUT_MS: a name whose words are common but whose readable
+    passages are few or none can make the planner scan the whole index (one row matching ends the scan early,
+    none reads it all). A lookup that runs out of time counts the name as known: no decline on a guess."""
     unknown = 0
     for name in names:
         if connection.vendor == "postgresql":
             held = passages.filter(search_vector=SearchQuery(name, search_type="phrase", config="english"))
+            unknown += _held(held) is False
         else:
             phrase = '"' + name.replace('"', " ") + '"'
             held = passages.filter(pk__in=RawSQL(
                 "SELECT rowid FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s", (phrase,)))
-        unknown += not held.exists()
+            unknown += not held.exists()
     return unknown
+
+
+NAME_QUERY_TIMEOUT_MS = 100
+
+
+def _held(held: QuerySet) -> bool | None:
+    """Whether ``held`` has a row, or None when PostgreSQL cancelled the lookup at NAME_QUERY_TIMEOUT_MS."""
+    outer = connection.in_atomic_block  # then the timeout, local to the transaction, must be put back
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            previous = None
+            if outer:
+                cursor.execute("SELECT current_setting('statement_timeout')")
+                previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(NAME_QUERY_TIMEOUT_MS)])
+            found = held.exists()
+            if outer:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return found
+    except OperationalError as exc:
+        # The savepoint's rollback undoes the setting as well.
+        if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        return None
 
 
 def _relevant(hit: ThreadHit, dense: bool) -> bool:

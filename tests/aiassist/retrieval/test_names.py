@@ -1,7 +1,9 @@
 """Named things in a question (ranking.question_names) and whether the passages a reader may read hold them
 (ranking._unknown_names): the abstention's "unknown name" term, RELEVANCE["unknown_name"]."""
 import pytest
+from django.db import connection
 
+from aiassist.retrieval import ranking
 from aiassist.retrieval.ranking import _unknown_names, headline, question_names, readable_passages
 
 from ...factories import make_thread
@@ -44,3 +46,23 @@ def test_a_name_is_known_only_from_passages_the_reader_may_read(secops, secops_m
     # Envoy is only in Security Ops; a name is matched as a phrase, in order; nobody wrote about Podman.
     assert _unknown_names(readable_passages(employee), names) == 3
     assert _unknown_names(readable_passages(secops_member), names) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lookup's time limit is PostgreSQL's")
+@pytest.mark.django_db
+def test_a_name_lookup_that_runs_out_of_time_counts_the_name_as_known(monkeypatch, employee, engineering):
+    """A lookup PostgreSQL cancels at its time limit declines nothing, and leaves the caller's own limit as it was."""
+    make_thread(employee, engineering, title="Consumer lag", body="Nothing about the name here.")
+    readable = readable_passages(employee)
+    assert _unknown_names(readable, ["podman"]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', '5s', true)")
+    # pg_sleep(0.2) in the lookup's WHERE clause: the 1 ms limit cancels it.
+    monkeypatch.setattr(ranking, "NAME_QUERY_TIMEOUT_MS", 1)
+    slow = readable.extra(where=["pg_sleep(0.2) IS NOT NULL"])
+    assert _unknown_names(slow, ["podman"]) == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "5s"
+    monkeypatch.setattr(ranking, "NAME_QUERY_TIMEOUT_MS", 100)
+    assert _unknown_names(readable, ["podman"]) == 1  # and the connection still works
