@@ -17,7 +17,7 @@ from forum.text import stem
 from .ranking import PassageHit, rank, with_details
 
 _WORD = re.compile(r"\w+")
-SEARCH_THREADS = 80  # at most this many threads are ranked for one query (four pages of 20)
+SEARCH_THREADS = 60  # at most this many threads are ranked for one query (three pages of 20; 80 before round 6)
 SIMILAR_THREADS = 5
 
 

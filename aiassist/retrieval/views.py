@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
@@ -18,8 +19,8 @@ from .forms import SearchForm, SimilarForm
 @require_GET
 def search_page(request):
     form = SearchForm(request.GET)
-    context = {"form": form, "query": "", "categories": policy.visible_categories(request.user),
-               "ai_disclaimer": disclaimers.PUBLISHED}
+    context = {"form": form, "query": "", "ai_disclaimer": disclaimers.PUBLISHED,
+               "category_options": _category_options(request.user, request.GET.get("category"))}
     if not form.is_valid():
         return render(request, "retrieval/search.html", context, status=400)
     data = form.cleaned_data
@@ -35,6 +36,14 @@ def search_page(request):
     context.update(query=query, page=page, category=category, author=data["author"],
                    page_query="&" + urlencode(filters), empty_query=not query and "q" in request.GET)
     return render(request, "retrieval/search.html", context)
+
+
+def _category_options(user, selected: str | None):
+    """The filter's ``<option>``s, one per category the user may read (hundreds for some readers: built here
+    in one pass rather than by a template loop, a fifth of the page's time at seed_scale)."""
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (slug, " selected" if slug == selected else "", name)
+        for slug, name in policy.visible_categories(user).values_list("slug", "name")))
 
 
 @require_GET

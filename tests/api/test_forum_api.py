@@ -787,8 +787,8 @@ LIST_QUERIES = {
     "/threads/": 2,
     "/threads/{thread}/posts/": 3,  # the page (and published AI answers' details only when it shows some)
     # The words' frequencies, the candidate passages (SQLite: FTS5's ranking, then the readable ones), their
-    # threads, the threads' passages.
-    "/search/?q=growth": 5,
+    # threads, the threads' passages, the shown passages' Markdown, authors and times.
+    "/search/?q=growth": 6,
     "/notifications/": 2,
     "/categories/security-ops/grants/": 3,  # the category with the admin's access, both tables' rows
     "/audit-events/": 3,  # the page; the chain, streamed
