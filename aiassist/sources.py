@@ -16,7 +16,7 @@ from forum.services import post_url
 
 from .engines import SourceDoc
 from .models import AIAnswer
-from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank, with_details
+from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank
 
 POSTS_PER_THREAD = 2
 
@@ -82,7 +82,7 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20,
                    query_vector=question_vector(thread, question))
     picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
-    kept = {passage.id for passage in with_details([passage for _, passage in picked])}
+    kept = {passage.id for passage in ranking.with_details([passage for _, passage in picked])}
     picked = [(hit, passage) for hit, passage in picked if passage.id in kept]
     posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
     results = []

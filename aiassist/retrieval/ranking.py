@@ -159,6 +159,10 @@ class Ranking:
     confident: bool
     dense: bool
     elapsed_ms: float = 0.0
+    readable: QuerySet | None = None  # the reader's passages the ranking read (``with_details`` reads through it)
+
+    def with_details(self, passages: list[PassageHit], *, text: bool = True) -> list[PassageHit]:
+        return with_details(passages, within=self.readable, text=text)
 
     @property
     def relevant(self) -> list[ThreadHit]:
@@ -415,8 +419,12 @@ def _bm25_features(words: list[Word], text: str, pattern: re.Pattern | None,
 
 
 def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, category=None, author=None,
-         exclude_thread=None, embedder=None, query_vector: np.ndarray | None = None) -> Ranking:
+         exclude_thread=None, embedder=None, query_vector: np.ndarray | None = None,
+         count_names: bool = True) -> Ranking:
     """The threads ``user`` may read that best answer ``text``, best first, with their passages.
+
+    ``count_names``: whether ``confident`` counts the names of ``text`` no readable passage holds (a lookup each);
+    search, which never declines, skips them.
 
     ``query_vector``: the question's embedding when the caller already has it (of the active embedder's
     model; ``question_vector`` reads the one the index holds for a thread's own question)."""
@@ -508,19 +516,24 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     if dense:
         scored = _distinct_first(scored, vectors)
     top = scored[:limit]
-    return Ranking(threads=top, words=texts, confident=_confident(top, dense, text, passages), dense=dense,
-                   elapsed_ms=(time.perf_counter() - started) * 1000)
+    confident = _confident(top, dense, text if count_names else "", passages)
+    return Ranking(threads=top, words=texts, confident=confident, dense=dense,
+                   elapsed_ms=(time.perf_counter() - started) * 1000, readable=passages)
 
 
-def with_details(passages: list[PassageHit]) -> list[PassageHit]:
-    """``passages`` with their Markdown (``text``), their author's name and their post's time filled in, in one
-    query; those gone from the index since they were ranked (their post deleted) are left out."""
+def with_details(passages: list[PassageHit], *, within: QuerySet | None = None, text: bool = True) -> list[PassageHit]:
+    """``passages`` with their author's name, their post's time and (``text``) their Markdown filled in, in one query
+    through ``within`` (the reader's passages, as the ranking read them: a post hidden or a thread moved since is
+    left out, as are passages gone from the index)."""
     if not passages:
         return passages
-    details = {pk: rest for pk, *rest in Passage.objects.filter(pk__in={p.id for p in passages})
-               .values_list("pk", "text", "author__username", "post__created_at")}
+    rows = (within if within is not None else Passage.objects).filter(pk__in={p.id for p in passages})
+    fields = ("pk", "author__username", "post__created_at", *(("text",) if text else ()))
+    details = {pk: rest for pk, *rest in rows.values_list(*fields)}
     for passage in passages:
-        passage.text, passage.author, passage.created_at = details.get(passage.id, ("", "", None))
+        if passage.id in details:
+            passage.author, passage.created_at, *rest = details[passage.id]
+            passage.text = rest[0] if rest else passage.text
     return [passage for passage in passages if passage.id in details]
 
 
@@ -609,8 +622,16 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet)
         return False
     if not dense:
         return True
-    names = question_names(headline(text))
-    return not names or relevance(top[0], unknown_names=_unknown_names(passages, names)) >= RELEVANCE["at"]
+    lead = relevance(top[0])
+    unknown = 0
+    for name in question_names(headline(text))[:MAX_NAMES]:
+        unknown += _name_unknown(passages, name)
+        if lead - RELEVANCE["unknown_name"] * unknown < RELEVANCE["at"]:
+            return False  # declined: the other names need no lookup
+    return True
+
+
+MAX_NAMES = 4  # names looked up per question, at most (a lookup each)
 
 
 _CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
@@ -628,27 +649,39 @@ _NUMBER = re.compile(r"^[\d.,/\-]+$")
 _SENTENCE_START = (".", "?", "!", ":", '"', "(", "\n")
 
 
+_CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
+    fri sat sun january february march april may june july august september october november december jan feb mar
+    apr jun jul aug sep sept oct nov dec am pm utc""".split())
+_TIME = re.compile(r"^\d+(?:[:.]\d+)?(?:am|pm)$")
+
+
 def question_names(text: str) -> list[str]:
     """The names ``text`` mentions, lowercased: words capitalised mid-sentence or with a capital inside ("PgBouncer",
-    "IPv6", "EBS"), capitalised words separated by spaces only one name ("Kafka Schema Registry"). Not stop words
-    or numbers; the first word of a sentence or a line only with a capital inside."""
+    "IPv6", "EBS"), capitalised words separated by spaces only one name ("Kafka Schema Registry"). Not stop words,
+    numbers, days, months or times; the first word of a sentence or a line only with a capital inside. Not paths,
+    hosts or versions (a word with a dot or a slash inside: an exact string no passage repeats). In a title written
+    in Title Case, where every word is capitalised, only the words with a capital inside."""
+    words = re.findall(r"\b[A-Za-z][a-z]{2,}\b", text)[1:]  # the words after the first, of three letters or more
+    title_case = len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
     names, run, end = [], [], 0
     for match in _NAME_TOKEN.finditer(text):
         word = match.group().rstrip(".-/")
         lower = word.lower()
         before = text[:match.start()].rstrip(" \t")
         initial = not before or before.endswith(_SENTENCE_START)
-        capital = word[:1].isupper() and not initial and word != "I"
+        inner = any(c.isupper() for c in word[1:])
+        capital = word[:1].isupper() and not initial and word != "I" and (inner or not title_case)
         adjacent = not text[end:match.start()].strip(" ")  # a name runs on over spaces only
         end = match.start() + len(word)
-        if run and adjacent and capital and lower not in STOPWORDS:
+        ordinary = (lower in STOPWORDS or lower in _CALENDAR or len(lower) < 2 or _NUMBER.match(lower)
+                    or _TIME.match(lower) or "/" in word or "." in word)
+        if run and adjacent and capital and not ordinary:
             run.append(lower)
             continue
         if run:
             names.append(" ".join(run))
             run = []
-        if lower not in STOPWORDS and len(lower) > 1 and not _NUMBER.match(lower) and (
-                capital or any(c.isupper() for c in word[1:])):
+        if not ordinary and (capital or inner):
             run = [lower]
     if run:
         names.append(" ".join(run))
@@ -656,29 +689,32 @@ def question_names(text: str) -> list[str]:
 
 
 def _unknown_names(passages: QuerySet, names: list[str]) -> int:
-    """How many of ``names`` no passage of ``passages`` holds, as a phrase (stemmed like the index).
+    """How many of ``names`` no passage of ``passages`` holds, as a phrase (stemmed like the index)."""
+    return sum(_name_unknown(passages, name) for name in names)
 
-    On PostgreSQL each lookup may take NAME_QUERY_TIMEOUT_MS: a name whose words are common but whose readable
+
+def _name_unknown(passages: QuerySet, name: str) -> bool:
+    """Whether no passage of ``passages`` holds ``name`` as a phrase.
+
+    On PostgreSQL the lookup may take NAME_QUERY_TIMEOUT_MS: a name whose words are common but whose readable
     passages are few or none can make the planner scan the whole index (one row matching ends the scan early,
-    none reads it all). A lookup that runs out of time counts the name as known: no decline on a guess."""
-    unknown = 0
-    for name in names:
-        if connection.vendor == "postgresql":
-            held = passages.filter(search_vector=SearchQuery(name, search_type="phrase", config="english"))
-            unknown += _held(held) is False
-        else:
-            phrase = '"' + name.replace('"', " ") + '"'
-            held = passages.filter(pk__in=RawSQL(
-                "SELECT rowid FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s", (phrase,)))
-            unknown += not held.exists()
-    return unknown
+    none reads it all). A lookup that runs out of time counts the name as known: no decline on a guess. So does a
+    name of PostgreSQL's stop words only ("Don"), whose query is empty and matches nothing."""
+    if connection.vendor == "postgresql":
+        held = passages.filter(search_vector=SearchQuery(name, search_type="phrase", config="english"))
+        return _held(name, held) is False
+    phrase = '"' + name.replace('"', " ") + '"'
+    return not passages.filter(pk__in=RawSQL(
+        "SELECT rowid FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s", (phrase,))).exists()
 
 
 NAME_QUERY_TIMEOUT_MS = 100
 
 
-def _held(held: QuerySet) -> bool | None:
-    """Whether ``held`` has a row, or None when PostgreSQL cancelled the lookup at NAME_QUERY_TIMEOUT_MS."""
+def _held(name: str, held: QuerySet) -> bool | None:
+    """Whether ``held`` has a row (or ``name`` makes an empty query), or None when PostgreSQL cancelled the lookup
+    at NAME_QUERY_TIMEOUT_MS."""
+    sql, params = held.values("pk")[:1].query.sql_with_params()
     outer = connection.in_atomic_block  # then the timeout, local to the transaction, must be put back
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -687,7 +723,10 @@ def _held(held: QuerySet) -> bool | None:
                 cursor.execute("SELECT current_setting('statement_timeout')")
                 previous = cursor.fetchone()[0]
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(NAME_QUERY_TIMEOUT_MS)])
-            found = held.exists()
+            # The subquery is Django's own SQL for ``held``; the name is a bound parameter.
+            cursor.execute(f"SELECT numnode(phraseto_tsquery('english', %s)) = 0 OR EXISTS ({sql})",  # noqa: S608
+                           [name, *params])
+            found = cursor.fetchone()[0]
             if outer:
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
             return found

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from forum.models import Post, Thread
 from forum.text import stem
 
-from .ranking import PassageHit, rank, with_details
+from .ranking import PassageHit, Ranking, rank
 
 _WORD = re.compile(r"\w+")
 SEARCH_THREADS = 60  # at most this many threads are ranked for one query (three pages of 20; 80 before round 6)
@@ -42,21 +42,22 @@ class SearchResult:
 
 
 def search_threads(user, text: str, *, category=None, author=None, limit: int = SEARCH_THREADS) -> list[SearchResult]:
-    ranking = rank(user, text, limit=limit, category=category, author=author)
-    return _results(ranking.threads, ranking.words)
+    ranking = rank(user, text, limit=limit, category=category, author=author, count_names=False)
+    return _results(ranking, ranking.threads)
 
 
-def _results(threads, words) -> list[SearchResult]:
-    kept = {passage.id for passage in with_details([hit.passages[0] for hit in threads if hit.passages])}
-    hits = [hit for hit in threads if hit.passages and hit.passages[0].id in kept]
-    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=words)
-            for hit in hits]
+def _results(ranking: Ranking, threads) -> list[SearchResult]:
+    """One result per thread, its best passage's author and time read (not its Markdown: the snippet is plain)."""
+    best = [hit.passages[0] for hit in threads if hit.passages]
+    kept = {passage.id for passage in ranking.with_details(best, text=False)}
+    return [SearchResult(thread=hit.thread, passage=hit.passages[0], score=round(hit.score, 4), words=ranking.words)
+            for hit in threads if hit.passages and hit.passages[0].id in kept]
 
 
 def similar_threads(user, text: str, *, limit: int = SIMILAR_THREADS) -> list[SearchResult]:
     """Existing threads close to a question being typed: only confident matches, none below the threshold."""
     ranking = rank(user, text, limit=limit)
-    return _results(ranking.relevant, ranking.words)
+    return _results(ranking, ranking.relevant)
 
 
 def ai_posts_shown(results: list[SearchResult]) -> list[Post]:

@@ -19,9 +19,10 @@ from .forms import SearchForm, SimilarForm
 @require_GET
 def search_page(request):
     form = SearchForm(request.GET)
+    valid = form.is_valid()
     context = {"form": form, "query": "", "ai_disclaimer": disclaimers.PUBLISHED,
-               "category_options": _category_options(request.user, request.GET.get("category"))}
-    if not form.is_valid():
+               "category_options": _category_options(request.user, form.cleaned_data.get("category"))}
+    if not valid:
         return render(request, "retrieval/search.html", context, status=400)
     data = form.cleaned_data
     query = data["q"]

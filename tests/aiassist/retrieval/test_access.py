@@ -64,7 +64,9 @@ def test_ranking_never_offers_a_restricted_thread_to_an_outsider(restricted_and_
     assert member.threads[0].thread == secret  # the restricted thread is the best match for those who may read it
     outsider = rank(employee, QUESTION)
     assert outsider.threads and secret not in [t.thread for t in outsider.threads]
-    assert SECRET not in " ".join(p.text for t in outsider.threads for p in t.passages)
+    shown = [p for t in outsider.threads for p in t.passages]
+    outsider.with_details(shown)  # what a caller would show or quote
+    assert shown and SECRET not in " ".join(f"{p.plain} {p.text}" for p in shown)
 
 
 def test_the_assistant_drafts_from_restricted_passages_only_for_readers(restricted_and_open, employee,

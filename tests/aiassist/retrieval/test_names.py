@@ -24,6 +24,19 @@ def test_a_name_stops_at_punctuation_and_at_the_end_of_a_line():
     assert question_names("pip fails on my new MacBook\n\nFresh Mac, Python 3.11") == ["macbook", "mac", "python"]
 
 
+def test_paths_hosts_versions_days_and_times_are_not_names():
+    """Exact strings no passage repeats would each count as unknown (a review found these in real titles)."""
+    assert question_names("pip cache in /Users/me/.cache/pip fills the disk") == []
+    assert question_names("pulling registry.Example.com/team/App:1.2 fails on cache.Prod.internal") == []
+    assert question_names("Upgrade to v18.2.0-RC1 broke builds on Monday at 3AM in Oct") == []
+
+
+def test_a_title_in_title_case_names_only_words_with_a_capital_inside():
+    assert question_names("How To Configure Nginx Reverse Proxy For Django") == []
+    assert question_names("Celery Worker Keeps Restarting After Deploy On EKS") == ["eks"]
+    assert question_names("Why does my Postgres pool run out after we moved to PgBouncer?") == ["postgres", "pgbouncer"]
+
+
 def test_sentence_starts_stop_words_and_numbers_are_not_names():
     assert question_names("Postgres says no. Should I raise it? The limit is 200 and 1.5 per core") == []
 
@@ -66,3 +79,34 @@ def test_a_name_lookup_that_runs_out_of_time_counts_the_name_as_known(monkeypatc
         assert cursor.fetchone()[0] == "5s"
     monkeypatch.setattr(ranking, "NAME_QUERY_TIMEOUT_MS", 100)
     assert _unknown_names(readable, ["podman"]) == 1  # and the connection still works
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's stop words")
+@pytest.mark.django_db
+def test_a_name_of_postgres_stop_words_only_is_known(employee, engineering):
+    """"Don" is a stop word of PostgreSQL's english configuration: its phrase query is empty and matches nothing,
+    which must not read as "nobody here mentions it"."""
+    make_thread(employee, engineering, title="Consumer lag", body="Nothing about the name here.")
+    assert _unknown_names(readable_passages(employee), ["don"]) == 0
+
+
+@pytest.mark.django_db
+def test_search_looks_up_no_names_and_the_assistant_stops_once_declined(monkeypatch, settings, employee,
+                                                                        engineering):
+    """Search never declines, so it pays for no lookup; the assistant stops looking up names as soon as the
+    unknown ones have taken the best thread below the bar."""
+    from aiassist.retrieval import search
+
+    settings.ASSISTANT_EMBEDDER = "local"  # the names term belongs to the embedding ranking
+    make_thread(employee, engineering, title="Consumer lag", body="The consumer falls behind every night.")
+    looked_up = []
+    monkeypatch.setattr(ranking, "_name_unknown", lambda passages, name: looked_up.append(name) or True)
+    monkeypatch.setattr(ranking, "_relevant", lambda hit, dense: True)
+    question = "Consumer lag with Alpha Beta, Gamma, Delta, Epsilon and Zeta"
+    search.search_threads(employee, question)
+    assert looked_up == []
+    monkeypatch.setattr(ranking, "relevance", lambda hit, unknown_names=0: 10.0 - unknown_names)
+    monkeypatch.setitem(ranking.RELEVANCE, "unknown_name", 1.0)
+    monkeypatch.setitem(ranking.RELEVANCE, "at", 8.5)
+    result = ranking.rank(employee, question)
+    assert result.dense and not result.confident and looked_up == ["alpha beta", "gamma"]  # 10 - 2 < 8.5: no third lookup
