@@ -109,4 +109,5 @@ def test_search_looks_up_no_names_and_the_assistant_stops_once_declined(monkeypa
     monkeypatch.setitem(ranking.RELEVANCE, "unknown_name", 1.0)
     monkeypatch.setitem(ranking.RELEVANCE, "at", 8.5)
     result = ranking.rank(employee, question)
-    assert result.dense and not result.confident and looked_up == ["alpha beta", "gamma"]  # 10 - 2 < 8.5: no third lookup
+    # 10 - 2 < 8.5 after the second unknown name: no third lookup.
+    assert result.dense and not result.confident and looked_up == ["alpha beta", "gamma"]
