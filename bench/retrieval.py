@@ -140,7 +140,8 @@ def signals(world) -> None:
         sentences = [s.strip() for p in best.answers() if p.author_id != best.thread.author_id
                      for s in _SENTENCE.split(p.plain) if len(s.strip()) >= 12]
         question = embedder.embed([item["question"]])[0]
-        unknown = ranking._unknown_names(ranking.readable_passages(user), ranking.question_names(item["question"]))
+        names = ranking.question_names(ranking.headline(item["question"]))[:ranking.MAX_NAMES]  # as the rule reads them
+        unknown = ranking._unknown_names(ranking.readable_passages(user), names)
         closeness = sorted((embedder.embed(sentences) @ question).tolist(), reverse=True) if sentences else [0.0]
         rows.append((held_out(item["question"]), answerable, {
             "rule in use": ranking.relevance(best, unknown_names=unknown),

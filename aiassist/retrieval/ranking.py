@@ -162,7 +162,7 @@ class Ranking:
     readable: QuerySet | None = None  # the reader's passages the ranking read (``with_details`` reads through it)
 
     def with_details(self, passages: list[PassageHit], *, text: bool = True) -> list[PassageHit]:
-        return with_details(passages, within=self.readable, text=text)
+        return with_details(passages, self.readable, text=text)
 
     @property
     def relevant(self) -> list[ThreadHit]:
@@ -521,13 +521,13 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                    elapsed_ms=(time.perf_counter() - started) * 1000, readable=passages)
 
 
-def with_details(passages: list[PassageHit], *, within: QuerySet | None = None, text: bool = True) -> list[PassageHit]:
+def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True) -> list[PassageHit]:
     """``passages`` with their author's name, their post's time and (``text``) their Markdown filled in, in one query
     through ``within`` (the reader's passages, as the ranking read them: a post hidden or a thread moved since is
     left out, as are passages gone from the index)."""
     if not passages:
         return passages
-    rows = (within if within is not None else Passage.objects).filter(pk__in={p.id for p in passages})
+    rows = within.filter(pk__in={p.id for p in passages})
     fields = ("pk", "author__username", "post__created_at", *(("text",) if text else ()))
     details = {pk: rest for pk, *rest in rows.values_list(*fields)}
     for passage in passages:
@@ -622,11 +622,10 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet)
         return False
     if not dense:
         return True
-    lead = relevance(top[0])
     unknown = 0
     for name in question_names(headline(text))[:MAX_NAMES]:
         unknown += _name_unknown(passages, name)
-        if lead - RELEVANCE["unknown_name"] * unknown < RELEVANCE["at"]:
+        if relevance(top[0], unknown_names=unknown) < RELEVANCE["at"]:
             return False  # declined: the other names need no lookup
     return True
 

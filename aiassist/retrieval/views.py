@@ -41,7 +41,7 @@ def search_page(request):
 
 def _category_options(user, selected: str | None):
     """The filter's ``<option>``s, one per category the user may read (hundreds for some readers: built here
-    in one pass rather than by a template loop, a fifth of the page's time at seed_scale)."""
+    in one pass; as a template loop it was most of the template's time at seed_scale, bench/README.md round 6)."""
     return format_html_join("", '<option value="{}"{}>{}</option>', (
         (slug, " selected" if slug == selected else "", name)
         for slug, name in policy.visible_categories(user).values_list("slug", "name")))

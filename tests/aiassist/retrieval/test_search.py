@@ -537,8 +537,8 @@ def _grow(n, start, *, engineering, general):
 
 # Per request: the session and its user (web) or the token and its user (API); the query's words with
 # their document frequencies; the candidate passages (one ranked query; on SQLite the FTS5 ranking, then
-# the readable ones among them); their threads with categories; the passages of those threads with
-# authors; the shown passages' Markdown and times; the AI posts shown; their view receipts (one INSERT). The
+# the readable ones among them); their threads with categories; the passages of those threads; the shown
+# passages' authors and times; the AI posts shown; their view receipts (one INSERT). The
 # page adds the unread-notice count and the categories for its filter, and the header's review desk (whether
 # the reader reviews, how much awaits).
 PAGE_QUERIES = 12
