@@ -67,6 +67,7 @@ def main() -> int:
             print(f"{float(query['time']) * 1000:6.1f} ms  {query['sql'][:150]}")
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
     return 0
 
 

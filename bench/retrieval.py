@@ -115,7 +115,7 @@ def signals(world) -> None:
     import numpy as np
 
     from aiassist.retrieval import ranking
-    from aiassist.retrieval.index import active_embedder
+    from aiassist.retrieval.index import active_embedder, embed_key
     from bench.retrieval_world import held_out
     from forum.text import meaningful_words, stem
 
@@ -142,11 +142,14 @@ def signals(world) -> None:
         question = embedder.embed([item["question"]])[0]
         names = ranking.question_names(ranking.headline(item["question"]))[:ranking.MAX_NAMES]  # as the rule reads them
         unknown = ranking._unknown_names(ranking.readable_passages(user), names)
+        vectors = ranking._closeness(question, embed_key(embedder), list(best.passages))
+        masked = ranking._masked_closeness(best, item["question"], embedder, vectors) if names else None
         closeness = sorted((embedder.embed(sentences) @ question).tolist(), reverse=True) if sentences else [0.0]
         rows.append((held_out(item["question"]), answerable, {
-            "rule in use": ranking.relevance(best, unknown_names=unknown),
+            "rule in use": ranking.relevance(best, unknown_names=unknown, masked=masked),
             "unknown names (-count; in the rule)": -float(unknown),
-            "relevance without the names term": ranking.relevance(best),
+            "relevance without the names term": ranking.relevance(best, masked=masked),
+            "relevance without the masked term": ranking.relevance(best, unknown_names=unknown),
             "lead over the next 9 threads": scores[0] - sum(scores[1:]) / max(len(scores) - 1, 1),
             "best answer sentence (MiniLM)": closeness[0],
             "best two answer sentences": sum(closeness[:2]) / len(closeness[:2]),

@@ -1,5 +1,6 @@
 """Named things in a question (ranking.question_names) and whether the passages a reader may read hold them
 (ranking._unknown_names): the abstention's "unknown name" term, RELEVANCE["unknown_name"]."""
+import numpy as np
 import pytest
 from django.db import connection
 
@@ -48,6 +49,24 @@ def test_only_the_headline_is_read_for_names_and_code_spans_are_not_names():
              "Asked Ines and ran `kubectl get pods` on Tuesday.")
     assert headline(asked) == "Why does   hit our Envoy sidecar?"
     assert question_names(headline(asked)) == ["envoy"]
+
+
+def test_names_masked_takes_the_headlines_names_out_wherever_they_occur():
+    """The name-masked check embeds the question without its names (ranking.RELEVANCE["masked"])."""
+    assert ranking.names_masked("How do I spread replicas across availability zones in Kubernetes?") == (
+        "How do I spread replicas across availability zones in ?")
+    assert ranking.names_masked("Which mode should the Kafka Schema Registry use?\n\nOur kafka   schema registry "
+                                "is old.") == "Which mode should the use?\n\nOur is old."
+    assert ranking.names_masked("How do we set a resource quota per namespace?") is None
+
+
+def test_the_masked_closeness_weighs_in_by_its_share():
+    hit = ranking.ThreadHit(thread=None, head=0.6, answer=0.5, margin=0.1)
+    share = ranking.RELEVANCE["masked"]
+    full = ranking.relevance(hit)
+    assert ranking.relevance(hit, masked=(0.6, 0.5)) == pytest.approx(full)
+    masked = ranking.relevance(hit, masked=(0.2, 0.3))
+    assert masked == pytest.approx(full - share * (0.4 * ranking.RELEVANCE["head"] + 0.2 * ranking.RELEVANCE["answer"]))
 
 
 @pytest.mark.django_db
@@ -105,9 +124,81 @@ def test_search_looks_up_no_names_and_the_assistant_stops_once_declined(monkeypa
     question = "Consumer lag with Alpha Beta, Gamma, Delta, Epsilon and Zeta"
     search.search_threads(employee, question)
     assert looked_up == []
-    monkeypatch.setattr(ranking, "relevance", lambda hit, unknown_names=0: 10.0 - unknown_names)
+    monkeypatch.setattr(ranking, "relevance", lambda hit, unknown_names=0, masked=None: 10.0 - unknown_names)
     monkeypatch.setitem(ranking.RELEVANCE, "unknown_name", 1.0)
     monkeypatch.setitem(ranking.RELEVANCE, "at", 8.5)
     result = ranking.rank(employee, question)
     # 10 - 2 < 8.5 after the second unknown name: no third lookup.
     assert result.dense and not result.confident and looked_up == ["alpha beta", "gamma"]
+
+
+class _ConceptEmbedder:
+    """Texts about the same concept point the same way (the model itself is pinned in test_embedders.py); records
+    what it was asked to embed, and fails from the call ``fail_from`` on."""
+    dimension, name = 4, "names-concepts-v1"
+    concepts = (("kafka",), ("name", "naming", "convention"), ("compatibility", "schema", "registry"))
+
+    def __init__(self, fail_from=None):
+        self.calls, self.fail_from = [], fail_from
+
+    def embed(self, texts):
+        from aiassist.retrieval.embedders import TransientEmbedderError
+
+        self.calls.append(list(texts))
+        if self.fail_from is not None and len(self.calls) >= self.fail_from:
+            raise TransientEmbedderError("endpoint down")
+        rows = np.array([[sum(w in t.lower() for w in words) for words in self.concepts] + [0.2] for t in texts],
+                        dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def kafka_naming(monkeypatch, employee, engineering):
+    """One thread, about naming Kafka topics, indexed with the concept embedder."""
+    from aiassist.retrieval import index
+    from forum.models import Post
+
+    embedder = _ConceptEmbedder()
+    monkeypatch.setattr(ranking, "active_embedder", lambda: embedder)
+    monkeypatch.setattr(ranking, "_name_unknown", lambda passages, name: False)  # every name is known here
+    thread = make_thread(employee, engineering, title="Naming convention for Kafka topics",
+                         body="How should new Kafka topics be named?",
+                         replies=[(employee, "Kafka topics follow the team.domain.event naming convention.")])
+    index.posts_index(list(Post.objects.filter(thread=thread).values_list("pk", flat=True)), embedder=embedder)
+    return embedder
+
+
+@pytest.mark.django_db
+def test_a_thread_close_only_through_the_questions_name_is_declined(kafka_naming, monkeypatch, employee):
+    """Asked about another feature of the product the thread names: without its name the question is far from the
+    thread, and the masked closeness takes the best thread below a bar it clears on the full question alone."""
+    asked = "Which compatibility mode should the Kafka Schema Registry use?"
+    monkeypatch.setitem(ranking.RELEVANCE, "at", -100.0)  # every thread clears the bar: the check runs
+    kafka_naming.calls.clear()
+    full = ranking.relevance(ranking.rank(employee, asked).threads[0])
+    assert kafka_naming.calls == [[asked], ["Which compatibility mode should the use?"]]  # the names masked
+    monkeypatch.setitem(ranking.RELEVANCE, "at", full - 0.01)
+    assert not ranking.rank(employee, asked).confident
+    monkeypatch.setitem(ranking.RELEVANCE, "masked", 0.0)
+    assert ranking.rank(employee, asked).confident
+
+
+@pytest.mark.django_db
+def test_a_question_without_names_is_embedded_once(kafka_naming, employee):
+    kafka_naming.calls.clear()
+    assert ranking.rank(employee, "how should topics be named by convention").confident
+    assert len(kafka_naming.calls) == 1
+
+
+@pytest.mark.django_db
+def test_when_the_masked_embedding_fails_the_rest_of_the_rule_decides(kafka_naming, monkeypatch, employee, caplog):
+    """An embedder that fails after the question was embedded (or never asked: the worker read the question's vector
+    from the index) costs the check, not the draft: decided as without the masked term, with a warning."""
+    asked = "Which compatibility mode should the Kafka Schema Registry use?"
+    full = ranking.relevance(ranking.rank(employee, asked).threads[0])
+    monkeypatch.setitem(ranking.RELEVANCE, "at", full - 0.01)
+    assert not ranking.rank(employee, asked).confident
+    kafka_naming.calls.clear()
+    kafka_naming.fail_from = 2  # the question embeds, its masked form fails
+    assert ranking.rank(employee, asked).confident
+    assert len(kafka_naming.calls) == 2 and "without its names failed" in caplog.text
