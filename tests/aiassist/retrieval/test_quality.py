@@ -74,17 +74,18 @@ def test_the_held_out_half_is_within_tolerance_of_the_targets(world):
 
 
 def test_questions_nobody_answered_are_mostly_declined(world):
-    """The level reached, so that a regression shows: 68 % of the 60 unanswerable questions on the whole set and
-    64 % of the held-out half on PostgreSQL, with the named-things term (bench/README.md, round 6; 57-60 % without
-    it). Below the issue's 85 %: see the test after next."""
+    """The level reached, so that a regression shows: 80 % of the 60 unanswerable questions on the whole set and
+    82 % of the held-out half on PostgreSQL (78 and 82 % on SQLite), with the names masked (bench/README.md,
+    round 7; 68 and 64 % without, 57-60 % without any names term). Below the issue's 85 %: see the test after
+    next."""
     _, figures = world
     assert figures.unanswerable >= 55
-    assert figures.declined >= 0.63, figures.false_answers
-    assert figures.halves["held-out"].declined >= 0.60, figures.halves["held-out"].false_answers
+    assert figures.declined >= 0.76, figures.false_answers
+    assert figures.halves["held-out"].declined >= 0.78, figures.halves["held-out"].false_answers
 
 
 def test_the_blind_set_meets_the_targets(world):
-    """The blind set (36 reworded and 24 unanswerable questions written before the named-things term was measured,
+    """The blind set (36 reworded and 24 unanswerable questions written before the names terms were measured,
     never calibrated on) is held to the issue's targets, less the held-out tolerance for its size: one question
     moves its rates by 2.8 and 4.2 points."""
     _, figures = world
@@ -96,9 +97,9 @@ def test_the_blind_set_meets_the_targets(world):
     assert blind.declined >= 0.85, blind.false_answers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: no offline signal measured so far "
-                                       "declines 85 % at <= 5 % wrongly declined on the held-out half "
-                                       "(bench/README.md, round 4)")
+@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: the rule declines 80 % of the whole "
+                                       "set (82 % of the held-out half) at <= 5 % wrongly declined; no other offline "
+                                       "signal measured helps (bench/README.md, rounds 4 and 7)")
 def test_questions_nobody_answered_are_declined_at_the_issues_target(world):
     _, figures = world
     assert figures.declined >= 0.85 and figures.halves["held-out"].declined >= 0.85 - HELD_OUT_TOLERANCE
