@@ -514,10 +514,7 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         hit = ThreadHit(thread=threads[thread_id])
         hit.bm25, hit.coverage, hit.matched_share = _bm25_features(words, thread_texts[thread_id], pattern,
                                                                    average_length)
-        heads = [p.dense for p in hits if p.role == Passage.Role.QUESTION and p.dense is not None]
-        answers = [p.dense for p in hits if p.is_answer and p.dense is not None]
-        hit.head = max(heads, default=0.0)
-        hit.answer = max(answers, default=0.0)
+        hit.head, hit.answer = _head_and_answer(hits, lambda p: p.dense)
         hit.passages = sorted(hits, key=lambda p: (-(p.dense if p.dense is not None else -1.0), -p.lexical, p.id))
         scored.append(hit)
     best_bm25 = max((t.bm25 for t in scored), default=0.0) or 1.0
@@ -532,7 +529,7 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         scored = _distinct_first(scored, vectors)
     top = scored[:limit]
     confident = _confident(top, dense, text if count_names else "", passages,
-                           masked=lambda hit: _masked_closeness(hit, text, embedder, vectors))
+                           masked=lambda hit, names: _masked_closeness(hit, text, names, embedder, vectors))
     return Ranking(threads=top, words=texts, confident=confident, dense=dense,
                    elapsed_ms=(time.perf_counter() - started) * 1000, readable=passages)
 
@@ -641,7 +638,7 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
     if not dense:
         return True
     names = question_names(headline(text))
-    without_names = masked(top[0]) if masked is not None and names else None
+    without_names = masked(top[0], names) if masked is not None and names else None
     if relevance(top[0], masked=without_names) < RELEVANCE["at"]:
         return False
     unknown = 0
@@ -652,24 +649,25 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
     return True
 
 
-def names_masked(text: str) -> str | None:
-    """``text`` without the names of its headline (``question_names``), wherever they occur in it; None when it holds
-    none."""
+def names_masked(text: str, names: list[str] | None = None) -> str | None:
+    """``text`` without the names of its headline (``names``, or ``question_names`` when not given), wherever they
+    occur in it; None when it holds none."""
     masked, found = text, 0
-    for name in sorted(question_names(headline(text)), key=len, reverse=True):
+    names = question_names(headline(text)) if names is None else names
+    for name in sorted(names, key=len, reverse=True):
         masked, n = re.subn(r"(?i)\b" + r"\s+".join(map(re.escape, name.split())) + r"\b", " ", masked)
         found += n
     return re.sub(r"[ \t]+", " ", masked).strip() if found else None
 
 
-def _masked_closeness(hit: ThreadHit, text: str, embedder,
+def _masked_closeness(hit: ThreadHit, text: str, names: list[str], embedder,
                       vectors: dict[int, np.ndarray]) -> tuple[float, float] | None:
     """The best thread's head and answer closeness (as ``rank`` scores them) to the question with its names masked
     (``names_masked``), from the vectors the ranking already read: one embedding, no query. None without an embedder,
     when nothing meaningful is left once the names are gone, or when the embedder fails (an ``openai`` endpoint down
     since the question was embedded, or never asked: the worker read the question's vector from the index): the
     question was ranked, and the rest of the rule decides."""
-    masked = names_masked(text)
+    masked = names_masked(text, names)
     if embedder is None or masked is None or not meaningful_words(masked):
         return None
     try:
@@ -677,8 +675,21 @@ def _masked_closeness(hit: ThreadHit, text: str, embedder,
     except EmbedderError:
         logger.warning("embedding the question without its names failed; judged without that check", exc_info=True)
         return None
-    heads = [float(vectors[p.id] @ query) for p in hit.passages if p.role == Passage.Role.QUESTION and p.id in vectors]
-    answers = [float(vectors[p.id] @ query) for p in hit.passages if p.is_answer and p.id in vectors]
+    return _head_and_answer(hit.passages, lambda p: float(vectors[p.id] @ query) if p.id in vectors else None)
+
+
+def _head_and_answer(hits: list[PassageHit], closeness) -> tuple[float, float]:
+    """A thread's ``head`` and ``answer`` signals: the best ``closeness`` (a passage's cosine to the question, or None
+    without a vector) among its question passages and among its answer passages, 0 when none has one."""
+    heads, answers = [], []
+    for passage in hits:
+        cosine = closeness(passage)
+        if cosine is None:
+            continue
+        if passage.role == Passage.Role.QUESTION:
+            heads.append(cosine)
+        elif passage.is_answer:
+            answers.append(cosine)
     return max(heads, default=0.0), max(answers, default=0.0)
 
 

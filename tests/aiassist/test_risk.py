@@ -225,11 +225,11 @@ def test_levels_are_answer_risk_values_and_reasons_feed_the_banner():
     assert "access control and permissions, credentials and secrets" in banner
 
 
-# --- Fast enough for every draft and every edit ------------------------------------------------
+# --- Long answers and the cache ------------------------------------------------------------
 
 def test_a_long_benign_answer_in_the_assistants_shape_is_low_risk():
-    """A 4,000-character answer (prose, lists, a table, code) with nothing risky in it. Its classifying time is a
-    benchmark figure (bench/risk.py), not a test: a timed test failed on a loaded machine."""
+    """A 4,000-character answer (prose, lists, a table, code) with nothing risky in it. How long classifying it
+    takes is measured by bench/risk.py."""
     draft = (DATA / "draft.md").read_text(encoding="utf-8")
     assert len(draft) >= 4000 and classify(draft).level == "low"
 

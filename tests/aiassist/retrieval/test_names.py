@@ -160,7 +160,7 @@ def kafka_naming(monkeypatch, employee, engineering):
 
     embedder = _ConceptEmbedder()
     monkeypatch.setattr(ranking, "active_embedder", lambda: embedder)
-    monkeypatch.setattr(ranking, "_name_unknown", lambda passages, name: False)  # every name is known here
+    monkeypatch.setitem(ranking.RELEVANCE, "unknown_name", 0.0)  # the masked term alone decides here
     thread = make_thread(employee, engineering, title="Naming convention for Kafka topics",
                          body="How should new Kafka topics be named?",
                          replies=[(employee, "Kafka topics follow the team.domain.event naming convention.")])
