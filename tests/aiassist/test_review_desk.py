@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from aiassist import services
-from aiassist.models import AIAnswer
+from aiassist.models import AIAnswer, Approval
 from forum.models import Post
 
 from .test_review_services import approve, make_reviewer, reload, submitted
@@ -105,3 +105,21 @@ def test_the_review_page_query_count_does_not_grow_with_approvals_and_reviewers(
             assert client.get(reverse("assistant:review", args=[answer.pk])).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_the_review_page_reads_the_approvals_once(employee, engineering):
+    """The approvals listed, the counts of what the text still needs and the "Approve and publish" label
+    come from one read of the approvals with their standing (it was three reads)."""
+    answer = approve(make_reviewer("r1", engineering), submitted(employee, engineering, risk="high"))
+    security = make_reviewer("s1", engineering, high_risk=True)
+    client = Client()
+    client.force_login(security)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse("assistant:review", args=[answer.pk])).content.decode()
+    table = Approval._meta.db_table
+    reads = [q["sql"] for q in captured if q["sql"].lstrip().startswith(f'SELECT "{table}".')]
+    assert len(reads) == 1, reads
+    assert "Approve and publish" in html  # the label still counts this reviewer's approval in
