@@ -39,8 +39,10 @@ def main() -> int:
     from forum import policy
 
     user = get_user_model().objects.get(username=common.USERNAME)
-    offset = int(time.time()) % 50_000  # other threads each run: a draft per thread and asker is what a forum sees
-    threads = list(policy.visible_threads(user).select_related("category").order_by("-id")
+    # Other threads each run (a draft per thread and asker is what a forum sees), within the world's size.
+    visible = policy.visible_threads(user)
+    offset = int(time.time()) % max(min(visible.count() - args.drafts - 1, 50_000), 1)
+    threads = list(visible.select_related("category").order_by("-id")
                    [offset:offset + args.drafts + 1])
     index.threads_index(threads)
     answers = [services.answer_request(acting_user=user, thread=thread) for thread in threads]
