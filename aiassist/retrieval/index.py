@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Min, OuterRef, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, Func, Min, OuterRef, QuerySet, TextField, Value
+from django.db.models.functions import SHA256, Coalesce, Concat
 
 from forum.models import Post
 
@@ -65,6 +65,23 @@ def source_hash(title: str, body: str, role: str) -> str:
     """What a post's passages were made from. (The unit separator, not NUL: PostgreSQL text cannot hold NUL,
     and ``seed_scale`` computes the same digest in SQL.)"""
     return hashlib.sha256("\x1f".join((title, body, role)).encode()).hexdigest()
+
+
+class _SourceHash(SHA256):
+    """``source_hash`` in SQL. PostgreSQL's own sha256() (Django's SHA256 needs pgcrypto there)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+        return Func.as_sql(self, compiler, connection, template=template, **extra_context)
+
+
+def current_passages(passages: QuerySet) -> QuerySet:
+    """``passages`` still made from their post's text and thread's title as they stand now. An edit is indexed
+    by a task after it commits (seconds; until a rebuild when that task is lost): until then the passages of
+    the text it took out are left out of what is shown or quoted, as hidden posts and moved threads are."""
+    made_from = _SourceHash(Concat("thread__title", Value("\x1f"), "post__body", Value("\x1f"), "role",
+                                   output_field=TextField()))
+    return passages.alias(made_from=made_from).filter(source_hash=F("made_from"))
 
 
 def _embed(embedder, texts: list[str]) -> tuple[list, str]:

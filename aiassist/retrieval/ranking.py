@@ -39,7 +39,7 @@ from forum.text import STOPWORDS, meaningful_words, stem
 
 from . import dense as dense_index
 from .embedders import EmbedderError
-from .index import active_embedder, embed_key, source_hash
+from .index import active_embedder, current_passages, embed_key, source_hash
 from .models import Passage, PassageVector
 
 LEXICAL_CANDIDATES = 400  # passages the lexical index proposes
@@ -537,10 +537,10 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
 def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True) -> list[PassageHit]:
     """``passages`` with their author's name, their post's time and (``text``) their Markdown filled in, in one query
     through ``within`` (the reader's passages, as the ranking read them: a post hidden or a thread moved since is
-    left out, as are passages gone from the index)."""
+    left out, as are passages gone from the index and those of a post or title edited since they were indexed)."""
     if not passages:
         return passages
-    rows = within.filter(pk__in={p.id for p in passages})
+    rows = current_passages(within.filter(pk__in={p.id for p in passages}))
     fields = ("pk", "author__username", "post__created_at", *(("text",) if text else ()))
     details = {pk: rest for pk, *rest in rows.values_list(*fields)}
     for passage in passages:

@@ -1,7 +1,9 @@
 """The forum announces new and changed posts (``forum.signals``); the index catches up after commit.
 
 Indexing never runs on the request path: it is a Celery task sent once the change commits. Reads
-filter hidden posts and moved threads live, so the seconds before the task runs leak nothing.
+filter hidden posts and moved threads live, and what is shown or quoted leaves out the passages of a post
+or title edited since (``index.current_passages``), so the seconds before the task runs, or a task lost
+with the broker, show nothing an edit took out.
 ``RETRIEVAL_INDEX_SYNC`` (the test configuration) indexes in the same transaction instead.
 """
 from django.conf import settings
