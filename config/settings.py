@@ -314,11 +314,13 @@ EMBEDDINGS_OPENAI_DIMENSION = env.int("EMBEDDINGS_OPENAI_DIMENSION", default=0)
 EMBEDDINGS_OPENAI_TIMEOUT = env.float("EMBEDDINGS_OPENAI_TIMEOUT", default=30.0)
 RETRIEVAL_INDEX_SYNC = env.bool("RETRIEVAL_INDEX_SYNC", default=False)
 RETRIEVAL_REEMBED_INTERVAL_SECONDS = env.float("RETRIEVAL_REEMBED_INTERVAL_SECONDS", default=300.0)
+RETRIEVAL_CATCH_UP_INTERVAL_SECONDS = env.float("RETRIEVAL_CATCH_UP_INTERVAL_SECONDS", default=300.0)
 
 CELERY_TASK_ROUTES = {"aiassist.*": {"queue": "ai"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-answers": {"task": "aiassist.sweep_stuck_answers", "schedule": ASSISTANT_SWEEP_INTERVAL_SECONDS},
     "reembed-passages": {"task": "retrieval.reembed_passages", "schedule": RETRIEVAL_REEMBED_INTERVAL_SECONDS},
+    "catch-up-index": {"task": "retrieval.catch_up_index", "schedule": RETRIEVAL_CATCH_UP_INTERVAL_SECONDS},
 }
 
 # The JSON API (common/api.py, config/api_urls.py; DESIGN.md "REST API contract (v1)").

@@ -4,22 +4,26 @@
 indexed with the current embedder is skipped, so a duplicate task, a resumed rebuild or a sweep
 costs a read. Hidden and deleted posts lose their passages (reads filter them live as well). When
 the embedder fails, passages are stored without vectors (lexical search still finds them) and
-``passages_reembed`` fills them in later; the same function re-embeds after a change of model.
+``passages_reembed`` fills them in later; the same function re-embeds after a change of model. A change
+whose indexing task was lost (the broker down when it committed, a worker killed) is caught up by
+``posts_catch_up``, which beat runs every few minutes.
 """
 import hashlib
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, Func, Min, OuterRef, QuerySet, TextField, Value
-from django.db.models.functions import SHA256, Coalesce, Concat
+from django.db.models import Exists, F, Func, Min, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import SHA256, Coalesce, Concat, Greatest
+from django.utils import timezone
 
 from forum.models import Post
 
 from .embedders import EmbedderError, load_embedder
-from .models import Passage, PassageVector
+from .models import IndexRun, Passage, PassageVector
 from .passages import plain_text, split_markdown
 
 logger = logging.getLogger(__name__)
@@ -166,3 +170,41 @@ def passages_reembed(*, limit: int = 512, embedder=None) -> int:
                                            for p, v in zip(stale, vectors, strict=True) if p.pk in alive],
                                           batch_size=500)
     return len(stale)
+
+
+CATCH_UP_RUN = "catch-up"
+# How far before the last sweep's start the next one looks again: a post's ``updated_at`` is taken when it is saved,
+# and its transaction may commit after a sweep has started (and not seen it).
+CATCH_UP_OVERLAP = timedelta(minutes=5)
+
+
+def posts_catch_up(*, limit: int = 1000, embedder=None) -> int:
+    """Periodic: index the posts changed since the last sweep — their text, visibility or thread's title — that
+    their indexing task missed (lost with the broker, or with a worker killed mid-task). Returns how many posts
+    were (re)indexed.
+
+    A post counts as changed when its ``updated_at`` or its thread's is at or after the sweep's watermark (the
+    last sweep's start, less CATCH_UP_OVERLAP); ``posts_index`` then skips those whose passages already match,
+    so a sweep of a healthy forum costs a read. The first sweep looks back CATCH_UP_OVERLAP only: what came
+    before it is the rebuild's (``manage.py index_passages``). At most ``limit`` posts are read, oldest change
+    first; when that many were, the next sweep goes on right after the last one (its change time and id).
+    """
+    run, _ = IndexRun.objects.get_or_create(name=CATCH_UP_RUN)
+    started = timezone.now()
+    if run.last_post_id:  # the last sweep stopped at its limit: go on right after the last post it read
+        since, after = run.checked_through, run.last_post_id
+        newer = Q(changed_at__gt=since) | Q(changed_at=since, pk__gt=after)
+    else:
+        since = (run.checked_through or started) - CATCH_UP_OVERLAP
+        newer = Q(changed_at__gte=since)
+    changed = list(Post.objects.annotate(changed_at=Greatest("updated_at", "thread__updated_at")).filter(newer)
+                   .order_by("changed_at", "pk").values_list("pk", "changed_at")[:limit])
+    indexed = posts_index([pk for pk, _ in changed], embedder=embedder)
+    if len(changed) == limit:  # changes may be left: the next sweep resumes after this batch's last post
+        run.checked_through, run.last_post_id = changed[-1][1], changed[-1][0]
+    else:
+        run.checked_through, run.last_post_id = started, 0
+    run.save(update_fields=["checked_through", "last_post_id", "updated_at"])
+    if indexed:
+        logger.warning("index catch-up: %d post(s) changed without being indexed (a lost task)", indexed)
+    return indexed

@@ -63,7 +63,8 @@ class PassageVector(models.Model):
 
 
 class IndexRun(models.Model):
-    """Where the rebuild command got to, so an interrupted rebuild resumes instead of starting over."""
+    """Where the rebuild command got to, so an interrupted rebuild resumes instead of starting over; and, for the
+    periodic catch-up (``index.posts_catch_up``), up to when the changes to posts have been checked."""
 
     name = models.CharField(max_length=50, unique=True)
     last_post_id = models.BigIntegerField(default=0)
@@ -71,6 +72,7 @@ class IndexRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    checked_through = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Index run {self.name} at post {self.last_post_id}"

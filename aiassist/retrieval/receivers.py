@@ -2,8 +2,8 @@
 
 Indexing never runs on the request path: it is a Celery task sent once the change commits. Reads
 filter hidden posts and moved threads live, and what is shown or quoted leaves out the passages of a post
-or title edited since (``index.current_passages``), so the seconds before the task runs, or a task lost
-with the broker, show nothing an edit took out.
+or title edited since (``index.current_passages``), so the seconds before the task runs, or the minutes
+until the catch-up sweep indexes a change whose task was lost, show nothing an edit took out.
 ``RETRIEVAL_INDEX_SYNC`` (the test configuration) indexes in the same transaction instead.
 """
 from django.conf import settings
@@ -22,7 +22,7 @@ def _index_later(*, post_ids=(), thread_ids=()) -> None:
         index.posts_index(post_ids) if post_ids else index.threads_index(thread_ids)
         return
     task, ids = (index_posts_task, list(post_ids)) if post_ids else (index_threads_task, list(thread_ids))
-    # A broker that is down loses nothing: the rebuild command and the stale-vector sweep catch up.
+    # A broker that is down loses nothing: the catch-up sweep (index.posts_catch_up) indexes it minutes later.
     effects.enqueue_on_commit(task, ids)
 
 

@@ -18,3 +18,9 @@ def index_threads_task(thread_ids: list[int]) -> int:
 def reembed_passages_task() -> int:
     """Periodic: vectors for passages stored without one (the embedder was down) or from another model."""
     return index.passages_reembed()
+
+
+@shared_task(name="retrieval.catch_up_index")
+def catch_up_index_task() -> int:
+    """Periodic: index the changes to posts whose own indexing task was lost."""
+    return index.posts_catch_up()
