@@ -70,6 +70,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from forum.text import STOPWORDS
 
@@ -319,7 +320,10 @@ _PERMISSION = (r"\b(is|are|'s|it's|be)\s+(fine|safe|ok|okay|acceptable|enough|ha
                r"\b(can|may)\s+(safely|still|just)\b", r"\bsafe\s+to\b", r"\b(you|we)\s+(can|may)\b",
                r"\b(no|not|n't)\s+(need|needed|required|necessary)\b", r"\b(does|do|did)n't\s+need\b",
                r"\b(does|do)\s+not\s+need\b")
+_PERMISSION_RES = tuple(re.compile(p) for p in _PERMISSION)
 _CUE_WORDS = _NOT_CUES | _VERB_CUES | _WHOLE_CUES
+# Every word that may open a negated stretch in ``_polarity`` (any other word is passed over at once).
+_CUE_TRIGGERS = _CUE_WORDS | {"bad", "out", "instead", "rather"}
 # Antonym pairs: (side A, side B, where the object is: "next" content words or "either" side).
 _ANTONYMS = (
     (frozenset({"before"}), frozenset({"after"}), "next"),
@@ -331,6 +335,7 @@ _ANTONYMS = (
     (frozenset({"enable", "enabled", "enables"}), frozenset({"disable", "disabled", "disables"}), "either"),
     (frozenset({"on"}), frozenset({"off"}), "either"),
 )
+_ANTONYM_WORDS = frozenset(w for side_a, side_b, _ in _ANTONYMS for w in side_a | side_b)
 _IRREGULAR = {"ran": "run", "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose",
               "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "gone": "go",
               "lost": "lose", "kept": "keep", "left": "leave", "broke": "break", "broken": "break",
@@ -388,8 +393,7 @@ _WORD_TOKEN = re.compile(
 _INNER_WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'][A-Za-z0-9_]+)*")
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):  # a named tuple: built for every word of every claim and source, so cheap to make
     raw: str  # lowercase
     stem: str  # "" when not a content word
     start: int
@@ -401,26 +405,27 @@ class _Tok:
 def _tokens(text: str) -> list[_Tok]:
     text = text.translate(_QUOTES)
     out = []
+    append = out.append
+    new = tuple.__new__  # _Tok(...) without its Python-level __new__: this runs for every word
     for m in _WORD_TOKEN.finditer(text):
-        if m.group("code") or m.group("quoted") is not None:
+        code, inner, quoted, word, punct = m.groups()
+        if code or quoted is not None:
             # Code and quoted text are mentioned, not said: their words count, their "not" does not.
-            group = "inner" if m.group("code") else "quoted"
-            base = m.start(group)
-            for w in _INNER_WORD.finditer(m.group(group)):
+            base = m.start("inner" if code else "quoted")
+            for w in _INNER_WORD.finditer(inner if code else quoted):
                 raw = w.group().lower()
-                out.append(_Tok(raw, _content_stem(raw, code=True), base + w.start(), base + w.end(), code=True))
-        elif m.group("word"):
-            raw = m.group("word").lower()
-            out.append(_Tok(raw, _content_stem(raw), m.start(), m.end()))
+                a, b = w.span()
+                stem = _content_stem_cached(raw, True) if len(raw) <= 40 else _content_stem_of(raw, True)
+                append(new(_Tok, (raw, stem, base + a, base + b, True, False)))
+        elif word:
+            raw = word.lower()
+            a, b = m.span()
+            stem = _content_stem_cached(raw, False) if len(raw) <= 40 else _content_stem_of(raw, False)
+            append(new(_Tok, (raw, stem, a, b, False, False)))
         else:
-            out.append(_Tok(m.group(), "", m.start(), m.end(), punct=True))
+            a, b = m.span()
+            append(new(_Tok, (punct, "", a, b, False, True)))
     return out
-
-
-def _content_stem(raw: str, code: bool = False) -> str:
-    # The same words recur in every claim and source: ordinary ones are remembered (a bounded count of
-    # bounded size; a pasted blob is not kept).
-    return _content_stem_cached(raw, code) if len(raw) <= 40 else _content_stem_of(raw, code)
 
 
 def _content_stem_of(raw: str, code: bool = False) -> str:
@@ -438,11 +443,17 @@ def _content_stem_of(raw: str, code: bool = False) -> str:
     return _stem(raw)
 
 
+# The same words recur in every claim and source: ordinary ones are remembered (a bounded count of bounded
+# size; a pasted blob is not kept). ``_tokens`` picks which, inline.
 _content_stem_cached = lru_cache(maxsize=1 << 16)(_content_stem_of)
 
 
 def _content(text: str) -> set[str]:
-    return {t.stem for t in _tokens(text) if t.stem}
+    return _stems(_tokens(text))
+
+
+def _stems(toks: Iterable[_Tok]) -> set[str]:
+    return {t.stem for t in toks if t.stem}
 
 
 # --- Polarity: which content words sit under a negation ---------------------------------------------
@@ -463,7 +474,11 @@ class _Polarity:
 
 
 def _polarity(text: str) -> _Polarity:
-    toks = _tokens(text)
+    return _polarity_of(_tokens(text))
+
+
+def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
+    """``_polarity`` of a text from its ``_tokens``."""
     n = len(toks)
     flips = [0] * n
     # Clauses, each with the word that opened it (a boundary word, or its own first word).
@@ -509,6 +524,8 @@ def _polarity(text: str) -> _Polarity:
             if tok.code or tok.punct:
                 continue
             w = tok.raw
+            if w not in _CUE_TRIGGERS and not w.endswith("n't"):
+                continue
             nxt = following(i, 2)
             if w in _WHOLE_CUES or (w == "bad" and nxt[:1] in (["idea"], ["practice"])):
                 scope: Iterable[int] = range(a, b)
@@ -553,15 +570,14 @@ def _polarity(text: str) -> _Polarity:
     # A word the text uses both ways ("restore into prod… restore into a new database") takes no side.
     clear = tuple((index, tuple(w for w in g if w not in pos), frozenset(heads.get(index) or g[:1]))
                   for index, g in groups)
-    antonym_words = {w for side_a, side_b, _ in _ANTONYMS for w in side_a | side_b}
-    cued = tuple((t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in antonym_words)
+    cued = tuple((t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in _ANTONYM_WORDS)
     terms = frozenset(t.stem for t in toks if t.stem)
     clause_terms = tuple(frozenset(t.stem for t in toks[a:b] if t.stem) for a, b, _, _ in clauses)
     asserted_words = [frozenset()] * len(clauses)
     for index, a, b in asserted:
         asserted_words[index] = frozenset(toks[k].stem for k in range(a, b) if toks[k].stem and not flips[k] % 2)
     lowered = " ".join(t.raw for t in toks if not t.punct)
-    advice = bool(advice) or any(re.search(p, lowered) for p in _PERMISSION)
+    advice = bool(advice) or any(p.search(lowered) for p in _PERMISSION_RES)
     return _Polarity(frozenset(pos - neg), frozenset(neg - pos), tuple(g for g in clear if g[1]), terms,
                      frozenset(pos & neg), clause_terms, tuple(w - neg for w in asserted_words), advice, cued,
                      tuple(toks))
@@ -917,9 +933,16 @@ class _Unit:
     intro: bool = False  # a sentence ending with a colon
     framing: bool = False
     last_in_block: bool = False
+    _words: list[_Tok] | None = field(default=None, repr=False, compare=False)
 
     def claim(self) -> Claim:
         return Claim(self.text, self.start, self.end, self.kind, self.citations, self.cited_by)
+
+    def words(self) -> list[_Tok]:
+        """``_tokens(self.text)``, made once: the framing test, the citation rules and the check all read them."""
+        if self._words is None:
+            self._words = _tokens(self.text)
+        return self._words
 
 
 def _looks_like_command(content: str) -> bool:
@@ -940,13 +963,14 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
 
 
-def _is_framing(text: str, tokens: list[Token]) -> bool:
+def _is_framing(text: str, tokens: list[Token], unit: _Unit | None = None) -> bool:
+    """``unit``: the sentence, when ``text`` is its text (its words are then tokenised once)."""
     plain = re.sub(r"[*_`]", "", text).strip()
     if any(t.kind not in ("number", "quote") for t in tokens):
         return False
     if any(p.fullmatch(plain) for p in _FRAMING):
         return True
-    return not tokens and not _content(text)
+    return not tokens and not (_stems(unit.words()) if unit is not None else _content(text))
 
 
 def split_claims(markdown: str) -> list[Claim]:
@@ -1015,7 +1039,8 @@ def _sentence_units(markdown: str, a: int, b: int, kind: ClaimKind, block: int) 
     text = _clean(raw)
     sentence = _Unit(kind, a, b, text, block, citations=own, cited_by="own" if own else "",
                      tokens=tokens, intro=text.endswith(":"))
-    sentence.framing = _is_framing(_clean(rest), tokens)
+    # Without commands ``rest`` is ``raw``, and what is tested is the sentence's own text.
+    sentence.framing = _is_framing(_clean(rest), tokens) if command_spans else _is_framing(text, tokens, sentence)
     for unit in out:
         unit.citations, unit.cited_by = own, "own" if own else ""
     if command_spans and not tokens and not _content(_clean(rest)) - _GENERIC:
@@ -1126,7 +1151,7 @@ def _assign_citations(units: list[_Unit], blocks: Sequence[_Block]) -> None:
     for unit in units:
         if unit.intro and unit.kind != ClaimKind.COMMAND and unit.last_in_block and not unit.tokens:
             nxt = unit.block + 1
-            if nxt < len(blocks) and blocks[nxt].kind in ("code", "item") and len(_content(unit.text)) <= 2:
+            if nxt < len(blocks) and blocks[nxt].kind in ("code", "item") and len(_stems(unit.words())) <= 2:
                 unit.framing = True
 
 
@@ -1234,26 +1259,30 @@ class _Passage:
     word_numbers: frozenset[float]  # numbers written in words: "two weeks", "twice"
 
 
+# A run of blanks, line continuations among them (``\\s`` is what ``str.isspace`` calls a blank).
+_BLANKS = re.compile(r"(?:\\\n|\s)+")
+
+
 def _normalise(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` with quotes straightened, line continuations joined and each run of blanks one space (none
+    leading), and for each of its characters the position it came from (a run's: its first blank, or the
+    newline of a continuation opening it; the trailing run's stays in the index though the text drops it)."""
     out: list[str] = []
     index: list[int] = []
     text = text.translate(_QUOTES)
-    i, space = 0, False
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and text[i + 1:i + 2] == "\n":
-            c = " "
-            i += 1
-        if c.isspace():
-            if out and not space:
-                out.append(" ")
-                index.append(i)
-            space = True
-        else:
-            out.append(c)
-            index.append(i)
-            space = False
-        i += 1
+    done = 0
+    for m in _BLANKS.finditer(text):
+        a, b = m.span()
+        if a > done:
+            out.append(text[done:a])
+            index.extend(range(done, a))
+        if out:
+            out.append(" ")
+            index.append(a + 1 if text[a] == "\\" else a)
+        done = b
+    if done < len(text):
+        out.append(text[done:])
+        index.extend(range(done, len(text)))
     return "".join(out).rstrip(), tuple(index)
 
 
@@ -1495,29 +1524,48 @@ class _Match:
 
 
 def _best_window(terms: set[str], passages: Sequence[_Passage]) -> list[_Match]:
-    """Windows of up to five consecutive sentences (code lines between them come free), best first."""
+    """Windows of up to five consecutive sentences (code lines between them come free), best first: the
+    best three by score, then the narrower, then the lower passage number, then the earlier."""
+    # Weights are 1 and 0.5, so every sum below is exact whatever order a set is read in.
     total = sum(_weight(t) for t in terms)
     if not total:
         return []
-    matches = []
+    top: list[tuple[tuple[float, int, int], _Passage, int, int, frozenset[str]]] = []  # best first, at most 3
+    floor = -1.0  # the third best score once there are three
     for passage in passages:
         segments = passage.segments
+        hits = [terms & segment.terms for segment in segments]
         for i in range(len(segments)):
-            union: set[str] = set()
+            covered: set[str] = set()
+            weight = 0.0
             width = 0
             for j in range(i, min(len(segments), i + 16)):
-                width += 0 if segments[j].code else 1
-                if width > 5:
-                    break
-                union |= segments[j].terms
-                covered = terms & union
+                if not segments[j].code:
+                    width += 1
+                    if width > 5:
+                        break
+                for t in hits[j]:
+                    if t not in covered:
+                        covered.add(t)
+                        weight += 0.5 if t in _GENERIC else 1.0  # _weight(t), inline: this runs for every window
                 if not covered:
                     continue
-                score = sum(_weight(t) for t in covered) / total
-                matches.append((score, -(j - i), -passage.number, passage, segments[i:j + 1], covered))
-    matches.sort(key=lambda m: (m[0], m[1], m[2]), reverse=True)
+                score = weight / total
+                if score < floor:
+                    continue
+                key = (score, i - j, -passage.number)
+                # After every window as good or better: equal keys keep the order they were found in.
+                k = len(top)
+                while k and top[k - 1][0] < key:
+                    k -= 1
+                if k < 3:
+                    top.insert(k, (key, passage, i, j, frozenset(covered)))
+                    del top[3:]
+                    if len(top) == 3:
+                        floor = top[2][0][0]
     out = []
-    for score, _, _, passage, window, covered in matches[:3]:
+    for (score, _, _), passage, i, j, covered in top:
+        window = passage.segments[i:j + 1]
         start, end = _matched_span(passage, window, covered)
         out.append(_Match(score, passage.number, start, end, passage.text[window[0].start:window[-1].end]))
     return out
@@ -1536,7 +1584,7 @@ def _matched_span(passage: _Passage, window: Sequence[_Segment], covered: set[st
     return first, last
 
 
-def _contradiction(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
     """The passage sentence the claim reverses, if any.
 
     Every cited sentence sharing enough content words with the claim is compared (at least two, and
@@ -1545,7 +1593,6 @@ def _contradiction(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _
     closer sentence asserts what was reversed the claim's way ("Don't run it on busy tables. On
     small tables running it is fine.").
     """
-    claim = _polarity(text)
     terms = claim.terms
     if not terms:
         return None
@@ -1556,7 +1603,7 @@ def _contradiction(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _
                 continue
             overlap = len(terms & segment.terms)
             if overlap >= min(2, len(terms)) and (overlap >= 0.3 * len(terms) or overlap >= 0.5 * len(segment.terms)):
-                aligned.append((overlap, passage, segment, _segment_polarity(segment.text)))
+                aligned.append((overlap, passage, segment, _segment_polarity(segment)))
     if not aligned:
         return None
     aligned.sort(key=lambda row: -row[0])
@@ -1578,8 +1625,8 @@ def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:
 
 
 @lru_cache(maxsize=2048)
-def _segment_polarity(text: str) -> _Polarity:
-    return _polarity(text)
+def _segment_polarity(segment: _Segment) -> _Polarity:
+    return _polarity_of(segment.tokens)
 
 
 # --- The check ------------------------------------------------------------------------------------------------
@@ -1609,14 +1656,15 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
             results.append(_check_code_claim(unit, claim, cited, missing))
             continue
         invented = [t for t in unit.tokens if not _token_found(t, cited)]
-        matches = _best_window(_content(claim.text), cited)
+        toks = unit.words()
+        matches = _best_window(_stems(toks), cited)
         best = matches[0] if matches else _Match(0.0)
         if invented:
             reason = f"{_listing(invented)} {'appears' if len(invented) == 1 else 'appear'} in none of its " \
                      f"cited sources ({_numbers(claim.citations)})"
             results.append(_result(claim, Status.INVENTED, reason, best, invented))
             continue
-        reversal = _contradiction(claim.text, cited)
+        reversal = _contradiction(_polarity_of(toks), cited)
         if reversal:
             passage, segment = reversal
             snippet = " ".join(segment.text.split())
@@ -1656,7 +1704,7 @@ def _uncited(unit: _Unit, claim: Claim, everything: Sequence[_Passage], missing:
         best = _code_match(code, everything)
     else:
         invented = [t for t in unit.tokens if not _token_found(t, everything)]
-        matches = _best_window(_content(claim.text), everything)
+        matches = _best_window(_stems(unit.words()), everything)
         best = matches[0] if matches else _Match(0.0)
     if invented:
         return _result(claim, Status.INVENTED, f"{why}, and {_listing(invented)} "
