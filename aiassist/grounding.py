@@ -44,7 +44,7 @@ right before a code block or list.
   line found verbatim passes; otherwise each word must appear, and each pair of neighbouring words
   side by side (``-n prod`` fails where the source has ``-n staging`` and mentions prod elsewhere).
 - ``contradicted``: against each cited sentence sharing enough content words with it, the claim
-  asserts what the sentence negates, or negates what it asserts (``_polarity``: cues such as
+  asserts what the sentence negates, or negates what it asserts (``_polarity_of``: cues such as
   "don't", "never", "not", "no longer", "avoid", "without", "instead of", "rather than", "keep …
   away from", and whole-clause ones such as "unsafe" or "not safe"; conditions such as "If …," or
   "…, otherwise …" take no side); or it swaps an antonym around the same object (always/never,
@@ -322,7 +322,7 @@ _PERMISSION = (r"\b(is|are|'s|it's|be)\s+(fine|safe|ok|okay|acceptable|enough|ha
                r"\b(does|do)\s+not\s+need\b")
 _PERMISSION_RES = tuple(re.compile(p) for p in _PERMISSION)
 _CUE_WORDS = _NOT_CUES | _VERB_CUES | _WHOLE_CUES
-# Every word that may open a negated stretch in ``_polarity`` (any other word is passed over at once).
+# Every word that may open a negated stretch in ``_polarity_of`` (any other word is passed over at once).
 _CUE_TRIGGERS = _CUE_WORDS | {"bad", "out", "instead", "rather"}
 # Antonym pairs: (side A, side B, where the object is: "next" content words or "either" side).
 _ANTONYMS = (
@@ -473,12 +473,8 @@ class _Polarity:
     toks: tuple[_Tok, ...]
 
 
-def _polarity(text: str) -> _Polarity:
-    return _polarity_of(_tokens(text))
-
-
 def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
-    """``_polarity`` of a text from its ``_tokens``."""
+    """Which content words of a text (its ``_tokens``) sit under a negation, clause by clause."""
     n = len(toks)
     flips = [0] * n
     # Clauses, each with the word that opened it (a boundary word, or its own first word).
@@ -1316,7 +1312,7 @@ def _passage(number: int, text: str) -> _Passage:
 
 def _code_terms(text: str, tokens: Sequence[_Tok] | None = None) -> set[str]:
     """A code line's terms: its words read as code, and as prose (``tokens``: ``_tokens(text)`` when known)."""
-    prose = {t.stem for t in tokens if t.stem} if tokens is not None else _content(text)
+    prose = _stems(tokens) if tokens is not None else _content(text)
     return {t.stem for t in _tokens(f"`{text}`") if t.stem} | prose
 
 
