@@ -99,6 +99,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'vetted.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection is checked before its first use in each request or task (a database restart would
+# otherwise fail the first request of every web process, and the first task of every worker process).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -203,6 +206,15 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
+# Celery's Django fixup closes the database connection before and after every task unless told to keep it
+# for this many tasks. A fresh PostgreSQL connection is a new server process with cold catalog caches: at
+# 20 asks/s its start-up cost the server more CPU than the drafts' own statements (bench/README.md, round
+# 10). config/celery.py keeps connections the way a web request does instead (CONN_MAX_AGE, health checks),
+# and closes them after any task that did not succeed.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1_000_000)
+# Planner settings of the worker's PostgreSQL sessions (config/celery.py); WORKER_DB_SESSION="" keeps the server's.
+WORKER_DB_SESSION = env.dict("WORKER_DB_SESSION", default={"max_parallel_workers_per_gather": "0",
+                                                           "random_page_cost": "1.1"})
 
 # One JSON object per line with the request id (config/logs.py); LOG_FORMAT=plain for people at a terminal.
 # Messages carry ids, paths and statuses, never post or answer bodies, prompts or credentials.

@@ -99,10 +99,13 @@ def _broker_is_redis() -> bool:
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
+def celery_worker(transactional_db, settings):
     """A worker on the ``ai`` and ``default`` queues, with short retry backoff."""
     if not _broker_is_redis():
         pytest.skip("the worker tests need the Redis broker (make test sets CELERY_BROKER_URL)")
+    # This worker is a thread of the test process: a connection it kept would outlive the test database.
+    # (Worker processes keep theirs: tests/test_celery_connections.py, and the fault tests' workers.)
+    settings.CELERY_DB_REUSE_MAX = 0
     with app.connection_for_write() as conn:
         for queue in ("ai", "default"):
             conn.default_channel.queue_purge(queue)
