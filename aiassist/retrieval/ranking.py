@@ -25,6 +25,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import zip_longest
 
 import numpy as np
@@ -386,16 +387,6 @@ def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int
     return [(pk, threads[pk], r) for pk, r in ranked if pk in threads][:LEXICAL_CANDIDATES]
 
 
-def _word_pattern(words: list[Word]) -> re.Pattern | None:
-    """Tokens that may stem to one of the question's words: those starting with a word's stem (less a
-    final "y": ``stem`` turns "retries" into "retry"). Only these are stemmed and counted, rather than
-    every token of every candidate thread."""
-    prefixes = {w.stem[:-1] if w.stem.endswith("y") and len(w.stem) > 3 else w.stem for w in words if w.stem}
-    if not prefixes:
-        return None
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True)) + r")\w*")
-
-
 def _thread_text(title: str, texts: list[str]) -> str:
     return f"{title} {title} {' '.join(texts)}".lower()  # the title counts twice
 
@@ -405,17 +396,24 @@ def _length(text: str) -> float:
     return len(text) / 6 + 1
 
 
-def _bm25_features(words: list[Word], text: str, pattern: re.Pattern | None,
-                   average_length: float) -> tuple[float, float, float]:
+_TOKEN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=1024)
+def _stem_counts(text: str) -> Counter:
+    """How often each stem occurs in ``text`` (a ``_thread_text``). Remembered: a worker scores the same
+    candidate threads for one question after another (a thread is text as it stands, so an edit is a new text).
+    Read-only for callers."""
+    counts = Counter()
+    for token, n in Counter(_TOKEN.findall(text)).items():  # each distinct token stemmed once
+        counts[stem(token)] += n
+    return counts
+
+
+def _bm25_features(words: list[Word], text: str, average_length: float) -> tuple[float, float, float]:
     """A thread's BM25 score for the question over ``text`` (``_thread_text``), the share of the question's
     word weight (idf) it covers, and the plain share of the question's words it holds."""
-    counts = Counter()
-    if pattern is not None:
-        wanted = {w.stem for w in words}
-        # Each distinct token is stemmed once (a thread repeats its words: ~16,000 stem calls a draft before).
-        for token, n in Counter(pattern.findall(text)).items():
-            if (root := stem(token)) in wanted:
-                counts[root] += n
+    counts = _stem_counts(text) if len(text) <= 50_000 else _stem_counts.__wrapped__(text)
     length = _length(text)
     score = covered = 0.0
     matched = 0
@@ -505,15 +503,13 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     dense = dense and any(p.dense is not None for hits in per_thread.values() for p in hits)
     thread_texts = {tid: _thread_text(threads[tid].title, [p.plain for p in hits]) for tid, hits in per_thread.items()}
     average_length = sum(map(_length, thread_texts.values())) / max(len(thread_texts), 1)
-    pattern = _word_pattern(words)
     scored = []
     for thread_id in thread_order:
         hits = per_thread.get(thread_id)
         if not hits:
             continue
         hit = ThreadHit(thread=threads[thread_id])
-        hit.bm25, hit.coverage, hit.matched_share = _bm25_features(words, thread_texts[thread_id], pattern,
-                                                                   average_length)
+        hit.bm25, hit.coverage, hit.matched_share = _bm25_features(words, thread_texts[thread_id], average_length)
         hit.head, hit.answer = _head_and_answer(hits, lambda p: p.dense)
         hit.passages = sorted(hits, key=lambda p: (-(p.dense if p.dense is not None else -1.0), -p.lexical, p.id))
         scored.append(hit)
