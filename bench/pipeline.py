@@ -173,6 +173,12 @@ def main():
     embedded = index.threads_index(threads)
     common.log(f"pipeline: indexed the {len(threads)} asked threads' questions first ({embedded} posts, "
                f"{time.time() - prepared:.1f} s)")
+    from django.db import connection
+    if connection.vendor == "postgresql":
+        # Statistics and visibility maps as autovacuum would keep them (earlier runs' drafts, deleted or not,
+        # leave dead rows; a server with autovacuum off never cleans them): p95 5.7 -> 3.7 s on the same code.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     common.flush_redis(common.BROKER_URL)
     with common.Gunicorn(workers=2) as server, Worker(args.concurrency) as worker:
         cookies = common.login()

@@ -129,6 +129,30 @@ def test_the_reader_text_is_the_rendering_then_what_reads_differently_raw():
     assert "rm -rf" in risk.reader_text("rm &#45;rf /srv/app")  # outside code the reader sees the dash
 
 
+def test_a_plain_line_is_read_as_the_renderer_would_show_it():
+    """The renderer is skipped for one line of words and plain punctuation (PLAIN_LINE): on generated lines of
+    such characters, some near Markdown syntax ("1.", "- ", "+ ", doubled blanks), the shortcut and the
+    renderer agree wherever the shortcut applies."""
+    import random
+
+    rng = random.Random(11)
+    pieces = ["rm", "-rf", "GRANT", "ALL", "chmod", "777", "1.", "a.", "--", "=", "==", "+ ", "- ", "'", '"', "()",
+              "http://x.y/z", "e.g.", "50%", "a/b", "1)", "Setext", "==="]
+    letters = "abcXYZ019 ,.;:?'\"()/%=+-  "
+    shortcut = 0
+    for _ in range(4000):
+        parts = [rng.choice(pieces) if rng.random() < 0.5 else "".join(rng.choices(letters, k=rng.randint(1, 8)))
+                 for _ in range(rng.randint(1, 12))]
+        line = rng.choice("abcXYZ1- ") + rng.choice(["", " ", "  "]).join(parts) + rng.choice(["", " ", "  "])
+        if risk.PLAIN_LINE.match(line):
+            shortcut += 1
+            assert risk._render(line) == risk._render_markup(line), line
+    assert shortcut > 500
+    # Not plain: rendered, and read differently from the raw text.
+    assert risk._render("1. Drop the table") == risk._render_markup("1. Drop the table") != "\n1. Drop the table\n"
+    assert risk._render("Use *all* of it") == "\nUse all of it\n"
+
+
 # --- Precise: advice to do something risky, not a mention of a word -------------------------------
 
 HARMLESS = [
