@@ -69,8 +69,38 @@ def test_ranking_never_offers_a_restricted_thread_to_an_outsider(restricted_and_
     assert shown and SECRET not in " ".join(f"{p.plain} {p.text}" for p in shown)
 
 
+@pytest.fixture(params=[False, True], ids=["small-index", "large-index"])
+def index_size(request, monkeypatch):
+    """The large index's path reads the readable categories once and filters by their ids (ranking.py)."""
+    if request.param:
+        from aiassist.retrieval import dense as dense_index
+        from aiassist.retrieval import ranking
+
+        monkeypatch.setattr(ranking, "COMMON_WORDS_FROM", 0)
+        monkeypatch.setattr(dense_index, "REFRESH_SECONDS", 0)
+        dense_index.forget()
+    return request.param
+
+
+def test_the_audience_and_category_narrow_what_a_reader_may_read(restricted_and_open, secops_member, secops,
+                                                                   engineering, index_size):
+    from forum import policy
+
+    secret, public = restricted_and_open
+    assert rank(secops_member, QUESTION).threads[0].thread == secret
+    # A draft for the public thread's whole audience: only what everyone in it may read.
+    audience = rank(secops_member, QUESTION, within=policy.audience_readable_categories(public.category))
+    assert secret not in [t.thread for t in audience.threads]
+    shown = [p for t in audience.threads for p in t.passages]
+    audience.with_details(shown)
+    assert SECRET not in " ".join(f"{p.plain} {p.text}" for p in shown)
+    # A category filter keeps to it.
+    assert {t.thread.category for t in rank(secops_member, QUESTION, category=engineering).threads} <= {engineering}
+    assert [t.thread for t in rank(secops_member, QUESTION, category=secops).threads][:1] == [secret]
+
+
 def test_the_assistant_drafts_from_restricted_passages_only_for_readers(restricted_and_open, employee,
-                                                                        secops_member, engineering):
+                                                                        secops_member, engineering, index_size):
     question = make_thread(employee, engineering, title=QUESTION, body="We need to do it this week.")
     answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)
     assert answer.status == AIAnswer.Status.DRAFT and SECRET not in answer.body
