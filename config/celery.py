@@ -30,15 +30,30 @@ def _connections_before_task(sender=None, **kwargs):
 def _connections_after_task(sender=None, state=None, **kwargs):
     """After a task that did not succeed, close every connection: one interrupted mid-statement (a soft time
     limit raises wherever the task was) can look usable to Django and fail the next task (celery#9824).
-    After a success, the same check as before a task (unless CELERY_DB_REUSE_MAX is 0: then always closed)."""
+    After a success, the same check as before a task, and a connection not idle is closed (unless
+    CELERY_DB_REUSE_MAX is 0: then always closed)."""
     if getattr(sender.request, "is_eager", False):
         return
     from django.db import close_old_connections, connections
 
     if state == "SUCCESS" and settings.CELERY_DB_REUSE_MAX:
+        for conn in connections.all(initialized_only=True):
+            if not _idle(conn):  # a statement the task gave up on (and caught) still running, a transaction open
+                conn.close()
         close_old_connections()
     else:
         connections.close_all()
+
+
+def _idle(conn) -> bool:
+    """Whether a kept PostgreSQL connection is between transactions, with no statement under way (asked of the
+    client library: no round trip). Django's own check misses a statement interrupted by an exception the task
+    caught: the next task's first statement would fail with "another command is already in progress"."""
+    if conn.vendor != "postgresql" or conn.connection is None:
+        return True
+    from psycopg import pq
+
+    return conn.connection.info.transaction_status == pq.TransactionStatus.IDLE
 
 
 def worker_session(sender=None, connection=None, **kwargs):
@@ -58,17 +73,16 @@ def worker_session(sender=None, connection=None, **kwargs):
 
 @worker_init.connect
 def _worker_statements(**kwargs):
-    from django.db import connections
+    """The worker's new connections get ``worker_session`` (its processes open theirs after it starts: Celery's
+    fixup closes the parent's at each fork)."""
     from django.db.backends.signals import connection_created
 
     connection_created.connect(worker_session, dispatch_uid="vetted-worker-session")
-    for conn in connections.all(initialized_only=True):  # opened before the worker started
-        if conn.connection is not None:
-            worker_session(connection=conn)
 
 
 @worker_shutdown.connect
 def _worker_statements_done(**kwargs):
+    """Also called by the tests' in-process worker, whose stop does not send ``worker_shutdown``."""
     from django.db.backends.signals import connection_created
 
     connection_created.disconnect(dispatch_uid="vetted-worker-session")

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from aiassist.tasks import generate_answer_task
+from config import celery as celery_config
 from config.celery import app
 from forum import policy
 
@@ -117,3 +118,6 @@ def celery_worker(transactional_db, settings):
             yield worker
     finally:
         generate_answer_task.retry_backoff, generate_answer_task.max_retries = saved
+        # The worker's session settings (config/celery.py) end with it: stopping this worker sends no
+        # worker_shutdown, and the rest of the test process is not a worker.
+        celery_config._worker_statements_done()

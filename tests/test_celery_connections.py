@@ -55,6 +55,18 @@ def test_a_connection_is_closed_after_a_task_that_did_not_succeed(settings, stat
     assert connection.connection is None
 
 
+@on_postgres
+def test_a_connection_left_inside_a_transaction_by_a_successful_task_is_not_kept(settings):
+    """A task that caught an exception mid-statement or left a transaction open ends "successfully"; Django's
+    check would keep that connection, and the next task's first statement would fail."""
+    settings.CELERY_DB_REUSE_MAX = 1000
+    celery_config._connections_before_task(sender=TASK)
+    connection.ensure_connection()
+    connection.connection.execute("BEGIN")  # under Django's feet, as an interrupted statement would leave it
+    celery_config._connections_after_task(sender=TASK, state="SUCCESS")
+    assert connection.connection is None
+
+
 def test_without_reuse_every_task_closes_its_connection(settings):
     settings.CELERY_DB_REUSE_MAX = 0
     connection.ensure_connection()

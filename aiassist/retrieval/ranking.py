@@ -31,7 +31,7 @@ from itertools import zip_longest
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
 from forum import policy
@@ -189,9 +189,11 @@ class Ranking:
 
 
 # Not a passage of a hidden post (the index drops those in a task after commit; until then this keeps them out).
-# An anti-join with the few hidden posts (a partial index holds them), rather than a join of every candidate
-# passage to its post to read the flag: one lookup a row (passage.post is never null).
-_OF_HIDDEN_POSTS = Q(post__in=Post.objects.filter(hidden=True).values("pk"))
+# NOT EXISTS (an anti-join that can use the partial index of hidden posts) rather than a join of every candidate
+# passage to its post to read the flag (a lookup a row), or NOT IN (a hashed list only while the hidden posts fit
+# in work_mem; past that, a scan of the list for every row).
+def _not_of_hidden_post() -> Exists:
+    return ~Exists(Post.objects.filter(pk=OuterRef("post_id"), hidden=True))
 
 
 def readable_categories(user, *, within: QuerySet | None = None, category=None) -> set[int]:
@@ -212,9 +214,9 @@ def readable_passages(user, *, within: QuerySet | None = None, category=None, au
     ``categories``: ``readable_categories(user, within=within, category=category)`` when the caller has read it
     already; the statements then carry the ids rather than the permission subqueries (each planned again)."""
     if categories is not None:
-        return _narrowed(Passage.objects.filter(~_OF_HIDDEN_POSTS, thread__category__in=categories),
+        return _narrowed(Passage.objects.filter(_not_of_hidden_post(), thread__category__in=categories),
                          author=author, exclude_thread=exclude_thread)
-    passages = Passage.objects.filter(~_OF_HIDDEN_POSTS, thread__category__in=policy.visible_categories(user))
+    passages = Passage.objects.filter(_not_of_hidden_post(), thread__category__in=policy.visible_categories(user))
     if within is not None:  # the assistant's "the thread's whole audience": can only narrow
         passages = passages.filter(thread__category__in=within)
     if category is not None:
@@ -426,7 +428,7 @@ def _length(text: str) -> float:
 _TOKEN = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _stem_counts(text: str) -> Counter:
     """How often each stem occurs in ``text`` (a ``_thread_text``). Remembered: a worker scores the same
     candidate threads for one question after another (a thread is text as it stands, so an edit is a new text).
@@ -440,7 +442,8 @@ def _stem_counts(text: str) -> Counter:
 def _bm25_features(words: list[Word], text: str, average_length: float) -> tuple[float, float, float]:
     """A thread's BM25 score for the question over ``text`` (``_thread_text``), the share of the question's
     word weight (idf) it covers, and the plain share of the question's words it holds."""
-    counts = _stem_counts(text) if len(text) <= 50_000 else _stem_counts.__wrapped__(text)
+    # Bounded in count and in size (about 100 KB an entry at the cap): a long thread is counted each time.
+    counts = _stem_counts(text) if len(text) <= 12_000 else _stem_counts.__wrapped__(text)
     length = _length(text)
     score = covered = 0.0
     matched = 0
