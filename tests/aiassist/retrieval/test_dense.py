@@ -90,3 +90,24 @@ def test_threads_posted_after_the_matrix_was_loaded_are_proposed_once_it_refresh
     assert refreshed.nearest(vector, {engineering.pk}, 1) == [later.pk]
     assert refreshed.nearest(vector, {engineering.pk}, 5, exclude_thread=later.pk) == [first.pk, second.pk]
     assert refreshed.nearest(vector, set(), 5) == []  # no readable category: nothing
+
+
+def test_the_scored_passages_vectors_are_read_as_stored_and_the_read_is_counted(large_index, employee, engineering,
+                                                                                django_assert_num_queries):
+    """``_closeness`` reads the vectors as stored (PostgreSQL: in binary, through Django's cursor wrapper, so the
+    statement is counted and logged like any other) and gives each passage its cosine to the question."""
+    thread = make_thread(employee, engineering, title="Redis cache stuck", body="The cache hangs.",
+                         replies=[(employee, "Restart memcached."), (employee, "Renew the TLS certificate.")])
+    _index(large_index, thread)
+    hits = [ranking.PassageHit(id=pk, post_id=post, thread_id=thread.pk, role=role, position=0, plain=plain,
+                               author_id=employee.pk)
+            for pk, post, role, plain in ranking.Passage.objects.filter(thread=thread)
+            .values_list("pk", "post_id", "role", "plain")]
+    query = large_index.embed(["a stuck cache"])[0]
+    with django_assert_num_queries(1):
+        vectors = ranking._closeness(query, index.embed_key(large_index), hits)
+    assert set(vectors) == {hit.id for hit in hits}
+    for hit in hits:
+        expected = large_index.embed([index.embedding_input(thread.title, hit.plain, hit.role)])[0]
+        assert np.allclose(vectors[hit.id], expected)
+        assert hit.dense == pytest.approx(float(expected @ query), abs=1e-6)
