@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from common.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Built concurrently on PostgreSQL: forum_post is the largest table people write to.
+    atomic = False
 
     dependencies = [
         ('forum', '0009_social'),
@@ -12,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='post',
             index=models.Index(condition=models.Q(('hidden', True)), fields=['id'], name='forum_post_hidden_idx'),
         ),
