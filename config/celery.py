@@ -5,6 +5,8 @@ from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_init, worker_shutdown
 from django.conf import settings
 
+from common.db import is_idle
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("vetted")
@@ -38,22 +40,11 @@ def _connections_after_task(sender=None, state=None, **kwargs):
 
     if state == "SUCCESS" and settings.CELERY_DB_REUSE_MAX:
         for conn in connections.all(initialized_only=True):
-            if not _idle(conn):  # a statement the task gave up on (and caught) still running, a transaction open
+            if not is_idle(conn):  # a statement the task gave up on (and caught) still running, a transaction open
                 conn.close()
         close_old_connections()
     else:
         connections.close_all()
-
-
-def _idle(conn) -> bool:
-    """Whether a kept PostgreSQL connection is between transactions, with no statement under way (asked of the
-    client library: no round trip). Django's own check misses a statement interrupted by an exception the task
-    caught: the next task's first statement would fail with "another command is already in progress"."""
-    if conn.vendor != "postgresql" or conn.connection is None:
-        return True
-    from psycopg import pq
-
-    return conn.connection.info.transaction_status == pq.TransactionStatus.IDLE
 
 
 def worker_session(sender=None, connection=None, **kwargs):

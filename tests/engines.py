@@ -64,3 +64,17 @@ class OverrunEngine(ExtractiveEngine):
             OverrunEngine.overruns += 1
             raise SoftTimeLimitExceeded()
         return super().draft(question, sources)
+
+
+class MidStatementOverrunEngine(ExtractiveEngine):
+    """Overruns the soft time limit while a statement is under way on the task's connection (PostgreSQL: one sent
+    and not yet read), as when the limit interrupts a slow query."""
+
+    name = "overrun-mid-statement"
+
+    def draft(self, question, sources):
+        from celery.exceptions import SoftTimeLimitExceeded
+        from django.db import connection
+
+        connection.connection.pgconn.send_query(b"SELECT pg_sleep(0.05)")
+        raise SoftTimeLimitExceeded()

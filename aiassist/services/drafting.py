@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.db import close_interrupted
 from common.exceptions import ApplicationError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from forum import effects
 from forum import policy as forum_policy
@@ -341,7 +342,9 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         # Celery's soft time limit, raised inside whatever was running: give the row back now rather
         # than leave it claimed until its lease runs out, so the task's retry can claim it at once.
         # (Only this: after any other error the task records a failure, and a released row could be
-        # claimed by another delivery in between.)
+        # claimed by another delivery in between.) The limit may have interrupted a statement: its connection is
+        # closed first, or the release's own statement would fail on it.
+        close_interrupted()
         answer_release(answer_id=answer.pk, attempt=attempt, message="The assistant took too long; trying again.")
         raise
     return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources)

@@ -3,7 +3,7 @@ sweeper, database constraints and the audit trail."""
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from aiassist import services
@@ -382,6 +382,22 @@ def test_an_overrun_of_the_soft_time_limit_gives_the_answer_back_at_once(setting
     assert events(answer, "ai_answer.release").exists()
     drafted = services.answer_generate(answer_id=answer.pk)  # the retry claims it straight away
     assert (drafted.status, drafted.attempts) == (S.DRAFT, 2)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a statement under way is a PostgreSQL connection's")
+@pytest.mark.django_db(transaction=True)  # the interrupted connection is closed, as in a worker
+def test_an_overrun_in_the_middle_of_a_statement_still_gives_the_answer_back(settings, employee, question):
+    """The limit interrupted a statement: its connection is replaced before the release, whose own statement
+    would otherwise fail ("another command is already in progress") and leave the row claimed."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    settings.ASSISTANT_ENGINE = "tests.engines.MidStatementOverrunEngine"
+    answer = services.answer_request(acting_user=employee, thread=question)
+    with pytest.raises(SoftTimeLimitExceeded):
+        services.answer_generate(answer_id=answer.pk)
+    after = reload(answer)
+    assert (after.status, after.lease_expires_at, after.attempts) == (S.QUEUED, None, 1)
+    assert events(answer, "ai_answer.release").exists()
 
 
 def test_a_permanent_engine_error_fails_the_answer(settings, employee, question):
