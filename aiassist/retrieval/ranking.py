@@ -196,7 +196,21 @@ def _not_of_hidden_post() -> Exists:
     return ~Exists(Post.objects.filter(pk=OuterRef("post_id"), hidden=True))
 
 
-def readable_categories(user, *, within: QuerySet | None = None, category=None) -> set[int]:
+class ReadableCategories(frozenset):
+    """``readable_categories``'s ids, with the reader, audience and category they were read for:
+    ``readable_passages`` takes nothing else in place of its own permission filter."""
+
+    def __new__(cls, ids, *, key):
+        made = super().__new__(cls, ids)
+        made.key = key
+        return made
+
+
+def _reading(user, within, category) -> tuple:
+    return (getattr(user, "pk", None), id(within) if within is not None else None, getattr(category, "pk", category))
+
+
+def readable_categories(user, *, within: QuerySet | None = None, category=None) -> ReadableCategories:
     """The ids of the categories ``user`` may read, narrowed to ``within`` and ``category``: the same filter as
     ``readable_passages``'s, read once."""
     allowed = set(policy.visible_categories(user).values_list("pk", flat=True))
@@ -204,16 +218,20 @@ def readable_categories(user, *, within: QuerySet | None = None, category=None) 
         allowed &= set(within.values_list("pk", flat=True))
     if category is not None:
         allowed &= {category.pk}
-    return allowed
+    return ReadableCategories(allowed, key=_reading(user, within, category))
 
 
 def readable_passages(user, *, within: QuerySet | None = None, category=None, author=None,
-                      exclude_thread=None, categories: set[int] | None = None) -> QuerySet:
+                      exclude_thread=None, categories: ReadableCategories | None = None) -> QuerySet:
     """Passages of posts ``user`` may read, as they stand now (hidden posts and moved threads out).
 
     ``categories``: ``readable_categories(user, within=within, category=category)`` when the caller has read it
-    already; the statements then carry the ids rather than the permission subqueries (each planned again)."""
+    already; the statements then carry the ids rather than the permission subqueries (each planned again). Ids
+    read for another reader, audience or category, or made any other way, are refused (ValueError): they would
+    replace the permission filter."""
     if categories is not None:
+        if not isinstance(categories, ReadableCategories) or categories.key != _reading(user, within, category):
+            raise ValueError("categories must be readable_categories(user, within=within, category=category)")
         return _narrowed(Passage.objects.filter(_not_of_hidden_post(), thread__category__in=categories),
                          author=author, exclude_thread=exclude_thread)
     passages = Passage.objects.filter(_not_of_hidden_post(), thread__category__in=policy.visible_categories(user))

@@ -151,3 +151,24 @@ def test_search_for_anonymous_visitors_is_the_login_page(client, restricted_and_
     assert client.get(reverse("retrieval:search"), {"q": "payments"}).status_code == 302
     assert client.get(reverse("retrieval:similar"), {"title": QUESTION}).status_code == 302
     assert client.get("/api/v1/threads/similar/", {"q": QUESTION}).status_code == 401
+
+
+def test_readable_passages_takes_only_the_categories_read_for_that_reader(secops, secops_member, engineering, employee):
+    """The category ids that replace the permission filter on a large index must be the ones read for this reader,
+    audience and category: ids read for someone else (a secops member's), or a set made by hand, are refused."""
+    from aiassist.retrieval.ranking import readable_categories, readable_passages
+    from forum import policy
+
+    theirs = readable_categories(secops_member)
+    assert secops.pk in theirs
+    for wrong in (theirs, set(theirs), frozenset(theirs)):
+        with pytest.raises(ValueError):
+            readable_passages(employee, categories=wrong)
+    within = policy.audience_readable_categories(engineering)
+    with pytest.raises(ValueError):  # read without the audience, used with it
+        readable_passages(employee, within=within, categories=readable_categories(employee))
+    with pytest.raises(ValueError):  # read for the whole forum, used for one category
+        readable_passages(employee, category=engineering, categories=readable_categories(employee))
+    mine = readable_categories(employee, within=within)
+    assert secops.pk not in mine
+    assert str(readable_passages(employee, within=within, categories=mine).query)  # accepted
