@@ -121,3 +121,43 @@ def celery_worker(transactional_db, settings):
         # The worker's session settings (config/celery.py) end with it: stopping this worker sends no
         # worker_shutdown, and the rest of the test process is not a worker.
         celery_config._worker_statements_done()
+
+
+# Which test and thread opened each PostgreSQL session of this process (its backend pid, known to the client library
+# without a round trip), to name the owner of a session still open at the end of the run.
+_OPENED_BY: dict[int, str] = {}
+
+
+def _record_opener(sender, connection, **kwargs):
+    if connection.vendor == "postgresql":
+        import os
+        import threading
+
+        test = os.environ.get("PYTEST_CURRENT_TEST", "outside any test")
+        _OPENED_BY[connection.connection.info.backend_pid] = f"{test} (thread {threading.current_thread().name})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """At the end of the run, before the test database is dropped: any other session still on it (a thread's or a
+    server's connection that was never closed) is named in a warning, with the test and thread that opened it when
+    it was this process. PostgreSQL cannot drop a database in use, so such a session otherwise shows only as "being
+    accessed by other users" at teardown, with no clue whose it is."""
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_record_opener, dispatch_uid="vetted-tests-record-opener")
+    yield
+    connection_created.disconnect(dispatch_uid="vetted-tests-record-opener")
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pid, backend_start, state, left(query, 200) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        others = [(*row, _OPENED_BY.get(row[0], "another process")) for row in cursor.fetchall()]
+    if others:
+        import warnings
+
+        warnings.warn(f"sessions left on the test database (pid, start, state, last statement, opened by): {others!r}",
+                      stacklevel=1)
