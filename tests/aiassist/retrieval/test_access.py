@@ -172,3 +172,25 @@ def test_readable_passages_takes_only_the_categories_read_for_that_reader(secops
     mine = readable_categories(employee, within=within)
     assert secops.pk not in mine
     assert str(readable_passages(employee, within=within, categories=mine).query)  # accepted
+
+
+def test_the_readable_category_ids_go_as_one_parameter(admin_user, employee, secops, secops_member):
+    """Hundreds of readable categories: the statements carry their ids as one array (PostgreSQL) or JSON list
+    (SQLite), not a placeholder each, and still keep out the one the reader may not read."""
+    from aiassist.retrieval.ranking import readable_categories, readable_passages
+
+    from ...factories import make_category
+
+    categories = [make_category(admin_user, f"Team {n}") for n in range(300)]
+    thread = make_thread(employee, categories[-1], title="Rotating the team key", body="How often?")
+    hidden = make_thread(secops_member, secops, title="Rotating the vault key", body="Runbook.")
+    from aiassist.retrieval import index
+    from forum.models import Post
+
+    index.posts_index(list(Post.objects.filter(thread__in=[thread, hidden]).values_list("pk", flat=True)))
+    allowed = readable_categories(employee)
+    assert len(allowed) >= 300 and secops.pk not in allowed
+    passages = readable_passages(employee, categories=allowed)
+    _, params = passages.query.sql_with_params()
+    assert len(params) < 10
+    assert set(passages.values_list("thread_id", flat=True)) == {thread.pk}
