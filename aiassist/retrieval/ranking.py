@@ -209,7 +209,7 @@ class _AnyOf(Lookup):
         ids = sorted(int(pk) for pk in self.rhs)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*params, ids]
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(ids)]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(ids)]  # noqa: S608 - lhs is a column
 
 
 class ReadableCategories(frozenset):
