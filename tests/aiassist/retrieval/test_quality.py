@@ -38,6 +38,10 @@ def world(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
     finally:
         settings.ASSISTANT_EMBEDDER, settings.RETRIEVAL_INDEX_SYNC, settings.EMAIL_NOTIFICATIONS = saved
+        # The session this module fixture opened (outside any test's own) ends with it: CI found one still open on
+        # the test database at the end of the run, opened here (tests/conftest.py names such sessions).
+        with django_db_blocker.unblock():
+            connection.close()
 
 
 @pytest.fixture
