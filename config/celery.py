@@ -5,7 +5,7 @@ from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_init, worker_shutdown
 from django.conf import settings
 
-from common.db import is_idle
+from common.db import close_interrupted
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -39,9 +39,7 @@ def _connections_after_task(sender=None, state=None, **kwargs):
     from django.db import close_old_connections, connections
 
     if state == "SUCCESS" and settings.CELERY_DB_REUSE_MAX:
-        for conn in connections.all(initialized_only=True):
-            if not is_idle(conn):  # a statement the task gave up on (and caught) still running, a transaction open
-                conn.close()
+        close_interrupted()  # a statement the task gave up on (and caught) still running, a transaction open
         close_old_connections()
     else:
         connections.close_all()

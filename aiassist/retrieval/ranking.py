@@ -201,8 +201,7 @@ class _AnyOf(Lookup):
     values of a JSON array. The reader's readable category ids run to hundreds; as ``IN (%s, ...)`` every statement
     carried one placeholder each, built by Django, quoted by the driver and parsed and planned by the server."""
 
-    lookup_name = "any_of"
-    prepare_rhs = False
+    prepare_rhs = False  # the ids as they are, not one value of the field
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)

@@ -368,18 +368,12 @@ def test_a_transient_engine_error_releases_the_answer(settings, employee, questi
 def test_an_overrun_of_the_soft_time_limit_gives_the_answer_back_at_once(settings, employee, question):
     """Before, the row stayed claimed until its lease ran out, so the task's retry found it taken
     and the draft waited for the sweeper."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
     from tests.engines import OverrunEngine
 
     settings.ASSISTANT_ENGINE = "tests.engines.OverrunEngine"
     OverrunEngine.overruns = 0
     answer = services.answer_request(acting_user=employee, thread=question)
-    with pytest.raises(SoftTimeLimitExceeded):
-        services.answer_generate(answer_id=answer.pk)
-    after = reload(answer)
-    assert (after.status, after.lease_expires_at, after.attempts) == (S.QUEUED, None, 1)
-    assert events(answer, "ai_answer.release").exists()
+    _overruns_and_is_given_back(answer)
     drafted = services.answer_generate(answer_id=answer.pk)  # the retry claims it straight away
     assert (drafted.status, drafted.attempts) == (S.DRAFT, 2)
 
@@ -389,10 +383,14 @@ def test_an_overrun_of_the_soft_time_limit_gives_the_answer_back_at_once(setting
 def test_an_overrun_in_the_middle_of_a_statement_still_gives_the_answer_back(settings, employee, question):
     """The limit interrupted a statement: its connection is replaced before the release, whose own statement
     would otherwise fail ("another command is already in progress") and leave the row claimed."""
+    settings.ASSISTANT_ENGINE = "tests.engines.MidStatementOverrunEngine"
+    _overruns_and_is_given_back(services.answer_request(acting_user=employee, thread=question))
+
+
+def _overruns_and_is_given_back(answer):
+    """The worker's first attempt at ``answer`` runs out of time; the row is queued again at once, on record."""
     from celery.exceptions import SoftTimeLimitExceeded
 
-    settings.ASSISTANT_ENGINE = "tests.engines.MidStatementOverrunEngine"
-    answer = services.answer_request(acting_user=employee, thread=question)
     with pytest.raises(SoftTimeLimitExceeded):
         services.answer_generate(answer_id=answer.pk)
     after = reload(answer)
