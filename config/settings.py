@@ -112,6 +112,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so parallel runs never share it; the test runner deletes it afterwards.
     DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / f"test-vetted-{os.getpid()}.sqlite3")})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL binds each statement's parameters itself, and a kept connection keeps a statement it has run
+# DATABASE_PREPARE_THRESHOLD times prepared (psycopg's automatic prepared statements): a draft's two dozen
+# statements of a fixed shape are then parsed and planned once per connection rather than at every draft
+# (planning was a quarter of the server's time a draft: bench/README.md, round 12). Behind a pooler in transaction
+# mode that cannot keep prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0), set
+# DATABASE_PREPARE_THRESHOLD="": parameters are then bound on the client, Django's default.
+DATABASE_PREPARE_THRESHOLD = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARE_THRESHOLD:
+    if not DATABASE_PREPARE_THRESHOLD.isdigit():
+        raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD is a whole number of runs, or empty to prepare nothing")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": int(DATABASE_PREPARE_THRESHOLD)})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://vetted")}

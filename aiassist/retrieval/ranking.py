@@ -663,8 +663,9 @@ def _binary_cursor():
 
     For the vectors a ranking reads (600-1,100 of 1.5 KB a draft at 1 M posts): as text, the server writes each
     bytea as hex and the client decodes it; binary, the bytes as they are stored (the worker's CPU for them 4.3 ->
-    2.5 ms a draft, the server's 7.3 -> 6.1 ms: bench/README.md, round 11). Django's own cursors bind parameters
-    on the client, which psycopg allows with text results only."""
+    2.5 ms a draft, the server's 7.3 -> 6.1 ms: bench/README.md, round 11). Django's own cursors return text, and
+    bind parameters on the client (which psycopg allows with text results only) when DATABASE_PREPARE_THRESHOLD
+    is empty. Prepared like any statement of the connection from its DATABASE_PREPARE_THRESHOLD-th run."""
     import psycopg  # the PostgreSQL driver: absent where only SQLite is used
 
     connection.ensure_connection()
