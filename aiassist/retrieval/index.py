@@ -6,7 +6,8 @@ costs a read. Hidden and deleted posts lose their passages (reads filter them li
 the embedder fails, passages are stored without vectors (lexical search still finds them) and
 ``passages_reembed`` fills them in later; the same function re-embeds after a change of model. A change
 whose indexing task was lost (the broker down when it committed, a worker killed) is caught up by
-``posts_catch_up``, which beat runs every few minutes.
+``posts_catch_up``, which beat runs every few minutes. Each call also gives the passages of its posts their
+thread's category as it stands (a moved thread: ``receivers``), unchanged posts included.
 """
 import hashlib
 import logging
@@ -16,11 +17,11 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, Func, Min, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import Exists, F, Func, Min, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import SHA256, Coalesce, Concat, Greatest
 from django.utils import timezone
 
-from forum.models import Post
+from forum.models import Post, Thread
 
 from .embedders import EmbedderError, load_embedder
 from .models import IndexRun, Passage, PassageVector
@@ -111,7 +112,8 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
     embedder = embedder if embedder is not None else active_embedder()
     model = embed_key(embedder)
     posts = list(Post.objects.filter(pk__in=post_ids).select_related("thread")
-                 .only("pk", "body", "kind", "hidden", "author_id", "thread_id", "thread__title"))
+                 .only("pk", "body", "kind", "hidden", "author_id", "thread_id", "thread__title",
+                       "thread__category_id"))
     gone = set(post_ids) - {p.pk for p in posts} | {p.pk for p in posts if p.hidden or not p.body.strip()}
     live = [p for p in posts if p.pk not in gone]
     openings = dict(Post.objects.filter(thread_id__in={p.thread_id for p in live}).values("thread_id")
@@ -131,9 +133,10 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
     rows = []
     for post, role, digest, chunks in pending:
         for position, chunk in enumerate(chunks):
-            rows.append(Passage(post_id=post.pk, thread_id=post.thread_id, author_id=post.author_id, role=role,
-                                position=position, title=post.thread.title[:200], text=chunk,
-                                plain=plain_text(chunk), source_hash=digest))
+            rows.append(Passage(post_id=post.pk, thread_id=post.thread_id, category_id=post.thread.category_id,
+                                author_id=post.author_id, role=role, position=position,
+                                title=post.thread.title[:200], text=chunk, plain=plain_text(chunk),
+                                source_hash=digest))
     vectors, model_used = _embed(embedder, [embedding_input(r.title, r.plain, r.role) for r in rows])
     with transaction.atomic():
         Passage.objects.filter(post_id__in=gone | {post.pk for post, *_ in pending}).delete()
@@ -141,7 +144,18 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
         if model_used:
             PassageVector.objects.bulk_create([PassageVector(passage=row, embedding=vector, embed_model=model_used)
                                                for row, vector in zip(rows, vectors, strict=True)], batch_size=500)
+        _recategorised([post.pk for post in live])
     return len(pending)
+
+
+def _recategorised(post_ids: list[int]) -> int:
+    """Give the passages of ``post_ids`` their thread's category as it stands now, where it differs (a thread moved
+    since they were indexed; the category read above may be seconds old). Returns how many passages changed."""
+    if not post_ids:
+        return 0
+    category = Subquery(Thread.objects.filter(pk=OuterRef("thread_id")).values("category_id")[:1])
+    return (Passage.objects.filter(post_id__in=post_ids).filter(Q(category_id__isnull=True) | ~Q(category_id=category))
+            .update(category_id=category))
 
 
 def threads_index(thread_ids: Iterable[int], **kwargs) -> int:

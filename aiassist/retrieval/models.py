@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
-from forum.models import Post, Thread
+from forum.models import Category, Post, Thread
 
 
 class PassageRole(models.TextChoices):
@@ -24,6 +24,12 @@ class Passage(models.Model):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    # The thread's category as ``index.posts_index`` last saw it: a candidate filter for the lexical match on a
+    # large index (no join to the thread for each matching row), never an access decision: every passage a
+    # ranking scores, shows or quotes is read again through its live thread (``ranking.readable_passages``). No
+    # constraint or index: the passages go with their thread, and nothing looks passages up by category alone.
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="+", null=True, db_index=False,
+                                 db_constraint=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=10, choices=Role.choices)
     position = models.PositiveSmallIntegerField(help_text="The passage's place in its post, from 0.")

@@ -257,6 +257,16 @@ def readable_passages(user, *, within: QuerySet | None = None, category=None, au
     return _narrowed(passages, author=author, exclude_thread=exclude_thread)
 
 
+def _proposing(categories: ReadableCategories, *, author=None, exclude_thread=None) -> QuerySet:
+    """The passages that may *propose* threads to a ranking on a large index: those of the readable categories by
+    the category stored with the passage (``Passage.category``: no join to the thread for every row the lexical
+    match reads, 10-14 ms of the server's time a draft at 1 M posts, bench/README.md round 12). Never what a reader
+    is shown: a passage indexed before its thread moved may carry the old category for the seconds until it is
+    indexed again, so every passage a ranking scores, shows or quotes is read through ``readable_passages``."""
+    return _narrowed(Passage.objects.filter(_not_of_hidden_post(), _AnyOf(F("category_id"), categories)),
+                     author=author, exclude_thread=exclude_thread)
+
+
 def _narrowed(passages: QuerySet, *, author, exclude_thread) -> QuerySet:
     if author is not None:
         passages = passages.filter(author=author)
@@ -516,7 +526,9 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     allowed = readable_categories(user, within=within, category=category) if large else None
     passages = readable_passages(user, within=within, category=category, author=author,
                                  exclude_thread=exclude_thread, categories=allowed)
-    candidates = _lexical_candidates(passages, words)
+    # The lexical match proposes threads, by passage; the passages then scored are read through ``passages``.
+    proposing = passages if allowed is None else _proposing(allowed, author=author, exclude_thread=exclude_thread)
+    candidates = _lexical_candidates(proposing, words)
     lexical_by_passage = {pk: float(r or 0.0) for pk, _, r in candidates}
     if not candidates and not large:  # nothing to score, and no other way to propose threads: no embedding
         return Ranking(threads=[], words=texts, confident=False, dense=False,

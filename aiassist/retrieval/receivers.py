@@ -11,7 +11,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from forum import effects
-from forum.signals import post_changed, post_created
+from forum.signals import post_changed, post_created, thread_moved
 
 from . import index
 from .tasks import index_posts_task, index_threads_task
@@ -39,6 +39,13 @@ def index_changed_post(sender, post, change, **kwargs):
         _index_later(thread_ids=[post.thread_id])
     else:
         _index_later(post_ids=[post.pk])
+
+
+@receiver(thread_moved)
+def index_moved_thread(sender, thread, **kwargs):
+    # Nothing of the text changed: ``posts_index`` skips re-embedding and gives the passages their new category
+    # (a candidate filter only: reads join the live thread, so the move is in force before this runs).
+    _index_later(thread_ids=[thread.pk])
 
 
 @receiver(connection_created)

@@ -600,7 +600,7 @@ class Command(BaseCommand):
 
     def load_passages(self):
         """The rows ``index.posts_index`` would write, set-based: hidden posts have none."""
-        self.sql("CREATE TEMP TABLE seed_title AS SELECT id, title, "
+        self.sql("CREATE TEMP TABLE seed_title AS SELECT id, title, category_id, "
                  "setweight(to_tsvector('english', title), 'A') AS vector FROM forum_thread")
         self.sql("ALTER TABLE seed_title ADD PRIMARY KEY (id)")
         self.sql("ANALYZE seed_title")
@@ -611,9 +611,9 @@ class Command(BaseCommand):
         try:
             with self.bare_table("retrieval_passage"):
                 self.sql("""
-                    INSERT INTO retrieval_passage (post_id, thread_id, author_id, role, position, title, text, plain,
-                                                   source_hash, indexed_at, search_vector)
-                    SELECT p.id, p.thread_id, p.author_id, r.role, c.position, t.title, c.text, c.plain,
+                    INSERT INTO retrieval_passage (post_id, thread_id, category_id, author_id, role, position, title,
+                                                   text, plain, source_hash, indexed_at, search_vector)
+                    SELECT p.id, p.thread_id, t.category_id, p.author_id, r.role, c.position, t.title, c.text, c.plain,
                            encode(sha256(convert_to(t.title || chr(31) || b.body || chr(31) || r.role, 'UTF8')), 'hex'),
                            p.updated_at, t.vector || c.vector
                     FROM seed_post p

@@ -194,3 +194,32 @@ def test_the_readable_category_ids_go_as_one_parameter(admin_user, employee, sec
     _, params = passages.query.sql_with_params()
     assert len(params) < 10
     assert set(passages.values_list("thread_id", flat=True)) == {thread.pk}
+
+
+def test_a_stale_category_stored_with_a_passage_never_lets_it_through(client, restricted_and_open, employee,
+                                                                      engineering, monkeypatch):
+    """On a large index the lexical match filters by the category stored with each passage (no join to the thread
+    per row). That copy can lag a move by seconds: here the restricted thread's passages carry a readable category.
+    They may propose the thread; nothing of it is scored, shown, quoted or searched for the outsider."""
+    from aiassist.retrieval import dense as dense_index
+    from aiassist.retrieval import ranking
+    from aiassist.retrieval.models import Passage
+
+    monkeypatch.setattr(ranking, "COMMON_WORDS_FROM", 0)
+    monkeypatch.setattr(dense_index, "REFRESH_SECONDS", 0)
+    dense_index.forget()
+    secret, public = restricted_and_open
+    Passage.objects.filter(thread=secret).update(category_id=engineering.pk)
+    words = ranking._word_statistics(["payments", "database", "root", "password"])
+    proposing = ranking._proposing(ranking.readable_categories(employee))
+    assert secret.pk in {thread_id for _, thread_id, _ in ranking._lexical_candidates(proposing, words)}
+    outsider = rank(employee, QUESTION)
+    assert outsider.threads and secret not in [t.thread for t in outsider.threads]
+    shown = [p for t in outsider.threads for p in t.passages]
+    outsider.with_details(shown)
+    assert SECRET not in " ".join(f"{p.plain} {p.text}" for p in shown)
+    client.force_login(employee)
+    for path in (reverse("retrieval:search"), "/api/v1/search/"):
+        response = client.get(path, {"q": "payments database root password"})
+        assert response.status_code == 200
+        assert SECRET_TITLE not in response.content.decode() and SECRET not in response.content.decode()

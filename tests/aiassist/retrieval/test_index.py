@@ -114,6 +114,26 @@ def test_moving_a_thread_takes_its_passages_out_of_the_old_audience_at_once(
     assert [t.thread for t in rank(secops_member, "marmoset bastion").threads] == [thread]
 
 
+def test_a_moved_thread_s_passages_carry_its_new_category_once_indexed(admin_user, employee, engineering, secops,
+                                                                      settings):
+    """The category stored with each passage (a candidate filter on a large index) follows a move: by the index task
+    the move sends, or, when that task is lost, by the catch-up sweep."""
+    thread = make_thread(employee, engineering, title="Bastion hosts", body="Which bastion do we use?",
+                         replies=[(UserFactory(username="ops"), "Use the marmoset bastion in eu-west.")])
+
+    def categories():
+        return set(Passage.objects.filter(thread=thread).values_list("category_id", flat=True))
+
+    assert categories() == {engineering.pk}
+    forum_services.thread_move(acting_user=admin_user, thread=thread, category=secops)  # indexed in the transaction
+    assert categories() == {secops.pk}
+    settings.RETRIEVAL_INDEX_SYNC = False  # the task is sent on commit, which never comes in this test: lost
+    forum_services.thread_move(acting_user=admin_user, thread=thread, category=engineering)
+    assert categories() == {secops.pk}
+    index.posts_catch_up()
+    assert categories() == {engineering.pk}
+
+
 def test_deleting_a_thread_deletes_its_passages(employee, other_employee, engineering):
     thread = make_thread(employee, engineering, title="Temp", body="Question text.",
                          replies=[(other_employee, "Answer text.")])
