@@ -55,6 +55,28 @@ def test_a_ranking_run_again_on_a_connection_is_planned_once(employee, other_emp
     assert _prepared("SELECT passage_id, embedding FROM retrieval_passagevector%")
 
 
+@on_postgres
+@pytest.mark.skipif(not settings.DATABASE_PREPARE_THRESHOLD, reason="prepared statements turned off")
+@pytest.mark.django_db
+def test_full_text_matches_are_planned_at_every_run(employee, other_employee, engineering, monkeypatch):
+    """A full-text match's plan depends on its query's value: never from a prepared statement's generic plan,
+    however often the same statement runs (the lexical candidates of a large index, the names looked up)."""
+    monkeypatch.setattr(ranking, "COMMON_WORDS_FROM", 0)  # this small index takes the large-index path
+    thread = make_thread(other_employee, engineering, title="Migration stuck waiting for a lock",
+                         body="It hangs on ALTER TABLE.", replies=[(employee, "Find the lock in pg_stat_activity.")])
+    embedder = WordsEmbedder()
+    index.posts_index(list(Post.objects.filter(thread=thread).values_list("pk", flat=True)), embedder=embedder)
+    for _ in range(int(settings.DATABASE_PREPARE_THRESHOLD) + 2):
+        ranked = ranking.rank(employee, "Migration waiting for a lock in Postgres", embedder=embedder)
+        assert ranked.threads[0].thread == thread
+    assert _prepared("%retrieval_passage%")  # the other statements of the ranking are kept
+    # Kept: the word statistics, whose match is on a lexeme the statement computes (its plan is the same either way).
+    assert _prepared("%@@ to_tsquery('simple', quote_literal(r.lexeme))%")
+    with connection.cursor() as cursor:  # a match on a query given as a parameter: "@@ $1", "@@ to_tsquery($2, $3)"
+        cursor.execute(r"SELECT statement FROM pg_prepared_statements WHERE statement ~ '@@ \(?[a-z_]*\(?\$'")
+        assert cursor.fetchall() == []
+
+
 def _settings_in_a_new_process(threshold: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_PREPARE_THRESHOLD": threshold,
            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/vetted"}  # settings only: nothing connects

@@ -24,6 +24,7 @@ import math
 import re
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import zip_longest
@@ -404,44 +405,71 @@ def _idf_weighted_rank(selected: tuple[list[Word], str]) -> RawSQL:
                   (*params, _raw_tsquery(words, mode)))
 
 
+@contextmanager
+def _planned_each_time():
+    """PostgreSQL plans the statements run inside at every run, never from a prepared statement's generic plan
+    (DATABASE_PREPARE_THRESHOLD): a full-text match's plan depends on its query's value (how many rows it matches
+    decides between the GIN index and a scan). A generic plan chosen after five runs of the same text took up to
+    1 s where the custom plans took 15-60 ms (bench/README.md, round 12). psycopg's own setting on the connection:
+    no round trip."""
+    raw = None
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        raw = connection.connection
+    previous = raw.prepare_threshold if raw is not None else None
+    if raw is not None:
+        raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        if raw is not None and connection.connection is raw:
+            raw.prepare_threshold = previous
+
+
+def _postgres_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int, int, float]]:
+    """``_lexical_candidates`` on PostgreSQL: the full-text matches, ranked in the statement."""
+
+    def best(matching, selected, limit, weighted=False):
+        query = _tsquery(*selected)
+        if query is None:
+            return []
+        rank = _idf_weighted_rank(selected) if weighted else SearchRank(F("search_vector"), query)
+        return list(matching.filter(search_vector=query).annotate(rank=rank)
+                    .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:limit])
+
+    total = max(w.total for w in words)
+    if total < COMMON_WORDS_FROM:
+        return best(passages, _selective(words), LEXICAL_CANDIDATES)
+    # A large index: threads are proposed by their question (title and opening post, a tenth of the
+    # passages, with a partial index of their own), and answers by the words rare enough among them
+    # (none when every word is common: the threads their questions propose bring their answers); a
+    # thread proposed either way is then scored on all its passages. Each match stays within its
+    # row budget, so its cost does not grow with the index or with how common the words are.
+    questions = min(max(w.questions for w in words), total) or total
+    by_question = best(passages.filter(role=Passage.Role.QUESTION),
+                       _selective(words, part=questions / total, budget=QUESTION_ROWS), LEXICAL_CANDIDATES // 2,
+                       weighted=True)
+    answers = total - questions if questions < total else total
+    by_answer = best(passages.exclude(role=Passage.Role.QUESTION),
+                     _selective(words, part=answers / total, budget=CANDIDATE_ROWS, conjunction=False),
+                     LEXICAL_CANDIDATES // 2, weighted=True)
+    # The two parts propose threads in turn, a question's first. Merged by raw rank, the longer answer
+    # passages' higher ts_rank filled the THREAD_CANDIDATES places and threads proposed by their own
+    # question were cut (measured with the labelled threads in a 107,000-passage world,
+    # bench/retrieval_large.py: top-1 72.0 -> 79.2 %, no question lost).
+    order: dict[int, int] = {}
+    for pair in zip_longest(dict.fromkeys(t for _, t, _ in by_question), dict.fromkeys(t for _, t, _ in by_answer)):
+        for thread_id in pair:
+            if thread_id is not None:
+                order.setdefault(thread_id, len(order))
+    return sorted(by_question + by_answer, key=lambda row: (order[row[1]], -(row[2] or 0.0), row[0]))
+
+
 def _lexical_candidates(passages: QuerySet, words: list[Word]) -> list[tuple[int, int, float]]:
     """(passage id, thread id, lexical rank) of the best-matching passages, best first."""
     if connection.vendor == "postgresql":
-
-        def best(matching, selected, limit, weighted=False):
-            query = _tsquery(*selected)
-            if query is None:
-                return []
-            rank = _idf_weighted_rank(selected) if weighted else SearchRank(F("search_vector"), query)
-            return list(matching.filter(search_vector=query).annotate(rank=rank)
-                        .order_by("-rank", "pk").values_list("pk", "thread_id", "rank")[:limit])
-
-        total = max(w.total for w in words)
-        if total < COMMON_WORDS_FROM:
-            return best(passages, _selective(words), LEXICAL_CANDIDATES)
-        # A large index: threads are proposed by their question (title and opening post, a tenth of the
-        # passages, with a partial index of their own), and answers by the words rare enough among them
-        # (none when every word is common: the threads their questions propose bring their answers); a
-        # thread proposed either way is then scored on all its passages. Each match stays within its
-        # row budget, so its cost does not grow with the index or with how common the words are.
-        questions = min(max(w.questions for w in words), total) or total
-        by_question = best(passages.filter(role=Passage.Role.QUESTION),
-                           _selective(words, part=questions / total, budget=QUESTION_ROWS), LEXICAL_CANDIDATES // 2,
-                           weighted=True)
-        answers = total - questions if questions < total else total
-        by_answer = best(passages.exclude(role=Passage.Role.QUESTION),
-                         _selective(words, part=answers / total, budget=CANDIDATE_ROWS, conjunction=False),
-                         LEXICAL_CANDIDATES // 2, weighted=True)
-        # The two parts propose threads in turn, a question's first. Merged by raw rank, the longer answer
-        # passages' higher ts_rank filled the THREAD_CANDIDATES places and threads proposed by their own
-        # question were cut (measured with the labelled threads in a 107,000-passage world,
-        # bench/retrieval_large.py: top-1 72.0 -> 79.2 %, no question lost).
-        order: dict[int, int] = {}
-        for pair in zip_longest(dict.fromkeys(t for _, t, _ in by_question), dict.fromkeys(t for _, t, _ in by_answer)):
-            for thread_id in pair:
-                if thread_id is not None:
-                    order.setdefault(thread_id, len(order))
-        return sorted(by_question + by_answer, key=lambda row: (order[row[1]], -(row[2] or 0.0), row[0]))
+        with _planned_each_time():
+            return _postgres_candidates(passages, words)
     selected, mode = _selective(words)
     if not selected:
         return []
@@ -869,7 +897,7 @@ def _held(name: str, held: QuerySet) -> bool | None:
     sql, params = held.values("pk")[:1].query.sql_with_params()
     outer = connection.in_atomic_block  # then the timeout, local to the transaction, must be put back
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), _planned_each_time(), connection.cursor() as cursor:
             previous = None
             if outer:
                 cursor.execute("SELECT current_setting('statement_timeout')")
