@@ -117,7 +117,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # statements of a fixed shape are then parsed and planned once per connection rather than at every draft
 # (planning was a quarter of the server's time a draft: bench/README.md, round 12). Behind a pooler in transaction
 # mode that cannot keep prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0), set
-# DATABASE_PREPARE_THRESHOLD="": parameters are then bound on the client, Django's default.
+# DATABASE_PREPARE_THRESHOLD="": parameters are then bound on the client, Django's default. Bound by the server, a
+# parameter of hand-written SQL has the type its value fits (an int may come as smallint): cast where it matters
+# (``%s::int``). A statement whose best plan depends on its parameters' values is run inside
+# ``aiassist.retrieval.ranking._planned_each_time``.
 DATABASE_PREPARE_THRESHOLD = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARE_THRESHOLD:
     if not DATABASE_PREPARE_THRESHOLD.isdigit():

@@ -193,9 +193,9 @@ CATCH_UP_OVERLAP = timedelta(minutes=5)
 
 
 def posts_catch_up(*, limit: int = 1000, embedder=None) -> int:
-    """Periodic: index the posts changed since the last sweep — their text, visibility or thread's title — that
-    their indexing task missed (lost with the broker, or with a worker killed mid-task). Returns how many posts
-    were (re)indexed.
+    """Periodic: index the posts changed since the last sweep — their text, visibility, thread's title or category —
+    that their indexing task missed (lost with the broker, or with a worker killed mid-task), and give passages
+    written without a category theirs. Returns how many posts were (re)indexed.
 
     A post counts as changed when its ``updated_at`` or its thread's is at or after the sweep's watermark (the
     last sweep's start, less CATCH_UP_OVERLAP); ``posts_index`` then skips those whose passages already match,
@@ -214,6 +214,11 @@ def posts_catch_up(*, limit: int = 1000, embedder=None) -> int:
     changed = list(Post.objects.annotate(changed_at=Greatest("updated_at", "thread__updated_at")).filter(newer)
                    .order_by("changed_at", "pk").values_list("pk", "changed_at")[:limit])
     indexed = posts_index([pk for pk, _ in changed], embedder=embedder)
+    # Passages written without their thread's category (by a worker older than migration retrieval 0006, during a
+    # deploy) are never proposed by a large index's lexical match: they get it here, a batch a sweep.
+    unset = Passage.objects.filter(category__isnull=True).order_by("id").values_list("post_id", flat=True)[:limit]
+    if filled := _recategorised(list(set(unset))):
+        logger.warning("index catch-up: %d passage(s) had no category", filled)
     if len(changed) == limit:  # changes may be left: the next sweep resumes after this batch's last post
         run.checked_through, run.last_post_id = changed[-1][1], changed[-1][0]
     else:

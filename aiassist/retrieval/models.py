@@ -48,7 +48,12 @@ class Passage(models.Model):
             models.UniqueConstraint(fields=["post", "position"], name="passage_unique_position"),
             models.CheckConstraint(condition=models.Q(role__in=PassageRole.values), name="passage_role_valid"),
         ]
-        indexes = [models.Index(fields=["thread", "role"])]
+        indexes = [
+            models.Index(fields=["thread", "role"]),
+            # Passages written without a category (by a worker older than it): the catch-up sweep fills them.
+            models.Index(fields=["id"], condition=models.Q(category__isnull=True),
+                         name="retrieval_passage_no_category"),
+        ]
 
     def __str__(self):
         return f"Passage {self.position} of post {self.post_id}"

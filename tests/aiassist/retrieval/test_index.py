@@ -134,6 +134,15 @@ def test_a_moved_thread_s_passages_carry_its_new_category_once_indexed(admin_use
     assert categories() == {engineering.pk}
 
 
+def test_the_catch_up_sweep_gives_passages_written_without_a_category_theirs(employee, engineering):
+    """A worker still running the code before migration retrieval 0006 writes passages without a category; a large
+    index's lexical match never proposes them until the sweep fills it in."""
+    thread = make_thread(employee, engineering, title="Bastion hosts", body="Which bastion do we use?")
+    Passage.objects.filter(thread=thread).update(category=None)
+    index.posts_catch_up()
+    assert set(Passage.objects.filter(thread=thread).values_list("category_id", flat=True)) == {engineering.pk}
+
+
 def test_deleting_a_thread_deletes_its_passages(employee, other_employee, engineering):
     thread = make_thread(employee, engineering, title="Temp", body="Question text.",
                          replies=[(other_employee, "Answer text.")])
