@@ -412,17 +412,16 @@ def _planned_each_time():
     decides between the GIN index and a scan). A generic plan chosen after five runs of the same text took up to
     1 s where the custom plans took 15-60 ms (bench/README.md, round 12). psycopg's own setting on the connection:
     no round trip."""
-    raw = None
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        raw = connection.connection
-    previous = raw.prepare_threshold if raw is not None else None
-    if raw is not None:
-        raw.prepare_threshold = None
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    previous, raw.prepare_threshold = raw.prepare_threshold, None
     try:
         yield
     finally:
-        if raw is not None and connection.connection is raw:
+        if connection.connection is raw:  # a connection closed meanwhile is left alone; a new one has its own
             raw.prepare_threshold = previous
 
 
