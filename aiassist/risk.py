@@ -23,7 +23,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from forum.markup import render_markdown
@@ -161,6 +161,9 @@ class Rule:
     # rule is shorter).
     sentence: bool = False
     reach: tuple[int, int] = (200, 200)
+    # Whether a sentence about the reader's own local, personal or throwaway resources makes the match harmless
+    # ("FLUSHDB on your local compose redis", "terraform destroy on your personal ephemeral env").
+    scoped: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,11 @@ def _in_sentence(pattern: str | None, *, unless: str | None = None) -> Accept:
     return accept
 
 
+def _all_of(*accepts: Accept) -> Accept:
+    """Accept a match only when every one of ``accepts`` does."""
+    return lambda match, text: all(accept(match, text) for accept in accepts)
+
+
 # --- Vocabulary ---------------------------------------------------------------------------------
 
 _SHARED_BRANCH = r"(?:main|master|develop|development|trunk|release[\w./-]*|prod[\w./-]*|production|staging|stable)"
@@ -227,6 +235,12 @@ _BROAD = (r"(?:everyone|everybody|anyone|all\s+(?:the\s+)?(?:employees|staff|use
           r"call|thread|project|rotation|review|pod)\b)(?!\s+who\s+(?:needs?|asks?|requests?))")
 _BROAD_KEYS = ("everyone", "everybody", "anyone", "employees", "staff", "users", "engineer", "members", "contractors",
                "vendors", "company", "whole", "entire", "public", "internet", "world", "all-", "all@", "allusers")
+# A whole group of people, the organisation, or outsiders: who a broad role must not go to.
+_BROAD_AUDIENCE = (r"\b(?:all|every|whole|entire)\s+(?:of\s+)?(?:the\s+)?(?:our\s+)?[`'\"]?(?:[\w-]+[`'\"]?\s+)?"
+                   r"(?:devs?|developers?|engineers?|engineering|users?|members?|contractors?|vendors?|employees|staff|company|"
+                   r"org\w*|group|department|tenant|domain)\b|\$\{?ALL_\w+|\bdomain\s+users\b|\bcontractors?\b|"
+                   r"\bvendors?\b|\bexternal\w*\b|\bguests?\b|\bthird[- ]part\w+|\bagency\b|\bfreelancers?\b|"
+                   r"\bconsultants?\b|\binterns?\b|" + _BROAD)
 # Credentials by name, including inside an identifier (AWS_SECRET_ACCESS_KEY).
 _CREDENTIAL = (r"(?:(?<=_)|\b|(?=\.))(?:passwords?|passphrases?|passwd|secrets?(?!\s+(?:manager|management|scanning|"
                r"scanner|module|engine|store|operator))|api[ _-]?keys?|access[ _-]?keys?|private[ _-]?keys?|"
@@ -255,6 +269,7 @@ _PII = (r"(?:personal\s+(?:data|information|details)|pii|phi|personally\s+identi
 _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address", "social security", "ssn", "card",
              "cvv", "iban", "bank", "passport", "insurance", "licen", "birth", "salar", "medical", "health",
              "hr records")
+_DEIDENTIFIED = r"\b(?:masked|hashed|anonymi[sz]\w*|pseudonymi[sz]\w*|scrubbed|synthetic|redacted|fake)\b"
 _EXPORT_VERB = (r"\b(?:export|dump|download|extract|pull|copy|send|share|e-?mail|upload|forward|scrape|sync|mirror|"
                 r"transfer|attach|paste|hand\s+over|provide|post|give|put|move)\w*\b")
 _SHARING_VERBS = ("paste", "post", "shar", "send", "mail", "slack", "dm", "message", "forward", "upload", "put",
@@ -264,7 +279,7 @@ _EXPORT_VERBS = ("export", "dump", "download", "extract", "pull", "copy", "send"
                  "mov")
 _DISABLING_VERBS = ("disabl", "remov", "comment", "turn", "bypass", "skip", "switch", "stop", "shut", "deactivat",
                     "uninstall", "ignor", "suspend")
-_PROD = r"\b(?:prod|production|live|primary)\b|[\w-]prod\b|\bprod[\w-]"
+_PROD = r"\b(?:prod|production|live|primary)\b|[\w-]prod\b|\bprod[-_.\d]"
 _LOCAL = r"\b(?:localhost|127\.0\.0\.1|local|dev|development|laptop|your\s+machine)\b"
 _DATA_PORTS = (r"(?:3306|5432|6379|27017|27018|9200|9300|11211|2375|2376|2379|5984|3389|23|1433|1521|5601|8086|9042|"
                r"15672|5672|6443|10250)")
@@ -319,6 +334,11 @@ _STRICT_INGRESS = re.compile(r"\b(?:ingress|inbound)\b", FLAGS)
 _DIRECTION = re.compile(r"\b(?:ingress|inbound|egress|outbound)\b", FLAGS)
 
 
+_WEB_PORTS = re.compile(r"\b(?:443|80)\b|\bhttps?\b|\bpublic\s+(?:site|website|web)\b", FLAGS)
+_OTHER_PORTS = re.compile(r"\b(?:22|3389|ssh|rdp|all\s+ports|0-65535|-1)\b|\b" + _DATA_PORTS + r"\b|"
+                          r"\b(?:all|any)\s+(?:traffic|protocols?)\b", FLAGS)
+
+
 def _ingress(match: re.Match, text: str) -> bool:
     """0.0.0.0/0 as the source people may connect from, not the default egress route."""
     before = [m.group(0).lower() for m in _DIRECTION.finditer(text, max(0, match.start() - 150), match.start())]
@@ -327,6 +347,8 @@ def _ingress(match: re.Match, text: str) -> bool:
     window = text[max(0, match.start() - 150):match.end() + 150]
     if not _INGRESS.search(window):
         return False
+    if _WEB_PORTS.search(window) and not _OTHER_PORTS.search(window):
+        return False  # a public site on 80/443: what a load balancer in front of one is for
     return not _EGRESS.search(window) or bool(_STRICT_INGRESS.search(window))
 
 
@@ -531,11 +553,72 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"--privileged\b|\bprivileged\s*:\s*true\b|\ballowPrivilegeEscalation\s*:\s*true\b|"
           r"--cap-add[= ](?:ALL|SYS_ADMIN)\b|\bhost(?:PID|IPC)\s*:\s*true\b|\s-v\s+/:/|/var/run/docker\.sock:",
           ("privilege", "cap-add", "hostpid", "hostipc", "/:/", "docker.sock")),
+    # Broad or administrative roles given to a whole group, the organisation or outsiders, in any tool's words
+    # ("Contributor on the prod subscription for all devs", "the whole contractors group Maintainer").
+    _rule(r"\b(?:owners?|contributors?|editors?|maintainers?|admin(?:istrator)?s?|super\s*admin\w*|global\s+admin\w*|"
+          r"full\s+(?:access|control)|write\s+access|roles/(?:owner|editor)|cluster-admin)\b",
+          ("owner", "contributor", "editor", "maintainer", "admin", "full", "write", "roles/"),
+          _all_of(_in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|set|make|bump|promote\w*|--role|"
+                               r"role\s+assignment|add-iam-policy-binding)\b"), _in_sentence(_BROAD_AUDIENCE))),
+    _rule(r"\baz\s+role\s+assignment\s+create\b[^\n`]*?--role\s+[\"']?(?:owner|contributor|user\s+access\s+administrator)\b|"
+          r"\badd-iam-policy-binding\b[^\n`]*?--role[= ][\"']?roles/(?:owner|editor|iam\.\w*admin\w*)\b|"
+          r"\bbase\s+permissions?\b" + _within(40) + r"\b(?:admin|write|maintain)\b",
+          ("role", "add-iam-policy-binding", "base")),
+    # Wildcard policies: every action on every resource, every path, every principal.
+    _rule(r"\b(?:actions?|resources?|not_?actions?)[\"']?\s*[:=]\s*\[\s*[\"']\*[\"']", ("action", "resource")),
+    _rule(r"\bpath\s+[\"']\*[\"']|\bcapabilities\s*=\s*\[[^\]\n]*[\"']sudo[\"']", ("path", "capabilities")),
+    _rule(r"[\"'`]\*[\"'`]" + _within(40) + r"\bprincipals?\b|\bprincipals?\b" + _within(30) + r"[\"'`]\*[\"'`]",
+          "principal"),
+    # Authorisation switched off for everyone.
+    _rule(r"--authorization-mode[= ]AlwaysAllow\b|\bAlwaysAllow\b|\banyone\s+can\s+do\s+anything\b|"
+          r"\ballow\.everyone\.if\.no\.acl\.found\s*=\s*true\b|--auth-type[= ][\"']?NONE\b|"
+          r"\bauth_?type[\"']?\s*[:=]\s*[\"']?NONE\b|\banyRequest\(\)\s*\.permitAll\(\)|"
+          r"\[auth\.anonymous\][^\[]{0,80}?\benabled\s*=\s*true\b",
+          ("alwaysallow", "anyone", "allow.everyone", "auth-type", "auth_type", "authtype", "permitall",
+           "[auth.anonymous]")),
+    # Another account's SSH keys: a shared, deploy or root account anyone's key logs in to.
+    _rule(r"(?:~|/home/)(?:deploy|root|ubuntu|ec2-user|admin|jenkins|git|shared|svc[\w-]*|service|ops)\b[^\s`'\"]*"
+          r"/\.ssh/authorized_keys\b|/root/\.ssh/authorized_keys\b", "authorized_keys",
+          _in_sentence(r"\b(?:add|append|put|copy|paste|echo|cat|ssh-copy-id)\w*\b|>>")),
+    # Administrators' groups, in any directory's name for them.
+    _rule(r"\b(?:add|put|move)\w*\b" + _within(50) + r"\b(?:to|in|into)\s+(?:the\s+)?[\"'`]?(?:super\s*admin\w*|"
+          r"global\s+admin\w*|org(?:anization)?\s+(?:owners?|admins?)|cluster-admins?|admins?\s+(?:team|group))\b",
+          ("admin", "owner"), also=(("add", "put", "mov"),)),
+    _rule(r"\bAdd-(?:LocalGroupMember|ADGroupMember)\b[^\n]*?-Group\s+[\"']?(?:Administrators|Domain\s+Admins|"
+          r"Enterprise\s+Admins)\b|\bnet\s+localgroup\s+administrators\b[^\n]*?/add\b", ("add-", "localgroup")),
+    # Network restrictions on an internal page removed.
+    _rule(r"\b(?:remove|delete|drop|comment\w*\s+out|disable|take\s+out|get\s+rid\s+of|strip)\w*\b" + _within(60)
+          + r"(?:\ballow\s+[\d./]+;?\s*deny\s+all\b|\bip\s+(?:allow|white)[- ]?list\w*|\bip\s+restrictions?\b|"
+            r"\ballowed\s+ip\s+ranges?\b|\bauthori[sz]ed\s+networks\b|\bsource\s+ranges?\b|\bip\s+filter\w*)",
+          ("allow", "ip", "authori", "source"), also=(("remov", "delet", "drop", "comment", "disabl", "take", "rid",
+                                                        "strip"),)),
+    # Snapshots, images and objects shared with everyone.
+    _rule(r"--group-names\s+all\b|\b(?:Group|UserGroups?)[\"']?\s*[:=]\s*[\"']?all\b|"
+          r"\beveryone\s*\(\s*public\s+access\s*\)|\b(?:all|any)\s+users\s+can\s+(?:read|write|list|access|download)\b",
+          ("group", "everyone", "users")),
+    # Admin roles of a whole directory or tool given at all, and any admin role given to a group or outsider.
+    _rule(r"\b(?:super\s*admin\w*|global\s+admin\w*|org(?:anization)?\s+owners?|domain\s+admins?|enterprise\s+admins?)\b",
+          ("admin", "owner"),
+          _in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|make|promote\w*)\b")),
+    _rule(r"\bdefault\w*[\"']?\s*[:=]\s*[\"']?(?:role:)?admin\b|--enable-skip-login\b", ("default", "skip-login")),
+    # Accounts and keys shared by a team, default logins let in from anywhere.
+    _rule(r"\b(?:one|a\s+single|the\s+same|shared|common)\s+(?:iam\s+user|account|login|access\s+key|api\s+key|"
+          r"service\s+account|ssh\s+key|deploy\s+key|key)\b",
+          ("one", "single", "same", "shared", "common"),
+          _in_sentence(r"\b(?:everybody|everyone|all\s+of\s+us|whole\s+team|every\s+(?:dev|engineer)\w*|the\s+team|"
+                       r"we\s+all)\b")),
+    _rule(r"\bloopback_users\s*=\s*none\b|\bloopback_users\.guest\s*=\s*false\b|\b(guest|admin|root)/\1\b",
+          ("loopback_users", "guest/guest", "admin/admin", "root/root")),
+    # Firewalls opened to every address, dashboards and snapshots published.
+    _rule(r"\b0\.0\.0\.0\b[^\n]{0,30}?\b255\.255\.255\.255\b", "255.255.255.255"),
+    _rule(r"\bsnapshots\.raintank\.io\b|\bpublish\w*\s+(?:it\s+|them\s+)?to\s+(?:the\s+)?(?:public\s+)?snapshots?\b|"
+          r"\b(?:make|set|switch|change)\w*\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:workspace|collection|report|app|portal|"
+          r"album|form|survey|postman\s+\w+)\s+(?:to\s+)?[\"'*]*public\b", ("snapshot", "public")),
 ))
 
 CREDENTIALS = Topic("Credentials and secrets", (
     # A credential in the text itself, or a credential-named setting with a literal value.
-    _rule(r"\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_\w{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|"
+    _rule(r"\bAKIA(?![0-9A-Z]*EXAMPLE)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_\w{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|"
           r"\b[rs]k_live_[0-9a-zA-Z]{10,}|-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----|\bAIza[0-9A-Za-z_-]{35}\b|"
           r"\bglpat-[\w-]{20,}|\bnpm_[A-Za-z0-9]{36}\b",
           ("akia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "k_live_", "private key-----",
@@ -554,7 +637,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?![$<{])(?P<pw>[^/\s:@'\"]{3,})@(?!localhost\b|127\.0\.0\.1\b)", "://",
           lambda m, text: not _PLACEHOLDER.search(m.group("pw")), shown=lambda m: m.group(0).split(":")[0] + "://…@"),
     # Credentials committed, baked into images, pasted, sent, printed or logged.
-    _rule(r"(?<![-\w])(?:commit|check(?:ing)?\s+in|git\s+add)\w*\b" + _within(60) + _CREDENTIAL,
+    _rule(r"(?<![-\w])(?<!the\s)(?<!a\s)(?<!that\s)(?<!this\s)(?<!your\s)(?<!each\s)(?<!last\s)"
+          r"(?:commit|check(?:ing)?\s+in|git\s+add)\w*\b" + _within(60) + _CREDENTIAL,
           ("commit", "check", "git"), also=(_CREDENTIAL_KEYS,)),
     _rule(r"\b(?:add|put|store|keep|save|check|commit|push)\w*\b" + _within(40) + _CREDENTIAL + _within(40)
           + r"\b(?:to|in|into)\s+(?:the\s+|our\s+|your\s+)?(?:repo(?:sitory)?|git|source\s+control|"
@@ -571,7 +655,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           r"export)\w*|(?:slack|dm|message)(?=\s+(?:me|us|them|him|her|it|the|your|this|that)\b))\b"
           + _within(60) + _CREDENTIAL + _within(60)
           + r"(?:\b(?:in|into|to|on|via|over|with|under)\s+" + _within(25) + _LEAK_PLACE + r"|\bhere\b)",
-          _CREDENTIAL_KEYS,
+          _CREDENTIAL_KEYS, _in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|obfuscated)\b"),
           also=(_SHARING_VERBS,)),
     _rule(_CREDENTIAL + _within(50) + r"\b(?:upload|paste|post|share|send|e-?mail|commit|push|forward)\w*\s+"
           r"(?:it|them|that|this)\b" + _within(30) + r"\b(?:to|in|into|on|with)\b" + _within(20) + _LEAK_PLACE,
@@ -608,6 +692,80 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"\bpassword\s+(?:expiry|expiration|rotation|policy|complexity)\b", "password", also=(_DISABLING_VERBS,)),
     _rule(_CREDENTIAL + _within(60) + r"\b(?:no|without(?:\s+an?)?|never|non)[ -]?expir\w*|"
           r"\bnon-?expiring\s+(?:tokens?|keys?)\b", "expir"),
+    # Credentials sent through a channel that keeps a copy others read: mail, chat, screenshots.
+    _rule(r"(?:^|[.!?:;]\s+|\b(?:just|simply|please|then|and|or|can|could|should|you|to)\s+)"
+          r"(?:e-?mail|dm|slack|text|sms|whatsapp)\w*\b" + _within(60) + _CREDENTIAL
+          + r"|\bscreen-?shot\w*\b" + _within(60) + _CREDENTIAL,
+          ("mail", "dm", "slack", "text", "sms", "whatsapp", "screen"), also=(_CREDENTIAL_KEYS,)),
+    _rule(r"\b(?:connection\s+strings?|unseal\s+keys?|recovery\s+(?:codes?|keys?)|root\s+passwords?|\.kube/config|"
+          r"master\s+keys?)\b",
+          ("connection", "unseal", "recovery", "root", ".kube/config", "master"),
+          _all_of(_in_sentence(r"\b(?:paste|post|share|send|e-?mail|attach|screenshot|write|put|commit|drop|upload|"
+                               r"forward|print|log)\w*\b"), _in_sentence(_LEAK_PLACE))),
+    # A secret read out of its store, then posted.
+    _rule(r"\b(?:kubectl\s+get\s+secrets?|vault\s+(?:kv\s+)?(?:get|read)|aws\s+secretsmanager\s+get-secret-value|"
+          r"az\s+keyvault\s+secret\s+show|gcloud\s+secrets\s+versions\s+access)\b[^\n]*",
+          ("kubectl", "vault", "secretsmanager", "keyvault", "gcloud"),
+          _all_of(_in_sentence(r"\b(?:paste|post|share|send|e-?mail|drop|forward|put)\w*\b" + _within(40)
+                               + r"\b(?:in|into|to|on)\b"),
+                  _in_sentence(None, unless=r"\bonly\s+the\s+(?:key\s+)?names\b|\bjq\s+'?keys\b"))),
+    # Secrets and request contents written to logs and console output.
+    _rule(r"\b(?:log|logs|logging|logged|dump|dumps|print|prints|record|capture)\w*\b" + _within(60)
+          + r"\b(?:headers?|bod(?:y|ies)|payloads?)\b", ("header", "bod", "payload"),
+          _in_sentence(r"\b(?:authorization|auth|bearer|tokens?|cookies?|passwords?|card|pan|cvv|pii|personal|"
+                       r"secrets?|credentials?)\b"), negatable_inside=True),
+    _rule(r"\b(?:console\.\w+|logger\.\w+|log\.\w+|print|puts|echo|printf)\b[^\n]{0,40}?"
+          r"(?:process\.env|os\.environ|ENV\.to_h|System\.getenv\(\))(?![.\[\w])", ("process.env", "os.environ",
+                                                                                     "env.to_h", "getenv")),
+    _rule(r"\bLOG_\w*(?:TOKEN|SECRET|PASSWORD|CREDENTIAL|HEADER|BODY|BODIES)\w*[\"']?\s*[:=]\s*[\"']?(?:true|1|on|yes)\b|"
+          r"\bno_log\s*:\s*(?:false|no)\b|\bshow-values\s*=\s*ALWAYS\b|"
+          r"\bexposure\.include\s*[:=]\s*[\"']?\*", ("log_", "no_log", "show-values", "exposure.include")),
+    _rule(r"\bsensitive\s*=\s*false\b", "sensitive",
+          _near(r"\b(?:password|secret|token|key|credential)", 200)),
+    _rule(r"\b(?:echo|print|printf|cat|tee|console\.log|write-host|write-output)\b[^\n]{0,40}?\$\{\{\s*secrets\.",
+          "secrets."),
+    _rule(r"\bset\s+-x\b", "set", _in_sentence(r"\b(?:tokens?|secrets?|passwords?|credentials?|keys?)\b")),
+    _rule(r"\b(?:uncheck|untick|disable|turn\s+off|remove)\w*\b" + _within(30) + r"[\"'“]?masked\b|"
+          r"\bmasked[\"']?\s*[:=]\s*false\b", "masked"),
+    _rule(r"[?&](?:token|access_token|api_?key|apikey|password|secret|auth)=", ("token=", "key=", "password=",
+                                                                                "secret=", "auth="),
+          _in_sentence(r"\b(?:pass|put|send|add|use|append|give)\w*\b")),
+    # A credential baked into an image, or left where every user of a host reads it.
+    _rule(r"(?m)(?:^|`)[\s`]*(?:ENV|ARG)\s+\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)\w*\s*[= ]\s*"
+          r"(?![$<\s])(?!(?:changeme|example|xxx|your)\b)[^\s\"'`]{4,}", ("env", "arg"), negatable=False),
+    _rule(r"\bexport\s+\w*(?:PASSWORD|PASSWD|SECRET|TOKEN)\w*=", "export",
+          _in_sentence(r"/etc/profile|\bshared\b|\beveryone\b|\bjump\s?(?:host|server|box)\b|\bbastion\b")),
+    _rule(r"\bGetNetworkCredential\(\)\.Password\b|\bConvertFrom-SecureString\b[^\n]*-AsPlainText\b",
+          ("getnetworkcredential", "convertfrom-securestring")),
+    # Traffic that carried secrets sent in clear.
+    _rule(r"\b(?:SASL_SSL|SSL|TLS)\b" + _within(40) + r"\bto\s+[`'\"]?PLAINTEXT\b|"
+          r"\bsecurity\.protocol\s*=\s*PLAINTEXT\b|\blisteners?\s*=\s*PLAINTEXT://", "plaintext",
+          _in_sentence(None, unless=_LOCAL)),
+    # Links that hand production data to outsiders.
+    _rule(r"\b(?:presign\w*|pre-signed|signed)\s+urls?\b|\bsas\s+(?:token|url)s?\b", ("sign", "sas"),
+          _all_of(_in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b"),
+                  _in_sentence(r"\b(?:vendors?|partners?|external\w*|slack|customers?|agency|contractors?)\b"))),
+    # Credentials kept in clear where a host's other users read them; secret files let into git.
+    _rule(r"\bcredential\.helper\s+store\b", "credential.helper"),
+    _rule(r"\b(?:remove|delete|drop|take)\w*\s+[`'\"]?(?:\.env\w*|\S*\.pem|\S*\.key|id_rsa|\S*credentials\S*|"
+          r"\S*secrets?\S*)[`'\"]?\s+(?:out\s+of|from)\s+[`'\"]?\.gitignore", ".gitignore"),
+    # Secrets, headers and bodies written by logging calls and log formats.
+    _rule(r"\b(?:console\.\w+|log\.\w+|logger\.\w+|logging\.\w+|print\w*|puts|fmt\.\w*print\w*|System\.out\.print\w*|"
+          r"Write-(?:Host|Output))\s*\([^)\n]{0,120}?\b(?:dsn|password|passwd|secret|token|api_?key|(?:req|request)\."
+          r"(?:headers|body)|authorization|cookies?|credentials?|conn(?:ection)?_?str\w*)\b",
+          ("console.", "log.", "logger.", "logging.", "print", "puts", "system.out", "write-")),
+    _rule(r"\$http_(?:authorization|cookie)\b|\bsetInclude(?:Headers|Payload)\s*\(\s*true\s*\)|"
+          r"\bincludePayload\s*[:=]\s*true\b", ("$http_", "setinclude", "includepayload")),
+    _rule(r"\bgeneral_log\s*=\s*'?(?:ON|1)\b", "general_log", _in_sentence(_PROD)),
+    # Encryption in transit switched off in a client's or server's settings.
+    _rule(r"\b(?:ssl|tls|use_?ssl|require_?ssl|encrypt(?:ion)?)[\"']?\s*[:=]\s*[\"']?(?:off|false|0|no|disabled?)\b|"
+          r"\bTrustServerCertificate\s*=\s*(?:true|yes)\b", ("ssl", "tls", "encrypt", "trustservercertificate"),
+          _in_sentence(None, unless=_LOCAL)),
+    # CI secrets handed to code from outside.
+    _rule(r"\bsecrets?\b" + _within(40) + r"\bfork(?:ed|s)?\b", "fork",
+          _in_sentence(r"\b(?:turn\s+on|enable|allow|pass|check|tick|expose)\w*\b")),
+    _rule(r"\bpull_request_target\b", "pull_request_target",
+          _near(r"\bref\s*:\s*\$\{\{\s*github\.event\.pull_request\.head", 300)),
 ))
 
 NETWORK = Topic("Network exposure and disabled security checks", (
@@ -701,6 +859,76 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     # Debug pages on a server others reach.
     _rule(r"\bDEBUG\s*[:=]\s*[\"']?True\b", "debug", _debug_exposed),
     _rule(r"\bALLOWED_HOSTS\s*=\s*\[\s*[\"']\*[\"']\s*\]", "allowed_hosts", _any_host_with_debug),
+    # A protective setting switched off, in a UI's words or a flag's ("uncheck “Require status checks to pass”",
+    # "turn push protection off", "--skip-signature-check").
+    _rule(r"\b(?:uncheck|untick|disable|turn\s+off|switch\s+off|toggle\s+off|deselect|clear)\w*\b" + _within(30)
+          + r"[\"'“‘`]?(?:require\w*|prevent\w*|enforce\w*|protect\w*|verify\w*|validate\w*|scan\w*|"
+            r"prevent\s+cross\s+site)\b",
+          ("require", "prevent", "enforce", "protect", "verif", "validat", "scan"),
+          also=(("uncheck", "untick", "disabl", "turn", "switch", "toggle", "deselect", "clear"),)),
+    _rule(r"\b(?:turn|switch|toggle|set|flip)\w*\s+(?:the\s+|it\s+|that\s+)?(?:[\w-]+\s+){0,3}?(?:protection|scanning|"
+          r"verification|validation|mfa|2fa|sso|auth\w*|encryption|firewall|csrf|audit\w*|checks?|enforcement)\s+"
+          r"off\b", "off"),
+    _rule(r"(?<![\w-])--(?:skip|no|disable|ignore|bypass|allow)-[\w-]*?(?:signature|sig|gpg|tls|ssl|cert\w*|"
+          r"unauthenticated|insecure|grant-tables|security)\w*\b|--skip-grant-tables\b|--nogpgcheck\b|"
+          r"--disable-web-security\b", ("--skip-", "--no-", "--disable-", "--ignore-", "--bypass-", "--allow-",
+                                        "--nogpgcheck")),
+    _rule(r"\b(?:repo_)?gpgcheck\s*=\s*0\b|\[trusted=yes\]|\bAllowUnauthenticated\s+[\"']?true\b|"
+          r"\bspctl\s+--master-disable\b|\bcsrutil\s+disable\b", ("gpgcheck", "trusted=yes", "allowunauthenticated",
+                                                                   "spctl", "csrutil")),
+    _rule(r"(?<![\w-])-k\b", "-k", _near(r"\bcurl\b", 40)),
+    _rule(r"\bgit\s+(?:commit|push)\b[^\n]*?--no-verify\b", "--no-verify",
+          _in_sentence(r"\b(?:gitleaks|secrets?|scan\w*|security|trufflehog|detect-secrets|talisman|flag\w*|"
+                       r"block\w*)\b")),
+    # Web frameworks' checks switched off.
+    _rule(r"@csrf_exempt\b", "csrf_exempt",
+          _in_sentence(None, unless=r"\b(?:signature|hmac|webhooks?|verif\w*|tests?)\b")),
+    _rule(r"\.csrf\(\)\s*\.disable\(\)|\bcsrf\s*\(\s*\w+\s*->\s*\w+\.disable\(\)|"
+          r"\bDISABLE_\w*(?:CSRF|AUTH|SECURITY|TLS|SSL|VERIF)\w*\s*=\s*(?:true|1)\b|"
+          r"\b\w*(?:CSRF|AUTH|SECURITY)\w*_DISABLED?\s*=\s*(?:true|1)\b", ("csrf", "disable_", "_disable")),
+    _rule(r"\borigin\s*:\s*(?:true|[\"']\*[\"'])|\ballowedOrigins?\s*\(\s*[\"']\*[\"']", "origin",
+          _near(r"credentials\s*[:=(]\s*true|allowCredentials\s*\(\s*true", 200)),
+    _rule(r"\b(?:exclude|exempt|exclusion|exemption|bypass)\w*\b" + _within(60)
+          + r"\b(?:mfa|2fa|multi-?factor|two-?factor|conditional\s+access)\b|\b(?:mfa|2fa|multi-?factor|two-?factor)\b"
+          + _within(30) + r"\b(?:exclusion|exemption|exception)\b",
+          ("exclu", "exempt", "bypass", "exception"), also=(("mfa", "2fa", "factor", "conditional"),)),
+    # Containers and pods stripped of their confinement.
+    _rule(r"\brunAsUser\s*:\s*0\b|\brunAsNonRoot\s*:\s*false\b|--security-opt[= ](?:apparmor|seccomp|label)[=:]"
+          r"(?:unconfined|disable)\b|\bseccompProfile\s*:\s*\{?\s*type\s*:\s*Unconfined\b|"
+          r"\bpod-security\.kubernetes\.io/enforce\s*=\s*privileged\b|"
+          r"\b(?:remove|drop|delete)\w*\b" + _within(30) + r"\brunAsNonRoot\b",
+          ("runasuser", "runasnonroot", "--security-opt", "seccompprofile", "pod-security")),
+    # Policy engines, admission webhooks and mesh security removed.
+    _rule(r"\bkubectl\s+delete\s+(?:[^\n;&|`]*?\s)?(?:clusterpolic(?:y|ies)|validatingwebhookconfigurations?|"
+          r"mutatingwebhookconfigurations?|constrainttemplates?|networkpolic(?:y|ies)|netpol|peerauthentications?|"
+          r"authorizationpolic(?:y|ies)|podsecuritypolic(?:y|ies)|psp)\b", "kubectl"),
+    _rule(r"\bmtls\s*:\s*\{?\s*mode\s*:\s*(?:DISABLE|PERMISSIVE)\b|"
+          r"\b(?:proxy_ssl_verify|ssl_verify_client|ssl_verify_peer|ssl_verify_host)\s+off\b",
+          ("mtls", "ssl_verify")),
+    # Audit trails stopped.
+    _rule(r"\bcloudtrail\s+(?:stop-logging|delete-trail)\b|\bauditctl\s+-e\s*0\b|"
+          r"\b(?:stop|disable|turn\s+off|delete|remove)\w*\b" + _within(30)
+          + r"\b(?:cloudtrail|audit\s+trail|activity\s+logs?|flow\s+logs|access\s+logs?)\b",
+          ("cloudtrail", "auditctl", "audit", "activity", "flow", "access")),
+    # Security scans that no longer block.
+    _rule(r"\b(?:continue-on-error|allow_failure|allowFailure)\s*:\s*true\b", ("continue-on-error", "allow_failure",
+                                                                              "allowfailure"),
+          _near(r"\b(?:trivy|snyk|grype|scan\w*|sast|dast|security|cve|vulnerab\w*|audit|semgrep|codeql|gitleaks|"
+                r"trufflehog|checkov|tfsec|sonar\w*|dependency-check|zap)\b", 200)),
+    _rule(r"\b(?:trivy|snyk|grype|semgrep|gitleaks|trufflehog|checkov|tfsec|npm\s+audit|pip-audit|bandit)\b[^\n]*?"
+          r"(?:\|\|\s*(?:true|exit\s+0)|--exit-code\s+0\b)", ("trivy", "snyk", "grype", "semgrep", "gitleaks",
+                                                              "trufflehog", "checkov", "tfsec", "audit", "bandit")),
+    _rule(r"\benforce_admins\s*=\s*false\b|\brequired_approving_review_count\s*=\s*0\b", ("enforce_admins",
+                                                                                         "required_approving")),
+    _rule(r"(?:→|->|>|»)\s*[^→>\n]{0,40}?(?:protection|security|mfa|2fa|sso|firewall|encryption|scanning|audit\w*|"
+          r"authentication|branch\w*|rules?)\b[^\n]{0,40}?(?:→|->|>|»)\s*[*_\"'“]*(?:disable\w*|off|delete\w*|remove\w*|"
+          r"none)\b", ("→", "->", ">", "»")),
+    _rule(r"\b(?:factor|mfa|2fa|authentication)\b[^.\n]{0,40}?\bnot\s+required\b", "required"),
+    _rule(r"\b(?:apparmor|seccomp)\b[^\n]{0,60}?\bunconfined\b", "unconfined"),
+    _rule(r"--trusted-host\b|\bhttp\.sslVerify\s+false\b", ("--trusted-host", "sslverify")),
+    _rule(r"\b(?:validationFailureAction|enforcementAction|failurePolicy)\s*:\s*[\"']?(?:Audit|dryrun|warn|Ignore)\b",
+          ("validationfailureaction", "enforcementaction", "failurepolicy"),
+          _in_sentence(r"\b(?:all|every|prod\w*|production)\b")),
 ))
 
 EXPORT = Topic("Data export and personal data", (
@@ -719,7 +947,8 @@ EXPORT = Topic("Data export and personal data", (
     _rule(r"\bexport\w*\b" + _within(40) + r"\b(?:on|of|from)\s+(?:the\s+)?(?:all\s+)?" + _PERSONAL
           + r"['’]?(?=\s*(?:$|[.,;:!?)\n`]|\s(?:and|to|into|with|table|list|model|collection|page|view|admin)\b))",
           _PERSONAL_KEYS, also=(("export",),)),
-    _rule(_EXPORT_VERB + _within(60) + r"\b" + _PII + r"\b", _PII_KEYS, also=(_EXPORT_VERBS,)),
+    _rule(_EXPORT_VERB + _within(60) + r"\b" + _PII + r"\b", _PII_KEYS, _in_sentence(None, unless=_DEIDENTIFIED),
+          also=(_EXPORT_VERBS,)),
     _rule(r"\b(?:list|table|csv|spreadsheet|dump|export|copy)\s+of\s+(?:all\s+)?(?:the\s+|our\s+)?" + _PERSONAL
           + r"\b", ("list", "table", "csv", "spreadsheet", "dump", "export", "copy"), _in_sentence(_EXPORT_VERB),
           also=(_PERSONAL_KEYS,)),
@@ -765,7 +994,7 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"set)\b)[\w.\"`\[\]]+\s+set\b", "update", _unbounded),
     _rule(r"\.objects\.all\(\)\.(?:delete|update)\(|\.objects\.(?:delete|update)\(|"
           r"\.(?:deleteMany|remove|updateMany)\(\s*\{\s*\}", (".objects.", "deletemany", "remove(", "updatemany")),
-    _rule(r"\bflush(?:all|db)\b", "flush"),
+    _rule(r"(?<!rename-command\s)\bflush(?:all|db)\b", "flush"),
     # Shared git history rewritten or deleted.
     _rule(r"\bgit\s+push\b[^\n;&|`]*?(?:\s--force(?!-with-lease|-if-includes)\b|\s-[a-zA-Z]*f[a-zA-Z]*\b|"
           r"\s\+[\w./-]+|\s--mirror\b)", "push"),
@@ -812,8 +1041,54 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\bshred\b[^\n]*?(?:\s-\w*u\w*\b|--remove\b|--zero\b)|\bshutil\.rmtree\(\s*[\"']?/(?!tmp\b)|"
           r"\bbase64\s+(?:-d|--decode)\b[^\n]*?\|\s*(?:sudo\s+)?(?:(?:ba|z|k|da)?sh|python3?|perl)\b",
           ("shred", "rmtree", "base64")),
+    # Shared data deleted through its own tool.
+    _rule(r"\bkafka-topics(?:\.sh)?\b[^\n]*?--delete\b|\bkafka-delete-records\b|"
+          r"\bkafka-consumer-groups(?:\.sh)?\b[^\n]*?--reset-offsets\b[^\n]*?--execute\b",
+          ("kafka-topics", "kafka-delete-records", "kafka-consumer-groups")),
+    _rule(r"\brabbitmqctl\s+(?:purge_queue|delete_queue|delete_vhost|reset|force_reset|delete_user)\b|"
+          r"\brabbitmqadmin\b[^\n]*?\b(?:purge|delete)\b", ("rabbitmqctl", "rabbitmqadmin")),
+    _rule(r"\bcurl\b[^\n]*?-X\s*[\"']?DELETE\b|\bDELETE\s+/?(?:_all|\*|[\w.-]*\*)", ("curl", "delete")),
+    _rule(r"\bhelm\s+(?:uninstall|delete|del)\b", "helm"),
+    _rule(r"\betcdctl\b[^\n]*?\bdel\b", "etcdctl"),
+    _rule(r"\bterraform\s+state\s+(?:rm|push|replace-provider)\b|\bstate\s+push\s+-force\b", ("terraform", "state")),
+    _rule(r"\bansible\b[^\n]*?\bstate=absent\b", "ansible", _in_sentence(r"\b(?:all|prod\w*|production)\b")),
+    _rule(r"\b(?:aws|gcloud|az|gsutil|doctl|oci)\b[^\n;&|`]{0,80}?\s[\w-]*(?:deletion|deregister)[\w-]*\b|"
+          r"--backup-retention-period\s+0\b|\bbackup_retention_period\s*=\s*0\b",
+          ("aws", "gcloud", "az", "gsutil", "doctl", "oci", "retention")),
+    # Shared things deleted in plain words: on production, a shared host or namespace, the remote.
+    _rule(r"\b(?:delete|drop|remove|destroy|wipe|nuke|purge|uninstall|erase|clear)\w*\b" + _within(40)
+          + r"\b(?:topics?|queues?|indices|index(?:es)?|releases?|projects?|repos?|repositor(?:y|ies)|tags|"
+            r"branch(?:es)?|data\s+dir\w*|state|offsets?|vhosts?|clusters?|namespaces?|buckets?|snapshots?|"
+            r"backups?|zookeeper|znodes?)\b",
+          ("topic", "queue", "ind", "release", "project", "repo", "tag", "branch", "data", "state", "offset", "vhost",
+           "cluster", "namespace", "bucket", "snapshot", "backup", "zookeeper", "znode"),
+          _in_sentence(_PROD + r"|\bshared[\w-]*|\bon\s+(?:the\s+)?(?:origin|remote|github|gitlab)\b|"
+                       r"\bon\s+all\s+(?:\w+\s+)?(?:nodes|hosts|servers|brokers)\b|\b(?:all|every)\s+of\s+them\b"),
+          also=(("delet", "drop", "remov", "destroy", "wipe", "nuke", "purge", "uninstall", "erase", "clear"),)),
+    # A key revoked or deleted before its replacement is in place.
+    _rule(r"\b(?:revoke|delete|remove|disable|deactivate|schedule)\w*\b[^,;.\n]{0,40}?"
+          + r"\b(?:keys?|cmks?|certificates?|certs?|tokens?|credentials?)\b",
+          ("key", "cmk", "cert", "token", "credential"),
+          _in_sentence(r"\b(?:later|after\s+the\s+weekend|tomorrow|next\s+week|re-?encrypt\w*\s+later|"
+                       r"add\s+the\s+new\s+one\s+(?:after|later|tomorrow))\b"),
+          also=(("revok", "delet", "remov", "disabl", "deactivat", "schedul"),)),
+    _rule(r"\bgit\s+push\b[^\n]*?--delete\b", "push",
+          _in_sentence(r"\btags?\b|\$\(|\bxargs\b|\ball\b")),
+    _rule(r"\bxargs\b[^\n|;]*?\bgit\s+push\b[^\n]*?--delete\b", "xargs"),
+    _rule(r"\bgit\s+filter-(?:repo|branch)\b|\bbfg\b", ("filter-", "bfg"),
+          _in_sentence(r"\bforce[- ]?push\w*|--force\b|\bpush\s+-f\b")),
+    _rule(r"\bforce[- ]push\w*\s+(?:to\s+)?(?:all|every|the\s+shared|main|master)\b", "push"),
+    _rule(r"\bvault\s+(?:secrets|auth)\s+disable\b", "vault"),
+    _rule(r"(?:→|->|>|»)\s*[*_\"'“]*(?:delete|remove)\s+(?:this\s+)?(?:project|repository|repo|organization|workspace|"
+          r"cluster|database|bucket|account|rule)\b", ("delete", "remove")),
+    _rule(r"\bdocker\s+(?:system|volume)\s+prune\b[^\n`]*?(?:--volumes|-a)\b|\bdocker\s+volume\s+rm\b", "docker",
+          _in_sentence(_PROD + r"|\bshared\b")),
+    _rule(r"\bpulumi\s+stack\s+rm\b", "pulumi"),
 ))
 
+DESTRUCTIVE = Topic(DESTRUCTIVE.name, tuple(replace(rule, scoped=True) for rule in DESTRUCTIVE.rules))
+ACCESS = Topic(ACCESS.name, tuple(replace(rule, scoped=True) if "privileged" in rule.pattern.pattern else rule
+                                  for rule in ACCESS.rules))
 TOPICS = (ACCESS, CREDENTIALS, NETWORK, EXPORT, DESTRUCTIVE)
 # Keyword -> the rules that need it: a text is searched only with rules one of whose keywords it holds.
 _RULES_BY_KEYWORD: dict[str, list[Rule]] = {}
@@ -848,16 +1123,75 @@ _PROHIBITED_AFTER = re.compile(
     r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only)\b", FLAGS)
 
 
+# Just before a match: what undoes it ("remove that `InsecureSkipVerify: true`", "policy is no `--privileged`"), or
+# says it was switched off ("we turned off “anyone with the link” sharing").
+_UNDONE_BEFORE = re.compile(
+    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|those|these|"
+    r"all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
+    r"forbids|prevents|refuses))\s*[`'\"“‘]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
+    FLAGS)
+# After a match, in its sentence: a warning about it ("… is tempting but the real fix is …", "…, so please don't",
+# "… goes through review").
+_WARNING_AFTER = re.compile(
+    r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+the\s+"
+    r"(?:problem|error|issue)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
+    r"goes?\s+through\s+(?:a\s+)?(?:review(?:ed)?|approval)|needs?\s+(?:a\s+)?review|requires?\s+(?:an?\s+)?"
+    r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
+    r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:policy|policies|rules?))\b", FLAGS)
+_TELLER = re.compile(r"\b(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor|an\s+intern|they|he|she|"
+                     r"the\s+\w+\s+team)\s*$", FLAGS)
+_PAST = re.compile(r"[`'\"]?\w+ed\b|[`'\"]?(?:ran|put|set|left|gave|made|sent|wrote|pushed|shared)\b", FLAGS)
+# A question about how something behaves is not advice to do it ("does `DROP INDEX CONCURRENTLY` still lock …?").
+_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|"
+                       r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
+
+
+def _asks(text: str, start: int, end: int) -> bool:
+    """Whether the sentence of a match is a question about how something behaves."""
+    after = _SENTENCE_END.search(text, end, min(len(text), end + 300))
+    return bool(after and text[after.start()] == "?" and _QUESTION.match(_sentence_around(text, start, end)))
+
+
 def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     """Whether the clause around a match tells the reader not to do it, or recounts that someone did."""
-    before = text[max(0, start - 160):start]
-    clause = before[max((m.end() for m in _CLAUSE_START.finditer(before)), default=0):]
+    # Clause breaks are looked for one character past the match's start, so "http." in "http.sslVerify" is none.
+    first = max(0, start - 160)
+    clause = text[max((m.end() for m in _CLAUSE_START.finditer(text, first, start + 1) if m.end() <= start),
+                      default=first):start]
     cues = list(_NEGATION.finditer(clause))
     if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(clause[cues[-1].end():].split()) <= 10:
         return True
+    if _UNDONE_BEFORE.search(clause):
+        return True
+    if _TELLER.search(clause) and _PAST.match(text, start):
+        return True  # "someone committed an AWS key": the match's own verb recounts what happened
     if inside and _NEGATION_INSIDE.search(text, start, end):
         return True
+    if _WARNING_AFTER.search(text[end:end + 160]):
+        return True
+    if _asks(text, start, end):
+        return True
     return bool(_PROHIBITED_AFTER.search(text[end:end + 120]))
+
+
+# The reader's own things, and what is shared whatever the sentence says of them.
+_OWN_SCOPE = re.compile(
+    r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|ephemeral|"
+    r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
+    r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?)\b", FLAGS)
+_SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b",
+                           FLAGS)
+
+
+_NOT_SHARED = re.compile(r"\b(?:never|not|no)\s+(?:on\s+|in\s+|against\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?", FLAGS)
+
+
+def _own_scope(text: str, start: int, end: int) -> bool:
+    sentence = _sentence_around(text, start, end)
+    if not _OWN_SCOPE.search(sentence):
+        return False
+    return not _SHARED_SCOPE.search(_NOT_SHARED.sub(" ", sentence))
 
 
 # --- Classification -----------------------------------------------------------------------------
@@ -945,6 +1279,8 @@ def _first_hit(rule: Rule, form: _Form) -> str | None:
             if rule.accept and not rule.accept(match, text):
                 continue
             if rule.negatable and _negated(text, match.start(), match.end(), rule.negatable_inside):
+                continue
+            if rule.scoped and _own_scope(text, match.start(), match.end()):
                 continue
             return _shown(rule, match)
     return None

@@ -7,6 +7,10 @@ The set is tests/data/risk/risky.jsonl and benign.jsonl, one {"text", "why"} per
 should come out high and every benign one low. ``--split holdout`` takes every third line of each file,
 ``dev`` the others, so a change can be made looking at one part and checked on the other.
 
+Beside it, sets written later by people who saw neither the classifier nor the other sets (``SETS``, each a
+folder with the same two files; bench/README.md round 13): ``--set blind2`` (and so on) reports one of them,
+``--set every`` each of them in turn, one line each.
+
 Timing is per call of ``risk.classify`` with its cache cleared, CPU time of this process (steady when
 other work shares the machine) and wall time, on two drafts of about 4,000 characters:
 tests/data/risk/draft.md, an answer in the shape the assistant writes (prose, lists, a table, code
@@ -28,16 +32,21 @@ from aiassist import risk  # noqa: E402
 DATA = ROOT / "tests" / "data" / "risk"
 
 
-def load(name: str, split: str = "all") -> list[dict]:
-    rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+# The labelled set (the top folder), then each later blind set, in the order they were written.
+SETS = ("main", "blind2", "blind3", "blind4")
+
+
+def load(name: str, split: str = "all", labelled: str = "main") -> list[dict]:
+    folder = DATA if labelled == "main" else DATA / labelled
+    rows = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
     if split == "all":
         return rows
     return [row for n, row in enumerate(rows) if (n % 3 == 2) == (split == "holdout")]
 
 
-def figures(split: str = "all") -> dict:
-    risky, benign = load("risky", split), load("benign", split)
+def figures(split: str = "all", labelled: str = "main") -> dict:
+    risky, benign = load("risky", split, labelled), load("benign", split, labelled)
     misses = [row for row in risky if risk.classify(row["text"]).level != "high"]
     alarms = [(row, assessment.reasons) for row in benign
               if (assessment := risk.classify(row["text"])).level == "high"]
@@ -78,10 +87,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     parser.add_argument("--runs", type=int, default=200, help="timed classifications of each draft (0: none)")
+    parser.add_argument("--set", choices=[*SETS, "every"], default="main", dest="labelled",
+                        help="which labelled set (every: one line for each)")
     args = parser.parse_args()
 
-    result = figures(args.split)
-    print(f"labelled set ({args.split}): {result['risky']} risky, {result['benign']} benign")
+    if args.labelled == "every":
+        for labelled in SETS:
+            if (DATA if labelled == "main" else DATA / labelled).is_dir():
+                result = figures(args.split, labelled)
+                print(f"{labelled:7} {result['risky']} risky, {result['benign']} benign: "
+                      f"recall {result['recall']:.3f}, false-positive rate {result['false_positive_rate']:.3f}")
+        return
+    result = figures(args.split, args.labelled)
+    print(f"labelled set {args.labelled} ({args.split}): {result['risky']} risky, {result['benign']} benign")
     print(f"recall               {result['recall']:.3f}  "
           f"({result['risky'] - len(result['misses'])}/{result['risky']} risky texts high)")
     print(f"false-positive rate  {result['false_positive_rate']:.3f}  "

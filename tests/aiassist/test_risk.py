@@ -19,12 +19,15 @@ EXPORT = "Data export and personal data"
 DESTRUCTIVE = "Destructive or production-changing commands"
 
 
-def load(name):
-    return [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+def load(name, folder=""):
+    return [json.loads(line) for line in (DATA / folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
 
 
 RISKY, BENIGN = load("risky"), load("benign")
+# Sets written later by helpers who saw neither the classifier nor any other set (bench/README.md, round 13); the
+# rules were then extended on blind2 and blind3's misses, so they are labelled sets now, not blind ones.
+LATER_SETS = ("blind2", "blind3")
 
 
 def reason_for(assessment, topic):
@@ -52,6 +55,19 @@ def test_recall_and_false_positive_rate_on_the_labelled_set_meet_the_target():
     print(figures)
     assert recall >= 0.95, (figures, misses)
     assert false_positive_rate <= 0.10, (figures, alarms)
+
+
+@pytest.mark.parametrize("folder", LATER_SETS)
+def test_recall_and_false_positive_rate_on_the_later_sets_meet_the_target(folder):
+    risky, benign = load("risky", folder), load("benign", folder)
+    assert len(risky) >= 100 and len(benign) >= 100
+    texts = [row["text"] for row in risky + benign]
+    assert len(set(texts)) == len(texts) and not set(texts) & {row["text"] for row in RISKY + BENIGN}
+    misses = [row["text"] for row in risky if classify(row["text"]).level != "high"]
+    alarms = [row["text"] for row in benign if classify(row["text"]).level != "low"]
+    recall, false_positive_rate = 1 - len(misses) / len(risky), len(alarms) / len(benign)
+    assert recall >= 0.95, (folder, recall, misses)
+    assert false_positive_rate <= 0.10, (folder, false_positive_rate, alarms)
 
 
 def test_every_match_holds_a_keyword_within_its_rules_reach():
