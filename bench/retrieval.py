@@ -275,14 +275,14 @@ def main() -> int:
     parser.add_argument("--signals", action="store_true",
                         help="also measure candidate abstention signals on the held-out half (slower)")
     parser.add_argument("--blind", action="store_true",
-                        help="also rank the blind set (questions_blind.json, unanswerable_blind.json), written before "
-                             "the named-things term was measured and kept out of every calibration")
+                        help="also rank the blind sets (questions_blind*.json, unanswerable_blind*.json), kept out of "
+                             "every calibration (bench.retrieval_world.BLIND_SETS)")
     args = parser.parse_args()
     django_setup(args.embedder)
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench.retrieval_world import add_distractors, blind_questions, blind_unanswerable, load_world
+    from bench.retrieval_world import BLIND_SETS, add_distractors, blind_questions, blind_unanswerable, load_world
 
     if args.scale:
         return scale(args.rounds)
@@ -302,8 +302,9 @@ def main() -> int:
             print(f"{args.distractors} distractor threads added and indexed in {time.perf_counter() - started:.1f} s")
             report(evaluate(world), f"with {args.distractors} distractors", args.misses)
         if args.blind:
-            blind = replace(world, questions=blind_questions(), unanswerable=blind_unanswerable())
-            print(blind_line(evaluate(blind), f"blind set, {world.distractors} distractors"))
+            for number in BLIND_SETS:
+                blind = replace(world, questions=blind_questions(number), unanswerable=blind_unanswerable(number))
+                print(blind_line(evaluate(blind), f"blind set {number}, {world.distractors} distractors"))
         if args.signals:
             signals(world)
     finally:

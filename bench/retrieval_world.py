@@ -61,15 +61,24 @@ def unanswerable_questions() -> list[dict]:
     return _read("unanswerable.json")
 
 
-def blind_questions() -> list[dict]:
-    """Reworded questions written before the named-things abstention term was measured, never calibrated on: the
-    same format as questions.json (bench/README.md, "Named things")."""
-    return _read("questions_blind.json")
+# The blind sets, never calibrated on: 1 was written before the named-things abstention term was measured
+# (bench/README.md, "Named things"); 2 in round 13 by a helper who read threads.json and nothing else (no code, no
+# other question set).
+BLIND_SETS = (1, 2)
 
 
-def blind_unanswerable() -> list[dict]:
-    """Unanswerable questions written with ``blind_questions``; the same format as unanswerable.json."""
-    return _read("unanswerable_blind.json")
+def _blind_name(name: str, number: int) -> str:
+    return f"{name}_blind.json" if number == 1 else f"{name}_blind{number}.json"
+
+
+def blind_questions(number: int = 1) -> list[dict]:
+    """Reworded questions of blind set ``number``: the same format as questions.json."""
+    return _read(_blind_name("questions", number))
+
+
+def blind_unanswerable(number: int = 1) -> list[dict]:
+    """Unanswerable questions of blind set ``number``; the same format as unanswerable.json."""
+    return _read(_blind_name("unanswerable", number))
 
 
 def held_out(question: str) -> bool:

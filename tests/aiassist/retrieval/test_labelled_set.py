@@ -23,6 +23,8 @@ QUESTIONS = retrieval_world.reworded_questions()
 UNANSWERABLE = retrieval_world.unanswerable_questions()
 BLIND_QUESTIONS = retrieval_world.blind_questions()
 BLIND_UNANSWERABLE = retrieval_world.blind_unanswerable()
+BLIND2_QUESTIONS = retrieval_world.blind_questions(2)
+BLIND2_UNANSWERABLE = retrieval_world.blind_unanswerable(2)
 BY_KEY = {t["key"]: t for t in THREADS}
 CATEGORIES = set(retrieval_world.CATEGORIES)
 FENCE = re.compile(r"^\s*```", re.MULTILINE)
@@ -136,7 +138,8 @@ def test_questions_are_reworded_rather_than_echoing_the_title():
     assert sum(n <= 1 for n in shared) >= 0.3 * len(QUESTIONS)
 
 
-@pytest.mark.parametrize("unanswerable", [UNANSWERABLE, BLIND_UNANSWERABLE], ids=["labelled", "blind"])
+@pytest.mark.parametrize("unanswerable", [UNANSWERABLE, BLIND_UNANSWERABLE, BLIND2_UNANSWERABLE],
+                         ids=["labelled", "blind", "blind2"])
 def test_no_thread_covers_what_an_unanswerable_question_asks(generated, unanswerable):
     texts = [_text(t).lower() for t in THREADS + generated]
     for entry in unanswerable:
@@ -145,13 +148,16 @@ def test_no_thread_covers_what_an_unanswerable_question_asks(generated, unanswer
             assert not [t for t in texts if term.lower() in t], f"{term!r} is covered somewhere: {entry['question']}"
 
 
-def test_the_blind_set_is_new_and_points_at_labelled_threads():
-    """The blind set (never calibrated on) asks about the labelled threads, in questions the labelled set lacks."""
-    assert len(BLIND_QUESTIONS) >= 30 and len(BLIND_UNANSWERABLE) >= 20
-    labelled = {q["question"] for q in QUESTIONS + UNANSWERABLE}
-    for q in BLIND_QUESTIONS:
-        assert set(q) == {"question", "thread"} and q["thread"] in BY_KEY and q["question"] not in labelled, q
-    assert not {q["question"] for q in BLIND_UNANSWERABLE} & labelled
+@pytest.mark.parametrize("questions, unanswerable", [(BLIND_QUESTIONS, BLIND_UNANSWERABLE),
+                                                     (BLIND2_QUESTIONS, BLIND2_UNANSWERABLE)], ids=["blind", "blind2"])
+def test_a_blind_set_is_new_and_points_at_labelled_threads(questions, unanswerable):
+    """A blind set (never calibrated on) asks about the labelled threads, in questions the other sets lack."""
+    assert len(questions) >= 30 and len(unanswerable) >= 20
+    others = [QUESTIONS, UNANSWERABLE, BLIND_QUESTIONS, BLIND_UNANSWERABLE, BLIND2_QUESTIONS, BLIND2_UNANSWERABLE]
+    elsewhere = {q["question"] for entries in others if entries not in (questions, unanswerable) for q in entries}
+    for q in questions:
+        assert set(q) == {"question", "thread"} and q["thread"] in BY_KEY and q["question"] not in elsewhere, q
+    assert not {q["question"] for q in unanswerable} & elsewhere
 
 
 # The distractors ----------------------------------------------------------------------------
