@@ -17,6 +17,12 @@ Rules are grouped by topic and each names what it matched, as the reader sees it
 count when its own clause tells the reader *not* to do it ("never run `rm -rf` on shared hosts",
 "instead of `verify=False`") or recounts an incident ("was caused by someone running `DROP TABLE`").
 The labelled set in tests/data/risk/ measures recall and false alarms (bench/risk.py prints them).
+
+Rules miss advice worded unlike anything they were written for. Beside them a word model learned from the
+labelled sets (``aiassist.risk_words``) reads the draft and its sources paragraph by paragraph, where no rule
+matched; a paragraph it rates risky makes the answer high risk, with the reason ``WORDED`` naming its strongest
+words. On a set held out from both (tests/data/risk/blind4) the rules alone find 63 % of the risky texts, the two
+together 91 %, at 7 % false alarms (bench/README.md, round 13).
 """
 import bisect
 import html
@@ -26,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from aiassist import risk_words
 from forum.markup import render_markdown
 
 # --- What the reader sees -----------------------------------------------------------------------
@@ -58,6 +65,9 @@ _ANY_TAG = re.compile(r"<[^>]*>")
 def _normalised(text: str) -> str:
     """NFKC, invisible characters removed, look-alike dashes and letters mapped to ASCII."""
     return unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+
+
+normalised = _normalised  # what the word model (aiassist.risk_words) reads, too
 
 
 def _rendered(text: str) -> str:
@@ -1318,14 +1328,32 @@ def classify(*texts: str, question: str | None = None, sources: Iterable[str] = 
 
     by_topic: dict[str, list[str]] = {}
     seen = set()
-    for text, where in labelled:
+    quiet = set()  # the texts no rule matched: the word model reads those
+    for n, (text, where) in enumerate(labelled):
         if not text:
             continue
-        for topic, shown in hits(text):
+        found = hits(text)
+        if not found:
+            quiet.add(n)
+        for topic, shown in found:
             if (topic, shown.casefold()) in seen:
                 continue
             seen.add((topic, shown.casefold()))
             by_topic.setdefault(topic, []).append(f"“{shown}”" + (f" in {where}" if where else ""))
     reasons = [f"{topic.name} (mentions {', '.join(by_topic[topic.name][:3])})"
                for topic in TOPICS if topic.name in by_topic]
+    # The word model, over the draft itself (not its claims, which are pieces of it) and its sources (not the question:
+    # an ask is not advice, and its few words weigh too much): advice worded unlike anything the rules were written for.
+    worded = []
+    for n, (text, where) in enumerate(labelled):
+        if n in quiet and (n == 0 or n >= len(texts)) and where != "the question":
+            for finding in risk_words.findings(_normalised(text))[:1]:
+                words = ", ".join(f"“{word}”" for word in finding.words)
+                worded.append(f"{words} in {where}" if where else words)
+    if worded:
+        reasons.append(f"{WORDED} (words {'; '.join(worded[:3])})")
     return Assessment("high" if reasons else "low", reasons)
+
+
+# The reason the word model gives (aiassist.risk_words).
+WORDED = "Reads like risky advice"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aiassist import disclaimers, risk
+from aiassist import disclaimers, risk, risk_words
 from aiassist.models import AIAnswer
 from aiassist.risk import classify
 
@@ -280,3 +280,69 @@ def test_a_source_classified_again_comes_from_the_cache():
     classify("Draft one.", sources=[source])
     classify("Draft two, edited.", sources=[source])
     assert risk.hits.cache_info().hits == 1
+
+
+# --- The word model (aiassist.risk_words) ---------------------------------------------------------
+
+HELD_OUT = "blind4"  # written after the rules' last change and never trained on: bench/risk_words.py
+
+
+def _flags(text):
+    return classify(text).level == "high"
+
+
+def test_the_committed_word_model_is_what_its_training_sets_give():
+    """bench/risk_words.py writes aiassist/data/risk_words.json from the labelled sets; a set edited without
+    retraining (or a hand-edited model) fails here. The threshold's cross-validation is checked by ``--check``."""
+    from bench import risk_words as trainer
+
+    committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
+    bias, weights = trainer.train(trainer.training_rows())
+    assert committed["trained_on"] == ["labelled", "blind2", "blind3", "forum background"]
+    assert weights.keys() == committed["weights"].keys()
+    assert max(abs(committed["weights"][f] - v) for f, v in weights.items()) <= 1e-4
+    assert abs(committed["bias"] - bias) <= 1e-4
+
+
+def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_within_the_false_positive_budget():
+    risky, benign = load("risky", HELD_OUT), load("benign", HELD_OUT)
+    assert len(risky) >= 100 and len(benign) >= 100
+    rules = sum(bool(risk.hits(row["text"])) for row in risky)
+    found = sum(_flags(row["text"]) for row in risky)
+    alarms = sum(_flags(row["text"]) for row in benign)
+    assert found >= rules + 20, (rules, found)  # measured: 63 by the rules, 91 with the words
+    assert alarms / len(benign) <= 0.10
+
+
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 13): on the held-out set the rules and the "
+                                      "word model together find 91 % of the risky texts, not 95 %")
+def test_on_the_held_out_set_recall_meets_the_target():
+    risky = load("risky", HELD_OUT)
+    assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
+
+
+def test_a_paragraph_worded_unlike_any_rule_is_flagged_by_its_words_and_the_reason_names_them():
+    text = ("Honestly the quickest route is to hand the whole support crew owner rights on the billing workspace, "
+            "then nobody waits on us for a week.")
+    assert not risk.hits(text)
+    assessment = classify(text)
+    assert assessment.level == "high"
+    (reason,) = assessment.reasons
+    assert reason.startswith(risk.WORDED + " (words “")
+    shown = reason.split("(words ", 1)[1]
+    assert "“the”" not in shown and "“on the”" not in shown  # small words are not what a reviewer is shown
+
+
+def test_the_word_model_reads_the_draft_and_its_sources_but_not_the_question_nor_short_blocks():
+    risky = ("Honestly the quickest route is to hand the whole support crew owner rights on the billing workspace, "
+             "then nobody waits on us for a week.")
+    assert classify("Tune autovacuum on the table.", question=risky).level == "low"
+    assert classify("Tune autovacuum on the table.", sources=[risky]).reasons[0].endswith("in source 1)")
+    short = "Disk full on the runners again."
+    assert risk_words.model().score(risk.normalised(short)) >= risk_words.model().threshold  # few words weigh a lot
+    assert risk_words.model().known(risk.normalised(short)) < risk_words.MIN_FEATURES and classify(short).level == "low"
+
+
+def test_blocks_keep_a_code_block_with_the_paragraph_that_introduces_it():
+    text = "# Title\n\nRun this:\n\n```sh\nrm -rf build\n\necho done\n```\n\nThen restart.\n"
+    assert risk_words.blocks(text) == ["# Title", "Run this:\n\n```sh\nrm -rf build\n\necho done\n```", "Then restart."]

@@ -1,0 +1,131 @@
+"""A word model of risky advice, learned from the labelled risk sets, beside the rules of ``aiassist.risk``.
+
+The rules name what they match and miss advice worded unlike anything they were written for: on a set written
+later by someone who saw neither the rules nor their sets, they found 63 % of the risky texts (bench/README.md,
+round 13). This model reads the same kind of text as a bag of words and word pairs and weighs each by how often
+it came with risky or benign advice in the labelled sets (logistic regression, L2-regularised, trained by
+``bench/risk_words.py``, which writes ``data/risk_words.json`` deterministically from the sets in
+tests/data/risk). A block of text scoring at least the file's ``threshold`` is high risk; the reason names the
+words that weighed most, so a reviewer sees why.
+
+Blocks: a Markdown text is read paragraph by paragraph (a fenced code block with the paragraph that introduces
+it), the size of the labelled texts: a whole draft read at once would sum the weights of everything in it.
+Blocks with fewer than ``MIN_FEATURES`` known features, or with no word of a sensitive topic, are not scored.
+Plain Python over a small dictionary.
+"""
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+MODEL = Path(__file__).resolve().parent / "data" / "risk_words.json"
+# A block with fewer features the model knows is not scored: a heading or a one-line question ("Disk full on the
+# runners again.") weighs a handful of words, and those few decide (the labelled texts hold 16 known features at
+# the median; the rules still read every block).
+MIN_FEATURES = 10
+
+# Words (a letter then letters, digits, underscores), flags, and "*" (a wildcard in a policy).
+_TOKEN = re.compile(r"[a-z][a-z0-9_]+|--?[a-z][\w-]*|\*")
+# What advice must be about for its words to count: access, credentials, security checks, deletion, production. A
+# block with none of these ("+1. Could someone add this to the runbook?") is not scored: on 487 generated forum
+# posts no rule flags, this gate took the model's flags from 25 to 12 without changing what it found on the held-out
+# set (bench/README.md, round 13).
+_SENSITIVE = re.compile(
+    r"\b(?:admin\w*|owners?|roles?|permission\w*|access|public|everyone|anyone|all\s+users|grant\w*|polic(?:y|ies)|"
+    r"acls?|iam|rbac|password\w*|secret\w*|token\w*|keys?|credential\w*|creds|cert\w*|tls|ssl|https?|verif\w*|"
+    r"auth\w*|mfa|2fa|sso|csrf|cors|encrypt\w*|logs?|logging|header\w*|firewall|ingress|root|sudo|privileged|"
+    r"disabl\w*|skip\w*|bypass\w*|off|delet\w*|drop\w*|truncate|purg\w*|wip\w*|destroy\w*|remov\w*|rm|force\w*|"
+    r"reset\w*|prod\w*|production|shared|backup\w*|snapshot\w*|prune|uninstall\w*|revok\w*)\b|0\.0\.0\.0|\*",
+    re.IGNORECASE)
+# Words that say little alone; a reason names the features with something more in them.
+_SMALL_WORDS = frozenset(
+    "a an and are as at be but by can do does for from get go got has have he her him his how i if in into is it its "
+    "just me my no not of on once one or our out she so than that the their them then there these they this those to "
+    "up us was we were what when where which who will with you your".split())
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_BLANK = re.compile(r"^\s*$")
+
+
+def features(text: str) -> set[str]:
+    """The text's distinct words and pairs of neighbouring words, lower case."""
+    words = _TOKEN.findall(text.lower())
+    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+
+
+def blocks(markdown: str) -> list[str]:
+    """Paragraphs, each fenced code block joined to the paragraph before it (its intro), in order."""
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    fenced = False
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            current.append(line)
+            fenced = not fenced
+        elif not fenced and _BLANK.match(line):
+            if current:
+                paragraphs.append(current)
+                current = []
+        else:
+            current.append(line)
+    if current:
+        paragraphs.append(current)
+    merged: list[str] = []
+    for lines in paragraphs:
+        block = "\n".join(lines)
+        if _FENCE.match(lines[0]) and merged:
+            merged[-1] += "\n\n" + block  # a code block after a blank line still belongs to its intro
+        else:
+            merged.append(block)
+    return [block for block in merged if block.strip()]
+
+
+@dataclass(frozen=True)
+class Model:
+    bias: float
+    threshold: float
+    weights: dict[str, float]
+
+    def score(self, text: str) -> float:
+        """The model's log-odds that ``text`` is risky advice: the bias plus the weights of its features, over the
+        square root of how many of them the model knows (as it was trained)."""
+        known = [self.weights[f] for f in features(text) if f in self.weights]
+        return self.bias + (sum(known) / math.sqrt(len(known)) if known else 0.0)
+
+    def known(self, text: str) -> int:
+        return sum(f in self.weights for f in features(text))
+
+    def strongest(self, text: str, n: int = 3) -> list[str]:
+        """The features of ``text`` that pushed its score up most, those made only of small words left out: what a
+        reviewer is shown as the reason."""
+        weighed = sorted(((self.weights[f], f) for f in features(text)
+                          if self.weights.get(f, 0) > 0 and not set(f.split()) <= _SMALL_WORDS), reverse=True)
+        return [f for _, f in weighed[:n]]
+
+
+@cache
+def model() -> Model:
+    data = json.loads(MODEL.read_text(encoding="utf-8"))
+    return Model(float(data["bias"]), float(data["threshold"]), {k: float(v) for k, v in data["weights"].items()})
+
+
+@dataclass(frozen=True)
+class Finding:
+    block: str
+    score: float
+    words: tuple[str, ...]
+
+
+@lru_cache(maxsize=1024)
+def findings(text: str) -> tuple[Finding, ...]:
+    """The blocks of ``text`` the model rates risky, with their score and strongest words."""
+    m = model()
+    found = []
+    for block in blocks(text):
+        if m.known(block) < MIN_FEATURES or not _SENSITIVE.search(block):
+            continue
+        score = m.score(block)
+        if score >= m.threshold:
+            found.append(Finding(block, score, tuple(m.strongest(block))))
+    return tuple(found)
