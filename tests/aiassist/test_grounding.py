@@ -7,7 +7,7 @@ import pytest
 from aiassist.engines.base import SourceDoc
 from aiassist.engines.extractive import NOTHING_FOUND, ExtractiveEngine
 from aiassist.grounding import SUPPORT_THRESHOLD, ClaimKind, Grounding, Status, check, split_claims
-from bench.grounding import TARGETS, evaluate, load
+from bench.grounding import BLIND, TARGETS, evaluate, load
 
 VACUUM = """Don't run `VACUUM FULL` on the big tables during business hours: it takes an `ACCESS EXCLUSIVE` lock and \
 rewrites the whole table. We use pg_repack instead, which rebuilds the table online:
@@ -86,6 +86,24 @@ def test_the_threshold_is_the_one_the_calibration_rule_picks_on_the_set(labelled
 
 
 # --- Splitting drafts into claims ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blind():
+    return evaluate(load(BLIND))
+
+
+def test_on_the_blind_set_invented_commands_are_caught(blind):
+    """Written by a helper who saw neither the checker nor the labelled set (236 items over 40 passages)."""
+    assert blind["invented_caught"] >= TARGETS["invented_caught"]
+
+
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 13): on the blind set the checker catches "
+                                      "41 % of the contradicted claims (target 80 %) and flags 37 % of the supported "
+                                      "ones (target at most 10 %): paraphrase and reversal in other words")
+def test_on_the_blind_set_contradictions_are_caught_and_paraphrases_pass(blind):
+    assert blind["contradicted_caught"] >= TARGETS["contradicted_caught"]
+    assert blind["supported_flagged"] <= TARGETS["supported_flagged"]
 
 
 def test_an_extractive_quoted_yaml_block_and_its_attribution_make_one_supported_code_claim():
