@@ -82,6 +82,13 @@ def blocks(markdown: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Finding:
+    block: str
+    score: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Model:
     bias: float
     threshold: float
@@ -90,18 +97,26 @@ class Model:
     def score(self, text: str) -> float:
         """The model's log-odds that ``text`` is risky advice: the bias plus the weights of its features, over the
         square root of how many of them the model knows (as it was trained)."""
-        known = [self.weights[f] for f in features(text) if f in self.weights]
+        return self._score([self.weights[f] for f in features(text) if f in self.weights])
+
+    def _score(self, known: list[float]) -> float:
         return self.bias + (sum(known) / math.sqrt(len(known)) if known else 0.0)
 
-    def known(self, text: str) -> int:
-        return sum(f in self.weights for f in features(text))
-
-    def strongest(self, text: str, n: int = 3) -> list[str]:
-        """The features of ``text`` that pushed its score up most, those made only of small words left out: what a
-        reviewer is shown as the reason."""
-        weighed = sorted(((self.weights[f], f) for f in features(text)
-                          if self.weights.get(f, 0) > 0 and not set(f.split()) <= _SMALL_WORDS), reverse=True)
-        return [f for _, f in weighed[:n]]
+    def flagged(self, text: str) -> tuple[Finding, ...]:
+        """The blocks of ``text`` this model rates risky, with their score and strongest words; a block with fewer
+        than MIN_FEATURES known features or no word of a sensitive topic is not scored."""
+        found = []
+        for block in blocks(text):
+            known = {f: self.weights[f] for f in features(block) if f in self.weights}
+            if len(known) < MIN_FEATURES or not _SENSITIVE.search(block):
+                continue
+            score = self._score(list(known.values()))
+            if score >= self.threshold:
+                # The reason: the features that pushed the score up most, those of small words only left out.
+                strongest = sorted(((w, f) for f, w in known.items() if w > 0 and not set(f.split()) <= _SMALL_WORDS),
+                                   reverse=True)
+                found.append(Finding(block, score, tuple(f for _, f in strongest[:3])))
+        return tuple(found)
 
 
 @cache
@@ -110,22 +125,7 @@ def model() -> Model:
     return Model(float(data["bias"]), float(data["threshold"]), {k: float(v) for k, v in data["weights"].items()})
 
 
-@dataclass(frozen=True)
-class Finding:
-    block: str
-    score: float
-    words: tuple[str, ...]
-
-
 @lru_cache(maxsize=1024)
 def findings(text: str) -> tuple[Finding, ...]:
-    """The blocks of ``text`` the model rates risky, with their score and strongest words."""
-    m = model()
-    found = []
-    for block in blocks(text):
-        if m.known(block) < MIN_FEATURES or not _SENSITIVE.search(block):
-            continue
-        score = m.score(block)
-        if score >= m.threshold:
-            found.append(Finding(block, score, tuple(m.strongest(block))))
-    return tuple(found)
+    """``Model.flagged`` with the committed model, remembered: a worker reads the same source passages again."""
+    return model().flagged(text)

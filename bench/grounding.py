@@ -184,9 +184,12 @@ def main() -> None:
         mark = "  <- SUPPORT_THRESHOLD" if abs(threshold - SUPPORT_THRESHOLD) < 1e-9 else ""
         print(f"  {threshold:.2f}   {supported_flagged:6.1%}   {unsupported_flagged:6.1%}{mark}")
     rule = calibrated_threshold(items)
-    print(f"calibration rule (highest threshold with supported wrongly flagged <= "
-          f"{TARGETS['supported_flagged'] / 2:.0%}): {rule:.2f}"
-          f"{'' if abs(rule - SUPPORT_THRESHOLD) < 1e-9 else '  (SUPPORT_THRESHOLD differs: update it)'}")
+    if args.blind:  # never calibrated on: what the rule would pick here only says how far the set is from the other
+        print(f"the calibration rule would pick {rule:.2f} on this set (it is calibrated on the labelled set only)")
+    else:
+        print(f"calibration rule (highest threshold with supported wrongly flagged <= "
+              f"{TARGETS['supported_flagged'] / 2:.0%}): {rule:.2f}"
+              f"{'' if abs(rule - SUPPORT_THRESHOLD) < 1e-9 else '  (SUPPORT_THRESHOLD differs: update it)'}")
     by_batch: dict[int, list[dict]] = {}
     for item in items:
         by_batch.setdefault(item.get("batch", 1), []).append(item)

@@ -11,8 +11,8 @@ Beside it, sets written later by people who saw neither the classifier nor the o
 folder with the same two files; bench/README.md round 13): ``--set blind2`` (and so on) reports one of them,
 ``--set every`` each of them in turn, one line each.
 
-Timing is per call of ``risk.classify`` with its cache cleared, CPU time of this process (steady when
-other work shares the machine) and wall time, on two drafts of about 4,000 characters:
+Timing is per call of ``risk.classify`` with its caches (rules and word model) cleared, CPU time of this
+process (steady when other work shares the machine) and wall time, on two drafts of about 4,000 characters:
 tests/data/risk/draft.md, an answer in the shape the assistant writes (prose, lists, a table, code
 blocks, citations), and a worst case where every sentence mentions passwords, permissions or commands.
 No Django settings are needed: the classifier renders Markdown with forum.markup, which is plain Python.
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiassist import risk  # noqa: E402
+from aiassist import risk, risk_words  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "risk"
 
@@ -75,6 +75,7 @@ def timing(draft: str, runs: int) -> dict:
     cpu, wall = [], []
     for _ in range(runs):
         risk.hits.cache_clear()
+        risk_words.findings.cache_clear()
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         risk.classify(draft)
         cpu.append((time.process_time() - started_cpu) * 1000)

@@ -62,15 +62,11 @@ def training_rows() -> list[tuple[str, int]]:
     return [row for folder in TRAIN for row in load(folder)] + background()
 
 
-def _text(raw: str) -> str:
-    return risk.normalised(raw)
-
-
 def train(rows: list[tuple[str, int]]) -> tuple[float, dict[str, float]]:
     """Bias and weights of a logistic regression over the rows' features (present or not, scaled by the square
     root of how many a text has, as ``Model.score`` reads them)."""
     counts: dict[str, int] = {}
-    featured = [risk_words.features(_text(text)) for text, _ in rows]
+    featured = [risk_words.features(risk.normalised(text)) for text, _ in rows]
     for found in featured:
         for feature in found:
             counts[feature] = counts.get(feature, 0) + 1
@@ -90,18 +86,15 @@ def train(rows: list[tuple[str, int]]) -> tuple[float, dict[str, float]]:
     return round(b, 6), {f: round(float(v), 6) for f, v in zip(vocabulary, w, strict=True) if abs(v) >= 1e-4}
 
 
-def scorer(bias: float, weights: dict[str, float]) -> risk_words.Model:
-    return risk_words.Model(bias, 0.0, weights)
-
-
 def cross_validated_threshold(rows: list[tuple[str, int]]) -> tuple[float, dict]:
     order = np.random.default_rng(0).permutation(len(rows))
     scores = np.zeros(len(rows))
     for fold in np.array_split(order, FOLDS):
         held = set(fold.tolist())
-        model = scorer(*train([row for n, row in enumerate(rows) if n not in held]))
+        bias, weights = train([row for n, row in enumerate(rows) if n not in held])
+        model = risk_words.Model(bias, 0.0, weights)
         for n in fold:
-            scores[n] = model.score(_text(rows[n][0]))
+            scores[n] = model.score(risk.normalised(rows[n][0]))
     labels = np.array([label for _, label in rows])
     for threshold in THRESHOLDS:
         flagged = scores >= threshold
@@ -111,12 +104,12 @@ def cross_validated_threshold(rows: list[tuple[str, int]]) -> tuple[float, dict]
     raise SystemExit("no threshold keeps the folds' false positives within bounds")
 
 
-def figures(rows: list[tuple[str, int]]) -> dict:
+def figures(rows: list[tuple[str, int]], model: risk_words.Model) -> dict:
     """The model alone, the rules alone, and both (either one flags: what ``risk.classify`` does)."""
     out = {}
-    for name, flags in (("words", lambda t: bool(risk_words.findings(_text(t)))),
+    for name, flags in (("words", lambda t: bool(model.flagged(risk.normalised(t)))),
                         ("rules", lambda t: bool(risk.hits(t))),
-                        ("both", lambda t: bool(risk_words.findings(_text(t))) or bool(risk.hits(t)))):
+                        ("both", lambda t: bool(model.flagged(risk.normalised(t))) or bool(risk.hits(t)))):
         risky = [flags(t) for t, label in rows if label]
         benign = [flags(t) for t, label in rows if not label]
         out[name] = {"recall": round(sum(risky) / len(risky), 3),
@@ -140,13 +133,11 @@ def main() -> int:
     args = parser.parse_args()
     data = build()
     model = risk_words.Model(data["bias"], data["threshold"], data["weights"])
-    risk_words.model = lambda: model  # figures() reads through findings(), with this model
-    risk_words.findings.cache_clear()
     print(f"trained on {data['texts']} texts ({', '.join(data['trained_on'])}); {len(data['weights'])} weighted "
           f"features; threshold {data['threshold']} (cross-validation, the model alone: {data['cross_validation']})")
     for folder in (*TRAIN, HELD_OUT):
         kind = "held out" if folder == HELD_OUT else "trained on"
-        print(f"  {folder or 'labelled':8} ({kind}): {figures(load(folder))}")
+        print(f"  {folder or 'labelled':8} ({kind}): {figures(load(folder), model)}")
     if args.check:
         committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
         same = committed["weights"].keys() == data["weights"].keys() and all(
