@@ -1,10 +1,12 @@
 """Search and "similar threads" pages over the passage index. Thin: parse, rank as the reader, render."""
+from html import escape
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from forum import policy
@@ -41,9 +43,11 @@ def search_page(request):
 
 def _category_options(user, selected: str | None):
     """The filter's ``<option>``s, one per category the user may read (hundreds for some readers: built here
-    in one pass; as a template loop it was most of the template's time at seed_scale, bench/README.md round 6)."""
-    return format_html_join("", '<option value="{}"{}>{}</option>', (
-        (slug, " selected" if slug == selected else "", name)
+    in one pass; as a template loop it was most of the template's time at seed_scale, bench/README.md round 6).
+    Escaped by the standard library's ``html.escape`` (what Django's ``escape`` calls): ``format_html_join`` took
+    4 ms for 347 options, most of it checking each value for laziness and safeness (round 14)."""
+    return mark_safe("".join(  # noqa: S308 - every value is escaped
+        f'<option value="{escape(slug)}"{" selected" if slug == selected else ""}>{escape(name)}</option>'
         for slug, name in policy.visible_categories(user).values_list("slug", "name")))
 
 

@@ -13,7 +13,7 @@ from forum.models import Category, Post, PostViewReceipt
 from forum.text import has_control_characters
 
 from ...api.conftest import V1, S, client_for, error_of, in_state, walk
-from ...factories import UserFactory, make_thread
+from ...factories import UserFactory, make_category, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -623,3 +623,25 @@ def test_a_large_index_takes_the_threads_each_part_proposes_in_turn(monkeypatch,
     assert set(threads) == {asked.pk, *(t.pk for t in wordy)}
     by_rank = sorted(rows, key=lambda row: -row[2])
     assert by_rank[0][1] != asked.pk  # (by raw rank it would not be)
+
+
+def test_the_category_filter_offers_readable_categories_escaped(client, employee, admin_user, secops, engineering):
+    make_category(admin_user, 'Ops <b>"&\' R&D')
+    client.force_login(employee)
+    html = client.get(SEARCH).content.decode()
+    assert '<option value="ops-b-rd">Ops &lt;b&gt;&quot;&amp;&#x27; R&amp;D</option>' in html
+    assert f'<option value="{engineering.slug}">Engineering</option>' in html
+    assert secops.slug not in html  # a restricted category the reader may not read is not offered
+    selected = client.get(SEARCH, {"q": "anything", "category": engineering.slug}).content.decode()
+    assert f'<option value="{engineering.slug}" selected>Engineering</option>' in selected
+
+
+@pytest.mark.parametrize("ids, text", [([], "{}"), ([3, 1, 2], "{3,1,2}"), ({7}, "{7}"), (["12"], "{12}")])
+def test_id_arrays_are_digits_only(ids, text):
+    assert ranking.id_array(ids) == text
+
+
+@pytest.mark.parametrize("bad", [["1}"], ["1,2"], ["1); DROP TABLE forum_post; --"], [None], [1.5j]])
+def test_id_arrays_refuse_anything_but_integers(bad):
+    with pytest.raises((TypeError, ValueError)):
+        ranking.id_array(bad)
