@@ -67,17 +67,24 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from forum.text import STOPWORDS
 
-CHECKER = "lexical-1"
+# Stored with every grounding: an answer checked by another version is checked again before it can be approved.
+# lexical-2 (round 14): an antonym on the same object contradicts a sentence the claim was not aligned with, and a
+# short lead-in rests on the code block it introduces (``_lead_ins``).
+CHECKER = "lexical-2"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
-# budget. tests/aiassist/test_grounding.py checks it still is.
+# budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
+# step below, is kept: on the blind set (claims_blind2.jsonl) 0.70 flags six more supported paraphrases and
+# catches no more unsupported claims (bench/README.md, round 14). tests/aiassist/test_grounding.py checks the
+# threshold is within the budget and at most one step below the rule's pick.
 SUPPORT_THRESHOLD = 0.65
 
 Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
@@ -336,6 +343,7 @@ _ANTONYMS = (
     (frozenset({"on"}), frozenset({"off"}), "either"),
 )
 _ANTONYM_WORDS = frozenset(w for side_a, side_b, _ in _ANTONYMS for w in side_a | side_b)
+_ORDER_WORDS = frozenset({"before", "after"})
 _IRREGULAR = {"ran": "run", "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose",
               "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "gone": "go",
               "lost": "lose", "kept": "keep", "left": "leave", "broke": "break", "broken": "break",
@@ -677,10 +685,17 @@ def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], flo
         for theirs in _orders(passage):
             if mine[0] & theirs[1] and mine[1] & theirs[0] and not mine[0] & theirs[0]:
                 return frozenset(mine[0] | mine[1]), 1.0
+    return _antonym(claim, passage)
+
+
+def _antonym(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tuple[frozenset[str], float]:
+    """The claim's word whose antonym the passage sentence uses on the same object ("raise ndots" against "lower
+    ndots"), unless the sentence also uses the claim's own word on it. ``loose``: the sentence was not aligned with
+    the claim (``_contradiction``), so order words do not count."""
     for side_a, side_b, where in _ANTONYMS:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
             for word, i in claim.cued:
-                if word not in mine:
+                if word not in mine or (loose and word in _ORDER_WORDS):
                     continue
                 objects = _neighbours(claim, i, where)
                 if any(w in mine and _neighbours(passage, j, where) & objects for w, j in passage.cued):
@@ -1600,10 +1615,8 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
             overlap = len(terms & segment.terms)
             if overlap >= min(2, len(terms)) and (overlap >= 0.3 * len(terms) or overlap >= 0.5 * len(segment.terms)):
                 aligned.append((overlap, passage, segment, _segment_polarity(segment)))
-    if not aligned:
-        return None
     aligned.sort(key=lambda row: -row[0])
-    closest = aligned[0][0]
+    closest = aligned[0][0] if aligned else 0
     for overlap, passage, segment, polarity in aligned:
         hit, share = _reversal(claim, polarity)
         if not hit or (overlap < closest and share < 0.75):
@@ -1612,7 +1625,33 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
                for o, _, _, other in aligned):
             continue
         return passage, segment
+    # An antonym on the same object reverses a sentence that shares little else with a short claim ("Raise ndots
+    # for that deployment so external names resolve faster" against "…, or lower ndots for that deployment:"):
+    # the test is narrow on its own (the same object next to opposite words, and the claim's word not used on it).
+    # Not "before"/"after" (an order, which other sentences often state the other way round about other steps), and
+    # only when no sentence of the passages uses the claim's own word on that object.
+    if any(word not in _ORDER_WORDS for word, _ in claim.cued):
+        reversed_in = None
+        for passage in passages:
+            for segment in passage.segments:
+                if segment.code:
+                    continue
+                polarity = _segment_polarity(segment)
+                if _antonym(claim, polarity, loose=True)[0]:
+                    reversed_in = reversed_in or (passage, segment)
+                elif _same_word(claim, polarity):
+                    return None
+        return reversed_in
     return None
+
+
+def _same_word(claim: _Polarity, passage: _Polarity) -> bool:
+    """Whether the passage sentence uses one of the claim's antonym words on the same object."""
+    for word, i in claim.cued:
+        objects = _neighbours(claim, i, "either")
+        if any(w == word and _neighbours(passage, j, "either") & objects for w, j in passage.cued):
+            return True
+    return False
 
 
 def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:
@@ -1673,7 +1712,40 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
         results.append(_graded(claim, best, threshold, missing))
     if embed is not None and semantic:
         results = _semantic(results, semantic, embed, semantic_weight, threshold)
-    return Grounding(claims=tuple(results), threshold=threshold)
+    return Grounding(claims=tuple(_lead_ins(results, prepared)), threshold=threshold)
+
+
+LEAD_IN_WORDS = 12  # at most this many words: "Fetch the related rows up front [1]:", not a paragraph
+LEAD_IN_NEW_WORDS = 3  # and at most this many content words its cited passages do not hold at all
+
+
+def _lead_ins(results: list[CheckedClaim], passages: dict[int, _Passage]) -> list[CheckedClaim]:
+    """A short sentence that only introduces the code block after it ("You can enable it on the running server
+    [1]:") says what that code does; when the code is found in a passage it cites, the sentence rests on it too,
+    however it words it. Only a plain lead-in: weak on its own words (never invented, contradicted or uncited),
+    ending with a colon, citing the code's passage, without a condition, a negation or a limit of its own ("Only
+    on a replica:", "Don't run this:" are claims a reviewer must weigh), and with few words the passages lack
+    altogether (a lead-in adding "of the primary database server" is a claim of its own)."""
+    out = list(results)
+    for i, (result, following) in enumerate(pairwise(results)):
+        if (result.status != Status.WEAK or following.status != Status.SUPPORTED
+                or result.kind not in (ClaimKind.SENTENCE, ClaimKind.LIST_ITEM)
+                or following.kind != ClaimKind.CODE_BLOCK or not result.text.rstrip().endswith(":")
+                or following.passage not in result.citations):
+            continue
+        words = re.findall(r"[a-z']+", result.text.lower())
+        if len(result.text.split()) > LEAD_IN_WORDS or any(
+                w in _CONDITION_WORDS or w in _NOT_CUES or w.endswith("n't") or w in ("only", "except") for w in words):
+            continue
+        known = frozenset().union(*(segment.terms for n in result.citations if n in passages
+                                    for segment in passages[n].segments))
+        if len(_content(result.text) - known) > LEAD_IN_NEW_WORDS:
+            continue
+        out[i] = replace(result, status=Status.SUPPORTED,
+                         reason=f"introduces the code block after it, which is in [{following.passage}]",
+                         passage=following.passage, passage_start=following.passage_start,
+                         passage_end=following.passage_end)
+    return out
 
 
 def _result(claim: Claim, status: Status, reason: str, match: _Match, invented: Sequence[Token] = ()) -> CheckedClaim:

@@ -24,9 +24,11 @@ from aiassist import grounding  # noqa: E402
 from aiassist.grounding import SUPPORT_THRESHOLD, Status, check, split_claims  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "grounding" / "claims.jsonl"
-# Written in round 13 by a helper who saw neither the checker nor the set above (bench/README.md, round 13); never
-# calibrated on: ``--blind`` prints its figures.
-BLIND = DATA.with_name("claims_blind2.jsonl")
+# Blind sets, each written by a helper who saw neither the checker nor any other set, never calibrated on:
+# ``--blind N`` prints the figures of set N. Set 2 (round 13) was then read to fix rules (round 14's lexical-2);
+# set 3 (round 14) was scored with lexical-2 frozen and is still unread (bench/README.md, rounds 13 and 14).
+BLIND_SETS = {2: DATA.with_name("claims_blind2.jsonl"), 3: DATA.with_name("claims_blind3.jsonl")}
+BLIND = BLIND_SETS[2]
 SEVERITY = {Status.INVENTED: 5, Status.CONTRADICTED: 4, Status.UNCITED: 3, Status.WEAK: 2, Status.SUPPORTED: 1}
 TARGETS = {"invented_caught": 0.98, "contradicted_caught": 0.80, "supported_flagged": 0.10}
 
@@ -151,9 +153,10 @@ def timing(items: list[dict], repeats: int = 5) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list every item whose verdict is not the expected one")
-    parser.add_argument("--blind", action="store_true", help="the blind set (claims_blind2.jsonl) instead")
+    parser.add_argument("--blind", type=int, nargs="?", const=2, choices=sorted(BLIND_SETS),
+                        help="a blind set (claims_blindN.jsonl; 2 when no number is given) instead")
     args = parser.parse_args()
-    items = load(BLIND if args.blind else DATA)
+    items = load(BLIND_SETS[args.blind] if args.blind else DATA)
     labels = Counter(item["label"] for item in items)
     print(f"labelled set: {len(items)} items ({', '.join(f'{k} {v}' for k, v in sorted(labels.items()))}), "
           f"{len({item['passage'] for item in items})} passages")
@@ -189,7 +192,7 @@ def main() -> None:
     else:
         print(f"calibration rule (highest threshold with supported wrongly flagged <= "
               f"{TARGETS['supported_flagged'] / 2:.0%}): {rule:.2f}"
-              f"{'' if abs(rule - SUPPORT_THRESHOLD) < 1e-9 else '  (SUPPORT_THRESHOLD differs: update it)'}")
+              f"{'' if abs(rule - SUPPORT_THRESHOLD) < 1e-9 else '  (SUPPORT_THRESHOLD differs: see its comment)'}")
     by_batch: dict[int, list[dict]] = {}
     for item in items:
         by_batch.setdefault(item.get("batch", 1), []).append(item)

@@ -7,7 +7,7 @@ import pytest
 from aiassist.engines.base import SourceDoc
 from aiassist.engines.extractive import NOTHING_FOUND, ExtractiveEngine
 from aiassist.grounding import SUPPORT_THRESHOLD, ClaimKind, Grounding, Status, check, split_claims
-from bench.grounding import BLIND, TARGETS, evaluate, load
+from bench.grounding import BLIND_SETS, TARGETS, calibrated_threshold, evaluate, load
 
 VACUUM = """Don't run `VACUUM FULL` on the big tables during business hours: it takes an `ACCESS EXCLUSIVE` lock and \
 rewrites the whole table. We use pg_repack instead, which rebuilds the table online:
@@ -79,29 +79,33 @@ def test_unsupported_claims_mostly_come_out_weak(figures):
     assert figures["unsupported_weak"] >= 0.6
 
 
-def test_the_threshold_is_the_one_the_calibration_rule_picks_on_the_set(labelled):
+def test_the_threshold_is_within_one_step_of_the_calibration_rules_pick_on_the_set(labelled):
+    """The rule's pick, or the step below it (aiassist.grounding: the pick sits at the budget's edge)."""
     budget = TARGETS["supported_flagged"] / 2
     assert evaluate(labelled, SUPPORT_THRESHOLD)["supported_flagged"] <= budget
-    assert evaluate(labelled, round(SUPPORT_THRESHOLD + 0.05, 2))["supported_flagged"] > budget
+    assert evaluate(labelled, round(SUPPORT_THRESHOLD + 0.10, 2))["supported_flagged"] > budget
+    pick = calibrated_threshold(labelled)
+    assert round(SUPPORT_THRESHOLD, 2) in (pick, round(pick - 0.05, 2))
 
 
 # --- Splitting drafts into claims ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def blind():
-    return evaluate(load(BLIND))
+@pytest.fixture(scope="module", params=sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
+def blind(request):
+    return evaluate(load(BLIND_SETS[request.param]))
 
 
-def test_on_the_blind_set_invented_commands_are_caught(blind):
-    """Written by a helper who saw neither the checker nor the labelled set (236 items over 40 passages)."""
+def test_on_the_blind_sets_invented_commands_are_caught(blind):
+    """Each written by a helper who saw neither the checker nor any other set (236 and 240 items, 40 passages each)."""
     assert blind["invented_caught"] >= TARGETS["invented_caught"]
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 13): on the blind set the checker catches "
-                                      "41 % of the contradicted claims (target 80 %) and flags 37 % of the supported "
-                                      "ones (target at most 10 %): paraphrase and reversal in other words")
-def test_on_the_blind_set_contradictions_are_caught_and_paraphrases_pass(blind):
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-14): on the blind sets the checker "
+                                      "catches 45 and 47 % of the contradicted claims (target 80 %) and flags 31 and "
+                                      "14 % of the supported ones (target at most 10 %): paraphrase and reversal in "
+                                      "other words")
+def test_on_the_blind_sets_contradictions_are_caught_and_paraphrases_pass(blind):
     assert blind["contradicted_caught"] >= TARGETS["contradicted_caught"]
     assert blind["supported_flagged"] <= TARGETS["supported_flagged"]
 
@@ -320,6 +324,58 @@ def test_numbers_versions_addresses_and_identifiers_must_appear_in_the_source(cl
 def test_reversed_negations_are_contradictions_and_faithful_rewordings_are_not(passage, claim, status):
     statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
     assert statuses == {status}
+
+
+GATEWAY = ("The 502s come from the gateway's idle limit closing pooled connections. Either turn keepalives on in "
+           "the client library, or lower `idle_timeout` for the upstream so the gateway closes first:")
+
+
+@pytest.mark.parametrize(("passage", "claim", "status"), [
+    # An antonym on the same object, in a sentence the short claim shares little else with: a contradiction.
+    (GATEWAY, "Raise `idle_timeout` for the upstream so pooled connections survive longer [1].", Status.CONTRADICTED),
+    (GATEWAY, "Lower `idle_timeout` for the upstream [1].", Status.SUPPORTED),
+    # Another sentence uses the claim's own word on that object: not a reversal.
+    (GATEWAY + " Teams with long polls raise `idle_timeout` for the upstream instead of touching the client.",
+     "Raise `idle_timeout` for the upstream so pooled connections survive longer and clients stop failing [1].",
+     Status.SUPPORTED),
+    # Orders are not read this loosely: another sentence may order other steps the other way.
+    ("Take the snapshot, then stop the writers. Restart the writers after the snapshot is verified.",
+     "Restart the writers before the long weekend [1].", Status.WEAK),
+])
+def test_an_antonym_on_the_same_object_contradicts_a_sentence_not_aligned_with_the_claim(passage, claim, status):
+    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
+    assert statuses == {status}
+
+
+SLOW_LOG = ("Turn the slow query log on without a restart:\n\n```sql\nSET GLOBAL slow_query_log = 'ON';\n"
+            "SET GLOBAL long_query_time = 1;\n```\n\nPut the same lines in `my.cnf` or they are gone after a restart.")
+SLOW_LOG_CODE = "```sql\nSET GLOBAL slow_query_log = 'ON';\nSET GLOBAL long_query_time = 1;\n```"
+
+
+@pytest.mark.parametrize(("lead_in", "status"), [
+    ("You can enable it on the live server [1]:", Status.SUPPORTED),
+    ("Switch it on for the running instance [1]:", Status.SUPPORTED),
+    # A condition, a negation or a limit of its own is a claim a reviewer must weigh: graded on its words.
+    ("Only on the read replicas, turn the slow log on [1]:", Status.WEAK),
+    ("When traffic peaks, turn the slow log on [1]:", Status.WEAK),
+    ("Never turn the slow log on for the primary [1]:", Status.CONTRADICTED),
+    # So is one adding what the passage never mentions, or one too long to be only a lead-in.
+    ("Log the slow statements of the primary database server [1]:", Status.WEAK),
+    ("You can enable it on the live server and it costs nothing at all on busy hosts with many users [1]:",
+     Status.WEAK),
+])
+def test_a_short_lead_in_rests_on_the_code_block_it_introduces(lead_in, status):
+    lead, code = check(f"{lead_in}\n\n{SLOW_LOG_CODE}", {1: SLOW_LOG}).claims
+    assert code.status == Status.SUPPORTED and code.kind == ClaimKind.CODE_BLOCK
+    assert lead.status == status, lead.reason
+    if status == Status.SUPPORTED:
+        assert "introduces the code block" in lead.reason and lead.passage == 1 and lead.passage_span
+
+
+def test_a_lead_in_to_invented_code_stays_weak_and_the_code_invented():
+    lead, code = check("You can enable it on the live server [1]:\n\n```sql\nSET GLOBAL general_log = 'ON';\n```",
+                       {1: SLOW_LOG}).claims
+    assert (lead.status, code.status) == (Status.WEAK, Status.INVENTED)
 
 
 def test_an_uncited_claim_with_something_no_source_has_is_invented():
