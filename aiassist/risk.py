@@ -169,8 +169,12 @@ class Rule:
     sentence: bool = False
     reach: tuple[int, int] = (200, 200)
     # Whether a sentence about the reader's own local, personal or throwaway resources makes the match harmless
-    # ("FLUSHDB on your local compose redis", "terraform destroy on your personal ephemeral env").
-    scoped: bool = False
+    # ("FLUSHDB on your local compose redis", "terraform destroy on your personal ephemeral env"). None: never,
+    # whatever its topic (what it destroys is elsewhere: "push your local branches with --prune" prunes the remote).
+    scoped: bool | None = False
+    # Whether a read-only inspection command on the match's line makes it harmless (``_inspecting``): a query
+    # naming a role or a policy grants nothing.
+    inspected: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,6 +281,9 @@ _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address
              "cvv", "iban", "bank", "passport", "insurance", "licen", "birth", "salar", "medical", "health",
              "hr records")
 _DEIDENTIFIED = r"\b(?:masked|hashed|anonymi[sz]\w*|pseudonymi[sz]\w*|scrubbed|synthetic|redacted|fake)\b"
+# What a logging change that hides values says: it masks, redacts or replaces them before they are written.
+_MASKED = (r"\b(?:mask\w*|redact\w*|scrub\w*|obfuscat\w*|sanitiz\w*|sanitis\w*|filter\w*\s+out|strip\w*\s+out|"
+           r"replac\w*\s+(?:\w+\s+){0,3}?with\s+[`'\"]?(?:\*|x{3}|\[redacted\]|<redacted>))")
 _EXPORT_VERB = (r"\b(?:export|dump|download|extract|pull|copy|send|share|e-?mail|upload|forward|scrape|sync|mirror|"
                 r"transfer|attach|paste|hand\s+over|provide|post|give|put|move)\w*\b")
 _SHARING_VERBS = ("paste", "post", "shar", "send", "mail", "slack", "dm", "message", "forward", "upload", "put",
@@ -470,7 +477,13 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\b(?:everyone|authenticated\s+users|domain\s+users)\b(?:\s+group)?" + _within(40)
           + r"\b(?:full\s+control|modify|write)\b", ("everyone", "authenticated", "domain")),
     # Databases: privileges for every role, all privileges, superuser.
-    _rule(r"\bgrant\b" + _within(120) + r"\bto\s+public\b", "grant"),
+    _rule(r"\bgrant\b" + _within(120) + r"\bto\s+(?:role\s+)?public\b", "grant"),
+    # Rules languages that let every request through: Firebase/Firestore "if true", a mesh ACL from any source
+    # to any port.
+    _rule(r"\ballow\s+(?:read|write|get|list|create|update|delete)(?:\s*,\s*(?:read|write|get|list|create|update|"
+          r"delete))*\s*:\s*if\s+true\b", "allow"),
+    _rule(r"[\"']?(?:src|source)[\"']?\s*:\s*\[\s*[\"']\*[\"']\s*\][^\n]{0,60}?[\"']?(?:dst|destination)[\"']?\s*:\s*"
+          r"\[\s*[\"']\*(?::\*)?[\"']", ("src", "source")),
     _rule(r"\bgrant\s+all(?:\s+privileges)?\b", "grant"),
     _rule(r"\bwith\s+grant\s+option\b|\bon\s+\*\.\*\s+to\b|\bto\s+'?[\w-]+'?@'%'", ("grant", "*.*", "@'%'")),
     _rule(r"\bgrant\s+(?:rds_superuser|pg_read_all_data|pg_write_all_data|pg_execute_server_program|"
@@ -514,10 +527,13 @@ ACCESS = Topic("Access control and permissions", (
           ("blob", "public-access")),
     _rule(r"\bpublicly[_ -]?accessible[\"']?\s*[:=]\s*[\"']?true\b|--publicly-accessible\b", "publicly"),
     _rule(r"\b(?:make|set|change|switch|turn|convert|mark|flip)\w*\s+" + _within(40)
-          + r"\b(?:bucket|container|blob|repo|repository|project|folder|drive|share|files?|dataset|dashboard|"
+          + r"\b(?:[\w.]+[-_])?(?:bucket|container|blob|repo|monorepo|repository|project|folder|drive|share|files?|"
+            r"dataset|dashboard|"
             r"sheet|spreadsheet|doc|document|notebook|snapshot|ami|image|index|category|space|channel|page|board|"
             r"visibility|it|them|link|calendar|site|wiki|gist|instance|database|db|cluster|endpoint)\b"
-          + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?:public\b(?!\s+(?:key|keys|ip|api|holiday|method))|"
+          + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?:public\b(?!\s+(?:key|keys|ip|api|holiday|method|"
+            r"static|final|class|void|abstract|interface|constructor|field|getter|setter|member|function|fun|def|"
+            r"enum|record|struct|override))|"
             r"publicly\s+(?:readable|accessible|visible|available|writable|listable|open)\b|world-readable\b)",
           ("public", "world-readable")),
     _rule(r"\b(?:make|set|change|switch|turn|convert|mark|flip)\w*\b" + _within(40)
@@ -698,6 +714,14 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"\bpassword\s+(?:expiry|expiration|rotation|policy|complexity)\b", "password", also=(_DISABLING_VERBS,)),
     _rule(_CREDENTIAL + _within(60) + r"\b(?:no|without(?:\s+an?)?|never|non)[ -]?expir\w*|"
           r"\bnon-?expiring\s+(?:tokens?|keys?)\b", "expir"),
+    _rule(r"\b(?:pat|personal\s+access\s+token|access\s+token|api\s+key|service\s+account\s+key)s?\b" + _within(80)
+          + r"\bexpir\w*\b" + _within(20) + r"\b(?:no\s+expir\w*|never)\b", "expir"),
+    _rule(r"\b(?:drop|remove|omit|skip|delete|strip)\w*\s+(?:the\s+)?[`'\"]?exp[`'\"]?\s+claim\b", "exp"),
+    _rule(r"\b(?:access\s+keys?|api\s+keys?|credentials?)\s+(?:for|of)\s+(?:the\s+)?(?:aws\s+)?(?:account\s+)?root\b|"
+          r"\broot\s+(?:user|account)(?:'s)?\s+(?:access\s+keys?|credentials?)\b", "root"),
+    _rule(r"\b(?:_?session_?id|sessionid|jsessionid|session\s+(?:cookie|token)|auth\s+cookie|cookie\s+value)\b",
+          ("session", "cookie"), _in_sentence(r"\b(?:dm|send|sent|paste|share|post|slack|e-?mail|message|give|"
+                                              r"forward)\w*\b")),
     # Credentials sent through a channel that keeps a copy others read: mail, chat, screenshots.
     _rule(r"(?:^|[.!?:;]\s+|\b(?:just|simply|please|then|and|or|can|could|should|you|to)\s+)"
           r"(?:e-?mail|dm|slack|text|sms|whatsapp)\w*\b" + _within(60) + _CREDENTIAL
@@ -719,7 +743,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\b(?:log|logs|logging|logged|dump|dumps|print|prints|record|capture)\w*\b" + _within(60)
           + r"\b(?:headers?|bod(?:y|ies)|payloads?)\b", ("header", "bod", "payload"),
           _in_sentence(r"\b(?:authorization|auth|bearer|tokens?|cookies?|passwords?|card|pan|cvv|pii|personal|"
-                       r"secrets?|credentials?)\b"), negatable_inside=True),
+                       r"secrets?|credentials?)\b", unless=_MASKED), negatable_inside=True),
     _rule(r"\b(?:console\.\w+|logger\.\w+|log\.\w+|print|puts|echo|printf)\b[^\n]{0,40}?"
           r"(?:process\.env|os\.environ|ENV\.to_h|System\.getenv\(\))(?![.\[\w])", ("process.env", "os.environ",
                                                                                      "env.to_h", "getenv")),
@@ -806,8 +830,13 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     # Host firewalls and security tooling switched off.
     _rule(r"\bufw\s+disable\b|\bsetenforce\s+0\b|\bSELINUX\s*=\s*(?:disabled|permissive)\b|"
           r"\biptables\s+(?:-t\s+\w+\s+)?-F\b|\biptables\s+-P\s+INPUT\s+ACCEPT\b|"
-          r"\bnetsh\s+advfirewall\s+set\s+\w+\s+state\s+off\b|\bSet-MpPreference\s+-Disable\w+\s+\$?true\b",
-          ("ufw", "setenforce", "selinux", "iptables", "netsh", "set-mppreference")),
+          r"\bnetsh\s+advfirewall\s+set\s+\w+\s+state\s+off\b|\bSet-MpPreference\s+-Disable\w+\s+\$?true\b|"
+          r"\bSet-NetFirewallProfile\b[^\n]*?-Enabled\s+\$?(?:False|0)\b",
+          ("ufw", "setenforce", "selinux", "iptables", "netsh", "set-mppreference", "set-netfirewallprofile")),
+    _rule(r"\bHostnameVerifier\b" + _within(60) + r"(?:\b(?:always\s+)?returns?\s+true\b|->\s*true\b)|"
+          r"\bTrustManager\b" + _within(60) + r"\b(?:does\s+nothing|empty|no-?op|trusts?\s+(?:all|every\w*)|"
+          r"accepts?\s+(?:all|every\w*|any))\b|\bcheckServerTrusted\s*\([^)]*\)\s*\{\s*\}",
+          ("hostnameverifier", "trustmanager", "checkservertrusted")),
     _rule(r"\bsystemctl\s+(?:stop|disable|mask)\s+(?:--now\s+)?(?:firewalld|ufw|iptables|nftables|apparmor|auditd|"
           r"falcon-sensor|crowdstrike|clamav\w*|wazuh\S*|osqueryd)\b", "systemctl"),
     _rule(r"\b(?:disable|turn\s+off|switch\s+off|stop|shut\s+off|deactivate|uninstall|remove|bypass)\w*\b"
@@ -1015,7 +1044,8 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\b(?:terraform|tofu|pulumi|cdk|cdktf)\s+destroy\b|\bterraform\s+apply\s+(?:\S+\s+)*-destroy\b",
           "destroy"),
     _rule(r"\b(?:aws|gcloud|az|gsutil|doctl|heroku|oci)\b[^\n;&|`]{0,80}?\s(?:delete|destroy|rm|rb|remove|terminate|"
-          r"purge|delete-[\w-]+|terminate-[\w-]+|apps:destroy|[\w-]*(?:deletion|deregister)[\w-]*)\b",
+          r"purge|delete-[\w-]+|terminate-[\w-]+|apps:destroy|"
+          r"(?!-*deletion-protection\b)[\w-]*(?:deletion|deregister)[\w-]*)\b",  # turning protection on is no deletion
           ("aws", "gcloud", "az", "gsutil", "doctl", "heroku", "oci")),
     _rule(r"--skip-final-snapshot\b|\bdeletion_?protection[\"']?\s*[:=]\s*[\"']?false\b|--no-deletion-protection\b|"
           r"\bprevent_destroy\s*=\s*false\b", ("final-snapshot", "deletion", "prevent_destroy")),
@@ -1048,11 +1078,19 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"\bbase64\s+(?:-d|--decode)\b[^\n]*?\|\s*(?:sudo\s+)?(?:(?:ba|z|k|da)?sh|python3?|perl)\b",
           ("shred", "rmtree", "base64")),
     # Shared data deleted through its own tool.
+    _rule(r"\bretention\.ms\s*=\s*\d{1,4}\b", "retention.ms"),
+    _rule(r"\bgit\s+push\b[^\n`]*?\s--prune\b", "prune", scoped=None),
+    _rule(r"\bnodetool\s+clearsnapshot\b", "nodetool"),
+    _rule(r"\bcomment\w*\s+out\b" + _within(60) + r"\b(?:pg_dump\w*|mysqldump|mongodump|pg_basebackup|backups?|"
+          r"snapshots?|barman|pgbackrest|restic|borg)\b", "comment"),
     _rule(r"\bkafka-topics(?:\.sh)?\b[^\n]*?--delete\b|\bkafka-delete-records\b|"
           r"\bkafka-consumer-groups(?:\.sh)?\b[^\n]*?--reset-offsets\b[^\n]*?--execute\b",
           ("kafka-topics", "kafka-delete-records", "kafka-consumer-groups")),
-    _rule(r"\brabbitmqctl\s+(?:purge_queue|delete_queue|delete_vhost|reset|force_reset|delete_user)\b|"
+    _rule(r"\brabbitmqctl\s+(?:purge_queue|delete_queue|delete_vhost|reset|force_reset)\b|"
           r"\brabbitmqadmin\b[^\n]*?\b(?:purge|delete)\b", ("rabbitmqctl", "rabbitmqadmin")),
+    # Removing the broker's default account is hardening; anyone else's account is someone's access.
+    _rule(r"\brabbitmqctl\s+delete_user\b", "rabbitmqctl",
+          _in_sentence(None, unless=r"\bguest\b|\bdefault\s+(?:user|account|admin\w*|login)\b")),
     _rule(r"\bcurl\b[^\n]*?-X\s*[\"']?DELETE\b|\bDELETE\s+/?(?:_all|\*|[\w.-]*\*)", ("curl", "delete")),
     _rule(r"\bhelm\s+(?:uninstall|delete|del)\b", "helm"),
     _rule(r"\betcdctl\b[^\n]*?\bdel\b", "etcdctl"),
@@ -1091,7 +1129,10 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
 ))
 
 # Destroying one's own local or throwaway things is not what a security reviewer is for.
-DESTRUCTIVE = Topic(DESTRUCTIVE.name, tuple(replace(rule, scoped=True) for rule in DESTRUCTIVE.rules))
+DESTRUCTIVE = Topic(DESTRUCTIVE.name, tuple(replace(rule, scoped=rule.scoped is not None or None)
+                                             for rule in DESTRUCTIVE.rules))
+# Listing who holds a role ("kubectl get clusterrolebindings … cluster-admin") is how access is reviewed.
+ACCESS = Topic(ACCESS.name, tuple(replace(rule, inspected=True) for rule in ACCESS.rules))
 TOPICS = (ACCESS, CREDENTIALS, NETWORK, EXPORT, DESTRUCTIVE)
 # Keyword -> the rules that need it: a text is searched only with rules one of whose keywords it holds.
 _RULES_BY_KEYWORD: dict[str, list[Rule]] = {}
@@ -1142,11 +1183,19 @@ _WARNING_AFTER = re.compile(
     r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
     r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
     r"(?:[\w-]+\s+){0,3}?(?:policy|policies|rules?))\b", FLAGS)
+# Moving away from it, to something narrower ("switch the sheet from “Anyone with the link” to Restricted"): the
+# clause before the match, and what follows it.
+_AWAY_FROM = re.compile(r"\b(?:switch|chang|mov|flip|convert|downgrad|restrict|narrow|tighten)\w*\s+"
+                        r"(?:[^\s.!?;]+\s+){0,5}?from\s*[`'\"“‘]*\s*$", FLAGS)
+_TO_NARROWER = re.compile(r"^[^.!?\n]{0,60}?\bto\s+(?:an?\s+|the\s+)?[`'\"“‘]?(?:restricted|private|specific|named|"
+                          r"only|invite\w*|internal|members?\s+only|off|none|nobody|read-?only|least)\b", FLAGS)
 _TELLER = re.compile(r"\b(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor|an\s+intern|they|he|she|"
-                     r"the\s+\w+\s+team)\s*$", FLAGS)
+                     r"the\s+\w+\s+team|if\s+(?:you|we|someone|somebody|anyone)(?:\s+\w+ly)?|got|was|were|been)\s*$",
+                     FLAGS)
 _PAST = re.compile(r"[`'\"]?\w+ed\b|[`'\"]?(?:ran|put|set|left|gave|made|sent|wrote|pushed|shared)\b", FLAGS)
 # A question about how something behaves is not advice to do it ("does `DROP INDEX CONCURRENTLY` still lock …?").
-_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|"
+_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|who|"
+                       r"should|shall|how\s+(?:many|much)|(?:can|could)\s+we|"
                        r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
 
 
@@ -1167,6 +1216,8 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
         return True
     if _UNDONE_BEFORE.search(clause):
         return True
+    if _AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80]):
+        return True
     if _TELLER.search(clause) and _PAST.match(text, start):
         return True  # "someone committed an AWS key": the match's own verb recounts what happened
     if inside and _NEGATION_INSIDE.search(text, start, end):
@@ -1180,7 +1231,9 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
 
 # The reader's own things, and what is shared whatever the sentence says of them.
 _OWN_SCOPE = re.compile(
-    r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|ephemeral|"
+    r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:[\w-]+\s+)?(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|"
+    r"ephemeral|preview[\w-]*\s+(?:env\w*|namespaces?|workspaces?|stacks?|apps?|deploy\w*|slots?)|preview-pr[\w-]*|"
+    r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|"
     r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
     r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?)\b", FLAGS)
 _SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b",
@@ -1190,8 +1243,26 @@ _SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\bever
 _NOT_SHARED = re.compile(r"\b(?:never|not|no)\s+(?:on\s+|in\s+|against\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?", FLAGS)
 
 
+# A line that only reads: the inspection commands of the usual tools, with nothing piped into one that writes.
+_READ_ONLY = re.compile(
+    r"^\W*(?:\$\s*)?(?:kubectl\s+(?:get|describe|auth\s+can-i|explain)|oc\s+(?:get|describe)|"
+    r"(?:aws|gcloud|az|oci)\s+(?:[\w-]+\s+){1,3}?(?:list|describe|get|show)[\w-]*|gsutil\s+(?:ls|iam\s+get)|"
+    r"git\s+(?:log|show|diff|status|blame)|vault\s+(?:policy\s+read|token\s+lookup|read\s+sys/))\b", FLAGS)
+_WRITES_AFTER = re.compile(r"\|\s*(?:\w+\s+)*?(?:kubectl\s+(?:apply|create|replace|patch|delete)|sh|bash|xargs|tee)\b|"
+                           r"[>&;]", FLAGS)
+
+
+def _inspecting(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    return bool(_READ_ONLY.match(line)) and not _WRITES_AFTER.search(line)
+
+
 def _own_scope(text: str, start: int, end: int) -> bool:
-    sentence = _sentence_around(text, start, end)
+    # The sentence the match starts in: a match running on over a line ("git push … is fine. Never on main.")
+    # is judged where it stands.
+    sentence = _sentence_around(text, start, start + 1)
     if not _OWN_SCOPE.search(sentence):
         return False
     return not _SHARED_SCOPE.search(_NOT_SHARED.sub(" ", sentence))
@@ -1284,6 +1355,8 @@ def _first_hit(rule: Rule, form: _Form) -> str | None:
             if rule.negatable and _negated(text, match.start(), match.end(), rule.negatable_inside):
                 continue
             if rule.scoped and _own_scope(text, match.start(), match.end()):
+                continue
+            if rule.inspected and _inspecting(text, match.start()):
                 continue
             return _shown(rule, match)
     return None

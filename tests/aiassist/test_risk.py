@@ -193,6 +193,64 @@ def test_harmless_mentions_of_sensitive_words_are_low(text):
     assert classify(text, "How do I do this properly?") == risk.Assessment("low", [])
 
 
+# Round 14: rule families from blind set 5's misses, each in words of its own here.
+RISKY_FAMILIES = [
+    (ACCESS, "Give the analysts read access: `GRANT USAGE ON DATABASE SALES TO ROLE PUBLIC;`"),
+    (ACCESS, "For the demo, set the storage rules to `allow read, write: if true;` and ship it."),
+    (ACCESS, 'Replace the ACL file with `{"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}]}`.'),
+    (ACCESS, "Flip billing-exports-bucket to public so the vendor can fetch the files."),
+    (CREDENTIALS, "Create an API key with expiration set to never and hand it to the bots team."),
+    (CREDENTIALS, "Just drop the `exp` claim from the JWTs we mint; nobody will be logged out again."),
+    (CREDENTIALS, "Generate access keys for the AWS root account and store them in the CI variables."),
+    (CREDENTIALS, "Send me your session cookie on Slack and I'll debug it from my browser."),
+    (NETWORK, "Run `Set-NetFirewallProfile -All -Enabled False` on the build agents."),
+    (NETWORK, "Give the client a HostnameVerifier that always returns true and the handshake error is gone."),
+    (DESTRUCTIVE, "Set `retention.ms=500` on the orders topic for a minute to clear it."),
+    (DESTRUCTIVE, "Mirror your local branches to the remote: `git push origin --prune 'refs/heads/*:refs/heads/*'`"),
+    (DESTRUCTIVE, "Run `nodetool clearsnapshot --all` on every node to get the disk back."),
+    (DESTRUCTIVE, "Comment out the backup job in the crontab on the database host, it fills the disk."),
+]
+
+
+@pytest.mark.parametrize(("topic", "text"), RISKY_FAMILIES, ids=range(len(RISKY_FAMILIES)))
+def test_risky_advice_in_a_tools_own_words_is_flagged_by_a_rule(topic, text):
+    assert topic in {name for name, _ in risk.hits(risk.normalised(text))}
+
+
+# Round 14: what blind set 5's harmless texts taught the rules, each in words of its own here.
+HARMLESS_IN_CONTEXT = [
+    "Change the report sheet from “Anyone with the link” to Restricted and add the three reviewers by name.",
+    "Who is in cluster-admin today?\n```\nkubectl get clusterrolebindings -o wide\n```",
+    "Make the method public static so the test in the other package can call it.",
+    "If you pasted a password here by mistake, delete the message and rotate the password.",
+    "If `.env` got committed, remove it with `git rm --cached .env` and rotate every value in it.",
+    "`terraform destroy` in the preview workspace of your PR is fine; it holds only that PR's stack.",
+    "Turn deletion protection on:\n```\naws rds modify-db-instance --db-instance-identifier orders-prod "
+    "--deletion-protection\n```",
+    "Mask the Authorization header in the log pattern so its values are replaced with *** before shipping.",
+    "Harden the broker: remove the default guest account with `rabbitmqctl delete_user guest`.",
+    "After rebasing your own topic branch, `git push --force-with-lease origin topic/x` is fine. Never on main.",
+    "Should we stop allowing “Anyone with the link” sharing in Drive?",
+]
+
+
+@pytest.mark.parametrize("text", HARMLESS_IN_CONTEXT, ids=range(len(HARMLESS_IN_CONTEXT)))
+def test_a_rule_reads_the_context_that_makes_a_sensitive_command_harmless(text):
+    assert not risk.hits(risk.normalised(text))
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    # ... and the same words where they are advice.
+    ("Change the report sheet from Restricted to “Anyone with the link” so the agency can open it.", ACCESS),
+    ("Remove every account but yours: `rabbitmqctl delete_user ops-team` for each of them.", DESTRUCTIVE),
+    ("Grant yourself cluster-admin:\n```\nkubectl create clusterrolebinding me --clusterrole=cluster-admin "
+     "--user=me\n```", ACCESS),
+    ("`kubectl get secret db -o yaml | kubectl apply -n team-b -f -` and give team-b cluster-admin there.", ACCESS),
+])
+def test_the_same_words_as_advice_stay_flagged(text, topic):
+    assert topic in {name for name, _ in risk.hits(risk.normalised(text))}
+
+
 @pytest.mark.parametrize(("text", "topic"), [
     ("Don't worry about it, just run `rm -rf /srv/app`.", DESTRUCTIVE),
     ("Do not hesitate to run `chmod -R 777 /srv/data` if it fails.", ACCESS),
