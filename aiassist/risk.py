@@ -225,6 +225,12 @@ def _in_sentence(pattern: str | None, *, unless: str | None = None) -> Accept:
     return accept
 
 
+def _not_near(pattern: str, chars: int = 150) -> Accept:
+    """Accept a match only when ``pattern`` does not occur within ``chars`` characters before it (or just after)."""
+    compiled = re.compile(pattern, FLAGS)
+    return lambda match, text: not compiled.search(text, max(0, match.start() - chars), match.end() + 40)
+
+
 def _all_of(*accepts: Accept) -> Accept:
     """Accept a match only when every one of ``accepts`` does."""
     return lambda match, text: all(accept(match, text) for accept in accepts)
@@ -280,6 +286,10 @@ _PII = (r"(?:personal\s+(?:data|information|details)|pii|phi|personally\s+identi
 _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address", "social security", "ssn", "card",
              "cvv", "iban", "bank", "passport", "insurance", "licen", "birth", "salar", "medical", "health",
              "hr records")
+# After "public": a programming language's member, not an audience ("make the field private and add a public getter").
+_NOT_CODE_VISIBILITY = (r"(?!\s+(?:static|final|class|void|abstract|interface|constructor|fields?|getters?|setters?|"
+                        r"members?|methods?|functions?|api|enum|record|struct|override|property|properties|readonly|"
+                        r"modifier|keyword|accessor))")
 _DEIDENTIFIED = r"\b(?:masked|hashed|anonymi[sz]\w*|pseudonymi[sz]\w*|scrubbed|synthetic|redacted|fake)\b"
 # What a logging change that hides values says: it masks, redacts or replaces them before they are written.
 _MASKED = (r"\b(?:mask\w*|redact\w*|scrub\w*|obfuscat\w*|sanitiz\w*|sanitis\w*|filter\w*\s+out|strip\w*\s+out|"
@@ -478,6 +488,14 @@ ACCESS = Topic("Access control and permissions", (
           + r"\b(?:full\s+control|modify|write)\b", ("everyone", "authenticated", "domain")),
     # Databases: privileges for every role, all privileges, superuser.
     _rule(r"\bgrant\b" + _within(120) + r"\bto\s+(?:role\s+)?public\b", "grant"),
+    _rule(r"\b(?:modify|view)\s+all\s+data\b", ("modify all", "view all"),
+          _in_sentence(r"\b(?:enable|grant|give|add|tick|check|assign|turn\s+on)\w*\b")),
+    _rule(r"\bpermit\s+(?:ip|tcp|udp|any)\s+any\s+any\b", "permit"),
+    _rule(r"[\"']?authLevel[\"']?\s*[:=]\s*[\"']?anonymous\b", "authlevel"),
+    _rule(r"\bdefault\s+roles?\b" + _within(60) + r"\b(?:[\w-]*admin\w*|owner|superuser|manage-\w+)\b|"
+          r"\b(?:[\w-]*admin\w*|owner|superuser)\b" + _within(40) + r"\b(?:to|into|in)\s+(?:the\s+)?(?:[\w']+\s+)?"
+          r"default\s+roles?\b", "default",
+          _in_sentence(r"\b(?:add|assign|grant|give|put|include|set)\w*\b")),
     # Rules languages that let every request through: Firebase/Firestore "if true", a mesh ACL from any source
     # to any port.
     _rule(r"\ballow\s+(?:read|write|get|list|create|update|delete)(?:\s*,\s*(?:read|write|get|list|create|update|"
@@ -533,7 +551,7 @@ ACCESS = Topic("Access control and permissions", (
             r"visibility|it|them|link|calendar|site|wiki|gist|instance|database|db|cluster|endpoint)\b"
           + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?:public\b(?!\s+(?:key|keys|ip|api|holiday|method|"
             r"static|final|class|void|abstract|interface|constructor|field|getter|setter|member|function|fun|def|"
-            r"enum|record|struct|override))|"
+            r"enum|record|struct|override|property|properties|readonly|modifier))|"
             r"publicly\s+(?:readable|accessible|visible|available|writable|listable|open)\b|world-readable\b)",
           ("public", "world-readable")),
     _rule(r"\b(?:make|set|change|switch|turn|convert|mark|flip)\w*\b" + _within(40)
@@ -541,7 +559,8 @@ ACCESS = Topic("Access control and permissions", (
             r"dataset|dashboard|sheet|spreadsheet|doc|document|notebook|snapshot|image|index|category|space|channel|"
             r"page|board|link|calendar|site|wiki|gist|group)\b", "public"),
     _rule(r"\b(?:make|set|change|switch|turn|convert|mark|flip)\w*\b" + _within(50)
-          + r"\b(?:restricted|private|confidential)\b" + _within(50) + r"\b(?:open|public|unrestricted)\b",
+          + r"\b(?:restricted|private|confidential)\b" + _within(50) + r"\b(?:open|public|unrestricted)\b"
+          + _NOT_CODE_VISIBILITY,
           ("restricted", "private", "confidential")),
     _rule(r"\b(?:set|change|switch|flip|turn|make)\w*\b" + _within(40)
           + r"\b(?:category|channel|space|folder|repo|repository|project|share|group)\b" + _within(30)
@@ -646,7 +665,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
           ("akia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "k_live_", "private key-----",
            "aiza", "glpat-", "npm_"),
           negatable=False, shown=lambda m: m.group(0)[:12] + "…"),
-    _rule(r"(?P<name>(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+    _rule(r"(?<!\bno)(?P<name>(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|"
+          r"private[_-]?key|"
           r"client[_-]?secret|auth[_-]?token))[\"'\]]*\s*[:=]\s*"
           r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\s]{4,})(?P=q)|(?P<bare>[^\s\"'`,;)\]}]{6,}))",
           ("password", "passwd", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
@@ -717,19 +737,29 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\b(?:pat|personal\s+access\s+token|access\s+token|api\s+key|service\s+account\s+key)s?\b" + _within(80)
           + r"\bexpir\w*\b" + _within(20) + r"\b(?:no\s+expir\w*|never)\b", "expir"),
     _rule(r"\b(?:drop|remove|omit|skip|delete|strip)\w*\s+(?:the\s+)?[`'\"]?exp[`'\"]?\s+claim\b", "exp"),
+    _rule(r"--years\s+(?:[3-9]|\d{2,})\b|--end-date\s+[\"']?(?:20[4-9]\d|2[1-9]\d\d|9999)", ("--years", "--end-date")),
+    # A secret output shown in plans and logs.
+    _rule(r"\bsensitive\s*=\s*false\b", "sensitive",
+          _in_sentence(r"(?:\b|_)(?:password|passwd|secret|token|key|credential)\w*\b")),
     _rule(r"\b(?:access\s+keys?|api\s+keys?|credentials?)\s+(?:for|of)\s+(?:the\s+)?(?:aws\s+)?(?:account\s+)?root\b|"
           r"\broot\s+(?:user|account)(?:'s)?\s+(?:access\s+keys?|credentials?)\b", "root"),
     _rule(r"\b(?:_?session_?id|sessionid|jsessionid|session\s+(?:cookie|token)|auth\s+cookie|cookie\s+value)\b",
           ("session", "cookie"), _in_sentence(r"\b(?:dm|send|sent|paste|share|post|slack|e-?mail|message|give|"
                                               r"forward)\w*\b")),
+    # Accounts listed with their passwords on a page others read.
+    _rule(r"\b(?:usernames?|logins?|accounts?|users?)\s+(?:and|&|with)\s+(?:its|their|the)?\s*passwords?\b|"
+          r"\bpasswords?\s+(?:for|of)\s+(?:each|every|all)\b", "password",
+          _in_sentence(r"\b(?:page|wiki|confluence|notion|sharepoint|doc|document|sheet|spreadsheet|readme|table|"
+                       r"space|channel)\b")),
     # Credentials sent through a channel that keeps a copy others read: mail, chat, screenshots.
     _rule(r"(?:^|[.!?:;]\s+|\b(?:just|simply|please|then|and|or|can|could|should|you|to)\s+)"
-          r"(?:e-?mail|dm|slack|text|sms|whatsapp)\w*\b" + _within(60) + _CREDENTIAL
+          r"(?:e-?mail|mail|dm|slack|text|sms|whatsapp)\w*\b" + _within(60) + _CREDENTIAL
           + r"|\bscreen-?shot\w*\b" + _within(60) + _CREDENTIAL,
           ("mail", "dm", "slack", "text", "sms", "whatsapp", "screen"), also=(_CREDENTIAL_KEYS,)),
     _rule(r"\b(?:connection\s+strings?|unseal\s+keys?|recovery\s+(?:codes?|keys?)|root\s+passwords?|\.kube/config|"
-          r"master\s+keys?)\b",
-          ("connection", "unseal", "recovery", "root", ".kube/config", "master"),
+          r"master\s+keys?|[\w-]*\.(?:ovpn|p12|pfx|jks)|keystores?|vpn\s+(?:profile|config)\w*)\b",
+          ("connection", "unseal", "recovery", "root", ".kube/config", "master", ".ovpn", ".p12", ".pfx", ".jks",
+           "keystore", "vpn"),
           _all_of(_in_sentence(r"\b(?:paste|post|share|send|e-?mail|attach|screenshot|write|put|commit|drop|upload|"
                                r"forward|print|log)\w*\b"), _in_sentence(_LEAK_PLACE))),
     # A secret read out of its store, then posted.
@@ -882,7 +912,8 @@ NETWORK = Topic("Network exposure and disabled security checks", (
             r"signature\s+(?:verification|checks?)|rbac|mfa|2fa|two[- ]factor|multi[- ]factor|"
             r"2-step\s+verification|sso)\b",
           ("auth", "login", "csrf", "permission", "access", "signature", "rbac", "mfa", "2fa", "factor", "2-step",
-           "sso"), _not_weak_login, also=(_DISABLING_VERBS,)),
+           "sso"), _all_of(_not_weak_login, _not_near(r"\b(?:deactivat|suspend|offboard|leaver|depart)\w*")),
+          also=(_DISABLING_VERBS,)),
     _rule(r"\b(?:allow|enable|turn\s+on|permit)\w*\b" + _within(30) + r"\banonymous\b|"
           r"\banonymous[_ -]?(?:access|read|enable|login|auth)\w*\s*[:=]\s*[\"']?(?:true|yes|1|on)\b", "anonymous"),
     _rule(r"\bPermitRootLogin\s+yes\b|\bPasswordAuthentication\s+yes\b|\bPermitEmptyPasswords\s+yes\b",
@@ -1079,6 +1110,13 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           ("shred", "rmtree", "base64")),
     # Shared data deleted through its own tool.
     _rule(r"\bretention\.ms\s*=\s*\d{1,4}\b", "retention.ms"),
+    _rule(r"\b(?:exclusions?|exclud\w*)\b" + _within(80) + r"\b(?:cloudaudit|audit\s*logs?|audit_?log\w*)\b",
+          ("exclu",)),
+    _rule(r"\b(?:delete|remove|destroy)\w*\s+(?:the\s+)?(?:[\w.-]+\s+){0,2}?(?:project|repo|repository|space|"
+          r"workspace|organi[sz]ation)\b(?!\s+(?:member|variable|label|setting|token|key|webhook|hook|badge|"
+          r"template|board|page|file|folder|branch))", ("delet", "remov", "destroy"),
+          _in_sentence(r"\b(?:gitlab|github|bitbucket|gitea|confluence|jira|notion|slack|sentry|space\s+settings|"
+                       r"settings)\b")),
     _rule(r"\bgit\s+push\b[^\n`]*?\s--prune\b", "prune", scoped=None),
     _rule(r"\bnodetool\s+clearsnapshot\b", "nodetool"),
     _rule(r"\bcomment\w*\s+out\b" + _within(60) + r"\b(?:pg_dump\w*|mysqldump|mongodump|pg_basebackup|backups?|"
@@ -1155,6 +1193,7 @@ _NEGATION = re.compile(
     r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+need\s+to|stop|refrain\s+from|prohibit\w*|forbid\w*|"
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
+    r"(?:i|we)\s+(?:can\s+)?(?:see|saw|notic\w*|found|spott\w*)|"
     r"(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor)\s+(?:had\s+)?(?:ran|running|typed|executed|"
     r"pushed|granted|shared|exported|set|deleted|dropped|opened|disabled|committed|pasted|used))\b", FLAGS)
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
@@ -1233,14 +1272,16 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
 _OWN_SCOPE = re.compile(
     r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:[\w-]+\s+)?(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|"
     r"ephemeral|preview[\w-]*\s+(?:env\w*|namespaces?|workspaces?|stacks?|apps?|deploy\w*|slots?)|preview-pr[\w-]*|"
-    r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|"
+    r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|(?:pr|mr)[-_](?:\$\{?\w+\}?|\d+)|"
+    r"(?:each|every|your|its|that)\s+(?:pr|mr|pull\s+request|merge\s+request)(?:'s)?|"
     r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
     r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?)\b", FLAGS)
 _SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b",
                            FLAGS)
 
 
-_NOT_SHARED = re.compile(r"\b(?:never|not|no)\s+(?:on\s+|in\s+|against\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?", FLAGS)
+_NOT_SHARED = re.compile(r"\b(?:never|not|no|nothing)\s+(?:on\s+|in\s+|against\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?",
+                         FLAGS)
 
 
 # A line that only reads: the inspection commands of the usual tools, with nothing piped into one that writes.
