@@ -1193,7 +1193,6 @@ _NEGATION = re.compile(
     r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+need\s+to|stop|refrain\s+from|prohibit\w*|forbid\w*|"
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
-    r"(?:i|we)\s+(?:can\s+)?(?:see|saw|notic\w*|found|spott\w*)|"
     r"(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor)\s+(?:had\s+)?(?:ran|running|typed|executed|"
     r"pushed|granted|shared|exported|set|deleted|dropped|opened|disabled|committed|pasted|used))\b", FLAGS)
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
@@ -1229,8 +1228,12 @@ _AWAY_FROM = re.compile(r"\b(?:switch|chang|mov|flip|convert|downgrad|restrict|n
 _TO_NARROWER = re.compile(r"^[^.!?\n]{0,60}?\bto\s+(?:an?\s+|the\s+)?[`'\"“‘]?(?:restricted|private|specific|named|"
                           r"only|invite\w*|internal|members?\s+only|off|none|nobody|read-?only|least)\b", FLAGS)
 _TELLER = re.compile(r"\b(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor|an\s+intern|they|he|she|"
-                     r"the\s+\w+\s+team|if\s+(?:you|we|someone|somebody|anyone)(?:\s+\w+ly)?|got|was|were|been)\s*$",
+                     r"the\s+\w+\s+team|if\s+(?:you|we|someone|somebody|anyone)(?:\s+\w+ly)?|"
+                     r"\b(?:if|when|once|after|because)\s+(?:\S+\s+){0,4}?(?:got|was|were|has\s+been|have\s+been))\s*$",
                      FLAGS)
+# What someone saw, asked about ("I see allUsers on the bucket's IAM tab. Is that intentional?"): a report, when a
+# question follows; "I see everyone uses X, so run it" is still advice.
+_OBSERVED = re.compile(r"\b(?:i|we)\s+(?:can\s+)?(?:see|saw|notic\w*|found|spott\w*)\b[^.!?\n]*$", FLAGS)
 _PAST = re.compile(r"[`'\"]?\w+ed\b|[`'\"]?(?:ran|put|set|left|gave|made|sent|wrote|pushed|shared)\b", FLAGS)
 # A question about how something behaves is not advice to do it ("does `DROP INDEX CONCURRENTLY` still lock …?").
 _QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|who|"
@@ -1256,6 +1259,8 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     if _UNDONE_BEFORE.search(clause):
         return True
     if _AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80]):
+        return True
+    if _OBSERVED.search(clause) and "?" in text[end:end + 200]:
         return True
     if _TELLER.search(clause) and _PAST.match(text, start):
         return True  # "someone committed an AWS key": the match's own verb recounts what happened

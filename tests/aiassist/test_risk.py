@@ -265,6 +265,9 @@ def test_a_rule_reads_the_context_that_makes_a_sensitive_command_harmless(text):
     ("Grant yourself cluster-admin:\n```\nkubectl create clusterrolebinding me --clusterrole=cluster-admin "
      "--user=me\n```", ACCESS),
     ("`kubectl get secret db -o yaml | kubectl apply -n team-b -f -` and give team-b cluster-admin there.", ACCESS),
+    # An observation or a past tense does not excuse advice that goes on.
+    ("I see everyone uses `GRANT ALL ON SCHEMA sales TO PUBLIC`, so run it too.", ACCESS),
+    ("Make sure the key was committed to the repo: `git add deploy.pem && git commit -m key`.", CREDENTIALS),
 ])
 def test_the_same_words_as_advice_stay_flagged(text, topic):
     assert topic in {name for name, _ in risk.hits(risk.normalised(text))}
