@@ -288,11 +288,14 @@ _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address
              "hr records")
 # After "public": a programming language's member, not an audience ("make the field private and add a public getter").
 _NOT_CODE_VISIBILITY = (r"(?!\s+(?:static|final|class|void|abstract|interface|constructor|fields?|getters?|setters?|"
-                        r"members?|methods?|functions?|api|enum|record|struct|override|property|properties|readonly|"
+                        r"members?|methods?|functions?|enum|record|struct|override|property|properties|readonly|"
                         r"modifier|keyword|accessor))")
 _DEIDENTIFIED = r"\b(?:masked|hashed|anonymi[sz]\w*|pseudonymi[sz]\w*|scrubbed|synthetic|redacted|fake)\b"
 # What a logging change that hides values says: it masks, redacts or replaces them before they are written.
-_MASKED = (r"\b(?:mask\w*|redact\w*|scrub\w*|obfuscat\w*|sanitiz\w*|sanitis\w*|filter\w*\s+out|strip\w*\s+out|"
+_SECRET_PART = (r"(?:tokens?|authorization|headers?|cards?|passwords?|cookies?|secrets?|credentials?|values?|"  # noqa: S105
+                r"pan|cvv)")
+_MASKED = (r"\b(?:mask\w*|redact\w*|scrub\w*|obfuscat\w*|sanitiz\w*|sanitis\w*|filter\w*\s+out|strip\w*\s+out)"
+           r"[^.!?\n]{0,40}?\b" + _SECRET_PART + r"\b|\b" + _SECRET_PART + r"\b[^.!?\n]{0,40}?\b(?:masked|redacted|"
            r"replac\w*\s+(?:\w+\s+){0,3}?with\s+[`'\"]?(?:\*|x{3}|\[redacted\]|<redacted>))")
 _EXPORT_VERB = (r"\b(?:export|dump|download|extract|pull|copy|send|share|e-?mail|upload|forward|scrape|sync|mirror|"
                 r"transfer|attach|paste|hand\s+over|provide|post|give|put|move)\w*\b")
@@ -589,7 +592,9 @@ ACCESS = Topic("Access control and permissions", (
           r"enterprise\s+admins|administrators|local\s+administrators|sudoers|sudo\s+group|wheel(?:\s+group)?|"
           r"admins\s+group|root\s+group|org\w*\s+owners)\b", ("admins", "administrators", "sudo", "wheel", "root",
                                                               "owners")),
-    _rule(r"\bNOPASSWD\s*:\s*ALL\b|\bALL\s*=\s*\(ALL(?::ALL)?\)\s*ALL\b", ("nopasswd", "(all")),
+    _rule(r"\bNOPASSWD\s*:\s*(?:ALL\b|\S*/(?:ba|z|k|c|tc|fi|da)?sh\b|\S*/(?:docker|podman|su|env|vi|vim|nano|emacs|"
+          r"python[\d.]*|perl|ruby|node|less|more|find|tar|chmod|chown|cp|mv|tee|dd|rsync)\b)|"
+          r"\bALL\s*=\s*\(ALL(?::ALL)?\)\s*ALL\b", ("nopasswd", "(all")),
     _rule(r"\busermod\s+(?:-\w+\s+)*-[a-z]*G\s+(?:\S*,)?(?:sudo|wheel|root|adm|admin)\b", "usermod"),
     # Containers with the host's privileges.
     _rule(r"--privileged\b|\bprivileged\s*:\s*true\b|\ballowPrivilegeEscalation\s*:\s*true\b|"
@@ -912,7 +917,8 @@ NETWORK = Topic("Network exposure and disabled security checks", (
             r"signature\s+(?:verification|checks?)|rbac|mfa|2fa|two[- ]factor|multi[- ]factor|"
             r"2-step\s+verification|sso)\b",
           ("auth", "login", "csrf", "permission", "access", "signature", "rbac", "mfa", "2fa", "factor", "2-step",
-           "sso"), _all_of(_not_weak_login, _not_near(r"\b(?:deactivat|suspend|offboard|leaver|depart)\w*")),
+           "sso"), _all_of(_not_weak_login, _not_near(r"\b(?:deactivat\w*|suspend\w*|offboard\w*|leavers?|"
+                                                      r"depart(?:ing|ed|ures?)\b)")),
           also=(_DISABLING_VERBS,)),
     _rule(r"\b(?:allow|enable|turn\s+on|permit)\w*\b" + _within(30) + r"\banonymous\b|"
           r"\banonymous[_ -]?(?:access|read|enable|login|auth)\w*\s*[:=]\s*[\"']?(?:true|yes|1|on)\b", "anonymous"),
@@ -1076,7 +1082,8 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           "destroy"),
     _rule(r"\b(?:aws|gcloud|az|gsutil|doctl|heroku|oci)\b[^\n;&|`]{0,80}?\s(?:delete|destroy|rm|rb|remove|terminate|"
           r"purge|delete-[\w-]+|terminate-[\w-]+|apps:destroy|"
-          r"(?!-*deletion-protection\b)[\w-]*(?:deletion|deregister)[\w-]*)\b",  # turning protection on is no deletion
+          r"(?!-*deletion-protection\b(?!\s+[\"']?(?:INACTIVE|false|0|disabled?|off)\b))"
+          r"[\w-]*(?:deletion|deregister)[\w-]*)\b",  # turning deletion protection on is no deletion
           ("aws", "gcloud", "az", "gsutil", "doctl", "heroku", "oci")),
     _rule(r"--skip-final-snapshot\b|\bdeletion_?protection[\"']?\s*[:=]\s*[\"']?false\b|--no-deletion-protection\b|"
           r"\bprevent_destroy\s*=\s*false\b", ("final-snapshot", "deletion", "prevent_destroy")),
@@ -1127,8 +1134,7 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\brabbitmqctl\s+(?:purge_queue|delete_queue|delete_vhost|reset|force_reset)\b|"
           r"\brabbitmqadmin\b[^\n]*?\b(?:purge|delete)\b", ("rabbitmqctl", "rabbitmqadmin")),
     # Removing the broker's default account is hardening; anyone else's account is someone's access.
-    _rule(r"\brabbitmqctl\s+delete_user\b", "rabbitmqctl",
-          _in_sentence(None, unless=r"\bguest\b|\bdefault\s+(?:user|account|admin\w*|login)\b")),
+    _rule(r"\brabbitmqctl\s+delete_user\b(?!\s+[\"']?guest[\"']?(?:\s|$|[`.;,]))", "rabbitmqctl"),
     _rule(r"\bcurl\b[^\n]*?-X\s*[\"']?DELETE\b|\bDELETE\s+/?(?:_all|\*|[\w.-]*\*)", ("curl", "delete")),
     _rule(r"\bhelm\s+(?:uninstall|delete|del)\b", "helm"),
     _rule(r"\betcdctl\b[^\n]*?\bdel\b", "etcdctl"),
@@ -1226,18 +1232,22 @@ _WARNING_AFTER = re.compile(
 _AWAY_FROM = re.compile(r"\b(?:switch|chang|mov|flip|convert|downgrad|restrict|narrow|tighten)\w*\s+"
                         r"(?:[^\s.!?;]+\s+){0,5}?from\s*[`'\"“‘]*\s*$", FLAGS)
 _TO_NARROWER = re.compile(r"^[^.!?\n]{0,60}?\bto\s+(?:an?\s+|the\s+)?[`'\"“‘]?(?:restricted|private|specific|named|"
-                          r"only|invite\w*|internal|members?\s+only|off|none|nobody|read-?only|least)\b", FLAGS)
+                          r"only(?!\s+(?:ports?|tcp|udp|\d))|invite\w*|internal|members?\s+only|off|none|nobody|"
+                          r"read-?only|least)\b", FLAGS)
 _TELLER = re.compile(r"\b(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor|an\s+intern|they|he|she|"
-                     r"the\s+\w+\s+team|if\s+(?:you|we|someone|somebody|anyone)(?:\s+\w+ly)?|"
-                     r"\b(?:if|when|once|after|because)\s+(?:\S+\s+){0,4}?(?:got|was|were|has\s+been|have\s+been))\s*$",
-                     FLAGS)
-# What someone saw, asked about ("I see allUsers on the bucket's IAM tab. Is that intentional?"): a report, when a
-# question follows; "I see everyone uses X, so run it" is still advice.
-_OBSERVED = re.compile(r"\b(?:i|we)\s+(?:can\s+)?(?:see|saw|notic\w*|found|spott\w*)\b[^.!?\n]*$", FLAGS)
+                     r"the\s+\w+\s+team)\s*$", FLAGS)
+# A condition about something that happened ("if you pasted …", "if `.env` got committed"), counted as a recount
+# only when its sentence cleans up after it: "If you set the bucket to public, the images load" is advice.
+_IF_IT_HAPPENED = re.compile(r"\b(?:if\s+(?:you|we|someone|somebody|anyone)(?:\s+\w+ly)?|(?:if|when|once|after)\s+"
+                             r"(?:\S+\s+){0,4}?(?:got|was|were|has\s+been|have\s+been))\s*$", FLAGS)
+_REMEDIATION = re.compile(r"\b(?:revok\w*|rotat\w*|invalidat\w*|edit\s+it\s+out|delete\s+(?:it|the\s+message)|"
+                          r"remove\s+it|git\s+rm|purge\s+it|reset\s+it|by\s+(?:accident|mistake)|accidentally|"
+                          r"mistakenly)\b", FLAGS)
 _PAST = re.compile(r"[`'\"]?\w+ed\b|[`'\"]?(?:ran|put|set|left|gave|made|sent|wrote|pushed|shared)\b", FLAGS)
 # A question about how something behaves is not advice to do it ("does `DROP INDEX CONCURRENTLY` still lock …?").
-_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|who|"
-                       r"should|shall|how\s+(?:many|much)|(?:can|could)\s+we|"
+_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|"
+                       r"who\s+(?:owns|approved|has|is|are|can|else|gave|granted|added|created|manages)|"
+                       r"(?:should|shall)\s+(?:i|we|you|it|they|this|that)|how\s+(?:many|much)|(?:can|could)\s+we|"
                        r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
 
 
@@ -1258,12 +1268,14 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
         return True
     if _UNDONE_BEFORE.search(clause):
         return True
-    if _AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80]):
-        return True
-    if _OBSERVED.search(clause) and "?" in text[end:end + 200]:
+    if (_AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80])
+            and not re.search(r"\d", text[start:end])):  # a setting, not a source address ("from 0.0.0.0/0")
         return True
     if _TELLER.search(clause) and _PAST.match(text, start):
         return True  # "someone committed an AWS key": the match's own verb recounts what happened
+    if (_IF_IT_HAPPENED.search(clause) and _PAST.match(text, start)
+            and _REMEDIATION.search(_sentence_around(text, start, end))):
+        return True  # "if you pasted a token here by accident, revoke it": the clean-up after an incident
     if inside and _NEGATION_INSIDE.search(text, start, end):
         return True
     if _WARNING_AFTER.search(text[end:end + 160]):
@@ -1275,17 +1287,20 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
 
 # The reader's own things, and what is shared whatever the sentence says of them.
 _OWN_SCOPE = re.compile(
-    r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:[\w-]+\s+)?(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|"
+    r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:(?:local|personal|dev|test|throwaway|feature|topic|work|scratch)\s+)?"
+    r"(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|"
     r"ephemeral|preview[\w-]*\s+(?:env\w*|namespaces?|workspaces?|stacks?|apps?|deploy\w*|slots?)|preview-pr[\w-]*|"
     r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|(?:pr|mr)[-_](?:\$\{?\w+\}?|\d+)|"
-    r"(?:each|every|your|its|that)\s+(?:pr|mr|pull\s+request|merge\s+request)(?:'s)?|"
     r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
     r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?)\b", FLAGS)
 _SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b",
                            FLAGS)
 
 
-_NOT_SHARED = re.compile(r"\b(?:never|not|no|nothing)\s+(?:on\s+|in\s+|against\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?",
+# What a sentence rules out ("never do that on main or release/*", "not in production", "nothing shared").
+_NOT_SHARED = re.compile(r"\b(?:never|not|no|nothing)\b(?:\s+[\w-]+){0,3}?\s+(?:on|in|against|to|into)\s+"
+                         r"(?:an?\s+|the\s+)?[\w/*.-]+(?:\s+or\s+[\w/*.-]+)?|"
+                         r"\b(?:never|not|no|nothing)\s+(?:on\s+|in\s+|against\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?",
                          FLAGS)
 
 
@@ -1294,21 +1309,24 @@ _READ_ONLY = re.compile(
     r"^\W*(?:\$\s*)?(?:kubectl\s+(?:get|describe|auth\s+can-i|explain)|oc\s+(?:get|describe)|"
     r"(?:aws|gcloud|az|oci)\s+(?:[\w-]+\s+){1,3}?(?:list|describe|get|show)[\w-]*|gsutil\s+(?:ls|iam\s+get)|"
     r"git\s+(?:log|show|diff|status|blame)|vault\s+(?:policy\s+read|token\s+lookup|read\s+sys/))\b", FLAGS)
-_WRITES_AFTER = re.compile(r"\|\s*(?:\w+\s+)*?(?:kubectl\s+(?:apply|create|replace|patch|delete)|sh|bash|xargs|tee)\b|"
-                           r"[>&;]", FLAGS)
+_WRITES_AFTER = re.compile(
+    r"\b(?:kubectl|oc)\s+(?:apply|create|edit|set|patch|replace|delete|adm|annotate|label)\b|"
+    r"\|\s*(?:sudo\s+)?(?:sh|bash|zsh|xargs|tee)\b|\bgsutil\s+(?:iam\s+ch|acl\s+ch|rm|cp|mv)\b|"
+    r"\b(?:aws|gcloud|az|oci)\s+(?:[\w-]+\s+){1,3}?(?:put|create|attach|update|add|set|delete|remove|modify)[\w-]*|"
+    r"[>&;]", FLAGS)
+_PROSE_BREAK = re.compile(r"[,;]|\b(?:so|then|and|but|or)\b", FLAGS)
 
 
 def _inspecting(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)
     line = text[line_start:line_end if line_end >= 0 else len(text)]
-    return bool(_READ_ONLY.match(line)) and not _WRITES_AFTER.search(line)
+    return (bool(_READ_ONLY.match(line)) and not _WRITES_AFTER.search(line)
+            and not _PROSE_BREAK.search(text, line_start, start))  # the match is in the command, not after it
 
 
 def _own_scope(text: str, start: int, end: int) -> bool:
-    # The sentence the match starts in: a match running on over a line ("git push … is fine. Never on main.")
-    # is judged where it stands.
-    sentence = _sentence_around(text, start, start + 1)
+    sentence = _sentence_around(text, start, end)
     if not _OWN_SCOPE.search(sentence):
         return False
     return not _SHARED_SCOPE.search(_NOT_SHARED.sub(" ", sentence))

@@ -39,13 +39,13 @@ _SENSITIVE = re.compile(
     r"disabl\w*|skip\w*|bypass\w*|off|delet\w*|drop\w*|truncate|purg\w*|wip\w*|destroy\w*|remov\w*|rm|force\w*|"
     r"reset\w*|prod\w*|production|shared|backup\w*|snapshot\w*|prune|uninstall\w*|revok\w*)\b|0\.0\.0\.0|\*",
     re.IGNORECASE)
-# A block that opens by forbidding something and offers no shortcut after it is a warning ("Never run `rm -rf` on
-# the shared hosts; the cleanup job handles old releases."): words cannot tell "never do X" from "do X", so such a
-# block is left to the rules, which read the negation (round 14). "Don't wait for the ticket, just give them admin"
-# still counts: a shortcut follows the prohibition.
+# A block that opens by forbidding something is scored without that opening sentence ("Never run `rm -rf` on the
+# shared hosts; the cleanup job handles old releases." has too little left to score): words cannot tell "never do X"
+# from "do X", and the rules read the negation (round 14). What follows the prohibition still counts, and "don't
+# worry / forget / bother / wait" forbids nothing.
 _WARNING = re.compile(r"^\W*(?:please\s+)?(?:never|don'?t|do\s+not|avoid|no\s+one\s+should|nobody\s+should)\b"
-                      r"(?!\s+mind\b)", re.IGNORECASE)
-_SHORTCUT = re.compile(r"\b(?:just|simply|instead|easiest|quickest|fastest|go\s+ahead|anyway)\b", re.IGNORECASE)
+                      r"(?!\s+(?:mind|worry|forget|bother|wait|hesitate|panic|be\s+afraid)\b)", re.IGNORECASE)
+_OPENING_SENTENCE = re.compile(r"^.*?(?:[.!?;:](?:\s|$)|\n|$)", re.DOTALL)
 # Words that say little alone; a reason names the features with something more in them.
 _SMALL_WORDS = frozenset(
     "a an and are as at be but by can do does for from get go got has have he her him his how i if in into is it its "
@@ -111,13 +111,13 @@ class Model:
 
     def flagged(self, text: str) -> tuple[Finding, ...]:
         """The blocks of ``text`` this model rates risky, with their score and strongest words; a block with fewer
-        than MIN_FEATURES known features or no word of a sensitive topic is not scored, nor a warning (``_WARNING``)."""
+        than MIN_FEATURES known features or no word of a sensitive topic is not scored; one opening with a prohibition
+        is scored without its opening sentence (``_WARNING``)."""
         found = []
         for block in blocks(text):
-            known = {f: self.weights[f] for f in features(block) if f in self.weights}
-            if len(known) < MIN_FEATURES or not _SENSITIVE.search(block):
-                continue
-            if _WARNING.match(block) and not _SHORTCUT.search(block):
+            scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
+            known = {f: self.weights[f] for f in features(scored) if f in self.weights}
+            if len(known) < MIN_FEATURES or not _SENSITIVE.search(scored):
                 continue
             score = self._score(list(known.values()))
             if score >= self.threshold:

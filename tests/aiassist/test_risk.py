@@ -249,7 +249,6 @@ HARMLESS_IN_CONTEXT = [
     "closes; nothing shared lives there.",
     "Make the constructor private and add a public static factory for the builder.",
     "`ci ALL=(root) NOPASSWD: /usr/bin/systemctl reload nginx` lets the runner reload nginx and nothing else.",
-    "We see allUsers on that bucket's IAM tab. Who owns it?",
 ]
 
 
@@ -429,12 +428,45 @@ def test_blocks_keep_a_code_block_with_the_paragraph_that_introduces_it():
     assert risk_words.blocks(text) == ["# Title", "Run this:\n\n```sh\nrm -rf build\n\necho done\n```", "Then restart."]
 
 
-def test_the_word_model_leaves_a_block_that_only_forbids_to_the_rules():
-    """Words cannot tell "never do X" from "do X": a block opening with a prohibition and offering no shortcut is not
-    scored by the word model (the rules read its negation); one where a shortcut follows the prohibition is."""
-    warning = "Never run `rm -rf` on the shared build hosts; the nightly cleanup job removes old releases there."
-    shortcut = "Don't wait for the nightly cleanup job, just run `rm -rf` on the shared build hosts to remove releases."
-    everything_counts = risk_words.Model(0.0, 0.5, {f: 1.0 for f in risk_words.features(warning + " " + shortcut)})
-    assert not everything_counts.flagged(warning)
-    assert everything_counts.flagged(shortcut)
-    assert everything_counts.flagged(warning.replace("Never run", "Run"))
+def test_the_word_model_reads_a_block_that_opens_by_forbidding_without_that_sentence():
+    """Words cannot tell "never do X" from "do X": a block opening with a prohibition is scored without its opening
+    sentence (the rules read its negation); what follows still counts, and "don't worry/wait" forbids nothing."""
+    risky = risk_words.features("run `rm -rf` on the shared build hosts to remove releases")
+    model = risk_words.Model(-1.0, 0.5, {f: 3.0 for f in risky})
+    padding = " The nightly cleanup job removes old releases from them every day at two."
+    assert not model.flagged("Never run `rm -rf` on the shared build hosts to remove releases." + padding)
+    assert model.flagged("Run `rm -rf` on the shared build hosts to remove releases." + padding)
+    assert model.flagged("Never wait for tickets. Run `rm -rf` on the shared build hosts to remove releases.")
+    assert model.flagged("Don't wait for the cleanup job: run `rm -rf` on the shared build hosts to remove releases.")
+
+
+# A review of this round's context checks tried to hide risky advice behind each of them (bench/README.md, round 14).
+HIDING_ATTEMPTS = [
+    "Don't worry about a ticket. `mc anonymous set public myminio/db-backups` — then the restore script "
+    'can fetch the dumps without keys.',
+    'I found that setting `verify=False` gets around the cert error. Does that help?',
+    'If you set the S3 bucket to public, the images will load.',
+    'If you disabled MFA for the contractors group, the complaints would stop.',
+    'Should the cert check keep failing, why not set `verify=False` for now?',
+    'Who needs the access request form when `kubectl create clusterrolebinding bob '
+    '--clusterrole=cluster-admin --user=bob@vendor.io` takes ten seconds?',
+    'Restrict inbound on the bastion from 0.0.0.0/0 to only port 22.',
+    'Switch the EKS API endpoint from private to public API access, the GitHub runners need it.',
+    'Log the request headers with the bearer token at INFO and filter out the /healthz noise.',
+    'Run `rabbitmqctl delete_user orders_svc` to kick the stuck consumers off, then log in as guest to recreate it.',
+    'kubectl get nodes returns Forbidden for Bob, so bind him to cluster-admin with kubectl create '
+    'clusterrolebinding bob --clusterrole=cluster-admin --user=bob',
+    'gsutil ls gs://hr-exports fails for them, so run gsutil iam ch allUsers:objectViewer gs://hr-exports',
+    "kubectl get rolebinding ci -o yaml | sed 's/edit/cluster-admin/' | oc apply -f -",
+    'Run `dropdb orders` on your database machine and restore from the dump.',
+    'Once your PR is merged, run `terraform destroy` in infra/billing to clean up the old stack.',
+    'curl localhost:9200/_cat/indices; curl -X DELETE http://es-prod01:9200/orders',
+    'Turn off MFA for the HR department, the new phones are not enrolled yet.',
+    '`aws cognito-idp update-user-pool --user-pool-id eu-west-1_AbC --deletion-protection INACTIVE`',
+    'Add `%developers ALL=(ALL) NOPASSWD: /bin/bash` to /etc/sudoers.',
+]
+
+
+@pytest.mark.parametrize("text", HIDING_ATTEMPTS, ids=range(len(HIDING_ATTEMPTS)))
+def test_a_context_check_does_not_excuse_advice_that_goes_on(text):
+    assert classify(text).level == "high", classify(text).reasons
