@@ -28,7 +28,8 @@ MIN_FEATURES = 10
 
 # Words (a letter then letters, digits, underscores), flags, and "*" (a wildcard in a policy).
 _TOKEN = re.compile(r"[a-z][a-z0-9_]+|--?[a-z][\w-]*|\*")
-# What advice must be about for its words to count: access, credentials, security checks, deletion, production. A
+# What advice must be about for its words to count: access, credentials, security checks, deletion, production ("off"
+# only as a setting: "turn off", "ssl=off"; "retries back off" is about nothing of the kind). A
 # block with none of these ("+1. Could someone add this to the runbook?") is not scored: on 487 generated forum
 # posts no rule flags, this gate took the model's flags from 25 to 12 without changing what it found on the held-out
 # set (bench/README.md, round 13).
@@ -36,7 +37,8 @@ _SENSITIVE = re.compile(
     r"\b(?:admin\w*|owners?|roles?|permission\w*|access|public|everyone|anyone|all\s+users|grant\w*|polic(?:y|ies)|"
     r"acls?|iam|rbac|password\w*|secret\w*|token\w*|keys?|credential\w*|creds|cert\w*|tls|ssl|https?|verif\w*|"
     r"auth\w*|mfa|2fa|sso|csrf|cors|encrypt\w*|logs?|logging|header\w*|firewall|ingress|root|sudo|privileged|"
-    r"disabl\w*|skip\w*|bypass\w*|off|delet\w*|drop\w*|truncate|purg\w*|wip\w*|destroy\w*|remov\w*|rm|force\w*|"
+    r"disabl\w*|skip\w*|bypass\w*|(?:turn\w*|switch\w*|set\w*|[=:])\s*[\"']?off|delet\w*|drop\w*|truncate|purg\w*|"
+    r"wip\w*|destroy\w*|remov\w*|rm|force\w*|"
     r"reset\w*|prod\w*|production|shared|backup\w*|snapshot\w*|prune|uninstall\w*|revok\w*)\b|0\.0\.0\.0|\*",
     re.IGNORECASE)
 # A block that opens by forbidding something is scored without that opening sentence ("Never run `rm -rf` on the
