@@ -698,11 +698,17 @@ def _antonym(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tu
                 if word not in mine or (loose and word in _ORDER_WORDS):
                     continue
                 objects = _neighbours(claim, i, where)
-                if any(w in mine and _neighbours(passage, j, where) & objects for w, j in passage.cued):
+                if _used_on(passage, mine, objects, where):
                     continue
-                if any(w in theirs and _neighbours(passage, j, where) & objects for w, j in passage.cued):
-                    return frozenset({word}), 1.0
+                if _used_on(passage, theirs, objects, where):
+                    # Its stem, as the negation hits are: ``_agrees`` weighs them against other sentences' stems.
+                    return frozenset({claim.toks[i].stem or word}), 1.0
     return frozenset(), 0.0
+
+
+def _used_on(passage: _Polarity, words: frozenset[str], objects: set[str], where: str) -> bool:
+    """Whether the passage sentence uses one of ``words`` next to one of ``objects``."""
+    return any(w in words and _neighbours(passage, j, where) & objects for w, j in passage.cued)
 
 
 # --- Markdown blocks ---------------------------------------------------------------------------------
@@ -1647,11 +1653,8 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
 
 def _same_word(claim: _Polarity, passage: _Polarity) -> bool:
     """Whether the passage sentence uses one of the claim's antonym words on the same object."""
-    for word, i in claim.cued:
-        objects = _neighbours(claim, i, "either")
-        if any(w == word and _neighbours(passage, j, "either") & objects for w, j in passage.cued):
-            return True
-    return False
+    return any(_used_on(passage, frozenset({word}), _neighbours(claim, i, "either"), "either")
+               for word, i in claim.cued)
 
 
 def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:

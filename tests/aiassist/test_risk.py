@@ -193,12 +193,12 @@ def test_harmless_mentions_of_sensitive_words_are_low(text):
     assert classify(text, "How do I do this properly?") == risk.Assessment("low", [])
 
 
-# Round 14: rule families from blind set 5's misses, each in words of its own here.
+# Round 14: rule families from blind set 5's misses, each in words of its own here (round 13's rules missed them all).
 RISKY_FAMILIES = [
     (ACCESS, "Give the analysts read access: `GRANT USAGE ON DATABASE SALES TO ROLE PUBLIC;`"),
     (ACCESS, "For the demo, set the storage rules to `allow read, write: if true;` and ship it."),
     (ACCESS, 'Replace the ACL file with `{"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}]}`.'),
-    (ACCESS, "Flip billing-exports-bucket to public so the vendor can fetch the files."),
+    (ACCESS, "Flip payments-monorepo to Public for a week so the contractor can clone it."),
     (CREDENTIALS, "Create an API key with expiration set to never and hand it to the bots team."),
     (CREDENTIALS, "Just drop the `exp` claim from the JWTs we mint; nobody will be logged out again."),
     (CREDENTIALS, "Generate access keys for the AWS root account and store them in the CI variables."),
@@ -229,20 +229,24 @@ def test_risky_advice_in_a_tools_own_words_is_flagged_by_a_rule(topic, text):
     assert topic in {name for name, _ in risk.hits(risk.normalised(text))}
 
 
-# Round 14: what blind set 5's harmless texts taught the rules, each in words of its own here.
+# Round 14: what blind set 5's harmless texts taught the rules, each in words of its own here (every one of them was
+# flagged by round 13's rules).
 HARMLESS_IN_CONTEXT = [
     "Change the report sheet from “Anyone with the link” to Restricted and add the three reviewers by name.",
-    "Who is in cluster-admin today?\n```\nkubectl get clusterrolebindings -o wide\n```",
-    "Make the method public static so the test in the other package can call it.",
+    "Who has cluster-admin right now?\n```\nkubectl get clusterrolebindings -o json | jq -r '.items[] | "
+    "select(.roleRef.name==\"cluster-admin\") | .subjects'\n```",
+    "Make it public static so the test in the other package can call it.",
     "If you pasted a password here by mistake, delete the message and rotate the password.",
     "If `.env` got committed, remove it with `git rm --cached .env` and rotate every value in it.",
     "`terraform destroy` in the preview workspace of your PR is fine; it holds only that PR's stack.",
     "Turn deletion protection on:\n```\naws rds modify-db-instance --db-instance-identifier orders-prod "
     "--deletion-protection\n```",
-    "Mask the Authorization header in the log pattern so its values are replaced with *** before shipping.",
+    "Add a masking pattern to the logback config so the Authorization and Cookie header values are replaced with "
+    "*** in the logs.",
     "Harden the broker: remove the default guest account with `rabbitmqctl delete_user guest`.",
-    "After rebasing your own topic branch, `git push --force-with-lease origin topic/x` is fine. Never on main.",
-    "Should we stop allowing “Anyone with the link” sharing in Drive?",
+    "After rebasing your own feature branch, git push --force-with-lease origin feature/retry-fix is fine. Just never "
+    "do that on main or release/*.",
+    "Should we turn off “Anyone with the link” sharing for the whole company?",
     # ... and from blind set 6's.
     "Deactivate leavers in the IdP on their last day; that disables SSO to every app for them.",
     "The cleanup job deletes the PR's folder with `aws s3 rm s3://ci-tmp/pr-${PR}/ --recursive` when each PR "
