@@ -48,8 +48,11 @@ right before a code block or list.
   "don't", "never", "not", "no longer", "avoid", "without", "instead of", "rather than", "keep …
   away from", and whole-clause ones such as "unsafe" or "not safe"; conditions such as "If …," or
   "…, otherwise …" take no side); or it swaps an antonym around the same object (always/never,
-  enable/disable, raise/lower, allow/deny, public/private, on/off, before/after), or the order of a
-  "before"/"after". See ``_reversal`` for when advice and descriptions count as reversing.
+  enable/disable, raise/lower, allow/deny, public/private, on/off, before/after); or it swaps the order
+  of two steps ("before", "after", "then", "first", "once", "afterwards", a numbered list) or a choice
+  between two things ("rather than", "instead of", "preferable to", "over", "A, not B") that a cited
+  passage states, and no cited sentence states them the claim's way as closely (``_reordered``). See
+  ``_reversal`` for when advice and descriptions count as reversing.
 - ``supported`` / ``weak``: the share of the claim's content words (stemmed, stop words out, a few
   synonyms folded, generic verbs at half weight) found in the best window of up to five consecutive
   sentences of one cited passage (code lines between them come free), at least
@@ -77,8 +80,9 @@ from forum.text import STOPWORDS
 
 # Stored with every grounding: an answer checked by another version is checked again before it can be approved.
 # lexical-2 (round 14): an antonym on the same object contradicts a sentence the claim was not aligned with, and a
-# short lead-in rests on the code block it introduces (``_lead_ins``).
-CHECKER = "lexical-2"
+# short lead-in rests on the code block it introduces (``_lead_ins``). lexical-3 (round 15): a swapped order of two
+# steps or a swapped choice between two things contradicts (``_sequence``, ``_preferences``, ``_reordered``).
+CHECKER = "lexical-3"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -587,27 +591,145 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
                      tuple(toks))
 
 
-def _orders(pol: _Polarity) -> list[tuple[frozenset[str], frozenset[str]]]:
-    """(what comes first, what comes second) for each "before"/"after" of the text."""
-    toks = pol.toks
-    out = []
-    for i, tok in enumerate(toks):
-        if tok.code or tok.raw not in ("before", "after"):
+# Words that join two steps without being one ("A first, and then B").
+_STEP_JOINERS = frozenset({",", "and", "only", "then", "just", "first", "\u2014", "\u2013", "--"})
+_STEP_STOPS = frozenset({".", ";", ":", "!", "?", "(", ")"})
+_NOT_TEMPORAL_THEN = frozenset({"by", "until", "till", "since", "back", "even"})
+_AFTERWARDS = frozenset({"afterwards", "afterward"})
+_DONE = frozenset(_stem(w) for w in ("done", "finished", "complete", "completed", "over"))  # "once that is done"
+
+
+def _step(toks: Sequence[_Tok], i: int, step: int, limit: int = 4) -> tuple[frozenset[str], int]:
+    """Up to ``limit`` content stems from ``toks[i]`` on in direction ``step`` (+1 or -1), joiners at the start
+    passed over, up to a clause boundary; and the index where it stopped."""
+    n = len(toks)
+    k = i
+    while 0 <= k < n and not toks[k].code and toks[k].raw in _STEP_JOINERS:
+        k += step
+    out: list[str] = []
+    while 0 <= k < n and len(out) < limit:
+        tok = toks[k]
+        if (tok.punct and tok.raw in "()") or (tok.raw == "once" and k + 1 < n and toks[k + 1].punct):
+            k += step  # "check the handler time (look at its metrics) before adding …"; "hit it once"
             continue
-        left, right = [], []
-        k = i - 1
-        while k >= 0 and len(left) < 4 and not toks[k].punct and toks[k].raw not in _BOUNDARY_WORDS:
-            if toks[k].stem:
-                left.append(toks[k].stem)
-            k -= 1
-        k = i + 1
-        while k < len(toks) and len(right) < 4 and not toks[k].punct and toks[k].raw not in _BOUNDARY_WORDS:
-            if toks[k].stem:
-                right.append(toks[k].stem)
-            k += 1
-        if left and right:
-            pair = (frozenset(left), frozenset(right))
-            out.append(pair if tok.raw == "before" else pair[::-1])
+        if tok.punct or (not tok.code and (tok.raw in _BOUNDARY_WORDS or tok.raw in ("and", "before", "after"))):
+            break
+        if tok.stem and tok.stem not in out:
+            out.append(tok.stem)
+        k += step
+    return frozenset(out), k
+
+
+def _sequence(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(what comes first, what comes second) for each order a text states: "A before B", "B after A",
+    "Before B, A", "A, then B", "A first, and B", "A and B afterwards", "B once A", "Once A, B", and the
+    items of an inline numbered list ("1) A, 2) B"). The words both steps share are dropped from each
+    ("run `systemctl daemon-reload` before `systemctl restart`": the steps are what differs)."""
+    out: list[tuple[frozenset[str], frozenset[str]]] = []
+    n = len(toks)
+
+    def add(first: frozenset[str], second: frozenset[str]) -> None:
+        shared = first & second
+        if first - shared and second - shared:
+            out.append((first - shared, second - shared))
+
+    opener = 0  # where the current clause starts
+    items: list[int] = []  # inline numbered list: where each item's words start
+    for i, tok in enumerate(toks):
+        if tok.punct:
+            if tok.raw in _STEP_STOPS:
+                opener = i + 1
+            continue
+        if tok.code:
+            continue
+        w = tok.raw
+        if w.isdigit() and len(w) == 1 and i + 1 < n and toks[i + 1].raw == ")" and (
+                i == 0 or toks[i - 1].punct):
+            items.append(i + 2)
+        elif w in ("before", "after"):
+            left, _ = _step(toks, i - 1, -1)
+            right, stop = _step(toks, i + 1, 1)
+            if left and right:
+                add(*((left, right) if w == "before" else (right, left)))
+            elif right and not left and i == opener and stop < n and toks[stop].raw == ",":
+                main, _ = _step(toks, stop + 1, 1)  # "Before you remove the key, search CloudTrail"
+                add(*((main, right) if w == "before" else (right, main)))
+        elif w == "then":
+            # "If A, then B" is a condition; "by then", "until then" are no step.
+            if (i and toks[i - 1].raw in _NOT_TEMPORAL_THEN) or any(t.raw in ("if", "unless") for t in toks[opener:i]):
+                continue
+            add(_step(toks, i - 1, -1)[0], _step(toks, i + 1, 1)[0])
+        elif w == "first" and i > opener and i + 1 < n and toks[i + 1].raw in (",", "and") and not any(
+                t.raw == "then" for t in toks[i + 1:i + 4]):  # "A first, and B" ("A first, then B": above)
+            add(_step(toks, i - 1, -1)[0], _step(toks, i + 1, 1)[0])
+        elif w in _AFTERWARDS:  # "A and B afterwards"
+            mine, stop = _step(toks, i - 1, -1)
+            if stop >= 0 and toks[stop].raw in ("and", ","):
+                add(_step(toks, stop, -1)[0], mine)
+        elif w == "once" and i + 1 < n and not toks[i + 1].punct and (i == 0 or toks[i - 1].raw not in ("at", "all")):
+            cond, stop = _step(toks, i + 1, 1)
+            if i == opener:  # "Once A, B"
+                if stop < n and toks[stop].raw == ",":
+                    add(cond, _step(toks, stop + 1, 1)[0])
+            else:  # "B once A"; "A, and B once that is done"
+                main, stop = _step(toks, i - 1, -1)
+                if not cond - _DONE and stop >= 0 and toks[stop].raw in ("and", ","):
+                    cond = _step(toks, stop, -1)[0]
+                add(cond, main)
+    if len(items) > 1:
+        bounds = [*items[1:], n + 2]
+        steps = [frozenset(t.stem for t in toks[a:b - 2] if t.stem) for a, b in zip(items, bounds, strict=True)]
+        for k, first in enumerate(steps):
+            for second in steps[k + 1:]:
+                add(first, second)
+    return out
+
+
+# Words that only say a choice is made ("the safer choice over", "prefer A to B"): not part of either side.
+_CHOICE_STEMS = frozenset(_stem(w) for w in "prefer preferable preferred choose choice pick option favour favor "
+                          "better safer safe".split())
+
+
+_BETTER = frozenset({"preferable", "preferred", "better", "safer"})
+
+
+def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(what is chosen, what it is chosen over) for each choice a text states: "A rather than B", "A instead of
+    B", "Instead of B, A", "prefer A over B", "A is preferable to / better than B", "A, not B", "B, or better,
+    A". The words both sides share are dropped from each, as in ``_sequence``."""
+    out: list[tuple[frozenset[str], frozenset[str]]] = []
+    n = len(toks)
+
+    def add(chosen: frozenset[str], over: frozenset[str]) -> None:
+        chosen, over = chosen - _CHOICE_STEMS, over - _CHOICE_STEMS
+        shared = chosen & over
+        if chosen - shared and over - shared:
+            out.append((chosen - shared, over - shared))
+
+    opener = 0
+    for i, tok in enumerate(toks):
+        if tok.punct:
+            if tok.raw in _STEP_STOPS:
+                opener = i + 1
+            continue
+        if tok.code:
+            continue
+        w, nxt = tok.raw, (toks[i + 1].raw if i + 1 < n and not toks[i + 1].code else "")
+        if (w, nxt) in (("rather", "than"), ("instead", "of")):
+            chosen, _ = _step(toks, i - 1, -1)
+            over, stop = _step(toks, i + 2, 1)
+            if not chosen and i == opener and stop < n and toks[stop].raw == ",":
+                chosen, _ = _step(toks, stop + 1, 1)  # "Instead of B, A"
+            add(chosen, over)
+        elif (w == "over" and i and toks[i - 1].stem in _CHOICE_STEMS) or (w in _BETTER and nxt in ("to", "than")
+                                                                            and toks[i - 1].raw != "or"):
+            add(_step(toks, i - 1, -1, 6)[0], _step(toks, i + (1 if w == "over" else 2), 1)[0])
+        elif w == "over" and any(t.raw in ("prefer", "choose", "pick", "favour", "favor") for t in toks[opener:i]):
+            add(_step(toks, i - 1, -1)[0], _step(toks, i + 1, 1)[0])
+        elif w == "not" and i and toks[i - 1].raw == "," and nxt not in _EVALUATIVE and nxt not in ("only", "just"):
+            add(_step(toks, i - 2, -1)[0], _step(toks, i + 1, 1)[0])  # "A, not B"
+        elif w == "better" and i and toks[i - 1].raw == "or":  # "B sparingly, or better, A"
+            add(_step(toks, i + 1, 1)[0], _step(toks, i - 2, -1)[0])
     return out
 
 
@@ -681,10 +803,6 @@ def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], flo
             agreeing = (claim.pos & (elsewhere - passage.neg - passage.mixed)) | (claim.neg & passage.neg)
             if len(agreeing - hit) < len(hit):
                 return frozenset(hit), len(hit) / len(words)
-    for mine in _orders(claim):
-        for theirs in _orders(passage):
-            if mine[0] & theirs[1] and mine[1] & theirs[0] and not mine[0] & theirs[0]:
-                return frozenset(mine[0] | mine[1]), 1.0
     return _antonym(claim, passage)
 
 
@@ -1060,8 +1178,9 @@ def _sentence_units(markdown: str, a: int, b: int, kind: ClaimKind, block: int) 
     sentence.framing = _is_framing(_clean(rest), tokens) if command_spans else _is_framing(text, tokens, sentence)
     for unit in out:
         unit.citations, unit.cited_by = own, "own" if own else ""
-    if command_spans and not tokens and not _content(_clean(rest)) - _GENERIC:
-        sentence.framing = True  # "Run `…`": nothing but its commands, and they are the claims
+    if command_spans and not tokens and not _content(_clean(rest)) - _GENERIC and not _sequence(sentence.words()):
+        # "Run `…`": nothing but its commands, and they are the claims. "Run `a` first, then `b`" also states an order.
+        sentence.framing = True
     return [sentence, *out]
 
 
@@ -1274,8 +1393,13 @@ class _Passage:
     segments: tuple[_Segment, ...]
     numbers: frozenset[float]  # every number written in digits, with its leading parts (3.11 -> 3)
     word_numbers: frozenset[float]  # numbers written in words: "two weeks", "twice"
+    # Every order it states (``_sequence`` of each sentence, and the items of a numbered list): (first, second,
+    # the segment that says so).
+    orders: tuple[tuple[frozenset[str], frozenset[str], int], ...] = ()
+    choices: tuple[tuple[frozenset[str], frozenset[str], int], ...] = ()  # ``_preferences``: (chosen, over, segment)
 
 
+_NUMBERED_ITEM = re.compile(r"[ \t]*\d{1,3}[.)][ \t]")
 # A run of blanks, line continuations among them (``\\s`` is what ``str.isspace`` calls a blank).
 _BLANKS = re.compile(r"(?:\\\n|\s)+")
 
@@ -1307,7 +1431,11 @@ def _normalise(text: str) -> tuple[str, tuple[int, ...]]:
 def _passage(number: int, text: str) -> _Passage:
     norm, index = _normalise(text)
     segments = []
+    orders, choices = [], []
+    numbered: dict[int, list[tuple[frozenset[str], int]]] = {}  # list -> (its item's words, segment), in order
     for block in _blocks(text):
+        if block.kind == "item" and _NUMBERED_ITEM.match(text, text.rfind("\n", 0, block.start) + 1):
+            numbered.setdefault(block.list_id, []).append((frozenset(), len(segments)))
         if block.kind == "code":
             for a, b in block.lines:
                 segment = text[a:b]
@@ -1318,6 +1446,15 @@ def _passage(number: int, text: str) -> _Passage:
                 segment = text[a:b]
                 tokens = tuple(_tokens(segment))
                 segments.append(_Segment(a, b, segment, frozenset(t.stem for t in tokens if t.stem), False, tokens))
+                orders.extend((first, second, len(segments) - 1) for first, second in _sequence(tokens))
+                choices.extend((chosen, over, len(segments) - 1) for chosen, over in _preferences(tokens))
+    for items in numbered.values():  # an item's first sentence is its step
+        steps = [(segments[k].terms, k) for _, k in items if k < len(segments) and not segments[k].code]
+        for i, (first, k) in enumerate(steps):
+            for second, _ in steps[i + 1:]:
+                shared = first & second
+                if first - shared and second - shared:
+                    orders.append((first - shared, second - shared, k))
     numbers = set()
     for m in re.finditer(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)*", norm):
         value = m.group().replace(",", "")
@@ -1328,7 +1465,8 @@ def _passage(number: int, text: str) -> _Passage:
             except ValueError:
                 pass
     words = {float(_PASSAGE_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", norm.lower()) if w in _PASSAGE_NUMBER_WORDS}
-    return _Passage(number, text, norm, index, tuple(segments), frozenset(numbers), frozenset(words))
+    return _Passage(number, text, norm, index, tuple(segments), frozenset(numbers), frozenset(words), tuple(orders),
+                    tuple(choices))
 
 
 def _code_terms(text: str, tokens: Sequence[_Tok] | None = None) -> set[str]:
@@ -1631,6 +1769,9 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
                for o, _, _, other in aligned):
             continue
         return passage, segment
+    reordered = _reordered(claim, passages)
+    if reordered:
+        return reordered
     # An antonym on the same object reverses a sentence that shares little else with a short claim ("Raise ndots
     # for that deployment so external names resolve faster" against "…, or lower ndots for that deployment:"):
     # the test is narrow on its own (the same object next to opposite words, and the claim's word not used on it).
@@ -1649,6 +1790,25 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
                     return None
         return reversed_in
     return None
+
+
+def _reordered(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """The passage sentence whose order of two steps, or whose choice between two things, the claim swaps
+    ("rewrite the history first, then rotate the key" against "1. Rotate the key first. 2. Rewrite history";
+    "increase X rather than add Y" against "add Y rather than inflating X"), unless another states them the
+    claim's way at least as closely: the two sides match on the words they share with the claim's, crossed."""
+    swapped, kept, where = 0, 0, None
+    for mine, field_ in ((_sequence(claim.toks), "orders"), (_preferences(claim.toks), "choices")):
+        for passage in passages if mine else ():
+            for first, second, k in getattr(passage, field_):
+                for a, b in mine:
+                    crossed = len(a & second) + len(b & first)
+                    same = len(a & first) + len(b & second)
+                    if a & second and b & first and crossed > same and crossed > swapped:
+                        swapped, where = crossed, (passage, passage.segments[k])
+                    elif a & first and b & second and same > crossed:
+                        kept = max(kept, same)
+    return where if swapped > kept else None
 
 
 def _same_word(claim: _Polarity, passage: _Polarity) -> bool:

@@ -26,7 +26,8 @@ from aiassist.grounding import SUPPORT_THRESHOLD, Status, check, split_claims  #
 DATA = ROOT / "tests" / "data" / "grounding" / "claims.jsonl"
 # Blind sets, each written by a helper who saw neither the checker nor any other set, never calibrated on:
 # ``--blind N`` prints the figures of set N. Set 2 (round 13) was then read to fix rules (round 14's lexical-2);
-# set 3 (round 14) was scored with lexical-2 frozen and is still unread (bench/README.md, rounds 13 and 14).
+# set 3 (round 14) was scored with lexical-2 frozen, then read in round 15 to write lexical-3's order and choice
+# rules (bench/README.md, rounds 13 to 15).
 BLIND_SETS = {2: DATA.with_name("claims_blind2.jsonl"), 3: DATA.with_name("claims_blind3.jsonl")}
 BLIND = BLIND_SETS[2]
 SEVERITY = {Status.INVENTED: 5, Status.CONTRADICTED: 4, Status.UNCITED: 3, Status.WEAK: 2, Status.SUPPORTED: 1}

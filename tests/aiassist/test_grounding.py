@@ -341,6 +341,39 @@ def test_reversed_negations_are_contradictions_and_faithful_rewordings_are_not(p
     assert statuses == {status}
 
 
+ROTATION = ("A leaked deploy key has to be dealt with in this order:\n\n1. Revoke the key in the provider's console.\n"
+            "2. Search the audit log for anything the key did since the push.\n3. Purge the file from the history "
+            "with `git filter-repo`.\n\nAfter editing the unit, run `systemctl daemon-reload` before "
+            "`systemctl restart`. Warm the cache (hit `/warmup` once) before switching traffic.")
+PROBES = ("If the service boots slowly, add a `startupProbe` rather than inflating `initialDelaySeconds`. Use an "
+          "SSH agent sparingly, or better, `ProxyJump`. Label by the route template, not the raw path.")
+
+
+@pytest.mark.parametrize(("passage", "claim", "status"), [
+    # The order of two steps, stated in a numbered list, with "before", "then", "first", "once" or "afterwards".
+    (ROTATION, "Purge the file from the history first, and then revoke the key [1].", Status.CONTRADICTED),
+    (ROTATION, "Revoke the key first, then purge the file from the history [1].", Status.SUPPORTED),
+    (ROTATION, "Purge the file from the history, and revoke the key once that is done [1].", Status.CONTRADICTED),
+    (ROTATION, "Search the audit log only after the file is purged from the history [1].", Status.CONTRADICTED),
+    (ROTATION, "Run `systemctl restart` first and then `systemctl daemon-reload` [1].", Status.CONTRADICTED),
+    (ROTATION, "Run `systemctl daemon-reload`, then `systemctl restart` [1].", Status.SUPPORTED),
+    (ROTATION, "Switch traffic and warm the cache afterwards [1].", Status.CONTRADICTED),
+    (ROTATION, "Before switching traffic, warm the cache [1].", Status.SUPPORTED),
+    # A condition's "then" orders nothing.
+    (ROTATION, "If the key leaked, then revoke the key in the provider's console [1].", Status.SUPPORTED),
+    # A choice between two things, swapped.
+    (PROBES, "For slow services, raise `initialDelaySeconds` rather than adding a `startupProbe` [1].",
+     Status.CONTRADICTED),
+    (PROBES, "Instead of inflating `initialDelaySeconds`, add a `startupProbe` [1].", Status.SUPPORTED),
+    (PROBES, "An SSH agent is preferable to `ProxyJump` [1].", Status.CONTRADICTED),
+    (PROBES, "Prefer `ProxyJump` over the SSH agent [1].", Status.SUPPORTED),
+    (PROBES, "Label by the raw path, not the route template [1].", Status.CONTRADICTED),
+])
+def test_a_swapped_order_of_steps_or_a_swapped_choice_is_a_contradiction(passage, claim, status):
+    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
+    assert statuses == {status}
+
+
 SLOW_LOG = ("Turn the slow query log on without a restart:\n\n```sql\nSET GLOBAL slow_query_log = 'ON';\n"
             "SET GLOBAL long_query_time = 1;\n```\n\nPut the same lines in `my.cnf` or they are gone after a restart.")
 SLOW_LOG_CODE = "```sql\nSET GLOBAL slow_query_log = 'ON';\nSET GLOBAL long_query_time = 1;\n```"
