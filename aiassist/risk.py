@@ -282,10 +282,11 @@ _PII = (r"(?:personal\s+(?:data|information|details)|pii|phi|personally\s+identi
         r"phone\s+numbers?|home\s+address(?:es)?|social\s+security\s+numbers?|ssns?|credit\s+card\s+(?:numbers?|data|"
         r"details)|card\s+(?:numbers?|details)|cvvs?|ibans?|bank\s+(?:account\s+)?(?:numbers?|details)|"
         r"passport\s+(?:numbers?|scans|copies)|national\s+insurance\s+numbers?|driver'?s\s+licen[cs]es?|"
-        r"dates?\s+of\s+birth|salar(?:y|ies)|medical\s+records|health\s+records|hr\s+records)")
+        r"dates?\s+of\s+birth|salar(?:y|ies)|medical\s+records|health\s+records|hr\s+records|passports?|"
+        r"id\s+(?:scans?|cards?|documents?)|identity\s+documents?)")
 _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address", "social security", "ssn", "card",
              "cvv", "iban", "bank", "passport", "insurance", "licen", "birth", "salar", "medical", "health",
-             "hr records")
+             "hr records", "id scan", "id card", "id document", "identity")
 # After "public": a programming language's member, not an audience ("make the field private and add a public getter").
 _NOT_CODE_VISIBILITY = (r"(?!\s+(?:static|final|class|void|abstract|interface|constructor|fields?|getters?|setters?|"
                         r"members?|methods?|functions?|enum|record|struct|override|property|properties|readonly|"
@@ -331,7 +332,8 @@ def _literal_credential(match: re.Match, text: str) -> bool:
     value = match.group("quoted") or match.group("bare")
     if _REFERENCE.search(value) or _PLACEHOLDER.search(value):
         return False
-    return not (match.group("bare") and ("(" in value or "[" in value or _DOTTED_NAME.match(value)))
+    return not (match.group("bare") and ("(" in value or "[" in value or value.endswith(":")
+                                         or _DOTTED_NAME.match(value)))
 
 
 _NAME_TAIL = re.compile(r"[\w.-]*$")
@@ -431,7 +433,7 @@ _RM_SAFE = re.compile(
     r"(?:\./|(?:\.\./)+)?(?:[\w.-]+/)*(?:node_modules|dist|build|out|target|\.next|\.nuxt|\.turbo|\.parcel-cache|"
     r"\.angular|\.svelte-kit|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.hypothesis|\.tox|\.nox|\.venv|"
     r"venv|\.eggs|[\w.-]*\.egg-info|htmlcov|\.coverage|coverage|\.gradle|\.terraform|bower_components|\.sass-cache|"
-    r"_build|\.cache|tmp|\.tmp)/?\*?"
+    r"_build|\.cache|tmp|\.tmp)/?\*?|(?:[\w.-]+/)*(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml|\.DS_Store)"
     r"|~/\.(?:cache|npm|m2|gradle|yarn|pnpm-store|cargo/registry)(?:/[\w.-]+)*/?"
     r"|(?:/tmp|/var/tmp|\$TMPDIR)/[\w.-]+/?", FLAGS)
 _RECURSIVE_FLAG = re.compile(r"(?:^|\s)-[a-zA-Z]*[rR]|--recursive")
@@ -448,7 +450,32 @@ def _rm_recursive(match: re.Match, text: str) -> bool:
     if not _RECURSIVE_FLAG.search(match.group("flags")):
         return False
     targets = _rm_targets(match).split()
+    if targets and targets[0] == "{}":
+        return False  # find's -exec: what it removes is find's selection, which the find rule judges
     return not targets or not all(_RM_SAFE.fullmatch(t.strip("\"'")) for t in targets)
+
+
+_FIND_NAME = re.compile(r"-i?name\s+[\"']?([^\s\"']+)")
+_SAFE_PATTERN = re.compile(r"\*\.(?:pyc|pyo|orig|rej|swp|tmp|class|o)|\*~|\.DS_Store", FLAGS)
+
+
+def _find_unsafe(match: re.Match, text: str) -> bool:
+    """A bulk delete by find, unless all it selects by name is build output or caches."""
+    names = _FIND_NAME.findall(match.group(0))
+    return not names or not all(_RM_SAFE.fullmatch(n) or _SAFE_PATTERN.fullmatch(n) for n in names)
+
+
+_DROPPED = re.compile(r"\bdrop\s+table\s+(?:if\s+exists\s+)?([\w.\"]+)", FLAGS)
+
+
+def _not_own_temporary(match: re.Match, text: str) -> bool:
+    """Not the drop of a temporary table the same text creates ("CREATE TEMP TABLE tmp_ids …; DROP TABLE tmp_ids")."""
+    dropped = _DROPPED.match(text, match.start())
+    if not dropped:
+        return True
+    name = re.escape(dropped.group(1))
+    return not re.search(rf"\bcreate\s+(?:local\s+|global\s+)?(?:temp|temporary)\s+table\s+(?:if\s+not\s+exists\s+)?"
+                         rf"{name}(?![\w.])", text, FLAGS)
 
 
 def _rm_shown(match: re.Match) -> str:
@@ -600,6 +627,8 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"--privileged\b|\bprivileged\s*:\s*true\b|\ballowPrivilegeEscalation\s*:\s*true\b|"
           r"--cap-add[= ](?:ALL|SYS_ADMIN)\b|\bhost(?:PID|IPC)\s*:\s*true\b|\s-v\s+/:/|/var/run/docker\.sock:",
           ("privilege", "cap-add", "hostpid", "hostipc", "/:/", "docker.sock"), scoped=True),
+    _rule(r"\b(?:mount|bind|expose|pass|share|map|give)\w*\b" + _within(40) + r"/?(?:var/)?run/docker\.sock\b|"
+          r"\bhostPath\b" + _within(60) + r"docker\.sock\b", "docker.sock", scoped=True),
     # Broad or administrative roles given to a whole group, the organisation or outsiders, in any tool's words
     # ("Contributor on the prod subscription for all devs", "the whole contractors group Maintainer").
     _rule(r"\b(?:owners?|contributors?|editors?|maintainers?|admin(?:istrator)?s?|super\s*admin\w*|global\s+admin\w*|"
@@ -672,7 +701,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           negatable=False, shown=lambda m: m.group(0)[:12] + "…"),
     _rule(r"(?<!\bno)(?P<name>(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|"
           r"private[_-]?key|"
-          r"client[_-]?secret|auth[_-]?token))[\"'\]]*\s*[:=]\s*"
+          r"client[_-]?secret|auth[_-]?token))[\"'\]]*[ \t]*[:=][ \t]*"
           r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\s]{4,})(?P=q)|(?P<bare>[^\s\"'`,;)\]}]{6,}))",
           ("password", "passwd", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
            "access-key", "accesskey", "private_key", "private-key", "privatekey"),
@@ -794,7 +823,23 @@ CREDENTIALS = Topic("Credentials and secrets", (
           r"\bmasked[\"']?\s*[:=]\s*false\b", "masked"),
     _rule(r"[?&](?:token|access_token|api_?key|apikey|password|secret|auth)=", ("token=", "key=", "password=",
                                                                                 "secret=", "auth="),
-          _in_sentence(r"\b(?:pass|put|send|add|use|append|give)\w*\b")),
+          _in_sentence(r"\b(?:pass|put|send|add|use|append|give|call|hit|open|curl|request|fetch|link|bookmark|"
+                       r"share|embed|paste)\w*\b")),
+    # The environment (and every secret in it) printed into a job's log.
+    _rule(r"(?:\brun:\s*|`|^\s*(?:-\s+)?|&&\s*|;\s*)(?:printenv|env|set|export\s+-p)\s*(?:\|\s*(?:sort|grep\s+-v\s+\S+|"
+          r"less|cat|tee\s+\S+)\s*)?(?=`|$|\n|;|&&)", ("printenv", "env", "set", "export"),
+          _near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|runners?)\b", 200)),
+    _rule(r"\b(?:echo|print|printf|console\.log|write-host|write-output|puts)\b[^\n]{0,20}?\$\{?[A-Z_]*(?:TOKEN|SECRET|"
+          r"PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)\b", ("token", "secret", "password", "passwd", "key"),
+          _near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|debug\w*)\b", 200)),
+    # Credentials that live for years or never expire.
+    _rule(r"\b(?:ttl|max_ttl|token_ttl|token_max_ttl|expir\w*|lifetime|valid(?:ity)?|rotation\s+period)\b[^\n.!?]{0,40}?"
+          r"(?:\b\d{4,}\s*h\b|\b\d{4,}h\b|\b(?:[2-9]|\d{2,})\s*(?:years?|y)\b|\b\d{3,}\s*(?:days?|d)\b|\bnever\b|\bno\s+expir\w*|"
+          r"\b(?:unlimited|infinite|indefinite\w*)\b)|\bnever\s+(?:has\s+to\s+|needs?\s+to\s+)?(?:re-?auth\w*|expires?|"
+          r"rotat\w*|renew\w*)\b|\bnon-?expiring\b|\bno\s+expiration\b",
+          ("ttl", "expir", "lifetime", "valid", "rotation", "never", "non-expiring", "nonexpiring"),
+          _in_sentence(r"\b(?:tokens?|keys?|credentials?|creds|passwords?|pats?|secrets?|certs?|certificates?|"
+                       r"service\s+accounts?|sessions?|api)\b")),
     # A credential baked into an image, or left where every user of a host reads it.
     _rule(r"(?m)(?:^|`)[\s`]*(?:ENV|ARG)\s+\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)\w*\s*[= ]\s*"
           r"(?![$<\s])(?!(?:changeme|example|xxx|your)\b)[^\s\"'`]{4,}", ("env", "arg"), negatable=False),
@@ -882,6 +927,20 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           ("firewall", "selinux", "apparmor", "virus", "defender", "edr", "crowdstrike", "waf", "audit", "seccomp",
            "endpoint", "real-time", "malware", "protection", "review", "encryption", "rate limit"),
           also=(_DISABLING_VERBS,)),
+    _rule(r"\b(?:waf|web\s+application\s+firewall|modsecurity|SecRuleEngine|firewall\s+polic\w*)\b" + _within(60)
+          + r"\b(?:detection[-_ ]?only|detect[- ]only|count\s+mode|monitor(?:ing)?[- ](?:only|mode)|log[- ]only|"
+            r"(?:detection|count|monitor\w*|audit)\s+mode|mode\s+(?:detection|count|monitor\w*|audit)\w*)\b",
+          ("waf", "firewall", "modsecurity", "secruleengine")),
+    _rule(r"\b(?:exclu\w+|allow-?list\w*|whitelist\w*)\b" + _within(60) + r"\b(?:defender|antivirus|anti-virus|edr|"
+          r"crowdstrike|falcon|sentinelone|real-?time\s+(?:scanning|protection)|endpoint\s+protection|av)\b|"
+          r"\b(?:defender|antivirus|anti-virus|edr|crowdstrike|falcon|sentinelone|av)\b" + _within(60)
+          + r"\b(?:exclu\w+|allow-?list\w*|whitelist\w*)\b", ("exclu", "allowlist", "allow-list", "whitelist"),
+          _in_sentence(r"\b(?:whole|entire|all|every)\b|\b[a-z]:\\(?![\w\\])|\s/(?:\s|`|$)")),
+    _rule(r"\b(?:allow|let|permit|enable)\w*\s+(?:the\s+)?(?:org\w*\s+)?(?:admins?|administrators|owners|maintainers)\s+"
+          r"to\s+bypass\b|\bbypass\w*\s+(?:the\s+)?(?:branch\s+protection|required\s+(?:reviews?|approvals?|pull\s+requests?|"
+          r"status\s+checks?)|(?:the\s+)?reviews?|code\s+owners?|protection\s+rules?)\b|\bmerge\w*\b" + _within(50)
+          + r"\bwithout\s+(?:the\s+|a\s+|any\s+)?(?:review|approval|approvals|reviewers?|checks)\b",
+          ("bypass", "without")),
     # TLS, host key and signature verification switched off.
     _rule(r"\bverify\s*=\s*(?:False|0|[\"']false[\"'])(?![\w.])|\bverify_?ssl[\"']?\s*[:=]\s*[\"']?(?:false|no|0)\b|"
           r"\bssl_?verify[\"']?\s*[:=]?\s*[\"']?(?:false|no|0)\b|\bstrict[-_]ssl[\"']?\s*[:=]?\s*[\"']?false\b",
@@ -1028,7 +1087,16 @@ EXPORT = Topic("Data export and personal data", (
           r"(?:drive|gmail|e-?mail|dropbox|laptop|account|device|phone|cloud|storage)\b|\bgmail\b|\bdropbox\b|"
           r"\bwetransfer\b|\bchatgpt\b|\busb\b|\bpastebin\b",
           ("personal", "private", "gmail", "dropbox", "wetransfer", "chatgpt", "usb", "pastebin"),
-          _in_sentence(r"\b" + _PERSONAL + r"\b|\b" + _PII + r"\b")),
+          _in_sentence(r"\b" + _PERSONAL + r"(?:\b|_)|\b" + _PII + r"\b|\b(?:exports?|dumps?|backups?|snapshots?|"
+                       r"csv|database|db|tables?|records|tickets|attachments?|ids?|scans?|prod\w*)\b")),
+    _rule(r"\b(?:paste|upload|put|drop|send|submit|feed|give)\w*\b" + _within(80) + r"\b(?:online|web-?based|free|"
+          r"third[- ]party|external|public)\s+(?:\w+\s+){0,2}?(?:formatters?|beautifiers?|validators?|converters?|"
+          r"decoders?|tools?|sites?|websites?|services?|viewers?|diff\w*|translators?|ai|llms?|chatbots?)\b",
+          ("online", "web-based", "webbased", "free", "third", "external", "public"),
+          _in_sentence(r"\b" + _PERSONAL + r"(?:\b|_)|\b" + _PII + r"\b|\b(?:responses?|payloads?|logs?|dumps?|"
+                       r"exports?|prod\w*|tokens?|jwts?|secrets?|credentials?|records|data)\b",
+                       unless=r"\b(?:strip|remove|redact|mask|scrub|anonymi[sz]e|saniti[sz]e)\w*\b"),
+          also=(("paste", "upload", "put", "drop", "send", "submit", "feed", "give"),)),
     # Production data copied somewhere less protected.
     _rule(r"\b(?:copy|clone|restore|load|mirror|replicate|sync|import|pull|dump|download|move|transfer)\w*\b"
           + _within(60) + r"\bprod(?:uction)?\b" + _within(40)
@@ -1044,13 +1112,13 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           shown=_rm_shown),
     _rule(r"\bRemove-Item\b[^\n]*?-Recurse\b|\b(?:rd|rmdir)\s+/s\b|\bdel\s+(?:/\w\s+)*/s\b", ("remove-item", "/s")),
     _rule(r"\bfind\b[^\n|;`]*?\s(?:-delete\b|-exec\s+rm\b)|\bxargs\s+(?:\S+\s+){0,4}?(?:rm|del|unlink|delete|drop)\b",
-          ("-delete", "-exec", "xargs")),
+          ("-delete", "-exec", "xargs"), _find_unsafe),
     # Databases: dropped, truncated, flushed, or changed without a WHERE that limits the rows.
     _rule(r"\bdrop\s+(?:table|database|schema|view|materialized\s+view|index|user|role|owned|column|collection|"
           r"keyspace|tablespace|function|trigger|extension|sequence|type|constraint|policy|publication|"
           r"subscription|server|domain|procedure)\b(?![`'\"]?\s+(?:in|is|are|was|were|on|at|or|and|statements?|commands?|"
           r"operations?|migrations?|permissions?|privileges?|rights|ddl|needs?|requires?|should|must|can|could|will|"
-          r"would|has|have|takes?|locks?|blocks?)\b)", "drop"),
+          r"would|has|have|takes?|locks?|blocks?)\b)", "drop", _not_own_temporary),
     _rule(r"\b(?:drop|delete|remove|destroy|truncate|wipe|purge)\s+(?:the\s+|that\s+|this\s+|your\s+|our\s+)?"
           r"[\w`'\"-]+\s+(?:table|database|db|schema|collection|bucket|namespace|keyspace|cluster|volume)\b",
           ("table", "database", "db", "schema", "collection", "bucket", "namespace", "keyspace", "cluster", "volume"),
@@ -1197,6 +1265,7 @@ _CLAUSE_START = re.compile(r"[.!?;:](?:\s|$)|\n|,|\b(?:but|however|just|simply|t
 _NEGATION = re.compile(
     r"\b(?:never|don'?t|do\s+not|does\s+not|doesn'?t|must\s+not|mustn'?t|should\s+not|shouldn'?t|cannot|can'?t|"
     r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+need\s+to|stop|refrain\s+from|prohibit\w*|forbid\w*|"
+    r"resist\w*\s+the\s+(?:urge|temptation)\s+to|"
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
     r"(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor)\s+(?:had\s+)?(?:ran|running|typed|executed|"
@@ -1205,24 +1274,27 @@ _NEGATION = re.compile(
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)
 _PROHIBITED_AFTER = re.compile(
-    r"^[`'\"]?\s*(?:\w+\s+){0,3}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
+    r"^[`'\"]?\s*(?:\w+\s+){0,5}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
     r"okay|permitted|safe|an\s+option|the\s+(?:answer|fix|solution|way)|needed|necessary|required|supported)|"
     r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|a\s+bad\s+idea|dangerous|insecure|"
-    r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only)\b", FLAGS)
+    r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only|the\s+wrong\s+(?:fix|answer|"
+    r"solution|approach|way|tool|call)|an?\s+(?:audit\s+)?finding|an?\s+red\s+flag|flagged|(?:equivalent|equal)\s+to\s+"
+    r"(?:root|admin\w*|cluster-admin|full\s+access))\b", FLAGS)
 
 
 # Just before a match: what undoes it ("remove that `InsecureSkipVerify: true`", "policy is no `--privileged`"), or
 # says it was switched off ("we turned off “anyone with the link” sharing").
 _UNDONE_BEFORE = re.compile(
-    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|those|these|"
-    r"all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
-    r"forbids|prevents|refuses))\s*[`'\"“‘]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
+    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|get\s+rid\s+of|strip|no|revoke)\s+(?:that|the|this|any|those|"
+    r"these|all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
+    r"forbids|prevents|refuses|blocks|catches|detects|flags|stops))\s*[`'\"“‘]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
     FLAGS)
 # After a match, in its sentence: a warning about it ("… is tempting but the real fix is …", "…, so please don't",
 # "… goes through review").
 _WARNING_AFTER = re.compile(
-    r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+the\s+"
-    r"(?:problem|error|issue)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
+    r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+(?:the\s+)?"
+    r"(?:(?:real|actual|underlying|root)\s+)?(?:\w+\s+)?(?:problems?|errors?|issues?|bugs?|causes?)|"
+    r"(?::|\u2014)\s*(?:please\s+)?(?:don'?t|do\s+not|never|no)(?=\s*[.!]|\s*$)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
     r"goes?\s+through\s+(?:a\s+)?(?:review(?:ed)?|approval)|needs?\s+(?:a\s+)?review|requires?\s+(?:an?\s+)?"
     r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
     r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
@@ -1245,10 +1317,27 @@ _REMEDIATION = re.compile(r"\b(?:revok\w*|rotat\w*|invalidat\w*|edit\s+it\s+out|
                           r"mistakenly)\b", FLAGS)
 _PAST = re.compile(r"[`'\"]?\w+ed\b|[`'\"]?(?:ran|put|set|left|gave|made|sent|wrote|pushed|shared)\b", FLAGS)
 # A question about how something behaves is not advice to do it ("does `DROP INDEX CONCURRENTLY` still lock …?").
-_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}:\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|"
+_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}(?::|\s-+)\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|"
                        r"who\s+(?:owns|approved|has|is|are|can|else|gave|granted|added|created|manages)|"
                        r"(?:should|shall)\s+(?:i|we|you|it|they|this|that)|how\s+(?:many|much)|(?:can|could)\s+we|"
-                       r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
+                       r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:someone|somebody|anyone)\s+can\s+"
+                       r"(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
+
+
+# A sentence that opens with the match and says what it means or why a safeguard exists is a description, not advice
+# ("`0.0.0.0/0` in a security group means any address", "`chmod 777` gives everyone write access, which is why
+# scanners flag it"): only the match's own opening, so "`chmod 777` it, which is why it works" is not one.
+_SENTENCE_OPENING = re.compile(r"\W*(?:(?:for\s+context|fyi|note|in\s+short|to\s+be\s+clear)\W+)?[`'\"*]*$", FLAGS)
+_DESCRIBED = re.compile(r"^[^.!?\n]{0,80}?\b(?:means|stands\s+for|is\s+short\s+for|refers\s+to)\b|"
+                        r"^[^.!?\n]{0,160}?\b(?:which|that)(?:\s+i|')s\s+why\b[^.!?\n]{0,100}?\b(?:requir\w*|flag\w*|"
+                        r"scanners?|audits?|reviews?|confirm\w*|never|don'?t|block\w*|forbid\w*|polic\w*|alert\w*|"
+                        r"warn\w*|dangerous|critical|findings?)\b", FLAGS)
+
+
+def _described(text: str, start: int, end: int) -> bool:
+    first = max(0, start - 300)
+    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, first, start)), default=first)
+    return bool(_SENTENCE_OPENING.match(text, sentence_start, start) and _DESCRIBED.search(text[end:end + 200]))
 
 
 def _asks(text: str, start: int, end: int) -> bool:
@@ -1280,7 +1369,7 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
         return True
     if _WARNING_AFTER.search(text[end:end + 160]):
         return True
-    if _asks(text, start, end):
+    if _asks(text, start, end) or _described(text, start, end):
         return True
     return bool(_PROHIBITED_AFTER.search(text[end:end + 120]))
 

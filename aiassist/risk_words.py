@@ -48,6 +48,14 @@ _SENSITIVE = re.compile(
 _WARNING = re.compile(r"^\W*(?:please\s+)?(?:never|don'?t|do\s+not|avoid|no\s+one\s+should|nobody\s+should)\b"
                       r"(?!\s+(?:mind|worry|forget|bother|wait|hesitate|panic|be\s+afraid)\b)", re.IGNORECASE)
 _OPENING_SENTENCE = re.compile(r"^.*?(?:[.!?;:](?:\s|$)|\n|$)", re.DOTALL)
+# A question about how something works or who owns it asks, it does not advise ("Does anyone know who owns the
+# `prod-admin` role?"): such sentences are left out of what is scored, as a prohibition's opening is. "Why not just
+# make it public?" and "Can't you just …?" suggest, and stay.
+_QUESTION = re.compile(
+    r"(?:(?<=[.!?]\s)|(?<=\n)|^)[^\S\n]*(?:[\w ]{0,30}(?::|\s-+|\u2014|\u2013)\s*)?(?:does|do|did|is|are|was|were|"
+    r"has|have|what|which|who|how|where|when|why(?!\s+not\b)(?!\s+(?:don'?t|do\s+not)\b)|(?:some|any)(?:one|body)\s+"
+    r"(?:can|could|knows?)|can\s+(?:some|any)(?:one|body)|could\s+(?:some|any)(?:one|body)|curious)\b[^.!?\n]*\?",
+    re.IGNORECASE)
 # Words that say little alone; a reason names the features with something more in them.
 _SMALL_WORDS = frozenset(
     "a an and are as at be but by can do does for from get go got has have he her him his how i if in into is it its "
@@ -114,10 +122,11 @@ class Model:
     def flagged(self, text: str) -> tuple[Finding, ...]:
         """The blocks of ``text`` this model rates risky, with their score and strongest words; a block with fewer
         than MIN_FEATURES known features or no word of a sensitive topic is not scored; one opening with a prohibition
-        is scored without its opening sentence (``_WARNING``)."""
+        is scored without its opening sentence (``_WARNING``), and without its questions (``_QUESTION``)."""
         found = []
         for block in blocks(text):
             scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
+            scored = _QUESTION.sub(" ", scored)
             known = {f: self.weights[f] for f in features(scored) if f in self.weights}
             if len(known) < MIN_FEATURES or not _SENSITIVE.search(scored):
                 continue
