@@ -81,7 +81,9 @@ from forum.text import STOPWORDS
 # Stored with every grounding: an answer checked by another version is checked again before it can be approved.
 # lexical-2 (round 14): an antonym on the same object contradicts a sentence the claim was not aligned with, and a
 # short lead-in rests on the code block it introduces (``_lead_ins``). lexical-3 (round 15): a swapped order of two
-# steps or a swapped choice between two things contradicts (``_sequence``, ``_preferences``, ``_reordered``).
+# steps or a swapped choice between two things contradicts (``_sequence``, ``_preferences``, ``_reordered``), read
+# across a passage too: numbered lists, "X first" after the sentence it precedes, chained commands, "Never A; B
+# instead".
 CHECKER = "lexical-3"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
@@ -599,9 +601,11 @@ _AFTERWARDS = frozenset({"afterwards", "afterward"})
 _DONE = frozenset(_stem(w) for w in ("done", "finished", "complete", "completed", "over"))  # "once that is done"
 
 
-def _step(toks: Sequence[_Tok], i: int, step: int, limit: int = 4) -> tuple[frozenset[str], int]:
+def _step(toks: Sequence[_Tok], i: int, step: int, limit: int = 4, *,
+          through: bool = False) -> tuple[frozenset[str], int]:
     """Up to ``limit`` content stems from ``toks[i]`` on in direction ``step`` (+1 or -1), joiners at the start
-    passed over, up to a clause boundary; and the index where it stopped."""
+    passed over, up to a clause boundary; and the index where it stopped. ``through``: on through commas and
+    "and" (the whole main clause before a "before" or "after": "The job is manual and only unlocks after …")."""
     n = len(toks)
     k = i
     while 0 <= k < n and not toks[k].code and toks[k].raw in _STEP_JOINERS:
@@ -611,6 +615,9 @@ def _step(toks: Sequence[_Tok], i: int, step: int, limit: int = 4) -> tuple[froz
         tok = toks[k]
         if (tok.punct and tok.raw in "()") or (tok.raw == "once" and k + 1 < n and toks[k + 1].punct):
             k += step  # "check the handler time (look at its metrics) before adding …"; "hit it once"
+            continue
+        if through and (tok.raw == "," or tok.raw == "and") and not tok.code:
+            k += step
             continue
         if tok.punct or (not tok.code and (tok.raw in _BOUNDARY_WORDS or tok.raw in ("and", "before", "after"))):
             break
@@ -647,7 +654,7 @@ def _sequence(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]
                 i == 0 or toks[i - 1].punct):
             items.append(i + 2)
         elif w in ("before", "after"):
-            left, _ = _step(toks, i - 1, -1)
+            left, _ = _step(toks, i - 1, -1, 8, through=True)
             right, stop = _step(toks, i + 1, 1)
             if left and right:
                 add(*((left, right) if w == "before" else (right, left)))
@@ -691,6 +698,50 @@ _CHOICE_STEMS = frozenset(_stem(w) for w in "prefer preferable preferred choose 
 
 
 _BETTER = frozenset({"preferable", "preferred", "better", "safer"})
+
+
+def _done_first(toks: Sequence[_Tok]) -> frozenset[str]:
+    """The step a sentence says comes first without naming what follows ("Truncate it first or you'll get
+    duplicate key errors"): what the sentence before it is about comes after."""
+    for i, tok in enumerate(toks):
+        if tok.raw == "first" and not tok.code and i and not toks[i - 1].punct and toks[i - 1].raw != "the" and (
+                i + 1 >= len(toks) or toks[i + 1].punct or toks[i + 1].raw in ("and", "or", "so")):
+            return _step(toks, i - 1, -1, 6)[0]
+    return frozenset()
+
+
+_CHAINED = re.compile(r"&&|;")
+_REFUSALS = frozenset({"never", "not", "don't", "dont", "avoid", "no"})
+
+
+def _refused(toks: Sequence[_Tok], end: int | None = None) -> frozenset[str]:
+    """What the first refusal of a text refuses ("Never rebase a branch that others have branched off"): up to six
+    stems after it, within its clause."""
+    for i, tok in enumerate(toks[:end]):
+        if not tok.code and (tok.raw in _REFUSALS or tok.raw.endswith("n't")):
+            return _step(toks, i + 1, 1, 6)[0]
+    return frozenset()
+
+
+def _instead_at_end(toks: Sequence[_Tok]) -> tuple[frozenset[str], int] | None:
+    """A clause ending in "instead" ("…; merge `main` into it instead."): its stems, and where it starts."""
+    for i, tok in enumerate(toks):
+        if tok.raw == "instead" and not tok.code and i and (i + 1 >= len(toks) or toks[i + 1].punct):
+            chosen, stop = _step(toks, i - 1, -1, 6)
+            return chosen, stop + 1
+    return None
+
+
+def _chained(text: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """Commands chained in code ("`systemctl daemon-reload && systemctl restart x`"): each before the next."""
+    out = []
+    for m in _CODE_SPAN.finditer(text) if "`" in text else ():
+        parts = [frozenset(_code_terms(part)) for part in _CHAINED.split(m.group(2)) if part.strip()]
+        for first, second in pairwise(parts):
+            shared = first & second
+            if first - shared and second - shared:
+                out.append((first - shared, second - shared))
+    return out
 
 
 def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
@@ -1446,7 +1497,20 @@ def _passage(number: int, text: str) -> _Passage:
                 segment = text[a:b]
                 tokens = tuple(_tokens(segment))
                 segments.append(_Segment(a, b, segment, frozenset(t.stem for t in tokens if t.stem), False, tokens))
-                orders.extend((first, second, len(segments) - 1) for first, second in _sequence(tokens))
+                here = len(segments) - 1
+                previous_prose = next((k for k in range(here - 1, -1, -1) if not segments[k].code), None)
+                orders.extend((first, second, here) for first, second in (*_sequence(tokens), *_chained(segment)))
+                instead = _instead_at_end(tokens)
+                if instead:  # "Never A; B instead", or "Never A. … B instead."
+                    chosen, start = instead
+                    over = _refused(tokens, start)
+                    if not over and previous_prose is not None:
+                        over = _refused(segments[previous_prose].tokens)
+                    if chosen - over and over - chosen:
+                        choices.append((chosen - over, over - chosen, here))
+                lone = _done_first(tokens)
+                if lone and previous_prose is not None and segments[previous_prose].terms - lone:
+                    orders.append((lone, segments[previous_prose].terms - lone, here))
                 choices.extend((chosen, over, len(segments) - 1) for chosen, over in _preferences(tokens))
     for items in numbered.values():  # an item's first sentence is its step
         steps = [(segments[k].terms, k) for _, k in items if k < len(segments) and not segments[k].code]

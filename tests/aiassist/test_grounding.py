@@ -374,6 +374,30 @@ def test_a_swapped_order_of_steps_or_a_swapped_choice_is_a_contradiction(passage
     assert statuses == {status}
 
 
+RESTORE = ("To load one table from the nightly dump into staging, use `pg_restore --data-only`. Empty the table first, "
+           "or the restore stops on duplicate keys. The deploy job is manual and only unlocks after the smoke job "
+           "passes. Then `systemctl daemon-reload && systemctl restart exporter`. Never squash the release branches; "
+           "merge them instead.")
+
+
+@pytest.mark.parametrize(("claim", "status"), [
+    # "X first" with nothing after it in its sentence: before what the sentence before it is about.
+    ("Run the `pg_restore --data-only` restore first and empty the table afterwards [1].", Status.CONTRADICTED),
+    ("Empty the table before the `pg_restore --data-only` restore [1].", Status.SUPPORTED),
+    # A "before"/"after" reads its whole main clause, commas and "and" included.
+    ("Run the deploy job first and then the smoke job [1].", Status.CONTRADICTED),
+    # Commands chained in code run in their order.
+    ("Run `systemctl restart exporter` first, then `systemctl daemon-reload` [1].", Status.CONTRADICTED),
+    # "Never A; B instead": B is chosen over A.
+    ("Squash the release branches instead of merging them [1].", Status.CONTRADICTED),
+    ("Merge the release branches rather than squashing them [1].", Status.SUPPORTED),
+])
+def test_orders_and_choices_stated_across_a_passage_are_read(claim, status):
+    passage = RESTORE
+    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
+    assert statuses == {status}
+
+
 SLOW_LOG = ("Turn the slow query log on without a restart:\n\n```sql\nSET GLOBAL slow_query_log = 'ON';\n"
             "SET GLOBAL long_query_time = 1;\n```\n\nPut the same lines in `my.cnf` or they are gone after a restart.")
 SLOW_LOG_CODE = "```sql\nSET GLOBAL slow_query_log = 'ON';\nSET GLOBAL long_query_time = 1;\n```"
