@@ -306,6 +306,7 @@ _SYNONYMS = {
     "immediately": "now", "instantly": "now", "quickly": "fast", "quick": "fast", "large": "big", "huge": "big",
     "small": "little", "machine": "host", "node": "host", "error": "fail", "failure": "fail",
     "fails": "fail", "failed": "fail", "failing": "fail", "exceed": "over", "exceeded": "over",
+    "bump": "raise", "increase": "raise", "decrease": "lower", "reduce": "lower",
 }
 _NOT_CUES = frozenset("not no never none nothing neither nor cannot".split())
 _VERB_CUES = frozenset("""without avoid avoids avoided avoiding skip skips skipped skipping omit omits omitted bypass
@@ -321,6 +322,7 @@ _BOUNDARY_WORDS = frozenset("but however whereas although though otherwise becau
 # A clause opened by one of these states a condition or a consequence, not advice.
 _CONDITION_OPENERS = frozenset("if when whenever unless once otherwise else".split())
 # A clause starting with one of these and followed by another clause is a condition too.
+_NEW_SUBJECT = frozenset("the you you'll we it it'll they your else everything nothing".split())
 _CONDITION_WORDS = frozenset("if when whenever unless without once before after while until".split())
 # Advice: a clause opening with one of these verbs, or a sentence granting permission.
 _LEAD_ADVERBS = frozenset("then first also just always never please so instead simply now finally".split())
@@ -511,7 +513,9 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
     def conjunct(i: int, a: int, b: int) -> range:
         """What follows the cue at ``i``, up to the next "and" that may start a new statement."""
         hi = i + 1
-        while hi < b and toks[hi].raw != "and":  # "never rename or drop" keeps its "or"
+        # "never rename or drop" keeps its "or"; "don't replay it all or the relay rate-limits us" does not.
+        while hi < b and toks[hi].raw != "and" and not (
+                toks[hi].raw == "or" and hi + 1 < b and toks[hi + 1].raw in _NEW_SUBJECT):
             hi += 1
         return range(i + 1, hi)
 
