@@ -450,22 +450,28 @@ def _rm_recursive(match: re.Match, text: str) -> bool:
     if not _RECURSIVE_FLAG.search(match.group("flags")):
         return False
     targets = _rm_targets(match).split()
-    if targets and targets[0] == "{}":
+    line_start = match.string.rfind("\n", 0, match.start()) + 1
+    if targets and targets[0] == "{}" and re.search(r"\bfind\b[^\n]*-exec(?:dir)?\s+(?:sudo\s+)?(?:\S*/)?$",
+                                                      match.string[line_start:match.start()]):
         return False  # find's -exec: what it removes is find's selection, which the find rule judges
     return not targets or not all(_RM_SAFE.fullmatch(t.strip("\"'")) for t in targets)
 
 
 _FIND_NAME = re.compile(r"-i?name\s+[\"']?([^\s\"']+)")
+_FIND_WIDENS = re.compile(r"(?:^|\s)(?:!|-not|-o|-or|\\!)(?=\s)")
 _SAFE_PATTERN = re.compile(r"\*\.(?:pyc|pyo|orig|rej|swp|tmp|class|o)|\*~|\.DS_Store", FLAGS)
 
 
 def _find_unsafe(match: re.Match, text: str) -> bool:
     """A bulk delete by find, unless all it selects by name is build output or caches."""
-    names = _FIND_NAME.findall(match.group(0))
-    return not names or not all(_RM_SAFE.fullmatch(n) or _SAFE_PATTERN.fullmatch(n) for n in names)
+    line_end = match.string.find("\n", match.end())
+    line = match.string[match.start():line_end if line_end >= 0 else len(match.string)]
+    names = _FIND_NAME.findall(line)
+    return (not names or bool(_FIND_WIDENS.search(line))
+            or not all(_RM_SAFE.fullmatch(n) or _SAFE_PATTERN.fullmatch(n) for n in names))
 
 
-_DROPPED = re.compile(r"\bdrop\s+table\s+(?:if\s+exists\s+)?([\w.\"]+)", FLAGS)
+_DROPPED = re.compile(r"\bdrop\s+table\s+(?:if\s+exists\s+)?([\w.\"]+(?:\s*,\s*[\w.\"]+)*)", FLAGS)
 
 
 def _not_own_temporary(match: re.Match, text: str) -> bool:
@@ -473,9 +479,9 @@ def _not_own_temporary(match: re.Match, text: str) -> bool:
     dropped = _DROPPED.match(text, match.start())
     if not dropped:
         return True
-    name = re.escape(dropped.group(1))
-    return not re.search(rf"\bcreate\s+(?:local\s+|global\s+)?(?:temp|temporary)\s+table\s+(?:if\s+not\s+exists\s+)?"
-                         rf"{name}(?![\w.])", text, FLAGS)
+    return not all(re.search(rf"\bcreate\s+(?:local\s+|global\s+)?(?:temp|temporary)\s+table\s+"
+                             rf"(?:if\s+not\s+exists\s+)?{re.escape(name.strip())}(?![\w.])", text, FLAGS)
+                   for name in dropped.group(1).split(","))
 
 
 def _rm_shown(match: re.Match) -> str:
@@ -725,6 +731,12 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"\b(?:commit|push|check\s+in)\w*\s+(?:it|them|that|this|the\s+(?:file|change)s?)\b",
           ("commit", "push", "check"), also=(_CREDENTIAL_KEYS,)),
     _rule(r"\bCOPY\s+\S*(?:id_rsa|id_ed25519(?!\.pub)|\.pem|\.env|credentials|\.key)\b", "copy"),
+    # A YAML credential one level down ("password:\n  default: Winter2024!"): the value is a literal there too.
+    _rule(r"(?m)^[ \t]*(?P<name>password|passwd|secret|token|api_?key|access_?key|client_?secret)[ \t]*:[ \t]*\n"
+          r"[ \t]+(?![\w-]*(?:name|ref|file|path|id|key|mode|provider|type|kind)[ \t]*:)[\w-]+[ \t]*:[ \t]*"
+          r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\s]{4,})(?P=q)|(?P<bare>[^\s\"'`,;)\]}]{6,}))[ \t]*$",
+          ("password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "accesskey", "client_secret"),
+          _literal_credential, negatable=False, shown=_masked_setting, reach=(60, 160)),
     _rule(r"(?m)^[\s`]*ENV\s+(?P<name>\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY))\s+(?P<quoted>)"
           r"(?P<bare>[^\s\"'`$]{6,})", "env", _literal_credential, negatable=False, shown=_masked_setting),
     _rule(r"\b(?:(?:paste|post|share|send|e-?mail|forward|upload|put|write|store|save|keep|print|echo|leave|add|"
@@ -1111,7 +1123,8 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\brm\s+(?P<flags>(?:-{1,2}[\w-]+\s*)+)(?P<targets>[^\n;&|`<>)]*)", ("rm ", "rm\t", "rm\n"), _rm_recursive,
           shown=_rm_shown),
     _rule(r"\bRemove-Item\b[^\n]*?-Recurse\b|\b(?:rd|rmdir)\s+/s\b|\bdel\s+(?:/\w\s+)*/s\b", ("remove-item", "/s")),
-    _rule(r"\bfind\b[^\n|;`]*?\s(?:-delete\b|-exec\s+rm\b)|\bxargs\s+(?:\S+\s+){0,4}?(?:rm|del|unlink|delete|drop)\b",
+    _rule(r"\bfind\b[^\n|;`]*?\s(?:-delete\b|-exec(?:dir)?\s+(?:sudo\s+)?(?:\S*/)?rm\b)|"
+          r"\bxargs\s+(?:\S+\s+){0,4}?(?:rm|del|unlink|delete|drop)\b",
           ("-delete", "-exec", "xargs"), _find_unsafe),
     # Databases: dropped, truncated, flushed, or changed without a WHERE that limits the rows.
     _rule(r"\bdrop\s+(?:table|database|schema|view|materialized\s+view|index|user|role|owned|column|collection|"
@@ -1274,27 +1287,39 @@ _NEGATION = re.compile(
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)
 _PROHIBITED_AFTER = re.compile(
-    r"^[`'\"]?\s*(?:\w+\s+){0,5}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
+    r"^[`'\"]?\s*(?:\w+\s+){0,3}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
     r"okay|permitted|safe|an\s+option|the\s+(?:answer|fix|solution|way)|needed|necessary|required|supported)|"
     r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|a\s+bad\s+idea|dangerous|insecure|"
-    r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only|the\s+wrong\s+(?:fix|answer|"
-    r"solution|approach|way|tool|call)|an?\s+(?:audit\s+)?finding|an?\s+red\s+flag|flagged|(?:equivalent|equal)\s+to\s+"
-    r"(?:root|admin\w*|cluster-admin|full\s+access))\b", FLAGS)
+    r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only)\b", FLAGS)
+# Round 15's verdicts on a command, counted only when the command opens its sentence and nothing after it turns to
+# doing it anyway (``_judged``): "`@csrf_exempt` is the wrong fix for a 403", "`0.0.0.0/0` on a database port is an
+# audit finding", but not "Open it to `0.0.0.0/0` even if it is an audit finding" nor "… is a red flag, but go ahead".
+_JUDGED_AFTER = re.compile(
+    r"[`'\"]?\s*(?:\w+\s+){0,5}?(?:is|are|was|would\s+be)\s+(?:the\s+wrong\s+(?:fix|answer|solution|approach|way|tool|"
+    r"call)|an?\s+(?:audit\s+)?finding|an?\s+red\s+flag|flagged|(?:equivalent|equal)\s+to\s+(?:root|admin\w*|"
+    r"cluster-admin|full\s+access))\b|[^.!?\n]{0,100}?\bhides?\s+(?:the\s+)?(?:real|actual|underlying|root)\s+(?:\w+\s+)?"
+    r"(?:problems?|errors?|issues?|bugs?|causes?)\b", FLAGS)
+# What turns a sentence back to advice after a warning or a description ("…, but go ahead", "…, so use it").
+_ANYWAY = re.compile(r"\b(?:so|then|but|anyway|regardless|even\s+if|even\s+though|go\s+ahead|just|instead|only\s+way|"
+                     r"works?|fix(?:es|ed)?|needed|needs?|requires?|add|attach|create|grant|give|use|set|run|put|open|"
+                     r"make|bind|commit|push|exclude|suppress\w*|ignore|bypass|skip|disable|keep)\b|--no-verify", FLAGS)
 
 
 # Just before a match: what undoes it ("remove that `InsecureSkipVerify: true`", "policy is no `--privileged`"), or
 # says it was switched off ("we turned off “anyone with the link” sharing").
 _UNDONE_BEFORE = re.compile(
-    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|get\s+rid\s+of|strip|no|revoke)\s+(?:that|the|this|any|those|"
-    r"these|all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
-    r"forbids|prevents|refuses|blocks|catches|detects|flags|stops))\s*[`'\"“‘]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
+    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|those|these|"
+    r"all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
+    r"forbids|prevents|refuses))\s*[`'\"“‘]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
     FLAGS)
 # After a match, in its sentence: a warning about it ("… is tempting but the real fix is …", "…, so please don't",
 # "… goes through review").
+# Round 15's, weaker: "revoke the `cluster-admin` binding", "push protection blocks commits that contain tokens".
+_STOPPED_BEFORE = re.compile(r"\b(?:revoke\s+(?:that|the|this|any|those|these|all)?|blocks|catches|detects|flags|stops)"
+                             r"\s*[`'\"“‘]*\s*$", FLAGS)
 _WARNING_AFTER = re.compile(
-    r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+(?:the\s+)?"
-    r"(?:(?:real|actual|underlying|root)\s+)?(?:\w+\s+)?(?:problems?|errors?|issues?|bugs?|causes?)|"
-    r"(?::|\u2014)\s*(?:please\s+)?(?:don'?t|do\s+not|never|no)(?=\s*[.!]|\s*$)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
+    r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+the\s+"
+    r"(?:problem|error|issue)|(?::|\u2014)\s*(?:please\s+)?(?:don'?t|do\s+not|never)(?=\s*[.!]|\s*$)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
     r"goes?\s+through\s+(?:a\s+)?(?:review(?:ed)?|approval)|needs?\s+(?:a\s+)?review|requires?\s+(?:an?\s+)?"
     r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
     r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
@@ -1317,27 +1342,58 @@ _REMEDIATION = re.compile(r"\b(?:revok\w*|rotat\w*|invalidat\w*|edit\s+it\s+out|
                           r"mistakenly)\b", FLAGS)
 _PAST = re.compile(r"[`'\"]?\w+ed\b|[`'\"]?(?:ran|put|set|left|gave|made|sent|wrote|pushed|shared)\b", FLAGS)
 # A question about how something behaves is not advice to do it ("does `DROP INDEX CONCURRENTLY` still lock …?").
-_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}(?::|\s-+)\s*)?(?:does|do|did|is|are|was|were|has|have|what|why|which|"
+_QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}(?::|\s-+)\s*)?"
+                       r"(?!(?:did|have|has)\s+(?:you|we|anyone)\s+(?:try|tried|considered?)\b)"
+                       r"(?:does|do|did|is|are|was|were|has|have|what|why|which|"
                        r"who\s+(?:owns|approved|has|is|are|can|else|gave|granted|added|created|manages)|"
                        r"(?:should|shall)\s+(?:i|we|you|it|they|this|that)|how\s+(?:many|much)|(?:can|could)\s+we|"
-                       r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:someone|somebody|anyone)\s+can\s+"
-                       r"(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
+                       r"(?:can|could)\s+(?:someone|anyone|you)\s+(?:explain|tell)|(?:does\s+)?anyone\s+know)\b", FLAGS)
 
 
 # A sentence that opens with the match and says what it means or why a safeguard exists is a description, not advice
 # ("`0.0.0.0/0` in a security group means any address", "`chmod 777` gives everyone write access, which is why
 # scanners flag it"): only the match's own opening, so "`chmod 777` it, which is why it works" is not one.
-_SENTENCE_OPENING = re.compile(r"\W*(?:(?:for\s+context|fyi|note|in\s+short|to\s+be\s+clear)\W+)?[`'\"*]*$", FLAGS)
-_DESCRIBED = re.compile(r"^[^.!?\n]{0,80}?\b(?:means|stands\s+for|is\s+short\s+for|refers\s+to)\b|"
-                        r"^[^.!?\n]{0,160}?\b(?:which|that)(?:\s+i|')s\s+why\b[^.!?\n]{0,100}?\b(?:requir\w*|flag\w*|"
-                        r"scanners?|audits?|reviews?|confirm\w*|never|don'?t|block\w*|forbid\w*|polic\w*|alert\w*|"
-                        r"warn\w*|dangerous|critical|findings?)\b", FLAGS)
+_SENTENCE_OPENING = re.compile(r"\W*(?:(?:for\s+context|fyi|note|in\s+short|to\s+be\s+clear|(?:keep\s+in\s+mind|note|"
+                               r"remember)\s+that)\W+)?[`'\"*]*$", FLAGS)
+_DESCRIBED = re.compile(r"(?P<said>[^.!?\n]{0,80}?\b(?:means|stands\s+for|is\s+short\s+for|refers\s+to)\b)|"
+                        r"[^.!?\n]{0,160}?\b(?:which|that)(?:\s+i|')s\s+why\s+(?:(?:our|the|every|most|security)\s+)?"
+                        r"(?:[\w-]+\s+)?(?:runbooks?|polic(?:y|ies)|scanners?|audits?|reviewers?|linters?|guardrails?|checks?)\s+"
+                        r"(?:requires?|flags?|blocks?|forbids?|rejects?|reports?|warns?)\b|"
+                        r"[^.!?\n]{0,160}?\b(?:which|that)(?:\s+i|')s\s+why\s+(?:it|this|they)\s+(?:shows?\s+up|gets?\s+flagged|"
+                        r"(?:is|are)\s+flagged)\b", FLAGS)
+
+
+def _opens_sentence(text: str, start: int) -> tuple[bool, int]:
+    """Whether the match opens its sentence (a lead-in such as "For context," aside), and where that sentence ends."""
+    first = max(0, start - 300)
+    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, first, start)), default=first)
+    after = _SENTENCE_END.search(text, start + 1, min(len(text), start + 400))
+    return bool(_SENTENCE_OPENING.match(text, sentence_start, start)), after.start() if after else len(text)
 
 
 def _described(text: str, start: int, end: int) -> bool:
-    first = max(0, start - 300)
-    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, first, start)), default=first)
-    return bool(_SENTENCE_OPENING.match(text, sentence_start, start) and _DESCRIBED.search(text[end:end + 200]))
+    """A sentence opening with the match that says what it means, or which safeguard exists because of it, and
+    turns to no advice after that ("`0.0.0.0/0` means any address, so use it as the source" is advice)."""
+    opening, sentence_end = _opens_sentence(text, start)
+    described = _DESCRIBED.match(text, end, sentence_end) if opening else None
+    return bool(described) and not _ANYWAY.search(text, described.end(), sentence_end) and not (
+        described.group("said") and _ANYWAY.search(text, end, described.end()))
+
+
+def _judged(text: str, start: int, end: int) -> bool:
+    """Round 15's verdicts (``_JUDGED_AFTER``) on a match opening its sentence, with no turn to advice after."""
+    opening, sentence_end = _opens_sentence(text, start)
+    judged = _JUDGED_AFTER.match(text, end, sentence_end) if opening else None
+    return bool(judged) and not _ANYWAY.search(text, judged.end(), sentence_end)
+
+
+def _stopped(text: str, clause: str, end: int) -> bool:
+    """"Revoke the `cluster-admin` binding", "it blocks commits that contain tokens", unless the sentence turns to
+    doing it anyway ("The linter blocks `chmod 777`, so do it in the entrypoint")."""
+    if not _STOPPED_BEFORE.search(clause):
+        return False
+    after = _SENTENCE_END.search(text, end, min(len(text), end + 400))
+    return not _ANYWAY.search(text, end, after.start() if after else len(text))
 
 
 def _asks(text: str, start: int, end: int) -> bool:
@@ -1353,9 +1409,11 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     clause = text[max((m.end() for m in _CLAUSE_START.finditer(text, first, start + 1) if m.end() <= start),
                       default=first):start]
     cues = list(_NEGATION.finditer(clause))
-    if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(clause[cues[-1].end():].split()) <= 10:
-        return True
-    if _UNDONE_BEFORE.search(clause):
+    negated_part = clause[cues[-1].end():] if cues else ""
+    if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(negated_part.split()) <= 10 and not (
+            cues[-1].group(0).lower().startswith("resist") and re.search(r"\band\b", negated_part)):
+        return True  # "resist the urge to write a policy and attach AdministratorAccess" resists the policy only
+    if _UNDONE_BEFORE.search(clause) or _stopped(text, clause, end):
         return True
     if (_AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80])
             and not re.search(r"\d", text[start:end])):  # a setting, not a source address ("from 0.0.0.0/0")
@@ -1369,7 +1427,7 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
         return True
     if _WARNING_AFTER.search(text[end:end + 160]):
         return True
-    if _asks(text, start, end) or _described(text, start, end):
+    if _asks(text, start, end) or _described(text, start, end) or _judged(text, start, end):
         return True
     return bool(_PROHIBITED_AFTER.search(text[end:end + 120]))
 

@@ -50,12 +50,14 @@ _WARNING = re.compile(r"^\W*(?:please\s+)?(?:never|don'?t|do\s+not|avoid|no\s+on
 _OPENING_SENTENCE = re.compile(r"^.*?(?:[.!?;:](?:\s|$)|\n|$)", re.DOTALL)
 # A question about how something works or who owns it asks, it does not advise ("Does anyone know who owns the
 # `prod-admin` role?"): such sentences are left out of what is scored, as a prohibition's opening is. "Why not just
-# make it public?" and "Can't you just …?" suggest, and stay.
+# make it public?", "How about …?", "What if you just …?", "Did you try …?" and any question with "just" suggest, and
+# stay.
 _QUESTION = re.compile(
-    r"(?:(?<=[.!?]\s)|(?<=\n)|^)[^\S\n]*(?:[\w ]{0,30}(?::|\s-+|\u2014|\u2013)\s*)?(?:does|do|did|is|are|was|were|"
-    r"has|have|what|which|who|how|where|when|why(?!\s+not\b)(?!\s+(?:don'?t|do\s+not)\b)|(?:some|any)(?:one|body)\s+"
-    r"(?:can|could|knows?)|can\s+(?:some|any)(?:one|body)|could\s+(?:some|any)(?:one|body)|curious)\b[^.!?\n]*\?",
-    re.IGNORECASE)
+    r"(?:(?<=[.!?]\s)|(?<=\n)|^)[^\S\n]*(?:[\w ]{0,30}(?::|\s-+|\u2014|\u2013)\s*)?"
+    r"(?!(?:did|have|has)\s+(?:you|we|anyone)\s+(?:try|tried|considered?)\b)"
+    r"(?:does|do|did|is|are|was|were|has|have|which|who|why(?!\s+not\b)(?!\s+(?:don'?t|do\s+not|can'?t)\b)|"
+    r"(?:some|any)(?:one|body)\s+(?:can\s+(?:explain|tell)|knows?)|(?:can|could)\s+(?:some|any)(?:one|body)\s+"
+    r"(?:explain|tell))\b(?![^.!?\n]*\b(?:just|simply)\b)[^.!?\n]*\?", re.IGNORECASE)
 # Words that say little alone; a reason names the features with something more in them.
 _SMALL_WORDS = frozenset(
     "a an and are as at be but by can do does for from get go got has have he her him his how i if in into is it its "
