@@ -16,8 +16,8 @@ from .conftest import DESKTOP_LIGHT, PHONE_DARK, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
-REPLY = ("Honestly the quickest route is to hand the whole support crew owner rights on the billing workspace, then "
-         "nobody waits on us for a week.")
+REPLY = ("Simplest is to give the entire support crew owner rights on the billing workspace, then nobody has to wait "
+         "on us.")
 
 
 @pytest.mark.parametrize("screen", [DESKTOP_LIGHT, PHONE_DARK], ids=lambda s: s.name)
@@ -26,7 +26,7 @@ def test_the_reviewer_sees_the_word_models_reason(logged_in_page, screen, employ
     make_thread(UserFactory(username="erin"), engineering, title="Support waits on us for billing workspace changes",
                 body="How do we stop being the bottleneck?", replies=[(UserFactory(username="dana"), REPLY)])
     thread = make_thread(employee, engineering, title="Support keeps waiting on us for billing workspace changes",
-                         body="What is the quickest route so they stop waiting on us?")
+                         body="What is the simplest way so they stop waiting on us?")
     answer = drafted(employee, thread, expect_risk=AIAnswer.Risk.HIGH)
     assert any(reason.startswith(risk.WORDED) for reason in answer.risk_reasons), answer.risk_reasons
     answer_submit(acting_user=employee, answer=answer)
