@@ -1524,7 +1524,8 @@ def _passage(number: int, text: str) -> _Passage:
                 if first - shared and second - shared:
                     orders.append((first - shared, second - shared, k))
     numbers = set()
-    for m in re.finditer(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)*", norm):
+    # Not the digits of a name ("actions/cache@v4", "ec2", "s3"): "4m" is not in a passage that only says "v4".
+    for m in re.finditer(r"(?<![\d.A-Za-z_])\d+(?:,\d{3})*(?:\.\d+)*", norm):
         value = m.group().replace(",", "")
         parts = value.split(".")
         for k in range(1, len(parts) + 1):
@@ -1601,7 +1602,7 @@ def _number_found(text: str, passages: Sequence[_Passage]) -> bool:
     m = re.match(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)", text)
     core, unit = m.group(1).replace(",", ""), m.group(2).lower()
     family = next((f for f in _UNIT_FAMILIES if unit in f), None) if unit else None
-    number = rf"(?<![\d.])(?<!\d\.){re.escape(core)}(?!\d)"
+    number = rf"(?<![\d.A-Za-z_])(?<!\d\.){re.escape(core)}(?!\d)"
     if unit and family is None:
         return _find(passages, rf"{number}\s?{re.escape(unit)}(?![A-Za-z])") is not None
     if family:

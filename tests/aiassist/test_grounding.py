@@ -304,6 +304,14 @@ def test_numbers_versions_addresses_and_identifiers_must_appear_in_the_source(cl
     assert (checked.status == Status.INVENTED) == bool(invented), checked.reason
 
 
+def test_the_digits_of_a_name_are_no_number():
+    passage = "Pin `actions/cache@v4` and key it on the lockfile; the build went from 14m to 6m."
+    (checked,) = check("With the lockfile key the build takes 4m [1].", {1: passage}).claims
+    assert [token.text for token in checked.invented] == ["4m"]
+    (checked,) = check("With the lockfile key the build takes 6m [1].", {1: passage}).claims
+    assert checked.status != Status.INVENTED
+
+
 GATEWAY = ("The 502s come from the gateway's idle limit closing pooled connections. Either turn keepalives on in "
            "the client library, or lower `idle_timeout` for the upstream so the gateway closes first.")
 
