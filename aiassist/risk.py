@@ -283,7 +283,8 @@ _PII = (r"(?:personal\s+(?:data|information|details)|pii|phi|personally\s+identi
         r"details)|card\s+(?:numbers?|details)|cvvs?|ibans?|bank\s+(?:account\s+)?(?:numbers?|details)|"
         r"passport\s+(?:numbers?|scans|copies)|national\s+insurance\s+numbers?|driver'?s\s+licen[cs]es?|"
         r"dates?\s+of\s+birth|salar(?:y|ies)|medical\s+records|health\s+records|hr\s+records|passports?|"
-        r"id\s+(?:scans?|cards?|documents?)|identity\s+documents?)")
+        r"id\s+(?:scans?|cards?|documents?)|identity\s+documents?|(?:names?|e-?mails?)\s*,\s*(?:and\s+)?(?:e-?mails?|"
+        r"phones?(?:\s+numbers?)?|(?:home\s+)?addresses))")
 _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address", "social security", "ssn", "card",
              "cvv", "iban", "bank", "passport", "insurance", "licen", "birth", "salar", "medical", "health",
              "hr records", "id scan", "id card", "id document", "identity")
@@ -435,7 +436,8 @@ _RM_SAFE = re.compile(
     r"venv|\.eggs|[\w.-]*\.egg-info|htmlcov|\.coverage|coverage|\.gradle|\.terraform|bower_components|\.sass-cache|"
     r"_build|\.cache|tmp|\.tmp)/?\*?|(?:[\w.-]+/)*(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml|\.DS_Store)"
     r"|~/\.(?:cache|npm|m2|gradle|yarn|pnpm-store|cargo/registry)(?:/[\w.-]+)*/?"
-    r"|(?:/tmp|/var/tmp|\$TMPDIR)/[\w.-]+/?", FLAGS)
+    r"|(?:/tmp|/var/tmp|\$TMPDIR)/[\w.-]+/?"
+    r"|\"?\$\{?(?:RUNNER_TEMP|TMPDIR|TMP|TEMP)(?::\?)?\}?/[\w.-]+\"?\*?", FLAGS)
 _RECURSIVE_FLAG = re.compile(r"(?:^|\s)-[a-zA-Z]*[rR]|--recursive")
 
 
@@ -543,6 +545,10 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\bgrant\s+(?:rds_superuser|pg_read_all_data|pg_write_all_data|pg_execute_server_program|"
           r"pg_read_server_files|pg_write_server_files|azure_pg_admin|cloudsqlsuperuser|dba|sysadmin|db_owner|"
           r"super)\b", "grant"),
+    _rule(r"\b(?:grant|give|assign|add)\w*\b" + _within(40) + r"\b(?:ACCOUNTADMIN|SECURITYADMIN|ORGADMIN|USERADMIN|"
+          r"SYSADMIN|rds_superuser|cloudsqlsuperuser|azure_pg_admin|db_owner|sysadmin)\b",
+          ("accountadmin", "securityadmin", "orgadmin", "useradmin", "sysadmin", "rds_superuser", "cloudsqlsuperuser",
+           "azure_pg_admin", "db_owner"), _in_sentence(None, unless=r"\bshow\s+grants\b")),
     _rule(r"\b(?:alter|create)\s+(?:role|user)\s+[\w.\"]+\s+(?:with\s+)?(?:\w+\s+)*?(?:superuser|bypassrls|createrole)\b",
           ("superuser", "bypassrls", "createrole")),
     # Kubernetes RBAC.
@@ -635,6 +641,13 @@ ACCESS = Topic("Access control and permissions", (
           ("privilege", "cap-add", "hostpid", "hostipc", "/:/", "docker.sock"), scoped=True),
     _rule(r"\b(?:mount|bind|expose|pass|share|map|give)\w*\b" + _within(40) + r"/?(?:var/)?run/docker\.sock\b|"
           r"\bhostPath\b" + _within(60) + r"docker\.sock\b", "docker.sock", scoped=True),
+    _rule(r"\btype:\s*(?:NodePort|LoadBalancer)\b|\bpublic\s+DNS\b|\bpublic\s+(?:ip|load\s+balancer|alb|elb)\b",
+          ("nodeport", "loadbalancer", "public dns", "public ip", "public load", "public alb", "public elb"),
+          _all_of(_near(r"\b(?:argo\s*cd|argocd|grafana|kibana|jenkins|admin|dashboard|console|prometheus|"
+                        r"alertmanager|rabbitmq|vault|consul|pgadmin|phpmyadmin|k8s|kubernetes\s+dashboard|"
+                        r"airflow)\b", 200),
+                  _near(r"\b(?:anyone|everyone|from\s+home|without\s+(?:the\s+)?vpn|internet|public(?:ly)?|"
+                        r"outside)\b", 300))),
     # Broad or administrative roles given to a whole group, the organisation or outsiders, in any tool's words
     # ("Contributor on the prod subscription for all devs", "the whole contractors group Maintainer").
     _rule(r"\b(?:owners?|contributors?|editors?|maintainers?|admin(?:istrator)?s?|super\s*admin\w*|global\s+admin\w*|"
@@ -808,6 +821,12 @@ CREDENTIALS = Topic("Credentials and secrets", (
            "keystore", "vpn"),
           _all_of(_in_sentence(r"\b(?:paste|post|share|send|e-?mail|attach|screenshot|write|put|commit|drop|upload|"
                                r"forward|print|log)\w*\b"), _in_sentence(_LEAK_PLACE))),
+    _rule(r"\b(?:paste|post|share|drop|send|put|dm)\w*\s+(?:them|it|those|these)\s+(?:in|into|to|on)\s+(?:#[\w-]+|slack|"
+          r"(?:the\s+)?(?:chat|channel|thread|ticket|teams|wiki|jira))\b",
+          ("paste", "post", "shar", "drop", "send", "put", "dm"),
+          _near(r"\b(?:credentials?|creds|passwords?|tokens?|secrets?|(?:api|private|deploy|ssh|signing|root|admin|access)"
+                r"\s+keys?|break-?glass)\b",
+                200)),
     # A secret read out of its store, then posted.
     _rule(r"\b(?:kubectl\s+get\s+secrets?|vault\s+(?:kv\s+)?(?:get|read)|aws\s+secretsmanager\s+get-secret-value|"
           r"az\s+keyvault\s+secret\s+show|gcloud\s+secrets\s+versions\s+access)\b[^\n]*",
@@ -852,6 +871,10 @@ CREDENTIALS = Topic("Credentials and secrets", (
           ("ttl", "expir", "lifetime", "valid", "rotation", "never", "non-expiring", "nonexpiring"),
           _in_sentence(r"\b(?:tokens?|keys?|credentials?|creds|passwords?|pats?|secrets?|certs?|certificates?|"
                        r"service\s+accounts?|sessions?|api)\b")),
+    _rule(r"\b(?:turn\w*\s+off|disabl\w*|switch\w*\s+off|stop\w*|paus\w*|remov\w*|skip\w*)\s+(?:the\s+)?"
+          r"(?:automatic\s+|auto-?)?(?:key\s+|secret\s+|password\s+|credential\s+)?rotation\b", "rotation"),
+    _rule(r"(?m)^[\s`]*ARG\s+\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)\w*\s*$|"
+          r"--build-arg\s+[\w]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)\w*\b", ("arg", "--build-arg")),
     # A credential baked into an image, or left where every user of a host reads it.
     _rule(r"(?m)(?:^|`)[\s`]*(?:ENV|ARG)\s+\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)\w*\s*[= ]\s*"
           r"(?![$<\s])(?!(?:changeme|example|xxx|your)\b)[^\s\"'`]{4,}", ("env", "arg"), negatable=False),
@@ -866,7 +889,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
     # Links that hand production data to outsiders.
     _rule(r"\b(?:presign\w*|pre-signed|signed)\s+urls?\b|\bsas\s+(?:token|url)s?\b", ("sign", "sas"),
           _all_of(_in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b"),
-                  _in_sentence(r"\b(?:vendors?|partners?|external\w*|slack|customers?|agency|contractors?)\b"))),
+                  _in_sentence(r"\b(?:vendors?|partners?|external\w*|slack|customers?|agency|contractors?|everyone|"
+                               r"all-?hands|company|public)\b|#(?:general|random|all|announce\w*|company\w*)\b"))),
     # Credentials kept in clear where a host's other users read them; secret files let into git.
     _rule(r"\bcredential\.helper\s+store\b", "credential.helper"),
     _rule(r"\b(?:remove|delete|drop|take)\w*\s+[`'\"]?(?:\.env\w*|\S*\.pem|\S*\.key|id_rsa|\S*credentials\S*|"
@@ -953,6 +977,14 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           r"status\s+checks?)|(?:the\s+)?reviews?|code\s+owners?|protection\s+rules?)\b|\bmerge\w*\b" + _within(50)
           + r"\bwithout\s+(?:the\s+|a\s+|any\s+)?(?:review|approval|approvals|reviewers?|checks)\b",
           ("bypass", "without")),
+    _rule(r"\b(?:remove|drop|delete|disable|turn\s+off|strip|comment\w*\s+out)\w*\b" + _within(40)
+          + r"\b(?:content-security-policy|csp|strict-transport-security|hsts|x-frame-options)\b",
+          ("content-security-policy", "csp", "strict-transport-security", "hsts", "x-frame-options")),
+    _rule(r"\ballow_url_include\s*=\s*(?:on|1|true)\b", "allow_url_include"),
+    _rule(r"\bcomment\w*\s+out\s+(?:the\s+)?(?:\w+\s+)?(?:verification|signature\s+checks?|auth\w*|csrf|permission\s+checks?)"
+          r"\b|(?:^|\n)[ \t]*(?:#|//)[ \t]*if\s+not\s+\w*(?:verif|auth|signature)\w*", ("comment", "if not")),
+    _rule(r"\b(?:branch\s+protection|required\s+reviews?|code\s*owners?\s+reviews?)\b" + _within(40)
+          + r"\b(?:go|be|come|stay)\s+off\b", ("branch protection", "required review", "codeowners", "code owners")),
     # TLS, host key and signature verification switched off.
     _rule(r"\bverify\s*=\s*(?:False|0|[\"']false[\"'])(?![\w.])|\bverify_?ssl[\"']?\s*[:=]\s*[\"']?(?:false|no|0)\b|"
           r"\bssl_?verify[\"']?\s*[:=]?\s*[\"']?(?:false|no|0)\b|\bstrict[-_]ssl[\"']?\s*[:=]?\s*[\"']?false\b",
@@ -1189,9 +1221,13 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"(?:env\s+\S+\s+)?(?:(?:ba|z|k|da|fi)?sh|python3?|perl|ruby|node|iex|invoke-expression)\b|"
           r"\b(?:ba)?sh\s+(?:-c\s+)?[\"']?(?:\$\(|<\()\s*(?:curl|wget)\b",
           ("curl", "wget", "fetch", "iwr", "irm", "invoke-")),
-    _rule(r"\bdd\b[^\n]*?\bof=/dev/(?!null\b|zero\b|stdout\b)\w+|\bmkfs(?:\.\w+)?\s+\S+|\bwipefs\b|"
+    _rule(r"\bdd\b[^\n]*?\bof=/dev/(?!null\b|zero\b|stdout\b)\w+|\bmkfs(?:\.\w+)?\s+(?:-\w+\s+)*+(?![^\s`]+\.img\b)\S+|"
+          r"\bwipefs\b|"
           r"\bshred\b[^\n]*?/dev/|\bformat\s+[a-z]:|\bclear-disk\b|>\s*/dev/(?:sd|nvme|xvd|hd)[a-z0-9]+\b",
           ("of=/dev/", "mkfs", "wipefs", "/dev/", "format", "clear-disk")),
+    _rule(r"\"Prefix\"\s*:\s*\"\"", "prefix", _near(r"\"(?:Expiration|NoncurrentVersionExpiration)\"", 400)),
+    _rule(r"\bpg_restore\b[^\n`]*?--clean\b[^\n`]*", "pg_restore", _in_sentence(None, unless=_LOCAL),
+          shown=_first_words),
     # Deleting for good, and running what was decoded or downloaded without reading it.
     _rule(r"\bshred\b[^\n]*?(?:\s-\w*u\w*\b|--remove\b|--zero\b)|\bshutil\.rmtree\(\s*[\"']?/(?!tmp\b)|"
           r"\bbase64\s+(?:-d|--decode)\b[^\n]*?\|\s*(?:sudo\s+)?(?:(?:ba|z|k|da)?sh|python3?|perl)\b",
@@ -1277,7 +1313,7 @@ _KEYWORDS = [(needed, _IS_WORD[needed], rules) for needed, rules in _RULES_BY_KE
 _CLAUSE_START = re.compile(r"[.!?;:](?:\s|$)|\n|,|\b(?:but|however|just|simply|then|so)\b", FLAGS)
 _NEGATION = re.compile(
     r"\b(?:never|don'?t|do\s+not|does\s+not|doesn'?t|must\s+not|mustn'?t|should\s+not|shouldn'?t|cannot|can'?t|"
-    r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+need\s+to|stop|refrain\s+from|prohibit\w*|forbid\w*|"
+    r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+need\s+(?:to|for)|stop|refrain\s+from|prohibit\w*|forbid\w*|"
     r"resist\w*\s+the\s+(?:urge|temptation)\s+to|"
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
