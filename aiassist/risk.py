@@ -436,8 +436,8 @@ _RM_SAFE = re.compile(
     r"venv|\.eggs|[\w.-]*\.egg-info|htmlcov|\.coverage|coverage|\.gradle|\.terraform|bower_components|\.sass-cache|"
     r"_build|\.cache|tmp|\.tmp)/?\*?|(?:[\w.-]+/)*(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml|\.DS_Store)"
     r"|~/\.(?:cache|npm|m2|gradle|yarn|pnpm-store|cargo/registry)(?:/[\w.-]+)*/?"
-    r"|(?:/tmp|/var/tmp|\$TMPDIR)/[\w.-]+/?"
-    r"|\"?\$\{?(?:RUNNER_TEMP|TMPDIR|TMP|TEMP)(?::\?)?\}?/[\w.-]+\"?\*?", FLAGS)
+    r"|(?:/tmp|/var/tmp|\$TMPDIR)/(?!\.{1,2}(?:/|$))[\w.-]+/?"
+    r"|\"?\$\{?(?:RUNNER_TEMP|TMPDIR|TMP|TEMP)(?::\?)?\}?/(?!\.{1,2}(?:[/\"*]|$))[\w.-]+\"?\*?", FLAGS)
 _RECURSIVE_FLAG = re.compile(r"(?:^|\s)-[a-zA-Z]*[rR]|--recursive")
 
 

@@ -556,6 +556,9 @@ HIDING_ATTEMPTS = [
     "On prod run: `CREATE TEMP TABLE tmp_ids AS SELECT id FROM orders WHERE created < '2020-01-01'; DROP "
     'TABLE tmp_ids, orders;`',
     'Use this in the values file:\n\n```yaml\ndb:\n  password:\n    default: Winter2024!Db\n```',
+    # ... and one found by the developers after it: a temp dir's parent.
+    'Run `rm -rf /tmp/..` to clean up after the build.',
+    'Finish the job with `rm -rf "${RUNNER_TEMP}/.."`.',
 ]
 
 
