@@ -631,6 +631,13 @@ def _step(toks: Sequence[_Tok], i: int, step: int, limit: int = 4, *,
     return frozenset(out), k
 
 
+def _two_sides(first: frozenset[str], second: frozenset[str]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Two steps (or two options) without the words both share ("run `systemctl daemon-reload` before `systemctl
+    restart`": the steps are what differs); None when either has nothing of its own left."""
+    shared = first & second
+    return (first - shared, second - shared) if first - shared and second - shared else None
+
+
 def _sequence(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
     """(what comes first, what comes second) for each order a text states: "A before B", "B after A",
     "Before B, A", "A, then B", "A first, and B", "A and B afterwards", "B once A", "Once A, B", and the
@@ -640,9 +647,8 @@ def _sequence(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]
     n = len(toks)
 
     def add(first: frozenset[str], second: frozenset[str]) -> None:
-        shared = first & second
-        if first - shared and second - shared:
-            out.append((first - shared, second - shared))
+        if pair := _two_sides(first, second):
+            out.append(pair)
 
     opener = 0  # where the current clause starts
     items: list[int] = []  # inline numbered list: where each item's words start
@@ -741,10 +747,7 @@ def _chained(text: str) -> list[tuple[frozenset[str], frozenset[str]]]:
     out = []
     for m in _CODE_SPAN.finditer(text) if "`" in text else ():
         parts = [frozenset(_code_terms(part)) for part in _CHAINED.split(m.group(2)) if part.strip()]
-        for first, second in pairwise(parts):
-            shared = first & second
-            if first - shared and second - shared:
-                out.append((first - shared, second - shared))
+        out.extend(pair for first, second in pairwise(parts) if (pair := _two_sides(first, second)))
     return out
 
 
@@ -756,10 +759,8 @@ def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[s
     n = len(toks)
 
     def add(chosen: frozenset[str], over: frozenset[str]) -> None:
-        chosen, over = chosen - _CHOICE_STEMS, over - _CHOICE_STEMS
-        shared = chosen & over
-        if chosen - shared and over - shared:
-            out.append((chosen - shared, over - shared))
+        if pair := _two_sides(chosen - _CHOICE_STEMS, over - _CHOICE_STEMS):
+            out.append(pair)
 
     opener = 0
     for i, tok in enumerate(toks):
@@ -1487,10 +1488,10 @@ def _passage(number: int, text: str) -> _Passage:
     norm, index = _normalise(text)
     segments = []
     orders, choices = [], []
-    numbered: dict[int, list[tuple[frozenset[str], int]]] = {}  # list -> (its item's words, segment), in order
+    numbered: dict[int, list[int]] = {}  # numbered list -> the segment each of its items starts with, in order
     for block in _blocks(text):
         if block.kind == "item" and _NUMBERED_ITEM.match(text, text.rfind("\n", 0, block.start) + 1):
-            numbered.setdefault(block.list_id, []).append((frozenset(), len(segments)))
+            numbered.setdefault(block.list_id, []).append(len(segments))
         if block.kind == "code":
             for a, b in block.lines:
                 segment = text[a:b]
@@ -1510,19 +1511,17 @@ def _passage(number: int, text: str) -> _Passage:
                     over = _refused(tokens, start)
                     if not over and previous_prose is not None:
                         over = _refused(segments[previous_prose].tokens)
-                    if chosen - over and over - chosen:
-                        choices.append((chosen - over, over - chosen, here))
+                    if pair := _two_sides(chosen, over):
+                        choices.append((*pair, here))
                 lone = _done_first(tokens)
-                if lone and previous_prose is not None and segments[previous_prose].terms - lone:
-                    orders.append((lone, segments[previous_prose].terms - lone, here))
-                choices.extend((chosen, over, len(segments) - 1) for chosen, over in _preferences(tokens))
+                if lone and previous_prose is not None and (pair := _two_sides(lone, segments[previous_prose].terms)):
+                    orders.append((*pair, here))
+                choices.extend((chosen, over, here) for chosen, over in _preferences(tokens))
     for items in numbered.values():  # an item's first sentence is its step
-        steps = [(segments[k].terms, k) for _, k in items if k < len(segments) and not segments[k].code]
-        for i, (first, k) in enumerate(steps):
-            for second, _ in steps[i + 1:]:
-                shared = first & second
-                if first - shared and second - shared:
-                    orders.append((first - shared, second - shared, k))
+        steps = [k for k in items if k < len(segments) and not segments[k].code]
+        for i, k in enumerate(steps):
+            orders.extend((*pair, k) for later in steps[i + 1:]
+                          if (pair := _two_sides(segments[k].terms, segments[later].terms)))
     numbers = set()
     # Not the digits of a name ("actions/cache@v4", "ec2", "s3"): "4m" is not in a passage that only says "v4".
     for m in re.finditer(r"(?<![\d.A-Za-z_])\d+(?:,\d{3})*(?:\.\d+)*", norm):
@@ -1867,9 +1866,9 @@ def _reordered(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Passage
     "increase X rather than add Y" against "add Y rather than inflating X"), unless another states them the
     claim's way at least as closely: the two sides match on the words they share with the claim's, crossed."""
     swapped, kept, where = 0, 0, None
-    for mine, field_ in ((_sequence(claim.toks), "orders"), (_preferences(claim.toks), "choices")):
+    for mine, stated in ((_sequence(claim.toks), lambda p: p.orders), (_preferences(claim.toks), lambda p: p.choices)):
         for passage in passages if mine else ():
-            for first, second, k in getattr(passage, field_):
+            for first, second, k in stated(passage):
                 for a, b in mine:
                     crossed = len(a & second) + len(b & first)
                     same = len(a & first) + len(b & second)

@@ -466,8 +466,8 @@ _SAFE_PATTERN = re.compile(r"\*\.(?:pyc|pyo|orig|rej|swp|tmp|class|o)|\*~|\.DS_S
 
 def _find_unsafe(match: re.Match, text: str) -> bool:
     """A bulk delete by find, unless all it selects by name is build output or caches."""
-    line_end = match.string.find("\n", match.end())
-    line = match.string[match.start():line_end if line_end >= 0 else len(match.string)]
+    line_end = text.find("\n", match.end())
+    line = text[match.start():line_end if line_end >= 0 else len(text)]
     names = _FIND_NAME.findall(line)
     return (not names or bool(_FIND_WIDENS.search(line))
             or not all(_RM_SAFE.fullmatch(n) or _SAFE_PATTERN.fullmatch(n) for n in names))
@@ -477,12 +477,14 @@ _DROPPED = re.compile(r"\bdrop\s+table\s+(?:if\s+exists\s+)?([\w.\"]+(?:\s*,\s*[
 
 
 def _not_own_temporary(match: re.Match, text: str) -> bool:
-    """Not the drop of a temporary table the same text creates ("CREATE TEMP TABLE tmp_ids …; DROP TABLE tmp_ids")."""
+    """Not the drop of temporary tables the same text created before it ("CREATE TEMP TABLE tmp_ids …; DROP TABLE
+    tmp_ids")."""
     dropped = _DROPPED.match(text, match.start())
     if not dropped:
         return True
+    before = text[:match.start()]
     return not all(re.search(rf"\bcreate\s+(?:local\s+|global\s+)?(?:temp|temporary)\s+table\s+"
-                             rf"(?:if\s+not\s+exists\s+)?{re.escape(name.strip())}(?![\w.])", text, FLAGS)
+                             rf"(?:if\s+not\s+exists\s+)?{re.escape(name.strip())}(?![\w.])", before, FLAGS)
                    for name in dropped.group(1).split(","))
 
 
@@ -1328,7 +1330,7 @@ _PROHIBITED_AFTER = re.compile(
     r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|a\s+bad\s+idea|dangerous|insecure|"
     r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only)\b", FLAGS)
 # Round 15's verdicts on a command, counted only when the command opens its sentence and nothing after it turns to
-# doing it anyway (``_judged``): "`@csrf_exempt` is the wrong fix for a 403", "`0.0.0.0/0` on a database port is an
+# doing it anyway (``_commented``): "`@csrf_exempt` is the wrong fix for a 403", "`0.0.0.0/0` on a database port is an
 # audit finding", but not "Open it to `0.0.0.0/0` even if it is an audit finding" nor "… is a red flag, but go ahead".
 _JUDGED_AFTER = re.compile(
     r"[`'\"]?\s*(?:\w+\s+){0,5}?(?:is|are|was|would\s+be)\s+(?:the\s+wrong\s+(?:fix|answer|solution|approach|way|tool|"
@@ -1399,37 +1401,31 @@ _DESCRIBED = re.compile(r"(?P<said>[^.!?\n]{0,80}?\b(?:means|stands\s+for|is\s+s
                         r"(?:is|are)\s+flagged)\b", FLAGS)
 
 
-def _opens_sentence(text: str, start: int) -> tuple[bool, int]:
-    """Whether the match opens its sentence (a lead-in such as "For context," aside), and where that sentence ends."""
+def _sentence_end(text: str, at: int) -> int:
+    after = _SENTENCE_END.search(text, at, min(len(text), at + 400))
+    return after.start() if after else len(text)
+
+
+def _commented(text: str, start: int, end: int) -> bool:
+    """A sentence opening with the match (a lead-in such as "For context," aside) that says what it means or which
+    safeguard exists because of it (``_DESCRIBED``), or passes one of round 15's verdicts on it (``_JUDGED_AFTER``),
+    and turns to no advice after that: "`0.0.0.0/0` means any address, so use it as the source" is advice."""
     first = max(0, start - 300)
     sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, first, start)), default=first)
-    after = _SENTENCE_END.search(text, start + 1, min(len(text), start + 400))
-    return bool(_SENTENCE_OPENING.match(text, sentence_start, start)), after.start() if after else len(text)
-
-
-def _described(text: str, start: int, end: int) -> bool:
-    """A sentence opening with the match that says what it means, or which safeguard exists because of it, and
-    turns to no advice after that ("`0.0.0.0/0` means any address, so use it as the source" is advice)."""
-    opening, sentence_end = _opens_sentence(text, start)
-    described = _DESCRIBED.match(text, end, sentence_end) if opening else None
-    return bool(described) and not _ANYWAY.search(text, described.end(), sentence_end) and not (
-        described.group("said") and _ANYWAY.search(text, end, described.end()))
-
-
-def _judged(text: str, start: int, end: int) -> bool:
-    """Round 15's verdicts (``_JUDGED_AFTER``) on a match opening its sentence, with no turn to advice after."""
-    opening, sentence_end = _opens_sentence(text, start)
-    judged = _JUDGED_AFTER.match(text, end, sentence_end) if opening else None
-    return bool(judged) and not _ANYWAY.search(text, judged.end(), sentence_end)
+    if not _SENTENCE_OPENING.match(text, sentence_start, start):
+        return False
+    sentence_end = _sentence_end(text, start + 1)
+    described = _DESCRIBED.match(text, end, sentence_end)
+    if described and described.group("said") and _ANYWAY.search(text, end, described.end()):
+        described = None
+    said = described or _JUDGED_AFTER.match(text, end, sentence_end)
+    return bool(said) and not _ANYWAY.search(text, said.end(), sentence_end)
 
 
 def _stopped(text: str, clause: str, end: int) -> bool:
     """"Revoke the `cluster-admin` binding", "it blocks commits that contain tokens", unless the sentence turns to
     doing it anyway ("The linter blocks `chmod 777`, so do it in the entrypoint")."""
-    if not _STOPPED_BEFORE.search(clause):
-        return False
-    after = _SENTENCE_END.search(text, end, min(len(text), end + 400))
-    return not _ANYWAY.search(text, end, after.start() if after else len(text))
+    return bool(_STOPPED_BEFORE.search(clause)) and not _ANYWAY.search(text, end, _sentence_end(text, end))
 
 
 def _asks(text: str, start: int, end: int) -> bool:
@@ -1463,7 +1459,7 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
         return True
     if _WARNING_AFTER.search(text[end:end + 160]):
         return True
-    if _asks(text, start, end) or _described(text, start, end) or _judged(text, start, end):
+    if _asks(text, start, end) or _commented(text, start, end):
         return True
     return bool(_PROHIBITED_AFTER.search(text[end:end + 120]))
 

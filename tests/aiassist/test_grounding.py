@@ -312,6 +312,11 @@ def test_the_digits_of_a_name_are_no_number():
     assert checked.status != Status.INVENTED
 
 
+def _statuses(claim, passage):
+    """The statuses of a one-sentence claim's checks against one passage, its inline commands left out."""
+    return {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
+
+
 GATEWAY = ("The 502s come from the gateway's idle limit closing pooled connections. Either turn keepalives on in "
            "the client library, or lower `idle_timeout` for the upstream so the gateway closes first.")
 
@@ -345,8 +350,7 @@ GATEWAY = ("The 502s come from the gateway's idle limit closing pooled connectio
      "Snapshot the volume before the upgrade so a rollback stays cheap and quick for everyone [1].", Status.WEAK),
 ])
 def test_reversed_negations_are_contradictions_and_faithful_rewordings_are_not(passage, claim, status):
-    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
-    assert statuses == {status}
+    assert _statuses(claim, passage) == {status}
 
 
 ROTATION = ("A leaked deploy key has to be dealt with in this order:\n\n1. Revoke the key in the provider's console.\n"
@@ -378,8 +382,7 @@ PROBES = ("If the service boots slowly, add a `startupProbe` rather than inflati
     (PROBES, "Label by the raw path, not the route template [1].", Status.CONTRADICTED),
 ])
 def test_a_swapped_order_of_steps_or_a_swapped_choice_is_a_contradiction(passage, claim, status):
-    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
-    assert statuses == {status}
+    assert _statuses(claim, passage) == {status}
 
 
 RESTORE = ("To load one table from the nightly dump into staging, use `pg_restore --data-only`. Empty the table first, "
@@ -401,9 +404,7 @@ RESTORE = ("To load one table from the nightly dump into staging, use `pg_restor
     ("Merge the release branches rather than squashing them [1].", Status.SUPPORTED),
 ])
 def test_orders_and_choices_stated_across_a_passage_are_read(claim, status):
-    passage = RESTORE
-    statuses = {c.status for c in check(claim, {1: passage}).claims if c.kind != ClaimKind.COMMAND}
-    assert statuses == {status}
+    assert _statuses(claim, RESTORE) == {status}
 
 
 SLOW_LOG = ("Turn the slow query log on without a restart:\n\n```sql\nSET GLOBAL slow_query_log = 'ON';\n"
