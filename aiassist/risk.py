@@ -302,7 +302,7 @@ _MASKED = (r"\b(?:mask\w*|redact\w*|scrub\w*|obfuscat\w*|sanitiz\w*|sanitis\w*|f
 _EXPORT_VERB = (r"\b(?:export|dump|download|extract|pull|copy|send|share|e-?mail|upload|forward|scrape|sync|mirror|"
                 r"transfer|attach|paste|hand\s+over|provide|post|give|put|move)\w*\b")
 _SHARING_VERBS = ("paste", "post", "shar", "send", "mail", "slack", "dm", "message", "forward", "upload", "put",
-                  "writ", "stor", "sav", "keep", "print", "echo", "leav", "add", "export")
+                  "writ", "stor", "sav", "keep", "print", "echo", "leav", "add", "export", "attach")
 _EXPORT_VERBS = ("export", "dump", "download", "extract", "pull", "copy", "send", "shar", "mail", "upload", "forward",
                  "scrap", "sync", "mirror", "transfer", "attach", "paste", "hand", "provid", "post", "giv", "put",
                  "mov")
@@ -323,15 +323,17 @@ _ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - a string to look for, not an address
 _PLACEHOLDER = re.compile(
     r"change_?me|example|placeholder|your[-_]|^your|[-_]here$|xxx|\*{3}|\.\.\.|redacted|dummy|fake|test|sample|"
     r"^(?:secret|password|pass|token|none|null|true|false|empty|admin)$|^<|>$", FLAGS)
-_REFERENCE = re.compile(r"^(?:\$|\{|%|<|os\.|env\b|getenv|settings\.|config\.|process\.env|self\.|request|form|"
-                        r"vault:|secret:|ref\+|!)", FLAGS)
+_REFERENCE = re.compile(r"^(?:\$|\{|%|<|(?:\.{1,2}|~)?/|file:|os\.|env\b|getenv|settings\.|config\.|process\.env|"
+                        r"self\.|request|form|vault:|secret:|ref\+|!)", FLAGS)
 _DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+# A setting that names where a credential is kept, not the credential ("existingSecret: forum-db-credentials").
+_NAMES_A_STORE = re.compile(r"(?:existing|external|ref|from|source)[_-]?$", FLAGS)
 
 
 def _literal_credential(match: re.Match, text: str) -> bool:
     """A credential-named setting given a literal value, not a reference to where the value lives."""
     value = match.group("quoted") or match.group("bare")
-    if _REFERENCE.search(value) or _PLACEHOLDER.search(value):
+    if _REFERENCE.search(value) or _PLACEHOLDER.search(value) or _NAMES_A_STORE.search(_name_before(match)):
         return False
     return not (match.group("bare") and ("(" in value or "[" in value or value.endswith(":")
                                          or _DOTTED_NAME.match(value)))
@@ -362,6 +364,11 @@ _STRICT_INGRESS = re.compile(r"\b(?:ingress|inbound)\b", FLAGS)
 
 
 _DIRECTION = re.compile(r"\b(?:ingress|inbound|egress|outbound)\b", FLAGS)
+_REFUSED_ON_LINE = re.compile(r"\b(?:reject|deny|drop)\b", FLAGS)
+# A command that takes a rule away (``aws ec2 revoke-security-group-ingress … --cidr 0.0.0.0/0``).
+_REMOVING_COMMAND = re.compile(r"\brevoke-[\w-]+|\b(?:delete|remove)-[\w-]*(?:rule|ingress|binding|permission)[\w-]*|"
+                               r"\bfirewall-rules\s+delete\b|\bufw\s+delete\b|\biptables\s+-D\b", FLAGS)
+_LATER = re.compile(r"\b(?:later|then|until|but|after|once|tomorrow|first)\b", FLAGS)
 
 
 _WEB_PORTS = re.compile(r"\b(?:443|80)\b|\bhttps?\b|\bpublic\s+(?:site|website|web)\b", FLAGS)
@@ -370,7 +377,15 @@ _OTHER_PORTS = re.compile(r"\b(?:22|3389|ssh|rdp|all\s+ports|0-65535|-1)\b|\b" +
 
 
 def _ingress(match: re.Match, text: str) -> bool:
-    """0.0.0.0/0 as the source people may connect from, not the default egress route."""
+    """0.0.0.0/0 as the source people may connect from, not the default egress route, nor a line that rejects or
+    denies it (``host all all 0.0.0.0/0 reject`` in pg_hba.conf)."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    line_end = line_end if line_end >= 0 else len(text)
+    refused = (_REFUSED_ON_LINE.search(text, max(line_start, match.start() - 30), min(line_end, match.end() + 30))
+               and not _LATER.search(text, line_start, line_end))
+    if refused or _REMOVING_COMMAND.search(text, line_start, match.start()):
+        return False
     before = [m.group(0).lower() for m in _DIRECTION.finditer(text, max(0, match.start() - 150), match.start())]
     if before:
         return before[-1] in ("ingress", "inbound")
@@ -380,6 +395,35 @@ def _ingress(match: re.Match, text: str) -> bool:
     if _WEB_PORTS.search(window) and not _OTHER_PORTS.search(window):
         return False  # a public site on 80/443: what a load balancer in front of one is for
     return not _EGRESS.search(window) or bool(_STRICT_INGRESS.search(window))
+
+
+_TRACED_SECRET = re.compile(r"\$\{?[A-Z_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+                            r"CREDENTIALS?)\w*|\$\{\{\s*secrets\.|\s-p\s+[\"']?\$", FLAGS)
+# A cloud CLI deletion that takes a credential or a grant away rather than data: an old service-account key after a
+# rotation, a public binding. (A KMS key is not one of them: what it encrypted is lost with it.)
+_TAKES_AWAY_ACCESS = re.compile(
+    r"\b(?:service-accounts\s+keys|api-keys|ssh-keys?)\s+delete\b|\bdelete-(?:access-key|ssh-public-key|"
+    r"signing-certificate|login-profile|service-specific-credential)\b|\bremove-iam-policy-binding\b|"
+    r"\brole\s+assignment\s+delete\b", FLAGS)
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return end if end >= 0 else len(text)
+
+
+def _not_removed(match: re.Match, text: str) -> bool:
+    """Not a principal named in a command that takes a grant away (``remove-iam-policy-binding --member=allUsers``)."""
+    return not _REMOVING_COMMAND.search(text, text.rfind("\n", 0, match.start()) + 1, match.start())
+
+
+_EFFECT = re.compile(r"[\"']?effect[\"']?\s*[:=]\s*[\"']?(allow|deny)\b", FLAGS)
+
+
+def _not_denied(match: re.Match, text: str) -> bool:
+    """A wildcard in a policy statement that allows, not one that denies (``"Effect": "Deny", "Principal": "*"`` takes
+    a right away from everyone): the statement's effect is the one nearest the match, within 300 characters."""
+    near = [(abs(m.start() - match.start()), m.group(1).lower())
+            for m in _EFFECT.finditer(text, max(0, match.start() - 300), match.end() + 300)]
+    return not near or min(near)[1] != "deny"
 
 
 _WEAK_LOGIN = re.compile(r"\b(?:legacy|basic[- ]?auth\w*|insecure|old|weak|deprecated|password\s+auth\w*|ntlm|"
@@ -559,14 +603,14 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\bsystem:(?:masters|authenticated|unauthenticated|anonymous)\b", "system:"),
     _rule(r"\b(?:verbs|resources)\s*:\s*\[\s*[\"']\*[\"']", ("verbs", "resources")),
     # Cloud IAM: wildcards, administrator policies, public or domain-wide principals.
-    _rule(r"\"?principal\"?\s*[:=]\s*(?:\{\s*\"?aws\"?\s*[:=]\s*)?\[?\s*[\"']\*[\"']", "principal"),
+    _rule(r"\"?principal\"?\s*[:=]\s*(?:\{\s*\"?aws\"?\s*[:=]\s*)?\[?\s*[\"']\*[\"']", "principal", _not_denied),
     _rule(r"\"?action\"?\s*[:=]\s*\[?\s*[\"'](?:\*|(?:iam|sts|kms|organizations|s3|ec2|secretsmanager|\*):\*)[\"']",
-          "action"),
-    _rule(r"\b(?:iam|sts|kms|organizations):\*", ":*"),
+          "action", _not_denied),
+    _rule(r"\b(?:iam|sts|kms|organizations):\*", ":*", _not_denied),
     _rule(r"\bAdministratorAccess\b", "administratoraccess",
           _near(r"\b(?:attach|add|give|grant|assign|put|arn)")),
     _rule(r"\ballusers\b|\ballauthenticatedusers\b|\bdomain:[\w-]+\.[a-z]{2,}",
-          ("allusers", "allauthenticatedusers", "domain:")),
+          ("allusers", "allauthenticatedusers", "domain:"), _not_removed),
     _rule(r"\b(?:give|grant|assign|add|make)\w*\b" + _within(40)
           + r"\b(?:owner|admin(?:istrator)?|editor|full\s+access|full\s+control|root)\b" + _within(30)
           + r"\bon\s+(?:the\s+)?prod(?:uction)?\b", "prod"),
@@ -653,19 +697,36 @@ ACCESS = Topic("Access control and permissions", (
     # Broad or administrative roles given to a whole group, the organisation or outsiders, in any tool's words
     # ("Contributor on the prod subscription for all devs", "the whole contractors group Maintainer").
     _rule(r"\b(?:owners?|contributors?|editors?|maintainers?|admin(?:istrator)?s?|super\s*admin\w*|global\s+admin\w*|"
-          r"full\s+(?:access|control)|write\s+access|roles/(?:owner|editor)|cluster-admin)\b",
+          r"full\s+(?:access|control)|write\s+access|roles/(?:owner|editor)|cluster-admin)\b"
+          r"(?!\s+(?:console|panel|page|ui|portal|cent(?:er|re)|settings|dashboard|screen|api))",
           ("owner", "contributor", "editor", "maintainer", "admin", "full", "write", "roles/"),
           _all_of(_in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|set|make|bump|promote\w*|--role|"
                                r"role\s+assignment|add-iam-policy-binding)\b"), _in_sentence(_BROAD_AUDIENCE))),
+    # Round 16 (blind set 11's misses): a permission scheme opened to "Anyone on the web"; an outsider's personal
+    # address added to a group the whole company is in.
+    _rule(r"\b(?:add|grant|give|set|allow|open|assign)\w*\b" + _within(40)
+          + r"[\"“'`]?anyone\s+on\s+the\s+(?:web|internet)\b", "anyone"),
+    _rule(r"\b(?:add|invite|put)\w*\s+(?:(?:her|his|their|the|a|an|its)\s+)?(?:personal\s+|private\s+)?(?:gmail|outlook\.com|"
+          r"yahoo|hotmail|icloud|proton\w*|personal|private)\b" + _within(60) + r"\b(?:to|into|in)\s+(?:the\s+)?[`'\"]?"
+          r"[\w.-]*(?:all|everyone|staff|employees|company|allhands|all-hands)[\w.-]*@?[\w.-]*[`'\"]?",
+          ("gmail", "outlook.com", "yahoo", "hotmail", "icloud", "proton", "personal", "private")),
+    # Owner or editor at the top of a cloud's hierarchy: every project, folder and account under it (round 16).
+    _rule(r"(?:\b|(?=roles/))(?:roles/(?:owner|editor)|owner|editor)\b" + _within(40)
+          + r"\b(?:on|at|for|across)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:organi[sz]ation(?:\s+(?:node|level|root))?|"
+            r"org\s+(?:node|level|root)|org-level|organi[sz]ation-level|root\s+(?:folder|management\s+group)|"
+            r"tenant\s+root\s+group)\b",
+          ("owner", "editor", "roles/"),
+          _in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|bind\w*|set|make)\b")),
     _rule(r"\baz\s+role\s+assignment\s+create\b[^\n`]*?--role\s+[\"']?(?:owner|contributor|user\s+access\s+administrator)\b|"
           r"\badd-iam-policy-binding\b[^\n`]*?--role[= ][\"']?roles/(?:owner|editor|iam\.\w*admin\w*)\b|"
           r"\bbase\s+permissions?\b" + _within(40) + r"\b(?:admin|write|maintain)\b",
           ("role", "add-iam-policy-binding", "base")),
     # Wildcard policies: every action on every resource, every path, every principal.
-    _rule(r"\b(?:actions?|resources?|not_?actions?)[\"']?\s*[:=]\s*\[\s*[\"']\*[\"']", ("action", "resource")),
+    _rule(r"\b(?:actions?|resources?|not_?actions?)[\"']?\s*[:=]\s*\[\s*[\"']\*[\"']", ("action", "resource"),
+          _not_denied),
     _rule(r"\bpath\s+[\"']\*[\"']|\bcapabilities\s*=\s*\[[^\]\n]*[\"']sudo[\"']", ("path", "capabilities")),
     _rule(r"[\"'`]\*[\"'`]" + _within(40) + r"\bprincipals?\b|\bprincipals?\b" + _within(30) + r"[\"'`]\*[\"'`]",
-          "principal"),
+          "principal", _not_denied),
     # Authorisation switched off for everyone.
     _rule(r"\bAlwaysAllow\b|\banyone\s+can\s+do\s+anything\b|"
           r"\ballow\.everyone\.if\.no\.acl\.found\s*=\s*true\b|--auth-type[= ][\"']?NONE\b|"
@@ -741,6 +802,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"\b(?:to|in|into)\s+(?:the\s+|our\s+|your\s+)?(?:repo(?:sitory)?|git|source\s+control|"
             r"version\s+control|codebase|readme|image|dockerfile|container\s+image)\b",
           ("repo", "git", "source control", "version control", "codebase", "readme", "image", "dockerfile"),
+          _in_sentence(None, unless=r"\.?(?:git|docker)ignore\b|\bignore\s+(?:file|list)"),
           also=(_CREDENTIAL_KEYS, ("add", "put", "stor", "keep", "sav", "check", "commit", "push"))),
     _rule(_CREDENTIAL + _within(60)
           + r"\b(?:commit|push|check\s+in)\w*\s+(?:it|them|that|this|the\s+(?:file|change)s?)\b",
@@ -755,10 +817,11 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"(?m)^[\s`]*ENV\s+(?P<name>\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY))\s+(?P<quoted>)"
           r"(?P<bare>[^\s\"'`$]{6,})", "env", _literal_credential, negatable=False, shown=_masked_setting),
     _rule(r"\b(?:(?:paste|post|share|send|e-?mail|forward|upload|put|write|store|save|keep|print|echo|leave|add|"
-          r"export)\w*|(?:slack|dm|message)(?=\s+(?:me|us|them|him|her|it|the|your|this|that)\b))\b"
+          r"export|attach)\w*|(?:slack|dm|message)(?=\s+(?:me|us|them|him|her|it|the|your|this|that)\b))\b"
           + _within(60) + _CREDENTIAL + _within(60)
           + r"(?:\b(?:in|into|to|on|via|over|with|under)\s+" + _within(25) + _LEAK_PLACE + r"|\bhere\b)",
-          _CREDENTIAL_KEYS, _in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|obfuscated)\b"),
+          _CREDENTIAL_KEYS, _in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|obfuscated)\b|"
+                                                     r"\.?(?:git|docker)ignore\b|\bignore\s+(?:file|list)"),
           also=(_SHARING_VERBS,)),
     _rule(_CREDENTIAL + _within(50) + r"\b(?:upload|paste|post|share|send|e-?mail|commit|push|forward)\w*\s+"
           r"(?:it|them|that|this)\b" + _within(30) + r"\b(?:to|in|into|on|with)\b" + _within(20) + _LEAK_PLACE,
@@ -822,13 +885,50 @@ CREDENTIALS = Topic("Credentials and secrets", (
           ("connection", "unseal", "recovery", "root", ".kube/config", "master", ".ovpn", ".p12", ".pfx", ".jks",
            "keystore", "vpn"),
           _all_of(_in_sentence(r"\b(?:paste|post|share|send|e-?mail|attach|screenshot|write|put|commit|drop|upload|"
-                               r"forward|print|log)\w*\b"), _in_sentence(_LEAK_PLACE))),
+                               r"forward|print|log|give|gave|giving|hand)\w*\b"), _in_sentence(_LEAK_PLACE))),
     _rule(r"\b(?:paste|post|share|drop|send|put|dm)\w*\s+(?:them|it|those|these)\s+(?:in|into|to|on)\s+(?:#[\w-]+|slack|"
           r"(?:the\s+)?(?:chat|channel|thread|ticket|teams|wiki|jira))\b",
           ("paste", "post", "shar", "drop", "send", "put", "dm"),
           _near(r"\b(?:credentials?|creds|passwords?|tokens?|secrets?|(?:api|private|deploy|ssh|signing|root|admin|access)"
                 r"\s+keys?|break-?glass)\b",
                 200)),
+    # Round 16: a credential put where a channel's members read it, in any verb ("drop the OpenAI key in #general"),
+    # kept there ("the creds are in the pinned message in #ops"), or one login shared by a whole team.
+    _rule(r"\b(?:paste|post|drop|put|share|send|stick|throw|leave|dump|publish|pin)\w*\s+(?:the|your|our|my|an?|this|"
+          r"that|their)\s+(?:[\w.-]+\s+){0,3}?(?:" + _CREDENTIAL + r"|(?<=\w\s)keys?)\s+(?:\w+\s+){0,3}?"
+          r"(?:in|into|to|on)\s+(?:the\s+)?"
+          r"(?:#[\w-]+|slack|(?:team\s+|general\s+|company\s+)?(?:chat|channel|thread|ticket|wiki|jira|confluence)\b)",
+          ("paste", "post", "drop", "put", "shar", "send", "stick", "throw", "leav", "dump", "publish", "pin"),
+          also=(_CREDENTIAL_KEYS,)),
+    _rule(r"\b(?:creds|credentials?|passwords?|logins?|tokens?|api\s+keys?|secrets?)\s+(?:are|is|live|lives|sit|sits|stay|"
+          r"stays)\s+(?:in|on)\s+(?:the\s+)?(?:pinned\b|#[\w-]+|channel\s+(?:topic|description|bookmarks?)\b)",
+          ("creds", "credential", "password", "login", "token", "key", "secret")),
+    _rule(r"\b(?:one|a\s+single|the\s+same|a\s+shared|shared|common)\s+[`'\"]?[\w.@-]*[`'\"]?\s*(?:logins?|accounts?|"
+          r"user(?:name)?s?|credentials?|creds|passwords?)\s+(?:for|across|between|among)\s+(?:the\s+)?(?:whole|entire|"
+          r"all|every)\b", ("login", "account", "user", "credential", "creds", "password"),
+          _in_sentence(None, unless=r"\b(?:instead\s+of|rather\s+than|no\s+more|not)\b")),
+    _rule(r"\b(?:give|set|assign|hand)\w*\s+(?:everyone|everybody|all\s+(?:of\s+)?(?:them|the\s+\w+|\w+))\s+"
+          + _within(40)
+          + r"\bas\s+(?:the|their|an?)\s+(?:initial\s+|default\s+|first\s+|temporary\s+)?password\b|"
+          r"\b(?:the\s+same|one|a\s+single|a\s+shared|a\s+common)\s+(?:initial\s+|default\s+|temporary\s+|starter\s+)?"
+          r"password\s+for\s+(?:every|all|each)\b", "password"),
+    _rule(r"\b(?:untick|uncheck|clear|disable|turn\s+off|remove)\w*\b" + _within(30)
+          + r"[\"“'`]?(?:user\s+)?must\s+change\s+(?:the\s+)?password", "must change"),
+    _rule(r"\b(?:(?:incoming\s+)?webhook\s+urls?|hooks\.slack\.com/services/\S+)", ("webhook", "hooks.slack.com"),
+          _all_of(_in_sentence(r"\b(?:put|paste|post|commit|add|publish|write|share|drop|embed)\w*\b"),
+                  _in_sentence(r"\b(?:readme|public|open[- ]source|wiki|docs?|gist|forum|blog|github|repo\w*)\b"))),
+    _rule(r"\b(?:attach|upload|post|share|send|paste|drop|forward)\w*\b" + _within(60)
+          + r"(?:\bhar\b|\.har\b)|\bas\s+har\b" + _within(80)
+          + r"\b(?:attach|upload|post|share|send|paste|forward)\w*\b",
+          ("har",), _in_sentence(None, unless=r"\b(?:saniti[sz]\w*|redact\w*|strip\w*|scrub\w*|remov\w*\s+(?:the\s+)?"
+                                               r"(?:cookies|tokens|headers))\b")),
+    _rule(r"(?:\bprintenv\b|`env`|\benv\s+output\b)" + _within(80)
+          + r"\b(?:paste|post|attach|share|send|put|drop|dump|copy)\w*\b" + _within(60)
+          + r"\b(?:in|into|to|on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:jira|tickets?|incidents?|issues?|chat|channels?|"
+            r"slack|threads?|wiki|confluence|doc|e-?mail|#[\w-]+)\b", ("printenv", "env")),
+    # A secret printed by a playbook's debug task.
+    _rule(r"\bdebug\s*:\s*(?:\n\s*)?(?:var\s*:\s*[\"']?[\w.\[\]'\"]*?|msg\s*:\s*[^\n]*?\{\{[^}\n]*?)" + _CREDENTIAL,
+          "debug"),
     # A secret read out of its store, then posted.
     _rule(r"\b(?:kubectl\s+get\s+secrets?|vault\s+(?:kv\s+)?(?:get|read)|aws\s+secretsmanager\s+get-secret-value|"
           r"az\s+keyvault\s+secret\s+show|gcloud\s+secrets\s+versions\s+access)\b[^\n]*",
@@ -840,7 +940,9 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\b(?:log|logs|logging|logged|dump|dumps|print|prints|record|capture)\w*\b" + _within(60)
           + r"\b(?:headers?|bod(?:y|ies)|payloads?)\b", ("header", "bod", "payload"),
           _in_sentence(r"\b(?:authorization|auth|bearer|tokens?|cookies?|passwords?|card|pan|cvv|pii|personal|"
-                       r"secrets?|credentials?)\b", unless=_MASKED), negatable_inside=True),
+                       r"secrets?|credentials?)\b",
+                       unless=_MASKED + r"|\b(?:no|without(?:\s+the)?)\s+(?:request\s+|response\s+)?bod(?:y|ies)\b"),
+          negatable_inside=True),
     _rule(r"\b(?:console\.\w+|logger\.\w+|log\.\w+|print|puts|echo|printf)\b[^\n]{0,40}?"
           r"(?:process\.env|os\.environ|ENV\.to_h|System\.getenv\(\))(?![.\[\w])", ("process.env", "os.environ",
                                                                                      "env.to_h", "getenv")),
@@ -851,7 +953,14 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _near(r"\b(?:password|secret|token|key|credential)", 200)),
     _rule(r"\b(?:echo|print|printf|cat|tee|console\.log|write-host|write-output)\b[^\n]{0,40}?\$\{\{\s*secrets\.",
           "secrets."),
-    _rule(r"\bset\s+-x\b", "set", _in_sentence(r"\b(?:tokens?|secrets?|passwords?|credentials?|keys?)\b")),
+    # Shell tracing where secrets are used: every command is printed with its arguments expanded.
+    _rule(r"\bset\s+-[a-wyz]*x[a-z]*\b|\bset\s+-o\s+xtrace\b", ("set",),
+          _all_of(lambda match, text: bool(
+                      _TRACED_SECRET.search(text, match.start(), match.end() + 400)
+                      or re.search(r"\b(?:tokens?|secrets?|passwords?|credentials?|keys?)\b",
+                                   _sentence_around(text, match.start(), match.end()), FLAGS)),
+                  _in_sentence(None, unless=r"\b(?:remov\w*|drop\w*|delet\w*|disabl\w*|turn\w*\s+off|without)\b|"
+                                            r"\bset\s+\+x\b"))),
     _rule(r"\b(?:uncheck|untick|disable|turn\s+off|remove)\w*\b" + _within(30) + r"[\"'“]?masked\b|"
           r"\bmasked[\"']?\s*[:=]\s*false\b", "masked"),
     _rule(r"[?&](?:token|access_token|api_?key|apikey|password|secret|auth)=", ("token=", "key=", "password=",
@@ -890,7 +999,11 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(None, unless=_LOCAL)),
     # Links that hand production data to outsiders.
     _rule(r"\b(?:presign\w*|pre-signed|signed)\s+urls?\b|\bsas\s+(?:token|url)s?\b", ("sign", "sas"),
-          _all_of(_in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b"),
+          _all_of(_in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b",
+                               unless=r"\b(?:\d{1,2}\s*(?:h|hrs?|hours?|m|mins?|minutes?)|an?\s+hour|one\s+hour)[- ]"
+                                      r"(?:expiry|expiration|ttl|lifetime)\b|\b(?:expir\w*|ttl|valid\w*|lifetime)\s+"
+                                      r"(?:of\s+|in\s+|for\s+|after\s+)?(?:\d{1,2}\s*(?:h|hrs?|hours?|m|mins?|minutes?)|"
+                                      r"an?\s+hour|one\s+hour)\b"),
                   _in_sentence(r"\b(?:vendors?|partners?|external\w*|slack|customers?|agency|contractors?|everyone|"
                                r"all-?hands|company|public)\b|#(?:general|random|all|announce\w*|company\w*)\b"))),
     # Credentials kept in clear where a host's other users read them; secret files let into git.
@@ -951,8 +1064,8 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           r"\bnetsh\s+advfirewall\s+set\s+\w+\s+state\s+off\b|\bSet-MpPreference\s+-Disable\w+\s+\$?true\b|"
           r"\bSet-NetFirewallProfile\b[^\n]*?-Enabled\s+\$?(?:False|0)\b",
           ("ufw", "setenforce", "selinux", "iptables", "netsh", "set-mppreference", "set-netfirewallprofile")),
-    _rule(r"\bHostnameVerifier\b" + _within(60) + r"(?:\b(?:always\s+)?returns?\s+true\b|->\s*true\b)|"
-          r"\bTrustManager\b" + _within(60) + r"\b(?:does\s+nothing|empty|no-?op|trusts?\s+(?:all|every\w*)|"
+    _rule(r"HostnameVerifier\b" + _within(60) + r"(?:\b(?:always\s+)?returns?\s+true\b|->\s*true\b)|"
+          r"TrustManager\b" + _within(60) + r"\b(?:does\s+nothing|empty|no-?op|trusts?\s+(?:all|every\w*)|"
           r"accepts?\s+(?:all|every\w*|any))\b|\bcheckServerTrusted\s*\([^)]*\)\s*\{\s*\}",
           ("hostnameverifier", "trustmanager", "checkservertrusted")),
     _rule(r"\bsystemctl\s+(?:stop|disable|mask)\s+(?:--now\s+)?(?:firewalld|ufw|iptables|nftables|apparmor|auditd|"
@@ -965,10 +1078,11 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           ("firewall", "selinux", "apparmor", "virus", "defender", "edr", "crowdstrike", "waf", "audit", "seccomp",
            "endpoint", "real-time", "malware", "protection", "review", "encryption", "rate limit"),
           also=(_DISABLING_VERBS,)),
-    _rule(r"\b(?:waf|web\s+application\s+firewall|modsecurity|SecRuleEngine|firewall\s+polic\w*)\b" + _within(60)
+    _rule(r"\b(?:waf|web\s+application\s+firewall|web\s+acl|(?:waf\s+)?rule\s+groups?|managed\s+rules?|modsecurity|"
+          r"SecRuleEngine|firewall\s+polic\w*)\b" + _within(60)
           + r"\b(?:detection[-_ ]?only|detect[- ]only|count\s+mode|monitor(?:ing)?[- ](?:only|mode)|log[- ]only|"
             r"(?:detection|count|monitor\w*|audit)\s+mode|mode\s+(?:detection|count|monitor\w*|audit)\w*)\b",
-          ("waf", "firewall", "modsecurity", "secruleengine")),
+          ("waf", "firewall", "web acl", "rule group", "managed rule", "modsecurity", "secruleengine")),
     _rule(r"\b(?:exclu\w+|allow-?list\w*|whitelist\w*)\b" + _within(60) + r"\b(?:defender|antivirus|anti-virus|edr|"
           r"crowdstrike|falcon|sentinelone|real-?time\s+(?:scanning|protection)|endpoint\s+protection|av)\b|"
           r"\b(?:defender|antivirus|anti-virus|edr|crowdstrike|falcon|sentinelone|av)\b" + _within(60)
@@ -983,6 +1097,55 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           + r"\b(?:content-security-policy|csp|strict-transport-security|hsts|x-frame-options)\b",
           ("content-security-policy", "csp", "strict-transport-security", "hsts", "x-frame-options")),
     _rule(r"\ballow_url_include\s*=\s*(?:on|1|true)\b", "allow_url_include"),
+    # Round 17: a security agent uninstalled through the package manager; disk encryption switched off; a mobile app
+    # allowed cleartext or user-installed CAs; an account's network policy unset; a required-review rule removed.
+    _rule(r"\b(?:apt(?:-get)?\s+(?:-y\s+)?(?:purge|remove)|yum\s+(?:-y\s+)?(?:remove|erase)|dnf\s+(?:-y\s+)?remove|"
+          r"rpm\s+-e|brew\s+uninstall|choco\s+uninstall|snap\s+remove|pkg\s+delete|msiexec\s+/x)\b[^\n`]*?"
+          r"(?:falcon|crowdstrike|sentinel\w*|defender|mdatp|wazuh|osquery|clamav|sophos|carbonblack|cb-\w+|qualys|"
+          r"tanium|jamf|intune|auditd|fail2ban|cylance|trend\w*|mcafee|symantec|elastic-agent|velociraptor)",
+          ("apt", "yum", "dnf", "rpm", "brew", "choco", "snap", "pkg", "msiexec")),
+    _rule(r"\bmanage-bde\s+-off\b|\bDisable-BitLocker\b|\bfdesetup\s+disable\b|\b(?:disable|turn\s+off|switch\s+off|"
+          r"suspend|remove)\w*\b" + _within(30) + r"\b(?:bitlocker|filevault|luks|full[- ]disk\s+encryption|"
+          r"disk\s+encryption)\b", ("manage-bde", "disable-bitlocker", "fdesetup", "bitlocker", "filevault", "luks",
+                                     "encryption")),
+    _rule(r"\bcleartextTrafficPermitted\s*=\s*[\"']true|\busesCleartextTraffic\s*=\s*[\"']true|"
+          r"<certificates\s+src\s*=\s*[\"']user[\"']|\bNSAllowsArbitraryLoads\b(?:\s*</key>)?[\s`'\"]*(?:[=:→-]+>?\s*|to\s+)?"
+          r"[`'\"]*\s*(?:YES|true|<true\s*/>)", ("cleartext", "certificates", "nsallowsarbitraryloads"),
+          lambda match, text: "<debug-overrides" not in text[max(0, match.start() - 300):match.start()].lower()
+          or "</debug-overrides" in text[max(0, match.start() - 300):match.start()].lower()),
+    _rule(r"\bunset\s+network_policy\b|\b(?:remov|drop|delet|detach|disabl|unset)\w*\s+(?:the\s+)?(?:account'?s?\s+)?"
+          r"(?:ip\s+)?(?:allow-?list|network\s+polic(?:y|ies)|ip\s+restrictions?)\b",
+          ("network", "allowlist", "allow-list", "restriction")),
+    _rule(r"\b(?:remov|delet|drop|disabl|untick|uncheck)\w*\s+(?:the\s+)?[\"“'`]require\s+(?:a\s+)?(?:pull\s+requests?|"
+          r"reviews?|approvals?|status\s+checks?|signed\s+commits|code\s+owner)", "require"),
+    # nginx letting anyone through a location that had a login ("satisfy any; allow all;").
+    _rule(r"\bsatisfy\s+any\s*;[^}]*?\ballow\s+all\s*;|\ballow\s+all\s*;[^}]*?\bsatisfy\s+any\s*;", "satisfy"),
+    # A content security policy that allows any script (round 16): a wildcard source, or inline and eval'd code both.
+    _rule(r"\b(?:default|script)-src\s+(?:[^;\n\"`]*?\s)?(?:\*(?=[\s;\"'`]|$)|'unsafe-eval'[^;\n\"`]*?'unsafe-inline'|"
+          r"'unsafe-inline'[^;\n\"`]*?'unsafe-eval')", ("default-src", "script-src")),
+    # Security scanning taken out of a pipeline or a repository (round 16).
+    _rule(r"\b(?:comment\w*\s+out|remov\w*|delet\w*|disabl\w*|drop\w*|turn\w*\s+off|switch\w*\s+off)\s+(?:the\s+|our\s+|"
+          r"all\s+|both\s+)?(?:[\w-]+\s+)?[`'\"]?(?:trivy|snyk|grype|sast|dast|semgrep|codeql|gitleaks|trufflehog|checkov|"
+          r"tfsec|owasp\s+zap|dependabot|dependency[-_ ]scan\w*|container[-_ ]scan\w*|secret[-_ ]scan\w*|"
+          r"security[-_ ]scan\w*|vulnerability[-_ ]scan\w*|security\s+updates|vulnerability\s+alerts|code\s+scanning|"
+          r"secret\s+scanning|push\s+protection|image\s+scan\w*)",
+          ("trivy", "snyk", "grype", "sast", "dast", "semgrep", "codeql", "gitleaks", "trufflehog", "checkov", "tfsec",
+           "zap", "dependabot", "scan", "security updates", "vulnerability alerts", "push protection"),
+          also=(("comment", "remov", "delet", "disabl", "drop", "turn", "switch"),)),
+    _rule(r"\b(?:dismiss|mute|silenc|suppress|ignor)\w*\s+(?:all|every|each|them\s+all|the\s+whole\s+lot)\b",
+          ("dismiss", "mute", "silenc", "suppress", "ignor"),
+          _near(r"\b(?:dependabot|vulnerabilit\w*|cves?|advisor(?:y|ies)|security\s+(?:alerts?|findings?)|code\s+scanning|"
+                r"secret\s+scanning|guardduty|security\s+hub|sast|snyk)\b", 150)),
+    # Security alerts routed nowhere (round 16).
+    _rule(r"(?:security|guard\w*|falco|audit|intrusion|\bids\b|waf|crowdstrike|defender|siem|threat)[^\n]*\n"
+          r"(?:[^\n]*\n){0,2}?[^\n]*\breceiver\s*:\s*[\"']?(?:null|blackhole|black-hole|devnull|dev-null|none|void|noop)\b",
+          "receiver", reach=(300, 60)),
+    _rule(r"\b(?:route|send|silenc|mute|drop|suppress)\w*\s+(?:all\s+)?(?:the\s+)?(?:security|falco|guardduty|intrusion|"
+          r"audit|siem|waf)\s+(?:alerts?|findings?|notifications?|events?)\b" + _within(40)
+          + r"\b(?:to\s+(?:null|nowhere|/dev/null|a\s+black\s*hole)|forever|permanently|indefinitely)",
+          ("security", "falco", "guardduty", "intrusion", "audit", "siem", "waf")),
+    # An audit policy whose first rule records nothing: every request matches it (round 16).
+    _rule(r"\brules\s*:\s*\n\s*-\s*level\s*:\s*[\"']?None\b[\"']?[ \t]*(?=\n\s*-|\n\s*`|\n\s*\n|\s*$)", "level"),
     _rule(r"\bcomment\w*\s+out\s+(?:the\s+)?(?:\w+\s+)?(?:verification|signature\s+checks?|auth\w*|csrf|permission\s+checks?)"
           r"\b|(?:^|\n)[ \t]*(?:#|//)[ \t]*if\s+not\s+\w*(?:verif|auth|signature)\w*", ("comment", "if not")),
     _rule(r"\b(?:branch\s+protection|required\s+reviews?|code\s*owners?\s+reviews?)\b" + _within(40)
@@ -1072,7 +1235,7 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     # Containers and pods stripped of their confinement.
     _rule(r"\brunAsUser\s*:\s*0\b|\brunAsNonRoot\s*:\s*false\b|--security-opt[= ](?:apparmor|seccomp|label)[=:]"
           r"(?:unconfined|disable)\b|\bseccompProfile\s*:\s*\{?\s*type\s*:\s*Unconfined\b|"
-          r"\bpod-security\.kubernetes\.io/enforce\s*=\s*privileged\b|"
+          r"\bpod-security\.kubernetes\.io/enforce[\"']?\s*[:=]\s*[\"']?privileged\b|"
           r"\b(?:remove|drop|delete)\w*\b" + _within(30) + r"\brunAsNonRoot\b",
           ("runasuser", "runasnonroot", "--security-opt", "seccompprofile", "pod-security")),
     # Policy engines, admission webhooks and mesh security removed.
@@ -1143,6 +1306,12 @@ EXPORT = Topic("Data export and personal data", (
                        r"exports?|prod\w*|tokens?|jwts?|secrets?|credentials?|records|data)\b",
                        unless=r"\b(?:strip|remove|redact|mask|scrub|anonymi[sz]e|saniti[sz]e)\w*\b"),
           also=(("paste", "upload", "put", "drop", "send", "submit", "feed", "give"),)),
+    # Personal data left unmasked for outsiders (round 16): "point the vendor at the unmasked `customers` table".
+    _rule(r"\b(?:unmasked|un-masked|unredacted|unanonymi[sz]ed|non-anonymi[sz]ed|unscrubbed|unhashed)\s+[`'\"]?"
+          r"(?:prod(?:uction)?\s+)?" + _PERSONAL + r"(?:\b|_)",
+          ("unmasked", "un-masked", "unredacted", "unanonym", "non-anonym", "unscrubbed", "unhashed"),
+          _near(r"\b(?:vendors?|contractors?|partners?|agency|agencies|external\w*|third[- ]part\w+|consultants?|"
+                r"freelancers?|outsourc\w*|offshore|suppliers?)\b", 250)),
     # Production data copied somewhere less protected.
     _rule(r"\b(?:copy|clone|restore|load|mirror|replicate|sync|import|pull|dump|download|move|transfer)\w*\b"
           + _within(60) + r"\bprod(?:uction)?\b" + _within(40)
@@ -1199,7 +1368,9 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"purge|delete-[\w-]+|terminate-[\w-]+|apps:destroy|"
           r"(?!-*deletion-protection\b(?!\s+[\"']?(?:INACTIVE|false|0|disabled?|off)\b))"
           r"[\w-]*(?:deletion|deregister)[\w-]*)\b",  # turning deletion protection on is no deletion
-          ("aws", "gcloud", "az", "gsutil", "doctl", "heroku", "oci")),
+          ("aws", "gcloud", "az", "gsutil", "doctl", "heroku", "oci"),
+          # A credential or a binding taken away (the old key after a rotation, a public binding) deletes no data.
+          lambda match, text: not _TAKES_AWAY_ACCESS.search(text, match.start(), _line_end(text, match.end()))),
     _rule(r"--skip-final-snapshot\b|\bdeletion_?protection[\"']?\s*[:=]\s*[\"']?false\b|--no-deletion-protection\b|"
           r"\bprevent_destroy\s*=\s*false\b", ("final-snapshot", "deletion", "prevent_destroy")),
     _rule(r"\b(?:disable|turn\s+off|suspend|remove)\w*\b" + _within(30)
@@ -1235,7 +1406,23 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"\bbase64\s+(?:-d|--decode)\b[^\n]*?\|\s*(?:sudo\s+)?(?:(?:ba|z|k|da)?sh|python3?|perl)\b",
           ("shred", "rmtree", "base64")),
     # Shared data deleted through its own tool.
-    _rule(r"\bretention\.ms\s*=\s*\d{1,4}\b", "retention.ms"),
+    _rule(r"\bretention\.ms\s*=\s*(?:\d{1,5}|[1-5]\d{5})\b", "retention.ms"),  # under ten minutes
+    _rule(r"\bzfs\s+destroy\b(?![^\n`]*\s-[a-zA-Z]*n[a-zA-Z]*\b)", "zfs"),
+    _rule(r"\bterraform\s+state\s+push\b[^\n`]*?\s-{1,2}force\b", "terraform"),
+    _rule(r"\bdocker\s+(?:system\s+prune\b[^\n`]*?--volumes\b|volume\s+prune\b)", "docker",
+          _in_sentence(r"\b(?:db|database|postgres\w*|mysql|mongo\w*|redis|prod\w*|server|host|db-[\w-]+|[\w-]+-db\b)",
+                       unless=r"\b(?:laptop|your\s+machine|locally|local\s+(?:machine|docker))\b"), scoped=True),
+    _rule(r"\b(?:terraform|tofu)\s+(?:apply|plan)\b[^\n`]*?-replace[= ][\"']?(?:[\w.\[\]\"-]*\.)?"
+          r"(?:aws_db_instance|aws_rds_cluster\w*|aws_docdb_cluster|aws_dynamodb_table|aws_ebs_volume|aws_efs_file_system|"
+          r"aws_elasticache\w*|aws_s3_bucket|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|"
+          r"google_storage_bucket|google_bigquery_\w+|google_compute_disk|azurerm_\w*(?:sql|database|postgres\w*|mysql\w*|"
+          r"storage_account|managed_disk|cosmosdb)\w*)\b|\b(?:terraform|tofu)\s+taint\s+[\"']?(?:[\w.\[\]\"-]*\.)?"
+          r"(?:aws_db_instance|aws_rds_cluster\w*|google_sql_database_instance|azurerm_\w*(?:sql|database)\w*)\b",
+          ("-replace", "taint")),
+    _rule(r"\b(?:[1-7]|one|two|three)[- ]?(?:day|d)\b[^\n.]{0,20}?\bretention\b|"
+          r"\bretention\b[^\n.]{0,40}?\b(?:to|of|=|:|at)\s*[`'\"]?(?:[1-7]|one|two|three)[- ]?(?:days?|d)\b",
+          "retention",
+          _in_sentence(r"\b(?:audit\w*|cloudtrail|security|access\s+logs?|flow\s+logs?|siem|compliance)\b")),
     _rule(r"\b(?:exclusions?|exclud\w*)\b" + _within(80) + r"\b(?:cloudaudit|audit\s*logs?|audit_?log\w*)\b",
           ("exclu",)),
     _rule(r"\b(?:delete|remove|destroy)\w*\s+(?:the\s+)?(?:[\w.-]+\s+){0,2}?(?:project|repo|repository|space|"
@@ -1315,7 +1502,7 @@ _KEYWORDS = [(needed, _IS_WORD[needed], rules) for needed, rules in _RULES_BY_KE
 _CLAUSE_START = re.compile(r"[.!?;:](?:\s|$)|\n|,|\b(?:but|however|just|simply|then|so)\b", FLAGS)
 _NEGATION = re.compile(
     r"\b(?:never|don'?t|do\s+not|does\s+not|doesn'?t|must\s+not|mustn'?t|should\s+not|shouldn'?t|cannot|can'?t|"
-    r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+need\s+(?:to|for)|stop|refrain\s+from|prohibit\w*|forbid\w*|"
+    r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+more|no\s+longer|not\s+(?:with|for|via|through)|(?<!\bwhy\s)not(?=\s*$)|no\s+need\s+(?:to|for)|stop|refrain\s+from|prohibit\w*|forbid\w*|"
     r"resist\w*\s+the\s+(?:urge|temptation)\s+to|"
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
@@ -1346,9 +1533,19 @@ _ANYWAY = re.compile(r"\b(?:so|then|but|anyway|regardless|even\s+if|even\s+thoug
 # Just before a match: what undoes it ("remove that `InsecureSkipVerify: true`", "policy is no `--privileged`"), or
 # says it was switched off ("we turned off “anyone with the link” sharing").
 _UNDONE_BEFORE = re.compile(
-    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|those|these|"
-    r"all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
-    r"forbids|prevents|refuses))\s*[`'\"“‘]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
+    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|take\s+away|pull|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|"
+    r"those|these|all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
+    r"forbids|prevents|refuses))\s*[`'\"“‘*_]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
+    FLAGS)
+# A precaution that comes before any such command (round 16): "Before any `terraform destroy`, read the plan".
+_PRECAUTION_BEFORE = re.compile(
+    r"\b(?:before|prior\s+to)\s+(?:any|every|each)\s*[`'\"“‘]*\s*$|"
+    # Looking for it ("look for `allUsers` or `allAuthenticatedUsers`"), rejecting what carries it ("have the gateway
+    # reject requests that use `?api_key=`").
+    r"\b(?:look|check|search|grep|scan|audit|alert)\w*\s+(?:for|on)\s+(?:any\s+)?(?:[`'\"“‘]?[\w:.@=?&/*-]+[`'\"”’]?\s*"
+    r"(?:,|or|and)\s+)*[`'\"“‘]*\s*$|"
+    r"\b(?:reject|block|deny|refuse|drop|fail)\w*\s+(?:any\s+|all\s+|the\s+)?(?:requests?|calls?|traffic|connections?|"
+    r"pushes|commits?|builds?|deploys?|plans?|pods?|images?)\s+(?:that|which|with|using|containing)\b[^.!?\n]{0,40}$",
     FLAGS)
 # After a match, in its sentence: a warning about it ("… is tempting but the real fix is …", "…, so please don't",
 # "… goes through review").
@@ -1358,6 +1555,8 @@ _STOPPED_BEFORE = re.compile(r"\b(?:revoke\s+(?:that|the|this|any|those|these|al
 _WARNING_AFTER = re.compile(
     r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+the\s+"
     r"(?:problem|error|issue)|(?::|\u2014)\s*(?:please\s+)?(?:don'?t|do\s+not|never)(?=\s*[.!]|\s*$)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
+    r"(?:has|have|was|were)\s+(?:now\s+|since\s+)?(?:been\s+)?(?:removed|revoked|deleted|rolled\s+back|reverted|"
+    r"cleaned\s+up|fixed)(?!\s+(?:and|but|so)\b)|"
     r"goes?\s+through\s+(?:a\s+)?(?:review(?:ed)?|approval)|needs?\s+(?:a\s+)?review|requires?\s+(?:an?\s+)?"
     r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
     r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
@@ -1445,7 +1644,7 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(negated_part.split()) <= 10 and not (
             cues[-1].group(0).lower().startswith("resist") and re.search(r"\band\b", negated_part)):
         return True  # "resist the urge to write a policy and attach AdministratorAccess" resists the policy only
-    if _UNDONE_BEFORE.search(clause) or _stopped(text, clause, end):
+    if _UNDONE_BEFORE.search(clause) or _PRECAUTION_BEFORE.search(clause) or _stopped(text, clause, end):
         return True
     if (_AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80])
             and not re.search(r"\d", text[start:end])):  # a setting, not a source address ("from 0.0.0.0/0")
@@ -1468,6 +1667,8 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
 _OWN_SCOPE = re.compile(
     r"\b(?:local(?:ly)?|your\s+(?:own\s+)?(?:(?:local|personal|dev|test|throwaway|feature|topic|work|scratch)\s+)?"
     r"(?:laptop|machine|branch|fork|sandbox|scratch|dev)|personal|"
+    r"your\s+(?:own\s+)?(?:personal|dev|test|throwaway|scratch|sandbox|hackathon)\s+(?:topic|database|db|namespace|bucket|"
+    r"project|schema|cluster|stack|env\w*|vm|instance|queue)|"
     r"ephemeral|preview[\w-]*\s+(?:env\w*|namespaces?|workspaces?|stacks?|apps?|deploy\w*|slots?)|preview-pr[\w-]*|"
     r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|(?:pr|mr)[-_](?:\$\{?\w+\}?|\d+)|"
     r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
@@ -1504,11 +1705,18 @@ def _inspecting(text: str, start: int) -> bool:
             and not _PROSE_BREAK.search(text, line_start, start))  # the match is in the command, not after it
 
 
+_SAYS_WHAT_IT_IS = re.compile(r"\s*(?:it|that|this)(?:'s|\s+is)\b[^.!?\n]*", FLAGS)
+
+
 def _own_scope(text: str, start: int, end: int) -> bool:
+    """The match's sentence, or the next one when it says what the target is ("… `gcloud projects delete sbx-jd`. It's
+    your personal sandbox."), is about the reader's own things and names nothing shared."""
     sentence = _sentence_around(text, start, end)
-    if not _OWN_SCOPE.search(sentence):
-        return False
-    return not _SHARED_SCOPE.search(_NOT_SHARED.sub(" ", sentence))
+    said = _SAYS_WHAT_IT_IS.match(text, min(len(text), _sentence_end(text, end) + 1))
+    for part in (sentence, said.group(0) if said else ""):
+        if _OWN_SCOPE.search(part):
+            return not _SHARED_SCOPE.search(_NOT_SHARED.sub(" ", sentence + " " + part))
+    return False
 
 
 # --- Classification -----------------------------------------------------------------------------

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from aiassist import risk, risk_words  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "risk"
-TRAIN = ("", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
-HELD_OUT = "blind10"
+TRAIN = ("", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
+HELD_OUT = "blind12"
 L2 = 1e-4
 STEPS = 2000
 RATE = 2.0

@@ -25,9 +25,9 @@ def load(name, folder=""):
 
 
 RISKY, BENIGN = load("risky"), load("benign")
-# Sets written later by helpers who saw neither the classifier nor any other set (bench/README.md, rounds 13-14); the
+# Sets written later by helpers who saw neither the classifier nor any other set (bench/README.md, rounds 13-16); the
 # rules were then extended on their misses and the word model trained on them, so they are labelled sets now.
-LATER_SETS = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
+LATER_SETS = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
 
 
 def reason_for(assessment, topic):
@@ -246,6 +246,39 @@ RISKY_FAMILIES = [
     (DESTRUCTIVE, "Load Friday's dump over the live db: `pg_restore --clean -h db-prod-1 -d shop friday.dump`."),
     (EXPORT, "Send the agency a CSV of our newsletter list with names, emails and phone numbers."),
     (CREDENTIALS, "Create a presigned URL for `salaries.xlsx` and post it in #general for the team leads."),
+    # Round 16: what blind set 10's misses taught the rules, each in words of its own here.
+    (ACCESS, "Bind the migration bot to `roles/editor` at the organization level so it reaches every project."),
+    (CREDENTIALS, "Put the Stripe key in #payments-dev so the whole squad can test checkout."),
+    (CREDENTIALS, "The vendor portal password is in the pinned message of #finance-ops."),
+    (CREDENTIALS, "We keep one `reporting` login for the entire analytics team; ask anyone for it."),
+    (CREDENTIALS, "```yaml\n- name: check the token\n  debug:\n    var: gitlab_api_token\n```"),
+    (CREDENTIALS, "Keep tracing on in the release job:\n```bash\nset -euxo pipefail\ncurl -H \"Authorization: Bearer "
+                  "$DEPLOY_TOKEN\" https://deploy.corp/api/run\n```"),
+    (EXPORT, "Hand the contractor the unmasked customer records from last quarter; they need real addresses."),
+    (NETWORK, "The chat widget failed to load, so the header is now `Content-Security-Policy: script-src *`."),
+    (NETWORK, "Remove the snyk stage from the Jenkinsfile for the hotfix branch, it takes twenty minutes."),
+    (NETWORK, "Too many findings: dismiss them all in the code scanning tab and we're green."),
+    (NETWORK, "```yaml\nroutes:\n  - matchers: [severity=\"security\"]\n    receiver: blackhole\n```"),
+    (NETWORK, "Audit volume was too high; the policy is now:\n```yaml\nrules:\n  - level: None\n```"),
+    (NETWORK, "Put the shop's web ACL in count mode for the sale weekend."),
+    (NETWORK, "```yaml\nmetadata:\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n```"),
+    # ... and from blind set 11's.
+    (ACCESS, "In the Confluence space permissions, give “Anyone on the web” view so partners can read the runbooks."),
+    (ACCESS, "Invite his personal outlook.com address into all-engineering@ so the freelancer sees the calendar."),
+    (CREDENTIALS, "Set all twelve interns up with `Spring2025` as their initial password, it's easier."),
+    (CREDENTIALS, "Clear “User must change password at next logon” on the kiosk accounts."),
+    (CREDENTIALS, "Commit the Teams incoming webhook URL to the public docs repo so others can reuse it."),
+    (CREDENTIALS, "Export the session as HAR from the network tab and attach it to the SDK's GitHub issue."),
+    (CREDENTIALS, "Shell into the worker, run `printenv`, then paste what it prints into the incident channel."),
+    (NETWORK, "The agent slows the builds down: `sudo yum -y remove falcon-sensor` on the runners."),
+    (NETWORK, "`Disable-BitLocker -MountPoint C:` fixes the recovery prompt after firmware updates."),
+    (NETWORK, "Add `android:usesCleartextTraffic=\"true\"` to the release manifest so the old API host works."),
+    (NETWORK, "Set NSAllowsArbitraryLoads to YES in the shipping Info.plist."),
+    (NETWORK, "Drop the account's network policy so the BI tool can connect from anywhere."),
+    (NETWORK, "Remove the “Require approvals” rule from the org ruleset until the release is out."),
+    (DESTRUCTIVE, "Force the new storage class with `terraform apply -replace=module.db.aws_rds_cluster.main`."),
+    (DESTRUCTIVE, "Set the CloudTrail log group to a retention of 3 days to save money."),
+    (DESTRUCTIVE, "Shrink the topic: `kafka-configs --alter --add-config retention.ms=120000` on the prod brokers."),
 ]
 
 
@@ -297,6 +330,31 @@ HARMLESS_IN_CONTEXT = [
     "The job's cleanup only touches its own temp dir: `rm -rf \"${RUNNER_TEMP:?}/cache-\"*`.",
     "Test the new filesystem options on an image file: `mkfs.ext4 -F /tmp/scratch.img`.",
     "To audit Snowflake access, start with `SHOW GRANTS OF ROLE ACCOUNTADMIN;`.",
+    # ... and from blind set 10's (round 16).
+    'Force TLS on the bucket:\n```json\n{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": '
+    '{"Bool": {"aws:SecureTransport": "false"}}}\n```',
+    "```\nhostssl app app_user 10.1.0.0/16 scram-sha-256\nhost all all 0.0.0.0/0 reject\n```",
+    "```yaml\nauth:\n  existingSecret: billing-db-credentials\n```",
+    "Log metadata for requests to secrets (no bodies) and full bodies for RBAC changes.",
+    "Before any `terraform destroy`, check which workspace your shell is on.",
+    # ... and from blind set 11's.
+    "Close SSH to the world:\n```\naws ec2 revoke-security-group-ingress --group-id sg-1 --protocol tcp --port 22 "
+    "--cidr 0.0.0.0/0\n```",
+    "Audit the buckets: list their IAM policies and look for `allUsers` or `allAuthenticatedUsers`.",
+    "The access review found `cluster-admin` bound to every service account; that has been removed.",
+    "In the Okta admin console, require MFA for all members.",
+    "Keep the keys out of git: add `*.pem` and `.env` to the repo's `.gitignore`.",
+    "Vault issues each app its own database login with a one-hour TTL: no more shared static password in the repo.",
+    "Have the API gateway reject requests that carry `?access_token=` in the URL.",
+    "Pull *Modify All Data* from the integration profile.",
+    "Done with the spike? `gcloud projects delete sbx-amir-spike`. It's your personal sandbox project.",
+    "For your test topic on dev, `kafka-topics --delete --topic amir-test` is fine.",
+    "`kubectl create secret generic api-creds --from-file=token=./token.txt` keeps the value out of your history.",
+    "After the new key works, `gcloud iam service-accounts keys delete OLD_ID --iam-account=etl@x.iam."
+    "gserviceaccount.com`.",
+    "To undo the public grant:\n```\ngcloud storage buckets remove-iam-policy-binding gs://reports "
+    "--member=allUsers --role=roles/storage.objectViewer\n```",
+    "Share it with the agency's domain only, not with personal gmail accounts.",
 ]
 
 
@@ -315,6 +373,15 @@ def test_a_rule_reads_the_context_that_makes_a_sensitive_command_harmless(text):
     # An observation or a past tense does not excuse advice that goes on.
     ("I see everyone uses `GRANT ALL ON SCHEMA sales TO PUBLIC`, so run it too.", ACCESS),
     ("Make sure the key was committed to the repo: `git add deploy.pem && git commit -m key`.", CREDENTIALS),
+    # Round 16: the same policy statement allowing, the same rule line accepting, a later "reject" no excuse.
+    ('```json\n{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}\n```', ACCESS),
+    ("```\nhost all all 0.0.0.0/0 md5\n```", NETWORK),
+    ("Open 5432 to 0.0.0.0/0 now, we'll reject it later.", NETWORK),
+    ("Before any review, run `terraform destroy` on the billing stack.", DESTRUCTIVE),
+    # ... a KMS key is no credential rotated away, a review that found a grant does not remove it.
+    ("`aws kms schedule-key-deletion --key-id 1a2b --pending-window-in-days 7` once the app is on the new key.",
+     DESTRUCTIVE),
+    ("It's a personal sandbox? No, run `gcloud projects delete billing-prod` now.", DESTRUCTIVE),
 ])
 def test_the_same_words_as_advice_stay_flagged(text, topic):
     assert topic in {name for name, _ in risk.hits(risk.normalised(text))}
@@ -334,7 +401,7 @@ def test_a_negation_elsewhere_does_not_excuse_the_advice(text, topic):
 
 @pytest.mark.parametrize(("topic", "text", "reason"), [
     (ACCESS, "Run `chmod -R 777 /srv/data` so the service account can write there.", "“chmod -R 777”"),
-    (CREDENTIALS, "Paste your AWS access key and secret here in the thread.",
+    (CREDENTIALS, "Paste your AWS access key and secret here so I can check them.",
      "“Paste your AWS access key and secret here”"),
     (NETWORK, "Set `REQUIRE_AUTH=false` in the service env.", "“REQUIRE_AUTH=false”"),
     (EXPORT, "Export the full user list from the admin and send it to the agency.", "“Export the full user list”"),
@@ -412,7 +479,7 @@ def test_a_source_classified_again_comes_from_the_cache():
 # --- The word model (aiassist.risk_words) ---------------------------------------------------------
 
 # Never trained on (bench/risk_words.py) and never read (bench/README.md round 15).
-HELD_OUT = "blind10"
+HELD_OUT = "blind12"
 
 
 def _flags(text):
@@ -427,7 +494,7 @@ def test_the_committed_word_model_is_what_its_training_sets_give():
     committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
     bias, weights = trainer.train(trainer.training_rows())
     assert committed["trained_on"] == ["labelled", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8",
-                                       "blind9", "forum background"]
+                                       "blind9", "blind10", "blind11", "forum background"]
     assert weights.keys() == committed["weights"].keys()
     assert max(abs(committed["weights"][f] - v) for f, v in weights.items()) <= 1e-4
     assert abs(committed["bias"] - bias) <= 1e-4
@@ -439,19 +506,19 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
     rules = sum(bool(risk.hits(row["text"])) for row in risky)
     found = sum(_flags(row["text"]) for row in risky)
     alarms = sum(_flags(row["text"]) for row in benign)
-    assert found >= rules + 10, (rules, found)  # measured: 73 by the rules, 87 with the words
-    assert alarms / len(benign) <= 0.20  # measured 0.17: the target (0.10) is a strict xfail below
+    assert found >= rules + 10, (rules, found)  # measured: 58 by the rules, 82 with the words
+    assert alarms / len(benign) <= 0.20  # measured 0.15: the target (0.10) is a strict xfail below
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 15): on the held-out set 17 of 100 harmless "
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): on the held-out set 15 of 100 harmless "
                                       "texts are flagged, not at most 10")
 def test_on_the_held_out_set_false_positives_meet_the_target():
     benign = load("benign", HELD_OUT)
     assert sum(_flags(row["text"]) for row in benign) / len(benign) <= 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 15): on the held-out set the rules and the "
-                                      "word model together find 87 % of the risky texts, not 95 %")
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): on the held-out set the rules and the "
+                                      "word model together find 82 % of the risky texts, not 95 %")
 def test_on_the_held_out_set_recall_meets_the_target():
     risky = load("risky", HELD_OUT)
     assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
