@@ -309,6 +309,9 @@ _EXPORT_VERBS = ("export", "dump", "download", "extract", "pull", "copy", "send"
 _DISABLING_VERBS = ("disabl", "remov", "comment", "turn", "bypass", "skip", "switch", "stop", "shut", "deactivat",
                     "uninstall", "ignor", "suspend")
 _PROD = r"\b(?:prod|production|live|primary)\b|[\w-]prod\b|\bprod[-_.\d]"
+# At most twelve hours (a signed link that short is a hand-over, not a standing door).
+_SHORT_WHILE = (r"(?:(?:[1-9]|1[0-2])\s*(?:h|hrs?|hours?)|(?:[1-9]|[1-5]\d|60)\s*(?:m|mins?|minutes?)|an?\s+hour|"
+                r"one\s+hour)")
 _LOCAL = r"\b(?:localhost|127\.0\.0\.1|local|dev|development|laptop|your\s+machine)\b"
 _DATA_PORTS = (r"(?:3306|5432|6379|27017|27018|9200|9300|11211|2375|2376|2379|5984|3389|23|1433|1521|5601|8086|9042|"
                r"15672|5672|6443|10250)")
@@ -323,18 +326,23 @@ _ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - a string to look for, not an address
 _PLACEHOLDER = re.compile(
     r"change_?me|example|placeholder|your[-_]|^your|[-_]here$|xxx|\*{3}|\.\.\.|redacted|dummy|fake|test|sample|"
     r"^(?:secret|password|pass|token|none|null|true|false|empty|admin)$|^<|>$", FLAGS)
-_REFERENCE = re.compile(r"^(?:\$|\{|%|<|(?:\.{1,2}|~)?/|file:|os\.|env\b|getenv|settings\.|config\.|process\.env|"
+_REFERENCE = re.compile(r"^(?:\$|\{|%|<|(?:\.{1,2}|~)/|/(?:run|var|etc|mnt|secrets?|opt|home|tmp|vault)/|file:|os\.|"
+                        r"env\b|getenv|settings\.|config\.|process\.env|"
                         r"self\.|request|form|vault:|secret:|ref\+|!)", FLAGS)
 _DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 # A setting that names where a credential is kept, not the credential ("existingSecret: forum-db-credentials").
-_NAMES_A_STORE = re.compile(r"(?:existing|external|ref|from|source)[_-]?$", FLAGS)
+_NAMES_A_STORE = re.compile(r"existing[_-]?$", FLAGS)
+_RESOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
 def _literal_credential(match: re.Match, text: str) -> bool:
     """A credential-named setting given a literal value, not a reference to where the value lives."""
     value = match.group("quoted") or match.group("bare")
-    if _REFERENCE.search(value) or _PLACEHOLDER.search(value) or _NAMES_A_STORE.search(_name_before(match)):
+    if _REFERENCE.search(value) or _PLACEHOLDER.search(value):
         return False
+    if (_NAMES_A_STORE.search(_name_before(match)) and match.group("name").lower().startswith("secret")
+            and _RESOURCE_NAME.fullmatch(value)):
+        return False  # existingSecret: forum-db-credentials, a Secret's name
     return not (match.group("bare") and ("(" in value or "[" in value or value.endswith(":")
                                          or _DOTTED_NAME.match(value)))
 
@@ -364,7 +372,14 @@ _STRICT_INGRESS = re.compile(r"\b(?:ingress|inbound)\b", FLAGS)
 
 
 _DIRECTION = re.compile(r"\b(?:ingress|inbound|egress|outbound)\b", FLAGS)
-_REFUSED_ON_LINE = re.compile(r"\b(?:reject|deny|drop)\b", FLAGS)
+_REFUSED_ON_LINE = re.compile(r"\b(?:reject|deny|drop)\b", FLAGS)  # after the address, in its own entry
+_ENTRY_END = re.compile(r"`|&&|\|\||;|\bto\b", FLAGS)
+_COMMAND_BREAK = re.compile(r"&&|\|\||;|\||\n")
+
+
+def _command_start(text: str, at: int) -> int:
+    """Where the command holding position ``at`` starts: after the last ``&&``, ``||``, ``;``, ``|`` or line break."""
+    return max((m.end() for m in _COMMAND_BREAK.finditer(text, max(0, at - 400), at)), default=max(0, at - 400))
 # A command that takes a rule away (``aws ec2 revoke-security-group-ingress … --cidr 0.0.0.0/0``).
 _REMOVING_COMMAND = re.compile(r"\brevoke-[\w-]+|\b(?:delete|remove)-[\w-]*(?:rule|ingress|binding|permission)[\w-]*|"
                                r"\bfirewall-rules\s+delete\b|\bufw\s+delete\b|\biptables\s+-D\b", FLAGS)
@@ -382,9 +397,11 @@ def _ingress(match: re.Match, text: str) -> bool:
     line_start = text.rfind("\n", 0, match.start()) + 1
     line_end = text.find("\n", match.end())
     line_end = line_end if line_end >= 0 else len(text)
-    refused = (_REFUSED_ON_LINE.search(text, max(line_start, match.start() - 30), min(line_end, match.end() + 30))
+    entry_end = _ENTRY_END.search(text, match.end(), line_end)
+    refused = (_REFUSED_ON_LINE.search(text, match.end(), min(entry_end.start() if entry_end else line_end,
+                                                                match.end() + 30))
                and not _LATER.search(text, line_start, line_end))
-    if refused or _REMOVING_COMMAND.search(text, line_start, match.start()):
+    if refused or _REMOVING_COMMAND.search(text, _command_start(text, match.start()), match.start()):
         return False
     before = [m.group(0).lower() for m in _DIRECTION.finditer(text, max(0, match.start() - 150), match.start())]
     if before:
@@ -405,25 +422,73 @@ _TAKES_AWAY_ACCESS = re.compile(
     r"\b(?:service-accounts\s+keys|api-keys|ssh-keys?)\s+delete\b|\bdelete-(?:access-key|ssh-public-key|"
     r"signing-certificate|login-profile|service-specific-credential)\b|\bremove-iam-policy-binding\b|"
     r"\brole\s+assignment\s+delete\b", FLAGS)
-def _line_end(text: str, at: int) -> int:
-    end = text.find("\n", at)
-    return end if end >= 0 else len(text)
+def _command_end(text: str, at: int) -> int:
+    found = _COMMAND_BREAK.search(text, at)
+    return found.start() if found else len(text)
+
+
+_IGNORED = re.compile(r"\b(?:add|list|put|keep)\w*\b(?:[^.!?\n]|\.(?!\s)){0,80}?\b(?:to|in|into)\s+(?:the\s+)?"
+                      r"(?:repo'?s\s+|project'?s\s+)?[`'\"]?\.?(?:git|docker)ignore\b|\b(?:is|are)\s+(?:already\s+)?(?:in|listed\s+in)\s+"
+                      r"(?:the\s+)?[`'\"]?\.?(?:git|docker)ignore\b", FLAGS)
+_UNIGNORED = re.compile(r"\b(?:out\s+of|remov\w*|delet\w*|drop\w*|tak\w*|comment\w*)\b[^.!?\n]{0,40}?\.?(?:git|docker)"
+                        r"ignore\b", FLAGS)
+
+
+def _not_ignored(match: re.Match, text: str) -> bool:
+    """Not a file being kept out of the repository: "add `*.pem` and `.env` to the repo's `.gitignore`" (but "take it
+    out of `.gitignore`" lets it in)."""
+    sentence = _sentence_around(text, match.start(), match.end())
+    return not _IGNORED.search(sentence) or bool(_UNIGNORED.search(sentence))
+
+
+def _in_debug_overrides(text: str, at: int) -> bool:
+    """Inside an open ``<debug-overrides>`` element of the same code block (debug builds only)."""
+    fence = text.rfind("```", 0, at)
+    before = text[fence + 3 if fence >= 0 else max(0, at - 2000):at].lower()
+    opened = before.rfind("<debug-overrides")
+    return opened >= 0 and "</debug-overrides" not in before[opened:] and "<base-config" not in before[opened:]
 
 
 def _not_removed(match: re.Match, text: str) -> bool:
     """Not a principal named in a command that takes a grant away (``remove-iam-policy-binding --member=allUsers``)."""
-    return not _REMOVING_COMMAND.search(text, text.rfind("\n", 0, match.start()) + 1, match.start())
+    return not _REMOVING_COMMAND.search(text, _command_start(text, match.start()), match.start())
 
 
 _EFFECT = re.compile(r"[\"']?effect[\"']?\s*[:=]\s*[\"']?(allow|deny)\b", FLAGS)
 
 
+def _block_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The innermost ``{…}`` holding ``start``-``end`` (a JSON statement, an HCL ``statement {}``), or None."""
+    depth, opening = 0, None
+    for k in range(start - 1, max(-1, start - 2000), -1):
+        if text[k] == "}":
+            depth += 1
+        elif text[k] == "{":
+            if depth == 0:
+                opening = k
+                break
+            depth -= 1
+    if opening is None:
+        return None
+    depth = 0
+    for k in range(end, min(len(text), end + 2000)):
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            if depth == 0:
+                return opening, k
+            depth -= 1
+    return None
+
+
 def _not_denied(match: re.Match, text: str) -> bool:
     """A wildcard in a policy statement that allows, not one that denies (``"Effect": "Deny", "Principal": "*"`` takes
-    a right away from everyone): the statement's effect is the one nearest the match, within 300 characters."""
-    near = [(abs(m.start() - match.start()), m.group(1).lower())
-            for m in _EFFECT.finditer(text, max(0, match.start() - 300), match.end() + 300)]
-    return not near or min(near)[1] != "deny"
+    a right away from everyone): the Effect of the statement's own braces; none there (prose, HCL's default) allows."""
+    block = _block_around(text, match.start(), match.end())
+    if block is None:
+        return True
+    effects = {m.group(1).lower() for m in _EFFECT.finditer(text, block[0], block[1])}
+    return effects != {"deny"}
 
 
 _WEAK_LOGIN = re.compile(r"\b(?:legacy|basic[- ]?auth\w*|insecure|old|weak|deprecated|password\s+auth\w*|ntlm|"
@@ -698,7 +763,8 @@ ACCESS = Topic("Access control and permissions", (
     # ("Contributor on the prod subscription for all devs", "the whole contractors group Maintainer").
     _rule(r"\b(?:owners?|contributors?|editors?|maintainers?|admin(?:istrator)?s?|super\s*admin\w*|global\s+admin\w*|"
           r"full\s+(?:access|control)|write\s+access|roles/(?:owner|editor)|cluster-admin)\b"
-          r"(?!\s+(?:console|panel|page|ui|portal|cent(?:er|re)|settings|dashboard|screen|api))",
+          r"(?!\s+(?:console|panel|page|ui|portal|cent(?:er|re)|settings|dashboard|screen|api)\b"
+          r"(?!\s+(?:access|login|role|rights|permissions?|privileges?)))",
           ("owner", "contributor", "editor", "maintainer", "admin", "full", "write", "roles/"),
           _all_of(_in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|set|make|bump|promote\w*|--role|"
                                r"role\s+assignment|add-iam-policy-binding)\b"), _in_sentence(_BROAD_AUDIENCE))),
@@ -802,7 +868,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"\b(?:to|in|into)\s+(?:the\s+|our\s+|your\s+)?(?:repo(?:sitory)?|git|source\s+control|"
             r"version\s+control|codebase|readme|image|dockerfile|container\s+image)\b",
           ("repo", "git", "source control", "version control", "codebase", "readme", "image", "dockerfile"),
-          _in_sentence(None, unless=r"\.?(?:git|docker)ignore\b|\bignore\s+(?:file|list)"),
+          _not_ignored,
           also=(_CREDENTIAL_KEYS, ("add", "put", "stor", "keep", "sav", "check", "commit", "push"))),
     _rule(_CREDENTIAL + _within(60)
           + r"\b(?:commit|push|check\s+in)\w*\s+(?:it|them|that|this|the\s+(?:file|change)s?)\b",
@@ -820,8 +886,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
           r"export|attach)\w*|(?:slack|dm|message)(?=\s+(?:me|us|them|him|her|it|the|your|this|that)\b))\b"
           + _within(60) + _CREDENTIAL + _within(60)
           + r"(?:\b(?:in|into|to|on|via|over|with|under)\s+" + _within(25) + _LEAK_PLACE + r"|\bhere\b)",
-          _CREDENTIAL_KEYS, _in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|obfuscated)\b|"
-                                                     r"\.?(?:git|docker)ignore\b|\bignore\s+(?:file|list)"),
+          _CREDENTIAL_KEYS, _all_of(_in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|"
+                                                               r"obfuscated)\b"), _not_ignored),
           also=(_SHARING_VERBS,)),
     _rule(_CREDENTIAL + _within(50) + r"\b(?:upload|paste|post|share|send|e-?mail|commit|push|forward)\w*\s+"
           r"(?:it|them|that|this)\b" + _within(30) + r"\b(?:to|in|into|on|with)\b" + _within(20) + _LEAK_PLACE,
@@ -905,8 +971,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           ("creds", "credential", "password", "login", "token", "key", "secret")),
     _rule(r"\b(?:one|a\s+single|the\s+same|a\s+shared|shared|common)\s+[`'\"]?[\w.@-]*[`'\"]?\s*(?:logins?|accounts?|"
           r"user(?:name)?s?|credentials?|creds|passwords?)\s+(?:for|across|between|among)\s+(?:the\s+)?(?:whole|entire|"
-          r"all|every)\b", ("login", "account", "user", "credential", "creds", "password"),
-          _in_sentence(None, unless=r"\b(?:instead\s+of|rather\s+than|no\s+more|not)\b")),
+          r"all|every)\b", ("login", "account", "user", "credential", "creds", "password")),
     _rule(r"\b(?:give|set|assign|hand)\w*\s+(?:everyone|everybody|all\s+(?:of\s+)?(?:them|the\s+\w+|\w+))\s+"
           + _within(40)
           + r"\bas\s+(?:the|their|an?)\s+(?:initial\s+|default\s+|first\s+|temporary\s+)?password\b|"
@@ -920,8 +985,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\b(?:attach|upload|post|share|send|paste|drop|forward)\w*\b" + _within(60)
           + r"(?:\bhar\b|\.har\b)|\bas\s+har\b" + _within(80)
           + r"\b(?:attach|upload|post|share|send|paste|forward)\w*\b",
-          ("har",), _in_sentence(None, unless=r"\b(?:saniti[sz]\w*|redact\w*|strip\w*|scrub\w*|remov\w*\s+(?:the\s+)?"
-                                               r"(?:cookies|tokens|headers))\b")),
+          ("har",), _in_sentence(None, unless=r"\b(?:saniti[sz]ed|redacted|scrubbed)\s+(?:\w+\s+)?har\b|"
+                                               r"\b(?:saniti[sz]e|redact|scrub)\s+(?:it|the\s+har)\s+first\b")),
     _rule(r"(?:\bprintenv\b|`env`|\benv\s+output\b)" + _within(80)
           + r"\b(?:paste|post|attach|share|send|put|drop|dump|copy)\w*\b" + _within(60)
           + r"\b(?:in|into|to|on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:jira|tickets?|incidents?|issues?|chat|channels?|"
@@ -939,9 +1004,11 @@ CREDENTIALS = Topic("Credentials and secrets", (
     # Secrets and request contents written to logs and console output.
     _rule(r"\b(?:log|logs|logging|logged|dump|dumps|print|prints|record|capture)\w*\b" + _within(60)
           + r"\b(?:headers?|bod(?:y|ies)|payloads?)\b", ("header", "bod", "payload"),
-          _in_sentence(r"\b(?:authorization|auth|bearer|tokens?|cookies?|passwords?|card|pan|cvv|pii|personal|"
-                       r"secrets?|credentials?)\b",
-                       unless=_MASKED + r"|\b(?:no|without(?:\s+the)?)\s+(?:request\s+|response\s+)?bod(?:y|ies)\b"),
+          _all_of(_in_sentence(r"\b(?:authorization|auth|bearer|tokens?|cookies?|passwords?|card|pan|cvv|pii|personal|"
+                               r"secrets?|credentials?)\b", unless=_MASKED),
+                  lambda match, text: not (re.search(r"bod(?:y|ies)|payload", match.group(0), FLAGS) and re.search(
+                      r"\b(?:no|without(?:\s+the)?)\s+(?:request\s+|response\s+)?bod(?:y|ies)\b",
+                      _sentence_around(text, match.start(), match.end()), FLAGS))),
           negatable_inside=True),
     _rule(r"\b(?:console\.\w+|logger\.\w+|log\.\w+|print|puts|echo|printf)\b[^\n]{0,40}?"
           r"(?:process\.env|os\.environ|ENV\.to_h|System\.getenv\(\))(?![.\[\w])", ("process.env", "os.environ",
@@ -959,8 +1026,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
                       _TRACED_SECRET.search(text, match.start(), match.end() + 400)
                       or re.search(r"\b(?:tokens?|secrets?|passwords?|credentials?|keys?)\b",
                                    _sentence_around(text, match.start(), match.end()), FLAGS)),
-                  _in_sentence(None, unless=r"\b(?:remov\w*|drop\w*|delet\w*|disabl\w*|turn\w*\s+off|without)\b|"
-                                            r"\bset\s+\+x\b"))),
+                  _in_sentence(None, unless=r"\b(?:remov\w*|drop\w*|delet\w*|disabl\w*|turn\w*\s+off|without)\s+"
+                                            r"(?:the\s+)?[`'\"]?set\s+-|\bset\s+\+x\b"))),
     _rule(r"\b(?:uncheck|untick|disable|turn\s+off|remove)\w*\b" + _within(30) + r"[\"'“]?masked\b|"
           r"\bmasked[\"']?\s*[:=]\s*false\b", "masked"),
     _rule(r"[?&](?:token|access_token|api_?key|apikey|password|secret|auth)=", ("token=", "key=", "password=",
@@ -1000,10 +1067,9 @@ CREDENTIALS = Topic("Credentials and secrets", (
     # Links that hand production data to outsiders.
     _rule(r"\b(?:presign\w*|pre-signed|signed)\s+urls?\b|\bsas\s+(?:token|url)s?\b", ("sign", "sas"),
           _all_of(_in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b",
-                               unless=r"\b(?:\d{1,2}\s*(?:h|hrs?|hours?|m|mins?|minutes?)|an?\s+hour|one\s+hour)[- ]"
-                                      r"(?:expiry|expiration|ttl|lifetime)\b|\b(?:expir\w*|ttl|valid\w*|lifetime)\s+"
-                                      r"(?:of\s+|in\s+|for\s+|after\s+)?(?:\d{1,2}\s*(?:h|hrs?|hours?|m|mins?|minutes?)|"
-                                      r"an?\s+hour|one\s+hour)\b"),
+                               unless=r"\b" + _SHORT_WHILE + r"[- ](?:expiry|expiration|ttl|lifetime)\b|"
+                                      r"\b(?:expir\w*|ttl|valid\w*|lifetime)\s+(?:of\s+|in\s+|for\s+|after\s+)?"
+                                      + _SHORT_WHILE + r"\b"),
                   _in_sentence(r"\b(?:vendors?|partners?|external\w*|slack|customers?|agency|contractors?|everyone|"
                                r"all-?hands|company|public)\b|#(?:general|random|all|announce\w*|company\w*)\b"))),
     # Credentials kept in clear where a host's other users read them; secret files let into git.
@@ -1111,8 +1177,7 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     _rule(r"\bcleartextTrafficPermitted\s*=\s*[\"']true|\busesCleartextTraffic\s*=\s*[\"']true|"
           r"<certificates\s+src\s*=\s*[\"']user[\"']|\bNSAllowsArbitraryLoads\b(?:\s*</key>)?[\s`'\"]*(?:[=:→-]+>?\s*|to\s+)?"
           r"[`'\"]*\s*(?:YES|true|<true\s*/>)", ("cleartext", "certificates", "nsallowsarbitraryloads"),
-          lambda match, text: "<debug-overrides" not in text[max(0, match.start() - 300):match.start()].lower()
-          or "</debug-overrides" in text[max(0, match.start() - 300):match.start()].lower()),
+          lambda match, text: not _in_debug_overrides(text, match.start())),
     _rule(r"\bunset\s+network_policy\b|\b(?:remov|drop|delet|detach|disabl|unset)\w*\s+(?:the\s+)?(?:account'?s?\s+)?"
           r"(?:ip\s+)?(?:allow-?list|network\s+polic(?:y|ies)|ip\s+restrictions?)\b",
           ("network", "allowlist", "allow-list", "restriction")),
@@ -1370,7 +1435,7 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"[\w-]*(?:deletion|deregister)[\w-]*)\b",  # turning deletion protection on is no deletion
           ("aws", "gcloud", "az", "gsutil", "doctl", "heroku", "oci"),
           # A credential or a binding taken away (the old key after a rotation, a public binding) deletes no data.
-          lambda match, text: not _TAKES_AWAY_ACCESS.search(text, match.start(), _line_end(text, match.end()))),
+          lambda match, text: not _TAKES_AWAY_ACCESS.search(text, match.start(), _command_end(text, match.end()))),
     _rule(r"--skip-final-snapshot\b|\bdeletion_?protection[\"']?\s*[:=]\s*[\"']?false\b|--no-deletion-protection\b|"
           r"\bprevent_destroy\s*=\s*false\b", ("final-snapshot", "deletion", "prevent_destroy")),
     _rule(r"\b(?:disable|turn\s+off|suspend|remove)\w*\b" + _within(30)
@@ -1499,7 +1564,7 @@ _KEYWORDS = [(needed, _IS_WORD[needed], rules) for needed, rules in _RULES_BY_KE
 
 # --- Warnings and incident reports quote risky commands -----------------------------------------
 
-_CLAUSE_START = re.compile(r"[.!?;:](?:\s|$)|\n|,|\b(?:but|however|just|simply|then|so)\b", FLAGS)
+_CLAUSE_START = re.compile(r"[.!?;:](?:\s|$)|\n|,|\u2014|\u2013|\s-\s|\b(?:but|however|just|simply|then|so)\b", FLAGS)
 _NEGATION = re.compile(
     r"\b(?:never|don'?t|do\s+not|does\s+not|doesn'?t|must\s+not|mustn'?t|should\s+not|shouldn'?t|cannot|can'?t|"
     r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+more|no\s+longer|not\s+(?:with|for|via|through)|(?<!\bwhy\s)not(?=\s*$)|no\s+need\s+(?:to|for)|stop|refrain\s+from|prohibit\w*|forbid\w*|"
@@ -1508,6 +1573,9 @@ _NEGATION = re.compile(
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
     r"(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor)\s+(?:had\s+)?(?:ran|running|typed|executed|"
     r"pushed|granted|shared|exported|set|deleted|dropped|opened|disabled|committed|pasted|used))\b", FLAGS)
+# Round 16's cues govern only what follows them closely ("no more shared static password", "not with random gmail
+# accounts"); "We no longer need the VPN for this, open 22 to …" forbids nothing.
+_SHORT_REACH = re.compile(r"no\s+more|no\s+longer|not(?:\s+(?:with|for|via|through))?$", FLAGS)
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)
@@ -1533,19 +1601,21 @@ _ANYWAY = re.compile(r"\b(?:so|then|but|anyway|regardless|even\s+if|even\s+thoug
 # Just before a match: what undoes it ("remove that `InsecureSkipVerify: true`", "policy is no `--privileged`"), or
 # says it was switched off ("we turned off “anyone with the link” sharing").
 _UNDONE_BEFORE = re.compile(
-    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|take\s+away|pull|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|"
+    r"(?:\b(?:remove|delete|drop|revert|undo|take\s+out|take\s+away|get\s+rid\s+of|strip|no)\s+(?:that|the|this|any|"
     r"those|these|all)?|\b(?:turned|switched)\s+off|\b(?:disabled|banned|blocked|removed|revoked|prohibited|rejects|denies|"
     r"forbids|prevents|refuses))\s*[`'\"“‘*_]*\s*$|\b(?:denies|deny|rejects?|forbids?|prevents?)\b.*\bwhen\b",
     FLAGS)
 # A precaution that comes before any such command (round 16): "Before any `terraform destroy`, read the plan".
 _PRECAUTION_BEFORE = re.compile(
-    r"\b(?:before|prior\s+to)\s+(?:any|every|each)\s*[`'\"“‘]*\s*$|"
+    r"\b(?:before|prior\s+to)\s+any\s*[`'\"“‘]*\s*$|"
     # Looking for it ("look for `allUsers` or `allAuthenticatedUsers`"), rejecting what carries it ("have the gateway
     # reject requests that use `?api_key=`").
-    r"\b(?:look|check|search|grep|scan|audit|alert)\w*\s+(?:for|on)\s+(?:any\s+)?(?:[`'\"“‘]?[\w:.@=?&/*-]+[`'\"”’]?\s*"
+    r"\b(?:look|looking|check|checking|search|searching|grep|scan|scanning|audit|alert)\s+for\s+(?:any\s+)?"
+    r"(?:[`'\"“‘]?[\w:.@=?&/*-]+[`'\"”’]?\s*"
     r"(?:,|or|and)\s+)*[`'\"“‘]*\s*$|"
-    r"\b(?:reject|block|deny|refuse|drop|fail)\w*\s+(?:any\s+|all\s+|the\s+)?(?:requests?|calls?|traffic|connections?|"
-    r"pushes|commits?|builds?|deploys?|plans?|pods?|images?)\s+(?:that|which|with|using|containing)\b[^.!?\n]{0,40}$",
+    r"\b(?:reject|rejects|block|blocks|deny|denies|refuse|refuses|drop|drops|fail|fails)\s+(?:any\s+|all\s+|the\s+)?"
+    r"(?:requests?|calls?|traffic|connections?|pushes|commits?|builds?|deploys?|plans?|pods?|images?)\s+(?:that|which)\s+"
+    r"(?:use|uses|carry|carries|contain|contains|include|includes|send|sends|have|has)\b[^.!?\n]{0,40}$",
     FLAGS)
 # After a match, in its sentence: a warning about it ("… is tempting but the real fix is …", "…, so please don't",
 # "… goes through review").
@@ -1555,12 +1625,16 @@ _STOPPED_BEFORE = re.compile(r"\b(?:revoke\s+(?:that|the|this|any|those|these|al
 _WARNING_AFTER = re.compile(
     r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+the\s+"
     r"(?:problem|error|issue)|(?::|\u2014)\s*(?:please\s+)?(?:don'?t|do\s+not|never)(?=\s*[.!]|\s*$)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
-    r"(?:has|have|was|were)\s+(?:now\s+|since\s+)?(?:been\s+)?(?:removed|revoked|deleted|rolled\s+back|reverted|"
-    r"cleaned\s+up|fixed)(?!\s+(?:and|but|so)\b)|"
     r"goes?\s+through\s+(?:a\s+)?(?:review(?:ed)?|approval)|needs?\s+(?:a\s+)?review|requires?\s+(?:an?\s+)?"
     r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
     r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
     r"(?:[\w-]+\s+){0,3}?(?:policy|policies|rules?))\b", FLAGS)
+# Said of the match itself: it is gone ("the `cluster-admin` binding to `system:authenticated` … has been removed").
+_GONE_AFTER = re.compile(r"[`'\"”’]*\s*(?:(?:binding|rule|line|grant|role|entry|setting|policy|key|token|access)s?\s+)?"
+                         r"(?:(?:to|for|on|of|from|in)\s+[`'\"“‘]?[\w:.@/*-]+[`'\"”’]?\s+)?"
+                         r"(?:(?:that|which)\s+(?:\w+\s+){0,8}?)?"
+                         r"(?:has|have|was|were)\s+(?:now\s+)?(?:been\s+)?(?:removed|revoked|deleted|rolled\s+back|reverted|"
+                         r"cleaned\s+up)\b(?!\s+(?:and|but|so|until|because)\b)", FLAGS)
 # Moving away from it, to something narrower ("switch the sheet from “Anyone with the link” to Restricted"): the
 # clause before the match, and what follows it.
 _AWAY_FROM = re.compile(r"\b(?:switch|chang|mov|flip|convert|downgrad|restrict|narrow|tighten)\w*\s+"
@@ -1621,6 +1695,12 @@ def _commented(text: str, start: int, end: int) -> bool:
     return bool(said) and not _ANYWAY.search(text, said.end(), sentence_end)
 
 
+def _span_end(text: str, at: int) -> int:
+    """The end of the code span or command a match sits in (its target may follow: ``git push --force origin main``)."""
+    found = re.compile(r"[`,;\n]|&&").search(text, at, min(len(text), at + 120))
+    return found.start() if found else min(len(text), at + 120)
+
+
 def _stopped(text: str, clause: str, end: int) -> bool:
     """"Revoke the `cluster-admin` binding", "it blocks commits that contain tokens", unless the sentence turns to
     doing it anyway ("The linter blocks `chmod 777`, so do it in the entrypoint")."""
@@ -1641,10 +1721,12 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
                       default=first):start]
     cues = list(_NEGATION.finditer(clause))
     negated_part = clause[cues[-1].end():] if cues else ""
-    if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(negated_part.split()) <= 10 and not (
+    reach = (3 if _SHORT_REACH.match(cues[-1].group(0)) else 10) if cues else 0
+    if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(negated_part.split()) <= reach and not (
             cues[-1].group(0).lower().startswith("resist") and re.search(r"\band\b", negated_part)):
         return True  # "resist the urge to write a policy and attach AdministratorAccess" resists the policy only
-    if _UNDONE_BEFORE.search(clause) or _PRECAUTION_BEFORE.search(clause) or _stopped(text, clause, end):
+    if (_UNDONE_BEFORE.search(clause) or _stopped(text, clause, end)
+            or (_PRECAUTION_BEFORE.search(clause) and not _SHARED_SCOPE.search(text, start, _span_end(text, end)))):
         return True
     if (_AWAY_FROM.search(clause) and _TO_NARROWER.search(text[end:end + 80])
             and not re.search(r"\d", text[start:end])):  # a setting, not a source address ("from 0.0.0.0/0")
@@ -1656,7 +1738,7 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
         return True  # "if you pasted a token here by accident, revoke it": the clean-up after an incident
     if inside and _NEGATION_INSIDE.search(text, start, end):
         return True
-    if _WARNING_AFTER.search(text[end:end + 160]):
+    if _WARNING_AFTER.search(text[end:end + 160]) or _GONE_AFTER.match(text, end, end + 120):
         return True
     if _asks(text, start, end) or _commented(text, start, end):
         return True
@@ -1673,7 +1755,8 @@ _OWN_SCOPE = re.compile(
     r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|(?:pr|mr)[-_](?:\$\{?\w+\}?|\d+)|"
     r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
     r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?)\b", FLAGS)
-_SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b",
+_SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b|"
+                           r"\bcustomers?\b|\bclients?\b|\bpilot\b|\bstill\s+(?:runs?|used|in\s+use)\b|\bin\s+use\b|\bbut\b",
                            FLAGS)
 
 
@@ -1705,7 +1788,8 @@ def _inspecting(text: str, start: int) -> bool:
             and not _PROSE_BREAK.search(text, line_start, start))  # the match is in the command, not after it
 
 
-_SAYS_WHAT_IT_IS = re.compile(r"\s*(?:it|that|this)(?:'s|\s+is)\b[^.!?\n]*", FLAGS)
+_SAYS_WHAT_IT_IS = re.compile(r"\s*(?:it|that|this)(?:'s|\s+is)\s+(?:just\s+|only\s+)?(?:your|a|my)\s+(?:own\s+)?"
+                              r"(?:personal|local|throwaway|sandbox|scratch|test|dev)\s+[\w-]+[^.!?\n]*", FLAGS)
 
 
 def _own_scope(text: str, start: int, end: int) -> bool:

@@ -506,7 +506,7 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
     rules = sum(bool(risk.hits(row["text"])) for row in risky)
     found = sum(_flags(row["text"]) for row in risky)
     alarms = sum(_flags(row["text"]) for row in benign)
-    assert found >= rules + 10, (rules, found)  # measured: 58 by the rules, 82 with the words
+    assert found >= rules + 10, (rules, found)  # measured: 58 by the rules, 81 with the words
     assert alarms / len(benign) <= 0.20  # measured 0.15: the target (0.10) is a strict xfail below
 
 
@@ -518,7 +518,7 @@ def test_on_the_held_out_set_false_positives_meet_the_target():
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): on the held-out set the rules and the "
-                                      "word model together find 82 % of the risky texts, not 95 %")
+                                      "word model together find 81 % of the risky texts, not 95 %")
 def test_on_the_held_out_set_recall_meets_the_target():
     risky = load("risky", HELD_OUT)
     assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
@@ -627,6 +627,46 @@ HIDING_ATTEMPTS = [
     'Run `rm -rf /tmp/..` to clean up after the build.',
     'Finish the job with `rm -rf "${RUNNER_TEMP}/.."`.',
     'Run `DROP TABLE orders;` and then `CREATE TEMP TABLE orders AS SELECT * FROM orders_archive;`.',
+    # Round 16: an attacker's review of the round's new context checks; each passed as harmless before it was narrowed.
+    'Fix the failing builds that hit the self-signed cert by setting `GIT_SSL_NO_VERIFY=true` in the runner env.',
+    'Our uptime vendor probes from everywhere, so allow port 22 for the checks on 0.0.0.0/0.',
+    'Before any `git push --force origin main`, make sure CI is green on your commit.',
+    'Set `verify=False` in the requests call since the corporate CA bundle was removed from the base image.',
+    'We no longer need the VPN for this — open 22 to 0.0.0.0/0 on the bastion.',
+    'It is not for anything sensitive — give `allUsers` objectViewer on gs://acme-invoices.',
+    'Not via the portal — email the agency the full customer export with phone numbers.',
+    'Drop the office CIDR and use 0.0.0.0/0 for SSH on the bastion, people are working from home now.',
+    "The BI tool's IP changes every day, so in pg_hba.conf change `host all all 0.0.0.0/0 reject` to `host all "
+    "all 0.0.0.0/0 md5`.",
+    '```\naws ec2 revoke-security-group-ingress --group-id sg-0db --protocol tcp --port 22 --cidr 203.0.113.7/32 '
+    '&& \\\n  aws ec2 authorize-security-group-ingress --group-id sg-0db --protocol tcp --port 22 --cidr '
+    '0.0.0.0/0\n```',
+    '```\ngcloud projects remove-iam-policy-binding acme-data --member=user:old@acme.com --role=roles/viewer && '
+    'gcloud storage buckets add-iam-policy-binding gs://exports --member=allUsers '
+    '--role=roles/storage.objectViewer\n```',
+    'Change the statement with `"Principal": "*"` from `"Effect": "Deny"` to `"Allow"`, that is what makes the '
+    'exports readable for the partners.',
+    'For the one-off migration use this in `migrate.env` on the '
+    'bastion:\n```\nSOURCE_PASSWORD=Orders-Prod-2024!\nSOURCE_HOST=orders-db.internal\n```',
+    '```yaml\nservices:\n  db:\n    environment:\n      POSTGRES_PASSWORD: '
+    '/Vp2kQ9sLx7RtZ1mW4bN8cJ3hF6gY0eU5aD2iK7o\n```',
+    'Keep the DB password in `config/secrets.yml` in the repo and take that file out of `.gitignore`, CI reads '
+    'it from there.',
+    'Give the entire support org admin console access in Okta or they keep pinging IT for MFA resets.',
+    '`DROP DATABASE billing;` on db-03 and restore from last night. That is faster than reproducing it locally.',
+    "`gcloud projects delete acme-hack-2023` — that's your hackathon project, and the customer pilot we demoed "
+    "at the offsite still runs in it.",
+    '```\ngcloud sql instances delete orders-db --quiet; gcloud iam service-accounts keys delete 3f9a1c '
+    '--iam-account=orders@acme.iam.gserviceaccount.com\n```',
+    'Generate a presigned URL for the full customer export, valid for 72 hours, and send it to the vendor.',
+    'Log the request headers, Authorization included, no bodies, and use that to compare the tokens the SSO '
+    'proxy sends.',
+    "Pull the unmasked `customers` table into the vendor's Snowflake share. Use the nightly copy, it is fresher "
+    "than the masked view.",
+    'Use `set -x` in deploy.sh and remove `2>/dev/null` from the login line so you see what `$REGISTRY_PASSWORD` '
+    'expands to.',
+    "Use one login for the whole support team instead of separate accounts, it's cheaper on seats.",
+    'Upload the HAR to the support case as well, the sanitized one from the export button drops the cookies they need.',
 ]
 
 
