@@ -308,6 +308,8 @@ _SYNONYMS = {
     "small": "little", "machine": "host", "node": "host", "error": "fail", "failure": "fail",
     "fails": "fail", "failed": "fail", "failing": "fail", "exceed": "over", "exceeded": "over",
     "bump": "raise", "increase": "raise", "decrease": "lower", "reduce": "lower",
+    "hourly": "hour", "daily": "day", "nightly": "night", "weekly": "week", "monthly": "month", "yearly": "year",
+    "annually": "year",
 }
 _NOT_CUES = frozenset("not no never none nothing neither nor cannot".split())
 _VERB_CUES = frozenset("""without avoid avoids avoided avoiding skip skips skipped skipping omit omits omitted bypass

@@ -122,7 +122,7 @@ def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-16): on the blind sets the checker "
-                                      "catches 27-60 % of the contradicted claims (target 80 %) and flags 14-40 % of "
+                                      "catches 33-60 % of the contradicted claims (target 80 %) and flags 14-40 % of "
                                       "the supported ones (target at most 10 %): paraphrase and reversal in other "
                                       "words")
 def test_on_the_blind_sets_contradictions_are_caught_and_paraphrases_pass(blind):
@@ -555,3 +555,10 @@ def test_a_word_moved_between_clauses_of_unrelated_sayings_is_no_swap():
     passage = "Pods read the value as an environment variable, so they only see a new password after a restart."
     claim = "Pods read the password as an environment variable, so they only see a new value after a restart [1]."
     assert Status.CONTRADICTED not in _statuses(claim, passage)
+
+
+def test_hourly_and_daily_read_as_every_hour_and_once_a_day():
+    passage = "Production databases are snapshotted every hour. Staging is only snapshotted daily."
+    swapped = "Staging databases get hourly snapshots, whereas production is snapshotted once a day [1]."
+    assert _statuses(swapped, passage) == {Status.CONTRADICTED}
+    assert Status.CONTRADICTED not in _statuses("Production databases get hourly snapshots [1].", passage)
