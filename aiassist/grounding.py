@@ -83,7 +83,8 @@ from forum.text import STOPWORDS
 # short lead-in rests on the code block it introduces (``_lead_ins``). lexical-3 (round 15): a swapped order of two
 # steps or a swapped choice between two things contradicts (``_sequence``, ``_preferences``, ``_reordered``), read
 # across a passage too: numbered lists, "X first" after the sentence it precedes, chained commands, "Never A; B
-# instead".
+# instead". lexical-4 (round 16): names, days and #channels a passage never mentions are invented; a value the passage
+# gives for something else (``_misattributed``) and two subjects' attributes swapped (``_crossed``) contradict.
 CHECKER = "lexical-4"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
@@ -1932,12 +1933,22 @@ def _values(text: str) -> list[tuple[tuple[float, int], int]]:
     return out
 
 
-def _clause_terms(text: str, at: int) -> set[str]:
-    """The content stems of the clause of ``text`` around position ``at``, numbers left out."""
+def _clause_stems(clause: str) -> frozenset[str]:
+    """A clause's content stems, numbers and generic words left out."""
+    return frozenset(stem for stem in _content(clause) if not stem[:1].isdigit() and stem not in _GENERIC)
+
+
+def _clause_terms(text: str, at: int) -> frozenset[str]:
+    """The content stems of the clause of ``text`` around position ``at``."""
     start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, at)), default=0)
     after = _CLAUSE_BREAK.search(text, at)
-    return {stem for stem in _content(text[start:after.start() if after else len(text)])
-            if not stem[:1].isdigit() and stem not in _GENERIC}
+    return _clause_stems(text[start:after.start() if after else len(text)])
+
+
+@lru_cache(maxsize=2048)
+def _stated_values(sentence: str) -> tuple[tuple[tuple[float, int], frozenset[str]], ...]:
+    """A passage sentence's values, each with its clause's stems: read once, whichever claims cite the passage."""
+    return tuple((value, _clause_terms(sentence, at)) for value, at in _values(sentence))
 
 
 def _misattributed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
@@ -1955,11 +1966,9 @@ def _misattributed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _
             for segment in passage.segments:
                 if segment.code:
                     continue
-                for stated, where in _values(segment.text):
-                    if stated[1] != value[1]:
-                        continue
-                    row = (_clause_terms(segment.text, where), passage, segment)
-                    (same if stated == value else other).append(row)
+                for stated, terms in _stated_values(segment.text):
+                    if stated[1] == value[1]:
+                        (same if stated == value else other).append((terms, passage, segment))
         if not same or not other:
             continue
         for theirs, passage, segment in other:
@@ -1970,16 +1979,17 @@ def _misattributed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _
     return None
 
 
-def _clauses(text: str) -> list[set[str]]:
-    """The content stems of each clause of ``text`` (``_CLAUSE_BREAK``), numbers left out; empty ones dropped."""
+@lru_cache(maxsize=2048)
+def _clauses(text: str) -> tuple[frozenset[str], ...]:
+    """The stems of each clause of ``text`` (``_CLAUSE_BREAK``, ``_clause_stems``); empty ones dropped. Cached: a
+    passage's sentences are read again for every claim citing it."""
     out, start = [], 0
     for m in [*_CLAUSE_BREAK.finditer(text), None]:
         end = m.start() if m else len(text)
-        terms = {stem for stem in _content(text[start:end]) if not stem[:1].isdigit() and stem not in _GENERIC}
-        if terms:
+        if terms := _clause_stems(text[start:end]):
             out.append(terms)
         start = m.end() if m else end
-    return out
+    return tuple(out)
 
 
 def _crossed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:

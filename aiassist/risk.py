@@ -1695,9 +1695,12 @@ def _commented(text: str, start: int, end: int) -> bool:
     return bool(said) and not _ANYWAY.search(text, said.end(), sentence_end)
 
 
+_SPAN_END = re.compile(r"[`,;\n]|&&")
+
+
 def _span_end(text: str, at: int) -> int:
     """The end of the code span or command a match sits in (its target may follow: ``git push --force origin main``)."""
-    found = re.compile(r"[`,;\n]|&&").search(text, at, min(len(text), at + 120))
+    found = _SPAN_END.search(text, at, min(len(text), at + 120))
     return found.start() if found else min(len(text), at + 120)
 
 

@@ -3,9 +3,9 @@
     .venv/bin/python bench/risk_words.py            # train, print the figures, write aiassist/data/risk_words.json
     .venv/bin/python bench/risk_words.py --check    # train and compare with the committed file (no write)
 
-Trained on the labelled risk sets in ``TRAIN`` (tests/data/risk: the first set, blind2, blind3), never on
-``HELD_OUT`` (blind4), which is only scored; and, as benign background, the paragraphs of the labelled forum's
-threads (bench/data/retrieval/threads.json: questions and answers) that no rule flags, at least
+Trained on the labelled risk sets in ``TRAIN`` (tests/data/risk: the first set and the blind sets read so far),
+never on ``HELD_OUT`` (the newest blind set), which is only scored; and, as benign background, the paragraphs of
+the labelled forum's threads (bench/data/retrieval/threads.json: questions and answers) that no rule flags, at least
 ``BACKGROUND_FEATURES`` features long: ordinary engineering advice in the forum's own words, which the risk sets
 (written to be hard) have little of. The threshold is chosen by five-fold cross-validation on the training
 sets alone: the lowest at which the model, by itself, rates at most ``FOLD_FALSE_POSITIVES`` of the benign texts of
