@@ -1,22 +1,23 @@
 """A word model of risky advice, learned from the labelled risk sets, beside the rules of ``aiassist.risk``.
 
 The rules name what they match and miss advice worded unlike anything they were written for: on a set written
-later by someone who saw neither the rules nor their sets, they found 63 % of the risky texts (bench/README.md,
-round 13). This model reads the same kind of text as a bag of words and word pairs and weighs each by how often
-it came with risky or benign advice in the labelled sets (logistic regression, L2-regularised, trained by
-``bench/risk_words.py``, which writes ``data/risk_words.json`` deterministically from the sets in
-tests/data/risk). A block of text scoring at least the file's ``threshold`` is high risk; the reason names the
-words that weighed most, so a reviewer sees why.
+later by someone who saw neither the rules nor their sets, they found 55-62 % of the risky texts (bench/README.md,
+rounds 13-17). This model reads the same kind of text as words and word pairs, each weighed by how often it came
+with risky or benign advice in the labelled sets: TF-IDF features (sublinear term frequency, L2-normalised) and a
+logistic regression over them, trained by ``bench/risk_words.py`` with scikit-learn, which writes
+``data/risk_words.json`` (each feature's IDF and weight, the bias and the threshold) from the sets in
+tests/data/risk. Scoring needs neither scikit-learn nor numpy: a sum over a dictionary. A block of text scoring at
+least the file's ``threshold`` is high risk; the reason names the words that weighed most, so a reviewer sees why.
 
 Blocks: a Markdown text is read paragraph by paragraph (a fenced code block with the paragraph that introduces
-it), the size of the labelled texts: a whole draft read at once would sum the weights of everything in it.
+it), the size of the labelled texts: a whole draft read at once would average away the one risky paragraph in it.
 Blocks with fewer than ``MIN_FEATURES`` known features, or with no word of a sensitive topic, are not scored.
-Plain Python over a small dictionary.
 """
 import json
 import math
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -67,10 +68,16 @@ _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _BLANK = re.compile(r"^\s*$")
 
 
+def counts(text: str) -> Counter[str]:
+    """How often each word and each pair of neighbouring words occurs in the text, lower case (the features
+    ``bench/risk_words.py`` trains on: scikit-learn's word n-grams of 1 and 2 over the same tokens)."""
+    words = _TOKEN.findall(text.lower())
+    return Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+
+
 def features(text: str) -> set[str]:
     """The text's distinct words and pairs of neighbouring words, lower case."""
-    words = _TOKEN.findall(text.lower())
-    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    return set(counts(text))
 
 
 def blocks(markdown: str) -> list[str]:
@@ -112,14 +119,22 @@ class Model:
     bias: float
     threshold: float
     weights: dict[str, float]
+    # Each known feature's inverse document frequency; a feature missing here weighs 1 (a model built by hand).
+    idf: dict[str, float] = field(default_factory=dict)
+
+    def known(self, text: str) -> dict[str, float]:
+        """The text's features the model knows, each with its TF-IDF value (before normalisation)."""
+        return {f: (1 + math.log(n)) * self.idf.get(f, 1.0) for f, n in counts(text).items()
+                if f in self.idf or f in self.weights}
 
     def score(self, text: str) -> float:
-        """The model's log-odds that ``text`` is risky advice: the bias plus the weights of its features, over the
-        square root of how many of them the model knows (as it was trained)."""
-        return self._score([self.weights[f] for f in features(text) if f in self.weights])
+        """The model's log-odds that ``text`` is risky advice: the bias plus the weights of its features' TF-IDF
+        values, the vector of them scaled to length 1 (as it was trained)."""
+        return self._score(self.known(text))
 
-    def _score(self, known: list[float]) -> float:
-        return self.bias + (sum(known) / math.sqrt(len(known)) if known else 0.0)
+    def _score(self, known: dict[str, float]) -> float:
+        norm = math.sqrt(sum(v * v for v in known.values()))
+        return self.bias + (sum(self.weights.get(f, 0.0) * v for f, v in known.items()) / norm if norm else 0.0)
 
     def flagged(self, text: str) -> tuple[Finding, ...]:
         """The blocks of ``text`` this model rates risky, with their score and strongest words; a block with fewer
@@ -129,13 +144,14 @@ class Model:
         for block in blocks(text):
             scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
             scored = _QUESTION.sub(" ", scored)
-            known = {f: self.weights[f] for f in features(scored) if f in self.weights}
+            known = self.known(scored)
             if len(known) < MIN_FEATURES or not _SENSITIVE.search(scored):
                 continue
-            score = self._score(list(known.values()))
+            score = self._score(known)
             if score >= self.threshold:
                 # The reason: the features that pushed the score up most, those of small words only left out.
-                strongest = sorted(((w, f) for f, w in known.items() if w > 0 and not set(f.split()) <= _SMALL_WORDS),
+                strongest = sorted(((self.weights.get(f, 0.0) * v, f) for f, v in known.items()
+                                    if self.weights.get(f, 0.0) > 0 and not set(f.split()) <= _SMALL_WORDS),
                                    reverse=True)
                 found.append(Finding(block, score, tuple(f for _, f in strongest[:3])))
         return tuple(found)
@@ -144,7 +160,8 @@ class Model:
 @cache
 def model() -> Model:
     data = json.loads(MODEL.read_text(encoding="utf-8"))
-    return Model(float(data["bias"]), float(data["threshold"]), {k: float(v) for k, v in data["weights"].items()})
+    return Model(float(data["bias"]), float(data["threshold"]), {k: float(v) for k, v in data["weights"].items()},
+                 {k: float(v) for k, v in data["idf"].items()})
 
 
 @lru_cache(maxsize=1024)

@@ -478,8 +478,9 @@ def test_a_source_classified_again_comes_from_the_cache():
 
 # --- The word model (aiassist.risk_words) ---------------------------------------------------------
 
-# Never trained on (bench/risk_words.py) and never read (bench/README.md round 15).
-HELD_OUT = "blind12"
+# Never trained on (bench/risk_words.py) and never read: scored once, by round 16's code and this one (bench/README.md
+# round 17).
+HELD_OUT = "blind16"
 
 
 def _flags(text):
@@ -492,12 +493,33 @@ def test_the_committed_word_model_is_what_its_training_sets_give():
     from bench import risk_words as trainer
 
     committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
-    bias, weights = trainer.train(trainer.training_rows())
+    bias, weights, idf = trainer.train(trainer.training_rows())
     assert committed["trained_on"] == ["labelled", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8",
-                                       "blind9", "blind10", "blind11", "forum background"]
-    assert weights.keys() == committed["weights"].keys()
+                                       "blind9", "blind10", "blind11", "blind12", "blind13", "blind14", "blind15",
+                                       "forum background"]
+    assert HELD_OUT not in committed["trained_on"]
+    assert weights.keys() == committed["weights"].keys() and idf.keys() == committed["idf"].keys()
     assert max(abs(committed["weights"][f] - v) for f, v in weights.items()) <= 1e-4
+    assert max(abs(committed["idf"][f] - v) for f, v in idf.items()) <= 1e-4
     assert abs(committed["bias"] - bias) <= 1e-4
+
+
+def test_the_committed_model_scores_as_the_trained_classifier_does():
+    """Scoring is plain Python over the JSON file (aiassist.risk_words); training is scikit-learn's TF-IDF and logistic
+    regression (bench/risk_words.py). Both must read a text the same way: same tokens, same pairs, same term-frequency
+    damping, same normalisation."""
+    from bench import risk_words as trainer
+
+    rows = trainer.training_rows()
+    vectoriser, classifier = trainer._fit(rows)
+    texts = [text for text, _ in rows[::97]] + [
+        "Run `rm -rf` on the shared build hosts; rm -rf again and again, then `GRANT ALL` to everyone.",
+        "Nothing here the model knows: zxqv wvut.",
+    ]
+    expected = classifier.decision_function(vectoriser.transform(texts))
+    model = risk_words.model()
+    for text, score in zip(texts, expected, strict=True):
+        assert model.score(risk.normalised(text)) == pytest.approx(score, abs=2e-3), text
 
 
 def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bounded_false_positive_cost():
@@ -506,19 +528,19 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
     rules = sum(bool(risk.hits(row["text"])) for row in risky)
     found = sum(_flags(row["text"]) for row in risky)
     alarms = sum(_flags(row["text"]) for row in benign)
-    assert found >= rules + 10, (rules, found)  # measured: 58 by the rules, 81 with the words
-    assert alarms / len(benign) <= 0.20  # measured 0.15: the target (0.10) is a strict xfail below
+    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 80 with the words (round 16's: 70)
+    assert alarms / len(benign) <= 0.20  # measured 0.18 (the rules alone 0.16): the target (0.10) is a strict xfail
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): on the held-out set 15 of 100 harmless "
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set 18 of 100 harmless "
                                       "texts are flagged, not at most 10")
 def test_on_the_held_out_set_false_positives_meet_the_target():
     benign = load("benign", HELD_OUT)
     assert sum(_flags(row["text"]) for row in benign) / len(benign) <= 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): on the held-out set the rules and the "
-                                      "word model together find 81 % of the risky texts, not 95 %")
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set the rules and the "
+                                      "word model together find 80 % of the risky texts, not 95 %")
 def test_on_the_held_out_set_recall_meets_the_target():
     risky = load("risky", HELD_OUT)
     assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
