@@ -65,13 +65,22 @@ _SMALL_WORDS = frozenset(
     "just me my no not of on once one or our out she so than that the their them then there these they this those to "
     "up us was we were what when where which who will with you your".split())
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
+# Markdown emphasis around words (``*ops*``, ``**only**``): the stars are markup, not the wildcard "*" of a policy
+# (``"Action": "*"``, ``GRANT ALL ON *.*``, ``s3:*``), which is never a pair around a word. A draft's attribution
+# line ("— *ops*, reply in [Cleaning the build cache](…) [1]") was rated risky for its star (round 17).
+_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,2})(?=\w)([^*\n]*?\w)\1(?![\w*])")
+
+
+def plain(text: str) -> str:
+    """The text with Markdown emphasis around words taken off (what the model reads)."""
+    return _EMPHASIS.sub(r"\2", text) if "*" in text else text
 _BLANK = re.compile(r"^\s*$")
 
 
 def counts(text: str) -> Counter[str]:
     """How often each word and each pair of neighbouring words occurs in the text, lower case (the features
     ``bench/risk_words.py`` trains on: scikit-learn's word n-grams of 1 and 2 over the same tokens)."""
-    words = _TOKEN.findall(text.lower())
+    words = _TOKEN.findall(plain(text).lower())
     return Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
 
 
@@ -143,7 +152,7 @@ class Model:
         found = []
         for block in blocks(text):
             scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
-            scored = _QUESTION.sub(" ", scored)
+            scored = plain(_QUESTION.sub(" ", scored))
             known = self.known(scored)
             if len(known) < MIN_FEATURES or not _SENSITIVE.search(scored):
                 continue

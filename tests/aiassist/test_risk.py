@@ -569,6 +569,17 @@ def test_the_word_model_reads_the_draft_and_its_sources_but_not_the_question_nor
     assert len(known) < risk_words.MIN_FEATURES and classify(short).level == "low"
 
 
+def test_the_word_model_reads_emphasis_stars_as_markup_and_a_policys_star_as_a_wildcard():
+    """The extractive engine ends each quote with "— *author*, reply in [title](link) [n]": round 17's first model
+    rated that line risky for its "*". Stars around a word are emphasis; a wildcard is never a pair around a word."""
+    attribution = "— *ops*, reply in [Cleaning the build cache on runners](/t/1/?post=2#post-2) [1]"
+    assert "*" not in risk_words.features(risk.normalised(attribution))
+    assert not risk_words.findings(risk.normalised(attribution))
+    assert risk_words.plain("**Only** on *staging*") == "Only on staging"
+    for wildcard in ('"Action": "*"', "GRANT ALL ON *.* TO 'bi'@'%'", "s3:* on arn:aws:s3:::exports/*", "rm *.log"):
+        assert "*" in risk_words.features(wildcard), wildcard
+
+
 def test_blocks_keep_a_code_block_with_the_paragraph_that_introduces_it():
     text = "# Title\n\nRun this:\n\n```sh\nrm -rf build\n\necho done\n```\n\nThen restart.\n"
     assert risk_words.blocks(text) == ["# Title", "Run this:\n\n```sh\nrm -rf build\n\necho done\n```", "Then restart."]
