@@ -494,9 +494,7 @@ def test_the_committed_word_model_is_what_its_training_sets_give():
 
     committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
     bias, weights, idf = trainer.train(trainer.training_rows())
-    assert committed["trained_on"] == ["labelled", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8",
-                                       "blind9", "blind10", "blind11", "blind12", "blind13", "blind14", "blind15",
-                                       "forum background"]
+    assert committed["trained_on"] == ["labelled", *(f"blind{n}" for n in range(2, 23) if n != 16), "forum background"]
     assert HELD_OUT not in committed["trained_on"]
     assert weights.keys() == committed["weights"].keys() and idf.keys() == committed["idf"].keys()
     assert max(abs(committed["weights"][f] - v) for f, v in weights.items()) <= 1e-4
@@ -528,7 +526,7 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
     rules = sum(bool(risk.hits(row["text"])) for row in risky)
     found = sum(_flags(row["text"]) for row in risky)
     alarms = sum(_flags(row["text"]) for row in benign)
-    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 80 with the words (round 16's: 70)
+    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 82 with the words (round 16's: 70)
     assert alarms / len(benign) <= 0.20  # measured 0.18 (the rules alone 0.16): the target (0.10) is a strict xfail
 
 
@@ -540,7 +538,7 @@ def test_on_the_held_out_set_false_positives_meet_the_target():
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set the rules and the "
-                                      "word model together find 80 % of the risky texts, not 95 %")
+                                      "word model together find 82 % of the risky texts, not 95 %")
 def test_on_the_held_out_set_recall_meets_the_target():
     risky = load("risky", HELD_OUT)
     assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
@@ -563,8 +561,9 @@ def test_the_word_model_reads_the_draft_and_its_sources_but_not_the_question_nor
              "wait on us.")
     assert classify("Tune autovacuum on the table.", question=risky).level == "low"
     assert classify("Tune autovacuum on the table.", sources=[risky]).reasons[0].endswith("in source 1)")
-    short = "Disk full on the runners again."
+    short = "Prod is down again."  # a sensitive word ("prod"), too few words to be read
     assert risk_words.model().score(risk.normalised(short)) >= risk_words.model().threshold  # few words weigh a lot
+    assert risk_words._SENSITIVE.search(short)
     known = [f for f in risk_words.features(risk.normalised(short)) if f in risk_words.model().weights]
     assert len(known) < risk_words.MIN_FEATURES and classify(short).level == "low"
 
