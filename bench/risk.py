@@ -33,9 +33,7 @@ DATA = ROOT / "tests" / "data" / "risk"
 
 
 # The labelled set (the top folder), then each later blind set, in the order they were written.
-SETS = ("main", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
-        "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19", "blind20", "blind21",
-        "blind22")
+SETS = ("main", *(f"blind{n}" for n in range(2, 31)))
 
 
 def load(name: str, split: str = "all", labelled: str = "main") -> list[dict]:

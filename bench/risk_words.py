@@ -8,14 +8,16 @@
 Trained on the labelled risk sets in ``TRAIN`` (tests/data/risk: the first set and the blind sets read so far),
 never on ``HELD_OUT`` (the newest blind set), which is only scored; and, as benign background, the paragraphs of
 the labelled forum's threads (bench/data/retrieval/threads.json: questions and answers) that no rule flags, at least
-``BACKGROUND_FEATURES`` features long: ordinary engineering advice in the forum's own words, which the risk sets
-(written to be hard) have little of.
+``BACKGROUND_FEATURES`` features long, and the blocks of two files of everyday forum posts (``ORDINARY_TRAIN``):
+ordinary engineering talk, which the risk sets (written to be hard) have little of. The other two files of everyday
+posts (``ORDINARY_HELD_OUT``) measure how often the model flags such text.
 
 The model: scikit-learn's TF-IDF over words and word pairs (the tokens of ``aiassist.risk_words``, sublinear term
 frequency, features seen in at least ``MIN_COUNT`` texts) and an L2-regularised logistic regression (``C``). The
 threshold is chosen by five-fold cross-validation on the training sets alone: the lowest at which the model, by
-itself, rates at most ``FOLD_FALSE_POSITIVES`` of the benign texts of the held-out folds risky. Deterministic: the
-same sets give the same file (features sorted, folds seeded, the solver run to a tight tolerance, numbers rounded).
+itself, rates at most ``FOLD_FALSE_POSITIVES`` of the labelled sets' benign texts of the held-out folds risky.
+Deterministic: the same sets give the same file (features sorted, folds seeded, the solver run to a tight tolerance,
+numbers rounded).
 ``--leave-one-out`` is the honest figure of how the model generalises: a blind set was written by someone who saw
 no other set, so a model trained on every set but one meets, in the one, advice worded as it will be next time.
 """
@@ -35,12 +37,17 @@ sys.path.insert(0, str(ROOT))
 from aiassist import risk, risk_words  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "risk"
-TRAIN = ("", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
-         "blind12", "blind13", "blind14", "blind15", "blind17", "blind18", "blind19", "blind20", "blind21", "blind22")
+TRAIN = ("", *(f"blind{n}" for n in range(2, 31) if n != 16))
 HELD_OUT = "blind16"
 C = 10.0  # inverse regularisation strength: 3, 10 and 30 gave the same leave-one-out figures within a point
 MIN_COUNT = 2  # a feature seen in fewer training texts is not a feature
 BACKGROUND_FEATURES = 20
+# Ordinary forum posts written for this (tests/data/risk/ordinary: questions, answers, thanks, "ping me if you want to
+# pair"), none of them advice of any risk: two files are background, two are kept to measure how often the model
+# flags everyday text (``ordinary_flagged``). Every block of a post long enough to be scored is a background row.
+ORDINARY = DATA / "ordinary"
+ORDINARY_TRAIN = ("ordinary1", "ordinary3")
+ORDINARY_HELD_OUT = ("ordinary2", "ordinary4")
 FOLDS = 5
 FOLD_FALSE_POSITIVES = 0.05
 THRESHOLDS = [round(0.05 * n, 2) for n in range(-60, 61)]
@@ -63,7 +70,21 @@ def background() -> list[tuple[str, int]]:
             if not risk.hits(body):
                 rows += [(block, 0) for block in risk_words.blocks(body)
                          if len(risk_words.features(block)) >= BACKGROUND_FEATURES]
+    for name in ORDINARY_TRAIN:
+        rows += [(block, 0) for post in ordinary(name) if not risk.hits(post)
+                 for block in risk_words.blocks(post) if len(risk_words.features(block)) >= risk_words.MIN_FEATURES]
     return rows
+
+
+def ordinary(name: str) -> list[str]:
+    path = ORDINARY / f"{name}.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def ordinary_flagged(model: risk_words.Model) -> tuple[int, int]:
+    """How many of the held-out ordinary posts no rule flags the model flags, of how many."""
+    posts = [post for name in ORDINARY_HELD_OUT for post in ordinary(name) if not risk.hits(post)]
+    return sum(bool(model.flagged(risk.normalised(post))) for post in posts), len(posts)
 
 
 def training_rows() -> list[tuple[str, int]]:
@@ -92,7 +113,10 @@ def train(rows: list[tuple[str, int]]) -> tuple[float, dict[str, float], dict[st
     return round(float(classifier.intercept_[0]), 6), weights, idf
 
 
-def cross_validated_threshold(rows: list[tuple[str, int]]) -> tuple[float, dict]:
+def cross_validated_threshold(rows: list[tuple[str, int]], measured: int) -> tuple[float, dict]:
+    """The lowest threshold at which the held-out folds' harmless texts of the labelled sets (the first ``measured``
+    rows) are flagged at most FOLD_FALSE_POSITIVES of the time; the background after them is trained on, not counted
+    here: everyday posts are easy, and counting them would let the bar fall for the hard harmless texts."""
     texts, labels = [text for text, _ in rows], np.array([label for _, label in rows])
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
     scores = np.zeros(len(rows))
@@ -101,6 +125,7 @@ def cross_validated_threshold(rows: list[tuple[str, int]]) -> tuple[float, dict]
         model = risk_words.Model(bias, 0.0, weights, idf)
         for n in held:
             scores[n] = model.score(risk.normalised(texts[n]))
+    scores, labels = scores[:measured], labels[:measured]
     for threshold in THRESHOLDS:
         flagged = scores >= threshold
         if flagged[labels == 0].mean() <= FOLD_FALSE_POSITIVES:
@@ -123,11 +148,13 @@ def figures(rows: list[tuple[str, int]], model: risk_words.Model) -> dict:
 
 
 def build(train_on=TRAIN) -> dict:
-    rows = [row for folder in train_on for row in load(folder)] + background()
-    threshold, folds = cross_validated_threshold(rows)
+    labelled = [row for folder in train_on for row in load(folder)]
+    rows = labelled + background()
+    threshold, folds = cross_validated_threshold(rows, len(labelled))
     bias, weights, idf = train(rows)
     return {"about": "aiassist/risk_words.py; written by bench/risk_words.py from tests/data/risk",
-            "trained_on": [folder or "labelled" for folder in train_on] + ["forum background"], "texts": len(rows),
+            "trained_on": [folder or "labelled" for folder in train_on] + ["forum background", *ORDINARY_TRAIN],
+            "texts": len(rows),
             "c": C, "min_count": MIN_COUNT, "threshold": threshold, "cross_validation": folds,
             "bias": bias, "weights": dict(sorted(weights.items())), "idf": dict(sorted(idf.items()))}
 
@@ -153,6 +180,9 @@ def main() -> int:
     model = risk_words.Model(data["bias"], data["threshold"], data["weights"], data["idf"])
     print(f"trained on {data['texts']} texts ({', '.join(data['trained_on'])}); {len(data['weights'])} weighted "
           f"features; threshold {data['threshold']} (cross-validation, the model alone: {data['cross_validation']})")
+    flagged, posts = ordinary_flagged(model)
+    print(f"  ordinary posts held out ({', '.join(ORDINARY_HELD_OUT)}): the words flag {flagged} of the {posts} "
+          f"no rule flags")
     for folder in (*TRAIN, HELD_OUT):
         if not (DATA / folder).is_dir():
             continue

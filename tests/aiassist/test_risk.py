@@ -494,8 +494,10 @@ def test_the_committed_word_model_is_what_its_training_sets_give():
 
     committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
     bias, weights, idf = trainer.train(trainer.training_rows())
-    assert committed["trained_on"] == ["labelled", *(f"blind{n}" for n in range(2, 23) if n != 16), "forum background"]
+    assert committed["trained_on"] == ["labelled", *(f"blind{n}" for n in range(2, 31) if n != 16), "forum background",
+                                       "ordinary1", "ordinary3"]
     assert HELD_OUT not in committed["trained_on"]
+    assert not set(trainer.ORDINARY_HELD_OUT) & set(committed["trained_on"])
     assert weights.keys() == committed["weights"].keys() and idf.keys() == committed["idf"].keys()
     assert max(abs(committed["weights"][f] - v) for f, v in weights.items()) <= 1e-4
     assert max(abs(committed["idf"][f] - v) for f, v in idf.items()) <= 1e-4
@@ -526,8 +528,18 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
     rules = sum(bool(risk.hits(row["text"])) for row in risky)
     found = sum(_flags(row["text"]) for row in risky)
     alarms = sum(_flags(row["text"]) for row in benign)
-    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 82 with the words (round 16's: 70)
+    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 84 with the words (round 16's: 70)
     assert alarms / len(benign) <= 0.20  # measured 0.18 (the rules alone 0.16): the target (0.10) is a strict xfail
+
+
+def test_everyday_posts_the_model_never_saw_are_seldom_flagged():
+    """Drafts quote ordinary posts; a flag on one sends an ordinary answer to a security reviewer. Two files of everyday
+    forum posts (tests/data/risk/ordinary, written for this, none of them risky advice) are held out of training."""
+    from bench import risk_words as trainer
+
+    flagged, posts = trainer.ordinary_flagged(risk_words.model())
+    assert posts >= 290
+    assert flagged / posts <= 0.05, flagged  # measured 11 of 298 (round 16's model: 14; before this background: 25)
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set 18 of 100 harmless "
@@ -538,7 +550,7 @@ def test_on_the_held_out_set_false_positives_meet_the_target():
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set the rules and the "
-                                      "word model together find 82 % of the risky texts, not 95 %")
+                                      "word model together find 84 % of the risky texts, not 95 %")
 def test_on_the_held_out_set_recall_meets_the_target():
     risky = load("risky", HELD_OUT)
     assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
