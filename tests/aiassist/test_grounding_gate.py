@@ -36,7 +36,7 @@ SOURCE = ("Set autoretry_for and retry_backoff=True on the task; the delay betwe
 SUPPORTED = "Set autoretry_for and retry_backoff=True on the task, so the delay between retries doubles each time [1]."
 WRONG_PATH = "- The worker reads its settings from `/etc/celery/settings.py` [1]."
 INVENTED_FLAG = "- Restart it with `celery -A proj worker --loglevel=info --force-all` [1]."
-REVERSED = "- Set retry_jitter=False in production [1]."
+REVERSED = "- In production, set retry_jitter=False [1]."
 UNCITED = "Ask the on-call engineer before changing the broker."
 SOURCE_TITLE = "My celery tasks fail on network errors: how should retries back off?"
 DRAFT = "\n".join([SUPPORTED, "", WRONG_PATH, INVENTED_FLAG, REVERSED, "", UNCITED])
@@ -95,7 +95,7 @@ def test_the_openai_draft_is_checked_claim_by_claim_and_stored(drafted):
     assert found["supported"][0].startswith("Set autoretry_for and retry_backoff=True")
     assert any("/etc/celery/settings.py" in text for text in found["invented"])  # the wrong path
     assert "celery -A proj worker --loglevel=info --force-all" in found["invented"]  # the invented flag
-    assert found["contradicted"] == ["Set retry_jitter=False in production."]  # the reversed warning
+    assert found["contradicted"] == ["In production, set retry_jitter=False."]  # the reversed warning
     assert found["uncited"] == ["Ask the on-call engineer before changing the broker."]
     assert grounding["summary"] == ("2 of 6 claims supported; 1 invented command; 1 invented path; 1 contradicted; "
                                     "1 uncited")

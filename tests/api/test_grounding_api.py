@@ -43,7 +43,7 @@ def test_the_answer_carries_its_claims_and_summary(in_review, employee, eng_mode
         assert reversed_["matched"].startswith("Don't set retry_jitter=False in production")
         assert len(reversed_["passage_span"]) == 2
         body = in_review.body
-        assert body[reversed_["start"]:reversed_["end"]].startswith("Set retry_jitter=False in production")
+        assert body[reversed_["start"]:reversed_["end"]].startswith("In production, set retry_jitter=False")
 
 
 def test_approve_is_a_409_listing_the_claims_until_they_are_confirmed(in_review, eng_moderator):
