@@ -1,7 +1,7 @@
 """A word model of risky advice, learned from the labelled risk sets, beside the rules of ``aiassist.risk``.
 
 The rules name what they match and miss advice worded unlike anything they were written for: on a set written
-later by someone who saw neither the rules nor their sets, they found 55-62 % of the risky texts (bench/README.md,
+later by someone who saw neither the rules nor their sets, they found 37-77 % of the risky texts (bench/README.md,
 rounds 13-17). This model reads the same kind of text as words and word pairs, each weighed by how often it came
 with risky or benign advice in the labelled sets: TF-IDF features (sublinear term frequency, L2-normalised) and a
 logistic regression over them, trained by ``bench/risk_words.py`` with scikit-learn, which writes
@@ -65,6 +65,7 @@ _SMALL_WORDS = frozenset(
     "just me my no not of on once one or our out she so than that the their them then there these they this those to "
     "up us was we were what when where which who will with you your".split())
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
+_BLANK = re.compile(r"^\s*$")
 # Markdown emphasis around words (``*ops*``, ``**only**``): the stars are markup, not the wildcard "*" of a policy
 # (``"Action": "*"``, ``GRANT ALL ON *.*``, ``s3:*``), which is never a pair around a word. A draft's attribution
 # line ("— *ops*, reply in [Cleaning the build cache](…) [1]") was rated risky for its star (round 17).
@@ -74,7 +75,6 @@ _EMPHASIS = re.compile(r"(?<![\w*])(\*{1,2})(?=\w)([^*\n]*?\w)\1(?![\w*])")
 def plain(text: str) -> str:
     """The text with Markdown emphasis around words taken off (what the model reads)."""
     return _EMPHASIS.sub(r"\2", text) if "*" in text else text
-_BLANK = re.compile(r"^\s*$")
 
 
 def counts(text: str) -> Counter[str]:
