@@ -67,9 +67,10 @@ _SMALL_WORDS = frozenset(
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _BLANK = re.compile(r"^\s*$")
 # Markdown emphasis around words (``*ops*``, ``**only**``): the stars are markup, not the wildcard "*" of a policy
-# (``"Action": "*"``, ``GRANT ALL ON *.*``, ``s3:*``), which is never a pair around a word. A draft's attribution
-# line ("— *ops*, reply in [Cleaning the build cache](…) [1]") was rated risky for its star (round 17).
-_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,2})(?=\w)([^*\n]*?\w)\1(?![\w*])")
+# (``"Action": "*"``, ``GRANT ALL ON *.*``, ``s3:*``) or a glob (``/var/cache/*tmp*``, ``"ec2:*Instance*"``): emphasis
+# opens after a space, a line's start or a bracket and closes before no word character. A draft's attribution line
+# ("— *ops*, reply in [Cleaning the build cache](…) [1]") was rated risky for its star (round 17).
+_EMPHASIS = re.compile(r"(?<![^\s(\[])(\*{1,2})(?=\w)([^*\n]*?\w)\1(?![\w*])")
 
 
 def plain(text: str) -> str:
@@ -152,9 +153,9 @@ class Model:
         found = []
         for block in blocks(text):
             scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
-            scored = plain(_QUESTION.sub(" ", scored))
-            known = self.known(scored)
-            if len(known) < MIN_FEATURES or not _SENSITIVE.search(scored):
+            scored = _QUESTION.sub(" ", scored)
+            known = self.known(scored)  # emphasis taken off once, by counts()
+            if len(known) < MIN_FEATURES or not _SENSITIVE.search(plain(scored)):
                 continue
             score = self._score(known)
             if score >= self.threshold:

@@ -6,11 +6,11 @@
     .venv/bin/python bench/risk_words.py --leave-one-out  # each blind set scored by a model trained without it
 
 Trained on the labelled risk sets in ``TRAIN`` (tests/data/risk: the first set and the blind sets read so far),
-never on ``HELD_OUT`` (the newest blind set), which is only scored; and, as benign background, the paragraphs of
-the labelled forum's threads (bench/data/retrieval/threads.json: questions and answers) that no rule flags, at least
-``BACKGROUND_FEATURES`` features long, and the blocks of two files of everyday forum posts (``ORDINARY_TRAIN``):
-ordinary engineering talk, which the risk sets (written to be hard) have little of. The other two files of everyday
-posts (``ORDINARY_HELD_OUT``) measure how often the model flags such text.
+never on ``HELD_OUT`` (a blind set kept back, never read), which is only scored; and, as benign background, the
+paragraphs of the labelled forum's threads (bench/data/retrieval/threads.json: questions and answers) that no rule
+flags, at least ``BACKGROUND_FEATURES`` features long, and the blocks of two files of everyday forum posts
+(``ORDINARY_TRAIN``): ordinary engineering talk, which the risk sets (written to be hard) have little of. The other
+two files of everyday posts (``ORDINARY_HELD_OUT``) measure how often the model flags such text.
 
 The model: scikit-learn's TF-IDF over words and word pairs (the tokens of ``aiassist.risk_words``, sublinear term
 frequency, features seen in at least ``MIN_COUNT`` texts) and an L2-regularised logistic regression (``C``). The
