@@ -87,8 +87,10 @@ def ordinary_flagged(model: risk_words.Model) -> tuple[int, int]:
     return sum(bool(model.flagged(risk.normalised(post))) for post in posts), len(posts)
 
 
-def training_rows() -> list[tuple[str, int]]:
-    return [row for folder in TRAIN for row in load(folder)] + background()
+def training_rows(train_on=TRAIN) -> tuple[list[tuple[str, int]], int]:
+    """The labelled sets' rows, then the background's, and how many of them are labelled."""
+    labelled = [row for folder in train_on for row in load(folder)]
+    return labelled + background(), len(labelled)
 
 
 def _analyse(text: str) -> list[str]:
@@ -106,7 +108,11 @@ def _fit(rows: list[tuple[str, int]]) -> tuple[TfidfVectorizer, LogisticRegressi
 
 def train(rows: list[tuple[str, int]]) -> tuple[float, dict[str, float], dict[str, float]]:
     """Bias, weights and IDF of each feature, as ``risk_words.Model`` reads them."""
-    vectoriser, classifier = _fit(rows)
+    return exported(*_fit(rows))
+
+
+def exported(vectoriser: TfidfVectorizer, classifier: LogisticRegression) -> tuple[float, dict, dict]:
+    """A fitted vectoriser and classifier as the bias, weights and IDF the JSON file holds (rounded)."""
     vocabulary = vectoriser.get_feature_names_out()
     idf = {f: round(float(v), 5) for f, v in zip(vocabulary, vectoriser.idf_, strict=True)}
     weights = {f: round(float(v), 6) for f, v in zip(vocabulary, classifier.coef_[0], strict=True) if abs(v) >= 1e-4}
@@ -148,9 +154,8 @@ def figures(rows: list[tuple[str, int]], model: risk_words.Model) -> dict:
 
 
 def build(train_on=TRAIN) -> dict:
-    labelled = [row for folder in train_on for row in load(folder)]
-    rows = labelled + background()
-    threshold, folds = cross_validated_threshold(rows, len(labelled))
+    rows, labelled = training_rows(train_on)
+    threshold, folds = cross_validated_threshold(rows, labelled)
     bias, weights, idf = train(rows)
     return {"about": "aiassist/risk_words.py; written by bench/risk_words.py from tests/data/risk",
             "trained_on": [folder or "labelled" for folder in train_on] + ["forum background", *ORDINARY_TRAIN],
@@ -184,8 +189,6 @@ def main() -> int:
     print(f"  ordinary posts held out ({', '.join(ORDINARY_HELD_OUT)}): the words flag {flagged} of the {posts} "
           f"no rule flags")
     for folder in (*TRAIN, HELD_OUT):
-        if not (DATA / folder).is_dir():
-            continue
         kind = "held out" if folder == HELD_OUT else "trained on"
         print(f"  {folder or 'labelled':8} ({kind}): {figures(load(folder), model)}")
     if args.check:

@@ -487,13 +487,22 @@ def _flags(text):
     return classify(text).level == "high"
 
 
-def test_the_committed_word_model_is_what_its_training_sets_give():
+@pytest.fixture(scope="module")
+def fitted():
+    """The trainer's vectoriser and classifier fitted on the training rows once (a few seconds), and the rows."""
+    from bench import risk_words as trainer
+
+    rows, _ = trainer.training_rows()
+    return trainer._fit(rows), rows
+
+
+def test_the_committed_word_model_is_what_its_training_sets_give(fitted):
     """bench/risk_words.py writes aiassist/data/risk_words.json from the labelled sets; a set edited without
     retraining (or a hand-edited model) fails here. The threshold's cross-validation is checked by ``--check``."""
     from bench import risk_words as trainer
 
     committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
-    bias, weights, idf = trainer.train(trainer.training_rows())
+    bias, weights, idf = trainer.exported(*fitted[0])
     assert committed["trained_on"] == ["labelled", *(f"blind{n}" for n in range(2, 31) if n != 16), "forum background",
                                        "ordinary1", "ordinary3"]
     assert HELD_OUT not in committed["trained_on"]
@@ -504,14 +513,11 @@ def test_the_committed_word_model_is_what_its_training_sets_give():
     assert abs(committed["bias"] - bias) <= 1e-4
 
 
-def test_the_committed_model_scores_as_the_trained_classifier_does():
+def test_the_committed_model_scores_as_the_trained_classifier_does(fitted):
     """Scoring is plain Python over the JSON file (aiassist.risk_words); training is scikit-learn's TF-IDF and logistic
     regression (bench/risk_words.py). Both must read a text the same way: same tokens, same pairs, same term-frequency
     damping, same normalisation."""
-    from bench import risk_words as trainer
-
-    rows = trainer.training_rows()
-    vectoriser, classifier = trainer._fit(rows)
+    (vectoriser, classifier), rows = fitted
     texts = [text for text, _ in rows[::97]] + [
         "Run `rm -rf` on the shared build hosts; rm -rf again and again, then `GRANT ALL` to everyone.",
         "Nothing here the model knows: zxqv wvut.",
@@ -582,7 +588,8 @@ def test_the_word_model_reads_the_draft_and_its_sources_but_not_the_question_nor
 
 def test_the_word_model_reads_emphasis_stars_as_markup_and_a_policys_star_as_a_wildcard():
     """The extractive engine ends each quote with "— *author*, reply in [title](link) [n]": round 17's first model
-    rated that line risky for its "*". Stars around a word are emphasis; a wildcard is never a pair around a word."""
+    rated that line risky for its "*". Stars around a word, opening after a space, are emphasis; a wildcard's or a
+    glob's star follows a quote, a colon, a slash or a letter."""
     attribution = "— *ops*, reply in [Cleaning the build cache on runners](/t/1/?post=2#post-2) [1]"
     assert "*" not in risk_words.features(risk.normalised(attribution))
     assert risk_words.plain("**Only** on *staging*") == "Only on staging"
