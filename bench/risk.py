@@ -33,7 +33,7 @@ DATA = ROOT / "tests" / "data" / "risk"
 
 
 # The labelled set (the top folder), then each later blind set, in the order they were written.
-SETS = ("main", *(f"blind{n}" for n in range(2, 31)))
+SETS = ("main", *(f"blind{n}" for n in range(2, 37)))
 
 
 def load(name: str, split: str = "all", labelled: str = "main") -> list[dict]:

@@ -503,12 +503,16 @@ def test_the_committed_word_model_is_what_its_training_sets_give(fitted):
 
     committed = json.loads(risk_words.MODEL.read_text(encoding="utf-8"))
     bias, weights, idf = trainer.exported(*fitted[0])
-    assert committed["trained_on"] == ["labelled", *(f"blind{n}" for n in range(2, 31) if n != 16), "forum background",
+    assert committed["trained_on"] == ["labelled", *(f"blind{n}" for n in range(2, 37) if n != 16), "forum background",
                                        "ordinary1", "ordinary3"]
     assert HELD_OUT not in committed["trained_on"]
     assert not set(trainer.ORDINARY_HELD_OUT) & set(committed["trained_on"])
-    assert weights.keys() == committed["weights"].keys() and idf.keys() == committed["idf"].keys()
-    assert max(abs(committed["weights"][f] - v) for f, v in weights.items()) <= 1e-4
+    assert idf.keys() == committed["idf"].keys()
+    # A weight is kept when at least 1e-4 (``exported``): one that close to the cut may fall either side of it in
+    # another process (the solver's sums, in another order), so only such weights may be in one file and not the other.
+    ours, theirs = committed["weights"], weights
+    assert all(abs(ours.get(f, theirs.get(f))) < 2e-4 for f in ours.keys() ^ theirs.keys())
+    assert max(abs(ours[f] - v) for f, v in theirs.items() if f in ours) <= 1e-4
     assert max(abs(committed["idf"][f] - v) for f, v in idf.items()) <= 1e-4
     assert abs(committed["bias"] - bias) <= 1e-4
 
@@ -534,7 +538,7 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
     rules = sum(bool(risk.hits(row["text"])) for row in risky)
     found = sum(_flags(row["text"]) for row in risky)
     alarms = sum(_flags(row["text"]) for row in benign)
-    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 84 with the words (round 16's: 70)
+    assert found >= rules + 25, (rules, found)  # measured: 47 by the rules, 85 with the words (round 17's: 84)
     assert alarms / len(benign) <= 0.20  # measured 0.18 (the rules alone 0.16): the target (0.10) is a strict xfail
 
 
@@ -548,15 +552,15 @@ def test_everyday_posts_the_model_never_saw_are_seldom_flagged():
     assert flagged / posts <= 0.05, flagged  # measured 11 of 298 (round 16's model: 14; before this background: 25)
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set 18 of 100 harmless "
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 18): on the held-out set 18 of 100 harmless "
                                       "texts are flagged, not at most 10")
 def test_on_the_held_out_set_false_positives_meet_the_target():
     benign = load("benign", HELD_OUT)
     assert sum(_flags(row["text"]) for row in benign) / len(benign) <= 0.10
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 17): on the held-out set the rules and the "
-                                      "word model together find 84 % of the risky texts, not 95 %")
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 18): on the held-out set the rules and the "
+                                      "word model together find 85 % of the risky texts, not 95 %")
 def test_on_the_held_out_set_recall_meets_the_target():
     risky = load("risky", HELD_OUT)
     assert sum(_flags(row["text"]) for row in risky) / len(risky) >= 0.95
