@@ -10,7 +10,7 @@ never on ``HELD_OUT`` (a blind set kept back, never read), which is only scored;
 paragraphs of the labelled forum's threads (bench/data/retrieval/threads.json: questions and answers) that no rule
 flags, at least ``BACKGROUND_FEATURES`` features long, and the blocks of two files of everyday forum posts
 (``ORDINARY_TRAIN``): ordinary engineering talk, which the risk sets (written to be hard) have little of. The other
-two files of everyday posts (``ORDINARY_HELD_OUT``) measure how often the model flags such text.
+files of everyday posts (``ORDINARY_HELD_OUT``) measure how often the model flags such text.
 
 The model: scikit-learn's TF-IDF over words and word pairs (the tokens of ``aiassist.risk_words``, sublinear term
 frequency, features seen in at least ``MIN_COUNT`` texts) and an L2-regularised logistic regression (``C``). The
@@ -43,11 +43,12 @@ C = 10.0  # inverse regularisation strength: 3, 10 and 30 gave the same leave-on
 MIN_COUNT = 2  # a feature seen in fewer training texts is not a feature
 BACKGROUND_FEATURES = 20
 # Ordinary forum posts written for this (tests/data/risk/ordinary: questions, answers, thanks, "ping me if you want to
-# pair"), none of them advice of any risk: two files are background, two are kept to measure how often the model
-# flags everyday text (``ordinary_flagged``). Every block of a post long enough to be scored is a background row.
+# pair"), none of them advice of any risk: two files are background, the others (two more written in round 18 by
+# another hand) are kept to measure how often the model flags everyday text (``ordinary_flagged``). Every block of a
+# post long enough to be scored is a background row.
 ORDINARY = DATA / "ordinary"
 ORDINARY_TRAIN = ("ordinary1", "ordinary3")
-ORDINARY_HELD_OUT = ("ordinary2", "ordinary4")
+ORDINARY_HELD_OUT = ("ordinary2", "ordinary4", "ordinary5", "ordinary6")
 FOLDS = 5
 FOLD_FALSE_POSITIVES = 0.05
 THRESHOLDS = [round(0.05 * n, 2) for n in range(-60, 61)]

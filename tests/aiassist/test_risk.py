@@ -543,13 +543,16 @@ def test_on_the_held_out_set_the_word_model_finds_what_the_rules_miss_at_a_bound
 
 
 def test_everyday_posts_the_model_never_saw_are_seldom_flagged():
-    """Drafts quote ordinary posts; a flag on one sends an ordinary answer to a security reviewer. Two files of everyday
-    forum posts (tests/data/risk/ordinary, written for this, none of them risky advice) are held out of training."""
+    """Drafts quote ordinary posts; a flag on one sends an ordinary answer to a security reviewer. Four files of
+    everyday forum posts (tests/data/risk/ordinary, written for this by two hands, none of them risky advice) are held
+    out of training."""
     from bench import risk_words as trainer
 
     flagged, posts = trainer.ordinary_flagged(risk_words.model())
-    assert posts >= 290
-    assert flagged / posts <= 0.05, flagged  # measured 11 of 298 (round 16's model: 14; before this background: 25)
+    assert posts >= 590
+    # measured 15 of 598: 11 of the 298 of files 2 and 4 (round 16's model: 14; before this background: 25), 4 of the
+    # 300 of files 5 and 6 (written in round 18; round 17's model: 3)
+    assert flagged / posts <= 0.05, flagged
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 18): on the held-out set 18 of 100 harmless "
