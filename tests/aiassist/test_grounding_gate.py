@@ -31,12 +31,12 @@ S = AIAnswer.Status
 
 SOURCE = ("Set autoretry_for and retry_backoff=True on the task; the delay between retries doubles each time. "
           "The worker reads its settings from `/etc/celery/celeryconfig.py`. Restart it with "
-          "`celery -A proj worker --loglevel=info` after a change. Don't set retry_jitter=False in production: "
-          "every worker then retries at the same moment and the broker is flooded.")
+          "`celery -A proj worker --loglevel=info` after a change. Don't raise worker_prefetch_multiplier for long "
+          "tasks: one worker then holds tasks that idle workers could run.")
 SUPPORTED = "Set autoretry_for and retry_backoff=True on the task, so the delay between retries doubles each time [1]."
 WRONG_PATH = "- The worker reads its settings from `/etc/celery/settings.py` [1]."
 INVENTED_FLAG = "- Restart it with `celery -A proj worker --loglevel=info --force-all` [1]."
-REVERSED = "- In production, set retry_jitter=False [1]."
+REVERSED = "- For long tasks, raise worker_prefetch_multiplier [1]."
 UNCITED = "Ask the on-call engineer before changing the broker."
 SOURCE_TITLE = "My celery tasks fail on network errors: how should retries back off?"
 DRAFT = "\n".join([SUPPORTED, "", WRONG_PATH, INVENTED_FLAG, REVERSED, "", UNCITED])
@@ -95,13 +95,14 @@ def test_the_openai_draft_is_checked_claim_by_claim_and_stored(drafted):
     assert found["supported"][0].startswith("Set autoretry_for and retry_backoff=True")
     assert any("/etc/celery/settings.py" in text for text in found["invented"])  # the wrong path
     assert "celery -A proj worker --loglevel=info --force-all" in found["invented"]  # the invented flag
-    assert found["contradicted"] == ["In production, set retry_jitter=False."]  # the reversed warning
+    assert found["contradicted"] == ["For long tasks, raise worker_prefetch_multiplier."]  # the reversed warning
     assert found["uncited"] == ["Ask the on-call engineer before changing the broker."]
     assert grounding["summary"] == ("2 of 6 claims supported; 1 invented command; 1 invented path; 1 contradicted; "
                                     "1 uncited")
     # Each claim carries the passage it rests on and the matched span of it.
     contradicted = next(c for c in grounding["claims"] if c["status"] == "contradicted")
-    assert contradicted["passage"] == 1 and contradicted["excerpt"]["match"].startswith("Don't set retry_jitter=False")
+    assert contradicted["passage"] == 1
+    assert contradicted["excerpt"]["match"].startswith("Don't raise worker_prefetch_multiplier")
     source = drafted.sources.get(number=1).text
     start, end = contradicted["passage_span"]
     assert source[start:end] == contradicted["excerpt"]["match"]
@@ -125,7 +126,7 @@ def test_approval_is_refused_until_each_blocking_claim_is_edited_away_or_confirm
 
     # The wrong path is edited into the source's; the reversed warning is edited away.
     fixed = reload(in_review).body.replace("/etc/celery/settings.py", "/etc/celery/celeryconfig.py").replace(
-        REVERSED + "\n", "- Don't set retry_jitter=False in production [1].\n")
+        REVERSED + "\n", "- Don't raise worker_prefetch_multiplier for long tasks [1].\n")
     answer = services.answer_edit(acting_user=eng_moderator, answer=reload(in_review), body=fixed)
     assert [c["text"] for c in services.unresolved_claims(reload(answer))] == [
         "celery -A proj worker --loglevel=info --force-all"]

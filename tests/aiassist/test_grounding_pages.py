@@ -56,8 +56,8 @@ def test_the_askers_panel_marks_each_claim_with_colour_and_words(drafted, employ
     assert sorted(claims) == sorted((c["status"], c["status"]) for c in drafted.grounding["claims"])
     assert '<span class="claim-tag" aria-hidden="true">invented</span>' in page
     # The passage each claim rests on, with the matched span, is on the page for the popover.
-    assert "<mark>Don&#x27;t set retry_jitter=False in production" in page or \
-           "<mark>Don't set retry_jitter=False in production" in page
+    assert "<mark>Don&#x27;t raise worker_prefetch_multiplier for long tasks" in page or \
+           "<mark>Don't raise worker_prefetch_multiplier for long tasks" in page
     assert 'class="claim-detail" hidden' in page
     assert "Confirm this claim" not in page  # the asker never confirms
 
@@ -106,7 +106,8 @@ def test_non_reviewers_get_404_without_the_draft_and_the_asker_403(in_review, em
                                      {"key": key, "reason": "x"}),
                          client.post(reverse("assistant:edit", args=[in_review.pk]), {"body": "x"})):
             assert response.status_code == 404
-            assert "force-all" not in response.content.decode() and "retry_jitter" not in response.content.decode()
+            assert "force-all" not in response.content.decode()
+            assert "prefetch_multiplier" not in response.content.decode()
     response = signed_in(employee).post(reverse("assistant:confirm_claim", args=[in_review.pk]),
                                         {"key": key, "reason": "Mine."})
     assert response.status_code == 403

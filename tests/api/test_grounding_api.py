@@ -40,10 +40,10 @@ def test_the_answer_carries_its_claims_and_summary(in_review, employee, eng_mode
         assert flag["status"] == "invented" and flag["blocking"] and not flag["confirmed"]
         assert flag["citations"] == [1] and flag["passage"] == 1
         reversed_ = next(c for c in grounding["claims"] if c["status"] == "contradicted")
-        assert reversed_["matched"].startswith("Don't set retry_jitter=False in production")
+        assert reversed_["matched"].startswith("Don't raise worker_prefetch_multiplier for long tasks")
         assert len(reversed_["passage_span"]) == 2
         body = in_review.body
-        assert body[reversed_["start"]:reversed_["end"]].startswith("In production, set retry_jitter=False")
+        assert body[reversed_["start"]:reversed_["end"]].startswith("For long tasks, raise worker_prefetch_multiplier")
 
 
 def test_approve_is_a_409_listing_the_claims_until_they_are_confirmed(in_review, eng_moderator):
@@ -71,7 +71,7 @@ def test_the_asker_gets_403_and_strangers_404_without_the_text(in_review, employ
         response = client_for(user).post(url(in_review, "confirm-claim"), {"key": key, "reason": "Fine."},
                                          format="json")
         error_of(response, 404, "not_found")
-        assert b"force-all" not in response.content and b"retry_jitter" not in response.content
+        assert b"force-all" not in response.content and b"prefetch_multiplier" not in response.content
         response = client_for(user).get(url(in_review))
         error_of(response, 404, "not_found")
         assert b"force-all" not in response.content

@@ -48,9 +48,9 @@ def test_the_askers_panel_marks_the_draft_and_shows_the_passage_of_a_focused_cla
                              "1 uncited")).to_be_visible()
     expect(panel.locator(".claim-tag", has_text="contradicted")).to_be_visible()
     expect(panel.locator(".claim-tag", has_text="uncited")).to_be_visible()
-    popover = focus_claim(page, "contradicted", "retry_jitter=False")
+    popover = focus_claim(page, "contradicted", "raise worker_prefetch_multiplier")
     expect(popover).to_contain_text("contradicted")
-    expect(popover.locator("mark")).to_contain_text("Don't set retry_jitter=False in production")
+    expect(popover.locator("mark")).to_contain_text("Don't raise worker_prefetch_multiplier for long tasks")
     save_screenshot(page, f"grounding-panel-{screen.name}")
 
 
