@@ -117,6 +117,18 @@ def blocks(markdown: str) -> list[str]:
     return [block for block in merged if block.strip()]
 
 
+def sensitive(text: str) -> bool:
+    """Whether ``text`` names something advice must be about for its words to count (``_SENSITIVE``)."""
+    return bool(_SENSITIVE.search(plain(text)))
+
+
+def advice(block: str) -> str:
+    """What a block advises, as the models read it: without an opening prohibition (``_WARNING``) and its questions
+    (``_QUESTION``)."""
+    scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
+    return _QUESTION.sub(" ", scored)
+
+
 @dataclass(frozen=True)
 class Finding:
     block: str
@@ -152,10 +164,9 @@ class Model:
         is scored without its opening sentence (``_WARNING``), and without its questions (``_QUESTION``)."""
         found = []
         for block in blocks(text):
-            scored = block[_OPENING_SENTENCE.match(block).end():] if _WARNING.match(block) else block
-            scored = _QUESTION.sub(" ", scored)
+            scored = advice(block)
             known = self.known(scored)  # emphasis taken off once, by counts()
-            if len(known) < MIN_FEATURES or not _SENSITIVE.search(plain(scored)):
+            if len(known) < MIN_FEATURES or not sensitive(scored):
                 continue
             score = self._score(known)
             if score >= self.threshold:

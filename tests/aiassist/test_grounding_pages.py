@@ -62,7 +62,11 @@ def test_the_askers_panel_marks_each_claim_with_colour_and_words(drafted, employ
     assert "Confirm this claim" not in page  # the asker never confirms
 
 
-def test_the_review_page_lists_blocking_claims_with_a_confirm_form_each(in_review, eng_moderator):
+def test_the_review_page_lists_blocking_claims_with_a_confirm_form_each(in_review, eng_moderator, settings):
+    # The edit below keeps only "Set autoretry_for…" and "Restart it with `celery … --force-all`", which the risk
+    # encoder reads as risky (0.98): one approval would then not publish. Risk has its own tests; this one is about
+    # claims, so it runs with the rules and the word model only.
+    settings.ASSISTANT_RISK_MODEL = False
     client = signed_in(eng_moderator)
     page = client.get(reverse("assistant:review", args=[in_review.pk])).content.decode()
     assert "3 claims must be edited away or confirmed before approval" in page

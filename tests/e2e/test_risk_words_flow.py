@@ -40,7 +40,10 @@ def test_the_reviewer_sees_the_word_models_reason(logged_in_page, screen, employ
     expect(banner).to_contain_text("High risk.")
     expect(banner).to_contain_text("this answer touches advice that reads as risky")
     expect(banner.locator("li")).to_have_count(1)
-    expect(banner.locator("li")).to_have_text(
-        f"{risk.WORDED} (words {', '.join(f'“{w}”' for w in risk_words.findings(risk.normalised(REPLY))[0].words)})")
+    # The word model's reason (the encoder may add its own to the same line: "…; a model trained on labelled advice").
+    words = ", ".join(f"“{w}”" for w in risk_words.findings(risk.normalised(REPLY))[0].words)
+    (reason,) = answer.risk_reasons
+    assert reason.startswith(f"{risk.WORDED} (words {words}"), reason
+    expect(banner.locator("li")).to_have_text(reason)
     save_screenshot(reviewer, f"{screen.name}-risk-words-review")
     assert reload(answer).status == AIAnswer.Status.IN_REVIEW
