@@ -63,7 +63,6 @@ class Reader:
         self.head_bias = float(arrays["head.bias"].reshape(-1)[0])
         probability = float(meta["threshold"])
         self.threshold = math.log(probability / (1 - probability))  # as a logit
-        self.meta = meta
 
     def logits(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -77,8 +76,8 @@ _CACHE: OrderedDict[str, float] = OrderedDict()
 
 
 def reader() -> Reader:
-    """The model, loaded once per process (about 0.5 s): 45 MB of adapted layers beside the shipped encoder, whose
-    embeddings it shares (``MiniLM.adapted``)."""
+    """The model, loaded once per process (about 0.5 s): adapted layers beside the shipped encoder, whose embeddings
+    it shares (``MiniLM.adapted``; +28 MB RSS in a process with the embedder loaded)."""
     global _READER
     if _READER is None:
         with _LOCK:
@@ -111,12 +110,12 @@ def logits(texts: list[str]) -> list[float]:
     return [known[text] for text in texts]
 
 
-def passages(text: str, *, advice: bool = True) -> list[str]:
-    """``text`` as the model reads it: its blocks (``risk_words.blocks``; with ``advice``, less an opening prohibition
-    and questions, as ``risk_words.advice`` keeps them), consecutive ones joined while they fit the encoder's window
+def passages(text: str) -> list[str]:
+    """``text`` as the model reads it: its blocks (``risk_words.blocks``, less an opening prohibition and questions, as
+    ``risk_words.advice`` keeps them), consecutive ones joined while they fit the encoder's window
     (``MAX_TOKENS``): the model was trained on whole posts, and a paragraph read alone loses what the one before it
     said ("On your laptop only:"). A block longer than the window is a passage of its own, cut at the window."""
-    blocks = [risk_words.advice(block) if advice else block for block in risk_words.blocks(text)]
+    blocks = [risk_words.advice(block) for block in risk_words.blocks(text)]
     blocks = [block for block in blocks if any(ch.isalpha() for ch in block)]
     if not blocks:
         return []
@@ -132,7 +131,7 @@ def passages(text: str, *, advice: bool = True) -> list[str]:
     return ["\n\n".join(group) for group in out]
 
 
-def flagged(text: str, *, advice: bool = True) -> tuple[Finding, ...]:
+def flagged(text: str) -> tuple[Finding, ...]:
     """The passages of ``text`` (normalised as ``risk.normalised`` does) the model rates risky, with the probability.
     Only a passage that names something sensitive is read (``risk_words.sensitive``, the word model's topic gate): the
     encoder, sure of itself on text unlike anything it was trained on, would otherwise flag "try a different cable, the
@@ -141,7 +140,7 @@ def flagged(text: str, *, advice: bool = True) -> tuple[Finding, ...]:
     ``risk_words.MIN_FEATURES`` features it knows), nor one it rates clearly harmless (``WORDS_AT_LEAST``: a cascade,
     for the encoder's cost)."""
     words = risk_words.model()
-    chunks = [chunk for chunk in passages(text, advice=advice)
+    chunks = [chunk for chunk in passages(text)
               if risk_words.sensitive(chunk) and len(known := words.known(chunk)) >= risk_words.MIN_FEATURES
               and words._score(known) >= WORDS_AT_LEAST]
     threshold = reader().threshold

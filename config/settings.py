@@ -306,7 +306,7 @@ ASSISTANT_QUOTA_PER_HOUR = env.int("ASSISTANT_QUOTA_PER_HOUR", default=20)
 ASSISTANT_MAX_RETRIES = env.int("ASSISTANT_MAX_RETRIES", default=3)
 ASSISTANT_RETRY_BACKOFF_MAX = env.int("ASSISTANT_RETRY_BACKOFF_MAX", default=60)
 # Risk: the fine-tuned encoder beside the rules and the word model (aiassist.risk_model); off saves its CPU time
-# (about 0.2 ms a token) and memory (45 MB a process), at the recall it adds (bench/README.md, round 18).
+# (about 0.2 ms a token) and memory (about 30 MB a process), at the recall it adds (bench/README.md, round 18).
 ASSISTANT_RISK_MODEL = env.bool("ASSISTANT_RISK_MODEL", default=True)
 ASSISTANT_LEASE_SECONDS = env.int("ASSISTANT_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ASSISTANT_QUEUED_GRACE_SECONDS = env.int("ASSISTANT_QUEUED_GRACE_SECONDS", default=120)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from aiassist import risk, risk_model
+from aiassist import risk, risk_model, risk_words
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HELD_OUT = "blind16"  # never trained on by either model, nor used to choose anything
@@ -53,7 +53,7 @@ def test_long_text_is_read_in_windows_of_consecutive_blocks():
 
 def test_advice_only_the_encoder_recognises_makes_the_answer_high_risk_and_says_why(settings):
     assert not risk.hits(MODEL_ONLY)
-    assert not risk.risk_words.findings(risk.normalised(MODEL_ONLY))
+    assert not risk_words.findings(risk.normalised(MODEL_ONLY))
     assessment = risk.classify(MODEL_ONLY, sources=["Certificates for staging are issued by the internal CA."])
     assert assessment.level == "high"
     (reason,) = assessment.reasons
@@ -65,18 +65,15 @@ def test_advice_only_the_encoder_recognises_makes_the_answer_high_risk_and_says_
     assert risk.classify(MODEL_ONLY).level == "low"
 
 
-def test_a_passage_the_words_rate_clearly_harmless_is_not_read():
+def test_a_passage_the_words_rate_clearly_harmless_is_not_read(monkeypatch):
     """The cascade: the encoder reads only what the word model does not rate clearly harmless."""
     text = risk.normalised(MODEL_ONLY)
     (passage,) = risk_model.passages(text)
-    assert risk.risk_words.model().score(passage) >= risk_model.WORDS_AT_LEAST
+    words = risk_words.model().score(passage)
+    assert words >= risk_model.WORDS_AT_LEAST
     assert risk_model.flagged(text)
-    original = risk_model.WORDS_AT_LEAST
-    try:
-        risk_model.WORDS_AT_LEAST = risk.risk_words.model().score(passage) + 0.01
-        assert risk_model.flagged(text) == ()
-    finally:
-        risk_model.WORDS_AT_LEAST = original
+    monkeypatch.setattr(risk_model, "WORDS_AT_LEAST", words + 0.01)
+    assert risk_model.flagged(text) == ()
 
 
 def test_text_naming_nothing_sensitive_is_not_read():
