@@ -21,11 +21,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from safetensors import safe_open
-
 from aiassist import risk_words
-from aiassist.retrieval.embedders import load_minilm, package_model_dir
+from aiassist.retrieval.embedders import TunedClassifier
 
 MODEL = Path(__file__).resolve().parent / "data" / "risk_minilm.safetensors"
 MAX_TOKENS = 256  # the encoder's window, as trained
@@ -42,47 +39,19 @@ class Finding:
     probability: float
 
 
-class Reader:
-    """The fine-tuned encoder and its head; immutable once loaded, so threads share it."""
-
-    def __init__(self, path: Path = MODEL, base: Path | None = None):
-        with safe_open(str(path), framework="numpy") as handle:
-            meta = handle.metadata()
-            arrays = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - not a dict
-        scaling = np.float32(meta["scaling"])
-
-        def delta(layer: int, name: str) -> np.ndarray | None:
-            key = f"encoder.layer.{layer}.{name}"
-            if key + ".lora_A" not in arrays:
-                return None
-            return scaling * (arrays[key + ".lora_B"] @ arrays[key + ".lora_A"])
-
-        # The shipped encoder, shared with the embedder when it is the local one (embeddings are not copied).
-        self.encoder = load_minilm(base or package_model_dir()).adapted(delta)
-        self.head_weight = arrays["head.weight"].reshape(-1).astype(np.float32)
-        self.head_bias = float(arrays["head.bias"].reshape(-1)[0])
-        probability = float(meta["threshold"])
-        self.threshold = math.log(probability / (1 - probability))  # as a logit
-
-    def logits(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros(0, dtype=np.float64)
-        return self.encoder.pooled(texts).astype(np.float64) @ self.head_weight + self.head_bias
-
-
-_READER: Reader | None = None
+_READER: TunedClassifier | None = None
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[str, float] = OrderedDict()
 
 
-def reader() -> Reader:
+def reader() -> TunedClassifier:
     """The model, loaded once per process (about 0.5 s): adapted layers beside the shipped encoder, whose embeddings
     it shares (``MiniLM.adapted``; +28 MB RSS in a process with the embedder loaded)."""
     global _READER
     if _READER is None:
         with _LOCK:
             if _READER is None:
-                _READER = Reader()
+                _READER = TunedClassifier(MODEL)
     return _READER
 
 

