@@ -790,9 +790,9 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
 
 def _reads(text: str, hit: ThreadHit, without: float) -> float | None:
     """The answerability model's logit for ``hit`` and the question ``text`` (``answerable.logit``), when it could
-    change the decision: the relevance ``without`` it is within the reach of its weight of the bar (a logit beyond
-    ``READS_REACH`` of its centre is rarer than 1 in 100 on the pairs it was trained on). None when off, for search
-    (no ``text``) and when the model cannot be loaded."""
+    change the decision: the relevance ``without`` it is within the reach of its weight of the bar (``READS_REACH``
+    logits from its centre: no best thread of the labelled set was read further than 7.4 from it). None when off, for
+    search (no ``text``) and when the model cannot be loaded."""
     if not text or not RELEVANCE["reads"] or not getattr(settings, "ASSISTANT_ANSWERABLE_MODEL", False):
         return None
     if abs(without - RELEVANCE["at"]) > RELEVANCE["reads"] * READS_REACH:
