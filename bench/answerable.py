@@ -1,11 +1,12 @@
 """Train the answerability model (``aiassist.retrieval.answerable``): does the best thread answer this question?
 
 The data (``bench/data/answerable/train*.json``) was written for this by hands that saw nothing of the labelled
-retrieval sets: forum threads in six domains, for each thread three questions it answers, worded otherwise, and three
-on the same topic that no thread of its file answers. The model reads what the app reads: each question is ranked as
-the assistant ranks it, in a forum of all these threads, and paired with its first three threads
-(``answerable.reading``); a pair is positive when the thread is the one written to answer it. An answerable question
-whose thread is not among the first three is paired with it too (from the first ten).
+retrieval sets: forum threads, 35 a file, each of one domain, for each thread three questions it answers, worded
+otherwise, and three on the same topic that no thread of its file answers. The model reads what the app reads: each
+question is ranked as the assistant ranks it, in a forum of the threads of the files trained and validated on
+(``files``), and paired with its first ``PAIRED`` threads (``answerable.reading``); a pair is positive when the
+thread is the one written to answer it. An answerable question whose thread is not among them is paired with it too
+(from the first ten).
 
     .venv/bin/python bench/answerable.py pairs          # the pairs, in a throwaway test database (var/answerable)
     python3.11 -m venv var/train && var/train/bin/pip install -r requirements-train.txt
