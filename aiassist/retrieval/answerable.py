@@ -25,6 +25,7 @@ QUESTION_TOKENS = 96  # the assistant's question is a whole opening post: its st
 
 logger = logging.getLogger(__name__)
 _READER: TunedClassifier | None = None
+_BROKEN = False  # set once the model failed to load
 _LOCK = threading.Lock()
 
 
@@ -58,9 +59,19 @@ def reading(question: str, hit) -> str:
 
 def logit(question: str, hit) -> float | None:
     """The model's evidence (a logit) that ``hit``'s thread answers ``question``; None when the model cannot be
-    loaded (the ranking then decides as it would without it)."""
+    loaded or run (the ranking then decides as it would without it). A model that failed to load is not tried again
+    in this process: one warning, not one a draft."""
+    global _BROKEN
+    if _BROKEN:
+        return None
     try:
-        return float(reader().logits([reading(question, hit)])[0])
-    except (EmbedderError, OSError) as exc:
-        logger.warning("the answerability model is unavailable: %s", exc)
+        model = reader()
+    except Exception as exc:  # noqa: BLE001 - a missing, truncated or foreign file: any error of the loader
+        _BROKEN = True
+        logger.warning("the answerability model cannot be loaded, abstention decides without it: %s", exc)
+        return None
+    try:
+        return float(model.logits([reading(question, hit)])[0])
+    except EmbedderError as exc:
+        logger.warning("the answerability model could not read a question: %s", exc)
         return None

@@ -336,8 +336,9 @@ class TunedClassifier:
     """The shipped encoder fine-tuned as a text classifier (``bench/minilm_tuning.py``): a low-rank change to each
     linear layer (LoRA) added to the shipped weights at load (``MiniLM.adapted``: embeddings and norms shared with the
     embedder, not copied) and a linear head over the mean of the last hidden states. ``path`` is the safetensors file
-    the training's export wrote (the change, the head and, as metadata, its threshold, scaling and window). Immutable
-    once loaded, so threads share it."""
+    the training's export wrote (the change, the head and, as metadata, its threshold and scaling). Texts are cut at
+    the shipped model's window (256 tokens), the one it was trained with: the file's ``max_tokens`` must say so.
+    Immutable once loaded, so threads share it."""
 
     def __init__(self, path: Path, base: Path | None = None):
         from safetensors import safe_open
@@ -353,6 +354,9 @@ class TunedClassifier:
             return scaling * (arrays[key + ".lora_B"] @ arrays[key + ".lora_A"])
 
         self.encoder = load_minilm(base or package_model_dir()).adapted(delta)
+        if int(self.metadata.get("max_tokens", self.encoder.max_length)) != self.encoder.max_length:
+            raise PermanentEmbedderError(f"{path} was trained on {self.metadata['max_tokens']} tokens, the encoder "
+                                         f"reads {self.encoder.max_length}")
         self.head_weight = arrays["head.weight"].reshape(-1).astype(np.float32)
         self.head_bias = float(arrays["head.bias"].reshape(-1)[0])
         probability = float(self.metadata["threshold"])

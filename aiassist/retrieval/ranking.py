@@ -769,36 +769,42 @@ def _score(hit: ThreadHit, dense: bool) -> float:
 def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet, *, masked=None) -> bool:
     """Whether the best thread answers the question: relevant enough, and, when ranked by embedding, still so once
     its closeness to the question with the names masked is weighed in (``masked``: the best thread's (head, answer)
-    closeness to the question less its names, or None; one embedding) and the question's names no readable passage
-    holds are counted (a query each, so only when it would answer)."""
+    closeness to the question less its names, or None; one embedding), the question's names no readable passage
+    holds are counted (a query each, so only when it could answer) and, near the bar, the answerability model's reading
+    of the question with the thread (``_model_on``) is weighed in."""
     if not top:
         return False
     if not dense:
         return _relevant(top[0], dense)
     names = question_names(headline(text))
     without_names = masked(top[0], names) if masked is not None and names else None
-    reads = _reads(text, top[0], min(relevance(top[0]), relevance(top[0], masked=without_names)))
-    if min(relevance(top[0], reads=reads), relevance(top[0], masked=without_names, reads=reads)) < RELEVANCE["at"]:
-        return False
+    # The answerability model moves the relevance by at most ``reach`` either way (``_model_on``): a question below
+    # the bar by more is declined without it, and without the names not yet looked up.
+    reach = RELEVANCE["reads"] * READS_REACH if _model_on(text) else 0.0
     unknown = 0
+
+    def score(reads: float | None = None) -> float:
+        return min(relevance(top[0], reads=reads),
+                   relevance(top[0], unknown_names=unknown, masked=without_names, reads=reads))
+
+    if score() + reach < RELEVANCE["at"]:
+        return False
     for name in names[:MAX_NAMES]:
         unknown += _name_unknown(passages, name)
-        if relevance(top[0], unknown_names=unknown, masked=without_names, reads=reads) < RELEVANCE["at"]:
+        if score() + reach < RELEVANCE["at"]:
             return False  # declined: the other names need no lookup
-    return True
-
-
-def _reads(text: str, hit: ThreadHit, without: float) -> float | None:
-    """The answerability model's logit for ``hit`` and the question ``text`` (``answerable.logit``), when it could
-    change the decision: the relevance ``without`` it is within the reach of its weight of the bar (``READS_REACH``
-    logits from its centre: no best thread of the labelled set was read further than 7.4 from it). None when off, for
-    search (no ``text``) and when the model cannot be loaded."""
-    if not text or not RELEVANCE["reads"] or not getattr(settings, "ASSISTANT_ANSWERABLE_MODEL", False):
-        return None
-    if abs(without - RELEVANCE["at"]) > RELEVANCE["reads"] * READS_REACH:
-        return None
+    if abs(score() - RELEVANCE["at"]) > reach:
+        return score() >= RELEVANCE["at"]
     from . import answerable
-    return answerable.logit(text, hit)
+    return score(answerable.logit(text, top[0])) >= RELEVANCE["at"]  # None when it cannot be read: as without it
+
+
+def _model_on(text: str) -> bool:
+    """Whether the answerability model (``answerable.logit``) may weigh in: its setting on, and a question asked by
+    the assistant (search and similar threads pass no ``text``: they never read it). It is then read only where it
+    could change the decision: for a relevance within ``READS_REACH`` logits times its weight of the bar (no best
+    thread of the labelled set was read further than 7.4 from its centre)."""
+    return bool(text and RELEVANCE["reads"] and getattr(settings, "ASSISTANT_ANSWERABLE_MODEL", False))
 
 
 def names_masked(text: str, names: list[str] | None = None) -> str | None:
@@ -963,8 +969,8 @@ def relevance(hit: ThreadHit, *, unknown_names: int = 0, masked: tuple[float, fl
     """The best thread's evidence that it answers the question (dense ranking), compared to RELEVANCE["at"]:
     ``unknown_names`` is how many of the question's names no readable passage holds; ``masked``, the thread's head
     and answer closeness to the question with its names masked (``_masked_closeness``), weighs in by
-    RELEVANCE["masked"]; ``reads``, the answerability model's logit (``_reads``), by RELEVANCE["reads"] from its
-    centre RELEVANCE["reads_from"]."""
+    RELEVANCE["masked"]; ``reads``, the answerability model's logit (``answerable.logit``), by RELEVANCE["reads"]
+    from its centre RELEVANCE["reads_from"]."""
     head, answer = hit.head, hit.answer
     if masked is not None:
         share = RELEVANCE["masked"]

@@ -105,7 +105,23 @@ def test_the_model_is_read_only_where_it_could_change_the_decision(model_on, mon
     far = RELEVANCE["reads"] * ranking.READS_REACH + 0.5
     assert ranking._confident([hit(far)], True, NOT_ANSWERED[0], passages=None)
     assert not ranking._confident([hit(-far)], True, ANSWERED, passages=None)
-    ranking._confident([hit()], True, "", passages=None)  # search: never declines, never reads
+    ranking._confident([hit()], True, "", passages=None)  # search and similar threads pass no question: never read
     assert read == []
     ranking._confident([hit()], True, ANSWERED, passages=None)
     assert read == [ANSWERED]
+
+
+def test_a_model_that_cannot_be_loaded_leaves_the_decision_to_the_rest_of_the_rule(model_on, monkeypatch, tmp_path,
+                                                                                   caplog):
+    """A truncated or foreign file (a Git LFS pointer, say) costs the model's reading, not the draft: decided as
+    without it, with one warning for the process."""
+    broken = tmp_path / "answerable_minilm.safetensors"
+    broken.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 2663864\n")
+    monkeypatch.setattr(answerable, "MODEL", broken)
+    monkeypatch.setattr(answerable, "_READER", None)
+    monkeypatch.setattr(answerable, "_BROKEN", False)
+    for question in NOT_ANSWERED:
+        assert answerable.logit(question, hit()) is None
+        assert ranking._confident([hit()], True, question, passages=None)  # as without the model
+    assert not ranking._confident([hit(-0.1)], True, ANSWERED, passages=None)
+    assert caplog.text.count("cannot be loaded") == 1
