@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiassist import risk_words
-from aiassist.retrieval.embedders import TunedClassifier
+from aiassist.retrieval.embedders import TunedClassifier, load_tuned
 
 MODEL = Path(__file__).resolve().parent / "data" / "risk_minilm.safetensors"
 MAX_TOKENS = 256  # the encoder's window, as trained
@@ -39,20 +39,13 @@ class Finding:
     probability: float
 
 
-_READER: TunedClassifier | None = None
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[str, float] = OrderedDict()
 
 
 def reader() -> TunedClassifier:
-    """The model, loaded once per process (about 0.5 s): adapted layers beside the shipped encoder, whose embeddings
-    it shares (``MiniLM.adapted``; +28 MB RSS in a process with the embedder loaded)."""
-    global _READER
-    if _READER is None:
-        with _LOCK:
-            if _READER is None:
-                _READER = TunedClassifier(MODEL)
-    return _READER
+    """The model, loaded once per process (``embedders.load_tuned``; +28 MB RSS beside the embedder)."""
+    return load_tuned(MODEL)
 
 
 def clear_cache() -> None:

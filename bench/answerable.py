@@ -246,15 +246,6 @@ def choose(rows, at: float, budget: float) -> tuple[float, float]:
     return w, c
 
 
-def django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["RETRIEVAL_INDEX_SYNC"] = "False"
-    os.environ["EMAIL_NOTIFICATIONS"] = "False"
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    import django
-    django.setup()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["pairs", "train", "export", "calibrate", "choose"])
@@ -263,7 +254,8 @@ def main() -> None:
     if args.command in ("train", "export"):
         {"train": train, "export": export}[args.command]()
         return
-    django_setup()
+    from bench.retrieval import django_setup
+    django_setup(os.environ.get("ASSISTANT_EMBEDDER", "local"))
     if args.command == "pairs":
         pairs()
     elif args.command == "calibrate":

@@ -15,29 +15,20 @@ opening passage, separated by ``[SEP]``, cut at the encoder's window. ``logit`` 
 thread answers the question; ``ranking.relevance`` weighs it in (``RELEVANCE["reads"]``).
 """
 import logging
-import threading
 from pathlib import Path
 
-from .embedders import EmbedderError, TunedClassifier, load_minilm, package_model_dir
+from .embedders import EmbedderError, TunedClassifier, load_minilm, load_tuned, package_model_dir
 
 MODEL = Path(__file__).resolve().parent / "data" / "answerable_minilm.safetensors"
 QUESTION_TOKENS = 96  # the assistant's question is a whole opening post: its start leaves room for the thread
 
 logger = logging.getLogger(__name__)
-_READER: TunedClassifier | None = None
 _BROKEN = False  # set once the model failed to load
-_LOCK = threading.Lock()
 
 
 def reader() -> TunedClassifier:
-    """The model, loaded once per process (about 0.5 s): adapted layers beside the shipped encoder, whose embeddings
-    it shares."""
-    global _READER
-    if _READER is None:
-        with _LOCK:
-            if _READER is None:
-                _READER = TunedClassifier(MODEL)
-    return _READER
+    """The model, loaded once per process (``embedders.load_tuned``; +41 MB RSS beside the embedder)."""
+    return load_tuned(MODEL)
 
 
 def _cut(text: str, tokens: int) -> str:

@@ -118,7 +118,6 @@ def test_a_model_that_cannot_be_loaded_leaves_the_decision_to_the_rest_of_the_ru
     broken = tmp_path / "answerable_minilm.safetensors"
     broken.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 2663864\n")
     monkeypatch.setattr(answerable, "MODEL", broken)
-    monkeypatch.setattr(answerable, "_READER", None)
     monkeypatch.setattr(answerable, "_BROKEN", False)
     for question in NOT_ANSWERED:
         assert answerable.logit(question, hit()) is None
