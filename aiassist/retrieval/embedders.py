@@ -369,6 +369,7 @@ class TunedClassifier:
 
 
 _TUNED: dict[Path, TunedClassifier] = {}
+_TUNED_LOCK = threading.Lock()  # not _MODELS_LOCK: loading a classifier loads its base encoder under that one
 
 
 def load_tuned(path: Path) -> TunedClassifier:
@@ -377,7 +378,7 @@ def load_tuned(path: Path) -> TunedClassifier:
     path = Path(path).resolve()
     model = _TUNED.get(path)
     if model is None:
-        with _MODELS_LOCK:
+        with _TUNED_LOCK:
             model = _TUNED.get(path)
             if model is None:
                 model = _TUNED[path] = TunedClassifier(path)

@@ -124,3 +124,19 @@ def test_a_model_that_cannot_be_loaded_leaves_the_decision_to_the_rest_of_the_ru
         assert ranking._confident([hit()], True, question, passages=None)  # as without the model
     assert not ranking._confident([hit(-0.1)], True, ANSWERED, passages=None)
     assert caplog.text.count("cannot be loaded") == 1
+
+
+def test_a_fresh_process_loads_a_classifier_before_the_encoder_it_adapts():
+    """A worker's first draft may read the model before anything has embedded: loading the classifier then loads its
+    base encoder, and the two loaders must not wait on each other (they once shared a lock, and a fresh worker hung
+    holding its database transaction)."""
+    import subprocess
+    import sys
+    code = ("from aiassist.retrieval import answerable, embedders\n"
+            "model = embedders.load_tuned(answerable.MODEL)\n"
+            "assert embedders.load_tuned(answerable.MODEL) is model\n"
+            "print(model.logits(['a question [SEP] a thread']).shape)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(1,)"
