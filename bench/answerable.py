@@ -214,10 +214,8 @@ def calibrate(distractors: int) -> None:
 def reread(rows, model: Path) -> list:
     """``rows`` with the logits of another model file (a candidate, before it is adopted): the ranking does not
     depend on the model (``calibrate`` ranks with it off), so only the readings are read again."""
-    from aiassist.retrieval.embedders import TunedClassifier
-    reader = TunedClassifier(model)
-    texts = [row[5] for row in rows if row[5] is not None]
-    logits = iter(reader.logits(texts).tolist()) if texts else iter(())
+    from aiassist.retrieval.embedders import load_tuned
+    logits = iter(load_tuned(model).logits([row[5] for row in rows if row[5] is not None]).tolist())
     return [[*row[:4], next(logits) if row[5] is not None else row[4], row[5]] for row in rows]
 
 
