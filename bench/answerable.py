@@ -41,8 +41,8 @@ MODEL_FILE = ROOT / "aiassist" / "retrieval" / "data" / "answerable_minilm.safet
 REFERENCE = ROOT / "tests" / "data" / "answerable_minilm_reference.json"
 # Files 7-9 and 10-13 were written later; models trained on them too are measured, not adopted: their bars, chosen
 # the same way, wrongly decline 7.7 % (files 1-9) and 8.8 % (files 1-13) of the held-out half's answerable questions
-# (bench/README.md, rounds 19 and 20). To measure one: set TRAIN_FILES, then pairs, train, export and
-# ``choose --model``.
+# (bench/README.md, rounds 19 and 20). To measure one: pairs, train and export with ``--train-files 1-5,7-13`` (export
+# with ``--model FILE``, a candidate beside the shipped model), then ``choose --model FILE``.
 TRAIN_FILES, VALIDATION_FILES = [1, 2, 3, 4, 5], [6]
 CATEGORY = {1: "Data", 2: "Infrastructure", 3: "Developer Experience", 4: "Infrastructure", 5: "Engineering",
             6: "Engineering", 7: "Infrastructure", 8: "Engineering", 9: "Data", 10: "Developer Experience",
@@ -50,6 +50,15 @@ CATEGORY = {1: "Data", 2: "Infrastructure", 3: "Developer Experience", 4: "Infra
 RECIPE = Recipe(max_len=256, batch=16, epochs=2)
 PLATEAU = 0.5  # calibration: the narrowest range of centres a weight's best rate must hold over (a logit)
 PAIRED = 2  # threads paired with each question (the app reads the first)
+
+
+def _numbers(spec: str) -> list[int]:
+    """``1-5,7-13`` as ``[1, 2, 3, 4, 5, 7, ..., 13]``."""
+    numbers = []
+    for part in spec.split(","):
+        low, _, high = part.partition("-")
+        numbers += range(int(low), int(high or low) + 1)
+    return numbers
 
 
 def files(numbers=None) -> dict[int, dict]:
@@ -147,12 +156,15 @@ def train() -> None:
                       trained_on=[f"train{n}" for n in TRAIN_FILES], positive_weight=positive_weight)
 
 
-def export() -> None:
+def export(model_file: Path = MODEL_FILE) -> None:
+    """The trained model as the app reads it: over the shipped file, or a candidate's ``model_file`` elsewhere (its
+    reference logits beside it) to measure with ``choose --model`` before adopting it."""
     from bench import minilm_tuning
     checks, _ = _read_pairs(VALIDATION_FILES)
     texts = checks[:24] + ["How do I rotate the key? [SEP] Rotating keys [SEP] Thanks, that worked! [SEP]", "x " * 400]
-    minilm_tuning.export(RECIPE, RUN, MODEL_FILE,
-                         {"epoch_from": ",".join(f"train{n}" for n in VALIDATION_FILES)}, REFERENCE, texts,
+    reference = REFERENCE if model_file == MODEL_FILE else model_file.with_suffix(".reference.json")
+    minilm_tuning.export(RECIPE, RUN, model_file,
+                         {"epoch_from": ",".join(f"train{n}" for n in VALIDATION_FILES)}, reference, texts,
                          "bench/answerable.py export: the logits of the PyTorch model")
 
 
@@ -264,10 +276,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["pairs", "train", "export", "calibrate", "choose"])
     parser.add_argument("--distractors", type=int, default=1000)
-    parser.add_argument("--model", help="choose: read the calibration's readings again with this model file")
+    parser.add_argument("--model", help="export: write a candidate model file here, not over the shipped one; "
+                                         "choose: read the calibration's readings again with this model file")
+    parser.add_argument("--train-files", help="pairs, train: the data files trained on (e.g. 1-5,7-13), instead of "
+                                              f"the shipped model's {TRAIN_FILES}")
     args = parser.parse_args()
-    if args.command in ("train", "export"):
-        {"train": train, "export": export}[args.command]()
+    if args.train_files:
+        TRAIN_FILES[:] = _numbers(args.train_files)
+    if args.command == "train":
+        train()
+        return
+    if args.command == "export":
+        export(Path(args.model).resolve() if args.model else MODEL_FILE)
         return
     from bench.retrieval import django_setup
     django_setup(os.environ.get("ASSISTANT_EMBEDDER", "local"))
