@@ -54,7 +54,7 @@ def local_embedder(settings):
 
 def test_reworded_questions_find_their_thread_among_distractors(world):
     _, figures = world
-    assert figures.questions >= 160
+    assert figures.questions >= 320
     assert figures.top3 >= 0.95, figures.misses
     assert figures.top1 >= 0.85
 
@@ -65,35 +65,37 @@ def test_answerable_questions_are_rarely_declined(world):
 
 
 # The held-out half (bench.retrieval_world.held_out) is what the abstention bar was not calibrated on. It holds
-# about 90 reworded and 30 unanswerable questions: one question moves a rate by 1.1 and 3.3 points, and the
-# binomial standard error of a 95 % rate over 90 questions is 2.3 points. So the half is held to the targets
-# less a tolerance of about three reworded questions; the whole set is held to the targets themselves.
+# about 180 reworded and 65 unanswerable questions: one question moves a rate by 0.5 and 1.5 points, and the
+# binomial standard error of a 95 % rate over 180 questions is 1.6 points; the half drew more of the second batch's
+# hardest questions (its top-1 is 91 %, the calibration half's 98 %). So the half is held to the targets less a
+# tolerance of about five reworded questions; the whole set is held to the targets themselves.
 HELD_OUT_TOLERANCE = 0.03
 
 
 def test_the_held_out_half_is_within_tolerance_of_the_targets(world):
     _, figures = world
     held = figures.halves["held-out"]
-    assert held.questions >= 75 and held.unanswerable >= 25
+    assert held.questions >= 150 and held.unanswerable >= 50
     assert held.top3 >= 0.95 - HELD_OUT_TOLERANCE, held.misses
     assert held.top1 >= 0.85 - HELD_OUT_TOLERANCE
     assert held.wrongly_declined <= 0.05 + HELD_OUT_TOLERANCE
 
 
 def test_questions_nobody_answered_are_mostly_declined(world):
-    """The level reached, so that a regression shows: 83.3 % of the 60 unanswerable questions on the whole set and
-    84.8 % of the held-out half on PostgreSQL (81.7 % of the whole set on SQLite), with the names masked and the
-    answerability model (bench/README.md, round 19; 80.0 and 81.8 % without the model, round 7; 68 and 64 % without
-    the masked names either). Below the issue's 85 %: see the test after next."""
+    """The level reached, so that a regression shows: 78.3 % of the 120 unanswerable questions on the whole set and
+    76.9 % of the held-out half on PostgreSQL (77.5 and 75.4 % on SQLite), with the names masked and the
+    answerability model (bench/README.md, round 21; 67.5 and 70.8 % without the model, at 9.0 and 10.3 % wrongly
+    declined). By batch: 88.3 % of the first 60 (the issue's target), 68.3 % of the second, harder 60. Below the
+    issue's 85 % on the whole set: see the test after next."""
     _, figures = world
-    assert figures.unanswerable >= 55
-    assert figures.declined >= 0.80, figures.false_answers
-    assert figures.halves["held-out"].declined >= 0.80, figures.halves["held-out"].false_answers
+    assert figures.unanswerable >= 110
+    assert figures.declined >= 0.75, figures.false_answers
+    assert figures.halves["held-out"].declined >= 0.72, figures.halves["held-out"].false_answers
 
 
 # Blind set 1 (36 reworded, 24 unanswerable) was written before the names terms were measured; blind set 2 (60 and 28,
 # bench/README.md round 13) by a helper who read the threads and nothing else. Neither was calibrated on. Measured
-# with 1,000 distractors on PostgreSQL: declined 95.8 % and 92.9 % (89.3 % without the answerability model).
+# with 1,000 distractors on PostgreSQL: declined 95.8 % and 89.3 % (round 21; 92.9 % for the second in rounds 19-20).
 @pytest.mark.parametrize("number", [1, 2])
 def test_a_blind_set_meets_the_targets(world, number):
     """Held to the issue's targets, less the held-out tolerance for the set's size on the ranking rates (one question
@@ -124,9 +126,9 @@ def test_the_third_blind_set_ranks_to_the_targets_and_keeps_its_declined_level(w
     assert blind.declined >= 0.667 - 1 / blind.unanswerable, blind.false_answers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: the rule declines 83 % of the whole "
-                                       "set (85 % of the held-out half) at <= 5 % wrongly declined, with the "
-                                       "answerability model (bench/README.md, round 19)")
+@pytest.mark.xfail(strict=True, reason="issue 11's abstention target is not met: the rule declines 78 % of the whole "
+                                       "set of two batches (77 % of the held-out half) at <= 5 % wrongly declined, "
+                                       "with the answerability model (bench/README.md, round 21)")
 def test_questions_nobody_answered_are_declined_at_the_issues_target(world):
     _, figures = world
     assert figures.declined >= 0.85 and figures.halves["held-out"].declined >= 0.85 - HELD_OUT_TOLERANCE
