@@ -101,9 +101,13 @@ WEIGHTS = {"head": 0.5, "answer": 0.5, "lexical": 0.2, "coverage": 0.2}
 # whole set 78.3 % at 3.5 %; blind sets 95.8, 89.3 and 66.7 % at 0, 1.7 and 0 % (bench/README.md, round 21).
 RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "unknown_name": 0.65, "masked": 0.4, "at": 2.35,
              "reads": 0.5, "reads_from": -2.5}
-# Logits on the labelled set's best threads: -4.5 to 3.1, at most 5.6 from the centre. At weight 0.5 the model may
-# move a relevance by 4: it is read for nearly every question the assistant ranks (one forward pass of the encoder).
-READS_REACH = 8.0
+# The model's logit is taken within READS_BOUNDS (clipped): the logits of the labelled set's and blind sets' best
+# threads lie in -4.5 to 3.1; the bounds leave a logit beyond either end. So the model lowers a relevance by at most
+# RELEVANCE["reads"] * (reads_from - low), 1.5, and raises it by at most RELEVANCE["reads"] * (high - reads_from),
+# 3.25, and is read only for a question whose relevance without it is within those of the bar (one forward pass of
+# the encoder, the dearest part of a draft's ranking): on the labelled and blind sets, 72 % of the best threads. With
+# a reach of 4 either way (round 21), every one was read; no decision of those sets changed with the bounds.
+READS_BOUNDS = (-5.5, 4.0)
 RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
 # Look-alike threads: the same answer to nearly the same question (one topic asked once per service, say, the
 # answers differing by the service's name). Among the first LOOK_ALIKE_WINDOW threads, a thread whose best answer
@@ -782,23 +786,23 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
         return _relevant(top[0], dense)
     names = question_names(headline(text))
     without_names = masked(top[0], names) if masked is not None and names else None
-    # The answerability model moves the relevance by at most ``reach`` either way (``_model_on``): a question below
-    # the bar by more is declined without it, and without the names not yet looked up.
-    reach = RELEVANCE["reads"] * READS_REACH if _model_on(text) else 0.0
+    # The answerability model raises the relevance by at most ``up`` and lowers it by at most ``down`` (``_reach``): a
+    # question below the bar by more than ``up`` is declined without it, and without the names not yet looked up.
+    down, up = _reach() if _model_on(text) else (0.0, 0.0)
     unknown = 0
 
     def score(reads: float | None = None) -> float:
         return min(relevance(top[0], reads=reads),
                    relevance(top[0], unknown_names=unknown, masked=without_names, reads=reads))
 
-    if score() + reach < RELEVANCE["at"]:
+    if score() + up < RELEVANCE["at"]:
         return False
     for name in names[:MAX_NAMES]:
         unknown += _name_unknown(passages, name)
-        if score() + reach < RELEVANCE["at"]:
+        if score() + up < RELEVANCE["at"]:
             return False  # declined: the other names need no lookup
-    if abs(score() - RELEVANCE["at"]) > reach:
-        return score() >= RELEVANCE["at"]
+    if score() - down >= RELEVANCE["at"] or score() + up < RELEVANCE["at"]:
+        return score() >= RELEVANCE["at"]  # the model could not change the decision: not read
     from . import answerable
     return score(answerable.logit(text, top[0])) >= RELEVANCE["at"]  # None when it cannot be read: as without it
 
@@ -806,9 +810,16 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
 def _model_on(text: str) -> bool:
     """Whether the answerability model (``answerable.logit``) may weigh in: its setting on, and a question asked by
     the assistant (search and similar threads pass no ``text``: they never read it). It is then read only where it
-    could change the decision: for a relevance within ``READS_REACH`` logits times its weight of the bar (no best
-    thread of the labelled set was read further than 7.4 from its centre)."""
+    could change the decision (``_reach``)."""
     return bool(text and RELEVANCE["reads"] and getattr(settings, "ASSISTANT_ANSWERABLE_MODEL", False))
+
+
+def _reach() -> tuple[float, float]:
+    """How far the answerability model can lower and raise a relevance: its weight times the distance from its centre
+    to each of ``READS_BOUNDS`` (the logit is clipped to them in ``relevance``)."""
+    low, high = READS_BOUNDS
+    return (RELEVANCE["reads"] * max(RELEVANCE["reads_from"] - low, 0.0),
+            RELEVANCE["reads"] * max(high - RELEVANCE["reads_from"], 0.0))
 
 
 def names_masked(text: str, names: list[str] | None = None) -> str | None:
@@ -973,12 +984,14 @@ def relevance(hit: ThreadHit, *, unknown_names: int = 0, masked: tuple[float, fl
     """The best thread's evidence that it answers the question (dense ranking), compared to RELEVANCE["at"]:
     ``unknown_names`` is how many of the question's names no readable passage holds; ``masked``, the thread's head
     and answer closeness to the question with its names masked (``_masked_closeness``), weighs in by
-    RELEVANCE["masked"]; ``reads``, the answerability model's logit (``answerable.logit``), by RELEVANCE["reads"]
-    from its centre RELEVANCE["reads_from"]."""
+    RELEVANCE["masked"]; ``reads``, the answerability model's logit (``answerable.logit``) within ``READS_BOUNDS``, by
+    RELEVANCE["reads"] from its centre RELEVANCE["reads_from"]."""
     head, answer = hit.head, hit.answer
     if masked is not None:
         share = RELEVANCE["masked"]
         head, answer = (1 - share) * head + share * masked[0], (1 - share) * answer + share * masked[1]
-    model = RELEVANCE["reads"] * (reads - RELEVANCE["reads_from"]) if reads is not None else 0.0
+    model = 0.0
+    if reads is not None:
+        model = RELEVANCE["reads"] * (min(max(reads, READS_BOUNDS[0]), READS_BOUNDS[1]) - RELEVANCE["reads_from"])
     return (RELEVANCE["head"] * head + RELEVANCE["answer"] * answer + RELEVANCE["margin"] * hit.margin
             - RELEVANCE["unknown_name"] * unknown_names + model)

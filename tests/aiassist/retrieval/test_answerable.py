@@ -105,13 +105,30 @@ def test_without_the_model_closeness_alone_decides(settings):
 def test_the_model_is_read_only_where_it_could_change_the_decision(model_on, monkeypatch):
     read = []
     monkeypatch.setattr(answerable, "logit", lambda question, found: read.append(question) or 0.0)
-    far = RELEVANCE["reads"] * ranking.READS_REACH + 0.5
-    assert ranking._confident([hit(far)], True, NOT_ANSWERED[0], passages=None)
-    assert not ranking._confident([hit(-far)], True, ANSWERED, passages=None)
+    down, up = ranking._reach()
+    assert 0 < down < up  # the bounds are not symmetric about the centre
+    assert ranking._confident([hit(down + 0.01)], True, NOT_ANSWERED[0], passages=None)
+    assert not ranking._confident([hit(-up - 0.01)], True, ANSWERED, passages=None)
     ranking._confident([hit()], True, "", passages=None)  # search and similar threads pass no question: never read
     assert read == []
-    ranking._confident([hit()], True, ANSWERED, passages=None)
-    assert read == [ANSWERED]
+    for above in (down - 0.01, 0.1, -up + 0.01):
+        ranking._confident([hit(above)], True, ANSWERED, passages=None)
+    assert read == [ANSWERED] * 3
+
+
+def test_the_logit_counts_within_its_bounds_and_the_skipped_reading_could_not_have_changed_the_decision(model_on):
+    """The model cannot lower a relevance by more than ``down`` or raise it by more than ``up``, however far out its
+    logit: the questions ``_confident`` decides without reading it are decided as a reading would have."""
+    low, high = ranking.READS_BOUNDS
+    down, up = ranking._reach()
+    found = hit(down + 0.01)
+    for extreme in (low - 50.0, low, high, high + 50.0):
+        assert ranking.relevance(found, reads=extreme) >= RELEVANCE["at"]
+    assert ranking.relevance(found, reads=low - 50.0) == pytest.approx(ranking.relevance(found, reads=low))
+    found = hit(-up - 0.01)
+    for extreme in (low - 50.0, high, high + 50.0):
+        assert ranking.relevance(found, reads=extreme) < RELEVANCE["at"]
+    assert ranking.relevance(hit(0.0), reads=high + 50.0) - RELEVANCE["at"] == pytest.approx(up)
 
 
 def test_a_model_that_cannot_be_loaded_leaves_the_decision_to_the_rest_of_the_rule(model_on, monkeypatch, tmp_path,
