@@ -801,8 +801,8 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
         unknown += _name_unknown(passages, name)
         if score() + up < RELEVANCE["at"]:
             return False  # declined: the other names need no lookup
-    if score() - down >= RELEVANCE["at"] or score() + up < RELEVANCE["at"]:
-        return score() >= RELEVANCE["at"]  # the model could not change the decision: not read
+    if score() - down >= RELEVANCE["at"]:
+        return True  # the model could not lower it below the bar: not read (nor raise one declined above)
     from . import answerable
     return score(answerable.logit(text, top[0])) >= RELEVANCE["at"]  # None when it cannot be read: as without it
 
