@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,11 +231,15 @@ def calibrate(distractors: int) -> None:
     choose(rows, ranking.RELEVANCE["at"], CALIBRATION_WRONGLY_DECLINED)
 
 
-def reread(rows, model: Path) -> list:
-    """``rows`` with the logits of another model file (a candidate, before it is adopted): the ranking does not
-    depend on the model (``calibrate`` ranks with it off), so only the readings are read again."""
+def reread(rows, models: list[Path]) -> list:
+    """``rows`` with the logits of other model files (a candidate, before it is adopted; several: the mean of their
+    logits, an ensemble): the ranking does not depend on the model (``calibrate`` ranks with it off), so only the
+    readings are read again."""
+    import numpy as np
+
     from aiassist.retrieval.embedders import load_tuned
-    logits = iter(load_tuned(model).logits([row[5] for row in rows if row[5] is not None]).tolist())
+    texts = [row[5] for row in rows if row[5] is not None]
+    logits = iter(np.mean([load_tuned(model).logits(texts) for model in models], axis=0).tolist())
     return [[*row[:4], next(logits) if row[5] is not None else row[4], *row[5:]] for row in rows]
 
 
@@ -283,14 +288,20 @@ def choose(rows, at: float, budget: float) -> tuple[float, float]:
 
 
 def main() -> None:
+    global RECIPE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["pairs", "train", "export", "calibrate", "choose"])
     parser.add_argument("--distractors", type=int, default=1000)
     parser.add_argument("--model", help="export: write a candidate model file here, not over the shipped one; "
-                                         "choose: read the calibration's readings again with this model file")
+                                         "choose: read the calibration's readings again with this model file (with "
+                                         "several, comma-separated: the mean of their logits)")
     parser.add_argument("--train-files", help="pairs, train: the data files trained on (e.g. 1-5,7-13), instead of "
                                               f"the shipped model's {TRAIN_FILES}")
+    parser.add_argument("--seed", type=int, help="train: another seed than the recipe's, to tell a recipe's luck "
+                                                  "from its data")
     args = parser.parse_args()
+    if args.seed is not None:
+        RECIPE = replace(RECIPE, seed=args.seed)
     if args.train_files:
         TRAIN_FILES[:] = _numbers(args.train_files)
     if args.command == "train":
@@ -310,7 +321,7 @@ def main() -> None:
         from bench.retrieval import CALIBRATION_WRONGLY_DECLINED
         rows = json.loads((RUN / "calibration.json").read_text())
         if args.model:
-            rows = reread(rows, Path(args.model))
+            rows = reread(rows, [Path(model) for model in args.model.split(",")])
         choose(rows, RELEVANCE["at"], CALIBRATION_WRONGLY_DECLINED)
 
 
