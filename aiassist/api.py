@@ -5,7 +5,7 @@ thread endpoint plus ``ask_assistant``, wired in ``config.api_urls`` in its plac
 """
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -35,6 +35,7 @@ from .serializers import (
     FeedbackSerializer,
     ReasonSerializer,
     RegenerateSerializer,
+    RetractedAnswerSerializer,
 )
 
 # Starting a thread with a private AI draft -------------------------------------------------------
@@ -170,15 +171,24 @@ def _answers(queryset):
 
 
 def _detail(user, answer) -> dict:
-    """The answer as it is now (after the service's changes), with its sources and approvals."""
+    """The answer as it is now (after the service's changes), with its sources and approvals, when ``user``
+    may read it; otherwise only that the verb took effect (``RetractedAnswerSerializer``). Only retract/
+    acts for someone who may not read the answer (its category's moderators and administrators); every
+    other verb fetches the answer only for those who may, and leaves it in their sight."""
+    if not ai_policy.can_view_answer(user, answer):
+        return RetractedAnswerSerializer(answer).data
     return AIAnswerSerializer(_answers(AIAnswer.objects.filter(pk=answer.pk)).get()).data
 
 
 CONFLICT = "The answer is not in a state that allows this."
 
+RETRACT_RESULT = PolymorphicProxySerializer(
+    component_name="RetractResult", resource_type_field_name=None, many=False,
+    serializers=[AIAnswerSerializer, RetractedAnswerSerializer])
 
-def _verb(summary, request_serializer=None, *, accepted=False, conflict=CONFLICT):
-    responses = {(202 if accepted else 200): AIAnswerStateSerializer if accepted else AIAnswerSerializer,
+
+def _verb(summary, request_serializer=None, *, accepted=False, conflict=CONFLICT, ok=AIAnswerSerializer):
+    responses = {(202 if accepted else 200): AIAnswerStateSerializer if accepted else ok,
                  403: error_response(403), 404: error_response(404, ANSWER_NOT_FOUND),
                  409: error_response(409, conflict)}
     return extend_schema(summary=summary, request=request_serializer, responses=responses, tags=["ai-answers"])
@@ -280,7 +290,8 @@ class AIAnswerViewSet(GenericViewSet):
         return Response(_detail(request.user, answer))
 
     @_verb("Retract a published answer with a reason (reviewers, and always the category's moderators and "
-           "administrators); its readers are told", ReasonSerializer)
+           "administrators, who are answered without its text unless they review it); its readers are told",
+           ReasonSerializer, ok=RETRACT_RESULT)
     @action(detail=True, methods=["post"])
     def retract(self, request, pk):
         params = parse(ReasonSerializer, request.data)

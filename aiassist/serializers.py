@@ -1,5 +1,6 @@
 """The assistant's API representations. Every AI answer carries ``is_ai_generated`` and its
 ``disclaimer``; published AI posts in thread post lists carry theirs and ``reviewed_by``."""
+from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -174,8 +175,9 @@ class ApproveSerializer(serializers.Serializer):
     body = text_field(max_length=BODY_MAX, required=False,
                       help_text="An edited text to approve instead (the original is kept).")
     body_hash = serializers.RegexField(r"^[0-9a-f]{64}$", required=False,
-                                       help_text="The body_hash of the text you read: refused (409) if it changed "
-                                                 "since. Needed, or a body, once another reviewer edited the text.")
+                                       help_text="The body_hash of the text you read (with a body, of the text "
+                                                 "your edit started from): refused (409, code text_changed) if it "
+                                                 "changed since. Needed once another reviewer edited the text.")
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -238,3 +240,32 @@ class AIPostSerializer(PostSerializer):
             return None
         current = body_hash(answer.body)
         return [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current]
+
+
+class RetractedAnswerSerializer(serializers.ModelSerializer):
+    """What a retraction tells a caller who may withdraw the answer but not read it (a category moderator or an
+    administrator who does not review the category): that it is done, and where; nothing of the answer's text,
+    sources or grounding. Its reviewers get the whole answer (AIAnswer)."""
+
+    retract_code = serializers.ChoiceField(choices=AIAnswer.Reason.choices, allow_blank=True, read_only=True)
+    url = serializers.SerializerMethodField(help_text="Where the withdrawn post stood in its thread (a "
+                                                      "placeholder says it was withdrawn).")
+
+    class Meta:
+        model = AIAnswer
+        fields = ["id", "thread", "status", "published_post", "retracted_at", "retract_reason", "retract_code", "url"]
+        read_only_fields = fields
+
+    def get_url(self, answer) -> str:
+        thread = reverse("forum:thread", args=[answer.thread_id])
+        return f"{thread}?post={answer.published_post_id}#post-{answer.published_post_id}"
+
+
+class RetractedAnswerSchema(OpenApiSerializerExtension):
+    """No other property: so that a full answer (AIAnswer) never also matches this shape, and the retract
+    response's oneOf of the two says exactly which one a caller gets."""
+
+    target_class = RetractedAnswerSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {**auto_schema._map_basic_serializer(self.target, direction), "additionalProperties": False}

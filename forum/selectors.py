@@ -20,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
     Window,
@@ -333,11 +334,15 @@ def profile_threads_page(viewer, person, page_number) -> Page:
 
 def profile_posts_page(viewer, person, page_number) -> Page:
     """The replies ``person`` wrote that ``viewer`` may read (hidden ones left out for everyone), newest
-    first, each with its thread and category."""
+    first, each with its thread and category, and its text as ``excerpt``: None for an AI-generated post,
+    whose text is read on its thread page only, under its disclaimer and with the view recorded that a
+    retraction notice needs. The bodies themselves are not loaded."""
     openings = Post.objects.filter(thread=OuterRef("thread")).order_by("created_at", "id").values("pk")[:1]
+    excerpt = Case(When(kind=Post.Kind.ASSISTANT, then=Value(None)), default=F("body"), output_field=TextField())
     posts = (
         policy.visible_posts(viewer, include_hidden=False).filter(author=person)
         .exclude(pk=Subquery(openings))
+        .defer("body", "body_html").annotate(excerpt=excerpt)
         .select_related("thread__category").order_by("-created_at", "-id")
     )
     return _page_with_total(posts, settings.FORUM_POSTS_PER_PAGE, page_number)
