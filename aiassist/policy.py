@@ -1,15 +1,18 @@
 """Who may see and act on AI answers. Builds on ``forum.policy``; nothing here re-derives a forum rule.
 
 * Only the asker sees an answer before it is submitted: not moderators, not admins, not superusers.
-* Once submitted, the category's reviewers (``review_ai_answers``) see it too.
+* Once submitted, the category's reviewers (``review_ai_answers``) see it too, while they can read every post
+  it drew on as the posts stand now (``unreadable_sources``): a source moved to a category they cannot read, hidden
+  (to those who do not moderate it) or deleted since the draft takes the answer's text out of their sight, as it
+  took the post out of the thread.
 * A published answer can always be withdrawn by its category's moderators and administrators too.
 * Everyone sees the assistant's published posts through the forum like any other post.
 """
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from forum import policy as forum_policy
 
-from .models import AIAnswer, Approval
+from .models import AIAnswer, AnswerSource, Approval
 
 S = AIAnswer.Status
 PRIVATE_STATES = (S.QUEUED, S.GENERATING, S.DRAFT, S.FAILED, S.DISCARDED)
@@ -22,22 +25,48 @@ def visible_answers(user) -> QuerySet[AIAnswer]:
         return AIAnswer.objects.none()
     readable = Q(thread__category__in=forum_policy.visible_categories(user))
     own = Q(asker=user)
-    reviewed = Q(status__in=REVIEWABLE_STATES, thread__category__in=forum_policy.reviewed_categories(user))
+    reviewed = (Q(status__in=REVIEWABLE_STATES, thread__category__in=forum_policy.reviewed_categories(user))
+                & ~unreadable_sources(user))
     return AIAnswer.objects.filter(readable & (own | reviewed))
 
 
 def reviewer_answers(user) -> QuerySet[AIAnswer]:
-    """Submitted answers in the categories ``user`` reviews (whoever asked them)."""
+    """Submitted answers in the categories ``user`` reviews (whoever asked them) whose sources they can all read
+    (``unreadable_sources``)."""
     if not (user and user.is_authenticated and user.is_active):
         return AIAnswer.objects.none()
     return AIAnswer.objects.filter(status__in=REVIEWABLE_STATES,
-                                   thread__category__in=forum_policy.reviewed_categories(user))
+                                   thread__category__in=forum_policy.reviewed_categories(user)).exclude(
+        unreadable_sources(user))
+
+
+def unreadable_sources(user) -> Exists:
+    """Whether an answer (the outer row) drew on a post ``user`` cannot read now: deleted since, hidden (unless they
+    moderate its category) or in a category they cannot see (``forum_policy.visible_posts``, as the thread page
+    reads it). Its text quotes that post, and its review page shows the passage: neither may reach them.
+
+    A published answer never has one for a reader of its thread: a source leaving the thread's audience
+    unpublishes it in the same transaction (``services.answers_recheck_audience``)."""
+    readable = forum_policy.visible_posts(user).values("pk")
+    return Exists(AnswerSource.objects.filter(answer=OuterRef("pk")).filter(
+        Q(post__isnull=True) | ~Q(post__in=readable)))
+
+
+def _reads_sources(user, answer: AIAnswer) -> bool:
+    """``unreadable_sources`` for one answer, asked once per answer and user in a request (every check of a page
+    asks it; a published answer is not asked: see there)."""
+    if answer.status == S.PUBLISHED:
+        return True
+    asked = answer.__dict__.setdefault("_reads_sources", {})
+    if user.pk not in asked:
+        asked[user.pk] = not AIAnswer.objects.filter(pk=answer.pk).filter(unreadable_sources(user)).exists()
+    return asked[user.pk]
 
 
 def can_review_answer(user, answer: AIAnswer) -> bool:
     """Reviewer of the category and not the asker: may approve, reject, edit, retract."""
     return (answer.status in REVIEWABLE_STATES and not is_asker(user, answer)
-            and forum_policy.access_for(user, answer.thread.category).can_review)
+            and forum_policy.access_for(user, answer.thread.category).can_review and _reads_sources(user, answer))
 
 
 def can_withdraw_answer(user, answer: AIAnswer) -> bool:
@@ -60,7 +89,8 @@ def can_view_answer(user, answer: AIAnswer) -> bool:
         return False
     if answer.asker_id == user.pk:
         return True
-    return answer.status in REVIEWABLE_STATES and forum_policy.access_for(user, answer.thread.category).can_review
+    return (answer.status in REVIEWABLE_STATES and forum_policy.access_for(user, answer.thread.category).can_review
+            and _reads_sources(user, answer))
 
 
 def _flag(condition: Q) -> Case:

@@ -1,4 +1,6 @@
 """Thin web views for the assistant: the private panel and its buttons, and the new-thread option."""
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -137,7 +139,12 @@ def review_metrics(request):
 
 @require_GET
 def answer_review(request, pk):
-    answer = selectors.reviewable_answer(request.user, pk)
+    return _review_page(request, selectors.reviewable_answer(request.user, pk))
+
+
+def _review_page(request, answer, *, kept_body: str | None = None, status: int = 200):
+    """The review page; ``kept_body``: the text a reviewer sent that was refused because someone changed the text
+    since they read it (``services.TextChanged``), kept in the editor, with the text as it now stands above it."""
     outside = {s.pk for s in services.sources_outside_audience(answer)}
     # Every passage the engine was given, cited first: a model can copy what it does not cite.
     sources = [{"source": s, "audience_ok": s.pk not in outside, "passage_html": render_markdown(s.text)}
@@ -159,9 +166,14 @@ def answer_review(request, pk):
                                   .values_list("username", flat=True)[:5])
     state = desk.approval_state(user=request.user, approvals=approvals, needed=needed, can_act=can_act,
                                 security_reviewers=security_reviewers, status=answer.status)
+    # The question as it was asked, unless its post has been hidden since from readers like this one (a pasted
+    # credential, say): the thread page no longer shows it them, nor may this one.
+    opening = answer.thread.posts.order_by("created_at", "id").select_related("thread__category").first()
+    question_hidden = opening is not None and not forum_policy.can_view_post(request.user, opening)
     return render(request, "aiassist/answer_review.html", {
         "answer": answer,
-        "question_html": render_markdown(answer.question),
+        "question_html": "" if question_hidden else render_markdown(answer.question),
+        "question_hidden": question_hidden,
         "disclaimer": disclaimers.disclaimer_for(answer.status),
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
         "sources": sources,
@@ -174,7 +186,10 @@ def answer_review(request, pk):
         "reports": answer.reports.filter(resolved_at__isnull=True).select_related("reporter"),
         "can_act": can_act,
         "is_asker": policy.is_asker(request.user, answer),
-    })
+        # What the reviewer read: an approval or edit sent with it is refused once the text changes (TextChanged).
+        "text_hash": current,
+        "kept_body": kept_body,
+    }, status=status)
 
 
 def _after_review(request, answer, message):
@@ -189,7 +204,10 @@ def _after_review(request, answer, message):
 def answer_approve(request, pk):
     answer = selectors.reviewable_answer(request.user, pk)
     try:
-        answer = services.answer_approve(acting_user=request.user, answer=answer, body=request.POST.get("body"))
+        answer = services.answer_approve(acting_user=request.user, answer=answer, body=request.POST.get("body"),
+                                         text_hash=_text_hash(request))
+    except services.TextChanged as exc:
+        return _changed_since_read(request, pk, exc)
     except services.UnresolvedClaims as exc:
         # Back to the page that lists them, each with its Confirm form (an edit sent along is not kept:
         # "Save edit and check again" keeps it).
@@ -198,6 +216,23 @@ def answer_approve(request, pk):
     published = answer.status == answer.Status.PUBLISHED
     return _after_review(request, answer, "Approved and published." if published
                          else "Approved. It needs another reviewer's approval before it is published.")
+
+
+def _text_hash(request) -> str | None:
+    """The ``body_hash`` of the text the review page served (its form's ``text_hash``); None from an older page or a
+    client that sends none, which the service then judges as before."""
+    value = request.POST.get("text_hash", "")
+    return value if re.fullmatch(r"[0-9a-f]{64}", value) else None
+
+
+def _changed_since_read(request, pk, exc):
+    """Someone edited the text since this reviewer's page was served: nothing is approved or saved, and the page
+    comes back (409) with the text as it stands now and, in the editor, what they sent, so nothing they typed is
+    lost."""
+    messages.error(request, f"{exc.message} Nothing was saved: your text is kept in the editor below, the text as "
+                            "it now stands is above it.")
+    return _review_page(request, selectors.reviewable_answer(request.user, pk),
+                        kept_body=request.POST.get("body"), status=409)
 
 
 def _reason_input(request) -> dict:
@@ -210,7 +245,11 @@ def _reason_input(request) -> dict:
 @require_POST
 def answer_edit(request, pk):
     answer = selectors.reviewable_answer(request.user, pk)
-    answer = services.answer_edit(acting_user=request.user, answer=answer, body=request.POST.get("body", ""))
+    try:
+        answer = services.answer_edit(acting_user=request.user, answer=answer, body=request.POST.get("body", ""),
+                                      text_hash=_text_hash(request))
+    except services.TextChanged as exc:
+        return _changed_since_read(request, pk, exc)
     return _after_review(request, answer, f"Saved and checked again: {answer.grounding['summary']}.")
 
 

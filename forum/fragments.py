@@ -66,8 +66,8 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
     entry = _cached(key)
     if entry is None:
         page = selectors.thread_posts_page(user, thread, page_number)
-        # A withdrawn AI post is a placeholder for readers who may not see hidden posts: not live for them.
-        live_posts = [post for post in page if post.is_ai_generated and policy.can_view_post(user, post)]
+        # A withdrawn AI post is a placeholder for every reader (thread_posts.html): never live.
+        live_posts = [post for post in page if post.is_ai_generated and not post.hidden]
         # A fresh placeholder per rendering, kept with it: nobody can know it to put it in a post.
         placeholder = "csrf" + secrets.token_hex(16)
         entry = {"html": get_template(SECTION_TEMPLATE).render({**context, "page": page, "csrf_token": placeholder}),

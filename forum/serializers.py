@@ -260,6 +260,16 @@ class PostSerializer(serializers.ModelSerializer):
         fields = ["id", "thread", "author", "kind", "is_ai_generated", "body", "body_html", "created_at",
                   "edited_at", "edited_by", "hidden", "hidden_reason", "helpful_count"]
         read_only_fields = fields
+        extra_kwargs = {"body": {"help_text": "Markdown; empty for a withdrawn (hidden) AI post, for every caller."},
+                        "body_html": {"help_text": "Empty for a withdrawn (hidden) AI post, for every caller."}}
+
+    def to_representation(self, post):
+        data = super().to_representation(post)
+        if post.is_ai_generated and post.hidden:
+            # Withdrawn machine text is shown to nobody in the thread, moderators included (thread_posts.html): it may
+            # quote posts its thread's readers can no longer read. Reviewers read it through the answer.
+            data["body"] = data["body_html"] = ""
+        return data
 
 
 class VoteSerializer(serializers.Serializer):

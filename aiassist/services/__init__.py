@@ -24,6 +24,7 @@ from .drafting import (
 )
 from .review import (
     SourcesOutsideAudience,
+    TextChanged,
     UnresolvedClaims,
     answer_approve,
     answer_confirm,
@@ -46,7 +47,8 @@ from .review import (
 )
 
 __all__ = [
-    "BODY_MAX", "AssistantPaused", "SourcesOutsideAudience", "UnresolvedClaims", "_store_draft", "answer_approve",
+    "BODY_MAX", "AssistantPaused", "SourcesOutsideAudience", "TextChanged", "UnresolvedClaims", "_store_draft",
+    "answer_approve",
     "answer_claim", "answer_confirm", "answer_confirm_claim", "answer_discard", "answer_edit", "answer_fail",
     "answer_feedback", "answer_generate",
     "answer_regenerate", "answer_reject", "answer_release", "answer_report", "answer_request", "answer_restore",

@@ -54,7 +54,10 @@ def test_an_api_approval_covers_only_the_text_its_reviewer_read(employee, engine
     for payload in ({}, {"body_hash": read["body_hash"]}):
         response = sam.post(f"{V1}/ai-answers/{answer.pk}/approve/", payload, format="json")
         assert response.status_code == 409, payload
-        assert response.json()["error"]["code"] == "conflict"
+        assert response.json()["error"]["code"] == "text_changed"
+    # Nor may he send the text he read back as an edit: it would silently undo maria's.
+    response = sam.post(f"{V1}/ai-answers/{answer.pk}/approve/", {"body": read["body"]}, format="json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "text_changed"
     assert AIAnswer.objects.get(pk=answer.pk).status == AIAnswer.Status.IN_REVIEW
     assert not Post.objects.filter(kind=Post.Kind.ASSISTANT).exists()
     # Having read the new text, he approves it by its hash: published with both approvals.

@@ -1,0 +1,175 @@
+"""An answer's text and its passages reach a reviewer only while they can read every post it drew on, as the posts
+stand now; withdrawn machine text reaches nobody through its thread, moderators included.
+
+A review found the seams: a source moved into a restricted category, or hidden, after the answer was submitted kept
+being shown (the passage on the review page and in the API, and the body that quotes it) to reviewers who could no
+longer read it; a thread moved out of a restricted category took its withdrawn answer, quoting that category, to the
+new category's reviewers and moderators; a question hidden for a pasted credential stayed on the review page.
+"""
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from aiassist import selectors, services
+from aiassist.models import AIAnswer
+from forum import policy
+from forum import services as forum_services
+from forum.models import Post
+from tests.factories import UserFactory, fresh, grant, make_thread
+
+pytestmark = pytest.mark.django_db
+V1 = "/api/v1"
+QUOTE = "the delay doubles"
+SOURCE_TITLE = "Celery retry backoff settings"
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def _drafted(asker, category, *, source_category=None, source_people=()):
+    """A low-risk answer in ``category`` quoting a reply in ``source_category`` (the same by default)."""
+    erin, dana = UserFactory(username="erin"), UserFactory(username="dana")
+    for person in (erin, dana):
+        for group in source_people:
+            person.groups.add(group)
+    source_thread = make_thread(erin, source_category or category, title=SOURCE_TITLE,
+                                body="Which settings control retry backoff?",
+                                replies=[(dana, "Set autoretry_for and retry_backoff=True; the delay doubles.")])
+    question = make_thread(asker, category, title="How should celery retries back off?",
+                           body="My tasks fail on network errors. How do retries back off?")
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=asker, thread=question).pk)
+    assert answer.status == AIAnswer.Status.DRAFT and answer.risk == AIAnswer.Risk.LOW, (answer.status, answer.risk)
+    assert QUOTE in answer.body and answer.sources.filter(cited=True).exists(), answer.body
+    return answer, source_thread
+
+
+def _nothing_shown(client, user, answer):
+    """``user`` is shown nothing of ``answer``: 404 on its review page and in the API, absent from both queues and
+    from the desk's count, and the quoted text in no response."""
+    client.force_login(user)
+    responses = [client.get(f"/ai/review/{answer.pk}/"), client.get("/ai/review/")]
+    assert responses[0].status_code == 404
+    token = api(user)
+    responses += [token.get(f"{V1}/ai-answers/{answer.pk}/"), token.get(f"{V1}/review-queue/"),
+                  token.get(f"{V1}/ai-answers/")]
+    assert responses[2].status_code == 404
+    for response in responses:
+        assert QUOTE not in response.content.decode()
+    assert answer.pk not in selectors.review_queue(fresh(user)).values_list("pk", flat=True)
+    assert selectors.review_desk(fresh(user))[1] == 0
+
+
+def _shown(client, user, answer):
+    client.force_login(user)
+    assert QUOTE in client.get(f"/ai/review/{answer.pk}/").content.decode()
+    assert QUOTE in api(user).get(f"{V1}/ai-answers/{answer.pk}/").json()["body"]
+    assert answer.pk in selectors.review_queue(fresh(user)).values_list("pk", flat=True)
+
+
+def test_a_source_moved_out_of_a_reviewers_reach_takes_the_answer_with_it(
+        employee, engineering, general, eng_moderator, secops, secops_group, admin_user, client):
+    answer, source_thread = _drafted(employee, engineering, source_category=general)
+    services.answer_submit(acting_user=employee, answer=answer)
+    both = UserFactory(username="both-ways")  # reviews Engineering and reads Security Ops
+    both.groups.add(secops_group)
+    grant(policy.REVIEW, both, engineering)
+    _shown(client, eng_moderator, answer)  # before the move, as before
+
+    forum_services.thread_move(acting_user=admin_user, thread=source_thread, category=secops)
+
+    assert not policy.can_view_thread(fresh(eng_moderator), source_thread)
+    _nothing_shown(client, eng_moderator, answer)
+    _shown(client, both, answer)  # who can still read every source still reviews it
+    # The verbs go through the same lookup: nothing to act on either.
+    client.force_login(eng_moderator)
+    assert client.post(f"/ai/review/{answer.pk}/approve/", {"body": answer.body}).status_code == 404
+    assert api(eng_moderator).post(f"{V1}/ai-answers/{answer.pk}/approve/", {}, format="json").status_code == 404
+    assert AIAnswer.objects.get(pk=answer.pk).status == AIAnswer.Status.IN_REVIEW
+
+
+def test_a_source_hidden_after_submission_is_not_shown_to_reviewers_who_do_not_moderate(
+        employee, engineering, eng_moderator, client):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    rita = UserFactory(username="rita")  # reviews Engineering, does not moderate it
+    grant(policy.REVIEW, rita, engineering)
+    _shown(client, rita, answer)
+
+    source = answer.sources.get(cited=True).post
+    forum_services.post_hide(acting_user=eng_moderator, post=source, reason="It pasted a live token.")
+
+    _nothing_shown(client, rita, answer)
+    _shown(client, eng_moderator, answer)  # a moderator reads hidden posts in the thread too
+
+
+def test_a_hidden_question_is_not_shown_on_the_review_page(employee, engineering, eng_moderator, client):
+    reply = "Set autoretry_for and retry_backoff=True; the delay doubles."
+    make_thread(UserFactory(username="erin"), engineering, title=SOURCE_TITLE,
+                body="Which settings control retry backoff?", replies=[(UserFactory(username="dana"), reply)])
+    question = make_thread(employee, engineering, title="How should celery retries back off?",
+                           body="My tasks fail on network errors; the broker password is HUNTER2SECRET. "
+                                "How do retries back off?")
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)
+    assert answer.status == AIAnswer.Status.DRAFT, answer.body
+    services.answer_submit(acting_user=employee, answer=answer)
+    rita = UserFactory(username="rita")
+    grant(policy.REVIEW, rita, engineering)
+    client.force_login(rita)
+    assert "HUNTER2SECRET" in client.get(f"/ai/review/{answer.pk}/").content.decode()
+
+    forum_services.post_hide(acting_user=eng_moderator, post=question.posts.order_by("id").first(),
+                             reason="credential")
+
+    page = client.get(f"/ai/review/{answer.pk}/").content.decode()
+    assert "HUNTER2SECRET" not in page and "hidden the question" in page
+    assert "Answer under review" in page and answer.body.split()[0] in page  # the answer is still hers to review
+    client.force_login(eng_moderator)
+    assert "HUNTER2SECRET" in client.get(f"/ai/review/{answer.pk}/").content.decode()
+
+
+def test_a_thread_moved_out_of_a_restricted_category_takes_no_restricted_text_along(
+        employee, secops, secops_group, engineering, admin_user, client):
+    employee.groups.add(secops_group)
+    sec_reviewer = UserFactory(username="sec-rev")
+    grant(policy.REVIEW, sec_reviewer, secops)
+    answer, _ = _drafted(employee, secops, source_people=[secops_group])
+    assert answer.sources.filter(cited=True, category=secops).exists()
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=sec_reviewer, answer=AIAnswer.objects.get(pk=answer.pk))
+    assert answer.status == AIAnswer.Status.PUBLISHED
+
+    forum_services.thread_move(acting_user=admin_user, thread=answer.thread, category=engineering)
+
+    answer = AIAnswer.objects.get(pk=answer.pk)
+    assert answer.status == AIAnswer.Status.IN_REVIEW and Post.objects.get(pk=answer.published_post_id).hidden
+    eng_reviewer = UserFactory(username="eng-rev")
+    grant(policy.REVIEW, eng_reviewer, engineering)
+    eng_moderator = UserFactory(username="eng-mod")
+    grant(policy.MODERATE, eng_moderator, engineering)
+    _nothing_shown(client, eng_reviewer, answer)
+    for user in (eng_moderator, eng_reviewer, admin_user):
+        client.force_login(user)
+        page = client.get(f"/t/{answer.thread_id}/").content.decode()
+        assert "post-withdrawn" in page and QUOTE not in page, user.username
+        posts = api(user).get(f"{V1}/threads/{answer.thread_id}/posts/").json()["results"]
+        withdrawn = [p for p in posts if p["id"] == answer.published_post_id]
+        assert all(p["body"] == p["body_html"] == "" for p in withdrawn), user.username
+        assert QUOTE not in str(posts)
+
+
+def test_a_retracted_answer_is_a_placeholder_for_moderators_too(employee, engineering, eng_moderator, client):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    client.force_login(eng_moderator)
+    assert QUOTE in client.get(f"/t/{answer.thread_id}/").content.decode()
+
+    services.answer_retract(acting_user=eng_moderator, answer=answer, code="incorrect", reason="Wrong setting.")
+
+    page = client.get(f"/t/{answer.thread_id}/").content.decode()
+    assert "post-withdrawn" in page and "Wrong setting." in page and QUOTE not in page
+    # Its reviewers still read it where the sources are checked for them: the review page.
+    assert QUOTE in client.get(f"/ai/review/{answer.pk}/").content.decode()
