@@ -54,16 +54,17 @@ def markdown_html(text: str, *, converter: str, **options) -> str:
         raise
 
 
+_FORUM = {
+    "extensions": ["fenced_code", "tables", "sane_lists", "nl2br"],
+    # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
+    "extension_configs": {"tables": {"use_align_attribute": True}},
+    "output_format": "html",
+}
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown, then sanitise with an allow-list: no script, no handlers, no foreign URLs schemes."""
-    html = markdown_html(
-        text,
-        converter="forum",
-        extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
-        # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    html = markdown_html(text, converter="forum", **_FORUM)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -77,6 +78,64 @@ def render_markdown(text: str) -> str:
     # scroll (WCAG 2.1.1). Markup cannot carry tabindex (the sanitiser drops it), so every <pre> here
     # is one the sanitiser produced.
     return clean.replace("<pre>", '<pre tabindex="0">')
+
+
+# A line that may hold a link reference definition ("[label]: url"): its "[" after any blockquote and list
+# markers and indentation (possessive, so that a long run of markers cannot backtrack). Which of these lines
+# the renderer takes for definitions (not those in code or raw HTML, nor every label) only it can tell.
+_DEFINITION_START = re.compile(
+    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[[^\[\]]*+\]:)", re.MULTILINE)
+_DEFINITION_MARK = re.compile("\ue000(\\d+)\ue001")
+_DEFINITION_ROUNDS = 4
+
+
+def escape_reference_definitions(text: str) -> str:
+    """``text`` with the "[" of every link reference definition escaped ("\\[1]: https://…"), so that the
+    line renders as the text it is and no "[1]" or "[label]" elsewhere becomes a link to its URL.
+
+    Only lines the forum's renderer takes for definitions change: code and raw HTML stay byte for byte.
+    Text that holds a definition renders differently wherever a character lands before its bracket (the
+    review desk marks claims that way), so AI answers hold none (``aiassist.services``).
+    """
+    for _ in range(_DEFINITION_ROUNDS):
+        starts = [match.end() for match in _DEFINITION_START.finditer(text)]
+        defined = _defined(text, starts)
+        if not defined:
+            return text
+        text = _escaped_at(text, [starts[index] for index in defined])
+    return _escaped_at(text, [match.end() for match in _DEFINITION_START.finditer(text)])
+
+
+def _defined(text: str, starts: list[int]) -> set[int]:
+    """Which of the brackets at ``starts`` open a definition: each label gets its index as a prefix (no
+    block is parsed differently for it) and the renderer's references say which it recorded."""
+    if not starts:
+        return set()
+    parts, at = [], 0
+    for index, start in enumerate(starts):
+        parts += [text[at:start + 1], f"\ue000{index}\ue001"]
+        at = start + 1
+    parts.append(text[at:])
+    converter = _converter("definitions", **_FORUM)
+    try:
+        converter.convert("".join(parts))
+    except RecursionError:  # rendered as its escaped text (markdown_html): it defines nothing
+        _converters.definitions = None
+        return set()
+    except BaseException:
+        _converters.definitions = None
+        raise
+    found = (_DEFINITION_MARK.match(label) for label in converter.references)
+    return {int(match.group(1)) for match in found if match and int(match.group(1)) < len(starts)}
+
+
+def _escaped_at(text: str, positions: list[int]) -> str:
+    parts, at = [], 0
+    for position in sorted(positions):
+        parts += [text[at:position], "\\"]
+        at = position
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def plain_text(text: str, limit: int | None = None) -> str:

@@ -8,6 +8,8 @@ import re
 
 import openai
 
+from forum.markup import escape_reference_definitions
+
 from ..retrieval.passages import code_spans, sub_outside_code
 from .base import Draft, PermanentEngineError, SourceDoc, TransientEngineError
 
@@ -77,16 +79,18 @@ class OpenAIEngine:
             raise PermanentEngineError(f"HTTP {exc.status_code} from the model endpoint") from exc
         except ValueError as exc:  # an unparseable body
             raise TransientEngineError(f"malformed reply: {exc}") from exc
-        text = self._content(completion)
         numbers = {s.number for s in sources}
+        # Drop citation markers that point at nothing the asker was shown. A "[1]: url" line is no citation
+        # but a link reference definition, which would make every [1] a link to that URL on the public page
+        # (and not on the review desk): it becomes the text it is, and cites nothing.
+        text = escape_reference_definitions(sub_outside_code(
+            _CITATION, lambda m: m.group(0) if int(m.group(1)) in numbers else "", self._content(completion)))
         code = code_spans(text)
         cited = sorted({int(m.group(1)) for m in _CITATION.finditer(text)
                         if int(m.group(1)) in numbers and not any(a <= m.start() < b for a, b in code)})
         if sources and not cited:
             raise TransientEngineError("the reply cited none of the sources",
                                        user_message="The assistant's reply did not cite its sources.")
-        # Drop citation markers that point at nothing the asker was shown.
-        text = sub_outside_code(_CITATION, lambda m: m.group(0) if int(m.group(1)) in numbers else "", text)
         return Draft(text=text.strip(), model=getattr(completion, "model", None) or self.model, cited=cited)
 
     @staticmethod

@@ -18,7 +18,7 @@ from django.utils import timezone
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.markup import render_markdown
+from forum.markup import escape_reference_definitions, render_markdown
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
@@ -44,6 +44,13 @@ class UnresolvedClaims(InvalidTransition):
     has confirmed; edit them away or confirm each with a reason."""
 
     code = "unresolved_claims"
+
+
+class TextChanged(InvalidTransition):
+    """Someone changed the text under review since the caller read it (the ``body_hash`` they sent): their approval
+    or edit would cover, or silently undo, a text they have not seen."""
+
+    code = "text_changed"
 
 
 def body_hash(body: str) -> str:
@@ -161,8 +168,10 @@ def answer_withdraw(*, acting_user, answer: AIAnswer) -> AIAnswer:
 
 
 def _normalised(body: str | None) -> str:
-    """The text as stored: browsers send a textarea's line breaks as CRLF, which is no edit."""
-    return (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """The text as stored: browsers send a textarea's line breaks as CRLF, which is no edit; a link reference
+    definition becomes the text it is, as in a draft (``drafting._store_draft``): the review desk and the
+    public page would render it differently."""
+    return escape_reference_definitions((body or "").replace("\r\n", "\n").replace("\r", "\n").strip())
 
 
 def _set_body(answer: AIAnswer, body: str, editor) -> None:
@@ -195,12 +204,15 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
 
 
 @transaction.atomic
-def answer_edit(*, acting_user, answer: AIAnswer, body: str) -> AIAnswer:
-    """A reviewer edits the text under review; approvals of the old text no longer count."""
+def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | None = None) -> AIAnswer:
+    """A reviewer edits the text under review; approvals of the old text no longer count. ``text_hash``, the
+    ``body_hash`` of the text the edit started from: refused (``TextChanged``) when the text changed since, so an
+    edit never silently undoes another reviewer's."""
     _reviewer_only(acting_user, answer)
     answer = _locked(answer)
     if answer.status != S.IN_REVIEW:
         raise InvalidTransition("Only an answer in review can be edited.")
+    _check_read(answer, text_hash)
     before = body_hash(answer.body)
     _set_body(answer, body, acting_user)
     answer.save()
@@ -314,18 +326,18 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
                    text_hash: str | None = None) -> AIAnswer:
     """Approve the answer (optionally with an edited text); publishes when the approvals are complete.
 
-    An approval covers the text its reviewer read: ``text_hash`` (the ``body_hash`` served with the text)
-    must match the text as it stands; without it, or an edited ``body``, an approval is refused once
-    someone else has edited the text since it was submitted (they may not have seen the edit)."""
+    An approval covers the text its reviewer read: ``text_hash`` (the ``body_hash`` served with the text, or with
+    an edited ``body`` the text the edit started from) must match the text as it stands; without it, an approval
+    is refused once someone else has edited the text since it was submitted (they may not have seen the edit)."""
     access = _reviewer_only(acting_user, answer)
     answer = _locked(answer)
     if answer.status != S.IN_REVIEW:
         lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
-    if text_hash is not None and text_hash != body_hash(answer.body):
-        raise InvalidTransition("The text changed since you read it; read it again before approving.")
-    if body is None and text_hash is None and answer.edited_by_id not in (None, acting_user.pk):
-        raise InvalidTransition("Another reviewer edited the text since it was submitted; approve the text you "
-                                "read by sending its body_hash (or the body).")
+    _check_read(answer, text_hash)
+    if text_hash is None and answer.edited_by_id not in (None, acting_user.pk):
+        # With a body too: an edit made from an older read would silently undo the other reviewer's.
+        raise TextChanged("Another reviewer edited the text since it was submitted; approve the text you read by "
+                          "sending its body_hash (with your edit, the body_hash of the text it started from).")
     if body is not None and _normalised(body) != answer.body:
         before = body_hash(answer.body)
         _set_body(answer, body, acting_user)
@@ -346,6 +358,12 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
     if approvals_needed(answer)["complete"]:
         return answer_publish(acting_user=acting_user, answer=answer)
     return answer
+
+
+def _check_read(answer: AIAnswer, text_hash: str | None) -> None:
+    if text_hash is not None and text_hash != body_hash(answer.body):
+        who = f" ({answer.edited_by.username} edited it)" if answer.edited_by_id else ""
+        raise TextChanged(f"The text changed since you read it{who}; read it again before approving or editing.")
 
 
 def assistant_account():

@@ -61,9 +61,14 @@ def claims_of(answer, sources=None):
 def _marked(body: str, claims: list[dict]):
     """``body`` rendered as everywhere else, each claim wrapped in a focusable span; returns the HTML and
     the indexes of the claims marked (a claim whose span would cut across the rendered elements, such as a
-    table row spanning cells, is left unmarked: the list of claims still shows it)."""
+    table row spanning cells, is left unmarked: the list of claims still shows it).
+
+    A body the markers would render differently is shown without inline marks: what reviewers approve is
+    what readers get (a marker after a setext heading's underline makes it a paragraph, one before a raw
+    HTML block makes it Markdown, one before "[1]: url" shows a link reference definition as text)."""
+    plain = render_markdown(body)
     if _OPEN in body or _CLOSE in body:
-        return render_markdown(body), set()
+        return plain, set()
     accepted: list[tuple[int, int, int]] = []
     for claim in sorted(claims, key=lambda c: (c["start"], -c["end"])):
         start, end = claim["start"], claim["end"]
@@ -84,6 +89,8 @@ def _marked(body: str, claims: list[dict]):
         at = position
     parts.append(body[at:])
     html = render_markdown("".join(parts))
+    if _MARKER.sub("", html) != plain:
+        return plain, set()
 
     positions: dict[int, dict[str, list[int]]] = {}
     for match in _MARKER.finditer(html):

@@ -13,8 +13,10 @@ from django.utils.html import escape
 
 from aiassist import services
 from aiassist.models import AIAnswer
+from forum import policy
 from forum import services as forum_services
 
+from ..factories import grant
 from .test_review_services import (
     QUOTED,
     SCENARIOS,
@@ -128,6 +130,10 @@ def test_the_review_page_says_when_an_approval_will_not_yet_publish(answers, eng
 
 def test_the_review_page_marks_a_source_outside_the_audience(answers, admin_user, eng_moderator, secops):
     forum_services.thread_move(acting_user=admin_user, thread=cited_post(answers["low"]).thread, category=secops)
+    # A reviewer who may not read the source any more does not see the answer (tests/security/
+    # test_source_visibility.py); one who may sees the source marked.
+    assert signed_in(eng_moderator).get(reverse("assistant:review", args=[answers["low"].pk])).status_code == 404
+    grant(policy.VIEW, eng_moderator, secops)
     html = signed_in(eng_moderator).get(reverse("assistant:review", args=[answers["low"].pk])).content.decode()
     assert "✗ Not everyone who reads the thread may read it" in html
 

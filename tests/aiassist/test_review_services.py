@@ -97,8 +97,7 @@ def submitted(asker, category, *, risk="low", sources_in=None, title=None) -> AI
 def approve(reviewer, answer, body=None) -> AIAnswer:
     """The reviewer reads the answer as it stands, then approves that text (or an edit of it)."""
     answer = reload(answer)
-    services.answer_approve(acting_user=reviewer, answer=answer, body=body,
-                            text_hash=None if body is not None else services.body_hash(answer.body))
+    services.answer_approve(acting_user=reviewer, answer=answer, body=body, text_hash=services.body_hash(answer.body))
     return reload(answer)
 
 

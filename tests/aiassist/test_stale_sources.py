@@ -13,12 +13,13 @@ from django.utils.html import escape
 
 from aiassist import selectors, services
 from aiassist.models import AIAnswer, AnswerSource
-from common.exceptions import InvalidTransition
+from common.exceptions import InvalidTransition, NotFound
+from forum import policy
 from forum import services as forum_services
 from forum.audit import audit_verify
 from forum.models import AuditEvent, Post
 
-from ..factories import make_category, make_thread
+from ..factories import fresh, grant, make_category, make_thread
 from .test_review_services import approve, cited_post, drafted, events_of, reload, submitted
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +111,14 @@ def test_a_hidden_source_takes_the_answer_back_to_review(published, eng_moderato
     answer = reload(published)
     assert answer.status == S.IN_REVIEW
     assert Post.objects.get(pk=answer.published_post_id).hidden
+    # Its reviewer may not read the hidden post: the answer is out of her sight ...
+    assert list(selectors.review_queue(eng_moderator)) == []
+    with pytest.raises(NotFound):
+        services.answer_approve(acting_user=eng_moderator, answer=answer, text_hash=services.body_hash(answer.body))
+    # ... and one who may (he moderates the source's category) cannot publish it as it is.
+    grant(policy.REVIEW, general_moderator, answer.thread.category)
     with pytest.raises(services.SourcesOutsideAudience):
-        services.answer_approve(acting_user=eng_moderator, answer=answer,
+        services.answer_approve(acting_user=fresh(general_moderator), answer=answer,
                                 text_hash=services.body_hash(answer.body))
 
 
@@ -121,6 +128,9 @@ def test_a_source_that_left_the_audience_unpublishes_the_answer_back_to_review(p
     answer = reload(published)
     assert answer.status == S.IN_REVIEW and answer.published_post.hidden
     assert answer.attention_reason == "A cited post's category became restricted."
+    assert list(selectors.review_queue(eng_moderator)) == []  # she may not read the source any more
+    grant(policy.VIEW, eng_moderator, general)
+    eng_moderator = fresh(eng_moderator)
     assert list(selectors.review_queue(eng_moderator)) == [answer]
     with pytest.raises(InvalidTransition):
         services.answer_confirm(acting_user=eng_moderator, answer=answer)  # nothing published to keep
@@ -146,6 +156,11 @@ def test_the_answers_own_thread_moving_to_a_wider_audience_unpublishes_it(admin_
     assert outside and {s.category.slug for s in outside} == {"security-ops"}
     # What it quotes is Security Ops': back to review (Engineering's reviewers now), its post hidden.
     assert answer.status == S.IN_REVIEW and answer.published_post.hidden
+    # Engineering's reviewers may not read what it quotes: out of their sight; one who also reads Security Ops
+    # has it in the queue, and cannot publish it as it is.
+    assert list(selectors.review_queue(eng_moderator)) == []
+    grant(policy.VIEW, eng_moderator, secops)
+    eng_moderator = fresh(eng_moderator)
     assert list(selectors.review_queue(eng_moderator)) == [answer]
     with pytest.raises(services.SourcesOutsideAudience):
         services.answer_approve(acting_user=eng_moderator, answer=answer)
