@@ -40,3 +40,28 @@ def test_edit_preview_diff_and_approval_state(logged_in_page, screen, employee, 
     expect(page.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
     save_screenshot(page, f"{screen.name}-review-desk-approved")
     assert AIAnswer.objects.get(pk=answer.pk).status == AIAnswer.Status.IN_REVIEW
+
+
+def test_a_stale_page_keeps_the_typed_text_and_undoes_nothing(logged_in_page, employee, engineering):
+    """Two reviewers on one text: maria's page was served before rita's edit; her Approve is refused (409), her
+    own edit comes back in the editor, rita's stands, and nothing is published."""
+    maria, rita = make_reviewer("maria-r", engineering), make_reviewer("rita", engineering)
+    answer = submitted(employee, engineering)
+
+    page = logged_in_page(maria)
+    page.goto(f"/ai/review/{answer.pk}/")
+    editor = page.get_by_label("Answer text (Markdown")
+    editor.fill(answer.body + "\n\nMaria's own addition.")
+    from aiassist import services  # rita saves an edit meanwhile, from her own page
+    services.answer_edit(acting_user=rita, answer=AIAnswer.objects.get(pk=answer.pk),
+                         body=answer.body + "\n\nRita's correction.")
+
+    page.get_by_role("button", name="Approve and publish").click()
+    expect(page.locator(".messages, [role=alert]").first).to_contain_text("The text changed since you read it "
+                                                                          "(rita edited it)")
+    expect(page.get_by_label("Answer text (Markdown")).to_have_value(answer.body + "\n\nMaria's own addition.")
+    expect(page.locator(".claims-draft")).to_contain_text("Rita's correction.")
+    save_screenshot(page, "desktop-light-review-desk-text-changed")
+    current = AIAnswer.objects.get(pk=answer.pk)
+    assert current.status == AIAnswer.Status.IN_REVIEW and "Rita's correction." in current.body
+    assert "Maria's own addition." not in current.body
