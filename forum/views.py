@@ -13,7 +13,7 @@ from common.exceptions import Forbidden, InvalidInput
 
 from . import fragments, policy, selectors, services
 from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
-from .markup import render_markdown
+from .markup import escape_reference_definitions, render_markdown
 
 
 def _form_error(form) -> InvalidInput:
@@ -213,7 +213,10 @@ def watched_threads(request):
 
 @require_POST
 def markdown_preview(request):
-    html = render_markdown(request.POST.get("body", "")[: services.BODY_MAX])
+    body = request.POST.get("body", "")[: services.BODY_MAX]
+    if request.POST.get("as") == "ai-answer":  # the review desk: the text as an AI answer stores it
+        body = escape_reference_definitions(body)
+    html = render_markdown(body)
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
 
 

@@ -9,6 +9,7 @@ import re
 import markdown
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from aiassist import services
 from aiassist.engines import TransientEngineError
@@ -233,3 +234,14 @@ def test_only_definitions_are_escaped_and_none_is_left(text, escaped):
     # A link to the URL shows the URL (an autolink), never "1" or a label.
     links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', render_markdown(result))
     assert all(shown == href for href, shown in links)
+
+
+def test_the_review_desks_live_preview_shows_a_definition_as_text_too(client, eng_moderator):
+    """The editor's live preview renders what will be stored: a reviewer never sees a link there that readers would
+    not get. Other posts' previews keep Markdown's definitions (no desk marks them)."""
+    client.force_login(eng_moderator)
+    body = "Retry with backoff [1].\n\n[1]: https://celery-docs.example.net/retries"
+    desk = client.post(reverse("forum:preview"), {"body": body, "as": "ai-answer"}).content.decode()
+    assert "celery-docs.example.net/retries" in desk and 'href="https://celery-docs' not in desk
+    post = client.post(reverse("forum:preview"), {"body": body}).content.decode()
+    assert 'href="https://celery-docs.example.net/retries"' in post
