@@ -199,6 +199,11 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         reasons = assessment.reasons
     answer.body, answer.body_html, answer.edited_by = body, render_markdown(body), editor
     answer.grounding = checked
+    # Which passages the text cites now: the public page links those [n] and lists them, as the review desk
+    # does for every passage given (an edit citing a passage the machine left uncited is linked on both).
+    cites = {number for claim in checked.get("claims", []) for number in claim.get("citations", [])}
+    answer.sources.filter(number__in=cites).exclude(cited=True).update(cited=True)
+    answer.sources.exclude(number__in=cites).exclude(cited=False).update(cited=False)
     answer.risk = AIAnswer.Risk.HIGH if reasons else AIAnswer.Risk.LOW
     answer.risk_reasons = reasons
 

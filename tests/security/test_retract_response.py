@@ -140,3 +140,31 @@ def test_the_schema_says_which_of_the_two_a_caller_gets():
     for verb in ("submit", "approve", "reject", "confirm", "confirm-claim", "withdraw", "discard", "feedback"):
         response = schema["paths"][f"/api/v1/ai-answers/{{id}}/{verb}/"]["post"]["responses"]["200"]
         assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AIAnswer"}
+
+
+def test_a_reviewer_citing_a_passage_the_machine_left_uncited_is_linked_for_readers_too(
+        openai_engine, employee, engineering, eng_moderator):
+    """The review desk links every [n] of the passages the engine was given; the public page links (and lists)
+    the cited ones. An edit that cites the uncited passage makes it cited, so both pages link it alike."""
+    erin, dana, ole = UserFactory(username="erin"), UserFactory(username="dana"), UserFactory(username="ole")
+    make_thread(erin, engineering, title="Celery retry backoff settings", body="Which settings matter here?",
+                replies=[(dana, f"Set retry_backoff=True so celery retries back off ({CITED}); the countdown "
+                                "doubles."),
+                         (ole, f"Celery retries back off up to retry_backoff_max, which caps the delay "
+                               f"({UNCITED}).")])
+    thread = make_thread(employee, engineering, title="How should celery retries back off?",
+                         body="My celery tasks fail on network errors. How do retries back off?")
+    answer = ai_services.answer_request(acting_user=employee, thread=thread)
+    openai_engine.reply(completion("Set retry_backoff=True [1]."))
+    answer = ai_services.answer_generate(answer_id=answer.pk)
+    uncited = AnswerSource.objects.get(answer=answer, cited=False)
+    ai_services.answer_submit(acting_user=employee, answer=reload(answer))
+    answer = reload(answer)
+    edited = f"{answer.body}\n\nThe delay is capped by retry_backoff_max [{uncited.number}]."
+    answer = ai_services.answer_approve(acting_user=eng_moderator, answer=answer, body=edited,
+                                        text_hash=ai_services.body_hash(answer.body))
+    assert answer.status == S.PUBLISHED
+    assert set(AnswerSource.objects.filter(answer=answer, cited=True).values_list("number", flat=True)) == {
+        1, uncited.number}
+    html = answer.published_post.body_html
+    assert f'href="#answer-{answer.pk}-source-{uncited.number}"' in html
