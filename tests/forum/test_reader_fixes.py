@@ -128,10 +128,13 @@ def test_a_retracted_ai_post_leaves_a_placeholder_with_the_reason(retracted, oth
         assert BODY_MARKER not in html.replace(panel_of(html), "")
 
 
-def test_moderators_still_see_the_withdrawn_text_marked_hidden(retracted, eng_moderator):
+def test_moderators_get_the_placeholder_too(retracted, eng_moderator):
+    """Withdrawn text may quote what the thread's readers can no longer read (a thread moved out of a restricted
+    category): nobody reads it in the thread; its reviewers read it on its review page."""
     html = page(signed_in(eng_moderator), retracted.thread)
-    assert "post-withdrawn" not in html
-    assert BODY_MARKER in html and "Hidden: Retracted: It skips max_retries." in html
+    assert f'<article id="post-{retracted.published_post_id}" class="post card post-withdrawn"' in html
+    assert "An AI answer was withdrawn by a reviewer: It skips max_retries." in html
+    assert BODY_MARKER not in html
 
 
 def test_the_post_count_agrees_between_list_thread_page_and_its_entries(retracted, other_employee, engineering):
