@@ -78,8 +78,10 @@ def test_submit_review_publish_read_retract(logged_in_page, screen, employee, en
     moderator.get_by_role("button", name="Retract").click()
     expect(moderator.get_by_text("Retracted; everyone who read it has been told.")).to_be_visible()
     expect(moderator.locator(".alert", has_text="Retracted")).to_contain_text(REASON)
-    moderator.goto(thread_url)  # moderators still see the hidden post, and why it was withdrawn
-    expect(moderator.locator("article.post-ai")).to_contain_text(f"Hidden: Retracted: {REASON}")
+    moderator.goto(thread_url)  # moderators too get the placeholder, with why it was withdrawn, not its text
+    expect(moderator.locator("article.post-withdrawn")).to_contain_text(f"An AI answer was withdrawn by a reviewer: "
+                                                                         f"{REASON}")
+    expect(moderator.locator("article.post-ai")).to_have_count(0)
 
     # The colleague is told, and the post is gone for readers.
     colleague.goto("/notifications/")
