@@ -18,6 +18,7 @@ from forum.models import Notification
 from ..aiassist.test_engines_openai import chat_server, completion  # noqa: F401 - fixture
 from ..api.conftest import V1, client_for, error_of, reload
 from ..factories import UserFactory, grant, make_thread
+from .test_uncited_sources import openai_engine  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +31,8 @@ RETRACTED_FIELDS = {"id", "thread", "status", "published_post", "retracted_at", 
                     "url"}
 
 
-@pytest.fixture
-def openai_engine(settings, chat_server):  # noqa: F811 - the fixture imported above
-    settings.ASSISTANT_ENGINE = "openai"
-    settings.ASSISTANT_ENGINE_CONFIG = {"openai": {"base_url": chat_server.url, "api_key": "k", "model": "m",
-                                                   "timeout": 2}}
-    return chat_server
-
-
-@pytest.fixture
-def published(openai_engine, employee, engineering, eng_moderator) -> AIAnswer:
-    """alice's answer in Engineering: the model cites one passage, ignores the other and adds a sentence of its
-    own; maria edits that sentence away and publishes."""
+def _requested(employee, engineering) -> AIAnswer:
+    """alice asks in Engineering, where one reply holds CITED and another UNCITED (both given to the engine)."""
     erin, dana, ole = UserFactory(username="erin"), UserFactory(username="dana"), UserFactory(username="ole")
     make_thread(erin, engineering, title="Celery retry backoff settings", body="Which settings matter here?",
                 replies=[(dana, f"Set retry_backoff=True so celery retries back off ({CITED}); the countdown "
@@ -51,6 +42,14 @@ def published(openai_engine, employee, engineering, eng_moderator) -> AIAnswer:
     thread = make_thread(employee, engineering, title="How should celery retries back off?",
                          body="My celery tasks fail on network errors. How do retries back off?")
     answer = ai_services.answer_request(acting_user=employee, thread=thread)
+    return answer
+
+
+@pytest.fixture
+def published(openai_engine, employee, engineering, eng_moderator) -> AIAnswer:  # noqa: F811 - fixture
+    """alice's answer in Engineering: the model cites one passage, ignores the other and adds a sentence of its
+    own; maria edits that sentence away and publishes."""
+    answer = _requested(employee, engineering)
     openai_engine.reply(completion(f"Set retry_backoff=True [1].\n\n{UNREVIEWED} retries never stop."))
     answer = ai_services.answer_generate(answer_id=answer.pk)
     assert answer.status == S.DRAFT and UNREVIEWED in answer.body, answer.body
@@ -143,18 +142,10 @@ def test_the_schema_says_which_of_the_two_a_caller_gets():
 
 
 def test_a_reviewer_citing_a_passage_the_machine_left_uncited_is_linked_for_readers_too(
-        openai_engine, employee, engineering, eng_moderator):
+        openai_engine, employee, engineering, eng_moderator):  # noqa: F811 - the fixture imported above
     """The review desk links every [n] of the passages the engine was given; the public page links (and lists)
     the cited ones. An edit that cites the uncited passage makes it cited, so both pages link it alike."""
-    erin, dana, ole = UserFactory(username="erin"), UserFactory(username="dana"), UserFactory(username="ole")
-    make_thread(erin, engineering, title="Celery retry backoff settings", body="Which settings matter here?",
-                replies=[(dana, f"Set retry_backoff=True so celery retries back off ({CITED}); the countdown "
-                                "doubles."),
-                         (ole, f"Celery retries back off up to retry_backoff_max, which caps the delay "
-                               f"({UNCITED}).")])
-    thread = make_thread(employee, engineering, title="How should celery retries back off?",
-                         body="My celery tasks fail on network errors. How do retries back off?")
-    answer = ai_services.answer_request(acting_user=employee, thread=thread)
+    answer = _requested(employee, engineering)
     openai_engine.reply(completion("Set retry_backoff=True [1]."))
     answer = ai_services.answer_generate(answer_id=answer.pk)
     uncited = AnswerSource.objects.get(answer=answer, cited=False)
