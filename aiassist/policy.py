@@ -1,6 +1,8 @@
 """Who may see and act on AI answers. Builds on ``forum.policy``; nothing here re-derives a forum rule.
 
-* Only the asker sees an answer before it is submitted: not moderators, not admins, not superusers.
+* Only the asker sees an answer before it is submitted: not moderators, not admins, not superusers. They too see it
+  only while they can read every post it drew on (``unreadable_sources``): a draft quoting a post hidden, deleted or
+  moved out of their reach since is withheld from them as well (they can ask for a new one).
 * Once submitted, the category's reviewers (``review_ai_answers``) see it too, while they can read every post
   it drew on as the posts stand now (``unreadable_sources``): a source moved to a category they cannot read, hidden
   (to those who do not moderate it) or deleted since the draft takes the answer's text out of their sight, as it
@@ -24,7 +26,7 @@ def visible_answers(user) -> QuerySet[AIAnswer]:
     if not (user and user.is_authenticated and user.is_active):
         return AIAnswer.objects.none()
     readable = Q(thread__category__in=forum_policy.visible_categories(user))
-    own = Q(asker=user)
+    own = Q(asker=user) & ~withheld_from(user)
     reviewed = (Q(status__in=REVIEWABLE_STATES, thread__category__in=forum_policy.reviewed_categories(user))
                 & ~unreadable_sources(user))
     return AIAnswer.objects.filter(readable & (own | reviewed))
@@ -50,6 +52,13 @@ def unreadable_sources(user) -> Exists:
     readable = forum_policy.visible_posts(user).values("pk")
     return Exists(AnswerSource.objects.filter(answer=OuterRef("pk")).filter(
         Q(post__isnull=True) | ~Q(post__in=readable)))
+
+
+def withheld_from(user) -> Q:
+    """Whether an answer (the outer row) is withheld from ``user`` as its asker: not published, and it drew on a post
+    they cannot read now (``unreadable_sources``). A published answer's sources are its thread's audience's to read
+    (a source leaving it unpublishes the answer), so its asker reads it in the thread like everyone."""
+    return ~Q(status=S.PUBLISHED) & unreadable_sources(user)
 
 
 def _reads_sources(user, answer: AIAnswer) -> bool:
@@ -81,14 +90,15 @@ def can_withdraw_answer(user, answer: AIAnswer) -> bool:
 def own_answers(user) -> QuerySet[AIAnswer]:
     if not (user and user.is_authenticated and user.is_active):
         return AIAnswer.objects.none()
-    return AIAnswer.objects.filter(asker=user, thread__category__in=forum_policy.visible_categories(user))
+    return AIAnswer.objects.filter(asker=user, thread__category__in=forum_policy.visible_categories(user)).exclude(
+        withheld_from(user))
 
 
 def can_view_answer(user, answer: AIAnswer) -> bool:
     if not forum_policy.can_view_thread(user, answer.thread):
         return False
     if answer.asker_id == user.pk:
-        return True
+        return _reads_sources(user, answer)
     return (answer.status in REVIEWABLE_STATES and forum_policy.access_for(user, answer.thread.category).can_review
             and _reads_sources(user, answer))
 

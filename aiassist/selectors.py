@@ -4,7 +4,21 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, Exists, F, Func, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import SHA256, Coalesce
 from django.utils import timezone
 
@@ -34,7 +48,9 @@ def answer_for_user(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
 
 
 def current_answer(user, thread) -> AIAnswer | None:
-    """The asker's latest answer for ``thread`` that is still theirs to see on the page (not discarded).
+    """The asker's latest answer for ``thread`` that is still theirs to see on the page (not discarded), with
+    ``withheld`` (``policy.withheld_from``): true when it drew on a post they can no longer read, whose text the panel
+    must not show them (it says so, and offers a new draft).
 
     ``policy.own_answers(user)`` for this one thread: whether the thread is readable is asked in its
     object form (already answered for the page that shows the thread, so no query), instead of as
@@ -49,14 +65,17 @@ def current_answer(user, thread) -> AIAnswer | None:
                      "post__created_at", "post__author__username"))
     # A draft discarded moments ago stays the current answer, so the panel can offer to restore it.
     restorable = Q(discarded_at__gt=timezone.now() - RESTORE_WINDOW)
-    return (
+    answer = (
         AIAnswer.objects.filter(asker=user, thread=thread)
         .exclude(Q(status=AIAnswer.Status.DISCARDED) & ~restorable)
+        .annotate(withheld=ExpressionWrapper(policy.withheld_from(user), output_field=BooleanField()))
         .defer("question", "original_body")  # body: the marked claims (partials/claims.html) index into it
-        .prefetch_related(Prefetch("sources", queryset=sources))
         .order_by("-created_at", "-id")
         .first()
     )
+    if answer is not None and not answer.withheld:  # a withheld answer's sources are not the panel's to show
+        prefetch_related_objects([answer], Prefetch("sources", queryset=sources))
+    return answer
 
 
 def sources_outside_audience(answer: AIAnswer, thread) -> list[AnswerSource]:

@@ -14,6 +14,9 @@ register = template.Library()
 
 def panel_context(user, thread) -> dict:
     answer = selectors.current_answer(user, thread)
+    withheld = None
+    if answer is not None and answer.withheld:  # it quotes a post the asker can no longer read: none of it is shown
+        withheld, answer = answer.get_status_display(), None
     discarded = None
     if answer is not None and answer.status == AIAnswer.Status.DISCARDED:  # just discarded: offer to restore it
         discarded, answer = answer, None
@@ -21,6 +24,7 @@ def panel_context(user, thread) -> dict:
         "thread": thread,
         "answer": answer,
         "discarded": discarded,
+        "withheld": withheld,
         "restore_until": discarded.discarded_at + services.RESTORE_WINDOW if discarded else None,
         "paused": services.pause_message(thread.category) if answer is None or answer.status == "failed" else None,
         "disclaimer": disclaimers.disclaimer_for(answer.status) if answer else disclaimers.PRIVATE_DRAFT,

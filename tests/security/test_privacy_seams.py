@@ -140,7 +140,9 @@ REPORTER = "quillon"
 REPORT_REASON = "It says the countdown doubles but the docs describe a fixed delay."
 
 
-def _asker_surfaces(asker, answer) -> dict[str, str]:
+def _asker_surfaces(asker, answer, *, withheld: bool = False) -> dict[str, str]:
+    """What ``asker`` is shown of ``answer`` everywhere; ``withheld``: it drew on a post they can no longer read, so the
+    answer itself is 404 to them (policy.withheld_from) and the thread page says so."""
     api, web = client_for(asker), signed_in(asker)
     responses = {
         "API answer": api.get(f"{V1}/ai-answers/{answer.pk}/"),
@@ -152,7 +154,9 @@ def _asker_surfaces(asker, answer) -> dict[str, str]:
         "notifications page": web.get(reverse("forum:notifications")),
     }
     for name, response in responses.items():
-        assert response.status_code == 200, (name, response.status_code)
+        expected = 404 if withheld and name in ("API answer", "panel", "review page") else 200
+        assert response.status_code == expected, (name, response.status_code)
+    assert ("data-withheld" in responses["thread page"].content.decode()) == withheld
     return {name: response.content.decode() for name, response in responses.items()}
 
 
@@ -181,8 +185,9 @@ def test_a_moved_source_is_described_without_a_category_its_viewer_cannot_read(
     cited = AnswerSource.objects.select_related("post__thread").get(answer=answer, cited=True, number=1).post
     forum_services.thread_move(acting_user=admin_user, thread=cited.thread, category=secops)
 
-    # Neither the asker nor Engineering's reviewer may read Security Ops: its name reaches neither.
-    for name, content in _asker_surfaces(employee, answer).items():
+    # Neither the asker nor Engineering's reviewer may read Security Ops: its name reaches neither (and the answer
+    # quoting it is withheld from both).
+    for name, content in _asker_surfaces(employee, answer, withheld=True).items():
         assert "Security Ops" not in content and "security-ops" not in content, f"the asker's {name}"
     reviewer_api, reviewer_web = client_for(eng_moderator), signed_in(eng_moderator)
     reviewer_pages = {

@@ -173,3 +173,67 @@ def test_a_retracted_answer_is_a_placeholder_for_moderators_too(employee, engine
     assert "post-withdrawn" in page and "Wrong setting." in page and QUOTE not in page
     # Its reviewers still read it where the sources are checked for them: the review page.
     assert QUOTE in client.get(f"/ai/review/{answer.pk}/").content.decode()
+
+
+def _asker_shown_nothing(client, asker, answer):
+    """The asker is shown nothing of their own answer's text or sources: the thread page's panel says it is withheld
+    and offers a new draft; the answer is 404 and out of their list in the API; its review page is 404."""
+    client.force_login(asker)
+    page = client.get(f"/t/{answer.thread_id}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "data-withheld" in body and "Ask the assistant" in body
+    token = api(asker)
+    responses = [page, client.get(f"/ai/review/{answer.pk}/"), token.get(f"{V1}/ai-answers/{answer.pk}/"),
+                 token.get(f"{V1}/ai-answers/")]
+    assert [r.status_code for r in responses[1:3]] == [404, 404]
+    assert answer.pk not in [row["id"] for row in responses[3].json()["results"]]
+    for response in responses:
+        text = response.content.decode()
+        assert QUOTE not in text and SOURCE_TITLE not in text
+
+
+@pytest.mark.parametrize("submitted", [False, True], ids=["draft", "in-review"])
+def test_a_source_hidden_from_the_asker_withholds_their_own_draft(
+        employee, engineering, eng_moderator, client, submitted):
+    answer, _ = _drafted(employee, engineering)
+    if submitted:
+        services.answer_submit(acting_user=employee, answer=answer)
+    status = AIAnswer.objects.get(pk=answer.pk).status
+    client.force_login(employee)
+    assert QUOTE in client.get(f"/t/{answer.thread_id}/").content.decode()  # theirs to read, as before
+
+    forum_services.post_hide(acting_user=eng_moderator, post=answer.sources.get(cited=True).post,
+                             reason="It pasted a live token.")
+
+    _asker_shown_nothing(client, employee, answer)
+    # Nothing to act on through either door; the answer is left as it was for whoever may still read its sources.
+    assert client.post(f"/ai/answers/{answer.pk}/regenerate/", {"audience": "asker"}).status_code == 404
+    assert api(employee).post(f"{V1}/ai-answers/{answer.pk}/discard/", {}, format="json").status_code == 404
+    assert AIAnswer.objects.get(pk=answer.pk).status == status
+    if submitted:
+        _shown(client, eng_moderator, answer)  # the moderator reads the hidden post, so reviews the answer
+    # A new draft is theirs to ask for, written from what they can read now, and shown.
+    client.force_login(employee)
+    assert client.post(f"/ai/threads/{answer.thread_id}/ask/").status_code in (200, 302)
+    fresh_answer = services.answer_generate(answer_id=AIAnswer.objects.filter(asker=employee).latest("id").pk)
+    assert fresh_answer.pk != answer.pk and QUOTE not in fresh_answer.body
+    page = client.get(f"/t/{answer.thread_id}/").content.decode()
+    assert "data-withheld" not in page and "Your private AI draft" in page
+
+
+def test_a_source_moved_out_of_the_askers_reach_withholds_their_draft(
+        employee, engineering, general, secops, admin_user, client):
+    answer, source_thread = _drafted(employee, engineering, source_category=general)
+    forum_services.thread_move(acting_user=admin_user, thread=source_thread, category=secops)
+    _asker_shown_nothing(client, employee, answer)
+
+
+def test_a_published_answer_stays_its_askers_to_read(employee, engineering, eng_moderator, client):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    assert answer.status == AIAnswer.Status.PUBLISHED
+    assert QUOTE in api(employee).get(f"{V1}/ai-answers/{answer.pk}/").json()["body"]
+    client.force_login(employee)
+    assert "data-withheld" not in client.get(f"/t/{answer.thread_id}/").content.decode()
