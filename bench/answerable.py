@@ -302,9 +302,13 @@ def main() -> None:
                                               f"the shipped model's {TRAIN_FILES}")
     parser.add_argument("--seed", type=int, help="train: another seed than the recipe's, to tell a recipe's luck "
                                                   "from its data")
+    parser.add_argument("--max-len", type=int, help="train, export: another window than the recipe's 256 tokens "
+                                                     "(the model file records it; the app reads a file at its window)")
     args = parser.parse_args()
     if args.seed is not None:
         RECIPE = replace(RECIPE, seed=args.seed)
+    if args.max_len is not None:
+        RECIPE = replace(RECIPE, max_len=args.max_len)
     if args.train_files:
         TRAIN_FILES[:] = _numbers(args.train_files)
     if args.command == "train":

@@ -239,6 +239,17 @@ class MiniLM:
         model.layers = layers
         return model
 
+    def windowed(self, max_length: int) -> "MiniLM":
+        """This model reading texts cut at ``max_length`` tokens (at most its position embeddings' count), with a
+        tokenizer of its own: a classifier trained at another window than the embedder's."""
+        if not 0 < max_length <= len(self.position):
+            raise PermanentEmbedderError(f"a window of {max_length} tokens: this model reads 1-{len(self.position)}")
+        model = copy.copy(self)
+        model.max_length = max_length
+        model.tokenizer = Tokenizer.from_str(self.tokenizer.to_str())
+        model.tokenizer.enable_truncation(max_length=max_length)
+        return model
+
     def embed(self, texts: Sequence[str], *, threads: int = 1) -> np.ndarray:
         return normalise(self.pooled(texts, threads=threads))
 
@@ -337,7 +348,7 @@ class TunedClassifier:
     linear layer (LoRA) added to the shipped weights at load (``MiniLM.adapted``: embeddings and norms shared with the
     embedder, not copied) and a linear head over the mean of the last hidden states. ``path`` is the safetensors file
     the training's export wrote (the change, the head and, as metadata, its threshold and scaling). Texts are cut at
-    the shipped model's window (256 tokens), the one it was trained with: the file's ``max_tokens`` must say so.
+    the window it was trained with (the file's ``max_tokens``; the embedder's 256 tokens when it does not say).
     Immutable once loaded, so threads share it."""
 
     def __init__(self, path: Path, base: Path | None = None):
@@ -354,9 +365,9 @@ class TunedClassifier:
             return scaling * (arrays[key + ".lora_B"] @ arrays[key + ".lora_A"])
 
         self.encoder = load_minilm(base or package_model_dir()).adapted(delta)
-        if int(self.metadata.get("max_tokens", self.encoder.max_length)) != self.encoder.max_length:
-            raise PermanentEmbedderError(f"{path} was trained on {self.metadata['max_tokens']} tokens, the encoder "
-                                         f"reads {self.encoder.max_length}")
+        window = int(self.metadata.get("max_tokens", self.encoder.max_length))
+        if window != self.encoder.max_length:  # trained at another window than the embedder's: read at its own
+            self.encoder = self.encoder.windowed(window)
         self.head_weight = arrays["head.weight"].reshape(-1).astype(np.float32)
         self.head_bias = float(arrays["head.bias"].reshape(-1)[0])
         probability = float(self.metadata["threshold"])

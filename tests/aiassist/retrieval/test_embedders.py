@@ -84,6 +84,22 @@ def test_text_past_the_limit_is_truncated_like_sentence_transformers(local):
     assert cosines(vectors[:1], vectors[1:])[0] > 0.999999
 
 
+def test_a_wider_window_reads_past_the_256th_token_and_leaves_the_embedder_as_it_was(local, reference_vectors):
+    model = load_minilm(local.model_dir)
+    wide = model.windowed(384)
+    long_text = next(text for text in TEXTS if len(text) > 3000)
+    tail = long_text + " and a tail that falls past the 384th token"
+    assert wide.max_length == 384 and len(wide.tokenizer.encode(long_text).ids) == 384
+    short = [text for text in TEXTS if len(model.tokenizer.encode(text).ids) < 200][:5]
+    assert len(short) == 5 and cosines(wide.embed(short), model.embed(short)).min() > 0.99999  # the same below 256
+    assert cosines(wide.embed([long_text]), model.embed([long_text]))[0] < 0.9999  # it reads what 256 cut
+    assert cosines(wide.embed([long_text]), wide.embed([tail]))[0] > 0.999999  # and cuts at 384
+    assert model.max_length == 256 and len(model.tokenizer.encode(long_text).ids) == 256  # the embedder's untouched
+    assert np.array_equal(local.embed(TEXTS), reference_vectors)
+    with pytest.raises(embedders.PermanentEmbedderError):
+        model.windowed(513)
+
+
 def test_name_and_dimension(local):
     assert local.name == "all-MiniLM-L6-v2"
     assert local.dimension == 384
