@@ -16,7 +16,9 @@ def panel_context(user, thread) -> dict:
     answer = selectors.current_answer(user, thread)
     withheld = None
     if answer is not None and answer.withheld:  # it quotes a post the asker can no longer read: none of it is shown
-        withheld, answer = answer.get_status_display(), None
+        if answer.status != AIAnswer.Status.DISCARDED:  # one they threw away needs no notice (nor can be restored)
+            withheld = answer.get_status_display()
+        answer = None
     discarded = None
     if answer is not None and answer.status == AIAnswer.Status.DISCARDED:  # just discarded: offer to restore it
         discarded, answer = answer, None

@@ -237,3 +237,16 @@ def test_a_published_answer_stays_its_askers_to_read(employee, engineering, eng_
     assert QUOTE in api(employee).get(f"{V1}/ai-answers/{answer.pk}/").json()["body"]
     client.force_login(employee)
     assert "data-withheld" not in client.get(f"/t/{answer.thread_id}/").content.decode()
+
+
+def test_a_discarded_draft_that_became_unreadable_is_not_offered_back(employee, engineering, eng_moderator, client):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_discard(acting_user=employee, answer=answer)
+    client.force_login(employee)
+    assert "Undo: restore the draft" in client.get(f"/t/{answer.thread_id}/").content.decode()
+
+    forum_services.post_hide(acting_user=eng_moderator, post=answer.sources.get(cited=True).post, reason="token")
+
+    page = client.get(f"/t/{answer.thread_id}/").content.decode()
+    assert "Undo: restore the draft" not in page and "data-withheld" not in page and "Ask the assistant" in page
+    assert client.post(f"/ai/answers/{answer.pk}/restore/").status_code == 404
