@@ -1,7 +1,7 @@
 """Engines turn (question, sources) into a draft. ``load_engine`` picks one by name or dotted path."""
 from importlib import import_module
 
-from .base import Draft, EngineError, PermanentEngineError, SourceDoc, TransientEngineError
+from .base import NOTHING_FOUND, Draft, EngineError, PermanentEngineError, SourceDoc, TransientEngineError
 
 BUILTIN = {
     "extractive": "aiassist.engines.extractive.ExtractiveEngine",
@@ -22,4 +22,5 @@ def load_engine(name: str, config: dict):
     return cls(**config)
 
 
-__all__ = ["Draft", "EngineError", "PermanentEngineError", "SourceDoc", "TransientEngineError", "load_engine"]
+__all__ = ["NOTHING_FOUND", "Draft", "EngineError", "PermanentEngineError", "SourceDoc", "TransientEngineError",
+           "load_engine"]

@@ -22,11 +22,25 @@ class SourceDoc:
     thread_asker: bool = False  # written by the asker of the source thread (a follow-up, not an answer)
 
 
+# What every engine's draft says when nothing it was given answers the question: the same words whoever decided it.
+NOTHING_FOUND = (
+    "Nothing in the posts you can read answers this question, so I have no answer to offer rather than "
+    "a guess. A colleague may know: your question is in the thread for them to answer."
+)
+
+
 @dataclass(frozen=True)
 class Draft:
     text: str
     model: str
     cited: list[int] = field(default_factory=list)
+    # The engine found nothing in its sources that answers the question: ``text`` is ``NOTHING_FOUND``, it cites
+    # nothing, and the draft is stored without sources (none of them is in it; the audit event keeps who was given).
+    declined: bool = False
+
+    @classmethod
+    def nothing_found(cls, model: str) -> "Draft":
+        return cls(text=NOTHING_FOUND, model=model, cited=[], declined=True)
 
 
 class EngineError(Exception):

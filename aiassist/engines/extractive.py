@@ -10,12 +10,9 @@ from urllib.parse import quote
 
 from aiassist.retrieval.passages import close_open_blocks, sub_outside_code
 
-from .base import Draft, SourceDoc
+from .base import NOTHING_FOUND, Draft, SourceDoc
 
-NOTHING_FOUND = (
-    "Nothing in the posts you can read answers this question, so I have no answer to offer rather than "
-    "a guess. A colleague may know: your question is in the thread for them to answer."
-)
+__all__ = ["NOTHING_FOUND", "ExtractiveEngine"]
 ROLE_LABELS = {"accepted": "accepted answer", "reply": "reply"}
 
 # Another answer's citation marker, e.g. "[2]": this draft's citations are the only bare ones.
@@ -44,7 +41,7 @@ class ExtractiveEngine:
     def draft(self, question: str, sources: list[SourceDoc]) -> Draft:
         chosen = self._choose(sources)
         if not chosen:
-            return Draft(text=NOTHING_FOUND, model=self.model, cited=[])
+            return Draft.nothing_found(self.model)
         posts = len({_post_key(source) for source in chosen})
         parts = [
             f"Colleagues wrote the following in {posts} post{'s' if posts != 1 else ''} you can read; it is quoted "

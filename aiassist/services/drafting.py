@@ -28,7 +28,7 @@ from forum.services import notifications_withdraw, notify
 
 from .. import disclaimers, grounding, lifecycle, risk
 from .. import policy as ai_policy
-from ..engines import EngineError, TransientEngineError, load_engine
+from ..engines import NOTHING_FOUND, EngineError, TransientEngineError, load_engine
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
 from ..retrieval.passages import close_open_blocks, sub_outside_code
 from ..sources import retrieve
@@ -389,13 +389,16 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
         logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
         return None
     # Cited sources become [1]..[c] in ranked order; the others follow, stored all the same: the engine
-    # saw them, so the audience checks count them too.
-    cited_numbers = set(draft.cited)
+    # saw them, so the audience checks count them too. A declined draft (the engine found no answer in them) says
+    # so in the app's words and holds nothing of theirs: it is stored without sources, so it lists none as if they
+    # were relevant and is not classified by the risk of advice it did not give (the audit event names them).
+    cited_numbers = set() if draft.declined else set(draft.cited)
     cited = [s for s in sources if s.doc.number in cited_numbers]
-    ordered = cited + [s for s in sources if s.doc.number not in cited_numbers]
+    ordered = [] if draft.declined else cited + [s for s in sources if s.doc.number not in cited_numbers]
     renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
-    text = sub_outside_code(_CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers
-                            else "", close_open_blocks(draft.text[:BODY_MAX]))
+    text = NOTHING_FOUND if draft.declined else sub_outside_code(
+        _CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers else "",
+        close_open_blocks(draft.text[:BODY_MAX]))
     # Whatever the engine, no link reference definition: the review desk and the public page would render it
     # differently. Last, as dropping a marker can make one ("[9][1]: url").
     text = escape_reference_definitions(text)
@@ -416,7 +419,9 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
                  data={"engine": engine.name, "model": answer.model_name, "risk": assessment.level,
                        "grounding": checked["summary"],
-                       "sources": [s.post.pk for s in cited], "given": [s.post.pk for s in ordered]},
+                       "sources": [s.post.pk for s in cited],
+                       "given": [s.post.pk for s in (sources if draft.declined else ordered)],
+                       "declined": draft.declined},
                  private=ai_policy.is_private_phase(answer))
     notify(recipient=answer.asker, verb="ai_draft_ready",
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",

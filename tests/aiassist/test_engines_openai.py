@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from aiassist import services
-from aiassist.engines import PermanentEngineError, SourceDoc, TransientEngineError
-from aiassist.engines.openai_engine import SYSTEM_PROMPT, OpenAIEngine
+from aiassist.engines import NOTHING_FOUND, PermanentEngineError, SourceDoc, TransientEngineError
+from aiassist.engines.openai_engine import DECLINE, SYSTEM_PROMPT, OpenAIEngine
 from aiassist.models import AIAnswer, AnswerSource
+from forum.models import AuditEvent
 
 from ..factories import UserFactory, make_thread
 
@@ -173,12 +174,39 @@ def test_a_reply_citing_only_missing_sources_is_transient(chat_server):
         engine_for(chat_server).draft("How do celery retries back off?", SOURCES)
 
 
-def test_without_sources_an_uncited_reply_is_accepted(chat_server):
-    chat_server.reply(completion("Nothing you can read answers this."))
+def test_without_sources_the_model_is_not_asked(chat_server):
+    chat_server.reply(completion("Set retry_backoff=True, from what I know."))
     draft = engine_for(chat_server).draft("How do celery retries back off?", [])
-    assert draft.text == "Nothing you can read answers this."
-    assert draft.cited == []
-    assert "(no sources" in user_message(chat_server.requests[0])
+    assert draft.declined and draft.text == NOTHING_FOUND and draft.cited == []
+    assert chat_server.requests == []  # nothing to answer from: no guess from the model's own knowledge
+
+
+@pytest.mark.parametrize("reply", [
+    "NO_ANSWER",
+    "**NO_ANSWER**",
+    "`NO_ANSWER`.",
+    "no_answer\n",
+    "The sources discuss retry limits, not backoff.\n\nNO_ANSWER",
+    "NO_ANSWER\n\nThat said, retry_backoff=True usually works [1].",
+])
+def test_a_reply_that_declines_is_an_honest_no_answer(chat_server, reply):
+    chat_server.reply(completion(reply, model="served-model"))
+    draft = engine_for(chat_server).draft("How do celery retries back off?", SOURCES)
+    # In the app's words, the same as the extractive engine's: nothing the model wrote beside the decline is shown.
+    assert draft.declined and draft.text == NOTHING_FOUND and draft.cited == []
+    assert "retry" not in draft.text and draft.model == "served-model"
+    assert len(chat_server.requests) == 1  # an answer, not a failure to retry
+    assert f"reply with the single line {DECLINE}" in chat_server.requests[0]["json"]["messages"][0]["content"]
+
+
+@pytest.mark.parametrize("reply", [
+    "Do not reply NO_ANSWER when retry_backoff=True answers it [1].",
+    "Set retry_backoff=True [1]:\n\n```python\nNO_ANSWERS = 3\n```",
+])
+def test_the_word_inside_an_answer_is_no_decline(chat_server, reply):
+    chat_server.reply(completion(reply))
+    draft = engine_for(chat_server).draft("How do celery retries back off?", SOURCES)
+    assert not draft.declined and draft.cited == [1] and draft.text == reply
 
 
 def test_a_slow_server_times_out_quickly_as_transient(chat_server):
@@ -295,3 +323,27 @@ def test_service_requeues_on_a_server_error_then_fails_with_the_message(openai_s
     answer.refresh_from_db()
     assert answer.status == S.FAILED
     assert answer.error == "The assistant's model did not answer in time. Try again in a few minutes."
+
+
+@pytest.mark.django_db
+def test_a_declined_draft_lists_no_source_and_is_not_classified_by_their_risk(openai_settings, chat_server, employee,
+                                                                                engineering, other_employee):
+    # The only related post is risky advice that does not answer the question: the model says so.
+    related = make_thread(other_employee, engineering, title="How should celery retries back off on network errors?",
+                          body="Which settings control the backoff of celery retries?",
+                          replies=[(UserFactory(username="carol"),
+                                    "Unrelated, but to unblock the deploy I ran GRANT ALL PRIVILEGES ON DATABASE "
+                                    "billing TO PUBLIC and chmod -R 777 /srv/app.")])
+    thread = make_thread(employee, engineering, title="How should celery retries back off?",
+                         body="My celery tasks fail on network errors. How do retries back off?")
+    chat_server.reply(completion("NO_ANSWER", model="served-model"))
+    answer = services.answer_request(acting_user=employee, thread=thread)
+    answer = services.answer_generate(answer_id=answer.pk)
+    assert "GRANT ALL PRIVILEGES" in user_message(chat_server.requests[0])  # the model was given the risky post
+    assert answer.status == S.DRAFT and answer.body == NOTHING_FOUND
+    assert answer.risk == AIAnswer.Risk.LOW and answer.risk_reasons == []
+    assert not AnswerSource.objects.filter(answer=answer).exists()
+    event = AuditEvent.objects.get(verb="ai_answer.draft", target_id=str(answer.pk))
+    assert event.data["declined"] is True and event.data["sources"] == []
+    # Who was given what stays on record: the risky reply among the posts the model read.
+    assert related.posts.order_by("pk").last().pk in event.data["given"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from aiassist import services
 from aiassist.engines import Draft
-from aiassist.engines.extractive import ExtractiveEngine
+from aiassist.engines.extractive import NOTHING_FOUND, ExtractiveEngine
 from aiassist.models import AIAnswer, AnswerSource
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from config.celery import app
@@ -82,6 +82,27 @@ def test_generation_stores_a_private_draft_with_its_sources(employee, question, 
     assert cited and cited == list(range(1, len(cited) + 1))  # cited sources are numbered first
     assert all(f"[{n}]" in draft.body for n in cited)
     assert Notification.objects.filter(recipient=employee, verb="ai_draft_ready").count() == 1
+
+
+def test_a_draft_that_finds_nothing_to_quote_lists_no_source_and_no_risk_of_theirs(employee, other_employee,
+                                                                                     engineering):
+    """The closest thread's only reply is its own asker's follow-up (not advice, never quoted), and it is risky:
+    the draft says nothing answers, lists nothing as a source and carries no high-risk flag from a post it did not
+    quote. (The openai engine's decline, with sources it was given, is in test_engines_openai.)"""
+    related = make_thread(other_employee, engineering,
+                          title="My celery tasks fail on network errors: how should retries back off?",
+                          body="Which settings control retry backoff?",
+                          replies=[(other_employee, "Update: I gave up and ran chmod -R 777 /srv/celery so the "
+                                                    "workers could write their state; retries still do not back off.")])
+    thread = make_thread(employee, engineering, title="How should celery retries back off?",
+                         body="My tasks fail on network errors. How do retries back off?")
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=thread).pk)
+    assert answer.status == S.DRAFT and answer.body == NOTHING_FOUND
+    assert answer.risk == AIAnswer.Risk.LOW and answer.risk_reasons == []
+    assert not AnswerSource.objects.filter(answer=answer).exists()
+    data = events(answer, "ai_answer.draft").get().data
+    assert data["declined"] is True and data["sources"] == []
+    assert not set(data["given"]) - set(related.posts.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize("unanswered", [1, 6])
