@@ -220,8 +220,9 @@ class AIAnswerViewSet(GenericViewSet):
     def retrieve(self, request, pk):
         return Response(_detail(request.user, self.get_answer(pk)))
 
-    @_verb("Submit your draft for review in the thread", conflict="Not a draft, or it cites posts outside the "
-                                                                   "thread's audience (details.sources).")
+    @_verb("Submit your draft for review in the thread", conflict="Not a draft, a draft that found no answer "
+                                                                   "(nothing to review), or it cites posts outside "
+                                                                   "the thread's audience (details.sources).")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk):
         answer = services.answer_submit(acting_user=request.user, answer=self.get_answer(pk))

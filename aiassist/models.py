@@ -9,6 +9,8 @@ from django.db.models import Q
 
 from forum.models import Category, Post, Thread
 
+from .engines.base import NOTHING_FOUND
+
 
 class AnswerStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -156,6 +158,12 @@ class AIAnswer(models.Model):
     @property
     def is_pending(self):
         return self.status in (self.Status.QUEUED, self.Status.GENERATING)
+
+    @property
+    def declined(self):
+        """The draft says nothing the asker can read answers the question (every engine's words for it): there is
+        nothing in it for a reviewer to check or a reader to act on."""
+        return self.body == NOTHING_FOUND
 
 
 class Approval(models.Model):

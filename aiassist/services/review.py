@@ -128,6 +128,9 @@ def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise Forbidden("Only the person who asked can submit this answer.")
     answer = _locked(answer)
     lifecycle.check(answer, S.IN_REVIEW)
+    if answer.declined:
+        raise InvalidTransition("There is nothing to review: the assistant found no answer in the posts you can read. "
+                                "Your question stays open in the thread for colleagues.")
     # Reviewers are part of the thread's audience: nothing they may not read goes to them.
     _refuse_outside_audience(answer, "submitted")
     answer.status, answer.submitted_at = S.IN_REVIEW, timezone.now()

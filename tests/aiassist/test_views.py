@@ -208,6 +208,23 @@ def test_draft_panel_shows_disclaimer_body_and_linked_sources(asker, employee, q
     assert reverse("assistant:regenerate", args=[answer.pk]) in html
 
 
+def test_a_draft_that_found_no_answer_offers_no_review(asker, employee, engineering, question):
+    submit = reverse("assistant:submit", args=[drafted(employee, question).pk])
+    assert submit in asker.get(thread_url(question)).content.decode()  # an answer: offered for review
+    services.answer_discard(acting_user=employee, answer=AIAnswer.objects.get(thread=question))
+    thread = make_thread(employee, engineering, title="How do we keep gRPC streams alive through Envoy?",
+                         body="Envoy's idle timeout cuts our long-lived gRPC streams.")
+    answer = drafted(employee, thread)
+    html = panel_of(asker.get(thread_url(thread)).content.decode())
+    assert "Nothing in the posts you can read answers this question" in html
+    assert "data-declined" in html and "No post you can read was relevant." in html
+    assert reverse("assistant:submit", args=[answer.pk]) not in html and "Submit for review" not in html
+    assert reverse("assistant:regenerate", args=[answer.pk]) in html  # asking again stays possible
+    response = asker.post(reverse("assistant:submit", args=[answer.pk]), headers=HX)
+    assert response.status_code == 409 and "nothing to review" in response.content.decode()
+    assert AIAnswer.objects.get(pk=answer.pk).status == S.DRAFT
+
+
 def test_high_risk_draft_panel_shows_the_banner(asker, employee, other_employee, engineering):
     make_thread(other_employee, engineering, title="The staging database password leaked: how do I rotate it?",
                 body="How is it done?", replies=[(UserFactory(username="carol"), "Rotate the staging database "

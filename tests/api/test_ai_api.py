@@ -360,6 +360,20 @@ def test_a_draft_citing_what_the_threads_audience_may_not_read_is_refused_with_t
     assert response.status_code == 202 and reload(answer).status == S.DISCARDED
 
 
+def test_a_draft_that_found_no_answer_cannot_be_submitted(as_role, employee, engineering, eng_moderator):
+    # Nothing anyone wrote answers this question: the draft says so, and there is nothing for a reviewer to check.
+    thread = make_thread(employee, engineering, title="How do we keep gRPC streams alive through Envoy?",
+                         body="Envoy's idle timeout cuts our long-lived gRPC streams.")
+    answer = drafted(employee, thread)
+    assert answer.declined and not answer.sources.exists()
+    error = error_of(verb(as_role("asker"), answer, "submit"), 409, "conflict")
+    assert "nothing to review" in error["message"]
+    assert reload(answer).status == S.DRAFT and answer.submitted_at is None
+    assert not AuditEvent.objects.filter(verb="ai_answer.submit").exists()
+    # Reviewers were told nothing and see nothing.
+    assert as_role("eng_moderator").get(f"{V1}/ai-answers/{answer.pk}/").status_code == 404
+
+
 # The reviewers' verbs -------------------------------------------------------------------------------
 
 # verb: (the state it starts from, request body, the state after)

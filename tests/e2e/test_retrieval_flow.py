@@ -315,6 +315,10 @@ def test_draft_abstains_when_nothing_readable_answers(celery_worker, screen, log
     expect(body.locator("a")).to_have_count(0)
     expect(panel.locator(".ai-sources li")).to_have_count(0)
     expect(panel.locator(".ai-sources")).to_contain_text("No post you can read was relevant.")
+    # Nothing in it for a reviewer to check: not offered for review; asking again is.
+    expect(panel.get_by_role("button", name="Submit for review")).to_have_count(0)
+    expect(panel.locator("[data-declined]")).to_contain_text("Nothing to submit for review")
+    expect(panel.get_by_role("button", name="Regenerate")).to_be_visible()
     page_text = alice.content()
     assert "FW-EXC" not in page_text and FIREWALL_TITLE not in page_text
     panel.scroll_into_view_if_needed()

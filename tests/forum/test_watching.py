@@ -112,7 +112,8 @@ def test_watchers_hear_of_a_published_ai_answer_but_not_the_asker_twice(employee
     carol = UserFactory(username="carol")
     make_thread(other_employee, engineering, title="Celery retry backoff settings",
                 body="Which settings control backoff?",
-                replies=[(other_employee, "Set autoretry_for and retry_backoff=True so the countdown doubles.")])
+                replies=[(UserFactory(username="dana"),
+                          "Set autoretry_for and retry_backoff=True so the countdown doubles.")])
     thread = make_thread(employee, engineering, title="How should celery retries back off?",
                          body="My celery tasks fail on network errors. How do retries back off?",
                          replies=[(carol, "Following this one.")])

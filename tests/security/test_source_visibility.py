@@ -107,13 +107,14 @@ def test_a_source_hidden_after_submission_is_not_shown_to_reviewers_who_do_not_m
 
 def test_a_hidden_question_is_not_shown_on_the_review_page(employee, engineering, eng_moderator, client):
     reply = "Set autoretry_for and retry_backoff=True; the delay doubles."
-    make_thread(UserFactory(username="erin"), engineering, title=SOURCE_TITLE,
+    make_thread(UserFactory(username="erin"), engineering,
+                title="My celery tasks fail on network errors: how should retries back off?",
                 body="Which settings control retry backoff?", replies=[(UserFactory(username="dana"), reply)])
     question = make_thread(employee, engineering, title="How should celery retries back off?",
                            body="My tasks fail on network errors; the broker password is HUNTER2SECRET. "
                                 "How do retries back off?")
     answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)
-    assert answer.status == AIAnswer.Status.DRAFT, answer.body
+    assert answer.status == AIAnswer.Status.DRAFT and not answer.declined, answer.body
     services.answer_submit(acting_user=employee, answer=answer)
     rita = UserFactory(username="rita")
     grant(policy.REVIEW, rita, engineering)

@@ -215,9 +215,13 @@ def test_a_hostile_user_name_from_a_directory_is_escaped(people):
     escape it wherever it shows (thread author, post author, review queue, approvals, header menu)."""
     hostile = UserFactory(username='"><img src=x onerror=alert(5)>')
     engineering, reviewer = people["engineering"], people["reviewer"]
+    make_thread(people["reader"], engineering, title="My celery tasks fail on network errors: how should retries "
+                "back off?", body="Which settings control retry backoff?",
+                replies=[(reviewer, "Celery retries back off with retry_backoff=True, doubling.")])
     thread = make_thread(hostile, engineering, title="Celery retries back off?", body="How do celery retries back off?",
                          replies=[(people["reader"], "Celery retries back off with retry_backoff=True, doubling.")])
     answer = ai_services.answer_generate(answer_id=ai_services.answer_request(acting_user=hostile, thread=thread).pk)
+    assert not answer.declined, answer.body  # an answer to review (a draft that found none cannot be submitted)
     answer = ai_services.answer_submit(acting_user=hostile, answer=answer)
     as_hostile, as_reviewer = client_for(hostile), client_for(reviewer)
     for client, path in ((as_hostile, "/"), (as_hostile, f"/t/{thread.pk}/"), (as_reviewer, f"/t/{thread.pk}/"),
