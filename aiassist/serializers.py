@@ -103,6 +103,9 @@ def grounding_data(answer) -> dict | None:
 class AIAnswerSerializer(serializers.ModelSerializer):
     asker = serializers.CharField(source="asker.username", read_only=True)
     is_ai_generated = serializers.BooleanField(read_only=True)
+    declined = serializers.BooleanField(read_only=True, help_text="The draft says nothing the asker can read answers "
+                                                                  "the question: it has no sources and cannot be "
+                                                                  "submitted for review.")
     disclaimer = serializers.SerializerMethodField()
     risk_notice = serializers.SerializerMethodField(help_text="The high-risk banner text; empty for low risk.")
     sources = AnswerSourceSerializer(many=True, read_only=True)
@@ -119,7 +122,8 @@ class AIAnswerSerializer(serializers.ModelSerializer):
     class Meta:
         model = AIAnswer
         fields = [
-            "id", "thread", "asker", "status", "audience", "is_ai_generated", "disclaimer", "body", "body_hash",
+            "id", "thread", "asker", "status", "audience", "is_ai_generated", "declined", "disclaimer", "body",
+            "body_hash",
             "body_html",
             "original_body", "risk", "risk_reasons", "risk_notice", "sources", "approvals", "approvals_needed",
             "rating", "engine", "model_name", "error", "reject_reason", "reject_code", "retract_reason", "retract_code",

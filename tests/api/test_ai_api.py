@@ -365,7 +365,10 @@ def test_a_draft_that_found_no_answer_cannot_be_submitted(as_role, employee, eng
     thread = make_thread(employee, engineering, title="How do we keep gRPC streams alive through Envoy?",
                          body="Envoy's idle timeout cuts our long-lived gRPC streams.")
     answer = drafted(employee, thread)
-    assert answer.declined and not answer.sources.exists()
+    data = as_role("asker").get(f"{V1}/ai-answers/{answer.pk}/").json()
+    assert data["declined"] is True and data["sources"] == [] and data["risk"] == "low"
+    answering = in_state(S.DRAFT, employee, engineering)
+    assert as_role("asker").get(f"{V1}/ai-answers/{answering.pk}/").json()["declined"] is False
     error = error_of(verb(as_role("asker"), answer, "submit"), 409, "conflict")
     assert "nothing to review" in error["message"]
     assert reload(answer).status == S.DRAFT and answer.submitted_at is None
