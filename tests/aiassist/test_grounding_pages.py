@@ -146,11 +146,13 @@ def test_the_review_page_and_the_panel_run_the_same_queries_for_few_or_many_clai
 
 
 @pytest.mark.django_db
-def test_a_draft_with_no_claims_says_so_in_one_sentence(client, employee, engineering):
-    """An abstention has nothing to check: its summary ends with one full stop, not two."""
+def test_an_abstention_reports_no_check(client, employee, engineering):
+    """An abstention makes no claim: the page reports no check and shows no key to one (once it said "No claims to
+    check." above the key)."""
     thread = make_thread(employee, engineering, title="How do we reach the zqnothing service?", body="No one knows.")
     answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=thread).pk)
-    assert answer.grounding["summary"] == "No claims to check."
+    assert answer.declined and answer.grounding["summary"] == "No claims to check."
     client.force_login(employee)
     page = client.get(reverse("forum:thread", args=[thread.pk])).content.decode()
-    assert "No claims to check.</p>" in page and "No claims to check..</p>" not in page
+    assert "Nothing in the posts you can read answers this question" in page
+    assert "No claims to check" not in page and "claims-legend" not in page and "..</p>" not in page

@@ -218,6 +218,7 @@ def test_a_draft_that_found_no_answer_offers_no_review(asker, employee, engineer
     html = panel_of(asker.get(thread_url(thread)).content.decode())
     assert "Nothing in the posts you can read answers this question" in html
     assert "data-declined" in html and "No post you can read was relevant." in html
+    assert "Checked against its sources" not in html and "claims-legend" not in html  # no claim, nothing checked
     assert reverse("assistant:submit", args=[answer.pk]) not in html and "Submit for review" not in html
     assert reverse("assistant:regenerate", args=[answer.pk]) in html  # asking again stays possible
     response = asker.post(reverse("assistant:submit", args=[answer.pk]), headers=HX)
