@@ -51,7 +51,7 @@ def build_messages(question: str, sources: list[SourceDoc]) -> list[dict]:
         f'<source id="{s.number}" title="{_attribute(s.title)}" role="{_attribute(s.role)}" '
         f'author="{_attribute(s.author)}">\n{_escape(s.text)}\n</source>'
         for s in sources
-    ) or "(no sources: nothing the asker may read matched the question)"
+    )  # never empty: without sources the model is not asked (OpenAIEngine.draft)
     user = f"Question:\n<question>\n{_escape(question)}\n</question>\n\nSources:\n{blocks}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
