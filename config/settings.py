@@ -311,6 +311,11 @@ ASSISTANT_RISK_MODEL = env.bool("ASSISTANT_RISK_MODEL", default=True)
 # Abstention: the fine-tuned cross-encoder that reads the question with its best thread (aiassist.retrieval.answerable);
 # off, the ranking decides from closeness and words alone (bench/README.md, round 19).
 ASSISTANT_ANSWERABLE_MODEL = env.bool("ASSISTANT_ANSWERABLE_MODEL", default=True)
+# The second answerability reader (all-mpnet-base-v2, aiassist/retrieval/mpnet.py), read beside the first where the
+# decision hangs on it: more honest abstention (83 % of unanswerable questions declined rather than 78 %, at 3.5 % of
+# answerable ones wrongly declined) for about 0.15 s more CPU a draft on average and 140 MB more a worker process
+# (bench/README.md, round 27). Off by default: it breaks the retrieval latency target (ranking p95 0.77 s).
+ASSISTANT_SECOND_READER = env.bool("ASSISTANT_SECOND_READER", default=False)
 ASSISTANT_LEASE_SECONDS = env.int("ASSISTANT_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ASSISTANT_QUEUED_GRACE_SECONDS = env.int("ASSISTANT_QUEUED_GRACE_SECONDS", default=120)
 ASSISTANT_SWEEP_INTERVAL_SECONDS = env.float("ASSISTANT_SWEEP_INTERVAL_SECONDS", default=60.0)

@@ -9,21 +9,35 @@ labelled retrieval sets). The change to the encoder is a LoRA adapter (``aiassis
 answerable_minilm.safetensors``) run by the numpy forward pass (``embedders.TunedClassifier``): no PyTorch at run
 time, nothing downloaded.
 
+A second reader (``mpnet``: all-mpnet-base-v2, five times the parameters, with an adapter trained on the same pairs),
+when ``ASSISTANT_SECOND_READER`` is on, reads the same text where the decision hangs on it, and the two logits are
+averaged (``answers``; the rule then weighs them by ``ranking.PAIR``): the mean tells answered from not better than
+either alone (bench/README.md, rounds 26 and 27).
+
 ``reading(question, hit)`` is the text the model reads, the same at training and at run time: the question (its first
 ``QUESTION_TOKENS`` tokens), the thread's title, the thread's best quotable answer passage for this question and its
 opening passage, separated by ``[SEP]``, cut at the encoder's window. ``logit`` is the model's evidence that the
 thread answers the question; ``ranking.relevance`` weighs it in (``RELEVANCE["reads"]``).
 """
 import logging
+from collections.abc import Callable
 from pathlib import Path
+
+from django.conf import settings
 
 from .embedders import EmbedderError, TunedClassifier, load_minilm, load_tuned, package_model_dir
 
 MODEL = Path(__file__).resolve().parent / "data" / "answerable_minilm.safetensors"
 QUESTION_TOKENS = 96  # the assistant's question is a whole opening post: its start leaves room for the thread
 
+# The second reader's logit is taken within these bounds (clipped), so that, the first reader's logit known, the mean
+# lies within (first + low) / 2 and (first + high) / 2: where both ends decide alike, the second is not read. The
+# labelled set's and blind sets' readings lie in -3.1 to 2.7, within them (bench/README.md, round 27).
+SECOND_BOUNDS = (-4.0, 3.5)
+
 logger = logging.getLogger(__name__)
 _BROKEN = False  # set once the model failed to load
+_SECOND_BROKEN = False  # set once the second reader failed to load
 
 
 def reader() -> TunedClassifier:
@@ -66,3 +80,41 @@ def logit(question: str, hit) -> float | None:
     except EmbedderError as exc:
         logger.warning("the answerability model could not read a question: %s", exc)
         return None
+
+
+def second_logit(question: str, hit) -> float | None:
+    """The second reader's logit (``mpnet``), or None when it is off (``ASSISTANT_SECOND_READER``) or cannot be loaded
+    or run; one warning a process when it cannot be loaded (the first reader then decides alone)."""
+    global _SECOND_BROKEN
+    if _SECOND_BROKEN or not getattr(settings, "ASSISTANT_SECOND_READER", False):
+        return None
+    from . import mpnet
+    try:
+        model = mpnet.load()
+    except Exception as exc:  # noqa: BLE001 - missing packages, a truncated adapter, a foreign file
+        _SECOND_BROKEN = True
+        logger.warning("the second answerability reader cannot be loaded, the first decides alone: %s", exc)
+        return None
+    try:
+        return float(model.logits([reading(question, hit)])[0])
+    except EmbedderError as exc:
+        logger.warning("the second answerability reader could not read a question: %s", exc)
+        return None
+
+
+def answers(question: str, hit, decide: Callable[[float | None], bool]) -> bool:
+    """``decide`` (the rule's verdict given the readers' logit, rising with it; None: no reading) at the mean of both
+    readers' logits. The second reader (the dearer, about 0.3-0.6 s of CPU) is read only when the first leaves the
+    verdict open: when ``decide`` differs at the two ends of where the mean can fall (``SECOND_BOUNDS``). Without a
+    second reading the first's logit stands for the mean (as if the second agreed with it)."""
+    first = logit(question, hit)
+    if first is None:
+        return decide(None)
+    if not getattr(settings, "ASSISTANT_SECOND_READER", False):
+        return decide(first)
+    low, high = SECOND_BOUNDS
+    verdict = decide((first + low) / 2)
+    if verdict == decide((first + high) / 2):
+        return verdict  # the second reader could not change it: not read
+    second = second_logit(question, hit)
+    return decide(first if second is None else (first + min(max(second, low), high)) / 2)

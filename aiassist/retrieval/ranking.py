@@ -108,6 +108,26 @@ RELEVANCE = {"head": 1.0, "answer": 4.0, "margin": 3.0, "unknown_name": 0.65, "m
 # the encoder, the dearest part of a draft's ranking): on the labelled and blind sets, 72 % of the best threads. With
 # a reach of 4 either way (round 21), every one was read; no decision of those sets changed with the bounds.
 READS_BOUNDS = (-5.5, 4.0)
+# Two readers (round 27, ``ASSISTANT_SECOND_READER``, off by default): beside the first, all-mpnet-base-v2 with a LoRA
+# adapter trained on the same pairs (``answerable.answers``), the mean of both logits in the rule, with its own weight,
+# centre and bounds. Chosen by ``bench/answerable.py``'s ``choose`` at a budget of 4 % of the calibration half's
+# answerable questions (at 3 %: 80.8 % declined at 2.3 % on the whole set): calibration half 87.3 % declined at 2.5 %,
+# held-out half 80.0 % at 4.3 %, whole set 83.3 % at 3.5 % (one reader: 78.3 % at 3.5 %); blind sets 95.8, 92.9 and
+# 72.2 % at 0, 0 and 0 %. The mean logits of those sets' best threads lie in -3.7 to 2.9; the readers lower a
+# relevance by at most 1.55 and raise it by at most 2.27 (the first reader is then read for 73 % of the best threads,
+# the second for 27 %). Off by default because of its cost: a second reading is 0.54 s of CPU (p50), so the
+# assistant's ranking p95 goes from about 0.12 to 0.77 s and a draft's mean CPU up by about 0.15 s, which breaks the
+# retrieval and pipeline targets that hold with one reader (bench/README.md, round 27).
+PAIR = {"reads": 0.45, "reads_from": -1.3, "bounds": (-4.75, 3.75)}
+
+
+def _reads_rule() -> tuple[float, float, tuple[float, float]]:
+    """The readers' weight, centre and bounds in the rule: one reader's, or the pair's when the second is on."""
+    if getattr(settings, "ASSISTANT_SECOND_READER", False):
+        return PAIR["reads"], PAIR["reads_from"], PAIR["bounds"]
+    return RELEVANCE["reads"], RELEVANCE["reads_from"], READS_BOUNDS
+
+
 RUNNER_UP_SHARE = 0.85  # other threads are relevant too when they score this share of the best
 # Look-alike threads: the same answer to nearly the same question (one topic asked once per service, say, the
 # answers differing by the service's name). Among the first LOOK_ALIKE_WINDOW threads, a thread whose best answer
@@ -804,7 +824,8 @@ def _confident(top: list[ThreadHit], dense: bool, text: str, passages: QuerySet,
     if score() - down >= RELEVANCE["at"]:
         return True  # the model could not lower it below the bar: not read (nor raise one declined above)
     from . import answerable
-    return score(answerable.logit(text, top[0])) >= RELEVANCE["at"]  # None when it cannot be read: as without it
+    # the mean of both readers' logits, the second read only if the first leaves it open; None: as without them
+    return answerable.answers(text, top[0], lambda reads: score(reads) >= RELEVANCE["at"])
 
 
 def _model_on(text: str) -> bool:
@@ -816,10 +837,9 @@ def _model_on(text: str) -> bool:
 
 def _reach() -> tuple[float, float]:
     """How far the answerability model can lower and raise a relevance: its weight times the distance from its centre
-    to each of ``READS_BOUNDS`` (the logit is clipped to them in ``relevance``)."""
-    low, high = READS_BOUNDS
-    return (RELEVANCE["reads"] * max(RELEVANCE["reads_from"] - low, 0.0),
-            RELEVANCE["reads"] * max(high - RELEVANCE["reads_from"], 0.0))
+    to each of ``READS_BOUNDS`` (the logit is clipped to them in ``relevance``); ``PAIR``'s with two readers."""
+    weight, centre, (low, high) = _reads_rule()
+    return weight * max(centre - low, 0.0), weight * max(high - centre, 0.0)
 
 
 def names_masked(text: str, names: list[str] | None = None) -> str | None:
@@ -985,13 +1005,15 @@ def relevance(hit: ThreadHit, *, unknown_names: int = 0, masked: tuple[float, fl
     ``unknown_names`` is how many of the question's names no readable passage holds; ``masked``, the thread's head
     and answer closeness to the question with its names masked (``_masked_closeness``), weighs in by
     RELEVANCE["masked"]; ``reads``, the answerability model's logit (``answerable.logit``) within ``READS_BOUNDS``, by
-    RELEVANCE["reads"] from its centre RELEVANCE["reads_from"]."""
+    RELEVANCE["reads"] from its centre RELEVANCE["reads_from"] (with two readers, ``reads`` is the mean of their
+    logits, weighed by ``PAIR``'s)."""
     head, answer = hit.head, hit.answer
     if masked is not None:
         share = RELEVANCE["masked"]
         head, answer = (1 - share) * head + share * masked[0], (1 - share) * answer + share * masked[1]
     model = 0.0
     if reads is not None:
-        model = RELEVANCE["reads"] * (min(max(reads, READS_BOUNDS[0]), READS_BOUNDS[1]) - RELEVANCE["reads_from"])
+        weight, centre, (low, high) = _reads_rule()
+        model = weight * (min(max(reads, low), high) - centre)
     return (RELEVANCE["head"] * head + RELEVANCE["answer"] * answer + RELEVANCE["margin"] * hit.margin
             - RELEVANCE["unknown_name"] * unknown_names + model)
