@@ -36,8 +36,7 @@ QUESTION_TOKENS = 96  # the assistant's question is a whole opening post: its st
 SECOND_BOUNDS = (-4.0, 3.5)
 
 logger = logging.getLogger(__name__)
-_BROKEN = False  # set once the model failed to load
-_SECOND_BROKEN = False  # set once the second reader failed to load
+_BROKEN_READERS: set[str] = set()  # "first", "second": the readers that failed to load in this process
 
 
 def reader() -> TunedClassifier:
@@ -66,39 +65,33 @@ def logit(question: str, hit) -> float | None:
     """The model's evidence (a logit) that ``hit``'s thread answers ``question``; None when the model cannot be
     loaded or run (the ranking then decides as it would without it). A model that failed to load is not tried again
     in this process: one warning, not one a draft."""
-    global _BROKEN
-    if _BROKEN:
-        return None
-    try:
-        model = reader()
-    except Exception as exc:  # noqa: BLE001 - a missing, truncated or foreign file: any error of the loader
-        _BROKEN = True
-        logger.warning("the answerability model cannot be loaded, abstention decides without it: %s", exc)
-        return None
-    try:
-        return float(model.logits([reading(question, hit)])[0])
-    except EmbedderError as exc:
-        logger.warning("the answerability model could not read a question: %s", exc)
-        return None
+    return _read("first", reader, question, hit)
 
 
 def second_logit(question: str, hit) -> float | None:
     """The second reader's logit (``mpnet``), or None when it is off (``ASSISTANT_SECOND_READER``) or cannot be loaded
     or run; one warning a process when it cannot be loaded (the first reader then decides alone)."""
-    global _SECOND_BROKEN
-    if _SECOND_BROKEN or not getattr(settings, "ASSISTANT_SECOND_READER", False):
+    if not getattr(settings, "ASSISTANT_SECOND_READER", False):
         return None
     from . import mpnet
+    return _read("second", mpnet.load, question, hit)
+
+
+def _read(which: str, load: Callable, question: str, hit) -> float | None:
+    """The ``which`` reader's logit for ``question`` and ``hit``; None, with a warning, when ``load`` fails (and from
+    then on in this process: ``_BROKEN_READERS``) or the reading does."""
+    if which in _BROKEN_READERS:
+        return None
     try:
-        model = mpnet.load()
-    except Exception as exc:  # noqa: BLE001 - missing packages, a truncated adapter, a foreign file
-        _SECOND_BROKEN = True
-        logger.warning("the second answerability reader cannot be loaded, the first decides alone: %s", exc)
+        model = load()
+    except Exception as exc:  # noqa: BLE001 - a missing, truncated or foreign file: any error of the loader
+        _BROKEN_READERS.add(which)
+        logger.warning("the %s answerability reader cannot be loaded, abstention decides without it: %s", which, exc)
         return None
     try:
         return float(model.logits([reading(question, hit)])[0])
     except EmbedderError as exc:
-        logger.warning("the second answerability reader could not read a question: %s", exc)
+        logger.warning("the %s answerability reader could not read a question: %s", which, exc)
         return None
 
 

@@ -138,7 +138,7 @@ def test_a_model_that_cannot_be_loaded_leaves_the_decision_to_the_rest_of_the_ru
     broken = tmp_path / "answerable_minilm.safetensors"
     broken.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 2663864\n")
     monkeypatch.setattr(answerable, "MODEL", broken)
-    monkeypatch.setattr(answerable, "_BROKEN", False)
+    monkeypatch.setattr(answerable, "_BROKEN_READERS", set())
     for question in NOT_ANSWERED:
         assert answerable.logit(question, hit()) is None
         assert ranking._confident([hit()], True, question, passages=None)  # as without the model

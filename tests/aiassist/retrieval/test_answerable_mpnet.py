@@ -172,7 +172,7 @@ def test_without_the_second_reader_the_first_decides_alone(settings, monkeypatch
 
 def test_a_second_reader_that_cannot_be_loaded_leaves_the_first_to_decide(settings, monkeypatch, caplog):
     settings.ASSISTANT_SECOND_READER = True
-    monkeypatch.setattr(answerable, "_SECOND_BROKEN", False)
+    monkeypatch.setattr(answerable, "_BROKEN_READERS", set())
     monkeypatch.setattr(answerable, "logit", lambda question, found: 0.0)
 
     def broken(*args):
