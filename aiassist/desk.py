@@ -8,6 +8,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from forum.markup import unmask_citation_links
+
 # Citation markers in rendered HTML: "[1]", "[2][3]" and "[1, 2]" outside tags, code and links.
 _TAG = re.compile(r"<[^>]+>")
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
@@ -24,8 +26,10 @@ def link_citations(html: str, prefix: str, numbers: set[int] | frozenset[int]) -
     """``[n]`` markers in sanitised HTML become links to ``#{prefix}-n`` for the sources that exist.
 
     Markers inside code, preformatted text or an existing link stay text; a number with no source
-    stays text too (so a stray "[7]" never links nowhere).
+    stays text too (so a stray "[7]" never links nowhere). The answer's own links dressed as citations
+    show where they lead instead (``forum.markup.unmask_citation_links``).
     """
+    html = unmask_citation_links(html, keep={f"#{prefix}-{n}" for n in numbers})
     out: list[str] = []
     skip = 0
     position = 0

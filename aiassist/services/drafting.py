@@ -22,7 +22,7 @@ from common.exceptions import ApplicationError, Forbidden, InvalidInput, Invalid
 from forum import effects
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.markup import escape_reference_definitions, render_markdown
+from forum.markup import escape_reference_definitions, render_markdown, unmask_citation_links
 from forum.models import Post
 from forum.services import notifications_withdraw, notify
 
@@ -405,7 +405,7 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered})
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
     assessment = classify_risk(text, checked, question=answer.question, sources=[s.doc.text for s in ordered])
-    answer.body, answer.body_html, answer.grounding = text, render_markdown(text), checked
+    answer.body, answer.body_html, answer.grounding = text, unmask_citation_links(render_markdown(text)), checked
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None

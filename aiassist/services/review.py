@@ -18,7 +18,7 @@ from django.utils import timezone
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.markup import escape_reference_definitions, render_markdown
+from forum.markup import escape_reference_definitions, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
@@ -200,7 +200,7 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         reasons = answer.risk_reasons
     else:
         reasons = assessment.reasons
-    answer.body, answer.body_html, answer.edited_by = body, render_markdown(body), editor
+    answer.body, answer.body_html, answer.edited_by = body, unmask_citation_links(render_markdown(body)), editor
     answer.grounding = checked
     # Which passages the text cites now: the public page links those [n] and lists them, as the review desk
     # does for every passage given (an edit citing a passage the machine left uncited is linked on both).

@@ -1,0 +1,112 @@
+"""A link whose text reads as a citation ("[1](https://…)", "[[2]](…)", "[source 3](…)") in an AI answer looked like
+one of the answer's vetted sources on the review desk and on the public page, while it led anywhere. In an AI answer
+a citation is only a ``[n]`` marker the app links to one of the answer's sources: such a link now shows where it
+leads, on every page that shows the answer (``forum.markup.unmask_citation_links``); other links keep their text.
+"""
+import re
+
+import pytest
+from django.urls import reverse
+
+from aiassist import services
+from aiassist.desk import link_citations
+from forum.markup import render_markdown, unmask_citation_links
+
+from ..aiassist.test_engines_openai import chat_server  # noqa: F401 - fixture
+from .test_reference_definitions import (  # noqa: F401 - fixtures
+    DRAFT,
+    EVIL,
+    URL,
+    as_readers_see_it,
+    desk,
+    drafting,
+    in_review,
+    publish,
+    signed_in,
+)
+
+LOOKALIKES = [f"[1]({EVIL})", f"[[2]]({EVIL})", f"[(3)]({EVIL})", f"[source 1]({EVIL})", f"[ref. 2]({EVIL})",
+              f"[1, 2]({EVIL})", f"[¹]({EVIL})", f"[**1**]({EVIL})", f"<sup>[4]({EVIL})</sup>", f"[#5]({EVIL})",
+              # what shows nothing does not hide one: zero-width space (raw and as an entity), word joiner, soft
+              # hyphen, a right-to-left mark; other forms of a number; text that is no word at all
+              f"[1\u200b]({EVIL})", f"[[1&#8203;]]({EVIL})", f"[1\u2060]({EVIL})", f"[1\u00ad]({EVIL})",
+              f"[\u200f2]({EVIL})", f"[①]({EVIL})", f"[₁]({EVIL})", f"[ⅱ]({EVIL})", f"[iv]({EVIL})", f"[a]({EVIL})",
+              f"[→]({EVIL})", f"[\u200b]({EVIL})", f"[note 3]({EVIL})"]
+
+
+def links(html: str) -> list[tuple[str, str]]:
+    """(href, text shown) of every link in ``html``, tags inside the text dropped."""
+    return [(href, re.sub(r"<[^>]+>", "", text))
+            for href, text in re.findall(r'<a [^>]*?href="([^"]*)"[^>]*>(.*?)</a>', html, re.S)]
+
+
+@pytest.mark.parametrize("markdown", LOOKALIKES)
+def test_a_link_dressed_as_a_citation_shows_where_it_leads(markdown):
+    html = unmask_citation_links(render_markdown(f"Use retry_backoff {markdown}."))
+    assert links(html) == [(EVIL, EVIL)]
+
+
+@pytest.mark.parametrize("markdown, shown", [
+    (f"[the retry guide]({EVIL})", "the retry guide"),
+    (f"[RFC 9110]({EVIL})", "RFC 9110"),
+    (f"[version 1.2]({EVIL})", "version 1.2"),
+    (f"<{EVIL}>", EVIL),
+    (f"[source code]({EVIL})", "source code"),
+    (f"[Python 3]({EVIL})", "Python 3"),
+])
+def test_other_links_keep_their_text(markdown, shown):
+    assert links(unmask_citation_links(render_markdown(f"See {markdown}."))) == [(EVIL, shown)]
+
+
+def test_only_the_answers_own_sources_may_be_linked_under_a_number():
+    html = render_markdown("Retry [1]. Also [2](#answer-7-source-2) and [1](#answer-99-source-1).")
+    linked = link_citations(html, "answer-7-source", {1, 2})
+    assert ("#answer-7-source-1", "1") in links(linked)  # the app's citation
+    assert ("#answer-7-source-2", "2") in links(linked)  # a link into this answer's own sources list
+    assert ("#answer-99-source-1", "#answer-99-source-1") in links(linked)  # another answer's: not a citation
+
+
+def test_marks_inside_a_link_still_open_and_close():
+    """The review desk wraps claims in spans that may start or end inside a link's text: they stay balanced."""
+    html = f'<p><a href="{EVIL}" rel="x"><span class="claim">[1</span>]</a> and more</p>'
+    unmasked = unmask_citation_links(html)
+    assert unmasked == f'<p><a href="{EVIL}" rel="x"><span class="claim">{EVIL}</span></a> and more</p>'
+
+
+@pytest.mark.django_db
+def test_a_models_lookalike_shows_its_url_on_the_panel_desk_and_public_page(
+        in_review, eng_moderator, security_reviewer, employee, other_employee):  # noqa: F811 - a fixture
+    # A URL the source holds (the grounding check calls an unknown one, or a number the sources lack, invented).
+    answer = in_review(f"Set retry_backoff=True so the delay doubles between retries [1] [¹]({URL}) [[²]]({URL}).")
+    panel = signed_in(employee).get(f"/t/{answer.thread_id}/").content.decode()
+    reviewed = desk(answer, eng_moderator)
+    public = publish(answer, eng_moderator, security_reviewer).published_post.body_html
+    thread_page = signed_in(other_employee).get(f"/t/{answer.thread_id}/").content.decode()
+    for html in (answer.body_html, panel, reviewed, public, thread_page):
+        shown = [text for href, text in links(html) if href == URL]
+        assert shown and all(text == URL for text in shown), shown
+    for html in (reviewed, public):  # the real citation still links to the answer's source
+        assert (f"#answer-{answer.pk}-source-1", "1") in links(html)
+    assert as_readers_see_it(reviewed) == public
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["edit", "approve"])
+def test_a_reviewers_lookalike_gets_the_same_treatment(how, in_review, eng_moderator, security_reviewer):  # noqa: F811
+    answer = in_review()
+    edited = f"{answer.body}\n\nMore in {LOOKALIKES[1]} and [the guide]({EVIL})."
+    act = services.answer_edit if how == "edit" else services.answer_approve
+    answer = act(acting_user=eng_moderator, answer=answer, body=edited)
+    assert answer.body == edited  # the text is kept as written; only its rendering shows the destination
+    assert [text for href, text in links(answer.body_html) if href == EVIL] == [EVIL, "the guide"]
+    reviewed = desk(answer, security_reviewer)
+    assert [text for href, text in links(reviewed) if href == EVIL] == [EVIL, "the guide"]
+
+
+def test_the_review_desks_live_preview_unmasks_too(client, eng_moderator):
+    client.force_login(eng_moderator)
+    body = f"Retry with backoff [1]({EVIL})."
+    desk_preview = client.post(reverse("forum:preview"), {"body": body, "as": "ai-answer"}).content.decode()
+    assert links(desk_preview) == [(EVIL, EVIL)]
+    post_preview = client.post(reverse("forum:preview"), {"body": body}).content.decode()
+    assert links(post_preview) == [(EVIL, "1")]  # a colleague's post is not an AI answer: no citations to fake
