@@ -10,9 +10,10 @@
 * A published answer can always be withdrawn by its category's moderators and administrators too.
 * Everyone sees the assistant's published posts through the forum like any other post.
 """
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from forum import policy as forum_policy
+from forum.models import Post
 
 from .models import AIAnswer, AnswerSource, Approval
 
@@ -42,16 +43,23 @@ def reviewer_answers(user) -> QuerySet[AIAnswer]:
         unreadable_sources(user))
 
 
-def unreadable_sources(user) -> Exists:
-    """Whether an answer (the outer row) drew on a post ``user`` cannot read now: deleted since, hidden (unless they
-    moderate its category) or in a category they cannot see (``forum_policy.visible_posts``, as the thread page
-    reads it). Its text quotes that post, and its review page shows the passage: neither may reach them.
+def unreadable_sources(user) -> Q:
+    """Whether an answer (the outer row) drew on a post ``user`` cannot read now (a source, or the thread's question):
+    deleted since, hidden (unless they moderate its category) or in a category they cannot see
+    (``forum_policy.visible_posts``, as the thread page reads it). Its text quotes that post, and its review page
+    shows the passage: neither may reach them.
 
     A published answer never has one for a reader of its thread: a source leaving the thread's audience
-    unpublishes it in the same transaction (``services.answers_recheck_audience``)."""
+    unpublishes it in the same transaction (``services.answers_recheck_audience``), as its question being hidden
+    does."""
     readable = forum_policy.visible_posts(user).values("pk")
-    return Exists(AnswerSource.objects.filter(answer=OuterRef("pk")).filter(
+    source = Exists(AnswerSource.objects.filter(answer=OuterRef("pk")).filter(
         Q(post__isnull=True) | ~Q(post__in=readable)))
+    # The thread's question is one too when the answer was drafted from its opening post (its question holds more
+    # than the title: ``services.question_withheld``), which a moderator has hidden since.
+    opening = Post.objects.filter(thread=OuterRef(OuterRef("thread_id"))).order_by("created_at", "id").values("pk")[:1]
+    question = Exists(Post.objects.filter(pk=Subquery(opening), hidden=True).exclude(pk__in=readable))
+    return source | (question & ~Q(question=F("thread__title")))
 
 
 def withheld_from(user) -> Q:

@@ -7,6 +7,7 @@ receivers run inside the forum service's transaction, so the answer leaves with 
 """
 from django.dispatch import receiver
 
+from forum.models import Post
 from forum.signals import category_changed, post_changed, thread_moved
 
 from .services import answers_flag_for_sources, answers_recheck_audience
@@ -25,6 +26,19 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **k
                                  reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     elif change in _POST_CHANGES:
         answers_flag_for_sources(post_ids=[post.pk], reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
+    if change in _POST_CHANGES and _opens_thread(post):
+        # The question every answer in the thread was drafted from, and may restate: hidden, the answers that
+        # restate it leave with it (``question_withheld``); edited, they get another look.
+        reason = f"The thread's question was {'hidden' if change == 'hide' else 'edited'}."
+        if change == "hide":
+            answers_recheck_audience(acting_user=acting_user, thread=post.thread, reason=reason)
+        else:
+            answers_flag_for_sources(thread=post.thread, reason=reason)
+
+
+def _opens_thread(post) -> bool:
+    return post.pk == Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list(
+        "pk", flat=True).first()
 
 
 @receiver(thread_moved)

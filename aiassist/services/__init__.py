@@ -21,8 +21,10 @@ from .drafting import (
     assistant_switch,
     is_restorable,
     pause_message,
+    question_of,
 )
 from .review import (
+    DraftOutdated,
     SourcesOutsideAudience,
     TextChanged,
     UnresolvedClaims,
@@ -42,12 +44,15 @@ from .review import (
     assistant_account,
     body_hash,
     grounding_of,
+    outdated,
+    question_withheld,
     sources_outside_audience,
     unresolved_claims,
 )
 
 __all__ = [
-    "BODY_MAX", "AssistantPaused", "SourcesOutsideAudience", "TextChanged", "UnresolvedClaims", "_store_draft",
+    "BODY_MAX", "AssistantPaused", "DraftOutdated", "SourcesOutsideAudience", "TextChanged", "UnresolvedClaims",
+    "_store_draft",
     "answer_approve",
     "answer_claim", "answer_confirm", "answer_confirm_claim", "answer_discard", "answer_edit", "answer_fail",
     "answer_feedback", "answer_generate",
@@ -56,5 +61,5 @@ __all__ = [
     "answer_retry", "answer_submit", "answer_unpublish", "answer_url", "answer_withdraw", "answers_flag_for_sources",
     "answers_recheck_audience", "answers_sweep",
     "approvals_needed", "assistant_account", "assistant_configure", "assistant_switch", "body_hash", "grounding_of",
-    "pause_message", "sources_outside_audience", "unresolved_claims",
+    "outdated", "pause_message", "question_of", "question_withheld", "sources_outside_audience", "unresolved_claims",
 ]

@@ -101,7 +101,7 @@ def answer_url(answer: AIAnswer) -> str:
     return reverse("forum:thread", args=[answer.thread_id]) + "#ai-panel"
 
 
-def _question_of(thread) -> str:
+def question_of(thread) -> str:
     """The thread's title and opening post; the title alone when a moderator hid the post."""
     opening = Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", "hidden").first()
     body = opening[0] if opening and not opening[1] else ""
@@ -159,7 +159,7 @@ def answer_request(*, acting_user, thread, audience: str = AIAnswer.Audience.ASK
     if paused:
         raise AssistantPaused(paused)
     answer = AIAnswer.objects.create(thread=thread, asker=acting_user, audience=audience,
-                                     question=_question_of(thread), regenerated_from=regenerated_from)
+                                     question=question_of(thread), regenerated_from=regenerated_from)
     audit_record(actor=acting_user, verb="ai_answer.request", target=answer, category=thread.category,
                  data={"thread": thread.pk, "audience": audience,
                        "regenerated_from": regenerated_from.pk if regenerated_from else None},

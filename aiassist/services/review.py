@@ -26,7 +26,8 @@ from forum.text import has_control_characters
 from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
-from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground
+from ..sources import content_hash
+from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground, question_of
 
 User = get_user_model()
 S = AIAnswer.Status
@@ -44,6 +45,14 @@ class UnresolvedClaims(InvalidTransition):
     has confirmed; edit them away or confirm each with a reason."""
 
     code = "unresolved_claims"
+
+
+class DraftOutdated(InvalidTransition):
+    """What the draft was written from changed since: the thread's question (edited, retitled or hidden by a
+    moderator) or a post it drew on (edited). Reviewers would vet text against what no longer stands, and the
+    public page could carry what its author or a moderator took back."""
+
+    code = "draft_outdated"
 
 
 class TextChanged(InvalidTransition):
@@ -64,6 +73,32 @@ def sources_outside_audience(answer: AIAnswer) -> list[AnswerSource]:
     readable = set(forum_policy.audience_readable_categories(answer.thread.category).filter(
         pk__in=categories).values_list("pk", flat=True))
     return [s for s in sources if s.post is None or s.post.hidden or s.post.thread.category_id not in readable]
+
+
+def question_withheld(answer: AIAnswer) -> bool:
+    """The answer was drafted from its thread's opening post, which a moderator has hidden since (the question's
+    text is then read by the thread's moderators only, and the answer may restate it)."""
+    opening = Post.objects.filter(thread_id=answer.thread_id).order_by("created_at", "id").values_list(
+        "hidden", flat=True).first()
+    return bool(opening) and answer.question != answer.thread.title.strip()
+
+
+def outdated(answer: AIAnswer) -> list[str]:
+    """What changed since the answer was drafted from it, in words that name no post its reader may not open: the
+    thread's question (``question_of`` reads it as the draft did) and each post it drew on (``content_hash``)."""
+    changes = []
+    if answer.question != question_of(answer.thread):
+        changes.append("the thread's question")
+    sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post__thread")
+    changes += [f"source [{s.number}]" for s in sources if s.content_hash != content_hash(s.post)]
+    return changes
+
+
+def _refuse_outdated(answer: AIAnswer, verb: str, *, remedy: str) -> None:
+    changes = outdated(answer)
+    if changes:
+        raise DraftOutdated(f"This answer cannot be {verb}: {' and '.join(changes)} changed since it was drafted. "
+                            f"{remedy}", details={"changed": changes})
 
 
 def _refuse_outside_audience(answer: AIAnswer, verb: str) -> None:
@@ -133,6 +168,7 @@ def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
                                 "Your question stays open in the thread for colleagues.")
     # Reviewers are part of the thread's audience: nothing they may not read goes to them.
     _refuse_outside_audience(answer, "submitted")
+    _refuse_outdated(answer, "submitted", remedy="Ask for a new draft.")
     answer.status, answer.submitted_at = S.IN_REVIEW, timezone.now()
     answer.save(update_fields=["status", "submitted_at", "updated_at"])
     audit_record(actor=acting_user, verb="ai_answer.submit", target=answer, category=answer.thread.category)
@@ -338,10 +374,16 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
     an edited ``body`` the text the edit started from) must match the text as it stands; without it, an approval
     is refused once someone else has edited the text since it was submitted (they may not have seen the edit)."""
     access = _reviewer_only(acting_user, answer)
+    # The thread first, as a move takes it: a move committed while this waited is read below (the audience the
+    # sources are checked against is its new category's), and one not yet started waits for this transaction.
+    # Taken after the answer, a move could commit between the answer's read and the publication, which would then
+    # check the sources against the category the thread left.
+    Thread.objects.select_for_update().filter(pk=answer.thread_id).exists()
     answer = _locked(answer)
     if answer.status != S.IN_REVIEW:
         lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
     _check_read(answer, text_hash)
+    _refuse_outdated(answer, "approved", remedy="Reject it, so that its asker can ask for a new draft.")
     if text_hash is None and answer.edited_by_id not in (None, acting_user.pk):
         # With a body too: an edit made from an older read would silently undo the other reviewer's.
         raise TextChanged("Another reviewer edited the text since it was submitted; approve the text you read by "
@@ -391,12 +433,14 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise RuntimeError("AI answers are never published from a worker")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("answer_publish runs inside answer_approve's transaction")
+    # Checked against the thread as it stands under its lock (answer_approve took it first).
+    answer.thread = thread = Thread.objects.select_for_update().select_related("category").get(pk=answer.thread_id)
     _refuse_outside_audience(answer, "published")
+    _refuse_outdated(answer, "published", remedy="Reject it, so that its asker can ask for a new draft.")
     _refuse_unresolved(answer, "published")
     lifecycle.check(answer, S.PUBLISHED)
     if not approvals_needed(answer)["complete"]:
         raise InvalidTransition("This answer does not have the approvals it needs.")
-    thread = Thread.objects.select_for_update().get(pk=answer.thread_id)
     if thread.locked:
         raise InvalidTransition("The thread is locked; unlock it before publishing into it.")
     from forum.services import _create_post  # the forum's own post creation (counts, search index)
@@ -580,13 +624,14 @@ def answers_flag_for_sources(*, post_ids=None, category: Category | None = None,
 
 def answers_recheck_audience(*, acting_user, post_ids=None, category: Category | None = None,
                              thread: Thread | None = None, reason: str) -> list[int]:
-    """After a change to who may read what (a thread moved, a category became restricted), each
+    """After a change to who may read what (a thread moved, a category became restricted, a post hidden), each
     published answer it concerns (chosen as by ``answers_flag_for_sources``) is unpublished at once
-    when a source now lies outside its thread's audience, and flagged for another look otherwise.
+    when a source now lies outside its thread's audience or the question it restates was hidden
+    (``question_withheld``), and flagged for another look otherwise.
     Runs in the change's transaction; returns the ids of the answers unpublished."""
     unpublished = []
     for answer in _published_answers(post_ids=post_ids, category=category, thread=thread):
-        if sources_outside_audience(answer):
+        if sources_outside_audience(answer) or question_withheld(answer):
             answer_unpublish(acting_user=acting_user, answer=answer, reason=reason)
             unpublished.append(answer.pk)
         else:

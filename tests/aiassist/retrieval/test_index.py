@@ -202,7 +202,7 @@ def test_the_worker_reads_the_question_vector_the_index_holds(employee, other_em
     question, read rather than embedded again; a thread not indexed yet (or retitled since) is embedded."""
     from aiassist.models import AIAnswer
     from aiassist.retrieval import ranking
-    from aiassist.services.drafting import _question_of
+    from aiassist.services.drafting import question_of
     from aiassist.sources import retrieve
 
     embedder = CountingEmbedder()
@@ -213,13 +213,13 @@ def test_the_worker_reads_the_question_vector_the_index_holds(employee, other_em
     asked = make_thread(employee, engineering, title="How large a session cache?", body="Sizing the cache.")
     ids = list(Post.objects.filter(thread__in=[answered, asked]).values_list("pk", flat=True))
     index.posts_index(ids, embedder=embedder)
-    stored = ranking.question_vector(asked, _question_of(asked))
+    stored = ranking.question_vector(asked, question_of(asked))
     assert stored is not None and stored.shape == (CountingEmbedder.dimension,)
     question = Passage.objects.get(thread=asked, role=Passage.Role.QUESTION)
     assert np.allclose(stored, embedder.embed([index.embedding_input(asked.title, question.plain, "question")])[0])
 
     embedder.calls.clear()
-    retrieve(asker=employee, thread=asked, question=_question_of(asked), audience=AIAnswer.Audience.ASKER)
+    retrieve(asker=employee, thread=asked, question=question_of(asked), audience=AIAnswer.Audience.ASKER)
     assert embedder.calls == []  # read, not embedded
 
     # A question asked before an edit is not the thread's question now: embedded, not read.
@@ -228,18 +228,18 @@ def test_the_worker_reads_the_question_vector_the_index_holds(employee, other_em
     opening = Post.objects.get(thread=asked)
     opening.body = "Sizing the cache for the new session store."  # edited, not re-indexed yet: stale
     opening.save(update_fields=["body"])
-    assert ranking.question_vector(asked, _question_of(asked)) is None
+    assert ranking.question_vector(asked, question_of(asked)) is None
     index.posts_index([opening.pk], embedder=embedder)  # re-indexed: read again
-    assert ranking.question_vector(asked, _question_of(asked)) is not None
+    assert ranking.question_vector(asked, question_of(asked)) is not None
 
     asked.title = "Session cache: how large?"  # retitled, not re-indexed yet: the stored vector is stale
     asked.save(update_fields=["title"])
-    assert ranking.question_vector(asked, _question_of(asked)) is None
+    assert ranking.question_vector(asked, question_of(asked)) is None
     embedder.calls.clear()
-    retrieve(asker=employee, thread=asked, question=_question_of(asked), audience=AIAnswer.Audience.ASKER)
-    assert embedder.calls == [[_question_of(asked)]]  # embedded, once
+    retrieve(asker=employee, thread=asked, question=question_of(asked), audience=AIAnswer.Audience.ASKER)
+    assert embedder.calls == [[question_of(asked)]]  # embedded, once
 
     opening.hidden = True  # a hidden opening post: the question is the title alone, and it is embedded
     opening.save(update_fields=["hidden"])
-    assert _question_of(asked) == "Session cache: how large?"
-    assert ranking.question_vector(asked, _question_of(asked)) is None
+    assert question_of(asked) == "Session cache: how large?"
+    assert ranking.question_vector(asked, question_of(asked)) is None

@@ -1,0 +1,247 @@
+"""What an answer was drafted from must still stand when it is submitted, approved and published.
+
+A security review found three seams (2026-12-04): a publication racing a move of its own thread checked the sources
+against the category the thread had left, so a restricted quote reached an open thread; a question post hidden by a
+moderator (a pasted credential) went on to the public page inside an answer that restated it, and an answer already
+published stayed up; a source edited during review (its author took a secret back) was published as it had been.
+"""
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from aiassist import services
+from aiassist.engines import Draft
+from aiassist.models import AIAnswer
+from forum import services as forum_services
+from forum.models import Post, Thread
+
+from ..aiassist.test_review_services import SCENARIOS, approve, ask, drafted, reload
+from ..factories import UserFactory, make_thread
+
+S = AIAnswer.Status
+SECRET = "hunter2-zq81-prod-db-pass"
+RESTRICTED = "kestrel-restricted-7731"
+ECHO = "You asked: {question}\n\nSet autoretry_for and retry_backoff=True; the countdown doubles [1]."
+
+
+class Restating:
+    """An engine that restates the question before its advice, as a model often does."""
+
+    name = "restating"
+
+    def draft(self, question, sources):
+        return Draft(text=ECHO.format(question=question), model="restating", cited=[1])
+
+
+def signed_in_page(client, user, url) -> tuple[int, str]:
+    client.force_login(user)
+    response = client.get(url)
+    return response.status_code, response.content.decode()
+
+
+def posts_of(client, user, thread) -> str:
+    status, page = signed_in_page(client, user, reverse("forum:thread", args=[thread.pk]))
+    assert status == 200
+    return page[page.index('<section class="posts"'):]
+
+
+def opening_post(thread) -> Post:
+    return Post.objects.filter(thread=thread).order_by("created_at", "id").first()
+
+
+def confirmed(reviewer, answer) -> AIAnswer:
+    """The reviewer lets every claim the check does not find in the sources stand (the restated question)."""
+    for claim in services.unresolved_claims(reload(answer)):
+        services.answer_confirm_claim(acting_user=reviewer, answer=reload(answer), key=claim["key"], reason="read")
+    return reload(answer)
+
+
+@pytest.fixture
+def restating(monkeypatch):
+    from aiassist.services import drafting
+    monkeypatch.setattr(drafting, "_engine", lambda: Restating())
+
+
+@pytest.fixture
+def credential_question(restating, employee, engineering):
+    """The asker pasted a credential into the question; the draft restates it."""
+    thread = ask(employee, engineering)
+    post = opening_post(thread)
+    post.body = f"{SCENARIOS['low']['body']} (prod db pass is {SECRET}, do not share)"
+    post.save(update_fields=["body"])
+    answer = drafted(employee, thread)
+    assert SECRET in answer.body
+    return answer
+
+
+# The question -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_question_hidden_during_review_is_not_published_nor_shown_to_reviewers_who_cannot_read_it(
+        client, credential_question, employee, eng_moderator, security_reviewer, other_employee):
+    answer = credential_question
+    services.answer_submit(acting_user=employee, answer=answer)
+    forum_services.post_hide(acting_user=eng_moderator, post=opening_post(answer.thread), reason="credential")
+    assert services.question_withheld(reload(answer))
+    # The security reviewer does not moderate the category: the hidden post is not theirs to read, in the answer
+    # either. The moderator who hid it still sees the answer, and cannot publish it.
+    status, page = signed_in_page(client, security_reviewer, reverse("assistant:review", args=[answer.pk]))
+    assert status == 404 and SECRET not in page
+    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    assert status == 200
+    with pytest.raises(services.DraftOutdated, match="the thread's question changed"):
+        approve(eng_moderator, confirmed(eng_moderator, answer))
+    assert reload(answer).status == S.IN_REVIEW
+    assert SECRET not in posts_of(client, other_employee, answer.thread)
+
+
+@pytest.mark.django_db
+def test_a_question_hidden_after_publication_takes_the_answer_down(
+        client, credential_question, employee, eng_moderator, other_employee):
+    answer = credential_question
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = approve(eng_moderator, confirmed(eng_moderator, answer))
+    assert answer.status == S.PUBLISHED
+    assert SECRET in posts_of(client, other_employee, answer.thread)
+    forum_services.post_hide(acting_user=eng_moderator, post=opening_post(answer.thread), reason="credential")
+    answer = reload(answer)
+    assert answer.status != S.PUBLISHED and answer.published_post.hidden
+    assert SECRET not in posts_of(client, other_employee, answer.thread)
+
+
+@pytest.mark.django_db
+def test_an_answer_to_a_question_hidden_before_it_was_asked_is_not_held_back(
+        client, restating, employee, engineering, eng_moderator, security_reviewer):
+    """Drafted from the title alone, the answer restates nothing the moderator hid."""
+    thread = ask(employee, engineering)
+    forum_services.post_hide(acting_user=eng_moderator, post=opening_post(thread), reason="off topic")
+    answer = drafted(employee, thread)
+    assert not services.question_withheld(answer)
+    services.answer_submit(acting_user=employee, answer=answer)
+    status, _ = signed_in_page(client, security_reviewer, reverse("assistant:review", args=[answer.pk]))
+    assert status == 200
+
+
+@pytest.mark.django_db
+def test_a_question_edited_since_the_draft_must_be_drafted_again(client, credential_question, employee):
+    """The asker took the credential out of the question: the draft that restates it is not sent to review."""
+    answer = credential_question
+    forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
+    client.force_login(employee)
+    response = client.post(f"/api/v1/ai-answers/{answer.pk}/submit/", content_type="application/json")
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "draft_outdated"
+    assert reload(answer).status == S.DRAFT
+    # A new draft, from the question as it now stands, may go.
+    fresh = drafted(employee, answer.thread)
+    assert SECRET not in fresh.body
+    services.answer_submit(acting_user=employee, answer=fresh)
+
+
+@pytest.mark.django_db
+def test_the_review_desk_shows_the_question_as_it_now_stands(client, credential_question, employee, eng_moderator):
+    answer = credential_question
+    services.answer_submit(acting_user=employee, answer=answer)
+    forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
+    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    assert status == 200
+    question = page[page.index("<h2>Question</h2>"):page.index("Answer under review")]
+    assert SECRET not in question and SCENARIOS["low"]["body"] in question
+    assert "Written from what has changed since: the thread&#x27;s question." in page
+
+
+@pytest.mark.django_db
+def test_an_edit_of_the_question_flags_the_published_answers(credential_question, employee, eng_moderator):
+    answer = credential_question
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = approve(eng_moderator, confirmed(eng_moderator, answer))
+    forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
+    answer = reload(answer)
+    assert answer.status == S.PUBLISHED and answer.attention_reason == "The thread's question was edited."
+
+
+# A source ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_source_edited_during_review_is_not_published_as_it_was(client, employee, engineering, eng_moderator,
+                                                                   other_employee):
+    scenario = SCENARIOS["low"]
+    source_thread = make_thread(UserFactory(username="erin"), engineering, title=scenario["source_title"],
+                                body=scenario["source_body"],
+                                replies=[(UserFactory(username="dana"),
+                                          f"{scenario['source_reply']} Use key {SECRET}.")])
+    source = Post.objects.filter(thread=source_thread).order_by("-id").first()
+    thread = make_thread(employee, engineering, title=scenario["title"], body=scenario["body"])
+    answer = drafted(employee, thread)
+    assert SECRET in answer.body
+    services.answer_submit(acting_user=employee, answer=answer)
+    forum_services.post_edit(acting_user=source.author, post=source, body=SCENARIOS["low"]["source_reply"])
+    with pytest.raises(services.DraftOutdated, match=r"source \[1\] changed"):
+        approve(eng_moderator, answer)
+    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    assert status == 200 and "Written from what has changed since: source [1]." in page
+    client.force_login(eng_moderator)
+    digest = services.body_hash(reload(answer).body)
+    response = client.post(f"/api/v1/ai-answers/{answer.pk}/approve/", {"body_hash": digest},
+                           content_type="application/json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "draft_outdated"
+    assert reload(answer).status == S.IN_REVIEW
+    assert SECRET not in posts_of(client, other_employee, thread)
+
+
+@pytest.mark.django_db
+def test_a_source_edited_before_submission_must_be_drafted_again(employee, engineering):
+    thread = ask(employee, engineering)
+    answer = drafted(employee, thread)
+    source = Post.objects.filter(thread__title=SCENARIOS["low"]["source_title"]).order_by("-id").first()
+    forum_services.post_edit(acting_user=source.author, post=source, body=f"{source.body} Edited.")
+    with pytest.raises(services.DraftOutdated):
+        services.answer_submit(acting_user=employee, answer=answer)
+
+
+# A move of the answer's own thread, racing its publication ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_publication_racing_a_move_of_its_thread_checks_the_new_audience(
+        client, admin_user, secops, secops_group, engineering, security_reviewer, other_employee):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: there is no window to race")
+    asker, source_asker, source_author = (UserFactory(username=name) for name in ("priya", "quentin", "rosa"))
+    for user in (asker, source_asker, source_author):
+        user.groups.add(secops_group)
+    scenario = SCENARIOS["low"]
+    make_thread(source_asker, secops, title=scenario["source_title"], body=scenario["source_body"],
+                replies=[(source_author, f"{scenario['source_reply']} The internal broker is {RESTRICTED}.")])
+    thread = make_thread(asker, secops, title=scenario["title"], body=scenario["body"])
+    answer = drafted(asker, thread, expect_risk="low")  # one approval publishes it
+    assert RESTRICTED in answer.body
+    services.answer_submit(acting_user=asker, answer=answer)
+    answer = confirmed(security_reviewer, answer)
+    errors = []
+
+    def publish():
+        try:
+            services.answer_approve(acting_user=security_reviewer, answer=reload(answer),
+                                    text_hash=services.body_hash(answer.body))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # The move holds its thread until it commits; the approval starts meanwhile and must see the move's outcome.
+    with transaction.atomic():
+        forum_services.thread_move(acting_user=admin_user, thread=Thread.objects.get(pk=thread.pk),
+                                   category=engineering)
+        approving = threading.Thread(target=publish)
+        approving.start()
+        time.sleep(1.5)  # long enough for the approval to reach its first lock
+    approving.join(30)
+    assert [type(e) for e in errors] == [services.SourcesOutsideAudience], errors
+    assert reload(answer).status == S.IN_REVIEW
+    assert RESTRICTED not in posts_of(client, other_employee, Thread.objects.get(pk=thread.pk))
