@@ -309,11 +309,18 @@ def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = Fa
 
     ``private``: about something only the recipient may know of (their AI draft); the admin leaves it out.
     ``thread``: what the notice is about (by default the thread ``url`` points into): notices are grouped
-    by it, and stop being shown once the recipient may no longer read it (``selectors.notifications_of``).
+    by it, none is made for a recipient who may not read it now, and they stop being shown once the recipient may
+    no longer read it (``selectors.notifications_of``).
     ``subject``: what it announces, in the sender's terms, for ``notifications_withdraw``."""
     if recipient is None or not recipient.is_active:
         return None
     thread_id = thread.pk if thread is not None else _thread_linked(url)
+    if thread_id is not None:
+        # Asked now, whoever the caller is: a thread moved out of the recipient's reach since the news began (a
+        # draft finished after its thread moved) gets them no notice, and no e-mail with its title.
+        about = thread if thread is not None else Thread.objects.select_related("category").filter(pk=thread_id).first()
+        if about is None or not policy.can_be_notified_about(recipient, about):
+            return None
     notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url,
                                                private=private, thread_id=thread_id, subject=subject[:60])
     if settings.EMAIL_NOTIFICATIONS and recipient.email:
