@@ -29,6 +29,9 @@ Rules you must follow:
 - Point out risks (permissions, credentials, destructive commands) explicitly."""
 
 _CITATION = re.compile(r"(?<!\\)\[(\d+)\](?!\()")  # not escaped, not link text
+# "[1, 3]": the one-number form ("[1][3]") is what the drafting renumbers to the stored sources' order; a group left
+# as written would keep the model's numbers and point at other sources once renumbered.
+_CITATION_GROUP = re.compile(r"(?<!\\)\[(\d+(?:\s*[,;]\s*\d+)+)\](?!\()")
 DECLINE = "NO_ANSWER"
 # A line that is the decline alone, whatever Markdown the model dressed it in ("**NO_ANSWER**", "`NO_ANSWER`.").
 _DECLINE_LINE = re.compile(rf"^[\s>*_`\"'#-]*{DECLINE}[\s*_`\"'.!]*$", re.IGNORECASE | re.MULTILINE)
@@ -99,6 +102,8 @@ class OpenAIEngine:
         # Drop citation markers that point at nothing the asker was shown. A "[1]: url" line is no citation
         # but a link reference definition, which would make every [1] a link to that URL on the public page
         # (and not on the review desk): it becomes the text it is, and cites nothing.
+        content = sub_outside_code(
+            _CITATION_GROUP, lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), content)
         text = escape_reference_definitions(sub_outside_code(
             _CITATION, lambda m: m.group(0) if int(m.group(1)) in numbers else "", content))
         code = code_spans(text)
