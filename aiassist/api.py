@@ -221,8 +221,10 @@ class AIAnswerViewSet(GenericViewSet):
         return Response(_detail(request.user, self.get_answer(pk)))
 
     @_verb("Submit your draft for review in the thread", conflict="Not a draft, a draft that found no answer "
-                                                                   "(nothing to review), or it cites posts outside "
-                                                                   "the thread's audience (details.sources).")
+                                                                   "(nothing to review), it cites posts outside "
+                                                                   "the thread's audience (details.sources), or "
+                                                                   "the question or a source changed since it was "
+                                                                   "drafted (code draft_outdated; details.changed).")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk):
         answer = services.answer_submit(acting_user=request.user, answer=self.get_answer(pk))
@@ -263,7 +265,8 @@ class AIAnswerViewSet(GenericViewSet):
         return Response(_detail(request.user, answer))
 
     @_verb("Approve (reviewers; never the asker). Publishes when the approvals are complete", ApproveSerializer,
-           conflict="Not in review, the text changed since it was read, or it has invented or contradicted claims "
+           conflict="Not in review, the text changed since it was read, the question or a source changed since it "
+                    "was drafted (code draft_outdated; details.changed), or it has invented or contradicted claims "
                     "no reviewer confirmed (code unresolved_claims; details.claims lists them).")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk):
