@@ -5,18 +5,26 @@ superusers are not exempt. Reviewers work through the review queue, which applie
 """
 from django.contrib import admin
 
-from . import services
+from forum.admin import PolicyAdmin
+
+from . import policy, services
 from .models import AssistantSwitch
 
 
 @admin.register(AssistantSwitch)
-class AssistantSwitchAdmin(admin.ModelAdmin):
+class AssistantSwitchAdmin(PolicyAdmin):
+    """Only for those the policy lets pause the assistant: the form lists every category, restricted ones too."""
+
     list_display = ("__str__", "updated_at", "updated_by")
     filter_horizontal = ("disabled_categories",)
     readonly_fields = ("updated_at", "updated_by")
 
+    @staticmethod
+    def allowed(user) -> bool:
+        return policy.can_configure_assistant(user)
+
     def has_add_permission(self, request):
-        return not AssistantSwitch.objects.exists()
+        return super().has_add_permission(request) and not AssistantSwitch.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False

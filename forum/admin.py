@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import policy, services
+from . import policy, querystring, services
 from .admin_grants import category_grants_view
 from .models import AuditEvent, Category, Notification, Post, Thread
 
@@ -12,11 +12,50 @@ admin.site.site_title = "Vetted administration"
 admin.site.index_title = "Vetted administration"
 
 
+class CheckedQueryAdmin(admin.ModelAdmin):
+    """A change list refuses a query string holding a control character (400): it turns any lookup on the
+    model's fields into SQL, and PostgreSQL answers a NUL byte in text with an error (a 500)."""
+
+    def changelist_view(self, request, extra_context=None):
+        querystring.refuse_control_characters(request.GET)
+        return super().changelist_view(request, extra_context)
+
+
+class PolicyAdmin(CheckedQueryAdmin):
+    """An admin over what the access policy guards: ``allowed`` (forum.policy) decides who may use it at all,
+    Django's model permissions only narrow it further.
+
+    The stock admin answers to model-wide permissions alone, which the policy says grant nothing: a staff
+    user holding ``forum.view_post`` read restricted posts, thread titles and the audit log here while the
+    forum answered 404 and the API 403. Administrators (superusers) keep the whole admin."""
+
+    @staticmethod
+    def allowed(user) -> bool:
+        return policy.can_manage_categories(user)
+
+    def has_module_permission(self, request):
+        return self.allowed(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.allowed(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self.allowed(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.allowed(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.allowed(request.user) and super().has_delete_permission(request, obj)
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(PolicyAdmin):
     """Not guardian's GuardedModelAdmin: its object-permission screen offered Django's add/change/delete
     permissions per category (which Vetted's policy ignores) and an inline <style> the CSP blocks. Grants
-    are managed on the category's grants page instead."""
+    are managed on the category's grants page instead. Like that page, this one is the administrators'
+    (``policy.can_manage_categories``): a model-wide ``change_category`` showed restricted categories' names
+    to a staff user and let them rename or delete one outside the forum's services and their audit."""
 
     list_display = ("name", "slug", "restricted", "position", "thread_count", "post_count", "grants_link")
     list_filter = ("restricted",)
@@ -56,7 +95,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(PolicyAdmin):
     list_display = ("title", "category", "author", "post_count", "locked", "last_post_at")
     list_filter = ("category", "locked")
     search_fields = ("title",)
@@ -74,7 +113,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(PolicyAdmin):
     """Read-only. Posts change through the forum's services (edit, hide, move; retraction for AI posts),
     which check policy, audit, and keep the passage index, the rendered pages and the AI answers that
     cite or are a post in step: an admin form un-hiding a retracted AI post put its text back in front
@@ -95,7 +134,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(PolicyAdmin):
     list_display = ("recipient", "verb", "text", "created_at", "read_at")
     raw_id_fields = ("recipient",)
 
@@ -105,7 +144,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(PolicyAdmin):
     """Read-only: the log is append-only, even for administrators. Private events (an AI draft before
     its asker submits it) are left out of every list, filter, search and detail page: the change list
     takes any lookup on the model's fields from the query string, so showing them redacted would let
@@ -115,6 +154,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("verb", "category")
     search_fields = ("actor_name", "verb", "target_id")
     list_select_related = ("category",)
+
+    @staticmethod
+    def allowed(user) -> bool:
+        return policy.can_read_audit_log(user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).shown()

@@ -28,7 +28,7 @@ from django.db.models import (
 
 from common.exceptions import NotFound
 
-from . import policy
+from . import policy, querystring
 from .models import (
     Category,
     CategoryGroupObjectPermission,
@@ -176,19 +176,17 @@ def _page_with_total(rows: QuerySet, per_page: int, page_number) -> Page:
 
     The page's rows carry the total (``COUNT(*) OVER ()``), which is exact whatever filter ``rows``
     has. Only a page number past the end, or not a positive integer, takes the ordinary way (the
-    last page, or the first), as ``get_page`` does.
+    last page, or the first), as ``get_page`` does. The number is capped (``querystring.page_number``)
+    before it becomes an offset: ``?page=`` with thirty digits overflowed the database's integers.
     """
-    try:
-        number = 1 if page_number in (None, "") else int(page_number)
-    except (TypeError, ValueError):
-        number = 0
-    if number >= 1:
+    number = querystring.page_number(page_number)
+    if number is not None and number >= 1:
         start = (number - 1) * per_page
         page_rows = list(rows.annotate(page_total=Window(Count("*")))[start : start + per_page])
         if page_rows or number == 1:
             total = page_rows[0].page_total if page_rows else 0
             return Page(page_rows, number, _CountedPaginator(rows, per_page, count=total))
-    return Paginator(rows, per_page).get_page(page_number)
+    return Paginator(rows, per_page).get_page(number)
 
 
 def with_read_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
@@ -209,7 +207,7 @@ def category_threads_page(user, category: Category, page_number) -> Page:
         .select_related("author")
         .order_by("-last_post_at", "-id"), user)
     paginator = _CountedPaginator(threads, settings.FORUM_THREADS_PER_PAGE, count=category.thread_count)
-    return paginator.get_page(page_number)
+    return paginator.get_page(querystring.page_number(page_number))
 
 
 def thread_posts(user, thread: Thread, *, placeholders: bool = False) -> QuerySet[Post]:

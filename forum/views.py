@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.exceptions import Forbidden, InvalidInput
 
-from . import fragments, policy, selectors, services
+from . import fragments, policy, querystring, selectors, services
 from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
 from .markup import escape_reference_definitions, render_markdown, unmask_citation_links
 
@@ -22,7 +22,7 @@ def _form_error(form) -> InvalidInput:
 
 @require_GET
 def home(request):
-    name = request.GET.get("category", "").strip()[:100]
+    name = querystring.text(request.GET, "category", max_length=100)
     return render(request, "forum/home.html", {
         "page": selectors.home_categories_page(request.user, request.GET.get("page"), name=name),
         "category_filter": name,
@@ -46,7 +46,8 @@ class ThreadStartView(View):
 
     def get_form(self, request):
         categories = selectors.postable_categories(request.user)
-        initial = {"category": categories.filter(slug=request.GET.get("category")).first()}
+        slug = querystring.text(request.GET, "category", max_length=100)
+        initial = {"category": categories.filter(slug=slug).first()}
         data = request.POST if request.method == "POST" else None  # an empty POST is still a submission
         return self.form_class(data, categories=categories, initial=initial)
 
