@@ -89,8 +89,8 @@ def _marked(body: str, claims: list[dict]):
         at = position
     parts.append(body[at:])
     html = render_markdown("".join(parts))
-    if _MARKER.sub("", html) != plain:
-        return plain, set()
+    if _MARKER.sub("", html) != plain or any(_MARKER.search(tag.group(0)) for tag in _TAG.finditer(html)):
+        return plain, set()  # (a marker inside a tag: a claim's edge fell in a link's URL or title)
 
     positions: dict[int, dict[str, list[int]]] = {}
     for match in _MARKER.finditer(html):

@@ -110,3 +110,22 @@ def test_the_review_desks_live_preview_unmasks_too(client, eng_moderator):
     assert links(desk_preview) == [(EVIL, EVIL)]
     post_preview = client.post(reverse("forum:preview"), {"body": body}).content.decode()
     assert links(post_preview) == [(EVIL, "1")]  # a colleague's post is not an AI answer: no citations to fake
+
+
+def test_the_desk_shows_a_claim_whose_edge_falls_in_a_link_without_marks():
+    """A claim boundary inside a link's URL or title would put the desk's marker into the attribute, and its span
+    into the href: the desk would show other text than the public page. It shows the plain rendering instead."""
+    from aiassist.templatetags.claims import _marked
+
+    body = 'Read [the guide](https://example.com/v1.2/docs "Guide v1.2") first. Then retry [1].'
+    inside = body.index("v1.2/docs") + 3  # "https://example.com/v1." | "2/docs"
+    claims = [{"index": 0, "start": 0, "end": inside, "status": "supported", "blocking": False, "confirmed": False,
+               "label": "supported", "by_reviewer": False, "id": "claim-1-0"},
+              {"index": 1, "start": inside, "end": len(body), "status": "supported", "blocking": False,
+               "confirmed": False, "label": "supported", "by_reviewer": False, "id": "claim-1-1"}]
+    html, marked = _marked(body, claims)
+    assert (html, marked) == (render_markdown(body), set())
+    # A claim wholly outside the link is marked as usual.
+    after = body.index(" Then")
+    html, marked = _marked(body, [{**claims[1], "start": after + 1}])
+    assert marked == {1} and 'href="https://example.com/v1.2/docs"' in html
