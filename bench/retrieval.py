@@ -128,7 +128,8 @@ def signals(world) -> None:
         if not result.threads:
             continue
         best, scores = result.threads[0], [t.score for t in result.threads]
-        words = sorted(ranking._word_statistics(meaningful_words(item["question"])), key=lambda w: -w.idf)
+        words = sorted(ranking._word_statistics(meaningful_words(item["question"]),
+                                                ranking.readable_passages(user)), key=lambda w: -w.idf)
         text = " ".join([best.thread.title, *(p.plain for p in best.passages)]).lower()
         tokens = [stem(t) for t in _TOKEN.findall(text)]
         present = set(tokens)

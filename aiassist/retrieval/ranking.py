@@ -32,6 +32,7 @@ from itertools import zip_longest
 import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, F, Lookup, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
@@ -327,31 +328,64 @@ def _narrowed(passages: QuerySet, *, author, exclude_thread) -> QuerySet:
 
 # Lexical candidates ---------------------------------------------------------------------------
 
-# One round trip gives, for each word of the question: its lexeme, how many passages hold it (from
-# PostgreSQL's own column statistics for common words — ANALYZE keeps the most common elements of the
-# tsvector column with their frequencies, the statistics target is raised in the index's migration —
-# and an exact count through the GIN index for the rarer ones, which is cheap because they are rare),
-# and the number of passages (and of questions: the partial index's own count). Inverse document
-# frequencies then weigh words by how well they tell threads apart, and the common words stay out of
-# the candidate match.
+# Word statistics are the reader's. A document frequency counted over every passage is an oracle: the rank (and
+# order) an outsider was shown for "<a word they can read> <a guessed word>" moved when the guessed word occurred in
+# a restricted post. So every exact count is taken among ``readable_passages(user, within=within)``: the reader's
+# (for the assistant, the audience's) passages, without the search's own category and author filters (a word's
+# weight does not change meaning with a filter).
+#
+# One round trip gives, for each word of the question: its lexeme, how many passages hold it, and the number of
+# passages (and of questions: the partial index's own count). In a small index (fewer than COMMON_WORDS_FROM
+# passages by PostgreSQL's estimate) every word is counted among the readable passages, and so are they. In a
+# large index the rare words are: the passages holding any of them are found through the GIN index (few: they are
+# rare), the reader's filter is applied to those by id (an index lookup each, never a join of every thread), and
+# each word counted among them. The common words of a large index take the frequency PostgreSQL's column
+# statistics hold (ANALYZE keeps the most common elements of the tsvector column with their frequencies; the
+# statistics target is raised in the index's migration), and the number of passages is the table's estimate:
+# counting a common word, or every passage, among the readable ones would read each (a word in half the index is
+# half a million rows at 1 M posts). Both still count every passage, a residue kept for its cost: they are only
+# refreshed by ANALYZE, the estimate says how much is written in all (never what or where), and the frequencies
+# are those of the index's 10,000 most common lexemes only: at 1 M passages each is held by a few hundred passages
+# or more (0.02 % on a synthetic index of a million), so what they can tell is that a word is in heavy
+# use somewhere. Near COMMON_WORDS_FROM the bar is lower (a few passages): there they still tell more, until
+# counting them costs what it saves. Below it the sample is the whole table and every word in a few passages is
+# among them with its exact share, an oracle as precise as a count: they are not read there. Inverse document
+# frequencies then weigh words by how well they tell threads apart, and the common words stay out of the candidate
+# match.
 _POSTGRES_WORDS = """
-WITH q AS (SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT 1) AS lexeme
-           FROM unnest(%s::text[]) AS w),
+WITH q AS (SELECT w, i, (SELECT lexeme FROM unnest(to_tsvector('english', w)) LIMIT 1) AS lexeme
+           FROM unnest(%s::text[]) WITH ORDINALITY AS u(w, i)),
+     n AS (SELECT c.reltuples::float8 AS estimate FROM pg_class c WHERE c.oid = 'retrieval_passage'::regclass),
      s AS MATERIALIZED (
            SELECT e.elem, e.freq FROM pg_stats,
                   unnest(most_common_elems::text::text[], most_common_elem_freqs) AS e(elem, freq)
-           WHERE schemaname = current_schema() AND tablename = 'retrieval_passage' AND attname = 'search_vector'),
-     n AS (SELECT CASE WHEN c.reltuples < 20000 THEN (SELECT count(*) FROM retrieval_passage)::float8
-                       ELSE c.reltuples::float8 END AS total
-           FROM pg_class c WHERE c.oid = 'retrieval_passage'::regclass),
-     r AS (SELECT q.w, q.lexeme, s.freq FROM q LEFT JOIN s ON s.elem = q.lexeme)
-SELECT r.w, r.lexeme, (SELECT total FROM n), r.freq,
-       (SELECT reltuples FROM pg_class WHERE oid = to_regclass('retrieval_passage_question_gin'))::float8,
+           WHERE schemaname = current_schema() AND tablename = 'retrieval_passage' AND attname = 'search_vector'
+             AND (SELECT estimate FROM n) >= %s),
+     r AS (SELECT q.w, q.i, q.lexeme, s.freq FROM q LEFT JOIN s ON s.elem = q.lexeme),
+     counted AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
+                 FROM r WHERE lexeme IS NOT NULL AND freq IS NULL),
+     matched AS MATERIALIZED (SELECT array_agg(id) AS ids FROM retrieval_passage
+                              WHERE search_vector @@ (SELECT query FROM counted)),
+     hits AS MATERIALIZED (SELECT p.search_vector FROM ({readable}) p
+                           WHERE p.id = ANY((SELECT ids FROM matched)::bigint[])),
+     readable AS MATERIALIZED (SELECT p.id FROM ({readable}) p)
+SELECT r.w, r.lexeme, CASE WHEN n.estimate < %s THEN (SELECT count(*) FROM readable)::float8 ELSE n.estimate END,
+       r.freq, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('retrieval_passage_question_gin'))::float8,
        CASE WHEN r.lexeme IS NULL OR r.freq IS NOT NULL THEN NULL
-            ELSE (SELECT count(*) FROM retrieval_passage p
-                  WHERE p.search_vector @@ to_tsquery('simple', quote_literal(r.lexeme))) END
-FROM r
+            WHEN n.estimate < %s THEN (SELECT count(*) FROM retrieval_passage x
+                                       WHERE x.search_vector @@ to_tsquery('simple', quote_literal(r.lexeme))
+                                         AND x.id IN (SELECT id FROM readable))
+            ELSE (SELECT count(*) FROM hits WHERE hits.search_vector @@ to_tsquery('simple', quote_literal(r.lexeme)))
+       END
+FROM r, n ORDER BY r.i
 """
+# SQLite, the embedded default (a small index): each word's FTS5 matches among the readable passages, and those.
+_SQLITE_WORDS = """
+WITH readable AS MATERIALIZED ({readable})
+SELECT (SELECT count(*) FROM readable), {counts}
+"""
+_SQLITE_COUNT = ("(SELECT count(*) FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s "
+                 "AND rowid IN (SELECT id FROM readable))")
 
 
 @dataclass
@@ -370,10 +404,18 @@ def _idf(share: float, total: float) -> float:
     return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
-def _word_statistics(words: list[str]) -> list[Word]:
+def _word_statistics(words: list[str], readable: QuerySet) -> list[Word]:
+    """The statistics of ``words`` among ``readable`` (``readable_passages`` of the reader, unfiltered otherwise)."""
+    columns = ("id", "search_vector") if connection.vendor == "postgresql" else ("id",)
+    try:
+        sql, params = readable.order_by().values(*columns).query.sql_with_params()
+    except EmptyResultSet:  # nothing readable (an anonymous visitor, an audience sharing no category)
+        return [Word(w, stem(w), None, 0.0, _idf(0.0, 1.0), 1.0) for w in words]
+    # ``readable`` is Django's own SQL for the reader's passages; everything else is a bound parameter.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_POSTGRES_WORDS, [words])
+            cursor.execute(_POSTGRES_WORDS.format(readable=sql),
+                           [words, COMMON_WORDS_FROM, *params, *params, COMMON_WORDS_FROM, COMMON_WORDS_FROM])
             rows = cursor.fetchall()
         out = []
         for word, lexeme, total, freq, questions, count in rows:
@@ -382,11 +424,9 @@ def _word_statistics(words: list[str]) -> list[Word]:
             out.append(Word(word, stem(word), lexeme, share, _idf(share, total), total,
                             max(float(questions or 0), 0.0)))
         return out
-    counts = ", ".join(["(SELECT count(*) FROM retrieval_passage_fts WHERE retrieval_passage_fts MATCH %s)"]
-                       * len(words))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT count(*) FROM retrieval_passage), {counts}",  # noqa: S608 - placeholders only
-                       ['"' + w.replace('"', "") + '"' for w in words])
+        cursor.execute(_SQLITE_WORDS.format(readable=sql, counts=", ".join([_SQLITE_COUNT] * len(words))),
+                       [*params, *('"' + w.replace('"', "") + '"' for w in words)])
         total, *found = cursor.fetchone()
     total = max(float(total or 0), 1.0)
     return [Word(w, stem(w), w, min(c / total, 1.0), _idf(min(c / total, 1.0), total), total)
@@ -594,7 +634,8 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     texts = meaningful_words(text)
     if not texts:
         return Ranking(threads=[], words=[], confident=False, dense=False)
-    words = _word_statistics(texts)
+    # Weighed among what the reader (the audience, ``within``) may read, whatever this ranking's own filters.
+    words = _word_statistics(texts, readable_passages(user, within=within))
     large = max(w.total for w in words) >= COMMON_WORDS_FROM
     # A large index reads the readable categories anyway (to filter the dense proposals): read first, they
     # replace the permission subqueries in each statement below (planned each time: ~1 ms of the server's CPU

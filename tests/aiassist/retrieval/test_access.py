@@ -210,7 +210,8 @@ def test_a_stale_category_stored_with_a_passage_never_lets_it_through(client, re
     dense_index.forget()
     secret, public = restricted_and_open
     Passage.objects.filter(thread=secret).update(category_id=engineering.pk)
-    words = ranking._word_statistics(["payments", "database", "root", "password"])
+    words = ranking._word_statistics(["payments", "database", "root", "password"],
+                                      ranking.readable_passages(employee))
     proposing = ranking._proposing(ranking.readable_categories(employee))
     assert secret.pk in {thread_id for _, thread_id, _ in ranking._lexical_candidates(proposing, words)}
     outsider = rank(employee, QUESTION)

@@ -56,7 +56,7 @@ def test_a_thread_meaning_the_same_is_proposed_without_a_shared_word(large_index
     asked = make_thread(employee, engineering, title="Why does my schema change block?", body="Blocked for an hour.")
     _index(large_index, answer, *noise, hidden_answer, asked)
     question = "schema change blocked"
-    words = ranking._word_statistics(["schema", "change", "blocked"])
+    words = ranking._word_statistics(["schema", "change", "blocked"], ranking.readable_passages(employee))
     lexical = {t for _, t, _ in ranking._lexical_candidates(ranking.readable_passages(employee), words)}
     assert answer.pk not in lexical  # no selected word in it: only the dense proposal can bring it
     found = [t.thread.pk for t in ranking.rank(employee, question, exclude_thread=asked).threads]

@@ -616,7 +616,7 @@ def test_a_large_index_takes_the_threads_each_part_proposes_in_turn(monkeypatch,
     asked = make_thread(employee, engineering, title="Rotating a key", body="How do we rotate the zebrafrob?")
     wordy = [make_thread(employee, engineering, title=f"Unrelated {n}", body="Something else entirely.",
                          replies=[(other_employee, "zebrafrob " * 40 + f"answer {n}")]) for n in range(3)]
-    words = ranking._word_statistics(["zebrafrob"])
+    words = ranking._word_statistics(["zebrafrob"], ranking.readable_passages(employee))
     rows = ranking._lexical_candidates(ranking.readable_passages(employee), words)
     threads = list(dict.fromkeys(thread_id for _, thread_id, _ in rows))
     assert threads[0] == asked.pk  # first, though every answer passage outranks its question

@@ -1,5 +1,6 @@
 """What a reader is shown does not depend on what they may not read: the word statistics the ranking weighs
-words by (document frequencies, idf) are the index's, every passage counted (README, "Known gaps")."""
+words by (document frequencies, idf) are counted among the reader's readable passages (ranking._POSTGRES_WORDS).
+tests/security/test_search_statistics.py checks every surface byte for byte."""
 import pytest
 from django.urls import reverse
 
@@ -18,7 +19,6 @@ def _shown(client, user, query):
     return [(hit["thread"]["id"], hit["rank"]) for hit in api], [hit.thread.pk for hit in page]
 
 
-@pytest.mark.xfail(strict=True, reason="README 'Known gaps': word statistics are computed over every passage")
 def test_restricted_passages_change_nothing_an_outsider_is_shown(client, employee, other_employee, engineering,
                                                                  secops, secops_member):
     make_thread(employee, engineering, title="Exporter notes", body=f"The {CODENAME} exporter.")
