@@ -60,23 +60,17 @@ def test_a_page_past_the_end_shows_the_last_one(world, employee, url, last, firs
     assert SECRET not in html
 
 
-@pytest.mark.parametrize("url", ["/?category=%00", "/?category=Gen%00eral", "/new/?category=%00",
-                                 "/?category=%00&page=" + HUGE])
-def test_a_nul_byte_in_a_filter_is_bad_input(world, employee, url):
-    response = signed_in(employee).get(url)
-    html = response.content.decode()
-    assert response.status_code == 400
-    assert "control character" in html
-    assert SECRET not in html
-
-
-@pytest.mark.parametrize("url", [
-    "/admin/forum/auditevent/?verb=%00", "/admin/forum/auditevent/?target_id=%00",
-    "/admin/forum/auditevent/?ver%00b=thread.start", "/admin/forum/notification/?verb=%00",
-    "/admin/forum/post/?kind=%00", "/admin/forum/thread/?title=%00", "/admin/forum/category/?name=%00",
+@pytest.mark.parametrize("who, url", [
+    *(("employee", url) for url in ("/?category=%00", "/?category=Gen%00eral", "/new/?category=%00",
+                                    "/?category=%00&page=" + HUGE)),
+    # The admin's change lists turn any lookup in the query string into SQL.
+    *(("admin_user", url) for url in (
+        "/admin/forum/auditevent/?verb=%00", "/admin/forum/auditevent/?target_id=%00",
+        "/admin/forum/auditevent/?ver%00b=thread.start", "/admin/forum/notification/?verb=%00",
+        "/admin/forum/post/?kind=%00", "/admin/forum/thread/?title=%00", "/admin/forum/category/?name=%00")),
 ])
-def test_a_nul_byte_in_an_admin_lookup_is_bad_input(world, admin_user, url):
-    response = signed_in(admin_user).get(url)
+def test_a_nul_byte_in_a_filter_is_bad_input(request, world, who, url):
+    response = signed_in(request.getfixturevalue(who)).get(url)
     html = response.content.decode()
     assert response.status_code == 400
     assert "control character" in html
