@@ -374,11 +374,6 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
     an edited ``body`` the text the edit started from) must match the text as it stands; without it, an approval
     is refused once someone else has edited the text since it was submitted (they may not have seen the edit)."""
     access = _reviewer_only(acting_user, answer)
-    # The thread first, as a move takes it: a move committed while this waited is read below (the audience the
-    # sources are checked against is its new category's), and one not yet started waits for this transaction.
-    # Taken after the answer, a move could commit between the answer's read and the publication, which would then
-    # check the sources against the category the thread left.
-    Thread.objects.select_for_update().filter(pk=answer.thread_id).exists()
     answer = _locked(answer)
     if answer.status != S.IN_REVIEW:
         lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
@@ -433,8 +428,12 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise RuntimeError("AI answers are never published from a worker")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("answer_publish runs inside answer_approve's transaction")
-    # Checked against the thread as it stands under its lock (answer_approve took it first).
-    answer.thread = thread = Thread.objects.select_for_update().select_related("category").get(pk=answer.thread_id)
+    # The audience is the thread's as it stands under its lock, read again here: a move that committed since the
+    # answer was read (while this waited on the audit chain) has moved it, and one not yet committed holds the row
+    # until it has (its receivers then find this answer published, and withdraw it if it must go). The lock comes
+    # after the audit chain's, as in every transaction that writes an event and then touches a thread.
+    answer.thread = thread = (Thread.objects.select_for_update(of=("self",)).select_related("category")
+                              .get(pk=answer.thread_id))
     _refuse_outside_audience(answer, "published")
     _refuse_outdated(answer, "published", remedy="Reject it, so that its asker can ask for a new draft.")
     _refuse_unresolved(answer, "published")

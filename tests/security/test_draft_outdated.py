@@ -245,3 +245,48 @@ def test_a_publication_racing_a_move_of_its_thread_checks_the_new_audience(
     assert [type(e) for e in errors] == [services.SourcesOutsideAudience], errors
     assert reload(answer).status == S.IN_REVIEW
     assert RESTRICTED not in posts_of(client, other_employee, Thread.objects.get(pk=thread.pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_and_a_hide_withdrawing_another_answer_take_their_locks_in_one_order(
+        monkeypatch, employee, other_employee, engineering, eng_moderator):
+    """Hiding a source withdraws the published answers citing it (the audit chain's lock, then their threads' rows);
+    an approval in one of those threads must not hold that thread's row while it waits for the audit chain."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: nothing to deadlock")
+    from aiassist.services import review
+
+    thread = ask(employee, engineering)
+    published = drafted(employee, thread)
+    services.answer_submit(acting_user=employee, answer=published)
+    published = approve(eng_moderator, published)
+    assert published.status == S.PUBLISHED
+    source = published.sources.get(cited=True, number=1).post
+    waiting = drafted(other_employee, thread)
+    services.answer_submit(acting_user=other_employee, answer=waiting)
+    check_read = review._check_read
+
+    def slowly(answer, text_hash):  # the approval holds its answer's row here; the audit chain comes next
+        check_read(answer, text_hash)
+        if threading.current_thread().name == "approving":
+            time.sleep(1.5)
+
+    monkeypatch.setattr(review, "_check_read", slowly)
+    errors = []
+
+    def approving():
+        try:
+            services.answer_approve(acting_user=eng_moderator, answer=reload(waiting),
+                                    text_hash=services.body_hash(reload(waiting).body))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=approving, name="approving")
+    worker.start()
+    time.sleep(0.5)
+    forum_services.post_hide(acting_user=eng_moderator, post=Post.objects.get(pk=source.pk), reason="a live token")
+    worker.join(30)
+    assert not [e for e in errors if "deadlock" in str(e).lower()], errors
+    assert reload(published).status != S.PUBLISHED  # the hide withdrew the published answer all the same
