@@ -139,34 +139,49 @@ def _escaped_at(text: str, positions: list[int]) -> str:
     return "".join(parts)
 
 
-# A link in sanitised HTML (``href``, ``title`` and ``rel`` only: the sanitiser keeps no class) and its content.
-_LINK = re.compile(r'<a href="([^"]*)"([^>]*)>(.*?)</a>', re.S)
+# A link in sanitised HTML (``href``, ``title`` and ``rel`` in any order: the sanitiser keeps no class) and its content.
+_LINK = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
+_HREF = re.compile(r'\bhref="([^"]*)"')
 _TAG = re.compile(r"<[^>]+>")
-# Link text a reader takes for a citation, once folded and stripped of what does not show (``_visible``): text
-# without a word ("1", "[2]", "(3)", "¹", "①", "₁", "→", nothing at all), a letter or a small roman numeral ("[a]",
-# "ⅱ"), or a number after a word that announces one ("source 4", "ref. 5", "note 6").
-_LOOKS_CITED = re.compile(r"\W*(?:(?:source|ref|reference|cite|citation|note|fn|footnote)\W*)?"
-                          r"(?:\d{1,3}(?:\W+\d{1,3})*|[a-z]|x{0,3}(?:ix|iv|v?i{0,3}))\W*", re.IGNORECASE)
+# Link text a reader takes for a citation, once stripped of what does not show (``_visible``): text with no letter
+# ("1", "[2]", "(3)", "¹", "①", "₁", "ⅱ", "→", nothing at all), or a number after a word that announces one ("source
+# 4", "ref. 5", "note 6"). Never longer than ``_CITED_MAX`` characters, which also bounds the match's cost.
+_LOOKS_CITED = re.compile(r"\W*(?:source|ref|reference|cite|citation|note|fn|footnote)s?\W+\d{1,3}(?:\W+\d{1,3})*\W*",
+                          re.IGNORECASE)
+_CITED_MAX = 40
+# Letters that show as blank space (Hangul fillers, the Braille blank) and Mongolian variation selectors: dropped
+# with the format, control and combining characters.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180b\u180c\u180d\u180e\u180f")
 
 
 def _visible(text: str) -> str:
-    """``text`` as a reader sees it: compatibility forms folded ("①" to "1"), then the characters that show nothing
-    (zero-width spaces and joiners, soft hyphens, bidirectional marks, combining marks) dropped."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in folded if unicodedata.category(c) not in ("Cf", "Mn", "Me", "Cc"))
+    """``text`` as a reader sees it, without what shows nothing: zero-width spaces and joiners, soft hyphens,
+    bidirectional marks, combining marks, blank letters."""
+    return "".join(c for c in text if c not in _BLANK and unicodedata.category(c) not in ("Cf", "Mn", "Me", "Cc"))
+
+
+def _looks_cited(text: str) -> bool:
+    text = _visible(text).strip()
+    if len(text) > _CITED_MAX:
+        return False
+    # Letters as such (category L), before folding: "ⅱ" and "①" are numbers, their NFKC forms "ii" and "1" are not.
+    if not any(unicodedata.category(c).startswith("L") for c in text):
+        return True
+    return bool(_LOOKS_CITED.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
 def unmask_citation_links(fragment: str, *, keep=frozenset()) -> str:
-    """Sanitised HTML whose links that read as citations (``_LOOKS_CITED``: "[1](https://…)", "[[2]](…)",
+    """Sanitised HTML whose links that read as citations (``_looks_cited``: "[1](https://…)", "[[2]](…)",
     "[source 3](#…)", invisible characters aside) show their destination as their text. In an AI answer a citation
     is only a ``[n]`` marker the app links to one of its sources (``aiassist.desk.link_citations``, which passes
     the answer's own anchors as ``keep``): a reader, or a reviewer approving the text, must never take an outside
     page for a vetted source."""
 
     def replace(match: re.Match) -> str:
-        href, attributes, inner = match.groups()
-        text = _visible(html.unescape(_TAG.sub("", inner)))
-        if href in keep or not _LOOKS_CITED.fullmatch(text):
+        attributes, inner = match.groups()
+        found = _HREF.search(attributes)
+        href = found.group(1) if found else ""
+        if href in keep or not _looks_cited(html.unescape(_TAG.sub("", inner))):
             return match.group(0)
         # The href (as the sanitiser escaped it) for the text; the content's tags stay, so that marks around a
         # part of the text (the review desk's claims) still open and close where they did.
@@ -174,7 +189,7 @@ def unmask_citation_links(fragment: str, *, keep=frozenset()) -> str:
         texts = [i for i, part in enumerate(parts) if part and not part.startswith("<") and part.strip()]
         for i in texts:
             parts[i] = href if i == texts[0] else ""
-        return f'<a href="{href}"{attributes}>{"".join(parts)}{"" if texts else href}</a>'
+        return f'<a{attributes}>{"".join(parts)}{"" if texts else href}</a>'
 
     return _LINK.sub(replace, fragment)
 
