@@ -37,6 +37,13 @@ DECLINE = "NO_ANSWER"
 _DECLINE_LINE = re.compile(rf"^[\s>*_`\"'#-]*{DECLINE}[\s*_`\"'.!]*$", re.IGNORECASE | re.MULTILINE)
 
 
+def _one_marker_each(match: re.Match, numbers: set[int]) -> str:
+    """"[2, 1]" as "[2][1]" when every number is a source's; otherwise the text it is ("retry after [1, 2, 4]
+    seconds" with two sources), left as written."""
+    cited = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))]
+    return "".join(f"[{n}]" for n in cited) if all(n in numbers for n in cited) else match.group(0)
+
+
 def _escape(text: str) -> str:
     """Keep data inside its delimiters: no text can open or close a source or question block."""
     for tag in ("source", "question"):
@@ -102,8 +109,7 @@ class OpenAIEngine:
         # Drop citation markers that point at nothing the asker was shown. A "[1]: url" line is no citation
         # but a link reference definition, which would make every [1] a link to that URL on the public page
         # (and not on the review desk): it becomes the text it is, and cites nothing.
-        content = sub_outside_code(
-            _CITATION_GROUP, lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), content)
+        content = sub_outside_code(_CITATION_GROUP, lambda m: _one_marker_each(m, numbers), content)
         text = escape_reference_definitions(sub_outside_code(
             _CITATION, lambda m: m.group(0) if int(m.group(1)) in numbers else "", content))
         code = code_spans(text)

@@ -124,10 +124,13 @@ def test_draft_keeps_valid_citations_and_strips_invalid_ones(chat_server):
 def test_grouped_citations_become_one_marker_each(chat_server):
     """The drafting renumbers "[n]" markers to the stored sources' order: a group left as "[2, 1]" would keep the
     model's numbers and point at other sources once renumbered. Groups in code stay as written."""
-    chat_server.reply(completion("Cap the delay [2, 1]; see [1 ; 2] and [2,7]. Not `x[1, 2]`, nor [1, 2](https://e)."))
+    chat_server.reply(completion("Cap the delay [2, 1]; see [1 ; 2]. Not `x[1, 2]`, nor [1, 2](https://e), nor "
+                                 "delays of [1, 2, 4] s."))
     draft = engine_for(chat_server).draft("How do celery retries back off?", SOURCES)
     assert draft.cited == [1, 2]
-    assert draft.text == "Cap the delay [2][1]; see [1][2] and [2]. Not `x[1, 2]`, nor [1, 2](https://e)."
+    # A group naming a number no source has is not a citation but what it says (a list of delays): kept as written.
+    assert draft.text == ("Cap the delay [2][1]; see [1][2]. Not `x[1, 2]`, nor [1, 2](https://e), nor "
+                          "delays of [1, 2, 4] s.")
 
 
 def test_request_carries_system_prompt_delimited_sources_and_question(chat_server):
