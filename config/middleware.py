@@ -159,3 +159,28 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_ERRORS):
             return unavailable_response(request, exception)
         return None
+
+
+class ControlCharactersMiddleware:
+    """A path holding a control character (a NUL byte, say), or an admin page's query string holding one, is bad
+    input: 400 with what was wrong, before a view turns it into a lookup (PostgreSQL answers a NUL byte in text
+    with an error: it was a 500 on the profile page, the admin's change lists and its autocomplete). The admin takes
+    any lookup from its query string; the forum's own pages read theirs through forms or ``forum.querystring``,
+    which say what was wrong in the page, and the API validates its parameters in its error format."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from forum.text import has_control_characters
+
+        bad = ["address"] if has_control_characters(request.path) else []
+        if request.path.startswith("/admin/"):
+            bad += [name.encode("unicode_escape").decode("ascii") for name, values in request.GET.lists()
+                    if has_control_characters(name) or any(has_control_characters(v) for v in values)]
+        if bad and not request.path.startswith("/api/"):
+            from django.shortcuts import render
+
+            message = f"The request's {', '.join(dict.fromkeys(bad))} contains a control character."
+            return render(request, "error.html", {"message": message, "details": {}, "status": 400}, status=400)
+        return self.get_response(request)

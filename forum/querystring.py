@@ -1,8 +1,9 @@
 """Query-string values the web pages hand on to a query, read the same way everywhere.
 
-PostgreSQL answers a NUL byte in text, or an OFFSET beyond its 64-bit integers, with an error: a 500 for
-whoever typed the URL. So a page number is capped, and a text value holding a control character is bad
-input (400), before either reaches the database.
+PostgreSQL answers a NUL byte in text, or an OFFSET beyond its 64-bit integers, with an error: a 500 for whoever
+typed the URL. So a page number is capped, and a text value holding a control character is bad input (400), before
+either reaches the database (the admin's query strings and every path:
+``config.middleware.ControlCharactersMiddleware``).
 """
 from common.exceptions import InvalidInput
 
@@ -29,19 +30,7 @@ def text(params, name: str, *, max_length: int) -> str:
     """The value of ``name`` in ``params`` (``request.GET``), stripped and cut to ``max_length``; "" when
     absent. One holding a control character matches nothing anyone wrote and is refused (400)."""
     value = params.get(name, "")
-    _refuse(name, value)
+    if has_control_characters(value):
+        raise InvalidInput(f"The “{name}” parameter contains a control character.",
+                           details={name: ["Remove the control characters."]})
     return value.strip()[:max_length]
-
-
-def refuse_control_characters(params) -> None:
-    """Refuse (400) ``params`` (``request.GET``) when a name or a value holds a control character: for a
-    page that turns the whole query string into lookups, as the admin's change lists do."""
-    for name, values in params.lists():
-        _refuse(name, name, *values)
-
-
-def _refuse(name: str, *texts: str) -> None:
-    if any(has_control_characters(text) for text in texts):
-        shown = name.encode("unicode_escape").decode("ascii") if has_control_characters(name) else name
-        raise InvalidInput(f"The “{shown}” parameter contains a control character.",
-                           details={shown: ["Remove the control characters."]})

@@ -62,12 +62,14 @@ def test_a_page_past_the_end_shows_the_last_one(world, employee, url, last, firs
 
 @pytest.mark.parametrize("who, url", [
     *(("employee", url) for url in ("/?category=%00", "/?category=Gen%00eral", "/new/?category=%00",
-                                    "/?category=%00&page=" + HUGE)),
+                                    "/?category=%00&page=" + HUGE, "/u/al%00ice/", "/t/1%00/")),
     # The admin's change lists turn any lookup in the query string into SQL.
     *(("admin_user", url) for url in (
         "/admin/forum/auditevent/?verb=%00", "/admin/forum/auditevent/?target_id=%00",
         "/admin/forum/auditevent/?ver%00b=thread.start", "/admin/forum/notification/?verb=%00",
-        "/admin/forum/post/?kind=%00", "/admin/forum/thread/?title=%00", "/admin/forum/category/?name=%00")),
+        "/admin/forum/post/?kind=%00", "/admin/forum/thread/?title=%00", "/admin/forum/category/?name=%00",
+        "/admin/auth/user/?username=%00", "/admin/auth/group/?name=%00", "/admin/authtoken/tokenproxy/?key=%00",
+        "/admin/autocomplete/?term=%00&app_label=forum&model_name=thread&field_name=category")),
 ])
 def test_a_nul_byte_in_a_filter_is_bad_input(request, world, who, url):
     response = signed_in(request.getfixturevalue(who)).get(url)
