@@ -350,10 +350,9 @@ def _notify_mentions(*, post: Post, acting_user, skip=frozenset()) -> None:
         return
     thread = post.thread
     for user in User.objects.filter(username__in=names, is_active=True).exclude(pk=acting_user.pk).exclude(pk__in=skip):
-        # Never tell someone about a thread they cannot read: not even its title.
-        if policy.can_be_notified_about(user, thread):
-            notify(recipient=user, verb="mention",
-                   text=f"{acting_user.username} mentioned you in “{thread.title}”", url=post_url(post), thread=thread)
+        # Never about a thread they cannot read, not even its title: ``notify`` asks.
+        notify(recipient=user, verb="mention",
+               text=f"{acting_user.username} mentioned you in “{thread.title}”", url=post_url(post), thread=thread)
 
 
 def notify_watchers(*, post: Post, verb: str, text: str, exclude=frozenset()) -> set[int]:
@@ -369,10 +368,9 @@ def _notify_watchers(*, post: Post, verb: str, text, exclude: set[int]) -> set[i
                 .exclude(pk__in=exclude).order_by("pk"))
     told = set()
     for watcher in watchers:
-        # Asked now, not when they started watching: a watcher who lost the category hears nothing,
-        # not even the title.
-        if policy.can_be_notified_about(watcher, thread):
-            notify(recipient=watcher, verb=verb, text=text(watcher), url=post_url(post), thread=thread)
+        # Asked now (by ``notify``), not when they started watching: a watcher who lost the category hears
+        # nothing, not even the title.
+        if notify(recipient=watcher, verb=verb, text=text(watcher), url=post_url(post), thread=thread):
             told.add(watcher.pk)
     return told
 
