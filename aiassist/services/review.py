@@ -78,9 +78,8 @@ def sources_outside_audience(answer: AIAnswer) -> list[AnswerSource]:
 def question_withheld(answer: AIAnswer) -> bool:
     """The answer was drafted from its thread's opening post, which a moderator has hidden since (the question's
     text is then read by the thread's moderators only, and the answer may restate it)."""
-    opening = Post.objects.filter(thread_id=answer.thread_id).order_by("created_at", "id").values_list(
-        "hidden", flat=True).first()
-    return bool(opening) and answer.question != answer.thread.title.strip()
+    title = answer.thread.title.strip()
+    return answer.question != title and question_of(answer.thread) == title  # the question is its title alone now
 
 
 def outdated(answer: AIAnswer) -> list[str]:
