@@ -34,7 +34,7 @@ if not DEBUG:
         raise ImproperlyConfigured("DEBUG=False needs ALLOWED_HOSTS.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.VettedAdminConfig",  # django.contrib.admin, administrators only (config/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,15 +1,14 @@
 """Django admin: categories with their grants page (forum.admin_grants), and a read-only audit log."""
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import policy, services
 from .admin_grants import category_grants_view
+from .audit import audit_record
 from .models import AuditEvent, Category, Notification, Post, Thread
-
-admin.site.site_header = "Vetted administration"
-admin.site.site_title = "Vetted administration"
-admin.site.index_title = "Vetted administration"
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -164,3 +163,37 @@ class AuditEventAdmin(PolicyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, with what changes someone's access written to the audit log in the same transaction:
+    joining or leaving a group (a group's grants are its members'), and the active, staff and superuser flags.
+    (The whole admin is the administrators', ``config.admin``.)"""
+
+    AUDITED_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+    def save_model(self, request, obj, form, change):
+        before = User.objects.filter(pk=obj.pk).first() if change else None
+        form.access_before = (
+            {flag: getattr(before, flag) for flag in self.AUDITED_FLAGS} if before else {},
+            set(before.groups.values_list("name", flat=True)) if before else set(),
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        flags_before, groups_before = getattr(form, "access_before", ({}, set()))
+        groups = set(user.groups.values_list("name", flat=True))
+        data = {flag: [flags_before.get(flag), getattr(user, flag)] for flag in self.AUDITED_FLAGS
+                if flags_before.get(flag, False) != getattr(user, flag)}
+        if groups - groups_before:
+            data["groups_joined"] = sorted(groups - groups_before)
+        if groups_before - groups:
+            data["groups_left"] = sorted(groups_before - groups)
+        if data:
+            audit_record(actor=request.user, verb="user.access_change", target=user, data=data)

@@ -306,6 +306,12 @@ def can_accept_answer(user, thread: Thread) -> bool:
     return access.can_moderate or (access.can_view and thread.author_id == user.pk)
 
 
+def can_use_admin(user) -> bool:
+    """The Django admin is the administrators' (superusers): a staff flag and model-wide permissions open nothing
+    in it (``config.admin.VettedAdminSite``)."""
+    return _is_member(user) and user.is_superuser
+
+
 def can_manage_categories(user) -> bool:
     return _is_member(user) and user.is_superuser
 
