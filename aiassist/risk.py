@@ -203,9 +203,24 @@ def _within(n: int) -> str:
     return _GAP + f"{{0,{n}}}?"
 
 
+# The verbs that switch a safeguard off, as the rules write them, also as the gerund after "by": "avoid the errors by
+# turning off TLS verification" recommends turning it off (round 29's review; ``_MEANS``). Only after "by": "disabling
+# MFA is how the incident started" and "it turns off certificate checking" describe, and the blind sets keep them low.
+_BY_GERUNDS = ((r"turn\s+off", r"(?:turn|(?<=\bby\s)turning)\s+off"),
+               (r"switch\s+off", r"(?:switch|(?<=\bby\s)switching)\s+off"),
+               (r"(?<=[:|(])disable(?=[|)])", r"(?:disable|(?<=\bby\s)disabling)"),
+               (r"(?<=[:|(])remove(?=[|)])", r"(?:remove|(?<=\bby\s)removing)"))
+
+
+def _by_gerunds(pattern: str) -> str:
+    for plain, both in _BY_GERUNDS:
+        pattern = re.sub(plain if plain[0] == "(" else re.escape(plain), both.replace("\\", "\\\\"), pattern)
+    return pattern
+
+
 def _rule(pattern: str, needs: str | tuple[str, ...], accept: Accept | None = None, **options) -> Rule:
     """A rule; one whose pattern spans words with _within() gaps is searched sentence by sentence."""
-    return Rule(re.compile(pattern, FLAGS), (needs,) if isinstance(needs, str) else needs, accept=accept,
+    return Rule(re.compile(_by_gerunds(pattern), FLAGS), (needs,) if isinstance(needs, str) else needs, accept=accept,
                 sentence=options.pop("sentence", _GAP in pattern), **options)
 
 
@@ -1584,6 +1599,10 @@ _NEGATION = re.compile(
 # Round 16's cues govern only what follows them closely ("no more shared static password", "not with random gmail
 # accounts"); "We no longer need the VPN for this, open 22 to …" forbids nothing.
 _SHORT_REACH = re.compile(r"no\s+more|no\s+longer|not(?:\s+(?:with|for|via|through))?$", FLAGS)
+# "Avoid the prompts by putting the password in the README": what follows "by" is the means recommended, not what
+# is avoided (round 29's review: the four-eyes rule skipped for a reviewer's edit worded that way).
+_AVOIDED_BY = re.compile(r"avoid\w*|stop|prevent\w*", FLAGS)
+_MEANS = re.compile(r"\b(?:by|via|through|using|with)\b", FLAGS)
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)
@@ -1734,7 +1753,8 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     negated_part = clause[cues[-1].end():] if cues else ""
     reach = (3 if _SHORT_REACH.match(cues[-1].group(0)) else 10) if cues else 0
     if cues and not _NOT_A_NEGATION.search(clause, cues[-1].end()) and len(negated_part.split()) <= reach and not (
-            cues[-1].group(0).lower().startswith("resist") and re.search(r"\band\b", negated_part)):
+            cues[-1].group(0).lower().startswith("resist") and re.search(r"\band\b", negated_part)) and not (
+            _AVOIDED_BY.match(cues[-1].group(0)) and _MEANS.search(negated_part)):
         return True  # "resist the urge to write a policy and attach AdministratorAccess" resists the policy only
     if (_UNDONE_BEFORE.search(clause) or _stopped(text, clause, end)
             or (_PRECAUTION_BEFORE.search(clause) and not _SHARED_SCOPE.search(text, start, _span_end(text, end)))):
