@@ -139,6 +139,81 @@ def _escaped_at(text: str, positions: list[int]) -> str:
     return "".join(parts)
 
 
+# Bidirectional overrides and isolates: they reorder what is shown ("\u202e2 fer" shows as "ref 2"), so the bytes a
+# reviewer approves and what a reader sees could differ (Trojan Source). An AI answer holds none.
+_BIDI_CONTROLS = re.compile(
+    "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
+# An autolink ("<https://…>") shows its address: it stays a link.
+_AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^\s<>]*>", re.IGNORECASE)
+_HIDING_MARK = re.compile("\ue002(\\d+)\ue003")
+_RAW_ROUNDS = 4
+_CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(\\d+)\ue003")
+
+
+def machine_text(text: str) -> str:
+    """An AI answer's Markdown as stored: nothing in it renders to nothing, or to something else than it reads.
+
+    Raw HTML and images become the text they are, outside code (which stays byte for byte): the sanitiser drops an
+    image, a comment, a ``<template>`` and what follows it, so the review desk showed nothing where the JSON API's
+    ``body`` carried a remote image (a beacon for every reader whose client renders Markdown) and where the passage
+    index, which renders each passage alone, showed readers a comment's text as a search snippet (round 29's
+    review). Bidirectional overrides are dropped; link reference definitions escaped
+    (``escape_reference_definitions``). The review desk, the public page, the API and the index then all read the
+    same text, because there is nothing left for one of them to hide."""
+    text = _BIDI_CONTROLS.sub("", text or "")
+    for _ in range(_RAW_ROUNDS):
+        # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
+        hiding = [i for i, c in enumerate(text) if (c == "<" and not _AUTOLINK.match(text, i))
+                  or (text.startswith("![", i) and not _escaped(text, i))]
+        outside = _outside_code(text, hiding)
+        if not outside:
+            break
+        text = _neutralised(text, outside)
+    return escape_reference_definitions(text)
+
+
+def _escaped(text: str, at: int) -> bool:
+    slashes = len(text[:at]) - len(text[:at].rstrip("\\"))
+    return slashes % 2 == 1
+
+
+def _outside_code(text: str, positions: list[int]) -> list[int]:
+    """Which of ``positions`` the renderer puts anywhere but in code: each gets a numbered mark before it, and the
+    rendering says where the marks landed (a mark it dropped counts as outside)."""
+    if not positions:
+        return []
+    parts, at = [], 0
+    for index, position in enumerate(positions):
+        parts += [text[at:position], f"\ue002{index}\ue003"]
+        at = position
+    parts.append(text[at:])
+    rendered = markdown_html("".join(parts), converter="marks", **_FORUM)
+    depth, in_code = 0, set()
+    for match in _CODE_OR_MARK.finditer(rendered):
+        found = match.group(0)
+        if found.startswith("<code"):
+            depth += 1
+        elif found == "</code>":
+            depth = max(depth - 1, 0)
+        elif depth:
+            in_code.add(int(match.group(1)))
+    return [position for index, position in enumerate(positions) if index not in in_code]
+
+
+def _neutralised(text: str, positions: list[int]) -> str:
+    parts, at = [], 0
+    for position in sorted(positions):
+        parts.append(text[at:position])
+        if text[position] == "<":
+            parts.append("&lt;")
+            at = position + 1
+        else:  # "![": an image, shown as the link it is ("!" and its alt text, or its address: unmask_citation_links)
+            parts.append("\\")
+            at = position
+    parts.append(text[at:])
+    return "".join(parts)
+
+
 # A link in sanitised HTML (``href``, ``title`` and ``rel`` in any order: the sanitiser keeps no class) and its content.
 _LINK = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
 _HREF = re.compile(r'\bhref="([^"]*)"')
@@ -164,6 +239,11 @@ def _looks_cited(text: str) -> bool:
     text = _visible(text).strip()
     if len(text) > _CITED_MAX:
         return False
+    # A number beside a letter of another script than Latin may be a look-alike ("ѕource 2" in Cyrillic): no word of
+    # ``_LOOKS_CITED`` is then matched as written, so any such text counts (its link shows where it leads).
+    if any(c.isdigit() for c in text) and any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN")
+                                              for c in text):
+        return True
     # Letters as such (category L), before folding: "ⅱ" and "①" are numbers, their NFKC forms "ii" and "1" are not.
     if not any(unicodedata.category(c).startswith("L") for c in text):
         return True

