@@ -127,3 +127,50 @@ def test_an_administrators_change_of_groups_and_flags_is_audited(admin_user, eng
                        _user_form(employee, is_staff="on", first_name="Alice"))
     assert AuditEvent.objects.filter(verb="user.access_change").count() == 2
     assert audit_verify().ok
+
+
+def test_a_thread_changes_in_the_admin_only_by_a_move(admin_user, employee, engineering, eng_moderator):
+    """A new title is a new question for the answers published in the thread: it changes in the forum (audited,
+    and the answers flagged), never in the admin, which saved it with neither (round 29's review)."""
+    from aiassist.models import AIAnswer as Answer
+    from forum.models import Thread
+
+    from ..api.conftest import in_state
+
+    answer = in_state(Answer.Status.PUBLISHED, employee, engineering, reviewers=[eng_moderator])
+    thread = Thread.objects.get(pk=answer.thread_id)
+    events = AuditEvent.objects.count()
+    administrator = signed_in(admin_user)
+    response = administrator.post(f"/admin/forum/thread/{thread.pk}/change/", {
+        "category": thread.category_id, "author": thread.author_id, "locked": "on",
+        "title": "How do I open the payroll share to the whole company?", "post_count": 99, "accepted_post": "",
+    })
+    assert response.status_code == 302
+    after = Thread.objects.get(pk=thread.pk)
+    assert (after.title, after.locked, after.post_count, after.author_id) == (
+        thread.title, thread.locked, thread.post_count, thread.author_id)
+    assert AuditEvent.objects.count() == events and not reload(answer).attention_reason
+    assert administrator.get("/admin/forum/thread/add/").status_code == 403
+    assert administrator.post(f"/admin/forum/thread/{thread.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Thread.objects.filter(pk=thread.pk).exists()
+
+
+def test_a_category_made_or_changed_in_the_admin_is_audited(admin_user):
+    from forum.models import Category
+
+    administrator = signed_in(admin_user)
+    response = administrator.post("/admin/forum/category/add/", {
+        "name": "Payroll", "slug": "payroll", "description": "", "position": 3, "restricted": "on"})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    category = Category.objects.get(slug="payroll")
+    created = AuditEvent.objects.get(verb="category.create", target_id=str(category.pk))
+    assert created.actor_id == admin_user.pk and created.data["restricted"] is True
+    response = administrator.post(f"/admin/forum/category/{category.pk}/change/", {
+        "name": "Payroll and benefits", "slug": "ignored", "description": "Pay.", "position": 3, "restricted": "on"})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    category.refresh_from_db()
+    assert (category.name, category.slug, category.description) == ("Payroll and benefits", "payroll", "Pay.")
+    updated = AuditEvent.objects.get(verb="category.update", target_id=str(category.pk))
+    assert updated.data == {"before": {"name": "Payroll", "description": ""},
+                            "after": {"name": "Payroll and benefits", "description": "Pay."}}
+    assert audit_verify().ok

@@ -78,8 +78,7 @@ def _admin_pages(thread, switch) -> list[tuple[str, str | None]]:
     event = AuditEvent.objects.shown().get(verb="thread.start", target_id=str(thread.pk))
     return [
         ("/admin/forum/thread/", SECRET), (f"/admin/forum/thread/{thread.pk}/change/", SECRET),
-        (f"/admin/forum/thread/{thread.pk}/history/", SECRET), (f"/admin/forum/thread/{thread.pk}/delete/", SECRET),
-        ("/admin/forum/thread/add/", "Security Ops"),
+        (f"/admin/forum/thread/{thread.pk}/history/", SECRET),
         ("/admin/forum/post/", SECRET), (f"/admin/forum/post/{opening.pk}/change/", SECRET),
         (f"/admin/forum/post/{reply.pk}/change/", REPLY_SECRET), (f"/admin/forum/post/{reply.pk}/history/", None),
         ("/admin/forum/notification/", SECRET), (f"/admin/forum/notification/{notice.pk}/change/", SECRET),
