@@ -23,7 +23,7 @@ from forum import effects
 from forum import policy as forum_policy
 from forum.audit import audit_record
 from forum.markup import machine_text, render_markdown, unmask_citation_links
-from forum.models import Post
+from forum.models import AuditEvent, Post
 from forum.services import notifications_withdraw, notify
 
 from .. import disclaimers, grounding, lifecycle, risk
@@ -108,8 +108,10 @@ def question_of(thread) -> str:
     return f"{thread.title}\n\n{body}".strip()
 
 
-def _check_quota(user, *, asked: AIAnswer) -> None:
-    """Refuse ``asked`` (just inserted) when ``user`` already asked the quota's worth in the last hour.
+def _check_quota(user, *, asked: AIAnswer, retry=None) -> None:
+    """Refuse ``asked`` (just inserted, or ``retry``: the audit event of its retry, just appended) when ``user``
+    already had the quota's worth of drafts made in the last hour: answers asked, and failed answers sent back to
+    the engine (a retry drafts again: round 29's review kept drafting past the quota that way).
 
     Counted under a lock per user, held to commit, so that parallel asks count one after another and
     each sees the rows of those before it: an advisory lock on PostgreSQL; SQLite takes its write
@@ -121,9 +123,14 @@ def _check_quota(user, *, asked: AIAnswer) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [QUOTA_LOCK, user.pk % 2**31])
     window_start = timezone.now() - timedelta(hours=1)
-    recent = AIAnswer.objects.filter(asker=user, created_at__gte=window_start).exclude(pk=asked.pk)
-    if recent.count() >= settings.ASSISTANT_QUOTA_PER_HOUR:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+    recent = AIAnswer.objects.filter(asker=user, created_at__gte=window_start)
+    recent = recent if retry else recent.exclude(pk=asked.pk)
+    retried = AuditEvent.objects.filter(actor=user, verb="ai_answer.retry", created_at__gte=window_start)
+    retried = retried.exclude(pk=retry.pk) if retry else retried
+    if recent.count() + retried.count() >= settings.ASSISTANT_QUOTA_PER_HOUR:
+        oldest = min((moment for moment in (recent.order_by("created_at").values_list("created_at", flat=True).first(),
+                                            retried.order_by("created_at").values_list("created_at", flat=True).first())
+                      if moment), default=None)
         # A quota of 0 matches with no request in the window: nothing frees up within the hour.
         until = oldest + timedelta(hours=1) if oldest else timezone.now() + timedelta(hours=1)
         retry_after = max(1, int((until - timezone.now()).total_seconds()))
@@ -239,8 +246,9 @@ def answer_retry(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise AssistantPaused(paused)
     answer.status, answer.error, answer.attempts = S.QUEUED, "", 0
     answer.save(update_fields=["status", "error", "attempts", "updated_at"])
-    audit_record(actor=acting_user, verb="ai_answer.retry", target=answer, category=answer.thread.category,
-                 private=ai_policy.is_private_phase(answer))
+    event = audit_record(actor=acting_user, verb="ai_answer.retry", target=answer, category=answer.thread.category,
+                         private=ai_policy.is_private_phase(answer))
+    _check_quota(acting_user, asked=answer, retry=event)  # raising rolls the retry and its event back
     _enqueue_generation(answer)
     return answer
 
