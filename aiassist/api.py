@@ -177,7 +177,11 @@ def _detail(user, answer) -> dict:
     other verb fetches the answer only for those who may, and leaves it in their sight."""
     if not ai_policy.can_view_answer(user, answer):
         return RetractedAnswerSerializer(answer).data
-    return AIAnswerSerializer(_answers(AIAnswer.objects.filter(pk=answer.pk)).get()).data
+    shown = _answers(AIAnswer.objects.filter(pk=answer.pk)).get()
+    if shown.status == AIAnswer.Status.PUBLISHED and shown.published_post_id:
+        # A reviewer reading a published answer here has read the post: a retraction must reach them too.
+        forum_services.posts_mark_viewed(acting_user=user, posts=[shown.published_post])
+    return AIAnswerSerializer(shown).data
 
 
 CONFLICT = "The answer is not in a state that allows this."

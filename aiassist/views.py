@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.exceptions import InvalidInput, NotFound, RateLimited
 from forum import policy as forum_policy
 from forum import selectors as forum_selectors
+from forum import services as forum_services
 from forum.markup import render_markdown
 from forum.views import ThreadStartView
 
@@ -145,6 +146,9 @@ def answer_review(request, pk):
 def _review_page(request, answer, *, kept_body: str | None = None, status: int = 200):
     """The review page; ``kept_body``: the text a reviewer sent that was refused because someone changed the text
     since they read it (``services.TextChanged``), kept in the editor, with the text as it now stands above it."""
+    if answer.status == answer.Status.PUBLISHED and answer.published_post_id:
+        # The published text, read here: a retraction must reach this reader too (round 29's review).
+        forum_services.posts_mark_viewed(acting_user=request.user, posts=[answer.published_post])
     outside = {s.pk for s in services.sources_outside_audience(answer)}
     # Every passage the engine was given, cited first: a model can copy what it does not cite.
     sources = [{"source": s, "audience_ok": s.pk not in outside, "passage_html": render_markdown(s.text)}

@@ -514,8 +514,10 @@ WITHDRAWN_ELSEWHERE = ("An AI-generated answer you read earlier, in a thread you
 
 
 def _readers(post: Post) -> set[int]:
-    """Everyone who was shown the post's text, on any surface (view receipts)."""
-    return set(PostViewReceipt.objects.filter(post=post).values_list("user_id", flat=True))
+    """Everyone who was shown the post's text, on any surface (view receipts), and the reviewers who approved it
+    (they read it before anyone: round 29's review found them untold of a retraction by someone else)."""
+    return (set(PostViewReceipt.objects.filter(post=post).values_list("user_id", flat=True))
+            | set(Approval.objects.filter(answer__published_post=post).values_list("reviewer_id", flat=True)))
 
 
 @transaction.atomic

@@ -597,7 +597,9 @@ def test_every_transition_is_audited_and_the_chain_holds(employee, other_employe
     ]
     publish = events_of(answer).get(verb="ai_answer.publish")
     assert publish.data == {"post": answer.published_post_id, "reviewers": ["sam"]}
-    assert events_of(answer).get(verb="ai_answer.retract").data["notified"] == [employee.pk, other_employee.pk]
+    # The asker, the reader, and sam, whose approval published it (maria, who retracts, is not told).
+    assert events_of(answer).get(verb="ai_answer.retract").data["notified"] == sorted(
+        [employee.pk, other_employee.pk, security_reviewer.pk])
 
     rejected = submitted(employee, engineering, sources_in=general, title="How do celery retries back off, again?")
     services.answer_reject(acting_user=eng_moderator, answer=rejected, reason="Duplicate question.")

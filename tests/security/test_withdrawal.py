@@ -308,7 +308,8 @@ def test_with_no_reviewer_left_a_moderator_or_an_administrator_retracts(who, sur
     event = AuditEvent.objects.get(verb="ai_answer.retract", target_id=str(answer.pk))
     assert (event.actor, event.actor_name, event.data["as"]) == (actor, actor.username, who)
     notices = Notification.objects.filter(verb="ai_retracted")
-    assert sorted(n.recipient.username for n in notices) == ["alice", "bob"]
+    # The asker, the reader, and rita, whose approval published it (her grant since withdrawn, she read it first).
+    assert sorted(n.recipient.username for n in notices) == ["alice", "bob", "rita"]
     assert all(f"withdrawn by a{'n' if who == 'administrator' else ''} {who}" in n.text for n in notices)
     assert MARKER not in read_thread(other_employee, answer)
     assert audit_verify().ok
