@@ -3,7 +3,7 @@ invalid data, signed in as an employee and as an administrator, with all of Sche
 5xx, documented status codes, content types, headers and bodies; invalid input refused, valid input
 accepted). Zero failures is the bar: what it finds is fixed in the app, not excluded here.
 
-``FUZZ_EXAMPLES`` sets the examples per operation and phase (default 50). Hypothesis is derandomized,
+``FUZZ_EXAMPLES`` sets the examples per operation and phase (default 30). Hypothesis is derandomized,
 so a run is reproducible; it keeps no example database. Throttles are lifted for the run (the
 fuzzer would otherwise trip them, and 429 would hide everything behind it).
 """
@@ -23,7 +23,7 @@ from forum import services as forum_services
 from ..factories import UserFactory, grant, make_admin, make_category, make_thread
 from .conftest import ask, drafted, reload
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 
 
 @pytest.fixture
