@@ -24,6 +24,10 @@ DEBUG = env.bool("DEBUG", default=True)
 # Read as is: django-environ takes a value starting with "$" (one random key in fifty) for the name of
 # another variable, and would silently fall back to the development key.
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+# The audit chain's key (forum.models.audit_digest): each event's hash is an HMAC under it, so someone who can write
+# to the database but does not hold it cannot rewrite the log into a chain that verifies. Kept outside the database
+# and never rotated (the chain verifies under one key); unset, it is SECRET_KEY's, which then must not rotate either.
+AUDIT_KEY = os.environ.get("AUDIT_KEY") or SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

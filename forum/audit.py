@@ -57,19 +57,36 @@ class ChainReport:
     checked: int
     first_bad_id: int | None = None
     problem: str = ""
+    head: str = ""  # "<id>:<hash>" of the last event verified: kept outside the database, it anchors the chain
 
 
-def audit_verify(batch_size: int = 2000) -> ChainReport:
-    """Recompute every hash in order; the first row that does not match is reported."""
+def audit_verify(batch_size: int = 2000, *, anchor: str = "") -> ChainReport:
+    """Recompute every hash in order; the first row that does not match is reported.
+
+    A chain ends where the table ends, so removing its newest events (or all of them) leaves a shorter chain that
+    verifies. ``anchor``, a head an earlier run reported ("<id>:<hash>", kept outside the database: a log shipper,
+    a ticket), must still be in the chain as it was: an anchored event gone or changed breaks it."""
     expected_prev = GENESIS
     checked = 0
+    anchored_id, _, anchored_hash = anchor.partition(":")
+    anchor_found = not anchor
+    head = ""
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
         if event.prev_hash != expected_prev:
             return ChainReport(False, checked, event.pk,
                                "the link to the previous event is broken (a row was removed or reordered)")
         if event.compute_hash() != event.hash:
             return ChainReport(False, checked, event.pk,
-                               "the event's content does not match its hash (the row was modified)")
+                               "the event's content does not match its hash (the row was modified, or written "
+                               "without the audit key)")
+        if anchor and str(event.pk) == anchored_id:
+            if event.hash != anchored_hash:
+                return ChainReport(False, checked, event.pk, "the anchored event's hash changed")
+            anchor_found = True
         expected_prev = event.hash
+        head = f"{event.pk}:{event.hash}"
         checked += 1
-    return ChainReport(True, checked)
+    if not anchor_found:
+        return ChainReport(False, checked, int(anchored_id) if anchored_id.isdigit() else None,
+                           "the anchored event is gone (the log was cut back or emptied)", head)
+    return ChainReport(True, checked, head=head)

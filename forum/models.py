@@ -4,6 +4,7 @@ No workflow lives here: writes go through ``forum.services``, permission questio
 ``forum.policy``.
 """
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -227,12 +228,24 @@ class AuditLogIsAppendOnly(Exception):
     pass
 
 
+def audit_digest(canonical: str) -> str:
+    """An audit event's hash: HMAC-SHA256 of its canonical JSON under ``settings.AUDIT_KEY``. A plain SHA-256 let
+    anyone who could write to the table empty it and write it again, every hash recomputed, without the events they
+    left out (round 29's review); the key is not in the database."""
+    key = hashlib.sha256(b"vetted.audit-chain:" + settings.AUDIT_KEY.encode()).digest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_canonical(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
 class AuditEvent(models.Model):
     """An append-only, hash-chained record of every state change.
 
-    Each row's hash covers its own fields and the previous row's hash, so editing or removing
-    a row breaks the chain from that point on (``manage.py audit_verify``). On PostgreSQL a
-    trigger refuses UPDATE and DELETE as well.
+    Each row's hash (an HMAC under ``settings.AUDIT_KEY``) covers its own fields and the previous row's hash, so
+    editing or removing a row breaks the chain from that point on (``manage.py audit_verify``), and without the key
+    nobody can write a chain that verifies. On PostgreSQL a trigger refuses UPDATE and DELETE as well.
 
     ``private`` marks an event of a phase that belongs to one person alone (an AI draft before its
     asker submits it): it stays in the chain, but no reader of the log is shown it. It is set when
@@ -286,5 +299,4 @@ class AuditEvent(models.Model):
         if self.private:
             # Only when set: every event written before the flag existed hashes as it always did.
             payload["private"] = True
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return audit_digest(audit_canonical(payload))

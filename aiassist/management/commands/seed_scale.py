@@ -31,7 +31,6 @@ Deterministic for a given ``--seed`` and sizes (timestamps are anchored to a fix
 AI answer, made by the services at the end, carries the current time). Every account's password is
 ``--password``. Refuses SQLite, and DEBUG=False unless ``--force``.
 """
-import hashlib
 import json
 import random
 import time
@@ -50,7 +49,7 @@ from aiassist.retrieval.index import active_embedder, embed_key, vector_bytes
 from aiassist.retrieval.passages import plain_text, split_markdown
 from forum import policy
 from forum.markup import render_markdown
-from forum.models import Thread
+from forum.models import Thread, audit_canonical, audit_digest
 
 User = get_user_model()
 
@@ -663,8 +662,7 @@ class Command(BaseCommand):
                 payload = {"actor": actor, "actor_name": self.usernames[actor], "verb": verb,
                            "target_type": target_type, "target_id": str(target_id), "category": cid, "data": data,
                            "created_at": created, "prev_hash": prev}
-                digest = hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":"),
-                                                   default=str).encode()).hexdigest()
+                digest = audit_digest(audit_canonical(payload))
                 copy.write_row((actor, self.usernames[actor], verb, target_type, str(target_id), cid,
                                 json.dumps(data), created, prev, digest))
                 prev = digest
