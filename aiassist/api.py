@@ -165,7 +165,7 @@ ANSWER_NOT_FOUND = "No such answer, or one the caller may not see (a private dra
 
 def _answers(queryset):
     """With everything the representation shows: 3 queries for any number of answers."""
-    return queryset.select_related("thread", "thread__category", "asker").prefetch_related(
+    return queryset.select_related("thread", "thread__category", "asker", "published_post").prefetch_related(
         Prefetch("sources", AnswerSource.objects.select_related("category")),
         Prefetch("approvals", ai_policy.standing_approvals(Approval.objects.select_related("reviewer"))))
 
@@ -335,6 +335,10 @@ class ReviewQueueView(GenericAPIView):
                    responses=AIAnswerSerializer(many=True), tags=["ai-answers"])
     def get(self, request):
         page = self.paginate_queryset(_answers(selectors.review_queue(request.user)))
+        # A flagged published answer's text, read here: a retraction must reach this reader too.
+        forum_services.posts_mark_viewed(acting_user=request.user, posts=[
+            answer.published_post for answer in page if answer.status == AIAnswer.Status.PUBLISHED
+            and answer.published_post_id])
         return self.get_paginated_response(AIAnswerSerializer(page, many=True).data)
 
 

@@ -142,8 +142,18 @@ def reader_text(text: str) -> str:
                and line.replace("`", "").strip() not in seen and not _FENCE.fullmatch(bare)]
     keep = sorted({k for n in differs for k in range(max(0, n - 2), min(len(raw), n + 3))})
     if not keep:
-        return rendered
-    return rendered + FORM_SEPARATOR + "\n".join(raw[n] for n in keep)
+        return _by_first(rendered)
+    return _by_first(rendered + FORM_SEPARATOR + "\n".join(raw[n] for n in keep))
+
+
+# "by simply turning off", "by  disabling": the rules read the gerund right after "by" (``_BY_GERUNDS``), so the words
+# between move before it and the space closes up ("simply by turning off"): round 29's final review.
+_BY_ADVERBS = re.compile(r"\bby[ \t]+((?:(?:\w+ly|just|then|first|also|even|temporarily)[ \t]+)*)(?=\w+ing\b)",
+                         re.IGNORECASE)
+
+
+def _by_first(text: str) -> str:
+    return _BY_ADVERBS.sub(lambda m: " ".join(m.group(1).split() + ["by "]), text)
 
 
 # --- Rule machinery -----------------------------------------------------------------------------
@@ -1602,7 +1612,7 @@ _SHORT_REACH = re.compile(r"no\s+more|no\s+longer|not(?:\s+(?:with|for|via|throu
 # "Avoid the prompts by putting the password in the README": what follows "by" is the means recommended, not what
 # is avoided (round 29's review: the four-eyes rule skipped for a reviewer's edit worded that way).
 _AVOIDED_BY = re.compile(r"avoid\w*|stop|prevent\w*", FLAGS)
-_MEANS = re.compile(r"\b(?:by|via|through|using|with)\b", FLAGS)
+_MEANS = re.compile(r"\b(?:by|via|through)\b", FLAGS)  # not "with", "using": "avoid X with the --insecure flag"
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)

@@ -140,14 +140,12 @@ def _escaped_at(text: str, positions: list[int]) -> str:
 
 
 # Bidirectional overrides and isolates: they reorder what is shown ("\u202e2 fer" shows as "ref 2"), so the bytes a
-# reviewer approves and what a reader sees could differ (Trojan Source). An AI answer holds none.
+# reviewer approves and what a reader sees could differ (Trojan Source). An AI answer holds none, nor their entities
+# (removed until none is left: "&#82&#8238;38;" would otherwise close up into one).
 _BIDI_CONTROLS = re.compile(
     "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
-# An autolink ("<https://…>") shows its address: it stays a link.
-_AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^\s<>]*>", re.IGNORECASE)
-_HIDING_MARK = re.compile("\ue002(\\d+)\ue003")
-_RAW_ROUNDS = 4
-_CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(\\d+)\ue003")
+_MARK = "\ue002"
+_CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(<a href=|<img)?")
 
 
 def machine_text(text: str) -> str:
@@ -158,17 +156,19 @@ def machine_text(text: str) -> str:
     ``body`` carried a remote image (a beacon for every reader whose client renders Markdown) and where the passage
     index, which renders each passage alone, showed readers a comment's text as a search snippet (round 29's
     review). Bidirectional overrides are dropped; link reference definitions escaped
-    (``escape_reference_definitions``). The review desk, the public page, the API and the index then all read the
+    (``escape_reference_definitions``). The review desk, the public page, the API and the search index then all read the
     same text, because there is nothing left for one of them to hide."""
-    text = _BIDI_CONTROLS.sub("", text or "")
-    for _ in range(_RAW_ROUNDS):
-        # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
-        hiding = [i for i, c in enumerate(text) if (c == "<" and not _AUTOLINK.match(text, i))
-                  or (text.startswith("![", i) and not _escaped(text, i))]
-        outside = _outside_code(text, hiding)
-        if not outside:
+    text = text or ""
+    while True:
+        stripped = _BIDI_CONTROLS.sub("", text)
+        if stripped == text:
             break
-        text = _neutralised(text, outside)
+        text = stripped
+    # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
+    candidates = [i for i, c in enumerate(text) if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
+    text = _neutralised(text, _not_kept(text, candidates))
+    if "<" in text and _rendered(text, raw_html=True) != _rendered(text, raw_html=False):
+        text = text.replace("<", "&lt;")  # never reached by the rule above; closed all the same if it were
     return escape_reference_definitions(text)
 
 
@@ -177,27 +177,53 @@ def _escaped(text: str, at: int) -> bool:
     return slashes % 2 == 1
 
 
-def _outside_code(text: str, positions: list[int]) -> list[int]:
-    """Which of ``positions`` the renderer puts anywhere but in code: each gets a numbered mark before it, and the
-    rendering says where the marks landed (a mark it dropped counts as outside)."""
+def _rendered(text: str, *, raw_html: bool) -> str:
+    """The forum's rendering, unsanitised; without ``raw_html``, Markdown's own HTML only (a "<" typed is text)."""
+    if raw_html:
+        return markdown_html(text, converter="forum", **_FORUM)
+    converter = getattr(_converters, "no_raw_html", None)
+    if converter is None:
+        converter = markdown.Markdown(**_FORUM)
+        converter.preprocessors.deregister("html_block")
+        converter.inlinePatterns.deregister("html")
+        _converters.no_raw_html = converter
+    try:
+        return converter.reset().convert(text)
+    except RecursionError:
+        _converters.no_raw_html = None
+        return html_escape(text)
+    except BaseException:
+        _converters.no_raw_html = None
+        raise
+
+
+def _not_kept(text: str, positions: list[int]) -> list[int]:
+    """Which of ``positions`` (each a "<" or the "!" of "![") are not kept as they are: kept is a "<" or "!" the
+    renderer, raw HTML off, puts in code, and a "<" that opens an autolink (its address is shown). Each gets a mark
+    before it and the rendering says where the marks landed, in order; raw HTML off, only Markdown's own code counts
+    (a typed "<code>" is text). Marks missing or in excess (none should be): none is kept."""
     if not positions:
         return []
     parts, at = [], 0
-    for index, position in enumerate(positions):
-        parts += [text[at:position], f"\ue002{index}\ue003"]
+    for position in positions:
+        parts += [text[at:position], _MARK]
         at = position
     parts.append(text[at:])
-    rendered = markdown_html("".join(parts), converter="marks", **_FORUM)
-    depth, in_code = 0, set()
+    rendered = _rendered("".join(parts), raw_html=False)
+    depth, kept, index = 0, set(), 0
     for match in _CODE_OR_MARK.finditer(rendered):
         found = match.group(0)
         if found.startswith("<code"):
             depth += 1
         elif found == "</code>":
             depth = max(depth - 1, 0)
-        elif depth:
-            in_code.add(int(match.group(1)))
-    return [position for index, position in enumerate(positions) if index not in in_code]
+        else:
+            if index < len(positions) and (depth or (match.group(1) == "<a href=" and text[positions[index]] == "<")):
+                kept.add(index)
+            index += 1
+    if index != len(positions):
+        return positions
+    return [position for i, position in enumerate(positions) if i not in kept]
 
 
 def _neutralised(text: str, positions: list[int]) -> str:

@@ -13,7 +13,7 @@ from ..aiassist.test_grounding_gate import DRAFT, SOURCE, SOURCE_TITLE
 from ..factories import UserFactory, make_thread
 from .conftest import DESKTOP_DARK, DESKTOP_LIGHT, PHONE_LIGHT, save_screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

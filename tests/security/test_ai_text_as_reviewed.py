@@ -174,6 +174,10 @@ FENCE = "```html\n<!-- a comment the reader must copy -->\n<div class=\"x\">\u20
     "See <!-- hidden --> this.", "<!--\n\nhidden\n\n-->", "<template>\n\nrest", "\\<b>still raw</b>",
     "<code>x</code> then <b>y</b>", "<details><summary>s</summary>\n\nbody\n\n</details>", "![alt](https://x/i.png)",
     "![](https://x/i.png)", "x <img src=https://x/i.png> y", "<div>\n`a`\n</div>",
+    # Round 29's final review: typed <code> tags counted as code (four deep outlasted the rounds), an address-less
+    # "mailto:" taken for an autolink.
+    "<code>" * 4 + "<img src=https://beacon.example/p.png>", "<code>" * 6 + "<!-- hidden -->",
+    "Set the flag <mailto:--skip-tls-verify> first",
 ])
 def test_nothing_of_an_ai_answer_is_raw_html_or_an_image(text):
     from forum.markup import machine_text, markdown_html
@@ -192,3 +196,19 @@ def test_code_stays_byte_for_byte_but_for_bidirectional_controls():
     stored = machine_text(f"Copy this:\n\n{FENCE}\n\nand run `echo <x>` then <https://example.com/a>.")
     assert FENCE.replace("\u202e", "") in stored
     assert "`echo <x>`" in stored and "<https://example.com/a>" in stored  # an autolink shows its address
+
+
+@pytest.mark.parametrize("text", ["&#82&#8238;38;txt.exe", "&#82\u202e38;txt.exe", "&#x20&#x202e;2e;", "\u202e&#8238;"])
+def test_a_bidirectional_override_split_to_close_up_is_dropped_too(text):
+    from forum.markup import machine_text, render_markdown
+
+    stored = machine_text(text)
+    assert "\u202e" not in html.unescape(render_markdown(stored)), stored
+
+
+def test_autolinks_stay_links():
+    from forum.markup import machine_text, render_markdown
+
+    stored = machine_text("Write to <ops@example.com> or read <https://example.com/runbook>.")
+    rendered = render_markdown(stored)
+    assert 'href="mailto:ops@example.com"' in rendered and 'href="https://example.com/runbook"' in rendered

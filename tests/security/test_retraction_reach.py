@@ -63,3 +63,17 @@ def test_the_reviewer_who_retracts_is_not_told_of_their_own_retraction(employee,
     answer = in_state(S.PUBLISHED, employee, engineering, reviewers=[rita])
     ai_services.answer_retract(acting_user=rita, answer=reload(answer), reason="It is wrong.")
     assert not Notification.objects.filter(recipient=rita, verb="ai_retracted").exists()
+
+
+def test_a_reviewer_who_read_a_flagged_answer_in_the_queue_is_told(employee, other_employee, engineering,
+                                                                   eng_moderator):
+    """The API's review queue holds flagged published answers with their text: reading it there is a reading."""
+    rita = make_reviewer("rita", engineering)
+    answer = in_state(S.PUBLISHED, employee, engineering, reviewers=[eng_moderator])
+    ai_services.answer_report(acting_user=other_employee, answer=reload(answer), reason="Looks wrong.")
+    queue = client_for(rita).get(f"{V1}/review-queue/")
+    assert queue.status_code == 200
+    assert [a["id"] for a in queue.json()["results"]] == [answer.pk]
+    assert PostViewReceipt.objects.filter(post=answer.published_post, user=rita).exists()
+    ai_services.answer_retract(acting_user=eng_moderator, answer=reload(answer), reason="It is wrong.")
+    assert Notification.objects.filter(recipient=rita, verb="ai_retracted").exists()

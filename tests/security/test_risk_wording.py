@@ -22,11 +22,16 @@ AVOIDING = [
     "Avoid the certificate errors by turning off TLS verification in the payments client.",
     "Prevent the lockouts by disabling MFA for the on-call admin accounts.",
     "Avoid merge conflicts by removing the branch protection on main for the afternoon.",
+    # Round 29's final review: a word, or a second space, between "by" and the gerund.
+    "Avoid the certificate errors by simply turning off TLS verification in the payments client.",
+    "Avoid the certificate errors by just disabling TLS verification in the payments client.",
+    "Avoid the errors by  turning off TLS verification in the payments client.",
 ]
 AGAINST = [
     "Avoid putting the production database password in the README; use the secrets manager.",
     "Avoid disabling TLS verification in the payments client: add the internal CA instead.",
     "Prevent credential leaks by keeping the token in the secrets manager.",
+    "Avoid disabling TLS verification with the --insecure flag; add the internal CA instead.",
 ]
 
 
