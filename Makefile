@@ -60,10 +60,12 @@ test: install-dev chromium
 # Schemathesis explores the API contract (FUZZ_EXAMPLES per operation, 30 by default) on PostgreSQL under
 # `make test`; here it runs a lighter pass (the contract does not depend on the database). The browser
 # flows and the fault-injection tests (which kill workers and Redis) run once, under `make test`: what they
-# drive does not change with the database, and run twice they were a third of CI's time.
-# SQLITE_MARKS="" runs them here too.
+# drive does not change with the database, and run twice they were a third of CI's time. So does the
+# labelled-set measurement (`quality`: 20 minutes on SQLite here); SQLite's own search and ranking code is
+# tested by the rest of tests/aiassist/retrieval, and its figures are bench/retrieval.py's on SQLite.
+# SQLITE_MARKS="" runs them all here too.
 SQLITE_FUZZ_EXAMPLES ?= 10
-SQLITE_MARKS ?= not e2e and not faults
+SQLITE_MARKS ?= not e2e and not faults and not quality
 test-sqlite: install-dev chromium
 	env -u DATABASE_URL CELERY_BROKER_URL=$(TEST_BROKER_URL) FUZZ_EXAMPLES=$(SQLITE_FUZZ_EXAMPLES) \
 		$(BIN)/pytest $(if $(SQLITE_MARKS),-m "$(SQLITE_MARKS)") $(PYTEST_ARGS)

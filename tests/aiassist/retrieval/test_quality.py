@@ -17,7 +17,7 @@ from bench.retrieval_world import BLIND_SETS, blind_questions, blind_unanswerabl
 DISTRACTORS = 1000
 # Every test of the module marked alike: pytest-django runs the tests that use the database before the others, so a
 # module with both was split in two, and the module's world (four minutes to build) was built twice.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.quality]
 
 
 @pytest.fixture(scope="module")
