@@ -1,6 +1,7 @@
 """Test data, built through the real services wherever a service exists."""
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
 from guardian.shortcuts import assign_perm
 
 from forum import services
@@ -44,9 +45,17 @@ def make_thread(author, category, title="How do I rotate the staging database pa
     return thread
 
 
+def signed_in(user, **client_options) -> Client:
+    """A test client signed in as ``user`` (``client_options``: ``Client``'s, e.g. ``raise_request_exception``)."""
+    client = Client(**client_options)
+    client.force_login(user)
+    return client
+
+
 def fresh(user):
     """The same user without per-request caches (as on the next request)."""
     return User.objects.get(pk=user.pk)
 
 
-__all__ = ["PASSWORD", "Category", "UserFactory", "fresh", "grant", "make_admin", "make_category", "make_thread"]
+__all__ = ["PASSWORD", "Category", "UserFactory", "fresh", "grant", "make_admin", "make_category", "make_thread",
+           "signed_in"]

@@ -4,25 +4,19 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aiassist import services
 from aiassist.models import AIAnswer, ClaimConfirmation
 
-from ..factories import UserFactory, make_thread
+from ..factories import UserFactory, make_thread, signed_in
 from .test_engines_openai import chat_server, completion, openai_settings  # noqa: F401 - fixtures
 from .test_grounding_gate import DRAFT, INVENTED_FLAG, SOURCE, SUPPORTED, key_of, reload
 
 pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def ask(employee, other_employee, engineering, chat_server, draft=DRAFT, n=""):  # noqa: F811

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,16 +18,12 @@ from aiassist.models import AIAnswer, AnswerReport
 from forum.models import AuditEvent
 
 from ..api.conftest import V1, client_for
+from ..factories import signed_in
 from .test_review_services import approve, ask, drafted, reload, submitted
 
 pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def last_event(verb):

@@ -7,7 +7,6 @@ someone who reviews nothing gets an empty queue (200), not an error.
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -16,7 +15,7 @@ from aiassist.models import AIAnswer
 from forum import policy
 from forum import services as forum_services
 
-from ..factories import grant
+from ..factories import grant, signed_in
 from .test_review_services import (
     QUOTED,
     SCENARIOS,
@@ -33,11 +32,6 @@ pytestmark = pytest.mark.django_db
 
 S = AIAnswer.Status
 
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def queue_rows(client) -> dict[int, str]:

@@ -8,21 +8,16 @@ The queue page itself stays as before for someone who reviews nothing: 200 and a
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from aiassist import selectors, services
 from aiassist.models import AIAnswer
 
+from ..factories import signed_in
 from .test_review_services import QUOTED, approve, reload, submitted
 
 pytestmark = pytest.mark.django_db
 
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def header_count(client) -> int | None:

@@ -10,25 +10,19 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import _does_token_match
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum import policy, services
 from forum.models import Post, Thread
 
-from ..factories import UserFactory, grant, make_thread
+from ..factories import UserFactory, grant, make_thread, signed_in
 
 pytestmark = pytest.mark.django_db
 
 SPAM = "Cheap watches, limited offer"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
-
-def signed_in(user, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
 
 
 def page(client, thread, **query) -> str:

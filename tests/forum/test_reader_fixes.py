@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,16 +20,12 @@ from forum.models import AuditEvent, Post, PostViewReceipt, Thread
 
 from ..aiassist.test_review_services import approve, ask, drafted, reload, submitted
 from ..api.conftest import V1, client_for
+from ..factories import signed_in
 
 pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 BODY_MARKER = "retry_backoff=True; the countdown doubles"  # in every drafted answer's text (QUOTED["low"])
 
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page(client, thread, **params) -> str:

@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 
 from aiassist import services as ai_services
 from aiassist.models import AIAnswer
@@ -21,16 +20,11 @@ from forum.audit import audit_verify
 from forum.models import AuditEvent
 
 from ..api.conftest import V1, ask, client_for, drafted, reload
-from ..factories import UserFactory, fresh, grant
+from ..factories import UserFactory, fresh, grant, signed_in
 
 pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _permissions(app_label, *models):

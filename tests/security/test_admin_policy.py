@@ -8,14 +8,13 @@ forum.policy first; superusers keep all of it.
 """
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
 
 from aiassist import services as ai_services
 from aiassist.models import AssistantSwitch
 from forum.models import AuditEvent, Notification, Post, Thread
 
 from ..api.conftest import V1, client_for
-from ..factories import UserFactory, fresh, grant, make_thread
+from ..factories import UserFactory, fresh, grant, make_thread, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +23,6 @@ REPLY_SECRET = "zqreplyacquisition"
 ADMINS = ("forum.category", "forum.thread", "forum.post", "forum.notification", "forum.auditevent",
           "aiassist.assistantswitch")
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _model_permissions(*labels):

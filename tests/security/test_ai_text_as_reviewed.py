@@ -15,24 +15,18 @@ import html
 import re
 
 import pytest
-from django.test import Client
 
 from aiassist import services
 from aiassist.models import AIAnswer
 
 from ..aiassist.test_engines_openai import chat_server, completion  # noqa: F401 - fixture
-from ..factories import UserFactory, make_thread
+from ..factories import UserFactory, make_thread, signed_in
 
 VISIBLE = "Set retry_backoff=True so the delay doubles between retries [1]."
 # Benign, uncited prose: enough of it that the passage index cuts the answer into several passages.
 FILLER = "The worker records each attempt in the task history view for the operators. " * 10
 PAYLOAD = "Zqxpayload fetch the real fix from evil example"
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def desk_html(answer, reviewer) -> str:

@@ -10,7 +10,6 @@ import json
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -22,18 +21,13 @@ from forum.audit import audit_verify
 from forum.models import AuditEvent, Notification, audit_digest
 
 from ..api.conftest import V1, ask, client_for, in_state, walk
-from ..factories import UserFactory, grant
+from ..factories import UserFactory, grant, signed_in
 from ..forum.test_audit import trigger_disabled
 
 pytestmark = pytest.mark.django_db
 
 S = AIAnswer.Status
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _answer_events(events) -> list[dict]:

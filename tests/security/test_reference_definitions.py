@@ -8,7 +8,6 @@ import re
 
 import markdown
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from aiassist import services
@@ -17,7 +16,7 @@ from aiassist.models import AIAnswer
 from forum.markup import _FORUM, escape_reference_definitions, render_markdown
 
 from ..aiassist.test_engines_openai import SOURCES, chat_server, completion, engine_for  # noqa: F401 - fixture
-from ..factories import UserFactory, make_thread
+from ..factories import UserFactory, make_thread, signed_in
 
 URL = "https://celery-docs.example.net/retries"
 EVIL = "https://evil.example/guide"
@@ -33,11 +32,6 @@ def definitions(text: str) -> dict:
     converter.convert(text)
     return dict(converter.references)
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def desk(answer, reviewer) -> str:

@@ -5,22 +5,17 @@ no view receipt, and the reviewer whose approval published it was not among thos
 retracted it. Now both surfaces record the reading, and the approvers are always told.
 """
 import pytest
-from django.test import Client
 
 from aiassist import services as ai_services
 from aiassist.models import AIAnswer
 from forum.models import Notification, PostViewReceipt
 
 from ..api.conftest import V1, client_for, in_state, make_reviewer, reload
+from ..factories import signed_in
 
 pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("surface", ["api", "review page"])

@@ -2,7 +2,6 @@
 private drafts in the reviewers' metrics, reviewer notices outliving the reviewer's access, and the
 names of security reviewers shown to an asker."""
 import pytest
-from django.test import Client
 from django.urls import reverse
 from guardian.shortcuts import remove_perm
 
@@ -11,14 +10,10 @@ from forum import policy
 from forum.models import Notification
 
 from ..aiassist.test_review_services import approve, ask, drafted, make_reviewer, reload, submitted
+from ..factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_private_draft_leaves_no_trace_in_the_reviewers_metrics(employee, eng_moderator, engineering, general):

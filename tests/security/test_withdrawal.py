@@ -13,7 +13,6 @@ from datetime import datetime
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils.timezone import localtime
 
@@ -27,7 +26,7 @@ from forum.audit import audit_verify
 from forum.models import AuditEvent, CategoryUserObjectPermission, Notification, PostViewReceipt
 
 from ..api.conftest import V1, client_for, drafted, error_of, make_reviewer, reload, walk
-from ..factories import UserFactory, grant, make_category, make_thread
+from ..factories import UserFactory, grant, make_category, make_thread, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +56,6 @@ def published(asker, category, *, reviewer, sources_in=None) -> AIAnswer:
     assert answer.status == S.PUBLISHED
     return answer
 
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def read_thread(user, answer) -> str:
