@@ -21,9 +21,11 @@ The weights and the abstention threshold are calibrated on the labelled set in
 import json
 import logging
 import math
+import os
 import re
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -637,6 +639,9 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     # Weighed among what the reader (the audience, ``within``) may read, whatever this ranking's own filters.
     words = _word_statistics(texts, readable_passages(user, within=within))
     large = max(w.total for w in words) >= COMMON_WORDS_FROM
+    # A large index always embeds the question (its dense proposals need it): embedded meanwhile, while PostgreSQL
+    # finds the candidates below. A small one waits for them: with none, no embedding at all.
+    soon = _embedded_soon(embedder, text) if large and query_vector is None else None
     # A large index reads the readable categories anyway (to filter the dense proposals): read first, they
     # replace the permission subqueries in each statement below (planned each time: ~1 ms of the server's CPU
     # a statement, and as much of ours to build).
@@ -655,7 +660,7 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     if embedder is None:
         query_vector = None
     elif query_vector is None:
-        query_vector = embedder.embed([text])[0]
+        query_vector = (soon.result() if soon is not None else embedder.embed([text]))[0]
     proposed = []
     if query_vector is not None and large:
         # A large index: the lexical candidates come from a few of the question's words, so the threads whose
@@ -719,6 +724,27 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                            masked=lambda hit, names: _masked_closeness(hit, text, names, embedder, vectors))
     return Ranking(threads=top, words=texts, confident=confident, dense=dense,
                    elapsed_ms=(time.perf_counter() - started) * 1000, readable=passages)
+
+
+_EMBEDDING_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _embedded_soon(embedder, text: str) -> Future | None:
+    """``text``'s embedding, computed in a thread of this process while the caller goes on (numpy's matrix products
+    and an embeddings endpoint's reply release the GIL, so the question is embedded while PostgreSQL answers: about
+    15 ms of a ranking at 1 M posts, bench/README.md, round 30). The future raises what ``embed`` raised. None when no
+    embedder is configured or it cannot be loaded (``rank`` then asks it again where it always did, and raises there).
+    One pool a process: a pool's threads do not survive a fork (Celery's prefork children, gunicorn's workers)."""
+    try:
+        embedder = embedder if embedder is not None else active_embedder()
+    except EmbedderError:
+        return None
+    if embedder is None:
+        return None
+    pool = _EMBEDDING_POOLS.get(os.getpid())
+    if pool is None:
+        pool = _EMBEDDING_POOLS.setdefault(os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="vetted-embed"))
+    return pool.submit(embedder.embed, [text])
 
 
 def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True) -> list[PassageHit]:

@@ -1,10 +1,13 @@
 """Dense candidates in a large index (retrieval/dense.py): a thread whose question means the same as the
 asked one is proposed though they share no word the lexical match selects; only readable threads, never the
 asker's own, and threads posted since the matrix was loaded once it refreshes."""
+import threading
+
 import numpy as np
 import pytest
 
 from aiassist.retrieval import dense, index, ranking
+from aiassist.retrieval.embedders import TransientEmbedderError
 from forum.models import Post
 
 from ...factories import make_thread
@@ -111,3 +114,37 @@ def test_the_scored_passages_vectors_are_read_as_stored_and_the_read_is_counted(
         expected = large_index.embed([index.embedding_input(thread.title, hit.plain, hit.role)])[0]
         assert np.allclose(vectors[hit.id], expected)
         assert hit.dense == pytest.approx(float(expected @ query), abs=1e-6)
+
+
+def test_a_large_index_embeds_the_question_beside_the_candidate_queries(large_index, employee, other_employee,
+                                                                        engineering, monkeypatch):
+    """The question is embedded in a thread of the process's pool while PostgreSQL finds the candidates: the same
+    ranking as with the vector given, and an embedder's failure reaches the caller as it did before."""
+    answer = make_thread(other_employee, engineering, title="Migration stuck waiting", body="It hangs on ALTER.",
+                         replies=[(employee, "Something holds a lock: find it in pg_stat_activity.")])
+    other = make_thread(other_employee, engineering, title="Certificate renewal", body="TLS expiry.",
+                        replies=[(employee, "Renew the certificate.")])
+    _index(large_index, answer, other)
+    embedded_in = []
+    embed = large_index.embed
+
+    def recorded(texts):
+        embedded_in.append(threading.current_thread().name)
+        return embed(texts)
+
+    monkeypatch.setattr(large_index, "embed", recorded)
+    question = "schema change blocked"
+    ranked = ranking.rank(employee, question)
+    assert len(embedded_in) == 1 and embedded_in[0].startswith("vetted-embed")
+    given = ranking.rank(employee, question, query_vector=embed([question])[0])
+    assert len(embedded_in) == 1  # a vector given: nothing embedded
+    assert [(t.thread.pk, round(t.score, 6)) for t in ranked.threads] == \
+        [(t.thread.pk, round(t.score, 6)) for t in given.threads]
+    assert ranked.threads[0].thread.pk == answer.pk
+
+    def down(texts):
+        raise TransientEmbedderError("the endpoint is down")
+
+    monkeypatch.setattr(large_index, "embed", down)
+    with pytest.raises(TransientEmbedderError, match="down"):
+        ranking.rank(employee, question)
