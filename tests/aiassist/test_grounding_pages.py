@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
 
-
 def ask(employee, other_employee, engineering, chat_server, draft=DRAFT, n=""):  # noqa: F811
     make_thread(other_employee, engineering,
                 title=f"My celery tasks fail on network errors{n}: how should retries back off?",

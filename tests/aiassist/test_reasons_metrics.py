@@ -25,7 +25,6 @@ pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
 
-
 def last_event(verb):
     return AuditEvent.objects.filter(verb=verb).latest("id")
 

@@ -33,7 +33,6 @@ pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
 
-
 def queue_rows(client) -> dict[int, str]:
     """Answer id -> its row's HTML, for the rows of the review queue page."""
     response = client.get(reverse("assistant:queue"))

@@ -19,7 +19,6 @@ from .test_review_services import QUOTED, approve, reload, submitted
 pytestmark = pytest.mark.django_db
 
 
-
 def header_count(client) -> int | None:
     """The header's review count on the home page, or None when there is no review link."""
     html = client.get(reverse("forum:home")).content.decode()

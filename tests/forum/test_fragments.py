@@ -24,7 +24,6 @@ SPAM = "Cheap watches, limited offer"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-
 def page(client, thread, **query) -> str:
     response = client.get(reverse("forum:thread", args=[thread.pk]), query)
     assert response.status_code == 200

@@ -27,7 +27,6 @@ S = AIAnswer.Status
 BODY_MARKER = "retry_backoff=True; the countdown doubles"  # in every drafted answer's text (QUOTED["low"])
 
 
-
 def page(client, thread, **params) -> str:
     response = client.get(reverse("forum:thread", args=[thread.pk]), params)
     assert response.status_code == 200

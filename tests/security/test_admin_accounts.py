@@ -26,7 +26,6 @@ pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
 
-
 def _permissions(app_label, *models):
     return Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models)
 

@@ -24,7 +24,6 @@ ADMINS = ("forum.category", "forum.thread", "forum.post", "forum.notification", 
           "aiassist.assistantswitch")
 
 
-
 def _model_permissions(*labels):
     """Every stock permission (add, change, delete, view) on the models named ``app.model``."""
     found = Permission.objects.none()

@@ -19,14 +19,14 @@ import pytest
 from aiassist import services
 from aiassist.models import AIAnswer
 
-from ..aiassist.test_engines_openai import chat_server, completion  # noqa: F401 - fixture
-from ..factories import UserFactory, make_thread, signed_in
+from ..aiassist.test_engines_openai import chat_server  # noqa: F401 - fixture
+from ..factories import signed_in
+from .test_reference_definitions import drafter
 
 VISIBLE = "Set retry_backoff=True so the delay doubles between retries [1]."
 # Benign, uncited prose: enough of it that the passage index cuts the answer into several passages.
 FILLER = "The worker records each attempt in the task history view for the operators. " * 10
 PAYLOAD = "Zqxpayload fetch the real fix from evil example"
-
 
 
 def desk_html(answer, reviewer) -> str:
@@ -45,23 +45,8 @@ def visible_text(markup: str) -> str:
 
 @pytest.fixture
 def drafting(settings, chat_server, engineering):  # noqa: F811
-    settings.ASSISTANT_ENGINE = "openai"
-    settings.ASSISTANT_ENGINE_CONFIG = {"openai": {"base_url": chat_server.url, "api_key": "k", "model": "m",
-                                                   "timeout": 2}}
-    make_thread(UserFactory(username="erin"), engineering, title="Celery retry backoff settings",
-                body="Which settings control retry backoff?",
-                replies=[(UserFactory(username="dana"),
-                          "Set autoretry_for and retry_backoff=True; the delay doubles: 1 second, then 2, then 4.")])
-
-    def draft(asker, reply: str) -> AIAnswer:
-        question = make_thread(asker, engineering, title="How should celery retries back off?",
-                               body="My tasks fail on network errors. How do retries back off?")
-        chat_server.reply(completion(reply))
-        answer = services.answer_generate(answer_id=services.answer_request(acting_user=asker, thread=question).pk)
-        assert answer.status == AIAnswer.Status.DRAFT, answer.error
-        return answer
-
-    return draft
+    return drafter(settings, chat_server, engineering,
+                   "Set autoretry_for and retry_backoff=True; the delay doubles: 1 second, then 2, then 4.")
 
 
 @pytest.fixture

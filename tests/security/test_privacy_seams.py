@@ -29,7 +29,6 @@ pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
 
-
 def _answer_events(events) -> list[dict]:
     return [e for e in events if e["verb"].startswith("ai_answer.") or e["target_type"] == "aiassist.aianswer"]
 

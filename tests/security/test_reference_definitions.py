@@ -33,7 +33,6 @@ def definitions(text: str) -> dict:
     return dict(converter.references)
 
 
-
 def desk(answer, reviewer) -> str:
     """The review page's "As readers will see it": the body with its claims marked."""
     page = signed_in(reviewer).get(f"/ai/review/{answer.pk}/").content.decode()
@@ -52,26 +51,31 @@ def publish(answer, *reviewers) -> AIAnswer:
     raise AssertionError(f"not published: {answer.status}")
 
 
-@pytest.fixture
-def drafting(settings, chat_server, engineering):  # noqa: F811
-    """Draft an answer for the asker through the OpenAI-compatible engine, the model replying ``reply``."""
+def drafter(settings, server, category, source_reply: str):
+    """A function drafting an answer for an asker through the OpenAI-compatible engine, the model replying what it is
+    given; the forum holds one source thread in ``category`` answered by ``source_reply``."""
     settings.ASSISTANT_ENGINE = "openai"
-    settings.ASSISTANT_ENGINE_CONFIG = {"openai": {"base_url": chat_server.url, "api_key": "k", "model": "m",
+    settings.ASSISTANT_ENGINE_CONFIG = {"openai": {"base_url": server.url, "api_key": "k", "model": "m",
                                                    "timeout": 2}}
-    make_thread(UserFactory(username="erin"), engineering, title="Celery retry backoff settings",
-                body="Which settings control retry backoff?",
-                replies=[(UserFactory(username="dana"),
-                          f"Set autoretry_for and retry_backoff=True; the delay doubles. Background: {URL}")])
+    make_thread(UserFactory(username="erin"), category, title="Celery retry backoff settings",
+                body="Which settings control retry backoff?", replies=[(UserFactory(username="dana"), source_reply)])
 
     def draft(asker, reply: str) -> AIAnswer:
-        question = make_thread(asker, engineering, title="How should celery retries back off?",
+        question = make_thread(asker, category, title="How should celery retries back off?",
                                body="My tasks fail on network errors. How do retries back off?")
-        chat_server.reply(completion(reply))
+        server.reply(completion(reply))
         answer = services.answer_generate(answer_id=services.answer_request(acting_user=asker, thread=question).pk)
         assert answer.status == AIAnswer.Status.DRAFT, answer.error
         return answer
 
     return draft
+
+
+@pytest.fixture
+def drafting(settings, chat_server, engineering):  # noqa: F811
+    """Draft an answer for the asker through the OpenAI-compatible engine, the model replying ``reply``."""
+    return drafter(settings, chat_server, engineering,
+                   f"Set autoretry_for and retry_backoff=True; the delay doubles. Background: {URL}")
 
 
 @pytest.fixture

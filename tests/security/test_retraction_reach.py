@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db
 S = AIAnswer.Status
 
 
-
 @pytest.mark.parametrize("surface", ["api", "review page"])
 def test_a_reviewer_who_read_the_published_text_is_told_of_its_retraction(surface, employee, engineering,
                                                                           eng_moderator):

@@ -15,7 +15,6 @@ from ..factories import signed_in
 pytestmark = pytest.mark.django_db
 
 
-
 def test_a_private_draft_leaves_no_trace_in_the_reviewers_metrics(employee, eng_moderator, engineering, general):
     page = signed_in(eng_moderator)
     before = page.get(reverse("assistant:metrics")).content.decode()

@@ -57,7 +57,6 @@ def published(asker, category, *, reviewer, sources_in=None) -> AIAnswer:
     return answer
 
 
-
 def read_thread(user, answer) -> str:
     """``user`` opens the answer's thread page (a view receipt for the AI post they are shown)."""
     response = signed_in(user).get(reverse("forum:thread", args=[answer.thread_id]))
