@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 from bench.minilm_tuning import Recipe  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "answerable"
-RUN = ROOT / "var" / "answerable"
+# Where pairs, calibration and training runs are written (ANSWERABLE_RUN: another folder, for runs side by side).
+RUN = Path(os.environ.get("ANSWERABLE_RUN", ROOT / "var" / "answerable"))
 PAIRS = RUN / "pairs.jsonl"
 MODEL_FILE = ROOT / "aiassist" / "retrieval" / "data" / "answerable_minilm.safetensors"
 REFERENCE = ROOT / "tests" / "data" / "answerable_minilm_reference.json"

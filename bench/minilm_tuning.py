@@ -105,9 +105,11 @@ def threshold_at(negative_probabilities, share: float = 0.05) -> float:
 
 
 def fit(recipe: Recipe, run: Path, texts: list[str], labels: list[int], checks: list[str], check_labels: list[int],
-        *, trained_on: list[str], positive_weight: float = 1.0) -> dict:
+        *, trained_on: list[str], positive_weight: float = 1.0, targets: list[float] | None = None) -> dict:
     """Train on ``texts``; after each epoch score ``checks`` and keep the best epoch's adapter and head in ``run``
-    (with training.json: each epoch's loss, validation AUC and the threshold at 5 % of the negative checks)."""
+    (with training.json: each epoch's loss, validation AUC and the threshold at 5 % of the negative checks).
+    ``targets``: what the loss aims at for each text (a probability, e.g. a label mixed with a teacher's reading:
+    distillation), instead of its label."""
     import numpy as np
     from sklearn.metrics import roc_auc_score
     from transformers import get_linear_schedule_with_warmup
@@ -139,7 +141,8 @@ def fit(recipe: Recipe, run: Path, texts: list[str], labels: list[int], checks: 
         started, total = time.time(), 0.0
         for step, batch in enumerate(batches):
             loss = loss_of(model(**encode([texts[i] for i in batch])),
-                           torch.tensor([labels[i] for i in batch], dtype=torch.float32))
+                           torch.tensor([(labels if targets is None else targets)[i] for i in batch],
+                                        dtype=torch.float32))
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(adapter + head, 1.0)
