@@ -641,7 +641,10 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     large = max(w.total for w in words) >= COMMON_WORDS_FROM
     # A large index always embeds the question (its dense proposals need it): embedded meanwhile, while PostgreSQL
     # finds the candidates below. A small one waits for them: with none, no embedding at all.
-    soon = _embedded_soon(embedder, text) if large and query_vector is None else None
+    soon = None
+    if large and query_vector is None:
+        embedder = embedder if embedder is not None else active_embedder()
+        soon = _embedded_soon(embedder, text) if embedder is not None else None
     # A large index reads the readable categories anyway (to filter the dense proposals): read first, they
     # replace the permission subqueries in each statement below (planned each time: ~1 ms of the server's CPU
     # a statement, and as much of ours to build).
@@ -729,18 +732,11 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
 _EMBEDDING_POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
-def _embedded_soon(embedder, text: str) -> Future | None:
+def _embedded_soon(embedder, text: str) -> Future:
     """``text``'s embedding, computed in a thread of this process while the caller goes on (numpy's matrix products
     and an embeddings endpoint's reply release the GIL, so the question is embedded while PostgreSQL answers: about
-    15 ms of a ranking at 1 M posts, bench/README.md, round 30). The future raises what ``embed`` raised. None when no
-    embedder is configured or it cannot be loaded (``rank`` then asks it again where it always did, and raises there).
-    One pool a process: a pool's threads do not survive a fork (Celery's prefork children, gunicorn's workers)."""
-    try:
-        embedder = embedder if embedder is not None else active_embedder()
-    except EmbedderError:
-        return None
-    if embedder is None:
-        return None
+    15 ms of a ranking at 1 M posts, bench/README.md, round 30). The future raises what ``embed`` raised. One pool a
+    process: a pool's threads do not survive a fork (Celery's prefork children, gunicorn's workers)."""
     pool = _EMBEDDING_POOLS.get(os.getpid())
     if pool is None:
         pool = _EMBEDDING_POOLS.setdefault(os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="vetted-embed"))
