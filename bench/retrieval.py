@@ -144,7 +144,7 @@ def signals(world) -> None:
         names = ranking.question_names(ranking.headline(item["question"]))[:ranking.MAX_NAMES]  # as the rule reads them
         unknown = ranking._unknown_names(ranking.readable_passages(user), names)
         vectors = ranking._closeness(question, embed_key(embedder), list(best.passages))
-        masked = ranking._masked_closeness(best, item["question"], embedder, vectors) if names else None
+        masked = ranking._masked_closeness(best, item["question"], names, embedder, vectors) if names else None
         closeness = sorted((embedder.embed(sentences) @ question).tolist(), reverse=True) if sentences else [0.0]
         rows.append((held_out(item["question"]), answerable, {
             "rule in use": ranking.relevance(best, unknown_names=unknown, masked=masked),

@@ -639,12 +639,16 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
     # Weighed among what the reader (the audience, ``within``) may read, whatever this ranking's own filters.
     words = _word_statistics(texts, readable_passages(user, within=within))
     large = max(w.total for w in words) >= COMMON_WORDS_FROM
+    # The question less its names, which ``_confident`` weighs in when it decides (the assistant's rankings only):
+    # embedded with the question, in one pass.
+    masked_text = _maskable(text) if count_names else None
     # A large index always embeds the question (its dense proposals need it): embedded meanwhile, while PostgreSQL
     # finds the candidates below. A small one waits for them: with none, no embedding at all.
     soon = None
-    if large and query_vector is None:
+    if large:
         embedder = embedder if embedder is not None else active_embedder()
-        soon = _embedded_soon(embedder, text) if embedder is not None else None
+        early = [t for t in (text if query_vector is None else None, masked_text) if t is not None]
+        soon = _embedded_soon(embedder, early) if embedder is not None and early else None
     # A large index reads the readable categories anyway (to filter the dense proposals): read first, they
     # replace the permission subqueries in each statement below (planned each time: ~1 ms of the server's CPU
     # a statement, and as much of ours to build).
@@ -660,10 +664,14 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
                        elapsed_ms=(time.perf_counter() - started) * 1000)
     embedder = embedder if embedder is not None else active_embedder()
     model = embed_key(embedder)
+    masked_vector = None
     if embedder is None:
         query_vector = None
     elif query_vector is None:
-        query_vector = (soon.result() if soon is not None else embedder.embed([text]))[0]
+        embedded = soon.result() if soon is not None else embedder.embed([text, *filter(None, [masked_text])])
+        query_vector, masked_vector = embedded[0], (embedded[1] if masked_text is not None else None)
+    elif soon is not None:  # the question's vector given: only the masked question was embedded, and may have failed
+        masked_vector = _masked_vector(soon)
     proposed = []
     if query_vector is not None and large:
         # A large index: the lexical candidates come from a few of the question's words, so the threads whose
@@ -724,7 +732,8 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
         scored = _distinct_first(scored, vectors)
     top = scored[:limit]
     confident = _confident(top, dense, text if count_names else "", passages,
-                           masked=lambda hit, names: _masked_closeness(hit, text, names, embedder, vectors))
+                           masked=lambda hit, names: _masked_closeness(hit, text, names, embedder, vectors,
+                                                                       query=masked_vector))
     return Ranking(threads=top, words=texts, confident=confident, dense=dense,
                    elapsed_ms=(time.perf_counter() - started) * 1000, readable=passages)
 
@@ -732,15 +741,32 @@ def rank(user, text: str, *, limit: int = 10, within: QuerySet | None = None, ca
 _EMBEDDING_POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
-def _embedded_soon(embedder, text: str) -> Future:
-    """``text``'s embedding, computed in a thread of this process while the caller goes on (numpy's matrix products
+def _embedded_soon(embedder, texts: list[str]) -> Future:
+    """``texts``' embeddings, computed in a thread of this process while the caller goes on (numpy's matrix products
     and an embeddings endpoint's reply release the GIL, so the question is embedded while PostgreSQL answers: about
     15 ms of a ranking at 1 M posts, bench/README.md, round 30). The future raises what ``embed`` raised. One pool a
     process: a pool's threads do not survive a fork (Celery's prefork children, gunicorn's workers)."""
     pool = _EMBEDDING_POOLS.get(os.getpid())
     if pool is None:
         pool = _EMBEDDING_POOLS.setdefault(os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="vetted-embed"))
-    return pool.submit(embedder.embed, [text])
+    return pool.submit(embedder.embed, texts)
+
+
+def _maskable(text: str) -> str | None:
+    """The question with its names masked (``names_masked``, the names ``_confident`` reads), when something
+    meaningful is left to embed; else None."""
+    masked = names_masked(text, question_names(headline(text)))
+    return masked if masked is not None and meaningful_words(masked) else None
+
+
+def _masked_vector(soon: Future) -> np.ndarray | None:
+    """The masked question's embedding from ``soon`` (it alone was embedded), or None when the embedder failed: the
+    question was ranked, and the rest of the rule decides (as ``_masked_closeness``)."""
+    try:
+        return soon.result()[0]
+    except EmbedderError:
+        logger.warning("embedding the question without its names failed; judged without that check", exc_info=True)
+        return None
 
 
 def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True) -> list[PassageHit]:
@@ -917,20 +943,23 @@ def names_masked(text: str, names: list[str] | None = None) -> str | None:
 
 
 def _masked_closeness(hit: ThreadHit, text: str, names: list[str], embedder,
-                      vectors: dict[int, np.ndarray]) -> tuple[float, float] | None:
+                      vectors: dict[int, np.ndarray], *, query: np.ndarray | None = None) -> tuple[float, float] | None:
     """The best thread's head and answer closeness (as ``rank`` scores them) to the question with its names masked
-    (``names_masked``), from the vectors the ranking already read: one embedding, no query. None without an embedder,
-    when nothing meaningful is left once the names are gone, or when the embedder fails (an ``openai`` endpoint down
-    since the question was embedded, or never asked: the worker read the question's vector from the index): the
-    question was ranked, and the rest of the rule decides."""
+    (``names_masked``), from the vectors the ranking already read: no query, and one embedding unless ``query`` (the
+    masked question's, embedded with the question) is given. None without an embedder, when nothing meaningful is
+    left once the names are gone, or when the embedder fails (an ``openai`` endpoint down since the question was
+    embedded, or never asked: the worker read the question's vector from the index): the question was ranked, and
+    the rest of the rule decides."""
     masked = names_masked(text, names)
     if embedder is None or masked is None or not meaningful_words(masked):
         return None
-    try:
-        query = embedder.embed([masked])[0]
-    except EmbedderError:
-        logger.warning("embedding the question without its names failed; judged without that check", exc_info=True)
-        return None
+    if query is None:
+        try:
+            query = embedder.embed([masked])[0]
+        except EmbedderError:
+            logger.warning("embedding the question without its names failed; judged without that check",
+                           exc_info=True)
+            return None
     return _head_and_answer(hit.passages, lambda p: float(vectors[p.id] @ query) if p.id in vectors else None)
 
 

@@ -148,3 +148,57 @@ def test_a_large_index_embeds_the_question_beside_the_candidate_queries(large_in
     monkeypatch.setattr(large_index, "embed", down)
     with pytest.raises(TransientEmbedderError, match="down"):
         ranking.rank(employee, question)
+
+
+def test_the_question_less_its_names_is_embedded_in_the_same_early_pass(large_index, employee, other_employee,
+                                                                       engineering, monkeypatch, caplog):
+    """The assistant's ranking weighs in the best thread's closeness to the question with its names masked: a large
+    index embeds that text with the question, in one pass of the pool, and the closeness is the one a separate
+    embedding gives. Search, which never declines, embeds the question alone; with the question's vector given, the
+    masked question alone is embedded early, and its failure only leaves that check out (as before)."""
+    answer = make_thread(other_employee, engineering, title="Migration stuck waiting", body="It hangs on ALTER.",
+                         replies=[(employee, "Something holds a lock: find it in pg_stat_activity.")])
+    _index(large_index, answer)
+    calls, closeness = [], []
+    embed, masked_closeness = large_index.embed, ranking._masked_closeness
+
+    def recorded(texts):
+        calls.append((threading.current_thread().name, list(texts)))
+        return embed(texts)
+
+    def kept(hit, text, names, embedder, vectors, **kwargs):
+        closeness.append((masked_closeness(hit, text, names, embedder, vectors, **kwargs),
+                          masked_closeness(hit, text, names, embedder, vectors)))  # embedded apart
+        return closeness[-1][0]
+
+    monkeypatch.setattr(large_index, "embed", recorded)
+    monkeypatch.setattr(ranking, "_masked_closeness", kept)
+    question = "Why is the Redis migration stuck?"
+    ranked = ranking.rank(employee, question)
+    assert calls[0][0].startswith("vetted-embed") and calls[0][1] == [question, "Why is the migration stuck?"]
+    assert calls[1:] == [(threading.current_thread().name, ["Why is the migration stuck?"])]  # ``kept``'s own
+    (early, apart), = closeness
+    assert early is not None and early == pytest.approx(apart, abs=1e-6)
+    assert ranked.threads[0].thread.pk == answer.pk
+
+    calls.clear()
+    ranking.rank(employee, question, count_names=False)  # search: no names weighed, none masked
+    assert [texts for _, texts in calls] == [[question]]
+
+    calls.clear()
+    closeness.clear()
+    given = ranking.rank(employee, question, query_vector=embed([question])[0])
+    assert calls[0] == (calls[0][0], ["Why is the migration stuck?"]) and calls[0][0].startswith("vetted-embed")
+    assert closeness[0][0] == pytest.approx(early, abs=1e-6)
+    assert given.confident == ranked.confident
+
+    def down(texts):
+        raise TransientEmbedderError("the endpoint is down")
+
+    monkeypatch.setattr(large_index, "embed", down)
+    closeness.clear()
+    monkeypatch.setattr(ranking, "_masked_closeness", masked_closeness)
+    with caplog.at_level("WARNING", logger="aiassist.retrieval.ranking"):
+        degraded = ranking.rank(employee, question, query_vector=embed([question])[0])
+    assert degraded.threads[0].thread.pk == answer.pk  # ranked; judged without the masked check
+    assert "without its names failed" in caplog.text

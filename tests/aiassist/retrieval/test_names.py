@@ -180,7 +180,8 @@ def test_a_thread_close_only_through_the_questions_name_is_declined(kafka_naming
     monkeypatch.setitem(ranking.RELEVANCE, "at", -100.0)  # every thread clears the bar: the check runs
     kafka_naming.calls.clear()
     full = ranking.relevance(ranking.rank(employee, asked).threads[0])
-    assert kafka_naming.calls == [[asked], ["Which compatibility mode should the use?"]]  # the names masked
+    # the names masked, embedded with the question in one pass
+    assert kafka_naming.calls == [[asked, "Which compatibility mode should the use?"]]
     monkeypatch.setitem(ranking.RELEVANCE, "at", full - 0.01)
     assert not ranking.rank(employee, asked).confident
     monkeypatch.setitem(ranking.RELEVANCE, "masked", 0.0)
@@ -196,13 +197,15 @@ def test_a_question_without_names_is_embedded_once(kafka_naming, employee):
 
 @pytest.mark.django_db
 def test_when_the_masked_embedding_fails_the_rest_of_the_rule_decides(kafka_naming, monkeypatch, employee, caplog):
-    """An embedder that fails after the question was embedded (or never asked: the worker read the question's vector
-    from the index) costs the check, not the draft: decided as without the masked term, with a warning."""
+    """An embedder that fails when the question's vector was read from the index (the worker's drafts) costs the
+    check, not the draft: decided as without the masked term, with a warning."""
     asked = "Which compatibility mode should the Kafka Schema Registry use?"
     full = ranking.relevance(ranking.rank(employee, asked).threads[0])
     monkeypatch.setitem(ranking.RELEVANCE, "at", full - 0.01)
     assert not ranking.rank(employee, asked).confident
     kafka_naming.calls.clear()
-    kafka_naming.fail_from = 2  # the question embeds, its masked form fails
-    assert ranking.rank(employee, asked).confident
-    assert len(kafka_naming.calls) == 2 and "without its names failed" in caplog.text
+    vector = kafka_naming.embed([asked])[0]
+    kafka_naming.fail_from = 2  # the question's vector is given; its masked form fails
+    assert ranking.rank(employee, asked, query_vector=vector).confident
+    assert kafka_naming.calls[1:] == [["Which compatibility mode should the use?"]]
+    assert "without its names failed" in caplog.text
