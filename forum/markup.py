@@ -8,6 +8,8 @@ from html import escape as html_escape
 import markdown
 import nh3
 
+from .markdown_linear import LinearExtension
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
@@ -33,9 +35,15 @@ def _converter(name: str, **options) -> markdown.Markdown:
     passages and claims a minute)."""
     converter = getattr(_converters, name, None)
     if converter is None:
-        converter = markdown.Markdown(**options)
+        converter = _markdown(**options)
         setattr(_converters, name, converter)
     return converter.reset()
+
+
+def _markdown(**options) -> markdown.Markdown:
+    """A converter with ``options``, its quadratic scans made linear (``markdown_linear``: a post of brackets or rules
+    would otherwise take minutes to render)."""
+    return markdown.Markdown(**{**options, "extensions": [*options.get("extensions", ()), LinearExtension()]})
 
 
 def markdown_html(text: str, *, converter: str, **options) -> str:
@@ -183,7 +191,7 @@ def _rendered(text: str, *, raw_html: bool) -> str:
         return markdown_html(text, converter="forum", **_FORUM)
     converter = getattr(_converters, "no_raw_html", None)
     if converter is None:
-        converter = markdown.Markdown(**_FORUM)
+        converter = _markdown(**_FORUM)
         converter.preprocessors.deregister("html_block")
         converter.inlinePatterns.deregister("html")
         _converters.no_raw_html = converter
