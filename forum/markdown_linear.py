@@ -30,6 +30,7 @@ from markdown.inlinepatterns import (
     REFERENCE_RE,
     ImageInlineProcessor,
     ImageReferenceInlineProcessor,
+    InlineProcessor,
     LinkInlineProcessor,
     ReferenceInlineProcessor,
     ShortImageReferenceInlineProcessor,
@@ -40,6 +41,17 @@ from markdown.preprocessors import HtmlBlockPreprocessor
 LINK_SCAN_BUDGET = 250_000  # characters of link addresses scanned per conversion, at most
 BRACKET_SCAN_BUDGET = 100_000  # brackets visited per conversion to match nested ones, at most
 START_TAG_MAX = 1_024  # characters of one raw HTML start tag, at most: a longer one is text
+# Characters rewritten by inline matches per conversion, at most. Each match (an escape, an entity, a code span, a
+# link...) rebuilds the whole text of its paragraph around a placeholder, so a paragraph of 25,000 escapes rebuilt
+# 50,000 characters 25,000 times (6 s with one emoji in it, which makes every character four bytes). An ordinary
+# document's matches sit in short paragraphs and cells: a 50,000-character post with a match every 20 characters
+# rewrites a few million.
+INLINE_REWRITE_BUDGET = 100_000_000
+
+
+class TooMuchInline(Exception):
+    """A text whose inline matches would rewrite more than INLINE_REWRITE_BUDGET characters: the caller shows it as
+    the text it is (``forum.markup.markdown_html``)."""
 
 _BRACKET = re.compile(r"[\[\]]")
 
@@ -75,10 +87,28 @@ class LinearExtension(Extension):
             md.parser.blockprocessors.register(_Setext(md.parser), "setextheader", 60)
         if "html_block" in md.preprocessors:
             md.preprocessors.register(_HtmlBlockPreprocessor(md), "html_block", 20)
+        for processor in md.inlinePatterns:  # last, so that every extension's processors are counted
+            if isinstance(processor, InlineProcessor):
+                self._counted(processor)
 
     def reset(self) -> None:
         self.bracket_budget = BRACKET_SCAN_BUDGET
         self.link_budget = LINK_SCAN_BUDGET
+        self.rewrite_budget = INLINE_REWRITE_BUDGET
+
+    def _counted(self, processor: InlineProcessor) -> None:
+        """``processor`` charging each match it makes with the length of the text rebuilt around it."""
+        handle = processor.handleMatch
+
+        def handleMatch(match, data):  # noqa: N802 - Python-Markdown's name
+            node, start, end = handle(match, data)
+            if node is not None and start is not None and end is not None:
+                self.rewrite_budget -= len(data)
+                if self.rewrite_budget < 0:
+                    raise TooMuchInline(f"inline matches would rewrite over {INLINE_REWRITE_BUDGET:,} characters")
+            return node, start, end
+
+        processor.handleMatch = handleMatch
 
 
 _LINEAR_CLASSES: dict[type, type] = {}

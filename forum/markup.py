@@ -8,7 +8,7 @@ from html import escape as html_escape
 import markdown
 import nh3
 
-from .markdown_linear import LinearExtension
+from .markdown_linear import LinearExtension, TooMuchInline
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -50,12 +50,13 @@ def markdown_html(text: str, *, converter: str, **options) -> str:
     """``text`` as (unsanitised) HTML by this thread's converter named ``converter`` (built with
     ``options`` the first time). A converter that raised is thrown away: ``reset()`` does not clear all of
     a parser's state (a RecursionError leaves its block state behind, and every later text would render
-    wrong). Markdown nested deeper than Python-Markdown's recursion allows ("- " a few thousand times)
-    comes back as its text, escaped, in one paragraph: shown as written rather than failing the request
-    that saves, previews or indexes it."""
+    wrong). Markdown nested deeper than Python-Markdown's recursion allows ("- " a few thousand times), or whose
+    inline matches would rewrite its paragraphs too many times over (``markdown_linear.TooMuchInline``), comes back as
+    its text, escaped, in one paragraph: shown as written rather than failing (or tying up) the request that saves,
+    previews or indexes it."""
     try:
         return _converter(converter, **options).convert(text or "")
-    except RecursionError:
+    except (RecursionError, TooMuchInline):
         setattr(_converters, converter, None)
         return "<p>" + html_escape(text or "").replace("\n", "<br>\n") + "</p>"
     except BaseException:
@@ -128,7 +129,7 @@ def _defined(text: str, starts: list[int]) -> set[int]:
     converter = _converter("definitions", **_FORUM)
     try:
         converter.convert("".join(parts))
-    except RecursionError:  # rendered as its escaped text (markdown_html): it defines nothing
+    except (RecursionError, TooMuchInline):  # rendered as its escaped text (markdown_html): it defines nothing
         _converters.definitions = None
         return set()
     except BaseException:
@@ -152,6 +153,8 @@ def _escaped_at(text: str, positions: list[int]) -> str:
 # (removed until none is left: "&#82&#8238;38;" would otherwise close up into one).
 _BIDI_CONTROLS = re.compile(
     "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
+_BIDI_ROUNDS = 4  # removals until none is left, at most: each round is a pass over the text (a text nested k deep
+# took k of them: 50,000 characters, 3 s)
 _MARK = "\ue002"
 _CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(<a href=|<img)?")
 
@@ -167,11 +170,13 @@ def machine_text(text: str) -> str:
     (``escape_reference_definitions``). The review desk, the public page, the API and the search index then all read the
     same text, because there is nothing left for one of them to hide."""
     text = text or ""
-    while True:
+    for _ in range(_BIDI_ROUNDS):
         stripped = _BIDI_CONTROLS.sub("", text)
         if stripped == text:
             break
         text = stripped
+    else:  # nested deeper than anything but a text built to close up: no character reference is left to form one
+        text = _BIDI_CONTROLS.sub("", text).replace("&#", "&amp;#")
     # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
     candidates = [i for i, c in enumerate(text) if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
     text = _neutralised(text, _not_kept(text, candidates))
@@ -181,8 +186,12 @@ def machine_text(text: str) -> str:
 
 
 def _escaped(text: str, at: int) -> bool:
-    slashes = len(text[:at]) - len(text[:at].rstrip("\\"))
-    return slashes % 2 == 1
+    """Whether the character at ``at`` follows an odd run of backslashes (read back from it, not from a copy of
+    everything before it)."""
+    start = at
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    return (at - start) % 2 == 1
 
 
 def _rendered(text: str, *, raw_html: bool) -> str:
@@ -197,7 +206,7 @@ def _rendered(text: str, *, raw_html: bool) -> str:
         _converters.no_raw_html = converter
     try:
         return converter.reset().convert(text)
-    except RecursionError:
+    except (RecursionError, TooMuchInline):
         _converters.no_raw_html = None
         return html_escape(text)
     except BaseException:
