@@ -72,11 +72,16 @@ class DiffLine:
         return {"added": "+", "removed": "−", "same": " "}[self.kind]
 
 
+DIFF_EXACT_LINES = 1_000  # lines of both texts together that are diffed exactly
+
+
 def body_diff(original: str, current: str, *, context: int = 2) -> list[DiffLine | None]:
     """Line diff of the machine's original against the current text; ``None`` marks skipped lines."""
     old, new = original.splitlines(), current.splitlines()
     rows: list[DiffLine | None] = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    # Exact (no line treated as junk) for texts of ordinary length; beyond, difflib's heuristic ignores the lines that
+    # recur most (blank ones): matching every pair of equal lines made a page of many short lines take seconds.
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=len(old) + len(new) > DIFF_EXACT_LINES)
     for group in matcher.get_grouped_opcodes(context):
         if rows:
             rows.append(None)

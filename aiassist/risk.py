@@ -228,10 +228,21 @@ def _by_gerunds(pattern: str) -> str:
     return pattern
 
 
+# A gap of one character class repeated ("[^\n]*?", "[^\n;&|`]*"), at most this long: a rule's keyword windows merge
+# into one span where the keyword repeats, and an unbounded gap then read to the end of the line from each repeat
+# ("curl -" 8,000 times: 9 s). Every match of a rule is shorter than its reach (Rule.reach, 300 at most).
+GAP_MAX = 500
+_UNBOUNDED_GAP = re.compile(r"(\[\^(?:\\.|[^\]\\])*\])\*(\?)?(?!\+)")
+
+
+def _bounded_gaps(pattern: str) -> str:
+    return _UNBOUNDED_GAP.sub(lambda m: f"{m.group(1)}{{0,{GAP_MAX}}}{m.group(2) or ''}", pattern)
+
+
 def _rule(pattern: str, needs: str | tuple[str, ...], accept: Accept | None = None, **options) -> Rule:
     """A rule; one whose pattern spans words with _within() gaps is searched sentence by sentence."""
-    return Rule(re.compile(_by_gerunds(pattern), FLAGS), (needs,) if isinstance(needs, str) else needs, accept=accept,
-                sentence=options.pop("sentence", _GAP in pattern), **options)
+    return Rule(re.compile(_bounded_gaps(_by_gerunds(pattern)), FLAGS), (needs,) if isinstance(needs, str) else needs,
+                accept=accept, sentence=options.pop("sentence", _GAP in pattern), **options)
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:

@@ -29,13 +29,17 @@ _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _HR = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _QUOTE = re.compile(r"^ {0,3}>")
-_TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+# Possessive throughout: each part's characters differ from the next part's, so no match needs a part to give any back,
+# and a line of spaces ending in something else fails at once (it backtracked quadratically: 20 s at 50,000).
+_TABLE_DELIMITER = re.compile(r"^[ \t]*+\|?+[ \t]*+:?+-++:?+[ \t]*+(?:\|[ \t]*+:?+-++:?+[ \t]*+)*+\|?+[ \t]*+$")
 _HTML_BLOCK = re.compile(r"^ {0,3}<(?P<tag>[A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)")
 # The elements Python-Markdown treats as raw HTML blocks, which run to their closing tag.
 _HTML_BLOCK_TAGS = frozenset(markdown.Markdown().block_level_elements)
-# A paragraph that warns or negates qualifies the advice next to it, before or after.
+# A paragraph that warns or negates qualifies the advice next to it, before or after. The leading marks are read
+# possessively (what follows them starts with a letter or a sign): a run of "*" backtracked over every split of itself
+# between the two classes (50,000 of them: 171 s of the index task).
 _WARNING = re.compile(
-    r"^[\s>*_]*(?:[⚠❗🛑]\ufe0f?\s*)?[*_]*(?:please[ \t]+)?"
+    r"^[\s>*_]*+(?:[⚠❗🛑]\ufe0f?\s*+)?[*_]*+(?:please[ \t]+)?"
     r"(?:don['’]?t|do[ \t]+not|never|instead|before[ \t]+you|warning|careful|be[ \t]+careful|make[ \t]+sure"
     r"|only[ \t]+after|caution|avoid|important)\b",
     re.IGNORECASE,
@@ -101,6 +105,7 @@ class _Scanner:
     def __init__(self, text: str):
         self.lines = text.split("\n")
         self.n = len(self.lines)
+        self.closings: dict[str, list[int]] = {}
 
     def blocks(self) -> list[_Block]:
         out, i, previous_end = [], 0, None
@@ -186,11 +191,20 @@ class _Scanner:
         return k
 
     def _html_end(self, i: int, tag: str) -> int:
-        closing = re.compile(rf"</{re.escape(tag)}\s*>", re.IGNORECASE)
-        for k in range(i, self.n):
-            if closing.search(self.lines[k]):
-                return max(k + 1, self._until_blank(i))
+        closings = self._closing_lines(tag)
+        at = bisect.bisect_left(closings, i)
+        if at < len(closings):
+            return max(closings[at] + 1, self._until_blank(i))
         return self._until_blank(i)
+
+    def _closing_lines(self, tag: str) -> list[int]:
+        """The lines holding ``tag``'s closing tag, in order: found once per tag (block tags are a few dozen), where a
+        search from each opening line to the end made a text of unclosed blocks quadratic."""
+        tag = tag.lower()
+        if tag not in self.closings:
+            closing = re.compile(rf"</{re.escape(tag)}\s*>", re.IGNORECASE)
+            self.closings[tag] = [k for k, line in enumerate(self.lines) if closing.search(line)]
+        return self.closings[tag]
 
     def _list(self, i: int) -> _Block:
         block, k, run, fence_start = _Block("list", i, i + 1), i + 1, None, 0
@@ -359,23 +373,44 @@ def _touches(spans: list[tuple[int, int]]):
     return touches
 
 
+_SPACE_GAP = re.compile(r"\s+")
+_LINE_GAP_PATTERN = r"[ \t]*\n\s*"  # what ``_line_gaps`` finds (tests/security/test_superlinear_inputs.py)
+
+
+def _line_gaps(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Each line break with the spaces and tabs before it and the whitespace after it, within [start, end): the
+    matches of the pattern they replace (``_LINE_GAP_PATTERN``), found from each line break, where the pattern read a
+    long run of blanks without one once from each of its blanks (50,000 spaces: 2 s)."""
+    gaps = []
+    at = text.find("\n", start, end)
+    while at != -1:
+        left = at
+        while left > start and text[left - 1] in " \t":
+            left -= 1
+        right = at + 1
+        while right < end and text[right].isspace():
+            right += 1
+        gaps.append((left, right))
+        at = text.find("\n", right, end)
+    return gaps
+
+
 def _soft_pieces(text: str, start: int, end: int, target: int, inside) -> list[tuple[int, int]]:
     """A sentence too long for a passage cut at line breaks, else at spaces, never inside code or a link."""
-    for gap in (re.compile(r"[ \t]*\n\s*"), re.compile(r"\s+")):
-        gaps = [m for m in gap.finditer(text, start, end) if not inside(m.start()) and not _BLOCK_START.match(
-            text, m.end())]
+    for found in (_line_gaps(text, start, end), [m.span() for m in _SPACE_GAP.finditer(text, start, end)]):
+        gaps = [(a, b) for a, b in found if not inside(a) and not _BLOCK_START.match(text, b)]
         if gaps:
             break
     pieces, cursor, k = [], start, 0
     while end - cursor > target:
-        while k < len(gaps) and gaps[k].start() <= cursor:
+        while k < len(gaps) and gaps[k][0] <= cursor:
             k += 1
         if k == len(gaps):
             break
-        while k + 1 < len(gaps) and gaps[k + 1].start() - cursor <= target:
+        while k + 1 < len(gaps) and gaps[k + 1][0] - cursor <= target:
             k += 1  # the last gap that keeps the piece within the target, else the first one after it
-        pieces.append((cursor, gaps[k].start()))
-        cursor = gaps[k].end()
+        pieces.append((cursor, gaps[k][0]))
+        cursor = gaps[k][1]
         k += 1
     pieces.append((cursor, end))
     return pieces

@@ -58,6 +58,9 @@ def claims_of(answer, sources=None):
     }
 
 
+MARKED_MAX = 500  # claims marked in a body, at most (an answer of 20,000 characters holds a few hundred sentences)
+
+
 def _marked(body: str, claims: list[dict]):
     """``body`` rendered as everywhere else, each claim wrapped in a focusable span; returns the HTML and
     the indexes of the claims marked (a claim whose span would cut across the rendered elements, such as a
@@ -70,7 +73,9 @@ def _marked(body: str, claims: list[dict]):
     if _OPEN in body or _CLOSE in body:
         return plain, set()
     accepted: list[tuple[int, int, int]] = []
-    for claim in sorted(claims, key=lambda c: (c["start"], -c["end"])):
+    # The first MARKED_MAX claims in the text get marks (each is checked against those marked before it); a body with
+    # more lists the others unmarked, as it does a claim across a table's cells.
+    for claim in sorted(claims, key=lambda c: (c["start"], -c["end"]))[:MARKED_MAX]:
         start, end = claim["start"], claim["end"]
         while start < end and body[start] in "| \t":  # a table row's leading pipe belongs to the table
             start += 1

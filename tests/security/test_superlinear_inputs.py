@@ -1,0 +1,106 @@
+"""Text an employee controls never costs a worker seconds of CPU (round 31's review): each input below, at its field's
+limit, took from seconds to minutes before its fix (the figures in each case's comment, on a 2-core CI machine), and
+takes a few hundredths of a second now. Bounds are CPU time and generous (a tenth of the old cost or less, and ten
+times the new one or more): what fails here is a return of the quadratic, not a slow machine. Each fix is pinned to
+the old behaviour by its own equivalence test (tests/forum/test_markdown_linear.py, test_passages' and test_risk's
+labelled sets) or below."""
+import random
+import re
+import time
+
+import pytest
+
+from aiassist import desk, risk
+from aiassist.retrieval import passages
+from aiassist.services import review
+from common.exceptions import InvalidInput
+from forum import markup, services
+
+POST_MAX = services.BODY_MAX  # 50,000: a post or reply
+ANSWER_MAX = review.BODY_MAX  # 20,000: an AI answer or a reviewer's edit
+
+
+def repeated(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def cpu(function, *args) -> float:
+    started = time.process_time()
+    function(*args)
+    return time.process_time() - started
+
+
+@pytest.mark.parametrize(("text", "bound"), [
+    ("a\n\n" + "*" * (POST_MAX - 5) + "x", 5.0),  # the warning pattern's two classes of marks: 171 s
+    ("a|b\n" + " " * (POST_MAX - 6) + "|x", 2.0),  # a table delimiter's blanks: 20 s
+    ("a|b\n|-" + " " * (POST_MAX - 7) + "x", 0.5),  # a long sentence's line gaps: 2 s
+    (repeated("<div>\n\n", POST_MAX), 1.0),  # each unclosed block's closing tag looked for to the end: 3.6 s
+], ids=["warning marks", "table delimiter", "line gaps", "unclosed html blocks"])
+def test_the_passage_index_splits_a_hostile_post_in_linear_time(text, bound):
+    assert cpu(passages.split_markdown, text) < bound
+
+
+@pytest.mark.parametrize(("text", "bound"), [
+    (repeated("\\*", POST_MAX - 1) + "\U0001F600", 2.0),  # an escape per two characters, four bytes each: 6.8 s
+    ("<" * (POST_MAX - 1) + "\U0001F600", 2.0),  # "&lt;" for each, as an AI answer's preview: 8.7 s
+], ids=["escapes", "angle brackets"])
+def test_a_paragraph_of_inline_matches_renders_in_linear_time(text, bound):
+    assert cpu(lambda: markup.render_markdown(markup.machine_text(text))) < bound
+
+
+def test_a_paragraph_too_full_of_inline_matches_is_shown_as_written():
+    text = repeated("`a` ", POST_MAX)  # 12,500 code spans in one paragraph
+    html = markup.render_markdown(text)
+    assert "<code>" not in html and html.startswith("<p>`a` `a`")
+    assert "<code>a</code>" in markup.render_markdown(repeated("`a` ", 2_000))  # an ordinary paragraph
+
+
+def test_nested_bidirectional_entities_are_removed_in_a_few_passes_and_never_close_up():
+    depth = POST_MAX // 10
+    text = "&#82" * depth + "&#8238;" + "38;" * depth  # each removal closes up one more entity: 3 s at 50,000
+    assert cpu(markup.machine_text, text) < 0.5
+    cleaned = markup.machine_text(text)
+    assert "\u202e" not in cleaned and not re.search(r"&#0*8238;", cleaned)
+    assert markup.machine_text("a &#82&#8238;38; b") == "a  b"  # shallow nesting: removed as before
+
+
+def test_a_reviewers_edit_beyond_the_answer_limit_is_refused_before_it_is_read():
+    """The web form's field has no limit of its own: 2.5 MB of "![" would have been read for hours."""
+    started = time.process_time()
+    with pytest.raises(InvalidInput, match="at most"):
+        review._normalised(repeated("\\![", 2_500_000))
+    assert time.process_time() - started < 0.5
+    assert review._normalised("  fine\r\n") == "fine"
+
+
+@pytest.mark.parametrize("unit", ["curl -", "xargs git push ", "iptables ", "chmod -R "])
+def test_a_risk_rules_gap_is_read_a_bounded_way(unit):
+    risk.hits.cache_clear()
+    assert cpu(risk.hits, repeated(unit, POST_MAX)) < 3.0  # "curl -": 9.4 s
+
+
+def test_bounded_gaps_keep_every_match_shorter_than_the_rules_reach():
+    assert risk._bounded_gaps(r"\bcurl\b[^\n|;`]*?\s-k|(?![^\n]*\s-s\s)[^\]\n]*x[^\n]*+y") == (
+        rf"\bcurl\b[^\n|;`]{{0,{risk.GAP_MAX}}}?\s-k|(?![^\n]{{0,{risk.GAP_MAX}}}\s-s\s)"
+        rf"[^\]\n]{{0,{risk.GAP_MAX}}}x[^\n]*+y")
+    assert risk.hits("Run curl -H 'Accept: application/json' -s -k https://internal.example.com/health")  # still high
+
+
+def test_the_review_desks_diff_of_many_equal_lines_is_quick_and_still_a_diff():
+    original = repeated("a\n", ANSWER_MAX)
+    edited = original + "z"
+    assert cpu(desk.body_diff, original, edited) < 1.0  # every pair of equal lines matched: 10 s
+    rows = [row for row in desk.body_diff(original, edited) if row is not None]
+    assert [(row.kind, row.text) for row in rows if row.kind != "same"] == [("added", "z")]
+    small = desk.body_diff("one\ntwo\nthree", "one\n2\nthree")
+    assert [(row.kind, row.text) for row in small if row] == [
+        ("same", "one"), ("removed", "two"), ("added", "2"), ("same", "three")]
+
+
+def test_line_gaps_are_the_patterns_matches():
+    pattern, rng = re.compile(passages._LINE_GAP_PATTERN), random.Random(31)
+    for _ in range(20_000):
+        text = "".join(rng.choice(" \t\na\r\u2003\x0b") for _ in range(rng.randint(0, 16)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert passages._line_gaps(text, start, end) == [m.span() for m in pattern.finditer(text, start, end)]
