@@ -1,20 +1,25 @@
 """Python-Markdown without its quadratic corners, so that no post of BODY_MAX characters costs more to render than a
-long ordinary one (``tests/forum/test_markdown_linear.py``).
+long ordinary one (``tests/forum/test_markdown_linear.py``, ``tests/security/test_superlinear_inputs.py``,
+``bench/hostile_markdown.py``).
 
-Upstream, three scans restart from each candidate to the end of the text:
+Upstream, these scans restart from each candidate to the end of the text:
 
 * a link's or an image's text: for every "[" the parser looks for its closing "]" by counting brackets up to the end
   of the paragraph, so a paragraph of 50,000 "[" took minutes (8,000: 9 s);
 * a link's address: for every "[text](" it counts parentheses up to the end of the paragraph;
-* the tables extension's test splits and strips every line of the block it is asked about, and the block parser asks
-  again about what is left each time a heading or a rule takes its first line (a block of 25,000 "-" lines: ~20 s).
+* the tables extension's test splits and strips every line of the block it is asked about, the "#" heading test
+  searches all of it, and a setext heading splits and joins all of it; the block parser asks again about what is
+  left each time a heading or a rule takes its first lines (25,000 "-" lines: 14 s);
+* the standard library's raw HTML reader reads each "<" and a letter as far as a tag's attributes could go;
+* each inline match (an escape, an entity, a code span...) rebuilds its paragraph's whole text around a placeholder.
 
 Here a link text's closing "]" is found by string search when no bracket is nested in it (every ordinary link), and
 otherwise by counting the brackets alone, within a budget of brackets per conversion; an address's scan shares a
-budget of characters per conversion; beyond either budget, what is left of a hostile text stays text. The table test
-reads the lines it decides on. Output is upstream's for every text within the budgets, which ordinary posts stay
-inside by orders of magnitude (a document's link addresses add up to a few thousand characters; the budgets are
-250,000 characters and 100,000 brackets).
+budget of characters per conversion; beyond either budget, what is left of a hostile text stays text. The block tests
+read the lines they decide on, a block already searched in vain for a "#" heading is not searched again, a start tag
+is read within START_TAG_MAX characters, and the characters inline matches rewrite are counted against a budget
+(beyond it the caller shows the text as written: ``TooMuchInline``). Output is upstream's for every text within the
+budgets, which ordinary posts stay inside by orders of magnitude.
 """
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's name for it
@@ -52,6 +57,7 @@ INLINE_REWRITE_BUDGET = 100_000_000
 class TooMuchInline(Exception):
     """A text whose inline matches would rewrite more than INLINE_REWRITE_BUDGET characters: the caller shows it as
     the text it is (``forum.markup.markdown_html``)."""
+
 
 _BRACKET = re.compile(r"[\[\]]")
 
