@@ -1,6 +1,6 @@
 """Markdown without quadratic corners (forum/markdown_linear.py): a post of BODY_MAX characters built to make
 Python-Markdown scan the rest of the text once per character took minutes of a web worker to save or preview (8,000
-"[": 9 s, 50,000: about six minutes). Every text renders as upstream's renderer would, within the budgets."""
+"[": 9 s, 50,000: about five minutes). Every text renders as upstream's renderer would, within the budgets."""
 import random
 import time
 
