@@ -53,6 +53,9 @@ def test_a_paragraph_too_full_of_inline_matches_is_shown_as_written():
     html = markup.render_markdown(text)
     assert "<code>" not in html and html.startswith("<p>`a` `a`")
     assert "<code>a</code>" in markup.render_markdown(repeated("`a` ", 2_000))  # an ordinary paragraph
+    escapes = repeated("\\*", POST_MAX - 1) + "\U0001F600"
+    assert markup.render_markdown(escapes).startswith("<p>\\*\\*")  # as written (upstream: a "*" for each)
+    assert markup.render_markdown(repeated("\\*", 2_000)).startswith("<p>**")
 
 
 def test_nested_bidirectional_entities_are_removed_in_a_few_passes_and_never_close_up():
