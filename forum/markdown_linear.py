@@ -17,11 +17,12 @@ Here a link text's closing "]" is found by string search when no bracket is nest
 otherwise by counting the brackets alone, within a budget of brackets per conversion; an address's scan shares a
 budget of characters per conversion; beyond either budget, what is left of a hostile text stays text. The block tests
 read the lines they decide on, a block already searched in vain for a "#" heading is not searched again, a start tag
-is read within START_TAG_MAX characters, and the characters inline matches rewrite are counted against a budget
+is read within START_TAG_MAX characters, and the bytes inline matches rewrite are counted against a budget
 (beyond it the caller shows the text as written: ``TooMuchInline``). Output is upstream's for every text within the
 budgets, which ordinary posts stay inside by orders of magnitude.
 """
 import re
+import sys
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's name for it
 
 from markdown import Extension, Markdown
@@ -46,16 +47,17 @@ from markdown.preprocessors import HtmlBlockPreprocessor
 LINK_SCAN_BUDGET = 250_000  # characters of link addresses scanned per conversion, at most
 BRACKET_SCAN_BUDGET = 100_000  # brackets visited per conversion to match nested ones, at most
 START_TAG_MAX = 1_024  # characters of one raw HTML start tag, at most: a longer one is text
-# Characters rewritten by inline matches per conversion, at most. Each match (an escape, an entity, a code span, a
-# link...) rebuilds the whole text of its paragraph around a placeholder, so a paragraph of 25,000 escapes rebuilt
-# 50,000 characters 25,000 times (6 s with one emoji in it, which makes every character four bytes). An ordinary
-# document's matches sit in short paragraphs and cells: a 50,000-character post with a match every 20 characters
-# rewrites a few million.
-INLINE_REWRITE_BUDGET = 100_000_000
+# Bytes rewritten by inline matches per conversion, at most. Each match (an escape, an entity, a code span, a line
+# break under nl2br...) rebuilds the whole text of its paragraph around a placeholder, so a paragraph of 25,000
+# escapes rebuilt 50,000 characters 25,000 times: 0.4 s in ASCII, 6.8 s with one emoji in it (four bytes a character,
+# and strings too large for the allocator's pools). Counted in bytes (``sys.getsizeof``) for that reason. A post of
+# 1,000 lines without a blank line, each with a code span, emphasis and a line break, is one paragraph that rewrites
+# about 100 MB; the budget is ten times that (at most ~0.4 s of ASCII, ~1.4 s of four-byte text).
+INLINE_REWRITE_BUDGET = 1_000_000_000
 
 
 class TooMuchInline(Exception):
-    """A text whose inline matches would rewrite more than INLINE_REWRITE_BUDGET characters: the caller shows it as
+    """A text whose inline matches would rewrite more than INLINE_REWRITE_BUDGET bytes: the caller shows it as
     the text it is (``forum.markup.markdown_html``)."""
 
 
@@ -109,9 +111,9 @@ class LinearExtension(Extension):
         def handleMatch(match, data):  # noqa: N802 - Python-Markdown's name
             node, start, end = handle(match, data)
             if node is not None and start is not None and end is not None:
-                self.rewrite_budget -= len(data)
+                self.rewrite_budget -= sys.getsizeof(data)
                 if self.rewrite_budget < 0:
-                    raise TooMuchInline(f"inline matches would rewrite over {INLINE_REWRITE_BUDGET:,} characters")
+                    raise TooMuchInline(f"inline matches would rewrite over {INLINE_REWRITE_BUDGET:,} bytes")
             return node, start, end
 
         processor.handleMatch = handleMatch
@@ -150,6 +152,8 @@ def _linear(upstream: type[LinkInlineProcessor]) -> type:
             return "", len(data), False
 
         def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:  # noqa: N802
+            if not data.startswith("(", index):  # upstream's pattern needs the "(" here: nothing scanned nor charged
+                return "", None, index, False
             budget = self.extension.link_budget
             if budget <= 0:
                 return "", None, index, False

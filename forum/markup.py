@@ -129,9 +129,10 @@ def _defined(text: str, starts: list[int]) -> set[int]:
     converter = _converter("definitions", **_FORUM)
     try:
         converter.convert("".join(parts))
-    except (RecursionError, TooMuchInline):  # rendered as its escaped text (markdown_html): it defines nothing
+    except (RecursionError, TooMuchInline):
+        # The forum shows such a text as written, but another renderer (an API client's) reads its definitions: the
+        # ones the block parser recorded before it stopped (all of them when the inline step stopped it) are escaped.
         _converters.definitions = None
-        return set()
     except BaseException:
         _converters.definitions = None
         raise

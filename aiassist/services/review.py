@@ -208,12 +208,17 @@ def answer_withdraw(*, acting_user, answer: AIAnswer) -> AIAnswer:
 def _normalised(body: str | None) -> str:
     """The text as stored: browsers send a textarea's line breaks as CRLF, which is no edit; raw HTML, an image, a
     link reference definition becomes the text it is, as in a draft (``forum.markup.machine_text``): the review
-    desk, the public page, the API and the search index would not all show the same. Refused beyond ``BODY_MAX``
-    before that is done: the web form's field has no limit of its own, and the text is read several times over."""
+    desk, the public page, the API and the search index would not all show the same. Refused before that is done
+    beyond what a stored answer can be (a draft of ``BODY_MAX`` characters grows up to four times as "<" becomes
+    "&lt;", and the desk posts it back unedited): the web form's field has no limit of its own. An edit's own limit,
+    ``BODY_MAX`` once normalised, is ``_set_body``'s."""
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if len(text) > BODY_MAX:
+    if len(text) > STORED_MAX:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
     return machine_text(text)
+
+
+STORED_MAX = 4 * BODY_MAX  # an answer as stored, at most: machine_text makes each "<" of a draft "&lt;"
 
 
 def _set_body(answer: AIAnswer, body: str, editor) -> None:

@@ -66,6 +66,19 @@ def test_beyond_a_budget_what_is_left_stays_text_and_ordinary_links_still_render
     assert "[a](" in html  # shown as written
 
 
+@pytest.mark.parametrize("text", [
+    # A pasted log of bracketed timestamps (no "(" after them: nothing of the link budget spent), then a link.
+    "My worker prints this, then stops:\n" + "\n".join(
+        f"[2024-05-01 12:{i // 60:02d}:{i % 60:02d}] INFO worker: job {i} done" for i in range(400))
+    + "\n\nI followed [the guide](https://example.com/guide). Any idea?",
+    # 1,200 lines and no blank line: one paragraph of 3,600 inline matches (code, emphasis, nl2br's line breaks).
+    "Output of `pip list`:\n" + "\n".join(f"package-{i:04d} `1.{i}.0` *ok*" for i in range(1200)),
+], ids=["log then link", "one long paragraph"])
+def test_long_ordinary_posts_stay_within_the_budgets(text):
+    upstream = markdown.Markdown(**markup._FORUM)
+    assert markup.markdown_html(text, converter="forum", **markup._FORUM) == upstream.reset().convert(text)
+
+
 def test_raw_html_tags_longer_than_the_window_render_as_upstream_renders_them():
     """The block reader leaves a start tag longer than START_TAG_MAX to the inline reader, which finds the same tag."""
     upstream = markdown.Markdown(**markup._FORUM)

@@ -49,13 +49,27 @@ def test_a_paragraph_of_inline_matches_renders_in_linear_time(text, bound):
 
 
 def test_a_paragraph_too_full_of_inline_matches_is_shown_as_written():
-    text = repeated("`a` ", POST_MAX)  # 12,500 code spans in one paragraph
-    html = markup.render_markdown(text)
-    assert "<code>" not in html and html.startswith("<p>`a` `a`")
-    assert "<code>a</code>" in markup.render_markdown(repeated("`a` ", 2_000))  # an ordinary paragraph
-    escapes = repeated("\\*", POST_MAX - 1) + "\U0001F600"
-    assert markup.render_markdown(escapes).startswith("<p>\\*\\*")  # as written (upstream: a "*" for each)
-    assert markup.render_markdown(repeated("\\*", 2_000)).startswith("<p>**")
+    for escapes in (repeated("\\*", POST_MAX), repeated("\\*", POST_MAX - 1) + "\U0001F600"):  # 25,000 in one
+        assert markup.render_markdown(escapes).startswith("<p>\\*\\*")  # as written (upstream: a "*" for each)
+    assert markup.render_markdown(repeated("\\*", 2_000)).startswith("<p>**")  # an ordinary paragraph
+    assert "<code>a</code>" in markup.render_markdown(repeated("`a` ", 8_000))  # 2,000 spans in one paragraph
+
+
+def test_definitions_are_escaped_in_a_text_shown_as_written():
+    """Past the inline budget the forum shows an answer as written, but an API client's renderer still reads its link
+    reference definitions: the block parser recorded them before the inline step stopped, and they are escaped."""
+    text = "See [the source][1].\n\n[1]: https://evil.example/track\n\n" + "\\*" * 9000  # under ANSWER_MAX
+    stored = markup.machine_text(text)
+    assert "\\[1]: https://evil.example/track" in stored
+    assert not markup.escape_reference_definitions(stored) != stored  # nothing left to escape
+
+
+def test_an_unedited_answer_grown_by_machine_text_is_still_its_own_text_when_posted_back():
+    """A draft of ANSWER_MAX characters is stored longer (each "<" becomes "&lt;"); the desk posts it back unedited
+    for an approval, which must read it as no edit rather than refuse it as too long."""
+    stored = markup.machine_text(repeated("Use `a < b` or compare a<b in prose. ", ANSWER_MAX).strip())
+    assert len(stored) > ANSWER_MAX
+    assert review._normalised(stored.replace("\n", "\r\n")) == stored
 
 
 def test_nested_bidirectional_entities_are_removed_in_a_few_passes_and_never_close_up():
@@ -72,6 +86,8 @@ def test_a_reviewers_edit_beyond_the_answer_limit_is_refused_before_it_is_read()
     started = time.process_time()
     with pytest.raises(InvalidInput, match="at most"):
         review._normalised(repeated("\\![", 2_500_000))
+    with pytest.raises(InvalidInput, match="at most"):
+        review._normalised("<" * (review.STORED_MAX + 1))
     assert time.process_time() - started < 0.5
     assert review._normalised("  fine\r\n") == "fine"
 
