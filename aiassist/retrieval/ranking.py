@@ -760,10 +760,15 @@ def _maskable(text: str) -> str | None:
 
 
 def _masked_vector(soon: Future) -> np.ndarray | None:
-    """The masked question's embedding from ``soon`` (it alone was embedded), or None when the embedder failed: the
-    question was ranked, and the rest of the rule decides (as ``_masked_closeness``)."""
+    """The masked question's embedding from ``soon`` (it alone was embedded); None when the embedder failed."""
+    return _masked_embedding(lambda: soon.result()[0])
+
+
+def _masked_embedding(compute) -> np.ndarray | None:
+    """``compute()``, the masked question's embedding, or None when the embedder fails: the question was ranked, and
+    the rest of the rule decides."""
     try:
-        return soon.result()[0]
+        return compute()
     except EmbedderError:
         logger.warning("embedding the question without its names failed; judged without that check", exc_info=True)
         return None
@@ -954,11 +959,8 @@ def _masked_closeness(hit: ThreadHit, text: str, names: list[str], embedder,
     if embedder is None or masked is None or not meaningful_words(masked):
         return None
     if query is None:
-        try:
-            query = embedder.embed([masked])[0]
-        except EmbedderError:
-            logger.warning("embedding the question without its names failed; judged without that check",
-                           exc_info=True)
+        query = _masked_embedding(lambda: embedder.embed([masked])[0])
+        if query is None:
             return None
     return _head_and_answer(hit.passages, lambda p: float(vectors[p.id] @ query) if p.id in vectors else None)
 
