@@ -33,7 +33,7 @@ import bisect
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -1967,13 +1967,18 @@ def hits(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def classify(*texts: str, question: str | None = None, sources: Iterable[str] = ()) -> Assessment:
+def classify(*texts: str, question: str | None = None, sources: Iterable[str] = (),
+             read: Mapping[str, float | None] | None = None, framing: Iterable[str] = ()) -> Assessment:
     """Assess an AI answer for high-risk advice.
 
     ``texts`` are the draft (and, from older callers, its question) as given. ``question`` and
     ``sources`` (each passage the draft drew on, in citation order) are classified the same way, and a
-    reason says where a match came from when it was not the draft (“GRANT ALL” in source 2).
+    reason says where a match came from when it was not the draft (“GRANT ALL” in source 2). ``read``: the
+    encoder's readings of some of the sources, by their text, as the index stored them (``risk_model.readings``);
+    ``framing``: paragraphs of the draft its engine wrote around what it quotes (``Draft.framing``), which the encoder
+    does not read.
     """
+    sources = list(sources)
     labelled = [(text, "") for text in texts]
     if question:
         labelled.append((question, "the question"))
@@ -2006,17 +2011,43 @@ def classify(*texts: str, question: str | None = None, sources: Iterable[str] = 
                 worded.append(f"{words} in {where}" if where else words)
     # The fine-tuned encoder (aiassist.risk_model) over the draft, where no rule matched: advice in words neither the
     # rules nor the word model know, in what the reader will see. Not over the sources, which the rules and the words
-    # read: a draft quotes or restates what it takes from them, and the encoder's time is a draft's largest cost.
-    read = ""
+    # read: a draft quotes or restates what it takes from them, and the encoder's time is a draft's largest cost. A
+    # source the draft quotes whole is read on its own, as the index read it (its stored reading, when ``read`` has
+    # it: no model pass).
+    model_said = ""
     if texts and texts[0] and not found[0] and _model_on():
-        sure = [finding.probability for finding in risk_model.flagged(normalised(texts[0]))]
+        stored = {normalised(text): logit for text, logit in (read or {}).items()}
+        sure = [finding.probability for finding in risk_model.flagged(
+            normalised(texts[0]), apart=[normalised(source) for source in sources], read=stored,
+            framing=[normalised(line) for line in framing])]
         if sure:
-            read = f"a model trained on labelled advice: {max(sure):.0%}"
+            model_said = f"a model trained on labelled advice: {max(sure):.0%}"
     # One reason for both models: the banner lists topics, and both say the same thing in their own terms.
-    said = ([f"words {'; '.join(worded[:3])}"] if worded else []) + ([read] if read else [])
+    said = ([f"words {'; '.join(worded[:3])}"] if worded else []) + ([model_said] if model_said else [])
     if said:
         reasons.append(f"{WORDED} ({'; '.join(said)})")
     return Assessment("high" if reasons else "low", reasons)
+
+
+def passage_readings(texts: list[str]) -> tuple[str, list[float | None]]:
+    """The encoder's reading of each passage on its own (``risk_model.readings``) and what made them
+    (``risk_model.reading_key``), for the passage index to store: a draft quoting a passage whole then needs no model
+    pass for it (``classify``'s ``read``). ("", Nones) when the encoder is off."""
+    if not texts or not (key := reading_key()):
+        return "", [None] * len(texts)
+    return key, risk_model.readings([normalised(text) for text in texts])
+
+
+def reading_key() -> str:
+    """What a stored reading must have been made by to be used (``risk_model.reading_key``); "" when the encoder is
+    off (nothing is read, nor stored)."""
+    return risk_model.reading_key() if _model_on() else ""
+
+
+def stored_readings(rows: Iterable[tuple[str, str, float | None]]) -> dict[str, float | None]:
+    """``classify``'s ``read`` from the index's (text, made by, logit) rows: those made by the current models."""
+    key = reading_key()
+    return {text: logit for text, made_by, logit in rows if key and made_by == key}
 
 
 def _model_on() -> bool:

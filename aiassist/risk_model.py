@@ -14,11 +14,18 @@ window, and returns the passages whose logit reaches the threshold, chosen on se
 at which at most 5 % of their harmless texts are above it). A passage is read only if it names something sensitive
 and the word model does not rate it clearly harmless. ``risk.classify`` asks it about a draft where no rule matched.
 The figures, and what was held out, are in bench/README.md (round 18).
+
+A draft quotes its sources' passages whole: ``flagged`` reads each quoted passage on its own (``apart``), as the index
+read it when the passage was written (``readings``, stored with the passage and keyed by ``reading_key``), so a draft
+costs a model pass only for what it does not quote unchanged (bench/README.md, round 32).
 """
+import hashlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from aiassist import risk_words
@@ -72,13 +79,16 @@ def logits(texts: list[str]) -> list[float]:
     return [known[text] for text in texts]
 
 
-def passages(text: str) -> list[str]:
-    """``text`` as the model reads it: its blocks (``risk_words.blocks``, less an opening prohibition and questions, as
-    ``risk_words.advice`` keeps them), consecutive ones joined while they fit the encoder's window
-    (``MAX_TOKENS``): the model was trained on whole posts, and a paragraph read alone loses what the one before it
-    said ("On your laptop only:"). A block longer than the window is a passage of its own, cut at the window."""
+def _blocks(text: str) -> list[str]:
+    """``text``'s blocks as the model reads them (``risk_words.blocks``, each less an opening prohibition and its
+    questions, as ``risk_words.advice`` keeps them), those with a letter in them."""
     blocks = [risk_words.advice(block) for block in risk_words.blocks(text)]
-    blocks = [block for block in blocks if any(ch.isalpha() for ch in block)]
+    return [block for block in blocks if any(ch.isalpha() for ch in block)]
+
+
+def _packed(blocks: list[str]) -> list[str]:
+    """Consecutive blocks joined while they fit the encoder's window (``MAX_TOKENS``); a block longer than the
+    window is a passage of its own, cut at the window."""
     if not blocks:
         return []
     sizes = [len(e.ids) - 2 for e in reader().encoder.tokenizer.encode_batch(blocks)]
@@ -93,18 +103,99 @@ def passages(text: str) -> list[str]:
     return ["\n\n".join(group) for group in out]
 
 
-def flagged(text: str) -> tuple[Finding, ...]:
-    """The passages of ``text`` (normalised as ``risk.normalised`` does) the model rates risky, with the probability.
-    Only a passage that names something sensitive is read (``risk_words.sensitive``, the word model's topic gate): the
-    encoder, sure of itself on text unlike anything it was trained on, would otherwise flag "try a different cable, the
-    USB-C ones in room 3B are flaky" (bench/README.md, round 18); and its time goes to text that may matter. Nor is
-    one too short for the word model to read ("Prod is down again.": 0.93 by the encoder; fewer than
-    ``risk_words.MIN_FEATURES`` features it knows), nor one it rates clearly harmless (``WORDS_AT_LEAST``: a cascade,
-    for the encoder's cost)."""
+def passages(text: str) -> list[str]:
+    """``text`` as the model reads it: its blocks, consecutive ones joined while they fit the encoder's window: the
+    model was trained on whole posts, and a paragraph read alone loses what the one before it said ("On your laptop
+    only:")."""
+    return _packed(_blocks(text))
+
+
+def _gated(chunks: list[str]) -> list[str]:
+    """The chunks the encoder reads. Only one that names something sensitive (``risk_words.sensitive``, the word
+    model's topic gate): the encoder, sure of itself on text unlike anything it was trained on, would otherwise flag
+    "try a different cable, the USB-C ones in room 3B are flaky" (bench/README.md, round 18); and its time goes to
+    text that may matter. Nor one too short for the word model to read ("Prod is down again.": 0.93 by the encoder;
+    fewer than ``risk_words.MIN_FEATURES`` features it knows), nor one it rates clearly harmless
+    (``WORDS_AT_LEAST``: a cascade, for the encoder's cost)."""
     words = risk_words.model()
-    chunks = [chunk for chunk in passages(text)
-              if risk_words.sensitive(chunk) and len(known := words.known(chunk)) >= risk_words.MIN_FEATURES
-              and words._score(known) >= WORDS_AT_LEAST]
+    return [chunk for chunk in chunks
+            if risk_words.sensitive(chunk) and len(known := words.known(chunk)) >= risk_words.MIN_FEATURES
+            and words._score(known) >= WORDS_AT_LEAST]
+
+
+# How a passage is read on its own (``readings``); with the two models' files, what a stored reading was made by.
+# Change it with anything that changes a reading (``_blocks``, ``_packed``, ``_gated``, ``risk.normalised``): every
+# stored reading is then stale, and is not used.
+READING_SCHEME = "r1"
+
+
+@cache
+def reading_key() -> str:
+    """What the index stores beside a passage's reading (``Passage.risk_read_by``): a reading made by other models or
+    another scheme is not used (the draft reads the passage itself) until the index is rebuilt."""
+    digest = hashlib.sha256()
+    for path in (MODEL, risk_words.MODEL):
+        digest.update(path.read_bytes())
+    return f"{READING_SCHEME}/{MAX_TOKENS}/{WORDS_AT_LEAST}/{digest.hexdigest()[:16]}"
+
+
+def readings(texts: list[str]) -> list[float | None]:
+    """Each text read on its own, as a draft reads a passage it quotes whole (``flagged``'s ``apart``): the largest
+    logit among its chunks the encoder reads, or None when it reads none. ``texts`` normalised
+    (``risk.normalised``); their chunks go through the encoder in one call. The index stores these
+    (``retrieval.index.posts_index``), so a draft reads what it quotes without a model pass."""
+    return _read([], texts)[1]
+
+
+def _read(chunks: list[str], texts: list[str]) -> tuple[list[float], list[float | None]]:
+    """The logits of ``chunks`` and the readings of ``texts`` (``readings``), in one encoder call."""
+    own = [_gated(passages(text)) for text in texts]
+    found = iter(logits([*chunks, *(chunk for chunked in own for chunk in chunked)]))
+    first = [next(found) for _ in chunks]
+    return first, [max(next(found) for _ in chunked) if chunked else None for chunked in own]
+
+
+def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | None] | None = None,
+            framing: Iterable[str] = ()) -> tuple[Finding, ...]:
+    """The passages of ``text`` (normalised as ``risk.normalised`` does) the model rates risky, with the probability.
+
+    ``apart``: passages ``text`` may quote whole, normalised the same way (a draft's sources). Where ``text``'s blocks
+    are those of one of them, in order, that run is read as the passage alone (``readings``), never joined to the
+    blocks around it: a draft quotes each passage whole between attributions, and a quoted passage says what it said
+    in its post, not what its neighbour from another post says. ``read``: readings already made of some of them
+    (``readings``, stored by the index), used as they are; the others are read here. The rest of ``text``, in order
+    (the draft's own words and attributions, an edit, a passage changed when quoted), is read as ``passages`` reads a
+    text: an attribution line read alone is a thread's title, which the encoder can take for advice. ``framing``:
+    paragraphs the app wrote around what the text quotes (a draft's opening line and attributions), left out of the
+    rest. Chunks are read only where ``_gated`` lets them."""
+    blocks = _blocks(text)
+    starting: dict[str, list[tuple[str, ...]]] = {}
+    whole: dict[tuple[str, ...], str] = {}
+    for passage in apart:
+        if (own := tuple(_blocks(passage))) and own not in whole:
+            whole[own] = passage
+            starting.setdefault(own[0], []).append(own)
+    own_words = {block for line in framing for block in _blocks(line)}
+    rest: list[str] = []
+    quoted: dict[str, None] = {}
+    at = 0
+    while at < len(blocks):
+        fits = [own for own in starting.get(blocks[at], ()) if tuple(blocks[at:at + len(own)]) == own]
+        if fits:
+            own = max(fits, key=len)
+            quoted[whole[own]] = None
+            at += len(own)
+        else:
+            if blocks[at] not in own_words:
+                rest.append(blocks[at])
+            at += 1
+    read = read or {}
+    chunks = _gated(_packed(rest))
+    unread = [passage for passage in quoted if passage not in read]
+    chunk_logits, unread_logits = _read(chunks, unread)
+    found = dict(zip(unread, unread_logits, strict=True))
+    found.update((passage, read[passage]) for passage in quoted if passage in read)
     threshold = reader().threshold
-    return tuple(Finding(chunk, 1 / (1 + math.exp(-logit)))
-                 for chunk, logit in zip(chunks, logits(chunks), strict=True) if logit >= threshold)
+    scored = [*zip(chunks, chunk_logits, strict=True), *((passage, found[passage]) for passage in quoted)]
+    return tuple(Finding(chunk, 1 / (1 + math.exp(-logit))) for chunk, logit in scored
+                 if logit is not None and logit >= threshold)

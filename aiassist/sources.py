@@ -14,8 +14,10 @@ from forum import policy as forum_policy
 from forum.models import Post, Thread
 from forum.services import post_url
 
+from . import risk
 from .engines import SourceDoc
 from .models import AIAnswer
+from .retrieval.models import Passage
 from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank
 
 POSTS_PER_THREAD = 2
@@ -26,6 +28,9 @@ class Retrieved:
     doc: SourceDoc
     post: Post
     content_hash: str
+    # The risk encoder's reading of the passage as the index stored it (``Passage.risk_read_by``, ``risk_logit``).
+    risk_read_by: str = ""
+    risk_logit: float | None = None
 
 
 def content_hash(post: Post) -> str:
@@ -91,5 +96,17 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
         doc = SourceDoc(number=number, title=post.thread.title, text=passage.text, category=post.thread.category.name,
                         role=passage.role, author=passage.author, url=post_url(post),
                         score=round(hit.score, 4), thread_asker=_from_asker(hit, passage))
-        results.append(Retrieved(doc=doc, post=post, content_hash=content_hash(post)))
+        results.append(Retrieved(doc=doc, post=post, content_hash=content_hash(post),
+                                 risk_read_by=passage.risk_read_by, risk_logit=passage.risk_logit))
     return results
+
+
+def stored_risk_readings(answer: AIAnswer) -> dict[str, float | None]:
+    """The index's risk readings of the passages ``answer`` drew on, by their text, where the index still holds that
+    text for the same post (``risk.stored_readings``): a reviewer's edit is classified without a model pass for what
+    it quotes unchanged. A passage re-indexed since (its post edited) holds other text, and is read again."""
+    drew_on = list(answer.sources.exclude(post=None).values_list("post_id", "text"))
+    texts = {text for _, text in drew_on}
+    rows = Passage.objects.filter(post_id__in={post_id for post_id, _ in drew_on}).values_list(
+        "text", "risk_read_by", "risk_logit")
+    return risk.stored_readings(row for row in rows if row[0] in texts)

@@ -47,10 +47,13 @@ class ExtractiveEngine:
             f"Colleagues wrote the following in {posts} post{'s' if posts != 1 else ''} you can read; it is quoted "
             "as they wrote it and nobody has checked it for your case, so verify it before you rely on it."
         ]
+        framing = [parts[0]]
         for source in chosen:
             parts.append(_quotable(source))
             parts.append(_attribution(source))
-        return Draft(text="\n\n".join(parts), model=self.model, cited=sorted({s.number for s in chosen}))
+            framing.append(parts[-1])
+        return Draft(text="\n\n".join(parts), model=self.model, cited=sorted({s.number for s in chosen}),
+                     framing=tuple(framing))
 
     def _choose(self, sources: list[SourceDoc]) -> list[SourceDoc]:
         """Answers only, accepted ones first, then by relevance; a post's passages together; within budget."""

@@ -1,7 +1,8 @@
 """Keeping the passage index current: a post's passages are rebuilt from the post, never edited.
 
 ``posts_index`` is idempotent: a post whose text, title and role have not changed since it was
-indexed with the current embedder is skipped, so a duplicate task, a resumed rebuild or a sweep
+indexed with the current embedder and risk models (each passage's risk reading is made here: ``risk.passage_readings``)
+is skipped, so a duplicate task, a resumed rebuild or a sweep
 costs a read. Hidden and deleted posts lose their passages (reads filter them live as well). When
 the embedder fails, passages are stored without vectors (lexical search still finds them) and
 ``passages_reembed`` fills them in later; the same function re-embeds after a change of model. A change
@@ -21,6 +22,7 @@ from django.db.models import Exists, F, Func, Min, OuterRef, Q, QuerySet, Subque
 from django.db.models.functions import SHA256, Coalesce, Concat, Greatest
 from django.utils import timezone
 
+from aiassist import risk
 from forum.models import Post, Thread
 
 from .embedders import EmbedderError, load_embedder
@@ -120,14 +122,17 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
                     .annotate(first=Min("pk")).values_list("thread_id", "first"))
     current = {
         row["post_id"]: row for row in Passage.objects.filter(post_id__in=[p.pk for p in live], position=0)
-        .annotate(model=Coalesce("vector__embed_model", Value(""))).values("post_id", "source_hash", "model")
+        .annotate(model=Coalesce("vector__embed_model", Value("")))
+        .values("post_id", "source_hash", "model", "risk_read_by")
     }
+    risk_key = risk.reading_key()
     pending = []  # (post, role, hash, [chunks])
     for post in live:
         role = _role(post, openings.get(post.thread_id))
         digest = source_hash(post.thread.title, post.body, role)
         known = current.get(post.pk)
-        if not force and known and known["source_hash"] == digest and known["model"] == model:
+        if (not force and known and known["source_hash"] == digest and known["model"] == model
+                and known["risk_read_by"] == risk_key):
             continue
         pending.append((post, role, digest, split_markdown(post.body)))
     rows = []
@@ -138,6 +143,10 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
                                 title=post.thread.title[:200], text=chunk, plain=plain_text(chunk),
                                 source_hash=digest))
     vectors, model_used = _embed(embedder, [embedding_input(r.title, r.plain, r.role) for r in rows])
+    # The risk encoder's reading of each passage, made once here rather than in every draft that quotes it.
+    read_by, risk_logits = risk.passage_readings([row.text for row in rows])
+    for row, logit in zip(rows, risk_logits, strict=True):
+        row.risk_read_by, row.risk_logit = read_by, logit
     with transaction.atomic():
         Passage.objects.filter(post_id__in=gone | {post.pk for post, *_ in pending}).delete()
         Passage.objects.bulk_create(rows, batch_size=500)

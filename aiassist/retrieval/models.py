@@ -37,6 +37,15 @@ class Passage(models.Model):
     text = models.TextField(help_text="The passage's Markdown exactly as its author wrote it.")
     plain = models.TextField(help_text="The passage as plain text: what the lexical index and the embedder read.")
     source_hash = models.CharField(max_length=64, help_text="sha256 of what the post's passages were made from.")
+    # The risk encoder's reading of the passage on its own (``aiassist.risk_model.readings``), made when it was indexed:
+    # a draft that quotes the passage whole uses it instead of a model pass. ``risk_read_by`` names the models and
+    # scheme (``risk_model.reading_key``); empty when not read (the model off), and a reading made by anything else is
+    # not used. ``risk_logit`` is None when the encoder reads nothing of it.
+    # A default in the database too: a worker of the previous release, during a deploy, writes passages without it.
+    risk_read_by = models.CharField(max_length=80, blank=True, db_default="",
+                                    help_text="The risk models and scheme the reading was made with.")
+    risk_logit = models.FloatField(null=True, blank=True,
+                                   help_text="The risk encoder's largest logit over the passage, read on its own.")
     indexed_at = models.DateTimeField(auto_now=True)
     # PostgreSQL: title (weight A) and plain text (weight B), kept by a trigger and GIN-indexed
     # (migration 0002). SQLite keeps an FTS5 table in step by triggers instead; this stays empty.

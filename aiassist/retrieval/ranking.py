@@ -173,6 +173,9 @@ class PassageHit:
     text: str = ""
     author: str = ""
     created_at: object = None
+    # The risk encoder's stored reading (``Passage.risk_read_by``, ``risk_logit``), read with the Markdown.
+    risk_read_by: str = ""
+    risk_logit: float | None = None
     lexical: float = 0.0
     dense: float | None = None
 
@@ -775,18 +778,20 @@ def _masked_embedding(compute) -> np.ndarray | None:
 
 
 def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True) -> list[PassageHit]:
-    """``passages`` with their author's name, their post's time and (``text``) their Markdown filled in, in one query
-    through ``within`` (the reader's passages, as the ranking read them: a post hidden or a thread moved since is
-    left out, as are passages gone from the index and those of a post or title edited since they were indexed)."""
+    """``passages`` with their author's name, their post's time and (``text``) their Markdown and stored risk reading
+    filled in, in one query through ``within`` (the reader's passages, as the ranking read them: a post hidden or a
+    thread moved since is left out, as are passages gone from the index and those of a post or title edited since they
+    were indexed)."""
     if not passages:
         return passages
     rows = current_passages(within.filter(pk__in={p.id for p in passages}))
-    fields = ("pk", "author__username", "post__created_at", *(("text",) if text else ()))
+    fields = ("pk", "author__username", "post__created_at", *(("text", "risk_read_by", "risk_logit") if text else ()))
     details = {pk: rest for pk, *rest in rows.values_list(*fields)}
     for passage in passages:
         if passage.id in details:
             passage.author, passage.created_at, *rest = details[passage.id]
-            passage.text = rest[0] if rest else passage.text
+            if rest:
+                passage.text, passage.risk_read_by, passage.risk_logit = rest
     return [passage for passage in passages if passage.id in details]
 
 

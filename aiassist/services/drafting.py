@@ -381,12 +381,13 @@ def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | 
     return data
 
 
-def classify_risk(body: str, checked: dict, *, question: str, sources) -> risk.Assessment:
+def classify_risk(body: str, checked: dict, *, question: str, sources, read=None, framing=()) -> risk.Assessment:
     """Risk over what a reader will see, the body, and over the same claims grounding checked (the
     claims of a quoted code block come without their ``>`` prefixes, so a command split across quoted
-    lines is read whole)."""
+    lines is read whole). ``read``: the sources' risk readings the index stored (``risk.stored_readings``);
+    ``framing``: the engine's own paragraphs (``Draft.framing``)."""
     claims = [claim["text"] for claim in checked.get("claims", [])]
-    return risk.classify(body, *claims, question=question, sources=sources)
+    return risk.classify(body, *claims, question=question, sources=sources, read=read, framing=framing)
 
 
 @transaction.atomic
@@ -404,16 +405,24 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     cited = [s for s in sources if s.doc.number in cited_numbers]
     ordered = [] if draft.declined else cited + [s for s in sources if s.doc.number not in cited_numbers]
     renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
-    text = NOTHING_FOUND if draft.declined else sub_outside_code(
-        _CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers else "",
-        close_open_blocks(draft.text[:BODY_MAX]))
+
+    def renumbered(text: str) -> str:
+        return sub_outside_code(
+            _CITATION, lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in cited_numbers else "", text)
+
+    text = NOTHING_FOUND if draft.declined else renumbered(close_open_blocks(draft.text[:BODY_MAX]))
     # Whatever the engine, nothing that renders to nothing or to something else than it reads (raw HTML, images,
     # bidirectional overrides, link reference definitions): the review desk, the public page, the API and the
     # search index would not all show the same. Last, as dropping a marker can make a definition ("[9][1]: url").
     text = machine_text(text)
+    # The engine's own paragraphs as they now stand in the text (a line changed on the way is read as any other).
+    framing = [] if draft.declined else [line for line in map(machine_text, map(renumbered, draft.framing))
+                                         if line in text]
     checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered})
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
-    assessment = classify_risk(text, checked, question=answer.question, sources=[s.doc.text for s in ordered])
+    assessment = classify_risk(text, checked, question=answer.question, sources=[s.doc.text for s in ordered],
+                               read=risk.stored_readings((s.doc.text, s.risk_read_by, s.risk_logit) for s in ordered),
+                               framing=framing)
     answer.body, answer.body_html, answer.grounding = text, unmask_citation_links(render_markdown(text)), checked
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons

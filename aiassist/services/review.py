@@ -26,7 +26,7 @@ from forum.text import has_control_characters
 from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
-from ..sources import content_hash
+from ..sources import content_hash, stored_risk_readings
 from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground, question_of
 
 User = get_user_model()
@@ -238,7 +238,8 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
                      machine=answer.original_body)
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
-    assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()))
+    assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()),
+                               read=stored_risk_readings(answer))
     # An edit may add risk; it never removes what the machine's text already carried.
     if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
         reasons = answer.risk_reasons

@@ -17,7 +17,8 @@ have written for the same history:
   and the same ``source_hash`` as ``index.posts_index``. Answers are embedded without their title,
   so each distinct passage is embedded once with the configured embedder and shared by every post
   that uses it; a thread's question is embedded with its title, so those vectors are left to the
-  periodic re-embedding sweep (``retrieval.reembed_passages``) and the rebuild command;
+  periodic re-embedding sweep (``retrieval.reembed_passages``) and the rebuild command; each distinct
+  passage's risk reading (``aiassist.risk.passage_readings``) is made once too;
 * the denormalised counts of ``Category`` and ``Thread`` (``thread_count``, ``post_count``,
   ``last_post_at``) consistent with the posts;
 * the notifications ``post_reply`` sends to thread authors (older ones read);
@@ -45,6 +46,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
+from aiassist import risk
 from aiassist.retrieval.index import active_embedder, embed_key, vector_bytes
 from aiassist.retrieval.passages import plain_text, split_markdown
 from forum import policy
@@ -184,7 +186,7 @@ class Command(BaseCommand):
             self.plan_posts()
         with self.phase("categories, grants, threads"):
             self.load_threads()
-        with self.phase("post bodies (render, split, embed)"):
+        with self.phase("post bodies (render, split, embed, risk reading)"):
             self.load_bodies()
         with self.phase("posts (COPY + insert)"):
             self.load_posts()
@@ -543,11 +545,15 @@ class Command(BaseCommand):
                 batch = distinct[start:start + 64]
                 by_plain.update(zip(batch, (vector_bytes(v) for v in embedder.embed(batch)), strict=True))
             vectors = [by_plain[plain] for *_, plain in chunks]
+        # The risk encoder's reading of each distinct passage, as ``index.posts_index`` stores it.
+        distinct = list(dict.fromkeys(text for _, _, text, _ in chunks))
+        self.risk_read_by, logits = risk.passage_readings(distinct)
+        by_text = dict(zip(distinct, logits, strict=True))
         self.sql("CREATE TEMP TABLE seed_chunk (body_id int, position int, text text, plain text, embedding bytea, "
-                 "vector tsvector)")
-        with self.copy("COPY seed_chunk (body_id, position, text, plain, embedding) FROM STDIN") as copy:
+                 "risk_logit double precision, vector tsvector)")
+        with self.copy("COPY seed_chunk (body_id, position, text, plain, embedding, risk_logit) FROM STDIN") as copy:
             for (body_id, position, text, plain), vector in zip(chunks, vectors, strict=True):
-                copy.write_row((body_id, position, text, plain, vector))
+                copy.write_row((body_id, position, text, plain, vector, by_text[text]))
         self.sql("UPDATE seed_chunk SET vector = setweight(to_tsvector('english', plain), 'B')")
         self.sql("CREATE INDEX ON seed_chunk (body_id)")
         self.sql("ANALYZE seed_body")
@@ -611,10 +617,11 @@ class Command(BaseCommand):
             with self.bare_table("retrieval_passage"):
                 self.sql("""
                     INSERT INTO retrieval_passage (post_id, thread_id, category_id, author_id, role, position, title,
-                                                   text, plain, source_hash, indexed_at, search_vector)
+                                                   text, plain, source_hash, indexed_at, search_vector,
+                                                   risk_read_by, risk_logit)
                     SELECT p.id, p.thread_id, t.category_id, p.author_id, r.role, c.position, t.title, c.text, c.plain,
                            encode(sha256(convert_to(t.title || chr(31) || b.body || chr(31) || r.role, 'UTF8')), 'hex'),
-                           p.updated_at, t.vector || c.vector
+                           p.updated_at, t.vector || c.vector, %s, c.risk_logit
                     FROM seed_post p
                     JOIN seed_opening o ON o.thread_id = p.thread_id
                     CROSS JOIN LATERAL (SELECT CASE WHEN p.id = o.id THEN 'question' ELSE 'reply' END AS role) r
@@ -622,7 +629,7 @@ class Command(BaseCommand):
                     JOIN seed_chunk c ON c.body_id = p.body_id
                     JOIN seed_title t ON t.id = p.thread_id
                     WHERE NOT p.hidden
-                """)
+                """, [self.risk_read_by])
         finally:
             self.sql("ALTER TABLE retrieval_passage ENABLE TRIGGER retrieval_passage_tsv")
         if self.embed_model:  # the answers' vectors (index.posts_index writes them beside the passages too)
