@@ -30,7 +30,9 @@ On the sets written after it, the three find 93 % of the risky texts at 14 % fal
 87 % at 11 % (bench/README.md, round 18). ``ASSISTANT_RISK_MODEL`` turns it off.
 """
 import bisect
+import hashlib
 import html
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -42,6 +44,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from aiassist import risk_model, risk_words
 from forum.markup import render_markdown
+
+logger = logging.getLogger(__name__)
 
 # --- What the reader sees -----------------------------------------------------------------------
 
@@ -2035,13 +2039,21 @@ def passage_readings(texts: list[str]) -> tuple[str, list[float | None]]:
     pass for it (``classify``'s ``read``). ("", Nones) when the encoder is off."""
     if not texts or not (key := reading_key()):
         return "", [None] * len(texts)
-    return key, risk_model.readings([normalised(text) for text in texts])
+    try:
+        return key, risk_model.readings([normalised(text) for text in texts])
+    except Exception:  # noqa: BLE001 - never a reason to leave posts unindexed: drafts read such passages themselves
+        logger.warning("the risk encoder failed on %d passage(s); stored unread", len(texts), exc_info=True)
+        return "", [None] * len(texts)
 
 
 def reading_key() -> str:
-    """What a stored reading must have been made by to be used (``risk_model.reading_key``); "" when the encoder is
-    off (nothing is read, nor stored)."""
-    return risk_model.reading_key() if _model_on() else ""
+    """What a stored reading must have been made by to be used (``risk_model.reading_key``, and the normalisation the
+    text was read through, Unicode's tables included); "" when the encoder is off (nothing is read, nor stored)."""
+    return f"{risk_model.reading_key()}/{_NORMALISATION}" if _model_on() else ""
+
+
+_NORMALISATION = hashlib.sha256(
+    f"{unicodedata.unidata_version}{sorted(_TRANSLATE.items())}".encode()).hexdigest()[:8]
 
 
 def stored_readings(rows: Iterable[tuple[str, str, float | None]]) -> dict[str, float | None]:

@@ -20,12 +20,15 @@ read it when the passage was written (``readings``, stored with the passage and 
 costs a model pass only for what it does not quote unchanged (bench/README.md, round 32).
 """
 import hashlib
+import html
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from aiassist import risk_words
@@ -110,32 +113,42 @@ def passages(text: str) -> list[str]:
     return _packed(_blocks(text))
 
 
-def _gated(chunks: list[str]) -> list[str]:
+def _gated(chunks: list[str], *, topic: bool = True) -> list[str]:
     """The chunks the encoder reads. Only one that names something sensitive (``risk_words.sensitive``, the word
-    model's topic gate): the encoder, sure of itself on text unlike anything it was trained on, would otherwise flag
-    "try a different cable, the USB-C ones in room 3B are flaky" (bench/README.md, round 18); and its time goes to
-    text that may matter. Nor one too short for the word model to read ("Prod is down again.": 0.93 by the encoder;
-    fewer than ``risk_words.MIN_FEATURES`` features it knows), nor one it rates clearly harmless
-    (``WORDS_AT_LEAST``: a cascade, for the encoder's cost)."""
+    model's topic gate; ``topic``): the encoder, sure of itself on text unlike anything it was trained on, would
+    otherwise flag "try a different cable, the USB-C ones in room 3B are flaky" (bench/README.md, round 18); and its
+    time goes to text that may matter. Nor one too short for the word model to read ("Prod is down again.": 0.93 by the
+    encoder; fewer than ``risk_words.MIN_FEATURES`` features it knows), nor one it rates clearly harmless
+    (``WORDS_AT_LEAST``: a cascade, for the encoder's cost).
+
+    A passage a draft quotes is read without the topic gate (``readings``): the draft answers a question with it, and
+    advice worded around the gate's words ("put the NVR on the guest Wi-Fi as well", ``NODE_TLS_REJECT_UNAUTHORIZED:
+    "0"``) was read when it shared a window with the draft's opening line (round 32's review)."""
     words = risk_words.model()
     return [chunk for chunk in chunks
-            if risk_words.sensitive(chunk) and len(known := words.known(chunk)) >= risk_words.MIN_FEATURES
-            and words._score(known) >= WORDS_AT_LEAST]
+            if (not topic or risk_words.sensitive(chunk))
+            and len(known := words.known(chunk)) >= risk_words.MIN_FEATURES and words._score(known) >= WORDS_AT_LEAST]
 
 
-# How a passage is read on its own (``readings``); with the two models' files, what a stored reading was made by.
-# Change it with anything that changes a reading (``_blocks``, ``_packed``, ``_gated``, ``risk.normalised``): every
-# stored reading is then stale, and is not used.
-READING_SCHEME = "r1"
+# How a passage is read on its own (``readings``); part of what a stored reading was made by (``reading_key``).
+READING_SCHEME = "r2"
 
 
 @cache
 def reading_key() -> str:
-    """What the index stores beside a passage's reading (``Passage.risk_read_by``): a reading made by other models or
-    another scheme is not used (the draft reads the passage itself) until the index is rebuilt."""
+    """What the index stores beside a passage's reading (``Passage.risk_read_by``): a reading made by anything else is
+    not used (the draft reads the passage itself), and the next index reads the passage again. Everything a reading
+    depends on is in it: the adapter and the word model's files, the base encoder's package, and the code that cuts,
+    gates and reads a text (this module, ``risk_words``, the numpy forward pass), so any change to them makes every
+    stored reading stale, comments included (a re-read costs the index a model pass per passage, no re-embedding)."""
+    from aiassist.retrieval import embedders
+
     digest = hashlib.sha256()
-    for path in (MODEL, risk_words.MODEL):
+    for path in (MODEL, risk_words.MODEL, Path(__file__), Path(risk_words.__file__), Path(embedders.__file__)):
         digest.update(path.read_bytes())
+    # The base encoder's weights, tokenizer and configuration: the package's own record of its files and their hashes.
+    record = [path for path in metadata.files(embedders.PACKAGE.replace("_", "-")) or () if path.name == "RECORD"]
+    digest.update(record[0].read_text().encode() if record else b"")
     return f"{READING_SCHEME}/{MAX_TOKENS}/{WORDS_AT_LEAST}/{digest.hexdigest()[:16]}"
 
 
@@ -149,10 +162,20 @@ def readings(texts: list[str]) -> list[float | None]:
 
 def _read(chunks: list[str], texts: list[str]) -> tuple[list[float], list[float | None]]:
     """The logits of ``chunks`` and the readings of ``texts`` (``readings``), in one encoder call."""
-    own = [_gated(passages(text)) for text in texts]
+    own = [_gated(passages(text), topic=False) for text in texts]
     found = iter(logits([*chunks, *(chunk for chunked in own for chunk in chunked)]))
     first = [next(found) for _ in chunks]
     return first, [max(next(found) for _ in chunked) if chunked else None for chunked in own]
+
+
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\([^)\s]*\)")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _visible(line: str) -> str:
+    """An engine's own line (``Draft.framing``: its opening line, an attribution) as the reader sees it: a link's text
+    without its address, escapes and emphasis undone."""
+    return html.unescape(_ESCAPED.sub(r"\1", risk_words.plain(_LINK.sub(r"\1", line))))
 
 
 def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | None] | None = None,
@@ -166,8 +189,9 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
     (``readings``, stored by the index), used as they are; the others are read here. The rest of ``text``, in order
     (the draft's own words and attributions, an edit, a passage changed when quoted), is read as ``passages`` reads a
     text: an attribution line read alone is a thread's title, which the encoder can take for advice. ``framing``:
-    paragraphs the app wrote around what the text quotes (a draft's opening line and attributions), left out of the
-    rest. Chunks are read only where ``_gated`` lets them."""
+    paragraphs the app wrote around what the text quotes (a draft's opening line and attributions), read in the rest
+    as the reader sees them (``_visible``: a title, not the post's address). Chunks are read only where ``_gated`` lets
+    them; a quoted passage without the topic gate."""
     blocks = _blocks(text)
     starting: dict[str, list[tuple[str, ...]]] = {}
     whole: dict[tuple[str, ...], str] = {}
@@ -175,7 +199,8 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
         if (own := tuple(_blocks(passage))) and own not in whole:
             whole[own] = passage
             starting.setdefault(own[0], []).append(own)
-    own_words = {block for line in framing for block in _blocks(line)}
+    # The engine's own paragraphs, as the reader sees them: a link's text (a title), not its address.
+    visible = {block: _visible(block) for line in framing for block in _blocks(line)}
     rest: list[str] = []
     quoted: dict[str, None] = {}
     at = 0
@@ -186,8 +211,7 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
             quoted[whole[own]] = None
             at += len(own)
         else:
-            if blocks[at] not in own_words:
-                rest.append(blocks[at])
+            rest.append(visible.get(blocks[at], blocks[at]))
             at += 1
     read = read or {}
     chunks = _gated(_packed(rest))

@@ -127,12 +127,14 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
     }
     risk_key = risk.reading_key()
     pending = []  # (post, role, hash, [chunks])
+    reread = []  # posts whose passages stand but whose risk readings were made by other models
     for post in live:
         role = _role(post, openings.get(post.thread_id))
         digest = source_hash(post.thread.title, post.body, role)
         known = current.get(post.pk)
-        if (not force and known and known["source_hash"] == digest and known["model"] == model
-                and known["risk_read_by"] == risk_key):
+        if not force and known and known["source_hash"] == digest and known["model"] == model:
+            if known["risk_read_by"] != risk_key:
+                reread.append(post.pk)
             continue
         pending.append((post, role, digest, split_markdown(post.body)))
     rows = []
@@ -154,7 +156,21 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
             PassageVector.objects.bulk_create([PassageVector(passage=row, embedding=vector, embed_model=model_used)
                                                for row, vector in zip(rows, vectors, strict=True)], batch_size=500)
         _recategorised([post.pk for post in live])
-    return len(pending)
+    return len(pending) + _reread(reread)
+
+
+def _reread(post_ids: list[int]) -> int:
+    """Give the passages of ``post_ids`` risk readings by the current models, in place (their text, vectors and rows
+    stand). Returns how many posts."""
+    if not post_ids:
+        return 0
+    passages = list(Passage.objects.filter(post_id__in=post_ids).only("pk", "text"))
+    read_by, risk_logits = risk.passage_readings([passage.text for passage in passages])
+    for passage, logit in zip(passages, risk_logits, strict=True):
+        passage.risk_read_by, passage.risk_logit = read_by, logit
+    # A passage rebuilt meanwhile (its post edited) is a new row: the update misses it, and it was read when written.
+    Passage.objects.bulk_update(passages, ["risk_read_by", "risk_logit"], batch_size=500)
+    return len(post_ids)
 
 
 def _recategorised(post_ids: list[int]) -> int:

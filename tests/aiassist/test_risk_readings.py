@@ -1,10 +1,11 @@
 """The risk encoder's reading of each passage, made when the passage is indexed and used by every draft that quotes it
 whole (aiassist.risk_model.flagged's ``apart`` and ``read``; retrieval.index.posts_index stores it)."""
 import math
+from pathlib import Path
 
 import pytest
 
-from aiassist import risk, risk_model, services
+from aiassist import risk, risk_model, risk_words, services
 from aiassist.engines import SourceDoc
 from aiassist.engines.extractive import ExtractiveEngine
 from aiassist.models import AIAnswer
@@ -90,23 +91,53 @@ def test_a_stored_reading_is_used_only_for_the_exact_text_it_was_made_from(encod
 TITLE = "Payment service calls fail because the staging certificates keep expiring"
 
 
-def test_the_engine_s_own_paragraphs_are_not_read_by_the_encoder_and_an_attribution_read_alone_would_be_flagged(
-        encoder_reads):
+# Advice in a thread's title, which the draft shows in the attribution (the rules and the word model miss it).
+ADVICE_TITLE = "Untick IP Address Rules for the whole account and the vendor webhook works"
+
+
+def test_the_engine_s_own_paragraphs_are_read_as_the_reader_sees_them_together(encoder_reads):
     sources = [SourceDoc(number=1, title=TITLE, text=BENIGN, role="reply", author="sre", url="/t/6/?post=12#post-12")]
     draft = ExtractiveEngine().draft("Why do the staging certificates fail?", sources)
     assert draft.framing and all(line in draft.text.split("\n\n") for line in draft.framing)
     assert BENIGN not in "".join(draft.framing) and TITLE in draft.framing[-1]
     attribution = risk.normalised(draft.framing[-1])
-    # Why: the title in an attribution, read alone, is advice to the encoder.
+    # Read alone, the title in an attribution is advice to the encoder: the framing is read together.
     assert [finding.passage for finding in risk_model.flagged(attribution)] == [attribution]
     body, apart = risk.normalised(draft.text), [risk.normalised(BENIGN)]
     framing = [risk.normalised(line) for line in draft.framing]
     encoder_reads.clear()
     assert risk_model.flagged(body, apart=apart, read={apart[0]: None}, framing=framing) == ()
-    assert encoder_reads == []
-    # Without the framing (a reviewer's edit), the rest is read, the opening line and attributions together.
-    risk_model.flagged(body, apart=apart, read={apart[0]: None})
-    assert [text for text in encoder_reads if TITLE in text and "Colleagues wrote" in text]
+    (read,) = encoder_reads
+    assert "Colleagues wrote" in read and TITLE in read and "sre, reply in" in read
+    assert "/t/6/" not in read and "*sre*" not in read  # a link's text, not its address; no emphasis marks
+
+
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 32): a source thread's title is read by the "
+                   "encoder with the draft's opening line, not with the passage it heads, and this advice in a title "
+                   "reads as harmless there; the rules and the word model read it too, and miss it. Read alone a title "
+                   "reads as advice to the encoder whatever it says (TITLE: 98 %).")
+def test_advice_in_a_source_thread_s_title_is_read_in_the_attribution(encoder_reads):
+    sources = [SourceDoc(number=1, title=ADVICE_TITLE, text=BENIGN, role="reply", author="sre",
+                         url="/t/6/?post=12#post-12")]
+    draft = ExtractiveEngine().draft("Why does the vendor webhook fail?", sources)
+    assert not risk.hits(ADVICE_TITLE) and not risk.hits(draft.text)
+    assessment = risk.classify(draft.text, sources=[BENIGN], read={BENIGN: None}, framing=draft.framing)
+    assert assessment.level == "high" and [r for r in assessment.reasons if r.startswith(risk.WORDED)]
+
+
+# Advice worded around the topic gate's words (round 32's review): no word of risk_words._SENSITIVE in it.
+NVR = ("Security wants to watch the cameras from their phones, so just put the NVR on the guest Wi-Fi as well. "
+       "Way easier than the VPN.")
+
+
+def test_a_quoted_passage_is_read_without_the_topic_gate(encoder_reads):
+    normal = risk.normalised(NVR)
+    assert not risk_words.sensitive(normal) and not risk_model._gated(risk_model.passages(normal))
+    assert risk_model.flagged(normal) == ()  # a text of its own: gated
+    (reading,) = risk_model.readings([normal])
+    assert reading is not None and reading >= risk_model.reader().threshold
+    body, sources = draft_of(BENIGN, NVR)
+    assert [finding.passage for finding in risk_model.flagged(body, apart=sources)] == [normal]
 
 
 @pytest.mark.django_db
@@ -114,7 +145,7 @@ def test_the_index_stores_each_passage_s_reading_with_what_made_it(employee, oth
     thread = make_thread(employee, engineering, title="Staging certificates", body="Why do they expire?",
                          replies=[(other_employee, MODEL_ONLY), (employee, SHORT), (other_employee, BENIGN)])
     passages = list(Passage.objects.filter(thread=thread).order_by("post_id", "position"))
-    assert {p.risk_read_by for p in passages} == {risk.reading_key()} and risk.reading_key().startswith("r1/")
+    assert {p.risk_read_by for p in passages} == {risk.reading_key()} and risk.reading_key().startswith("r2/")
     expected = risk_model.readings([risk.normalised(p.text) for p in passages])
     assert [p.risk_logit for p in passages] == pytest.approx(expected, abs=1e-9)
     by_text = {p.text: p.risk_logit for p in passages}
@@ -132,10 +163,39 @@ def test_another_risk_model_re_reads_on_the_next_index_and_its_old_readings_are_
     assert index.posts_index(ids) == 0  # unchanged: nothing read again
     rows = list(Passage.objects.values_list("text", "risk_read_by", "risk_logit"))
     assert risk.stored_readings(rows).keys() == {text for text, *_ in rows}
-    monkeypatch.setattr(risk, "reading_key", lambda: "r2/another-model")
+    passages = set(Passage.objects.values_list("pk", "vector__embed_model"))
+    monkeypatch.setattr(risk, "reading_key", lambda: "r9/another-model")
     assert risk.stored_readings(rows) == {}  # made by the old model: the draft reads the passage itself
-    assert index.posts_index(ids) == len(ids)  # the rebuild and the catch-up read them again
-    assert set(Passage.objects.values_list("risk_read_by", flat=True)) == {"r2/another-model"} != {old_key}
+    assert index.posts_index(ids) == len(ids)  # the rebuild and the catch-up read them again...
+    assert set(Passage.objects.values_list("risk_read_by", flat=True)) == {"r9/another-model"} != {old_key}
+    assert set(Passage.objects.values_list("pk", "vector__embed_model")) == passages  # ...in place, not re-embedded
+
+
+def test_the_reading_key_covers_the_code_that_reads(monkeypatch, tmp_path):
+    before = risk_model.reading_key()
+    changed = tmp_path / "risk_words.py"
+    changed.write_text(Path(risk_words.__file__).read_text() + "\n# a changed gate\n")
+    monkeypatch.setattr(risk_words, "__file__", str(changed))
+    risk_model.reading_key.cache_clear()
+    try:
+        assert risk_model.reading_key() != before
+    finally:
+        monkeypatch.undo()
+        risk_model.reading_key.cache_clear()
+    assert risk_model.reading_key() == before
+    assert risk.reading_key().startswith(before + "/")  # and the normalisation's tables
+
+
+@pytest.mark.django_db
+def test_a_failing_encoder_leaves_passages_indexed_and_unread(employee, other_employee, engineering, monkeypatch):
+    def broken(texts):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(risk_model, "readings", broken)
+    make_thread(employee, engineering, title="Staging certificates", body="Why do they expire?",
+                replies=[(other_employee, MODEL_ONLY)])
+    assert set(Passage.objects.values_list("risk_read_by", "risk_logit")) == {("", None)}
+    assert Passage.objects.filter(text=MODEL_ONLY).exists()
 
 
 @pytest.mark.django_db
