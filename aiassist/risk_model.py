@@ -92,6 +92,11 @@ def _blocks(text: str) -> list[str]:
 def _packed(blocks: list[str]) -> list[str]:
     """Consecutive blocks joined while they fit the encoder's window (``MAX_TOKENS``); a block longer than the
     window is a passage of its own, cut at the window."""
+    return ["\n\n".join(group) for group in _groups(blocks)]
+
+
+def _groups(blocks: list[str]) -> list[list[str]]:
+    """``_packed``'s chunks, as their blocks."""
     if not blocks:
         return []
     sizes = [len(e.ids) - 2 for e in reader().encoder.tokenizer.encode_batch(blocks)]
@@ -103,7 +108,7 @@ def _packed(blocks: list[str]) -> list[str]:
             used = 0
         out[-1].append(block)
         used += size
-    return ["\n\n".join(group) for group in out]
+    return out
 
 
 def passages(text: str) -> list[str]:
@@ -200,7 +205,11 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
             whole[own] = passage
             starting.setdefault(own[0], []).append(own)
     # The engine's own paragraphs, as the reader sees them: a link's text (a title), not its address.
+    framing = list(framing)
     visible = {block: _visible(block) for line in framing for block in _blocks(line)}
+    # The opening line is the app's own words whatever the draft: it does not decide that the rest names something
+    # sensitive ("verify" would open the topic gate for every draft), though it is read with it.
+    opening = {visible[block] for block in _blocks(framing[0])} if framing else set()
     rest: list[str] = []
     quoted: dict[str, None] = {}
     at = 0
@@ -214,7 +223,10 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
             rest.append(visible.get(blocks[at], blocks[at]))
             at += 1
     read = read or {}
-    chunks = _gated(_packed(rest))
+    groups = _groups(rest)
+    topical = {"\n\n".join(group) for group in groups
+               if risk_words.sensitive("\n\n".join(block for block in group if block not in opening))}
+    chunks = [chunk for chunk in _gated(list(map("\n\n".join, groups)), topic=False) if chunk in topical]
     unread = [passage for passage in quoted if passage not in read]
     chunk_logits, unread_logits = _read(chunks, unread)
     found = dict(zip(unread, unread_logits, strict=True))

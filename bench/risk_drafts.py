@@ -50,7 +50,7 @@ def draft(texts: list[str]) -> tuple[str, list[str], tuple[str, ...]]:
         for passage in split_markdown(text):
             number += 1
             sources.append(SourceDoc(number=number, title=f"Thread {post}", text=passage, role="reply",
-                                     author=f"author{post}", url=f"/t/{post}/?post={post}#post-{post}"))
+                                     author=f"colleague{post}", url=f"/t/{post}/?post={post}#post-{post}"))
     written = ENGINE.draft("How do I fix this?", sources)
     return written.text, [source.text for source in sources], written.framing
 

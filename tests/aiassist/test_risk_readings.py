@@ -75,6 +75,22 @@ def test_with_the_stored_readings_the_draft_finds_the_same_and_the_encoder_reads
     assert not [text for text in encoder_reads if "stop checking" in text or "ACME" in text], encoder_reads
 
 
+def test_a_draft_whose_own_words_name_nothing_sensitive_costs_no_model_pass(encoder_reads):
+    sources = [SourceDoc(number=n, title=f"Thread {n}", text=text, role="reply", author=f"colleague{n}",
+                         url=f"/t/{n}/?post={n}#post-{n}") for n, text in enumerate((BENIGN, MODEL_ONLY), start=1)]
+    draft = ExtractiveEngine().draft("Why do the staging certificates fail?", sources)
+    body, apart = risk.normalised(draft.text), [risk.normalised(s.text) for s in sources]
+    framing = [risk.normalised(line) for line in draft.framing]
+    stored = dict(zip(apart, risk_model.readings(apart), strict=True))
+    expected = risk_model.flagged(body, apart=apart, framing=framing)
+    assert [finding.passage for finding in expected] == [risk.normalised(MODEL_ONLY)]
+    risk_model.clear_cache()
+    encoder_reads.clear()
+    # The opening line's "verify" does not open the topic gate for the titles and names around it.
+    assert risk_model.flagged(body, apart=apart, read=stored, framing=framing) == expected
+    assert encoder_reads == []
+
+
 def test_a_stored_reading_is_used_only_for_the_exact_text_it_was_made_from(encoder_reads):
     body, sources = draft_of(BENIGN, MODEL_ONLY)
     # The stored reading is what the draft goes by for a passage it quotes whole...
