@@ -1980,7 +1980,7 @@ def classify(*texts: str, question: str | None = None, sources: Iterable[str] = 
     reason says where a match came from when it was not the draft (“GRANT ALL” in source 2). ``read``: the
     encoder's readings of some of the sources, by their text, as the index stored them (``risk_model.readings``);
     ``framing``: paragraphs of the draft its engine wrote around what it quotes (``Draft.framing``), which the encoder
-    does not read.
+    reads as the reader sees them.
     """
     sources = list(sources)
     labelled = [(text, "") for text in texts]
@@ -2049,11 +2049,12 @@ def passage_readings(texts: list[str]) -> tuple[str, list[float | None]]:
 def reading_key() -> str:
     """What a stored reading must have been made by to be used (``risk_model.reading_key``, and the normalisation the
     text was read through, Unicode's tables included); "" when the encoder is off (nothing is read, nor stored)."""
-    return f"{risk_model.reading_key()}/{_NORMALISATION}" if _model_on() else ""
+    return f"{risk_model.reading_key()}/{_normalisation()}" if _model_on() else ""
 
 
-_NORMALISATION = hashlib.sha256(
-    f"{unicodedata.unidata_version}{sorted(_TRANSLATE.items())}".encode()).hexdigest()[:8]
+@lru_cache(maxsize=1)
+def _normalisation() -> str:
+    return hashlib.sha256(f"{unicodedata.unidata_version}{sorted(_TRANSLATE.items())}".encode()).hexdigest()[:8]
 
 
 def stored_readings(rows: Iterable[tuple[str, str, float | None]]) -> dict[str, float | None]:

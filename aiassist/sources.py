@@ -101,12 +101,12 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     return results
 
 
-def stored_risk_readings(answer: AIAnswer) -> dict[str, float | None]:
-    """The index's risk readings of the passages ``answer`` drew on, by their text, where the index still holds that
-    text for the same post (``risk.stored_readings``): a reviewer's edit is classified without a model pass for what
-    it quotes unchanged. A passage re-indexed since (its post edited) holds other text, and is read again."""
-    drew_on = list(answer.sources.exclude(post=None).values_list("post_id", "text"))
-    texts = {text for _, text in drew_on}
-    rows = Passage.objects.filter(post_id__in={post_id for post_id, _ in drew_on}).values_list(
+def stored_risk_readings(drew_on: list[tuple[int | None, str]]) -> dict[str, float | None]:
+    """The index's risk readings of the passages an answer drew on ((post id, text) pairs), by their text, where the
+    index still holds that text for the same post (``risk.stored_readings``): a reviewer's edit is classified without
+    a model pass for what it quotes unchanged. A passage re-indexed since (its post edited) holds other text, and is
+    read again."""
+    texts = {text for post_id, text in drew_on if post_id is not None}
+    rows = Passage.objects.filter(post_id__in={post_id for post_id, _ in drew_on if post_id is not None}).values_list(
         "text", "risk_read_by", "risk_logit")
     return risk.stored_readings(row for row in rows if row[0] in texts)

@@ -37,9 +37,9 @@ class Draft:
     # The engine found nothing in its sources that answers the question: ``text`` is ``NOTHING_FOUND``, it cites
     # nothing, and the draft is stored without sources (none of them is in it; the audit event keeps who was given).
     declined: bool = False
-    # Paragraphs of ``text`` the engine wrote itself around what it quotes (the opening line, each attribution): the
-    # app's words, with a title and a name in them, not advice. The risk encoder does not read them (the rules and the
-    # word model do): a title read alone reads as advice to it ("… staging certificates keep expiring": 98 %).
+    # Paragraphs of ``text`` the engine wrote itself around what it quotes, its opening line first, then each
+    # attribution: the app's words, with a title and a name in them. The risk encoder reads them as the reader sees
+    # them, together, and the opening line does not decide that they name something sensitive (``risk_model.flagged``).
     framing: tuple[str, ...] = ()
 
     @classmethod

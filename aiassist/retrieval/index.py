@@ -1,10 +1,10 @@
 """Keeping the passage index current: a post's passages are rebuilt from the post, never edited.
 
 ``posts_index`` is idempotent: a post whose text, title and role have not changed since it was
-indexed with the current embedder and risk models (each passage's risk reading is made here: ``risk.passage_readings``)
-is skipped, so a duplicate task, a resumed rebuild or a sweep
-costs a read. Hidden and deleted posts lose their passages (reads filter them live as well). When
-the embedder fails, passages are stored without vectors (lexical search still finds them) and
+indexed with the current embedder is skipped, so a duplicate task, a resumed rebuild or a sweep
+costs a read; each passage's risk reading is made here too (``risk.passage_readings``), and made again in place when
+the risk models or reading code changed. Hidden and deleted posts lose their passages (reads filter them live as
+well). When the embedder fails, passages are stored without vectors (lexical search still finds them) and
 ``passages_reembed`` fills them in later; the same function re-embeds after a change of model. A change
 whose indexing task was lost (the broker down when it committed, a worker killed) is caught up by
 ``posts_catch_up``, which beat runs every few minutes. Each call also gives the passages of its posts their

@@ -232,14 +232,15 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
     if not answer.original_body:
         answer.original_body = answer.body
-    drew_on = dict(answer.sources.order_by("number").values_list("number", "text"))
+    sources = list(answer.sources.order_by("number").values_list("number", "text", "post_id"))
+    drew_on = {number: text for number, text, _ in sources}
     # Every claim checked again against the passages; confirmations of claims still in the text count.
     checked = ground(body, drew_on, ClaimConfirmation.objects.filter(answer=answer).values_list("key", flat=True),
                      machine=answer.original_body)
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
     assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()),
-                               read=stored_risk_readings(answer))
+                               read=stored_risk_readings([(post_id, text) for _, text, post_id in sources]))
     # An edit may add risk; it never removes what the machine's text already carried.
     if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
         reasons = answer.risk_reasons
