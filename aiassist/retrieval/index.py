@@ -2,13 +2,13 @@
 
 ``posts_index`` is idempotent: a post whose text, title and role have not changed since it was
 indexed with the current embedder is skipped, so a duplicate task, a resumed rebuild or a sweep
-costs a read; each passage's risk reading is made here too (``risk.passage_readings``), and made again in place when
-the risk models or reading code changed. Hidden and deleted posts lose their passages (reads filter them live as
-well). When the embedder fails, passages are stored without vectors (lexical search still finds them) and
-``passages_reembed`` fills them in later; the same function re-embeds after a change of model. A change
-whose indexing task was lost (the broker down when it committed, a worker killed) is caught up by
-``posts_catch_up``, which beat runs every few minutes. Each call also gives the passages of its posts their
-thread's category as it stands (a moved thread: ``receivers``), unchanged posts included.
+costs a read; the risk reading of each passage a draft may quote (a reply) is made here too
+(``risk.passage_readings``), and made again in place when the risk models or reading code changed. Hidden and
+deleted posts lose their passages (reads filter them live as well). When the embedder fails, passages are stored
+without vectors (lexical search still finds them) and ``passages_reembed`` fills them in later; the same function
+re-embeds after a change of model. A change whose indexing task was lost (the broker down when it committed, a
+worker killed) is caught up by ``posts_catch_up``, which beat runs every few minutes. Each call also gives the
+passages of its posts their thread's category as it stands (a moved thread: ``receivers``), unchanged posts included.
 """
 import hashlib
 import logging
@@ -31,6 +31,10 @@ from .passages import plain_text, split_markdown
 
 logger = logging.getLogger(__name__)
 EMBED_BATCH = 64
+# The passages read for risk when indexed: only replies can be quoted in a draft (``ranking.ThreadHit.quotable``: the
+# accepted answer or another's reply); a thread's question and a published AI answer never are, so reading theirs
+# would cost every ask an encoder pass nothing uses. Theirs stay unread ("", None).
+RISK_READ_ROLES = frozenset({Passage.Role.REPLY})
 
 
 def active_embedder():
@@ -133,7 +137,7 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
         digest = source_hash(post.thread.title, post.body, role)
         known = current.get(post.pk)
         if not force and known and known["source_hash"] == digest and known["model"] == model:
-            if known["risk_read_by"] != risk_key:
+            if known["risk_read_by"] != (risk_key if role in RISK_READ_ROLES else ""):
                 reread.append(post.pk)
             continue
         pending.append((post, role, digest, split_markdown(post.body)))
@@ -145,10 +149,8 @@ def posts_index(post_ids: Iterable[int], *, embedder=None, force: bool = False) 
                                 title=post.thread.title[:200], text=chunk, plain=plain_text(chunk),
                                 source_hash=digest))
     vectors, model_used = _embed(embedder, [embedding_input(r.title, r.plain, r.role) for r in rows])
-    # The risk encoder's reading of each passage, made once here rather than in every draft that quotes it.
-    read_by, risk_logits = risk.passage_readings([row.text for row in rows])
-    for row, logit in zip(rows, risk_logits, strict=True):
-        row.risk_read_by, row.risk_logit = read_by, logit
+    # The risk encoder's reading of each passage a draft may quote, made once here rather than in every draft.
+    _read_for_risk(rows)
     with transaction.atomic():
         Passage.objects.filter(post_id__in=gone | {post.pk for post, *_ in pending}).delete()
         Passage.objects.bulk_create(rows, batch_size=500)
@@ -164,13 +166,22 @@ def _reread(post_ids: list[int]) -> int:
     stand). Returns how many posts."""
     if not post_ids:
         return 0
-    passages = list(Passage.objects.filter(post_id__in=post_ids).only("pk", "text"))
-    read_by, risk_logits = risk.passage_readings([passage.text for passage in passages])
-    for passage, logit in zip(passages, risk_logits, strict=True):
-        passage.risk_read_by, passage.risk_logit = read_by, logit
+    passages = list(Passage.objects.filter(post_id__in=post_ids).only("pk", "text", "role"))
+    _read_for_risk(passages)
     # A passage rebuilt meanwhile (its post edited) is a new row: the update misses it, and it was read when written.
     Passage.objects.bulk_update(passages, ["risk_read_by", "risk_logit"], batch_size=500)
     return len(post_ids)
+
+
+def _read_for_risk(passages: list[Passage]) -> None:
+    """Give ``passages`` (unsaved or to be updated) the risk encoder's reading where a draft may quote them
+    (``RISK_READ_ROLES``), and none ("", None) elsewhere."""
+    quotable = [passage for passage in passages if passage.role in RISK_READ_ROLES]
+    read_by, logits = risk.passage_readings([passage.text for passage in quotable])
+    for passage in passages:
+        passage.risk_read_by, passage.risk_logit = "", None
+    for passage, logit in zip(quotable, logits, strict=True):
+        passage.risk_read_by, passage.risk_logit = read_by, logit
 
 
 def _recategorised(post_ids: list[int]) -> int:

@@ -39,8 +39,9 @@ class Passage(models.Model):
     source_hash = models.CharField(max_length=64, help_text="sha256 of what the post's passages were made from.")
     # The risk encoder's reading of the passage on its own (``aiassist.risk_model.readings``), made when it was indexed:
     # a draft that quotes the passage whole uses it instead of a model pass. ``risk_read_by`` names the models and
-    # scheme (``risk_model.reading_key``); empty when not read (the model off), and a reading made by anything else is
-    # not used. ``risk_logit`` is None when the encoder reads nothing of it.
+    # scheme (``risk_model.reading_key``); empty when not read (the model off, or a passage no draft quotes: a question,
+    # a published AI answer: ``index.RISK_READ_ROLES``), and a reading made by anything else is not used. ``risk_logit``
+    # is None when the encoder reads nothing of it.
     # A default in the database too: a worker of the previous release, during a deploy, writes passages without it.
     risk_read_by = models.CharField(max_length=80, blank=True, db_default="",
                                     help_text="The risk models and scheme the reading was made with.")

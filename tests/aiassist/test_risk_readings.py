@@ -160,13 +160,31 @@ def test_a_quoted_passage_is_read_without_the_topic_gate(encoder_reads):
 def test_the_index_stores_each_passage_s_reading_with_what_made_it(employee, other_employee, engineering):
     thread = make_thread(employee, engineering, title="Staging certificates", body="Why do they expire?",
                          replies=[(other_employee, MODEL_ONLY), (employee, SHORT), (other_employee, BENIGN)])
-    passages = list(Passage.objects.filter(thread=thread).order_by("post_id", "position"))
+    passages = list(Passage.objects.filter(thread=thread, role=Passage.Role.REPLY).order_by("post_id", "position"))
     assert {p.risk_read_by for p in passages} == {risk.reading_key()} and risk.reading_key().startswith("r2/")
     expected = risk_model.readings([risk.normalised(p.text) for p in passages])
     assert [p.risk_logit for p in passages] == pytest.approx(expected, abs=1e-9)
     by_text = {p.text: p.risk_logit for p in passages}
     assert by_text[MODEL_ONLY] >= risk_model.reader().threshold
     assert by_text[SHORT] is None  # nothing in it the encoder reads
+
+
+@pytest.mark.django_db
+def test_passages_no_draft_quotes_are_not_read(employee, other_employee, engineering, encoder_reads):
+    # A thread's question and a published AI answer are never quoted as advice (ThreadHit.quotable): the index does not
+    # spend an encoder pass on them, even when they read as risky, and stores them unread.
+    thread = make_thread(employee, engineering, title="Staging certificates", body=MODEL_ONLY,
+                         replies=[(other_employee, BENIGN)])
+    Post.objects.create(thread=thread, author=other_employee, kind=Post.Kind.ASSISTANT,
+                        body=MODEL_ONLY.replace("payment", "billing"))
+    encoder_reads.clear()
+    assert index.threads_index([thread.pk], force=True) == 3
+    rows = {role: (read_by, logit) for role, read_by, logit in
+            Passage.objects.filter(thread=thread).values_list("role", "risk_read_by", "risk_logit")}
+    assert rows[Passage.Role.QUESTION] == rows[Passage.Role.AI] == ("", None)
+    assert rows[Passage.Role.REPLY] == (risk.reading_key(), pytest.approx(risk_model.readings([BENIGN])[0]))
+    assert not [text for text in encoder_reads if "stop checking" in text]
+    assert index.threads_index([thread.pk]) == 0  # unread by design is not "read by other models": nothing redone
 
 
 @pytest.mark.django_db
@@ -177,13 +195,18 @@ def test_another_risk_model_re_reads_on_the_next_index_and_its_old_readings_are_
     ids = list(Post.objects.values_list("pk", flat=True))
     old_key = risk.reading_key()
     assert index.posts_index(ids) == 0  # unchanged: nothing read again
+    # A question read by an index of round 32 (which read every passage) is set unread in place.
+    Passage.objects.filter(role=Passage.Role.QUESTION).update(risk_read_by=old_key, risk_logit=-3.0)
+    assert index.posts_index(ids) == 1
+    assert Passage.objects.filter(role=Passage.Role.QUESTION, risk_read_by="", risk_logit=None).exists()
     rows = list(Passage.objects.values_list("text", "risk_read_by", "risk_logit"))
-    assert risk.stored_readings(rows).keys() == {text for text, *_ in rows}
+    assert risk.stored_readings(rows).keys() == {MODEL_ONLY}  # the reply's; the question is not read
     passages = set(Passage.objects.values_list("pk", "vector__embed_model"))
     monkeypatch.setattr(risk, "reading_key", lambda: "r9/another-model")
     assert risk.stored_readings(rows) == {}  # made by the old model: the draft reads the passage itself
-    assert index.posts_index(ids) == len(ids)  # the rebuild and the catch-up read them again...
-    assert set(Passage.objects.values_list("risk_read_by", flat=True)) == {"r9/another-model"} != {old_key}
+    assert index.posts_index(ids) == 1  # the rebuild and the catch-up read the reply again...
+    assert dict(Passage.objects.values_list("role", "risk_read_by")) == {
+        Passage.Role.QUESTION: "", Passage.Role.REPLY: "r9/another-model"}  # (a question is never read)
     assert set(Passage.objects.values_list("pk", "vector__embed_model")) == passages  # ...in place, not re-embedded
 
 

@@ -545,7 +545,8 @@ class Command(BaseCommand):
                 batch = distinct[start:start + 64]
                 by_plain.update(zip(batch, (vector_bytes(v) for v in embedder.embed(batch)), strict=True))
             vectors = [by_plain[plain] for *_, plain in chunks]
-        # The risk encoder's reading of each distinct passage, as ``index.posts_index`` stores it.
+        # The risk encoder's reading of each distinct passage, as ``index.posts_index`` stores it (a body may be a
+        # reply anywhere, so each is read; a question's passages are stored unread, as the index stores them).
         distinct = list(dict.fromkeys(text for _, _, text, _ in chunks))
         self.risk_read_by, logits = risk.passage_readings(distinct)
         by_text = dict(zip(distinct, logits, strict=True))
@@ -621,7 +622,9 @@ class Command(BaseCommand):
                                                    risk_read_by, risk_logit)
                     SELECT p.id, p.thread_id, t.category_id, p.author_id, r.role, c.position, t.title, c.text, c.plain,
                            encode(sha256(convert_to(t.title || chr(31) || b.body || chr(31) || r.role, 'UTF8')), 'hex'),
-                           p.updated_at, t.vector || c.vector, %s, c.risk_logit
+                           p.updated_at, t.vector || c.vector,
+                           CASE WHEN r.role = 'reply' THEN %s ELSE '' END,
+                           CASE WHEN r.role = 'reply' THEN c.risk_logit END
                     FROM seed_post p
                     JOIN seed_opening o ON o.thread_id = p.thread_id
                     CROSS JOIN LATERAL (SELECT CASE WHEN p.id = o.id THEN 'question' ELSE 'reply' END AS role) r
