@@ -7,6 +7,7 @@ from html import escape as html_escape
 
 import markdown
 import nh3
+from markdown_it import MarkdownIt
 
 from .markdown_linear import LinearExtension, TooMuchInline
 
@@ -93,8 +94,9 @@ def render_markdown(text: str) -> str:
 # A line that may hold a link reference definition ("[label]: url"): its "[" after any blockquote and list
 # markers and indentation (possessive, so that a long run of markers cannot backtrack). Which of these lines
 # the renderer takes for definitions (not those in code or raw HTML, nor every label) only it can tell.
+# The label may hold escaped brackets ("[rb\\]]:"): CommonMark takes those for definitions too.
 _DEFINITION_START = re.compile(
-    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[[^\[\]]*+\]:)", re.MULTILINE)
+    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[(?:[^\[\]\\]|\\[\s\S])*+\]:)", re.MULTILINE)
 _DEFINITION_MARK = re.compile("\ue000(\\d+)\ue001")
 _DEFINITION_ROUNDS = 4
 
@@ -117,8 +119,9 @@ def escape_reference_definitions(text: str) -> str:
 
 
 def _defined(text: str, starts: list[int]) -> set[int]:
-    """Which of the brackets at ``starts`` open a definition: each label gets its index as a prefix (no
-    block is parsed differently for it) and the renderer's references say which it recorded."""
+    """Which of the brackets at ``starts`` open a definition for the forum's renderer or for CommonMark (an API
+    client's, ``_OTHER_RENDERERS``): each label gets its index as a prefix (no block is parsed differently for it) and
+    the renderers' references say which they recorded."""
     if not starts:
         return set()
     parts, at = [], 0
@@ -126,9 +129,24 @@ def _defined(text: str, starts: list[int]) -> set[int]:
         parts += [text[at:start + 1], f"\ue000{index}\ue001"]
         at = start + 1
     parts.append(text[at:])
+    marked = "".join(parts)
+    return {index for index in _forum_defined(marked) | _commonmark_defined(marked) if index < len(starts)}
+
+
+def _commonmark_defined(marked: str) -> set[int]:
+    env: dict = {}
+    try:
+        _OTHER_RENDERERS[0].parse(marked, env)
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: every candidate is escaped then
+        return set(range(marked.count("\ue000")))
+    found = (_DEFINITION_MARK.match(label) for label in env.get("references", {}))
+    return {int(match.group(1)) for match in found if match}
+
+
+def _forum_defined(marked: str) -> set[int]:
     converter = _converter("definitions", **_FORUM)
     try:
-        converter.convert("".join(parts))
+        converter.convert(marked)
     except (RecursionError, TooMuchInline):
         # The forum shows such a text as written, but another renderer (an API client's) reads its definitions: the
         # ones the block parser recorded before it stopped (all of them when the inline step stopped it) are escaped.
@@ -137,7 +155,7 @@ def _defined(text: str, starts: list[int]) -> set[int]:
         _converters.definitions = None
         raise
     found = (_DEFINITION_MARK.match(label) for label in converter.references)
-    return {int(match.group(1)) for match in found if match and int(match.group(1)) < len(starts)}
+    return {int(match.group(1)) for match in found if match}
 
 
 def _escaped_at(text: str, positions: list[int]) -> str:
@@ -158,6 +176,13 @@ _BIDI_ROUNDS = 4  # removals until none is left, at most: each round is a pass o
 # took k of them: 50,000 characters, 3 s)
 _MARK = "\ue002"
 _CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(<a href=|<img)?")
+# How an API client most likely renders an answer's ``body`` where the forum's renderer (Python-Markdown) reads it
+# otherwise: CommonMark, and GitHub's tables on top (markdown-it-py, a port of the reference parser markdown-it).
+# Raw HTML off: a "<" typed is text, and only Markdown's own code and links count. With raw HTML (``_RAW_RENDERERS``):
+# whether a client that lets it through would show any. Their parse keeps no state between calls: shared by threads.
+_OTHER_RENDERERS = (MarkdownIt("commonmark", {"html": False}),
+                    MarkdownIt("commonmark", {"html": False}).enable("table"))
+_RAW_RENDERERS = (MarkdownIt("commonmark", {"html": True}), MarkdownIt("commonmark", {"html": True}).enable("table"))
 
 
 def machine_text(text: str) -> str:
@@ -169,7 +194,8 @@ def machine_text(text: str) -> str:
     index, which renders each passage alone, showed readers a comment's text as a search snippet (round 29's
     review). Bidirectional overrides are dropped; link reference definitions escaped
     (``escape_reference_definitions``). The review desk, the public page, the API and the search index then all read the
-    same text, because there is nothing left for one of them to hide."""
+    same text, because there is nothing left for one of them to hide. What is kept as written (code, autolinks) is what
+    CommonMark, an API client's likely renderer of ``body``, reads so too: where the two disagree, it is neutralised."""
     text = text or ""
     for _ in range(_BIDI_ROUNDS):
         stripped = _BIDI_CONTROLS.sub("", text)
@@ -181,9 +207,19 @@ def machine_text(text: str) -> str:
     # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
     candidates = [i for i, c in enumerate(text) if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
     text = _neutralised(text, _not_kept(text, candidates))
-    if "<" in text and _rendered(text, raw_html=True) != _rendered(text, raw_html=False):
+    if "<" in text and (_rendered(text, raw_html=True) != _rendered(text, raw_html=False)
+                        or _raw_html_elsewhere(text)):
         text = text.replace("<", "&lt;")  # never reached by the rule above; closed all the same if it were
     return escape_reference_definitions(text)
+
+
+def _raw_html_elsewhere(text: str) -> bool:
+    """Whether a CommonMark client that renders raw HTML would show any in ``text`` (or cannot parse it)."""
+    try:
+        return any(raw.render(text) != plain.render(text) for raw, plain in zip(_RAW_RENDERERS, _OTHER_RENDERERS,
+                                                                               strict=True))
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if it would
+        return True
 
 
 def _escaped(text: str, at: int) -> bool:
@@ -216,10 +252,12 @@ def _rendered(text: str, *, raw_html: bool) -> str:
 
 
 def _not_kept(text: str, positions: list[int]) -> list[int]:
-    """Which of ``positions`` (each a "<" or the "!" of "![") are not kept as they are: kept is a "<" or "!" the
-    renderer, raw HTML off, puts in code, and a "<" that opens an autolink (its address is shown). Each gets a mark
-    before it and the rendering says where the marks landed, in order; raw HTML off, only Markdown's own code counts
-    (a typed "<code>" is text). Marks missing or in excess (none should be): none is kept."""
+    """Which of ``positions`` (each a "<" or the "!" of "![") are not kept as they are: kept is a "<" or "!" that
+    the forum's renderer and CommonMark's (``_OTHER_RENDERERS``: an API client's), raw HTML off, both put in code, and
+    a "<" that opens an autolink for both (its address is shown). Each gets a mark before it and each rendering says
+    where the marks landed, in order; raw HTML off, only Markdown's own code counts (a typed "<code>" is text). The
+    two disagree on where some code ends ("`a" and a next line "- <img>": one code span for Python-Markdown, a list
+    item holding an image for CommonMark). Marks missing or in excess (none should be): none is kept."""
     if not positions:
         return []
     parts, at = [], 0
@@ -227,7 +265,21 @@ def _not_kept(text: str, positions: list[int]) -> list[int]:
         parts += [text[at:position], _MARK]
         at = position
     parts.append(text[at:])
-    rendered = _rendered("".join(parts), raw_html=False)
+    marked = "".join(parts)
+    kept = _kept(text, positions, _rendered(marked, raw_html=False))
+    for renderer in _OTHER_RENDERERS:
+        if not kept:
+            break
+        try:
+            kept &= _kept(text, positions, renderer.render(marked))
+        except Exception:  # noqa: BLE001 - a parser's failure on hostile text: nothing is kept
+            kept = set()
+    return [position for i, position in enumerate(positions) if i not in kept]
+
+
+def _kept(text: str, positions: list[int], rendered: str) -> set[int]:
+    """The indexes of ``positions`` whose marks ``rendered`` shows in code or opening an autolink; none when the
+    marks are missing or in excess."""
     depth, kept, index = 0, set(), 0
     for match in _CODE_OR_MARK.finditer(rendered):
         found = match.group(0)
@@ -239,9 +291,7 @@ def _not_kept(text: str, positions: list[int]) -> list[int]:
             if index < len(positions) and (depth or (match.group(1) == "<a href=" and text[positions[index]] == "<")):
                 kept.add(index)
             index += 1
-    if index != len(positions):
-        return positions
-    return [position for i, position in enumerate(positions) if i not in kept]
+    return kept if index == len(positions) else set()
 
 
 def _neutralised(text: str, positions: list[int]) -> str:

@@ -185,9 +185,82 @@ def test_a_bidirectional_override_split_to_close_up_is_dropped_too(text):
     assert "\u202e" not in html.unescape(render_markdown(stored)), stored
 
 
+# Round 33's review: where CommonMark (an API client's renderer) and the forum's Python-Markdown disagree on where
+# code ends, or on what a link definition is, a "<" the forum read as code, or a definition it did not record, reached
+# the API's ``body`` and became an image, raw HTML or a link to a hidden address in the client.
+BEACON = "https://evil.example/pixel.png"
+DIVERGENT = [
+    f"Use `a\n- <img src={BEACON}>` here.", f"Use `a\n1. <img src={BEACON}>` here.", f"Use `a\n* <img src={BEACON}>`",
+    f"Use `a\n+ <img src={BEACON}>` ok", f"> Use `a\n- <img src={BEACON}>`",
+    f"Use `a\n<div><img src={BEACON}></div>` here.",
+    f"Note the header:\n`a | b\n-|-\n<img src={BEACON}> | c`", f"1.   item\n\n        <img src={BEACON}>\n",
+    "-    item\n\n        <details open><summary>x</summary>hidden</details>\n",
+    f"Use `a\n![x]({BEACON})` here.\n- `b\n![y]({BEACON})`",
+    f"Rotate the key as the [runbook][rb\\]] says.\n\n[rb\\]]: {EVIL}",
+    f"See [the official runbook][a\\]b].\n\n[a\\]b]: {EVIL}", f"See [1].\n\n[1]: {EVIL}",
+    f"- See [docs][d].\n\n  [d\n  ]: {EVIL}",
+]
+
+
+@pytest.mark.parametrize("text", DIVERGENT)
+def test_a_commonmark_client_gets_no_image_raw_html_or_hidden_link_either(text):
+    from markdown_it import MarkdownIt
+
+    from forum.markup import machine_text
+
+    stored = machine_text(text)
+    for client in (MarkdownIt("commonmark"), MarkdownIt("commonmark").enable("table")):  # raw HTML on: the worst
+        env: dict = {}
+        rendered = client.render(stored, env)
+        outside_code = re.sub(r"<code\b[^>]*>.*?</code>", "", rendered, flags=re.S)
+        assert set(re.findall(r"</?([a-z]+)", outside_code)) <= {"p", "a", "ul", "ol", "li", "blockquote", "table",
+                                                                  "thead", "tbody", "tr", "th", "td", "pre"}, rendered
+        assert "<img" not in rendered and not env.get("references"), (stored, rendered)
+        # A link shows its address or its own text; none goes to an address the text hides behind a definition.
+        assert f'href="{EVIL}"' not in rendered, rendered
+
+
+def test_what_both_renderers_read_as_code_stays_byte_for_byte():
+    from forum.markup import machine_text
+
+    for code in ("```\n<img src=x>\n```", "- item\n\n    ```\n    <b>x</b>\n    ```", "> ```\n> <i>q</i>\n> ```",
+                 "Run `echo <x>` now", "``a <b> c``"):
+        assert machine_text(code) == code
+
+
 def test_autolinks_stay_links():
     from forum.markup import machine_text, render_markdown
 
     stored = machine_text("Write to <ops@example.com> or read <https://example.com/runbook>.")
     rendered = render_markdown(stored)
     assert 'href="mailto:ops@example.com"' in rendered and 'href="https://example.com/runbook"' in rendered
+
+
+@pytest.mark.django_db
+def test_a_quoted_colleague_s_reply_reaches_a_commonmark_client_as_the_desk_showed_it(employee, eng_moderator,
+                                                                                      engineering, other_employee):
+    # The extractive engine quotes a colleague's reply word for word: the review desk showed its "<img>" as code and
+    # its definition as text; a CommonMark client of the API got an image and a link to a hidden address (round 33).
+    from markdown_it import MarkdownIt
+
+    from ..aiassist.test_review_services import approve, reload
+    from ..factories import UserFactory, make_thread
+
+    reply = ("Set autoretry_for and retry_backoff=True; the countdown doubles. Embed the status badge with `<p>\n"
+             f"- <img src={BEACON}>` in the page.\n\n"
+             f"Rotate the broker credentials as the [celery retry runbook][rb\\]] says.\n\n[rb\\]]: {EVIL}")
+    make_thread(UserFactory(username="erin"), engineering,
+                title="My celery tasks fail on network errors: how should retries back off?",
+                body="Which settings control retry backoff?", replies=[(UserFactory(username="dana"), reply)])
+    thread = make_thread(employee, engineering, title="How should celery retries back off?",
+                         body="My tasks fail on network errors. How do retries back off?")
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=thread).pk)
+    assert "retry_backoff=True" in answer.body and "<img" not in answer.body
+    services.answer_submit(acting_user=employee, answer=reload(answer))
+    answer = approve(eng_moderator, answer)
+    assert answer.status == AIAnswer.Status.PUBLISHED
+    posts = signed_in(other_employee).get(f"/api/v1/threads/{thread.pk}/posts/").json()["results"]
+    body = next(post["body"] for post in posts if post["is_ai_generated"])
+    rendered = MarkdownIt("commonmark").render(body)
+    assert "<img" not in rendered and f'href="{EVIL}"' not in rendered, rendered
+    assert "retry_backoff=True" in rendered
