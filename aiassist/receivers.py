@@ -1,7 +1,8 @@
 """Published answers go back to review when what they cite changes under them.
 
 A change that takes a source outside the thread's audience (a thread moved, a category became
-restricted) unpublishes the answer at once; any other change to a source flags it for another look.
+restricted, a post hidden) unpublishes the answer at once, as does an edit that changes its question or a
+passage it was given (``answers_recheck_edit``); any other change to a source flags it for another look.
 The forum announces changes through ``forum.signals`` (it never imports the assistant); these
 receivers run inside the forum service's transaction, so the answer leaves with the change.
 """
@@ -10,7 +11,7 @@ from django.dispatch import receiver
 from forum.models import Post
 from forum.signals import category_changed, post_changed, thread_moved
 
-from .services import answers_flag_for_sources, answers_recheck_audience
+from .services import answers_recheck_audience, answers_recheck_edit
 
 _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hidden"}
 # The reasons below are stored on the answer and shown to its asker and its reviewers, who may not read
@@ -25,15 +26,18 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **k
         answers_recheck_audience(acting_user=acting_user, post_ids=[post.pk],
                                  reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     elif change in _POST_CHANGES:
-        answers_flag_for_sources(post_ids=[post.pk], reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
+        # What its author took back (edited out of the passage an answer quoted) leaves the public page with it.
+        answers_recheck_edit(acting_user=acting_user, post_ids=[post.pk],
+                             reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     if change in _POST_CHANGES and _opens_thread(post):
         # The question every answer in the thread was drafted from, and may restate: hidden, the answers that
-        # restate it leave with it (``question_withheld``); edited, they get another look.
+        # restate it leave with it (``question_withheld``); edited (or retitled), the answers vetted for the question
+        # as it read leave too, rather than stand as reviewed under another question.
         reason = f"The thread's question was {'hidden' if change == 'hide' else 'edited'}."
         if change == "hide":
             answers_recheck_audience(acting_user=acting_user, thread=post.thread, reason=reason)
         else:
-            answers_flag_for_sources(thread=post.thread, reason=reason)
+            answers_recheck_edit(acting_user=acting_user, thread=post.thread, reason=reason)
 
 
 def _opens_thread(post) -> bool:

@@ -55,7 +55,8 @@ _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|Mr|Mrs|Ms|D
 _PROSE = ("paragraph", "quote")
 
 
-def _normalise(body: str) -> str:
+def normalised_body(body: str) -> str:
+    """``body`` as its passages are slices of it: line endings normalised to "\\n"."""
     return body.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -280,7 +281,7 @@ def split_markdown(body: str, *, target_chars: int = 700, max_chars: int = 1500)
     table, a heading and its section's first block, an intro and its list, a warning and its
     advice) does, however long.
     """
-    text = _normalise(body or "")
+    text = normalised_body(body or "")
     scanner = _Scanner(text)
     offsets = [0]
     for line in scanner.lines:
@@ -422,7 +423,7 @@ def close_open_blocks(passage: str) -> str:
     Quoted next to other text, an open ``` would pair with the next fence and an open <div> would
     turn everything after it into raw text.
     """
-    text = _normalise(passage)
+    text = normalised_body(passage)
     scanner = _Scanner(text)
     closing = []
     for block in scanner.blocks():

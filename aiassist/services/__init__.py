@@ -40,6 +40,7 @@ from .review import (
     answer_withdraw,
     answers_flag_for_sources,
     answers_recheck_audience,
+    answers_recheck_edit,
     approvals_needed,
     assistant_account,
     body_hash,
@@ -59,7 +60,7 @@ __all__ = [
     "answer_regenerate", "answer_reject", "answer_release", "answer_report", "answer_request", "answer_restore",
     "answer_retract", "is_restorable", "RESTORE_WINDOW",
     "answer_retry", "answer_submit", "answer_unpublish", "answer_url", "answer_withdraw", "answers_flag_for_sources",
-    "answers_recheck_audience", "answers_sweep",
+    "answers_recheck_audience", "answers_recheck_edit", "answers_sweep",
     "approvals_needed", "assistant_account", "assistant_configure", "assistant_switch", "body_hash", "grounding_of",
     "outdated", "pause_message", "question_of", "question_withheld", "sources_outside_audience", "unresolved_claims",
 ]

@@ -1,7 +1,8 @@
 """Review and promotion: the only way an AI answer reaches anyone but its asker.
 
 submit (asker) -> in_review -> approve (reviewers; publishes when complete) / reject -> published
--> retract; or back to in_review (``answer_unpublish``) when its sources leave the thread's audience.
+-> retract; or back to in_review (``answer_unpublish``) when its sources leave the thread's audience, or when its
+question or a passage it quoted is edited (``answers_recheck_edit``).
 ``answer_publish`` is reachable only from ``answer_approve`` and refuses to run inside a Celery task,
 so no worker can ever publish.
 """
@@ -26,6 +27,7 @@ from forum.text import has_control_characters
 from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
+from ..retrieval.passages import normalised_body
 from ..sources import content_hash, stored_risk_readings
 from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground, question_of
 
@@ -650,20 +652,51 @@ def answers_recheck_audience(*, acting_user, post_ids=None, category: Category |
     return unpublished
 
 
+def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = None, reason: str) -> list[int]:
+    """After an edit of posts published answers drew on (``post_ids``), or of the question of ``thread``: each
+    published answer it concerns that no longer stands on what its reviewers vetted (``taken_back``: its question
+    reads otherwise now, or a passage it was given is no longer in its post as written) is unpublished at once, as a
+    draft so changed could not be published (``DraftOutdated``): the public page must not keep what an author took
+    back (a host name edited out of a reply the answer quoted), nor an answer vetted for another question under a new
+    one. An edit that leaves all of that standing (a paragraph added beside the quoted one, a title) flags it for
+    another look. Runs in the edit's transaction; returns the ids of the answers unpublished."""
+    unpublished = []
+    for answer in _published_answers(post_ids=post_ids, thread=thread):
+        if taken_back(answer):
+            answer_unpublish(acting_user=acting_user, answer=answer, reason=reason, why=CHANGED_SINCE)
+            unpublished.append(answer.pk)
+        else:
+            _flag_audited(answer, reason)
+    return unpublished
+
+
+def taken_back(answer: AIAnswer) -> bool:
+    """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
+    given (cited or not: a model may copy one it does not cite) is no longer in its post as written (a passage is a
+    verbatim slice of its post, line endings aside: ``retrieval.passages``)."""
+    if answer.question != question_of(answer.thread):
+        return True
+    sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post")
+    return any(source.text not in normalised_body(source.post.body) for source in sources)
+
+
 UNPUBLISHED = "what it drew on may no longer be read by everyone who can read the thread"
+CHANGED_SINCE = "the question it answers, or a post it quoted, was changed since it was reviewed"
+_REMEDY = {UNPUBLISHED: "regenerate it for the thread's audience", CHANGED_SINCE: "regenerate it"}
 
 
-def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
+def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str, why: str = UNPUBLISHED) -> AIAnswer:
     """Take a published answer whose sources left its thread's audience back to review, inside the
     transaction of the change that moved them (``answers_recheck_audience``): its post is hidden as on
     retraction, the reviewers decide again (``reason`` is theirs), and the asker, the category's
     reviewers and everyone who was shown the text are told, without it.
 
     Its approvals go (the audit log keeps them): they vetted the text for an audience it no longer
-    has, so publishing it again takes as many fresh ones as the first time."""
+    has, so publishing it again takes as many fresh ones as the first time. ``why`` is what readers are told
+    (``UNPUBLISHED``, or ``CHANGED_SINCE`` from ``answers_recheck_edit``), naming no post."""
     answer = _locked(answer)
     lifecycle.check(answer, S.IN_REVIEW)
-    post = _hide_published_post(answer, f"Withdrawn for review: {UNPUBLISHED}.")
+    post = _hide_published_post(answer, f"Withdrawn for review: {why}.")
     voided = sorted(answer.approvals.values_list("reviewer__username", flat=True))
     answer.approvals.all().delete()
     answer.status = S.IN_REVIEW
@@ -673,7 +706,7 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     if forum_policy.can_be_notified_about(answer.asker, thread):
         notify(recipient=answer.asker, verb="ai_withdrawn",
                text=f"The AI answer you asked for in “{thread.title}” was withdrawn from the thread and is back in "
-                    f"review: {UNPUBLISHED}. You can take it back and regenerate it for the thread's audience.",
+                    f"review: {why}. You can take it back and {_REMEDY.get(why, 'regenerate it')}.",
                url=answer_url(answer))
     else:  # the thread moved out of the asker's reach
         notify(recipient=answer.asker, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE)
@@ -681,13 +714,13 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str) -> AIAnswer:
     for reviewer in reviewers:
         notify(recipient=reviewer, verb="ai_review_requested",
                text=f"An AI answer in “{thread.title}” in {category.name} was withdrawn from the thread and awaits "
-                    f"review: {UNPUBLISHED}.", url=reverse("assistant:review", args=[answer.pk]), thread=thread)
+                    f"review: {why}.", url=reverse("assistant:review", args=[answer.pk]), thread=thread)
     told = {answer.asker_id} | {r.pk for r in reviewers}
     readers = list(User.objects.filter(pk__in=_readers(post) - told).order_by("pk"))
     for reader in readers:
         if forum_policy.can_be_notified_about(reader, thread):
             notify(recipient=reader, verb="ai_withdrawn",
-                   text=f"An AI answer you read in “{thread.title}” was withdrawn: {UNPUBLISHED}. It must not be "
+                   text=f"An AI answer you read in “{thread.title}” was withdrawn: {why}. It must not be "
                         f"relied on.", url=post_url(post))
         else:
             notify(recipient=reader, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE)

@@ -1,10 +1,11 @@
 """A published AI answer goes back to the reviewers when what it cites changes under it.
 
-Each change to a cited source (edited, hidden, its thread moved) flags the published answer: the
+Each change to a cited source (edited beside what it quoted, its thread moved) flags the published answer: the
 reason is recorded and audited, the answer is back in the review queue, and its post carries a
 banner. The answer's own thread moving to another audience flags it too. A change that takes a source
-outside the thread's audience (a move, a category restricted) unpublishes it back to review instead
-(tests/security/test_withdrawal.py). A change to anything the answer does not cite flags nothing.
+outside the thread's audience (a move, a category restricted, a post hidden) unpublishes it back to review instead
+(tests/security/test_withdrawal.py), as does an edit of the passage it quoted (below) or of its question
+(tests/security/test_draft_outdated.py). A change to anything the answer does not cite flags nothing.
 """
 import pytest
 from django.test import Client
@@ -37,8 +38,10 @@ def published(employee, eng_moderator, engineering, general):
 
 
 def _edit(answer, **_):
+    """An edit beside what the answer quoted: the quoted passage stands as it was."""
     post = cited_post(answer)
-    forum_services.post_edit(acting_user=post.author, post=post, body="Set retry_backoff=False now.")
+    forum_services.post_edit(acting_user=post.author, post=post,
+                             body=f"{post.body}\n\nEdit: the same holds for the email-dispatcher workers.")
     return f"A cited post was edited (post {post.pk})."
 
 
@@ -103,6 +106,30 @@ def test_confirming_clears_the_flag_and_the_queue(published, eng_moderator, othe
     reader = Client()
     reader.force_login(other_employee)
     assert BANNER not in reader.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
+
+
+def test_an_edit_of_the_quoted_passage_takes_the_answer_back_to_review(published, eng_moderator, other_employee):
+    """Its author took back what the answer quoted (a host name pasted by mistake, say): the public page must not keep
+    it. Before publication the same edit refuses approval (DraftOutdated); after, the answer leaves the thread."""
+    client = Client()
+    client.force_login(other_employee)
+    page = client.get(reverse("forum:thread", args=[published.thread_id])).content.decode()
+    assert escape(published.body.split("\n\n")[1][:40]) in page  # the reader was shown the quoted text
+    post = cited_post(published)
+    forum_services.post_edit(acting_user=post.author, post=post, body="Ask the platform team for the broker address.")
+    answer = reload(published)
+    assert answer.status == S.IN_REVIEW and answer.attention_reason == f"A cited post was edited (post {post.pk})."
+    assert Post.objects.get(pk=answer.published_post_id).hidden
+    assert not answer.approvals.exists()
+    page = client.get(reverse("forum:thread", args=[answer.thread_id])).content.decode()
+    assert escape(answer.body.split("\n\n")[1][:40]) not in page
+    assert "changed since it was reviewed" in page  # the placeholder says why
+    notice = other_employee.notifications.get(verb="ai_withdrawn")
+    assert "was changed since it was reviewed" in notice.text and "must not be relied on" in notice.text
+    unpublish = events_of(answer).get(verb="ai_answer.unpublish")
+    assert unpublish.data["reason"] == answer.attention_reason and audit_verify().ok
+    with pytest.raises(services.DraftOutdated):  # vetted against what no longer stands: regenerated, not re-approved
+        services.answer_approve(acting_user=eng_moderator, answer=answer, text_hash=services.body_hash(answer.body))
 
 
 def test_a_hidden_source_takes_the_answer_back_to_review(published, eng_moderator, general_moderator):

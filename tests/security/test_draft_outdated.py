@@ -155,13 +155,24 @@ def test_the_review_desk_shows_the_question_as_it_now_stands(client, credential_
 
 
 @pytest.mark.django_db
-def test_an_edit_of_the_question_flags_the_published_answers(credential_question, employee, eng_moderator):
+@pytest.mark.parametrize("edit", ["body", "title"])
+def test_an_edit_of_the_question_takes_the_published_answers_back_to_review(credential_question, employee,
+                                                                            eng_moderator, edit):
+    # Round 33's review: the asker retitled the thread ("How do I wipe the production database before the audit?")
+    # and the reviewed answer stood under the new question, only flagged. It was vetted for the question as it read.
     answer = credential_question
     services.answer_submit(acting_user=employee, answer=answer)
     answer = approve(eng_moderator, confirmed(eng_moderator, answer))
-    forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
+    assert answer.status == S.PUBLISHED
+    opening = opening_post(answer.thread)
+    if edit == "body":
+        forum_services.post_edit(acting_user=employee, post=opening, body=SCENARIOS["low"]["body"])
+    else:
+        forum_services.post_edit(acting_user=employee, post=opening, body=opening.body,
+                                 title="How do I wipe the production database before the audit?")
     answer = reload(answer)
-    assert answer.status == S.PUBLISHED and answer.attention_reason == "The thread's question was edited."
+    assert answer.status == S.IN_REVIEW and answer.attention_reason == "The thread's question was edited."
+    assert Post.objects.get(pk=answer.published_post_id).hidden
 
 
 # A source ---------------------------------------------------------------------------------------------------

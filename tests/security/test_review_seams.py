@@ -122,9 +122,10 @@ def test_a_reader_who_lost_access_is_told_of_a_retraction_without_the_threads_ti
     secret_title = "Incident ZANZIBAR-7: export bucket was public"
     opening = thread.posts.order_by("id").first()
     forum_services.post_edit(acting_user=admin_user, post=opening, body=opening.body, title=secret_title)
-    services.answer_retract(acting_user=security_reviewer, answer=AIAnswer.objects.get(pk=answer.pk),
-                            reason="Wrong for ZANZIBAR-7.")
-    notices = list(Notification.objects.filter(recipient__in=[other_employee, employee], verb="ai_retracted"))
+    # Retitled, the answer leaves the thread (it was vetted for the question as it read, round 33): its readers are
+    # told then, who can no longer open the thread without its new title.
+    assert AIAnswer.objects.get(pk=answer.pk).status == AIAnswer.Status.IN_REVIEW
+    notices = list(Notification.objects.filter(recipient__in=[other_employee, employee], verb="ai_withdrawn"))
     assert {n.recipient_id for n in notices} == {other_employee.pk, employee.pk}
     for notice in notices:
         assert "ZANZIBAR" not in notice.text and notice.url == ""
