@@ -78,7 +78,7 @@ def _act(request, category: Category, form: forms.Form) -> str | None:
 def category_grants_view(model_admin, request, object_id):
     if not policy.can_manage_categories(request.user):
         raise PermissionDenied
-    category = Category.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+    category = Category.objects.filter(pk=object_id).first() if selectors.is_row_id(object_id) else None
     if category is None:
         raise Http404("No such category.")
     grant_form, revoke_form, status = GrantForm(), None, 200

@@ -3,6 +3,8 @@
 Fetching is authorising: ``*_for_user`` returns the object or raises ``NotFound``, the same for a
 missing object as for a hidden one, so nobody can probe for private things.
 """
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -44,7 +46,19 @@ from .models import (
 User = get_user_model()
 
 
+# What a slug or a row id may be: anything else names nothing, and is not sent to the database (PostgreSQL refuses a
+# NUL in a string; int() refuses "²", which str.isdigit() accepts).
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+_ROW_ID = re.compile(r"[0-9]{1,18}")
+
+
+def is_row_id(value) -> bool:
+    return _ROW_ID.fullmatch(str(value)) is not None
+
+
 def category_for_user(user, slug: str) -> Category:
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        raise NotFound("No such category.")
     category = policy.with_access(Category.objects.filter(slug=slug), user, None).first()
     if category is None or not policy.remember_access(user, category, category).can_view:
         raise NotFound("No such category.")
@@ -150,7 +164,7 @@ def grant_holder(*, user: str | None = None, group: str | None = None):
 def category_grant(category: Category, grant_id: str):
     """One grant on ``category`` by its API id (``u<row>`` or ``g<row>``), or NotFound."""
     table, holder, _ = GRANT_TABLES.get(grant_id[:1], (None, None, None))
-    if table is None or not grant_id[1:].isdigit():
+    if table is None or not is_row_id(grant_id[1:]):
         raise NotFound("No such grant.")
     grant = (table.objects.select_related("permission", holder)
              .filter(content_object=category, pk=int(grant_id[1:])).first())

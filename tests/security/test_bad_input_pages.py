@@ -84,3 +84,21 @@ def test_page_numbers_are_capped_before_they_become_offsets():
     assert (querystring.MAX_PAGE - 1) * 1000 < 2**63
     assert [querystring.page_number(raw) for raw in (None, "", "3", "0", "-2", "abc", "1.5", "\x00")] == [
         1, 1, 3, 0, -2, None, None, None]
+
+
+@pytest.mark.parametrize("category", ["gen\x00eral", "general\u00b2", "x" * 101, ""])
+def test_a_move_to_a_category_no_slug_names_is_not_found(world, eng_moderator, general, category):
+    # Round 33's review: a NUL in the move form's category reached PostgreSQL (a 500), before any permission check.
+    thread = world["thread"]
+    response = signed_in(eng_moderator).post(f"/t/{thread.pk}/move/", {"category": category})
+    assert response.status_code == 404
+    thread.refresh_from_db()
+    assert thread.category == general
+
+
+@pytest.mark.parametrize("grant_id", ["u\u00b2", "g\u0663", "u" + "9" * 30, "u-1"])
+def test_a_grant_id_of_no_ascii_row_number_is_not_found(admin_user, general, grant_id):
+    # Round 33's review: str.isdigit() takes "²" for a digit and int() does not (a 500 in the API and the admin).
+    api = signed_in(admin_user)
+    assert api.delete(f"/api/v1/categories/{general.slug}/grants/{grant_id}/").status_code == 404
+    assert api.get(f"/admin/forum/category/{grant_id[1:]}/grants/").status_code == 404
