@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, ProtectedError
+from django.db.models import F, Max, ProtectedError
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -222,10 +222,29 @@ def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "")
         raise InvalidTransition("The post is already hidden." if hidden else "The post is not hidden.")
     post.hidden, post.hidden_reason = hidden, (reason or "")[:500] if hidden else ""
     post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    recount_after_hiding(post.thread, -1 if hidden else 1)
     audit_record(actor=acting_user, verb="post.hide" if hidden else "post.unhide", target=post,
                  category=post.thread.category, data={"reason": post.hidden_reason})
     post_changed.send(sender=Post, post=post, change="hide" if hidden else "unhide", acting_user=acting_user)
     return post
+
+
+def counted_posts(thread_posts):
+    """The posts a thread's and a category's counts count: all but those a moderator hid (which only moderators
+    read; a withdrawn AI post stays, as the placeholder everyone is shown)."""
+    return thread_posts.exclude(hidden=True, kind=Post.Kind.HUMAN)
+
+
+def recount_after_hiding(thread: Thread, change: int) -> None:
+    """A post of ``thread`` hidden (``change`` -1) or shown again (+1): its count, its category's, and their latest
+    post's time, as readers may see them. Counted as before, a reader learnt that a post was hidden, how many and
+    when (the thread's and its category's "posts" and "unread replies": round 33's review)."""
+    latest = counted_posts(Post.objects.filter(thread=thread)).aggregate(at=Max("created_at"))["at"]
+    latest = latest or thread.created_at
+    Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + change, last_post_at=latest)
+    category_latest = Thread.objects.filter(category_id=thread.category_id).aggregate(at=Max("last_post_at"))["at"]
+    Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + change,
+                                                          last_post_at=category_latest)
 
 
 @transaction.atomic

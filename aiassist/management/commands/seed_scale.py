@@ -20,7 +20,7 @@ have written for the same history:
   periodic re-embedding sweep (``retrieval.reembed_passages``) and the rebuild command; each distinct
   passage's risk reading (``aiassist.risk.passage_readings``) is made once too;
 * the denormalised counts of ``Category`` and ``Thread`` (``thread_count``, ``post_count``,
-  ``last_post_at``) consistent with the posts;
+  ``last_post_at``) consistent with the posts (hidden ones left out, as ``forum.services.counted_posts``);
 * the notifications ``post_reply`` sends to thread authors (older ones read);
 * the hash-chained audit log, one event per service call, in time order (``audit_verify`` passes);
 * the benchmark user (``--bench-username``, member of a few groups, so partial access to the
@@ -603,6 +603,21 @@ class Command(BaseCommand):
                        p.hidden, p.hidden_reason
                 FROM seed_post p JOIN seed_body b ON b.id = p.body_id
             """)
+        # The counts leave out the posts moderators hid (``forum.services.counted_posts``), as ``post_hide`` does.
+        self.sql("""
+            UPDATE forum_thread t
+            SET post_count = t.post_count - h.hidden,
+                last_post_at = coalesce((SELECT max(p.created_at) FROM seed_post p
+                                         WHERE p.thread_id = t.id AND NOT p.hidden), t.created_at)
+            FROM (SELECT thread_id, count(*) AS hidden FROM seed_post WHERE hidden GROUP BY thread_id) h
+            WHERE h.thread_id = t.id
+        """)
+        self.sql("""
+            UPDATE forum_category c SET post_count = s.posts, last_post_at = s.latest
+            FROM (SELECT category_id, sum(post_count) AS posts, max(last_post_at) AS latest
+                  FROM forum_thread GROUP BY category_id) s
+            WHERE s.category_id = c.id
+        """)
 
     def load_passages(self):
         """The rows ``index.posts_index`` would write, set-based: hidden posts have none."""
@@ -741,7 +756,7 @@ class Command(BaseCommand):
             wrong_vectors = cursor.fetchone()[0]
             cursor.execute("""
                 SELECT (SELECT count(*) FROM forum_thread t WHERE post_count <>
-                          (SELECT count(*) FROM forum_post p WHERE p.thread_id = t.id)),
+                          (SELECT count(*) FROM forum_post p WHERE p.thread_id = t.id AND NOT p.hidden)),
                        (SELECT count(*) FROM forum_category c WHERE post_count <>
                           (SELECT coalesce(sum(post_count), 0) FROM forum_thread t WHERE t.category_id = c.id)
                           OR thread_count <> (SELECT count(*) FROM forum_thread t WHERE t.category_id = c.id)),

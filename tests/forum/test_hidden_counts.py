@@ -1,0 +1,71 @@
+"""A post a moderator hides leaves the counts readers see, and their "unread replies".
+
+Counted as before (round 33's review), a thread's and its category's "posts" and the thread's latest post told every
+reader that posts were hidden, how many and when: the category page showed "Unread replies" for a reply nobody but
+moderators may read. ``forum.services.counted_posts`` is what the counts count now, on every surface.
+"""
+import importlib
+
+import pytest
+from django.apps import apps
+
+from forum import services
+from forum.models import Category, Post, Thread
+
+from ..api.conftest import V1, client_for
+from ..factories import UserFactory, make_thread, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_hidden_reply_is_counted_nowhere_and_announces_nothing(employee, other_employee, engineering,
+                                                                 eng_moderator):
+    thread = make_thread(other_employee, engineering, title="Counting thread", body="How do we count?")
+    reader = signed_in(employee)
+    reader.get(f"/t/{thread.pk}/")  # she has read everything
+    carol = UserFactory(username="carol")
+    before = Category.objects.get(pk=engineering.pk).post_count
+    for body in ("Here is the prod password: hunter2", "And the other one."):
+        services.post_hide(acting_user=eng_moderator, reason="Credential pasted.",
+                           post=services.post_reply(acting_user=carol, thread=thread, body=body))
+    page = reader.get(f"/t/{thread.pk}/").content.decode()
+    assert page.count('<article id="post-') == 1 and "· 1 post\n" in page
+    category_page = reader.get(f"/c/{engineering.slug}/").content.decode()
+    row = category_page[category_page.index("Counting thread"):][:1200]
+    assert "Unread replies" not in row and "1 post" in row
+    api = client_for(employee)
+    assert api.get(f"{V1}/threads/{thread.pk}/").json()["post_count"] == 1
+    assert len(api.get(f"{V1}/threads/{thread.pk}/posts/").json()["results"]) == 1
+    categories = {c["slug"]: c for c in api.get(f"{V1}/categories/").json()["results"]}
+    assert categories[engineering.slug]["post_count"] == before
+
+
+def test_shown_again_a_reply_counts_and_is_unread_for_who_has_not_seen_it(employee, other_employee, engineering,
+                                                                          eng_moderator):
+    thread = make_thread(other_employee, engineering, title="Counting thread", body="How do we count?")
+    reply = services.post_reply(acting_user=UserFactory(username="carol"), thread=thread, body="A real answer.")
+    services.post_hide(acting_user=eng_moderator, post=reply, reason="Checking.")
+    reader = signed_in(employee)
+    reader.get(f"/t/{thread.pk}/")
+    thread.refresh_from_db()
+    assert (thread.post_count, thread.last_post_at) == (1, Post.objects.get(pk=thread.posts.first().pk).created_at)
+    services.post_hide(acting_user=eng_moderator, post=Post.objects.get(pk=reply.pk), hidden=False)
+    thread.refresh_from_db()
+    assert (thread.post_count, thread.last_post_at) == (2, reply.created_at)
+    assert Category.objects.get(pk=engineering.pk).last_post_at == reply.created_at
+    category_page = reader.get(f"/c/{engineering.slug}/").content.decode()
+    assert "Unread replies" in category_page[category_page.index("Counting thread"):][:1200]
+
+
+def test_the_migration_recounts_what_was_counted_before(employee, other_employee, engineering, eng_moderator):
+    thread = make_thread(other_employee, engineering, title="Counting thread", body="How do we count?")
+    reply = services.post_reply(acting_user=employee, thread=thread, body="Hidden later.")
+    Post.objects.filter(pk=reply.pk).update(hidden=True)  # hidden as an older release did: still counted
+    migration = importlib.import_module("forum.migrations.0012_counts_leave_out_hidden_posts")
+    migration.recount(apps, None, hidden_counted=True)
+    assert Thread.objects.get(pk=thread.pk).post_count == 2
+    total = Category.objects.get(pk=engineering.pk).post_count
+    migration.recount(apps, None, hidden_counted=False)
+    thread.refresh_from_db()
+    assert thread.post_count == 1 and thread.last_post_at == thread.posts.order_by("id").first().created_at
+    assert Category.objects.get(pk=engineering.pk).post_count == total - 1
