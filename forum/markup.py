@@ -344,18 +344,37 @@ def _looks_cited(text: str) -> bool:
     return bool(_LOOKS_CITED.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
+# Link text that reads as an address: a URL, "www.…", a host name with or without a path ("wiki.corp/runbook"), an
+# e-mail address.
+_ADDRESS_LIKE = re.compile(r"(?:[a-z][a-z0-9+.-]*:/*|www\.)\S+|(?:[\w.+-]+@)?[\w-]+(?:\.[\w-]+)+(?:[/:?#]\S*)?",
+                           re.IGNORECASE)
+_ADDRESS_MAX = 2000
+
+
+def _shows_another_address(text: str, href: str) -> bool:
+    """Whether a link's ``text`` reads as an address other than its ``href`` ("[https://wiki.corp/runbook](https://
+    evil.example/)": reviewer and reader alike would take it for the address it shows)."""
+    text = _visible(text).strip()
+    if len(text) > _ADDRESS_MAX or not _ADDRESS_LIKE.fullmatch(text):
+        return False
+    shown, target = text.casefold().rstrip("/"), html.unescape(href).casefold().rstrip("/")
+    return target not in (shown, f"http://{shown}", f"https://{shown}", f"mailto:{shown}")
+
+
 def unmask_citation_links(fragment: str, *, keep=frozenset()) -> str:
     """Sanitised HTML whose links that read as citations (``_looks_cited``: "[1](https://…)", "[[2]](…)",
-    "[source 3](#…)", invisible characters aside) show their destination as their text. In an AI answer a citation
-    is only a ``[n]`` marker the app links to one of its sources (``aiassist.desk.link_citations``, which passes
-    the answer's own anchors as ``keep``): a reader, or a reviewer approving the text, must never take an outside
-    page for a vetted source."""
+    "[source 3](#…)", invisible characters aside), or as another address than theirs (``_shows_another_address``),
+    show their destination as their text. In an AI answer a citation is only a ``[n]`` marker the app links to one
+    of its sources (``aiassist.desk.link_citations``, which passes the answer's own anchors as ``keep``): a reader,
+    or a reviewer approving the text, must never take an outside page for a vetted source, nor one address for
+    another."""
 
     def replace(match: re.Match) -> str:
         attributes, inner = match.groups()
         found = _HREF.search(attributes)
         href = found.group(1) if found else ""
-        if href in keep or not _looks_cited(html.unescape(_TAG.sub("", inner))):
+        text = html.unescape(_TAG.sub("", inner))
+        if href in keep or not (_looks_cited(text) or _shows_another_address(text, href)):
             return match.group(0)
         # The href (as the sanitiser escaped it) for the text; the content's tags stay, so that marks around a
         # part of the text (the review desk's claims) still open and close where they did.

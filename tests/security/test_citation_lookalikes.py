@@ -73,6 +73,27 @@ def test_other_links_keep_their_text(markdown, shown):
     assert links(unmask_citation_links(render_markdown(f"See {markdown}."))) == [(EVIL, shown)]
 
 
+# Round 33's review: link text that reads as an address leads wherever its href says, and reviewer and reader alike
+# take it for the address it shows.
+@pytest.mark.parametrize("text", ["https://wiki.corp.example/runbooks/celery", "wiki.corp.example/runbooks/celery",
+                                  "www.corp.example", "HTTPS://EVIL.EXAMPLE/RETRY-GUIDE/extra", "ops@corp.example",
+                                  "https://wiki.corp\u200b.example/x", "ftp://files.corp.example/"])
+def test_a_link_showing_another_address_shows_its_own(text):
+    html = unmask_citation_links(render_markdown(f"Follow [{text}]({EVIL})."))
+    assert links(html) == [(EVIL, EVIL)]
+
+
+@pytest.mark.parametrize("markdown, shown", [
+    ("[https://example.com/a](https://example.com/a)", "https://example.com/a"),
+    ("[example.com/a/](https://example.com/a)", "example.com/a/"),
+    ("[WWW.Example.com](http://www.example.com)", "WWW.Example.com"),
+    ("<https://example.com/a>", "https://example.com/a"),
+    ("<ops@example.com>", "ops@example.com"),
+])
+def test_a_link_showing_its_own_address_keeps_its_text(markdown, shown):
+    assert [text for _, text in links(unmask_citation_links(render_markdown(f"See {markdown}.")))] == [shown]
+
+
 def test_only_the_answers_own_sources_may_be_linked_under_a_number():
     html = render_markdown("Retry [1]. Also [2](#answer-7-source-2) and [1](#answer-99-source-1).")
     linked = link_citations(html, "answer-7-source", {1, 2})
