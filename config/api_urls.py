@@ -21,6 +21,7 @@ from forum.api import (
     GrantViewSet,
     MeView,
     NotificationViewSet,
+    PostModerationViewSet,
     PostVoteView,
     TokenView,
 )
@@ -42,6 +43,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("categories/<slug:category_slug>/grants", GrantViewSet, basename="grant")
 router.register("threads", AskingThreadViewSet, basename="thread")
 router.register("threads/<int:thread_pk>/posts", AIPostViewSet, basename="post")
+router.register("posts", PostModerationViewSet, basename="single-post")
 router.register("ai-answers", AIAnswerViewSet, basename="ai-answer")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")

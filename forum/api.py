@@ -21,12 +21,13 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from common.api import AnonThrottle, CursorPagination, OffsetCursorPagination, error_response
-from common.exceptions import RateLimited
+from common.exceptions import InvalidTransition, RateLimited
 
 from . import policy, selectors, services
 from .audit import audit_verify
 from .models import AuditEvent, Thread
 from .serializers import (
+    AcceptSerializer,
     AuditEventSerializer,
     AuditFilterSerializer,
     CategoryCreateSerializer,
@@ -36,16 +37,20 @@ from .serializers import (
     GrantSerializer,
     GroupGrantCreateSerializer,
     MeSerializer,
+    ModerationReasonSerializer,
     NotificationFilterSerializer,
     NotificationSerializer,
+    PostEditSerializer,
     PostSerializer,
     ReplySerializer,
     ThreadFilterSerializer,
+    ThreadMoveSerializer,
     ThreadSerializer,
     ThreadStartSerializer,
     TokenSerializer,
     UserGrantCreateSerializer,
     VoteSerializer,
+    WatchSerializer,
 )
 
 TAKEN = "Another category has that name or slug."
@@ -292,6 +297,57 @@ class ThreadViewSet(GenericViewSet):
         """The response body, inside the request's transaction (the assistant's subclass asks here)."""
         return ThreadSerializer(thread).data
 
+    # The thread page's moderation and watch forms, with the same services and rules.
+
+    @extend_schema(summary="Lock the thread: no more replies (the category's moderators)", request=None,
+                   responses={200: ThreadSerializer, 409: error_response(409, "The thread is already locked.")})
+    @action(detail=True, methods=["post"])
+    def lock(self, request, pk):
+        return self._locked(request, pk, True)
+
+    @extend_schema(summary="Unlock the thread (the category's moderators)", request=None,
+                   responses={200: ThreadSerializer, 409: error_response(409, "The thread is not locked.")})
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk):
+        return self._locked(request, pk, False)
+
+    def _locked(self, request, pk, locked: bool):
+        thread = selectors.thread_for_user(request.user, pk)
+        return Response(ThreadSerializer(services.thread_lock(acting_user=request.user, thread=thread,
+                                                              locked=locked)).data)
+
+    @extend_schema(summary="Move the thread to another category (moderators of both); its audience changes with it",
+                   request=ThreadMoveSerializer,
+                   responses={200: ThreadSerializer, 404: error_response(404, NO_CATEGORY),
+                              409: error_response(409, "The thread is already in that category.")})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk):
+        thread = selectors.thread_for_user(request.user, pk)
+        params = parse(ThreadMoveSerializer, request.data)
+        category = selectors.category_for_user(request.user, params["category"])
+        return Response(ThreadSerializer(services.thread_move(acting_user=request.user, thread=thread,
+                                                              category=category)).data)
+
+    @extend_schema(summary="Mark a reply as the thread's accepted answer, or clear it (the thread's author or a "
+                           "moderator)", request=AcceptSerializer,
+                   responses={200: ThreadSerializer, 404: error_response(404, "No such post in this thread.")})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk):
+        thread = selectors.thread_for_user(request.user, pk)
+        params = parse(AcceptSerializer, request.data)
+        post = selectors.post_for_user(request.user, params["post"]) if params["post"] is not None else None
+        return Response(ThreadSerializer(services.thread_accept_answer(acting_user=request.user, thread=thread,
+                                                                       post=post)).data)
+
+    @extend_schema(methods=["POST"], summary="Watch the thread: hear of its new posts", request=None,
+                   responses=WatchSerializer)
+    @extend_schema(methods=["DELETE"], summary="Stop watching the thread", request=None, responses=WatchSerializer)
+    @action(detail=True, methods=["post", "delete"])
+    def watch(self, request, pk):
+        thread = selectors.thread_for_user(request.user, pk)
+        watch = services.thread_watch(acting_user=request.user, thread=thread, watching=request.method == "POST")
+        return Response(WatchSerializer({"thread": thread.pk, "watching": watch.watching}).data)
+
 
 @extend_schema_view(
     list=extend_schema(summary="The thread's posts the caller may read, oldest first (published AI posts "
@@ -319,6 +375,47 @@ class PostViewSet(GenericViewSet):
         params = parse(ReplySerializer, request.data)
         post = services.post_reply(acting_user=request.user, thread=thread, body=params["body"])
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
+
+
+class PostModerationViewSet(GenericViewSet):
+    """One post, by its id: edit it (its author or the category's moderators), hide it or show it again (the
+    category's moderators). A post the caller may not read is a 404, as everywhere."""
+
+    serializer_class = PostSerializer
+    lookup_value_converter = "int"
+
+    @extend_schema(summary="Edit a post: its whole new text (and the thread's title, with its opening post)",
+                   request=PostEditSerializer,
+                   responses={200: PostSerializer, 409: error_response(409, "A title with a post other than the "
+                                                                           "thread's opening one.")})
+    def update(self, request, pk):
+        post = selectors.post_for_user(request.user, pk)
+        params = parse(PostEditSerializer, request.data)
+        is_opening = post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True).first() == post.pk
+        if "title" in params and not is_opening:
+            raise InvalidTransition("Only the thread's opening post carries its title.",
+                                    details={"title": ["Only with the thread's opening post."]})
+        post = services.post_edit(acting_user=request.user, post=post, body=params["body"], title=params.get("title"))
+        return Response(PostSerializer(post).data)
+
+    @extend_schema(summary="Hide a post from everyone but the category's moderators",
+                   request=ModerationReasonSerializer,
+                   responses={200: PostSerializer, 409: error_response(409, "The post is already hidden.")})
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk):
+        return self._hidden(request, pk, True)
+
+    @extend_schema(summary="Show a hidden post again", request=None,
+                   responses={200: PostSerializer, 409: error_response(409, "The post is not hidden.")})
+    @action(detail=True, methods=["post"])
+    def unhide(self, request, pk):
+        return self._hidden(request, pk, False)
+
+    def _hidden(self, request, pk, hidden: bool):
+        post = selectors.post_for_user(request.user, pk)
+        reason = parse(ModerationReasonSerializer, request.data)["reason"] if hidden else ""
+        return Response(PostSerializer(services.post_hide(acting_user=request.user, post=post, hidden=hidden,
+                                                          reason=reason)).data)
 
 
 class PostVoteView(APIView):

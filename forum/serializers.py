@@ -284,6 +284,38 @@ class ReplySerializer(serializers.Serializer):
     body = text_field(max_length=50_000, help_text="Markdown.")
 
 
+# Editing and moderating (the web's edit, hide, lock, move, accept and watch forms) ------------------------------
+
+ROW_ID_MAX = 2**63 - 1  # a database row id: larger numbers name nothing (and would overflow the query)
+
+
+class PostEditSerializer(serializers.Serializer):
+    body = text_field(max_length=50_000, help_text="Markdown: the post's whole new text.")
+    title = text_field(max_length=200, required=False,
+                       help_text="The thread's new title: only with the thread's opening post (spaces are collapsed).")
+
+
+class ModerationReasonSerializer(serializers.Serializer):
+    reason = text_field(max_length=500, pattern=ANY_TEXT, message="No NUL characters.", required=False, default="",
+                        help_text="Why, for the audit log and the post's placeholder (hiding only).")
+
+
+class ThreadMoveSerializer(serializers.Serializer):
+    category = reference(max_length=100, help_text="The slug of the category to move the thread to.")
+
+
+class AcceptSerializer(serializers.Serializer):
+    post = serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX, allow_null=True,
+                                    help_text="A reply of the thread to mark as its accepted answer; null clears it.")
+
+
+class WatchSerializer(serializers.Serializer):
+    """Whether the caller watches the thread (hears of its new posts), after the change."""
+
+    thread = serializers.IntegerField(read_only=True)
+    watching = serializers.BooleanField(read_only=True)
+
+
 # Search ----------------------------------------------------------------------------------------
 
 

@@ -58,6 +58,9 @@ def test_the_api_has_the_contracts_endpoints():
             "submit", "withdraw", "discard", "retry", "regenerate", "feedback", "approve", "reject", "retract",
             "confirm", "confirm-claim", "report")),
         "/api/v1/posts/{pk}/vote/",
+        # The web's edit, hide, lock, move, accept and watch forms (round 33).
+        "/api/v1/posts/{pk}/", "/api/v1/posts/{pk}/hide/", "/api/v1/posts/{pk}/unhide/",
+        *(f"/api/v1/threads/{{pk}}/{verb}/" for verb in ("lock", "unlock", "move", "accept", "watch")),
     }
 
 
