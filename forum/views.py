@@ -14,6 +14,7 @@ from common.exceptions import Forbidden, InvalidInput
 from . import fragments, policy, querystring, selectors, services
 from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
 from .markup import machine_text, render_markdown, unmask_citation_links
+from .models import Post
 
 
 def _form_error(form) -> InvalidInput:
@@ -114,7 +115,10 @@ def post_edit(request, pk):
         messages.success(request, "Post updated.")
         return redirect(services.post_url(post))
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "post": post, "is_opening": is_opening}
+    # A published AI answer in the thread was reviewed for the question as it reads: changing it takes the answer
+    # back to review (aiassist.receivers). Said before the edit, not discovered after.
+    answered = is_opening and post.thread.posts.filter(kind=Post.Kind.ASSISTANT, hidden=False).exists()
+    context = {"form": form, "post": post, "is_opening": is_opening, "ai_answered": answered}
     return render(request, "forum/post_edit.html", context, status=status)
 
 

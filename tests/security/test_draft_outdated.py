@@ -175,6 +175,19 @@ def test_an_edit_of_the_question_takes_the_published_answers_back_to_review(cred
     assert Post.objects.get(pk=answer.published_post_id).hidden
 
 
+@pytest.mark.django_db
+def test_the_edit_page_says_so_before_the_question_is_changed(client, credential_question, employee, eng_moderator):
+    answer = credential_question
+    opening = opening_post(answer.thread)
+    warning = "This thread has a published AI answer"
+    assert warning not in signed_in_page(client, employee, reverse("forum:post_edit", args=[opening.pk]))[1]
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = approve(eng_moderator, confirmed(eng_moderator, answer))
+    assert answer.status == S.PUBLISHED
+    status, page = signed_in_page(client, employee, reverse("forum:post_edit", args=[opening.pk]))
+    assert status == 200 and warning in page
+
+
 # A source ---------------------------------------------------------------------------------------------------
 
 
