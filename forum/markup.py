@@ -174,8 +174,8 @@ _BIDI_CONTROLS = re.compile(
     "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
 _BIDI_ROUNDS = 4  # removals until none is left, at most: each round is a pass over the text (a text nested k deep
 # took k of them: 50,000 characters, 3 s)
-_MARK = "\ue002"
-_CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(<a href=|<img)?")
+_MARK, _MARK_END = "\ue002", "\ue003"
+_CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(\\d+)\ue003(<a href=|<img)?")
 # How an API client most likely renders an answer's ``body`` where the forum's renderer (Python-Markdown) reads it
 # otherwise: CommonMark, and GitHub's tables on top (markdown-it-py, a port of the reference parser markdown-it).
 # Raw HTML off: a "<" typed is text, and only Markdown's own code and links count. With raw HTML (``_RAW_RENDERERS``):
@@ -204,13 +204,37 @@ def machine_text(text: str) -> str:
         text = stripped
     else:  # nested deeper than anything but a text built to close up: no character reference is left to form one
         text = _BIDI_CONTROLS.sub("", text).replace("&#", "&amp;#")
-    # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
-    candidates = [i for i, c in enumerate(text) if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
-    text = _neutralised(text, _not_kept(text, candidates))
+    # Each step changes what the next reads (an escaped definition is paragraph text, where a backtick of its title
+    # pairs with a later one and moves where code ends: round 33's review), so they run until nothing changes.
+    for _ in range(_MACHINE_ROUNDS):
+        before = text
+        text = escape_reference_definitions(text)
+        # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
+        candidates = [i for i, c in enumerate(text)
+                      if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
+        text = _neutralised(text, _not_kept(text, candidates))
+        if text == before:
+            break
+    # Never reached by the rules above; closed all the same if it were (every "<", code included; every image).
     if "<" in text and (_rendered(text, raw_html=True) != _rendered(text, raw_html=False)
                         or _raw_html_elsewhere(text)):
-        text = text.replace("<", "&lt;")  # never reached by the rule above; closed all the same if it were
-    return escape_reference_definitions(text)
+        text = text.replace("<", "&lt;")
+    if _images_anywhere(text):
+        text = _neutralised(text, [i for i in range(len(text)) if text.startswith("![", i) and not _escaped(text, i)])
+    return text
+
+
+_MACHINE_ROUNDS = 4
+
+
+def _images_anywhere(text: str) -> bool:
+    """Whether the forum's renderer or a CommonMark client (raw HTML off) would show an image in ``text``."""
+    if "![" not in text:
+        return False
+    try:
+        return "<img" in _rendered(text, raw_html=False) or any("<img" in md.render(text) for md in _OTHER_RENDERERS)
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if it would
+        return True
 
 
 def _raw_html_elsewhere(text: str) -> bool:
@@ -257,12 +281,12 @@ def _not_kept(text: str, positions: list[int]) -> list[int]:
     a "<" that opens an autolink for both (its address is shown). Each gets a mark before it and each rendering says
     where the marks landed, in order; raw HTML off, only Markdown's own code counts (a typed "<code>" is text). The
     two disagree on where some code ends ("`a" and a next line "- <img>": one code span for Python-Markdown, a list
-    item holding an image for CommonMark). Marks missing or in excess (none should be): none is kept."""
+    item holding an image for CommonMark). A mark a rendering drops is not kept (``_kept``)."""
     if not positions:
         return []
     parts, at = [], 0
-    for position in positions:
-        parts += [text[at:position], _MARK]
+    for index, position in enumerate(positions):
+        parts += [text[at:position], f"{_MARK}{index}{_MARK_END}"]
         at = position
     parts.append(text[at:])
     marked = "".join(parts)
@@ -278,9 +302,10 @@ def _not_kept(text: str, positions: list[int]) -> list[int]:
 
 
 def _kept(text: str, positions: list[int], rendered: str) -> set[int]:
-    """The indexes of ``positions`` whose marks ``rendered`` shows in code or opening an autolink; none when the
-    marks are missing or in excess."""
-    depth, kept, index = 0, set(), 0
+    """The indexes of ``positions`` whose marks ``rendered`` shows in code, or opening an autolink, and nowhere else.
+    Each mark is numbered: one a renderer drops (a GitHub table drops a row's extra cells) or repeats decides for
+    itself alone, never for the others."""
+    depth, inside, outside = 0, set(), set()
     for match in _CODE_OR_MARK.finditer(rendered):
         found = match.group(0)
         if found.startswith("<code"):
@@ -288,10 +313,12 @@ def _kept(text: str, positions: list[int], rendered: str) -> set[int]:
         elif found == "</code>":
             depth = max(depth - 1, 0)
         else:
-            if index < len(positions) and (depth or (match.group(1) == "<a href=" and text[positions[index]] == "<")):
-                kept.add(index)
-            index += 1
-    return kept if index == len(positions) else set()
+            index = int(match.group(1))
+            if index < len(positions) and (depth or (match.group(2) == "<a href=" and text[positions[index]] == "<")):
+                inside.add(index)
+            else:
+                outside.add(index)
+    return inside - outside
 
 
 def _neutralised(text: str, positions: list[int]) -> str:

@@ -199,6 +199,9 @@ DIVERGENT = [
     f"Rotate the key as the [runbook][rb\\]] says.\n\n[rb\\]]: {EVIL}",
     f"See [the official runbook][a\\]b].\n\n[a\\]b]: {EVIL}", f"See [1].\n\n[1]: {EVIL}",
     f"- See [docs][d].\n\n  [d\n  ]: {EVIL}",
+    # The diff's review: an escaped definition is paragraph text, where the backtick of its title pairs with a later
+    # one and moves where code ends.
+    f'[a]: /u "`"\n`<img src={BEACON}>`', '[a]: /u "`"\n`<script>alert(1)</script>`', f'[a]: /u "`"\n`![x]({BEACON})`',
 ]
 
 
@@ -218,6 +221,16 @@ def test_a_commonmark_client_gets_no_image_raw_html_or_hidden_link_either(text):
         assert "<img" not in rendered and not env.get("references"), (stored, rendered)
         # A link shows its address or its own text; none goes to an address the text hides behind a definition.
         assert f'href="{EVIL}"' not in rendered, rendered
+
+
+def test_a_table_row_that_drops_a_mark_costs_only_that_mark():
+    # The diff's review: in a GitHub table a "|" inside code still splits the cell and the extra cell is dropped,
+    # mark and all; every "<" of the answer was then neutralised, the code block's "List<String>" included.
+    from forum.markup import machine_text
+
+    java = "```java\nList<String> xs;\n```"
+    stored = machine_text(f"{java}\n\n| cmd | note |\n|-----|------|\n| `ps aux | grep <pid>` | find it |\n")
+    assert stored.startswith(java) and "grep &lt;pid>" in stored
 
 
 def test_what_both_renderers_read_as_code_stays_byte_for_byte():
