@@ -218,10 +218,15 @@ def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "")
         raise Forbidden("Only moderators of this category may hide posts.")
     if post.kind != Post.Kind.HUMAN:
         raise InvalidTransition("AI posts are withdrawn by retracting the answer, not by hiding.")
-    if post.hidden == hidden:
+    # Changed only from the state it is read in, in one statement: of two moderators hiding the post at once, one
+    # hides it and the other is told it already is (both passed a check of the row they had read, and the counts were
+    # lowered twice: the review of round 33's diff).
+    reason = (reason or "")[:500] if hidden else ""
+    now = timezone.now()
+    if not Post.objects.filter(pk=post.pk, hidden=not hidden).update(hidden=hidden, hidden_reason=reason,
+                                                                      updated_at=now):
         raise InvalidTransition("The post is already hidden." if hidden else "The post is not hidden.")
-    post.hidden, post.hidden_reason = hidden, (reason or "")[:500] if hidden else ""
-    post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    post.hidden, post.hidden_reason, post.updated_at = hidden, reason, now
     recount_after_hiding(post.thread, -1 if hidden else 1)
     audit_record(actor=acting_user, verb="post.hide" if hidden else "post.unhide", target=post,
                  category=post.thread.category, data={"reason": post.hidden_reason})

@@ -5,12 +5,15 @@ reader that posts were hidden, how many and when: the category page showed "Unre
 moderators may read. ``forum.services.counted_posts`` is what the counts count now, on every surface.
 """
 import importlib
+import threading
 
 import pytest
 from django.apps import apps
+from django.db import connection, connections
 
+from common.exceptions import InvalidTransition
 from forum import services
-from forum.models import Category, Post, Thread
+from forum.models import AuditEvent, Category, Post, Thread
 
 from ..api.conftest import V1, client_for
 from ..factories import UserFactory, make_thread, signed_in
@@ -69,3 +72,35 @@ def test_the_migration_recounts_what_was_counted_before(employee, other_employee
     thread.refresh_from_db()
     assert thread.post_count == 1 and thread.last_post_at == thread.posts.order_by("id").first().created_at
     assert Category.objects.get(pk=engineering.pk).post_count == total - 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once: PostgreSQL's row locks")
+def test_two_moderators_hiding_at_once_hide_once_and_count_once(employee, other_employee, general,
+                                                                  general_moderator):
+    # The review of round 33's diff: both passed the check of the row they had read, and the counts went down twice.
+    thread = make_thread(employee, general, title="Counting", body="Q?",
+                         replies=[(other_employee, "a1"), (other_employee, "a2")])
+    reply = thread.posts.order_by("id").last()
+    barrier, results = threading.Barrier(2), []
+
+    def hide():
+        try:
+            post = Post.objects.select_related("thread__category").get(pk=reply.pk)
+            barrier.wait()
+            services.post_hide(acting_user=general_moderator, post=post, reason="Pasted a credential.")
+            results.append("hidden")
+        except InvalidTransition:
+            results.append("already")
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=hide) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(results) == ["already", "hidden"]
+    thread.refresh_from_db()
+    assert thread.post_count == Post.objects.filter(thread=thread, hidden=False).count() == 2
+    assert AuditEvent.objects.filter(verb="post.hide").count() == 1
