@@ -7,6 +7,8 @@ question or a passage it quoted is edited (``answers_recheck_edit``).
 so no worker can ever publish.
 """
 import hashlib
+import re
+from html import unescape as html_unescape
 
 from celery import current_task
 from django.conf import settings
@@ -673,11 +675,25 @@ def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = 
 def taken_back(answer: AIAnswer) -> bool:
     """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
     given (cited or not: a model may copy one it does not cite) is no longer in its post as written (a passage is a
-    verbatim slice of its post, line endings aside: ``retrieval.passages``)."""
+    verbatim slice of its post, line endings aside: ``retrieval.passages``) or no longer shown there as written: put
+    in a comment, or struck through (the review of round 33's diff), its words are in the source but not in front of
+    the post's readers."""
     if answer.question != question_of(answer.thread):
         return True
     sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post")
-    return any(source.text not in normalised_body(source.post.body) for source in sources)
+    return any(source.text not in normalised_body(source.post.body)
+               or _shown_words(render_markdown(source.text)) not in _shown_words(source.post.body_html)
+               for source in sources)
+
+
+_STRUCK = re.compile(r"<(del|s)\b[^>]*>.*?</\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _shown_words(html: str) -> str:
+    """The words a reader is shown of sanitised ``html`` (comments are gone already), struck-through text left out,
+    spaces collapsed."""
+    return " ".join(html_unescape(_TAG.sub(" ", _STRUCK.sub(" ", html))).split())
 
 
 UNPUBLISHED = "what it drew on may no longer be read by everyone who can read the thread"

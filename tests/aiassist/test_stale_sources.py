@@ -132,6 +132,16 @@ def test_an_edit_of_the_quoted_passage_takes_the_answer_back_to_review(published
         services.answer_approve(acting_user=eng_moderator, answer=answer, text_hash=services.body_hash(answer.body))
 
 
+@pytest.mark.parametrize("wrap", ["<!--\n{body}\n-->\n\nRetracted: do NOT do this, it opened the share to everyone.",
+                                  "<del>{body}</del>\n\n**Retracted**: do NOT do this."])
+def test_a_quoted_passage_commented_out_or_struck_through_is_taken_back_too(published, wrap):
+    # The review of round 33's diff: its words still in the source, but no longer in front of the post's readers.
+    post = cited_post(published)
+    forum_services.post_edit(acting_user=post.author, post=post, body=wrap.format(body=post.body))
+    answer = reload(published)
+    assert answer.status == S.IN_REVIEW and Post.objects.get(pk=answer.published_post_id).hidden
+
+
 def test_a_hidden_source_takes_the_answer_back_to_review(published, eng_moderator, general_moderator):
     """Only moderators read a hidden post: an answer quoting it leaves the thread at once (not only flagged)."""
     _hide(published, general_moderator=general_moderator)
