@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from common.api import AnonThrottle, CursorPagination, OffsetCursorPagination, error_response
-from common.exceptions import InvalidTransition, RateLimited
+from common.exceptions import Forbidden, InvalidTransition, RateLimited
 
 from . import policy, selectors, services
 from .audit import audit_verify
@@ -390,6 +390,8 @@ class PostModerationViewSet(GenericViewSet):
                                                                            "thread's opening one.")})
     def update(self, request, pk):
         post = selectors.post_for_user(request.user, pk)
+        if not policy.can_edit_post(request.user, post):  # as the web's edit page: 403 whatever is sent
+            raise Forbidden("You may not edit this post.")
         params = parse(PostEditSerializer, request.data)
         is_opening = post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True).first() == post.pk
         if "title" in params and not is_opening:

@@ -371,21 +371,31 @@ def _looks_cited(text: str) -> bool:
     return bool(_LOOKS_CITED.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
-# Link text that reads as an address: a URL, "www.…", a host name with or without a path ("wiki.corp/runbook"), an
-# e-mail address.
-_ADDRESS_LIKE = re.compile(r"(?:[a-z][a-z0-9+.-]*:/*|www\.)\S+|(?:[\w.+-]+@)?[\w-]+(?:\.[\w-]+)+(?:[/:?#]\S*)?",
-                           re.IGNORECASE)
+# An address in link text: a URL, "www.…", a host name with or without a path ("wiki.corp/runbook": its last label
+# starts with a letter, so "version 1.2" and "e.g." are none), an e-mail address. Searched for anywhere in the text
+# ("see wiki.corp/runbook"), once the text is read as shown: NFKC (a fullwidth "．", a "․" leader are dots) and the
+# look-alikes NFKC leaves (a modifier-letter colon "꞉", a fraction slash "⁄").
+_ADDRESS = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)[^\s<>\"']+"
+    r"|(?:[\w.+-]+@)?(?:[\w-]+\.)+[a-z][a-z0-9-]+(?:[/:?#][^\s<>\"']*)?", re.IGNORECASE)
+_ADDRESS_LOOKALIKES = str.maketrans({"\ua789": ":", "\u02d0": ":", "\u0589": ":", "\u2236": ":", "\u05c3": ":",
+                                     "\u2044": "/", "\u2215": "/", "\u29f8": "/", "\u3002": ".", "\u0701": ".",
+                                     "\u0702": "."})
 _ADDRESS_MAX = 2000
 
 
 def _shows_another_address(text: str, href: str) -> bool:
-    """Whether a link's ``text`` reads as an address other than its ``href`` ("[https://wiki.corp/runbook](https://
+    """Whether a link's ``text`` shows an address other than its ``href`` ("[https://wiki.corp/runbook](https://
     evil.example/)": reviewer and reader alike would take it for the address it shows)."""
-    text = _visible(text).strip()
-    if len(text) > _ADDRESS_MAX or not _ADDRESS_LIKE.fullmatch(text):
+    text = unicodedata.normalize("NFKC", _visible(text)).translate(_ADDRESS_LOOKALIKES)
+    if len(text) > _ADDRESS_MAX:
         return False
-    shown, target = text.casefold().rstrip("/"), html.unescape(href).casefold().rstrip("/")
-    return target not in (shown, f"http://{shown}", f"https://{shown}", f"mailto:{shown}")
+    target = html.unescape(href).casefold().rstrip("/")
+    for found in _ADDRESS.finditer(text):
+        shown = found.group(0).casefold().rstrip("/.,;:!?)]")
+        if target not in (shown, f"http://{shown}", f"https://{shown}", f"mailto:{shown}"):
+            return True
+    return False
 
 
 def unmask_citation_links(fragment: str, *, keep=frozenset()) -> str:

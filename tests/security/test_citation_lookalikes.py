@@ -77,7 +77,10 @@ def test_other_links_keep_their_text(markdown, shown):
 # take it for the address it shows.
 @pytest.mark.parametrize("text", ["https://wiki.corp.example/runbooks/celery", "wiki.corp.example/runbooks/celery",
                                   "www.corp.example", "HTTPS://EVIL.EXAMPLE/RETRY-GUIDE/extra", "ops@corp.example",
-                                  "https://wiki.corp\u200b.example/x", "ftp://files.corp.example/"])
+                                  "https://wiki.corp\u200b.example/x", "ftp://files.corp.example/",
+                                  # the review of round 33's diff: look-alike colons and dots, an address among words
+                                  "https\ua789//wiki.corp.example/runbook", "wiki\uff0ecorp.example/runbook",
+                                  "wiki\u2024corp.example/runbook", "see wiki.corp.example/runbook for the steps"])
 def test_a_link_showing_another_address_shows_its_own(text):
     html = unmask_citation_links(render_markdown(f"Follow [{text}]({EVIL})."))
     assert links(html) == [(EVIL, EVIL)]
@@ -89,6 +92,7 @@ def test_a_link_showing_another_address_shows_its_own(text):
     ("[WWW.Example.com](http://www.example.com)", "WWW.Example.com"),
     ("<https://example.com/a>", "https://example.com/a"),
     ("<ops@example.com>", "ops@example.com"),
+    ("[the runbook at example.com/a](https://example.com/a)", "the runbook at example.com/a"),
 ])
 def test_a_link_showing_its_own_address_keeps_its_text(markdown, shown):
     assert [text for _, text in links(unmask_citation_links(render_markdown(f"See {markdown}.")))] == [shown]
