@@ -8,7 +8,7 @@ so no worker can ever publish.
 """
 import hashlib
 import re
-from html import unescape as html_unescape
+from html.parser import HTMLParser
 
 from celery import current_task
 from django.conf import settings
@@ -674,26 +674,59 @@ def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = 
 
 def taken_back(answer: AIAnswer) -> bool:
     """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
-    given (cited or not: a model may copy one it does not cite) is no longer in its post as written (a passage is a
-    verbatim slice of its post, line endings aside: ``retrieval.passages``) or no longer shown there as written: put
-    in a comment, or struck through (the review of round 33's diff), its words are in the source but not in front of
-    the post's readers."""
+    given (cited or not: a model may copy one it does not cite) is no longer shown by its post as written
+    (``still_shown``)."""
     if answer.question != question_of(answer.thread):
         return True
     sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post")
-    return any(source.text not in normalised_body(source.post.body)
-               or _shown_words(render_markdown(source.text)) not in _shown_words(source.post.body_html)
-               for source in sources)
+    return any(not still_shown(source.text, source.post.body) for source in sources)
 
 
-_STRUCK = re.compile(r"<(del|s)\b[^>]*>.*?</\1>", re.S)
-_TAG = re.compile(r"<[^>]+>")
+_START, _END = "\ue004", "\ue005"
+# Bidirectional overrides and isolates reorder what a reader is shown: a passage inside one reads reversed.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def _shown_words(html: str) -> str:
-    """The words a reader is shown of sanitised ``html`` (comments are gone already), struck-through text left out,
-    spaces collapsed."""
-    return " ".join(html_unescape(_TAG.sub(" ", _STRUCK.sub(" ", html))).split())
+def still_shown(passage: str, body: str) -> bool:
+    """Whether ``passage`` is still in ``body`` as written (a passage is a verbatim slice of its post, line endings
+    aside: ``retrieval.passages``) and shown to the post's readers there: rendered in the post, not in a comment or an
+    attribute, not struck through, not reordered by a bidirectional override (the reviews of round 33's diff and
+    fixes: an author who took back what an answer quoted that way left the answer published). The passage is marked
+    where it stands and the whole post rendered, so what it shows in context (a reference link defined further on,
+    emphasis across a cut) is what counts."""
+    body = normalised_body(body).replace(_START, "").replace(_END, "")
+    at = body.find(passage)
+    if at < 0 or _BIDI.search(body):
+        return False
+    shown = _unstruck_text(render_markdown(f"{body[:at]}{_START}{passage}{_END}{body[at + len(passage):]}"))
+    start, end = shown.find(_START), shown.find(_END)
+    return 0 <= start < end and bool(shown[start + 1:end].strip()) or not passage.strip()
+
+
+class _UnstruckText(HTMLParser):
+    """The text of sanitised HTML outside any ``del`` or ``s`` element, however nested."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag in ("del", "s")
+
+    def handle_endtag(self, tag):
+        if tag in ("del", "s") and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+def _unstruck_text(html: str) -> str:
+    parser = _UnstruckText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
 
 
 UNPUBLISHED = "what it drew on may no longer be read by everyone who can read the thread"

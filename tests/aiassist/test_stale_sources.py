@@ -142,6 +142,31 @@ def test_a_quoted_passage_commented_out_or_struck_through_is_taken_back_too(publ
     assert answer.status == S.IN_REVIEW and Post.objects.get(pk=answer.published_post_id).hidden
 
 
+FILLER = " ".join(f"Filler sentence {i} about the deployment." for i in range(40))
+
+
+@pytest.mark.parametrize("body, shown", [
+    # The review of round 33's fixes. Shown as written, in context: a reference link defined further on, emphasis
+    # around a paragraph the splitter cuts (each rendered alone, they read otherwise, and every edit withdrew).
+    (f"Restart the worker as [the runbook][rb] says.\n\n{FILLER}\n\n[rb]: https://wiki.corp.example/runbook", True),
+    ("*" + " ".join(f"Step {i} of the rollout is done by hand." for i in range(60)) + "*", True),
+    # Taken back: struck through however nested, in a comment, reordered by an override.
+    ("<del><del></del>{passage}</del>\n\nRetracted: do NOT do this.", False),
+    ("<s><s></s>{passage}</s>", False), ("<!--\n{passage}\n-->", False), ("\u202e{passage}\u202c", False),
+])
+def test_a_passage_counts_as_shown_as_its_post_shows_it(body, shown):
+    from aiassist.retrieval.passages import split_markdown
+    from aiassist.services.review import still_shown
+
+    if "{passage}" in body:
+        passage = "Set retry_backoff=True; the countdown doubles."
+        body = body.format(passage=passage)
+    else:
+        passage = split_markdown(body)[0]
+    assert passage in body
+    assert still_shown(passage, body + "\n\nEdit: typo fixed.") is shown
+
+
 def test_a_hidden_source_takes_the_answer_back_to_review(published, eng_moderator, general_moderator):
     """Only moderators read a hidden post: an answer quoting it leaves the thread at once (not only flagged)."""
     _hide(published, general_moderator=general_moderator)

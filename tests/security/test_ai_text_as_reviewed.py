@@ -205,6 +205,18 @@ DIVERGENT = [
 ]
 
 
+def test_a_definition_freed_by_the_last_guard_is_escaped_too():
+    # The review of round 33's fixes: the last guard closed a "<" the forum read as a raw HTML block, which freed the
+    # definition inside it; it was never escaped, and the public page linked "the runbook" to a hidden address.
+    from forum.markup import _FORUM, _converter, machine_text, render_markdown
+
+    stored = machine_text(f"Use `a\n<div>` here.\n[rb]: {EVIL}\n\nSee [the runbook][rb].")
+    converter = _converter("check-definitions", **_FORUM)
+    converter.convert(stored)
+    assert not converter.references and f'href="{EVIL}"' not in render_markdown(stored)
+    assert machine_text(stored) == stored
+
+
 @pytest.mark.parametrize("text", DIVERGENT)
 def test_a_commonmark_client_gets_no_image_raw_html_or_hidden_link_either(text):
     from markdown_it import MarkdownIt

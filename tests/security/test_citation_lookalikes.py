@@ -55,8 +55,11 @@ def test_only_text_as_short_as_a_citation_is_read_as_one():
 
     assert _looks_cited("[" + "1, " * 12 + "2]") and len("[" + "1, " * 12 + "2]") <= _CITED_MAX
     assert not _looks_cited("-" * 50_000 + "1")
-    html = unmask_citation_links(render_markdown("[" + "-" * 50_000 + "1](https://example.com)"))
+    html = unmask_citation_links(render_markdown("[" + "-" * 1_900 + "1](https://example.com)"))
     assert 'href="https://example.com"' in html and "https://example.com</a>" not in html
+    # Longer than any link's text: not read for an address either, it shows its own (round 33: padding hid one).
+    html = unmask_citation_links(render_markdown("[" + "-" * 50_000 + "1](https://example.com)"))
+    assert "https://example.com</a>" in html
 
 
 @pytest.mark.parametrize("markdown, shown", [
@@ -80,7 +83,10 @@ def test_other_links_keep_their_text(markdown, shown):
                                   "https://wiki.corp\u200b.example/x", "ftp://files.corp.example/",
                                   # the review of round 33's diff: look-alike colons and dots, an address among words
                                   "https\ua789//wiki.corp.example/runbook", "wiki\uff0ecorp.example/runbook",
-                                  "wiki\u2024corp.example/runbook", "see wiki.corp.example/runbook for the steps"])
+                                  "wiki\u2024corp.example/runbook", "see wiki.corp.example/runbook for the steps",
+                                  # the review of the fixes: a Greek letter, a middle dot, padding past the check
+                                  "wiki.c\u03bfrp.example/runbook", "wiki\u00b7corp.example/runbook",
+                                  "https://wiki.corp.example/runbook" + " " * 2001 + "."])
 def test_a_link_showing_another_address_shows_its_own(text):
     html = unmask_citation_links(render_markdown(f"Follow [{text}]({EVIL})."))
     assert links(html) == [(EVIL, EVIL)]
@@ -93,6 +99,10 @@ def test_a_link_showing_another_address_shows_its_own(text):
     ("<https://example.com/a>", "https://example.com/a"),
     ("<ops@example.com>", "ops@example.com"),
     ("[the runbook at example.com/a](https://example.com/a)", "the runbook at example.com/a"),
+    # Dotted names that are modules and products, not hosts (the review of the fixes: all were rewritten).
+    ("[the django.contrib.auth docs](https://docs.example/auth)", "the django.contrib.auth docs"),
+    ("[Vue.js guide](https://docs.example/vue)", "Vue.js guide"), ("[ASP.NET Core](https://docs.example/asp)",
+                                                                   "ASP.NET Core"),
 ])
 def test_a_link_showing_its_own_address_keeps_its_text(markdown, shown):
     assert [text for _, text in links(unmask_citation_links(render_markdown(f"See {markdown}.")))] == [shown]
