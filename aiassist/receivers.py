@@ -8,7 +8,7 @@ receivers run inside the forum service's transaction, so the answer leaves with 
 """
 from django.dispatch import receiver
 
-from forum.models import Post
+from forum.services import is_opening_post
 from forum.signals import category_changed, post_changed, thread_moved
 
 from .services import answers_recheck_audience, answers_recheck_edit
@@ -29,7 +29,7 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **k
         # What its author took back (edited out of the passage an answer quoted) leaves the public page with it.
         answers_recheck_edit(acting_user=acting_user, post_ids=[post.pk],
                              reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
-    if change in _POST_CHANGES and _opens_thread(post):
+    if change in _POST_CHANGES and is_opening_post(post):
         # The question every answer in the thread was drafted from, and may restate: hidden, the answers that
         # restate it leave with it (``question_withheld``); edited (or retitled), the answers vetted for the question
         # as it read leave too, rather than stand as reviewed under another question.
@@ -38,11 +38,6 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **k
             answers_recheck_audience(acting_user=acting_user, thread=post.thread, reason=reason)
         else:
             answers_recheck_edit(acting_user=acting_user, thread=post.thread, reason=reason)
-
-
-def _opens_thread(post) -> bool:
-    return post.pk == Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list(
-        "pk", flat=True).first()
 
 
 @receiver(thread_moved)

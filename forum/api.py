@@ -393,8 +393,7 @@ class PostModerationViewSet(GenericViewSet):
         if not policy.can_edit_post(request.user, post):  # as the web's edit page: 403 whatever is sent
             raise Forbidden("You may not edit this post.")
         params = parse(PostEditSerializer, request.data)
-        is_opening = post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True).first() == post.pk
-        if "title" in params and not is_opening:
+        if "title" in params and not services.is_opening_post(post):
             raise InvalidTransition("Only the thread's opening post carries its title.",
                                     details={"title": ["Only with the thread's opening post."]})
         post = services.post_edit(acting_user=request.user, post=post, body=params["body"], title=params.get("title"))

@@ -128,7 +128,8 @@ def category_update(*, acting_user, category: Category, **changes) -> Category:
 # Threads and posts ---------------------------------------------------------------------------
 
 
-def _is_opening(post: Post) -> bool:
+def is_opening_post(post: Post) -> bool:
+    """Whether ``post`` is its thread's question (the first post)."""
     first = Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list("pk", flat=True)[:1]
     return post.pk in list(first)
 
@@ -194,7 +195,7 @@ def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -
     if not policy.can_edit_post(acting_user, post):
         raise Forbidden("You may not edit this post.")
     body = _clean_body(body)
-    is_opening = _is_opening(post)
+    is_opening = is_opening_post(post)
     changes = {"body_changed": body != post.body}
     post.body, post.body_html = body, render_markdown(body)
     post.edited_at, post.edited_by = timezone.now(), acting_user
@@ -277,7 +278,7 @@ def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> T
     if post is not None:
         if post.thread_id != thread.pk or post.hidden:
             raise NotFound("No such post in this thread.")
-        if _is_opening(post):
+        if is_opening_post(post):
             raise InvalidInput("The question itself cannot be its accepted answer.")
     thread.accepted_post = post
     thread.save(update_fields=["accepted_post", "updated_at"])

@@ -105,7 +105,7 @@ def post_edit(request, pk):
     post = selectors.post_for_user(request.user, pk)
     if not policy.can_edit_post(request.user, post):
         raise Forbidden("You may not edit this post.")
-    is_opening = post.thread.posts.order_by("created_at", "id").values_list("pk", flat=True).first() == post.pk
+    is_opening = services.is_opening_post(post)
     form = PostEditForm(request.POST if request.method == "POST" else None,
                         initial={"body": post.body, "title": post.thread.title})
     form.fields["title"].required = is_opening

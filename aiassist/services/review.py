@@ -627,20 +627,10 @@ def _flag_audited(answer: AIAnswer, reason: str) -> None:
                  data={"reason": reason})
 
 
-def answers_flag_for_sources(*, post_ids=None, category: Category | None = None, thread: Thread | None = None,
-                             reason: str) -> list[int]:
-    """Flag published answers citing the given posts (or any post in ``category``) for re-review;
-    with ``thread``, the answers published in that thread instead (its audience changed under them)."""
-    answers = _published_answers(post_ids=post_ids, category=category, thread=thread)
-    for answer in answers:
-        _flag_audited(answer, reason)
-    return [a.pk for a in answers]
-
-
 def answers_recheck_audience(*, acting_user, post_ids=None, category: Category | None = None,
                              thread: Thread | None = None, reason: str) -> list[int]:
     """After a change to who may read what (a thread moved, a category became restricted, a post hidden), each
-    published answer it concerns (chosen as by ``answers_flag_for_sources``) is unpublished at once
+    published answer it concerns (``_published_answers``) is unpublished at once
     when a source now lies outside its thread's audience or the question it restates was hidden
     (``question_withheld``), and flagged for another look otherwise.
     Runs in the change's transaction; returns the ids of the answers unpublished."""
