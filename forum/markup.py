@@ -172,6 +172,13 @@ def _escaped_at(text: str, positions: list[int]) -> str:
 # (removed until none is left: "&#82&#8238;38;" would otherwise close up into one).
 _BIDI_CONTROLS = re.compile(
     "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
+
+
+def has_bidi_controls(text: str) -> bool:
+    """Whether ``text`` holds a bidirectional override or isolate, as a character or a character reference."""
+    return _BIDI_CONTROLS.search(text) is not None
+
+
 _BIDI_ROUNDS = 4  # removals until none is left, at most: each round is a pass over the text (a text nested k deep
 # took k of them: 50,000 characters, 3 s)
 _MARK, _MARK_END = "\ue002", "\ue003"

@@ -7,7 +7,6 @@ question or a passage it quoted is edited (``answers_recheck_edit``).
 so no worker can ever publish.
 """
 import hashlib
-import re
 from html.parser import HTMLParser
 
 from celery import current_task
@@ -21,7 +20,7 @@ from django.utils import timezone
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
 from forum.audit import audit_record
-from forum.markup import machine_text, render_markdown, unmask_citation_links
+from forum.markup import has_bidi_controls, machine_text, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
@@ -673,8 +672,6 @@ def taken_back(answer: AIAnswer) -> bool:
 
 
 _START, _END = "\ue004", "\ue005"
-# Bidirectional overrides and isolates reorder what a reader is shown: a passage inside one reads reversed.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def still_shown(passage: str, body: str) -> bool:
@@ -686,7 +683,7 @@ def still_shown(passage: str, body: str) -> bool:
     emphasis across a cut) is what counts."""
     body = normalised_body(body).replace(_START, "").replace(_END, "")
     at = body.find(passage)
-    if at < 0 or _BIDI.search(body):
+    if at < 0 or has_bidi_controls(body):  # an override reorders what is shown: a passage inside one reads reversed
         return False
     shown = _unstruck_text(render_markdown(f"{body[:at]}{_START}{passage}{_END}{body[at + len(passage):]}"))
     start, end = shown.find(_START), shown.find(_END)

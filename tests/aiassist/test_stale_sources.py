@@ -153,6 +153,7 @@ FILLER = " ".join(f"Filler sentence {i} about the deployment." for i in range(40
     # Taken back: struck through however nested, in a comment, reordered by an override.
     ("<del><del></del>{passage}</del>\n\nRetracted: do NOT do this.", False),
     ("<s><s></s>{passage}</s>", False), ("<!--\n{passage}\n-->", False), ("\u202e{passage}\u202c", False),
+    ("&#x202E;{passage}", False),
 ])
 def test_a_passage_counts_as_shown_as_its_post_shows_it(body, shown):
     from aiassist.retrieval.passages import split_markdown
