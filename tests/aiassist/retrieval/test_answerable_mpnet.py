@@ -196,13 +196,13 @@ def test_two_readers_weigh_in_by_their_own_calibration(settings):
     """The mean of two logits is weighed by ``ranking.PAIR`` (chosen for it), one reader's by ``RELEVANCE``."""
     found = hit()
     settings.ASSISTANT_SECOND_READER = False
-    one = ranking.relevance(found, reads=1.0) - ranking.relevance(found)
-    assert one == pytest.approx(ranking.RELEVANCE["reads"] * (1.0 - ranking.RELEVANCE["reads_from"]))
+    one = ranking.relevance(found, reads=0.0) - ranking.relevance(found)
+    assert one == pytest.approx(ranking.RELEVANCE["reads"] * (0.0 - ranking.RELEVANCE["reads_from"]))
     assert ranking._reach()[1] == pytest.approx(ranking.RELEVANCE["reads"]
                                                 * (ranking.READS_BOUNDS[1] - ranking.RELEVANCE["reads_from"]))
     settings.ASSISTANT_SECOND_READER = True
-    two = ranking.relevance(found, reads=1.0) - ranking.relevance(found)
-    assert two == pytest.approx(ranking.PAIR["reads"] * (1.0 - ranking.PAIR["reads_from"]))
+    two = ranking.relevance(found, reads=0.0) - ranking.relevance(found)
+    assert two == pytest.approx(ranking.PAIR["reads"] * (0.0 - ranking.PAIR["reads_from"]))
     assert ranking._reach()[1] == pytest.approx(ranking.PAIR["reads"]
                                                 * (ranking.PAIR["bounds"][1] - ranking.PAIR["reads_from"]))
     assert one != pytest.approx(two)
