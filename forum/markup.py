@@ -229,12 +229,14 @@ def machine_text(text: str) -> str:
         if _images_anywhere(text):
             text = _neutralised(text, [i for i in range(len(text))
                                        if text.startswith("![", i) and not _escaped(text, i)])
+        text = _escaped_at(text, _masked_links(text))
         if text == before:
             return text
     # Not settled after as many rounds as any text needs (none seen needs more than two): every line that may be a
     # definition is escaped, every "<" closed, every image neutralised.
     text = _escaped_at(text, [match.end() for match in _DEFINITION_START.finditer(text)]).replace("<", "&lt;")
-    return _neutralised(text, [i for i in range(len(text)) if text.startswith("![", i) and not _escaped(text, i)])
+    text = _neutralised(text, [i for i in range(len(text)) if text.startswith("![", i) and not _escaped(text, i)])
+    return _escaped_at(text, [i for i in range(len(text)) if text[i] == "[" and not _escaped(text, i)])
 
 
 _MACHINE_ROUNDS = 4
@@ -257,6 +259,43 @@ def _raw_html_elsewhere(text: str) -> bool:
                                                                                strict=True))
     except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if it would
         return True
+
+
+def _masked_links(text: str) -> list[int]:
+    """Where the "[" of each link stands that the forum's renderer or a CommonMark client (``_OTHER_RENDERERS``) shows
+    as a citation or as another address than its own (``_looks_cited``, ``_shows_another_address``): escaped, it is
+    the text it is, both its words and its address in view. The web pages show such a link's address in its place
+    (``unmask_citation_links``), but an API client renders ``body`` itself: "[https://wiki.corp/runbook](https://evil
+    .example/)" would show it an address no reviewer saw as the link's. Each "[" gets a numbered mark before it; a mark
+    a rendering shows right before a link opens that link."""
+    if "](" not in text:  # an inline link needs one (a reference link's definition is escaped before this)
+        return []
+    positions = [i for i, c in enumerate(text) if c == "[" and not _escaped(text, i)]
+    parts, at = [], 0
+    for index, position in enumerate(positions):
+        parts += [text[at:position], f"{_MARK}{index}{_MARK_END}"]
+        at = position
+    parts.append(text[at:])
+    marked = "".join(parts)
+    masked = set()
+    renderings = [lambda: _rendered(marked, raw_html=False),
+                  *(lambda md=md: md.render(marked) for md in _OTHER_RENDERERS)]
+    for rendering in renderings:
+        try:
+            rendered = rendering()
+        except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if every link were masked
+            return positions
+        for match in _MARKED_LINK.finditer(rendered):
+            found = _HREF.search(match.group(2))
+            shown = html.unescape(_TAG.sub("", _ANY_MARK.sub("", match.group(3))))
+            href = found.group(1) if found else ""
+            if _looks_cited(shown) or _shows_another_address(shown, href):
+                masked.add(int(match.group(1)))
+    return [positions[i] for i in sorted(masked) if i < len(positions)]
+
+
+_MARKED_LINK = re.compile("\ue002(\\d+)\ue003<a\\b([^>]*)>(.*?)</a>", re.S)
+_ANY_MARK = re.compile("\ue002\\d+\ue003")
 
 
 def _escaped(text: str, at: int) -> bool:

