@@ -175,13 +175,16 @@ def _review_page(request, answer, *, kept_body: str | None = None, status: int =
     opening = answer.thread.posts.order_by("created_at", "id").select_related("thread__category").first()
     question_hidden = opening is not None and not forum_policy.can_view_post(request.user, opening)
     # What the draft was written from and has changed since (services.DraftOutdated): it cannot be approved. The
-    # question is shown as it now stands (the asker may have taken something out of it).
+    # question is shown as it now stands, whatever the answer's status: the asker may have taken something out of it
+    # (a pasted credential), and the forum keeps no earlier text of a post. The answer keeps the question it was
+    # drafted from (``AIAnswer.question``), which no page shows once it has changed.
     outdated = services.outdated(answer) if answer.status == answer.Status.IN_REVIEW else []
-    question = services.question_of(answer.thread) if outdated[:1] == ["the thread's question"] else answer.question
+    question = services.question_of(answer.thread)
     return render(request, "aiassist/answer_review.html", {
         "answer": answer,
         "question_html": "" if question_hidden else render_markdown(question),
         "question_hidden": question_hidden,
+        "question_edited": question != answer.question,
         "outdated": outdated,
         "disclaimer": disclaimers.disclaimer_for(answer.status),
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",

@@ -155,6 +155,25 @@ def test_the_review_desk_shows_the_question_as_it_now_stands(client, credential_
 
 
 @pytest.mark.django_db
+def test_a_closed_answers_page_shows_the_question_as_it_now_stands_too(client, credential_question, employee,
+                                                                        eng_moderator):
+    # Up to round 33 a closed answer's page showed the question as it was first asked: a credential its asker took
+    # out of the question since stayed in view there, though the forum keeps no earlier text of a post.
+    answer = credential_question
+    services.answer_submit(acting_user=employee, answer=answer)
+    services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
+    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    question = page[page.index("<h2>Question</h2>"):page.index("Answer under review")]
+    assert status == 200 and SECRET in question and "Edited since" not in question  # as it stands: unchanged
+    forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
+    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    question = page[page.index("<h2>Question</h2>"):page.index("Answer under review")]
+    assert status == 200 and SECRET not in question and SCENARIOS["low"]["body"] in question
+    assert "Edited since this answer was drafted" in question
+    assert reload(answer).question != services.question_of(answer.thread)  # the record keeps what was drafted from
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("edit", ["body", "title"])
 def test_an_edit_of_the_question_takes_the_published_answers_back_to_review(credential_question, employee,
                                                                             eng_moderator, edit):
