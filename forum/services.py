@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Max, ProtectedError
+from django.db.models import F, Max, ProtectedError, Subquery
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -138,9 +138,17 @@ def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN) -> 
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=author, body=body, body_html=render_markdown(body), kind=kind)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post_at=now)
-    Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + 1, last_post_at=now)
+    _category_of(thread).update(post_count=F("post_count") + 1, last_post_at=now)
     post_created.send(sender=Post, post=post)
     return post
+
+
+def _category_of(thread: Thread):
+    """The category ``thread`` is in once the caller has updated its row, as a queryset: the row's lock, held to
+    commit, orders this with a move of the thread (``thread_move`` locks it first), so a count goes to the category
+    the thread is in when it is written, not to one it was read in before a move (the category's own count moved
+    with the thread's, as it stood under the lock)."""
+    return Category.objects.filter(pk=Subquery(Thread.objects.filter(pk=thread.pk).values("category_id")))
 
 
 @transaction.atomic
@@ -248,9 +256,9 @@ def recount_after_hiding(thread: Thread, change: int) -> None:
     latest = counted_posts(Post.objects.filter(thread=thread)).aggregate(at=Max("created_at"))["at"]
     latest = latest or thread.created_at
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + change, last_post_at=latest)
-    category_latest = Thread.objects.filter(category_id=thread.category_id).aggregate(at=Max("last_post_at"))["at"]
-    Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + change,
-                                                          last_post_at=category_latest)
+    category = _category_of(thread)
+    category_latest = Thread.objects.filter(category__in=category).aggregate(at=Max("last_post_at"))["at"]
+    category.update(post_count=F("post_count") + change, last_post_at=category_latest)
 
 
 @transaction.atomic
@@ -300,8 +308,12 @@ def thread_move(*, acting_user, thread: Thread, category: Category) -> Thread:
         raise Forbidden("Moving a thread needs moderator rights in both categories.")
     if category.pk == thread.category_id:
         raise InvalidTransition("The thread is already in that category.")
-    source = thread.category
-    posts = thread.post_count
+    # The thread's row as it stands, locked to commit: a reply or a hide under way adds to or takes from the count
+    # first, or waits and then counts in the new category (``_category_of``).
+    current = Thread.objects.select_for_update(of=("self",)).select_related("category").get(pk=thread.pk)
+    if current.category_id != thread.category_id:
+        raise InvalidTransition("The thread was moved meanwhile; reload it and try again.")
+    source, posts = current.category, current.post_count
     thread.category = category
     thread.save(update_fields=["category", "updated_at"])
     for moved, sign in ((source, -1), (category, 1)):

@@ -104,3 +104,89 @@ def test_two_moderators_hiding_at_once_hide_once_and_count_once(employee, other_
     thread.refresh_from_db()
     assert thread.post_count == Post.objects.filter(thread=thread, hidden=False).count() == 2
     assert AuditEvent.objects.filter(verb="post.hide").count() == 1
+
+
+# Round 34: a move counted the thread's posts as the caller had read them, and a reply or a hide counted in the
+# category the thread was read in: a count raced with a move stayed on the old category.
+def _counts_hold(*categories) -> None:
+    for category in categories:
+        expected = services.counted_posts(Post.objects.filter(thread__category=category)).count()
+        assert Category.objects.get(pk=category.pk).post_count == expected, category.slug
+
+
+@pytest.fixture
+def mover(general, engineering):
+    from forum import policy
+
+    from ..factories import grant
+
+    user = UserFactory(username="moe")
+    for category in (general, engineering):
+        grant(policy.MODERATE, user, category)
+    return user
+
+
+def test_a_move_counts_the_posts_as_they_stand_not_as_the_caller_read_them(employee, other_employee, general,
+                                                                           engineering, mover):
+    thread = make_thread(employee, general, title="Counting", body="Q?", replies=[(other_employee, "a1")])
+    _counts_hold(general, engineering)
+    read = Thread.objects.select_related("category").get(pk=thread.pk)  # a request's copy, read before the changes
+    for body in ("a2", "a2b"):
+        services.post_reply(acting_user=other_employee, thread=thread, body=body)
+    services.post_hide(acting_user=mover, post=thread.posts.order_by("id").first(), reason="Pasted a credential.")
+    services.thread_move(acting_user=mover, thread=read, category=engineering)
+    _counts_hold(general, engineering)
+    services.post_reply(acting_user=other_employee, thread=read, body="a3")  # the copy still says "general"
+    services.post_hide(acting_user=mover, post=Post.objects.get(thread=thread, body="a2"), reason="Duplicate.")
+    _counts_hold(general, engineering)
+
+
+def test_a_move_from_a_copy_read_before_another_move_is_refused(employee, general, engineering, mover, admin_user):
+    from ..factories import make_category
+
+    thread = make_thread(employee, general, title="Counting", body="Q?")
+    read = Thread.objects.select_related("category").get(pk=thread.pk)
+    services.thread_move(acting_user=mover, thread=Thread.objects.get(pk=thread.pk), category=engineering)
+    elsewhere = make_category(admin_user, "Elsewhere")
+    with pytest.raises(InvalidTransition, match="moved meanwhile"):
+        services.thread_move(acting_user=admin_user, thread=read, category=elsewhere)
+    _counts_hold(general, engineering, elsewhere)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once: PostgreSQL's row locks")
+@pytest.mark.parametrize("change", ["reply", "hide"])
+def test_a_count_and_a_move_at_once_leave_both_categories_right(employee, other_employee, general, engineering,
+                                                               mover, change):
+    thread = make_thread(employee, general, title="Counting", body="Q?",
+                         replies=[(other_employee, "a1"), (other_employee, "a2")])
+    reply = thread.posts.order_by("id").last()
+    barrier, errors = threading.Barrier(2), []
+
+    def run(action):
+        try:
+            read = Thread.objects.select_related("category").get(pk=thread.pk)
+            barrier.wait()
+            action(read)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def counted(read):
+        if change == "reply":
+            services.post_reply(acting_user=other_employee, thread=read, body="a3")
+        else:
+            services.post_hide(acting_user=mover, post=Post.objects.select_related("thread__category").get(
+                pk=reply.pk), reason="Pasted a credential.")
+
+    def moved(read):
+        services.thread_move(acting_user=mover, thread=read, category=engineering)
+
+    workers = [threading.Thread(target=run, args=(action,)) for action in (counted, moved)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors, errors
+    _counts_hold(general, engineering)
