@@ -34,3 +34,18 @@ def test_the_desk_says_a_source_changed_and_refuses_the_approval(logged_in_page,
     expect(page.get_by_text("cannot be approved: source [1] changed since it was drafted")).to_be_visible()
     answer.refresh_from_db()
     assert answer.status == AIAnswer.Status.IN_REVIEW and not services.approvals_needed(answer)["have"]
+
+
+@pytest.mark.parametrize("screen", [DESKTOP_LIGHT, PHONE_DARK], ids=lambda s: s.name)
+def test_a_closed_answers_page_shows_the_question_as_it_now_stands(logged_in_page, screen, employee, eng_moderator,
+                                                                   engineering):
+    answer = submitted(employee, engineering)
+    services.answer_reject(acting_user=eng_moderator, answer=answer, reason="Not what was asked.")
+    opening = answer.thread.posts.order_by("created_at", "id").first()
+    forum_services.post_edit(acting_user=employee, post=opening, body="Rewritten: which retry settings are safe?")
+    page = logged_in_page(eng_moderator, screen)
+    page.goto(f"/ai/review/{answer.pk}/")
+    question = page.locator("section.card", has=page.get_by_role("heading", name="Question"))
+    expect(question).to_contain_text("Edited since this answer was drafted: shown as it now stands.")
+    expect(question).to_contain_text("Rewritten: which retry settings are safe?")
+    save_screenshot(page, f"{screen.name}-review-closed-question-edited")

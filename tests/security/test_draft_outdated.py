@@ -149,7 +149,7 @@ def test_the_review_desk_shows_the_question_as_it_now_stands(client, credential_
     forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
     status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
     assert status == 200
-    question = page[page.index("<h2>Question</h2>"):page.index("Answer under review")]
+    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
     assert SECRET not in question and SCENARIOS["low"]["body"] in question
     assert "Written from what has changed since: the thread&#x27;s question." in page
 
@@ -163,11 +163,11 @@ def test_a_closed_answers_page_shows_the_question_as_it_now_stands_too(client, c
     services.answer_submit(acting_user=employee, answer=answer)
     services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
     status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
-    question = page[page.index("<h2>Question</h2>"):page.index("Answer under review")]
+    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
     assert status == 200 and SECRET in question and "Edited since" not in question  # as it stands: unchanged
     forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
     status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
-    question = page[page.index("<h2>Question</h2>"):page.index("Answer under review")]
+    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
     assert status == 200 and SECRET not in question and SCENARIOS["low"]["body"] in question
     assert "Edited since this answer was drafted" in question
     assert reload(answer).question != services.question_of(answer.thread)  # the record keeps what was drafted from
