@@ -174,6 +174,27 @@ _BIDI_CONTROLS = re.compile(
     "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
 
 
+def without_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional overrides and isolates, as characters or character references, removed until
+    none is left."""
+    for _ in range(_BIDI_ROUNDS):
+        stripped = _BIDI_CONTROLS.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+    # Nested deeper than anything but a text built to close up: no character reference is left to form one.
+    return _BIDI_CONTROLS.sub("", text).replace("&#", "&amp;#")
+
+
+def machine_text_dropped(text: str) -> str:
+    """``text`` without what ``machine_text`` drops before it reads the rest, and it only adds to a text from there
+    (escapes, "&lt;"): a caller with a limit on what it stores may refuse a text beyond it before the rest is read.
+    Dropped: bidirectional controls (``without_bidi_controls``) and the private-use characters ``machine_text``'s
+    steps mark positions with, which show nothing and in the text would pass for a mark (a link's text "source
+    \ue0021\ue003" read as "source ", not as a citation: round 34's review)."""
+    return without_bidi_controls(_OWN_MARKS.sub("", text))
+
+
 def has_bidi_controls(text: str) -> bool:
     """Whether ``text`` holds a bidirectional override or isolate, as a character or a character reference."""
     return _BIDI_CONTROLS.search(text) is not None
@@ -182,6 +203,7 @@ def has_bidi_controls(text: str) -> bool:
 _BIDI_ROUNDS = 4  # removals until none is left, at most: each round is a pass over the text (a text nested k deep
 # took k of them: 50,000 characters, 3 s)
 _MARK, _MARK_END = "\ue002", "\ue003"
+_OWN_MARKS = re.compile("[\ue000-\ue003]")  # _DEFINITION_MARK's and _MARK's characters
 _CODE_OR_MARK = re.compile("<code\\b[^>]*>|</code>|\ue002(\\d+)\ue003(<a href=|<img)?")
 # How an API client most likely renders an answer's ``body`` where the forum's renderer (Python-Markdown) reads it
 # otherwise: CommonMark, and GitHub's tables on top (markdown-it-py, a port of the reference parser markdown-it).
@@ -203,14 +225,7 @@ def machine_text(text: str) -> str:
     (``escape_reference_definitions``). The review desk, the public page, the API and the search index then all read the
     same text, because there is nothing left for one of them to hide. What is kept as written (code, autolinks) is what
     CommonMark, an API client's likely renderer of ``body``, reads so too: where the two disagree, it is neutralised."""
-    text = text or ""
-    for _ in range(_BIDI_ROUNDS):
-        stripped = _BIDI_CONTROLS.sub("", text)
-        if stripped == text:
-            break
-        text = stripped
-    else:  # nested deeper than anything but a text built to close up: no character reference is left to form one
-        text = _BIDI_CONTROLS.sub("", text).replace("&#", "&amp;#")
+    text = machine_text_dropped(text or "")
     # Each step changes what the next reads (an escaped definition is paragraph text, where a backtick of its title
     # pairs with a later one and moves where code ends: round 33's review), so they run until nothing changes.
     for _ in range(_MACHINE_ROUNDS):
@@ -393,8 +408,8 @@ _HREF = re.compile(r'\bhref="([^"]*)"')
 _TAG = re.compile(r"<[^>]+>")
 # Link text a reader takes for a citation, once stripped of what does not show (``_visible``): text with no letter
 # ("1", "[2]", "(3)", "¹", "①", "₁", "ⅱ", "→", nothing at all), or a number after a word that announces one ("source
-# 4", "ref. 5", "note 6"). Never longer than ``_CITED_MAX`` characters, which also bounds the match's cost.
-_LOOKS_CITED = re.compile(r"\W*(?:source|ref|reference|cite|citation|note|fn|footnote)s?\W+\d{1,3}(?:\W+\d{1,3})*\W*",
+# 4", "ref. 5", "note 6", "ref1"). Never longer than ``_CITED_MAX`` characters, which also bounds the match's cost.
+_LOOKS_CITED = re.compile(r"\W*(?:source|ref|reference|cite|citation|note|fn|footnote)s?\W*\d{1,3}(?:\W+\d{1,3})*\W*",
                           re.IGNORECASE)
 _CITED_MAX = 40
 # Letters that show as blank space (Hangul fillers, the Braille blank) and Mongolian variation selectors: dropped
@@ -409,7 +424,8 @@ def _visible(text: str) -> str:
 
 
 def _looks_cited(text: str) -> bool:
-    text = _visible(text).strip()
+    # Blanks as shown: a run of them is one space ("[1" and 45 spaces and "2]" shows as "[1 2]": round 34's review).
+    text = " ".join(_visible(text).split())
     if len(text) > _CITED_MAX:
         return False
     # A number beside a letter of another script than Latin may be a look-alike ("ѕource 2" in Cyrillic): no word of

@@ -36,7 +36,10 @@ LOOKALIKES = [f"[1]({EVIL})", f"[[2]]({EVIL})", f"[(3)]({EVIL})", f"[source 1]({
               f"[\u200f2]({EVIL})", f"[①]({EVIL})", f"[₁]({EVIL})", f"[ⅱ]({EVIL})",
               f"[→]({EVIL})", f"[\u200b]({EVIL})", f"[note 3]({EVIL})", f"[sources 1, 2]({EVIL})", f"[refs 2]({EVIL})",
               # letters that show as blank space (Hangul fillers); an href that is not the first attribute
-              f"[[1]\u3164]({EVIL})", f"[1\u115f]({EVIL})", f'<a title="Source" href="{EVIL}">[2]</a>']
+              f"[[1]\u3164]({EVIL})", f"[1\u115f]({EVIL})", f'<a title="Source" href="{EVIL}">[2]</a>',
+              # round 34's review: blanks a browser shows as one, a word run into its number
+              f"[1{' ' * 45}2]({EVIL})", f"[source{' ' * 40}3]({EVIL})", f"[ref1]({EVIL})", f"[Source2]({EVIL})",
+              f"[fn3]({EVIL})"]
 
 
 def visible(html: str) -> str:
@@ -207,7 +210,9 @@ CLIENTS = [("forum", render_markdown), ("CommonMark", MarkdownIt("commonmark").r
 
 @pytest.mark.parametrize("markdown", [*LOOKALIKES, *(f"[{text}]({EVIL})" for text in ANOTHER_ADDRESS),
                                       f"Use `a\n- [https://wiki.corp.example/x]({EVIL})` here.",  # code for one only
-                                      f"`a | b\n-|-\n[1]({EVIL}) | c`"])
+                                      f"`a | b\n-|-\n[1]({EVIL}) | c`",
+                                      # round 34's review: the marks the check inserts, written into the text
+                                      f"[source \ue0021\ue003]({EVIL})", f"[1\ue000\ue001]({EVIL})"])
 def test_an_ai_answer_stores_a_masked_link_as_the_text_it_is(markdown):
     from forum.markup import machine_text
 

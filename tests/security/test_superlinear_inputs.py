@@ -69,7 +69,9 @@ def test_an_unedited_answer_grown_by_machine_text_is_still_its_own_text_when_pos
     for an approval, which must read it as no edit rather than refuse it as too long."""
     stored = markup.machine_text(repeated("Use `a < b` or compare a<b in prose. ", ANSWER_MAX).strip())
     assert len(stored) > ANSWER_MAX
-    assert review._normalised(stored.replace("\n", "\r\n")) == stored
+    assert review._normalised(stored.replace("\n", "\r\n"), stored) == stored
+    with pytest.raises(InvalidInput, match="at most"):  # an edit of it is held to the limit
+        review._normalised(stored + " Edited.", stored)
 
 
 def test_nested_bidirectional_entities_are_removed_in_a_few_passes_and_never_close_up():
@@ -88,8 +90,27 @@ def test_a_reviewers_edit_beyond_the_answer_limit_is_refused_before_it_is_read()
         review._normalised(repeated("\\![", 2_500_000))
     with pytest.raises(InvalidInput, match="at most"):
         review._normalised("<" * (review.STORED_MAX + 1))
+    # Round 34's review: 80,000 characters that keep machine_text busy (14 s of CPU); an edit is refused beyond the
+    # answer limit before it is read, bidirectional controls aside (machine_text drops them).
+    with pytest.raises(InvalidInput, match="at most"):
+        review._normalised(repeated("[" * 1000 + "1](https://evil.example/)", review.STORED_MAX))
     assert time.process_time() - started < 0.5
     assert review._normalised("  fine\r\n") == "fine"
+    assert review._normalised("\u202e" * review.BODY_MAX + "fine") == "fine"
+
+
+def test_the_review_desks_preview_reads_at_most_an_answers_length():
+    from forum import views
+
+    assert views.AI_ANSWER_PREVIEW_MAX == review.BODY_MAX < services.BODY_MAX
+
+
+def test_links_that_never_settle_are_stored_in_bounded_time():
+    """Each round's escapes form new links ("[[[…1](u)" repeated): every round runs, then the last guard."""
+    text = repeated("[" * 1000 + "1](https://evil.example/)", review.BODY_MAX)
+    assert cpu(markup.machine_text, text) < 8.0  # 3.1 s here
+    stored = markup.machine_text(text)
+    assert "evil.example" not in "".join(re.findall(r'href="([^"]*)"', markup.render_markdown(stored)))
 
 
 @pytest.mark.parametrize("unit", ["curl -", "xargs git push ", "iptables ", "chmod -R "])
