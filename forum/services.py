@@ -128,6 +128,19 @@ def category_update(*, acting_user, category: Category, **changes) -> Category:
 # Threads and posts ---------------------------------------------------------------------------
 
 
+def locked_thread(pk: int) -> Thread:
+    """The thread as it stands, its row locked to the end of the transaction, with its category: a write to a thread
+    or its posts checks the rights of the category the thread is in, not of one it was read in before a move, and
+    takes the thread's row before the audit chain's lock (``audit_record``), as a reply, a hide and a move did already
+    (round 34's review: a reply written into a thread just moved to a restricted category, its author told by title).
+    Locked alone, then read with its category: a locking query that joins the category
+    finds no row when a move committed while it waited (PostgreSQL checks the moved row against the category row it
+    had joined)."""
+    if Thread.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first() is None:
+        raise NotFound()
+    return Thread.objects.select_related("category").get(pk=pk)
+
+
 def is_opening_post(post: Post) -> bool:
     """Whether ``post`` is its thread's question (the first post)."""
     first = Post.objects.filter(thread_id=post.thread_id).order_by("created_at", "id").values_list("pk", flat=True)[:1]
@@ -172,6 +185,7 @@ def thread_start(*, acting_user, category: Category, title: str, body: str) -> T
 
 @transaction.atomic
 def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
+    thread = locked_thread(thread.pk)
     if not policy.can_view_thread(acting_user, thread):
         raise NotFound()
     if thread.locked and not policy.can_moderate(acting_user, thread.category):
@@ -221,6 +235,7 @@ def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -
 
 @transaction.atomic
 def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "") -> Post:
+    post.thread = locked_thread(post.thread_id)
     if not policy.can_view_post(acting_user, post):
         raise NotFound()
     if not policy.can_moderate(acting_user, post.thread.category):
@@ -310,13 +325,14 @@ def thread_move(*, acting_user, thread: Thread, category: Category) -> Thread:
         raise InvalidTransition("The thread is already in that category.")
     # The thread's row as it stands, locked to commit: a reply or a hide under way adds to or takes from the count
     # first, or waits and then counts in the new category (``_category_of``).
-    current = Thread.objects.select_for_update(of=("self",)).select_related("category").get(pk=thread.pk)
+    current = locked_thread(thread.pk)
     if current.category_id != thread.category_id:
         raise InvalidTransition("The thread was moved meanwhile; reload it and try again.")
     source, posts = current.category, current.post_count
     thread.category = category
     thread.save(update_fields=["category", "updated_at"])
-    for moved, sign in ((source, -1), (category, 1)):
+    # The two categories' rows in the order of their ids: two moves the other way round at once wait, not deadlock.
+    for moved, sign in sorted(((source, -1), (category, 1)), key=lambda pair: pair[0].pk):
         Category.objects.filter(pk=moved.pk).update(thread_count=F("thread_count") + sign,
                                                     post_count=F("post_count") + sign * posts)
     audit_record(actor=acting_user, verb="thread.move", target=thread, category=category,

@@ -6,6 +6,7 @@ moderators may read. ``forum.services.counted_posts`` is what the counts count n
 """
 import importlib
 import threading
+import time
 
 import pytest
 from django.apps import apps
@@ -190,3 +191,51 @@ def test_a_count_and_a_move_at_once_leave_both_categories_right(employee, other_
         worker.join()
     assert not errors, errors
     _counts_hold(general, engineering)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once: PostgreSQL's row locks")
+def test_a_reply_waits_for_a_move_under_way_and_is_judged_by_where_the_thread_went(employee, other_employee,
+                                                                                 engineering, secops, admin_user,
+                                                                                 monkeypatch):
+    # Round 34's review: the reply's checks ran on the thread as read before a move to a restricted category; it was
+    # written into the restricted thread, and its author (who lost access too) was told by the thread's title.
+    from common.exceptions import NotFound
+    from forum.models import Notification
+
+    thread = make_thread(employee, engineering, title="Rotating the payroll DB password", body="How?")
+    stale = Thread.objects.select_related("category").get(pk=thread.pk)
+    audit_record, moving, errors = services.audit_record, threading.Event(), {}
+
+    def audit_after_a_pause(**kwargs):
+        if threading.current_thread().name == "move":
+            moving.set()  # the thread's row is locked: the reply starts meanwhile
+            time.sleep(1.0)
+        return audit_record(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", audit_after_a_pause)
+
+    def move():
+        services.thread_move(acting_user=admin_user, thread=Thread.objects.get(pk=thread.pk), category=secops)
+
+    def reply():
+        moving.wait(10)
+        services.post_reply(acting_user=other_employee, thread=stale, body="Use the vault CLI.")
+
+    def run(work):
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors[threading.current_thread().name] = exc
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run, args=(work,), name=work.__name__) for work in (move, reply)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert list(errors) == ["reply"] and isinstance(errors["reply"], NotFound)
+    assert not Post.objects.filter(body="Use the vault CLI.").exists()
+    assert not Notification.objects.filter(recipient=employee).exists()
+    _counts_hold(engineering, secops)
