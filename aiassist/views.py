@@ -170,10 +170,10 @@ def _review_page(request, answer, *, kept_body: str | None = None, status: int =
                                   .values_list("username", flat=True)[:5])
     state = desk.approval_state(user=request.user, approvals=approvals, needed=needed, can_act=can_act,
                                 security_reviewers=security_reviewers, status=answer.status)
-    # The question as it was asked, unless its post has been hidden since from readers like this one (a pasted
-    # credential, say): the thread page no longer shows it them, nor may this one.
+    # The question's post, unless a moderator has hidden it (a pasted credential, say): not shown here then, to
+    # moderators either (they read it on the thread page), and the question is its title alone (``question_of``).
     opening = answer.thread.posts.order_by("created_at", "id").select_related("thread__category").first()
-    question_hidden = opening is not None and not forum_policy.can_view_post(request.user, opening)
+    question_hidden = opening is not None and (opening.hidden or not forum_policy.can_view_post(request.user, opening))
     # What the draft was written from and has changed since (services.DraftOutdated): it cannot be approved. The
     # question is shown as it now stands, whatever the answer's status: the asker may have taken something out of it
     # (a pasted credential), and the forum keeps no earlier text of a post. The answer keeps the question it was

@@ -174,6 +174,20 @@ def test_a_closed_answers_page_shows_the_question_as_it_now_stands_too(client, c
 
 
 @pytest.mark.django_db
+def test_a_hidden_question_is_not_shown_on_the_review_page_to_moderators_either(client, credential_question, employee,
+                                                                               eng_moderator):
+    # Round 34's review: a moderator (who may read hidden posts) was shown the title alone, as "edited since".
+    answer = credential_question
+    services.answer_submit(acting_user=employee, answer=answer)
+    services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
+    forum_services.post_hide(acting_user=eng_moderator, post=opening_post(answer.thread), reason="credential")
+    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
+    assert status == 200 and "hidden the question's post" in question
+    assert SECRET not in question and "Edited since" not in question
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("edit", ["body", "title"])
 def test_an_edit_of_the_question_takes_the_published_answers_back_to_review(credential_question, employee,
                                                                             eng_moderator, edit):
