@@ -301,6 +301,9 @@ def _masked_links(text: str) -> list[int]:
         except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if every link were masked
             return positions
         for match in _MARKED_LINK.finditer(rendered):
+            if "<a" in match.group(3):  # Python-Markdown nested a link in this one: both are escaped
+                masked.update(int(index) for index in (match.group(1), *_MARKED_LINK_START.findall(match.group(3))))
+                continue
             found = _HREF.search(match.group(2))
             shown = html.unescape(_TAG.sub("", _ANY_MARK.sub("", match.group(3))))
             href = found.group(1) if found else ""
@@ -311,6 +314,7 @@ def _masked_links(text: str) -> list[int]:
 
 _MARKED_LINK = re.compile("\ue002(\\d+)\ue003<a\\b([^>]*)>(.*?)</a>", re.S)
 _ANY_MARK = re.compile("\ue002\\d+\ue003")
+_MARKED_LINK_START = re.compile("\ue002(\\d+)\ue003<a\\b")
 
 
 def _escaped(text: str, at: int) -> bool:

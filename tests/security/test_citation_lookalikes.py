@@ -212,7 +212,10 @@ CLIENTS = [("forum", render_markdown), ("CommonMark", MarkdownIt("commonmark").r
                                       f"Use `a\n- [https://wiki.corp.example/x]({EVIL})` here.",  # code for one only
                                       f"`a | b\n-|-\n[1]({EVIL}) | c`",
                                       # round 34's review: the marks the check inserts, written into the text
-                                      f"[source \ue0021\ue003]({EVIL})", f"[1\ue000\ue001]({EVIL})"])
+                                      f"[source \ue0021\ue003]({EVIL})", f"[1\ue000\ue001]({EVIL})",
+                                      # a link Python-Markdown nests in another, read as one (round 34's review)
+                                      f"(([\\\n[x]({EVIL})*- \\[https://wiki.corp/x]({EVIL}(a))_&]",
+                                      f"[the [1]({EVIL}) guide](https://x.example/)"])
 def test_an_ai_answer_stores_a_masked_link_as_the_text_it_is(markdown):
     from forum.markup import machine_text
 
