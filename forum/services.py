@@ -129,13 +129,13 @@ def category_update(*, acting_user, category: Category, **changes) -> Category:
 
 
 def locked_thread(pk: int) -> Thread:
-    """The thread as it stands, its row locked to the end of the transaction, with its category: a write to a thread
-    or its posts checks the rights of the category the thread is in, not of one it was read in before a move, and
-    takes the thread's row before the audit chain's lock (``audit_record``), as a reply, a hide and a move did already
-    (round 34's review: a reply written into a thread just moved to a restricted category, its author told by title).
-    Locked alone, then read with its category: a locking query that joins the category
-    finds no row when a move committed while it waited (PostgreSQL checks the moved row against the category row it
-    had joined)."""
+    """The thread as it stands, its row locked to the end of the transaction, with its category. A reply, a hide and a
+    move call it first: they check the rights of the category the thread is in, not of one it was read in before a
+    move (round 34's review: a reply written into a thread just moved to a restricted category, its author told by
+    title), and take the thread's row before the audit chain's lock (``audit_record``), as they did already.
+    Publishing reads its thread through it too (after the chain's lock: README.md's known gaps). Locked alone, then
+    read with its category: a locking query that joins the category finds no row when a move committed while it
+    waited (PostgreSQL checks the moved row against the category row it had joined)."""
     if Thread.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first() is None:
         raise NotFound()
     return Thread.objects.select_related("category").get(pk=pk)
