@@ -178,8 +178,8 @@ def _review_page(request, answer, *, kept_body: str | None = None, status: int =
     # question is shown as it now stands, whatever the answer's status: the asker may have taken something out of it
     # (a pasted credential), and the forum keeps no earlier text of a post. The answer keeps the question it was
     # drafted from (``AIAnswer.question``), which no page shows once it has changed.
-    outdated = services.outdated(answer) if answer.status == answer.Status.IN_REVIEW else []
     question = services.question_of(answer.thread)
+    outdated = services.outdated(answer, question) if answer.status == answer.Status.IN_REVIEW else []
     return render(request, "aiassist/answer_review.html", {
         "answer": answer,
         "question_html": "" if question_hidden else render_markdown(question),

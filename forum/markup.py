@@ -286,12 +286,7 @@ def _masked_links(text: str) -> list[int]:
     if "](" not in text:  # an inline link needs one (a reference link's definition is escaped before this)
         return []
     positions = [i for i, c in enumerate(text) if c == "[" and not _escaped(text, i)]
-    parts, at = [], 0
-    for index, position in enumerate(positions):
-        parts += [text[at:position], f"{_MARK}{index}{_MARK_END}"]
-        at = position
-    parts.append(text[at:])
-    marked = "".join(parts)
+    marked = _marked(text, positions)
     masked = set()
     renderings = [lambda: _rendered(marked, raw_html=False),
                   *(lambda md=md: md.render(marked) for md in _OTHER_RENDERERS)]
@@ -355,12 +350,7 @@ def _not_kept(text: str, positions: list[int]) -> list[int]:
     item holding an image for CommonMark). A mark a rendering drops is not kept (``_kept``)."""
     if not positions:
         return []
-    parts, at = [], 0
-    for index, position in enumerate(positions):
-        parts += [text[at:position], f"{_MARK}{index}{_MARK_END}"]
-        at = position
-    parts.append(text[at:])
-    marked = "".join(parts)
+    marked = _marked(text, positions)
     kept = _kept(text, positions, _rendered(marked, raw_html=False))
     for renderer in _OTHER_RENDERERS:
         if not kept:
@@ -370,6 +360,16 @@ def _not_kept(text: str, positions: list[int]) -> list[int]:
         except Exception:  # noqa: BLE001 - a parser's failure on hostile text: nothing is kept
             kept = set()
     return [position for i, position in enumerate(positions) if i not in kept]
+
+
+def _marked(text: str, positions: list[int]) -> str:
+    """``text`` with a numbered mark (``_MARK``, its index, ``_MARK_END``) before each of ``positions`` (ascending)."""
+    parts, at = [], 0
+    for index, position in enumerate(positions):
+        parts += [text[at:position], f"{_MARK}{index}{_MARK_END}"]
+        at = position
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def _kept(text: str, positions: list[int], rendered: str) -> set[int]:

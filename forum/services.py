@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Max, ProtectedError, Subquery
+from django.db.models import F, Max, ProtectedError
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -148,20 +148,14 @@ def is_opening_post(post: Post) -> bool:
 
 
 def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN) -> Post:
+    """A post in ``thread``: one just created, or one read under its lock (``locked_thread``), so that its category is
+    the one the counts go to."""
     now = timezone.now()
     post = Post.objects.create(thread=thread, author=author, body=body, body_html=render_markdown(body), kind=kind)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post_at=now)
-    _category_of(thread).update(post_count=F("post_count") + 1, last_post_at=now)
+    Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + 1, last_post_at=now)
     post_created.send(sender=Post, post=post)
     return post
-
-
-def _category_of(thread: Thread):
-    """The category ``thread`` is in once the caller has updated its row, as a queryset: the row's lock, held to
-    commit, orders this with a move of the thread (``thread_move`` locks it first), so a count goes to the category
-    the thread is in when it is written, not to one it was read in before a move (the category's own count moved
-    with the thread's, as it stood under the lock)."""
-    return Category.objects.filter(pk=Subquery(Thread.objects.filter(pk=thread.pk).values("category_id")))
 
 
 @transaction.atomic
@@ -271,9 +265,9 @@ def recount_after_hiding(thread: Thread, change: int) -> None:
     latest = counted_posts(Post.objects.filter(thread=thread)).aggregate(at=Max("created_at"))["at"]
     latest = latest or thread.created_at
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + change, last_post_at=latest)
-    category = _category_of(thread)
-    category_latest = Thread.objects.filter(category__in=category).aggregate(at=Max("last_post_at"))["at"]
-    category.update(post_count=F("post_count") + change, last_post_at=category_latest)
+    category_latest = Thread.objects.filter(category_id=thread.category_id).aggregate(at=Max("last_post_at"))["at"]
+    Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + change,
+                                                          last_post_at=category_latest)
 
 
 @transaction.atomic
@@ -324,7 +318,7 @@ def thread_move(*, acting_user, thread: Thread, category: Category) -> Thread:
     if category.pk == thread.category_id:
         raise InvalidTransition("The thread is already in that category.")
     # The thread's row as it stands, locked to commit: a reply or a hide under way adds to or takes from the count
-    # first, or waits and then counts in the new category (``_category_of``).
+    # first, or waits and then counts in the new category (it read the thread under its lock: ``locked_thread``).
     current = locked_thread(thread.pk)
     if current.category_id != thread.category_id:
         raise InvalidTransition("The thread was moved meanwhile; reload it and try again.")

@@ -85,11 +85,12 @@ def question_withheld(answer: AIAnswer) -> bool:
     return answer.question != title and question_of(answer.thread) == title  # the question is its title alone now
 
 
-def outdated(answer: AIAnswer) -> list[str]:
+def outdated(answer: AIAnswer, question: str | None = None) -> list[str]:
     """What changed since the answer was drafted from it, in words that name no post its reader may not open: the
-    thread's question (``question_of`` reads it as the draft did) and each post it drew on (``content_hash``)."""
+    thread's question (``question``, or ``question_of`` read here: as the draft read it) and each post it drew on
+    (``content_hash``)."""
     changes = []
-    if answer.question != question_of(answer.thread):
+    if answer.question != (question_of(answer.thread) if question is None else question):
         changes.append("the thread's question")
     sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post__thread")
     changes += [f"source [{s.number}]" for s in sources if s.content_hash != content_hash(s.post)]

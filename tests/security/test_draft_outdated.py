@@ -142,14 +142,19 @@ def test_a_question_edited_since_the_draft_must_be_drafted_again(client, credent
     services.answer_submit(acting_user=employee, answer=fresh)
 
 
+def review_question(client, reviewer, answer) -> tuple[int, str, str]:
+    """The review page as ``reviewer`` gets it: its status, its HTML and its "Question" section."""
+    status, page = signed_in_page(client, reviewer, reverse("assistant:review", args=[answer.pk]))
+    return status, page, page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
+
+
 @pytest.mark.django_db
 def test_the_review_desk_shows_the_question_as_it_now_stands(client, credential_question, employee, eng_moderator):
     answer = credential_question
     services.answer_submit(acting_user=employee, answer=answer)
     forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
-    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
+    status, page, question = review_question(client, eng_moderator, answer)
     assert status == 200
-    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
     assert SECRET not in question and SCENARIOS["low"]["body"] in question
     assert "Written from what has changed since: the thread&#x27;s question." in page
 
@@ -162,12 +167,10 @@ def test_a_closed_answers_page_shows_the_question_as_it_now_stands_too(client, c
     answer = credential_question
     services.answer_submit(acting_user=employee, answer=answer)
     services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
-    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
-    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
+    status, _, question = review_question(client, eng_moderator, answer)
     assert status == 200 and SECRET in question and "Edited since" not in question  # as it stands: unchanged
     forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
-    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
-    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
+    status, page, question = review_question(client, eng_moderator, answer)
     assert status == 200 and SECRET not in question and SCENARIOS["low"]["body"] in question
     assert "Edited since this answer was drafted" in question
     assert reload(answer).question != services.question_of(answer.thread)  # the record keeps what was drafted from
@@ -181,8 +184,7 @@ def test_a_hidden_question_is_not_shown_on_the_review_page_to_moderators_either(
     services.answer_submit(acting_user=employee, answer=answer)
     services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
     forum_services.post_hide(acting_user=eng_moderator, post=opening_post(answer.thread), reason="credential")
-    status, page = signed_in_page(client, eng_moderator, reverse("assistant:review", args=[answer.pk]))
-    question = page[page.index("<h2>Question</h2>"):page.index('id="draft-heading"')]
+    status, page, question = review_question(client, eng_moderator, answer)
     assert status == 200 and "hidden the question's post" in question
     assert SECRET not in question and "Edited since" not in question
 
