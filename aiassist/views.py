@@ -14,6 +14,7 @@ from common.exceptions import InvalidInput, NotFound, RateLimited
 from forum import policy as forum_policy
 from forum import selectors as forum_selectors
 from forum import services as forum_services
+from forum.audit import audited
 from forum.markup import render_markdown
 from forum.views import ThreadStartView
 
@@ -29,9 +30,10 @@ class AskingThreadStartView(ThreadStartView):
     form_class = AskingThreadStartForm
     template_name = "aiassist/thread_start.html"
 
-    def start(self, request, form):
-        with transaction.atomic():
-            thread = super().start(request, form)
+    def start(self, request, form, ahead=None):
+        ahead = ahead or forum_services.rendered(form.cleaned_data["body"])  # before the audit chain's lock
+        with audited():
+            thread = super().start(request, form, ahead=ahead)
             if form.cleaned_data["ask_assistant"]:
                 try:
                     with transaction.atomic():

@@ -98,7 +98,7 @@ def _thread_specs(number: int, data: dict) -> list[dict]:
 def pairs() -> None:
     from django.conf import settings
     from django.contrib.auth.models import Group
-    from django.db import connection, transaction
+    from django.db import connection
     from django.test.utils import setup_test_environment
 
     from aiassist.retrieval import answerable
@@ -106,13 +106,14 @@ def pairs() -> None:
     from bench.retrieval import index_everything
     from bench.retrieval_world import CATEGORIES, EMPLOYEE, SECOPS_GROUP, _people, _post_thread, _user
     from forum import services
+    from forum.audit import audited
 
     settings.ASSISTANT_ANSWERABLE_MODEL = False  # the ranking as it was before the model: what the model reads
     setup_test_environment()
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         data = files()
-        with transaction.atomic():
+        with audited():
             admin = _user("answerable-admin", is_staff=True, is_superuser=True)
             Group.objects.get_or_create(name=SECOPS_GROUP)  # bench.retrieval_world's people join it when needed
             categories = {n: services.category_create(acting_user=admin, name=n, description=d, position=p)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
 
 from bench.data.retrieval import distractors as distractor_topics
 from forum import policy, services
+from forum.audit import audited
 from forum.models import Category, Thread
 
 DATA = Path(__file__).resolve().parent / "data" / "retrieval"
@@ -104,7 +104,7 @@ def _read(name: str) -> list[dict]:
 def load_world(*, distractors: int = 1000, seed: int = 0) -> World:
     """The labelled threads plus ``distractors`` generated ones (``seed`` picks which)."""
     labelled = labelled_threads()
-    with transaction.atomic():
+    with audited():
         admin = _user(ADMIN, is_staff=True, is_superuser=True)
         categories = {
             name: services.category_create(acting_user=admin, name=name, description=description,
@@ -133,7 +133,7 @@ def add_distractors(world: World, n: int, *, seed: int = 0) -> None:
     One call's titles are unique; a second call with the same ``seed`` posts the same threads again, so give a
     world its distractors once (``load_world(distractors=0)`` then this), or vary the seed."""
     generated = distractor_topics.generate(n, seed)
-    with transaction.atomic():
+    with audited():
         people = _people(generated)
         for spec in generated:
             _post_thread(spec, world.categories, people)

@@ -7,11 +7,32 @@ from django.utils.html import format_html
 
 from . import policy, services
 from .admin_grants import category_grants_view
-from .audit import audit_record
+from .audit import audit_record, audited
 from .models import AuditEvent, Category, Notification, Post, Thread
 
 
-class PolicyAdmin(admin.ModelAdmin):
+class AuditedForms:
+    """A form sent to the admin opens the transaction that its changes and their audit events are written in with
+    the audit chain's lock (``audited``): the admin's own transaction would otherwise lock rows first."""
+
+    def _posted(self, view, request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with audited():
+            return view(request, *args, **kwargs)
+
+    # add_view too: the user admin's opens a transaction of its own before it calls changeform_view.
+    def add_view(self, request, *args, **kwargs):
+        return self._posted(super().add_view, request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._posted(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._posted(super().delete_view, request, *args, **kwargs)
+
+
+class PolicyAdmin(AuditedForms, admin.ModelAdmin):
     """An admin over what the access policy guards: ``allowed`` (forum.policy) decides who may use it at all,
     Django's model permissions only narrow it further.
 
@@ -191,7 +212,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedForms, DjangoUserAdmin):
     """Django's user admin, with what changes someone's access written to the audit log in the same transaction:
     joining or leaving a group (a group's grants are its members'), and the active, staff and superuser flags.
     (The whole admin is the administrators', ``config.admin``.)"""

@@ -8,7 +8,6 @@ assistant extends ``ThreadViewSet`` and ``PostViewSet`` from ``aiassist.api``; t
 imports ``aiassist``.
 """
 from django.conf import settings
-from django.db import transaction
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -24,7 +23,7 @@ from common.api import AnonThrottle, CursorPagination, OffsetCursorPagination, e
 from common.exceptions import Forbidden, InvalidTransition, RateLimited
 
 from . import policy, selectors, services
-from .audit import audit_verify
+from .audit import audit_verify, audited
 from .models import AuditEvent, Thread
 from .serializers import (
     AcceptSerializer,
@@ -287,9 +286,10 @@ class ThreadViewSet(GenericViewSet):
     def create(self, request):
         params = parse(self.start_serializer_class, request.data)
         category = selectors.category_for_user(request.user, params["category"])
-        with transaction.atomic():
+        ahead = services.rendered(params["body"])  # before the audit chain's lock
+        with audited():  # the thread and the assistant's ask (``thread_started``) in one transaction
             thread = services.thread_start(acting_user=request.user, category=category, title=params["title"],
-                                           body=params["body"])
+                                           body=params["body"], ahead=ahead)
             data = self.thread_started(thread, params)
         return Response(data, status=status.HTTP_201_CREATED)
 

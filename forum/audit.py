@@ -1,12 +1,20 @@
 """Writing and verifying the hash-chained audit log.
 
-``audit_record`` is called by services inside their transaction. Appends are serialised (an
-advisory lock on PostgreSQL; SQLite serialises writers itself) and ``prev_hash`` is unique, so
-two writers can never fork the chain.
+``audit_record`` is called by services inside their transaction, which ``audited`` opens. Appends are serialised (an
+advisory lock on PostgreSQL; SQLite serialises writers itself) and ``prev_hash`` is unique, so two writers can never
+fork the chain.
+
+The chain's lock is the first lock such a transaction takes, before any row (``audited``): every transaction that
+writes the log takes its locks in one order, so none can wait for a row another holds while that one waits for the
+chain (a reply and a publication in the same thread deadlocked on PostgreSQL while the forum took the thread's row
+first and publishing the chain first). The cost is that transactions writing the log run one at a time, from their
+first statement rather than from their first event: they are kept short (a draft is checked before its transaction).
 """
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .models import AuditEvent
@@ -23,15 +31,49 @@ def _target_ref(target) -> tuple[str, str]:
     return target._meta.label_lower, str(target.pk)
 
 
+def _outer_blocks(connection) -> list:
+    """The transaction's atomic blocks opened by the code (a test case's own blocks are not counted)."""
+    return [block for block in connection.atomic_blocks if not block._from_testcase]
+
+
+@contextmanager
+def _chain_first():
+    connection = transaction.get_connection()
+    depth = getattr(connection, "vetted_audit_depth", 0)
+    if not depth and _outer_blocks(connection):
+        # A lock taken now could come after a row this transaction already holds.
+        raise RuntimeError("audited must open the transaction: the audit chain's lock is its first lock")
+    with transaction.atomic():
+        if not depth and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        connection.vetted_audit_depth = depth + 1
+        try:
+            yield
+        finally:
+            connection.vetted_audit_depth = depth
+
+
+def audited(func=None):
+    """``transaction.atomic`` for a transaction that writes the audit log, as a decorator or a context manager: it
+    opens the transaction and takes the chain's lock first (see the module's docstring). Inside one, another
+    ``audited`` is a savepoint, as a nested ``atomic``; one opened inside a plain ``atomic`` is refused."""
+    if func is None:
+        return _chain_first()
+
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        with _chain_first():
+            return func(*args, **kwargs)
+    return inner
+
+
 def audit_record(*, actor, verb: str, target=None, category=None, data: dict | None = None,
                  private: bool = False) -> AuditEvent:
     """Append one event. ``private``: it belongs to a phase only one person may know of (an AI draft
     before its asker submits it); the chain keeps it, no reader of the log is shown it."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record must run inside the service's transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    if not getattr(transaction.get_connection(), "vetted_audit_depth", 0):
+        raise RuntimeError("audit_record must run inside the service's transaction, opened by audited")
     last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     target_type, target_id = _target_ref(target)
     event = AuditEvent(

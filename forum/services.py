@@ -5,11 +5,12 @@ Callers (views, API, tasks, commands) pass objects already fetched through the s
 services check again before they act, so a caller that forgot cannot do harm.
 """
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, ProtectedError
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from rest_framework.authtoken.models import Token
 from common.exceptions import AlreadyTaken, Forbidden, InvalidInput, InvalidTransition, NotFound
 
 from . import effects, policy
-from .audit import audit_record
+from .audit import audit_record, audited
 from .markup import render_markdown
 from .models import (
     Category,
@@ -69,6 +70,28 @@ def _clean_body(body: str) -> str:
     return body
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A post's body with its HTML as it will be stored (``rendered``), made before the service's transaction, which
+    holds the audit chain's lock (``audited``: every auditing transaction waits for it). ``html`` is None when the
+    body is invalid: the service says so after its own checks, as before."""
+
+    body: str
+    html: str | None
+
+
+def rendered(body: str) -> Rendered:
+    try:
+        return Rendered(body, render_markdown(_clean_body(body)))
+    except InvalidInput:
+        return Rendered(body, None)
+
+
+def _html_of(body: str, ahead: Rendered | None) -> str | None:
+    """``ahead``'s HTML if it was rendered from this very ``body``; None (render it now) otherwise."""
+    return ahead.html if ahead is not None and ahead.body == body else None
+
+
 def thread_url(thread: Thread) -> str:
     return reverse("forum:thread", args=[thread.pk])
 
@@ -80,7 +103,7 @@ def post_url(post: Post) -> str:
 # Categories ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@audited
 def category_create(*, acting_user, name: str, slug: str = "", description: str = "",
                     restricted: bool = False, position: int = 0) -> Category:
     if not policy.can_manage_categories(acting_user):
@@ -101,7 +124,7 @@ def category_create(*, acting_user, name: str, slug: str = "", description: str 
     return category
 
 
-@transaction.atomic
+@audited
 def category_update(*, acting_user, category: Category, **changes) -> Category:
     if not policy.can_manage_categories(acting_user):
         raise Forbidden("Only administrators manage categories.")
@@ -132,8 +155,8 @@ def locked_thread(pk: int) -> Thread:
     """The thread as it stands, its row locked to the end of the transaction, with its category. A reply, a hide and a
     move call it first: they check the rights of the category the thread is in, not of one it was read in before a
     move (round 34's review: a reply written into a thread just moved to a restricted category, its author told by
-    title), and take the thread's row before the audit chain's lock (``audit_record``), as they did already.
-    Publishing reads its thread through it too (after the chain's lock: README.md's known gaps). Locked alone, then
+    title). Publishing reads its thread through it too. Every one of them holds the audit chain's lock already
+    (``audited``), so no two wait for each other's rows in opposite orders. Locked alone, then
     read with its category: a locking query that joins the category finds no row when a move committed while it
     waited (PostgreSQL checks the moved row against the category row it had joined)."""
     if Thread.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first() is None:
@@ -147,19 +170,26 @@ def is_opening_post(post: Post) -> bool:
     return post.pk in list(first)
 
 
-def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN) -> Post:
+def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN, body_html: str | None = None) -> Post:
     """A post in ``thread``: one just created, or one read under its lock (``locked_thread``), so that its category is
-    the one the counts go to."""
+    the one the counts go to. ``body_html``: ``body`` rendered already (``_rendered_ahead``)."""
     now = timezone.now()
-    post = Post.objects.create(thread=thread, author=author, body=body, body_html=render_markdown(body), kind=kind)
+    html = render_markdown(body) if body_html is None else body_html
+    post = Post.objects.create(thread=thread, author=author, body=body, body_html=html, kind=kind)
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post_at=now)
     Category.objects.filter(pk=thread.category_id).update(post_count=F("post_count") + 1, last_post_at=now)
     post_created.send(sender=Post, post=post)
     return post
 
 
-@transaction.atomic
-def thread_start(*, acting_user, category: Category, title: str, body: str) -> Thread:
+def thread_start(*, acting_user, category: Category, title: str, body: str, ahead: Rendered | None = None) -> Thread:
+    """``ahead``: ``rendered(body)``, for a caller that opens the transaction itself (``audited``) and renders first."""
+    return _thread_start(acting_user=acting_user, category=category, title=title, body=body,
+                         html=_html_of(body, ahead or rendered(body)))
+
+
+@audited
+def _thread_start(*, acting_user, category: Category, title: str, body: str, html: str | None) -> Thread:
     if not policy.can_view_category(acting_user, category):
         raise NotFound()
     if not policy.can_start_thread(acting_user, category):
@@ -167,7 +197,7 @@ def thread_start(*, acting_user, category: Category, title: str, body: str) -> T
     title, body = _clean_title(title), _clean_body(body)
     thread = Thread.objects.create(category=category, author=acting_user, title=title, last_post_at=timezone.now())
     Category.objects.filter(pk=category.pk).update(thread_count=F("thread_count") + 1)
-    post = _create_post(author=acting_user, thread=thread, body=body)
+    post = _create_post(author=acting_user, thread=thread, body=body, body_html=html)
     thread.refresh_from_db(fields=["post_count", "last_post_at"])
     audit_record(actor=acting_user, verb="thread.start", target=thread, category=category,
                  data={"title": title, "post": post.pk})
@@ -177,8 +207,12 @@ def thread_start(*, acting_user, category: Category, title: str, body: str) -> T
     return thread
 
 
-@transaction.atomic
 def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
+    return _post_reply(acting_user=acting_user, thread=thread, body=body, html=rendered(body).html)
+
+
+@audited
+def _post_reply(*, acting_user, thread: Thread, body: str, html: str | None) -> Post:
     thread = locked_thread(thread.pk)
     if not policy.can_view_thread(acting_user, thread):
         raise NotFound()
@@ -187,7 +221,7 @@ def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
     if not policy.can_reply(acting_user, thread):
         raise Forbidden("You may not reply in this category.")
     body = _clean_body(body)
-    post = _create_post(author=acting_user, thread=thread, body=body)
+    post = _create_post(author=acting_user, thread=thread, body=body, body_html=html)
     audit_record(actor=acting_user, verb="post.reply", target=post, category=thread.category,
                  data={"thread": thread.pk})
     _watch_automatically(user=acting_user, thread=thread)
@@ -203,8 +237,12 @@ def post_reply(*, acting_user, thread: Thread, body: str) -> Post:
     return post
 
 
-@transaction.atomic
 def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -> Post:
+    return _post_edit(acting_user=acting_user, post=post, body=body, title=title, html=rendered(body).html)
+
+
+@audited
+def _post_edit(*, acting_user, post: Post, body: str, title: str | None, html: str | None) -> Post:
     thread = post.thread
     if not policy.can_view_post(acting_user, post):
         raise NotFound()
@@ -213,7 +251,7 @@ def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -
     body = _clean_body(body)
     is_opening = is_opening_post(post)
     changes = {"body_changed": body != post.body}
-    post.body, post.body_html = body, render_markdown(body)
+    post.body, post.body_html = body, render_markdown(body) if html is None else html
     post.edited_at, post.edited_by = timezone.now(), acting_user
     post.save(update_fields=["body", "body_html", "edited_at", "edited_by", "updated_at"])
     if title is not None and is_opening:
@@ -227,7 +265,7 @@ def post_edit(*, acting_user, post: Post, body: str, title: str | None = None) -
     return post
 
 
-@transaction.atomic
+@audited
 def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "") -> Post:
     post.thread = locked_thread(post.thread_id)
     if not policy.can_view_post(acting_user, post):
@@ -270,7 +308,7 @@ def recount_after_hiding(thread: Thread, change: int) -> None:
                                                           last_post_at=category_latest)
 
 
-@transaction.atomic
+@audited
 def thread_lock(*, acting_user, thread: Thread, locked: bool = True) -> Thread:
     if not policy.can_view_thread(acting_user, thread):
         raise NotFound()
@@ -285,7 +323,7 @@ def thread_lock(*, acting_user, thread: Thread, locked: bool = True) -> Thread:
     return thread
 
 
-@transaction.atomic
+@audited
 def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> Thread:
     """Mark ``post`` as the accepted answer (``None`` clears it)."""
     if not policy.can_view_thread(acting_user, thread):
@@ -308,7 +346,7 @@ def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> T
     return thread
 
 
-@transaction.atomic
+@audited
 def thread_move(*, acting_user, thread: Thread, category: Category) -> Thread:
     """Move a thread to another category; its audience changes with it."""
     if not policy.can_view_thread(acting_user, thread):
@@ -458,24 +496,46 @@ def thread_watch(*, acting_user, thread: Thread, watching: bool = True) -> Threa
     """Start or stop hearing of the thread's new posts. A personal setting, like reading a notice: not audited."""
     if not policy.can_view_thread(acting_user, thread):
         raise NotFound("No such thread.")
+    _thread_shared(thread.pk)
     watch, _ = ThreadWatch.objects.update_or_create(user=acting_user, thread=thread,
                                                     defaults={"watching": watching})
     return watch
 
 
+def _thread_shared(pk: int) -> None:
+    """Hold the thread's row against a reply, a hide or a move under way (FOR KEY SHARE: readers do not wait for one
+    another) before writing a row of the same user that refers to it. A reply writes its author's watch and read
+    marker under the thread's row lock; a watch or read marker written first, whose reference to the thread is
+    checked only after its row is in, waited for the reply's thread row while the reply waited for that row: a
+    deadlock (round 35's review). ``_read_up_to`` does the same within its one statement."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM forum_thread WHERE id = %s FOR KEY SHARE", [pk])
+
+
+_READ_UP_TO = """
+    WITH held AS (SELECT id FROM forum_thread WHERE id = %s FOR KEY SHARE)
+    INSERT INTO forum_threadread (user_id, thread_id, last_read_at) SELECT %s, id, %s FROM held
+    ON CONFLICT (user_id, thread_id) DO UPDATE SET last_read_at = EXCLUDED.last_read_at"""
+
+
 def _read_up_to(*, user, thread: Thread, at) -> None:
+    if connection.vendor == "postgresql":  # the thread's row held first, in the same statement (``_thread_shared``)
+        with connection.cursor() as cursor:
+            cursor.execute(_READ_UP_TO, [thread.pk, user.pk, at])
+        return
     ThreadRead.objects.bulk_create([ThreadRead(user=user, thread=thread, last_read_at=at)], update_conflicts=True,
                                    unique_fields=["user", "thread"], update_fields=["last_read_at"])
 
 
 def thread_mark_read(*, acting_user, thread: Thread) -> None:
-    """Record that ``acting_user`` has seen ``thread`` as it stands (its unread marker goes). One statement
-    (an upsert), so no transaction of its own, as ``posts_mark_viewed``."""
+    """Record that ``acting_user`` has seen ``thread`` as it stands (its unread marker goes). One statement (an
+    upsert), so no transaction of its own, as ``posts_mark_viewed``."""
     if acting_user.is_authenticated and policy.can_view_thread(acting_user, thread):
         _read_up_to(user=acting_user, thread=thread, at=thread.last_post_at)
 
 
-@transaction.atomic
+@audited
 def post_vote(*, acting_user, post: Post, helpful: bool = True) -> Post:
     """Mark ``post`` helpful (``helpful=False`` takes the vote back); doing it twice changes nothing.
     Returns the post with its current ``helpful_count``."""
@@ -500,7 +560,7 @@ def post_vote(*, acting_user, post: Post, helpful: bool = True) -> Post:
 # Categories: deletion and object permissions (the API's admin endpoints) -----------------------
 
 
-@transaction.atomic
+@audited
 def category_delete(*, acting_user, category: Category) -> None:
     """Delete an empty category that nothing on record refers to.
 
@@ -539,7 +599,7 @@ def _grant_permission(permission: str) -> str:
     return permission
 
 
-@transaction.atomic
+@audited
 def category_grant_add(*, acting_user, category: Category, permission: str, user=None, group=None):
     """Give ``user`` or ``group`` an object permission on ``category``; returns guardian's row."""
     if not policy.can_manage_categories(acting_user):
@@ -556,7 +616,7 @@ def category_grant_add(*, acting_user, category: Category, permission: str, user
     return row
 
 
-@transaction.atomic
+@audited
 def category_grant_remove(*, acting_user, category: Category, grant) -> None:
     """Withdraw one grant (a row of guardian's user or group table for ``category``)."""
     if not policy.can_manage_categories(acting_user):
@@ -585,7 +645,7 @@ def api_token_issue(*, user) -> Token:
     return Token.objects.get_or_create(user=user)[0]
 
 
-@transaction.atomic
+@audited
 def api_tokens_revoke(*, acting_user, user, reason: str) -> int:
     """Delete ``user``'s API tokens (they revoked theirs, their password changed, they were deactivated);
     recorded when there was one. ``acting_user`` is None when no one in particular did it."""

@@ -62,10 +62,11 @@ class ThreadStartView(View):
         thread = self.start(request, form)
         return redirect("forum:thread", pk=thread.pk)
 
-    def start(self, request, form):
+    def start(self, request, form, ahead=None):
+        """``ahead``: the body rendered already (``services.rendered``), by a subclass that opens the transaction."""
         data = form.cleaned_data
         return services.thread_start(acting_user=request.user, category=data["category"], title=data["title"],
-                                     body=data["body"])
+                                     body=data["body"], ahead=ahead)
 
 
 @require_GET

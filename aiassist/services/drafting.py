@@ -7,12 +7,13 @@ events and notices written about it are private (``policy.is_private_phase``): n
 """
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from common.db import close_interrupted
 from common.exceptions import ApplicationError, Forbidden, InvalidInput, InvalidTransition, NotFound, RateLimited
 from forum import effects
 from forum import policy as forum_policy
-from forum.audit import audit_record
+from forum.audit import audit_record, audited
 from forum.markup import machine_text, render_markdown, unmask_citation_links
 from forum.models import AuditEvent, Post
 from forum.services import notifications_withdraw, notify
@@ -40,9 +41,9 @@ BODY_MAX = 20_000
 # A citation marker: not an escaped bracket (a quoted passage's own "\\[2\\]"), not link text; never in code.
 _CITATION = re.compile(r"(?<!\\)\[(\d+)\](?!\()")
 OUT_OF_ATTEMPTS = "The assistant stopped several times while drafting this answer."
-# Lock the answer row alone, never the thread, category and asker rows joined in by select_related:
-# asks and audit appends take key-share locks on those while they wait for the audit chain's lock,
-# and a claim holding them FOR UPDATE while it waited for that same lock deadlocked (tests/faults).
+# Lock the answer row alone, never the thread, category and asker rows joined in by select_related: inserts that
+# refer to them take key-share locks on them, and a claim holding them FOR UPDATE while it waited for the audit
+# chain's lock deadlocked with asks (tests/faults; since then every auditing transaction takes that lock first).
 LOCK_ANSWER_ONLY = ("self",)
 QUOTA_LOCK = 7_462_362  # pg_advisory_xact_lock(QUOTA_LOCK, user id): one user's asks are counted one at a time
 
@@ -77,7 +78,7 @@ def _switch_state(switch: AssistantSwitch) -> dict:
             "disabled_categories": sorted(switch.disabled_categories.values_list("slug", flat=True))}
 
 
-@transaction.atomic
+@audited
 def assistant_configure(*, acting_user, enabled: bool | None = None, disabled_categories=None) -> AssistantSwitch:
     if not ai_policy.can_configure_assistant(acting_user):
         raise Forbidden("Only administrators can pause or resume the assistant.")
@@ -115,10 +116,8 @@ def _check_quota(user, *, asked: AIAnswer, retry=None) -> None:
 
     Counted under a lock per user, held to commit, so that parallel asks count one after another and
     each sees the rows of those before it: an advisory lock on PostgreSQL; SQLite takes its write
-    lock at BEGIN IMMEDIATE. It is taken after the insert and its audit event, whose append holds the
-    audit chain's lock: a thread started with ``ask_assistant`` holds that one first (thread_start's
-    event), so every transaction takes the two in the same order and none waits on another in a
-    circle."""
+    lock at BEGIN IMMEDIATE. The ask's transaction took the audit chain's lock first (``audited``), so
+    every transaction takes the two in the same order and none waits on another in a circle."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [QUOTA_LOCK, user.pk % 2**31])
@@ -153,7 +152,7 @@ def _mark_unsent(answer_ids) -> None:
     AIAnswer.objects.filter(pk__in=answer_ids, status=S.QUEUED).update(enqueued_at=None)
 
 
-@transaction.atomic
+@audited
 def answer_request(*, acting_user, thread, audience: str = AIAnswer.Audience.ASKER,
                    regenerated_from: AIAnswer | None = None) -> AIAnswer:
     """Ask for a private draft about ``thread``; generation happens in the worker after commit."""
@@ -192,7 +191,7 @@ def _locked(answer: AIAnswer) -> AIAnswer:
 RESTORE_WINDOW = timedelta(minutes=10)
 
 
-@transaction.atomic
+@audited
 def answer_discard(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """The asker throws a draft (or a failed or queued answer) away; a draft may be restored for
     ``RESTORE_WINDOW`` (``answer_restore``)."""
@@ -216,7 +215,7 @@ def is_restorable(answer: AIAnswer, *, now=None) -> bool:
             and answer.discarded_at > (now or timezone.now()) - RESTORE_WINDOW)
 
 
-@transaction.atomic
+@audited
 def answer_restore(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """Undo a discard: the draft comes back as it was, unless the asker has asked again since."""
     _asker_only(acting_user, answer)
@@ -234,7 +233,7 @@ def answer_restore(*, acting_user, answer: AIAnswer) -> AIAnswer:
     return answer
 
 
-@transaction.atomic
+@audited
 def answer_retry(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """A failed answer goes back to the queue (the retry button)."""
     _asker_only(acting_user, answer)
@@ -253,7 +252,7 @@ def answer_retry(*, acting_user, answer: AIAnswer) -> AIAnswer:
     return answer
 
 
-@transaction.atomic
+@audited
 def answer_regenerate(*, acting_user, answer: AIAnswer, audience: str = AIAnswer.Audience.ASKER) -> AIAnswer:
     """A fresh draft replaces this one (which is discarded if it was still the asker's)."""
     _asker_only(acting_user, answer)
@@ -267,7 +266,7 @@ def answer_regenerate(*, acting_user, answer: AIAnswer, audience: str = AIAnswer
     return answer_request(acting_user=acting_user, thread=answer.thread, audience=audience, regenerated_from=answer)
 
 
-@transaction.atomic
+@audited
 def answer_feedback(*, acting_user, answer: AIAnswer, rating: str) -> AIAnswer:
     _asker_only(acting_user, answer)
     if rating not in (AIAnswer.Rating.HELPFUL, AIAnswer.Rating.NOT_HELPFUL):
@@ -294,7 +293,7 @@ def answer_claim(*, answer_id: int) -> AIAnswer | None:
     redeliveries after a dead worker) fails instead, so no answer is drafted forever.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with audited():
         claimable = Q(status=S.QUEUED) | Q(status=S.GENERATING, lease_expires_at__lt=now)
         answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).filter(claimable, pk=answer_id).select_related(
             "thread", "thread__category", "asker").first()
@@ -355,7 +354,8 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         close_interrupted()
         answer_release(answer_id=answer.pk, attempt=attempt, message="The assistant took too long; trying again.")
         raise
-    return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources)
+    return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources,
+                        question=answer.question)
 
 
 def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | None = None) -> dict:
@@ -390,13 +390,22 @@ def classify_risk(body: str, checked: dict, *, question: str, sources, read=None
     return risk.classify(body, *claims, question=question, sources=sources, read=read, framing=framing)
 
 
-@transaction.atomic
-def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | None:
-    answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
-        "thread", "thread__category", "asker").get(pk=answer_id)
-    if answer.status != S.GENERATING or answer.attempts != attempt:
-        logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
-        return None
+@dataclass(frozen=True)
+class _Checked:
+    """A draft as it will be stored, with its checks: computed before the transaction that stores it (which holds the
+    audit chain's lock, ``audited``), so no other audited transaction waits for a draft's grounding and risk."""
+
+    text: str
+    html: str
+    ordered: list
+    cited: list
+    renumber: dict
+    cited_numbers: set
+    checked: dict
+    assessment: risk.Assessment
+
+
+def _checked_draft(*, question: str, draft, sources) -> _Checked:
     # Cited sources become [1]..[c] in ranked order; the others follow, stored all the same: the engine
     # saw them, so the audience checks count them too. A declined draft (the engine found no answer in them) says
     # so in the app's words and holds nothing of theirs: it is stored without sources, so it lists none as if they
@@ -420,10 +429,34 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
                                          if line in text]
     checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered})
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
-    assessment = classify_risk(text, checked, question=answer.question, sources=[s.doc.text for s in ordered],
+    assessment = classify_risk(text, checked, question=question, sources=[s.doc.text for s in ordered],
                                read=risk.stored_readings((s.doc.text, s.risk_read_by, s.risk_logit) for s in ordered),
                                framing=framing)
-    answer.body, answer.body_html, answer.grounding = text, unmask_citation_links(render_markdown(text)), checked
+    return _Checked(text=text, html=unmask_citation_links(render_markdown(text)), ordered=ordered, cited=cited,
+                    renumber=renumber, cited_numbers=cited_numbers, checked=checked, assessment=assessment)
+
+
+def _store_draft(*, answer_id, attempt, engine, draft, sources, question: str) -> AIAnswer | None:
+    """Store the draft if this worker still holds the answer (same attempt, still generating): checked first, then
+    written in a short transaction. A worker that no longer holds it drops its result without checking it (a check
+    that failed there would fail the answer, which another attempt holds now)."""
+    if not AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, attempts=attempt).exists():
+        logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
+        return None
+    done = _checked_draft(question=question, draft=draft, sources=sources)
+    return _save_draft(answer_id=answer_id, attempt=attempt, engine=engine, draft=draft, sources=sources, done=done)
+
+
+@audited
+def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -> AIAnswer | None:
+    answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
+        "thread", "thread__category", "asker").get(pk=answer_id)
+    if answer.status != S.GENERATING or answer.attempts != attempt:
+        logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
+        return None
+    text, ordered, cited, renumber = done.text, done.ordered, done.cited, done.renumber
+    cited_numbers, checked, assessment = done.cited_numbers, done.checked, done.assessment
+    answer.body, answer.body_html, answer.grounding = text, done.html, checked
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
@@ -447,7 +480,7 @@ def _store_draft(*, answer_id, attempt, engine, draft, sources) -> AIAnswer | No
     return answer
 
 
-@transaction.atomic
+@audited
 def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
     """A transient failure: back to the queue for the task's retry (only if we still hold it).
 
@@ -463,7 +496,7 @@ def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
                      data={"attempt": attempt, "error": message[:200]}, private=ai_policy.is_private_phase(answer))
 
 
-@transaction.atomic
+@audited
 def answer_fail(*, answer_id: int, message: str) -> AIAnswer | None:
     """Terminal failure: the asker sees ``message`` and a retry button."""
     answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
@@ -487,9 +520,8 @@ def answers_sweep() -> list[int]:
     now = timezone.now()
     grace = now - timedelta(seconds=settings.ASSISTANT_QUEUED_GRACE_SECONDS)
     rows = AIAnswer.objects.select_for_update(skip_locked=True, of=LOCK_ANSWER_ONLY)
-    with transaction.atomic():
-        # Every row this sweep changes is locked before the first audit append takes the chain's lock;
-        # rows a worker is claiming at this moment are skipped (they are not stuck).
+    with audited():
+        # Rows a worker is claiming at this moment are skipped (they are not stuck).
         expired = list(rows.select_related("thread__category").filter(status=S.GENERATING, lease_expires_at__lt=now))
         stale = list(rows.filter(Q(enqueued_at__lt=grace) | Q(enqueued_at__isnull=True), status=S.QUEUED)
                      .values_list("pk", flat=True)[:500])

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
-from forum.audit import audit_record
+from forum.audit import audit_record, audited
 from forum.markup import has_bidi_controls, machine_text, machine_text_dropped, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
@@ -157,7 +157,7 @@ def _reviewer_only(acting_user, answer: AIAnswer) -> forum_policy.Access:
 # The asker ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@audited
 def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """The asker asks for their draft to be reviewed for publication in the thread."""
     if not ai_policy.can_view_answer(acting_user, answer):
@@ -191,7 +191,7 @@ def _notify_reviewers(answer: AIAnswer) -> None:
                url=url, thread=answer.thread)
 
 
-@transaction.atomic
+@audited
 def answer_withdraw(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """The asker takes a submitted answer back before anyone decides on it."""
     if not ai_policy.can_view_answer(acting_user, answer):
@@ -265,7 +265,7 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
     answer.risk_reasons = reasons
 
 
-@transaction.atomic
+@audited
 def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | None = None) -> AIAnswer:
     """A reviewer edits the text under review; approvals of the old text no longer count. ``text_hash``, the
     ``body_hash`` of the text the edit started from: refused (``TextChanged``) when the text changed since, so an
@@ -327,7 +327,7 @@ def _refuse_unresolved(answer: AIAnswer, verb: str) -> None:
                                 for c in unresolved]})
 
 
-@transaction.atomic
+@audited
 def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str) -> ClaimConfirmation:
     """A reviewer lets one invented or contradicted claim of the current text stand, saying why. It
     counts while that claim is in the text; approving still takes the approvals the answer needs."""
@@ -383,7 +383,7 @@ def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
     return {"have": len(reviewers), "need": 1, "needs_security_reviewer": False, "complete": len(reviewers) >= 1}
 
 
-@transaction.atomic
+@audited
 def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
                    text_hash: str | None = None) -> AIAnswer:
     """Approve the answer (optionally with an edited text); publishes when the approvals are complete.
@@ -448,10 +448,9 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise RuntimeError("answer_publish runs inside answer_approve's transaction")
     # The audience is the thread's as it stands under its lock, read again here: a move that committed since the
     # answer was read (while this waited on the audit chain) has moved it, and one not yet committed holds the row
-    # until it has (its receivers then find this answer published, and withdraw it if it must go). The lock comes
-    # after the audit chain's, as in a hide's receivers that withdraw answers in other threads. A reply, a hide or a
-    # move in this thread takes the thread's row first, then the chain's: one at the very moment of a publication can
-    # deadlock with it (PostgreSQL then cancels one; a known gap: README.md).
+    # until it has (its receivers then find this answer published, and withdraw it if it must go). Every transaction
+    # that takes a thread's row holds the audit chain's lock first (``audited``), as this approval does: a reply, a
+    # hide or a move in this thread runs wholly before or after it.
     from forum.services import _create_post, locked_thread  # the forum's own post creation (counts, search index)
 
     answer.thread = thread = locked_thread(answer.thread_id)
@@ -486,7 +485,7 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     return answer
 
 
-@transaction.atomic
+@audited
 def answer_reject(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AIAnswer:
     _reviewer_only(acting_user, answer)
     code, reason = _coded_reason(code, reason, "reject an answer")
@@ -540,7 +539,7 @@ def _readers(post: Post) -> set[int]:
             | set(Approval.objects.filter(answer__published_post=post).values_list("reviewer_id", flat=True)))
 
 
-@transaction.atomic
+@audited
 def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AIAnswer:
     """Withdraw a published answer: hide its post and tell the asker and everyone who saw it. The
     category's reviewers may, and always its moderators and administrators."""
@@ -569,7 +568,7 @@ def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | No
     return answer
 
 
-@transaction.atomic
+@audited
 def answer_report(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AnswerReport:
     """Any reader of a published AI post can report it; it goes back to the review queue."""
     if answer.status != S.PUBLISHED or not forum_policy.can_view_post(acting_user, answer.published_post):
@@ -586,7 +585,7 @@ def answer_report(*, acting_user, answer: AIAnswer, reason: str, code: str | Non
     return report
 
 
-@transaction.atomic
+@audited
 def answer_confirm(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """A reviewer looked again at a flagged published answer and keeps it."""
     _reviewer_only(acting_user, answer)

@@ -25,7 +25,7 @@ from common.exceptions import InvalidInput, InvalidTransition, NotFound
 from config.celery import app
 from forum import policy
 from forum import services as forum_services
-from forum.audit import audit_verify
+from forum.audit import audit_verify, audited
 from forum.models import AuditEvent, Notification, Post, PostViewReceipt
 
 from ..factories import UserFactory, fresh, grant, make_thread
@@ -406,7 +406,7 @@ def try_publish_task(answer_id: int, reviewer_id: int) -> None:
     """Test-only: a task that tries to publish, and records what happened for the test thread."""
     answer = AIAnswer.objects.select_related("thread", "thread__category").get(pk=answer_id)
     try:
-        with transaction.atomic():
+        with audited():
             review.answer_publish(acting_user=User.objects.get(pk=reviewer_id), answer=answer)
     except Exception as exc:  # noqa: BLE001 - recorded for the assertion
         WORKER_RESULTS[answer_id] = (type(exc).__name__, str(exc))
@@ -432,7 +432,7 @@ def test_publishing_from_inside_a_celery_task_raises(celery_worker, employee, en
     assert reload(answer).status == S.IN_REVIEW and not assistant_posts().exists()
 
     # The control: the same call outside a worker publishes, so the worker guard alone refused it.
-    with transaction.atomic():
+    with audited():
         review.answer_publish(acting_user=eng_moderator, answer=reload(answer))
     assert reload(answer).status == S.PUBLISHED
 

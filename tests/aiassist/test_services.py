@@ -362,7 +362,7 @@ def test_an_expired_lease_is_reclaimed_and_the_stale_result_dropped(employee, qu
 
     late = Draft(text="A late draft [1].", model="old-worker", cited=[])
     assert services._store_draft(answer_id=answer.pk, attempt=stale.attempts, engine=ExtractiveEngine(),
-                                 draft=late, sources=[]) is None
+                                 draft=late, sources=[], question=answer.question) is None
     after = reload(answer)
     assert (after.status, after.body, after.attempts) == (S.GENERATING, "", 2)
     assert not events(answer, "ai_answer.draft").exists()
@@ -370,8 +370,29 @@ def test_an_expired_lease_is_reclaimed_and_the_stale_result_dropped(employee, qu
     assert reload(answer).status == S.GENERATING
 
     stored = services._store_draft(answer_id=answer.pk, attempt=fresh.attempts, engine=ExtractiveEngine(),
-                                   draft=Draft(text="The current draft.", model="new-worker", cited=[]), sources=[])
+                                   draft=Draft(text="The current draft.", model="new-worker", cited=[]), sources=[],
+                                   question=answer.question)
     assert (stored.status, stored.body, stored.model_name) == (S.DRAFT, "The current draft.", "new-worker")
+
+
+def test_a_stale_workers_result_is_dropped_before_it_is_checked(monkeypatch, employee, question):
+    """The checks run before the draft's short transaction; a worker whose attempt is over does not run them, so a
+    check failing there cannot fail the attempt that holds the answer now (round 35's review)."""
+    from aiassist.services import drafting
+
+    answer = services.answer_request(acting_user=employee, thread=question)
+    stale = services.answer_claim(answer_id=answer.pk)
+    AIAnswer.objects.filter(pk=answer.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.answer_claim(answer_id=answer.pk).attempts == 2
+
+    def failing(*args, **kwargs):
+        raise ValueError("the risk model failed")
+
+    monkeypatch.setattr(drafting, "classify_risk", failing)
+    assert services._store_draft(answer_id=answer.pk, attempt=stale.attempts, engine=ExtractiveEngine(),
+                                 draft=Draft(text="A late draft.", model="old-worker", cited=[]), sources=[],
+                                 question=answer.question) is None
+    assert (reload(answer).status, reload(answer).attempts) == (S.GENERATING, 2)
 
 
 def test_a_transient_engine_error_releases_the_answer(settings, employee, question):

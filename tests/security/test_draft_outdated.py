@@ -9,13 +9,14 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from aiassist import services
 from aiassist.engines import Draft
 from aiassist.models import AIAnswer
 from forum import services as forum_services
+from forum.audit import audited
 from forum.models import Post, Thread
 
 from ..aiassist.test_review_services import SCENARIOS, approve, ask, drafted, reload
@@ -294,7 +295,7 @@ def test_a_publication_racing_a_move_of_its_thread_checks_the_new_audience(
             connection.close()
 
     # The move holds its thread until it commits; the approval starts meanwhile and must see the move's outcome.
-    with transaction.atomic():
+    with audited():
         forum_services.thread_move(acting_user=admin_user, thread=Thread.objects.get(pk=thread.pk),
                                    category=engineering)
         approving = threading.Thread(target=publish)

@@ -12,7 +12,6 @@
 from datetime import datetime
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from django.utils.timezone import localtime
 
@@ -22,7 +21,7 @@ from aiassist.models import AIAnswer
 from forum import policy
 from forum import policy as forum_policy
 from forum import services as forum_services
-from forum.audit import audit_verify
+from forum.audit import audit_verify, audited
 from forum.models import AuditEvent, CategoryUserObjectPermission, Notification, PostViewReceipt
 
 from ..api.conftest import V1, client_for, drafted, error_of, make_reviewer, reload, walk
@@ -221,7 +220,7 @@ def test_the_withdrawal_rolls_back_with_the_move(admin_user, employee, other_emp
     answer = published(employee, engineering, reviewer=eng_moderator, sources_in=general)
     read_thread(other_employee, answer)
     source = answer.sources.get(cited=True).post.thread
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), audited():
         forum_services.thread_move(acting_user=admin_user, thread=source, category=secops)
         assert reload(answer).status == S.IN_REVIEW  # inside the move's transaction
         raise RuntimeError("the move fails after the withdrawal")

@@ -43,13 +43,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import override_settings
 
 from aiassist import risk
 from aiassist.retrieval.index import active_embedder, embed_key, vector_bytes
 from aiassist.retrieval.passages import plain_text, split_markdown
 from forum import policy
+from forum.audit import audited
 from forum.markup import render_markdown
 from forum.models import Thread, audit_canonical, audit_digest
 
@@ -723,7 +724,7 @@ class Command(BaseCommand):
             # No e-mail to the made-up address (the in-app notification is still written).
             with override_settings(EMAIL_NOTIFICATIONS=False):
                 self.bench_source(thread)
-                with transaction.atomic():
+                with audited():
                     answer = ai_services.answer_request(acting_user=bench, thread=thread)
         finally:
             app.conf.task_always_eager = False
@@ -739,7 +740,7 @@ class Command(BaseCommand):
 
         people = User.objects.exclude(pk__in=[self.bench_id, self.assistant_id]).filter(is_active=True).order_by("pk")
         asker, replier = [u for u in people[:500] if policy.can_start_thread(u, thread.category)][:2]
-        with transaction.atomic():
+        with audited():
             source = forum_services.thread_start(acting_user=asker, category=thread.category,
                                                  title=BENCH_SOURCE_TITLE, body=BENCH_SOURCE_QUESTION)
             reply = forum_services.post_reply(acting_user=replier, thread=source, body=BENCH_SOURCE_ANSWER)

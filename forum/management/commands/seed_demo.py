@@ -11,13 +11,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.test.utils import override_settings
 from guardian.shortcuts import assign_perm
 
 from common.exceptions import ApplicationError
 from forum import policy, services
-from forum.audit import audit_record
+from forum.audit import audit_record, audited
 from forum.models import Category, CategoryGroupObjectPermission, CategoryUserObjectPermission, Thread
 
 User = get_user_model()
@@ -949,7 +948,7 @@ class Command(BaseCommand):
                                "pass --allow-production if this really is a demo instance.")
         # Seeding replies to demo addresses must not mail anyone (the console backend would also
         # flood this command's output); the in-app notifications are still created.
-        with override_settings(EMAIL_NOTIFICATIONS=False), transaction.atomic():
+        with override_settings(EMAIL_NOTIFICATIONS=False), audited():
             try:
                 summary = self._seed()
             except ApplicationError as exc:
@@ -1049,7 +1048,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _grant(admin, codename, user_or_group, category, holder: dict) -> None:
-        with transaction.atomic():
+        with audited():
             assign_perm(codename, user_or_group, category)
             audit_record(actor=admin, verb="grant.add", target=category, category=category,
                          data={"permission": codename, **holder})
