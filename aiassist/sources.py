@@ -87,9 +87,13 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20,
                    query_vector=question_vector(thread, question))
     picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
+    # The posts are read before their passages' text (``with_details`` keeps only passages made from the post as it
+    # then stands). An edit that commits in between leaves each source's ``content_hash`` older than its post, so the
+    # answer is outdated (refused at submission, approval and publication); read the other way round, the new text's
+    # hash went with the old text, and a passage its author had just taken out was published (round 35's review).
+    posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
     kept = {passage.id for passage in ranking.with_details([passage for _, passage in picked])}
     picked = [(hit, passage) for hit, passage in picked if passage.id in kept]
-    posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
     results = []
     for number, (hit, passage) in enumerate(picked, start=1):
         post = posts[passage.post_id]

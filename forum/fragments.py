@@ -77,7 +77,10 @@ def thread_posts_section(request, thread: Thread, page_number, *, post_id=None) 
         if key and page.number == number:
             _store(key, entry)
     else:
-        live_posts = list(selectors.thread_posts(user, thread).filter(pk__in=entry["live"])) if entry["live"] else []
+        # Not hidden, as when it was rendered: one withdrawn since (its retraction committed after this request read
+        # the thread, whose revision named this rendering) is left out, never shown to a moderator as it was.
+        live_posts = (list(selectors.thread_posts(user, thread).filter(pk__in=entry["live"], hidden=False))
+                      if entry["live"] else [])
 
     token = get_token(request)
     html = entry["html"].replace(entry["csrf"], token)

@@ -350,3 +350,31 @@ def test_an_approval_and_a_hide_withdrawing_another_answer_take_their_locks_in_o
     worker.join(30)
     assert not [e for e in errors if "deadlock" in str(e).lower()], errors
     assert reload(published).status != S.PUBLISHED  # the hide withdrew the published answer all the same
+
+
+def test_a_source_edited_while_the_worker_reads_it_leaves_the_answer_outdated(monkeypatch, employee, engineering,
+                                                                            general, eng_moderator):
+    """Round 35's review: the worker read a passage's text, then its post for the source's hash; an edit committed in
+    between stored the new text's hash beside the old text, so the text its author had just taken out passed every
+    check and was published. The post is read first now: such an edit leaves the answer outdated."""
+    from aiassist.retrieval import ranking
+
+    old = "retry_backoff=True; the countdown doubles"
+    thread = ask(employee, engineering, sources_in=general)
+    reply = Post.objects.get(body__contains=old)
+    with_details, edited = ranking.Ranking.with_details, []
+
+    def then_edited(self, passages, **kwargs):
+        found = with_details(self, passages, **kwargs)
+        if not edited:  # the author takes the setting back, committed while the worker drafts
+            edited.append(forum_services.post_edit(acting_user=reply.author, post=Post.objects.get(pk=reply.pk),
+                                                   body="Use the team's standard policy; ask in #infra."))
+        return found
+
+    monkeypatch.setattr(ranking.Ranking, "with_details", then_edited)
+    answer = drafted(employee, thread)
+    assert edited and old in answer.body
+    assert services.outdated(answer) == ["source [1]"]
+    with pytest.raises(services.DraftOutdated):
+        services.answer_submit(acting_user=employee, answer=answer)
+    assert reload(answer).status == S.DRAFT

@@ -357,3 +357,32 @@ def test_a_retraction_reaches_a_reader_who_saw_the_answer_only_in_search(surface
     assert "The setting was renamed." in notice.text and MARKER not in notice.text
     assert sorted(Notification.objects.filter(verb="ai_retracted").values_list("recipient__username", flat=True)) \
         == ["alice", "bob"]
+
+
+def test_a_page_cached_before_a_retraction_never_shows_its_text_to_a_moderator(employee, eng_moderator, engineering,
+                                                                              general):
+    """Round 35's review: the thread page's cached posts section names its live AI posts, read again on each hit; a
+    request that read the thread before a retraction committed hit the rendering of that revision, and the read
+    again included the now hidden post for a moderator, its whole text in place of the placeholder."""
+    from django.test import RequestFactory
+
+    from forum import fragments, selectors
+
+    from ..aiassist.test_review_services import QUOTED, approve, submitted
+
+    answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general))
+    moderator = UserFactory(username="mo")
+    grant(policy.MODERATE, moderator, engineering)
+
+    def section(thread):
+        request = RequestFactory().get(reverse("forum:thread", args=[thread.pk]))
+        request.user = moderator
+        return fragments.thread_posts_section(request, thread, None).html
+
+    read = selectors.thread_for_user(moderator, answer.thread_id, reader_wrote=True)
+    assert QUOTED["low"] in section(read)  # this revision's rendering is cached now
+    read_before = selectors.thread_for_user(moderator, answer.thread_id, reader_wrote=True)
+    ai_services.answer_retract(acting_user=eng_moderator, answer=reload(answer), reason="Wrong advice.",
+                               code="incorrect")
+    assert QUOTED["low"] not in section(read_before)
+    assert QUOTED["low"] not in section(selectors.thread_for_user(moderator, answer.thread_id, reader_wrote=True))
