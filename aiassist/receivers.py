@@ -19,7 +19,7 @@ _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hi
 
 
 @receiver(post_changed)
-def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **kwargs):
+def flag_answers_citing_changed_post(sender, post, change, acting_user=None, retitled=False, **kwargs):
     if change == "hide":
         # A hidden post is read by nobody but moderators: an answer quoting it must not stay in front of readers
         # (a moderator hides a post that leaked a token; the answer that quoted it goes with it).
@@ -29,6 +29,11 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, **k
         # What its author took back (edited out of the passage an answer quoted) leaves the public page with it.
         answers_recheck_edit(acting_user=acting_user, post_ids=[post.pk],
                              reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
+    if retitled:
+        # The thread's title is in every answer quoting any of its posts (each quote's attribution, the sources listed
+        # under the answer): retitled, what its author took back leaves the answers showing it (``taken_back``).
+        answers_recheck_edit(acting_user=acting_user, post_ids=list(post.thread.posts.values_list("pk", flat=True)),
+                             reason="A cited thread was retitled.")
     if change in _POST_CHANGES and is_opening_post(post):
         # The question every answer in the thread was drafted from, and may restate: hidden, the answers that
         # restate it leave with it (``question_withheld``); edited (or retitled), the answers vetted for the question

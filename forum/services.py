@@ -261,7 +261,7 @@ def _post_edit(*, acting_user, post: Post, body: str, title: str | None, html: s
             thread.title = title
             thread.save(update_fields=["title", "updated_at"])
     audit_record(actor=acting_user, verb="post.edit", target=post, category=thread.category, data=changes)
-    post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user)
+    post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user, retitled="title" in changes)
     return post
 
 

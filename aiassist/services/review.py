@@ -669,11 +669,13 @@ def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = 
 def taken_back(answer: AIAnswer) -> bool:
     """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
     given (cited or not: a model may copy one it does not cite) is no longer shown by its post as written
-    (``still_shown``)."""
+    (``still_shown``), or its thread no longer has the title the answer shows (its attributions and the sources
+    listed under it: round 35's review)."""
     if answer.question != question_of(answer.thread):
         return True
-    sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post")
-    return any(not still_shown(source.text, source.post.body) for source in sources)
+    sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post__thread")
+    return any(source.title != source.post.thread.title[:200] or not still_shown(source.text, source.post.body)
+               for source in sources)
 
 
 _START, _END = "\ue004", "\ue005"

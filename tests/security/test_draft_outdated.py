@@ -378,3 +378,22 @@ def test_a_source_edited_while_the_worker_reads_it_leaves_the_answer_outdated(mo
     with pytest.raises(services.DraftOutdated):
         services.answer_submit(acting_user=employee, answer=answer)
     assert reload(answer).status == S.DRAFT
+
+
+def test_a_source_thread_retitled_takes_its_old_title_off_the_answers_quoting_it(client, employee, other_employee,
+                                                                                engineering, general, eng_moderator):
+    """Round 35's review: an answer quoting a reply shows that reply's thread's title (its attribution, the sources
+    listed under it). The thread's author retitled it (a customer's name taken out), and the answer stayed up with the
+    old title: only answers citing the question itself, or in that thread, were looked at."""
+    from ..aiassist.test_review_services import SCENARIOS, approve, cited_post, submitted
+
+    answer = approve(eng_moderator, submitted(employee, engineering, sources_in=general))
+    old_title = SCENARIOS["low"]["source_title"]
+    assert answer.status == S.PUBLISHED and old_title in posts_of(client, other_employee, answer.thread)
+    source_thread = cited_post(answer).thread
+    question = opening_post(source_thread)
+    forum_services.post_edit(acting_user=question.author, post=question, body=question.body,
+                             title="Celery retry settings")
+    answer = reload(answer)
+    assert answer.status != S.PUBLISHED
+    assert old_title not in posts_of(client, other_employee, answer.thread)
