@@ -13,6 +13,7 @@ from aiassist import services
 from aiassist.models import AIAnswer
 from bench.retrieval import evaluate, index_everything
 from bench.retrieval_world import BLIND_SETS, blind_questions, blind_unanswerable, load_world
+from forum.audit import audited
 
 DISTRACTORS = 1000
 # Every test of the module marked alike: pytest-django runs the tests that use the database before the others, so a
@@ -27,7 +28,7 @@ def world(django_db_setup, django_db_blocker):
     saved = settings.ASSISTANT_EMBEDDER, settings.RETRIEVAL_INDEX_SYNC, settings.EMAIL_NOTIFICATIONS
     settings.ASSISTANT_EMBEDDER, settings.RETRIEVAL_INDEX_SYNC, settings.EMAIL_NOTIFICATIONS = "local", True, False
     try:
-        with django_db_blocker.unblock(), transaction.atomic():
+        with django_db_blocker.unblock(), audited():  # the world is posted through the (auditing) services
             # Indexed in one pass after loading (batches of passages embed faster than post by post).
             settings.RETRIEVAL_INDEX_SYNC = False
             built = load_world(distractors=DISTRACTORS)
