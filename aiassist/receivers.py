@@ -32,8 +32,7 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
     if retitled:
         # The thread's title is in every answer quoting any of its posts (each quote's attribution, the sources listed
         # under the answer): retitled, what its author took back leaves the answers showing it (``taken_back``).
-        answers_recheck_edit(acting_user=acting_user, post_ids=list(post.thread.posts.values_list("pk", flat=True)),
-                             reason="A cited thread was retitled.")
+        answers_recheck_edit(acting_user=acting_user, source_thread=post.thread, reason="A cited thread was retitled.")
     if change in _POST_CHANGES and is_opening_post(post):
         # The question every answer in the thread was drafted from, and may restate: hidden, the answers that
         # restate it leave with it (``question_withheld``); edited (or retitled), the answers vetted for the question

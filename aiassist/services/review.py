@@ -609,10 +609,10 @@ def _flag(answer: AIAnswer, reason: str) -> None:
     AIAnswer.objects.filter(pk=answer.pk).update(attention_reason=reason[:REASON_MAX], attention_at=timezone.now())
 
 
-def _published_answers(*, post_ids=None, category: Category | None = None,
-                       thread: Thread | None = None) -> list[AIAnswer]:
-    """Published answers with a source among the given posts (or any post in ``category``); with
-    ``thread``, the answers published in that thread instead (its audience changed under them)."""
+def _published_answers(*, post_ids=None, category: Category | None = None, thread: Thread | None = None,
+                       source_thread: Thread | None = None) -> list[AIAnswer]:
+    """Published answers with a source among the given posts (or any post in ``category``, or in ``source_thread``);
+    with ``thread``, the answers published in that thread instead (its audience changed under them)."""
     if thread is not None:
         answers = AIAnswer.objects.filter(status=S.PUBLISHED, thread=thread)
     else:
@@ -621,6 +621,8 @@ def _published_answers(*, post_ids=None, category: Category | None = None,
             cited = cited.filter(post_id__in=post_ids)
         if category is not None:
             cited = cited.filter(post__thread__category=category)
+        if source_thread is not None:
+            cited = cited.filter(post__thread=source_thread)
         answers = AIAnswer.objects.filter(status=S.PUBLISHED, sources__in=cited).distinct()
     return list(answers.select_related("thread__category"))
 
@@ -648,16 +650,19 @@ def answers_recheck_audience(*, acting_user, post_ids=None, category: Category |
     return unpublished
 
 
-def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = None, reason: str) -> list[int]:
-    """After an edit of posts published answers drew on (``post_ids``), or of the question of ``thread``: each
+def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = None,
+                         source_thread: Thread | None = None, reason: str) -> list[int]:
+    """After an edit of posts published answers drew on (``post_ids``, or any post of ``source_thread``: retitled),
+    or of the question of ``thread``: each
     published answer it concerns that no longer stands on what its reviewers vetted (``taken_back``: its question
     reads otherwise now, or a passage it was given is no longer in its post as written) is unpublished at once, as a
     draft so changed could not be published (``DraftOutdated``): the public page must not keep what an author took
     back (a host name edited out of a reply the answer quoted), nor an answer vetted for another question under a new
-    one. An edit that leaves all of that standing (a paragraph added beside the quoted one, a title) flags it for
-    another look. Runs in the edit's transaction; returns the ids of the answers unpublished."""
+    one, nor a title its thread no longer has. An edit that leaves all of that standing (a paragraph added beside the
+    quoted one) flags it for another look. Runs in the edit's transaction; returns the ids of the answers
+    unpublished."""
     unpublished = []
-    for answer in _published_answers(post_ids=post_ids, thread=thread):
+    for answer in _published_answers(post_ids=post_ids, thread=thread, source_thread=source_thread):
         if taken_back(answer):
             answer_unpublish(acting_user=acting_user, answer=answer, reason=reason, why=CHANGED_SINCE)
             unpublished.append(answer.pk)
@@ -669,13 +674,13 @@ def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = 
 def taken_back(answer: AIAnswer) -> bool:
     """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
     given (cited or not: a model may copy one it does not cite) is no longer shown by its post as written
-    (``still_shown``), or its thread no longer has the title the answer shows (its attributions and the sources
-    listed under it: round 35's review)."""
+    (``still_shown``), or a cited post's thread no longer has the title the answer shows (its attributions and the
+    sources listed under it; an uncited source's title is not shown: round 35's review)."""
     if answer.question != question_of(answer.thread):
         return True
     sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post__thread")
-    return any(source.title != source.post.thread.title[:200] or not still_shown(source.text, source.post.body)
-               for source in sources)
+    return any((source.cited and source.title != source.post.thread.title[:200])
+               or not still_shown(source.text, source.post.body) for source in sources)
 
 
 _START, _END = "\ue004", "\ue005"
