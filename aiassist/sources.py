@@ -34,7 +34,11 @@ class Retrieved:
 
 
 def content_hash(post: Post) -> str:
-    return hashlib.sha256(f"{post.thread.title}\n{post.body}".encode()).hexdigest()
+    return _content_hash(post.thread.title, post.body)
+
+
+def _content_hash(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
 
 
 def _from_asker(thread: ThreadHit, passage: PassageHit) -> bool:
@@ -87,20 +91,22 @@ def retrieve(*, asker, thread: Thread, question: str, audience: str) -> list[Ret
     ranking = rank(asker, question, within=within, exclude_thread=thread, limit=20,
                    query_vector=question_vector(thread, question))
     picked = select_passages(ranking, limit=settings.ASSISTANT_MAX_SOURCES)
-    # The posts are read before their passages' text (``with_details`` keeps only passages made from the post as it
-    # then stands). An edit that commits in between leaves each source's ``content_hash`` older than its post, so the
-    # answer is outdated (refused at submission, approval and publication); read the other way round, the new text's
-    # hash went with the old text, and a passage its author had just taken out was published (round 35's review).
-    posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
-    kept = {passage.id for passage in ranking.with_details([passage for _, passage in picked])}
+    # Each source's ``content_hash`` and title are of the post as its passage was read, in the same statement
+    # (``made_from``: ``with_details`` keeps only passages made from the post as it then stands): an edit committed
+    # at any moment of the draft leaves the answer outdated (refused at submission, approval and publication). Hashed
+    # from the post read apart, the new text's hash went with the old text, and a passage its author had just taken
+    # out was published (round 35's reviews).
+    kept = {passage.id for passage in ranking.with_details([passage for _, passage in picked], made_from=True)}
     picked = [(hit, passage) for hit, passage in picked if passage.id in kept]
+    posts = Post.objects.select_related("thread__category", "author").in_bulk({p.post_id for _, p in picked})
+    picked = [(hit, passage) for hit, passage in picked if passage.post_id in posts]  # not deleted meanwhile
     results = []
     for number, (hit, passage) in enumerate(picked, start=1):
-        post = posts[passage.post_id]
-        doc = SourceDoc(number=number, title=post.thread.title, text=passage.text, category=post.thread.category.name,
+        post, (title, body) = posts[passage.post_id], passage.made_from
+        doc = SourceDoc(number=number, title=title, text=passage.text, category=post.thread.category.name,
                         role=passage.role, author=passage.author, url=post_url(post),
                         score=round(hit.score, 4), thread_asker=_from_asker(hit, passage))
-        results.append(Retrieved(doc=doc, post=post, content_hash=content_hash(post),
+        results.append(Retrieved(doc=doc, post=post, content_hash=_content_hash(title, body),
                                  risk_read_by=passage.risk_read_by, risk_logit=passage.risk_logit))
     return results
 

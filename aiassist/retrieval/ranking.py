@@ -181,6 +181,9 @@ class PassageHit:
     # The risk encoder's stored reading (``Passage.risk_read_by``, ``risk_logit``), read with the Markdown.
     risk_read_by: str = ""
     risk_logit: float | None = None
+    # With ``with_details(made_from=True)``: the thread's title and the post's body the passage was read with, in the
+    # same statement (what it is current for: ``index.current_passages``).
+    made_from: tuple[str, str] | None = None
     lexical: float = 0.0
     dense: float | None = None
 
@@ -230,8 +233,9 @@ class Ranking:
     elapsed_ms: float = 0.0
     readable: QuerySet | None = None  # the reader's passages the ranking read (``with_details`` reads through it)
 
-    def with_details(self, passages: list[PassageHit], *, text: bool = True) -> list[PassageHit]:
-        return with_details(passages, self.readable, text=text)
+    def with_details(self, passages: list[PassageHit], *, text: bool = True,
+                     made_from: bool = False) -> list[PassageHit]:
+        return with_details(passages, self.readable, text=text, made_from=made_from)
 
     @property
     def relevant(self) -> list[ThreadHit]:
@@ -782,7 +786,8 @@ def _masked_embedding(compute) -> np.ndarray | None:
         return None
 
 
-def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True) -> list[PassageHit]:
+def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = True,
+                 made_from: bool = False) -> list[PassageHit]:
     """``passages`` with their author's name, their post's time and (``text``) their Markdown and stored risk reading
     filled in, in one query through ``within`` (the reader's passages, as the ranking read them: a post hidden or a
     thread moved since is left out, as are passages gone from the index and those of a post or title edited since they
@@ -790,11 +795,14 @@ def with_details(passages: list[PassageHit], within: QuerySet, *, text: bool = T
     if not passages:
         return passages
     rows = current_passages(within.filter(pk__in={p.id for p in passages}))
-    fields = ("pk", "author__username", "post__created_at", *(("text", "risk_read_by", "risk_logit") if text else ()))
+    fields = ("pk", "author__username", "post__created_at", *(("text", "risk_read_by", "risk_logit") if text else ()),
+              *(("post__thread__title", "post__body") if made_from else ()))
     details = {pk: rest for pk, *rest in rows.values_list(*fields)}
     for passage in passages:
         if passage.id in details:
             passage.author, passage.created_at, *rest = details[passage.id]
+            if made_from:
+                passage.made_from, rest = (rest[-2], rest[-1]), rest[:-2]
             if rest:
                 passage.text, passage.risk_read_by, passage.risk_logit = rest
     return [passage for passage in passages if passage.id in details]
