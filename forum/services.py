@@ -172,7 +172,7 @@ def is_opening_post(post: Post) -> bool:
 
 def _create_post(*, author, thread: Thread, body: str, kind=Post.Kind.HUMAN, body_html: str | None = None) -> Post:
     """A post in ``thread``: one just created, or one read under its lock (``locked_thread``), so that its category is
-    the one the counts go to. ``body_html``: ``body`` rendered already (``_rendered_ahead``)."""
+    the one the counts go to. ``body_html``: ``body`` rendered already (``rendered``)."""
     now = timezone.now()
     html = render_markdown(body) if body_html is None else body_html
     post = Post.objects.create(thread=thread, author=author, body=body, body_html=html, kind=kind)

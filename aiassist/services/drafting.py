@@ -397,10 +397,8 @@ class _Checked:
 
     text: str
     html: str
-    ordered: list
-    cited: list
-    renumber: dict
-    cited_numbers: set
+    ordered: list  # the sources as numbered in ``text``: the cited ones first
+    cited_numbers: set  # the engine's numbers of the cited ones
     checked: dict
     assessment: risk.Assessment
 
@@ -432,8 +430,8 @@ def _checked_draft(*, question: str, draft, sources) -> _Checked:
     assessment = classify_risk(text, checked, question=question, sources=[s.doc.text for s in ordered],
                                read=risk.stored_readings((s.doc.text, s.risk_read_by, s.risk_logit) for s in ordered),
                                framing=framing)
-    return _Checked(text=text, html=unmask_citation_links(render_markdown(text)), ordered=ordered, cited=cited,
-                    renumber=renumber, cited_numbers=cited_numbers, checked=checked, assessment=assessment)
+    return _Checked(text=text, html=unmask_citation_links(render_markdown(text)), ordered=ordered,
+                    cited_numbers=cited_numbers, checked=checked, assessment=assessment)
 
 
 def _store_draft(*, answer_id, attempt, engine, draft, sources, question: str) -> AIAnswer | None:
@@ -454,8 +452,10 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     if answer.status != S.GENERATING or answer.attempts != attempt:
         logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
         return None
-    text, ordered, cited, renumber = done.text, done.ordered, done.cited, done.renumber
-    cited_numbers, checked, assessment = done.cited_numbers, done.checked, done.assessment
+    text, ordered, cited_numbers, checked, assessment = (done.text, done.ordered, done.cited_numbers, done.checked,
+                                                         done.assessment)
+    cited = [s for s in ordered if s.doc.number in cited_numbers]
+    renumber = {s.doc.number: new for new, s in enumerate(ordered, start=1)}
     answer.body, answer.body_html, answer.grounding = text, done.html, checked
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons

@@ -160,14 +160,19 @@ def test_the_review_desk_shows_the_question_as_it_now_stands(client, credential_
     assert "Written from what has changed since: the thread&#x27;s question." in page
 
 
+def rejected(answer, asker, reviewer) -> AIAnswer:
+    """The answer submitted by its asker and rejected: closed."""
+    services.answer_submit(acting_user=asker, answer=answer)
+    services.answer_reject(acting_user=reviewer, answer=reload(answer), reason="Restates a credential.")
+    return answer
+
+
 @pytest.mark.django_db
 def test_a_closed_answers_page_shows_the_question_as_it_now_stands_too(client, credential_question, employee,
                                                                         eng_moderator):
     # Up to round 33 a closed answer's page showed the question as it was first asked: a credential its asker took
     # out of the question since stayed in view there, though the forum keeps no earlier text of a post.
-    answer = credential_question
-    services.answer_submit(acting_user=employee, answer=answer)
-    services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
+    answer = rejected(credential_question, employee, eng_moderator)
     status, _, question = review_question(client, eng_moderator, answer)
     assert status == 200 and SECRET in question and "Edited since" not in question  # as it stands: unchanged
     forum_services.post_edit(acting_user=employee, post=opening_post(answer.thread), body=SCENARIOS["low"]["body"])
@@ -181,9 +186,7 @@ def test_a_closed_answers_page_shows_the_question_as_it_now_stands_too(client, c
 def test_a_hidden_question_is_not_shown_on_the_review_page_to_moderators_either(client, credential_question, employee,
                                                                                eng_moderator):
     # Round 34's review: a moderator (who may read hidden posts) was shown the title alone, as "edited since".
-    answer = credential_question
-    services.answer_submit(acting_user=employee, answer=answer)
-    services.answer_reject(acting_user=eng_moderator, answer=reload(answer), reason="Restates a credential.")
+    answer = rejected(credential_question, employee, eng_moderator)
     forum_services.post_hide(acting_user=eng_moderator, post=opening_post(answer.thread), reason="credential")
     status, page, question = review_question(client, eng_moderator, answer)
     assert status == 200 and "hidden the question's post" in question
