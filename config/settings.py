@@ -345,6 +345,9 @@ ASSISTANT_EMBEDDER = env.str("ASSISTANT_EMBEDDER", default="local")
 EMBEDDINGS_LOCAL_MODEL_DIR = env.str("EMBEDDINGS_LOCAL_MODEL_DIR", default="")
 # Cores one embedding call may use: 1 suits web and worker processes sharing the machine.
 EMBEDDINGS_LOCAL_THREADS = env.int("EMBEDDINGS_LOCAL_THREADS", default=1)
+# What runs the local encoders' layers (the embedder, the risk model, the answerability reader): "onnxruntime"
+# (an ONNX graph built from the shipped weights; ~1.4x faster) or "numpy" (BLAS alone). Same float32 results.
+EMBEDDINGS_LOCAL_RUNTIME = env.str("EMBEDDINGS_LOCAL_RUNTIME", default="onnxruntime")
 # "openai" defaults to the chat engine's endpoint and key; an embeddings endpoint of its own never
 # receives the chat endpoint's key. EMBEDDINGS_OPENAI_DIMENSION 0 learns it from the first reply.
 EMBEDDINGS_OPENAI_BASE_URL = env.str("EMBEDDINGS_OPENAI_BASE_URL", default="")

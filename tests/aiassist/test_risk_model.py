@@ -8,6 +8,7 @@ import pytest
 from safetensors import safe_open
 
 from aiassist import risk, risk_model, risk_words
+from aiassist.retrieval import embedders
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HELD_OUT = "blind16"  # never trained on by either model, nor used to choose anything
@@ -21,11 +22,12 @@ def load(folder, name):
     return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_the_numpy_forward_pass_gives_the_logits_of_the_pytorch_model_it_was_trained_in():
+@pytest.mark.parametrize("runtime", embedders.RUNTIMES)
+def test_the_forward_pass_gives_the_logits_of_the_pytorch_model_it_was_trained_in(runtime):
     """bench/risk_minilm.py --reference wrote what PyTorch gave for these texts (one longer than the window, cut
     as in training); the adapter added to the shipped weights must give the same through aiassist's encoder."""
     reference = json.loads((DATA / "risk_minilm_reference.json").read_text(encoding="utf-8"))
-    got = risk_model.reader().logits(reference["texts"])
+    got = embedders.load_tuned(risk_model.MODEL, runtime=runtime).logits(reference["texts"])
     assert len(reference["texts"]) >= 30
     assert np.max(np.abs(got - np.array(reference["logits"]))) <= 1e-3
     assert {logit > 0 for logit in reference["logits"]} == {True, False}  # both kinds of text in the reference

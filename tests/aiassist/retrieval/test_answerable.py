@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from aiassist.retrieval import answerable, ranking
+from aiassist.retrieval import answerable, embedders, ranking
 from aiassist.retrieval.ranking import RELEVANCE, PassageHit, ThreadHit
 from forum.models import Thread
 
@@ -47,9 +47,10 @@ def hit(relevance_above_bar: float = 0.1) -> ThreadHit:
     return found
 
 
-def test_the_numpy_forward_pass_gives_the_logits_of_the_pytorch_model_it_was_trained_in():
+@pytest.mark.parametrize("runtime", embedders.RUNTIMES)
+def test_the_forward_pass_gives_the_logits_of_the_pytorch_model_it_was_trained_in(runtime):
     reference = json.loads((DATA / "answerable_minilm_reference.json").read_text(encoding="utf-8"))
-    got = answerable.reader().logits(reference["texts"])
+    got = embedders.load_tuned(answerable.MODEL, runtime=runtime).logits(reference["texts"])
     assert len(reference["texts"]) >= 20
     assert np.max(np.abs(got - np.array(reference["logits"]))) <= 1e-3
     assert {logit > 0 for logit in reference["logits"]} == {True, False}

@@ -65,6 +65,35 @@ def test_local_matches_sentence_transformers_on_every_reference_text(reference_v
     assert np.abs(reference_vectors - expected).max() < 1e-4
 
 
+def test_the_default_runtime_is_onnxruntime_and_numpy_gives_the_same_vectors(local, reference_vectors):
+    model = load_minilm(local.model_dir)
+    assert model.runtime == "onnxruntime" and model._sessions  # the module's vectors came through a session
+    plain = load_minilm(local.model_dir, runtime="numpy")
+    assert plain is not model and not plain._sessions
+    vectors = plain.embed(TEXTS)
+    assert not plain._sessions  # numpy's own pass, no session built
+    expected = np.array([item["vector"] for item in REFERENCE["items"]])
+    assert cosines(vectors, expected).min() >= 0.9999 and np.abs(vectors - expected).max() < 1e-4
+    assert np.abs(vectors - reference_vectors).max() < 1e-5  # the two runtimes agree to float32 rounding
+
+
+def test_an_unknown_runtime_is_refused(local):
+    with pytest.raises(PermanentEmbedderError, match="unknown runtime"):
+        embedders.MiniLM(local.model_dir, runtime="tensorflow")
+
+
+def test_an_adapted_variant_keeps_its_weights_in_its_session_only(local, reference_vectors):
+    model = load_minilm(local.model_dir)
+    unchanged = model.adapted(lambda layer, name: None)
+    assert unchanged.layers is None and set(unchanged._sessions) == {1}  # onnxruntime copied them
+    assert model.layers is not None  # the base keeps its own: other variants are built from them
+    assert np.abs(unchanged.embed(TEXTS[:6], threads=2) - reference_vectors[:6]).max() < 1e-5
+    change = np.random.default_rng(1).normal(0, 0.05, (384, 384)).astype(np.float32)
+    changed = model.adapted(lambda layer, name: change if (layer, name) == (2, "attention.output.dense") else None)
+    assert cosines(changed.embed(TEXTS[:6]), reference_vectors[:6]).max() < 0.9999  # its own weights, not the base's
+    assert np.abs(local.embed(TEXTS[:6]) - reference_vectors[:6]).max() < 1e-5  # and the base is untouched
+
+
 def test_reference_set_exercises_truncation_and_the_unusual(local):
     whole = Tokenizer.from_file(str(local.model_dir / "tokenizer.json"))
     whole.no_truncation()
@@ -153,21 +182,23 @@ def test_threads_share_one_model_and_get_the_serial_results(local, reference_vec
         np.testing.assert_allclose(results[i], reference_vectors[i::4], atol=1e-5)
 
 
-def test_blas_threads_are_capped_per_call_and_restored(local, monkeypatch):
+def test_threads_are_capped_per_call_and_restored(local, monkeypatch):
     blas = ThreadpoolController().select(user_api="blas")
     before = [info["num_threads"] for info in blas.info()]
     seen = []
     forward = embedders.MiniLM._forward
 
-    def spy(self, ids, mask):
-        seen.append({info["num_threads"] for info in blas.info()})
-        return forward(self, ids, mask)
+    def spy(self, ids, mask, *, threads):
+        seen.append(({info["num_threads"] for info in blas.info()}, threads))
+        return forward(self, ids, mask, threads=threads)
 
     monkeypatch.setattr(embedders.MiniLM, "_forward", spy)
     local.embed(["one question"])
     LocalEmbedder(threads=2).embed(["another question"])
-    assert seen == [{1}, {2}]
+    assert seen == [({1}, 1), ({2}, 2)]
     assert [info["num_threads"] for info in blas.info()] == before
+    sessions = load_minilm(local.model_dir)._sessions  # onnxruntime: one session per thread count
+    assert {threads: sessions[threads].get_session_options().intra_op_num_threads for threads in (1, 2)} == {1: 1, 2: 2}
 
 
 def test_the_package_is_located_without_being_imported():
