@@ -156,6 +156,8 @@ class MiniLM:
         if runtime not in RUNTIMES:
             raise PermanentEmbedderError(f"unknown runtime {runtime!r} for the local encoder: one of {RUNTIMES}")
         self.runtime = runtime
+        if runtime == "onnxruntime":
+            _trim_heap()  # before the weights load: their transient copies must not stay in the heap
         self._sessions: dict[int, object] = {}  # onnxruntime sessions of these layers, by threads
         self._sessions_lock = threading.Lock()
         config = json.loads((model_dir / "config.json").read_text())
@@ -251,7 +253,7 @@ class MiniLM:
             # and so runs on that session's one thread (a classifier reads a text or two at a time).
             model._sessions[1] = onnx_session(model)
             model.layers = layers = None
-            _release_freed_memory()
+            _trim_heap()
         return model
 
     def windowed(self, max_length: int) -> "MiniLM":
@@ -313,7 +315,7 @@ class MiniLM:
                 session = self._sessions.get(threads)
                 if session is None:
                     session = self._sessions[threads] = onnx_session(self, threads=threads)
-                    _release_freed_memory()
+                    _trim_heap()
         return session
 
     def _layers_numpy(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -451,12 +453,22 @@ def onnx_session(model: MiniLM, *, threads: int = 1):
     return session
 
 
-def _release_freed_memory() -> None:
-    """Hand the memory a model's loading freed back to the system. glibc raises its threshold for serving large
-    blocks from fresh pages each time one is freed, so the loading's transient copies (a variant's weights, the
-    graph) end up in the heap, which keeps them: 100 MB of RSS for good after the risk model's load (round 36)."""
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+_TRIM_THRESHOLD, _MMAP_THRESHOLD = 4 * 1024 * 1024, 128 * 1024  # the latter glibc's default, before it adjusts
+
+
+def _trim_heap() -> None:
+    """Hand the memory a model's loading freed back to the system, and keep the heap from holding what later passes
+    free. glibc raises its threshold for serving large blocks from fresh pages each time one is freed, so the
+    loading's transient copies (a variant's weights, the graph) and then onnxruntime's activations end up in the heap,
+    which keeps them: a worker grew to ~470 MB where numpy's (which allocates its activations once a pass) stays at
+    ~310. A fixed trim threshold turns that adjustment off (process-wide, as the MALLOC_TRIM_THRESHOLD_ variable
+    would) and sets the threshold back to its default: ~390 MB, flat over 300 simulated drafts, for a few % more
+    CPU (bench/README.md, round 36)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)  # where earlier frees (the weights' loading) had raised it
         libc.malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
