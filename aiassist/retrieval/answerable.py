@@ -6,7 +6,7 @@ question and the thread read together: the sentence encoder the passage index sh
 fine-tuned by ``bench/answerable.py`` (PyTorch, a development tool only) on forum threads, questions they answer and
 questions on the same topics they do not, written for that purpose (``bench/data/answerable``; nothing of the
 labelled retrieval sets). The change to the encoder is a LoRA adapter (``aiassist/retrieval/data/
-answerable_minilm.safetensors``) run by the numpy forward pass (``embedders.TunedClassifier``): no PyTorch at run
+answerable_minilm.safetensors``) run by the encoder's forward pass (``embedders.TunedClassifier``): no PyTorch at run
 time, nothing downloaded.
 
 A second reader (``mpnet``: all-mpnet-base-v2, five times the parameters, with an adapter trained on the same pairs),
