@@ -227,6 +227,8 @@ class MiniLM:
         "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
         "intermediate.dense", "output.dense"; the array in PyTorch's (out, in) layout, or None for no change): a
         fine-tuned variant (``aiassist.risk_model``'s adapter). Embeddings and norms are shared, not copied."""
+        if self.layers is None:
+            raise PermanentEmbedderError("a variant running in onnxruntime keeps no weights to adapt again")
         scale = np.float32(1 / math.sqrt(self.dimension // self.heads))
         layers = []
         for i, (qkv, out, attention_norm, up, down, output_norm) in enumerate(self.layers):
@@ -369,8 +371,12 @@ def onnx_session(model: MiniLM, *, threads: int = 1):
     product with 1/sqrt(head size) folded in, padding keys at -1e30 before the softmax, BERT's exact GELU), built
     from the loaded weights, so an adapted variant runs its own weights. onnxruntime's kernels (MLAS) run it about
     1.4 times faster than numpy's BLAS on one core at the same float32 results (bench/README.md, round 36)."""
-    import onnxruntime
-    from onnx import TensorProto, helper, numpy_helper
+    try:
+        import onnxruntime
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError as exc:
+        raise PermanentEmbedderError(f"the onnxruntime runtime needs onnx and onnxruntime (requirements.txt), or set "
+                                     f"EMBEDDINGS_LOCAL_RUNTIME=numpy: {exc}") from exc
 
     hidden, heads = model.dimension, model.heads
     nodes, weights = [], []
