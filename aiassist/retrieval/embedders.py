@@ -10,6 +10,7 @@ beside the vectors, so an index built by one model is never searched with anothe
 import copy
 import ctypes
 import ctypes.util
+import functools
 import importlib.util
 import json
 import math
@@ -305,7 +306,11 @@ class MiniLM:
         x += self.position[:width]
         _layer_norm_(x.reshape(batch * width, self.dimension), *self.embeddings_norm, self.eps)
         if self.runtime == "onnxruntime":
-            return self._session(threads).run(None, {"x": x, "mask": mask.astype(np.float32)})[0]
+            session = self._session(threads)
+            try:
+                return session.run(None, {"x": x, "mask": mask.astype(np.float32)})[0]
+            except Exception as exc:  # onnxruntime's own error classes (an allocation failed, a kernel refused)
+                raise PermanentEmbedderError(f"onnxruntime failed on a batch of {batch}x{width}: {exc}") from exc
         return self._layers_numpy(x, mask)
 
     def _session(self, threads: int):
@@ -463,6 +468,14 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 _TRIM_THRESHOLD, _MMAP_THRESHOLD = 4 * 1024 * 1024, 128 * 1024  # the latter glibc's default, before it adjusts
 
 
+@functools.cache
+def _libc():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def _trim_heap() -> None:
     """Hand the memory a model's loading freed back to the system, and keep the heap from holding what later passes
     free. glibc raises its threshold for serving large blocks from fresh pages each time one is freed, so the
@@ -471,12 +484,12 @@ def _trim_heap() -> None:
     ~310. A fixed trim threshold turns that adjustment off (process-wide, as the MALLOC_TRIM_THRESHOLD_ variable
     would) and sets the threshold back to its default: ~390 MB, flat over 300 simulated drafts, for a few % more
     CPU (bench/README.md, round 36)."""
+    libc = _libc()
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
         libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)  # where earlier frees (the weights' loading) had raised it
         libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
+    except AttributeError:  # not glibc (or no C library found): nothing to do
         pass
 
 

@@ -77,6 +77,13 @@ def test_the_default_runtime_is_onnxruntime_and_numpy_gives_the_same_vectors(loc
     assert np.abs(vectors - reference_vectors).max() < 1e-5  # the two runtimes agree to float32 rounding
 
 
+def test_a_failing_onnxruntime_pass_is_an_embedder_error(local):
+    model = load_minilm(local.model_dir)
+    ids = np.array([[101, 7592, 102]], dtype=np.int64)
+    with pytest.raises(PermanentEmbedderError, match="onnxruntime failed"):  # its own error, as the callers catch
+        model._forward(ids, np.ones((1, 4), dtype=bool))  # a mask one token too wide
+
+
 def test_an_unknown_runtime_is_refused(local):
     with pytest.raises(PermanentEmbedderError, match="unknown runtime"):
         embedders.MiniLM(local.model_dir, runtime="tensorflow")
@@ -91,6 +98,9 @@ def test_an_adapted_variant_keeps_its_weights_in_its_session_only(local, referen
     change = np.random.default_rng(1).normal(0, 0.05, (384, 384)).astype(np.float32)
     changed = model.adapted(lambda layer, name: change if (layer, name) == (2, "attention.output.dense") else None)
     assert cosines(changed.embed(TEXTS[:6]), reference_vectors[:6]).max() < 0.9999  # its own weights, not the base's
+    in_numpy = load_minilm(local.model_dir, runtime="numpy").adapted(
+        lambda layer, name: change if (layer, name) == (2, "attention.output.dense") else None)
+    assert np.abs(changed.embed(TEXTS[:6]) - in_numpy.embed(TEXTS[:6])).max() < 1e-5  # and runs them as numpy does
     assert np.abs(local.embed(TEXTS[:6]) - reference_vectors[:6]).max() < 1e-5  # and the base is untouched
 
 
