@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 import openai
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from safetensors.numpy import load_file
 from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
@@ -369,6 +370,15 @@ class MiniLM:
 RUNTIMES = ("onnxruntime", "numpy")
 
 
+def default_runtime() -> str:
+    """``EMBEDDINGS_LOCAL_RUNTIME``; the first of ``RUNTIMES`` where Django is not set up (the bench/ scripts that
+    read the models alone)."""
+    try:
+        return settings.EMBEDDINGS_LOCAL_RUNTIME
+    except ImproperlyConfigured:
+        return RUNTIMES[0]
+
+
 def onnx_session(model: MiniLM, *, threads: int = 1):
     """An onnxruntime session running ``model``'s layers and mean pooling: inputs ``x`` (the embeddings after their
     LayerNorm, float32 (batch, width, hidden)) and ``mask`` (float32 (batch, width), 1 for a token, 0 for padding),
@@ -501,7 +511,7 @@ def load_minilm(model_dir: Path, *, runtime: str | None = None) -> MiniLM:
     """The model in ``model_dir``, loaded once per process and runtime (about 0.5 s and 90 MB of weights).
     ``runtime`` defaults to ``EMBEDDINGS_LOCAL_RUNTIME``."""
     model_dir = Path(model_dir).resolve()
-    runtime = runtime or settings.EMBEDDINGS_LOCAL_RUNTIME
+    runtime = runtime or default_runtime()
     model = _MODELS.get((model_dir, runtime))
     if model is None:
         with _MODELS_LOCK:
@@ -559,7 +569,7 @@ def load_tuned(path: Path, *, runtime: str | None = None) -> TunedClassifier:
     """The fine-tuned classifier in ``path``, loaded once per process and runtime (about 0.5 s; its adapted layers
     beside the shipped encoder, whose embeddings it shares: +30-45 MB RSS in a process with the embedder loaded)."""
     path = Path(path).resolve()
-    runtime = runtime or settings.EMBEDDINGS_LOCAL_RUNTIME
+    runtime = runtime or default_runtime()
     model = _TUNED.get((path, runtime))
     if model is None:
         with _TUNED_LOCK:

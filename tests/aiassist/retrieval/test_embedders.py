@@ -84,6 +84,15 @@ def test_a_failing_onnxruntime_pass_is_an_embedder_error(local):
         model._forward(ids, np.ones((1, 4), dtype=bool))  # a mask one token too wide
 
 
+def test_the_models_load_without_django_settings_as_the_bench_scripts_read_them():
+    code = ("from aiassist.retrieval import embedders; "
+            "print(embedders.load_minilm(embedders.package_model_dir()).runtime)")
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.split() == ["onnxruntime"]
+
+
 def test_an_unknown_runtime_is_refused(local):
     with pytest.raises(PermanentEmbedderError, match="unknown runtime"):
         embedders.MiniLM(local.model_dir, runtime="tensorflow")
