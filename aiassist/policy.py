@@ -2,11 +2,12 @@
 
 * Only the asker sees an answer before it is submitted: not moderators, not admins, not superusers. They too see it
   only while they can read every post it drew on (``unreadable_sources``): a draft quoting a post hidden, deleted or
-  moved out of their reach since is withheld from them as well (they can ask for a new one).
+  moved out of their reach since, or a passage its author has edited out since, is withheld from them as well (they
+  can ask for a new one).
 * Once submitted, the category's reviewers (``review_ai_answers``) see it too, while they can read every post
   it drew on as the posts stand now (``unreadable_sources``): a source moved to a category they cannot read, hidden
-  (to those who do not moderate it) or deleted since the draft takes the answer's text out of their sight, as it
-  took the post out of the thread.
+  (to those who do not moderate it) or deleted since the draft, or a passage of it edited out by its author, takes
+  the answer's text out of their sight, as it took the post (or the passage) out of the thread.
 * A published answer can always be withdrawn by its category's moderators and administrators too.
 * Everyone sees the assistant's published posts through the forum like any other post.
 """
@@ -47,14 +48,15 @@ def unreadable_sources(user) -> Q:
     """Whether an answer (the outer row) drew on a post ``user`` cannot read now (a source, or the thread's question):
     deleted since, hidden (unless they moderate its category) or in a category they cannot see
     (``forum_policy.visible_posts``, as the thread page reads it). Its text quotes that post, and its review page
-    shows the passage: neither may reach them.
+    shows the passage: neither may reach them. So with a passage its author has edited out of the post since
+    (``AnswerSource.taken_back``): an edit keeps no history, so that text is nobody's to read now.
 
     A published answer never has one for a reader of its thread: a source leaving the thread's audience
     unpublishes it in the same transaction (``services.answers_recheck_audience``), as its question being hidden
     does."""
     readable = forum_policy.visible_posts(user).values("pk")
     source = Exists(AnswerSource.objects.filter(answer=OuterRef("pk")).filter(
-        Q(post__isnull=True) | ~Q(post__in=readable)))
+        Q(post__isnull=True) | Q(taken_back=True) | ~Q(post__in=readable)))
     # The thread's question is one too when the answer was drafted from its opening post (its question holds more
     # than the title: ``services.question_withheld``), which a moderator has hidden since.
     opening = Post.objects.filter(thread=OuterRef(OuterRef("thread_id"))).order_by("created_at", "id").values("pk")[:1]

@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from forum.services import is_opening_post
 from forum.signals import category_changed, post_changed, thread_moved
 
-from .services import answers_recheck_audience, answers_recheck_edit
+from .services import answers_recheck_audience, answers_recheck_edit, sources_mark_taken_back
 
 _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hidden"}
 # The reasons below are stored on the answer and shown to its asker and its reviewers, who may not read
@@ -26,7 +26,9 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
         answers_recheck_audience(acting_user=acting_user, post_ids=[post.pk],
                                  reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     elif change in _POST_CHANGES:
-        # What its author took back (edited out of the passage an answer quoted) leaves the public page with it.
+        # What its author took back (edited out of the passage an answer quoted) reaches nobody through any answer:
+        # not the asker's draft, not the review desk or the API (``sources_mark_taken_back``), not the public page.
+        sources_mark_taken_back(post=post)
         answers_recheck_edit(acting_user=acting_user, post_ids=[post.pk],
                              reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     if retitled:

@@ -7,10 +7,12 @@ engine says so (``Ranking.relevant`` is empty below the calibrated threshold).
 """
 import hashlib
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from django.conf import settings
 
 from forum import policy as forum_policy
+from forum.markup import has_bidi_controls, render_markdown
 from forum.models import Post, Thread
 from forum.services import post_url
 
@@ -18,6 +20,7 @@ from . import risk
 from .engines import SourceDoc
 from .models import AIAnswer
 from .retrieval.models import Passage
+from .retrieval.passages import normalised_body
 from .retrieval.ranking import RUNNER_UP_SHARE, PassageHit, Ranking, ThreadHit, question_vector, rank
 
 POSTS_PER_THREAD = 2
@@ -120,3 +123,48 @@ def stored_risk_readings(drew_on: list[tuple[int | None, str]]) -> dict[str, flo
     rows = Passage.objects.filter(post_id__in={post_id for post_id, _ in drew_on if post_id is not None}).values_list(
         "text", "risk_read_by", "risk_logit")
     return risk.stored_readings(row for row in rows if row[0] in texts)
+
+
+_START, _END = "\ue004", "\ue005"
+
+
+def still_shown(passage: str, body: str) -> bool:
+    """Whether ``passage`` is still in ``body`` as written (a passage is a verbatim slice of its post, line endings
+    aside: ``retrieval.passages``) and shown to the post's readers there: rendered in the post, not in a comment or an
+    attribute, not struck through, not reordered by a bidirectional override (the reviews of round 33's diff and
+    fixes: an author who took back what an answer quoted that way left the answer published). The passage is marked
+    where it stands and the whole post rendered, so what it shows in context (a reference link defined further on,
+    emphasis across a cut) is what counts."""
+    body = normalised_body(body).replace(_START, "").replace(_END, "")
+    at = body.find(passage)
+    if at < 0 or has_bidi_controls(body):  # an override reorders what is shown: a passage inside one reads reversed
+        return False
+    shown = _unstruck_text(render_markdown(f"{body[:at]}{_START}{passage}{_END}{body[at + len(passage):]}"))
+    start, end = shown.find(_START), shown.find(_END)
+    return 0 <= start < end and bool(shown[start + 1:end].strip()) or not passage.strip()
+
+
+class _UnstruckText(HTMLParser):
+    """The text of sanitised HTML outside any ``del`` or ``s`` element, however nested."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag in ("del", "s")
+
+    def handle_endtag(self, tag):
+        if tag in ("del", "s") and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+def _unstruck_text(html: str) -> str:
+    parser = _UnstruckText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)

@@ -32,7 +32,7 @@ from .. import policy as ai_policy
 from ..engines import NOTHING_FOUND, EngineError, TransientEngineError, load_engine
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
 from ..retrieval.passages import close_open_blocks, sub_outside_code
-from ..sources import retrieve
+from ..sources import content_hash, retrieve, still_shown
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -461,10 +461,12 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
     answer.save()
+    gone = _taken_back_since(ordered)
     AnswerSource.objects.bulk_create([
         AnswerSource(answer=answer, number=renumber[s.doc.number], cited=s.doc.number in cited_numbers,
                      text=s.doc.text, role=s.doc.role, post=s.post, thread=s.post.thread,
-                     category=s.post.thread.category, title=s.doc.title[:200], content_hash=s.content_hash)
+                     category=s.post.thread.category, title=s.doc.title[:200], content_hash=s.content_hash,
+                     taken_back=s.doc.number in gone)
         for s in ordered
     ])
     audit_record(actor=None, verb="ai_answer.draft", target=answer, category=answer.thread.category,
@@ -478,6 +480,19 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
            text=f"Your private AI draft for “{answer.thread.title}” is ready{disclaimers.NOTIFICATION_SUFFIX}",
            url=answer_url(answer), private=ai_policy.is_private_phase(answer), subject=f"ai_answer:{answer.pk}")
     return answer
+
+
+def _taken_back_since(ordered) -> set[int]:
+    """The engine's numbers of the sources whose passage its post no longer shows as written (``still_shown``): an
+    edit committed while the worker drafted. Read inside the draft's transaction, which holds the audit chain's lock
+    as every edit does (``audited``): an edit committed before it is seen here, one after it marks the stored
+    sources itself (``services.sources_mark_taken_back``). Only a post changed since it was read is rendered."""
+    if not ordered:
+        return set()
+    now = Post.objects.select_related("thread").only("body", "thread__title").in_bulk({s.post.pk for s in ordered})
+    return {s.doc.number for s in ordered
+            if s.post.pk not in now or (content_hash(now[s.post.pk]) != s.content_hash
+                                        and not still_shown(s.doc.text, now[s.post.pk].body))}
 
 
 @audited

@@ -7,7 +7,6 @@ question or a passage it quoted is edited (``answers_recheck_edit``).
 so no worker can ever publish.
 """
 import hashlib
-from html.parser import HTMLParser
 
 from celery import current_task
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.utils import timezone
 from common.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from forum import policy as forum_policy
 from forum.audit import audit_record, audited
-from forum.markup import has_bidi_controls, machine_text, machine_text_dropped, render_markdown, unmask_citation_links
+from forum.markup import machine_text, machine_text_dropped, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url
 from forum.text import has_control_characters
@@ -28,8 +27,7 @@ from forum.text import has_control_characters
 from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
-from ..retrieval.passages import normalised_body
-from ..sources import content_hash, stored_risk_readings
+from ..sources import content_hash, still_shown, stored_risk_readings
 from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground, question_of
 
 User = get_user_model()
@@ -671,6 +669,19 @@ def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = 
     return unpublished
 
 
+def sources_mark_taken_back(*, post) -> int:
+    """After an edit of ``post``: each passage an answer drew from it is marked ``taken_back`` while the post no
+    longer shows it as written (``still_shown``), and unmarked once it does again (the edit undone). An edit keeps no
+    history, so such text is nobody's to read now: an answer quoting it is withheld from its asker and its reviewers
+    as if the post were hidden (``policy.unreadable_sources``), where its desk, the API and the asker's panel used to
+    go on showing it (round 37). Runs in the edit's transaction; returns how many distinct passages are marked."""
+    texts = set(AnswerSource.objects.filter(post=post).values_list("text", flat=True).distinct())
+    gone = {text for text in texts if not still_shown(text, post.body)}
+    AnswerSource.objects.filter(post=post, taken_back=False, text__in=gone).update(taken_back=True)
+    AnswerSource.objects.filter(post=post, taken_back=True).exclude(text__in=gone).update(taken_back=False)
+    return len(gone)
+
+
 def taken_back(answer: AIAnswer) -> bool:
     """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
     given (cited or not: a model may copy one it does not cite) is no longer shown by its post as written
@@ -681,51 +692,6 @@ def taken_back(answer: AIAnswer) -> bool:
     sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post__thread")
     return any((source.cited and source.title != source.post.thread.title[:200])
                or not still_shown(source.text, source.post.body) for source in sources)
-
-
-_START, _END = "\ue004", "\ue005"
-
-
-def still_shown(passage: str, body: str) -> bool:
-    """Whether ``passage`` is still in ``body`` as written (a passage is a verbatim slice of its post, line endings
-    aside: ``retrieval.passages``) and shown to the post's readers there: rendered in the post, not in a comment or an
-    attribute, not struck through, not reordered by a bidirectional override (the reviews of round 33's diff and
-    fixes: an author who took back what an answer quoted that way left the answer published). The passage is marked
-    where it stands and the whole post rendered, so what it shows in context (a reference link defined further on,
-    emphasis across a cut) is what counts."""
-    body = normalised_body(body).replace(_START, "").replace(_END, "")
-    at = body.find(passage)
-    if at < 0 or has_bidi_controls(body):  # an override reorders what is shown: a passage inside one reads reversed
-        return False
-    shown = _unstruck_text(render_markdown(f"{body[:at]}{_START}{passage}{_END}{body[at + len(passage):]}"))
-    start, end = shown.find(_START), shown.find(_END)
-    return 0 <= start < end and bool(shown[start + 1:end].strip()) or not passage.strip()
-
-
-class _UnstruckText(HTMLParser):
-    """The text of sanitised HTML outside any ``del`` or ``s`` element, however nested."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.depth, self.parts = 0, []
-
-    def handle_starttag(self, tag, attrs):
-        self.depth += tag in ("del", "s")
-
-    def handle_endtag(self, tag):
-        if tag in ("del", "s") and self.depth:
-            self.depth -= 1
-
-    def handle_data(self, data):
-        if not self.depth:
-            self.parts.append(data)
-
-
-def _unstruck_text(html: str) -> str:
-    parser = _UnstruckText()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
 
 
 UNPUBLISHED = "what it drew on may no longer be read by everyone who can read the thread"

@@ -160,7 +160,7 @@ def test_publishing_creates_the_assistants_post_carrying_the_reviewers(employee,
 
 # The audience check --------------------------------------------------------------------------------------
 
-SECRET = "kestrelsecretmarker"  # in the Security Ops post, then only in the asker's private draft
+SECRET = "kestrelsecretmarker"  # in the Security Ops post and in the asker's private draft quoting it
 SECRET_TITLE = "Tune the flux capacitor cache evicting entries under load"
 FLUX_TITLE = "How do I tune the flux capacitor cache?"
 FLUX_BODY = "Our flux capacitor cache keeps evicting entries under load. How do I tune it?"
@@ -182,11 +182,8 @@ def secops_draft(secops, secops_member, other_employee, engineering):
     sources = AnswerSource.objects.filter(answer=answer).select_related("category")
     assert any(s.category.slug == "security-ops" and s.post.thread == secret for s in sources)
     assert SECRET in answer.body
-    # From now on only the private draft carries the marker.
-    secret_post = Post.objects.filter(thread=secret).order_by("-id").first()
-    forum_services.post_edit(acting_user=secops_member, post=secret_post,
-                             body="Tune the flux capacitor cache: see the runbook.")
-    assert not Post.objects.filter(body__contains=SECRET).exists()
+    # (The post is not edited to take the marker out: a draft quoting a passage its author took back is withheld
+    # from its asker too, tests/security/test_taken_back.py.)
     return answer
 
 
@@ -226,7 +223,9 @@ def test_no_reviewer_sees_a_refused_draft_anywhere(request, who, secops_member, 
     assert thread_page.status_code == 200 and SECRET not in thread_page.content.decode()
     search = client.get(reverse("retrieval:search"), {"q": SECRET})
     assert search.status_code == 200
-    assert "0 results" in search.content.decode()
+    # The Security Ops post, for those who may read it; never the draft or its thread.
+    found = search.content.decode()
+    assert FLUX_TITLE not in found and ("0 results" in found) == (who == "eng_moderator")
     with pytest.raises(NotFound):
         services.answer_approve(acting_user=user, answer=reload(secops_draft))
 

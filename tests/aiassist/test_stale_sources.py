@@ -128,7 +128,11 @@ def test_an_edit_of_the_quoted_passage_takes_the_answer_back_to_review(published
     assert "was changed since it was reviewed" in notice.text and "must not be relied on" in notice.text
     unpublish = events_of(answer).get(verb="ai_answer.unpublish")
     assert unpublish.data["reason"] == answer.attention_reason and audit_verify().ok
-    with pytest.raises(services.DraftOutdated):  # vetted against what no longer stands: regenerated, not re-approved
+    # What its author took back is nobody's to read now: the answer is withheld from its reviewers too (round 37),
+    # who can no longer approve it.
+    assert AnswerSource.objects.get(answer=answer, post=post).taken_back
+    assert not selectors.review_queue(eng_moderator).filter(pk=answer.pk).exists()
+    with pytest.raises(NotFound):
         services.answer_approve(acting_user=eng_moderator, answer=answer, text_hash=services.body_hash(answer.body))
 
 
@@ -157,7 +161,7 @@ FILLER = " ".join(f"Filler sentence {i} about the deployment." for i in range(40
 ])
 def test_a_passage_counts_as_shown_as_its_post_shows_it(body, shown):
     from aiassist.retrieval.passages import split_markdown
-    from aiassist.services.review import still_shown
+    from aiassist.sources import still_shown
 
     if "{passage}" in body:
         passage = "Set retry_backoff=True; the countdown doubles."
@@ -255,6 +259,8 @@ def test_changes_to_what_the_answer_does_not_cite_flag_nothing(published, admin_
     assert reload(published).attention_reason == ""
     assert reload(in_review).attention_reason == ""
     assert not AuditEvent.objects.filter(verb="ai_answer.flag").exists()
-    assert list(selectors.review_queue(eng_moderator)) == [reload(in_review)]
+    # Not flagged, but withheld: the passage it quoted was taken back (tests/security/test_taken_back.py).
+    assert AnswerSource.objects.get(answer=in_review, post=pending_source).taken_back
+    assert list(selectors.review_queue(eng_moderator)) == []
     with pytest.raises(InvalidTransition):
         services.answer_confirm(acting_user=eng_moderator, answer=reload(published))  # nothing to confirm

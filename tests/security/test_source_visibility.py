@@ -165,6 +165,26 @@ def test_a_thread_moved_out_of_a_restricted_category_takes_no_restricted_text_al
         assert QUOTE not in str(posts)
 
 
+def test_an_answer_in_review_whose_thread_moved_shows_its_new_reviewers_nothing_they_cannot_read(
+        employee, secops, secops_group, engineering, admin_user, client):
+    """The README's known gap of 2026-11-30 (the review page showed a new category's reviewers the stored title and
+    passage of a source they could not read), closed since by ``policy.unreadable_sources``; held here."""
+    employee.groups.add(secops_group)
+    answer, _ = _drafted(employee, secops, source_people=[secops_group])
+    services.answer_submit(acting_user=employee, answer=answer)
+
+    forum_services.thread_move(acting_user=admin_user, thread=answer.thread, category=engineering)
+
+    eng_reviewer = UserFactory(username="eng-rev")
+    grant(policy.REVIEW, eng_reviewer, engineering)
+    answer = AIAnswer.objects.get(pk=answer.pk)
+    assert answer.status == AIAnswer.Status.IN_REVIEW
+    _nothing_shown(client, eng_reviewer, answer)
+    for url in (f"/ai/review/{answer.pk}/", "/ai/review/"):
+        assert SOURCE_TITLE not in client.get(url).content.decode()
+    assert SOURCE_TITLE not in api(eng_reviewer).get(f"{V1}/review-queue/").content.decode()
+
+
 def test_a_retracted_answer_is_a_placeholder_for_moderators_too(employee, engineering, eng_moderator, client):
     answer, _ = _drafted(employee, engineering)
     services.answer_submit(acting_user=employee, answer=answer)

@@ -1,0 +1,43 @@
+"""``AnswerSource.taken_back``: a passage its author has edited out of the post since the answer drew on it.
+
+Marked for the answers already stored: each source whose post changed since (its ``content_hash``) and no longer
+shows the passage as written (``sources.still_shown``). Only those are rendered; the rest are read in batches.
+"""
+import hashlib
+
+from django.db import migrations, models
+
+
+def mark(apps, schema_editor):
+    from aiassist.sources import still_shown
+
+    AnswerSource = apps.get_model("aiassist", "AnswerSource")
+    rows = (AnswerSource.objects.filter(post__isnull=False).order_by("pk")
+            .values_list("pk", "text", "content_hash", "post__body", "post__thread__title"))
+    gone, verdicts = [], {}
+    for pk, text, digest, body, title in rows.iterator(chunk_size=2000):
+        if digest == hashlib.sha256(f"{title}\n{body}".encode()).hexdigest():  # sources.content_hash
+            continue
+        key = (text, body)
+        if key not in verdicts:
+            verdicts[key] = not still_shown(text, body)
+        if verdicts[key]:
+            gone.append(pk)
+    for start in range(0, len(gone), 1000):
+        AnswerSource.objects.filter(pk__in=gone[start:start + 1000]).update(taken_back=True)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("aiassist", "0008_sqlite_publish_triggers"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="answersource",
+            name="taken_back",
+            field=models.BooleanField(default=False, help_text="Its post no longer shows this passage as written (edited out since: sources.still_shown): nobody can read it now, so no answer quoting it is shown."),  # noqa: E501
+        ),
+        migrations.RunPython(mark, migrations.RunPython.noop, elidable=True),
+    ]

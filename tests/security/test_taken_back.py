@@ -1,0 +1,150 @@
+"""Text its author has taken back reaches nobody through an answer that quoted it.
+
+An edit keeps no history: once an author edits a passage out of their post (a host name, a key, a wrong setting),
+nobody can read it in the forum. An answer that quoted it used to go on showing it: the asker's private draft, and
+while in review the desk, the API and the queue (approval was refused, the text shown all the same: a known gap of
+the README until round 37). Such a source is now marked ``taken_back`` in the edit's transaction, or when the draft
+is stored if the edit came while the worker drafted, and the answer is withheld as if the post were hidden.
+"""
+import pytest
+from django.apps import apps
+
+from aiassist import services
+from aiassist.models import AIAnswer, AnswerSource
+from aiassist.retrieval import ranking
+from forum import services as forum_services
+from forum.models import Post
+from tests.factories import UserFactory, make_thread
+from tests.security.test_source_visibility import (
+    QUOTE,
+    SOURCE_TITLE,
+    _asker_shown_nothing,
+    _drafted,
+    _nothing_shown,
+    _shown,
+    api,
+)
+
+pytestmark = pytest.mark.django_db
+S = AIAnswer.Status
+KEPT = "Set autoretry_for and retry_backoff=True."  # the reply without the quoted clause
+
+
+def _source_post(answer) -> Post:
+    return Post.objects.get(pk=answer.sources.get(cited=True).post_id)
+
+
+def _edit(post: Post, body: str) -> None:
+    forum_services.post_edit(acting_user=post.author, post=Post.objects.get(pk=post.pk), body=body)
+
+
+def test_a_passage_edited_out_during_review_leaves_the_desk_the_api_and_the_queue(
+        client, employee, engineering, eng_moderator):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    _shown(client, eng_moderator, answer)
+    source = _source_post(answer)
+    original = source.body
+
+    _edit(source, KEPT)
+
+    assert answer.sources.get(cited=True).taken_back
+    _nothing_shown(client, eng_moderator, answer)
+    _asker_shown_nothing(client, employee, answer)
+    assert AIAnswer.objects.get(pk=answer.pk).status == S.IN_REVIEW  # left as it was: nobody acts on unread text
+    # The author puts it back: it is theirs to show again, and the answer with it.
+    _edit(source, original)
+    assert not answer.sources.get(cited=True).taken_back
+    _shown(client, eng_moderator, answer)
+
+
+def test_an_edit_that_keeps_the_passage_keeps_the_answer_in_sight(client, employee, engineering, eng_moderator):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    source = _source_post(answer)
+
+    _edit(source, f"{source.body}\n\nEdit: this works on Celery 5.4 as well.")
+
+    assert not answer.sources.get(cited=True).taken_back
+    _shown(client, eng_moderator, answer)
+    client.force_login(eng_moderator)
+    assert "Written from what has changed since: source [1]." in client.get(f"/ai/review/{answer.pk}/").content.decode()
+    with pytest.raises(services.DraftOutdated):
+        services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+
+
+def test_a_private_draft_quoting_a_passage_edited_out_is_withheld_from_its_asker(client, employee, engineering):
+    answer, _ = _drafted(employee, engineering)
+    client.force_login(employee)
+    assert QUOTE in client.get(f"/t/{answer.thread_id}/").content.decode()
+
+    _edit(_source_post(answer), KEPT)
+
+    _asker_shown_nothing(client, employee, answer)
+    assert api(employee).post(f"/api/v1/ai-answers/{answer.pk}/submit/", {}, format="json").status_code == 404
+    assert AIAnswer.objects.get(pk=answer.pk).status == S.DRAFT
+    # A new draft is written from the post as it stands.
+    client.force_login(employee)
+    assert client.post(f"/ai/threads/{answer.thread_id}/ask/").status_code in (200, 302)
+    fresh_answer = services.answer_generate(answer_id=AIAnswer.objects.filter(asker=employee).latest("id").pk)
+    assert fresh_answer.pk != answer.pk and QUOTE not in fresh_answer.body
+    assert QUOTE not in client.get(f"/t/{answer.thread_id}/").content.decode()
+
+
+def test_a_published_answer_whose_passage_is_edited_out_reaches_nobody(
+        client, employee, other_employee, engineering, eng_moderator):
+    answer, _ = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    assert answer.status == S.PUBLISHED
+
+    _edit(_source_post(answer), KEPT)
+
+    assert AIAnswer.objects.get(pk=answer.pk).status == S.IN_REVIEW
+    _nothing_shown(client, eng_moderator, answer)
+    for user in (other_employee, eng_moderator, employee):
+        client.force_login(user)
+        assert QUOTE not in client.get(f"/t/{answer.thread_id}/").content.decode(), user.username
+        assert QUOTE not in str(api(user).get(f"/api/v1/threads/{answer.thread_id}/posts/").json())
+
+
+def test_an_edit_committed_while_the_worker_drafts_marks_the_stored_source(monkeypatch, client, employee,
+                                                                            engineering):
+    """The edit's own transaction found no stored source to mark (the draft was not stored yet): the draft's
+    transaction reads the post as it now stands."""
+    erin, dana = UserFactory(username="erin"), UserFactory(username="dana")
+    source_thread = make_thread(erin, engineering, title=SOURCE_TITLE, body="Which settings control retry backoff?",
+                                replies=[(dana, "Set autoretry_for and retry_backoff=True; the delay doubles.")])
+    reply = Post.objects.filter(thread=source_thread).order_by("-id").first()
+    question = make_thread(employee, engineering, title="How should celery retries back off?",
+                           body="My tasks fail on network errors. How do retries back off?")
+    with_details, edited = ranking.Ranking.with_details, []
+
+    def then_edited(self, passages, **kwargs):
+        found = with_details(self, passages, **kwargs)
+        if not edited:
+            _edit(reply, KEPT)
+            edited.append(True)
+        return found
+
+    monkeypatch.setattr(ranking.Ranking, "with_details", then_edited)
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)
+    assert edited and QUOTE in answer.body  # drafted from the text as the worker read it
+    assert AnswerSource.objects.get(answer=answer, post=reply).taken_back
+    _asker_shown_nothing(client, employee, answer)
+
+
+def test_the_migration_marks_the_answers_already_stored(employee, engineering):
+    module = __import__("aiassist.migrations.0009_source_taken_back", fromlist=["mark"])
+    answer, _ = _drafted(employee, engineering)
+    source = _source_post(answer)
+    untouched, _ = _drafted(UserFactory(username="fay"), engineering)
+    # Edited before the field existed: no receiver marked it.
+    Post.objects.filter(pk=source.pk).update(body=KEPT)
+    AnswerSource.objects.update(taken_back=False)
+
+    module.mark(apps, None)
+
+    marked = set(AnswerSource.objects.filter(taken_back=True).values_list("answer_id", "post_id"))
+    assert (answer.pk, source.pk) in marked
+    assert not AnswerSource.objects.filter(answer=untouched, taken_back=True).exclude(post=source).exists()
