@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import F, Max, ProtectedError
+from django.db.models import F, Max, ProtectedError, Value
+from django.db.models.functions import Left, Replace
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -258,11 +259,20 @@ def _post_edit(*, acting_user, post: Post, body: str, title: str | None, html: s
         title = _clean_title(title)
         if title != thread.title:
             changes["title"] = {"before": thread.title, "after": title}
+            _retitle_notices(thread, before=thread.title, after=title)
             thread.title = title
             thread.save(update_fields=["title", "updated_at"])
     audit_record(actor=acting_user, verb="post.edit", target=post, category=thread.category, data=changes)
     post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user, retitled="title" in changes)
     return post
+
+
+def _retitle_notices(thread: Thread, *, before: str, after: str) -> int:
+    """The stored notices about ``thread`` name it by its new title: every notice quotes a thread's title as
+    “title” (``notify``'s callers), and an author who retitles a thread (a customer's name taken out) takes the old
+    one off their readers' notice lists too. E-mail copies already sent keep it. Returns how many changed."""
+    return Notification.objects.filter(thread=thread, text__contains=f"“{before}”").update(
+        text=Left(Replace("text", Value(f"“{before}”"), Value(f"“{after}”")), 500))
 
 
 @audited

@@ -63,6 +63,28 @@ def test_reply_notifies_the_thread_author_not_the_replier(employee, other_employ
     assert not Notification.objects.filter(recipient=other_employee).exists()
 
 
+def test_a_retitled_thread_s_notices_name_it_by_its_new_title(client, employee, other_employee, engineering):
+    """An author who takes a name out of their thread's title takes it off their readers' notice lists too."""
+    thread = make_thread(employee, engineering, title=SECRET_TITLE)
+    other = make_thread(employee, engineering, title=f"Postmortem of “{SECRET_TITLE}”")  # another thread quoting it
+    services.post_reply(acting_user=other_employee, thread=thread, body="Rotate it now.")
+    services.post_reply(acting_user=other_employee, thread=other, body="Draft attached.")
+    services.post_reply(acting_user=employee, thread=thread, body="Done, @bob.")
+    opening = thread.posts.order_by("created_at", "id").first()
+
+    services.post_edit(acting_user=employee, post=opening, body=opening.body, title="Incident 4711: a deploy key")
+
+    texts = _texts(employee) + _texts(other_employee)
+    assert "bob replied to your thread “Incident 4711: a deploy key”" in texts
+    assert "alice replied in “Incident 4711: a deploy key”, a thread you watch" in texts
+    # Only the retitled thread's notices change; the other thread's title is its own.
+    assert texts.count(f"bob replied to your thread “Postmortem of “{SECRET_TITLE}””") == 1
+    assert sum(SECRET_TITLE in text for text in texts) == 1
+    client.force_login(other_employee)
+    page = client.get(reverse("forum:notifications")).content.decode()
+    assert "Incident 4711: a deploy key" in page and "leaked" not in page
+
+
 def test_replying_to_your_own_thread_notifies_nobody(employee, engineering):
     thread = make_thread(employee, engineering)
     services.post_reply(acting_user=employee, thread=thread, body="Bump, and @alice myself.")
