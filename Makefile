@@ -1,6 +1,10 @@
 # Vetted: `make run` starts the whole thing on the embedded default; `make test` runs the suite.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The venv's interpreter: Debian's python3.11 where it can make a venv (built with PGO and LTO), else the python3.11 on
+# PATH. On this kind of machine that is pyenv's 3.11.7, built without them: the same tests took a fifth more CPU
+# there (tests/forum/test_pages.py and test_markdown_linear.py, 117 s against 92 s), pure-Python loops half as much
+# again (bench/README.md, round 37). PYTHON=... chooses another.
+PYTHON ?= $(shell /usr/bin/python3.11 -c "import ensurepip, venv" >/dev/null 2>&1 && echo /usr/bin/python3.11 || echo python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
