@@ -19,7 +19,8 @@ _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hi
 
 
 @receiver(post_changed)
-def flag_answers_citing_changed_post(sender, post, change, acting_user=None, retitled=False, **kwargs):
+def flag_answers_citing_changed_post(sender, post, change, acting_user=None, retitled=False, body_changed=True,
+                                     **kwargs):
     if change == "hide":
         # A hidden post is read by nobody but moderators: an answer quoting it must not stay in front of readers
         # (a moderator hides a post that leaked a token; the answer that quoted it goes with it).
@@ -28,7 +29,7 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
     elif change in _POST_CHANGES:
         # What its author took back (edited out of the passage an answer quoted) reaches nobody through any answer:
         # not the asker's draft, not the review desk or the API (``sources_mark_taken_back``), not the public page.
-        sources_mark_taken_back(post=post)
+        sources_mark_taken_back(post=post, body_changed=body_changed)
         answers_recheck_edit(acting_user=acting_user, post_ids=[post.pk],
                              reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     if retitled:

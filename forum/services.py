@@ -259,18 +259,22 @@ def _post_edit(*, acting_user, post: Post, body: str, title: str | None, html: s
         title = _clean_title(title)
         if title != thread.title:
             changes["title"] = {"before": thread.title, "after": title}
-            _retitle_notices(thread, before=thread.title, after=title)
+            _retitle_notices(thread, after=title)
             thread.title = title
             thread.save(update_fields=["title", "updated_at"])
     audit_record(actor=acting_user, verb="post.edit", target=post, category=thread.category, data=changes)
-    post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user, retitled="title" in changes)
+    post_changed.send(sender=Post, post=post, change="edit", acting_user=acting_user, retitled="title" in changes,
+                      body_changed=changes["body_changed"])
     return post
 
 
-def _retitle_notices(thread: Thread, *, before: str, after: str) -> int:
+def _retitle_notices(thread: Thread, *, after: str) -> int:
     """The stored notices about ``thread`` name it by its new title: every notice quotes a thread's title as
     “title” (``notify``'s callers), and an author who retitles a thread (a customer's name taken out) takes the old
-    one off their readers' notice lists too. E-mail copies already sent keep it. Returns how many changed."""
+    one off their readers' notice lists too. The title replaced is the one the thread has in this transaction (the
+    caller's copy may be older: another retitle committed in between). E-mail copies already sent keep it. Returns
+    how many changed."""
+    before = Thread.objects.filter(pk=thread.pk).values_list("title", flat=True).get()
     return Notification.objects.filter(thread=thread, text__contains=f"“{before}”").update(
         text=Left(Replace("text", Value(f"“{before}”"), Value(f"“{after}”")), 500))
 

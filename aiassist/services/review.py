@@ -27,6 +27,7 @@ from forum.text import has_control_characters
 from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
+from ..retrieval.passages import normalised_body
 from ..sources import content_hash, still_shown, stored_risk_readings
 from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground, question_of
 
@@ -669,14 +670,27 @@ def answers_recheck_edit(*, acting_user, post_ids=None, thread: Thread | None = 
     return unpublished
 
 
-def sources_mark_taken_back(*, post) -> int:
+# At most this many passages of one post are rendered to tell whether it still shows them (``still_shown`` renders the
+# whole post each time: 32 ms a passage of a 42,000-character post here, inside the edit's transaction, which holds
+# the audit chain's lock). Any beyond it are counted taken back: more is withheld, nothing leaks (round 37's review).
+TAKEN_BACK_RENDERS = 16
+
+
+def sources_mark_taken_back(*, post, body_changed: bool = True) -> int:
     """After an edit of ``post``: each passage an answer drew from it is marked ``taken_back`` while the post no
     longer shows it as written (``still_shown``), and unmarked once it does again (the edit undone). An edit keeps no
     history, so such text is nobody's to read now: an answer quoting it is withheld from its asker and its reviewers
     as if the post were hidden (``policy.unreadable_sources``), where its desk, the API and the asker's panel used to
-    go on showing it (round 37). Runs in the edit's transaction; returns how many distinct passages are marked."""
-    texts = set(AnswerSource.objects.filter(post=post).values_list("text", flat=True).distinct())
-    gone = {text for text in texts if not still_shown(text, post.body)}
+    go on showing it (round 37). Nothing to do when the body did not change (a retitle). A passage no longer in the
+    body as written is gone without rendering; of the others, ``TAKEN_BACK_RENDERS`` at most are rendered. Runs in
+    the edit's transaction; returns how many distinct passages are marked."""
+    if not body_changed:
+        return AnswerSource.objects.filter(post=post, taken_back=True).values("text").distinct().count()
+    texts = sorted(set(AnswerSource.objects.filter(post=post).values_list("text", flat=True).distinct()))
+    body = normalised_body(post.body)
+    found = [text for text in texts if text in body]
+    gone = set(texts) - set(found) | set(found[TAKEN_BACK_RENDERS:])
+    gone |= {text for text in found[:TAKEN_BACK_RENDERS] if not still_shown(text, post.body)}
     AnswerSource.objects.filter(post=post, taken_back=False, text__in=gone).update(taken_back=True)
     AnswerSource.objects.filter(post=post, taken_back=True).exclude(text__in=gone).update(taken_back=False)
     return len(gone)
