@@ -81,6 +81,7 @@ def test_a_private_draft_quoting_a_passage_edited_out_is_withheld_from_its_asker
     _edit(_source_post(answer), KEPT)
 
     _asker_shown_nothing(client, employee, answer)
+    assert "its author has since edited out" in client.get(f"/t/{answer.thread_id}/").content.decode()  # says why
     assert api(employee).post(f"/api/v1/ai-answers/{answer.pk}/submit/", {}, format="json").status_code == 404
     assert AIAnswer.objects.get(pk=answer.pk).status == S.DRAFT
     # A new draft is written from the post as it stands.
