@@ -45,8 +45,20 @@ POST_DATA = {"audience": "asker", "rating": "helpful"}
 
 
 @pytest.fixture
-def drafted(employee, other_employee, engineering):
-    """An employee's private draft quoting MARKER, whose source no longer says it."""
+def drafted(quoting):
+    """An employee's private draft quoting MARKER, whose source no longer says it (the draft is then withheld from its
+    asker too: text its author took back is nobody's, tests/security/test_taken_back.py)."""
+    answer, related = quoting
+    source_post = Post.objects.filter(thread=related).order_by("-id").first()
+    forum_services.post_edit(acting_user=source_post.author, post=source_post,
+                             body="Raise the flux capacitor cache size to 512 entries.")
+    assert not Post.objects.filter(body__contains=MARKER).exists()
+    return answer
+
+
+@pytest.fixture
+def quoting(employee, other_employee, engineering):
+    """An employee's private draft quoting MARKER from a reply of theirs (returns the answer and the reply's thread)."""
     related = make_thread(other_employee, engineering,
                           title="Flux capacitor cache keeps evicting entries under load: how do I tune it?",
                           body="Has anyone tuned the flux capacitor cache?",
@@ -58,19 +70,15 @@ def drafted(employee, other_employee, engineering):
     answer = services.answer_generate(answer_id=answer.pk)
     assert answer.status == S.DRAFT
     assert MARKER in answer.body
-    # The source is edited afterwards: from now on only the private draft carries the marker.
-    source_post = Post.objects.filter(thread=related).order_by("-id").first()
-    forum_services.post_edit(acting_user=employee, post=source_post,
-                             body="Raise the flux capacitor cache size to 512 entries.")
-    assert not Post.objects.filter(body__contains=MARKER).exists()
-    return answer
+    return answer, related
 
 
 def assert_marker_absent(response, marker=MARKER):
     assert marker not in response.content.decode(), f"{marker} leaked into {response.request['PATH_INFO']}"
 
 
-def test_the_asker_sees_the_draft(client, employee, drafted):
+def test_the_asker_sees_the_draft(client, employee, quoting):
+    drafted, _ = quoting
     client.force_login(employee)
     page = client.get(thread_url(drafted.thread))
     assert page.status_code == 200
