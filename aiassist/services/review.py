@@ -683,9 +683,9 @@ def sources_mark_taken_back(*, post, body_changed: bool = True) -> int:
     as if the post were hidden (``policy.unreadable_sources``), where its desk, the API and the asker's panel used to
     go on showing it (round 37). Nothing to do when the body did not change (a retitle). A passage no longer in the
     body as written is gone without rendering; of the others, ``TAKEN_BACK_RENDERS`` at most are rendered. Runs in
-    the edit's transaction; returns how many distinct passages are marked."""
+    the edit's transaction; returns how many distinct passages it marks (0 when the body did not change)."""
     if not body_changed:
-        return AnswerSource.objects.filter(post=post, taken_back=True).values("text").distinct().count()
+        return 0
     texts = sorted(set(AnswerSource.objects.filter(post=post).values_list("text", flat=True).distinct()))
     body = normalised_body(post.body)
     found = [text for text in texts if text in body]
