@@ -1,7 +1,10 @@
 """Text an employee controls never costs a worker seconds of CPU (round 31's review): each input below, at its field's
 limit, took from seconds to minutes before its fix (the figures in each case's comment, on a 2-core CI machine), and
-takes a few hundredths of a second now. Bounds are CPU time and generous (a tenth of the old cost or less, and ten
-times the new one or more): what fails here is a return of the quadratic, not a slow machine. Each fix is pinned to
+takes a few hundredths of a second now. Bounds are CPU time in units of ``linear``: the cost, measured beside them in
+the same process, of rendering an ordinary post of the field's limit (0.37 s on round 38's machine). An absolute bound
+(2 s for the angle brackets, 0.3 s here) failed in round 37's CI at 2.3 s: that run read everything several times
+slower, so a bound must move with the machine. Each is generous (a tenth of the old cost or less, and ten times the
+new one or more in that unit): what fails here is a return of the quadratic, not a slow machine. Each fix is pinned to
 the old behaviour by its own equivalence test (tests/forum/test_markdown_linear.py, test_passages' and test_risk's
 labelled sets) or below."""
 import random
@@ -30,22 +33,31 @@ def cpu(function, *args) -> float:
     return time.process_time() - started
 
 
+ORDINARY = repeated("Restart the `worker` with **care**; see [the docs](https://wiki.example/a) if a < b. ", POST_MAX)
+
+
+@pytest.fixture(scope="module")
+def linear() -> float:
+    """The unit of every bound here: the least of three renderings of an ordinary post of the field's limit."""
+    return min(cpu(lambda: markup.render_markdown(markup.machine_text(ORDINARY))) for _ in range(3))
+
+
 @pytest.mark.parametrize(("text", "bound"), [
     ("a\n\n" + "*" * (POST_MAX - 5) + "x", 5.0),  # the warning pattern's two classes of marks: 171 s
     ("a|b\n" + " " * (POST_MAX - 6) + "|x", 2.0),  # a table delimiter's blanks: 20 s
     ("a|b\n|-" + " " * (POST_MAX - 7) + "x", 0.5),  # a long sentence's line gaps: 2 s
     (repeated("<div>\n\n", POST_MAX), 1.0),  # each unclosed block's closing tag looked for to the end: 3.6 s
-], ids=["warning marks", "table delimiter", "line gaps", "unclosed html blocks"])
-def test_the_passage_index_splits_a_hostile_post_in_linear_time(text, bound):
-    assert cpu(passages.split_markdown, text) < bound
+], ids=["warning marks", "table delimiter", "line gaps", "unclosed html blocks"])  # 0.003-0.05 linear now
+def test_the_passage_index_splits_a_hostile_post_in_linear_time(text, bound, linear):
+    assert cpu(passages.split_markdown, text) < bound * linear
 
 
 @pytest.mark.parametrize(("text", "bound"), [
-    (repeated("\\*", POST_MAX - 1) + "\U0001F600", 2.0),  # an escape per two characters, four bytes each: 6.8 s
-    ("<" * (POST_MAX - 1) + "\U0001F600", 2.0),  # "&lt;" for each, as an AI answer's preview: 8.7 s
+    (repeated("\\*", POST_MAX - 1) + "\U0001F600", 2.0),  # an escape per two characters, 4 bytes each: 6.8 s; 0.27 now
+    ("<" * (POST_MAX - 1) + "\U0001F600", 3.0),  # "&lt;" for each, as an AI answer's preview: 8.7 s; 0.84 now
 ], ids=["escapes", "angle brackets"])
-def test_a_paragraph_of_inline_matches_renders_in_linear_time(text, bound):
-    assert cpu(lambda: markup.render_markdown(markup.machine_text(text))) < bound
+def test_a_paragraph_of_inline_matches_renders_in_linear_time(text, bound, linear):
+    assert cpu(lambda: markup.render_markdown(markup.machine_text(text))) < bound * linear
 
 
 def test_a_paragraph_too_full_of_inline_matches_is_shown_as_written():
@@ -74,16 +86,16 @@ def test_an_unedited_answer_grown_by_machine_text_is_still_its_own_text_when_pos
         review._normalised(stored + " Edited.", stored)
 
 
-def test_nested_bidirectional_entities_are_removed_in_a_few_passes_and_never_close_up():
+def test_nested_bidirectional_entities_are_removed_in_a_few_passes_and_never_close_up(linear):
     depth = POST_MAX // 10
     text = "&#82" * depth + "&#8238;" + "38;" * depth  # each removal closes up one more entity: 3 s at 50,000
-    assert cpu(markup.machine_text, text) < 0.5
+    assert cpu(markup.machine_text, text) < linear  # 0.02 linear
     cleaned = markup.machine_text(text)
     assert "\u202e" not in cleaned and not re.search(r"&#0*8238;", cleaned)
     assert markup.machine_text("a &#82&#8238;38; b") == "a  b"  # shallow nesting: removed as before
 
 
-def test_a_reviewers_edit_beyond_the_answer_limit_is_refused_before_it_is_read():
+def test_a_reviewers_edit_beyond_the_answer_limit_is_refused_before_it_is_read(linear):
     """The web form's field has no limit of its own: 2.5 MB of "![" would have been read for hours."""
     started = time.process_time()
     with pytest.raises(InvalidInput, match="at most"):
@@ -94,7 +106,7 @@ def test_a_reviewers_edit_beyond_the_answer_limit_is_refused_before_it_is_read()
     # answer limit before it is read, bidirectional controls aside (machine_text drops them).
     with pytest.raises(InvalidInput, match="at most"):
         review._normalised(repeated("[" * 1000 + "1](https://evil.example/)", review.STORED_MAX))
-    assert time.process_time() - started < 0.5
+    assert time.process_time() - started < linear  # 0.01 linear
     assert review._normalised("  fine\r\n") == "fine"
     assert review._normalised("\u202e" * review.BODY_MAX + "fine") == "fine"
 
@@ -119,9 +131,9 @@ def test_links_that_never_settle_are_stored_in_bounded_time():
 
 
 @pytest.mark.parametrize("unit", ["curl -", "xargs git push ", "iptables ", "chmod -R "])
-def test_a_risk_rules_gap_is_read_a_bounded_way(unit):
+def test_a_risk_rules_gap_is_read_a_bounded_way(unit, linear):
     risk.hits.cache_clear()
-    assert cpu(risk.hits, repeated(unit, POST_MAX)) < 3.0  # "curl -": 9.4 s
+    assert cpu(risk.hits, repeated(unit, POST_MAX)) < 5 * linear  # "curl -": 9.4 s, 0.5 linear now
 
 
 def test_bounded_gaps_keep_every_match_shorter_than_the_rules_reach():
@@ -131,10 +143,10 @@ def test_bounded_gaps_keep_every_match_shorter_than_the_rules_reach():
     assert risk.hits("Run curl -H 'Accept: application/json' -s -k https://internal.example.com/health")  # still high
 
 
-def test_the_review_desks_diff_of_many_equal_lines_is_quick_and_still_a_diff():
+def test_the_review_desks_diff_of_many_equal_lines_is_quick_and_still_a_diff(linear):
     original = repeated("a\n", ANSWER_MAX)
     edited = original + "z"
-    assert cpu(desk.body_diff, original, edited) < 1.0  # every pair of equal lines matched: 10 s
+    assert cpu(desk.body_diff, original, edited) < linear  # every pair of equal lines matched: 10 s; 0.01 linear now
     rows = [row for row in desk.body_diff(original, edited) if row is not None]
     assert [(row.kind, row.text) for row in rows if row.kind != "same"] == [("added", "z")]
     small = desk.body_diff("one\ntwo\nthree", "one\n2\nthree")
