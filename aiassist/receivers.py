@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from forum.services import is_opening_post
 from forum.signals import category_changed, post_changed, thread_moved
 
-from .services import answers_recheck_audience, answers_recheck_edit, sources_mark_taken_back
+from .services import answers_recheck_audience, answers_recheck_edit, sources_mark_retitled, sources_mark_taken_back
 
 _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hidden"}
 # The reasons below are stored on the answer and shown to its asker and its reviewers, who may not read
@@ -34,7 +34,9 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
                              reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     if retitled:
         # The thread's title is in every answer quoting any of its posts (each quote's attribution, the sources listed
-        # under the answer): retitled, what its author took back leaves the answers showing it (``taken_back``).
+        # under the answer): retitled, what its author took back leaves the answers showing it, drafts and answers in
+        # review withheld (``sources_mark_retitled``), published ones unpublished (``taken_back``).
+        sources_mark_retitled(thread=post.thread)
         answers_recheck_edit(acting_user=acting_user, source_thread=post.thread, reason="A cited thread was retitled.")
     if change in _POST_CHANGES and is_opening_post(post):
         # The question every answer in the thread was drafted from, and may restate: hidden, the answers that

@@ -46,6 +46,7 @@ from .review import (
     grounding_of,
     outdated,
     question_withheld,
+    sources_mark_retitled,
     sources_mark_taken_back,
     sources_outside_audience,
     unresolved_claims,
@@ -62,6 +63,7 @@ __all__ = [
     "answer_retry", "answer_submit", "answer_unpublish", "answer_url", "answer_withdraw",
     "answers_recheck_audience", "answers_recheck_edit", "answers_sweep",
     "approvals_needed", "assistant_account", "assistant_configure", "assistant_switch", "body_hash", "grounding_of",
-    "outdated", "pause_message", "question_of", "question_withheld", "sources_mark_taken_back",
+    "outdated", "pause_message", "question_of", "question_withheld", "sources_mark_retitled",
+    "sources_mark_taken_back",
     "sources_outside_audience", "unresolved_claims",
 ]

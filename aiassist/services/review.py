@@ -687,13 +687,54 @@ def sources_mark_taken_back(*, post, body_changed: bool = True) -> int:
     if not body_changed:
         return 0
     texts = sorted(set(AnswerSource.objects.filter(post=post).values_list("text", flat=True).distinct()))
-    body = normalised_body(post.body)
-    found = [text for text in texts if text in body]
-    gone = set(texts) - set(found) | set(found[TAKEN_BACK_RENDERS:])
-    gone |= {text for text in found[:TAKEN_BACK_RENDERS] if not still_shown(text, post.body)}
+    gone, _ = _passages_gone(post.body, texts, renders=TAKEN_BACK_RENDERS)
     AnswerSource.objects.filter(post=post, taken_back=False, text__in=gone).update(taken_back=True)
-    AnswerSource.objects.filter(post=post, taken_back=True).exclude(text__in=gone).update(taken_back=False)
+    title = Thread.objects.values_list("title", flat=True).get(pk=post.thread_id)[:200]
+    (AnswerSource.objects.filter(post=post, taken_back=True).exclude(text__in=gone)
+     .exclude(_title_taken_back(title)).update(taken_back=False))
     return len(gone)
+
+
+def _passages_gone(body: str, texts, *, renders: int) -> tuple[set[str], int]:
+    """Which of ``texts`` (sorted) the post's ``body`` no longer shows as written, and how many renderings that took:
+    one no longer in it verbatim is gone without rendering; of the others, ``renders`` at most are rendered
+    (``still_shown``), the rest count as gone."""
+    normal = normalised_body(body)
+    found = [text for text in texts if text in normal]
+    gone = set(texts) - set(found) | set(found[renders:])
+    return gone | {text for text in found[:renders] if not still_shown(text, body)}, min(len(found), renders)
+
+
+def _title_taken_back(title: str) -> Q:
+    """A cited source whose thread has another title now than the one its answer shows (each quote's attribution and
+    the sources listed under the answer name it; an uncited source's title is not shown)."""
+    return Q(cited=True) & ~Q(title=title)
+
+
+def sources_mark_retitled(*, thread: Thread) -> int:
+    """After a retitle of ``thread``: a title is text its author can take back as a passage is (a customer's name, a
+    host name), and every answer quoting a post of the thread shows the title it had (the quote's attribution, the
+    sources listed under the answer). Each such cited source is marked ``taken_back`` while its title is not the
+    thread's, so the answer is withheld from its asker and reviewers as for a passage edited out; the retitle undone,
+    it is unmarked where its post still shows its passage as written (``TAKEN_BACK_RENDERS`` renderings at most over
+    the thread; the others stay marked). Until round 38 a draft or an answer in review went on showing the old title
+    (submission and approval refused as outdated: ``taken_back``). The title is read in the edit's transaction.
+    Returns how many sources it marks."""
+    title = Thread.objects.values_list("title", flat=True).get(pk=thread.pk)[:200]
+    cited = AnswerSource.objects.filter(post__thread_id=thread.pk, cited=True)
+    marked = cited.filter(taken_back=False).exclude(title=title).update(taken_back=True)
+    restored = cited.filter(taken_back=True, title=title)
+    texts: dict[int, set[str]] = {}
+    bodies: dict[int, str] = {}
+    for post_id, text, body in restored.values_list("post_id", "text", "post__body").distinct():
+        texts.setdefault(post_id, set()).add(text)
+        bodies[post_id] = body
+    budget = TAKEN_BACK_RENDERS
+    for post_id in sorted(texts):
+        gone, rendered = _passages_gone(bodies[post_id], sorted(texts[post_id]), renders=budget)
+        budget -= rendered
+        restored.filter(post_id=post_id).exclude(text__in=gone).update(taken_back=False)
+    return marked
 
 
 def taken_back(answer: AIAnswer) -> bool:

@@ -160,15 +160,128 @@ def test_the_migration_marks_the_answers_already_stored(employee, engineering, e
     assert not AnswerSource.objects.filter(taken_back=True).exclude(post=source).exists()
 
 
-def test_a_retitle_alone_renders_nothing_and_changes_no_mark(monkeypatch, employee, engineering):
+def _retitle(thread, title: str) -> None:
+    opening = Post.objects.filter(thread=thread).order_by("created_at", "id").first()
+    forum_services.post_edit(acting_user=opening.author, post=opening, body=opening.body, title=title)
+
+
+def test_a_retitle_alone_renders_nothing_and_marks_only_the_cited_sources_by_their_title(
+        monkeypatch, employee, engineering):
     from aiassist.services import review
 
     answer, source_thread = _drafted(employee, engineering)
+    answer.sources.filter(cited=False).delete()
+    uncited = answer.sources.get(cited=True)
+    AnswerSource.objects.create(answer=answer, number=99, cited=False, text=uncited.text, role=uncited.role,
+                                post=uncited.post, thread=source_thread, category=uncited.category,
+                                title=SOURCE_TITLE, content_hash=uncited.content_hash)
     rendered = []
     monkeypatch.setattr(review, "still_shown", lambda *args: rendered.append(args) or True)
-    opening = Post.objects.filter(thread=source_thread).order_by("created_at", "id").first()
-    forum_services.post_edit(acting_user=opening.author, post=opening, body=opening.body, title="Retry backoff")
-    assert rendered == [] and not AnswerSource.objects.filter(taken_back=True).exists()
+    _retitle(source_thread, "Retry backoff")
+    assert rendered == []
+    # Only a cited source shows its thread's title (its attribution, the sources listed): an uncited one stays.
+    assert list(AnswerSource.objects.filter(taken_back=True).values_list("number", flat=True)) == [uncited.number]
+
+
+RENAMED = "Retry backoff settings for Celery on payments-ledger-7"  # the title its author then takes back
+
+
+@pytest.mark.parametrize("submitted", [False, True], ids=["draft", "in-review"])
+def test_a_title_its_author_took_back_reaches_nobody_through_an_answer_that_showed_it(
+        client, employee, engineering, eng_moderator, submitted):
+    """A thread's title is in every answer quoting its posts (each quote's attribution, the sources under it): once
+    its author retitles the thread, a draft or an answer in review that shows the old one is withheld as for a passage
+    edited out, where they used to go on showing it (a known gap of the README until round 38)."""
+    erin = UserFactory(username="erin")
+    answer, source_thread = _drafted(employee, engineering)
+    _retitle(source_thread, RENAMED)
+    _asker_shown_nothing(client, employee, answer)  # withheld: it showed the title taken back (SOURCE_TITLE)
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=answer.thread).pk)
+    assert RENAMED in answer.body and not answer.sources.filter(taken_back=True).exists()
+    if submitted:
+        services.answer_submit(acting_user=employee, answer=answer)
+        _shown(client, eng_moderator, answer)
+
+    _retitle(source_thread, SOURCE_TITLE)
+
+    assert answer.sources.get(cited=True).taken_back
+    assert AIAnswer.objects.get(pk=answer.pk).status == (S.IN_REVIEW if submitted else S.DRAFT)
+    if submitted:
+        _nothing_shown(client, eng_moderator, answer)
+    responses = []
+    for user in (employee, eng_moderator, erin):
+        client.force_login(user)
+        token = api(user)
+        responses += [client.get(f"/t/{answer.thread_id}/"), client.get(f"/ai/review/{answer.pk}/"),
+                      client.get("/ai/review/"), token.get(f"/api/v1/ai-answers/{answer.pk}/"),
+                      token.get("/api/v1/ai-answers/"), token.get("/api/v1/review-queue/")]
+    for response in responses:
+        assert RENAMED not in response.content.decode(), response.request["PATH_INFO"]
+    client.force_login(employee)
+    assert "thread title its author has since edited out" in client.get(f"/t/{answer.thread_id}/").content.decode()
+    # Its author puts the title back: theirs to show again, and the answer with it.
+    _retitle(source_thread, RENAMED)
+    assert not answer.sources.get(cited=True).taken_back
+    client.force_login(employee)
+    assert RENAMED in client.get(f"/t/{answer.thread_id}/").content.decode()
+
+
+def test_a_retitle_undone_keeps_a_passage_edited_out_marked(employee, engineering):
+    answer, source_thread = _drafted(employee, engineering)
+    _retitle(source_thread, RENAMED)
+    _edit(_source_post(answer), KEPT)
+    _retitle(source_thread, SOURCE_TITLE)
+    assert answer.sources.get(cited=True).taken_back  # the title is back, the passage is not
+
+
+def test_a_body_edit_put_back_keeps_a_source_marked_for_its_title(employee, engineering):
+    answer, source_thread = _drafted(employee, engineering)
+    source = _source_post(answer)
+    original = source.body
+    _edit(source, KEPT)
+    _retitle(source_thread, RENAMED)
+    _edit(source, original)
+    assert answer.sources.get(cited=True).taken_back  # the passage is back, the title is not
+    _retitle(source_thread, SOURCE_TITLE)
+    assert not answer.sources.get(cited=True).taken_back
+
+
+def test_a_retitle_committed_while_the_worker_drafts_marks_the_stored_source(monkeypatch, client, employee,
+                                                                              engineering):
+    erin, dana = UserFactory(username="erin"), UserFactory(username="dana")
+    source_thread = make_thread(erin, engineering, title=SOURCE_TITLE, body="Which settings control retry backoff?",
+                                replies=[(dana, "Set autoretry_for and retry_backoff=True; the delay doubles.")])
+    question = make_thread(employee, engineering, title="How should celery retries back off?",
+                           body="My tasks fail on network errors. How do retries back off?")
+    with_details, retitled = ranking.Ranking.with_details, []
+
+    def then_retitled(self, passages, **kwargs):
+        found = with_details(self, passages, **kwargs)
+        if not retitled:
+            _retitle(source_thread, "Retry backoff")
+            retitled.append(True)
+        return found
+
+    monkeypatch.setattr(ranking.Ranking, "with_details", then_retitled)
+    answer = services.answer_generate(answer_id=services.answer_request(acting_user=employee, thread=question).pk)
+    assert retitled and SOURCE_TITLE in answer.body  # drafted under the title as the worker read it
+    assert answer.sources.get(cited=True).taken_back
+    _asker_shown_nothing(client, employee, answer)
+
+
+def test_the_title_migration_marks_the_answers_already_stored(employee, engineering, eng_moderator):
+    module = __import__("aiassist.migrations.0010_source_title_taken_back", fromlist=["mark"])
+    answer, source_thread = _drafted(employee, engineering)
+    published, _ = _drafted(UserFactory(username="gus"), engineering)
+    services.answer_submit(acting_user=published.asker, answer=published)
+    services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=published.pk))
+    from forum.models import Thread
+    Thread.objects.filter(pk=source_thread.pk).update(title="Retitled before the field held titles")
+    AnswerSource.objects.update(taken_back=False)
+
+    module.mark(apps, None)
+
+    assert set(AnswerSource.objects.filter(taken_back=True).values_list("answer_id", "cited")) == {(answer.pk, True)}
 
 
 def test_an_edit_renders_a_bounded_number_of_passages_and_withholds_the_rest(monkeypatch, employee, engineering):
