@@ -31,11 +31,15 @@ from bench import common  # noqa: E402
 
 PHASES = {
     "aiassist.services.drafting": ("answer_claim", "retrieve", "_store_draft", "ground", "classify_risk",
-                                   "render_markdown", "audit_record", "notify"),
+                                   "render_markdown", "audit_record", "notify", "machine_text", "_save_draft",
+                                   "_taken_back_since"),
+    "aiassist.risk": ("hits",),
+    "aiassist.risk_words": ("findings",),
+    "aiassist.risk_model": ("flagged", "readings"),
     "aiassist.sources": ("rank", "question_vector", "select_passages"),
     "aiassist.retrieval.ranking": ("_lexical_candidates", "_closeness", "_bm25_features", "_confident",
                                    "_word_statistics", "readable_categories", "_distinct_first", "with_details",
-                                   "_masked_closeness"),
+                                   "_masked_closeness", "_stem_counts"),
 }
 
 
@@ -71,6 +75,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drafts", type=int, default=60)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-out", help="also write the profile's stats to this file (pstats, for callers)")
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--phases", action="store_true")
     parser.add_argument("--text-vectors", action="store_true")
@@ -136,6 +141,8 @@ def main() -> int:
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(40)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+        if args.profile_out:
+            profile.dump_stats(args.profile_out)
     return 0
 
 
