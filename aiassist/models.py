@@ -251,7 +251,7 @@ class AnswerSource(models.Model):
     content_hash = models.CharField(max_length=64, help_text="sha256 of the source text when it was cited.")
     taken_back = models.BooleanField(
         default=False, help_text="Its post no longer shows this passage as written (edited out since: "
-                                 "sources.still_shown), or, cited, its thread has another title now: nobody can read "
+                                 "sources.still_shown), or its thread has another title now: nobody can read "
                                  "it now, so no answer quoting it is shown.")
 
     class Meta:

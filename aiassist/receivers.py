@@ -34,8 +34,8 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
                              reason=f"{_POST_CHANGES[change]} (post {post.pk}).")
     if retitled:
         # The thread's title is in every answer quoting any of its posts (each quote's attribution, the sources listed
-        # under the answer): retitled, what its author took back leaves the answers showing it, drafts and answers in
-        # review withheld (``sources_mark_retitled``), published ones unpublished (``taken_back``).
+        # under the answer, cited or not): retitled, what its author took back leaves the answers showing it, drafts
+        # and answers in review withheld (``sources_mark_retitled``), published ones unpublished (``taken_back``).
         sources_mark_retitled(thread=post.thread)
         answers_recheck_edit(acting_user=acting_user, source_thread=post.thread, reason="A cited thread was retitled.")
     if change in _POST_CHANGES and is_opening_post(post):

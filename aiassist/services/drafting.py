@@ -461,7 +461,7 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
     answer.save()
-    gone = _taken_back_since(ordered, cited_numbers)
+    gone = _taken_back_since(ordered)
     AnswerSource.objects.bulk_create([
         AnswerSource(answer=answer, number=renumber[s.doc.number], cited=s.doc.number in cited_numbers,
                      text=s.doc.text, role=s.doc.role, post=s.post, thread=s.post.thread,
@@ -482,9 +482,9 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     return answer
 
 
-def _taken_back_since(ordered, cited_numbers) -> set[int]:
-    """The engine's numbers of the sources whose passage its post no longer shows as written (``still_shown``), or,
-    cited, whose thread has another title than the one the draft shows: an edit committed while the worker drafted.
+def _taken_back_since(ordered) -> set[int]:
+    """The engine's numbers of the sources whose passage its post no longer shows as written (``still_shown``), or
+    whose thread has another title than the one the draft shows: an edit committed while the worker drafted.
     Read inside the draft's transaction, which holds the audit chain's lock as every edit does (``audited``): an edit
     committed before it is seen here, one after it marks the stored sources itself
     (``services.sources_mark_taken_back``, ``sources_mark_retitled``). Only a post changed since it was read is
@@ -494,7 +494,7 @@ def _taken_back_since(ordered, cited_numbers) -> set[int]:
     now = Post.objects.select_related("thread").only("body", "thread__title").in_bulk({s.post.pk for s in ordered})
     return {s.doc.number for s in ordered
             if s.post.pk not in now
-            or (s.doc.number in cited_numbers and now[s.post.pk].thread.title[:200] != s.doc.title[:200])
+            or now[s.post.pk].thread.title[:200] != s.doc.title[:200]
             or (content_hash(now[s.post.pk]) != s.content_hash and not still_shown(s.doc.text, now[s.post.pk].body))}
 
 

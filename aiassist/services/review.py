@@ -592,6 +592,9 @@ def answer_confirm(*, acting_user, answer: AIAnswer) -> AIAnswer:
     if answer.status != S.PUBLISHED or not answer.attention_reason:
         raise InvalidTransition("Only a published answer flagged for re-review can be confirmed.")
     _refuse_outside_audience(answer, "kept")
+    if taken_back(answer):  # its edit's recheck took such an answer down (``answers_recheck_edit``): never kept up
+        raise DraftOutdated("This answer cannot be kept: what it was written from changed since it was reviewed. "
+                            "Retract it, or regenerate it.")
     previous = answer.attention_reason
     answer.attention_reason, answer.attention_at = "", None
     answer.save(update_fields=["attention_reason", "attention_at", "updated_at"])
@@ -706,24 +709,26 @@ def _passages_gone(body: str, texts, *, renders: int) -> tuple[set[str], int]:
 
 
 def _title_taken_back(title: str) -> Q:
-    """A cited source whose thread has another title now than the one its answer shows (each quote's attribution and
-    the sources listed under the answer name it; an uncited source's title is not shown)."""
-    return Q(cited=True) & ~Q(title=title)
+    """A source whose thread has another title now than the one its answer shows: each quote's attribution and the
+    sources listed under the answer name it, cited or not (the asker's panel, the desk and the API list every source
+    the engine was given; a reviewer's edit that drops an attribution's marker leaves its title in the text, uncited:
+    round 38's review)."""
+    return ~Q(title=title)
 
 
 def sources_mark_retitled(*, thread: Thread) -> int:
     """After a retitle of ``thread``: a title is text its author can take back as a passage is (a customer's name, a
-    host name), and every answer quoting a post of the thread shows the title it had (the quote's attribution, the
-    sources listed under the answer). Each such cited source is marked ``taken_back`` while its title is not the
+    host name), and every answer given a post of the thread shows the title it had (the quote's attribution, the
+    sources listed under the answer, cited or not). Each such source is marked ``taken_back`` while its title is not the
     thread's, so the answer is withheld from its asker and reviewers as for a passage edited out; the retitle undone,
     it is unmarked where its post still shows its passage as written (``TAKEN_BACK_RENDERS`` renderings at most over
     the thread; the others stay marked). Until round 38 a draft or an answer in review went on showing the old title
     (submission and approval refused as outdated: ``taken_back``). The title is read in the edit's transaction.
     Returns how many sources it marks."""
     title = Thread.objects.values_list("title", flat=True).get(pk=thread.pk)[:200]
-    cited = AnswerSource.objects.filter(post__thread_id=thread.pk, cited=True)
-    marked = cited.filter(taken_back=False).exclude(title=title).update(taken_back=True)
-    restored = cited.filter(taken_back=True, title=title)
+    given = AnswerSource.objects.filter(post__thread_id=thread.pk)
+    marked = given.filter(taken_back=False).exclude(title=title).update(taken_back=True)
+    restored = given.filter(taken_back=True, title=title)
     texts: dict[int, set[str]] = {}
     bodies: dict[int, str] = {}
     for post_id, text, body in restored.values_list("post_id", "text", "post__body").distinct():
@@ -740,12 +745,14 @@ def sources_mark_retitled(*, thread: Thread) -> int:
 def taken_back(answer: AIAnswer) -> bool:
     """Whether the answer's question reads otherwise than when it was drafted (``question_of``), or a passage it was
     given (cited or not: a model may copy one it does not cite) is no longer shown by its post as written
-    (``still_shown``), or a cited post's thread no longer has the title the answer shows (its attributions and the
-    sources listed under it; an uncited source's title is not shown: round 35's review)."""
+    (``still_shown``), or a source's thread no longer has the title the answer shows (its attributions and the
+    sources listed under it). Uncited sources count too (round 38's review): a reviewer's edit that drops an
+    attribution's marker leaves the source uncited and its title in the text; so a retitle of a thread an answer was
+    only given takes it down as well, more than needed and never less."""
     if answer.question != question_of(answer.thread):
         return True
     sources = AnswerSource.objects.filter(answer=answer, post__isnull=False).select_related("post__thread")
-    return any((source.cited and source.title != source.post.thread.title[:200])
+    return any(source.title != source.post.thread.title[:200]
                or not still_shown(source.text, source.post.body) for source in sources)
 
 

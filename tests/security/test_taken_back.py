@@ -38,6 +38,11 @@ def _edit(post: Post, body: str) -> None:
     forum_services.post_edit(acting_user=post.author, post=Post.objects.get(pk=post.pk), body=body)
 
 
+def _retitle(thread, title: str) -> None:
+    opening = Post.objects.filter(thread=thread).order_by("created_at", "id").first()
+    forum_services.post_edit(acting_user=opening.author, post=opening, body=opening.body, title=title)
+
+
 def test_a_passage_edited_out_during_review_leaves_the_desk_the_api_and_the_queue(
         client, employee, engineering, eng_moderator):
     answer, _ = _drafted(employee, engineering)
@@ -160,27 +165,32 @@ def test_the_migration_marks_the_answers_already_stored(employee, engineering, e
     assert not AnswerSource.objects.filter(taken_back=True).exclude(post=source).exists()
 
 
-def _retitle(thread, title: str) -> None:
-    opening = Post.objects.filter(thread=thread).order_by("created_at", "id").first()
-    forum_services.post_edit(acting_user=opening.author, post=opening, body=opening.body, title=title)
+def _given_uncited(answer, category, *, title: str) -> tuple[Post, object]:
+    """A second source thread's reply given to the engine and not cited, stored as ``_save_draft`` stores one."""
+    from aiassist.sources import content_hash
+
+    other = make_thread(UserFactory(username="erin2"), category, title=title, body="What about retries on the ledger?",
+                        replies=[(UserFactory(username="fred"), "Celery retries use retry_backoff_max to cap it.")])
+    reply = Post.objects.filter(thread=other).order_by("-id").first()
+    AnswerSource.objects.create(answer=answer, number=answer.sources.count() + 1, cited=False, text=reply.body,
+                                role="reply", post=reply, thread=other, category=category, title=title,
+                                content_hash=content_hash(reply))
+    return reply, other
 
 
-def test_a_retitle_alone_renders_nothing_and_marks_only_the_cited_sources_by_their_title(
-        monkeypatch, employee, engineering):
+def test_a_retitle_alone_renders_nothing_and_marks_the_sources_by_their_title(monkeypatch, employee, engineering):
     from aiassist.services import review
 
     answer, source_thread = _drafted(employee, engineering)
-    answer.sources.filter(cited=False).delete()
-    uncited = answer.sources.get(cited=True)
-    AnswerSource.objects.create(answer=answer, number=99, cited=False, text=uncited.text, role=uncited.role,
-                                post=uncited.post, thread=source_thread, category=uncited.category,
-                                title=SOURCE_TITLE, content_hash=uncited.content_hash)
+    untouched, _ = _given_uncited(answer, engineering, title="Another thread")
     rendered = []
     monkeypatch.setattr(review, "still_shown", lambda *args: rendered.append(args) or True)
     _retitle(source_thread, "Retry backoff")
     assert rendered == []
-    # Only a cited source shows its thread's title (its attribution, the sources listed): an uncited one stays.
-    assert list(AnswerSource.objects.filter(taken_back=True).values_list("number", flat=True)) == [uncited.number]
+    # Every source from the retitled thread, cited or not; not the one from another thread.
+    assert set(AnswerSource.objects.filter(taken_back=True).values_list("post__thread", flat=True)) == {
+        source_thread.pk}
+    assert not AnswerSource.objects.get(post=untouched).taken_back
 
 
 RENAMED = "Retry backoff settings for Celery on payments-ledger-7"  # the title its author then takes back
@@ -281,7 +291,8 @@ def test_the_title_migration_marks_the_answers_already_stored(employee, engineer
 
     module.mark(apps, None)
 
-    assert set(AnswerSource.objects.filter(taken_back=True).values_list("answer_id", "cited")) == {(answer.pk, True)}
+    assert set(AnswerSource.objects.filter(taken_back=True).values_list("answer_id", flat=True)) == {answer.pk}
+    assert AnswerSource.objects.filter(answer=answer, post__thread=source_thread).exclude(taken_back=True).count() == 0
 
 
 def test_an_edit_renders_a_bounded_number_of_passages_and_withholds_the_rest(monkeypatch, employee, engineering):
@@ -306,3 +317,79 @@ def test_an_edit_renders_a_bounded_number_of_passages_and_withholds_the_rest(mon
     texts = sorted({first.text, "Set autoretry_for", "the delay"})
     assert rendered == texts[:2]
     assert set(AnswerSource.objects.filter(taken_back=True).values_list("text", flat=True)) == {texts[2]}
+
+
+# Round 38's review: a source's title is shown whether or not the source is cited (the asker's panel, the desk and
+# the API list every source the engine was given; a reviewer's edit that drops an attribution's marker leaves the
+# title in the text, uncited). A retitle first marked cited sources only.
+OLD = "Retry backoff for the ACME-Corp payments-ledger-7 cluster"
+
+
+@pytest.mark.parametrize("submitted", [False, True], ids=["draft", "in-review"])
+def test_an_uncited_sources_title_taken_back_reaches_nobody(client, employee, engineering, eng_moderator, submitted):
+    answer, _ = _drafted(employee, engineering)
+    reply, other = _given_uncited(answer, engineering, title=OLD)
+    if submitted:
+        services.answer_submit(acting_user=employee, answer=answer)
+    client.force_login(employee)
+    assert OLD in client.get(f"/t/{answer.thread_id}/").content.decode()  # listed, not cited
+
+    _retitle(other, "Retry backoff settings")
+
+    assert AnswerSource.objects.get(answer=answer, post=reply).taken_back
+    _asker_shown_nothing(client, employee, answer)
+    shown = [client.get(f"/t/{answer.thread_id}/"), api(employee).get(f"/api/v1/ai-answers/{answer.pk}/")]
+    if submitted:
+        _nothing_shown(client, eng_moderator, answer)
+        client.force_login(eng_moderator)
+        shown += [client.get(f"/ai/review/{answer.pk}/"), api(eng_moderator).get(f"/api/v1/ai-answers/{answer.pk}/")]
+    assert [r for r in shown if OLD in r.content.decode()] == []
+
+
+def test_a_reviewers_edit_that_uncites_a_source_keeps_its_title_taken_back(client, employee, engineering,
+                                                                            eng_moderator):
+    answer, source_thread = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    services.answer_edit(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk),
+                         body=answer.body.replace(" [1]", ""), text_hash=services.body_hash(answer.body))
+    assert not answer.sources.get(number=1).cited and SOURCE_TITLE in AIAnswer.objects.get(pk=answer.pk).body
+
+    _retitle(source_thread, "Retry backoff settings")
+
+    assert answer.sources.get(number=1).taken_back
+    _nothing_shown(client, eng_moderator, answer)
+    _asker_shown_nothing(client, employee, answer)
+
+
+def test_a_published_answer_naming_an_uncited_sources_old_title_leaves_the_thread(
+        client, employee, engineering, eng_moderator):
+    answer, source_thread = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    edited = answer.body.replace(" [1]", "")  # the reviewer tidies the marker away and keeps the attribution
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk),
+                                     body=edited, text_hash=services.body_hash(answer.body))
+    assert answer.status == S.PUBLISHED and not answer.sources.get(number=1).cited
+
+    _retitle(source_thread, "Retry backoff settings")
+
+    assert AIAnswer.objects.get(pk=answer.pk).status == S.IN_REVIEW
+    reader = UserFactory(username="zoe")
+    client.force_login(reader)
+    assert SOURCE_TITLE not in client.get(f"/t/{answer.thread_id}/").content.decode()
+    assert SOURCE_TITLE not in str(api(reader).get(f"/api/v1/threads/{answer.thread_id}/posts/").json())
+
+
+def test_a_flagged_published_answer_whose_source_was_taken_back_cannot_be_kept(employee, engineering, eng_moderator):
+    """"Keep it published" asks what the edit's recheck asks: a title changed under the answer without the forum's
+    services (a raw update, a restore from backup) is caught there too."""
+    from forum.models import Thread
+
+    answer, source_thread = _drafted(employee, engineering)
+    services.answer_submit(acting_user=employee, answer=answer)
+    answer = services.answer_approve(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    AIAnswer.objects.filter(pk=answer.pk).update(attention_reason="A reader reported it.")
+    Thread.objects.filter(pk=source_thread.pk).update(title="Retry backoff settings")
+    with pytest.raises(services.DraftOutdated):
+        services.answer_confirm(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+    Thread.objects.filter(pk=source_thread.pk).update(title=SOURCE_TITLE)
+    assert services.answer_confirm(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
