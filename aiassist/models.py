@@ -67,6 +67,9 @@ class AIAnswer(models.Model):
     body = models.TextField(blank=True, help_text="Markdown as drafted (or as edited in review).")
     body_html = models.TextField(blank=True, help_text="Sanitised HTML rendered from body.")
     original_body = models.TextField(blank=True, help_text="The machine's text, kept when a reviewer edits.")
+    question_taken_back = models.BooleanField(
+        default=False, help_text="Its text holds a word its question's author has edited out of the question since "
+                                 "(services.restates_taken_back): nobody can read it now, so the answer is not shown.")
     risk = models.CharField(max_length=8, choices=Risk.choices, default=Risk.UNKNOWN)
     risk_reasons = models.JSONField(default=list, blank=True)
     rating = models.CharField(max_length=12, choices=Rating.choices, default=Rating.NONE, blank=True)

@@ -49,7 +49,8 @@ def unreadable_sources(user) -> Q:
     deleted since, hidden (unless they moderate its category) or in a category they cannot see
     (``forum_policy.visible_posts``, as the thread page reads it). Its text quotes that post, and its review page
     shows the passage: neither may reach them. So with a passage its author has edited out of the post since
-    (``AnswerSource.taken_back``): an edit keeps no history, so that text is nobody's to read now.
+    (``AnswerSource.taken_back``): an edit keeps no history, so that text is nobody's to read now; and with words its
+    question's author has edited out of the question since, which the answer restates (``question_taken_back``).
 
     A published answer never has one for a reader of its thread: a source leaving the thread's audience
     unpublishes it in the same transaction (``services.answers_recheck_audience``), as its question being hidden
@@ -61,7 +62,7 @@ def unreadable_sources(user) -> Q:
     # than the title: ``services.question_withheld``), which a moderator has hidden since.
     opening = Post.objects.filter(thread=OuterRef(OuterRef("thread_id"))).order_by("created_at", "id").values("pk")[:1]
     question = Exists(Post.objects.filter(pk=Subquery(opening), hidden=True).exclude(pk__in=readable))
-    return source | (question & ~Q(question=F("thread__title")))
+    return source | (question & ~Q(question=F("thread__title"))) | Q(question_taken_back=True)
 
 
 def withheld_from(user) -> Q:

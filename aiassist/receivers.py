@@ -11,7 +11,13 @@ from django.dispatch import receiver
 from forum.services import is_opening_post
 from forum.signals import category_changed, post_changed, thread_moved
 
-from .services import answers_recheck_audience, answers_recheck_edit, sources_mark_retitled, sources_mark_taken_back
+from .services import (
+    answers_mark_question_taken_back,
+    answers_recheck_audience,
+    answers_recheck_edit,
+    sources_mark_retitled,
+    sources_mark_taken_back,
+)
 
 _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hidden"}
 # The reasons below are stored on the answer and shown to its asker and its reviewers, who may not read
@@ -46,6 +52,8 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
         if change == "hide":
             answers_recheck_audience(acting_user=acting_user, thread=post.thread, reason=reason)
         else:
+            # An answer restating what the question's author took out of it reaches nobody (as a quote would not).
+            answers_mark_question_taken_back(thread=post.thread)
             answers_recheck_edit(acting_user=acting_user, thread=post.thread, reason=reason)
 
 

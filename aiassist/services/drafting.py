@@ -109,6 +109,35 @@ def question_of(thread) -> str:
     return f"{thread.title}\n\n{body}".strip()
 
 
+def question_as_written(thread) -> str:
+    """The thread's title (``thread`` as read in the caller's transaction) and opening post as their author has them
+    now, hidden or not (``question_of`` leaves out a hidden post: a moderator's act, which ``question_withheld``
+    answers for)."""
+    opening = Post.objects.filter(thread_id=thread.pk).order_by("created_at", "id").values_list("body", flat=True)
+    return f"{thread.title}\n\n{opening.first() or ''}".strip()
+
+
+_WORD = re.compile(r"\w{3,}")
+
+
+def restates_taken_back(asked: str, now: str, texts, *, sources=()) -> bool:
+    """Whether ``texts`` (an answer's text, its machine original) hold a word of the question as it was ``asked``
+    that the question as it reads ``now`` no longer holds, and that none of the answer's ``sources`` (their passages
+    and titles: the answer may show those) holds: a host name, a customer's name its author edited out of the title or
+    the opening post. An engine may restate the question (the extractive one never does, and quotes only its
+    sources); such an answer must not go on showing what its author took back (round 38). Words of three letters or
+    more, case folded: a word the question dropped that the answer holds for another reason withholds the answer all
+    the same (more than needed, never less)."""
+    if asked == now:
+        return False
+    dropped = set(_WORD.findall(asked.casefold())) - set(_WORD.findall(now.casefold()))
+    for source in sources:
+        if not dropped:
+            break
+        dropped -= set(_WORD.findall(source.casefold()))
+    return bool(dropped) and any(not dropped.isdisjoint(_WORD.findall(text.casefold())) for text in texts if text)
+
+
 def _check_quota(user, *, asked: AIAnswer, retry=None) -> None:
     """Refuse ``asked`` (just inserted, or ``retry``: the audit event of its retry, just appended) when ``user``
     already had the quota's worth of drafts made in the last hour: answers asked, and failed answers sent back to
@@ -460,6 +489,11 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     answer.engine, answer.model_name = engine.name, draft.model[:200]
     answer.risk, answer.risk_reasons = assessment.level, assessment.reasons
     answer.status, answer.error, answer.generated_at, answer.lease_expires_at = S.DRAFT, "", timezone.now(), None
+    # The question edited while the worker drafted, and the draft restates what its author took out of it: the
+    # edit's own transaction found no text to read (``services.answers_mark_question_taken_back``).
+    answer.question_taken_back = restates_taken_back(
+        answer.question, question_as_written(answer.thread), [text],
+        sources=[part for s in ordered for part in (s.doc.text, s.doc.title)])
     answer.save()
     gone = _taken_back_since(ordered)
     AnswerSource.objects.bulk_create([

@@ -29,7 +29,16 @@ from .. import policy as ai_policy
 from ..models import AIAnswer, AnswerReport, AnswerSource, Approval, ClaimConfirmation
 from ..retrieval.passages import normalised_body
 from ..sources import content_hash, still_shown, stored_risk_readings
-from .drafting import BODY_MAX, _locked, answer_url, classify_risk, ground, question_of
+from .drafting import (
+    BODY_MAX,
+    _locked,
+    answer_url,
+    classify_risk,
+    ground,
+    question_as_written,
+    question_of,
+    restates_taken_back,
+)
 
 User = get_user_model()
 S = AIAnswer.Status
@@ -740,6 +749,34 @@ def sources_mark_retitled(*, thread: Thread) -> int:
         budget -= rendered
         restored.filter(post_id=post_id).exclude(text__in=gone).update(taken_back=False)
     return marked
+
+
+def answers_mark_question_taken_back(*, thread: Thread) -> int:
+    """After an edit of ``thread``'s question (its opening post, its title): each answer in the thread whose text
+    restates a word its author has edited out of the question since, and no source of its holds
+    (``restates_taken_back``), is marked
+    ``question_taken_back``, and withheld from its asker and its reviewers as one quoting a passage edited out
+    (``policy.unreadable_sources``); unmarked once the question holds the word again. Published ones are marked too:
+    the edit's recheck takes every one whose question changed back to review in the same transaction
+    (``answers_recheck_edit``). Until round 38 a draft or an answer in review went on showing it (submission and
+    approval refused as outdated). Runs in the edit's transaction; returns how many answers it marks."""
+    now = question_as_written(thread)
+    marks = {True: [], False: []}
+    rows = list(AIAnswer.objects.filter(thread_id=thread.pk).values_list("pk", "question", "body", "original_body",
+                                                                          "question_taken_back"))
+    sources: dict[int, list[str]] = {}
+    changed = [pk for pk, asked, *_ in rows if asked != now]
+    for answer_id, text, title in AnswerSource.objects.filter(answer_id__in=changed).values_list(
+            "answer_id", "text", "title") if changed else ():
+        sources.setdefault(answer_id, []).extend((text, title))
+    for pk, asked, body, original, marked in rows:
+        restates = restates_taken_back(asked, now, [body, original], sources=sources.get(pk, ()))
+        if restates != marked:
+            marks[restates].append(pk)
+    for flag, pks in marks.items():
+        if pks:
+            AIAnswer.objects.filter(pk__in=pks).update(question_taken_back=flag)
+    return len(marks[True])
 
 
 def taken_back(answer: AIAnswer) -> bool:

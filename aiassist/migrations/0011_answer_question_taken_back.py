@@ -1,0 +1,59 @@
+"""``AIAnswer.question_taken_back``: the answer restates a word its question's author has edited out of the question
+since (``services.restates_taken_back``, round 38).
+
+Marked for the answers already stored, but published ones (as 0009 and 0010: a question edit took every published
+answer of its thread back to review since round 33, ``answers_recheck_edit``). The rule is written out here as it
+stands in round 38, so that this migration reads the same whatever the service becomes.
+"""
+import re
+
+from django.db import migrations, models
+
+_WORD = re.compile(r"\w{3,}")
+
+
+def _restates(asked, now, texts, sources):
+    if asked == now:
+        return False
+    dropped = set(_WORD.findall(asked.casefold())) - set(_WORD.findall(now.casefold()))
+    for source in sources:
+        dropped -= set(_WORD.findall(source.casefold()))
+    return bool(dropped) and any(not dropped.isdisjoint(_WORD.findall(text.casefold())) for text in texts if text)
+
+
+def mark(apps, schema_editor):
+    AIAnswer = apps.get_model("aiassist", "AIAnswer")
+    AnswerSource = apps.get_model("aiassist", "AnswerSource")
+    Post = apps.get_model("forum", "Post")
+    rows = (AIAnswer.objects.exclude(status="published").order_by("thread_id", "pk")
+            .values_list("pk", "thread_id", "thread__title", "question", "body", "original_body"))
+    questions, marked = {}, []
+    for pk, thread_id, title, asked, body, original in rows.iterator(chunk_size=2000):
+        if thread_id not in questions:
+            opening = (Post.objects.filter(thread_id=thread_id).order_by("created_at", "id")
+                       .values_list("body", flat=True).first())
+            questions = {thread_id: f"{title}\n\n{opening or ''}".strip()}  # one thread at a time (ordered)
+        if asked == questions[thread_id]:
+            continue
+        sources = [part for row in AnswerSource.objects.filter(answer_id=pk).values_list("text", "title")
+                   for part in row]
+        if _restates(asked, questions[thread_id], [body, original], sources):
+            marked.append(pk)
+    for start in range(0, len(marked), 1000):
+        AIAnswer.objects.filter(pk__in=marked[start:start + 1000]).update(question_taken_back=True)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("aiassist", "0010_source_title_taken_back"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="aianswer",
+            name="question_taken_back",
+            field=models.BooleanField(default=False, help_text="Its text holds a word its question's author has edited out of the question since (services.restates_taken_back): nobody can read it now, so the answer is not shown."),  # noqa: E501
+        ),
+        migrations.RunPython(mark, migrations.RunPython.noop, elidable=True),
+    ]
