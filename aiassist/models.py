@@ -59,7 +59,8 @@ class AIAnswer(models.Model):
     asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_answers")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.ASKER)
-    question = models.TextField(help_text="The question as it stood when the answer was requested.")
+    question = models.TextField(help_text="The question as it stood when the answer was requested, then when its "
+                                          "drafting began.")
     regenerated_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     engine = models.CharField(max_length=100, blank=True)

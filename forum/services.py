@@ -251,7 +251,9 @@ def _post_edit(*, acting_user, post: Post, body: str, title: str | None, html: s
         raise Forbidden("You may not edit this post.")
     body = _clean_body(body)
     is_opening = is_opening_post(post)
-    changes = {"body_changed": body != post.body}
+    # Against the post as it stands in this transaction (after the audit chain's lock): the caller's copy may be older,
+    # and an edit that puts back what another edit committed meanwhile took out is a change (round 38's review).
+    changes = {"body_changed": body != Post.objects.values_list("body", flat=True).get(pk=post.pk)}
     post.body, post.body_html = body, render_markdown(body) if html is None else html
     post.edited_at, post.edited_by = timezone.now(), acting_user
     post.save(update_fields=["body", "body_html", "edited_at", "edited_by", "updated_at"])

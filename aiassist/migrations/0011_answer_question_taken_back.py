@@ -9,16 +9,23 @@ import re
 
 from django.db import migrations, models
 
-_WORD = re.compile(r"\w{3,}")
+_WORDS = re.compile(r"[^\W_]{3,}")
+_NAMES = re.compile(r"[\w.\-:/@]+")
+
+
+def _words(text):
+    text = text.casefold().replace("\\", "")
+    names = {name.strip(".-:/@_") for name in _NAMES.findall(text)}
+    return set(_WORDS.findall(text)) | {name for name in names if len(name) >= 3}
 
 
 def _restates(asked, now, texts, sources):
     if asked == now:
         return False
-    dropped = set(_WORD.findall(asked.casefold())) - set(_WORD.findall(now.casefold()))
+    dropped = _words(asked) - _words(now)
     for source in sources:
-        dropped -= set(_WORD.findall(source.casefold()))
-    return bool(dropped) and any(not dropped.isdisjoint(_WORD.findall(text.casefold())) for text in texts if text)
+        dropped -= _words(source)
+    return bool(dropped) and any(not dropped.isdisjoint(_words(text)) for text in texts if text)
 
 
 def mark(apps, schema_editor):
@@ -26,9 +33,9 @@ def mark(apps, schema_editor):
     AnswerSource = apps.get_model("aiassist", "AnswerSource")
     Post = apps.get_model("forum", "Post")
     rows = (AIAnswer.objects.exclude(status="published").order_by("thread_id", "pk")
-            .values_list("pk", "thread_id", "thread__title", "question", "body", "original_body"))
+            .values_list("pk", "thread_id", "thread__title", "question", "body", "original_body", "risk_reasons"))
     questions, marked = {}, []
-    for pk, thread_id, title, asked, body, original in rows.iterator(chunk_size=2000):
+    for pk, thread_id, title, asked, body, original, reasons in rows.iterator(chunk_size=2000):
         if thread_id not in questions:
             opening = (Post.objects.filter(thread_id=thread_id).order_by("created_at", "id")
                        .values_list("body", flat=True).first())
@@ -37,7 +44,7 @@ def mark(apps, schema_editor):
             continue
         sources = [part for row in AnswerSource.objects.filter(answer_id=pk).values_list("text", "title")
                    for part in row]
-        if _restates(asked, questions[thread_id], [body, original], sources):
+        if _restates(asked, questions[thread_id], [body, original, *(reasons or [])], sources):
             marked.append(pk)
     for start in range(0, len(marked), 1000):
         AIAnswer.objects.filter(pk__in=marked[start:start + 1000]).update(question_taken_back=True)
@@ -54,6 +61,11 @@ class Migration(migrations.Migration):
             model_name="aianswer",
             name="question_taken_back",
             field=models.BooleanField(default=False, help_text="Its text holds a word its question's author has edited out of the question since (services.restates_taken_back): nobody can read it now, so the answer is not shown."),  # noqa: E501
+        ),
+        migrations.AlterField(
+            model_name="aianswer",
+            name="question",
+            field=models.TextField(help_text="The question as it stood when the answer was requested, then when its drafting began."),  # noqa: E501
         ),
         migrations.RunPython(mark, migrations.RunPython.noop, elidable=True),
     ]

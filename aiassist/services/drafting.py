@@ -117,25 +117,36 @@ def question_as_written(thread) -> str:
     return f"{thread.title}\n\n{opening.first() or ''}".strip()
 
 
-_WORD = re.compile(r"\w{3,}")
+_WORDS = re.compile(r"[^\W_]{3,}")  # letters and digits: "db_globex_prod" and "db\_globex\_prod" read alike
+_NAMES = re.compile(r"[\w.\-:/@]+")  # a name of short parts: "10.42.7.19", "db-7"
+
+
+def _words(text: str) -> set[str]:
+    """The words of ``text`` a restatement would show, case folded, its Markdown escapes read as the reader sees them:
+    runs of three letters or digits or more, and names of any parts ("10.42.7.19", "db-7") of three characters or
+    more."""
+    text = text.casefold().replace("\\", "")
+    names = {name.strip(".-:/@_") for name in _NAMES.findall(text)}
+    return set(_WORDS.findall(text)) | {name for name in names if len(name) >= 3}
 
 
 def restates_taken_back(asked: str, now: str, texts, *, sources=()) -> bool:
-    """Whether ``texts`` (an answer's text, its machine original) hold a word of the question as it was ``asked``
-    that the question as it reads ``now`` no longer holds, and that none of the answer's ``sources`` (their passages
-    and titles: the answer may show those) holds: a host name, a customer's name its author edited out of the title or
-    the opening post. An engine may restate the question (the extractive one never does, and quotes only its
-    sources); such an answer must not go on showing what its author took back (round 38). Words of three letters or
-    more, case folded: a word the question dropped that the answer holds for another reason withholds the answer all
-    the same (more than needed, never less)."""
+    """Whether ``texts`` (an answer's text, its machine original, its risk reasons, which quote what they matched in
+    the question) hold a word of the question as it was ``asked`` that the question as it reads ``now`` no longer
+    holds, and that none of the answer's ``sources`` (their passages and titles: the answer may show those) holds: a
+    host name, an address, a customer's name its author edited out of the title or the opening post. An engine may
+    restate the question (the extractive one never does, and quotes only its sources); such an answer must not go on
+    showing what its author took back (round 38). Read word by word (``_words``): a word the question dropped that
+    the answer holds for another reason withholds the answer all the same (more than needed); a paraphrase is not
+    caught."""
     if asked == now:
         return False
-    dropped = set(_WORD.findall(asked.casefold())) - set(_WORD.findall(now.casefold()))
+    dropped = _words(asked) - _words(now)
     for source in sources:
         if not dropped:
             break
-        dropped -= set(_WORD.findall(source.casefold()))
-    return bool(dropped) and any(not dropped.isdisjoint(_WORD.findall(text.casefold())) for text in texts if text)
+        dropped -= _words(source)
+    return bool(dropped) and any(not dropped.isdisjoint(_words(text)) for text in texts if text)
 
 
 def _check_quota(user, *, asked: AIAnswer, retry=None) -> None:
@@ -334,7 +345,10 @@ def answer_claim(*, answer_id: int) -> AIAnswer | None:
         answer.status = S.GENERATING
         answer.attempts += 1
         answer.lease_expires_at = now + timedelta(seconds=settings.ASSISTANT_LEASE_SECONDS)
-        answer.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
+        # Drafted from the question as it reads now: one queued (or failed, then retried) while its author edited
+        # something out of it must not hand the engine what was taken back (round 38's review).
+        answer.question = question_of(answer.thread)
+        answer.save(update_fields=["status", "attempts", "lease_expires_at", "question", "updated_at"])
         audit_record(actor=None, verb="ai_answer.claim", target=answer, category=answer.thread.category,
                      data={"attempt": answer.attempts}, private=ai_policy.is_private_phase(answer))
     return answer
@@ -492,7 +506,7 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     # The question edited while the worker drafted, and the draft restates what its author took out of it: the
     # edit's own transaction found no text to read (``services.answers_mark_question_taken_back``).
     answer.question_taken_back = restates_taken_back(
-        answer.question, question_as_written(answer.thread), [text],
+        answer.question, question_as_written(answer.thread), [text, *assessment.reasons],
         sources=[part for s in ordered for part in (s.doc.text, s.doc.title)])
     answer.save()
     gone = _taken_back_since(ordered)

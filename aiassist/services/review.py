@@ -248,15 +248,15 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         raise InvalidInput(f"Answers are at most {BODY_MAX} characters.", details={"body": ["Too long."]})
     if not answer.original_body:
         answer.original_body = answer.body
-    sources = list(answer.sources.order_by("number").values_list("number", "text", "post_id"))
-    drew_on = {number: text for number, text, _ in sources}
+    sources = list(answer.sources.order_by("number").values_list("number", "text", "post_id", "title"))
+    drew_on = {number: text for number, text, _, _ in sources}
     # Every claim checked again against the passages; confirmations of claims still in the text count.
     checked = ground(body, drew_on, ClaimConfirmation.objects.filter(answer=answer).values_list("key", flat=True),
                      machine=answer.original_body)
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
     assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()),
-                               read=stored_risk_readings([(post_id, text) for _, text, post_id in sources]))
+                               read=stored_risk_readings([(post_id, text) for _, text, post_id, _ in sources]))
     # An edit may add risk; it never removes what the machine's text already carried.
     if answer.risk == AIAnswer.Risk.HIGH and assessment.level != "high":
         reasons = answer.risk_reasons
@@ -271,6 +271,10 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
     answer.sources.exclude(number__in=cites).exclude(cited=False).update(cited=False)
     answer.risk = AIAnswer.Risk.HIGH if reasons else AIAnswer.Risk.LOW
     answer.risk_reasons = reasons
+    # An edit may write back what the question's author took out of it (or its reasons quote it): withheld then too.
+    answer.question_taken_back = restates_taken_back(
+        answer.question, question_as_written(answer.thread), [body, answer.original_body, *reasons],
+        sources=[part for _, text, _, title in sources for part in (text, title)])
 
 
 @audited
@@ -738,16 +742,18 @@ def sources_mark_retitled(*, thread: Thread) -> int:
     given = AnswerSource.objects.filter(post__thread_id=thread.pk)
     marked = given.filter(taken_back=False).exclude(title=title).update(taken_back=True)
     restored = given.filter(taken_back=True, title=title)
-    texts: dict[int, set[str]] = {}
+    rows: dict[int, list[tuple[int, str]]] = {}
     bodies: dict[int, str] = {}
-    for post_id, text, body in restored.values_list("post_id", "text", "post__body").distinct():
-        texts.setdefault(post_id, set()).add(text)
+    for pk, post_id, text, body in restored.values_list("pk", "post_id", "text", "post__body"):
+        rows.setdefault(post_id, []).append((pk, text))
         bodies[post_id] = body
-    budget = TAKEN_BACK_RENDERS
-    for post_id in sorted(texts):
-        gone, rendered = _passages_gone(bodies[post_id], sorted(texts[post_id]), renders=budget)
+    budget, shown = TAKEN_BACK_RENDERS, []
+    for post_id in sorted(rows):
+        gone, rendered = _passages_gone(bodies[post_id], sorted({text for _, text in rows[post_id]}), renders=budget)
         budget -= rendered
-        restored.filter(post_id=post_id).exclude(text__in=gone).update(taken_back=False)
+        shown += [pk for pk, text in rows[post_id] if text not in gone]
+    if shown:
+        AnswerSource.objects.filter(pk__in=shown).update(taken_back=False)
     return marked
 
 
@@ -763,14 +769,14 @@ def answers_mark_question_taken_back(*, thread: Thread) -> int:
     now = question_as_written(thread)
     marks = {True: [], False: []}
     rows = list(AIAnswer.objects.filter(thread_id=thread.pk).values_list("pk", "question", "body", "original_body",
-                                                                          "question_taken_back"))
+                                                                          "risk_reasons", "question_taken_back"))
     sources: dict[int, list[str]] = {}
     changed = [pk for pk, asked, *_ in rows if asked != now]
     for answer_id, text, title in AnswerSource.objects.filter(answer_id__in=changed).values_list(
             "answer_id", "text", "title") if changed else ():
         sources.setdefault(answer_id, []).extend((text, title))
-    for pk, asked, body, original, marked in rows:
-        restates = restates_taken_back(asked, now, [body, original], sources=sources.get(pk, ()))
+    for pk, asked, body, original, reasons, marked in rows:
+        restates = restates_taken_back(asked, now, [body, original, *(reasons or [])], sources=sources.get(pk, ()))
         if restates != marked:
             marks[restates].append(pk)
     for flag, pks in marks.items():

@@ -393,3 +393,43 @@ def test_a_flagged_published_answer_whose_source_was_taken_back_cannot_be_kept(e
         services.answer_confirm(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
     Thread.objects.filter(pk=source_thread.pk).update(title=SOURCE_TITLE)
     assert services.answer_confirm(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk))
+
+
+def test_an_edit_read_before_a_concurrent_put_back_still_marks_the_passage(employee, engineering, eng_moderator):
+    """Round 38's review: whether the body changed was decided against the caller's copy of the post, read before the
+    audit chain's lock. An edit that waited while another put the passage back wrote it out again "unchanged", and
+    its source stayed unmarked."""
+    answer, _ = _drafted(employee, engineering)
+    source = _source_post(answer)
+    original, author = source.body, source.author
+    _edit(source, KEPT)
+    stale = Post.objects.select_related("thread").get(pk=source.pk)  # the author's request reads the post...
+    forum_services.post_edit(acting_user=eng_moderator, post=Post.objects.get(pk=source.pk), body=original)
+    assert not answer.sources.get(cited=True).taken_back  # ...while a moderator puts the passage back
+    forum_services.post_edit(acting_user=author, post=stale, body=KEPT)
+    assert Post.objects.get(pk=source.pk).body == KEPT and answer.sources.get(cited=True).taken_back
+
+
+def test_undoing_a_retitle_costs_the_same_statements_however_many_posts_were_quoted(employee, engineering):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    def statements(replies: int) -> int:
+        source = make_thread(employee, engineering, title=f"Source thread {replies}", body="Which settings?",
+                             replies=[(UserFactory(), f"Reply {i} sets retry_backoff.") for i in range(replies)])
+        asked = make_thread(employee, engineering, title=f"Asked {replies}", body="Why?")
+        answer = AIAnswer.objects.create(thread=asked, asker=employee, question=f"Asked {replies}\n\nWhy?",
+                                         status=S.DRAFT, risk="low", generated_at=timezone.now(), body="x")
+        posts = list(Post.objects.filter(thread=source).order_by("created_at", "id"))[1:]
+        AnswerSource.objects.bulk_create([
+            AnswerSource(answer=answer, number=i + 1, cited=True, text=p.body, role="reply", post=p, thread=source,
+                         category=engineering, title=source.title, content_hash="0") for i, p in enumerate(posts)])
+        _retitle(source, "Renamed")
+        assert answer.sources.filter(taken_back=True).count() == replies
+        with CaptureQueriesContext(connection) as captured:
+            _retitle(source, f"Source thread {replies}")
+        assert answer.sources.filter(taken_back=False).count() == replies
+        return len(captured)
+
+    assert statements(2) == statements(12)
