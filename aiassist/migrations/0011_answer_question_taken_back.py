@@ -6,8 +6,13 @@ answer of its thread back to review since round 33, ``answers_recheck_edit``). T
 stands in round 38, so that this migration reads the same whatever the service becomes.
 """
 import re
+from importlib import import_module
 
 from django.db import migrations, models
+
+# SQLite adds a field with a default by rebuilding ``aiassist_aianswer``, and a rebuilt table loses its triggers: the
+# publish-needs-approvals triggers of 0003 are made again after it, as 0008 made them after 0006.
+APPROVALS = import_module("aiassist.migrations.0003_publish_needs_approvals")
 
 _WORDS = re.compile(r"[^\W_]{3,}")
 _NAMES = re.compile(r"[\w.\-:/@]+")
@@ -67,5 +72,6 @@ class Migration(migrations.Migration):
             name="question",
             field=models.TextField(help_text="The question as it stood when the answer was requested, then when its drafting began."),  # noqa: E501
         ),
+        migrations.RunPython(APPROVALS._run({"sqlite": APPROVALS.SQLITE_FORWARD}), migrations.RunPython.noop),
         migrations.RunPython(mark, migrations.RunPython.noop, elidable=True),
     ]
