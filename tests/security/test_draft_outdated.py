@@ -38,6 +38,18 @@ class Restating:
         return Draft(text=ECHO.format(question=question), model="restating", cited=[1])
 
 
+class RetitledMeanwhile(Restating):
+    """A restating engine whose thread's author takes the SECRET out of its title while it drafts."""
+
+    def __init__(self, thread, author):
+        self.thread, self.author = thread, author
+
+    def draft(self, question, sources):
+        opening = Post.objects.filter(thread=self.thread).order_by("created_at", "id").first()
+        forum_services.post_edit(acting_user=self.author, post=opening, body=opening.body, title="Celery retries")
+        return super().draft(question, sources)
+
+
 def signed_in_page(client, user, url) -> tuple[int, str]:
     client.force_login(user)
     response = client.get(url)
@@ -218,15 +230,7 @@ def test_a_question_edited_while_the_worker_drafts_marks_the_stored_draft(client
     from aiassist.services import drafting
 
     thread = ask(employee, engineering, title=f"Celery retries on {SECRET}")
-    opening = opening_post(thread)
-
-    class EditedMeanwhile(Restating):
-        def draft(self, question, sources):
-            forum_services.post_edit(acting_user=employee, post=opening_post(thread), body=opening.body,
-                                     title="Celery retries")
-            return super().draft(question, sources)
-
-    monkeypatch.setattr(drafting, "_engine", lambda: EditedMeanwhile())
+    monkeypatch.setattr(drafting, "_engine", lambda: RetitledMeanwhile(thread, employee))
     answer = drafted(employee, thread)
     assert SECRET in answer.body and answer.question_taken_back
     _withheld_everywhere(client, answer, employee)

@@ -12,7 +12,7 @@ from aiassist import services
 from aiassist.engines import Draft
 from forum import services as forum_services
 from tests.aiassist.test_review_services import ask, drafted, make_reviewer, reload
-from tests.security.test_draft_outdated import SECRET, Restating, opening_post
+from tests.security.test_draft_outdated import SECRET, Restating, RetitledMeanwhile, opening_post
 from tests.security.test_source_visibility import api
 
 pytestmark = pytest.mark.django_db
@@ -144,15 +144,7 @@ def test_a_queued_answer_is_drafted_from_the_question_as_it_reads_when_drafting_
 def test_the_askers_panel_polling_a_draft_stored_withheld_says_so(client, monkeypatch, employee, other_employee,
                                                                   engineering):
     thread = ask(employee, engineering, title=f"Celery retries on {SECRET}")
-    opening = opening_post(thread)
-
-    class EditedMeanwhile(Restating):
-        def draft(self, question, sources):
-            forum_services.post_edit(acting_user=employee, post=opening_post(thread), body=opening.body,
-                                     title="Celery retries")
-            return super().draft(question, sources)
-
-    _engine(monkeypatch, EditedMeanwhile())
+    _engine(monkeypatch, RetitledMeanwhile(thread, employee))
     answer = services.answer_request(acting_user=employee, thread=thread)
     client.force_login(employee)
     url = reverse("assistant:panel", args=[answer.pk])
