@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from common.exceptions import NotFound
 from forum import policy as forum_policy
+from forum import selectors as forum_selectors
 
 from . import policy
 from .models import AIAnswer, AnswerSource, Approval
@@ -45,6 +46,16 @@ def answer_for_user(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
                               or (or_withdrawable and policy.can_withdraw_answer(user, answer))):
         raise NotFound("No such answer.")
     return answer
+
+
+def withheld_answer_thread(user, pk: int):
+    """The thread of ``user``'s own answer ``pk`` withheld from them (``policy.withheld_from``: what it drew on was
+    taken back), for its panel to say so; NotFound for anyone else's answer or a thread they cannot read."""
+    asked = (AIAnswer.objects.filter(pk=pk, asker=user).filter(policy.withheld_from(user))
+             .values_list("thread_id", flat=True).first() if user.is_authenticated else None)
+    if asked is None:
+        raise NotFound("No such answer.")
+    return forum_selectors.thread_for_user(user, asked)
 
 
 def current_answer(user, thread) -> AIAnswer | None:

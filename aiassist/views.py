@@ -20,7 +20,7 @@ from forum.views import ThreadStartView
 
 from . import desk, disclaimers, policy, selectors, services
 from .forms import AskingThreadStartForm, FeedbackForm, QueueFilterForm, ReasonForm, RegenerateForm
-from .models import AIAnswer, Approval
+from .models import Approval
 from .templatetags.assistant import panel_context
 
 
@@ -68,11 +68,7 @@ def answer_panel(request, pk):
         # The asker's panel polls its answer while it drafts: an answer stored withheld (what it drew on was taken
         # back meanwhile) is 404 here, which htmx does not swap, and the spinner stayed. Its asker gets the thread's
         # panel instead, which says it is withheld (none of its text); anyone else the 404.
-        asked = (AIAnswer.objects.filter(pk=pk, asker=request.user).values_list("thread_id", flat=True).first()
-                 if request.user.is_authenticated else None)
-        if asked is None:
-            raise
-        thread = forum_selectors.thread_for_user(request.user, asked)
+        thread = selectors.withheld_answer_thread(request.user, pk)
     return render(request, "aiassist/partials/answer_panel.html", panel_context(request.user, thread))
 
 

@@ -102,19 +102,12 @@ def answer_url(answer: AIAnswer) -> str:
     return reverse("forum:thread", args=[answer.thread_id]) + "#ai-panel"
 
 
-def question_of(thread) -> str:
-    """The thread's title and opening post; the title alone when a moderator hid the post."""
+def question_of(thread, *, as_written: bool = False) -> str:
+    """The thread's title and opening post; the title alone when a moderator hid the post, unless ``as_written``: the
+    question as its author has it now, hidden or not (a hidden one is ``question_withheld``'s to answer for)."""
     opening = Post.objects.filter(thread=thread).order_by("created_at", "id").values_list("body", "hidden").first()
-    body = opening[0] if opening and not opening[1] else ""
+    body = opening[0] if opening and (as_written or not opening[1]) else ""
     return f"{thread.title}\n\n{body}".strip()
-
-
-def question_as_written(thread) -> str:
-    """The thread's title (``thread`` as read in the caller's transaction) and opening post as their author has them
-    now, hidden or not (``question_of`` leaves out a hidden post: a moderator's act, which ``question_withheld``
-    answers for)."""
-    opening = Post.objects.filter(thread_id=thread.pk).order_by("created_at", "id").values_list("body", flat=True)
-    return f"{thread.title}\n\n{opening.first() or ''}".strip()
 
 
 _WORDS = re.compile(r"[^\W_]{3,}")  # letters and digits: "db_globex_prod" and "db\_globex\_prod" read alike
@@ -506,7 +499,7 @@ def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -
     # The question edited while the worker drafted, and the draft restates what its author took out of it: the
     # edit's own transaction found no text to read (``services.answers_mark_question_taken_back``).
     answer.question_taken_back = restates_taken_back(
-        answer.question, question_as_written(answer.thread), [text, *assessment.reasons],
+        answer.question, question_of(answer.thread, as_written=True), [text, *assessment.reasons],
         sources=[part for s in ordered for part in (s.doc.text, s.doc.title)])
     answer.save()
     gone = _taken_back_since(ordered)

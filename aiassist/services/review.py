@@ -35,7 +35,6 @@ from .drafting import (
     answer_url,
     classify_risk,
     ground,
-    question_as_written,
     question_of,
     restates_taken_back,
 )
@@ -273,7 +272,7 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
     answer.risk_reasons = reasons
     # An edit may write back what the question's author took out of it (or its reasons quote it): withheld then too.
     answer.question_taken_back = restates_taken_back(
-        answer.question, question_as_written(answer.thread), [body, answer.original_body, *reasons],
+        answer.question, question_of(answer.thread, as_written=True), [body, answer.original_body, *reasons],
         sources=[part for _, text, _, title in sources for part in (text, title)])
 
 
@@ -705,9 +704,11 @@ def sources_mark_taken_back(*, post, body_changed: bool = True) -> int:
     texts = sorted(set(AnswerSource.objects.filter(post=post).values_list("text", flat=True).distinct()))
     gone, _ = _passages_gone(post.body, texts, renders=TAKEN_BACK_RENDERS)
     AnswerSource.objects.filter(post=post, taken_back=False, text__in=gone).update(taken_back=True)
+    # Unmarked where the passage stands again, but not a source whose thread has another title than it shows
+    # (``sources_mark_retitled``).
     title = Thread.objects.values_list("title", flat=True).get(pk=post.thread_id)[:200]
-    (AnswerSource.objects.filter(post=post, taken_back=True).exclude(text__in=gone)
-     .exclude(_title_taken_back(title)).update(taken_back=False))
+    (AnswerSource.objects.filter(post=post, taken_back=True, title=title).exclude(text__in=gone)
+     .update(taken_back=False))
     return len(gone)
 
 
@@ -721,23 +722,16 @@ def _passages_gone(body: str, texts, *, renders: int) -> tuple[set[str], int]:
     return gone | {text for text in found[:renders] if not still_shown(text, body)}, min(len(found), renders)
 
 
-def _title_taken_back(title: str) -> Q:
-    """A source whose thread has another title now than the one its answer shows: each quote's attribution and the
-    sources listed under the answer name it, cited or not (the asker's panel, the desk and the API list every source
-    the engine was given; a reviewer's edit that drops an attribution's marker leaves its title in the text, uncited:
-    round 38's review)."""
-    return ~Q(title=title)
-
-
 def sources_mark_retitled(*, thread: Thread) -> int:
     """After a retitle of ``thread``: a title is text its author can take back as a passage is (a customer's name, a
     host name), and every answer given a post of the thread shows the title it had (the quote's attribution, the
-    sources listed under the answer, cited or not). Each such source is marked ``taken_back`` while its title is not the
-    thread's, so the answer is withheld from its asker and reviewers as for a passage edited out; the retitle undone,
-    it is unmarked where its post still shows its passage as written (``TAKEN_BACK_RENDERS`` renderings at most over
-    the thread; the others stay marked). Until round 38 a draft or an answer in review went on showing the old title
-    (submission and approval refused as outdated: ``taken_back``). The title is read in the edit's transaction.
-    Returns how many sources it marks."""
+    sources listed under the answer, cited or not: the asker's panel, the desk and the API list every source given,
+    and a reviewer's edit that drops an attribution's marker leaves its title in the text uncited). Each such source is
+    marked ``taken_back`` while its title is not the thread's, so the answer is withheld from its asker and reviewers
+    as for a passage edited out; the retitle undone, it is unmarked where its post still shows its passage as written
+    (``TAKEN_BACK_RENDERS`` renderings at most over the thread; the others stay marked). Until round 38 a draft or an
+    answer in review went on showing the old title (submission and approval refused as outdated: ``taken_back``). The
+    title is read in the edit's transaction. Returns how many sources it marks."""
     title = Thread.objects.values_list("title", flat=True).get(pk=thread.pk)[:200]
     given = AnswerSource.objects.filter(post__thread_id=thread.pk)
     marked = given.filter(taken_back=False).exclude(title=title).update(taken_back=True)
@@ -766,7 +760,7 @@ def answers_mark_question_taken_back(*, thread: Thread) -> int:
     the edit's recheck takes every one whose question changed back to review in the same transaction
     (``answers_recheck_edit``). Until round 38 a draft or an answer in review went on showing it (submission and
     approval refused as outdated). Runs in the edit's transaction; returns how many answers it marks."""
-    now = question_as_written(thread)
+    now = question_of(thread, as_written=True)
     marks = {True: [], False: []}
     rows = list(AIAnswer.objects.filter(thread_id=thread.pk).values_list("pk", "question", "body", "original_body",
                                                                           "risk_reasons", "question_taken_back"))
