@@ -75,7 +75,11 @@ class AIAnswer(models.Model):
     risk_reasons = models.JSONField(default=list, blank=True)
     rating = models.CharField(max_length=12, choices=Rating.choices, default=Rating.NONE, blank=True)
 
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Claims since it was asked or last retried: the budget "
+                                                             "of 1 + ASSISTANT_MAX_RETRIES.")
+    claims = models.PositiveIntegerField(
+        default=0, help_text="Every claim by a worker, never reset (a retry resets attempts): a worker's result is "
+                             "stored only while this is still its claim's number.")
     error = models.CharField(max_length=500, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)

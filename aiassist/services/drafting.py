@@ -337,11 +337,12 @@ def answer_claim(*, answer_id: int) -> AIAnswer | None:
             return None
         answer.status = S.GENERATING
         answer.attempts += 1
+        answer.claims += 1
         answer.lease_expires_at = now + timedelta(seconds=settings.ASSISTANT_LEASE_SECONDS)
         # Drafted from the question as it reads now: one queued (or failed, then retried) while its author edited
         # something out of it must not hand the engine what was taken back (round 38's review).
         answer.question = question_of(answer.thread)
-        answer.save(update_fields=["status", "attempts", "lease_expires_at", "question", "updated_at"])
+        answer.save(update_fields=["status", "attempts", "claims", "lease_expires_at", "question", "updated_at"])
         audit_record(actor=None, verb="ai_answer.claim", target=answer, category=answer.thread.category,
                      data={"attempt": answer.attempts}, private=ai_policy.is_private_phase(answer))
     return answer
@@ -356,18 +357,19 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
     """The worker's whole job for one answer. Runs outside any request; owns its transactions.
 
     The engine call happens outside a transaction (it may take seconds); the result is stored only
-    if this worker still holds the claim (same attempt, still generating).
+    if this worker still holds its claim (still generating, and no claim since: ``AIAnswer.claims``, which a retry
+    does not reset, so a worker running late past its lease, a failure and a retry stores nothing).
     """
     answer = answer_claim(answer_id=answer_id)
     if answer is None:
         return None
-    attempt = answer.attempts
+    attempt, claim = answer.attempts, answer.claims
     asker, thread = answer.asker, answer.thread
     if not forum_policy.can_view_thread(asker, thread):
-        return answer_fail(answer_id=answer.pk, message="You no longer have access to this thread.")
+        return answer_fail(answer_id=answer.pk, message="You no longer have access to this thread.", claim=claim)
     paused = pause_message(thread.category)
     if paused:
-        return answer_fail(answer_id=answer.pk, message=paused)
+        return answer_fail(answer_id=answer.pk, message=paused, claim=claim)
     try:
         sources = retrieve(asker=asker, thread=thread, question=answer.question, audience=answer.audience)
         engine = _engine()
@@ -376,11 +378,11 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         if attempt > settings.ASSISTANT_MAX_RETRIES:
             # The budget is counted on the row, not per Celery message, so the deliveries the sweeper
             # sent again (after a lost message or a dead worker) count as well.
-            return answer_fail(answer_id=answer.pk, message=exc.user_message)
-        answer_release(answer_id=answer.pk, attempt=attempt, message=exc.user_message)
+            return answer_fail(answer_id=answer.pk, message=exc.user_message, claim=claim)
+        answer_release(answer_id=answer.pk, claim=claim, message=exc.user_message)
         raise
     except EngineError as exc:
-        return answer_fail(answer_id=answer.pk, message=exc.user_message)
+        return answer_fail(answer_id=answer.pk, message=exc.user_message, claim=claim)
     except SoftTimeLimitExceeded:
         # Celery's soft time limit, raised inside whatever was running: give the row back now rather
         # than leave it claimed until its lease runs out, so the task's retry can claim it at once.
@@ -388,9 +390,9 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
         # claimed by another delivery in between.) The limit may have interrupted a statement: its connection is
         # closed first, or the release's own statement would fail on it.
         close_interrupted()
-        answer_release(answer_id=answer.pk, attempt=attempt, message="The assistant took too long; trying again.")
+        answer_release(answer_id=answer.pk, claim=claim, message="The assistant took too long; trying again.")
         raise
-    return _store_draft(answer_id=answer.pk, attempt=attempt, engine=engine, draft=draft, sources=sources,
+    return _store_draft(answer_id=answer.pk, claim=claim, engine=engine, draft=draft, sources=sources,
                         question=answer.question)
 
 
@@ -470,23 +472,23 @@ def _checked_draft(*, question: str, draft, sources) -> _Checked:
                     cited_numbers=cited_numbers, checked=checked, assessment=assessment)
 
 
-def _store_draft(*, answer_id, attempt, engine, draft, sources, question: str) -> AIAnswer | None:
-    """Store the draft if this worker still holds the answer (same attempt, still generating): checked first, then
+def _store_draft(*, answer_id, claim, engine, draft, sources, question: str) -> AIAnswer | None:
+    """Store the draft if this worker still holds the answer (its claim, still generating): checked first, then
     written in a short transaction. A worker that no longer holds it drops its result without checking it (a check
     that failed there would fail the answer, which another attempt holds now)."""
-    if not AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, attempts=attempt).exists():
-        logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
+    if not AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, claims=claim).exists():
+        logger.info("answer %s moved on while drafting (claim %s); result dropped", answer_id, claim)
         return None
     done = _checked_draft(question=question, draft=draft, sources=sources)
-    return _save_draft(answer_id=answer_id, attempt=attempt, engine=engine, draft=draft, sources=sources, done=done)
+    return _save_draft(answer_id=answer_id, claim=claim, engine=engine, draft=draft, sources=sources, done=done)
 
 
 @audited
-def _save_draft(*, answer_id, attempt, engine, draft, sources, done: _Checked) -> AIAnswer | None:
+def _save_draft(*, answer_id, claim, engine, draft, sources, done: _Checked) -> AIAnswer | None:
     answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
         "thread", "thread__category", "asker").get(pk=answer_id)
-    if answer.status != S.GENERATING or answer.attempts != attempt:
-        logger.info("answer %s moved on while drafting (attempt %s); result dropped", answer_id, attempt)
+    if answer.status != S.GENERATING or answer.claims != claim:
+        logger.info("answer %s moved on while drafting (claim %s); result dropped", answer_id, claim)
         return None
     text, ordered, cited_numbers, checked, assessment = (done.text, done.ordered, done.cited_numbers, done.checked,
                                                          done.assessment)
@@ -540,27 +542,32 @@ def _taken_back_since(ordered) -> set[int]:
 
 
 @audited
-def answer_release(*, answer_id: int, attempt: int, message: str) -> None:
+def answer_release(*, answer_id: int, claim: int, message: str) -> None:
     """A transient failure: back to the queue for the task's retry (only if we still hold it).
 
     The retry is sent now, so ``enqueued_at`` restarts: the sweeper must not send a second copy
     while the retry waits out its back-off (that would add attempts and race the retry).
     """
     now = timezone.now()
-    updated = AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, attempts=attempt).update(
+    updated = AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING, claims=claim).update(
         status=S.QUEUED, lease_expires_at=None, error=message[:500], enqueued_at=now, updated_at=now)
     if updated:
         answer = AIAnswer.objects.select_related("thread__category").get(pk=answer_id)
         audit_record(actor=None, verb="ai_answer.release", target=answer, category=answer.thread.category,
-                     data={"attempt": attempt, "error": message[:200]}, private=ai_policy.is_private_phase(answer))
+                     data={"attempt": answer.attempts, "error": message[:200]},
+                     private=ai_policy.is_private_phase(answer))
 
 
 @audited
-def answer_fail(*, answer_id: int, message: str) -> AIAnswer | None:
-    """Terminal failure: the asker sees ``message`` and a retry button."""
+def answer_fail(*, answer_id: int, message: str, claim: int | None = None) -> AIAnswer | None:
+    """Terminal failure: the asker sees ``message`` and a retry button. ``claim``: the worker's (``answer_generate``),
+    which fails the answer only while it still holds it (a late worker's failure is not another claim's)."""
     answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
         "thread", "thread__category", "asker").filter(pk=answer_id).first()
     if answer is None or answer.status not in (S.QUEUED, S.GENERATING):
+        return None
+    if claim is not None and (answer.status != S.GENERATING or answer.claims != claim):
+        logger.info("answer %s moved on while drafting (claim %s); failure dropped", answer_id, claim)
         return None
     answer.status, answer.error, answer.lease_expires_at = S.FAILED, (message or "Unknown error.")[:500], None
     answer.save(update_fields=["status", "error", "lease_expires_at", "updated_at"])

@@ -361,15 +361,15 @@ def test_an_expired_lease_is_reclaimed_and_the_stale_result_dropped(employee, qu
     assert fresh is not None and fresh.attempts == stale.attempts + 1 == 2
 
     late = Draft(text="A late draft [1].", model="old-worker", cited=[])
-    assert services._store_draft(answer_id=answer.pk, attempt=stale.attempts, engine=ExtractiveEngine(),
+    assert services._store_draft(answer_id=answer.pk, claim=stale.claims, engine=ExtractiveEngine(),
                                  draft=late, sources=[], question=answer.question) is None
     after = reload(answer)
     assert (after.status, after.body, after.attempts) == (S.GENERATING, "", 2)
     assert not events(answer, "ai_answer.draft").exists()
-    services.answer_release(answer_id=answer.pk, attempt=stale.attempts, message="stale")  # also dropped
+    services.answer_release(answer_id=answer.pk, claim=stale.claims, message="stale")  # also dropped
     assert reload(answer).status == S.GENERATING
 
-    stored = services._store_draft(answer_id=answer.pk, attempt=fresh.attempts, engine=ExtractiveEngine(),
+    stored = services._store_draft(answer_id=answer.pk, claim=fresh.claims, engine=ExtractiveEngine(),
                                    draft=Draft(text="The current draft.", model="new-worker", cited=[]), sources=[],
                                    question=answer.question)
     assert (stored.status, stored.body, stored.model_name) == (S.DRAFT, "The current draft.", "new-worker")
@@ -389,7 +389,7 @@ def test_a_stale_workers_result_is_dropped_before_it_is_checked(monkeypatch, emp
         raise ValueError("the risk model failed")
 
     monkeypatch.setattr(drafting, "classify_risk", failing)
-    assert services._store_draft(answer_id=answer.pk, attempt=stale.attempts, engine=ExtractiveEngine(),
+    assert services._store_draft(answer_id=answer.pk, claim=stale.claims, engine=ExtractiveEngine(),
                                  draft=Draft(text="A late draft.", model="old-worker", cited=[]), sources=[],
                                  question=answer.question) is None
     assert (reload(answer).status, reload(answer).attempts) == (S.GENERATING, 2)

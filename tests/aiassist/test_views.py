@@ -182,7 +182,7 @@ def test_generating_panel_polls(asker, employee, question):
 def test_a_requeued_panel_says_why(asker, employee, question):
     answer = services.answer_request(acting_user=employee, thread=question)
     claimed = services.answer_claim(answer_id=answer.pk)
-    services.answer_release(answer_id=answer.pk, attempt=claimed.attempts, message="The model was slow.")
+    services.answer_release(answer_id=answer.pk, claim=claimed.claims, message="The model was slow.")
     html = asker.get(panel_url(answer)).content.decode()
     assert "retrying after a problem: The model was slow." in html
     assert POLLING in html

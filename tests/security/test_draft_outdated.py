@@ -571,3 +571,49 @@ def test_marking_a_questions_answers_costs_the_same_statements_however_many_ther
         Thread.objects.filter(pk=thread.pk).update(title=f"Celery retries on {SECRET}")
         answers_mark_question_taken_back(thread=Thread.objects.get(pk=thread.pk))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_a_late_worker_stores_nothing_into_an_answer_retried_since(restating, employee, eng_moderator, engineering):
+    """Round 39's review: a retry resets the attempts, so a worker past its lease, then a failure and a retry, found
+    its attempt number again and stored its draft, written from the question before its author took the SECRET out:
+    the row held the new question, so neither ``outdated`` nor ``question_taken_back`` saw it, and it was published.
+    A claim's number (``AIAnswer.claims``) is never reset."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aiassist.services import drafting
+    from aiassist.sources import retrieve
+
+    thread = ask(employee, engineering, title=f"Celery retries on {SECRET}")
+    answer = services.answer_request(acting_user=employee, thread=thread)
+    first = drafting.answer_claim(answer_id=answer.pk)  # worker 1 drafts from the question with the SECRET...
+    assert first.attempts == first.claims == 1 and SECRET in first.question
+    sources = retrieve(asker=employee, thread=thread, question=first.question, audience=first.audience)
+    late = Restating().draft(first.question, [s.doc for s in sources])
+    AIAnswer.objects.filter(pk=answer.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))  # ...stalls
+    opening = opening_post(thread)
+    forum_services.post_edit(acting_user=employee, post=opening, body=opening.body, title="Celery retries")
+    assert drafting.answer_claim(answer_id=answer.pk).claims == 2  # the sweeper's re-send; the endpoint fails it
+    drafting.answer_fail(answer_id=answer.pk, message="The model endpoint kept timing out.")
+    services.answer_retry(acting_user=employee, answer=reload(answer))
+    third = drafting.answer_claim(answer_id=answer.pk)
+    assert (third.attempts, third.claims) == (1, 3) and SECRET not in third.question
+
+    # Worker 1 returns: its draft and its failure are both another claim's, and dropped.
+    assert drafting._store_draft(answer_id=answer.pk, claim=first.claims, engine=Restating(), draft=late,
+                                 sources=sources, question=first.question) is None
+    assert drafting.answer_fail(answer_id=answer.pk, message="worker 1 gave up", claim=first.claims) is None
+    after = reload(answer)
+    assert (after.status, after.body, after.claims) == (S.GENERATING, "", 3)
+
+    # The claim that holds it stores its own draft, from the question as it now reads.
+    draft = Restating().draft(third.question, [s.doc for s in sources])
+    stored = drafting._store_draft(answer_id=answer.pk, claim=third.claims, engine=Restating(), draft=draft,
+                                   sources=sources, question=third.question)
+    assert stored.status == S.DRAFT and SECRET not in stored.body and not stored.question_taken_back
+    services.answer_submit(acting_user=employee, answer=stored)
+    approve(eng_moderator, confirmed(eng_moderator, reload(answer)))
+    public = Post.objects.filter(thread=thread, kind=Post.Kind.ASSISTANT, hidden=False)
+    assert public.exists() and not any(SECRET in post.body for post in public)
