@@ -164,10 +164,11 @@ ANSWER_NOT_FOUND = "No such answer, or one the caller may not see (a private dra
 
 
 def _answers(queryset):
-    """With everything the representation shows: 3 queries for any number of answers."""
+    """With everything the representation shows: 4 queries for any number of answers."""
     return queryset.select_related("thread", "thread__category", "asker", "published_post").prefetch_related(
         Prefetch("sources", AnswerSource.objects.select_related("category")),
-        Prefetch("approvals", ai_policy.standing_approvals(Approval.objects.select_related("reviewer"))))
+        Prefetch("approvals", ai_policy.standing_approvals(Approval.objects.select_related("reviewer"))),
+        ai_policy.prefetch_standing_confirmations())
 
 
 def _detail(user, answer) -> dict:

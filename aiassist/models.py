@@ -216,8 +216,9 @@ class AnswerReport(models.Model):
 
 class ClaimConfirmation(models.Model):
     """A reviewer's explicit word that a claim the sources do not support (invented or contradicted)
-    may stand, with why. Counts while a claim with its key is in the body; editing the claim away
-    leaves the row (and its audit event) but it no longer counts."""
+    may stand, with why. Counts while a claim with its key is in the body and its reviewer still reviews the
+    answer's category (``policy.standing_confirmations``); editing the claim away leaves the row (and its audit
+    event) but it no longer counts."""
 
     answer = models.ForeignKey(AIAnswer, on_delete=models.CASCADE, related_name="claim_confirmations")
     key = models.CharField(max_length=64, help_text="aiassist.grounding.Claim.key of the confirmed claim.")
@@ -232,7 +233,9 @@ class ClaimConfirmation(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["answer", "key"], name="claimconfirmation_once_per_claim"),
+            # Once per reviewer: a confirmation counts only while its reviewer still reviews the answer's category
+            # (policy.standing_confirmations), and then another reviewer may confirm the claim in their own name.
+            models.UniqueConstraint(fields=["answer", "key", "reviewer"], name="claimconfirmation_once_per_reviewer"),
             models.CheckConstraint(condition=~Q(reason=""), name="claimconfirmation_has_reason"),
             models.CheckConstraint(condition=Q(status__in=["invented", "contradicted"]),
                                    name="claimconfirmation_blocking_status"),

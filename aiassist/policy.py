@@ -11,12 +11,12 @@
 * A published answer can always be withdrawn by its category's moderators and administrators too.
 * Everyone sees the assistant's published posts through the forum like any other post.
 """
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from forum import policy as forum_policy
 from forum.models import Post
 
-from .models import AIAnswer, AnswerSource, Approval
+from .models import AIAnswer, AnswerSource, Approval, ClaimConfirmation
 
 S = AIAnswer.Status
 PRIVATE_STATES = (S.QUEUED, S.GENERATING, S.DRAFT, S.FAILED, S.DISCARDED)
@@ -137,6 +137,43 @@ def standing_approvals_of(answer: AIAnswer) -> list[Approval]:
     if prefetched is not None and all(hasattr(approval, "standing") for approval in prefetched):
         return list(prefetched)
     return list(standing_approvals(Approval.objects.filter(answer=answer)))
+
+
+def standing_confirmations(confirmations: QuerySet[ClaimConfirmation]) -> QuerySet[ClaimConfirmation]:
+    """``confirmations`` that count now. A confirmation lets a claim the sources do not support stand on one
+    reviewer's word, so it weighs what an approval weighs: only while its reviewer still reviews the answer's
+    category (grants withdrawn, a group left, an account deactivated or the thread moved since take it away), and
+    never its asker's (round 39's review: another reviewer then approved and published an invented claim on the word
+    of someone who no longer reviewed there)."""
+    reviews = forum_policy.holds_now(forum_policy.REVIEW, user="reviewer", category="answer__thread__category")
+    return confirmations.filter(reviews).exclude(reviewer=F("answer__asker"))
+
+
+STANDING_CONFIRMATIONS = "standing_confirmations"  # the attribute a prefetch of them sets (``confirmed_keys``)
+
+
+def prefetch_standing_confirmations() -> Prefetch:
+    """For a queryset of answers: each one's standing confirmations, in one query for all of them."""
+    return Prefetch("claim_confirmations", queryset=standing_confirmations(ClaimConfirmation.objects.all()),
+                    to_attr=STANDING_CONFIRMATIONS)
+
+
+def confirmed_keys(answer: AIAnswer) -> set[str]:
+    """Keys of the claims ``answer``'s standing confirmations let stand: from ``prefetch_standing_confirmations``
+    (no query), otherwise in one query."""
+    prefetched = getattr(answer, STANDING_CONFIRMATIONS, None)
+    if prefetched is not None:
+        return {confirmation.key for confirmation in prefetched}
+    return set(standing_confirmations(ClaimConfirmation.objects.filter(answer=answer)).values_list("key", flat=True))
+
+
+def shown_confirmed_keys(answer: AIAnswer) -> set[str]:
+    """What a page or the API shows as confirmed: the standing confirmations where they were prefetched (the review
+    desk, the API), otherwise the keys stored with the grounding (refreshed by the gate at every approval)."""
+    prefetched = getattr(answer, STANDING_CONFIRMATIONS, None)
+    if prefetched is not None:
+        return {confirmation.key for confirmation in prefetched}
+    return set((answer.grounding or {}).get("confirmed", []))
 
 
 def is_asker(user, answer: AIAnswer) -> bool:

@@ -9,6 +9,7 @@ from forum.serializers import PostSerializer, text_field
 
 from . import disclaimers
 from .models import AIAnswer, AnswerSource, Approval
+from .policy import shown_confirmed_keys
 from .services import BODY_MAX, approvals_needed, body_hash
 from .services.review import REASON_MAX
 
@@ -83,7 +84,7 @@ def grounding_data(answer) -> dict | None:
     data = answer.grounding or {}
     if "claims" not in data:
         return None
-    confirmed = set(data.get("confirmed", []))
+    confirmed = shown_confirmed_keys(answer)
     claims = []
     for item in data["claims"]:
         blocking = item.get("blocking", item["status"] in ("invented", "contradicted"))

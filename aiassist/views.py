@@ -165,7 +165,8 @@ def _review_page(request, answer, *, kept_body: str | None = None, status: int =
     # One read of the approvals, with what each is worth now: the list shown, the counts and the
     # "Approve and publish" label all come from it (policy.standing_approvals_of uses the prefetch).
     prefetch_related_objects([answer], Prefetch(
-        "approvals", queryset=policy.standing_approvals(Approval.objects.select_related("reviewer"))))
+        "approvals", queryset=policy.standing_approvals(Approval.objects.select_related("reviewer"))),
+        policy.prefetch_standing_confirmations())  # what the claims show as confirmed: what the gate counts
     approvals = list(answer.approvals.all())
     for approval in approvals:
         approval.current = approval.body_hash == current

@@ -150,7 +150,9 @@ def _coded_reason(code: str | None, reason: str, what: str) -> tuple[str, str]:
 
 
 def _reviewer_only(acting_user, answer: AIAnswer) -> forum_policy.Access:
-    """The acting user must be a reviewer of the category, and never the asker."""
+    """The acting user must be a reviewer of the category, and never the asker. Asked of the answer as the caller read
+    it (refused before any lock), then again of the row as ``_locked`` reads it: a move of its thread committed in
+    between must not let a reviewer of the category it left act in the one it went to (round 39's review)."""
     if not ai_policy.can_view_answer(acting_user, answer):
         raise NotFound("No such answer.")
     access = forum_policy.access_for(acting_user, answer.thread.category)
@@ -249,9 +251,8 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
         answer.original_body = answer.body
     sources = list(answer.sources.order_by("number").values_list("number", "text", "post_id", "title"))
     drew_on = {number: text for number, text, _, _ in sources}
-    # Every claim checked again against the passages; confirmations of claims still in the text count.
-    checked = ground(body, drew_on, ClaimConfirmation.objects.filter(answer=answer).values_list("key", flat=True),
-                     machine=answer.original_body)
+    # Every claim checked again against the passages; standing confirmations of claims still in the text count.
+    checked = ground(body, drew_on, ai_policy.confirmed_keys(answer), machine=answer.original_body)
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
     assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()),
@@ -283,6 +284,7 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | No
     edit never silently undoes another reviewer's."""
     _reviewer_only(acting_user, answer)
     answer = _locked(answer)
+    _reviewer_only(acting_user, answer)
     if answer.status != S.IN_REVIEW:
         raise InvalidTransition("Only an answer in review can be edited.")
     _check_read(answer, text_hash)
@@ -298,20 +300,24 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | No
 
 
 def grounding_of(answer: AIAnswer) -> dict:
-    """The answer's stored grounding, checked now if it has none for its body yet (an answer drafted
-    before the checker existed, or by an older checker): the gate never passes an unchecked text.
-    The caller saves the answer."""
+    """The answer's grounding, with the claims its standing confirmations let stand as they are now (a reviewer who
+    no longer reviews its category no longer confirms anything: ``policy.standing_confirmations``), checked now if
+    it has none for its body yet (an answer drafted before the checker existed, or by an older checker): the gate
+    never passes an unchecked text, nor a claim on the word of someone who lost the right to give it. The caller
+    saves the answer."""
+    confirmed = ai_policy.confirmed_keys(answer)
     if answer.grounding.get("checker") != grounding.CHECKER:
         drew_on = dict(answer.sources.order_by("number").values_list("number", "text"))
-        answer.grounding = ground(answer.body, drew_on,
-                                  ClaimConfirmation.objects.filter(answer=answer).values_list("key", flat=True),
-                                  machine=answer.original_body or None)
+        answer.grounding = ground(answer.body, drew_on, confirmed, machine=answer.original_body or None)
+    else:
+        blocking = {claim["key"] for claim in answer.grounding["claims"] if claim["blocking"]}
+        answer.grounding = {**answer.grounding, "confirmed": sorted(blocking & confirmed)}
     return answer.grounding
 
 
 def unresolved_claims(answer: AIAnswer) -> list[dict]:
-    """The blocking claims of the current text (invented or contradicted) that no reviewer confirmed, once
-    each (a claim repeated word for word has one key: one confirmation covers every copy)."""
+    """The blocking claims of the current text (invented or contradicted) that no standing confirmation lets stand,
+    once each (a claim repeated word for word has one key: one confirmation covers every copy)."""
     confirmed = set(grounding_of(answer)["confirmed"])
     unresolved = {}
     for claim in answer.grounding["claims"]:
@@ -345,6 +351,7 @@ def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str
     _reviewer_only(acting_user, answer)
     reason = _reason(reason, "confirm a claim")
     answer = _locked(answer)
+    _reviewer_only(acting_user, answer)
     if answer.status != S.IN_REVIEW:
         raise InvalidTransition("Only the claims of an answer in review can be confirmed.")
     claims = {claim["key"]: claim for claim in grounding_of(answer)["claims"]}
@@ -355,7 +362,9 @@ def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str
     if not claim["blocking"]:
         raise InvalidInput(f"This claim is {claim['status']}, not invented or contradicted: there is nothing "
                            "to confirm.", details={"key": ["Not a blocking claim."]})
-    if key in answer.grounding["confirmed"] or ClaimConfirmation.objects.filter(answer=answer, key=key).exists():
+    # Confirmed already while a confirmation of it stands (``grounding_of`` read them): one whose reviewer no longer
+    # reviews here counts for nothing, and another reviewer may give their own.
+    if key in answer.grounding["confirmed"]:
         raise InvalidTransition("This claim is already confirmed.")
     confirmation = ClaimConfirmation.objects.create(
         answer=answer, key=key, text=claim["text"], status=claim["status"], check_reason=claim["reason"][:1000],
@@ -402,8 +411,9 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
     An approval covers the text its reviewer read: ``text_hash`` (the ``body_hash`` served with the text, or with
     an edited ``body`` the text the edit started from) must match the text as it stands; without it, an approval
     is refused once someone else has edited the text since it was submitted (they may not have seen the edit)."""
-    access = _reviewer_only(acting_user, answer)
+    _reviewer_only(acting_user, answer)
     answer = _locked(answer)
+    access = _reviewer_only(acting_user, answer)
     if answer.status != S.IN_REVIEW:
         lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
     _check_read(answer, text_hash)
@@ -501,6 +511,7 @@ def answer_reject(*, acting_user, answer: AIAnswer, reason: str, code: str | Non
     _reviewer_only(acting_user, answer)
     code, reason = _coded_reason(code, reason, "reject an answer")
     answer = _locked(answer)
+    _reviewer_only(acting_user, answer)
     lifecycle.check(answer, S.REJECTED)
     answer.status, answer.reject_reason, answer.reject_code = S.REJECTED, reason, code
     answer.rejected_at = timezone.now()
@@ -601,6 +612,7 @@ def answer_confirm(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """A reviewer looked again at a flagged published answer and keeps it."""
     _reviewer_only(acting_user, answer)
     answer = _locked(answer)
+    _reviewer_only(acting_user, answer)
     if answer.status != S.PUBLISHED or not answer.attention_reason:
         raise InvalidTransition("Only a published answer flagged for re-review can be confirmed.")
     _refuse_outside_audience(answer, "kept")

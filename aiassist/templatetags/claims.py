@@ -11,6 +11,7 @@ from django import template
 from django.utils.html import format_html
 
 from aiassist.desk import link_citations, source_anchor
+from aiassist.policy import shown_confirmed_keys
 from forum.markup import render_markdown
 
 register = template.Library()
@@ -33,7 +34,7 @@ def claims_of(answer, sources=None):
     if "claims" not in data:
         return None
     titles = {source.number: source.title for source in (answer.sources.all() if sources is None else sources)}
-    confirmed = set(data.get("confirmed", []))
+    confirmed = shown_confirmed_keys(answer)
     claims = []
     for index, item in enumerate(data["claims"]):
         status = item["status"]

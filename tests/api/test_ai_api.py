@@ -616,10 +616,11 @@ def test_a_retracted_ai_post_leaves_the_thread_for_readers(as_role, employee, en
 # Query counts ----------------------------------------------------------------------------------------
 
 QUERIES = {
-    # The token (and its user); the page; its sources (and their categories); its approvals (and reviewers).
-    "/ai-answers/": ("employee", 4),
+    # The token (and its user); the page; its sources (and their categories); its approvals (and reviewers); its
+    # claim confirmations that stand (what the grounding shows as confirmed: what the gate counts).
+    "/ai-answers/": ("employee", 5),
     # The same; the page's query holds the categories the caller reviews as subqueries.
-    "/review-queue/": ("eng_moderator", 4),
+    "/review-queue/": ("eng_moderator", 5),
 }
 
 

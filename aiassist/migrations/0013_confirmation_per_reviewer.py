@@ -1,0 +1,25 @@
+"""A claim confirmed once per reviewer, not once in all: a confirmation counts only while its reviewer still reviews
+the answer's category (``policy.standing_confirmations``, round 39's review), and then another reviewer may confirm
+the claim in their own name."""
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('aiassist', '0012_answer_claims'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.RemoveConstraint(
+            model_name='claimconfirmation',
+            name='claimconfirmation_once_per_claim',
+        ),
+        migrations.AddConstraint(
+            model_name='claimconfirmation',
+            constraint=models.UniqueConstraint(fields=('answer', 'key', 'reviewer'),
+                                               name='claimconfirmation_once_per_reviewer'),
+        ),
+    ]
