@@ -302,6 +302,14 @@ def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "")
     recount_after_hiding(post.thread, -1 if hidden else 1)
     audit_record(actor=acting_user, verb="post.hide" if hidden else "post.unhide", target=post,
                  category=post.thread.category, data={"reason": post.hidden_reason})
+    if hidden and post.thread.accepted_post_id == post.pk:
+        # A hidden post is no one's accepted answer: the thread's "accepted answer" link, its rows' "Answered" and the
+        # API's ``accepted_post`` told every reader that a post they cannot see exists, and its id (round 39's
+        # review). Shown again, it is not accepted again by itself: its thread's author or a moderator decides.
+        Thread.objects.filter(pk=post.thread.pk).update(accepted_post=None, updated_at=now)
+        post.thread.accepted_post, post.thread.updated_at = None, now
+        audit_record(actor=acting_user, verb="thread.accept_answer", target=post.thread,
+                     category=post.thread.category, data={"post": None, "hidden": post.pk})
     post_changed.send(sender=Post, post=post, change="hide" if hidden else "unhide", acting_user=acting_user)
     return post
 

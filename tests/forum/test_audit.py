@@ -186,7 +186,7 @@ def test_outside_a_transaction_failing_service_leaves_nothing(admin_user, employ
 
 def test_chain_verifies_after_many_writes(thread, reply, employee, eng_moderator, admin_user, engineering):
     services.thread_accept_answer(acting_user=employee, thread=thread, post=reply)
-    services.post_hide(acting_user=eng_moderator, post=reply, reason="dup")
+    services.post_hide(acting_user=eng_moderator, post=reply, reason="dup")  # and the acceptance cleared: 2 events
     services.thread_lock(acting_user=eng_moderator, thread=thread)
     services.category_update(acting_user=admin_user, category=engineering, description="Changed.")
 
@@ -195,7 +195,7 @@ def test_chain_verifies_after_many_writes(thread, reply, employee, eng_moderator
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
     report = audit_verify()
     assert report.ok
-    assert report.checked == len(events) == 7
+    assert report.checked == len(events) == 8
 
     out = _run_command()
     assert f"{len(events)} events verified" in out

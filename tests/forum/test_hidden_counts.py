@@ -239,3 +239,30 @@ def test_a_reply_waits_for_a_move_under_way_and_is_judged_by_where_the_thread_we
     assert not Post.objects.filter(body="Use the vault CLI.").exists()
     assert not Notification.objects.filter(recipient=employee).exists()
     _counts_hold(engineering, secops)
+
+
+def test_a_hidden_accepted_reply_is_no_longer_announced_as_the_accepted_answer(employee, other_employee, engineering,
+                                                                               eng_moderator):
+    """Round 39's review: hiding the accepted reply left ``Thread.accepted_post`` on it, so the thread page's "Has an
+    accepted answer" linked every reader to a post they cannot see, its rows said "Answered" and the API gave its id.
+    Hiding it clears the acceptance (audited); showing it again does not bring the acceptance back by itself."""
+    thread = make_thread(other_employee, engineering, title="Staging database password rotation",
+                         body="How do I rotate the staging database password?")
+    reply = services.post_reply(acting_user=employee, thread=thread, body="Log in as root with password hunter2-zq77.")
+    services.thread_accept_answer(acting_user=other_employee, thread=Thread.objects.get(pk=thread.pk), post=reply)
+    reader, api = signed_in(UserFactory(username="carol")), client_for(UserFactory(username="dave"))
+    assert f"post-{reply.pk}" in reader.get(f"/t/{thread.pk}/").content.decode()  # announced while it is shown
+
+    services.post_hide(acting_user=eng_moderator, post=reply, reason="Credential pasted.")
+    page = reader.get(f"/t/{thread.pk}/").content.decode()
+    assert f"post-{reply.pk}" not in page and "Has an accepted answer" not in page
+    category_page = reader.get(f"/c/{engineering.slug}/").content.decode()
+    assert "Answered" not in category_page[category_page.index(thread.title):][:1200]
+    assert api.get(f"{V1}/threads/{thread.pk}/").json()["accepted_post"] is None
+    listed = {row["id"]: row for row in api.get(f"{V1}/threads/").json()["results"]}
+    assert listed[thread.pk]["accepted_post"] is None
+    event = AuditEvent.objects.filter(verb="thread.accept_answer").latest("id")
+    assert (event.actor_id, event.data) == (eng_moderator.pk, {"post": None, "hidden": reply.pk})
+
+    services.post_hide(acting_user=eng_moderator, post=Post.objects.get(pk=reply.pk), hidden=False)
+    assert Thread.objects.get(pk=thread.pk).accepted_post_id is None
