@@ -219,6 +219,13 @@ class UserAdmin(AuditedForms, DjangoUserAdmin):
 
     AUDITED_FLAGS = ("is_active", "is_staff", "is_superuser")
 
+    def has_delete_permission(self, request, obj=None):
+        # People are deactivated, never deleted: the audit log keeps who did what (``AuditEvent.actor`` is
+        # PROTECT), and Django's delete page would list what a deletion takes along, an asker's private drafts and
+        # their events among them, which no administrator may know of (round 39's review: "Cannot delete user ...
+        # audit event" for a member whose only events were private).
+        return False
+
     def save_model(self, request, obj, form, change):
         before = User.objects.filter(pk=obj.pk).first() if change else None
         form.access_before = (

@@ -10,6 +10,7 @@ holding ``approve_high_risk`` and became a security reviewer, with no grant and 
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from aiassist import services as ai_services
@@ -167,3 +168,23 @@ def test_a_category_made_or_changed_in_the_admin_is_audited(admin_user):
     assert updated.data == {"before": {"name": "Payroll", "description": ""},
                             "after": {"name": "Payroll and benefits", "description": "Pay."}}
     assert audit_verify().ok
+
+
+def test_people_are_deactivated_not_deleted_and_the_delete_page_tells_nothing(admin_user, employee, engineering):
+    """Round 39's review: for a member whose only events were private (an unsubmitted draft), Django's delete page
+    said "Cannot delete user ... audit event" where the audit log shows the administrator no event of theirs at all;
+    for anyone else it lists what the deletion takes along. Nobody is deleted in the admin: accounts are deactivated."""
+    thread, _ = ask(employee, engineering)
+    carol, dave = UserFactory(username="carol"), UserFactory(username="dave")
+    ai_services.answer_generate(answer_id=ai_services.answer_request(acting_user=carol, thread=thread).pk)
+    admin = signed_in(admin_user)
+    for person in (carol, dave):
+        response = admin.get(f"/admin/auth/user/{person.pk}/delete/")
+        assert response.status_code == 403 and b"audit event" not in response.content
+    changelist = admin.get("/admin/auth/user/").content.decode()
+    assert "delete_selected" not in changelist
+    response = admin.post("/admin/auth/user/", {"action": "delete_selected", "_selected_action": [carol.pk, dave.pk],
+                                                "post": "yes"})
+    assert response.status_code in (200, 302, 403)
+    assert get_user_model().objects.filter(pk__in=[carol.pk, dave.pk]).count() == 2
+    assert "deletelink" not in admin.get(f"/admin/auth/user/{dave.pk}/change/").content.decode()
