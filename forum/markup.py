@@ -6,6 +6,7 @@ import unicodedata
 from html import escape as html_escape
 
 import markdown
+import mdurl
 import nh3
 from markdown_it import MarkdownIt
 
@@ -288,6 +289,7 @@ def _masked_links(text: str) -> list[int]:
     positions = [i for i, c in enumerate(text) if c == "[" and not _escaped(text, i)]
     marked = _marked(text, positions)
     masked = set()
+    followed: dict[int, set[str]] = {}  # each link's address as a browser follows it, in each rendering
     renderings = [lambda: _rendered(marked, raw_html=False),
                   *(lambda md=md: md.render(marked) for md in _OTHER_RENDERERS)]
     for rendering in renderings:
@@ -302,9 +304,29 @@ def _masked_links(text: str) -> list[int]:
             found = _HREF.search(match.group(2))
             shown = html.unescape(_TAG.sub("", _ANY_MARK.sub("", match.group(3))))
             href = found.group(1) if found else ""
+            followed.setdefault(int(match.group(1)), set()).add(_as_followed(href))
             if _looks_cited(shown) or _shows_another_address(shown, href):
                 masked.add(int(match.group(1)))
+    # A link the renderings send to different addresses: the review desk and the thread page followed one, a client
+    # rendering the API's ``body`` another ("[runbook](https://wiki.corp\@evil.example/)": Python-Markdown keeps the
+    # backslash, which a browser reads as "/", to wiki.corp; CommonMark unescapes it, to evil.example as a user name's
+    # host: round 39's review).
+    masked.update(index for index, addresses in followed.items() if len(addresses) > 1)
     return [positions[i] for i in sorted(masked) if i < len(positions)]
+
+
+# The URL standard's special schemes, where a browser reads "\" as "/" (between host and path, too).
+_SPECIAL_SCHEME = re.compile(r"\s*(?:https?|wss?|ftp|file):", re.I)
+
+
+def _as_followed(href: str) -> str:
+    """A rendered link's address as a browser follows it, near enough to tell two renderings of one link apart:
+    entities decoded, a backslash read as "/" where browsers read it so, and what URLs cannot hold percent-encoded as
+    CommonMark's renderer encodes it (so "Zürich" and "Z%C3%BCrich", or a space and "%20", are one address)."""
+    href = html.unescape(href)
+    if _SPECIAL_SCHEME.match(href):
+        href = href.replace("\\", "/")
+    return mdurl.encode(href)
 
 
 _MARKED_LINK = re.compile("\ue002(\\d+)\ue003<a\\b([^>]*)>(.*?)</a>", re.S)
@@ -385,11 +407,21 @@ def _kept(text: str, positions: list[int], rendered: str) -> set[int]:
             depth = max(depth - 1, 0)
         else:
             index = int(match.group(1))
-            if index < len(positions) and (depth or (match.group(2) == "<a href=" and text[positions[index]] == "<")):
+            if index < len(positions) and (depth or (match.group(2) == "<a href=" and text[positions[index]] == "<"
+                                                     and not _backslash_in_autolink(text, positions[index]))):
                 inside.add(index)
             else:
                 outside.add(index)
     return inside - outside
+
+
+def _backslash_in_autolink(text: str, at: int) -> bool:
+    """Whether the autolink opening at ``at`` holds a backslash: Python-Markdown keeps it in the address, which a
+    browser reads as "/", and CommonMark encodes it ("%5C"), so the page and an API client's rendering of ``body``
+    followed one autolink to different hosts ("<https://wiki.corp\\@evil.example/>": round 39's review). Such a "<"
+    is not kept: the address is shown as the text it is."""
+    end = text.find(">", at)
+    return "\\" in text[at:end if end >= 0 else len(text)]
 
 
 def _neutralised(text: str, positions: list[int]) -> str:

@@ -251,3 +251,54 @@ def test_an_api_client_gets_no_masked_link_where_the_desk_showed_its_address(
     for client, render in CLIENTS:
         html = render(body)
         assert shows_where_it_leads(html, URL) and masked in visible(html), (client, html)
+
+
+# Round 39's review: a backslash in a link's address. Python-Markdown (the desk, the thread page) keeps it before a
+# character it does not escape, and a browser reads it as "/"; CommonMark (an API client rendering ``body``) drops it
+# or encodes it as "%5C". "https://wiki.corp\@evil.example/" then led the reviewers to wiki.corp, a client to
+# evil.example ("wiki.corp" only a user name).
+SPLIT_LINKS = ["See [the operations runbook](https://wiki.corp\\@evil.example/runbook).",
+               "See [the runbook](https://wiki.corp\\:x@evil.example/runbook).",
+               "See [the runbook](https://wiki.corp\\?@evil.example/).",
+               "The runbook: <https://wiki.corp\\@evil.example/runbook>",
+               "See [the runbook](<https://wiki.corp\\@evil.example/runbook>)."]
+ONE_ADDRESS = ["See [Zürich](https://de.wikipedia.org/wiki/Zürich).", "See [q](https://x.example/a?b=1&c=2).",
+               "See <https://ok.example/x?y=1&z=2>.", "See [paren](https://a.example/\\(b\\)).",
+               "See [mail](mailto:ops@example.com)."]
+
+
+def host(href: str) -> str:
+    """The host a browser goes to for an absolute ``href`` (the URL standard: the authority ends at the first "/",
+    "\\", "?" or "#"; what comes before its last "@" is a user name)."""
+    match = re.match(r"(?i)^\s*[a-z]+:[/\\]*([^/\\?#]*)", htmllib.unescape(href))
+    return match.group(1).rsplit("@", 1)[-1].split(":")[0].lower() if match else href
+
+
+@pytest.mark.parametrize("text", SPLIT_LINKS + ONE_ADDRESS)
+def test_every_renderer_follows_a_stored_link_to_one_host(text):
+    from forum.markup import machine_text
+
+    stored = machine_text(text)
+    followed = {name: sorted((shown, host(href)) for href, shown in links(render(stored)))
+                for name, render in [("desk", render_markdown), *CLIENTS]}
+    assert len({repr(found) for found in followed.values()}) == 1, (stored, followed)
+    assert "evil.example" not in repr(followed)
+    if text in ONE_ADDRESS:
+        assert stored == text  # an address all of them follow alike is kept as written
+
+
+@pytest.mark.django_db
+def test_a_backslash_in_an_address_leads_no_api_client_elsewhere(in_review, eng_moderator, security_reviewer,  # noqa: F811
+                                                                 other_employee):
+    answer = in_review(f"Set retry_backoff=True so the delay doubles between retries [1]. {SPLIT_LINKS[0]}")
+    reviewed = desk(answer, eng_moderator)
+    assert "evil.example" in visible(reviewed) and not [href for href, _ in links(reviewed) if "evil" in href]
+    for claim_key in [blocking_key(answer)] if services.unresolved_claims(answer) else []:
+        services.answer_confirm_claim(acting_user=eng_moderator, answer=answer, key=claim_key, reason="The wiki.")
+    answer = publish(answer, eng_moderator, security_reviewer)
+    posts = signed_in(other_employee).get(f"/api/v1/threads/{answer.thread_id}/posts/").json()["results"]
+    body = next(post["body"] for post in posts if post["is_ai_generated"])
+    for client, render in CLIENTS:
+        html = render(body)
+        assert not [href for href, _ in links(html) if "evil.example" in htmllib.unescape(href)], (client, html)
+        assert "evil.example" in visible(html)  # the address is in view, as on the desk
