@@ -168,7 +168,10 @@ def published_meta_for_thread(thread) -> dict:
         AIAnswer.objects.filter(published_post__thread=thread)
         .select_related("edited_by")
         .prefetch_related("approvals__reviewer", Prefetch(
-            "sources", queryset=AnswerSource.objects.select_related("post__thread__category", "post__author")))
+            # ``category``: where the source was when the answer was drafted, as its review desk shows it (the thread
+            # page showed where it is now: after a move, not what the reviewers read: round 39's review).
+            "sources", queryset=AnswerSource.objects.select_related("category", "post__thread__category",
+                                                                    "post__author")))
     )
     return {answer.published_post_id: answer for answer in answers}
 

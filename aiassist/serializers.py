@@ -5,6 +5,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from forum import policy as forum_policy
 from forum.serializers import PostSerializer, text_field
 
 from . import disclaimers
@@ -216,14 +217,25 @@ class ConfirmClaimSerializer(serializers.Serializer):
                                                          "support it; kept in the audit log.")
 
 
+class PublishedSourceSerializer(serializers.Serializer):
+    """A source a published AI post cites, as the thread page lists it under the post: what its ``[n]`` names."""
+
+    number = serializers.IntegerField(help_text="The [n] the post's body cites it by.")
+    title = serializers.CharField(help_text="Its thread's title when the answer was drafted.")
+    category = serializers.CharField(source="category.name", help_text="Its category when the answer was drafted.")
+    thread = serializers.IntegerField(source="thread_id")
+    post = serializers.IntegerField(source="post_id")
+
+
 class AIPostSerializer(PostSerializer):
-    """A post in a thread's list; published AI posts also carry their disclaimer and reviewers."""
+    """A post in a thread's list; published AI posts also carry their disclaimer, reviewers and cited sources."""
 
     disclaimer = serializers.SerializerMethodField()
     reviewed_by = serializers.SerializerMethodField()
+    sources = serializers.SerializerMethodField()
 
     class Meta(PostSerializer.Meta):
-        fields = [*PostSerializer.Meta.fields, "disclaimer", "reviewed_by"]
+        fields = [*PostSerializer.Meta.fields, "disclaimer", "reviewed_by", "sources"]
         read_only_fields = fields
 
     def _answer(self, post):
@@ -245,6 +257,19 @@ class AIPostSerializer(PostSerializer):
             return None
         current = body_hash(answer.body)
         return [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current]
+
+    @extend_schema_field(PublishedSourceSerializer(many=True, allow_null=True))
+    def get_sources(self, post):
+        """What each ``[n]`` of a published AI post names, as the page lists it: the cited sources the caller can
+        open (one may have moved since), none of the passages the reviewers were given but the text does not cite.
+        An API reader got the markers with nothing to tell what they named (round 39's review)."""
+        answer = self._answer(post)
+        if answer is None or post.hidden:
+            return None
+        user = self.context["request"].user
+        return PublishedSourceSerializer(
+            [source for source in answer.sources.all()
+             if source.cited and source.post and forum_policy.can_view_post(user, source.post)], many=True).data
 
 
 class RetractedAnswerSerializer(serializers.ModelSerializer):

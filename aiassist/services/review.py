@@ -541,11 +541,18 @@ def _withdrawer(acting_user, answer: AIAnswer) -> str:
     raise Forbidden("Only reviewers and moderators of this category may retract an answer.")
 
 
-def _hide_published_post(answer: AIAnswer, reason: str) -> Post:
-    """Hide the answer's post: its readers lose it, its thread keeps it as a placeholder for moderators."""
+def _hide_published_post(answer: AIAnswer, reason: str, *, acting_user) -> Post:
+    """Hide the answer's post: its readers lose it, its thread keeps it as a placeholder for moderators. Accepted as
+    the thread's answer, it is no longer: "Has an accepted answer", the lists' "Answered" and the API's
+    ``accepted_post`` went on naming a text the reviewers withdrew (round 39's review; a hidden reply:
+    ``forum.services.post_hide``)."""
     post = Post.objects.select_for_update().get(pk=answer.published_post_id)
     post.hidden, post.hidden_reason = True, reason[:500]
     post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+    if Thread.objects.filter(pk=post.thread_id, accepted_post=post).update(accepted_post=None,
+                                                                         updated_at=timezone.now()):
+        audit_record(actor=acting_user, verb="thread.accept_answer", target=answer.thread,
+                     category=answer.thread.category, data={"post": None, "hidden": post.pk})
     return post
 
 
@@ -569,7 +576,7 @@ def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | No
     code, reason = _coded_reason(code, reason, "retract an answer")
     answer = _locked(answer)
     lifecycle.check(answer, S.RETRACTED)
-    post = _hide_published_post(answer, f"Retracted: {reason}")
+    post = _hide_published_post(answer, f"Retracted: {reason}", acting_user=acting_user)
     answer.status, answer.retract_reason, answer.retracted_at = S.RETRACTED, reason, timezone.now()
     answer.retract_code = code
     answer.attention_reason, answer.attention_at = "", None  # the second look is settled
@@ -821,7 +828,7 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str, why: str = U
     (``UNPUBLISHED``, or ``CHANGED_SINCE`` from ``answers_recheck_edit``), naming no post."""
     answer = _locked(answer)
     lifecycle.check(answer, S.IN_REVIEW)
-    post = _hide_published_post(answer, f"Withdrawn for review: {why}.")
+    post = _hide_published_post(answer, f"Withdrawn for review: {why}.", acting_user=acting_user)
     voided = sorted(answer.approvals.values_list("reviewer__username", flat=True))
     answer.approvals.all().delete()
     answer.status = S.IN_REVIEW

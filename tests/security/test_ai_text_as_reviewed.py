@@ -290,3 +290,78 @@ def test_a_quoted_colleague_s_reply_reaches_a_commonmark_client_as_the_desk_show
     rendered = MarkdownIt("commonmark").render(body)
     assert "<img" not in rendered and f'href="{EVIL}"' not in rendered, rendered
     assert "retry_backoff=True" in rendered
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("withdrawn", ["retracted", "back to review"])
+def test_a_withdrawn_ai_answer_no_longer_marks_its_thread_answered(withdrawn, published, employee, eng_moderator,
+                                                                    other_employee, engineering):
+    """Round 39's review: the thread's author accepted the published AI post; retracted, or taken back to review
+    (its sources left the audience), it went on marking the thread answered ("Has an accepted answer", the lists'
+    "Answered", the API's ``accepted_post``) by a text the reviewers withdrew."""
+    from forum import services as forum_services
+    from forum.audit import audited
+    from forum.models import AuditEvent
+
+    answer, _ = published(VISIBLE)
+    forum_services.thread_accept_answer(acting_user=employee, thread=answer.thread, post=answer.published_post)
+    reader = signed_in(other_employee)
+    assert "Has an accepted answer" in reader.get(f"/t/{answer.thread_id}/").content.decode()
+    if withdrawn == "retracted":
+        services.answer_retract(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk),
+                                reason="Wrong advice.", code="incorrect")
+    else:  # inside the transaction of the change that took its sources out of the audience
+        with audited():
+            services.answer_unpublish(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk),
+                                      reason="A source moved.")
+    assert "Has an accepted answer" not in reader.get(f"/t/{answer.thread_id}/").content.decode()
+    assert reader.get(f"/api/v1/threads/{answer.thread_id}/").json()["accepted_post"] is None
+    listing = reader.get(f"/c/{engineering.slug}/").content.decode()
+    assert "Answered" not in listing[listing.index(answer.thread.title):][:1200]
+    event = AuditEvent.objects.filter(verb="thread.accept_answer").latest("id")
+    assert event.data == {"post": None, "hidden": answer.published_post_id}
+
+
+@pytest.mark.django_db
+def test_the_sources_under_a_published_answer_name_the_category_its_desk_shows(published, other_employee,
+                                                                               eng_moderator, general, admin_user):
+    """Round 39's review: the list under the public post read each source's category live, the review desk the one
+    it was drafted from; after a move of the source thread (open to open: the answer is only flagged), readers were
+    told another category than the reviewers were shown."""
+    from forum import services as forum_services
+    from forum.models import Post
+
+    def listed(page: str, start: str) -> str:
+        match = re.search(start + r".*?</ol>", page, re.S)
+        assert match, page
+        return " ".join(re.sub(r"<[^>]+>", " ", match.group(0)).split())
+
+    answer, _ = published(VISIBLE)
+    source_thread = Post.objects.get(pk=answer.sources.get(number=1).post_id).thread
+    forum_services.thread_move(acting_user=admin_user, thread=source_thread, category=general)
+    answer = AIAnswer.objects.get(pk=answer.pk)
+    assert answer.status == AIAnswer.Status.PUBLISHED
+    page = signed_in(other_employee).get(f"/t/{answer.thread_id}/").content.decode()
+    public = listed(page, '<div class="ai-sources">')
+    desk = listed(desk_html(answer, eng_moderator), '<ol class="source-list">')
+    assert "in Engineering" in desk and "in Engineering" in public and "in General" not in public
+
+
+@pytest.mark.django_db
+def test_an_api_reader_is_told_what_each_citation_of_a_published_post_names(published, other_employee, eng_moderator):
+    """Round 39's review: the thread page lists what each ``[n]`` of a published AI post names; the API's post list
+    gave readers the markers and nothing they point to. It lists the cited sources the caller can open; a withdrawn
+    post lists none."""
+    answer, _ = published(VISIBLE)
+    source = answer.sources.get(number=1)
+
+    def ai_post(user):
+        posts = signed_in(user).get(f"/api/v1/threads/{answer.thread_id}/posts/").json()["results"]
+        return next((post for post in posts if post["id"] == answer.published_post_id), None)
+
+    assert ai_post(other_employee)["sources"] == [{"number": 1, "title": source.title, "category": source.category.name,
+                                                   "thread": source.thread_id, "post": source.post_id}]
+    services.answer_retract(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk), reason="Wrong.",
+                            code="incorrect")
+    assert ai_post(other_employee) is None  # gone for readers; its moderators see the placeholder, without sources
+    assert ai_post(eng_moderator)["sources"] is None
