@@ -201,13 +201,20 @@ def threads_index(thread_ids: Iterable[int], **kwargs) -> int:
 
 
 def passages_reembed(*, limit: int = 512, embedder=None) -> int:
-    """Give vectors to passages that have none, or one from another model. Returns how many."""
+    """Give vectors to passages that have none, or one from another model. Returns how many.
+
+    Only passages as their post and thread stand now, of posts nobody hid: a passage a moderator hid, or one of text
+    or a title its author has edited out, whose indexing task has not run yet, is never sent to the embedder (an
+    external endpoint with ``ASSISTANT_EMBEDDER=openai``; after a change of model, the whole index is sent again:
+    round 39's review). Its task, or the catch-up sweep, rebuilds or deletes it."""
     embedder = embedder if embedder is not None else active_embedder()
     if embedder is None:
         return 0
     model = embed_key(embedder)
     current = PassageVector.objects.filter(passage=OuterRef("pk"), embed_model=model)
-    stale = list(Passage.objects.filter(~Exists(current)).only("pk", "title", "plain", "role").order_by("pk")[:limit])
+    shown = ~Exists(Post.objects.filter(pk=OuterRef("post_id"), hidden=True))
+    stale = list(current_passages(Passage.objects.filter(~Exists(current), shown))
+                 .only("pk", "title", "plain", "role").order_by("pk")[:limit])
     vectors, model_used = _embed(embedder, [embedding_input(p.title, p.plain, p.role) for p in stale])
     if not model_used:
         return 0

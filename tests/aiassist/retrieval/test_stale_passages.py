@@ -62,3 +62,49 @@ def test_the_assistant_never_quotes_text_an_edit_took_out(employee, engineering,
     assert answer.status == AIAnswer.Status.DRAFT
     assert LEAK not in answer.body
     assert all(LEAK not in source.text for source in answer.sources.all())
+
+
+# Round 39's review: the periodic re-embed (``index.passages_reembed``: passages without a vector of the current model,
+# after an embedder outage or a change of model) read the index's rows as stored, so a passage hidden, or of text or
+# a title its author had edited out, whose index task had not run yet, was sent to the embeddings endpoint (an external
+# one with ASSISTANT_EMBEDDER=openai) after the hide or the edit.
+
+class Recording:
+    """An embedder (another model than the one the index holds, or one back after an outage): records what it is
+    sent."""
+
+    name, dimension = "recording-model", 4
+
+    def __init__(self):
+        self.sent = []
+
+    def embed(self, texts):
+        self.sent.extend(texts)
+        return [[0.5, 0.5, 0.5, 0.5] for _ in texts]
+
+
+@pytest.mark.parametrize("change", ["hidden", "edited out", "retitled"])
+def test_the_re_embedding_sends_nothing_taken_out_of_sight(change, monkeypatch, employee, general, general_moderator):
+    from aiassist.retrieval import index, receivers
+    from aiassist.retrieval.models import PassageVector
+
+    make_thread(employee, general, title="Rotating the exporter's password", body="How is it rotated?")
+    title = f"Billing exporter {LEAK}" if change == "retitled" else "Billing exporter"
+    thread = make_thread(employee, general, title=title, body="How do I connect the exporter?",
+                         replies=[(employee, BEFORE if change != "retitled" else AFTER)])
+    reply = thread.posts.order_by("id").last()
+    monkeypatch.setattr(receivers, "_index_later", lambda **_: None)  # the change's index task has not run yet
+    if change == "hidden":
+        forum_services.post_hide(acting_user=general_moderator, post=reply, reason="A credential.")
+    elif change == "edited out":
+        forum_services.post_edit(acting_user=employee, post=reply, body=AFTER)
+    else:
+        opening = thread.posts.order_by("id").first()
+        forum_services.post_edit(acting_user=employee, post=opening, body=opening.body, title="Billing exporter")
+    embedder = Recording()
+    index.passages_reembed(embedder=embedder)
+    assert any("Rotating the exporter" in text for text in embedder.sent)  # the passages as they stand are sent
+    assert not any(LEAK in text for text in embedder.sent), embedder.sent
+    if change != "retitled":  # the thread's other passages stand as they are
+        assert any("connect the exporter" in text for text in embedder.sent)
+    assert PassageVector.objects.filter(embed_model__startswith="recording-model").exists()
