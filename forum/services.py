@@ -349,13 +349,17 @@ def thread_lock(*, acting_user, thread: Thread, locked: bool = True) -> Thread:
 
 @audited
 def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> Thread:
-    """Mark ``post`` as the accepted answer (``None`` clears it)."""
+    """Mark ``post`` as the accepted answer (``None`` clears it). The thread and the post are read again under the
+    audit chain's lock: a hide (or an AI answer's withdrawal) committed after the caller read them must not make a
+    hidden post the accepted answer again (round 39's review)."""
+    thread = locked_thread(thread.pk)
     if not policy.can_view_thread(acting_user, thread):
         raise NotFound()
     if not policy.can_accept_answer(acting_user, thread):
         raise Forbidden("Only the thread's author or a moderator may accept an answer.")
     if post is not None:
-        if post.thread_id != thread.pk or post.hidden:
+        post = Post.objects.filter(pk=post.pk).first()
+        if post is None or post.thread_id != thread.pk or post.hidden:
             raise NotFound("No such post in this thread.")
         if is_opening_post(post):
             raise InvalidInput("The question itself cannot be its accepted answer.")

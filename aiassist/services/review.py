@@ -366,6 +366,10 @@ def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str
     # reviews here counts for nothing, and another reviewer may give their own.
     if key in answer.grounding["confirmed"]:
         raise InvalidTransition("This claim is already confirmed.")
+    if ClaimConfirmation.objects.filter(answer=answer, key=key, reviewer=acting_user).exists():
+        # Given when they still reviewed here, and no longer counting (their rights, read once a request, changed
+        # within this one): refused, never a second row.
+        raise InvalidTransition("You confirmed this claim before; it no longer counts. Ask another reviewer.")
     confirmation = ClaimConfirmation.objects.create(
         answer=answer, key=key, text=claim["text"], status=claim["status"], check_reason=claim["reason"][:1000],
         reviewer=acting_user, reason=reason, body_hash=body_hash(answer.body))
@@ -572,9 +576,10 @@ def _readers(post: Post) -> set[int]:
 def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | None = None) -> AIAnswer:
     """Withdraw a published answer: hide its post and tell the asker and everyone who saw it. The
     category's reviewers may, and always its moderators and administrators."""
-    withdrawer = _withdrawer(acting_user, answer)
+    _withdrawer(acting_user, answer)
     code, reason = _coded_reason(code, reason, "retract an answer")
     answer = _locked(answer)
+    withdrawer = _withdrawer(acting_user, answer)  # of the row as locked, as ``_reviewer_only``
     lifecycle.check(answer, S.RETRACTED)
     post = _hide_published_post(answer, f"Retracted: {reason}", acting_user=acting_user)
     answer.status, answer.retract_reason, answer.retracted_at = S.RETRACTED, reason, timezone.now()

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.db import connection, connections
 
-from common.exceptions import InvalidTransition
+from common.exceptions import InvalidTransition, NotFound
 from forum import services
 from forum.models import AuditEvent, Category, Post, Thread
 
@@ -265,4 +265,19 @@ def test_a_hidden_accepted_reply_is_no_longer_announced_as_the_accepted_answer(e
     assert (event.actor_id, event.data) == (eng_moderator.pk, {"post": None, "hidden": reply.pk})
 
     services.post_hide(acting_user=eng_moderator, post=Post.objects.get(pk=reply.pk), hidden=False)
+    assert Thread.objects.get(pk=thread.pk).accepted_post_id is None
+
+
+def test_a_reply_hidden_while_its_acceptance_waits_is_not_accepted(employee, other_employee, engineering,
+                                                                    eng_moderator):
+    """The review of round 39's fixes: ``thread_accept_answer`` judged ``post.hidden`` on the post its view read
+    before the audit chain's lock; a hide committed in between made the hidden reply the accepted answer again."""
+    thread = make_thread(other_employee, engineering, title="Staging database password rotation",
+                         body="How do I rotate the staging database password?")
+    reply = services.post_reply(acting_user=employee, thread=thread, body="Log in as root with password hunter2.")
+    as_the_view_read_it = Post.objects.select_related("thread__category").get(pk=reply.pk)
+    services.post_hide(acting_user=eng_moderator, post=Post.objects.get(pk=reply.pk), reason="Credential pasted.")
+    with pytest.raises(NotFound):
+        services.thread_accept_answer(acting_user=other_employee, thread=Thread.objects.get(pk=thread.pk),
+                                      post=as_the_view_read_it)
     assert Thread.objects.get(pk=thread.pk).accepted_post_id is None
