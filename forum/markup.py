@@ -6,9 +6,9 @@ import unicodedata
 from html import escape as html_escape
 
 import markdown
-import mdurl
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 
 from .markdown_linear import LinearExtension, TooMuchInline
 
@@ -321,12 +321,16 @@ _SPECIAL_SCHEME = re.compile(r"\s*(?:https?|wss?|ftp|file):", re.I)
 
 def _as_followed(href: str) -> str:
     """A rendered link's address as a browser follows it, near enough to tell two renderings of one link apart:
-    entities decoded, a backslash read as "/" where browsers read it so, and what URLs cannot hold percent-encoded as
-    CommonMark's renderer encodes it (so "Zürich" and "Z%C3%BCrich", or a space and "%20", are one address)."""
+    entities decoded, a backslash read as "/" where browsers read it so, and what URLs cannot hold encoded as
+    CommonMark's renderer encodes it (so "Zürich" and "Z%C3%BCrich", a space and "%20", or "münchen.de" and its
+    punycode are one address)."""
     href = html.unescape(href)
     if _SPECIAL_SCHEME.match(href):
         href = href.replace("\\", "/")
-    return mdurl.encode(href)
+    try:
+        return normalizeLink(href)  # markdown-it's own: a host in punycode, the rest percent-encoded
+    except Exception:  # noqa: BLE001 - an address it cannot read: as it is, which tells it from any other
+        return href
 
 
 _MARKED_LINK = re.compile("\ue002(\\d+)\ue003<a\\b([^>]*)>(.*?)</a>", re.S)
@@ -421,7 +425,7 @@ def _backslash_in_autolink(text: str, at: int) -> bool:
     followed one autolink to different hosts ("<https://wiki.corp\\@evil.example/>": round 39's review). Such a "<"
     is not kept: the address is shown as the text it is."""
     end = text.find(">", at)
-    return "\\" in text[at:end if end >= 0 else len(text)]
+    return "\\" in html.unescape(text[at:end if end >= 0 else len(text)])  # "&#92;" too
 
 
 def _neutralised(text: str, positions: list[int]) -> str:

@@ -261,17 +261,28 @@ SPLIT_LINKS = ["See [the operations runbook](https://wiki.corp\\@evil.example/ru
                "See [the runbook](https://wiki.corp\\:x@evil.example/runbook).",
                "See [the runbook](https://wiki.corp\\?@evil.example/).",
                "The runbook: <https://wiki.corp\\@evil.example/runbook>",
-               "See [the runbook](<https://wiki.corp\\@evil.example/runbook>)."]
+               "See [the runbook](<https://wiki.corp\\@evil.example/runbook>).",
+               # the review of round 39's fixes: the backslash as an entity, which a browser decodes in an href
+               "The runbook: <https://wiki.corp&#92;@evil.example/runbook>",
+               "The runbook: <https://wiki.corp&#x5C;@evil.example/runbook>",
+               "The runbook: <https://wiki.corp&bsol;@evil.example/runbook>"]
 ONE_ADDRESS = ["See [Zürich](https://de.wikipedia.org/wiki/Zürich).", "See [q](https://x.example/a?b=1&c=2).",
                "See <https://ok.example/x?y=1&z=2>.", "See [paren](https://a.example/\\(b\\)).",
-               "See [mail](mailto:ops@example.com)."]
+               "See [mail](mailto:ops@example.com).", "See [the city's page](https://münchen.de/verkehr).",
+               "See [v6](http://[::1]:8080/x)."]
 
 
 def host(href: str) -> str:
     """The host a browser goes to for an absolute ``href`` (the URL standard: the authority ends at the first "/",
     "\\", "?" or "#"; what comes before its last "@" is a user name)."""
     match = re.match(r"(?i)^\s*[a-z]+:[/\\]*([^/\\?#]*)", htmllib.unescape(href))
-    return match.group(1).rsplit("@", 1)[-1].split(":")[0].lower() if match else href
+    if not match:
+        return href
+    name = match.group(1).rsplit("@", 1)[-1].split(":")[0].lower()
+    try:
+        return name.encode("idna").decode("ascii")  # as a browser looks it up: "münchen.de" is its punycode
+    except UnicodeError:
+        return name
 
 
 @pytest.mark.parametrize("text", SPLIT_LINKS + ONE_ADDRESS)
