@@ -176,6 +176,20 @@ def shown_confirmed_keys(answer: AIAnswer) -> set[str]:
     return set((answer.grounding or {}).get("confirmed", []))
 
 
+def cited_sources_for(user, answer: AIAnswer) -> list[AnswerSource]:
+    """The sources a published answer cites that ``user`` can open now (one may have moved since; the passages given
+    but not cited were the reviewers' to see), from its prefetched ``sources``. Each carries ``shown_category``: the
+    category it was drafted from, as its review desk shows it, when ``user`` may read that category; otherwise the
+    one it is in now (a category restricted since keeps its name from those it was closed to: round 39's review)."""
+    cited = [source for source in answer.sources.all()
+             if source.cited and source.post and forum_policy.can_view_post(user, source.post)]
+    for source in cited:
+        drafted_in = source.category
+        readable = drafted_in is not None and forum_policy.can_view_category(user, drafted_in)
+        source.shown_category = drafted_in if readable else source.post.thread.category
+    return cited
+
+
 def is_asker(user, answer: AIAnswer) -> bool:
     return bool(user and user.is_authenticated and answer.asker_id == user.pk)
 

@@ -5,12 +5,11 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from forum import policy as forum_policy
 from forum.serializers import PostSerializer, text_field
 
 from . import disclaimers
 from .models import AIAnswer, AnswerSource, Approval
-from .policy import shown_confirmed_keys
+from .policy import cited_sources_for, shown_confirmed_keys
 from .services import BODY_MAX, approvals_needed, body_hash
 from .services.review import REASON_MAX
 
@@ -222,7 +221,9 @@ class PublishedSourceSerializer(serializers.Serializer):
 
     number = serializers.IntegerField(help_text="The [n] the post's body cites it by.")
     title = serializers.CharField(help_text="Its thread's title when the answer was drafted.")
-    category = serializers.CharField(source="category.name", help_text="Its category when the answer was drafted.")
+    category = serializers.CharField(source="shown_category.name", help_text="Its category when the answer was "
+                                     "drafted, as its review desk shows it; where it is now for a caller who may not "
+                                     "read that one.")
     thread = serializers.IntegerField(source="thread_id")
     post = serializers.IntegerField(source="post_id")
 
@@ -266,10 +267,7 @@ class AIPostSerializer(PostSerializer):
         answer = self._answer(post)
         if answer is None or post.hidden:
             return None
-        user = self.context["request"].user
-        return PublishedSourceSerializer(
-            [source for source in answer.sources.all()
-             if source.cited and source.post and forum_policy.can_view_post(user, source.post)], many=True).data
+        return PublishedSourceSerializer(cited_sources_for(self.context["request"].user, answer), many=True).data
 
 
 class RetractedAnswerSerializer(serializers.ModelSerializer):

@@ -4,8 +4,6 @@ The forum's thread template shows the panel through this tag, so ``forum`` never
 """
 from django import template
 
-from forum import policy as forum_policy
-
 from .. import disclaimers, policy, selectors, services
 from ..models import AIAnswer
 
@@ -64,8 +62,7 @@ def ai_post_meta(context, post):
         "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current],
         # A reader is shown only the sources they can open themselves (one may have moved since).
         # Only what the published text cites: the passages given but not cited were the reviewers' to see.
-        "sources": [s for s in answer.sources.all()
-                    if s.cited and s.post and forum_policy.can_view_post(request.user, s.post)],
+        "sources": policy.cited_sources_for(request.user, answer),
         "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
         "can_review": can_review,
         "can_report": answer.status == AIAnswer.Status.PUBLISHED and not policy.is_asker(request.user, answer),

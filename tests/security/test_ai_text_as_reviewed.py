@@ -365,3 +365,29 @@ def test_an_api_reader_is_told_what_each_citation_of_a_published_post_names(publ
                             code="incorrect")
     assert ai_post(other_employee) is None  # gone for readers; its moderators see the placeholder, without sources
     assert ai_post(eng_moderator)["sources"] is None
+
+
+@pytest.mark.django_db
+def test_the_sources_under_an_answer_name_no_category_their_reader_cannot_read(published, admin_user, general,
+                                                                               engineering):
+    """The review of round 39's fixes: the list (and the API's ``sources``) named the category a source was drafted
+    from to every reader who can open the source now. Engineering restricted and renamed since, the source thread and
+    the answer's moved to General (each step keeps every source readable by the thread's audience: the answer is kept),
+    and every employee read the restricted category's name. They are shown where the source is now."""
+    from forum import services as forum_services
+    from forum.models import Thread
+
+    from ..factories import UserFactory
+
+    answer, _ = published(VISIBLE)
+    forum_services.category_update(acting_user=admin_user, category=engineering, restricted=True, name="Layoffs 2027")
+    source_thread = answer.sources.get(number=1).post.thread
+    forum_services.thread_move(acting_user=admin_user, thread=Thread.objects.get(pk=source_thread.pk), category=general)
+    forum_services.thread_move(acting_user=admin_user, thread=Thread.objects.get(pk=answer.thread_id), category=general)
+    assert AIAnswer.objects.get(pk=answer.pk).status == AIAnswer.Status.PUBLISHED
+    reader = signed_in(UserFactory(username="zed"))
+    page = reader.get(f"/t/{answer.thread_id}/").content.decode()
+    posts = reader.get(f"/api/v1/threads/{answer.thread_id}/posts/").json()["results"]
+    listed = next(post["sources"] for post in posts if post["id"] == answer.published_post_id)
+    assert "Layoffs 2027" not in page and "Layoffs 2027" not in repr(posts)
+    assert [source["category"] for source in listed] == [general.name] and f"in {general.name}" in page
