@@ -170,9 +170,8 @@ def confirmed_keys(answer: AIAnswer) -> set[str]:
 def shown_confirmed_keys(answer: AIAnswer) -> set[str]:
     """What a page or the API shows as confirmed: the standing confirmations where they were prefetched (the review
     desk, the API), otherwise the keys stored with the grounding (refreshed by the gate at every approval)."""
-    prefetched = getattr(answer, STANDING_CONFIRMATIONS, None)
-    if prefetched is not None:
-        return {confirmation.key for confirmation in prefetched}
+    if hasattr(answer, STANDING_CONFIRMATIONS):
+        return confirmed_keys(answer)
     return set((answer.grounding or {}).get("confirmed", []))
 
 

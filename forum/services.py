@@ -302,14 +302,8 @@ def post_hide(*, acting_user, post: Post, hidden: bool = True, reason: str = "")
     recount_after_hiding(post.thread, -1 if hidden else 1)
     audit_record(actor=acting_user, verb="post.hide" if hidden else "post.unhide", target=post,
                  category=post.thread.category, data={"reason": post.hidden_reason})
-    if hidden and post.thread.accepted_post_id == post.pk:
-        # A hidden post is no one's accepted answer: the thread's "accepted answer" link, its rows' "Answered" and the
-        # API's ``accepted_post`` told every reader that a post they cannot see exists, and its id (round 39's
-        # review). Shown again, it is not accepted again by itself: its thread's author or a moderator decides.
-        Thread.objects.filter(pk=post.thread.pk).update(accepted_post=None, updated_at=now)
-        post.thread.accepted_post, post.thread.updated_at = None, now
-        audit_record(actor=acting_user, verb="thread.accept_answer", target=post.thread,
-                     category=post.thread.category, data={"post": None, "hidden": post.pk})
+    if hidden:
+        thread_unaccept_hidden(acting_user=acting_user, thread=post.thread, post=post)
     post_changed.send(sender=Post, post=post, change="hide" if hidden else "unhide", acting_user=acting_user)
     return post
 
@@ -345,6 +339,22 @@ def thread_lock(*, acting_user, thread: Thread, locked: bool = True) -> Thread:
     audit_record(actor=acting_user, verb="thread.lock" if locked else "thread.unlock", target=thread,
                  category=thread.category)
     return thread
+
+
+def thread_unaccept_hidden(*, acting_user, thread: Thread, post: Post) -> bool:
+    """``post``, just hidden in ``thread`` (read under its lock: ``locked_thread``), is no one's accepted answer: a
+    reply a moderator hid, an AI answer withdrawn. Its thread's "accepted answer" link, its rows' "Answered" and the
+    API's ``accepted_post`` told every reader that a post they cannot see exists, and its id (round 39's review).
+    Shown again, it is not accepted again by itself: its thread's author or a moderator decides. Audited as a
+    clearing of the acceptance; returns whether it was the accepted answer."""
+    if thread.accepted_post_id != post.pk:
+        return False
+    now = timezone.now()
+    Thread.objects.filter(pk=thread.pk).update(accepted_post=None, updated_at=now)
+    thread.accepted_post, thread.updated_at = None, now
+    audit_record(actor=acting_user, verb="thread.accept_answer", target=thread, category=thread.category,
+                 data={"post": None, "hidden": post.pk})
+    return True
 
 
 @audited

@@ -21,7 +21,7 @@ from forum import policy as forum_policy
 from forum.audit import audit_record, audited
 from forum.markup import machine_text, machine_text_dropped, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
-from forum.services import notify, notify_watchers, post_url
+from forum.services import notify, notify_watchers, post_url, thread_unaccept_hidden
 from forum.text import has_control_characters
 
 from .. import desk, disclaimers, grounding, lifecycle
@@ -548,15 +548,12 @@ def _withdrawer(acting_user, answer: AIAnswer) -> str:
 def _hide_published_post(answer: AIAnswer, reason: str, *, acting_user) -> Post:
     """Hide the answer's post: its readers lose it, its thread keeps it as a placeholder for moderators. Accepted as
     the thread's answer, it is no longer: "Has an accepted answer", the lists' "Answered" and the API's
-    ``accepted_post`` went on naming a text the reviewers withdrew (round 39's review; a hidden reply:
-    ``forum.services.post_hide``)."""
+    ``accepted_post`` went on naming a text the reviewers withdrew (round 39's review:
+    ``forum.services.thread_unaccept_hidden``, as for a reply a moderator hides)."""
     post = Post.objects.select_for_update().get(pk=answer.published_post_id)
     post.hidden, post.hidden_reason = True, reason[:500]
     post.save(update_fields=["hidden", "hidden_reason", "updated_at"])
-    if Thread.objects.filter(pk=post.thread_id, accepted_post=post).update(accepted_post=None,
-                                                                         updated_at=timezone.now()):
-        audit_record(actor=acting_user, verb="thread.accept_answer", target=answer.thread,
-                     category=answer.thread.category, data={"post": None, "hidden": post.pk})
+    thread_unaccept_hidden(acting_user=acting_user, thread=answer.thread, post=post)
     return post
 
 
