@@ -16,6 +16,7 @@ from forum import services as forum_services
 
 from ...api.conftest import V1, client_for
 from ...factories import make_thread
+from .test_embedders import remote, server  # noqa: F401 - a real /v1/embeddings server on loopback
 
 pytestmark = pytest.mark.django_db
 
@@ -69,22 +70,11 @@ def test_the_assistant_never_quotes_text_an_edit_took_out(employee, engineering,
 # a title its author had edited out, whose index task had not run yet, was sent to the embeddings endpoint (an external
 # one with ASSISTANT_EMBEDDER=openai) after the hide or the edit.
 
-class Recording:
-    """An embedder (another model than the one the index holds, or one back after an outage): records what it is
-    sent."""
-
-    name, dimension = "recording-model", 4
-
-    def __init__(self):
-        self.sent = []
-
-    def embed(self, texts):
-        self.sent.extend(texts)
-        return [[0.5, 0.5, 0.5, 0.5] for _ in texts]
-
-
 @pytest.mark.parametrize("change", ["hidden", "edited out", "retitled"])
-def test_the_re_embedding_sends_nothing_taken_out_of_sight(change, monkeypatch, employee, general, general_moderator):
+def test_the_re_embedding_sends_nothing_taken_out_of_sight(change, monkeypatch, server, employee, general,  # noqa: F811
+                                                           general_moderator):
+    """Against a real ``/v1/embeddings`` server on loopback (another model than the index's, as after a change of
+    model): what it is sent."""
     from aiassist.retrieval import index, receivers
     from aiassist.retrieval.models import PassageVector
 
@@ -101,10 +91,10 @@ def test_the_re_embedding_sends_nothing_taken_out_of_sight(change, monkeypatch, 
     else:
         opening = thread.posts.order_by("id").first()
         forum_services.post_edit(acting_user=employee, post=opening, body=opening.body, title="Billing exporter")
-    embedder = Recording()
-    index.passages_reembed(embedder=embedder)
-    assert any("Rotating the exporter" in text for text in embedder.sent)  # the passages as they stand are sent
-    assert not any(LEAK in text for text in embedder.sent), embedder.sent
+    assert index.passages_reembed(embedder=remote(server)) > 0
+    sent = [text for request in server.requests for text in request["json"]["input"]]
+    assert any("Rotating the exporter" in text for text in sent)  # the passages as they stand are sent
+    assert not any(LEAK in text for text in sent), sent
     if change != "retitled":  # the thread's other passages stand as they are
-        assert any("connect the exporter" in text for text in embedder.sent)
-    assert PassageVector.objects.filter(embed_model__startswith="recording-model").exists()
+        assert any("connect the exporter" in text for text in sent)
+    assert PassageVector.objects.filter(embed_model__startswith="nomic-embed-text").exists()
