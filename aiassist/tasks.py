@@ -9,10 +9,15 @@ from .engines import TransientEngineError
 
 class GenerateAnswerTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        """Retries are spent (or something unexpected broke): record a clean, readable failure."""
+        """Retries are spent (or something unexpected broke): record a clean, readable failure, for the claim this
+        delivery held (``answer_generate`` marks its errors with it) so that a late delivery's error fails nobody
+        else's draft. An error before any claim was made leaves a draft under way alone (its worker finishes it)."""
         answer_id = args[0] if args else kwargs.get("answer_id")
         message = getattr(exc, "user_message", None) or "The assistant could not draft an answer."
-        services.answer_fail(answer_id=answer_id, message=message)
+        claim = getattr(exc, "answer_claim", None)
+        if claim is None and services.answer_drafting(answer_id=answer_id):
+            return
+        services.answer_fail(answer_id=answer_id, message=message, claim=claim)
 
 
 @shared_task(

@@ -363,6 +363,15 @@ def answer_generate(*, answer_id: int) -> AIAnswer | None:
     answer = answer_claim(answer_id=answer_id)
     if answer is None:
         return None
+    try:
+        return _draft_claimed(answer)
+    except BaseException as exc:
+        # What the task's ``on_failure`` reads: the failure is this claim's, and fails nobody else's.
+        exc.answer_claim = answer.claims
+        raise
+
+
+def _draft_claimed(answer: AIAnswer) -> AIAnswer | None:
     attempt, claim = answer.attempts, answer.claims
     asker, thread = answer.asker, answer.thread
     if not forum_policy.can_view_thread(asker, thread):
@@ -558,15 +567,21 @@ def answer_release(*, answer_id: int, claim: int, message: str) -> None:
                      private=ai_policy.is_private_phase(answer))
 
 
+def answer_drafting(*, answer_id: int) -> bool:
+    """Whether a worker holds the answer now (its lease runs; the sweeper sends it again if that worker died)."""
+    return AIAnswer.objects.filter(pk=answer_id, status=S.GENERATING).exists()
+
+
 @audited
 def answer_fail(*, answer_id: int, message: str, claim: int | None = None) -> AIAnswer | None:
     """Terminal failure: the asker sees ``message`` and a retry button. ``claim``: the worker's (``answer_generate``),
-    which fails the answer only while it still holds it (a late worker's failure is not another claim's)."""
+    which fails the answer only while nobody claimed it since (still drafting, or given back to the queue by this very
+    claim, whose retries are spent): a late worker's failure is not another claim's."""
     answer = AIAnswer.objects.select_for_update(of=LOCK_ANSWER_ONLY).select_related(
         "thread", "thread__category", "asker").filter(pk=answer_id).first()
     if answer is None or answer.status not in (S.QUEUED, S.GENERATING):
         return None
-    if claim is not None and (answer.status != S.GENERATING or answer.claims != claim):
+    if claim is not None and answer.claims != claim:
         logger.info("answer %s moved on while drafting (claim %s); failure dropped", answer_id, claim)
         return None
     answer.status, answer.error, answer.lease_expires_at = S.FAILED, (message or "Unknown error.")[:500], None
