@@ -158,6 +158,12 @@ def prefetch_standing_confirmations() -> Prefetch:
                     to_attr=STANDING_CONFIRMATIONS)
 
 
+def load_standing_confirmations(answer: AIAnswer) -> None:
+    """``prefetch_standing_confirmations`` for one answer already loaded (one query)."""
+    setattr(answer, STANDING_CONFIRMATIONS,
+            list(standing_confirmations(ClaimConfirmation.objects.filter(answer=answer))))
+
+
 def confirmed_keys(answer: AIAnswer) -> set[str]:
     """Keys of the claims ``answer``'s standing confirmations let stand: from ``prefetch_standing_confirmations``
     (no query), otherwise in one query."""

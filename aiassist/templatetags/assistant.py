@@ -17,6 +17,10 @@ def panel_context(user, thread) -> dict:
         if answer.status != AIAnswer.Status.DISCARDED:  # one they threw away needs no notice (nor can be restored)
             withheld = answer.get_status_display()
         answer = None
+    if answer is not None and (answer.grounding or {}).get("confirmed"):
+        # Claims a reviewer confirmed show as confirmed only while the gate counts them (the reviewer still reviews
+        # the answer's category): one query, only for an answer some reviewer confirmed a claim of.
+        policy.load_standing_confirmations(answer)
     discarded = None
     if answer is not None and answer.status == AIAnswer.Status.DISCARDED:  # just discarded: offer to restore it
         discarded, answer = answer, None

@@ -139,3 +139,15 @@ def test_a_reviewer_of_the_category_the_thread_left_cannot_act_on_the_answer_rea
     after = reload(world.ungrounded)
     assert (after.status, after.body, after.thread.category_id) == (S.IN_REVIEW, stale.body, world.general.pk)
     assert not ClaimConfirmation.objects.filter(answer=after).exists() and not after.approvals.exists()
+
+
+def test_the_askers_panel_shows_a_claim_confirmed_only_while_the_gate_counts_it(world):
+    """The asker's panel on the thread page read the confirmed keys stored with the grounding, so it went on saying
+    "confirmed by a reviewer" after that reviewer stopped reviewing (round 39's known gap)."""
+    conny, _ = confirmed_by_conny(world)
+    client = Client()
+    client.force_login(world.asker)
+    url = reverse("forum:thread", args=[world.ungrounded.thread_id])
+    assert "confirmed by a reviewer" in client.get(url).content.decode()
+    withdraw_grant(world, conny)
+    assert "confirmed by a reviewer" not in client.get(url).content.decode()
