@@ -171,6 +171,7 @@ def _answers(queryset):
         ai_policy.prefetch_standing_confirmations())
 
 
+@forum_services.rebuilt_if_withdrawn
 def _detail(user, answer) -> dict:
     """The answer as it is now (after the service's changes), with its sources and approvals, when ``user``
     may read it; otherwise only that the verb took effect (``RetractedAnswerSerializer``). Only retract/
@@ -334,6 +335,7 @@ class ReviewQueueView(GenericAPIView):
 
     @extend_schema(summary="Submitted answers (and flagged published ones) in the categories you review",
                    responses=AIAnswerSerializer(many=True), tags=["ai-answers"])
+    @forum_services.rebuilt_if_withdrawn
     def get(self, request):
         page = self.paginate_queryset(_answers(selectors.review_queue(request.user)))
         # A flagged published answer's text, read here: a retraction must reach this reader too.
@@ -352,6 +354,10 @@ class AIPostViewSet(PostViewSet):
         context = super().get_serializer_context()
         context["ai_answers"] = getattr(self, "_ai_answers", {})
         return context
+
+    @forum_services.rebuilt_if_withdrawn
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

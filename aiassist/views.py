@@ -148,12 +148,14 @@ def review_metrics(request):
 
 @require_GET
 def answer_review(request, pk):
-    return _review_page(request, selectors.reviewable_answer(request.user, pk))
+    return _review_page(request, pk)
 
 
-def _review_page(request, answer, *, kept_body: str | None = None, status: int = 200):
+@forum_services.rebuilt_if_withdrawn
+def _review_page(request, pk, *, kept_body: str | None = None, status: int = 200):
     """The review page; ``kept_body``: the text a reviewer sent that was refused because someone changed the text
     since they read it (``services.TextChanged``), kept in the editor, with the text as it now stands above it."""
+    answer = selectors.reviewable_answer(request.user, pk)
     if answer.status == answer.Status.PUBLISHED and answer.published_post_id:
         # The published text, read here: a retraction must reach this reader too (round 29's review).
         forum_services.posts_mark_viewed(acting_user=request.user, posts=[answer.published_post])
@@ -252,8 +254,7 @@ def _changed_since_read(request, pk, exc):
     lost."""
     messages.error(request, f"{exc.message} Nothing was saved: your text is kept in the editor below, the text as "
                             "it now stands is above it.")
-    return _review_page(request, selectors.reviewable_answer(request.user, pk),
-                        kept_body=request.POST.get("body"), status=409)
+    return _review_page(request, pk, kept_body=request.POST.get("body"), status=409)
 
 
 def _reason_input(request) -> dict:

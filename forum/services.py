@@ -4,6 +4,7 @@ and sends side effects through ``effects.on_commit``.
 Callers (views, API, tasks, commands) pass objects already fetched through the selectors; the
 services check again before they act, so a caller that forgot cannot do harm.
 """
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,7 +20,14 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 from rest_framework.authtoken.models import Token
 
-from common.exceptions import AlreadyTaken, Forbidden, InvalidInput, InvalidTransition, NotFound
+from common.exceptions import (
+    AlreadyTaken,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    ServiceUnavailable,
+)
 
 from . import effects, policy
 from .audit import audit_record, audited
@@ -411,16 +419,55 @@ def thread_move(*, acting_user, thread: Thread, category: Category) -> Thread:
     return thread
 
 
-def posts_mark_viewed(*, acting_user, posts) -> None:
-    """Record the first view of AI-generated posts, so a retraction can reach every reader.
+class ShownPostWithdrawn(ServiceUnavailable):
+    """An AI post a response was about to show was withdrawn after the response read it: its retraction may have
+    counted its readers before this one was recorded, so the response is built again (``rebuilt_if_withdrawn``),
+    without it. Answered 503 (try again) only if that happens three times over."""
 
-    No transaction of its own: the one INSERT is atomic already, and a page without AI posts
-    (almost every page) must not pay for an empty one (BEGIN and COMMIT round trips around the
-    page's posts query in production, a SAVEPOINT pair in tests)."""
-    ai_posts = [p for p in posts if p.kind == Post.Kind.ASSISTANT and not p.hidden]
-    if ai_posts and acting_user.is_authenticated:
-        PostViewReceipt.objects.bulk_create([PostViewReceipt(post=p, user=acting_user) for p in ai_posts],
+    def __init__(self, message: str = "An answer on this page was withdrawn just now; please reload.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+def rebuilt_if_withdrawn(read):
+    """For a read that shows AI posts and records it (``posts_mark_viewed``): run again when one of them was withdrawn
+    while it ran, so nobody is shown a retracted answer's text without being told of the retraction. The read must
+    change nothing but its receipts (a GET view, or what a verb's response shows after the verb committed)."""
+    @functools.wraps(read)
+    def inner(*args, **kwargs):
+        for _ in range(2):
+            try:
+                return read(*args, **kwargs)
+            except ShownPostWithdrawn:
+                continue
+        return read(*args, **kwargs)
+    return inner
+
+
+def posts_mark_viewed(*, acting_user, posts) -> None:
+    """Record that ``acting_user`` is shown the AI-generated posts among ``posts`` (those read as not hidden), so a
+    retraction can reach every reader. Raises ``ShownPostWithdrawn`` if one of them has been hidden since it was read.
+
+    A retraction hides the post, then counts its readers, in one transaction. Each post is read again here, locked
+    FOR SHARE, before its receipt is written: a retraction that hid it first is waited for and then seen (the post is
+    not shown: the response is built again), and one that comes after waits for the receipt and counts this reader
+    (round 40's review: a page read the post, the retraction committed and counted its readers, then the page
+    recorded its view; the reader was shown the text and never told). Pages without AI posts (almost every page) run
+    no statement and open no transaction."""
+    shown = [p.pk for p in posts if p.kind == Post.Kind.ASSISTANT and not p.hidden]
+    if not shown or not acting_user.is_authenticated:
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {Post._meta.db_table} WHERE id = ANY(%s) AND NOT hidden "  # noqa: S608
+                               "FOR SHARE", [shown])
+                still = {row[0] for row in cursor.fetchall()}
+        else:  # SQLite: its transactions are IMMEDIATE (settings), so writers already take turns
+            still = set(Post.objects.filter(pk__in=shown, hidden=False).values_list("pk", flat=True))
+        PostViewReceipt.objects.bulk_create([PostViewReceipt(post_id=pk, user=acting_user) for pk in still],
                                             ignore_conflicts=True)
+    if len(still) < len(set(shown)):
+        raise ShownPostWithdrawn
 
 
 # Notifications --------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ def thread_detail(request, pk):
     return _thread_page(request, pk)
 
 
+@services.rebuilt_if_withdrawn
 def _thread_page(request, pk, *, reply_form=None, status=200):
     """The thread page; after a refused reply, with the reader's text and the reason beside the form."""
     thread = selectors.thread_for_user(request.user, pk, reader_wrote=True)

@@ -52,6 +52,7 @@ class SearchView(APIView):
                    parameters=[ThreadSearchQuerySerializer],
                    responses={200: SearchHitSerializer(many=True), 404: error_response(404, NO_CATEGORY)},
                    tags=["search"])
+    @forum_services.rebuilt_if_withdrawn
     def get(self, request):
         params = parse(ThreadSearchQuerySerializer, request.query_params)
         category = forum_selectors.category_for_user(request.user, params["category"]) if params.get("category") \
@@ -72,6 +73,7 @@ class SimilarThreadsView(APIView):
     @extend_schema(summary="Existing threads close to a question being written (for the new-thread form)",
                    parameters=[SimilarQuerySerializer], responses={200: SearchHitSerializer(many=True)},
                    tags=["search"])
+    @forum_services.rebuilt_if_withdrawn
     def get(self, request):
         params = parse(SimilarQuerySerializer, request.query_params)
         text = params.get("q") or ""

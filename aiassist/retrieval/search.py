@@ -61,9 +61,10 @@ def similar_threads(user, text: str, *, limit: int = SIMILAR_THREADS) -> list[Se
 
 
 def ai_posts_shown(results: list[SearchResult]) -> list[Post]:
-    """The published AI posts whose text a page of results shows (for their view receipts)."""
-    ids = [r.passage.post_id for r in results if r.is_ai_generated]
-    return list(Post.objects.filter(pk__in=ids, kind=Post.Kind.ASSISTANT, hidden=False)) if ids else []
+    """The published AI posts whose text a page of results shows (for their view receipts), as the search read them:
+    not hidden (its passages exclude hidden posts). Whether one was hidden since is ``posts_mark_viewed``'s to ask."""
+    ids = dict.fromkeys(r.passage.post_id for r in results if r.is_ai_generated)
+    return [Post(pk=pk, kind=Post.Kind.ASSISTANT, hidden=False) for pk in ids]
 
 
 def snippet(text: str, words: list[str], width: int = 260) -> str:

@@ -19,6 +19,7 @@ from .forms import SearchForm, SimilarForm
 
 
 @require_GET
+@forum_services.rebuilt_if_withdrawn
 def search_page(request):
     form = SearchForm(request.GET)
     valid = form.is_valid()
@@ -52,6 +53,7 @@ def _category_options(user, selected: str | None):
 
 
 @require_GET
+@forum_services.rebuilt_if_withdrawn
 def similar_threads(request):
     """The new-thread form's suggestions as the title is typed (an htmx fragment)."""
     form = SimilarForm(request.GET)
