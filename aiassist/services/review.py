@@ -149,10 +149,21 @@ def _coded_reason(code: str | None, reason: str, what: str) -> tuple[str, str]:
     return code, _reason(reason, what)  # "other" without text: "A reason is required to ..."
 
 
+def _as_now(acting_user):
+    """``acting_user`` as the database has them now, for the checks made again under the answer's lock: the access
+    remembered on the request's user object and its ``is_active`` and ``is_superuser`` were read before the lock, so a
+    grant withdrawn or an account deactivated while the request waited was not seen (round 40's review)."""
+    if getattr(acting_user, "pk", None) is not None:
+        forum_policy.forget_access(acting_user)
+        acting_user.refresh_from_db(fields=["is_active", "is_superuser"])
+    return acting_user
+
+
 def _reviewer_only(acting_user, answer: AIAnswer) -> forum_policy.Access:
     """The acting user must be a reviewer of the category, and never the asker. Asked of the answer as the caller read
-    it (refused before any lock), then again of the row as ``_locked`` reads it: a move of its thread committed in
-    between must not let a reviewer of the category it left act in the one it went to (round 39's review)."""
+    it (refused before any lock), then again of the row as ``_locked`` reads it, and of the user as they are now
+    (``_as_now``): a move of its thread committed in between must not let a reviewer of the category it left act in
+    the one it went to (round 39's review), nor a grant withdrawn let its former holder act (round 40's)."""
     if not ai_policy.can_view_answer(acting_user, answer):
         raise NotFound("No such answer.")
     access = forum_policy.access_for(acting_user, answer.thread.category)
@@ -284,7 +295,7 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | No
     edit never silently undoes another reviewer's."""
     _reviewer_only(acting_user, answer)
     answer = _locked(answer)
-    _reviewer_only(acting_user, answer)
+    _reviewer_only(_as_now(acting_user), answer)
     if answer.status != S.IN_REVIEW:
         raise InvalidTransition("Only an answer in review can be edited.")
     _check_read(answer, text_hash)
@@ -351,7 +362,7 @@ def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str
     _reviewer_only(acting_user, answer)
     reason = _reason(reason, "confirm a claim")
     answer = _locked(answer)
-    _reviewer_only(acting_user, answer)
+    _reviewer_only(_as_now(acting_user), answer)
     if answer.status != S.IN_REVIEW:
         raise InvalidTransition("Only the claims of an answer in review can be confirmed.")
     claims = {claim["key"]: claim for claim in grounding_of(answer)["claims"]}
@@ -417,7 +428,7 @@ def answer_approve(*, acting_user, answer: AIAnswer, body: str | None = None,
     is refused once someone else has edited the text since it was submitted (they may not have seen the edit)."""
     _reviewer_only(acting_user, answer)
     answer = _locked(answer)
-    access = _reviewer_only(acting_user, answer)
+    access = _reviewer_only(_as_now(acting_user), answer)
     if answer.status != S.IN_REVIEW:
         lifecycle.check(answer, S.PUBLISHED)  # raises with the state's own message
     _check_read(answer, text_hash)
@@ -515,7 +526,7 @@ def answer_reject(*, acting_user, answer: AIAnswer, reason: str, code: str | Non
     _reviewer_only(acting_user, answer)
     code, reason = _coded_reason(code, reason, "reject an answer")
     answer = _locked(answer)
-    _reviewer_only(acting_user, answer)
+    _reviewer_only(_as_now(acting_user), answer)
     lifecycle.check(answer, S.REJECTED)
     answer.status, answer.reject_reason, answer.reject_code = S.REJECTED, reason, code
     answer.rejected_at = timezone.now()
@@ -576,7 +587,7 @@ def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | No
     _withdrawer(acting_user, answer)
     code, reason = _coded_reason(code, reason, "retract an answer")
     answer = _locked(answer)
-    withdrawer = _withdrawer(acting_user, answer)  # of the row as locked, as ``_reviewer_only``
+    withdrawer = _withdrawer(_as_now(acting_user), answer)  # of the row as locked, as ``_reviewer_only``
     lifecycle.check(answer, S.RETRACTED)
     post = _hide_published_post(answer, f"Retracted: {reason}", acting_user=acting_user)
     answer.status, answer.retract_reason, answer.retracted_at = S.RETRACTED, reason, timezone.now()
@@ -621,7 +632,7 @@ def answer_confirm(*, acting_user, answer: AIAnswer) -> AIAnswer:
     """A reviewer looked again at a flagged published answer and keeps it."""
     _reviewer_only(acting_user, answer)
     answer = _locked(answer)
-    _reviewer_only(acting_user, answer)
+    _reviewer_only(_as_now(acting_user), answer)
     if answer.status != S.PUBLISHED or not answer.attention_reason:
         raise InvalidTransition("Only a published answer flagged for re-review can be confirmed.")
     _refuse_outside_audience(answer, "kept")
@@ -831,6 +842,7 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str, why: str = U
     answer = _locked(answer)
     lifecycle.check(answer, S.IN_REVIEW)
     post = _hide_published_post(answer, f"Withdrawn for review: {why}.", acting_user=acting_user)
+    shown_to = _readers(post)  # before the approvals go: their reviewers read it first (round 40's review)
     voided = sorted(answer.approvals.values_list("reviewer__username", flat=True))
     answer.approvals.all().delete()
     answer.status = S.IN_REVIEW
@@ -850,7 +862,7 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str, why: str = U
                text=f"An AI answer in “{thread.title}” in {category.name} was withdrawn from the thread and awaits "
                     f"review: {why}.", url=reverse("assistant:review", args=[answer.pk]), thread=thread)
     told = {answer.asker_id} | {r.pk for r in reviewers}
-    readers = list(User.objects.filter(pk__in=_readers(post) - told).order_by("pk"))
+    readers = list(User.objects.filter(pk__in=shown_to - told).order_by("pk"))
     for reader in readers:
         if forum_policy.can_be_notified_about(reader, thread):
             notify(recipient=reader, verb="ai_withdrawn",
