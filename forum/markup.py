@@ -1,23 +1,27 @@
 """Markdown to safe HTML: the one rendering pipeline for posts and AI answers."""
 import html
 import re
+import string
 import threading
 import unicodedata
 from html import escape as html_escape
 
 import markdown
 import nh3
+from markdown.extensions import Extension
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 
 from .markdown_linear import LinearExtension, TooMuchInline
+from .text import CONTROL_CHARACTERS
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
     "th", "thead", "tr", "ul",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "code": {"class"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "code": {"class"}, "th": {"align"}, "td": {"align"},
+                      "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _CODE_CLASS = re.compile(r"^language-[\w+-]{1,30}$")
 
@@ -25,6 +29,10 @@ _CODE_CLASS = re.compile(r"^language-[\w+-]{1,30}$")
 def _attribute_filter(tag, attribute, value):
     if tag == "code" and attribute == "class":
         return value if _CODE_CLASS.match(value) else None
+    if tag == "ol" and attribute == "start":
+        # A list's first number, as CommonMark keeps it: "never run step 3" names the same step for every reader
+        # (round 40's review: the desk numbered a list that starts at 2 from 1).
+        return value if value.isdigit() and len(value) <= 9 else None
     return value
 
 
@@ -66,8 +74,19 @@ def markdown_html(text: str, *, converter: str, **options) -> str:
         raise
 
 
+class _CommonMarkEscapes(Extension):
+    """A backslash escapes every ASCII punctuation character, as in CommonMark (Python-Markdown escapes 16 of them): "rm
+    -rf \\~" showed on the review desk as written and reached a CommonMark client of an AI answer's ``body`` as "rm -rf
+    ~", the home directory (round 40's review). Now the desk shows what those clients show, for every post."""
+
+    def extendMarkdown(self, md):
+        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, *(c for c in string.punctuation if c not in md.ESCAPED_CHARS)]
+
+
+COMMONMARK_ESCAPES = _CommonMarkEscapes()
+
 _FORUM = {
-    "extensions": ["fenced_code", "tables", "sane_lists", "nl2br"],
+    "extensions": ["fenced_code", "tables", "sane_lists", "nl2br", COMMONMARK_ESCAPES],
     # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
     "extension_configs": {"tables": {"use_align_attribute": True}},
     "output_format": "html",
@@ -171,8 +190,11 @@ def _escaped_at(text: str, positions: list[int]) -> str:
 # Bidirectional overrides and isolates: they reorder what is shown ("\u202e2 fer" shows as "ref 2"), so the bytes a
 # reviewer approves and what a reader sees could differ (Trojan Source). An AI answer holds none, nor their entities
 # (removed until none is left: "&#82&#8238;38;" would otherwise close up into one).
+# A numeric reference needs no semicolon in HTML: "&#8238 " is decoded by the sanitiser into a real override (round
+# 40's review), so the number ends where its digits do, with or without one.
 _BIDI_CONTROLS = re.compile(
-    "[\u202a-\u202e\u2066-\u2069]|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])|0*(?:823[4-8]|829[4-7]));")
+    "[\u202a-\u202e\u2066-\u2069]"
+    "|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])(?![0-9a-fA-F])|0*(?:823[4-8]|829[4-7])(?![0-9]));?")
 
 
 def without_bidi_controls(text: str) -> str:
@@ -190,10 +212,24 @@ def without_bidi_controls(text: str) -> str:
 def machine_text_dropped(text: str) -> str:
     """``text`` without what ``machine_text`` drops before it reads the rest, and it only adds to a text from there
     (escapes, "&lt;"): a caller with a limit on what it stores may refuse a text beyond it before the rest is read.
-    Dropped: bidirectional controls (``without_bidi_controls``) and the private-use characters ``machine_text``'s
+    Dropped: bidirectional controls (``without_bidi_controls``); the private-use characters ``machine_text``'s
     steps mark positions with, which show nothing and in the text would pass for a mark (a link's text "source
-    \ue0021\ue003" read as "source ", not as a citation: round 34's review)."""
-    return without_bidi_controls(_OWN_MARKS.sub("", text))
+    \ue0021\ue003" read as "source ", not as a citation: round 34's review); and what a browser shows as nothing but
+    a client of the API's ``body`` reads (round 40's review): control characters, which people's posts refuse ("Never"
+    backspaced over in a terminal), Unicode's tag characters outside an emoji's tag sequence (an instruction spelled in
+    them quoted from a colleague's post reached every API client and any model given the answer) and interlinear
+    annotation marks."""
+    return without_bidi_controls(_INVISIBLE.sub("", _TAGS.sub(_emoji_tags_only, _OWN_MARKS.sub("", text))))
+
+
+_INVISIBLE = re.compile(f"[{CONTROL_CHARACTERS}\ufff9-\ufffb]")
+_TAGS = re.compile("\U0001f3f4?[\U000e0000-\U000e007f]+")
+_EMOJI_TAGS = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,30}\U000e007f")  # a subdivision's flag
+
+
+def _emoji_tags_only(match: re.Match) -> str:
+    found = match.group()
+    return found if _EMOJI_TAGS.fullmatch(found) else found[:1] if found.startswith("\U0001f3f4") else ""
 
 
 def has_bidi_controls(text: str) -> bool:
@@ -246,6 +282,8 @@ def machine_text(text: str) -> str:
             text = _neutralised(text, [i for i in range(len(text))
                                        if text.startswith("![", i) and not _escaped(text, i)])
         text = _escaped_at(text, _masked_links(text))
+        text = _tildes_as_text(text)
+        text = _tables_as_text(text)
         if text == before:
             return text
     # Not settled after as many rounds as any text needs (none seen needs more than two): every line that may be a
@@ -256,6 +294,50 @@ def machine_text(text: str) -> str:
 
 
 _MACHINE_ROUNDS = 4
+
+_FENCE_LINE = re.compile(r"^[ \t>]*(?:~{3,}|`{3,}).*$", re.MULTILINE)
+
+
+def _tildes_as_text(text: str) -> str:
+    """Tildes outside code escaped, where two or more could pair: the forum's renderer has no strikethrough and
+    GitHub's has (most API clients'), so "Do ~~not~~ disable TLS verification" read as a warning on the review desk
+    and as advice to disable it for them (round 40's review). Escaped, a tilde is never a delimiter, and every renderer
+    shows "~" (``_CommonMarkEscapes``). Fences are left alone."""
+    if text.count("~") < 2:
+        return text
+    fences = [range(m.start(), m.end()) for m in _FENCE_LINE.finditer(text)]
+    candidates = [i for i, c in enumerate(text)
+                  if c == "~" and not _escaped(text, i) and not any(i in fence for fence in fences)]
+    outside = _not_kept(text, candidates) if len(candidates) >= 2 else []
+    return _escaped_at(text, outside) if len(outside) >= 2 else text
+
+
+# A table's delimiter row ("|---|:--:|", "--- | ---"), after any blockquote or list markers.
+_DELIMITER_ROW = re.compile(
+    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+\|?[ \t]*:?(?=-)(?=[-:| \t]*\|)[-:| \t]*$",
+    re.MULTILINE)
+_WORD = re.compile(r"\w+")
+
+
+def _tables_as_text(text: str) -> str:
+    """Tables as the text they are when the renderings show different words: Python-Markdown (the desk) drops a row's
+    cells beyond its header's, and so do GitHub's tables, where CommonMark without them shows the row as text; GitHub's
+    split a cell at a "|" inside code and take a table right after a paragraph's line, where Python-Markdown keeps
+    the line a paragraph (round 40's review: a warning the desk showed was dropped for an API client, a cell the desk
+    dropped was shown to one). A "\\" before its delimiter row's first "-" makes it a line of text for all of them."""
+    if "|" not in text or not _DELIMITER_ROW.search(text):
+        return text
+    try:
+        words = {_words(_rendered(text, raw_html=False))} | {_words(md.render(text)) for md in _OTHER_RENDERERS}
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if they disagreed
+        words = {(), ("",)}
+    if len(words) == 1:
+        return text
+    return _escaped_at(text, [match.start() + match.group().index("-") for match in _DELIMITER_ROW.finditer(text)])
+
+
+def _words(rendered: str) -> tuple[str, ...]:
+    return tuple(sorted(_WORD.findall(html.unescape(_TAG.sub(" ", _ANY_MARK.sub("", rendered))))))
 
 
 def _images_anywhere(text: str) -> bool:
@@ -305,7 +387,7 @@ def _masked_links(text: str) -> list[int]:
             shown = html.unescape(_TAG.sub("", _ANY_MARK.sub("", match.group(3))))
             href = found.group(1) if found else ""
             followed.setdefault(int(match.group(1)), set()).add(_as_followed(href))
-            if _looks_cited(shown) or _shows_another_address(shown, href):
+            if _looks_cited(shown) or _shows_another_address(shown, href) or _USER_INFO.search(html.unescape(href)):
                 masked.add(int(match.group(1)))
     # A link the renderings send to different addresses: the review desk and the thread page followed one, a client
     # rendering the API's ``body`` another ("[runbook](https://wiki.corp\@evil.example/)": Python-Markdown keeps the
@@ -314,6 +396,11 @@ def _masked_links(text: str) -> list[int]:
     masked.update(index for index, addresses in followed.items() if len(addresses) > 1)
     return [positions[i] for i in sorted(masked) if i < len(positions)]
 
+
+# An address with a user name before its host ("https://wiki.corp@evil.example/"): a browser goes to the host after the
+# "@", which its reader takes for the name before it. Such a link is shown as the text it is (round 40: once the forum
+# read "\@" as CommonMark does, "[runbook](https://wiki.corp\@evil.example/)" led every renderer to evil.example).
+_USER_INFO = re.compile(r"(?i)[a-z][a-z0-9+.-]*:[/\\]{2}[^/\\?#\s]*@")
 
 # The URL standard's special schemes, where a browser reads "\" as "/" (between host and path, too).
 _SPECIAL_SCHEME = re.compile(r"\s*(?:https?|wss?|ftp|file):", re.I)
@@ -540,7 +627,8 @@ def plain_text(text: str, limit: int | None = None) -> str:
 
     The result is text, not HTML: templates escape it when they show it.
     """
-    flat = html.unescape(nh3.clean(markdown_html(text, converter="plain", extensions=["fenced_code"]), tags=set()))
+    rendered = markdown_html(text, converter="plain", extensions=["fenced_code", COMMONMARK_ESCAPES])
+    flat = html.unescape(nh3.clean(rendered, tags=set()))
     flat = re.sub(r"\s+", " ", flat).strip()
     if limit and len(flat) > limit:
         flat = flat[: limit - 1].rsplit(" ", 1)[0] + "…"
