@@ -15,6 +15,7 @@ from base64 import b64decode, b64encode
 from urllib import parse
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
@@ -37,7 +38,7 @@ ERROR_BODY_SCHEMA = {
     "properties": {
         "code": {"type": "string", "description": "Stable, machine-readable: invalid, parse_error, not_authenticated, "
                                                   "authentication_failed, permission_denied, not_found, conflict, "
-                                                  "method_not_allowed, throttled, server_error, ..."},
+                                                  "method_not_allowed, too_large, throttled, server_error, ..."},
         "message": {"type": "string", "description": "One sentence for a person."},
         "details": {"type": "object", "additionalProperties": {},
                     "description": "For invalid input, the messages per field; otherwise empty or extra facts "
@@ -87,8 +88,9 @@ def _describe(exc: exceptions.APIException) -> dict:
 
 
 def exception_handler(exc, context):
-    """DRF's exceptions, Django's 404/403 and the services' ``ApplicationError`` in one format; any other
-    exception is a logged 500 in that format too, except the database's own errors (503, by the middleware)."""
+    """DRF's exceptions, Django's 404/403 and the services' ``ApplicationError`` in one format; Django's
+    refusals of the request itself (``SuspiciousOperation``) as bad input; any other exception is a logged 500
+    in that format too, except the database's own errors (503, by the middleware)."""
     from rest_framework.views import exception_handler as drf_exception_handler
     from rest_framework.views import set_rollback
 
@@ -104,9 +106,30 @@ def exception_handler(exc, context):
     if response is not None:
         response.data = _describe(exc)
         return response
+    if isinstance(exc, SuspiciousOperation):
+        return _refused_request(exc, context)
     if isinstance(exc, (OperationalError, InterfaceError)):
         return None  # the database is out of reach: config.middleware.DatabaseUnavailableMiddleware answers 503
     return _server_error(exc, context)
+
+
+def _refused_request(exc: SuspiciousOperation, context) -> Response:
+    """Django's guards on the request itself: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), more fields or
+    query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS, too many files, ... (400). Bad input, as on the web
+    pages, where Django answers them itself: not a bug, so a warning on Django's ``django.security`` logger
+    without a traceback, and nothing of the exception's text in the answer."""
+    from rest_framework.views import set_rollback
+
+    set_rollback()
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else "an API view"
+    status = 413 if isinstance(exc, RequestDataTooBig) else 400
+    logging.getLogger(f"django.security.{type(exc).__name__}").warning(
+        "Refused %s in %s: %s", type(exc).__name__, where, exc, extra={"status": status})
+    if status == 413:
+        return Response(error_body("too_large", "The request body is larger than this API accepts."), status=413)
+    return Response(error_body("invalid", "The request is malformed or has more fields or parameters than this "
+                                          "API accepts."), status=400)
 
 
 SERVER_ERROR_MESSAGE = "Something went wrong on our side. The error is logged; try again later."
@@ -143,7 +166,8 @@ class CursorPagination(pagination.CursorPagination):
     A cursor this API did not give out points nowhere (404, as DRF's own), including one whose position
     is not a value of the ordering field, which would otherwise reach the database and fail there. An
     empty ``cursor`` is the first page. A ``page_size`` that is not a whole number from 1 up is bad input
-    (400; DRF would quietly use the default); one above ``max_page_size`` gets ``max_page_size``.
+    (400; DRF would quietly use the default), and so is one written with more than 20 digits (``int()``
+    refuses more than 4,300: a 500 otherwise); one above ``max_page_size`` gets ``max_page_size``.
     """
 
     cursor_query_description = CURSOR_DESCRIPTION
@@ -159,7 +183,7 @@ class CursorPagination(pagination.CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
+        if not re.fullmatch(r"[0-9]{1,20}", raw) or int(raw) < 1:
             raise exceptions.ValidationError({self.page_size_query_param: ["A whole number from 1 up."]})
         return min(int(raw), self.max_page_size)
 

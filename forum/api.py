@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from common.api import AnonThrottle, CursorPagination, OffsetCursorPagination, error_response
 from common.exceptions import Forbidden, InvalidTransition, RateLimited
+from common.parsers import JSONParser
 
 from . import policy, selectors, services
 from .audit import audit_verify, audited
@@ -98,7 +99,7 @@ class TokenView(APIView):
     """POST: exchange a username and password for the caller's API token (the same one until it expires
     after API_TOKEN_TTL_HOURS, then a fresh one). DELETE: revoke the caller's token."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JSONParser, FormParser]  # JSON nested too deeply is a 400, as everywhere (common.parsers)
 
     def _revoking(self) -> bool:
         return getattr(self.request, "method", None) == "DELETE"  # no request yet while the schema is built
