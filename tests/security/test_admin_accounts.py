@@ -188,3 +188,21 @@ def test_people_are_deactivated_not_deleted_and_the_delete_page_tells_nothing(ad
     assert response.status_code in (200, 302, 403)
     assert get_user_model().objects.filter(pk__in=[carol.pk, dave.pk]).count() == 2
     assert "deletelink" not in admin.get(f"/admin/auth/user/{dave.pk}/change/").content.decode()
+
+
+def test_an_administrators_deletion_of_a_group_is_audited_with_what_it_took(admin_user, engineering, reviewers_group,
+                                                                           employee):
+    """Deleting a group takes its category grants and its members' share of them: written to the audit log in the
+    same transaction (round 40's review), and only one group at a time (no bulk action outside one)."""
+    employee.groups.add(reviewers_group)
+    administrator = signed_in(admin_user)
+    assert "delete_selected" not in administrator.get("/admin/auth/group/").content.decode()
+    response = administrator.post(f"/admin/auth/group/{reviewers_group.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not Group.objects.filter(pk=reviewers_group.pk).exists()
+    assert not policy.access_for(fresh(employee), engineering).can_review
+    event = AuditEvent.objects.get(verb="group.delete")
+    assert event.actor_id == admin_user.pk and event.data == {
+        "name": "security-reviewers", "members": [employee.username],
+        "grants": [["engineering", policy.APPROVE_HIGH_RISK], ["engineering", policy.REVIEW]]}
+    assert audit_verify().ok
