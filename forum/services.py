@@ -447,26 +447,23 @@ def posts_mark_viewed(*, acting_user, posts) -> None:
     """Record that ``acting_user`` is shown the AI-generated posts among ``posts`` (those read as not hidden), so a
     retraction can reach every reader. Raises ``ShownPostWithdrawn`` if one of them has been hidden since it was read.
 
-    A retraction hides the post, then counts its readers, in one transaction. Each post is read again here, locked
-    FOR SHARE, before its receipt is written: a retraction that hid it first is waited for and then seen (the post is
-    not shown: the response is built again), and one that comes after waits for the receipt and counts this reader
-    (round 40's review: a page read the post, the retraction committed and counted its readers, then the page
-    recorded its view; the reader was shown the text and never told). Pages without AI posts (almost every page) run
-    no statement and open no transaction."""
-    shown = [p.pk for p in posts if p.kind == Post.Kind.ASSISTANT and not p.hidden]
+    A retraction hides the post, then counts its readers, in one transaction. The receipt is written by one statement
+    that reads the post again, locked FOR SHARE on PostgreSQL (SQLite's writers take turns): a retraction that hid it
+    first is waited for and then seen (no receipt), one that comes after waits for the receipt and counts this reader.
+    Then whether any was hidden meanwhile: the response is built again, without it (round 40's review: a page read the
+    post, the retraction committed and counted its readers, then the page recorded its view; the reader was shown the
+    text and never told). Pages without AI posts (almost every page) run no statement."""
+    shown = sorted({p.pk for p in posts if p.kind == Post.Kind.ASSISTANT and not p.hidden})
     if not shown or not acting_user.is_authenticated:
         return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT id FROM {Post._meta.db_table} WHERE id = ANY(%s) AND NOT hidden "  # noqa: S608
-                               "FOR SHARE", [shown])
-                still = {row[0] for row in cursor.fetchall()}
-        else:  # SQLite: its transactions are IMMEDIATE (settings), so writers already take turns
-            still = set(Post.objects.filter(pk__in=shown, hidden=False).values_list("pk", flat=True))
-        PostViewReceipt.objects.bulk_create([PostViewReceipt(post_id=pk, user=acting_user) for pk in still],
-                                            ignore_conflicts=True)
-    if len(still) < len(set(shown)):
+    marks = ", ".join(["%s"] * len(shown))
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(  # table names from the models, values as parameters
+            f"INSERT INTO {PostViewReceipt._meta.db_table} (post_id, user_id, first_viewed_at) "  # noqa: S608
+            f"SELECT id, %s, %s FROM {Post._meta.db_table} WHERE id IN ({marks}) AND NOT hidden{lock} "
+            "ON CONFLICT DO NOTHING", [acting_user.pk, timezone.now(), *shown])
+    if Post.objects.filter(pk__in=shown, hidden=True).exists():
         raise ShownPostWithdrawn
 
 

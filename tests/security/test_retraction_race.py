@@ -10,7 +10,7 @@ that shows a published AI post's text.
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from aiassist import services as ai_services
@@ -119,20 +119,13 @@ def test_a_retraction_waits_for_a_receipt_being_written_and_counts_its_reader(em
     victor = UserFactory(username="victor")
     post = answer.published_post
     locked, release = threading.Event(), threading.Event()
-    real_bulk_create = PostViewReceipt.objects.bulk_create
 
     def reader():
         try:
-            def slow_bulk_create(rows, **kwargs):
-                locked.set()  # the post is read FOR SHARE in this transaction: hold it a moment
-                release.wait(10)
-                return real_bulk_create(rows, **kwargs)
-
-            PostViewReceipt.objects.bulk_create = slow_bulk_create
-            try:
+            with transaction.atomic():  # the receipt's statement holds the post FOR SHARE until this commits
                 forum_services.posts_mark_viewed(acting_user=victor, posts=[post])
-            finally:
-                del PostViewReceipt.objects.bulk_create
+                locked.set()
+                release.wait(10)
         finally:
             connection.close()
 
