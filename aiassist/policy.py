@@ -183,16 +183,67 @@ def shown_confirmed_keys(answer: AIAnswer) -> set[str]:
 
 def cited_sources_for(user, answer: AIAnswer) -> list[AnswerSource]:
     """The sources a published answer cites that ``user`` can open now (one may have moved since; the passages given
-    but not cited were the reviewers' to see), from its prefetched ``sources``. Each carries ``shown_category``: the
-    category it was drafted from, as its review desk shows it, when ``user`` may read that category; otherwise the
-    one it is in now (a category restricted since keeps its name from those it was closed to: round 39's review)."""
+    but not cited were the reviewers' to see), from its prefetched ``sources``. Each carries ``shown_category``
+    (``shown_category``): the category it was drafted from, as its review desk shows it, when ``user`` may read that
+    category; otherwise the one it is in now (a category restricted since keeps its name from those it was closed to:
+    round 39's review)."""
     cited = [source for source in answer.sources.all()
              if source.cited and source.post and forum_policy.can_view_post(user, source.post)]
     for source in cited:
-        drafted_in = source.category
-        readable = drafted_in is not None and forum_policy.can_view_category(user, drafted_in)
-        source.shown_category = drafted_in if readable else source.post.thread.category
+        source.shown_category = shown_category(user, source)
     return cited
+
+
+def shown_category(user, source: AnswerSource):
+    """The category a page or the API names for ``source`` to ``user``: the one it was drafted from
+    (``AnswerSource.category``, what its reviewers read it in) when ``user`` may read that category; otherwise the one
+    its post is in now, when they may read that; otherwise none (its post is gone, or out of their reach).
+
+    The drafted-from category may be one the reader cannot read: the source's thread moved out of a restricted
+    category since, or the reader lost it (an asker who left the project, a reviewer of the answer's category who never
+    read the source's old one). Its name, slug and that it is restricted are not theirs to learn, on any surface (the
+    thread page, the review desk, the asker's panel, the API). Asked with the post's thread's category loaded when the
+    drafted one may be unreadable (``select_related("post__thread__category")``), it costs no query but the one
+    ``forum_policy.access_for`` asks once per restricted category and request (an open category is every member's)."""
+    for category in (source.category, source.post.thread.category if source.post is not None else None):
+        if category is not None and _reads_category(user, category):
+            return category
+    return None
+
+
+def _reads_category(user, category) -> bool:
+    """``forum_policy.can_view_category``, without its query for an open category (every active member reads one)."""
+    if not category.restricted and user is not None and user.is_authenticated and user.is_active:
+        return True
+    return forum_policy.can_view_category(user, category)
+
+
+def shown_category_to_readers(answer: AIAnswer, source: AnswerSource):
+    """``shown_category`` when the reader is not known but is one of ``answer``'s (its asker while it is theirs, a
+    reviewer of its category: ``can_view_answer``), who all read its thread's category and every post it drew on
+    as the posts stand now: the drafted-from category when every one of them may read it (open, the thread's own, or
+    where the post is now), otherwise where the post is now. The API serializer's fallback when it is given no
+    request; with one it asks ``shown_category``."""
+    drafted_in = source.category
+    if not drafted_in.restricted or drafted_in.pk == answer.thread.category_id:
+        return drafted_in
+    return source.post.thread.category if source.post is not None else None  # where it is now: maybe still there
+
+
+def load_current_categories(sources) -> None:
+    """For ``shown_category`` and ``shown_category_to_readers``, of sources fetched with their ``answer`` (as a
+    prefetch of ``answer.sources`` sets it) and its thread: the post, its thread and category of each source whose
+    post is not loaded yet and that may need them, in one query for all of them (none when none does). Only a source
+    drafted from a restricted category other than its answer's thread's may: an open category is every member's, and
+    every reader of an answer reads its thread's."""
+    wanted = [source for source in sources if source.post_id is not None and source.category.restricted
+              and source.category_id != source.answer.thread.category_id
+              and not AnswerSource.post.is_cached(source)]
+    if not wanted:
+        return
+    posts = Post.objects.select_related("thread__category").in_bulk({source.post_id for source in wanted})
+    for source in wanted:
+        source.post = posts.get(source.post_id)
 
 
 def is_asker(user, answer: AIAnswer) -> bool:

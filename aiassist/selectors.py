@@ -73,7 +73,7 @@ def current_answer(user, thread) -> AIAnswer | None:
     sources = (AnswerSource.objects.select_related("category", "post__thread__category", "post__author")
                .only("answer_id", "number", "cited", "title", "post_id", "thread_id", "category__name",
                      "category__restricted", "post__hidden", "post__thread__category__restricted",
-                     "post__created_at", "post__author__username"))
+                     "post__thread__category__name", "post__created_at", "post__author__username"))
     # A draft discarded moments ago stays the current answer, so the panel can offer to restore it.
     restorable = Q(discarded_at__gt=timezone.now() - RESTORE_WINDOW)
     answer = (
@@ -86,6 +86,8 @@ def current_answer(user, thread) -> AIAnswer | None:
     )
     if answer is not None and not answer.withheld:  # a withheld answer's sources are not the panel's to show
         prefetch_related_objects([answer], Prefetch("sources", queryset=sources))
+        for source in answer.sources.all():  # the category the panel names: never one the asker cannot read now
+            source.shown_category = policy.shown_category(user, source)
     return answer
 
 

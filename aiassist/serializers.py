@@ -9,14 +9,22 @@ from forum.serializers import PostSerializer, text_field
 
 from . import disclaimers
 from .models import AIAnswer, AnswerSource, Approval
-from .policy import cited_sources_for, shown_confirmed_keys
+from .policy import (
+    cited_sources_for,
+    load_current_categories,
+    shown_category,
+    shown_category_to_readers,
+    shown_confirmed_keys,
+)
 from .services import BODY_MAX, approvals_needed, body_hash
 from .services.review import REASON_MAX
 
 
 class AnswerSourceSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    restricted = serializers.BooleanField(source="category.restricted", read_only=True)
+    category = serializers.SerializerMethodField(help_text="The slug of the category it was drafted from, when the "
+                                                           "caller may read that one; otherwise of the one its post "
+                                                           "is in now (null when there is none they may read).")
+    restricted = serializers.SerializerMethodField(help_text="Whether that category is restricted (null without one).")
 
     class Meta:
         model = AnswerSource
@@ -25,6 +33,28 @@ class AnswerSourceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"text": {"help_text": "The passage the engine was given (Markdown)."},
                         "cited": {"help_text": "False for a passage the engine was given but the text does not cite; "
                                                "it counts for the audience checks all the same."}}
+
+    def _shown(self, source):
+        """``policy.shown_category`` for the caller (the context's ``user``, or its request's); without one (the
+        API's views build the representation from the answer alone), ``policy.shown_category_to_readers``: what
+        every reader of the answer may be shown. Either way never a category the caller cannot read (round 39's
+        rule, the review desk's and the asker's panel's too). Asked once per source and representation."""
+        if "_shown_category" not in source.__dict__:
+            request = self.context.get("request")
+            user = self.context.get("user", request.user if request is not None else None)
+            source._shown_category = (shown_category(user, source) if user is not None
+                                      else shown_category_to_readers(source.answer, source))
+        return source._shown_category
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_category(self, source):
+        shown = self._shown(source)
+        return shown.slug if shown is not None else None
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_restricted(self, source):
+        shown = self._shown(source)
+        return shown.restricted if shown is not None else None
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -101,6 +131,17 @@ def grounding_data(answer) -> dict | None:
             "confirmed": len({c["key"] for c in claims if c["confirmed"]}), "claims": claims}
 
 
+class AIAnswerListSerializer(serializers.ListSerializer):
+    """Loads what the sources of every answer listed may need to name the category they are in now in one query
+    (``policy.load_current_categories``), not one per answer."""
+
+    def to_representation(self, data):
+        answers = list(data.all() if hasattr(data, "all") else data)
+        load_current_categories([source for answer in answers if "sources" in getattr(
+            answer, "_prefetched_objects_cache", {}) for source in answer.sources.all()])
+        return super().to_representation(answers)
+
+
 class AIAnswerSerializer(serializers.ModelSerializer):
     asker = serializers.CharField(source="asker.username", read_only=True)
     is_ai_generated = serializers.BooleanField(read_only=True)
@@ -133,6 +174,12 @@ class AIAnswerSerializer(serializers.ModelSerializer):
             "grounding",
         ]
         read_only_fields = fields
+        list_serializer_class = AIAnswerListSerializer
+
+    def to_representation(self, answer):
+        if "sources" in getattr(answer, "_prefetched_objects_cache", {}):  # listed: loaded already, no query
+            load_current_categories(answer.sources.all())
+        return super().to_representation(answer)
 
     def get_disclaimer(self, answer) -> str:
         return disclaimers.disclaimer_for(answer.status)

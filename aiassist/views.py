@@ -160,9 +160,12 @@ def _review_page(request, pk, *, kept_body: str | None = None, status: int = 200
         # The published text, read here: a retraction must reach this reader too (round 29's review).
         forum_services.posts_mark_viewed(acting_user=request.user, posts=[answer.published_post])
     outside = {s.pk for s in services.sources_outside_audience(answer)}
-    # Every passage the engine was given, cited first: a model can copy what it does not cite.
-    sources = [{"source": s, "audience_ok": s.pk not in outside, "passage_html": render_markdown(s.text)}
-               for s in answer.sources.select_related("category", "post__author")]
+    # Every passage the engine was given, cited first: a model can copy what it does not cite. Each named in the
+    # category it was drafted from when the reviewer may read that one, else where its post is now
+    # (``policy.shown_category``); the audience check asks where it is now, whatever the name shown.
+    sources = [{"source": s, "category": policy.shown_category(request.user, s), "audience_ok": s.pk not in outside,
+                "passage_html": render_markdown(s.text)}
+               for s in answer.sources.select_related("category", "post__author", "post__thread__category")]
     current = services.body_hash(answer.body)
     # One read of the approvals, with what each is worth now: the list shown, the counts and the
     # "Approve and publish" label all come from it (policy.standing_approvals_of uses the prefetch).
