@@ -66,6 +66,7 @@ kind of token: a wrong port or size is as actionable as a wrong flag) and contra
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
 import re
@@ -1244,18 +1245,22 @@ def _sentence_units(markdown: str, a: int, b: int, kind: ClaimKind, block: int) 
     return [sentence, *out]
 
 
-_WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
+# An address a browser takes to another host: http(s) with any number of slashes ("https:/evil.example" and
+# "https:evil.example" are https://evil.example to it), or relative to the page's scheme ("//evil.example", "\\\\…").
+_WEB_ADDRESS = re.compile(r"(?i)\s*<?\s*(?:https?:|[/\\]{2})")
+_MARKDOWN_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 
 
 def _link_addresses(raw: str, offset: int) -> list[Token]:
     """The web address of each inline link, a URL to find in the sources like one written out: the review desk shows a
     link's words, so an address the model made up behind "[the retry notes](https://…)" was checked by no one (round
-    40's review; the same address bare was caught as invented). Links within the forum (the engine's attributions) are
-    not addresses of this kind."""
+    40's review; the same address bare was caught as invented). Read as a renderer reads it (escapes and character
+    references resolved: "https&#58;//…", "https\\://…"), written as it stands. Links within the forum (the engine's
+    attributions, "/t/…") are not addresses of this kind."""
     out = []
     for m in _LINK.finditer(raw):
         address = m.group(1).rstrip(".,;:!?")
-        if _WEB_ADDRESS.match(address):
+        if _WEB_ADDRESS.match(html.unescape(_MARKDOWN_ESCAPE.sub("", address))):
             out.append(Token("url", address, offset + m.start(1), offset + m.start(1) + len(address)))
     return out
 

@@ -1,6 +1,6 @@
 """Thin Celery tasks over the assistant's services. Nothing here can publish an answer."""
 from celery import Task, shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError
 from django.conf import settings
 
 from . import services
@@ -11,11 +11,15 @@ class GenerateAnswerTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """Retries are spent (or something unexpected broke): record a clean, readable failure, for the claim this
         delivery held (``answer_generate`` marks its errors with it) so that a late delivery's error fails nobody
-        else's draft. An error before any claim was made leaves a draft under way alone (its worker finishes it)."""
+        else's draft. An error before any claim was made leaves a draft under way alone (its worker finishes it), but
+        for the hard time limit, whose killed process held the claim."""
         answer_id = args[0] if args else kwargs.get("answer_id")
         message = getattr(exc, "user_message", None) or "The assistant could not draft an answer."
         claim = getattr(exc, "answer_claim", None)
-        if claim is None and services.answer_drafting(answer_id=answer_id):
+        # The hard time limit killed the process drafting it (its claim went with it): failed at once, as before,
+        # rather than drafted again by the sweeper after its lease, up to its attempts (round 40's review).
+        killed = isinstance(exc, (TimeLimitExceeded, WorkerLostError))
+        if claim is None and not killed and services.answer_drafting(answer_id=answer_id):
             return
         services.answer_fail(answer_id=answer_id, message=message, claim=claim)
 

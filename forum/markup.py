@@ -1,7 +1,6 @@
 """Markdown to safe HTML: the one rendering pipeline for posts and AI answers."""
 import html
 import re
-import string
 import threading
 import unicodedata
 from html import escape as html_escape
@@ -75,12 +74,15 @@ def markdown_html(text: str, *, converter: str, **options) -> str:
 
 
 class _CommonMarkEscapes(Extension):
-    """A backslash escapes every ASCII punctuation character, as in CommonMark (Python-Markdown escapes 16 of them): "rm
-    -rf \\~" showed on the review desk as written and reached a CommonMark client of an AI answer's ``body`` as "rm -rf
-    ~", the home directory (round 40's review). Now the desk shows what those clients show, for every post."""
+    """A backslash escapes "~", as in CommonMark and GitHub's renderers (Python-Markdown escapes 16 punctuation
+    characters, not it): an AI answer's tildes that could strike a word for a GitHub-style client are escaped
+    (``_tildes_as_text``), and every renderer then shows "~". The other characters only CommonMark escapes stay as
+    Python-Markdown reads them, so what people typed in their posts shows as before ("-exec rm {} \\;"); an AI answer's
+    backslash before one of them is written twice instead (``_COMMONMARK_ONLY_ESCAPES``)."""
 
     def extendMarkdown(self, md):
-        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, *(c for c in string.punctuation if c not in md.ESCAPED_CHARS)]
+        if "~" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "~"]
 
 
 COMMONMARK_ESCAPES = _CommonMarkEscapes()
@@ -115,8 +117,11 @@ def render_markdown(text: str) -> str:
 # markers and indentation (possessive, so that a long run of markers cannot backtrack). Which of these lines
 # the renderer takes for definitions (not those in code or raw HTML, nor every label) only it can tell.
 # The label may hold escaped brackets ("[rb\\]]:"): CommonMark takes those for definitions too.
+# Python-Markdown reads a label up to the first "]", escaped or not ("[Then\\]: skip-the-backup" is a definition it
+# hides, and text for CommonMark: round 40's review): either reading makes a line a candidate.
 _DEFINITION_START = re.compile(
-    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[(?:[^\[\]\\]|\\[\s\S])*+\]:)", re.MULTILINE)
+    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[(?:[^\[\]\\]|\\[\s\S])*+\]:|\[[^\[\]\n]*+\]:)",
+    re.MULTILINE)
 _DEFINITION_MARK = re.compile("\ue000(\\d+)\ue001")
 _DEFINITION_ROUNDS = 4
 
@@ -282,6 +287,7 @@ def machine_text(text: str) -> str:
             text = _neutralised(text, [i for i in range(len(text))
                                        if text.startswith("![", i) and not _escaped(text, i)])
         text = _escaped_at(text, _masked_links(text))
+        text = _escaped_at(text, _not_kept(text, _backslashes_commonmark_reads_otherwise(text)))
         text = _tildes_as_text(text)
         text = _tables_as_text(text)
         if text == before:
@@ -295,6 +301,18 @@ def machine_text(text: str) -> str:
 
 _MACHINE_ROUNDS = 4
 
+# ASCII punctuation CommonMark lets a backslash escape and Python-Markdown does not (its escapable characters, with the
+# tables extension's "|" and ``_CommonMarkEscapes``' "~"): "echo \\$TOKEN" showed on the desk as written and reached
+# a CommonMark client of ``body`` as "echo $TOKEN" (round 40's review). Outside code such a backslash is written twice
+# in an AI answer: one backslash shown by both renderers, then the character.
+_COMMONMARK_ONLY_ESCAPES = frozenset("\"$%&',/:;<=?@^")
+
+
+def _backslashes_commonmark_reads_otherwise(text: str) -> list[int]:
+    return [i for i in range(len(text) - 1)
+            if text[i] == "\\" and text[i + 1] in _COMMONMARK_ONLY_ESCAPES and not _escaped(text, i)]
+
+
 _FENCE_LINE = re.compile(r"^[ \t>]*(?:~{3,}|`{3,}).*$", re.MULTILINE)
 
 
@@ -302,12 +320,11 @@ def _tildes_as_text(text: str) -> str:
     """Tildes outside code escaped, where two or more could pair: the forum's renderer has no strikethrough and
     GitHub's has (most API clients'), so "Do ~~not~~ disable TLS verification" read as a warning on the review desk
     and as advice to disable it for them (round 40's review). Escaped, a tilde is never a delimiter, and every renderer
-    shows "~" (``_CommonMarkEscapes``). Fences are left alone."""
+    shows "~" (``_CommonMarkEscapes``). Fence lines are left alone, and code (``_not_kept``)."""
     if text.count("~") < 2:
         return text
-    fences = [range(m.start(), m.end()) for m in _FENCE_LINE.finditer(text)]
-    candidates = [i for i, c in enumerate(text)
-                  if c == "~" and not _escaped(text, i) and not any(i in fence for fence in fences)]
+    on_fence_lines = {i for m in _FENCE_LINE.finditer(text) if "~" in m.group() for i in range(m.start(), m.end())}
+    candidates = [i for i, c in enumerate(text) if c == "~" and i not in on_fence_lines and not _escaped(text, i)]
     outside = _not_kept(text, candidates) if len(candidates) >= 2 else []
     return _escaped_at(text, outside) if len(outside) >= 2 else text
 
@@ -333,7 +350,8 @@ def _tables_as_text(text: str) -> str:
         words = {(), ("",)}
     if len(words) == 1:
         return text
-    return _escaped_at(text, [match.start() + match.group().index("-") for match in _DELIMITER_ROW.finditer(text)])
+    rows = [match.start() + match.group().index("-") for match in _DELIMITER_ROW.finditer(text)]
+    return _escaped_at(text, _not_kept(text, rows))  # a delimiter row in code stays byte for byte
 
 
 def _words(rendered: str) -> tuple[str, ...]:
@@ -387,7 +405,7 @@ def _masked_links(text: str) -> list[int]:
             shown = html.unescape(_TAG.sub("", _ANY_MARK.sub("", match.group(3))))
             href = found.group(1) if found else ""
             followed.setdefault(int(match.group(1)), set()).add(_as_followed(href))
-            if _looks_cited(shown) or _shows_another_address(shown, href) or _USER_INFO.search(html.unescape(href)):
+            if _looks_cited(shown) or _shows_another_address(shown, href) or _USER_INFO.match(html.unescape(href)):
                 masked.add(int(match.group(1)))
     # A link the renderings send to different addresses: the review desk and the thread page followed one, a client
     # rendering the API's ``body`` another ("[runbook](https://wiki.corp\@evil.example/)": Python-Markdown keeps the
@@ -400,7 +418,10 @@ def _masked_links(text: str) -> list[int]:
 # An address with a user name before its host ("https://wiki.corp@evil.example/"): a browser goes to the host after the
 # "@", which its reader takes for the name before it. Such a link is shown as the text it is (round 40: once the forum
 # read "\@" as CommonMark does, "[runbook](https://wiki.corp\@evil.example/)" led every renderer to evil.example).
-_USER_INFO = re.compile(r"(?i)[a-z][a-z0-9+.-]*:[/\\]{2}[^/\\?#\s]*@")
+# Matched at the start of the address, and its user name holds no "@": linear. A special scheme needs no slashes
+# ("https:wiki.corp@evil.example" goes to evil.example), nor does an address relative to the page's scheme ("//").
+_USER_INFO = re.compile(
+    r"(?i)(?:[\s<]|%3C)*(?:(?:https?|wss?|ftp|file):[/\\]*|(?:[a-z][a-z0-9+.-]*:)?[/\\]{2})[^/\\?#\s@]*@")
 
 # The URL standard's special schemes, where a browser reads "\" as "/" (between host and path, too).
 _SPECIAL_SCHEME = re.compile(r"\s*(?:https?|wss?|ftp|file):", re.I)

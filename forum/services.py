@@ -457,12 +457,16 @@ def posts_mark_viewed(*, acting_user, posts) -> None:
     if not shown or not acting_user.is_authenticated:
         return
     marks = ", ".join(["%s"] * len(shown))
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    # In the order of their ids, as a withdrawal hides several (``_published_answers``): no deadlock between them. A
+    # post this reader has a receipt for is not locked again (a retraction tells them whenever it commits).
+    lock = " ORDER BY id FOR SHARE" if connection.vendor == "postgresql" else ""
+    receipts, posts_table = PostViewReceipt._meta.db_table, Post._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(  # table names from the models, values as parameters
-            f"INSERT INTO {PostViewReceipt._meta.db_table} (post_id, user_id, first_viewed_at) "  # noqa: S608
-            f"SELECT id, %s, %s FROM {Post._meta.db_table} WHERE id IN ({marks}) AND NOT hidden{lock} "
-            "ON CONFLICT DO NOTHING", [acting_user.pk, timezone.now(), *shown])
+            f"INSERT INTO {receipts} (post_id, user_id, first_viewed_at) "  # noqa: S608
+            f"SELECT id, %s, %s FROM {posts_table} WHERE id IN ({marks}) AND NOT hidden "
+            f"AND NOT EXISTS (SELECT 1 FROM {receipts} WHERE post_id = {posts_table}.id AND user_id = %s){lock} "
+            "ON CONFLICT DO NOTHING", [acting_user.pk, timezone.now(), *shown, acting_user.pk])
     if Post.objects.filter(pk__in=shown, hidden=True).exists():
         raise ShownPostWithdrawn
 

@@ -110,3 +110,17 @@ def test_an_error_before_any_claim_leaves_a_draft_under_way_alone(settings, empl
     generate_answer_task.on_failure(RuntimeError("the broker connection dropped"), "task-id", (queued.pk,), {}, None)
     queued.refresh_from_db()
     assert queued.status == S.FAILED, "an answer nobody drafts is failed, with a retry button for its asker"
+
+
+@pytest.mark.parametrize("killed", ["time limit", "worker lost"])
+def test_the_hard_time_limit_fails_the_draft_its_killed_process_held(killed, employee, question):
+    """The hard time limit kills the process; Celery calls ``on_failure`` in the parent, with no claim to tell: the
+    answer that process was drafting fails at once, as before round 40 (not drafted again after its lease)."""
+    from celery.exceptions import TimeLimitExceeded, WorkerLostError
+
+    answer = services.answer_request(acting_user=employee, thread=question)
+    services.answer_claim(answer_id=answer.pk)
+    exc = TimeLimitExceeded(180) if killed == "time limit" else WorkerLostError("Worker exited prematurely")
+    generate_answer_task.on_failure(exc, "task-id", (answer.pk,), {}, None)
+    answer.refresh_from_db()
+    assert answer.status == S.FAILED

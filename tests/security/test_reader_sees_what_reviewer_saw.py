@@ -64,12 +64,13 @@ def quoted(employee, engineering, eng_moderator, security_reviewer, other_employ
 
 @pytest.mark.django_db
 def test_a_backslash_shows_the_same_on_the_desk_and_for_commonmark_clients(quoted):
-    """"rm -rf \\~": the desk showed the backslash (Python-Markdown escaped 16 punctuation characters, CommonMark all
-    of them), a CommonMark client "rm -rf ~", the home directory. The forum now escapes what CommonMark escapes: the
-    reviewer is shown what clients show."""
+    """"rm -rf \\~": the desk showed the backslash (Python-Markdown escapes 16 punctuation characters, CommonMark all
+    of them), a CommonMark client "rm -rf ~", the home directory. The forum now escapes "~" too (what GitHub's
+    renderers do, needed to keep tildes from striking text); a backslash before the others CommonMark alone escapes is
+    written twice in an AI answer, so both show it ("echo \\$TOKEN")."""
     desk, body = quoted(f"{LEAD} Clean the stale folder with rm -rf \\~ before retrying; echo \\$TOKEN checks it.")
     client = visible_text(COMMONMARK.render(body))
-    for command in ("rm -rf ~ before", "echo $TOKEN checks"):
+    for command in ("rm -rf ~ before", "echo \\$TOKEN checks"):
         assert command in visible_text(desk) and command in client, (desk, client)
 
 
