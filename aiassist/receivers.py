@@ -12,6 +12,7 @@ from forum.services import is_opening_post
 from forum.signals import category_changed, post_changed, thread_moved
 
 from .services import (
+    answers_lock_posts,
     answers_mark_question_taken_back,
     answers_recheck_audience,
     answers_recheck_edit,
@@ -27,6 +28,10 @@ _POST_CHANGES = {"edit": "A cited post was edited", "hide": "A cited post was hi
 @receiver(post_changed)
 def flag_answers_citing_changed_post(sender, post, change, acting_user=None, retitled=False, body_changed=True,
                                      **kwargs):
+    opening = change in _POST_CHANGES and is_opening_post(post)
+    if retitled or opening:  # more than one pass below: their posts locked in one order first
+        answers_lock_posts({"post_ids": [post.pk]}, *([{"source_thread": post.thread}] if retitled else []),
+                           *([{"thread": post.thread}] if opening else []))
     if change == "hide":
         # A hidden post is read by nobody but moderators: an answer quoting it must not stay in front of readers
         # (a moderator hides a post that leaked a token; the answer that quoted it goes with it).
@@ -44,7 +49,7 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
         # and answers in review withheld (``sources_mark_retitled``), published ones unpublished (``taken_back``).
         sources_mark_retitled(thread=post.thread)
         answers_recheck_edit(acting_user=acting_user, source_thread=post.thread, reason="A cited thread was retitled.")
-    if change in _POST_CHANGES and is_opening_post(post):
+    if opening:
         # The question every answer in the thread was drafted from, and may restate: hidden, the answers that
         # restate it leave with it (``question_withheld``); edited (or retitled), the answers vetted for the question
         # as it read leave too, rather than stand as reviewed under another question.
@@ -59,7 +64,9 @@ def flag_answers_citing_changed_post(sender, post, change, acting_user=None, ret
 
 @receiver(thread_moved)
 def recheck_answers_citing_moved_thread(sender, thread, source, acting_user=None, **kwargs):
-    answers_recheck_audience(acting_user=acting_user, post_ids=list(thread.posts.values_list("pk", flat=True)),
+    post_ids = list(thread.posts.values_list("pk", flat=True))
+    answers_lock_posts({"post_ids": post_ids}, {"thread": thread})  # two passes: their posts locked in one order
+    answers_recheck_audience(acting_user=acting_user, post_ids=post_ids,
                              reason="A cited thread moved to another category.")
     # The answers published in the moved thread now speak to another audience than the one they were vetted for.
     answers_recheck_audience(acting_user=acting_user, thread=thread,

@@ -681,6 +681,17 @@ def _flag_audited(answer: AIAnswer, reason: str) -> None:
                  data={"reason": reason})
 
 
+def answers_lock_posts(*selections: dict) -> None:
+    """Lock, in id order, the posts of the published answers that several passes of one change may withdraw (each a
+    ``_published_answers`` selection): each pass hides its own in id order, but one pass after another does not, and a
+    page recording its view of two of them locks them in id order (``posts_mark_viewed``): a thread moved hid the
+    answers citing it, then the answers in it, and a reader of both deadlocked with it (round 40's review)."""
+    ids = sorted({answer.published_post_id for selection in selections for answer in _published_answers(**selection)
+                  if answer.published_post_id})
+    if ids:
+        list(Post.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def answers_recheck_audience(*, acting_user, post_ids=None, category: Category | None = None,
                              thread: Thread | None = None, reason: str) -> list[int]:
     """After a change to who may read what (a thread moved, a category became restricted, a post hidden), each

@@ -7,6 +7,7 @@ lost the backslashes their authors typed; and (from before the round) a line Pyt
 definition that CommonMark shows.
 """
 import logging
+import threading
 import time
 
 import pytest
@@ -247,3 +248,121 @@ def test_a_line_the_desk_does_not_show_is_never_stored_in_an_ai_answer(line):
     desk = words(render_markdown(stored))
     for renderer in _OTHER_RENDERERS:
         assert not (words(renderer.render(stored)) - desk), (stored, render_markdown(stored))
+
+
+# 1. posts_mark_viewed: a change that unpublishes in two loops (thread_moved: answers citing the thread's posts, then
+#    answers in the thread) hides the higher post first ----------------------------------------------------------
+
+def _two_answers_a_move_withdraws_in_the_wrong_order(admin_user):
+    from aiassist import services as ai_services
+    from aiassist.models import AIAnswer, AnswerSource
+    from forum import policy
+    from tests.api.conftest import drafted, reload
+    from tests.factories import UserFactory, grant, make_category, make_thread
+    from tests.security.test_withdrawal import REPLY
+
+    ops, vault = (make_category(admin_user, "Ops", restricted=True),
+                  make_category(admin_user, "Vault", restricted=True))
+    moderator = UserFactory(username="maria")
+    dana, erin, alice, victor = (UserFactory(username=n) for n in ("dana", "erin", "alice", "victor"))
+    for user in (moderator, dana, erin, alice, victor):
+        grant(policy.VIEW, user, ops)
+        grant(policy.POST, user, ops)
+    rita = UserFactory(username="rita")
+    grant(policy.VIEW, rita, ops)
+    grant(policy.REVIEW, rita, ops)
+    for perm in (policy.MODERATE, policy.REVIEW, policy.APPROVE_HIGH_RISK):
+        grant(perm, moderator, ops)
+    grant(policy.VIEW, moderator, vault)
+    grant(policy.MODERATE, moderator, vault)
+    make_thread(erin, ops, title="Celery retry backoff settings", body="Which settings matter here?",
+                replies=[(dana, REPLY)])
+    # erin's thread T: its answer (published first, the lower post id) quotes dana's reply in another Ops thread.
+    moved = make_thread(erin, ops, title="How should celery retries back off?",
+                        body="My celery tasks fail on network errors. How do retries back off?",
+                        replies=[(dana, "Set broker_heartbeat=30 so numbat8heartbeat drops are noticed; "
+                                        "the worker then reconnects.")])
+    first = drafted(erin, moved)
+    ai_services.answer_submit(acting_user=erin, answer=first)
+    for reviewer in (moderator, rita):
+        if reload(first).status != AIAnswer.Status.PUBLISHED:
+            ai_services.answer_approve(acting_user=reviewer, answer=reload(first))
+    # alice's answer in another Ops thread quotes the reply in T (published second, the higher post id).
+    other = make_thread(alice, ops, title="What should broker_heartbeat be?",
+                        body="Workers miss broker drops (numbat8heartbeat). What broker_heartbeat should I set?")
+    second = drafted(alice, other)
+    ai_services.answer_submit(acting_user=alice, answer=second)
+    for reviewer in (moderator, rita):
+        if reload(second).status != AIAnswer.Status.PUBLISHED:
+            ai_services.answer_approve(acting_user=reviewer, answer=reload(second))
+    first, second = reload(first), reload(second)
+    assert first.status == second.status == AIAnswer.Status.PUBLISHED
+    assert first.published_post_id < second.published_post_id
+    assert AnswerSource.objects.filter(answer=second, post__thread=moved).exists()
+    assert not AnswerSource.objects.filter(answer=first, post__thread=moved).exists()
+    return first, second, moved, vault, moderator, victor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_of_two_ai_posts_and_a_move_that_withdraws_both_do_not_deadlock(admin_user):
+    """thread_move runs answers_recheck_audience twice in one transaction (receivers.py): post_ids=the thread's posts
+    (answers elsewhere citing them), then thread=the thread (answers published in it). Each loop is in
+    published_post_id order, the two together are not: the higher post is hidden first. A page recording its view
+    of both takes them FOR SHARE in id order: a lock cycle, "deadlock detected" after deadlock_timeout."""
+    from django.db import connection
+
+    from aiassist.services import review
+    from forum import services as forum_services
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    first, second, moved, vault, moderator, victor = _two_answers_a_move_withdraws_in_the_wrong_order(admin_user)
+    posts = [first.published_post, second.published_post]
+    first_hidden, reader_waits = threading.Event(), threading.Event()
+    errors, order = {}, []
+    real_unpublish = review.answer_unpublish
+
+    def unpublish_then_let_the_reader_in(**kwargs):
+        result = real_unpublish(**kwargs)
+        order.append(kwargs["answer"].published_post_id)
+        if not first_hidden.is_set():
+            first_hidden.set()
+            reader_waits.wait(5)
+        return result
+
+    def writer():
+        review.answer_unpublish = unpublish_then_let_the_reader_in
+        try:
+            forum_services.thread_move(acting_user=moderator, thread=moved, category=vault)
+        except Exception as exc:  # noqa: BLE001
+            errors["writer"] = exc
+        finally:
+            review.answer_unpublish = real_unpublish
+            connection.close()
+
+    def reader():
+        try:
+            forum_services.posts_mark_viewed(acting_user=victor, posts=posts)
+        except forum_services.ShownPostWithdrawn:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            errors["reader"] = exc
+        finally:
+            connection.close()
+
+    w = threading.Thread(target=writer)
+    w.start()
+    assert first_hidden.wait(20)
+    r = threading.Thread(target=reader)
+    r.start()
+    with connection.cursor() as cursor:
+        for _ in range(100):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND query ILIKE '%%FOR SHARE%%'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+    reader_waits.set()
+    w.join(20)
+    r.join(20)
+    connection.close()
+    assert not errors, ({side: repr(exc) for side, exc in errors.items()}, order)
