@@ -123,11 +123,9 @@ def test_a_reader_of_two_ai_posts_and_a_hide_that_withdraws_both_do_not_deadlock
     marks them viewed: SELECT ... FOR SHARE over both, in the index's order. Opposite orders: a lock cycle, which
     PostgreSQL breaks after deadlock_timeout by failing one side ("deadlock detected": a 503, or the hide rolled
     back). Before this round, readers took no lock at all."""
-    import threading
 
     from django.db import connection
 
-    from aiassist.services import review
     from forum import services as forum_services
     from tests.factories import UserFactory
 
@@ -135,13 +133,28 @@ def test_a_reader_of_two_ai_posts_and_a_hide_that_withdraws_both_do_not_deadlock
         pytest.skip("row locks: PostgreSQL")
     first, second, reply = _two_published_answers_citing_one_reply(engineering, eng_moderator)
     victor = UserFactory(username="victor")
-    posts = [second.published_post, first.published_post]
+    errors, order = _a_withdrawal_and_a_reader_at_once(
+        lambda: forum_services.post_hide(acting_user=eng_moderator, post=reply, reason="It leaked a token."),
+        victor, [second.published_post, first.published_post])
+    assert not errors, ({side: repr(exc) for side, exc in errors.items()}, order)
+
+
+def _a_withdrawal_and_a_reader_at_once(change, victor, posts):
+    """``change`` withdraws two answers in one transaction; once it has hidden the first, a reader of both records
+    its view (``posts_mark_viewed``) and waits on a row lock; then the change goes on. Returns the errors of each
+    side (a deadlock among them) and the order the posts were hidden in."""
+    from django.db import connection
+
+    from aiassist.services import review
+    from forum import services as forum_services
+
     first_hidden, reader_waits = threading.Event(), threading.Event()
-    errors = {}
+    errors, order = {}, []
     real_unpublish = review.answer_unpublish
 
     def unpublish_then_let_the_reader_in(**kwargs):
         result = real_unpublish(**kwargs)
+        order.append(kwargs["answer"].published_post_id)
         if not first_hidden.is_set():
             first_hidden.set()
             reader_waits.wait(5)
@@ -150,7 +163,7 @@ def test_a_reader_of_two_ai_posts_and_a_hide_that_withdraws_both_do_not_deadlock
     def writer():
         review.answer_unpublish = unpublish_then_let_the_reader_in
         try:
-            forum_services.post_hide(acting_user=eng_moderator, post=reply, reason="It leaked a token.")
+            change()
         except Exception as exc:  # noqa: BLE001
             errors["writer"] = exc
         finally:
@@ -161,7 +174,7 @@ def test_a_reader_of_two_ai_posts_and_a_hide_that_withdraws_both_do_not_deadlock
         try:
             forum_services.posts_mark_viewed(acting_user=victor, posts=posts)
         except forum_services.ShownPostWithdrawn:
-            pass  # the expected outcome when the hide wins: the page is built again
+            pass  # the expected outcome when the change wins: the page is built again
         except Exception as exc:  # noqa: BLE001
             errors["reader"] = exc
         finally:
@@ -183,7 +196,7 @@ def test_a_reader_of_two_ai_posts_and_a_hide_that_withdraws_both_do_not_deadlock
     w.join(20)
     r.join(20)
     connection.close()
-    assert not errors, {side: repr(exc) for side, exc in errors.items()}
+    return errors, order
 
 
 # 5. _tables_as_text escapes delimiter rows inside code -------------------------------------------------------------
@@ -311,58 +324,11 @@ def test_a_reader_of_two_ai_posts_and_a_move_that_withdraws_both_do_not_deadlock
     of both takes them FOR SHARE in id order: a lock cycle, "deadlock detected" after deadlock_timeout."""
     from django.db import connection
 
-    from aiassist.services import review
     from forum import services as forum_services
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL")
     first, second, moved, vault, moderator, victor = _two_answers_a_move_withdraws_in_the_wrong_order(admin_user)
-    posts = [first.published_post, second.published_post]
-    first_hidden, reader_waits = threading.Event(), threading.Event()
-    errors, order = {}, []
-    real_unpublish = review.answer_unpublish
-
-    def unpublish_then_let_the_reader_in(**kwargs):
-        result = real_unpublish(**kwargs)
-        order.append(kwargs["answer"].published_post_id)
-        if not first_hidden.is_set():
-            first_hidden.set()
-            reader_waits.wait(5)
-        return result
-
-    def writer():
-        review.answer_unpublish = unpublish_then_let_the_reader_in
-        try:
-            forum_services.thread_move(acting_user=moderator, thread=moved, category=vault)
-        except Exception as exc:  # noqa: BLE001
-            errors["writer"] = exc
-        finally:
-            review.answer_unpublish = real_unpublish
-            connection.close()
-
-    def reader():
-        try:
-            forum_services.posts_mark_viewed(acting_user=victor, posts=posts)
-        except forum_services.ShownPostWithdrawn:
-            pass
-        except Exception as exc:  # noqa: BLE001
-            errors["reader"] = exc
-        finally:
-            connection.close()
-
-    w = threading.Thread(target=writer)
-    w.start()
-    assert first_hidden.wait(20)
-    r = threading.Thread(target=reader)
-    r.start()
-    with connection.cursor() as cursor:
-        for _ in range(100):
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND query ILIKE '%%FOR SHARE%%'")
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.05)
-    reader_waits.set()
-    w.join(20)
-    r.join(20)
-    connection.close()
+    errors, order = _a_withdrawal_and_a_reader_at_once(
+        lambda: forum_services.thread_move(acting_user=moderator, thread=moved, category=vault),
+        victor, [first.published_post, second.published_post])
     assert not errors, ({side: repr(exc) for side, exc in errors.items()}, order)
