@@ -204,29 +204,21 @@ def shown_category(user, source: AnswerSource):
     read the source's old one). Its name, slug and that it is restricted are not theirs to learn, on any surface (the
     thread page, the review desk, the asker's panel, the API). Asked with the post's thread's category loaded when the
     drafted one may be unreadable (``select_related("post__thread__category")``), it costs no query but the one
-    ``forum_policy.access_for`` asks once per restricted category and request (an open category is every member's)."""
+    ``forum_policy.can_view_category`` asks once per restricted category and request."""
     for category in (source.category, source.post.thread.category if source.post is not None else None):
-        if category is not None and _reads_category(user, category):
+        if category is not None and forum_policy.can_view_category(user, category):
             return category
     return None
-
-
-def _reads_category(user, category) -> bool:
-    """``forum_policy.can_view_category``, without its query for an open category (every active member reads one)."""
-    if not category.restricted and user is not None and user.is_authenticated and user.is_active:
-        return True
-    return forum_policy.can_view_category(user, category)
 
 
 def shown_category_to_readers(answer: AIAnswer, source: AnswerSource):
     """``shown_category`` when the reader is not known but is one of ``answer``'s (its asker while it is theirs, a
     reviewer of its category: ``can_view_answer``), who all read its thread's category and every post it drew on
-    as the posts stand now: the drafted-from category when every one of them may read it (open, the thread's own, or
-    where the post is now), otherwise where the post is now. The API serializer's fallback when it is given no
-    request; with one it asks ``shown_category``."""
-    drafted_in = source.category
-    if not drafted_in.restricted or drafted_in.pk == answer.thread.category_id:
-        return drafted_in
+    as the posts stand now: the drafted-from category when every one of them may read it (open, or the thread's own),
+    otherwise where the post is now. The API's serializer's rule: it builds an answer's representation without
+    knowing who reads it."""
+    if forum_policy.is_audience_readable(source.category, answer.thread.category):
+        return source.category
     return source.post.thread.category if source.post is not None else None  # where it is now: maybe still there
 
 
@@ -236,8 +228,8 @@ def load_current_categories(sources) -> None:
     post is not loaded yet and that may need them, in one query for all of them (none when none does). Only a source
     drafted from a restricted category other than its answer's thread's may: an open category is every member's, and
     every reader of an answer reads its thread's."""
-    wanted = [source for source in sources if source.post_id is not None and source.category.restricted
-              and source.category_id != source.answer.thread.category_id
+    wanted = [source for source in sources if source.post_id is not None
+              and not forum_policy.is_audience_readable(source.category, source.answer.thread.category)
               and not AnswerSource.post.is_cached(source)]
     if not wanted:
         return

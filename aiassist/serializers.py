@@ -12,7 +12,6 @@ from .models import AIAnswer, AnswerSource, Approval
 from .policy import (
     cited_sources_for,
     load_current_categories,
-    shown_category,
     shown_category_to_readers,
     shown_confirmed_keys,
 )
@@ -21,9 +20,9 @@ from .services.review import REASON_MAX
 
 
 class AnswerSourceSerializer(serializers.ModelSerializer):
-    category = serializers.SerializerMethodField(help_text="The slug of the category it was drafted from, when the "
-                                                           "caller may read that one; otherwise of the one its post "
-                                                           "is in now (null when there is none they may read).")
+    category = serializers.SerializerMethodField(help_text="The slug of the category it was drafted from, when every "
+                                                           "reader of the answer may read that one; otherwise of the "
+                                                           "one its post is in now (null when it is gone).")
     restricted = serializers.SerializerMethodField(help_text="Whether that category is restricted (null without one).")
 
     class Meta:
@@ -35,15 +34,11 @@ class AnswerSourceSerializer(serializers.ModelSerializer):
                                                "it counts for the audience checks all the same."}}
 
     def _shown(self, source):
-        """``policy.shown_category`` for the caller (the context's ``user``, or its request's); without one (the
-        API's views build the representation from the answer alone), ``policy.shown_category_to_readers``: what
-        every reader of the answer may be shown. Either way never a category the caller cannot read (round 39's
-        rule, the review desk's and the asker's panel's too). Asked once per source and representation."""
+        """``policy.shown_category_to_readers``: the API's views build an answer's representation from the answer
+        alone, so what any reader of the answer may be shown, never a category some cannot read (round 39's rule, the
+        review desk's and the asker's panel's too). Asked once per source and representation."""
         if "_shown_category" not in source.__dict__:
-            request = self.context.get("request")
-            user = self.context.get("user", request.user if request is not None else None)
-            source._shown_category = (shown_category(user, source) if user is not None
-                                      else shown_category_to_readers(source.answer, source))
+            source._shown_category = shown_category_to_readers(source.answer, source)
         return source._shown_category
 
     @extend_schema_field({"type": "string", "nullable": True})

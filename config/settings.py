@@ -69,10 +69,10 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
-    "common.middleware.PrivateResponseMiddleware",  # inside WhiteNoise: /static/ keeps its own caching
+    "config.middleware.PrivateResponseMiddleware",  # inside WhiteNoise: /static/ keeps its own caching
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "common.middleware.DeclaredCharsetMiddleware",  # before the first read of the body, CSRF's request.POST
+    "config.middleware.DeclaredCharsetMiddleware",  # before the first read of the body, CSRF's request.POST
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.ControlCharactersMiddleware",

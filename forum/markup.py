@@ -73,7 +73,7 @@ def markdown_html(text: str, *, converter: str, **options) -> str:
         raise
 
 
-class _CommonMarkEscapes(Extension):
+class _TildeEscape(Extension):
     """A backslash escapes "~", as in CommonMark and GitHub's renderers (Python-Markdown escapes 16 punctuation
     characters, not it): an AI answer's tildes that could strike a word for a GitHub-style client are escaped
     (``_tildes_as_text``), and every renderer then shows "~". The other characters only CommonMark escapes stay as
@@ -85,10 +85,10 @@ class _CommonMarkEscapes(Extension):
             md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "~"]
 
 
-COMMONMARK_ESCAPES = _CommonMarkEscapes()
+TILDE_ESCAPE = _TildeEscape()
 
 _FORUM = {
-    "extensions": ["fenced_code", "tables", "sane_lists", "nl2br", COMMONMARK_ESCAPES],
+    "extensions": ["fenced_code", "tables", "sane_lists", "nl2br", TILDE_ESCAPE],
     # align="..." rather than style="text-align: ...": the sanitiser keeps the former, drops all styles.
     "extension_configs": {"tables": {"use_align_attribute": True}},
     "output_format": "html",
@@ -302,7 +302,7 @@ def machine_text(text: str) -> str:
 _MACHINE_ROUNDS = 4
 
 # ASCII punctuation CommonMark lets a backslash escape and Python-Markdown does not (its escapable characters, with the
-# tables extension's "|" and ``_CommonMarkEscapes``' "~"): "echo \\$TOKEN" showed on the desk as written and reached
+# tables extension's "|" and ``_TildeEscape``' "~"): "echo \\$TOKEN" showed on the desk as written and reached
 # a CommonMark client of ``body`` as "echo $TOKEN" (round 40's review). Outside code such a backslash is written twice
 # in an AI answer: one backslash shown by both renderers, then the character.
 _COMMONMARK_ONLY_ESCAPES = frozenset("\"$%&',/:;<=?@^")
@@ -320,7 +320,7 @@ def _tildes_as_text(text: str) -> str:
     """Tildes outside code escaped, where two or more could pair: the forum's renderer has no strikethrough and
     GitHub's has (most API clients'), so "Do ~~not~~ disable TLS verification" read as a warning on the review desk
     and as advice to disable it for them (round 40's review). Escaped, a tilde is never a delimiter, and every renderer
-    shows "~" (``_CommonMarkEscapes``). Fence lines are left alone, and code (``_not_kept``)."""
+    shows "~" (``_TildeEscape``). Fence lines are left alone, and code (``_not_kept``)."""
     if text.count("~") < 2:
         return text
     on_fence_lines = {i for m in _FENCE_LINE.finditer(text) if "~" in m.group() for i in range(m.start(), m.end())}
@@ -648,7 +648,7 @@ def plain_text(text: str, limit: int | None = None) -> str:
 
     The result is text, not HTML: templates escape it when they show it.
     """
-    rendered = markdown_html(text, converter="plain", extensions=["fenced_code", COMMONMARK_ESCAPES])
+    rendered = markdown_html(text, converter="plain", extensions=["fenced_code", TILDE_ESCAPE])
     flat = html.unescape(nh3.clean(rendered, tags=set()))
     flat = re.sub(r"\s+", " ", flat).strip()
     if limit and len(flat) > limit:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import markdown
 import nh3
 
-from forum.markup import COMMONMARK_ESCAPES, markdown_html
+from forum.markup import TILDE_ESCAPE, markdown_html
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(?P<run>`{3,}|~{3,})(?P<info>.*)$")
 _FENCE_CLOSE = re.compile(r"^[ \t]*(?P<run>`{3,}|~{3,})[ \t]*$")
@@ -512,5 +512,5 @@ def plain_text(passage: str) -> str:
     included (its line breaks become spaces), with escapes and entities resolved.
     """
     rendered = markdown_html(close_open_blocks(passage or ""), converter="passages",
-                             extensions=["fenced_code", "tables", "sane_lists", COMMONMARK_ESCAPES])
+                             extensions=["fenced_code", "tables", "sane_lists", TILDE_ESCAPE])
     return " ".join(html.unescape(nh3.clean(rendered, tags=set())).split())

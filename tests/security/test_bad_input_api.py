@@ -5,7 +5,7 @@ a ``page_size`` longer than ``int()`` reads (``common.api.CursorPagination``); D
 over DATA_UPLOAD_MAX_MEMORY_SIZE or more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters, turned into a 500 by
 the API's exception handler (Django answers them 400 on the pages); JSON nested deeply enough for
 ``RecursionError`` (``common.parsers.JSONParser``); a multipart body in a charset that is not a text encoding,
-read first by CSRF (``common.middleware.DeclaredCharsetMiddleware``). Nothing is written by any of them.
+read first by CSRF (``config.middleware.DeclaredCharsetMiddleware``). Nothing is written by any of them.
 """
 import logging
 

@@ -3,7 +3,7 @@
 A page or an API answer for a signed-in user may hold what only they may read (the asker's private draft, the
 review desk) or text withdrawn since (a retracted answer). Sent with no Cache-Control at all, a browser could keep
 it (the Back button on a shared machine, after sign-out) and so could any cache in between that caches
-heuristically. ``common.middleware.PrivateResponseMiddleware`` marks every response to a signed-in request, by
+heuristically. ``config.middleware.PrivateResponseMiddleware`` marks every response to a signed-in request, by
 session or by API token, and varies every API response on ``Authorization``; /static/ (WhiteNoise) and the
 responses that say how they may be cached (/healthz) keep their own.
 """
@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.utils.functional import SimpleLazyObject
 
-from common.middleware import PrivateResponseMiddleware
+from config.middleware import PrivateResponseMiddleware
 
 from ..api.conftest import V1, client_for
 from ..factories import signed_in
