@@ -272,6 +272,7 @@ def machine_text(text: str) -> str:
     # pairs with a later one and moves where code ends: round 33's review), so they run until nothing changes.
     for _ in range(_MACHINE_ROUNDS):
         before = text
+        text = _fences_as_both_read(text)
         text = escape_reference_definitions(text)
         # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
         candidates = [i for i, c in enumerate(text)
@@ -301,6 +302,63 @@ def machine_text(text: str) -> str:
 
 _MACHINE_ROUNDS = 4
 
+# Python-Markdown's fenced code (``fenced_code``): a fence at the start of a line, then a language of these characters
+# and nothing else on the line (``{attributes}`` too, not written by the assistant: moved like any other words), and a
+# closing line of the very same fence.
+_FORUM_LANGUAGE = re.compile(r"[ ]*(\.?[\w#.+-]*)")
+_LIST_MARKER = re.compile(r"[-+*]|\d{1,9}[.)]")
+_PM_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!~")
+
+
+def _fences_as_both_read(text: str) -> str:
+    """Fenced code as both renderers read it (the fuzzing of round 41): CommonMark shows no word of a fence's info
+    string but the language (its first word, as a class), where Python-Markdown takes a fence only if that line holds
+    nothing else. "```bash do not run this on production" opened a code block for an API client, the warning gone,
+    and on the review desk was a code span that showed it. CommonMark also closes a fence with a longer one, or with
+    none at the end of the text, where Python-Markdown reads the fence lines as text. So an info string of more than a
+    language (its first word may be one, "bash", or not, "do") is moved to a line of its own before the fence, shown by
+    both (in a list or a quote, where Python-Markdown reads no fence, a language too), and a fence at the start of a
+    line is closed as Python-Markdown closes one. Which lines are fences is read from CommonMark's own parse."""
+    if "```" not in text and "~~~" not in text:
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    try:
+        fences = [token for token in _OTHER_RENDERERS[0].parse(text) if token.type == "fence" and token.map]
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: left to the other steps
+        return text
+    if not fences:
+        return text
+    lines = text.split("\n")
+    replaced: dict[int, list[str]] = {}
+    unclosed = ""
+    for fence in fences:
+        start, end = fence.map
+        opening, markup = lines[start], fence.markup
+        prefix = opening[:opening.find(markup)]
+        nested = bool(prefix or fence.level)  # Python-Markdown reads a fence only at a line's start, in no container
+        info = opening[len(prefix) + len(markup):]  # as written (CommonMark's ``info`` is unescaped)
+        language = "" if nested else _FORUM_LANGUAGE.match(info).group(1)
+        rest = info.strip(" ")[len(language):]
+        if rest.strip():  # more than a language: its first word may be one ("bash do not…") or not ("do not…")
+            language, rest = "", info.strip(" ")
+        if rest:  # what CommonMark hides, on a line before the fence (a list marker stays with it)
+            rest = rest.strip()
+            shown = "\\" + rest if rest and rest[0] in _PM_ESCAPABLE else rest
+            continued = _LIST_MARKER.sub(lambda m: " " * len(m.group()), prefix)
+            replaced[start] = [prefix + shown, continued + markup + language] if shown else [prefix + markup + language]
+        if nested:
+            continue
+        closing = lines[end - 1].strip() if end - 1 > start else ""
+        if closing and set(closing) == {markup[0]} and len(closing) >= len(markup):
+            if lines[end - 1] != markup:
+                replaced[end - 1] = [markup]
+        else:
+            unclosed = markup
+    if not replaced and not unclosed:
+        return text
+    text = "\n".join(line for i, original in enumerate(lines) for line in replaced.get(i, [original]))
+    return text + ("" if text.endswith("\n") else "\n") + unclosed if unclosed else text
+
 # ASCII punctuation CommonMark lets a backslash escape and Python-Markdown does not (its escapable characters, with the
 # tables extension's "|" and ``_TildeEscape``' "~"): "echo \\$TOKEN" showed on the desk as written and reached
 # a CommonMark client of ``body`` as "echo $TOKEN" (round 40's review). Outside code such a backslash is written twice
@@ -309,8 +367,11 @@ _COMMONMARK_ONLY_ESCAPES = frozenset("\"$%&',/:;<=?@^")
 
 
 def _backslashes_commonmark_reads_otherwise(text: str) -> list[int]:
+    """Also a backslash that ends a line: a line break for CommonMark, which shows no backslash, where the desk showed
+    it ("docker run \\" then "--privileged" on the next line: a shell's continuation, round 41's fuzzing)."""
     return [i for i in range(len(text) - 1)
-            if text[i] == "\\" and text[i + 1] in _COMMONMARK_ONLY_ESCAPES and not _escaped(text, i)]
+            if text[i] == "\\" and (text[i + 1] in _COMMONMARK_ONLY_ESCAPES or text[i + 1] == "\n")
+            and not _escaped(text, i)]
 
 
 _FENCE_LINE = re.compile(r"^[ \t>]*(?:~{3,}|`{3,}).*$", re.MULTILINE)
@@ -323,7 +384,19 @@ def _tildes_as_text(text: str) -> str:
     shows "~" (``_TildeEscape``). Fence lines are left alone, and code (``_not_kept``)."""
     if text.count("~") < 2:
         return text
-    on_fence_lines = {i for m in _FENCE_LINE.finditer(text) if "~" in m.group() for i in range(m.start(), m.end())}
+    on_fence_lines = set()
+    if any("~" in m.group() for m in _FENCE_LINE.finditer(text)):
+        # The lines CommonMark reads as a fence's first or last: a line of tildes indented as code, or continuing a
+        # paragraph, is text for it, and GitHub's renderers strike what its tildes enclose (round 41's fuzzing).
+        starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        try:
+            fences = [token.map for token in _OTHER_RENDERERS[0].parse(text) if token.type == "fence" and token.map]
+        except Exception:  # noqa: BLE001 - a parser's failure on hostile text: every tilde is escaped
+            fences = []
+        for start, end in fences:
+            for line in {start, end - 1}:
+                stop = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
+                on_fence_lines.update(range(starts[line], stop))
     candidates = [i for i, c in enumerate(text) if c == "~" and i not in on_fence_lines and not _escaped(text, i)]
     outside = _not_kept(text, candidates) if len(candidates) >= 2 else []
     return _escaped_at(text, outside) if len(outside) >= 2 else text
@@ -405,7 +478,8 @@ def _masked_links(text: str) -> list[int]:
             shown = html.unescape(_TAG.sub("", _ANY_MARK.sub("", match.group(3))))
             href = found.group(1) if found else ""
             followed.setdefault(int(match.group(1)), set()).add(_as_followed(href))
-            if _looks_cited(shown) or _shows_another_address(shown, href) or _USER_INFO.match(html.unescape(href)):
+            if (_looks_cited(shown) or _shows_another_address(shown, href) or _USER_INFO.match(html.unescape(href))
+                    or _TITLE.search(match.group(2))):
                 masked.add(int(match.group(1)))
     # A link the renderings send to different addresses: the review desk and the thread page followed one, a client
     # rendering the API's ``body`` another ("[runbook](https://wiki.corp\@evil.example/)": Python-Markdown keeps the
@@ -442,6 +516,9 @@ def _as_followed(href: str) -> str:
 
 
 _MARKED_LINK = re.compile("\ue002(\\d+)\ue003<a\\b([^>]*)>(.*?)</a>", re.S)
+# A link's title: words a reader sees only by hovering over it, the review desk's reviewer too (round 41's fuzzing:
+# "[the runbook](https://wiki.corp/t 'never on production')"). Such a link is the text it is, its title in view.
+_TITLE = re.compile(r'\btitle="')
 _ANY_MARK = re.compile("\ue002\\d+\ue003")
 _MARKED_LINK_START = re.compile("\ue002(\\d+)\ue003<a\\b")
 

@@ -170,3 +170,14 @@ def test_a_bidirectional_override_without_its_semicolon_is_dropped(override):
     stored = machine_text(f"More detail: [{override}2 fer]({EVIL}).")
     assert not re.search("[\u202a-\u202e\u2066-\u2069]", html.unescape(render_markdown(stored))), stored
     assert "&#82389" in machine_text("&#82389 is another number") and "&#x202E1" in machine_text("&#x202E1 too")
+
+
+@pytest.mark.django_db
+def test_a_fences_info_words_reach_the_desk_and_every_client(quoted):
+    """Round 41's fuzzing (tests/security/test_renderers_agree.py), end to end: a colleague's fence whose info string
+    carries a warning. CommonMark shows a fence's language only; the desk showed the line, clients did not."""
+    desk, body = quoted(f"{LEAD} Then clear the stale results:\n\n```bash {WARNING}\nredis-cli -n 1 FLUSHDB\n```\n")
+    assert WARNING in visible_text(desk), desk
+    for md in (COMMONMARK, MARKDOWN_IT_DEFAULT):
+        rendered = md.render(body)
+        assert WARNING in visible_text(rendered) and "<code>redis-cli -n 1 FLUSHDB\n</code>" in rendered, body
