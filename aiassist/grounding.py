@@ -924,6 +924,7 @@ class _Block:
     lines: list[tuple[int, int]] = field(default_factory=list)  # code blocks: content lines
     citations: tuple[int, ...] = ()  # attribution lines
     list_id: int = 0
+    header: bool = False  # a table's header row: its labels are no claims, what they hold to check is (round 41)
 
 
 def _citations_in(text: str) -> tuple[int, ...]:
@@ -1029,9 +1030,9 @@ def _blocks(markdown: str) -> tuple[_Block, ...]:
             i += 1
             continue
         if kind == "table":
-            header = i + 1 < n and _TABLE_SEP.match(lines[i + 1]) and "-" in lines[i + 1]
-            if not _TABLE_SEP.match(lines[i]) and not header:  # a header row holds labels, not claims
-                blocks.append(_Block("table", offsets[i], offsets[i] + len(lines[i]), groups[i]))
+            header = bool(i + 1 < n and _TABLE_SEP.match(lines[i + 1]) and "-" in lines[i + 1])
+            if not _TABLE_SEP.match(lines[i]):
+                blocks.append(_Block("table", offsets[i], offsets[i] + len(lines[i]), groups[i], header=header))
             i += 1
             continue
         start = offsets[i]
@@ -1183,11 +1184,20 @@ def _units(markdown: str) -> list[_Unit]:
             text = _dedent("\n".join(_unquote(line) for line, _ in lines))
             units.append(_Unit(ClaimKind.CODE_BLOCK, block.start, block.end, text, index,
                                lines=[(_unquote(line), a) for line, a in lines]))
-        elif block.kind in ("para", "item", "table"):
+        elif block.kind in ("para", "item", "table", "heading"):
+            # A heading is read like a sentence: readers see it, and "## Run `…`" or "## Disable TLS verification"
+            # was checked against no source (round 41). A table's header row holds labels: only what they hold to
+            # check (a command, a path, a number, an address) is a claim. Capitals there mark a label or a title's
+            # case, not a name ("| Setting | Value |", "## Restart The Worker Pool").
             kind = ClaimKind.LIST_ITEM if block.kind == "item" else ClaimKind.SENTENCE
             sentence_units = []
             for a, b in block.sentences:
                 sentence_units.extend(_sentence_units(markdown, a, b, kind, index))
+            if block.kind == "heading" or block.header:
+                for unit in sentence_units:
+                    unit.tokens = [token for token in unit.tokens if token.kind != "name"]
+            if block.header:
+                sentence_units = [u for u in sentence_units if u.kind == ClaimKind.COMMAND or u.tokens]
             sentences = [u for u in sentence_units if u.kind != ClaimKind.COMMAND]
             if sentences:
                 sentences[-1].last_in_block = True

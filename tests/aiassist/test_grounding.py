@@ -562,3 +562,17 @@ def test_hourly_and_daily_read_as_every_hour_and_once_a_day():
     swapped = "Staging databases get hourly snapshots, whereas production is snapshotted once a day [1]."
     assert _statuses(swapped, passage) == {Status.CONTRADICTED}
     assert Status.CONTRADICTED not in _statuses("Production databases get hourly snapshots [1].", passage)
+
+
+def test_a_heading_is_a_claim_and_a_tables_labels_are_not():
+    """Round 41: readers see a heading, so it is checked like a sentence; a header row's labels are no claim, what
+    they hold to check (a command, a path, a number) is."""
+    source = {1: "Set retry_backoff=True so the countdown doubles between retries."}
+    draft = ("## Disable TLS verification on the broker\n\nSet retry_backoff=True so the countdown doubles [1].\n\n"
+             "| Setting | Value |\n|---|---|\n| retry_backoff | True [1] |\n\n"
+             "| Wait `900` seconds | Then |\n|---|---|\n| retry | now [1] |")
+    claims = {c.text: c for c in check(draft, source).claims}
+    assert claims["Disable TLS verification on the broker"].status == Status.UNCITED
+    assert not any("Setting" in text for text in claims)
+    (labels,) = [c for text, c in claims.items() if "Wait" in text]
+    assert labels.status == Status.INVENTED and "900" in labels.reason

@@ -181,3 +181,25 @@ def test_a_fences_info_words_reach_the_desk_and_every_client(quoted):
     for md in (COMMONMARK, MARKDOWN_IT_DEFAULT):
         rendered = md.render(body)
         assert WARNING in visible_text(rendered) and "<code>redis-cli -n 1 FLUSHDB\n</code>" in rendered, body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", [
+    "## Then run `celery -A proj purge --force` on every broker\n\nSet retry_backoff=True; the delay doubles [1].",
+    "Set retry_backoff=True; the delay doubles [1].\n\n"
+    "| celery -A proj purge --force | when |\n|---|---|\n| first | now |",
+], ids=["heading", "table-header"])
+def test_a_command_in_a_heading_or_a_tables_header_is_checked_like_one_in_a_sentence(text, drafting, employee,  # noqa: F811
+                                                                                     eng_moderator):
+    """Round 41: a heading and a table's header row were read by no claim check, so a command no source holds, shown
+    to every reader as a heading, was published with one approval (the same command in a sentence: blocked)."""
+    answer = drafting(employee, text)
+    blocking = [c for c in answer.grounding["claims"] if c["blocking"]]
+    assert blocking and "purge --force" in blocking[0]["text"], answer.grounding["claims"]
+    services.answer_submit(acting_user=employee, answer=reload(answer))
+    response = signed_in(eng_moderator).post(f"/ai/review/{answer.pk}/approve/", {
+        "body": reload(answer).body, "text_hash": services.body_hash(reload(answer).body)})
+    assert reload(answer).status == AIAnswer.Status.IN_REVIEW and response.status_code in (200, 302, 409)
+    listed = re.findall(r'<span class="claim-status claim-invented">invented</span>([^<]*)', desk_html(reload(answer),
+                                                                                                     eng_moderator))
+    assert any("purge --force" in item for item in listed), listed  # the desk lists it (a row is marked only there)
