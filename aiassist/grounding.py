@@ -86,7 +86,9 @@ from forum.text import STOPWORDS
 # across a passage too: numbered lists, "X first" after the sentence it precedes, chained commands, "Never A; B
 # instead". lexical-4 (round 16): names, days and #channels a passage never mentions are invented; a value the passage
 # gives for something else (``_misattributed``) and two subjects' attributes swapped (``_crossed``) contradict.
-CHECKER = "lexical-4"
+# lexical-5 (round 41): headings and what a table's header row holds to check are claims; an attribution line is one
+# the app wrote for a source (``check``'s ``attributions``), any other line shaped like one is read as a claim.
+CHECKER = "lexical-5"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -959,7 +961,7 @@ def _is_attribution(line: str) -> bool:
     return bool(_ATTRIBUTION_DASH.match(line) and _citations_in(_mask(line)))
 
 
-def _line_kind(line: str) -> str:
+def _line_kind(line: str, attributions: frozenset[str] | None = None) -> str:
     if not line.strip():
         return "blank"
     if _FENCE.match(line):
@@ -968,7 +970,7 @@ def _line_kind(line: str) -> str:
         return "heading"
     if _RULE.match(line):
         return "rule"
-    if _is_attribution(line):
+    if _is_attribution(line) and (attributions is None or line.strip() in attributions):
         return "attribution"
     if _TABLE_ROW.match(line):
         return "table"
@@ -978,8 +980,9 @@ def _line_kind(line: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _blocks(markdown: str) -> tuple[_Block, ...]:
-    """The draft's blocks, with blockquote markers blanked so every offset still indexes ``markdown``."""
+def _blocks(markdown: str, attributions: frozenset[str] | None = None) -> tuple[_Block, ...]:
+    """The draft's blocks, with blockquote markers blanked so every offset still indexes ``markdown``; a line is an
+    attribution (framing, no claim) only if it is one of ``attributions`` (None: any line shaped like one)."""
     raw_lines = markdown.split("\n")
     lines, offsets, groups = [], [], []
     position, group, previous_quoted = 0, 0, False
@@ -1001,7 +1004,7 @@ def _blocks(markdown: str) -> tuple[_Block, ...]:
     list_id, last_was_item = 0, False
     i, n = 0, len(lines)
     while i < n:
-        kind = _line_kind(lines[i])
+        kind = _line_kind(lines[i], attributions)
         if kind == "blank":
             i += 1
             continue
@@ -1042,7 +1045,7 @@ def _blocks(markdown: str) -> tuple[_Block, ...]:
                 list_id += 1
             last_was_item = True
         j = i + 1
-        while j < n and _line_kind(lines[j]) == "text" and groups[j] == groups[i]:
+        while j < n and _line_kind(lines[j], attributions) == "text" and groups[j] == groups[i]:
             j += 1
         blocks.append(_Block("item" if kind == "item" else "para", start, offsets[j - 1] + len(lines[j - 1]),
                              groups[i], list_id=list_id if kind == "item" else 0))
@@ -1170,13 +1173,18 @@ def _is_framing(text: str, tokens: list[Token], unit: _Unit | None = None) -> bo
     return not tokens and not (_stems(unit.words()) if unit is not None else _content(text))
 
 
-def split_claims(markdown: str) -> list[Claim]:
-    """The draft's claims, in order, each with its span, kind and the citations that apply to it."""
-    return [unit.claim() for unit in _units(markdown)]
+def split_claims(markdown: str, attributions: Iterable[str] | None = None) -> list[Claim]:
+    """The draft's claims, in order, each with its span, kind and the citations that apply to it (``attributions``:
+    as ``check`` reads them)."""
+    return [unit.claim() for unit in _units(markdown, _attribution_set(attributions))]
 
 
-def _units(markdown: str) -> list[_Unit]:
-    blocks = _blocks(markdown)
+def _attribution_set(attributions: Iterable[str] | None) -> frozenset[str] | None:
+    return None if attributions is None else frozenset(line.strip() for line in attributions)
+
+
+def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_Unit]:
+    blocks = _blocks(markdown, attributions)
     units: list[_Unit] = []
     for index, block in enumerate(blocks):
         if block.kind == "code":
@@ -2071,8 +2079,14 @@ def _segment_polarity(segment: _Segment) -> _Polarity:
 
 
 def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT_THRESHOLD,
-          embed: Embedder | None = None, semantic_weight: float = 0.5) -> Grounding:
+          embed: Embedder | None = None, semantic_weight: float = 0.5,
+          attributions: Iterable[str] | None = None) -> Grounding:
     """Check every claim of ``markdown`` against the passages it cites (citation number -> Markdown).
+
+    ``attributions``: the lines the app itself wrote to attribute a quote ("— *dana*, reply in [title](/t/…) [2]"),
+    which are no claims. Any other line shaped like one is read as a claim: a model's "— Disable TLS verification,
+    it is safe [1]" was framing to the check, and shown to readers unchecked (round 41). None (the labelled sets, a
+    source's own passages): every such line is an attribution.
 
     ``embed``, when given, maps texts to vectors; the cosine between a claim and its best windows may
     raise a claim's lexical score to ``(1 - semantic_weight) * lexical + semantic_weight * cosine``,
@@ -2082,7 +2096,7 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
     everything = list(prepared.values())
     results: list[CheckedClaim] = []
     semantic: list[tuple[int, str, list[_Match], list[int]]] = []
-    for unit in _units(markdown):
+    for unit in _units(markdown, _attribution_set(attributions)):
         claim = unit.claim()
         cited = [prepared[n] for n in claim.citations if n in prepared]
         missing = [n for n in claim.citations if n not in prepared]
@@ -2264,13 +2278,17 @@ __all__ = ["CHECKER", "SUPPORT_THRESHOLD", "CheckedClaim", "Claim", "ClaimKind",
 EXCERPT_CONTEXT = 160  # characters of the passage kept either side of a claim's matched span
 
 
-def record(markdown: str, passages: dict[int, str], *, embed: Embedder | None = None) -> dict:
+def record(markdown: str, passages: dict[int, str], *, embed: Embedder | None = None,
+           attributions: Iterable[str] | None = None) -> dict:
     """``check`` as stored with an answer: ``Grounding.to_dict()`` plus, for each claim, the excerpt of
     the passage it rests on around its matched span (``{"before", "match", "after"}`` or None), so the
-    claim can be shown beside its evidence without the passages; and ``confirmed`` (empty here), the keys
-    of the blocking claims a reviewer confirmed, which the caller keeps."""
-    grounding = check(markdown, passages, embed=embed)
+    claim can be shown beside its evidence without the passages; ``confirmed`` (empty here), the keys
+    of the blocking claims a reviewer confirmed, which the caller keeps; and ``attributions``, kept for the checks
+    of a reviewer's edits."""
+    grounding = check(markdown, passages, embed=embed, attributions=attributions)
     data = grounding.to_dict()
+    if attributions is not None:
+        data["attributions"] = sorted({line.strip() for line in attributions})
     for item, checked in zip(data["claims"], grounding.claims, strict=True):
         item["blocking"] = checked.blocking
         item["excerpt"] = excerpt(passages.get(checked.passage, ""), checked.passage_span)

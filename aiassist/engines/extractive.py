@@ -50,7 +50,7 @@ class ExtractiveEngine:
         framing = [parts[0]]
         for source in chosen:
             parts.append(_quotable(source))
-            parts.append(_attribution(source))
+            parts.append(attribution(source))
             framing.append(parts[-1])
         return Draft(text="\n\n".join(parts), model=self.model, cited=sorted({s.number for s in chosen}),
                      framing=tuple(framing))
@@ -134,7 +134,9 @@ def _inline(text: str) -> str:
     return _INLINE_SPECIALS.sub(r"\\\1", text)
 
 
-def _attribution(source: SourceDoc) -> str:
+def attribution(source: SourceDoc) -> str:
+    """The line under a quote of ``source``: who wrote it, where, and its number (the only lines the grounding check
+    reads as attributions: ``services.drafting.attributions_of``)."""
     who = f"*{_inline(source.author)}*" if source.author.strip() else "a colleague"
     title = _inline(source.title) or "a thread"
     where = f"[{title}]({quote(source.url, safe=_URL_SAFE)})" if source.url else f"“{title}”"

@@ -7,7 +7,8 @@ events and notices written about it are private (``policy.is_private_phase``): n
 """
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -30,6 +31,8 @@ from forum.services import notifications_withdraw, notify
 from .. import disclaimers, grounding, lifecycle, risk
 from .. import policy as ai_policy
 from ..engines import NOTHING_FOUND, EngineError, TransientEngineError, load_engine
+from ..engines.base import SourceDoc
+from ..engines.extractive import attribution
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
 from ..retrieval.passages import close_open_blocks, sub_outside_code
 from ..sources import content_hash, retrieve, still_shown
@@ -405,7 +408,14 @@ def _draft_claimed(answer: AIAnswer) -> AIAnswer | None:
                         question=answer.question)
 
 
-def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | None = None) -> dict:
+def attributions_of(sources: Iterable[SourceDoc]) -> list[str]:
+    """The attribution line the extractive engine writes under a quote of each source (numbered as the answer cites
+    it), as stored: whatever the engine, only these lines are framing to the grounding check."""
+    return [machine_text(attribution(source)) for source in sources]
+
+
+def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | None = None,
+           attributions: Iterable[str] | None = None) -> dict:
     """The grounding stored with an answer for ``body``: every claim checked against the passages it
     cites (citation number -> the passage's Markdown as the engine was given it), and which of its
     blocking claims are among the ``confirmed`` keys (a reviewer's ``ClaimConfirmation``).
@@ -417,9 +427,12 @@ def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | 
 
     Lexical only, for every engine: the same text gives the same verdict on every machine and after
     every edit, and a reviewer's edit re-checks within the request (an embedder would add a model or a
-    network call there, and a verdict that moves with the model)."""
-    data = grounding.record(body, passages)
-    machine_keys = None if machine is None else {claim.key for claim in grounding.split_claims(machine)}
+    network call there, and a verdict that moves with the model).
+
+    ``attributions``: the attribution lines the app wrote for the answer's sources (``attributions_of``), the only
+    ones read as framing; None for an answer drafted before round 41 (any line shaped like one)."""
+    data = grounding.record(body, passages, attributions=attributions)
+    machine_keys = None if machine is None else {claim.key for claim in grounding.split_claims(machine, attributions)}
     for claim in data["claims"]:
         claim["by_reviewer"] = machine_keys is not None and claim["key"] not in machine_keys
         claim["blocking"] = claim["blocking"] and not claim["by_reviewer"]
@@ -472,7 +485,8 @@ def _checked_draft(*, question: str, draft, sources) -> _Checked:
     # The engine's own paragraphs as they now stand in the text (a line changed on the way is read as any other).
     framing = [] if draft.declined else [line for line in map(machine_text, map(renumbered, draft.framing))
                                          if line in text]
-    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered})
+    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered},
+                     attributions=attributions_of([replace(s.doc, number=renumber[s.doc.number]) for s in ordered]))
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
     assessment = classify_risk(text, checked, question=question, sources=[s.doc.text for s in ordered],
                                read=risk.stored_readings((s.doc.text, s.risk_read_by, s.risk_logit) for s in ordered),

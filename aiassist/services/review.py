@@ -263,7 +263,8 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
     sources = list(answer.sources.order_by("number").values_list("number", "text", "post_id", "title"))
     drew_on = {number: text for number, text, _, _ in sources}
     # Every claim checked again against the passages; standing confirmations of claims still in the text count.
-    checked = ground(body, drew_on, ai_policy.confirmed_keys(answer), machine=answer.original_body)
+    checked = ground(body, drew_on, ai_policy.confirmed_keys(answer), machine=answer.original_body,
+                     attributions=answer.grounding.get("attributions"))
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
     assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()),
@@ -319,7 +320,8 @@ def grounding_of(answer: AIAnswer) -> dict:
     confirmed = ai_policy.confirmed_keys(answer)
     if answer.grounding.get("checker") != grounding.CHECKER:
         drew_on = dict(answer.sources.order_by("number").values_list("number", "text"))
-        answer.grounding = ground(answer.body, drew_on, confirmed, machine=answer.original_body or None)
+        answer.grounding = ground(answer.body, drew_on, confirmed, machine=answer.original_body or None,
+                                  attributions=answer.grounding.get("attributions"))
     else:
         blocking = {claim["key"] for claim in answer.grounding["claims"] if claim["blocking"]}
         answer.grounding = {**answer.grounding, "confirmed": sorted(blocking & confirmed)}
