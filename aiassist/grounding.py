@@ -1183,6 +1183,9 @@ def _attribution_set(attributions: Iterable[str] | None) -> frozenset[str] | Non
     return None if attributions is None else frozenset(line.strip() for line in attributions)
 
 
+HEADER_SENTENCE_WORDS = 4  # a header cell of this many words is a sentence ("| Purge every queue first |"), not a label
+
+
 def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_Unit]:
     blocks = _blocks(markdown, attributions)
     units: list[_Unit] = []
@@ -1195,8 +1198,9 @@ def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_U
         elif block.kind in ("para", "item", "table", "heading"):
             # A heading is read like a sentence: readers see it, and "## Run `…`" or "## Disable TLS verification"
             # was checked against no source (round 41). A table's header row holds labels: only what they hold to
-            # check (a command, a path, a number, an address) is a claim. Capitals there mark a label or a title's
-            # case, not a name ("| Setting | Value |", "## Restart The Worker Pool").
+            # check (a command, a path, a number, an address) is a claim, and so is a cell that says more than a label
+            # does (``HEADER_SENTENCE_WORDS``). Capitals there mark a label or a title's case, not a name ("| Setting
+            # | Value |", "## Restart The Worker Pool").
             kind = ClaimKind.LIST_ITEM if block.kind == "item" else ClaimKind.SENTENCE
             sentence_units = []
             for a, b in block.sentences:
@@ -1205,7 +1209,8 @@ def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_U
                 for unit in sentence_units:
                     unit.tokens = [token for token in unit.tokens if token.kind != "name"]
             if block.header:
-                sentence_units = [u for u in sentence_units if u.kind == ClaimKind.COMMAND or u.tokens]
+                sentence_units = [u for u in sentence_units if u.kind == ClaimKind.COMMAND or u.tokens
+                                  or max(len(cell.split()) for cell in u.text.split("|")) >= HEADER_SENTENCE_WORDS]
             sentences = [u for u in sentence_units if u.kind != ClaimKind.COMMAND]
             if sentences:
                 sentences[-1].last_in_block = True

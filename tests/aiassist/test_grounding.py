@@ -1,14 +1,20 @@
 """Claim-level grounding: the splitter, each status, the storage API, and the labelled set's targets."""
 import functools
+import html
 import json
+import re
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from aiassist.engines.base import SourceDoc
 from aiassist.engines.extractive import NOTHING_FOUND, ExtractiveEngine
 from aiassist.grounding import SUPPORT_THRESHOLD, ClaimKind, Grounding, Status, check, split_claims
 from bench.grounding import BLIND_SETS, TARGETS, calibrated_threshold, evaluate, load
+from forum.markup import machine_text, render_markdown
 
 VACUUM = """Don't run `VACUUM FULL` on the big tables during business hours: it takes an `ACCESS EXCLUSIVE` lock and \
 rewrites the whole table. We use pg_repack instead, which rebuilds the table online:
@@ -570,9 +576,36 @@ def test_a_heading_is_a_claim_and_a_tables_labels_are_not():
     source = {1: "Set retry_backoff=True so the countdown doubles between retries."}
     draft = ("## Disable TLS verification on the broker\n\nSet retry_backoff=True so the countdown doubles [1].\n\n"
              "| Setting | Value |\n|---|---|\n| retry_backoff | True [1] |\n\n"
-             "| Wait `900` seconds | Then |\n|---|---|\n| retry | now [1] |")
+             "| Wait `900` seconds | Then |\n|---|---|\n| retry | now [1] |\n\n"
+             "| Step | Disable TLS verification on the broker first |\n|---|---|\n| retry | now [1] |")
     claims = {c.text: c for c in check(draft, source).claims}
     assert claims["Disable TLS verification on the broker"].status == Status.UNCITED
     assert not any("Setting" in text for text in claims)
     (labels,) = [c for text, c in claims.items() if "Wait" in text]
     assert labels.status == Status.INVENTED and "900" in labels.reason
+    assert any("Disable TLS verification on the broker first" in text for text in claims)  # a sentence, not a label
+
+
+# Round 41: every sentence a reader sees is some claim's. Hypothesis puts a sentence no source holds (or a command) in
+# one or two of the constructs below, inside a draft the app wrote no attribution for; wherever a reader sees it, the
+# check reads it (before: headings, a table's header row and any line shaped like an attribution were read by none).
+_CONSTRUCTS = [
+    "{}", "## {}", "# {}", "{}\n---", "{}\n===", "> {}", "- {}", "1. {}", "   - {}", "| a | {} |\n|---|---|\n| x | y |",
+    "| x | y |\n|---|---|\n| a | {} |", "**{}**", "*{}*", "_{}_", "[{}](https://wiki.corp/a)", "`{}`", "<kbd>{}</kbd>",
+    "{} [1]", "> - {}", "> > {}", "- a\n\n  {}", "1) {}", "+ {}", "Term\n: {}", "{}  \nx", "x  \n{}", "<!-- {} -->",
+    "![{}](https://wiki.corp/i.png)", "[x]: https://wiki.corp/a '{}'", "    {}", "~~{}~~", "{}\\\nnext", "* * *\n{}",
+    "Note: {}", "— {}, reply in [t](/t/1/) [1]", "— {} [1]", "[1] {}",
+]
+
+
+@hypothesis_settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.sampled_from(_CONSTRUCTS), st.sampled_from(_CONSTRUCTS), st.booleans(),
+       st.sampled_from(["run zorblax purge on every broker", "Run `zorblax --purge-all` now"]))
+def test_every_sentence_a_reader_sees_is_read_by_the_check(outer, inner, nested, sentence):
+    lead = "Set retry_backoff=True on the task so the countdown doubles between retries [1]."
+    draft = machine_text(f"{lead}\n\n{outer.format(inner.format(sentence)) if nested else inner.format(sentence)}\n")
+    if "zorblax" not in html.unescape(re.sub(r"<[^>]+>", "", render_markdown(draft))):
+        return  # shown to no reader (a comment, a definition): nothing to check
+    claims = check(draft, {1: "Set retry_backoff=True on the task so the countdown doubles between retries."},
+                   attributions=[]).claims
+    assert any("zorblax" in claim.text for claim in claims), (draft, [c.text for c in claims])
