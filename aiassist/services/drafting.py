@@ -423,7 +423,8 @@ def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | 
     With ``machine`` (the engine's original text, once a reviewer edited it), a claim that is not one of
     the machine's is the reviewer's own: it is marked ``by_reviewer`` and shown with its status, but does
     not block approval: the gate is about what the model invented, and the reviewer who wrote it is on
-    record (the edit's audit event). Every claim the machine wrote still blocks until edited or confirmed.
+    record (the edit's audit event). Every claim the machine wrote still blocks until edited or confirmed, and so does
+    an edited one that still holds what the model invented (the same token) or reversed (the same passage).
 
     Lexical only, for every engine: the same text gives the same verdict on every machine and after
     every edit, and a reviewer's edit re-checks within the request (an embedder would add a model or a
@@ -432,9 +433,19 @@ def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | 
     ``attributions``: the attribution lines the app wrote for the answer's sources (``attributions_of``), the only
     ones read as framing; None for an answer drafted before round 41 (any line shaped like one)."""
     data = grounding.record(body, passages, attributions=attributions)
-    machine_keys = None if machine is None else {claim.key for claim in grounding.split_claims(machine, attributions)}
+    machine_keys, models = None, set()
+    if machine is not None:
+        machine_checked = grounding.check(machine, passages, attributions=attributions).claims
+        machine_keys = {checked.claim.key for checked in machine_checked}
+        # What the model invented or reversed stays the model's through a reviewer's edit of the sentence around it
+        # (round 41: a typo fixed beside an invented path made the claim the reviewer's, and it stopped blocking).
+        models = {("invented", token.text) for checked in machine_checked for token in checked.invented
+                  if checked.status == grounding.Status.INVENTED}
+        models |= {("contradicted", checked.reason) for checked in machine_checked
+                   if checked.status == grounding.Status.CONTRADICTED}
     for claim in data["claims"]:
-        claim["by_reviewer"] = machine_keys is not None and claim["key"] not in machine_keys
+        kept = {("invented", token["text"]) for token in claim["invented"]} | {(claim["status"], claim["reason"])}
+        claim["by_reviewer"] = machine_keys is not None and claim["key"] not in machine_keys and not kept & models
         claim["blocking"] = claim["blocking"] and not claim["by_reviewer"]
     blocking = {claim["key"] for claim in data["claims"] if claim["blocking"]}
     data["confirmed"] = sorted(blocking & set(confirmed))

@@ -1,9 +1,11 @@
-"""Only the app's own attribution lines go unchecked (round 41).
+"""What the model wrote stays checked (round 41): two ways a claim of the model's went unchecked or stopped blocking.
 
 The grounding check read any line that opens with a dash and cites a source ("— …, … [1]") as the attribution the
 extractive engine writes under a quote, and checked nothing in it: a model could write its advice in that shape and
 it reached reviewers and readers as framing. Now a line is an attribution only if it is one the app wrote for the
 answer's sources (``services.drafting.attributions_of``, stored with the grounding for the checks of later edits).
+And a claim a reviewer edited became "the reviewer's" and stopped blocking, even when the edit only fixed a word
+beside what the model invented: an invented token or a reversed passage of the model's now stays the model's.
 """
 import pytest
 
@@ -51,3 +53,22 @@ def test_a_models_line_shaped_like_an_attribution_is_checked(drafting, employee,
     still = [c for c in edited.grounding["claims"] if c["blocking"] and "purge --force" in c["text"]]
     assert still and not still[0]["by_reviewer"], edited.grounding["claims"]
     assert edited.grounding["attributions"] == answer.grounding["attributions"]
+
+
+@pytest.mark.django_db
+def test_a_reviewers_typo_fix_leaves_the_models_invention_blocking(drafting, employee, eng_moderator):
+    """A claim a reviewer edited is theirs, and does not block; but an invented command or flag the model wrote is
+    still the model's after a reviewer fixed a typo beside it (round 41: any edit of the sentence cleared it)."""
+    answer = drafting(employee, "Set autoretry_for and retry_backoff=True; teh delay doubles. "
+                                "Then delete /var/lib/celery/beat-schedule.db to clear the queue [1].")
+    assert any(c["blocking"] and "beat-schedule.db" in c["text"] for c in answer.grounding["claims"])
+    services.answer_submit(acting_user=employee, answer=reload(answer))
+    fixed = reload(answer).body.replace("teh delay", "the delay").replace("clear the queue", "empty the queue")
+    edited = services.answer_edit(acting_user=eng_moderator, answer=reload(answer), body=fixed)
+    still = [c for c in edited.grounding["claims"] if "beat-schedule.db" in c["text"]]
+    assert still and all(c["blocking"] for c in still), [(c["text"], c["status"], c["blocking"]) for c in still]
+    # A command the reviewer wrote themselves is theirs: shown with its status, not blocking.
+    own = services.answer_edit(acting_user=eng_moderator, answer=edited,
+                               body=fixed + "\n\nAfterwards run `celery -A proj inspect active` to check [1].")
+    theirs = [c for c in own.grounding["claims"] if "inspect active" in c["text"]]
+    assert theirs and theirs[0]["by_reviewer"] and not theirs[0]["blocking"], own.grounding["claims"]
