@@ -496,8 +496,10 @@ def _checked_draft(*, question: str, draft, sources) -> _Checked:
     # The engine's own paragraphs as they now stand in the text (a line changed on the way is read as any other).
     framing = [] if draft.declined else [line for line in map(machine_text, map(renumbered, draft.framing))
                                          if line in text]
-    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered},
-                     attributions=attributions_of([replace(s.doc, number=renumber[s.doc.number]) for s in ordered]))
+    # The attribution lines: the extractive engine's are among its framing (stored already); for another engine, the
+    # lines that engine would write for these sources (a model that writes one exactly is quoting the app's own).
+    attributions = framing or attributions_of([replace(s.doc, number=renumber[s.doc.number]) for s in ordered])
+    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered}, attributions=attributions)
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
     assessment = classify_risk(text, checked, question=question, sources=[s.doc.text for s in ordered],
                                read=risk.stored_readings((s.doc.text, s.risk_read_by, s.risk_logit) for s in ordered),
