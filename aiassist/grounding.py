@@ -9,12 +9,14 @@ labelled set ``tests/data/grounding/claims.jsonl``.
 list item (``list_item``), a whole fenced code block (``code_block``, also inside a blockquote), or
 an inline code span that looks like a command (``command``: two or more words and a known command or
 SQL verb first, a flag, a pipe or an assignment). A sentence that is only "Run `<command>`" leaves
-just its command as a claim. Headings, rules, table headers, attribution lines and framing are not
-claims. Framing is a sentence with no flag, path, identifier or command that either matches one of
-the whole-sentence patterns in ``_FRAMING`` ("Here is what colleagues wrote…", "Colleagues wrote the
-following…", "Verify before acting", "I found nothing…", "Note:"), or has no content word beyond stop
-words and filler, or is a short intro ("Run this:") of at most two content words ending in a colon
-right before a code block or list.
+just its command as a claim. A heading is read as a sentence (round 41); a table's header row holds labels, and is a
+claim only for what it holds to check (a command, path, number, address) or a cell of four words or more. Rules,
+attribution lines and framing are not claims. An attribution line opening with a dash is one only if the app wrote
+it (``check``'s ``attributions``): any other line of that shape is read as a claim. Framing is a sentence with no
+flag, path, identifier or command that either matches one of the whole-sentence patterns in ``_FRAMING`` ("Here is
+what colleagues wrote…", "Colleagues wrote the following…", "Verify before acting", "I found nothing…", "Note:"), or
+has no content word beyond stop words and filler, or is a short intro ("Run this:") of at most two content words
+ending in a colon right before a code block or list.
 
 **Which citations apply to a claim**, first rule that gives any (``Claim.cited_by`` says which):
 
@@ -27,7 +29,7 @@ right before a code block or list.
    directly before it (its intro) and of the first sentence directly after it; a list item takes
    those of the sentence ending with a colon that introduces its list; such an intro sentence
    without citations takes those of what it introduces.
-5. ``attribution``: an attribution line (``— *alice*, accepted answer in [Title](/t/1/) [1]``, a
+5. ``attribution``: an attribution line (``— *alice*, accepted answer in [Title](/t/1/) [1]``, the app's own, a
    line of bare citations, or ``Sources: [1] [2]``) covers the blockquote directly above it, or
    when there is none, every block back to the previous attribution line, heading or rule. So in
    the extractive format a quoted passage and its attribution line share the citation.
@@ -970,7 +972,8 @@ def _line_kind(line: str, attributions: frozenset[str] | None = None) -> str:
         return "heading"
     if _RULE.match(line):
         return "rule"
-    if _is_attribution(line) and (attributions is None or line.strip() in attributions):
+    if _is_attribution(line) and (attributions is None or not _ATTRIBUTION_DASH.match(line)
+                                  or _unescaped(line) in attributions):
         return "attribution"
     if _TABLE_ROW.match(line):
         return "table"
@@ -1180,10 +1183,23 @@ def split_claims(markdown: str, attributions: Iterable[str] | None = None) -> li
 
 
 def _attribution_set(attributions: Iterable[str] | None) -> frozenset[str] | None:
-    return None if attributions is None else frozenset(line.strip() for line in attributions)
+    return None if attributions is None else frozenset(map(_unescaped, attributions))
+
+
+def _unescaped(line: str) -> str:
+    """An attribution line as compared: stripped, its backslash escapes dropped (``machine_text`` escapes a title's
+    "~" or "[" in one text and not in another: round 41's review)."""
+    return _MARKDOWN_ESCAPE.sub("", line.strip())
 
 
 HEADER_SENTENCE_WORDS = 4  # a header cell of this many words is a sentence ("| Purge every queue first |"), not a label
+
+
+def _title_case(line: str) -> bool:
+    """Whether a heading capitalises its words as a title does ("Restart The Worker Pool"): then a capital marks no
+    name. "Restart the celery workers every Sunday night" names a day, which a source must give."""
+    words = [word for word in re.findall(r"[^\W\d_]{4,}", line)]
+    return len(words) >= 2 and sum(word[0].isupper() for word in words) >= 0.6 * len(words)
 
 
 def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_Unit]:
@@ -1205,12 +1221,12 @@ def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_U
             sentence_units = []
             for a, b in block.sentences:
                 sentence_units.extend(_sentence_units(markdown, a, b, kind, index))
-            if block.kind == "heading" or block.header:
+            if block.header or (block.kind == "heading" and _title_case(markdown[block.start:block.end])):
                 for unit in sentence_units:
                     unit.tokens = [token for token in unit.tokens if token.kind != "name"]
-            if block.header:
-                sentence_units = [u for u in sentence_units if u.kind == ClaimKind.COMMAND or u.tokens
-                                  or max(len(cell.split()) for cell in u.text.split("|")) >= HEADER_SENTENCE_WORDS]
+            if block.header and max(map(len, map(str.split, markdown[block.start:block.end].split("|")))) \
+                    < HEADER_SENTENCE_WORDS:
+                sentence_units = [u for u in sentence_units if u.kind == ClaimKind.COMMAND or u.tokens]
             sentences = [u for u in sentence_units if u.kind != ClaimKind.COMMAND]
             if sentences:
                 sentences[-1].last_in_block = True

@@ -479,7 +479,7 @@ def _masked_links(text: str) -> list[int]:
             href = found.group(1) if found else ""
             followed.setdefault(int(match.group(1)), set()).add(_as_followed(href))
             if (_looks_cited(shown) or _shows_another_address(shown, href) or _USER_INFO.match(html.unescape(href))
-                    or _TITLE.search(match.group(2))):
+                    or _TITLE.search(match.group(2)) or _SPACE_IN_ADDRESS.search(html.unescape(href))):
                 masked.add(int(match.group(1)))
     # A link the renderings send to different addresses: the review desk and the thread page followed one, a client
     # rendering the API's ``body`` another ("[runbook](https://wiki.corp\@evil.example/)": Python-Markdown keeps the
@@ -519,6 +519,9 @@ _MARKED_LINK = re.compile("\ue002(\\d+)\ue003<a\\b([^>]*)>(.*?)</a>", re.S)
 # A link's title: words a reader sees only by hovering over it, the review desk's reviewer too (round 41's fuzzing:
 # "[the runbook](https://wiki.corp/t 'never on production')"). Such a link is the text it is, its title in view.
 _TITLE = re.compile(r'\btitle="')
+# An address holding a blank: Python-Markdown reads "[x](https://wiki.corp/t (never))" as one address, its
+# "(never)" shown to no reviewer, where a renderer reading no link there shows it (round 41's review).
+_SPACE_IN_ADDRESS = re.compile(r"\s")
 _ANY_MARK = re.compile("\ue002\\d+\ue003")
 _MARKED_LINK_START = re.compile("\ue002(\\d+)\ue003<a\\b")
 

@@ -135,8 +135,8 @@ def _inline(text: str) -> str:
 
 
 def attribution(source: SourceDoc) -> str:
-    """The line under a quote of ``source``: who wrote it, where, and its number (the only lines the grounding check
-    reads as attributions: ``services.drafting.attributions_of``)."""
+    """The line under a quote of ``source``: who wrote it, where, and its number (a line the engine writes itself:
+    the grounding check reads such a line as an attribution only when the engine wrote it, ``Draft.framing``)."""
     who = f"*{_inline(source.author)}*" if source.author.strip() else "a colleague"
     title = _inline(source.title) or "a thread"
     where = f"[{title}]({quote(source.url, safe=_URL_SAFE)})" if source.url else f"“{title}”"

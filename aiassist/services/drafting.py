@@ -8,8 +8,9 @@ events and notices written about it are private (``policy.is_private_phase``): n
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
+from difflib import SequenceMatcher
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -31,8 +32,6 @@ from forum.services import notifications_withdraw, notify
 from .. import disclaimers, grounding, lifecycle, risk
 from .. import policy as ai_policy
 from ..engines import NOTHING_FOUND, EngineError, TransientEngineError, load_engine
-from ..engines.base import SourceDoc
-from ..engines.extractive import attribution
 from ..models import AIAnswer, AnswerSource, AssistantSwitch
 from ..retrieval.passages import close_open_blocks, sub_outside_code
 from ..sources import content_hash, retrieve, still_shown
@@ -408,10 +407,22 @@ def _draft_claimed(answer: AIAnswer) -> AIAnswer | None:
                         question=answer.question)
 
 
-def attributions_of(sources: Iterable[SourceDoc]) -> list[str]:
-    """The attribution line the extractive engine writes under a quote of each source (numbered as the answer cites
-    it), as stored: whatever the engine, only these lines are framing to the grounding check."""
-    return [machine_text(attribution(source)) for source in sources]
+EDITED_FROM = 0.75  # a claim this close (difflib's ratio) to a blocking claim of the model's is that claim, edited
+
+
+def _edited_from(claim: dict, machine_blocking) -> bool:
+    """Whether a blocking claim that is not the model's word for word is one of the model's blocking claims touched up
+    by a reviewer (a typo fixed beside an invented path, or in it): most of its text is the model's, and it is still
+    invented or still contradicted. Round 41: any edit of such a sentence made it the reviewer's, and it stopped
+    blocking. A sentence the reviewer wrote in its place, or beside it, shares too little to be the model's."""
+    text = " ".join(claim["text"].split())
+    for checked in machine_blocking:
+        if str(checked.status) == claim["status"] and str(checked.claim.kind) == claim["kind"]:
+            machine = " ".join(checked.claim.text.split())
+            matcher = SequenceMatcher(None, machine, text, autojunk=False)
+            if matcher.real_quick_ratio() >= EDITED_FROM and matcher.ratio() >= EDITED_FROM:
+                return True
+    return False
 
 
 def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | None = None,
@@ -424,28 +435,23 @@ def ground(body: str, passages: dict[int, str], confirmed=(), *, machine: str | 
     the machine's is the reviewer's own: it is marked ``by_reviewer`` and shown with its status, but does
     not block approval: the gate is about what the model invented, and the reviewer who wrote it is on
     record (the edit's audit event). Every claim the machine wrote still blocks until edited or confirmed, and so does
-    an edited one that still holds what the model invented (the same token) or reversed (the same passage).
+    one a reviewer only touched up (``_edited_from``): still invented or contradicted, it is still the model's.
 
     Lexical only, for every engine: the same text gives the same verdict on every machine and after
     every edit, and a reviewer's edit re-checks within the request (an embedder would add a model or a
     network call there, and a verdict that moves with the model).
 
-    ``attributions``: the attribution lines the app wrote for the answer's sources (``attributions_of``), the only
-    ones read as framing; None for an answer drafted before round 41 (any line shaped like one)."""
+    ``attributions``: the lines the engine wrote itself (the extractive engine's attributions), the only lines shaped
+    like an attribution read as framing; None for an answer drafted before round 41 (any line shaped like one)."""
     data = grounding.record(body, passages, attributions=attributions)
-    machine_keys, models = None, set()
+    machine_keys, machine_blocking = None, []
     if machine is not None:
         machine_checked = grounding.check(machine, passages, attributions=attributions).claims
         machine_keys = {checked.claim.key for checked in machine_checked}
-        # What the model invented or reversed stays the model's through a reviewer's edit of the sentence around it
-        # (round 41: a typo fixed beside an invented path made the claim the reviewer's, and it stopped blocking).
-        models = {("invented", token.text) for checked in machine_checked for token in checked.invented
-                  if checked.status == grounding.Status.INVENTED}
-        models |= {("contradicted", checked.reason) for checked in machine_checked
-                   if checked.status == grounding.Status.CONTRADICTED}
+        machine_blocking = [checked for checked in machine_checked if checked.blocking]
     for claim in data["claims"]:
-        kept = {("invented", token["text"]) for token in claim["invented"]} | {(claim["status"], claim["reason"])}
-        claim["by_reviewer"] = machine_keys is not None and claim["key"] not in machine_keys and not kept & models
+        claim["by_reviewer"] = (machine_keys is not None and claim["key"] not in machine_keys
+                                and not (claim["blocking"] and _edited_from(claim, machine_blocking)))
         claim["blocking"] = claim["blocking"] and not claim["by_reviewer"]
     blocking = {claim["key"] for claim in data["claims"] if claim["blocking"]}
     data["confirmed"] = sorted(blocking & set(confirmed))
@@ -494,12 +500,12 @@ def _checked_draft(*, question: str, draft, sources) -> _Checked:
     # search index would not all show the same. Last, as dropping a marker can make a definition ("[9][1]: url").
     text = machine_text(text)
     # The engine's own paragraphs as they now stand in the text (a line changed on the way is read as any other).
-    framing = [] if draft.declined else [line for line in map(machine_text, map(renumbered, draft.framing))
-                                         if line in text]
-    # The attribution lines: the extractive engine's are among its framing (stored already); for another engine, the
-    # lines that engine would write for these sources (a model that writes one exactly is quoting the app's own).
-    attributions = framing or attributions_of([replace(s.doc, number=renumber[s.doc.number]) for s in ordered])
-    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered}, attributions=attributions)
+    written = [] if draft.declined else list(map(machine_text, map(renumbered, draft.framing)))
+    framing = [line for line in written if line in text]
+    # The lines the engine wrote itself (the extractive engine's attributions among them) are the only lines shaped
+    # like an attribution that the grounding check reads as one; a model writes none (round 41). Compared without
+    # their escapes: machine_text escapes a title's "~" in the whole text and not alone (round 41's review).
+    checked = ground(text, {renumber[s.doc.number]: s.doc.text for s in ordered}, attributions=written)
     # Every passage the engine was given, cited or not: a draft may paraphrase advice it does not cite.
     assessment = classify_risk(text, checked, question=question, sources=[s.doc.text for s in ordered],
                                read=risk.stored_readings((s.doc.text, s.risk_read_by, s.risk_logit) for s in ordered),

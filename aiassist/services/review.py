@@ -264,7 +264,7 @@ def _set_body(answer: AIAnswer, body: str, editor) -> None:
     drew_on = {number: text for number, text, _, _ in sources}
     # Every claim checked again against the passages; standing confirmations of claims still in the text count.
     checked = ground(body, drew_on, ai_policy.confirmed_keys(answer), machine=answer.original_body,
-                     attributions=answer.grounding.get("attributions"))
+                     attributions=stored_attributions(answer))
     # What a reader will see, over the question and every passage the draft drew on (an edit can lean
     # on a source's risky advice without repeating it).
     assessment = classify_risk(body, checked, question=answer.question, sources=list(drew_on.values()),
@@ -311,6 +311,16 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | No
 # Grounding --------------------------------------------------------------------------------------
 
 
+def stored_attributions(answer: AIAnswer) -> list[str] | None:
+    """The lines the engine wrote itself, stored with the grounding since round 41, for every check of the answer's
+    later text. An answer drafted before: the extractive engine wrote only its own attributions (any line of that
+    shape is one, as then); any other engine wrote none, so every such line is a claim (round 41's review: a model's
+    line shaped like one was checked by nothing, after the new checker too)."""
+    if "attributions" in (answer.grounding or {}):
+        return answer.grounding["attributions"]
+    return None if answer.engine == "extractive" else []
+
+
 def grounding_of(answer: AIAnswer) -> dict:
     """The answer's grounding, with the claims its standing confirmations let stand as they are now (a reviewer who
     no longer reviews its category no longer confirms anything: ``policy.standing_confirmations``), checked now if
@@ -321,7 +331,7 @@ def grounding_of(answer: AIAnswer) -> dict:
     if answer.grounding.get("checker") != grounding.CHECKER:
         drew_on = dict(answer.sources.order_by("number").values_list("number", "text"))
         answer.grounding = ground(answer.body, drew_on, confirmed, machine=answer.original_body or None,
-                                  attributions=answer.grounding.get("attributions"))
+                                  attributions=stored_attributions(answer))
     else:
         blocking = {claim["key"] for claim in answer.grounding["claims"] if claim["blocking"]}
         answer.grounding = {**answer.grounding, "confirmed": sorted(blocking & confirmed)}

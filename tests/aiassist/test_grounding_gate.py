@@ -162,17 +162,11 @@ def test_approval_is_refused_until_each_blocking_claim_is_edited_away_or_confirm
 
 
 def test_a_claim_a_reviewer_writes_is_shown_but_does_not_block(in_review, eng_moderator):
-    body = reload(in_review).body + "\n\nThen run `celery purge --drop-all`."
+    body = reload(in_review).body + "\n\nThen run `celery purge --force-all`."
     answer = services.answer_edit(acting_user=eng_moderator, answer=reload(in_review), body=body)
-    mine = next(c for c in reload(answer).grounding["claims"] if c["text"] == "celery purge --drop-all")
+    mine = next(c for c in reload(answer).grounding["claims"] if c["text"] == "celery purge --force-all")
     assert mine["status"] == "invented" and mine["by_reviewer"] and not mine["blocking"]
     assert len(services.unresolved_claims(reload(answer))) == 3  # the machine's three still block
-    # The flag the model invented, written again by the reviewer in a sentence of their own, is still the model's
-    # invention (round 41: a sentence edited around it no longer makes it the reviewer's).
-    answer = services.answer_edit(acting_user=eng_moderator, answer=reload(answer),
-                                  body=body + "\n\nOr run `celery purge --force-all`.")
-    again = next(c for c in reload(answer).grounding["claims"] if c["text"] == "celery purge --force-all")
-    assert again["blocking"] and not again["by_reviewer"]
 
 
 def test_editing_a_confirmed_claim_away_drops_its_confirmation_from_the_count(in_review, eng_moderator):

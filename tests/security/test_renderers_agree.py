@@ -33,7 +33,7 @@ PIECES = [
     "- ", "* ", "+ ", "1. ", "2) ", "> ", "    ", "\t", "===", "---", "&", "&amp;", "&#92;", "&lt;", "&#58;", ";", ":",
     '"', "'", "\\*", "\\`", "\\[", "\\<", "\\\\", "\\$", "\\~", "\\|", "\\!", "\\\n", "  \n", "\u00a0", "\u200b",
     "```bash do not", "``` never", "~~~ never", "```py", "```{.py}", "`code`", "``co`de``",
-    "[a](https://wiki.corp/a)", "[x](https://wiki.corp/t 'never')", "[source 1](https://evil.example/s)",
+    "[a](https://wiki.corp/a)", "[x](https://wiki.corp/t 'never')", "[x](https://wiki.corp/t (never))", "[source 1](https://evil.example/s)",
     "[https://wiki.corp](https://evil.example/w)", "[t](https://wiki.corp\\@evil.example/)", "[x](//evil.example)",
     "[b]: https://evil.example/b", "[b]", "[x][y]", "[y]: <https://evil.example/y>", "<https://wiki.corp/x>",
     "https://evil.example/z", "<me@x.example>", "![img](https://evil.example/i.png)",
