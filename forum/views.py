@@ -13,7 +13,7 @@ from common.exceptions import Forbidden, InvalidInput
 
 from . import fragments, policy, querystring, selectors, services
 from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
-from .markup import machine_text, render_markdown, unmask_citation_links
+from .markup import machine_text, machine_text_dropped, render_markdown, unmask_citation_links
 from .models import Post
 
 
@@ -227,7 +227,14 @@ def markdown_preview(request):
     if request.POST.get("as") == "ai-answer":  # the review desk: the text as an AI answer stores it
         # At most an AI answer's length (the assistant's BODY_MAX: the forum does not import the assistant): a text
         # built to keep machine_text busy costs it about 0.15 s of CPU a thousand characters (round 34's review).
-        html = unmask_citation_links(render_markdown(machine_text(body[:AI_ANSWER_PREVIEW_MAX])))
+        # As the desk stores an edit: line breaks as LF (a browser posts CRLF, two characters a line) and what
+        # machine_text drops gone before the limit is counted, so the preview ends where the stored edit ends (round
+        # 41's review: an edit of 680 lines was previewed without its last ones, then approved whole).
+        text = machine_text_dropped(body.replace("\r\n", "\n").replace("\r", "\n").strip())
+        html = unmask_citation_links(render_markdown(machine_text(text[:AI_ANSWER_PREVIEW_MAX])))
+        if len(text) > AI_ANSWER_PREVIEW_MAX:
+            html += (f'<p class="muted">Only the first {AI_ANSWER_PREVIEW_MAX:,} characters are shown: an answer is '
+                     "at most that long, and a longer edit is refused.</p>")
     else:
         html = render_markdown(body)
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')

@@ -49,7 +49,7 @@ _BACKTICKS = re.compile(r"`+")
 # never ends inside one, nor inside inline code.
 _LINK_OR_TAG = re.compile(r"!?\[[^\]\n]{0,500}\]\([^)\n]{0,1000}\)|<[^>\n]{1,500}>")
 # What would start a block at the beginning of a line: a long paragraph is never cut right before it.
-_BLOCK_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)|[>#|=<]|```|~~~")
+_BLOCK_START = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)|[>#|=<\[]|```|~~~")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]*_]*(?P<gap>\s+)(?=[^\sa-z])")
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|Mr|Mrs|Ms|Dr|No|Fig)\.)$", re.IGNORECASE)
 _PROSE = ("paragraph", "quote")
@@ -87,10 +87,12 @@ def _fence_opener(line: str, *, nested: bool = False) -> str | None:
     return match["run"]
 
 
-def _closes(line: str, run: str) -> bool:
-    # Python-Markdown closes a fence only on the very same run: ``` does not close ````.
+def _closes(line: str, run: str, *, nested: bool = False) -> bool:
+    # Python-Markdown closes a fence only on the very same run: ``` does not close ````. Outside a list, a line indented
+    # four spaces or more is the fence's code for both renderers, a run there included (a README's own code block
+    # quoted in a fence): round 41's review found the index cutting such a block, and a snippet dropping a warning.
     match = _FENCE_CLOSE.match(line)
-    return bool(match) and match["run"] == run
+    return bool(match) and match["run"] == run and (nested or _indent(line) <= 3)
 
 
 @dataclass
@@ -212,7 +214,7 @@ class _Scanner:
         while k < self.n:
             line = self.lines[k]
             if run:
-                if _closes(line, run):
+                if _closes(line, run, nested=True):
                     block.code.append((fence_start, k + 1))
                     run = None
                 k += 1

@@ -68,15 +68,21 @@ def ai_posts_shown(results: list[SearchResult]) -> list[Post]:
 
 
 def snippet(text: str, words: list[str], width: int = 260) -> str:
-    """Plain text around the first matching word (templates and serializers escape it)."""
+    """Plain text around the first matching word (templates and serializers escape it), whole words only: a preview
+    shows less than the desk, never a word the desk does not show (round 41's review)."""
     lowered = text.lower()
     positions = [i for i in (lowered.find(stem(w)) for w in words) if i >= 0]
     start = max(0, min(positions) - 60) if positions else 0
     if start:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < start + 20 else start
-    piece = text[start:start + width]
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+        while start and not text[start - 1].isspace():  # never the tail of a word ("…not be undone" for "cannot")
+            start -= 1
+    end = start + width
+    if end < len(text) and not text[end].isspace():  # nor its head ("can…" for "cannot"): the last whole word
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
 def highlight(text: str, words: list[str]) -> str:
