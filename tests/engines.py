@@ -47,7 +47,7 @@ class SlowEngine(ExtractiveEngine):
     def draft(self, question, sources):
         time.sleep(SlowEngine.delay)
         draft = super().draft(question, sources)
-        return Draft(text=draft.text, model="slow-test", cited=draft.cited)
+        return Draft(text=draft.text, model="slow-test", cited=draft.cited, framing=draft.framing)
 
 
 class OverrunEngine(ExtractiveEngine):

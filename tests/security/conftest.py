@@ -71,7 +71,7 @@ class InventingEngine(ExtractiveEngine):
     def draft(self, question, sources):
         draft = super().draft(question, sources)
         text = f"{draft.text}\n\nRestart the worker with `celery -A proj worker {INVENTED_FLAG}` [1]."
-        return Draft(text=text, model="inventing-test", cited=sorted({*draft.cited, 1}))
+        return Draft(text=text, model="inventing-test", cited=sorted({*draft.cited, 1}), framing=draft.framing)
 
 
 def _drafted(user, thread, engine=None):
