@@ -40,6 +40,8 @@ class Draft:
     # Paragraphs of ``text`` the engine wrote itself around what it quotes, its opening line first, then each
     # attribution: the app's words, with a title and a name in them. The risk encoder reads them as the reader sees
     # them, together, and the opening line does not decide that they name something sensitive (``risk_model.flagged``).
+    # They are also the only lines the grounding check reads as attributions ("— *dana*, reply in [title](/t/…) [2]"):
+    # a line of that shape an engine does not list here is checked as a claim (round 41).
     framing: tuple[str, ...] = ()
 
     @classmethod
