@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 
 from .markdown_linear import LinearExtension, TooMuchInline
-from .text import CONTROL_CHARACTERS
+from .text import CONTROL_CHARACTERS, lf_line_breaks
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -310,6 +310,15 @@ _LIST_MARKER = re.compile(r"[-+*]|\d{1,9}[.)]")
 _PM_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!~")
 
 
+def _commonmark_fences(text: str) -> list:
+    """CommonMark's fenced blocks in ``text`` (markdown-it tokens: ``map`` their first line and the line after the last,
+    ``markup`` the fence's run, ``info`` its info string, ``level`` its depth in lists and quotes); none if it fails."""
+    try:
+        return [token for token in _OTHER_RENDERERS[0].parse(text) if token.type == "fence" and token.map]
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text
+        return []
+
+
 def _fences_as_both_read(text: str) -> str:
     """Fenced code as both renderers read it (the fuzzing of round 41): CommonMark shows no word of a fence's info
     string but the language (its first word, as a class), where Python-Markdown takes a fence only if that line holds
@@ -321,12 +330,9 @@ def _fences_as_both_read(text: str) -> str:
     line is closed as Python-Markdown closes one. Which lines are fences is read from CommonMark's own parse."""
     if "```" not in text and "~~~" not in text:
         return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-    try:
-        fences = [token for token in _OTHER_RENDERERS[0].parse(text) if token.type == "fence" and token.map]
-    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: left to the other steps
-        return text
-    if not fences:
+    text = lf_line_breaks(text)  # CommonMark's line numbers count "\r" as a break
+    fences = _commonmark_fences(text)
+    if not fences:  # none, or a parser's failure on hostile text: left to the other steps
         return text
     lines = text.split("\n")
     replaced: dict[int, list[str]] = {}
@@ -389,11 +395,7 @@ def _tildes_as_text(text: str) -> str:
         # The lines CommonMark reads as a fence's first or last: a line of tildes indented as code, or continuing a
         # paragraph, is text for it, and GitHub's renderers strike what its tildes enclose (round 41's fuzzing).
         starts = [0, *(m.end() for m in re.finditer("\n", text))]
-        try:
-            fences = [token.map for token in _OTHER_RENDERERS[0].parse(text) if token.type == "fence" and token.map]
-        except Exception:  # noqa: BLE001 - a parser's failure on hostile text: every tilde is escaped
-            fences = []
-        for start, end in fences:
+        for start, end in (fence.map for fence in _commonmark_fences(text)):  # none read: every tilde is escaped
             for line in {start, end - 1}:
                 stop = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
                 on_fence_lines.update(range(starts[line], stop))

@@ -10,6 +10,11 @@ CONTROL_CHARACTERS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
+def lf_line_breaks(text: str) -> str:
+    """``text`` with every line break a "\n" (a browser posts a textarea's as "\r\n"; an old Mac's "\r")."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def has_control_characters(text: str) -> bool:
     return _CONTROL.search(text) is not None
 

@@ -15,6 +15,7 @@ from . import fragments, policy, querystring, selectors, services
 from .forms import PostEditForm, ReasonForm, ReplyForm, ThreadStartForm
 from .markup import machine_text, machine_text_dropped, render_markdown, unmask_citation_links
 from .models import Post
+from .text import lf_line_breaks
 
 
 def _form_error(form) -> InvalidInput:
@@ -230,7 +231,7 @@ def markdown_preview(request):
         # As the desk stores an edit: line breaks as LF (a browser posts CRLF, two characters a line) and what
         # machine_text drops gone before the limit is counted, so the preview ends where the stored edit ends (round
         # 41's review: an edit of 680 lines was previewed without its last ones, then approved whole).
-        text = machine_text_dropped(body.replace("\r\n", "\n").replace("\r", "\n").strip())
+        text = machine_text_dropped(lf_line_breaks(body).strip())
         html = unmask_citation_links(render_markdown(machine_text(text[:AI_ANSWER_PREVIEW_MAX])))
         if len(text) > AI_ANSWER_PREVIEW_MAX:
             html += (f'<p class="muted">Only the first {AI_ANSWER_PREVIEW_MAX:,} characters are shown: an answer is '

@@ -21,6 +21,7 @@ import markdown
 import nh3
 
 from forum.markup import TILDE_ESCAPE, markdown_html
+from forum.text import lf_line_breaks
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(?P<run>`{3,}|~{3,})(?P<info>.*)$")
 _FENCE_CLOSE = re.compile(r"^[ \t]*(?P<run>`{3,}|~{3,})[ \t]*$")
@@ -57,7 +58,7 @@ _PROSE = ("paragraph", "quote")
 
 def normalised_body(body: str) -> str:
     """``body`` as its passages are slices of it: line endings normalised to "\\n"."""
-    return body.replace("\r\n", "\n").replace("\r", "\n")
+    return lf_line_breaks(body)
 
 
 def _blank(line: str) -> bool:

@@ -22,7 +22,7 @@ from forum.audit import audit_record, audited
 from forum.markup import machine_text, machine_text_dropped, render_markdown, unmask_citation_links
 from forum.models import Category, Post, PostViewReceipt, Thread
 from forum.services import notify, notify_watchers, post_url, thread_unaccept_hidden
-from forum.text import has_control_characters
+from forum.text import has_control_characters, lf_line_breaks
 
 from .. import desk, disclaimers, grounding, lifecycle
 from .. import policy as ai_policy
@@ -238,7 +238,7 @@ def _normalised(body: str | None, stored: str | None = None) -> str:
     ``BODY_MAX`` once normalised: beyond it once what ``machine_text`` drops is gone (from there it only adds), it is
     refused before the rest is read (the web form's field has no limit of its own, and a text built to
     keep ``machine_text`` busy costs it about 0.15 s of CPU a thousand characters: round 34's review)."""
-    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = lf_line_breaks(body or "").strip()
     if stored is not None and text == stored:
         return stored
     if len(text) > STORED_MAX or len(text := machine_text_dropped(text)) > BODY_MAX:

@@ -15,7 +15,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from aiassist import services
 from aiassist.models import AIAnswer
 from aiassist.retrieval.passages import plain_text, split_markdown
 from aiassist.retrieval.search import snippet
@@ -26,41 +25,19 @@ from forum.views import AI_ANSWER_PREVIEW_MAX
 
 from ..aiassist.test_engines_openai import chat_server  # noqa: F401 - fixture
 from ..factories import signed_in
+from .test_ai_text_as_reviewed import drafting, published  # noqa: F401 - fixtures
 from .test_ai_text_as_reviewed import visible_text as shown
-from .test_reference_definitions import drafter
+from .test_reader_sees_what_reviewer_saw import desk_body
 
 
 @pytest.fixture
-def drafting(settings, chat_server, engineering):  # noqa: F811
-    return drafter(settings, chat_server, engineering,
-                   "Set autoretry_for and retry_backoff=True; the delay doubles: 1 second, then 2, then 4.")
-
-
-@pytest.fixture
-def published(drafting, employee, eng_moderator, security_reviewer):
-    """``publish(reply)``: the answer drafted from ``reply``, submitted, read on the desk by its reviewer (returned as
-    the visible text of the desk's rendering of the answer), its blocking claims confirmed, approved and published."""
+def published_text(published):  # noqa: F811
+    """``publish(reply)``: ``test_ai_text_as_reviewed``'s ``published``, with what the desk showed as the visible text
+    of its "As readers will see it" alone (the answer's words, not the page's)."""
 
     def publish(reply: str) -> tuple[AIAnswer, str]:
-        answer = drafting(employee, reply)
-        services.answer_submit(acting_user=employee, answer=answer)
-        answer = AIAnswer.objects.get(pk=answer.pk)
-        page = signed_in(eng_moderator).get(f"/ai/review/{answer.pk}/").content.decode()
-        # "As readers will see it": the answer's text as the desk renders it, with its claims marked.
-        desk = shown(re.search(r'<div class="prose ai-body claims-draft".*?(?=<div class="claim-details">)', page,
-                               re.S).group(0))
-        for claim in services.unresolved_claims(answer):
-            services.answer_confirm_claim(acting_user=eng_moderator, answer=AIAnswer.objects.get(pk=answer.pk),
-                                          key=claim["key"], reason="Checked.")
-        for reviewer in (eng_moderator, security_reviewer):
-            answer = AIAnswer.objects.get(pk=answer.pk)
-            if answer.status != AIAnswer.Status.PUBLISHED:
-                response = signed_in(reviewer).post(f"/ai/review/{answer.pk}/approve/", {
-                    "body": answer.body, "text_hash": services.body_hash(answer.body)})
-                assert response.status_code == 302
-        answer = AIAnswer.objects.get(pk=answer.pk)
-        assert answer.status == AIAnswer.Status.PUBLISHED
-        return answer, desk
+        answer, page = published(reply)
+        return answer, shown(desk_body(page))
 
     return publish
 
@@ -108,8 +85,8 @@ def test_no_passage_cuts_a_code_block_the_desk_shows_whole():
 
 
 @pytest.mark.django_db
-def test_the_search_snippet_keeps_the_warning_its_reviewer_read(published, other_employee):  # noqa: F811
-    answer, desk = published(f"Set retry_backoff=True so the delay doubles between retries [1].\n\n{README}")
+def test_the_search_snippet_keeps_the_warning_its_reviewer_read(published_text, other_employee):  # noqa: F811
+    answer, desk = published_text(f"Set retry_backoff=True so the delay doubles between retries [1].\n\n{README}")
     assert WARNING in desk
     found = snippets(other_employee, answer, "zqxarchives")
     assert found and "Then start the workers again" in found[0]
@@ -164,9 +141,9 @@ def test_a_snippet_shows_no_word_the_desk_does_not_show(sentence, word, cut):
 
 
 @pytest.mark.django_db
-def test_the_search_api_shows_no_word_cut_short(published, other_employee):  # noqa: F811
+def test_the_search_api_shows_no_word_cut_short(published_text, other_employee):  # noqa: F811
     sentence = "Restoring the snapshot over the primary cannot be undone, so take a fresh base backup first."
-    answer, desk = published(padded_to(sentence, "cannot", WIDTH - 3) + f"\n\n{CITED}")
+    answer, desk = published_text(padded_to(sentence, "cannot", WIDTH - 3) + f"\n\n{CITED}")
     assert "primary cannot be undone" in desk
     [found] = snippets(other_employee, answer, "zqxrestore")
     assert not found.endswith("over the primary can…")  # what a reader of the search page and the API was shown
@@ -189,8 +166,8 @@ def test_a_cut_paragraph_keeps_the_line_the_desk_shows():
 
 
 @pytest.mark.django_db
-def test_the_search_api_finds_and_shows_that_line(published, other_employee):  # noqa: F811
-    answer, desk = published(LONG_PARAGRAPH + f"\n\n{CITED}")
+def test_the_search_api_finds_and_shows_that_line(published_text, other_employee):  # noqa: F811
+    answer, desk = published_text(LONG_PARAGRAPH + f"\n\n{CITED}")
     assert "never restore it over the live primary" in desk
     assert answer.body.startswith(LONG_PARAGRAPH)
     assert snippets(other_employee, answer, "rotate the older copies")  # the post is found by the words around it
