@@ -475,7 +475,11 @@ def onnx_session(model: MiniLM, *, threads: int = 1):
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
-_TRIM_THRESHOLD, _MMAP_THRESHOLD = 4 * 1024 * 1024, 128 * 1024  # the latter glibc's default, before it adjusts
+# Blocks from 1 MiB up are served from fresh pages. At glibc's default (128 KiB, before it adjusts) every copy of a
+# long post's text was: rendering 50,000 "<" took 2.5 s of CPU and 480,000 page faults where a process that never
+# loaded an encoder took 0.75 s and 5,000 (round 42). 1 MiB is above any string a post or an answer makes (200 KB at 4
+# bytes a character) and costs ~17 MB of RSS against 128 KiB (bench/README.md, round 42).
+_TRIM_THRESHOLD, _MMAP_THRESHOLD = 4 * 1024 * 1024, 1024 * 1024
 
 
 @functools.cache
@@ -492,8 +496,8 @@ def _trim_heap() -> None:
     loading's transient copies (a variant's weights, the graph) and then onnxruntime's activations end up in the heap,
     which keeps them: a worker grew to ~470 MB where numpy's (which allocates its activations once a pass) stays at
     ~310. A fixed trim threshold turns that adjustment off (process-wide, as the MALLOC_TRIM_THRESHOLD_ variable
-    would) and sets the threshold back to its default: ~390 MB, flat over 300 simulated drafts, for a few % more
-    CPU (bench/README.md, round 36)."""
+    would) and sets the threshold to a fixed 1 MiB: ~390 MB (round 36, at glibc's default 128 KiB; ~410 at 1 MiB),
+    flat over 300 simulated drafts, for a few % more CPU (bench/README.md, rounds 36 and 42)."""
     libc = _libc()
     try:
         libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)

@@ -580,3 +580,29 @@ print(int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 102
     rss = int(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                              env=env).stdout.split()[-1])
     assert 200 < rss <= 450, f"{rss} MB"
+
+
+def test_a_process_that_loaded_an_encoder_copies_a_long_posts_text_without_fresh_pages():
+    """The fixed thresholds hold in every process that loaded an encoder (web workers that embed a search, the
+    worker). At glibc's default 128 KiB every copy of a long post's text was served from fresh pages: rendering 50,000
+    "<" (each "&lt;" on the way) took 480,000 page faults and three times the CPU of a process that never loaded one,
+    which failed test_superlinear_inputs when it ran after tests that had (round 42). Page faults, not seconds: they
+    do not move with the machine's load."""
+    code = """
+import resource, django
+django.setup()
+from aiassist.retrieval import embedders
+from forum import markup
+embedders._trim_heap()
+text = "<" * 49_999 + "\\U0001F600"
+markup.render_markdown(markup.machine_text(text[:1000]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+markup.render_markdown(markup.machine_text(text))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    for name in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"):
+        env.pop(name, None)
+    faults = int(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                                env=env).stdout.split()[-1])
+    assert faults < 50_000, faults  # ~3,000 at 1 MiB; 480,000 at 128 KiB
