@@ -267,7 +267,7 @@ def machine_text(text: str) -> str:
     (``escape_reference_definitions``). The review desk, the public page, the API and the search index then all read the
     same text, because there is nothing left for one of them to hide. What is kept as written (code, autolinks) is what
     CommonMark, an API client's likely renderer of ``body``, reads so too: where the two disagree, it is neutralised."""
-    text = machine_text_dropped(text or "")
+    text = _angle_addresses_bare(machine_text_dropped(text or ""))
     # Each step changes what the next reads (an escaped definition is paragraph text, where a backtick of its title
     # pairs with a later one and moves where code ends: round 33's review), so they run until nothing changes.
     for _ in range(_MACHINE_ROUNDS):
@@ -301,6 +301,44 @@ def machine_text(text: str) -> str:
 
 
 _MACHINE_ROUNDS = 4
+
+# A link's address written in angle brackets, "[the runbook](<https://wiki.corp/x>)": its "<" was closed as any other
+# ("&lt;"), which left a link to "%3Chttps://wiki.corp/x%3E", relative to the forum itself (round 41's known gap). An
+# address that needs no brackets (no blank, bracket, parenthesis or backslash in it) loses them, outside code.
+_ANGLE_ADDRESS = re.compile(r"\]\(<([^\s<>()\\]+)>\)")
+
+
+def _angle_addresses_bare(text: str) -> str:
+    """``text`` with each link address in angle brackets that needs none written without them, where the forum's
+    renderer and CommonMark both read its "]" outside code (a mark before it shows outside every code element);
+    the link is then read as any other (the checks of ``_masked_links``)."""
+    matches = list(_ANGLE_ADDRESS.finditer(text))
+    if not matches:
+        return text
+    marked = _marked(text, [match.start() for match in matches])
+    outside = set(range(len(matches)))
+    for rendering in (lambda: _rendered(marked, raw_html=False), *(lambda md=md: md.render(marked)
+                                                                   for md in _OTHER_RENDERERS)):
+        try:
+            rendered = rendering()
+        except Exception:  # noqa: BLE001 - a parser's failure on hostile text: left as it is
+            return text
+        depth, shown = 0, set()
+        for found in _CODE_OR_MARK.finditer(rendered):
+            if found.group(0).startswith("<code"):
+                depth += 1
+            elif found.group(0) == "</code>":
+                depth = max(depth - 1, 0)
+            elif not depth:
+                shown.add(int(found.group(1)))
+        outside &= shown
+    parts, at = [], 0
+    for index, match in enumerate(matches):
+        if index in outside:
+            parts += [text[at:match.start()], f"]({match.group(1)})"]
+            at = match.end()
+    parts.append(text[at:])
+    return "".join(parts)
 
 # Python-Markdown's fenced code (``fenced_code``): a fence at the start of a line, then a language of these characters
 # and nothing else on the line (``{attributes}`` too, not written by the assistant: moved like any other words), and a

@@ -33,7 +33,8 @@ PIECES = [
     "- ", "* ", "+ ", "1. ", "2) ", "> ", "    ", "\t", "===", "---", "&", "&amp;", "&#92;", "&lt;", "&#58;", ";", ":",
     '"', "'", "\\*", "\\`", "\\[", "\\<", "\\\\", "\\$", "\\~", "\\|", "\\!", "\\\n", "  \n", "\u00a0", "\u200b",
     "```bash do not", "``` never", "~~~ never", "```py", "```{.py}", "`code`", "``co`de``",
-    "[a](https://wiki.corp/a)", "[x](https://wiki.corp/t 'never')", "[x](https://wiki.corp/t (never))", "[source 1](https://evil.example/s)",
+    "[a](https://wiki.corp/a)", "[a](<https://wiki.corp/a>)", "[x](<https://evil.example/x>)",
+    "[x](https://wiki.corp/t 'never')", "[x](https://wiki.corp/t (never))", "[source 1](https://evil.example/s)",
     "[https://wiki.corp](https://evil.example/w)", "[t](https://wiki.corp\\@evil.example/)", "[x](//evil.example)",
     "[b]: https://evil.example/b", "[b]", "[x][y]", "[y]: <https://evil.example/y>", "<https://wiki.corp/x>",
     "https://evil.example/z", "<me@x.example>", "![img](https://evil.example/i.png)",
@@ -156,3 +157,16 @@ def test_tildes_on_a_line_indented_as_code_strike_nothing():
     stored = machine_text("Options:\n    ~~~only~~~ when the broker is down")
     assert not _STRUCK.search(CLIENTS["github"].render(stored)), stored
     assert "~~~only~~~" in visible(render_markdown(stored))
+
+
+def test_a_link_address_in_angle_brackets_is_followed_where_it_says():
+    """"[the runbook](<https://wiki.corp/x>)" had its "<" closed as any other: a link to "%3Chttps://wiki.corp/x%3E",
+    relative to the forum itself, for every reader (round 41's known gap). In code it stays byte for byte."""
+    stored = machine_text("See [the runbook](<https://wiki.corp/x>) first; in `[y](<https://wiki.corp/y>)` no link.")
+    for rendered in both(stored):
+        assert _HREF.findall(rendered) == ["https://wiki.corp/x"], rendered
+        assert "[y](&lt;https://wiki.corp/y&gt;)" in rendered, rendered
+    assert machine_text(stored) == stored
+    masked = machine_text("[https://wiki.corp/x](<https://evil.example/x>)")  # checked as any other link
+    for rendered in both(masked):
+        assert "evil.example" in visible(rendered) and not _HREF.findall(rendered), rendered
