@@ -193,6 +193,8 @@ STORAGES = {
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="vetted@localhost")
 EMAIL_NOTIFICATIONS = env.bool("EMAIL_NOTIFICATIONS", default=True)
+# Where readers open the forum: e-mail copies link there (a path alone is no link in a mail client).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery. The embedded default uses the filesystem transport so `make run` needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -510,8 +510,23 @@ def _thread_linked(url: str) -> int | None:
     return match.kwargs.get("pk") if match.view_name == "forum:thread" else None
 
 
+SUBJECT_MAX = 120  # characters of the notice in an e-mail copy's subject
+
+
+def _subject(text: str) -> str:
+    """The notice as a subject line: one line, cut after a whole word ("…") when longer than SUBJECT_MAX."""
+    text = " ".join(text.split())
+    if len(text) <= SUBJECT_MAX:
+        return f"[Vetted] {text}"
+    cut = text[:SUBJECT_MAX]
+    if not text[SUBJECT_MAX].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return f"[Vetted] {cut.rstrip()}…"
+
+
 def _send_notification_email(address: str, text: str, url: str) -> None:
-    send_mail(subject=f"[Vetted] {text[:120]}", message=f"{text}\n\n{url}\n", from_email=None,
+    link = f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+    send_mail(subject=_subject(text), message=f"{text}\n\n{link}\n", from_email=None,
               recipient_list=[address], fail_silently=True)
 
 

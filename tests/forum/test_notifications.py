@@ -155,7 +155,8 @@ def test_outsider_sees_nothing_of_the_thread_on_their_notification_page(client, 
 # E-mail copies -----------------------------------------------------------------------------------
 
 
-def test_email_copy_is_sent_after_commit(employee, other_employee, engineering, django_capture_on_commit_callbacks):
+def test_email_copy_is_sent_after_commit(employee, other_employee, engineering, site_url,
+                                        django_capture_on_commit_callbacks):
     thread = make_thread(employee, engineering, title="Flaky CI job")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.post_reply(acting_user=other_employee, thread=thread, body="Retry it.")
@@ -167,7 +168,27 @@ def test_email_copy_is_sent_after_commit(employee, other_employee, engineering, 
     message = mail.outbox[0]
     assert message.to == ["alice@example.com"]
     assert message.subject == "[Vetted] bob replied to your thread “Flaky CI job”"
-    assert f"/t/{thread.pk}/?post=" in message.body
+    assert f"\nhttp://testserver.example/t/{thread.pk}/?post=" in message.body  # a link a mail client opens
+
+
+@pytest.fixture
+def site_url(settings):
+    settings.SITE_URL = "http://testserver.example"
+
+
+def test_a_long_notice_is_cut_after_a_whole_word_in_the_subject(employee, other_employee, engineering, site_url,
+                                                              django_capture_on_commit_callbacks):
+    title = "Why does the nightly reindex of the search cluster stall for hours whenever the snapshot job overlaps it"
+    thread = make_thread(employee, engineering, title=title)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_reply(acting_user=other_employee, thread=thread, body="Retry it.")
+    subject = mail.outbox[-1].subject
+    words = f"bob replied to your thread “{title}”".split()
+    assert subject.startswith("[Vetted] bob replied") and subject.endswith("…") and "\n" not in subject
+    kept = subject.removeprefix("[Vetted] ").removesuffix("…").split()
+    assert kept == words[:len(kept)] and len(kept) < len(words)  # whole words only (before: cut mid-word)
+    assert len(subject) <= len("[Vetted] ") + 121
+    assert f"“{title}”" in mail.outbox[-1].body  # the body keeps the whole notice
 
 
 def test_email_copies_for_reply_and_mention(employee, other_employee, engineering, django_capture_on_commit_callbacks):
