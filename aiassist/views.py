@@ -8,7 +8,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from common.exceptions import InvalidInput, NotFound, RateLimited
 from forum import policy as forum_policy
@@ -60,7 +60,7 @@ def answer_ask(request, thread_pk):
     return _panel_or_thread(request, answer)
 
 
-@require_GET
+@require_safe
 def answer_panel(request, pk):
     try:
         thread = selectors.answer_for_user(request.user, pk).thread
@@ -116,7 +116,7 @@ def answer_feedback(request, pk):
 # Review -----------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def review_queue(request):
     user = request.user
     categories = list(forum_policy.reviewed_categories(user).order_by("position", "name"))
@@ -137,7 +137,7 @@ def review_queue(request):
     })
 
 
-@require_GET
+@require_safe
 def review_metrics(request):
     """Counts per category the viewer reviews; someone who reviews nothing gets a 404 (there is no page for them)."""
     metrics = selectors.review_metrics(request.user)
@@ -146,7 +146,7 @@ def review_metrics(request):
     return render(request, "aiassist/metrics.html", {"metrics": metrics})
 
 
-@require_GET
+@require_safe
 def answer_review(request, pk):
     return _review_page(request, pk)
 

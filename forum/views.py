@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from common.exceptions import Forbidden, InvalidInput
 
@@ -22,7 +22,7 @@ def _form_error(form) -> InvalidInput:
     return InvalidInput("Please correct the errors below.", details=form.errors.get_json_data())
 
 
-@require_GET
+@require_safe
 def home(request):
     name = querystring.text(request.GET, "category", max_length=100)
     return render(request, "forum/home.html", {
@@ -33,7 +33,7 @@ def home(request):
     })
 
 
-@require_GET
+@require_safe
 def category_detail(request, slug):
     category = selectors.category_for_user(request.user, slug)
     page = selectors.category_threads_page(request.user, category, request.GET.get("page"))
@@ -70,7 +70,7 @@ class ThreadStartView(View):
                                      body=data["body"], ahead=ahead)
 
 
-@require_GET
+@require_safe
 def thread_detail(request, pk):
     return _thread_page(request, pk)
 
@@ -202,7 +202,7 @@ def post_vote(request, pk):
 PROFILE_TABS = ("threads", "posts")
 
 
-@require_GET
+@require_safe
 def profile(request, username):
     person = selectors.profile_user(username)
     tab = request.GET.get("show") if request.GET.get("show") in PROFILE_TABS else "threads"
@@ -213,7 +213,7 @@ def profile(request, username):
     })
 
 
-@require_GET
+@require_safe
 def watched_threads(request):
     page = selectors.watched_threads_page(request.user, request.GET.get("page"))
     return render(request, "forum/watch_list.html", {"page": page})
@@ -241,7 +241,7 @@ def markdown_preview(request):
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
 
 
-@require_GET
+@require_safe
 def notification_list(request):
     page = selectors.notifications_page(request.user, request.GET.get("page"))
     return render(request, "forum/notification_list.html", {"page": page})

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from forum import policy
 from forum import selectors as forum_selectors
@@ -18,7 +18,7 @@ from . import search
 from .forms import SearchForm, SimilarForm
 
 
-@require_GET
+@require_safe
 @forum_services.rebuilt_if_withdrawn
 def search_page(request):
     form = SearchForm(request.GET)
@@ -52,7 +52,7 @@ def _category_options(user, selected: str | None):
         for slug, name in policy.visible_categories(user).values_list("slug", "name")))
 
 
-@require_GET
+@require_safe
 @forum_services.rebuilt_if_withdrawn
 def similar_threads(request):
     """The new-thread form's suggestions as the title is typed (an htmx fragment)."""

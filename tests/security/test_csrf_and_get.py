@@ -72,6 +72,24 @@ def test_get_never_changes_state_and_actions_refuse_it(world, role):
         assert state() == before, f"GET {path} ({route.name}) as {role} changed something"
 
 
+@pytest.mark.parametrize("role", ["asker", "reader"])
+def test_head_answers_as_get_does_and_actions_refuse_it(world, role):
+    """A monitor or a link preview asks HEAD: a page answers it as it answers GET (round 41's known gap: 405), with
+    the same access checks (a thread the user may not read is 404 either way); an action refuses it as it refuses GET,
+    and nothing changes."""
+    client = Client()
+    client.force_login(world.users()[role])
+    before = state()
+    for route, path, data in resolve_all(world):
+        response = client.head(path, data)
+        if route.name in PAGES:
+            assert response.status_code == client.get(path, data).status_code, (route.name, path)
+            assert response.status_code != 405 and not response.content, (route.name, path)
+        else:
+            assert response.status_code == 405, (route.name, path, response.status_code)
+        assert state() == before, f"HEAD {path} ({route.name}) as {role} changed something"
+
+
 # Each action and the user it belongs to. Logging out is left out of the next test: it changes the
 # session, not the tables, and its 405 on GET is checked above like every other action's.
 ACTIONS = {
