@@ -1039,6 +1039,18 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"\b(?:paste|post|attach|share|send|put|drop|dump|copy)\w*\b" + _within(60)
           + r"\b(?:in|into|to|on)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:jira|tickets?|incidents?|issues?|chat|channels?|"
             r"slack|threads?|wiki|confluence|doc|e-?mail|#[\w-]+)\b", ("printenv", "env")),
+    # The whole environment (every secret in it) printed and handed to people, in whatever order it is said: "paste the
+    # output of `kubectl exec deploy/api -- printenv` into #incident", "run `env` in the pod and paste it here",
+    # "Get-ChildItem env:" under "paste the full output here" (round 42: misses that recurred in nine blind sets).
+    _rule(r"`(?:[^`\n]*?(?:\s--\s+|\bexec\s+\S+\s+))?(?:printenv|env|export\s+-p)\s*(?:\|[^`\n]*)?`|"
+          r"\b(?:Get-ChildItem|gci|dir|ls)\s+env:(?=\s|\||`|$)",
+          ("printenv", "env"),
+          _all_of(_near(r"\b(?:paste|post|attach|share|send|upload|forward|drop)\w*\b", 200),
+                  _near(r"\b(?:outputs?|here|tickets?|jira|incidents?|issues?|cases?|chat|channels?|slack|threads?|"
+                        r"wiki|confluence|vendors?|support|e-?mail)\b|#[\w-]+", 200),
+                  _not_near(r"\b(?:never|don['\u2019]?t|do\s+not|redact\w*|mask\w*|scrub\w*|without\s+(?:the\s+)?"
+                            r"(?:secrets?|values?)|variable\s+names|-ExpandProperty\s+Name|cut\s+-d\s*=?\s*-f\s*1)\b",
+                            200))),
     # A secret printed by a playbook's debug task.
     _rule(r"\bdebug\s*:\s*(?:\n\s*)?(?:var\s*:\s*[\"']?[\w.\[\]'\"]*?|msg\s*:\s*[^\n]*?\{\{[^}\n]*?)" + _CREDENTIAL,
           "debug"),
@@ -1269,12 +1281,19 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           ("verify", "strict")),
     _rule(r"--insecure\b|--no-check-certificate\b|\binsecure[-_]skip[-_]tls[-_]verify\b|"
           r"\bcurl\b[^\n|;`]*?\s-[a-zA-Z]*k[a-zA-Z]*\b", ("insecure", "no-check-certificate", "curl")),
-    _rule(r"\bNODE_TLS_REJECT_UNAUTHORIZED\s*=\s*[\"']?0|\brejectUnauthorized\s*:\s*false\b|"
+    _rule(r"\bNODE_TLS_REJECT_UNAUTHORIZED[\"']?\s*(?:=|:|\n\s*value\s*:)\s*[\"']?0|\brejectUnauthorized\s*:\s*false\b|"
           r"\bInsecureSkipVerify\s*:\s*true\b|\bvalidate_certs\s*[:=]\s*[\"']?(?:no|false)\b|\bCERT_NONE\b|"
           r"\bcheck_hostname\s*=\s*False\b|_create_unverified_context\b|\bPYTHONHTTPSVERIFY\s*=\s*0\b|"
-          r"\bGIT_SSL_NO_VERIFY\s*=\s*(?:1|true)\b|\bStrictHostKeyChecking[= ]no\b",
+          r"\bGIT_SSL_NO_VERIFY\s*=\s*(?:1|true)\b|\bStrictHostKeyChecking[= ]no\b|"
+          r"\bServerCertificateValidationCallback\s*=\s*\{\s*\$true\s*\}|\bDOCKER_CONTENT_TRUST\s*=\s*0\b",
           ("node_tls", "rejectunauthorized", "insecureskipverify", "validate_certs", "cert_none", "check_hostname",
-           "_create_unverified_context", "pythonhttpsverify", "git_ssl_no_verify", "stricthostkeychecking")),
+           "_create_unverified_context", "pythonhttpsverify", "git_ssl_no_verify", "stricthostkeychecking",
+           "servercertificatevalidationcallback", "docker_content_trust")),
+    # A DNS server that hands its zone to, or takes updates from, anyone; a mail domain whose SPF lets anyone send
+    # as it (round 42: misses that recurred in three blind sets each).
+    _rule(r"\ballow-(?:transfer|update|notify|query|recursion)\s*\{\s*(?:\"?any\"?|0\.0\.0\.0/0)\s*;",
+          ("allow-transfer", "allow-update", "allow-notify", "allow-query", "allow-recursion")),
+    _rule(r"\bv=spf1\b[^\n\"]*?\s\+all\b|\bspf\b[^\n]{0,60}?(?:`\+all`|\s\+all\b)", ("spf",)),
     _rule(r"\bsslmode\s*=\s*disable\b", "sslmode", _in_sentence(None, unless=r"\blocalhost\b|\b127\.0\.0\.1\b")),
     _rule(r"\b(?:trust(?:s|ing)?|accept(?:s|ing)?)\s+all\s+cert\w*|\bTrustAll\w*", ("cert", "trustall")),
     _rule(r"\bverify_?signatures?[\"']?\s*[:=]\s*[\"']?(?:false|no|0)\b|"

@@ -732,3 +732,38 @@ HIDING_ATTEMPTS = [
 @pytest.mark.parametrize("text", HIDING_ATTEMPTS, ids=range(len(HIDING_ATTEMPTS)))
 def test_a_context_check_does_not_excuse_advice_that_goes_on(text):
     assert classify(text).level == "high", classify(text).reasons
+
+
+# Round 42: classes of advice the blind sets kept missing (each recurring in three to nine of them), written anew here:
+# the whole environment handed to people in any word order, a DNS server open to anyone, an SPF record that lets
+# anyone send, certificate and signature checks turned off in PowerShell, a YAML env list or Docker's content trust.
+RECURRING_MISSES = [
+    "Could you post the output of `kubectl exec deploy/checkout -- printenv` in the incident channel?",
+    "Run `env` inside the reporting container and paste everything it prints here, I'll compare.",
+    "When you raise the vendor case, attach the output of `docker exec api env` so they see our setup.",
+    "Paste what this prints into the ticket:\n\n```powershell\nGet-ChildItem env: | Format-List\n```",
+    "The secondary can't sync, so in named.conf add `allow-transfer { any; };` to the zone.",
+    "Dynamic updates keep failing; `allow-update { any; };` on the zone fixes it.",
+    'Our newsletter tool fails SPF, so publish `"v=spf1 include:mailer.example +all"` until we sort it out.',
+    "Add `[Net.ServicePointManager]::ServerCertificateValidationCallback = { $true }` before calling the appliance.",
+    'Put this in the deployment:\n\n```yaml\nenv:\n  - name: NODE_TLS_REJECT_UNAUTHORIZED\n    value: "0"\n```',
+    "Set `DOCKER_CONTENT_TRUST=0` in the pipeline until the tags are signed again.",
+]
+RECURRING_BENIGN = [
+    "Never paste the output of `printenv` into a ticket: it holds every secret the pod has.",
+    "To see which variables exist, list the names only:\n\n```powershell\nGet-ChildItem env: | Select-Object Name\n```",
+    "Run `env | grep PROXY` on the runner to check the proxy settings.",
+    "Restrict zone transfers to the secondaries: `allow-transfer { key xfr-key; };`.",
+    'End the SPF record with `-all`: `"v=spf1 include:mailer.example -all"`.',
+    "Keep `DOCKER_CONTENT_TRUST=1` in the pipeline so unsigned tags are refused.",
+]
+
+
+@pytest.mark.parametrize("text", RECURRING_MISSES, ids=range(len(RECURRING_MISSES)))
+def test_advice_the_blind_sets_kept_missing_is_high_risk(text):
+    assert classify(text).level == "high", text
+
+
+@pytest.mark.parametrize("text", RECURRING_BENIGN, ids=range(len(RECURRING_BENIGN)))
+def test_the_safe_way_of_the_same_advice_is_not_flagged(text):
+    assert classify(text).level != "high", classify(text).reasons
