@@ -267,13 +267,17 @@ def machine_text(text: str) -> str:
     (``escape_reference_definitions``). The review desk, the public page, the API and the search index then all read the
     same text, because there is nothing left for one of them to hide. What is kept as written (code, autolinks) is what
     CommonMark, an API client's likely renderer of ``body``, reads so too: where the two disagree, it is neutralised."""
-    text = _angle_addresses_bare(machine_text_dropped(text or ""))
+    text = machine_text_dropped(text or "")
     # Each step changes what the next reads (an escaped definition is paragraph text, where a backtick of its title
     # pairs with a later one and moves where code ends: round 33's review), so they run until nothing changes.
     for _ in range(_MACHINE_ROUNDS):
         before = text
         text = _fences_as_both_read(text)
         text = escape_reference_definitions(text)
+        # Before any "<" is closed, in each round: the steps above can take such a link out of code (a fence's info
+        # string moved to a line of its own), and it is read again here (round 42's review: else not idempotent).
+        text = _angle_addresses_bare(text)
+        text = _references_read_differently(text)
         # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
         candidates = [i for i, c in enumerate(text)
                       if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
@@ -304,34 +308,77 @@ _MACHINE_ROUNDS = 4
 
 # A link's address written in angle brackets, "[the runbook](<https://wiki.corp/x>)": its "<" was closed as any other
 # ("&lt;"), which left a link to "%3Chttps://wiki.corp/x%3E", relative to the forum itself (round 41's known gap). An
-# address that needs no brackets (no blank, bracket, parenthesis or backslash in it) loses them, outside code.
-_ANGLE_ADDRESS = re.compile(r"\]\(<([^\s<>()\\]+)>\)")
+# address that needs no brackets (no blank, bracket, parenthesis, backslash or backtick in it) loses them, outside
+# code, its "]" not escaped. A backtick is left alone: Python-Markdown reads code spans before links, so it pairs with a
+# later one where CommonMark reads a link (round 42's review).
+_ANGLE_ADDRESS = re.compile(r"\]\(<([^\s<>()\\`]+)>\)")
+
+
+def _read_outside_code(text: str, positions: list[int], *, inside: list | None = None) -> list[set[int]] | None:
+    """For the forum's renderer (raw HTML off) and each CommonMark client, the indexes of ``positions`` whose marks it
+    shows outside every code element (and in ``inside``, if given, those it shows in code); None if one fails."""
+    marked = _marked(text, positions)
+    readings = []
+    for rendering in (lambda: _rendered(marked, raw_html=False), *(lambda md=md: md.render(marked)
+                                                                   for md in _OTHER_RENDERERS)):
+        try:
+            rendered = rendering()
+        except Exception:  # noqa: BLE001 - a parser's failure on hostile text
+            return None
+        depth, shown, coded = 0, set(), set()
+        for found in _CODE_OR_MARK.finditer(rendered):
+            if found.group(0).startswith("<code"):
+                depth += 1
+            elif found.group(0) == "</code>":
+                depth = max(depth - 1, 0)
+            else:
+                (coded if depth else shown).add(int(found.group(1)))
+        readings.append(shown)
+        if inside is not None:
+            inside.append(coded)
+    return readings
+
+
+# A character reference ("&#110;", "&#x336;", "&mdash;"): shown as written in code, decoded in text. Not "&amp;", what
+# a neutralised one starts with: in code or not, it shows no other word.
+_REFERENCE = re.compile(r"&(?!amp;)(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _references_read_differently(text: str) -> str:
+    """``text`` with the "&" of each character reference written "&amp;" where one renderer reads it in code (shown as
+    written) and another in text (decoded): the two disagree on where some code ends (Python-Markdown reads code spans
+    before links, "[x](https://wiki.corp/`x) do &#110;ot ... `ok`"; "`a" and a next line "- ..."), so the review desk
+    showed "do &#110;ot run it" where an API client's renderer showed "do not run it", or "n̶o̶t̶" struck with
+    combining strokes (round 42's review). Where all read it alike it stays."""
+    if "&" not in text:
+        return text
+    positions = [match.start() for match in _REFERENCE.finditer(text)]
+    if not positions:
+        return text
+    coded: list[set[int]] = []
+    readings = _read_outside_code(text, positions, inside=coded)
+    if readings is None:
+        return text
+    differ = set.union(*readings) & set.union(*coded)  # in text for one renderer, in code for another
+    parts, at = [], 0
+    for index in sorted(differ):
+        parts += [text[at:positions[index]], "&amp;"]
+        at = positions[index] + 1
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def _angle_addresses_bare(text: str) -> str:
     """``text`` with each link address in angle brackets that needs none written without them, where the forum's
     renderer and CommonMark both read its "]" outside code (a mark before it shows outside every code element);
     the link is then read as any other (the checks of ``_masked_links``)."""
-    matches = list(_ANGLE_ADDRESS.finditer(text))
+    matches = [match for match in _ANGLE_ADDRESS.finditer(text) if not _escaped(text, match.start())]
     if not matches:
         return text
-    marked = _marked(text, [match.start() for match in matches])
-    outside = set(range(len(matches)))
-    for rendering in (lambda: _rendered(marked, raw_html=False), *(lambda md=md: md.render(marked)
-                                                                   for md in _OTHER_RENDERERS)):
-        try:
-            rendered = rendering()
-        except Exception:  # noqa: BLE001 - a parser's failure on hostile text: left as it is
-            return text
-        depth, shown = 0, set()
-        for found in _CODE_OR_MARK.finditer(rendered):
-            if found.group(0).startswith("<code"):
-                depth += 1
-            elif found.group(0) == "</code>":
-                depth = max(depth - 1, 0)
-            elif not depth:
-                shown.add(int(found.group(1)))
-        outside &= shown
+    readings = _read_outside_code(text, [match.start() for match in matches])
+    if readings is None:
+        return text
+    outside = set.intersection(*readings)
     parts, at = [], 0
     for index, match in enumerate(matches):
         if index in outside:

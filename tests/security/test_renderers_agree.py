@@ -170,3 +170,43 @@ def test_a_link_address_in_angle_brackets_is_followed_where_it_says():
     masked = machine_text("[https://wiki.corp/x](<https://evil.example/x>)")  # checked as any other link
     for rendered in both(masked):
         assert "evil.example" in visible(rendered) and not _HREF.findall(rendered), rendered
+
+
+@pytest.mark.parametrize("text", [
+    "``` never ](<https://evil.example/q>)\nrm -rf /\n```\n",  # the info string moved out of the fence
+    "``` never \\](<https://evil.example/q>)\n",  # an escaped "]"
+    "[b]: https://evil.example/b\\](<https://evil.example/q>)\n",  # a definition escaped into text
+])
+def test_an_angle_address_taken_out_of_code_is_stored_as_it_is(text):
+    """Round 42's review: the brackets came off before the steps that take text out of code, so a second reading
+    took them off again (the desk's preview of the stored text was not the text stored)."""
+    stored = machine_text(text)
+    assert disagreements(text) == [] and machine_text(stored) == stored, stored
+
+
+def test_a_link_in_a_fences_info_string_is_followed_where_it_says():
+    stored = machine_text("``` see [the runbook](<https://wiki.corp/x>)\nrm -rf /tmp/x\n```\n")
+    for rendered in both(stored):
+        assert _HREF.findall(rendered) == ["https://wiki.corp/x"], (stored, rendered)
+
+
+@pytest.mark.parametrize("text", [
+    "See [the runbook](<https://wiki.corp/`x>) and do &#110;ot run it on production `ok`",
+    "See [the runbook](https://wiki.corp/`x) and do &#110;ot run it on production `ok`",
+    "Keep `a\n- do &#110;ot run it on production `",
+    "Keep `a\n- do n&#x336;o&#x336;t&#x336; run it on production `",
+    "See [it](https://wiki.corp/`x) do n&#x336;o&#x336;t&#x336; disable TLS `ok`",
+])
+def test_a_character_reference_one_renderer_reads_as_code_is_shown_as_written_by_all(text):
+    """Python-Markdown reads code spans before links and ends some code where CommonMark does not, so the desk showed
+    "do &#110;ot run it" (code, as written) where an API client showed "do not run it", or "n̶o̶t̶" struck by combining
+    strokes (round 42's review). Such a reference is written "&amp;...": no renderer decodes it."""
+    stored = machine_text(text)
+    desk = html.unescape(_TAG.sub("", render_markdown(stored)))
+    for client in CLIENTS.values():
+        shown = html.unescape(_TAG.sub("", client.render(stored)))
+        for word in ("not", "never", "n\u0336o\u0336t\u0336"):
+            assert (word in desk) == (word in shown), (stored, desk, shown)
+    assert machine_text(stored) == stored
+    assert machine_text("AT&amp;T &mdash; see [x](https://a.b/?a=1&amp;b=2) and `&lt;`") == (
+        "AT&amp;T &mdash; see [x](https://a.b/?a=1&amp;b=2) and `&lt;`")  # read alike by all: as written
