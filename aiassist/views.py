@@ -156,7 +156,7 @@ def _review_page(request, pk, *, kept_body: str | None = None, status: int = 200
     """The review page; ``kept_body``: the text a reviewer sent that was refused because someone changed the text
     since they read it (``services.TextChanged``), kept in the editor, with the text as it now stands above it."""
     answer = selectors.reviewable_answer(request.user, pk)
-    if answer.status == answer.Status.PUBLISHED and answer.published_post_id:
+    if answer.status == answer.Status.PUBLISHED and answer.published_post_id and request.method != "HEAD":
         # The published text, read here: a retraction must reach this reader too (round 29's review).
         forum_services.posts_mark_viewed(acting_user=request.user, posts=[answer.published_post])
     outside = {s.pk for s in services.sources_outside_audience(answer)}

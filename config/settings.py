@@ -193,8 +193,18 @@ STORAGES = {
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="vetted@localhost")
 EMAIL_NOTIFICATIONS = env.bool("EMAIL_NOTIFICATIONS", default=True)
-# Where readers open the forum: e-mail copies link there (a path alone is no link in a mail client).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where readers open the forum: e-mail copies link there (a path alone is no link in a mail client). In production,
+# unset, the first of ALLOWED_HOSTS over HTTPS; a wildcard there names no address, so SITE_URL is then required
+# (round 42's review: e-mail copies sent from production linked to http://127.0.0.1:8000).
+if DEBUG:
+    SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+else:
+    SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+    if not SITE_URL:
+        if ALLOWED_HOSTS[0] == "*" or ALLOWED_HOSTS[0].startswith("."):
+            raise ImproperlyConfigured("DEBUG=False with a wildcard first in ALLOWED_HOSTS needs SITE_URL "
+                                       "(e.g. https://vetted.corp.example): e-mail copies link to it.")
+        SITE_URL = f"https://{ALLOWED_HOSTS[0]}"
 
 # Celery. The embedded default uses the filesystem transport so `make run` needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -80,8 +80,9 @@ def _thread_page(request, pk, *, reply_form=None, status=200):
     """The thread page; after a refused reply, with the reader's text and the reason beside the form."""
     thread = selectors.thread_for_user(request.user, pk, reader_wrote=True)
     posts = fragments.thread_posts_section(request, thread, request.GET.get("page"), post_id=request.GET.get("post"))
-    services.posts_mark_viewed(acting_user=request.user, posts=posts.live_posts)
-    services.thread_mark_read(acting_user=request.user, thread=thread)
+    if request.method != "HEAD":  # nothing is shown: no receipt, and the thread stays unread (round 42's review)
+        services.posts_mark_viewed(acting_user=request.user, posts=posts.live_posts)
+        services.thread_mark_read(acting_user=request.user, thread=thread)
     return render(request, "forum/thread_detail.html", {
         "thread": thread,
         "posts": posts,

@@ -328,3 +328,18 @@ def test_notification_page_requires_login(client):
     response = client.get(reverse("forum:notifications"))
     assert response.status_code == 302
     assert "login" in response.url
+
+
+def test_production_e_mail_copies_link_to_the_forums_own_host_over_https(tmp_path):
+    """Round 42's review: with DEBUG=False and no SITE_URL, e-mail copies linked to http://127.0.0.1:8000."""
+    from tests.security.servers import manage, production_env
+
+    def site_url(**overrides):
+        env = production_env(tmp_path, **overrides)
+        env.pop("SITE_URL", None) if "SITE_URL" not in overrides else None
+        return manage("shell", "-c", "from django.conf import settings; print(settings.SITE_URL)", env=env)
+
+    assert site_url(ALLOWED_HOSTS="vetted.corp.example,10.0.0.5").stdout.split()[-1] == "https://vetted.corp.example"
+    assert site_url(ALLOWED_HOSTS="*", SITE_URL="https://forum.example/").stdout.split()[-1] == "https://forum.example"
+    refused = site_url(ALLOWED_HOSTS="*")
+    assert refused.returncode != 0 and "needs SITE_URL" in refused.stderr

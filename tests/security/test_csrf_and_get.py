@@ -90,6 +90,22 @@ def test_head_answers_as_get_does_and_actions_refuse_it(world, role):
         assert state() == before, f"HEAD {path} ({route.name}) as {role} changed something"
 
 
+def test_head_of_a_thread_page_records_no_reading(world):
+    """HEAD shows nothing: it leaves the thread unread and writes no view receipt (a receipt tells its reader of a
+    retraction of text they were never shown; round 42's review)."""
+    from forum.models import PostViewReceipt, ThreadRead
+    client = Client()
+    client.force_login(world.moderator)
+    PostViewReceipt.objects.filter(user=world.moderator).delete()
+    ThreadRead.objects.filter(user=world.moderator).delete()
+    assert client.head(f"/t/{world.published.thread.pk}/").status_code == 200
+    assert not ThreadRead.objects.filter(user=world.moderator).exists()
+    assert not PostViewReceipt.objects.filter(user=world.moderator).exists()
+    assert client.get(f"/t/{world.published.thread.pk}/").status_code == 200  # GET records both
+    assert ThreadRead.objects.filter(user=world.moderator).exists()
+    assert PostViewReceipt.objects.filter(user=world.moderator).exists()
+
+
 # Each action and the user it belongs to. Logging out is left out of the next test: it changes the
 # session, not the tables, and its 405 on GET is checked above like every other action's.
 ACTIONS = {
