@@ -1176,6 +1176,27 @@ def _is_framing(text: str, tokens: list[Token], unit: _Unit | None = None) -> bo
     return not tokens and not (_stems(unit.words()) if unit is not None else _content(text))
 
 
+FRAMING_CONTENT_MAX = 5  # content words a framing sentence the engine did not write may hold ("I hope this helps")
+
+
+def _framing_as_written(unit: _Unit, attributions: frozenset[str]) -> bool:
+    """Whether a sentence shaped like framing (``_FRAMING``) is framing, not a claim: the engine wrote it (one of its
+    own lines, ``attributions``), or it cites nothing, has one clause and says little beyond the framing's words. The
+    patterns end open ("feel free…", "I found…", "check … before running…"), so "Feel free to disable TLS
+    verification on every broker [1]." or "Here is how we fixed it for good, give the pool 777 workers [1]." was no
+    claim at all, its number unchecked (round 42's review). Answers drafted before round 41 (no ``attributions``) read
+    as they did."""
+    text = _unescaped(unit.text)
+    if any(text in _clean(line) for line in attributions):
+        return True
+    clause_break = _CLAUSE_BREAK.search(unit.text.rstrip(":.!? ")) or "\n" in unit.text
+    return not unit.citations and not clause_break and len(_stems(unit.words())) <= FRAMING_CONTENT_MAX
+
+
+# A second clause: "A colleague may know more, but disable TLS verification on every broker now."
+_CLAUSE_BREAK = re.compile(r"[,;:\u2013\u2014]|\s-\s")
+
+
 def split_claims(markdown: str, attributions: Iterable[str] | None = None) -> list[Claim]:
     """The draft's claims, in order, each with its span, kind and the citations that apply to it (``attributions``:
     as ``check`` reads them)."""
@@ -1227,6 +1248,9 @@ def _units(markdown: str, attributions: frozenset[str] | None = None) -> list[_U
             if block.header and max(map(len, map(str.split, markdown[block.start:block.end].split("|")))) \
                     < HEADER_SENTENCE_WORDS:
                 sentence_units = [u for u in sentence_units if u.kind == ClaimKind.COMMAND or u.tokens]
+            if attributions is not None:
+                for unit in sentence_units:
+                    unit.framing = unit.framing and _framing_as_written(unit, attributions)
             sentences = [u for u in sentence_units if u.kind != ClaimKind.COMMAND]
             if sentences:
                 sentences[-1].last_in_block = True

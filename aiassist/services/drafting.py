@@ -499,8 +499,9 @@ def _checked_draft(*, question: str, draft, sources) -> _Checked:
     # bidirectional overrides, link reference definitions): the review desk, the public page, the API and the
     # search index would not all show the same. Last, as dropping a marker can make a definition ("[9][1]: url").
     text = machine_text(text)
-    # The engine's own paragraphs as they now stand in the text (a line changed on the way is read as any other).
-    written = [] if draft.declined else list(map(machine_text, map(renumbered, draft.framing)))
+    # The engine's own paragraphs as they now stand in the text (a line changed on the way is read as any other); a
+    # declined draft's text is the app's own.
+    written = [text] if draft.declined else list(map(machine_text, map(renumbered, draft.framing)))
     framing = [line for line in written if line in text]
     # The lines the engine wrote itself (the extractive engine's attributions among them) are the only lines shaped
     # like an attribution that the grounding check reads as one; a model writes none (round 41). Compared without

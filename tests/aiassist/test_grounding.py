@@ -609,3 +609,41 @@ def test_every_sentence_a_reader_sees_is_read_by_the_check(outer, inner, nested,
     claims = check(draft, {1: "Set retry_backoff=True on the task so the countdown doubles between retries."},
                    attributions=[]).claims
     assert any("zorblax" in claim.text for claim in claims), (draft, [c.text for c in claims])
+
+
+# Round 42's review: ``_FRAMING``'s patterns end open ("feel free…", "I found…", "check … before running…"), so a
+# sentence that opened like framing was no claim at all, whatever followed, its invented number or quote unchecked.
+# Unless the engine wrote it, such a sentence is framing only if it cites nothing, has one clause and says little.
+FRAMING_SOURCE = {1: "Set retry_backoff=True on the task so the countdown doubles between retries."}
+FRAMING_LEAD = "Set retry_backoff=True on the task so the countdown doubles between retries [1]."
+OPENS_LIKE_FRAMING = [
+    ("Feel free to disable TLS verification on every broker [1].", "disable", False),
+    ("I found that the fix is to disable TLS verification on every broker [1].", "disable", False),
+    ("The sources don't mention it, but disable TLS verification on every broker.", "disable", False),
+    ("Nothing in the posts covers it, so purge every broker queue without a backup.", "without", False),
+    ("A colleague may know more, but disable TLS verification on every broker now.", "disable", False),
+    ("I hope this helps, and\ndisable TLS verification on every broker first [1].", "disable", False),
+    ("Here is how we fixed it for good, give the broker pool 777 workers [1].", "777", True),
+    ("I can't see it in the sources, but the team sets the pool to 777 workers [1].", "777", True),
+    ("Feel free to set the broker's admin password to 'hunter2' everywhere [1].", "hunter2", True),
+]
+
+
+@pytest.mark.parametrize(("sentence", "word", "invented"), OPENS_LIKE_FRAMING)
+def test_a_sentence_opening_like_framing_is_a_claim_unless_the_engine_wrote_it(sentence, word, invented):
+    draft = machine_text(f"{FRAMING_LEAD}\n\n{sentence}\n")
+    at = draft.index(word, len(FRAMING_LEAD))
+    covering = [c for c in check(draft, FRAMING_SOURCE, attributions=[]).claims if c.start <= at < c.end]
+    assert covering, draft
+    assert not invented or any(c.blocking for c in covering), [(c.text, str(c.status)) for c in covering]
+    # the engine's own line, and an answer drafted before round 41 (no attributions), read as they did
+    assert not [c for c in check(draft, FRAMING_SOURCE, attributions=[sentence]).claims if c.start <= at < c.end]
+    assert not [c for c in check(draft, FRAMING_SOURCE).claims if c.start <= at < c.end]
+
+
+@pytest.mark.parametrize("sentence", ["I hope this helps.", "Let me know if anything is unclear.",
+                                      "Here is how to restart the workers:", "Good luck with the rollout!"])
+def test_a_models_short_framing_is_still_no_claim(sentence):
+    draft = f"{FRAMING_LEAD}\n\n{sentence}"
+    assert [c.text for c in check(draft, FRAMING_SOURCE, attributions=[]).claims] == [
+        FRAMING_LEAD.removesuffix(" [1].") + "."], sentence
