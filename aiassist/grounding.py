@@ -906,7 +906,9 @@ _TABLE_SEP = re.compile(r"^[ \t|:\-]+$")
 _CITE = re.compile(r"\[(\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*)\](?!\()")
 # Bounded so that unbalanced backticks or brackets in model output cannot make matching quadratic.
 _CODE_SPAN = re.compile(r"(?<!`)(`{1,8})(?!`)([\s\S]{1,600}?)(?<!`)\1(?!`)")
-_LINK = re.compile(r"\[[^\]\n]{0,300}+\]\(([^)\s]{0,600}+)(?:\s+\"[^\"\n]{0,300}+\")?\)")
+# A link as renderers read one: an escaped "[" opens none, and its address and title are text every reader sees (round
+# 42's review: they were blanked, so "\\[the cache](/srv/data)" or a title machine_text turned into text went unread).
+_LINK = re.compile(r"(?<!\\)\[[^\]\n]{0,300}+\]\(([^)\s]{0,600}+)(?:\s+\"[^\"\n]{0,300}+\")?\)")
 _ATTRIBUTION_DASH = re.compile(r"^[ \t]*(?:\u2014|\u2013|--)[ \t]*\S")
 # Matched against the stripped line; no two neighbouring parts can take the same spaces (that would
 # make a long line of blanks quadratic).
@@ -1290,7 +1292,7 @@ def _sentence_units(markdown: str, a: int, b: int, kind: ClaimKind, block: int) 
         else:
             literal_tokens.append(Token(_literal_kind(stripped), stripped, c_start, c_end))
     scan = _scan_text(raw, masked)
-    tokens = literal_tokens + _prose_tokens(scan, a) + _link_addresses(raw, a)
+    tokens = literal_tokens + _prose_tokens_as_read(scan, a) + _link_addresses(raw, a)
     tokens.sort(key=lambda t: t.start)
     rest = raw
     for s, e in reversed(command_spans):
@@ -1490,6 +1492,44 @@ def _literal_kind(text: str) -> str:
     return "identifier"
 
 
+# How a thing can be spelled so that a reader sees it and a pattern does not: a character reference ("/&#x73;rv/data",
+# "worker&lowbar;concurrency"), a backslash escape ("worker\\_concurrency") or a character that shows nothing inside
+# it (zero-width space and joiners, word joiner, byte-order mark, soft hyphen). Round 42's review: an invented
+# "&#x2F;var&#x2F;lib&#x2F;celery" was "weak", the same path written plainly "invented".
+_SPELLED = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});|\\(?=[!-/:-@\[-`{-~])|"
+                      "[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _as_read(text: str) -> tuple[str, list[int]]:
+    """``text`` as a reader sees its characters (``_SPELLED`` resolved), and for each of them, and for its end, the
+    position it came from in ``text``."""
+    out: list[str] = []
+    origin: list[int] = []
+    done = 0
+    for m in _SPELLED.finditer(text):
+        out.append(text[done:m.start()])
+        origin.extend(range(done, m.start()))
+        found = m.group()
+        if found.startswith("&"):
+            shown = html.unescape(found)
+            shown = shown if len(shown) == 1 and shown != found else found
+            out.append(shown)
+            origin.extend([m.start()] * len(shown))
+        done = m.end()
+    out.append(text[done:])
+    origin.extend(range(done, len(text) + 1))
+    return "".join(out), origin
+
+
+def _prose_tokens_as_read(scan: str, offset: int) -> list[Token]:
+    """``_prose_tokens`` of the text as a reader sees it, each at its place in ``scan``."""
+    if not _SPELLED.search(scan):
+        return _prose_tokens(scan, offset)
+    shown, origin = _as_read(scan)
+    return [Token(token.kind, token.text, offset + origin[token.start], offset + origin[token.end - 1] + 1)
+            for token in _prose_tokens(shown, 0)]
+
+
 def _prose_tokens(scan: str, offset: int) -> list[Token]:
     taken = [False] * len(scan)
     out = []
@@ -1587,7 +1627,9 @@ def _normalise(text: str) -> tuple[str, tuple[int, ...]]:
 
 @lru_cache(maxsize=256)
 def _passage(number: int, text: str) -> _Passage:
-    norm, index = _normalise(text)
+    shown, origin = _as_read(text)
+    norm, index = _normalise(shown)
+    index = tuple(origin[i] for i in index)  # positions in ``text`` (a passage's spelling, as a claim's, read as shown)
     segments = []
     orders, choices = [], []
     numbered: dict[int, list[int]] = {}  # numbered list -> the segment each of its items starts with, in order

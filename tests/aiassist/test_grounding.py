@@ -647,3 +647,36 @@ def test_a_models_short_framing_is_still_no_claim(sentence):
     draft = f"{FRAMING_LEAD}\n\n{sentence}"
     assert [c.text for c in check(draft, FRAMING_SOURCE, attributions=[]).claims] == [
         FRAMING_LEAD.removesuffix(" [1].") + "."], sentence
+
+
+# Round 42's review: the check read the Markdown as written, so a thing spelled with character references, backslash
+# escapes or characters that show nothing was no token: the sentence was "weak" where written plainly it is invented.
+SPELLED_TOKENS = [
+    ("/srv/data", "Then delete &#x2F;srv&#x2F;data on the host [1]."),
+    ("--force", "Then purge the broker queues with &#x2D;&#x2D;force on the host [1]."),
+    ("worker_concurrency", "Then set worker&lowbar;concurrency on the host [1]."),
+    ("#ops-alerts", "Then announce it in &num;ops-alerts first [1]."),
+    ("Sunday", "Then restart the broker every &#x53;unday night [1]."),
+    ("worker_concurrency", "Then set worker\\_concurrency on the host [1]."),
+    ("retry.backoff", "Then set retry\\.backoff on the host [1]."),
+    ("/srv/data", "Then delete /\u200bsrv/\u2060data on the host [1]."),
+    ("--force", "Then purge the broker queues with --\u200bforce on the host [1]."),
+    # A link as text (escaped, or a title machine_text turned into text): its address and title are read too.
+    ("/srv/data", "Then delete \\[the cache](/srv/data) on every host [1]."),
+    ("777", 'Then see [the notes](/t/1/ "and run chmod 777 /srv/data afterwards") [1].'),
+]
+
+
+@pytest.mark.parametrize(("token", "sentence"), SPELLED_TOKENS)
+def test_a_token_a_reader_sees_is_checked_however_it_is_spelled(token, sentence):
+    draft = machine_text(f"{FRAMING_LEAD}\n\n{sentence}\n")
+    shown = html.unescape(re.sub(r"<[^>]+>", "", render_markdown(draft))).replace("\u200b", "").replace("\u2060", "")
+    assert token in shown, shown
+    claims = check(draft, FRAMING_SOURCE, attributions=[]).claims
+    assert any(c.blocking for c in claims), [(c.text, str(c.status)) for c in claims]
+
+
+def test_a_token_spelled_alike_in_the_source_is_found_there():
+    source = {1: "Set worker\\_concurrency to 4 and keep &#x2F;srv&#x2F;data on the fast disk."}
+    draft = "Set worker_concurrency to 4 and keep /srv/data on the fast disk [1]."
+    assert [str(c.status) for c in check(draft, source, attributions=[]).claims] == ["supported"]
