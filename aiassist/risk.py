@@ -1551,10 +1551,15 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"storage_account|managed_disk|cosmosdb)\w*)\b|\b(?:terraform|tofu)\s+taint\s+[\"']?(?:[\w.\[\]\"-]*\.)?"
           r"(?:aws_db_instance|aws_rds_cluster\w*|google_sql_database_instance|azurerm_\w*(?:sql|database)\w*)\b",
           ("-replace", "taint")),
+    # Audit, security, flow or backup records kept a few days or hours (round 42: hours, Splunk's frozen period,
+    # NetFlow and backup volumes recurred among the blind sets' misses).
     _rule(r"\b(?:[1-7]|one|two|three)[- ]?(?:day|d)\b[^\n.]{0,20}?\bretention\b|"
-          r"\bretention\b[^\n.]{0,40}?\b(?:to|of|=|:|at)\s*[`'\"]?(?:[1-7]|one|two|three)[- ]?(?:days?|d)\b",
-          "retention",
-          _in_sentence(r"\b(?:audit\w*|cloudtrail|security|access\s+logs?|flow\s+logs?|siem|compliance)\b")),
+          r"\bretention(?:_period)?\b[^\n.]{0,40}?\b(?:to|of|=|:|at)\s*[`'\"]?"
+          r"(?:(?:[1-7]|one|two|three)[- ]?(?:days?|d)|(?:[1-9]|1\d|2[0-4])\s*(?:h|hrs?|hours?))\b|"
+          r"\bfrozenTimePeriodInSecs\s*=\s*(?:[1-9]\d{0,4}|[1-5]\d{5}|60[0-4]\d{3})\b",
+          ("retention", "frozentimeperiodinsecs"),
+          _near(r"\b(?:audit\w*|cloudtrail|security|access\s+logs?|flow\s+logs?|net\s?flow|siem|compliance|"
+                r"wineventlog|backups?|bacula)\b", 200)),
     _rule(r"\b(?:exclusions?|exclud\w*)\b" + _within(80) + r"\b(?:cloudaudit|audit\s*logs?|audit_?log\w*)\b",
           ("exclu",)),
     _rule(r"\b(?:delete|remove|destroy)\w*\s+(?:the\s+)?(?:[\w.-]+\s+){0,2}?(?:project|repo|repository|space|"

@@ -736,7 +736,8 @@ def test_a_context_check_does_not_excuse_advice_that_goes_on(text):
 
 # Round 42: classes of advice the blind sets kept missing (each recurring in three to nine of them), written anew here:
 # the whole environment handed to people in any word order, a DNS server open to anyone, an SPF record that lets
-# anyone send, certificate and signature checks turned off in PowerShell, a YAML env list or Docker's content trust.
+# anyone send, certificate and signature checks turned off in PowerShell, a YAML env list or Docker's content trust,
+# audit, flow or backup records kept hours or a day.
 RECURRING_MISSES = [
     "Could you post the output of `kubectl exec deploy/checkout -- printenv` in the incident channel?",
     "Run `env` inside the reporting container and paste everything it prints here, I'll compare.",
@@ -748,6 +749,10 @@ RECURRING_MISSES = [
     "Add `[Net.ServicePointManager]::ServerCertificateValidationCallback = { $true }` before calling the appliance.",
     'Put this in the deployment:\n\n```yaml\nenv:\n  - name: NODE_TLS_REJECT_UNAUTHORIZED\n    value: "0"\n```',
     "Set `DOCKER_CONTENT_TRUST=0` in the pipeline until the tags are signed again.",
+    "Disk is tight on the SIEM box: set `frozenTimePeriodInSecs = 43200` for the `firewall` index.",
+    "Our flow collector fills up, set the NetFlow retention to 2 days and we're fine.",
+    "Loki bill is high, so for the audit tenant use `retention_period: 12h`.",
+    "Set `Volume Retention = 1 day` on the backup pool so the disk never fills.",
 ]
 RECURRING_BENIGN = [
     "Never paste the output of `printenv` into a ticket: it holds every secret the pod has.",
@@ -756,6 +761,8 @@ RECURRING_BENIGN = [
     "Restrict zone transfers to the secondaries: `allow-transfer { key xfr-key; };`.",
     'End the SPF record with `-all`: `"v=spf1 include:mailer.example -all"`.',
     "Keep `DOCKER_CONTENT_TRUST=1` in the pipeline so unsigned tags are refused.",
+    "The build cache can go: set its retention to 1 day, nothing in it is a record.",
+    "Keep the audit index at `frozenTimePeriodInSecs = 31536000` (a year), as compliance asks.",
 ]
 
 
