@@ -906,9 +906,10 @@ _TABLE_SEP = re.compile(r"^[ \t|:\-]+$")
 _CITE = re.compile(r"\[(\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*)\](?!\()")
 # Bounded so that unbalanced backticks or brackets in model output cannot make matching quadratic.
 _CODE_SPAN = re.compile(r"(?<!`)(`{1,8})(?!`)([\s\S]{1,600}?)(?<!`)\1(?!`)")
-# A link as renderers read one: an escaped "[" opens none, and its address and title are text every reader sees (round
-# 42's review: they were blanked, so "\\[the cache](/srv/data)" or a title machine_text turned into text went unread).
-_LINK = re.compile(r"(?<!\\)\[[^\]\n]{0,300}+\]\(([^)\s]{0,600}+)(?:\s+\"[^\"\n]{0,300}+\")?\)")
+# A link as renderers read one: an escaped "[" opens none, an escaped "]" or ")" closes none; its address and title
+# are then text every reader sees (round 42's review: they were blanked, so "\\[the cache](/srv/data)" or a title
+# machine_text turned into text went unread).
+_LINK = re.compile(r"(?<!\\)\[[^\]\n]{0,300}+(?<!\\)\]\(([^)\s]{0,600}+)(?:\s+\"[^\"\n]{0,300}+\")?(?<!\\)\)")
 _ATTRIBUTION_DASH = re.compile(r"^[ \t]*(?:\u2014|\u2013|--)[ \t]*\S")
 # Matched against the stripped line; no two neighbouring parts can take the same spaces (that would
 # make a long line of blanks quadratic).
@@ -1178,12 +1179,12 @@ def _is_framing(text: str, tokens: list[Token], unit: _Unit | None = None) -> bo
     return not tokens and not (_stems(unit.words()) if unit is not None else _content(text))
 
 
-FRAMING_CONTENT_MAX = 5  # content words a framing sentence the engine did not write may hold ("I hope this helps")
+FRAMING_CONTENT_MAX = 3  # content words a framing sentence the engine did not write may hold ("I hope this helps")
 
 
 def _framing_as_written(unit: _Unit, attributions: frozenset[str]) -> bool:
     """Whether a sentence shaped like framing (``_FRAMING``) is framing, not a claim: the engine wrote it (one of its
-    own lines, ``attributions``), or it cites nothing, has one clause and says little beyond the framing's words. The
+    own lines, ``attributions``), or it cites nothing, holds no number or quote, has one clause and says little. The
     patterns end open ("feel free…", "I found…", "check … before running…"), so "Feel free to disable TLS
     verification on every broker [1]." or "Here is how we fixed it for good, give the pool 777 workers [1]." was no
     claim at all, its number unchecked (round 42's review). Answers drafted before round 41 (no ``attributions``) read
@@ -1192,7 +1193,8 @@ def _framing_as_written(unit: _Unit, attributions: frozenset[str]) -> bool:
     if any(text in _clean(line) for line in attributions):
         return True
     clause_break = _CLAUSE_BREAK.search(unit.text.rstrip(":.!? ")) or "\n" in unit.text
-    return not unit.citations and not clause_break and len(_stems(unit.words())) <= FRAMING_CONTENT_MAX
+    return (not unit.citations and not unit.tokens and not clause_break
+            and len(_stems(unit.words())) <= FRAMING_CONTENT_MAX)
 
 
 # A second clause: "A colleague may know more, but disable TLS verification on every broker now."
@@ -1496,8 +1498,8 @@ def _literal_kind(text: str) -> str:
 # "worker&lowbar;concurrency"), a backslash escape ("worker\\_concurrency") or a character that shows nothing inside
 # it (zero-width space and joiners, word joiner, byte-order mark, soft hyphen). Round 42's review: an invented
 # "&#x2F;var&#x2F;lib&#x2F;celery" was "weak", the same path written plainly "invented".
-_SPELLED = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});|\\(?=[!-/:-@\[-`{-~])|"
-                      "[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPELLED = re.compile(r"&(?:#[0-9]{1,16}|#[xX][0-9a-fA-F]{1,16})(?:;|(?![0-9a-fA-F]))|&[A-Za-z][A-Za-z0-9]{1,31};|"
+                      r"\\(?=[!-/:-@\[-`{-~])|[\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u2061-\u2064\u180e]")
 
 
 def _as_read(text: str) -> tuple[str, list[int]]:
@@ -1511,7 +1513,7 @@ def _as_read(text: str) -> tuple[str, list[int]]:
         origin.extend(range(done, m.start()))
         found = m.group()
         if found.startswith("&"):
-            shown = html.unescape(found)
+            shown = html.unescape(found if found.endswith(";") else found + ";")
             shown = shown if len(shown) == 1 and shown != found else found
             out.append(shown)
             origin.extend([m.start()] * len(shown))
@@ -1526,7 +1528,7 @@ def _prose_tokens_as_read(scan: str, offset: int) -> list[Token]:
     if not _SPELLED.search(scan):
         return _prose_tokens(scan, offset)
     shown, origin = _as_read(scan)
-    return [Token(token.kind, token.text, offset + origin[token.start], offset + origin[token.end - 1] + 1)
+    return [Token(token.kind, token.text, offset + origin[token.start], offset + origin[token.end])
             for token in _prose_tokens(shown, 0)]
 
 
@@ -1627,9 +1629,7 @@ def _normalise(text: str) -> tuple[str, tuple[int, ...]]:
 
 @lru_cache(maxsize=256)
 def _passage(number: int, text: str) -> _Passage:
-    shown, origin = _as_read(text)
-    norm, index = _normalise(shown)
-    index = tuple(origin[i] for i in index)  # positions in ``text`` (a passage's spelling, as a claim's, read as shown)
+    norm, index = _normalise(text)
     segments = []
     orders, choices = [], []
     numbered: dict[int, list[int]] = {}  # numbered list -> the segment each of its items starts with, in order

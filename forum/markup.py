@@ -342,6 +342,7 @@ def _read_outside_code(text: str, positions: list[int], *, inside: list | None =
 # A character reference ("&#110;", "&#x336;", "&mdash;"): shown as written in code, decoded in text. Not "&amp;", what
 # a neutralised one starts with: in code or not, it shows no other word.
 _REFERENCE = re.compile(r"&(?!amp;)(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+_LOOSE_NUMERIC = re.compile(r"&(?=#[xX]?[0-9a-fA-F])(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)")
 
 
 def _references_read_differently(text: str) -> str:
@@ -352,7 +353,9 @@ def _references_read_differently(text: str) -> str:
     combining strokes (round 42's review). Where all read it alike it stays."""
     if "&" not in text:
         return text
-    positions = [match.start() for match in _REFERENCE.finditer(text)]
+    references = [match.start() for match in _REFERENCE.finditer(text)]
+    loose = [match.start() for match in _LOOSE_NUMERIC.finditer(text)]
+    positions = sorted(set(references) | set(loose))
     if not positions:
         return text
     coded: list[set[int]] = []
@@ -360,6 +363,10 @@ def _references_read_differently(text: str) -> str:
     if readings is None:
         return text
     differ = set.union(*readings) & set.union(*coded)  # in text for one renderer, in code for another
+    # A numeric reference CommonMark does not take (no ";", more than 7 digits or 6 hex digits) is text for it; the
+    # forum's page decodes it wherever it is not code ("Do &#110ot run it": "Do not run it" on the desk).
+    loose_at = set(loose)
+    differ |= {index for index in readings[0] if positions[index] in loose_at}
     parts, at = [], 0
     for index in sorted(differ):
         parts += [text[at:positions[index]], "&amp;"]

@@ -626,6 +626,8 @@ OPENS_LIKE_FRAMING = [
     ("Here is how we fixed it for good, give the broker pool 777 workers [1].", "777", True),
     ("I can't see it in the sources, but the team sets the pool to 777 workers [1].", "777", True),
     ("Feel free to set the broker's admin password to 'hunter2' everywhere [1].", "hunter2", True),
+    ("I found 777 workers work best.", "777", True),
+    ('I found "chmod 777" works.', "chmod", True),
 ]
 
 
@@ -663,6 +665,8 @@ SPELLED_TOKENS = [
     ("--force", "Then purge the broker queues with --\u200bforce on the host [1]."),
     # A link as text (escaped, or a title machine_text turned into text): its address and title are read too.
     ("/srv/data", "Then delete \\[the cache](/srv/data) on every host [1]."),
+    ("/srv/data", "Then delete [the cache\\](/srv/data) on every host [1]."),
+    ("/srv/data", "Then delete &#x2F;srv&#0000047;data on the host [1]."),
     ("777", 'Then see [the notes](/t/1/ "and run chmod 777 /srv/data afterwards") [1].'),
 ]
 
@@ -676,7 +680,16 @@ def test_a_token_a_reader_sees_is_checked_however_it_is_spelled(token, sentence)
     assert any(c.blocking for c in claims), [(c.text, str(c.status)) for c in claims]
 
 
-def test_a_token_spelled_alike_in_the_source_is_found_there():
-    source = {1: "Set worker\\_concurrency to 4 and keep &#x2F;srv&#x2F;data on the fast disk."}
-    draft = "Set worker_concurrency to 4 and keep /srv/data on the fast disk [1]."
-    assert [str(c.status) for c in check(draft, source, attributions=[]).claims] == ["supported"]
+@pytest.mark.parametrize("quoted", ["Set `worker\\_concurrency` to 4.", "Use `a &amp;&amp; b` here.",
+                                    "Run:\n\n```\ngrep -E 'api\\.corp\\.internal' /var/log/app.log\n```"])
+def test_code_quoted_as_its_source_wrote_it_is_supported(quoted):
+    """Code shows escapes and references as written: the source is read as written there (round 42's review of the
+    first version, which resolved them in the whole passage and found copied code nowhere)."""
+    claims = check(quoted.replace("4.", "4 [1].").replace("here.", "here [1]."), {1: quoted}, attributions=[]).claims
+    assert claims and not any(c.blocking for c in claims), [(c.text, str(c.status)) for c in claims]
+
+
+def test_a_token_ending_in_a_reference_spans_the_reference():
+    claims = check(f"{FRAMING_LEAD}\n\nThen delete /srv/data&#47; now [1].", FRAMING_SOURCE, attributions=[]).claims
+    [token] = [t for c in claims for t in c.invented]
+    assert token.text == "/srv/data/" and token.end == token.start + len("/srv/data&#47;")

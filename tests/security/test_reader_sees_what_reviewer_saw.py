@@ -169,7 +169,10 @@ def test_a_bidirectional_override_without_its_semicolon_is_dropped(override):
     into a real U+202E ("[&#8238 2 fer](…)" showed as "ref 2", a citation look-alike)."""
     stored = machine_text(f"More detail: [{override}2 fer]({EVIL}).")
     assert not re.search("[\u202a-\u202e\u2066-\u2069]", html.unescape(render_markdown(stored))), stored
-    assert "&#82389" in machine_text("&#82389 is another number") and "&#x202E1" in machine_text("&#x202E1 too")
+    # Another number is kept, shown as written by every renderer (round 42: a reference without its semicolon is text
+    # for CommonMark, and "&" is written "&amp;" so the forum's page does not decode it either).
+    for kept in ("&#82389 is another number", "&#x202E1 too"):
+        assert kept in html.unescape(render_markdown(machine_text(kept))), machine_text(kept)
 
 
 @pytest.mark.django_db

@@ -196,6 +196,9 @@ def test_a_link_in_a_fences_info_string_is_followed_where_it_says():
     "Keep `a\n- do &#110;ot run it on production `",
     "Keep `a\n- do n&#x336;o&#x336;t&#x336; run it on production `",
     "See [it](https://wiki.corp/`x) do n&#x336;o&#x336;t&#x336; disable TLS `ok`",
+    "Do &#110ot run it on production.",  # no ";": text for CommonMark, decoded by the forum's page
+    "Do &#00000110;ot run it on production.",  # more digits than CommonMark reads
+    "Do &#x0000006E;ot run it on production.",
 ])
 def test_a_character_reference_one_renderer_reads_as_code_is_shown_as_written_by_all(text):
     """Python-Markdown reads code spans before links and ends some code where CommonMark does not, so the desk showed
