@@ -345,6 +345,14 @@ _REFERENCE = re.compile(r"&(?!amp;)(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z]
 _LOOSE_NUMERIC = re.compile(r"&(?=#[xX]?[0-9a-fA-F])(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)")
 
 
+def _shows_a_word(reference: str) -> bool:
+    """Whether a reference decodes to part of a word (a letter, a digit, a combining or invisible mark): only those
+    change the words a renderer shows. "&lt;", which ``machine_text`` itself writes for every "<", "&gt;" or "&mdash;"
+    do not, and are left without a rendering of the text to tell where they stand."""
+    decoded = html.unescape(reference)
+    return len(decoded) == 1 and unicodedata.category(decoded)[0] in "LNMC"
+
+
 def _references_read_differently(text: str) -> str:
     """``text`` with the "&" of each character reference written "&amp;" where one renderer reads it in code (shown as
     written) and another in text (decoded): the two disagree on where some code ends (Python-Markdown reads code spans
@@ -353,7 +361,7 @@ def _references_read_differently(text: str) -> str:
     combining strokes (round 42's review). Where all read it alike it stays."""
     if "&" not in text:
         return text
-    references = [match.start() for match in _REFERENCE.finditer(text)]
+    references = [match.start() for match in _REFERENCE.finditer(text) if _shows_a_word(match.group())]
     loose = [match.start() for match in _LOOSE_NUMERIC.finditer(text)]
     positions = sorted(set(references) | set(loose))
     if not positions:
