@@ -23,6 +23,7 @@ REJECTED = (
     "AI-generated draft that a reviewer rejected: it was not published. It was written by a machine and may be "
     "wrong; only its asker and the category's reviewers can see it."
 )
+CLAIMS_CONFIRMED = "A reviewer confirmed {count} claim{plural} not found in the sources."
 RETRACTED = "This AI-generated answer was withdrawn by a reviewer and must not be relied on."
 NOTIFICATION_SUFFIX = " (AI-generated; verify before acting on it)"
 
@@ -42,3 +43,15 @@ def disclaimer_for(status: str) -> str:
 def high_risk_banner(reasons: list[str]) -> str:
     topics = ", ".join(r.split(" (")[0].lower() for r in reasons) or "sensitive operations"
     return HIGH_RISK.format(reasons=topics)
+
+
+def risk_notice(answer) -> str:
+    """The high-risk banner of ``answer`` (its status aside), or "" for low risk: what every surface showing its text
+    shows beside it, the thread page, search results and the API alike."""
+    return high_risk_banner(answer.risk_reasons) if answer.risk == "high" else ""
+
+
+def claims_confirmed_notice(answer) -> str:
+    """That a reviewer let claims of ``answer`` stand that no source supports (``grounding["confirmed"]``), or ""."""
+    count = len((answer.grounding or {}).get("confirmed", []))
+    return CLAIMS_CONFIRMED.format(count=count, plural="" if count == 1 else "s") if count else ""

@@ -164,6 +164,35 @@ def reviewable_answer(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
     return answer
 
 
+EARLIER_HOPS = 5  # answers read back along ``regenerated_from`` for the verdicts a regenerated draft follows
+
+
+def earlier_verdicts(user, answer: AIAnswer) -> list[dict]:
+    """What reviewers decided about the answers ``answer`` was regenerated from, newest first: each one they rejected
+    or retracted that ``user`` may see (``policy.can_view_answer``), with its reason and whether ``answer`` says the
+    same (the extractive engine drafts the same text from the same passages). A reviewer of a regenerated draft reads
+    why the last one was turned down before approving it again (round 43's review). A draft the asker threw away or
+    that failed on the way was never submitted: it is passed over, never shown. At most ``EARLIER_HOPS`` queries."""
+    verdicts, seen, previous = [], {answer.pk}, answer.regenerated_from_id
+    for _ in range(EARLIER_HOPS):
+        if previous is None or previous in seen:
+            break
+        seen.add(previous)
+        earlier = AIAnswer.objects.select_related("thread__category").filter(pk=previous).first()
+        if earlier is None:
+            break
+        if earlier.status in (AIAnswer.Status.REJECTED, AIAnswer.Status.RETRACTED) and policy.can_view_answer(
+                user, earlier):
+            rejected = earlier.status == AIAnswer.Status.REJECTED
+            verdicts.append({
+                "answer": earlier, "verdict": "rejected" if rejected else "retracted",
+                "at": earlier.rejected_at if rejected else earlier.retracted_at,
+                "reason": earlier.reject_reason if rejected else earlier.retract_reason,
+                "same_text": " ".join(earlier.body.split()) == " ".join(answer.body.split())})
+        previous = earlier.regenerated_from_id
+    return verdicts
+
+
 def published_meta_for_thread(thread) -> dict:
     """Post id -> its published AI answer (with approvals, reviewers and sources), for one thread page."""
     answers = (

@@ -180,7 +180,7 @@ class AIAnswerSerializer(serializers.ModelSerializer):
         return disclaimers.disclaimer_for(answer.status)
 
     def get_risk_notice(self, answer) -> str:
-        return disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == AIAnswer.Risk.HIGH else ""
+        return disclaimers.risk_notice(answer)
 
     def get_body_hash(self, answer) -> str:
         return body_hash(answer.body)
@@ -274,11 +274,18 @@ class AIPostSerializer(PostSerializer):
     """A post in a thread's list; published AI posts also carry their disclaimer, reviewers and cited sources."""
 
     disclaimer = serializers.SerializerMethodField()
+    risk_notice = serializers.SerializerMethodField(help_text="The high-risk banner the thread page shows above a "
+                                                    "published AI post; empty for low risk, null for other posts.")
+    claims_notice = serializers.SerializerMethodField(help_text="That a reviewer let claims stand that no source "
+                                                      "supports, as the thread page says it; empty if none.")
+    edited_in_review = serializers.SerializerMethodField(help_text="A reviewer edited the machine's text before it "
+                                                         "was published; null for other posts.")
     reviewed_by = serializers.SerializerMethodField()
     sources = serializers.SerializerMethodField()
 
     class Meta(PostSerializer.Meta):
-        fields = [*PostSerializer.Meta.fields, "disclaimer", "reviewed_by", "sources"]
+        fields = [*PostSerializer.Meta.fields, "disclaimer", "risk_notice", "claims_notice", "edited_in_review",
+                  "reviewed_by", "sources"]
         read_only_fields = fields
 
     def _answer(self, post):
@@ -292,6 +299,24 @@ class AIPostSerializer(PostSerializer):
         if post.hidden:  # withdrawn: retracted, or back in review after its sources left the audience
             return disclaimers.RETRACTED
         return disclaimers.disclaimer_for(answer.status if answer else "published")
+
+    # What the thread page shows beside a published AI post's text, the API gives beside the same text (round 43's
+    # review: a REST client read high-risk advice under the plain published disclaimer). Null where the text is not
+    # shown (a withdrawn post's body is empty) or not an AI answer's.
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_risk_notice(self, post):
+        answer = self._answer(post)
+        return None if answer is None or post.hidden else disclaimers.risk_notice(answer)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_claims_notice(self, post):
+        answer = self._answer(post)
+        return None if answer is None or post.hidden else disclaimers.claims_confirmed_notice(answer)
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_edited_in_review(self, post):
+        answer = self._answer(post)
+        return None if answer is None or post.hidden else answer.edited_by_id is not None
 
     @extend_schema_field({"type": "array", "items": {"type": "string"}, "nullable": True})
     def get_reviewed_by(self, post):

@@ -35,6 +35,10 @@ class SearchHitSerializer(serializers.Serializer):
                                    help_text="The best passage's post in its thread.")
     is_ai_generated = serializers.BooleanField()
     disclaimer = serializers.SerializerMethodField(help_text="Set when the snippet is AI-generated text.")
+    risk_notice = serializers.CharField(help_text="The high-risk banner of an AI snippet's answer, as its thread page "
+                                                  "shows it; empty otherwise.")
+    claims_notice = serializers.CharField(help_text="That a reviewer let claims of an AI snippet's answer stand that "
+                                                    "no source supports; empty otherwise.")
     created_at = serializers.DateTimeField(source="passage.created_at")
     rank = serializers.FloatField(source="score")
     snippet = serializers.CharField(help_text="Plain text of the thread's best passage around the first match "
@@ -66,7 +70,7 @@ class SearchView(APIView):
         page = paginator.paginate_queryset(results, request, self)
         # AI text on the page is a view (the cursor reads one row past it, which nobody is shown).
         forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page))
-        return paginator.get_paginated_response(SearchHitSerializer(page, many=True).data)
+        return paginator.get_paginated_response(SearchHitSerializer(search.with_ai_notices(page), many=True).data)
 
 
 class SimilarThreadsView(APIView):
@@ -79,4 +83,4 @@ class SimilarThreadsView(APIView):
         text = params.get("q") or ""
         results = search.similar_threads(request.user, text) if len(text.strip()) >= 8 else []
         forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(results))
-        return Response(SearchHitSerializer(results, many=True).data)
+        return Response(SearchHitSerializer(search.with_ai_notices(results), many=True).data)

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from forum.models import Post, Thread
 from forum.text import stem
 
+from .. import disclaimers
 from .ranking import PassageHit, Ranking, rank
 
 _WORD = re.compile(r"\w+")
@@ -27,6 +28,9 @@ class SearchResult:
     passage: PassageHit
     score: float
     words: list[str]
+    # A published AI answer's snippet carries what the thread page shows beside its text (``with_ai_notices``).
+    risk_notice: str = ""
+    claims_notice: str = ""
 
     @property
     def is_ai_generated(self) -> bool:
@@ -65,6 +69,22 @@ def ai_posts_shown(results: list[SearchResult]) -> list[Post]:
     not hidden (its passages exclude hidden posts). Whether one was hidden since is ``posts_mark_viewed``'s to ask."""
     ids = dict.fromkeys(r.passage.post_id for r in results if r.is_ai_generated)
     return [Post(pk=pk, kind=Post.Kind.ASSISTANT, hidden=False) for pk in ids]
+
+
+def with_ai_notices(results: list[SearchResult]) -> list[SearchResult]:
+    """``results`` (a page of them), each AI snippet given its answer's high-risk banner and confirmed-claims notice,
+    as the thread page shows them beside the same text: one query, for the page's AI results only (round 43's
+    review: a searcher read a high-risk answer's advice under the plain published disclaimer)."""
+    ids = {r.passage.post_id for r in results if r.is_ai_generated}
+    if ids:
+        from ..models import AIAnswer
+        answers = {answer.published_post_id: answer for answer in AIAnswer.objects.filter(
+            published_post_id__in=ids).only("published_post_id", "risk", "risk_reasons", "grounding")}
+        for result in results:
+            if (answer := answers.get(result.passage.post_id)) is not None and result.is_ai_generated:
+                result.risk_notice = disclaimers.risk_notice(answer)
+                result.claims_notice = disclaimers.claims_confirmed_notice(answer)
+    return results
 
 
 def snippet(text: str, words: list[str], width: int = 260) -> str:

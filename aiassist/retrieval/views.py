@@ -35,6 +35,7 @@ def search_page(request):
     if query and (author is not None or not data["author"]):
         results = search.search_threads(request.user, query, category=category, author=author)
     page = Paginator(results, settings.FORUM_SEARCH_RESULTS).get_page(request.GET.get("page"))
+    search.with_ai_notices(page.object_list)
     forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page.object_list))
     filters = {k: v for k, v in (("q", query), ("category", data["category"]), ("author", data["author"])) if v}
     context.update(query=query, page=page, category=category, author=data["author"],

@@ -32,7 +32,7 @@ def panel_context(user, thread) -> dict:
         "restore_until": discarded.discarded_at + services.RESTORE_WINDOW if discarded else None,
         "paused": services.pause_message(thread.category) if answer is None or answer.status == "failed" else None,
         "disclaimer": disclaimers.disclaimer_for(answer.status) if answer else disclaimers.PRIVATE_DRAFT,
-        "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer and answer.risk == "high" else "",
+        "risk_banner": disclaimers.risk_notice(answer) if answer else "",
         "Status": AIAnswer.Status,
         "outside_sources": selectors.sources_outside_audience(answer, thread)
         if answer and answer.status == AIAnswer.Status.DRAFT else [],
@@ -67,7 +67,8 @@ def ai_post_meta(context, post):
         # A reader is shown only the sources they can open themselves (one may have moved since).
         # Only what the published text cites: the passages given but not cited were the reviewers' to see.
         "sources": policy.cited_sources_for(request.user, answer),
-        "risk_banner": disclaimers.high_risk_banner(answer.risk_reasons) if answer.risk == "high" else "",
+        "risk_banner": disclaimers.risk_notice(answer),
+        "claims_notice": disclaimers.claims_confirmed_notice(answer),
         "can_review": can_review,
         "can_report": answer.status == AIAnswer.Status.PUBLISHED and not policy.is_asker(request.user, answer),
         # Reviewers retract on the review page; moderators and administrators who do not review, here.

@@ -538,11 +538,12 @@ def _grow(n, start, *, engineering, general):
 # Per request: the session and its user (web) or the token and its user (API); the query's words with
 # their document frequencies; the candidate passages (one ranked query; on SQLite the FTS5 ranking, then
 # the readable ones among them); their threads with categories; the passages of those threads; the shown
-# passages' authors and times; the AI posts shown; their view receipts (one INSERT). The
+# passages' authors and times; the AI posts shown; their answers' labels (round 43: the high-risk banner and
+# confirmed-claims notice the thread page shows beside the same text); their view receipts (one INSERT). The
 # page adds the unread-notice count and the categories for its filter, and the header's review desk (whether
 # the reader reviews, how much awaits).
-PAGE_QUERIES = 12
-API_QUERIES = 8
+PAGE_QUERIES = 13
+API_QUERIES = 9
 
 
 @pytest.mark.parametrize(("kind", "queries"), [("page", PAGE_QUERIES), ("api", API_QUERIES)])
