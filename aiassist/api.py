@@ -172,15 +172,16 @@ def _answers(queryset):
 
 
 @forum_services.rebuilt_if_withdrawn
-def _detail(user, answer) -> dict:
+def _detail(user, answer, *, show: bool = True) -> dict:
     """The answer as it is now (after the service's changes), with its sources and approvals, when ``user``
     may read it; otherwise only that the verb took effect (``RetractedAnswerSerializer``). Only retract/
     acts for someone who may not read the answer (its category's moderators and administrators); every
-    other verb fetches the answer only for those who may, and leaves it in their sight."""
+    other verb fetches the answer only for those who may, and leaves it in their sight. ``show``: False for a HEAD
+    request, which is shown nothing and records nothing."""
     if not ai_policy.can_view_answer(user, answer):
         return RetractedAnswerSerializer(answer).data
     shown = _answers(AIAnswer.objects.filter(pk=answer.pk)).get()
-    if shown.status == AIAnswer.Status.PUBLISHED and shown.published_post_id:
+    if shown.status == AIAnswer.Status.PUBLISHED and shown.published_post_id and show:
         # A reviewer reading a published answer here has read the post: a retraction must reach them too.
         forum_services.posts_mark_viewed(acting_user=user, posts=[shown.published_post])
     return AIAnswerSerializer(shown).data
@@ -224,7 +225,7 @@ class AIAnswerViewSet(GenericViewSet):
         return self.get_paginated_response(AIAnswerSerializer(page, many=True).data)
 
     def retrieve(self, request, pk):
-        return Response(_detail(request.user, self.get_answer(pk)))
+        return Response(_detail(request.user, self.get_answer(pk), show=request.method != "HEAD"))
 
     @_verb("Submit your draft for review in the thread", conflict="Not a draft, a draft that found no answer "
                                                                    "(nothing to review), it cites posts outside "
@@ -339,7 +340,7 @@ class ReviewQueueView(GenericAPIView):
     def get(self, request):
         page = self.paginate_queryset(_answers(selectors.review_queue(request.user)))
         # A flagged published answer's text, read here: a retraction must reach this reader too.
-        forum_services.posts_mark_viewed(acting_user=request.user, posts=[
+        forum_services.posts_mark_shown(request, [
             answer.published_post for answer in page if answer.status == AIAnswer.Status.PUBLISHED
             and answer.published_post_id])
         return self.get_paginated_response(AIAnswerSerializer(page, many=True).data)
@@ -365,5 +366,5 @@ class AIPostViewSet(PostViewSet):
             ai_posts = [post for post in page if post.is_ai_generated]
             if ai_posts:  # most pages have none: no lookup then
                 self._ai_answers = selectors.published_meta_for_thread(ai_posts[0].thread)
-            forum_services.posts_mark_viewed(acting_user=self.request.user, posts=page)
+            forum_services.posts_mark_shown(self.request, page)
         return page

@@ -157,6 +157,14 @@ class PostAdmin(PolicyAdmin):
     list_filter = ("kind", "hidden")
     list_select_related = ("thread", "author")
 
+    def get_exclude(self, request, obj=None):
+        # An AI post's text is read in its thread, with its disclaimer and a view receipt (a retraction must reach
+        # every reader), never here: the admin showed it without either, and went on showing it once withdrawn,
+        # which the thread page shows nobody (round 43's review).
+        if obj is not None and obj.kind == Post.Kind.ASSISTANT:
+            return ("body", "body_html")
+        return super().get_exclude(request, obj)
+
     def has_add_permission(self, request):
         return False
 

@@ -154,6 +154,11 @@ class Notification(models.Model):
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     # What it announces, in its sender's terms ("ai_answer:12"), so the notice can be withdrawn with it.
     subject = models.CharField(max_length=60, blank=True, default="", db_default="")
+    # What it says once its recipient can no longer read ``thread`` (a warning that must reach them whatever happens
+    # to the thread: an AI answer they read was withdrawn), in place of ``text`` and without ``url``. Empty: the
+    # notice is no longer shown then (its text names the thread). ``selectors.notifications_of`` annotates
+    # ``in_sight``; ``shown_text``, ``shown_url`` and ``shown_thread`` read it.
+    fallback_text = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -164,6 +169,22 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"To user {self.recipient_id}: {self.text}"
+
+    @property
+    def _out_of_sight(self) -> bool:
+        return not getattr(self, "in_sight", True) and bool(self.fallback_text)
+
+    @property
+    def shown_text(self) -> str:
+        return self.fallback_text if self._out_of_sight else self.text
+
+    @property
+    def shown_url(self) -> str:
+        return "" if self._out_of_sight else self.url
+
+    @property
+    def shown_thread(self):
+        return None if self._out_of_sight else self.thread
 
 
 class ThreadWatch(models.Model):

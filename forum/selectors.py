@@ -271,12 +271,14 @@ NOTIFICATIONS_PER_PAGE = 30
 def notifications_page(user, page_number) -> Page:
     """A page of the user's notices, grouped by thread: the thread with the newest notice first, each
     thread's notices together, newest first (``{% regroup %}`` by ``thread_id`` in the template), the
-    thread and its category fetched with them; notices about no thread come one by one."""
+    thread and its category fetched with them; notices about no thread (or one out of their sight, in their fallback
+    words) come one by one."""
     notices = (
         notifications_of(user)
         .select_related("thread__category")
-        .annotate(group_latest=Window(Max("created_at"), partition_by=[F("thread_id")]))
-        .order_by("-group_latest", F("thread_id").asc(nulls_last=True), "-created_at", "-id")
+        .annotate(group=Case(When(in_sight=True, then=F("thread_id")), default=None))
+        .annotate(group_latest=Window(Max("created_at"), partition_by=[F("group")]))
+        .order_by("-group_latest", F("group").asc(nulls_last=True), "-created_at", "-id")
     )
     return _page_with_total(notices, NOTIFICATIONS_PER_PAGE, page_number)
 
@@ -285,8 +287,13 @@ def notifications_of(user, *, unread: bool | None = None) -> QuerySet[Notificati
     """The user's own notifications, newest first; ``unread`` True/False narrows them. A notice about a
     thread the user can no longer read is not shown (its text names the thread): the rule is asked
     again now, not only when the notice was sent."""
-    notifications = Notification.objects.filter(recipient=user).filter(
-        Q(thread__isnull=True) | Q(thread__category__in=policy.visible_categories(user)))
+    in_sight = Q(thread__isnull=True) | Q(thread__category__in=policy.visible_categories(user))
+    # A notice with a fallback (``Notification.fallback_text``: an AI answer its recipient read was withdrawn) is
+    # shown all the same, in those words, without the thread (round 43's review: the warning vanished when its
+    # reader lost the thread before reading it).
+    notifications = Notification.objects.filter(recipient=user).annotate(
+        in_sight=Case(When(in_sight, then=Value(True)), default=Value(False), output_field=BooleanField())).filter(
+        Q(in_sight=True) | ~Q(fallback_text=""))
     if unread is not None:
         notifications = notifications.filter(read_at__isnull=unread)
     return notifications.order_by("-created_at", "-id")

@@ -337,6 +337,11 @@ class ThreadRefSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # As the notifications page shows it: a warning about a thread the caller can no longer read, in its fallback
+    # words and without its link (``Notification.fallback_text``).
+    text = serializers.CharField(source="shown_text", read_only=True)
+    url = serializers.CharField(source="shown_url", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "verb", "text", "url", "created_at", "read_at"]

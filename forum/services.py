@@ -471,19 +471,30 @@ def posts_mark_viewed(*, acting_user, posts) -> None:
         raise ShownPostWithdrawn
 
 
+def posts_mark_shown(request, posts) -> None:
+    """``posts_mark_viewed`` for the response to ``request``: a HEAD request is shown nothing, and records nothing
+    (round 43's review: every surface but the thread and review pages recorded a reading for HEAD, so a retraction
+    told someone who was never shown the text)."""
+    if request.method != "HEAD":
+        posts_mark_viewed(acting_user=request.user, posts=posts)
+
+
 # Notifications --------------------------------------------------------------------------------
 
 
 def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = False,
-           thread: Thread | None = None, subject: str = "") -> Notification | None:
+           thread: Thread | None = None, subject: str = "", fallback_text: str = "") -> Notification | None:
     """Create an in-app notice and send its e-mail copy after commit. Joins the caller's transaction.
 
     ``private``: about something only the recipient may know of (their AI draft); the admin leaves it out.
     ``thread``: what the notice is about (by default the thread ``url`` points into): notices are grouped
     by it, none is made for a recipient who may not read it now, and they stop being shown once the recipient may
     no longer read it (``selectors.notifications_of``).
-    ``subject``: what it announces, in the sender's terms, for ``notifications_withdraw``."""
-    if recipient is None or not recipient.is_active:
+    ``subject``: what it announces, in the sender's terms, for ``notifications_withdraw``.
+    ``fallback_text``: a warning that must reach its recipient whatever happens (an AI answer they read was withdrawn):
+    what the notice says once they can no longer read its thread, instead of not being shown; it is kept for an
+    account deactivated for now too, without an e-mail copy, and read when it is active again (round 43's review)."""
+    if recipient is None or (not recipient.is_active and not fallback_text):
         return None
     thread_id = thread.pk if thread is not None else _thread_linked(url)
     if thread_id is not None:
@@ -493,8 +504,9 @@ def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = Fa
         if about is None or not policy.can_be_notified_about(recipient, about):
             return None
     notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url,
-                                               private=private, thread_id=thread_id, subject=subject[:60])
-    if settings.EMAIL_NOTIFICATIONS and recipient.email:
+                                               private=private, thread_id=thread_id, subject=subject[:60],
+                                               fallback_text=fallback_text[:500])
+    if settings.EMAIL_NOTIFICATIONS and recipient.email and recipient.is_active:
         effects.on_commit(_send_notification_email, recipient.email, text, url)
     return notification
 

@@ -258,6 +258,6 @@ def notification_read(request, pk=None):
         messages.success(request, f"{count} notice{'s' if count != 1 else ''} marked read." if count
                          else "Nothing was unread.")
     if notification is not None and request.POST.get("follow") and url_has_allowed_host_and_scheme(
-            notification.url, allowed_hosts=None, require_https=request.is_secure()):
-        return redirect(notification.url)
+            notification.shown_url, allowed_hosts=None, require_https=request.is_secure()):
+        return redirect(notification.shown_url)
     return redirect("forum:notifications")

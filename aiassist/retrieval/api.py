@@ -69,7 +69,7 @@ class SearchView(APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(results, request, self)
         # AI text on the page is a view (the cursor reads one row past it, which nobody is shown).
-        forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page))
+        forum_services.posts_mark_shown(request, search.ai_posts_shown(page))
         return paginator.get_paginated_response(SearchHitSerializer(search.with_ai_notices(page), many=True).data)
 
 
@@ -82,5 +82,5 @@ class SimilarThreadsView(APIView):
         params = parse(SimilarQuerySerializer, request.query_params)
         text = params.get("q") or ""
         results = search.similar_threads(request.user, text) if len(text.strip()) >= 8 else []
-        forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(results))
+        forum_services.posts_mark_shown(request, search.ai_posts_shown(results))
         return Response(SearchHitSerializer(search.with_ai_notices(results), many=True).data)

@@ -36,7 +36,7 @@ def search_page(request):
         results = search.search_threads(request.user, query, category=category, author=author)
     page = Paginator(results, settings.FORUM_SEARCH_RESULTS).get_page(request.GET.get("page"))
     search.with_ai_notices(page.object_list)
-    forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(page.object_list))
+    forum_services.posts_mark_shown(request, search.ai_posts_shown(page.object_list))
     filters = {k: v for k, v in (("q", query), ("category", data["category"]), ("author", data["author"])) if v}
     context.update(query=query, page=page, category=category, author=data["author"],
                    page_query="&" + urlencode(filters), empty_query=not query and "q" in request.GET)
@@ -54,12 +54,12 @@ def _category_options(user, selected: str | None):
 
 
 @require_safe
-@forum_services.rebuilt_if_withdrawn
 def similar_threads(request):
     """The new-thread form's suggestions as the title is typed (an htmx fragment)."""
     form = SimilarForm(request.GET)
     text = (form.cleaned_data["title"] or form.cleaned_data["q"]) if form.is_valid() else ""
     results = search.similar_threads(request.user, text) if len(text.strip()) >= 8 else []
-    forum_services.posts_mark_viewed(acting_user=request.user, posts=search.ai_posts_shown(results))
+    # Titles only, no AI text (the API's results carry snippets, and record their reading): nothing to record here,
+    # or a retraction would tell someone who was never shown its text (round 43's review).
     return render(request, "retrieval/partials/similar_threads.html",
                   {"results": results, "query": text, "ai_disclaimer": disclaimers.PUBLISHED})

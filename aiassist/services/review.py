@@ -613,9 +613,10 @@ def answer_retract(*, acting_user, answer: AIAnswer, reason: str, code: str | No
             f"relied on. Reason: {reason}")
     for user in recipients:
         if forum_policy.can_be_notified_about(user, answer.thread):
-            notify(recipient=user, verb="ai_retracted", text=text, url=post_url(post))
+            notify(recipient=user, verb="ai_retracted", text=text, url=post_url(post),
+                   fallback_text=WITHDRAWN_ELSEWHERE)
         else:  # told all the same, without the thread's title, the reason or a link they cannot open
-            notify(recipient=user, verb="ai_retracted", text=WITHDRAWN_ELSEWHERE)
+            notify(recipient=user, verb="ai_retracted", text=WITHDRAWN_ELSEWHERE, fallback_text=WITHDRAWN_ELSEWHERE)
     audit_record(actor=acting_user, verb="ai_answer.retract", target=answer, category=answer.thread.category,
                  data={"reason": reason, "code": code, "post": post.pk, "as": withdrawer,
                        "notified": sorted(u.pk for u in recipients)})
@@ -878,9 +879,9 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str, why: str = U
         notify(recipient=answer.asker, verb="ai_withdrawn",
                text=f"The AI answer you asked for in “{thread.title}” was withdrawn from the thread and is back in "
                     f"review: {why}. You can take it back and {_REMEDY.get(why, 'regenerate it')}.",
-               url=answer_url(answer))
+               url=answer_url(answer), fallback_text=WITHDRAWN_ELSEWHERE)
     else:  # the thread moved out of the asker's reach
-        notify(recipient=answer.asker, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE)
+        notify(recipient=answer.asker, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE, fallback_text=WITHDRAWN_ELSEWHERE)
     reviewers = list(forum_policy.holders_of(forum_policy.REVIEW, category).exclude(pk=answer.asker_id).order_by("pk"))
     for reviewer in reviewers:
         notify(recipient=reviewer, verb="ai_review_requested",
@@ -892,9 +893,9 @@ def answer_unpublish(*, acting_user, answer: AIAnswer, reason: str, why: str = U
         if forum_policy.can_be_notified_about(reader, thread):
             notify(recipient=reader, verb="ai_withdrawn",
                    text=f"An AI answer you read in “{thread.title}” was withdrawn: {why}. It must not be "
-                        f"relied on.", url=post_url(post))
+                        f"relied on.", url=post_url(post), fallback_text=WITHDRAWN_ELSEWHERE)
         else:
-            notify(recipient=reader, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE)
+            notify(recipient=reader, verb="ai_withdrawn", text=WITHDRAWN_ELSEWHERE, fallback_text=WITHDRAWN_ELSEWHERE)
     audit_record(actor=acting_user, verb="ai_answer.unpublish", target=answer, category=category,
                  data={"reason": reason, "post": post.pk, "approvals_voided": voided,
                        "notified": sorted(told | {r.pk for r in readers})})
