@@ -184,7 +184,8 @@ def _detail(user, answer, *, show: bool = True) -> dict:
     if shown.status == AIAnswer.Status.PUBLISHED and shown.published_post_id and show:
         # A reviewer reading a published answer here has read the post: a retraction must reach them too.
         forum_services.posts_mark_viewed(acting_user=user, posts=[shown.published_post])
-    return AIAnswerSerializer(shown).data
+    # As the review desk lists them (round 43): a REST reviewer reads why the thread's earlier answers were turned down.
+    return AIAnswerSerializer(shown, context={"earlier_verdicts": selectors.earlier_verdicts(user, shown)}).data
 
 
 CONFLICT = "The answer is not in a state that allows this."

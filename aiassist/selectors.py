@@ -164,33 +164,32 @@ def reviewable_answer(user, pk, *, or_withdrawable: bool = False) -> AIAnswer:
     return answer
 
 
-EARLIER_HOPS = 5  # answers read back along ``regenerated_from`` for the verdicts a regenerated draft follows
+EARLIER_SHOWN = 5  # rejected or retracted answers of the same thread a review desk lists
+EARLIER_READ = 50  # of which the newest this many are read, the same text first
 
 
 def earlier_verdicts(user, answer: AIAnswer) -> list[dict]:
-    """What reviewers decided about the answers ``answer`` was regenerated from, newest first: each one they rejected
-    or retracted that ``user`` may see (``policy.can_view_answer``), with its reason and whether ``answer`` says the
-    same (the extractive engine drafts the same text from the same passages). A reviewer of a regenerated draft reads
-    why the last one was turned down before approving it again (round 43's review). A draft the asker threw away or
-    that failed on the way was never submitted: it is passed over, never shown. At most ``EARLIER_HOPS`` queries."""
-    verdicts, seen, previous = [], {answer.pk}, answer.regenerated_from_id
-    for _ in range(EARLIER_HOPS):
-        if previous is None or previous in seen:
-            break
-        seen.add(previous)
-        earlier = AIAnswer.objects.select_related("thread__category").filter(pk=previous).first()
-        if earlier is None:
-            break
-        if earlier.status in (AIAnswer.Status.REJECTED, AIAnswer.Status.RETRACTED) and policy.can_view_answer(
-                user, earlier):
-            rejected = earlier.status == AIAnswer.Status.REJECTED
-            verdicts.append({
-                "answer": earlier, "verdict": "rejected" if rejected else "retracted",
-                "at": earlier.rejected_at if rejected else earlier.retracted_at,
-                "reason": earlier.reject_reason if rejected else earlier.retract_reason,
-                "same_text": " ".join(earlier.body.split()) == " ".join(answer.body.split())})
-        previous = earlier.regenerated_from_id
-    return verdicts
+    """What reviewers decided about the other answers of ``answer``'s thread: those they rejected or retracted that
+    ``user`` may open (``policy.visible_answers``), with the reason, and whether ``answer`` says the same (the
+    extractive engine drafts the same text from the same passages), those first, then the newest. A reviewer of a
+    draft asked again reads why the last one was turned down before approving the same advice again (round 43's
+    review). Every answer of the thread, not only those ``answer`` was regenerated from: asking afresh, or regenerating
+    past any limit, leaves no gap. A draft nobody submitted is never among them. Two queries at most."""
+    text = " ".join(answer.body.split())
+    earlier = list(policy.visible_answers(user).filter(
+        thread_id=answer.thread_id, status__in=(AIAnswer.Status.REJECTED, AIAnswer.Status.RETRACTED)).exclude(
+        pk=answer.pk).only("pk", "status", "body", "reject_reason", "rejected_at", "retract_reason", "retracted_at",
+                           "created_at").order_by("-created_at", "-pk")[:EARLIER_READ])
+    verdicts = []
+    for other in earlier:
+        rejected = other.status == AIAnswer.Status.REJECTED
+        verdicts.append({
+            "answer": other, "verdict": "rejected" if rejected else "retracted",
+            "at": other.rejected_at if rejected else other.retracted_at,
+            "reason": other.reject_reason if rejected else other.retract_reason,
+            "same_text": " ".join(other.body.split()) == text})
+    verdicts.sort(key=lambda verdict: not verdict["same_text"])  # stable: the newest first within each
+    return verdicts[:EARLIER_SHOWN]
 
 
 def published_meta_for_thread(thread) -> dict:

@@ -137,6 +137,16 @@ class AIAnswerListSerializer(serializers.ListSerializer):
         return super().to_representation(answers)
 
 
+class EarlierVerdictSerializer(serializers.Serializer):
+    """Another answer of the same thread that reviewers rejected or retracted (``selectors.earlier_verdicts``)."""
+
+    answer = serializers.IntegerField(source="answer.pk")
+    verdict = serializers.ChoiceField(choices=["rejected", "retracted"])
+    at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    same_text = serializers.BooleanField(help_text="This answer's text is the same as that one's.")
+
+
 class AIAnswerSerializer(serializers.ModelSerializer):
     asker = serializers.CharField(source="asker.username", read_only=True)
     is_ai_generated = serializers.BooleanField(read_only=True)
@@ -152,6 +162,9 @@ class AIAnswerSerializer(serializers.ModelSerializer):
                                                             "exactly the text you read.")
     grounding = serializers.SerializerMethodField(help_text="Every claim of body checked against the sources it "
                                                             "cites; null before the answer is drafted.")
+    earlier_verdicts = serializers.SerializerMethodField(
+        help_text="Other answers of the thread that reviewers rejected or retracted, the same text first, as the "
+                  "review desk lists them; in an answer's own representation only (null in lists).")
     # Declared so that the schema allows "" (no reason yet): a read-only model field loses allow_blank.
     reject_code = serializers.ChoiceField(choices=AIAnswer.Reason.choices, allow_blank=True, read_only=True)
     retract_code = serializers.ChoiceField(choices=AIAnswer.Reason.choices, allow_blank=True, read_only=True)
@@ -166,7 +179,7 @@ class AIAnswerSerializer(serializers.ModelSerializer):
             "rating", "engine", "model_name", "error", "reject_reason", "reject_code", "retract_reason", "retract_code",
             "attention_reason",
             "published_post", "created_at", "generated_at", "submitted_at", "published_at", "retracted_at",
-            "grounding",
+            "grounding", "earlier_verdicts",
         ]
         read_only_fields = fields
         list_serializer_class = AIAnswerListSerializer
@@ -192,6 +205,11 @@ class AIAnswerSerializer(serializers.ModelSerializer):
     @extend_schema_field(GroundingSerializer(allow_null=True))
     def get_grounding(self, answer):
         return grounding_data(answer)
+
+    @extend_schema_field(EarlierVerdictSerializer(many=True, allow_null=True))
+    def get_earlier_verdicts(self, answer):
+        verdicts = self.context.get("earlier_verdicts")
+        return None if verdicts is None else EarlierVerdictSerializer(verdicts, many=True).data
 
 
 class AIAnswerStateSerializer(serializers.ModelSerializer):

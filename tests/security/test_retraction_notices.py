@@ -160,3 +160,16 @@ def test_head_records_no_receipt_anywhere(surface, employee, other_employee, eng
     assert response.status_code == 200
     assert not PostViewReceipt.objects.filter(post=post, user=reader).exists(), \
         f"HEAD on the {surface} recorded a view receipt (nothing was shown)"
+
+
+def test_the_admin_does_not_filter_ai_posts_by_their_text(employee, engineering, eng_moderator, admin_user):
+    """Round 43's review of the admin's exclusion: its post list still took ``?body__contains=`` from the query
+    string, answering yes or no for each guess at a retracted answer's text."""
+    answer, post = _published(employee, engineering, eng_moderator)
+    ai_services.answer_retract(acting_user=eng_moderator, answer=reload(answer), reason="It is wrong.")
+    admin = signed_in(admin_user)
+    hit = admin.get("/admin/forum/post/", {"kind": "assistant", "body__contains": MARKER})
+    miss = admin.get("/admin/forum/post/", {"kind": "assistant", "body__contains": "zz-not-there-zz"})
+    counts = [r.context["cl"].result_count if r.status_code == 200 and r.context else None for r in (hit, miss)]
+    assert counts[0] == counts[1], counts
+    assert admin.get("/admin/forum/post/", {"kind": "assistant"}).status_code == 200
