@@ -54,7 +54,12 @@ ending in a colon right before a code block or list.
   of two steps ("before", "after", "then", "first", "once", "afterwards", a numbered list) or a choice
   between two things ("rather than", "instead of", "preferable to", "over", "A, not B") that a cited
   passage states, and no cited sentence states them the claim's way as closely (``_reordered``). See
-  ``_reversal`` for when advice and descriptions count as reversing.
+  ``_reversal`` for when advice and descriptions count as reversing. Also contradicted: a step (a code block line, an
+  inline command or literal the claim asks for, a table row or "key: value" item) whose literal the cited passages
+  quote only under a prohibition ("Never use `docker system prune -a --volumes` on the build hosts"), never in code,
+  never recommended, the prohibition unconditional (``_forbidding``); grant/revoke, add/remove, open/close,
+  start/stop, include/exclude, inbound/outbound, ingress/egress, internal/external, lock/unlock, required/optional and
+  read-only/read-write are antonyms too, unless a text uses both words of its pair or the word under a condition.
 - ``supported`` / ``weak``: the share of the claim's content words (stemmed, stop words out, a few
   synonyms folded, generic verbs at half weight) found in the best window of up to five consecutive
   sentences of one cited passage (code lines between them come free), at least
@@ -90,7 +95,9 @@ from forum.text import STOPWORDS
 # gives for something else (``_misattributed``) and two subjects' attributes swapped (``_crossed``) contradict.
 # lexical-5 (round 41): headings and what a table's header row holds to check are claims; an attribution line is one
 # the app wrote for a source (``check``'s ``attributions``), any other line shaped like one is read as a claim.
-CHECKER = "lexical-5"
+# lexical-6 (round 43): a step (code, "run `…`", a table row or "key: value" item) holding a literal every cited
+# occurrence of which is forbidden contradicts (``_code_restates_forbidden``); ten more antonym pairs (``_guard``).
+CHECKER = "lexical-6"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -358,8 +365,24 @@ _ANTONYMS = (
     (frozenset({"always"}), frozenset({"never"}), "either"),
     (frozenset({"enable", "enabled", "enables"}), frozenset({"disable", "disabled", "disables"}), "either"),
     (frozenset({"on"}), frozenset({"off"}), "either"),
+    # Round 43 (class C): guarded (``_GUARDED``, ``_guard``).
+    (frozenset({"grant", "grants", "granted", "granting"}), frozenset({"revoke", "revokes", "revoked", "revoking"}),
+     "next"),
+    (frozenset({"add", "adds", "added", "adding"}), frozenset({"remove", "removes", "removed", "removing"}), "next"),
+    (frozenset({"open", "opens", "opened"}), frozenset({"close", "closes", "closed"}), "next"),
+    (frozenset({"start", "starts", "started"}), frozenset({"stop", "stops", "stopped"}), "next"),
+    (frozenset({"include", "includes", "included"}), frozenset({"exclude", "excludes", "excluded"}), "next"),
+    (frozenset({"inbound", "ingress"}), frozenset({"outbound", "egress"}), "next"),
+    (frozenset({"internal"}), frozenset({"external"}), "next"),
+    (frozenset({"lock", "locks", "locked"}), frozenset({"unlock", "unlocks", "unlocked"}), "next"),
+    (frozenset({"required", "mandatory"}), frozenset({"optional"}), "either"),
+    (frozenset({"read-only"}), frozenset({"read-write"}), "either"),
 )
 _ANTONYM_WORDS = frozenset(w for side_a, side_b, _ in _ANTONYMS for w in side_a | side_b)
+_FIRST_GUARDED = 8  # the pairs from this one on were added in round 43
+# word -> (its pair, its side)
+_GUARDED = {w: (k, side) for k, pair in enumerate(_ANTONYMS) if k >= _FIRST_GUARDED
+            for side in (0, 1) for w in pair[side]}
 _ORDER_WORDS = frozenset({"before", "after"})
 _IRREGULAR = {"ran": "run", "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose",
               "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "gone": "go",
@@ -593,7 +616,9 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
     # A word the text uses both ways ("restore into prod… restore into a new database") takes no side.
     clear = tuple((index, tuple(w for w in g if w not in pos), frozenset(heads.get(index) or g[:1]))
                   for index, g in groups)
-    cued = tuple((t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in _ANTONYM_WORDS)
+    cued = _guard(sorted([(t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in _ANTONYM_WORDS] + [
+        (f"read-{t.raw}", i) for i, t in enumerate(toks) if t.raw in ("only", "write") and not t.code and i
+        and toks[i - 1].raw == "read" and t.start - toks[i - 1].end <= 1], key=lambda c: c[1]), toks)
     terms = frozenset(t.stem for t in toks if t.stem)
     clause_terms = tuple(frozenset(t.stem for t in toks[a:b] if t.stem) for a, b, _, _ in clauses)
     asserted_words = [frozenset()] * len(clauses)
@@ -604,6 +629,35 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
     return _Polarity(frozenset(pos - neg), frozenset(neg - pos), tuple(g for g in clear if g[1]), terms,
                      frozenset(pos & neg), clause_terms, tuple(w - neg for w in asserted_words), advice, cued,
                      tuple(toks))
+
+
+def _guard(cued: list[tuple[str, int]], toks: Sequence[_Tok]) -> tuple[tuple[str, int], ...]:
+    """The antonym words of a text (``_ANTONYMS``), less those of round 43's pairs (grant/revoke, add/remove,
+    open/close, …) that take no side: when the text uses both words of the pair ("add a new field, …, then remove
+    the old one"; "hold connections open … so the load balancer closes them") or the word stands in a condition
+    ("won't help until the handle is closed"). Measured on the blind sets: the pairs read on either side of the word,
+    unguarded, flagged three supported claims (and, vetoing through ``_same_word``, lost one catch) for one more
+    contradiction caught; verbs and inbound/internal read their object after them (``next``), and a text using both
+    words of a pair ("add a new field … then remove the old one") flagged one. The condition guard costs nothing on
+    the sets."""
+    sides: dict[int, set[int]] = {}
+    for word, _ in cued:
+        if word in _GUARDED:
+            pair, side = _GUARDED[word]
+            sides.setdefault(pair, set()).add(side)
+    out = []
+    for word, i in cued:
+        if word in _GUARDED:
+            if len(sides[_GUARDED[word][0]]) > 1:
+                continue
+            k = i - 1
+            while k >= 0 and not toks[k].punct and not (not toks[k].code and toks[k].raw in _CONDITION_WORDS) and not (
+                    not toks[k].code and toks[k].raw in _BOUNDARY_WORDS):
+                k -= 1
+            if k >= 0 and not toks[k].code and toks[k].raw in _CONDITION_WORDS:
+                continue
+        out.append((word, i))
+    return tuple(out)
 
 
 # Words that join two steps without being one ("A first, and then B").
@@ -875,7 +929,13 @@ def _antonym(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tu
     """The claim's word whose antonym the passage sentence uses on the same object ("raise ndots" against "lower
     ndots"), unless the sentence also uses the claim's own word on it. ``loose``: the sentence was not aligned with
     the claim (``_contradiction``), so order words do not count."""
-    for side_a, side_b, where in _ANTONYMS:
+    hit = _antonym_hit(claim, passage, loose=loose)
+    return (hit[1], 1.0) if hit else (frozenset(), 0.0)
+
+
+def _antonym_hit(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tuple[int, frozenset[str]] | None:
+    """``_antonym``'s finding: the pair (index in ``_ANTONYMS``) and the claim word's stem."""
+    for k, (side_a, side_b, where) in enumerate(_ANTONYMS):
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
             for word, i in claim.cued:
                 if word not in mine or (loose and word in _ORDER_WORDS):
@@ -885,8 +945,8 @@ def _antonym(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tu
                     continue
                 if _used_on(passage, theirs, objects, where):
                     # Its stem, as the negation hits are: ``_agrees`` weighs them against other sentences' stems.
-                    return frozenset({claim.toks[i].stem or word}), 1.0
-    return frozenset(), 0.0
+                    return k, frozenset({claim.toks[i].stem or word})
+    return None
 
 
 def _used_on(passage: _Polarity, words: frozenset[str], objects: set[str], where: str) -> bool:
@@ -1443,7 +1503,10 @@ def _assign_citations(units: list[_Unit], blocks: Sequence[_Block]) -> None:
 
 _UNIT_FAMILIES = (
     frozenset("s sec secs second seconds".split()), frozenset("ms millisecond milliseconds".split()),
-    frozenset("m min mins minute minutes mi mib mb".split()), frozenset("h hr hrs hour hours".split()),
+    # Minutes and mebibytes apart (round 43's review: "every 15 MB" passed for "every 15 minutes"); a bare "m" may be
+    # either ("10m" is a timeout or nginx's body size), so it is in both, and read as minutes among values.
+    frozenset("m min mins minute minutes".split()), frozenset("m mi mib mb".split()),
+    frozenset("h hr hrs hour hours".split()),
     frozenset("d day days".split()), frozenset("w wk week weeks".split()), frozenset("k kb kib ki".split()),
     frozenset("g gb gib gi".split()), frozenset("t tb tib ti".split()), frozenset("% percent".split()),
 )
@@ -1992,18 +2055,23 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
     # the test is narrow on its own (the same object next to opposite words, and the claim's word not used on it).
     # Not "before"/"after" (an order, which other sentences often state the other way round about other steps), and
     # only when no sentence of the passages uses the claim's own word on that object.
+    # A sentence using the claim's own word on the object vetoes the pair's finding; one of the first eight pairs
+    # vetoes the findings of all of them, as before round 43.
     if any(word not in _ORDER_WORDS for word, _ in claim.cued):
-        reversed_in = None
+        hits: list[tuple[int, _Passage, _Segment]] = []
+        vetoes: set[int] = set()
         for passage in passages:
             for segment in passage.segments:
                 if segment.code:
                     continue
                 polarity = _segment_polarity(segment)
-                if _antonym(claim, polarity, loose=True)[0]:
-                    reversed_in = reversed_in or (passage, segment)
-                elif _same_word(claim, polarity):
-                    return None
-        return reversed_in
+                if hit := _antonym_hit(claim, polarity, loose=True):
+                    hits.append((hit[0], passage, segment))
+                else:
+                    vetoes |= _same_word(claim, polarity)
+        old_veto = any(k < _FIRST_GUARDED for k in vetoes)
+        return next(((passage, segment) for k, passage, segment in hits
+                     if not (old_veto if k < _FIRST_GUARDED else k in vetoes)), None)
     return None
 
 
@@ -2031,7 +2099,7 @@ def _reordered(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Passage
 # instance at 2 GB": every number of the claim is in the passage, said of something else. A value's clause is the
 # stretch of its sentence between commas, semicolons, colons, brackets and "and / but / while / whereas / so".
 
-_VALUE_UNITS = {unit: k for k, family in enumerate(_UNIT_FAMILIES) for unit in family}
+_VALUE_UNITS = {unit: k for k, family in reversed(list(enumerate(_UNIT_FAMILIES))) for unit in family}  # "m": minutes
 _VALUE_UNITS.update({unit: len(_UNIT_FAMILIES) + k for k, family in enumerate((
     ("month", "months", "mo"), ("year", "years", "yr", "yrs", "y"), ("x", "times"), ("replica", "replicas"),
     ("retry", "retries", "attempt", "attempts"))) for unit in family})
@@ -2146,10 +2214,12 @@ def _crossed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segmen
     return None
 
 
-def _same_word(claim: _Polarity, passage: _Polarity) -> bool:
-    """Whether the passage sentence uses one of the claim's antonym words on the same object."""
-    return any(_used_on(passage, frozenset({word}), _neighbours(claim, i, "either"), "either")
-               for word, i in claim.cued)
+def _same_word(claim: _Polarity, passage: _Polarity) -> set[int]:
+    """The pairs (indexes in ``_ANTONYMS``) of the claim's antonym words the passage sentence uses on the same
+    object."""
+    return {k for word, i in claim.cued
+            if _used_on(passage, frozenset({word}), _neighbours(claim, i, "either"), "either")
+            for k, (side_a, side_b, _) in enumerate(_ANTONYMS) if word in side_a | side_b}
 
 
 def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:
@@ -2160,6 +2230,259 @@ def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:
 @lru_cache(maxsize=2048)
 def _segment_polarity(segment: _Segment) -> _Polarity:
     return _polarity_of(segment.tokens)
+
+
+# --- What a source forbids, restated (round 43, class A) ----------------------------------------------------------
+# "Never use `docker system prune -a --volumes` on the build hosts" quotes a command in order to forbid it: a draft that
+# gives that command as a step (a code block, "run `…`"), or a table row or "key: value" item holding the forbidden
+# setting, finds it in the source word for word, and was "supported". It reverses the source when every occurrence of
+# the literal in the cited passages stands under a prohibition: one recommended use anywhere ("Don't run X on the
+# primary; run X on the replica"), a code block holding it, or a condition on the prohibition ("unless", "while",
+# "during …") leaves it allowed. The draft's own words count too: a literal it warns against, or only mentions (a
+# condition, a description: "`X` deletes the cache volumes"), is no step.
+
+# Forbid what follows them in their clause wherever they stand.
+_FORBIDDING = frozenset("avoid avoiding refrain shouldn't mustn't".split())
+# Forbid only as advice: opening a clause ("Never run", "Don't set", "Do not use", "Skip"), or after a modal or a person
+# ("you should never", "we don't", "must not"); "the job never runs `X`", "the job can't see `X`" describe.
+_FORBIDDING_OPENERS = frozenset("never don't dont skip omit can't cannot".split())
+_FORBIDDING_AFTER = frozenset("should must shall ought can may you we i please just simply so and but then also "
+                              "people".split())
+_MODALS = frozenset("should must shall ought can may".split())
+# The whole clause: "Running `X` on the build hosts is dangerous", "It is not safe to run `X`".
+_FORBIDDING_WHOLE = frozenset("unsafe dangerous risky discouraged forbidden prohibited harmful insecure".split())
+_FORBIDDING_EVALUATIVE = frozenset("safe ok okay fine recommended advisable advised good wise allowed supported "
+                                   "acceptable possible".split())
+# "No need to", "don't have to", "does not require", "don't just": a permission or a nuance, not a prohibition.
+_NOT_FORBIDDING = frozenset("need needs needed have has require requires required necessary bother worry matter "
+                            "only just".split())
+# A prohibition with a condition leaves the thing allowed otherwise: it forbids nothing outright.
+_CONDITIONAL = _CONDITION_WORDS | frozenset("except during".split())
+_HARD_STOPS = frozenset(".;:!?()\u2014\u2013")
+_CONTRAST = frozenset("but however whereas although though yet".split())
+# What a draft's sentence or its intro says to warn against, or to take something back.
+_WARNING_WORDS = _CUE_TRIGGERS | _FORBIDDING | _FORBIDDING_WHOLE | frozenset(
+    "refrain bad wrong mistake warning careful caution beware".split())
+# Words asking for what follows in a draft's clause: "should get the `db_owner` role", "the clients need `…`".
+_ASKING = frozenset("should must need needs want can may recommended required require requires".split())
+
+
+def _regions(toks: Sequence[_Tok]) -> list[tuple[int, int]]:
+    """The stretches of a sentence between hard stops (``. ; : ! ?``, brackets, dashes)."""
+    out, start = [], 0
+    for i, tok in enumerate(toks):
+        if tok.punct and (tok.raw in _HARD_STOPS or tok.raw == "--"):
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(toks)))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _forbidding(toks: Sequence[_Tok]) -> frozenset[int]:
+    """The indexes of a sentence's tokens that a prohibition in it covers: "Never use `X` on the build hosts" covers
+    `X` and the rest of its clause; "Running `X` is dangerous" the whole clause. None in a stretch (``_regions``) that
+    states a condition ("Don't run `X` while the backup runs")."""
+    out: set[int] = set()
+    for a, b in _regions(toks):
+        words = [t for t in toks[a:b] if not t.code and not t.punct]
+        if any(t.raw in _CONDITIONAL for t in words):
+            continue
+        for i in range(a, b):
+            tok = toks[i]
+            if tok.code or tok.punct:
+                continue
+            w = tok.raw
+            nxt = [t.raw for t in toks[i + 1:min(b, i + 4)] if not t.punct]
+            prev = toks[i - 1].raw if i > a else ""
+            whole = w in _FORBIDDING_WHOLE or (w == "bad" and nxt[:1] in (["idea"], ["practice"])) or (
+                (w == "not" or w.endswith("n't")) and any(x in _FORBIDDING_EVALUATIVE for x in nxt[:2]))
+            if whole:
+                lo, hi = i, i
+                while lo > a and not (toks[lo - 1].raw in _CONTRAST and not toks[lo - 1].code):
+                    lo -= 1
+                while hi + 1 < b and not (toks[hi + 1].raw in _CONTRAST and not toks[hi + 1].code):
+                    hi += 1
+                out.update(range(lo, hi + 1))
+                continue
+            if any(x in _NOT_FORBIDDING for x in nxt):
+                continue
+            start = i - 1 if w == "not" and prev == "do" else i  # "Do not use"
+            led = start == a or toks[start - 1].punct or toks[start - 1].raw in _FORBIDDING_AFTER | _LEAD_ADVERBS
+            if not (w in _FORBIDDING or (w in _FORBIDDING_OPENERS and led) or (w == "not" and prev == "do" and led)
+                    or (w == "not" and prev in _MODALS) or (w == "refrain" and nxt[:1] == ["from"])):
+                continue
+            k = i + 1
+            while k < b:
+                t = toks[k]
+                if not t.code and (t.raw in _BOUNDARY_WORDS or t.raw in ("instead", "rather") or (
+                        t.raw == "," and not (k + 1 < b and toks[k + 1].code)) or (
+                        t.raw in ("and", "or") and k + 1 < b and not toks[k + 1].code
+                        and toks[k + 1].raw in _IMPERATIVES | _NEW_SUBJECT)):
+                    break
+                k += 1
+            out.update(range(i + 1, k))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=2048)
+def _segment_forbidding(segment: _Segment) -> frozenset[int]:
+    return _forbidding(segment.tokens)
+
+
+def _forbidden(pattern: str, passages: Sequence[_Passage], case: bool = True) -> tuple[_Passage, _Segment] | None:
+    """The cited sentence that forbids what ``pattern`` matches, if every occurrence of it in the cited passages
+    stands under a prohibition (``_forbidding``); None when one does not, or one is in a code block."""
+    regex = _compile(pattern, 0 if case else re.IGNORECASE)
+    where = None
+    for passage in passages:
+        if not regex.search(passage.text.translate(_QUOTES)) and not regex.search(passage.norm):
+            continue
+        for segment in passage.segments:
+            for m in regex.finditer(segment.text.translate(_QUOTES)):
+                if segment.code:
+                    return None
+                inside = {k for k, t in enumerate(segment.tokens)
+                          if not t.punct and t.start >= m.start() and t.end <= m.end()}
+                if not inside or not inside <= _segment_forbidding(segment):
+                    return None
+                where = where or (passage, segment)
+    return where
+
+
+def _literal_pattern(text: str) -> str | None:
+    whole = " ".join(text.translate(_QUOTES).split())
+    if len(whole) < 2 or not re.search(r"\w", whole):
+        return None
+    return rf"(?<![\w-]){_flex(whole)}(?![\w-])"
+
+
+def _warns(text: str) -> bool:
+    """Whether a draft's sentence has a word that warns against or takes back what it holds."""
+    return any(not t.code and (t.raw in _WARNING_WORDS or t.raw.endswith("n't")) for t in _tokens(text))
+
+
+def _asked_for(text: str, a: int, b: int) -> bool:
+    """Whether a draft's sentence gives what stands at ``text[a:b]`` as something to do: its clause (between
+    punctuation marks and boundary words) opens with an imperative or asks for it ("should", "need", "can") before it,
+    and holds no condition, warning or negation ("Leave `replicas:` out of the manifest")."""
+    toks = _tokens(text)
+    inside = [k for k, t in enumerate(toks) if t.start >= a and t.end <= b]
+    if not inside:
+        return False
+    k = inside[0]
+    while k > 0 and not toks[k - 1].punct and not (not toks[k - 1].code and toks[k - 1].raw in _BOUNDARY_WORDS):
+        k -= 1
+    if k > 0 and not toks[k - 1].punct and toks[k - 1].raw in _CONDITION_OPENERS:
+        return False
+    end = inside[-1] + 1
+    while end < len(toks) and not toks[end].punct and not (not toks[end].code and toks[end].raw in _BOUNDARY_WORDS):
+        end += 1
+    clause = [t for t in toks[k:inside[0]] if not t.code]
+    if any(t.raw in _WARNING_WORDS or t.raw.endswith("n't") for t in toks[inside[-1] + 1:end] if not t.code):
+        return False
+    if any(t.raw in _WARNING_WORDS or t.raw.endswith("n't") or t.raw in _CONDITIONAL for t in clause):
+        return False
+    lead = [t.raw for t in clause if t.raw not in _LEAD_ADVERBS]
+    return bool(lead) and (lead[0] in _IMPERATIVES or any(w in _ASKING for w in lead))
+
+
+_KEY_VALUE = re.compile(r"^[\s*_`]*(?P<key>[A-Za-z_][\w.\-/]*)[\s*_`]*[:=][\s*_`]*(?P<value>[^\s*_`][^\n]{0,59}?)"
+                        r"[\s*_`.]*$")
+
+
+def _pairs(text: str, kind: ClaimKind) -> list[tuple[str, str]]:
+    """The (key, value) pairs a table row ("| `ssl_verify` | `false` |") or a "key: value" list item holds."""
+    for m in reversed(list(_CITE.finditer(_mask(text)))):
+        text = text[:m.start()] + " " + text[m.end():]
+    if text.lstrip().startswith("|"):
+        cells = [c.strip().strip("*_`").strip() for c in text.strip().strip("|").split("|")]
+        cells = [c for c in cells if c]
+        return [(key, value) for key, value in pairwise(cells)
+                if " " not in key and re.search(r"[A-Za-z]", key) and len(value) <= 60]
+    m = _KEY_VALUE.match(text)
+    return [(m.group("key"), m.group("value").strip())] if m and kind == ClaimKind.LIST_ITEM else []
+
+
+def _framing_text(markdown: str, blocks: Sequence[_Block], index: int) -> str:
+    """What frames a block of the draft: for a table row, the table's header and the sentence before the table; for
+    a list item, the sentence before its list; for a code block, the sentences either side (and nothing for a
+    paragraph)."""
+    block = blocks[index]
+    if block.kind not in ("table", "item", "code"):
+        return ""
+    parts = []
+    k = index - 1
+    if block.kind == "table":
+        while k >= 0 and blocks[k].kind == "table":
+            if blocks[k].header:
+                parts.append(markdown[blocks[k].start:blocks[k].end])
+            k -= 1
+    elif block.kind == "item":
+        while k >= 0 and blocks[k].kind == "item" and blocks[k].list_id == block.list_id:
+            k -= 1
+    if k >= 0 and blocks[k].sentences:
+        a, b = blocks[k].sentences[-1]
+        parts.append(markdown[a:b])
+    if block.kind == "code" and index + 1 < len(blocks) and blocks[index + 1].sentences:
+        a, b = blocks[index + 1].sentences[0]
+        parts.append(markdown[a:b])
+    return "\n".join(parts)
+
+
+def _code_restates_forbidden(unit: _Unit, markdown: str, blocks: Sequence[_Block],
+                             cited: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """The cited sentence a code block or an inline command gives as a step although it forbids it."""
+    block = blocks[unit.block]
+    if _warns(_framing_text(markdown, blocks, unit.block)):
+        return None
+    if unit.kind == ClaimKind.CODE_BLOCK:
+        lines = []
+        for line, _ in unit.lines:
+            prompt = _PROMPT.match(line)
+            body = line[prompt.end() if prompt else 0:].rstrip().removesuffix("\\")
+            cut = None if _COMMENT_LINE.match(body) else re.search(r"\s#\s", body)
+            comment = body if _COMMENT_LINE.match(body) else body[cut.start():] if cut else ""
+            if _warns(comment):  # "# never on the primary"
+                return None
+            if not _COMMENT_LINE.match(body):
+                lines.append(body[:cut.start()] if cut else body)
+    else:
+        sentence = next(((a, b) for a, b in block.sentences if a <= unit.start and unit.end <= b), None)
+        if sentence is None:
+            return None
+        a, b = sentence
+        text = _unquote_all(markdown[a:b])
+        if _warns(text) if block.kind == "table" else not _asked_for(text, unit.start - a, unit.end - a):
+            return None
+        lines = [unit.text]
+    for line in lines:
+        pattern = _literal_pattern(line)
+        if pattern and (where := _forbidden(pattern, cited)):
+            return where
+    return None
+
+
+def _prose_restates_forbidden(unit: _Unit, markdown: str, blocks: Sequence[_Block],
+                              cited: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """The cited sentence whose forbidden setting a table row or "key: value" item holds, or whose forbidden literal
+    (in backticks) a sentence asks for ("Analysts should get the `db_owner` role")."""
+    block = blocks[unit.block]
+    text = _unquote_all(markdown[unit.start:unit.end])
+    if block.kind in ("table", "item") and not _warns(text) and not _warns(_framing_text(markdown, blocks, unit.block)):
+        for key, value in _pairs(text, unit.kind):
+            pattern = rf"(?<![\w-]){re.escape(key)}[\s`'\"]*(?:[=:]|\bto\b)?[\s`'\"]*{_flex(value)}(?![\w-])"
+            if where := _forbidden(pattern, cited, case=False):
+                return where
+    if block.kind == "table" or "`" not in text:
+        return None
+    for m in _CODE_SPAN.finditer(text):
+        inner = m.group(2).strip()
+        if not inner or _looks_like_command(inner) or not _asked_for(text, m.start(2), m.end(2)):
+            continue  # a command is a claim of its own
+        pattern = _literal_pattern(inner)
+        if pattern and (where := _forbidden(pattern, cited)):
+            return where
+    return None
 
 
 # --- The check ------------------------------------------------------------------------------------------------
@@ -2183,7 +2506,9 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
     everything = list(prepared.values())
     results: list[CheckedClaim] = []
     semantic: list[tuple[int, str, list[_Match], list[int]]] = []
-    for unit in _units(markdown, _attribution_set(attributions)):
+    attribution_set = _attribution_set(attributions)
+    blocks = _blocks(markdown, attribution_set)
+    for unit in _units(markdown, attribution_set):
         claim = unit.claim()
         cited = [prepared[n] for n in claim.citations if n in prepared]
         missing = [n for n in claim.citations if n not in prepared]
@@ -2192,7 +2517,11 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
             results.append(_uncited(unit, claim, everything, missing))
             continue
         if code:
-            results.append(_check_code_claim(unit, claim, cited, missing))
+            result = _check_code_claim(unit, claim, cited, missing)
+            if result.status == Status.SUPPORTED and (forbidden := _code_restates_forbidden(unit, markdown, blocks,
+                                                                                             cited)):
+                result = _contradicted(claim, forbidden, _Match(result.score, result.passage), "forbids")
+            results.append(result)
             continue
         invented = [t for t in unit.tokens if not _token_found(t, cited)]
         toks = unit.words()
@@ -2205,13 +2534,9 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
             continue
         reversal = (_contradiction(_polarity_of(toks), cited) or _misattributed(claim.text, cited)
                     or _crossed(claim.text, cited))
-        if reversal:
-            passage, segment = reversal
-            snippet = " ".join(segment.text.split())
-            snippet = snippet if len(snippet) <= 200 else snippet[:197].rsplit(" ", 1)[0] + "…"
-            match = _Match(best.score, passage.number, segment.start, segment.end)
-            results.append(_result(claim, Status.CONTRADICTED,
-                                   f"reverses [{passage.number}], which says: \u201c{snippet}\u201d", match))
+        forbidden = None if reversal else _prose_restates_forbidden(unit, markdown, blocks, cited)
+        if reversal or forbidden:
+            results.append(_contradicted(claim, reversal or forbidden, best, "forbids" if forbidden else "reverses"))
             continue
         semantic.append((len(results), claim.text, matches, missing))
         results.append(_graded(claim, best, threshold, missing))
@@ -2251,6 +2576,18 @@ def _lead_ins(results: list[CheckedClaim], passages: dict[int, _Passage]) -> lis
                          passage=following.passage, passage_start=following.passage_start,
                          passage_end=following.passage_end)
     return out
+
+
+def _contradicted(claim: Claim, where: tuple[_Passage, _Segment], best: _Match, verb: str) -> CheckedClaim:
+    """``verb``: "reverses" (the claim says the opposite) or "forbids" (the passage forbids what the claim gives as a
+    step, ``_code_restates_forbidden``)."""
+    passage, segment = where
+    snippet = " ".join(segment.text.split())
+    snippet = snippet if len(snippet) <= 200 else snippet[:197].rsplit(" ", 1)[0] + "…"
+    match = _Match(best.score, passage.number, segment.start, segment.end)
+    reason = (f"reverses [{passage.number}], which says: \u201c{snippet}\u201d" if verb == "reverses" else
+              f"gives as a step what [{passage.number}] forbids: \u201c{snippet}\u201d")
+    return _result(claim, Status.CONTRADICTED, reason, match)
 
 
 def _result(claim: Claim, status: Status, reason: str, match: _Match, invented: Sequence[Token] = ()) -> CheckedClaim:

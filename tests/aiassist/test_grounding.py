@@ -693,3 +693,131 @@ def test_a_token_ending_in_a_reference_spans_the_reference():
     claims = check(f"{FRAMING_LEAD}\n\nThen delete /srv/data&#47; now [1].", FRAMING_SOURCE, attributions=[]).claims
     [token] = [t for c in claims for t in c.invented]
     assert token.text == "/srv/data/" and token.end == token.start + len("/srv/data&#47;")
+
+
+# --- Round 43: what a source forbids, restated as a step (class A), and more antonym pairs (class C) ------------------
+
+DOCKER = ("Clean up old images with `docker image prune --filter until=168h`. Never use `docker system prune -a "
+          "--volumes` on the build hosts; it deletes the cache volumes.")
+FSYNC = "Don't set `fsync = off` in production, even temporarily. It risks corruption after a crash."
+BROKER_TLS = ("Never disable certificate verification on the broker clients; set `ssl_verify = true`. Do not set "
+              "`ssl_verify = false`, even in staging.")
+
+
+def statuses(draft: str, source: str) -> dict[str, Status]:
+    return {c.text: c.status for c in check(draft, {1: source}, attributions=[]).claims}
+
+
+@pytest.mark.parametrize(("source", "draft", "claim"), [
+    (DOCKER, "To free space on the build hosts [1]:\n\n```\ndocker system prune -a --volumes\n```\n",
+     "docker system prune -a --volumes"),
+    ("Don't run `chmod -R 777 /srv/data`; give the group write access instead.",
+     "Fix the permissions [1]:\n\n```sh\n$ chmod -R 777 /srv/data\n```\n", "$ chmod -R 777 /srv/data"),
+    ("Do not use `kubectl delete namespace payments` to reset the environment; it drops the secrets too.",
+     "Reset the environment [1]:\n\n```\nkubectl  delete namespace   payments\n```\n",
+     "kubectl  delete namespace   payments"),
+    ("Running `redis-cli FLUSHALL` on the shared instance is dangerous.",
+     "Clear the cache [1]:\n\n```\nredis-cli FLUSHALL\n```\n", "redis-cli FLUSHALL"),
+    ("You should never run `terraform apply -auto-approve` against prod.",
+     "Then run `terraform apply -auto-approve` [1].", "terraform apply -auto-approve"),
+    ("Avoid `git push --force` on the shared branches.", "Publish it with `git push --force` [1].", "git push --force"),
+    (FSYNC, "For faster bulk loads in production [1]:\n\n```ini\nfsync = off\n```\n", "fsync = off"),
+    (FSYNC, "| Setting | Value |\n|---|---|\n| fsync | off [1] |\n", "| fsync | off |"),
+    (BROKER_TLS, "| Setting | Value |\n|---|---|\n| `ssl_verify` | `false` [1] |\n", "| `ssl_verify` | `false` |"),
+    (BROKER_TLS, "Broker client settings [1]:\n\n- ssl_verify: false\n", "ssl_verify: false"),
+    (BROKER_TLS, "The broker clients need `ssl_verify = false` [1].", "ssl_verify = false"),
+    ("Grant analysts the `reporting_ro` role. Never grant them `db_owner`.",
+     "Analysts should get the `db_owner` role [1].", "Analysts should get the `db_owner` role."),
+])
+def test_a_step_holding_what_the_source_only_forbids_is_contradicted(source, draft, claim):
+    result = statuses(draft, source)
+    assert result[claim] == Status.CONTRADICTED, result
+    checked = next(c for c in check(draft, {1: source}, attributions=[]).claims if c.text == claim)
+    assert "forbids" in checked.reason or "reverses" in checked.reason
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # the source also recommends it
+    ("Don't run `VACUUM FULL orders` on the primary; run `VACUUM FULL orders` on the replica at night.",
+     "On the replica, at night [1]:\n\n```sql\nVACUUM FULL orders\n```\n"),
+    ("Never run `git push --force` on main. On your own feature branch, `git push --force` is fine.",
+     "Update your feature branch [1]:\n\n```\ngit push --force\n```\n"),
+    ("Never run this on the primary:\n\n```\npg_repack -t orders\n```\n\nOn a replica it is fine.",
+     "Rebuild the table [1]:\n\n```\npg_repack -t orders\n```\n"),
+    # a plain quote of a recommended command, next to a forbidden one
+    (DOCKER, "Clean up old images [1]:\n\n```\ndocker image prune --filter until=168h\n```\n"),
+    (BROKER_TLS, "| Setting | Value |\n|---|---|\n| `ssl_verify` | `true` [1] |\n"),
+    (BROKER_TLS, "Set `ssl_verify = true` on the broker clients [1]."),
+    # the draft warns against it, or only mentions it
+    (DOCKER, "Never run this on the build hosts [1]:\n\n```\ndocker system prune -a --volumes\n```\n"),
+    (DOCKER, "Don't run `docker system prune -a --volumes` on the build hosts [1]."),
+    (DOCKER, "If you run `docker system prune -a --volumes`, the cache volumes are deleted [1]."),
+    ("Never grant them `db_owner`; grant `reporting_ro`.", "Analysts get `reporting_ro`, not `db_owner` [1]."),
+    # no prohibition: a condition, a permission, a description
+    ("Never run `pg_repack -t orders` while a backup is running.",
+     "Rebuild the table [1]:\n\n```\npg_repack -t orders\n```\n"),
+    ("You don't need to run `vacuumdb --all --analyze` after the upgrade; the job does it.",
+     "The job runs [1]:\n\n```\nvacuumdb --all --analyze\n```\n"),
+    ("The deploy script does not run `manage.py migrate`; run it yourself after the deploy.",
+     "After the deploy, run [1]:\n\n```\nmanage.py migrate\n```\n"),
+    ("The deploy job can't see `$PROD_DEPLOY_KEY` from an unprotected branch.",
+     "Run the deploy from `main` so it can read `$PROD_DEPLOY_KEY` [1]."),
+])
+def test_a_literal_the_source_recommends_or_the_draft_does_not_ask_for_is_not_contradicted(source, draft):
+    result = statuses(draft, source)
+    assert Status.CONTRADICTED not in result.values(), result
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Grant the reporting role read access to the sales schema.",
+     "Revoke the reporting role's read access to the sales schema [1]."),
+    ("Close port 5432 on the public interface.", "Open port 5432 on the public interface [1]."),
+    ("Remove the CI runner's address from the allowlist.", "Add the CI runner's address to the allowlist [1]."),
+    ("Exclude the uploads directory from the backup.", "Include the uploads directory in the backup [1]."),
+    ("Restrict inbound traffic to the VPN range.", "Restrict outbound traffic to the VPN range [1]."),
+    ("Allow egress traffic only from the proxy subnet.", "Allow ingress traffic only from the proxy subnet [1]."),
+    ("TLS is required for every broker connection.", "TLS is optional for broker connections [1]."),
+    ("Mount the volume read-only on the reporting hosts.", "Mount the volume read-write on the reporting hosts [1]."),
+    ("Unlock the state file once the apply finishes.", "Lock the state file once the apply finishes [1]."),
+    ("Point the client at the internal registry mirror.", "Point the client at the external registry mirror [1]."),
+    ("Stop the worker before you change the queue settings.",
+     "Start the worker before you change the queue settings [1]."),
+])
+def test_round_43_antonym_pairs_on_the_same_object_contradict(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.CONTRADICTED}
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Stop the worker, change the queue settings, then start the worker again.",
+     "Start the worker again once the queue settings are changed [1]."),
+    # both words of a pair in the claim
+    ("Renaming a field is not allowed. Add a new field, dual-write for one release, then drop the old one.",
+     "To rename a field, add a new one, write to both for one release, and only then remove the old field [1]."),
+    ("Our internal load balancers close idle connections after 60 seconds.",
+     "Hold connections open longer than 60 seconds so the internal load balancer closes them [1]."),
+    # the word under a condition
+    ("Deleting more files won't help until the handle is closed.",
+     "Deleting files gives no space back until the process releases the open handle [1]."),
+    ("Grant the reporting role read access to the sales schema.",
+     "Grant read access on the sales schema to the reporting role [1]."),
+    ("Close port 5432 on the public interface.", "Port 5432 must be closed on the public interface [1]."),
+    ("TLS is required for every broker connection; client certificates are optional.",
+     "Client certificates are optional, but TLS is required for every broker connection [1]."),
+])
+def test_round_43_antonym_pairs_leave_faithful_rewordings_alone(source, draft):
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("claim", "source", "blocking"), [
+    ("Run the cleanup job every 15 MB [1].", "Run the cleanup job every 15 minutes.", True),
+    ("Cap the upload at 50 minutes [1].", "Cap the upload at 50 MB in the proxy.", True),
+    ("Cap the upload at 50MB [1].", "Cap the upload at 50 MB in the proxy.", False),
+    ("Run the cleanup job every 15 min [1].", "Run the cleanup job every 15 minutes.", False),
+    ("Set the upload limit to 10 MB [1].", "Set client_max_body_size 10m in the nginx server block.", False),
+    ("Set the proxy timeout to 10 minutes [1].", "Set proxy_read_timeout 10m in the nginx location.", False),
+])
+def test_minutes_and_megabytes_are_different_units(claim, source, blocking):
+    """Round 43's review: minutes and mebibytes were one unit family, so "every 15 MB" passed for "every 15 minutes".
+    A bare "m" (nginx's "10m", a size or a time) is still read as either."""
+    (checked,) = check(claim, {1: source}).claims
+    assert (checked.status in (Status.INVENTED, Status.CONTRADICTED)) is blocking, checked.status
