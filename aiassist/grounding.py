@@ -97,7 +97,10 @@ from forum.text import STOPWORDS
 # the app wrote for a source (``check``'s ``attributions``), any other line shaped like one is read as a claim.
 # lexical-6 (round 43): a step (code, "run `…`", a table row or "key: value" item) holding a literal every cited
 # occurrence of which is forbidden contradicts (``_code_restates_forbidden``); ten more antonym pairs (``_guard``).
-CHECKER = "lexical-6"
+# lexical-7 (round 43): prohibitions worded another way are read: a negation cut off its verb by commas or answering a
+# question ("Never, ever expose", "X? Don't."), the action a judgement denies ("not safe to X", "X is a mistake"),
+# "under no circumstances", "refrain from", "nobody", "should be avoided", "stopped X-ing" (``_polarity_of``).
+CHECKER = "lexical-7"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -324,11 +327,26 @@ _SYNONYMS = {
     "hourly": "hour", "daily": "day", "nightly": "night", "weekly": "week", "monthly": "month", "yearly": "year",
     "annually": "year",
 }
-_NOT_CUES = frozenset("not no never none nothing neither nor cannot".split())
+_NOT_CUES = frozenset("not no never none nothing neither nor cannot nobody".split())
 _VERB_CUES = frozenset("""without avoid avoids avoided avoiding skip skips skipped skipping omit omits omitted bypass
-    bypassing ignore ignoring deny denies denied refuse disable disables disabling away""".split())
+    bypassing ignore ignoring deny denies denied refuse disable disables disabling away refrain refrains refrained
+    refraining""".split())
 # A clause opened by one of these is an aside (", even temporarily"): it takes no side of its own.
 _ASIDES = frozenset("even especially including particularly notably".split())
+# A clause between a cut-off negation and its verb ("Do not, under any circumstances, expose …", "Never, ever, …"):
+# opened by one of these or by an -ly adverb, or holding no content word but "ever".
+_INTERPOSED = _ASIDES | frozenset("under in at for on by".split())
+# "Under no circumstances", "in no case", "at no time", "by no means": the noun after "no" is not what is negated.
+_NO_PREPOSITIONS = frozenset("under in at by on".split())
+_BE = frozenset("be is are was were been being".split())
+# "We stopped exposing X", "quit running X": what was stopped is no longer done.
+_CEASING = frozenset("stop stops stopped stopping quit quits quitting cease ceases ceased ceasing".split())
+_CEASING_AFTER = frozenset("we you they i people everyone teams please should must to have has had".split())
+# -ing words that often describe a noun ("running containers", "pending jobs") rather than name an action.
+_PARTICIPLES = frozenset("""running pending failing existing remaining waiting hanging missing matching incoming
+    outgoing leading trailing working blocking starting ending""".split())
+# Words that judge what a whole clause says ("It is not safe to X", "a bad idea to X"): never the negated head.
+_JUDGING = frozenset("bad idea practice mistake".split())
 _WHOLE_CUES = frozenset("unsafe dangerous risky discouraged forbidden prohibited harmful insecure disabled".split())
 _EVALUATIVE = frozenset("""safe ok okay fine recommended advisable advised necessary needed required good wise
     allowed idea possible enough supported worth""".split())
@@ -431,6 +449,7 @@ def _suffixes(word: str) -> str:
 
 
 _SYNONYM_STEMS = {_suffixes(word): _suffixes(target) for word, target in _SYNONYMS.items()}
+_JUDGING_STEMS = frozenset(_stem(w) for w in _EVALUATIVE | _JUDGING)
 
 
 _WORD_TOKEN = re.compile(
@@ -551,6 +570,26 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
             hi += 1
         return range(i + 1, hi)
 
+    def interposed(index: int) -> bool:
+        a, b, first, _ = clauses[index]
+        return first in _INTERPOSED or (first.endswith("ly") and b - a <= 2) or not any(
+            t.stem and t.raw != "ever" for t in toks[a:b])
+
+    def carried(index: int) -> int | None:
+        """The clause a negation cut off by commas at the end of clause ``index`` falls on ("Never, ever expose",
+        "must not, under any circumstances, be exposed"), past the asides between them."""
+        j = index
+        while clauses[j][3] and j + 1 < len(clauses):
+            j += 1
+            if not interposed(j):
+                return j
+        return None
+
+    def judged(i: int, a: int, b: int) -> set[str]:
+        """The head of a clause a judgement denies: the action after the judging words ("It is not safe to expose X",
+        "a common mistake to X"), or before them ("Exposing X is a mistake"); not "safe", "bad" or "idea"."""
+        return _heads(toks, range(i + 1, b), _JUDGING_STEMS) or _heads(toks, range(a, i), _JUDGING_STEMS)
+
     asserted = []
     heads: dict[int, set[str]] = {}  # clause -> first content word(s) under each cue
     advice = None
@@ -570,25 +609,62 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
             if tok.code or tok.punct:
                 continue
             w = tok.raw
-            if w not in _CUE_TRIGGERS and not w.endswith("n't"):
+            if w not in _CUE_TRIGGERS and w not in _CEASING and w != "mistake" and not w.endswith("n't"):
                 continue
             nxt = following(i, 2)
-            if w in _WHOLE_CUES or (w == "bad" and nxt[:1] in (["idea"], ["practice"])):
+            if w in _WHOLE_CUES or (w == "bad" and nxt[:1] in (["idea"], ["practice"])) or (
+                    w == "mistake" and "a" in (t.raw for t in toks[max(a, i - 2):i])):  # "is a (big) mistake"
                 scope: Iterable[int] = range(a, b)
+                if w not in _WHOLE_CUES:
+                    heads.setdefault(index, set()).update(judged(i, a, b))
             elif w in _NOT_CUES or w.endswith("n't"):
                 if w == "no" and nxt and (nxt[0] in ("matter", "doubt") or (
                         nxt[0] in _COMPARATIVES and nxt[1:2] == ["than"])):
                     continue
                 if w == "not" and nxt[:1] in (["only"], ["just"]):
                     continue
-                # "It is not safe to X" denies the whole clause; "A does not undo B" denies "undo B".
+                # "It is not safe to X" denies the whole clause, its head the judged action; "A does not undo B"
+                # denies "undo B".
                 if any(x in _EVALUATIVE for x in nxt):
                     scope = range(a, b)
+                    heads.setdefault(index, set()).update(judged(i, a, b))
                 else:
-                    scope = conjunct(i + (1 if nxt[:1] in (["longer"], ["more"]) else 0), a, b)
-                    heads.setdefault(index, set()).update(_heads(toks, scope))
+                    # "Under no circumstances expose X": the negated head is the verb after the noun.
+                    skip = 2 if w == "no" and i > a and toks[i - 1].raw in _NO_PREPOSITIONS else 1
+                    scope = conjunct(i + skip - 1 + (1 if nxt[:1] in (["longer"], ["more"]) else 0), a, b)
+                    # The negation last in its clause (but for "ever"), cut off by a comma.
+                    cut = w != "no" and all(toks[k].raw == "ever" for k in range(i + 1, b))
+                    target = carried(index) if cut else None
+                    if target is None and index and toks[a - 1].raw == "?" and not any(
+                            t.stem for t in toks[a:b]):  # "Exposing X? Don't." (``_answered``)
+                        target = index - 1
+                        ta, tb, opener, _ = clauses[target]
+                        if opener in _CONDITION_OPENERS or toks[ta].raw in _CONDITION_WORDS:
+                            continue
+                        scope = range(ta, tb)
+                        heads.setdefault(target, set()).update(_heads(toks, scope))
+                    elif target is not None:  # "Do not, even briefly, expose X": the negation falls on "expose X"
+                        ta, tb, opener, _ = clauses[target]
+                        if opener in _CONDITION_OPENERS or toks[ta].raw in _CONDITION_WORDS:
+                            continue
+                        scope = conjunct(ta - 1, ta, tb)
+                        heads.setdefault(target, set()).update(_heads(toks, scope))
+                    else:
+                        heads.setdefault(index, set()).update(_heads(toks, scope))
             elif w in _VERB_CUES or (w == "out" and nxt[:1] == ["of"]):  # "keep X out of Y"
                 scope = range(i + 1, b)
+                before = [t.raw for t in toks[a:i] if not t.punct]
+                if not any(toks[k].stem for k in scope) and before[-1:] and (before[-1] in _BE or (
+                        before[-2:-1] and before[-2] in _BE and (before[-1].endswith("ly") or before[-1] == "best"))):
+                    scope = range(a, i)  # "Exposing X should be avoided", "X is best avoided"
+                heads.setdefault(index, set()).update(_heads(toks, scope))
+            elif w in _CEASING and nxt[:1] and nxt[0].endswith("ing") and nxt[0] not in _CEASING and (
+                    i + 2 < b and not toks[i + 1].code) and (
+                    (i > a and toks[i - 1].raw in _CEASING_AFTER) or toks[i + 2].code or not toks[i + 2].stem
+                    or nxt[0] not in _PARTICIPLES):
+                # "We stopped exposing X", "Stop opening direct connections"; not "Stop running containers before …",
+                # where "running" may describe the containers.
+                scope = conjunct(i, a, b)
                 heads.setdefault(index, set()).update(_heads(toks, scope))
             elif (w, nxt[:1]) in (("instead", ["of"]), ("rather", ["than"])):
                 scope = range(i + 2, b)
@@ -852,10 +928,11 @@ def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[s
     return out
 
 
-def _heads(toks: Sequence[_Tok], scope: range) -> set[str]:
-    """The first content word under a cue, and any coordinated with it ("rename or drop")."""
+def _heads(toks: Sequence[_Tok], scope: range, judging: frozenset[str] = frozenset()) -> set[str]:
+    """The first content word under a cue, and any coordinated with it ("rename or drop"); not "ever", nor one of
+    ``judging`` (the words judging a clause: "safe", "idea")."""
     out: set[str] = set()
-    k = next((k for k in scope if toks[k].stem), None)
+    k = next((k for k in scope if toks[k].stem and toks[k].raw != "ever" and toks[k].stem not in judging), None)
     while k is not None:
         out.add(toks[k].stem)
         if k + 2 < len(toks) and k + 2 in scope and toks[k + 1].raw in ("or", "and", "nor") and toks[k + 2].stem:
@@ -1690,6 +1767,24 @@ def _normalise(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(out).rstrip(), tuple(index)
 
 
+# A sentence of these words alone, with a negation among them, refuses what the question before it asks.
+_REFUSING = frozenset("don't dont do not never no nope please just simply".split())
+
+
+def _answered(text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A block's sentences, a question answered by a bare refusal ("Exposing X to the internet? Don't.") taken as one:
+    ``_polarity_of`` reads the refusal as negating the question."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentences:
+        if out and b - a <= 24 and text[out[-1][0]:out[-1][1]].rstrip().endswith("?"):
+            words = {t.raw for t in _tokens(text[a:b]) if not t.punct}
+            if words and words <= _REFUSING and words - {"do", "please", "just", "simply"}:
+                out[-1] = (out[-1][0], b)
+                continue
+        out.append((a, b))
+    return out
+
+
 @lru_cache(maxsize=256)
 def _passage(number: int, text: str) -> _Passage:
     norm, index = _normalise(text)
@@ -1705,7 +1800,7 @@ def _passage(number: int, text: str) -> _Passage:
                 tokens = tuple(_tokens(segment))
                 segments.append(_Segment(a, b, segment, frozenset(_code_terms(segment, tokens)), True, tokens))
         else:
-            for a, b in block.sentences:
+            for a, b in _answered(text, block.sentences):
                 segment = text[a:b]
                 tokens = tuple(_tokens(segment))
                 segments.append(_Segment(a, b, segment, frozenset(t.stem for t in tokens if t.stem), False, tokens))

@@ -821,3 +821,80 @@ def test_minutes_and_megabytes_are_different_units(claim, source, blocking):
     A bare "m" (nginx's "10m", a size or a time) is still read as either."""
     (checked,) = check(claim, {1: source}).claims
     assert (checked.status in (Status.INVENTED, Status.CONTRADICTED)) is blocking, checked.status
+
+
+# Round 44 (class B of round 43's review): prohibitions the negation reader did not see, so that the very thing a source
+# forbids was "supported".
+UNREAD_PROHIBITIONS = [
+    # a comma cuts the negation off its verb
+    ("Never, ever expose the admin port to the internet.", "Expose the admin port to the internet [1]."),
+    ("Never, ever run migrations against the primary during business hours.",
+     "Run migrations against the primary during business hours [1]."),
+    ("Do not, even for a quick test, disable TLS verification on the broker clients.",
+     "Disable TLS verification on the broker clients [1]."),
+    ("Root credentials must not, under any circumstances, be committed to the repository.",
+     "Commit the root credentials to the repository [1]."),
+    ("Restarting the primary during the nightly backup? Don't.", "Restart the primary during the nightly backup [1]."),
+    ("Force-pushing to main? Never.", "Force-push to main [1]."),
+    # the judgement word heads the clause
+    ("It isn't safe to delete the WAL archive while a replica is catching up.",
+     "Delete the WAL archive while a replica is catching up [1]."),
+    ("It is not a good idea to store session tokens in local storage.", "Store session tokens in local storage [1]."),
+    ("It's a bad idea to share the deploy key between projects.", "Share the deploy key between projects [1]."),
+    # no cue word the reader knew
+    ("Under no circumstances should you rotate the signing key without telling the mobile team.",
+     "Rotate the signing key without telling the mobile team [1]."),
+    ("At no time should anyone copy production data to a laptop.", "Copy production data to a laptop [1]."),
+    ("Please refrain from pinging the on-call engineer for staging issues.",
+     "Ping the on-call engineer for staging issues [1]."),
+    ("Nobody should run ad-hoc queries on the billing replica.", "Run ad-hoc queries on the billing replica [1]."),
+    ("Mounting the Docker socket into build containers should be avoided.",
+     "Mount the Docker socket into build containers [1]."),
+    ("Caching build outputs between jobs is best avoided.", "Cache build outputs between jobs [1]."),
+    ("Granting analysts write access to the warehouse is a mistake.",
+     "Grant analysts write access to the warehouse [1]."),
+    ("It is a common mistake to schedule the vacuum during the batch load.",
+     "Schedule the vacuum during the batch load [1]."),
+    ("We stopped storing secrets in environment files last year.", "Store secrets in environment files [1]."),
+    ("Please stop pushing images tagged latest to the registry.", "Push images tagged latest to the registry [1]."),
+]
+
+
+@pytest.mark.parametrize(("source", "draft"), UNREAD_PROHIBITIONS)
+def test_a_prohibition_worded_another_way_is_read(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.CONTRADICTED}
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # permissions
+    ("There is no need to avoid exposing the metrics port to the internal network.",
+     "Expose the metrics port to the internal network [1]."),
+    ("You don't need to refrain from restarting the worker during the day.", "Restart the worker during the day [1]."),
+    # the prohibition restated as a description, or paraphrased faithfully
+    ("Never, ever expose the admin port to the internet.", "The admin port is never exposed to the internet [1]."),
+    ("We stopped exposing the admin port to the internet after the breach.",
+     "The admin port has not been exposed to the internet since the breach [1]."),
+    ("Exposing the admin port to the internet should be avoided.",
+     "The admin port should not be exposed to the internet [1]."),
+    ("Do not, even briefly, expose the admin port to the internet.", "Keep the admin port closed to the internet [1]."),
+    ("The admin port must not, under any circumstances, be exposed to the internet.",
+     "Keep the admin port closed to the internet [1]."),
+    ("It's not safe to expose the admin port to the internet.", "Keep the admin port closed to the internet [1]."),
+    ("Under no circumstances expose the admin port to the internet.",
+     "Keep the admin port closed to the internet [1]."),
+    # a sentence forbidding something else
+    ("Expose the admin port only on the VPN. Do not, under any circumstances, share the admin password over chat.",
+     "Expose the admin port on the VPN [1]."),
+    ("Exposing the admin port on the VPN? Sure. Exposing it to the internet? Don't.",
+     "Expose the admin port on the VPN [1]."),
+    # no prohibition at all: a comma after an answer, a stopped worker, "running" describing the containers
+    ("No, the worker restarts on its own after a deploy.", "The worker restarts on its own after a deploy [1]."),
+    ("Stop the worker, then expose the admin port on the VPN.",
+     "Expose the admin port on the VPN after stopping the worker [1]."),
+    ("Stop running containers before upgrading the Docker engine.",
+     "Stop the running containers before upgrading the Docker engine [1]."),
+    ("If you can't, for whatever reason, reach the VPN, expose the admin port on the bastion.",
+     "Expose the admin port on the bastion if the VPN is unreachable [1]."),
+])
+def test_a_permission_a_faithful_rewording_or_another_prohibition_is_not_contradicted(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
