@@ -100,7 +100,10 @@ from forum.text import STOPWORDS
 # lexical-7 (round 43): prohibitions worded another way are read: a negation cut off its verb by commas or answering a
 # question ("Never, ever expose", "X? Don't."), the action a judgement denies ("not safe to X", "X is a mistake"),
 # "under no circumstances", "refrain from", "nobody", "should be avoided", "stopped X-ing" (``_polarity_of``).
-CHECKER = "lexical-7"
+# lexical-8 (round 43): the code-step rule reads those forms too, and no double negation ("Never skip `X`")
+# (``_forbidding``); a prohibition headed by a generic verb forbids its object and target ("Never run `pg_dump` against
+# the primary" against "Take the `pg_dump` from the primary", ``_GENERIC_HEADS``); "take" is an imperative.
+CHECKER = "lexical-8"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -364,7 +367,7 @@ _IMPERATIVES = frozenset("""run use set add delete remove drop restart stop star
     keep leave pass push pull commit rebase merge open close grant revoke rotate create deploy install upgrade roll
     promote restore cache pin tick untick give lower raise increase decrease store move copy skip avoid turn allow
     deny mount expose make point wait configure write ask do try mark label target send enqueue call reuse rename
-    force reload kill replace apply bump schedule switch clear purge share publish trust""".split())
+    force reload kill replace apply bump schedule switch clear purge share publish trust take""".split())
 _PERMISSION = (r"\b(is|are|'s|it's|be)\s+(fine|safe|ok|okay|acceptable|enough|harmless|allowed)\b",
                r"\b(can|may)\s+(safely|still|just)\b", r"\bsafe\s+to\b", r"\b(you|we)\s+(can|may)\b",
                r"\b(no|not|n't)\s+(need|needed|required|necessary)\b", r"\b(does|do|did)n't\s+need\b",
@@ -540,6 +543,44 @@ class _Polarity:
     toks: tuple[_Tok, ...]
 
 
+def _aside(toks: Sequence[_Tok], a: int, b: int, first: str) -> bool:
+    """Whether the clause ``toks[a:b]`` (opened by ``first``) is an aside between a cut-off negation and its verb
+    ("Never, ever, …", "Do not, under any circumstances, …", "…, even briefly, …")."""
+    return first in _INTERPOSED or (first.endswith("ly") and b - a <= 2) or not any(
+        t.stem and t.raw != "ever" for t in toks[a:b])
+
+
+def _judging_phrase(toks: Sequence[_Tok], i: int, a: int) -> bool:
+    """Whether ``toks[i]`` judges its whole clause wrong ("a bad idea to X", "X is a (big) mistake")."""
+    w = toks[i].raw
+    nxt = [t.raw for t in toks[i + 1:i + 3] if not t.punct]
+    return (w == "bad" and nxt[:1] in (["idea"], ["practice"])) or (
+        w == "mistake" and "a" in (t.raw for t in toks[max(a, i - 2):i]))
+
+
+def _ceases(toks: Sequence[_Tok], i: int, a: int, b: int) -> bool:
+    """Whether ``toks[i]`` stops an action: "We stopped exposing X", "Stop opening direct connections"; not "Stop
+    running containers before …", where "running" may describe the containers."""
+    nxt = [t.raw for t in toks[i + 1:i + 3] if not t.punct]
+    return toks[i].raw in _CEASING and bool(nxt[:1]) and nxt[0].endswith("ing") and nxt[0] not in _CEASING and (
+        i + 2 < b and not toks[i + 1].code) and (
+        (i > a and toks[i - 1].raw in _CEASING_AFTER) or toks[i + 2].code or not toks[i + 2].stem
+        or nxt[0] not in _PARTICIPLES)
+
+
+def _passive(toks: Sequence[_Tok], a: int, i: int) -> bool:
+    """Whether the cue at ``toks[i]`` is said of what stands before it: "Exposing X should be avoided", "X is best
+    avoided"."""
+    before = [t.raw for t in toks[a:i] if not t.punct]
+    return bool(before[-1:]) and (before[-1] in _BE or (bool(before[-2:-1]) and before[-2] in _BE and (
+        before[-1].endswith("ly") or before[-1] == "best")))
+
+
+def _refusal(words: set[str]) -> bool:
+    """Whether a sentence's words are a bare refusal answering the question before it ("…? Don't.", "…? Never.")."""
+    return bool(words) and words <= _REFUSING and bool(words - {"do", "please", "just", "simply"})
+
+
 def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
     """Which content words of a text (its ``_tokens``) sit under a negation, clause by clause."""
     n = len(toks)
@@ -572,8 +613,7 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
 
     def interposed(index: int) -> bool:
         a, b, first, _ = clauses[index]
-        return first in _INTERPOSED or (first.endswith("ly") and b - a <= 2) or not any(
-            t.stem and t.raw != "ever" for t in toks[a:b])
+        return _aside(toks, a, b, first)
 
     def carried(index: int) -> int | None:
         """The clause a negation cut off by commas at the end of clause ``index`` falls on ("Never, ever expose",
@@ -612,8 +652,7 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
             if w not in _CUE_TRIGGERS and w not in _CEASING and w != "mistake" and not w.endswith("n't"):
                 continue
             nxt = following(i, 2)
-            if w in _WHOLE_CUES or (w == "bad" and nxt[:1] in (["idea"], ["practice"])) or (
-                    w == "mistake" and "a" in (t.raw for t in toks[max(a, i - 2):i])):  # "is a (big) mistake"
+            if w in _WHOLE_CUES or _judging_phrase(toks, i, a):  # "a bad idea", "is a (big) mistake"
                 scope: Iterable[int] = range(a, b)
                 if w not in _WHOLE_CUES:
                     heads.setdefault(index, set()).update(judged(i, a, b))
@@ -653,17 +692,10 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
                         heads.setdefault(index, set()).update(_heads(toks, scope))
             elif w in _VERB_CUES or (w == "out" and nxt[:1] == ["of"]):  # "keep X out of Y"
                 scope = range(i + 1, b)
-                before = [t.raw for t in toks[a:i] if not t.punct]
-                if not any(toks[k].stem for k in scope) and before[-1:] and (before[-1] in _BE or (
-                        before[-2:-1] and before[-2] in _BE and (before[-1].endswith("ly") or before[-1] == "best"))):
+                if not any(toks[k].stem for k in scope) and _passive(toks, a, i):
                     scope = range(a, i)  # "Exposing X should be avoided", "X is best avoided"
                 heads.setdefault(index, set()).update(_heads(toks, scope))
-            elif w in _CEASING and nxt[:1] and nxt[0].endswith("ing") and nxt[0] not in _CEASING and (
-                    i + 2 < b and not toks[i + 1].code) and (
-                    (i > a and toks[i - 1].raw in _CEASING_AFTER) or toks[i + 2].code or not toks[i + 2].stem
-                    or nxt[0] not in _PARTICIPLES):
-                # "We stopped exposing X", "Stop opening direct connections"; not "Stop running containers before …",
-                # where "running" may describe the containers.
+            elif _ceases(toks, i, a, b):  # "We stopped exposing X"
                 scope = conjunct(i, a, b)
                 heads.setdefault(index, set()).update(_heads(toks, scope))
             elif (w, nxt[:1]) in (("instead", ["of"]), ("rather", ["than"])):
@@ -959,6 +991,12 @@ def _neighbours(pol: _Polarity, index: int, where: str) -> set[str]:
     return set(after) | set(before)
 
 
+# Verbs that say little of the action itself: a prohibition headed by one ("Never run `pg_dump` against the primary")
+# forbids its object and target as much, whichever verb the claim uses for them ("Take the `pg_dump` from the
+# primary"). Round 43 (lexical-8).
+_GENERIC_HEADS = frozenset(_stem(w) for w in "run use set do execute point connect put call apply perform".split())
+
+
 def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], float]:
     """The words whose polarity the claim reverses against this passage sentence (empty: none), and
     the share of the negated stretch they make up.
@@ -979,6 +1017,13 @@ def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], flo
             hit: set[str] = set()
             # When the head itself is used both ways, any two words of what is left will do.
             heads = (heads & words) or words
+            # A generic head of an unconditional prohibition in the passage, against advice negating nothing: its
+            # object and target words are heads too, and the stretch is what they make up.
+            generic = heads & _GENERIC_HEADS if (
+                heads <= _GENERIC_HEADS and not reverse and claim.advice and not claim.mixed and not claim.neg
+                and not any(not t.code and t.raw in _CONDITIONAL for t in negated.toks)) else frozenset()
+            if generic:
+                heads = words
             for said in asserting.asserted:
                 found = words & said
                 enough = len(found) >= (1 if len(group) <= 2 else 2)
@@ -990,6 +1035,8 @@ def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], flo
                     hit = found
             if not hit:
                 continue
+            if generic and not hit & generic:
+                words -= generic
             if claim.advice:
                 return frozenset(hit), len(hit) / len(words)
             if reverse:  # the passage asserts the hit in some clauses: agreement must come from others
@@ -1777,8 +1824,7 @@ def _answered(text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int
     out: list[tuple[int, int]] = []
     for a, b in sentences:
         if out and b - a <= 24 and text[out[-1][0]:out[-1][1]].rstrip().endswith("?"):
-            words = {t.raw for t in _tokens(text[a:b]) if not t.punct}
-            if words and words <= _REFUSING and words - {"do", "please", "just", "simply"}:
+            if _refusal({t.raw for t in _tokens(text[a:b]) if not t.punct}):
                 out[-1] = (out[-1][0], b)
                 continue
         out.append((a, b))
@@ -2360,6 +2406,9 @@ _WARNING_WORDS = _CUE_TRIGGERS | _FORBIDDING | _FORBIDDING_WHOLE | frozenset(
     "refrain bad wrong mistake warning careful caution beware".split())
 # Words asking for what follows in a draft's clause: "should get the `db_owner` role", "the clients need `…`".
 _ASKING = frozenset("should must need needs want can may recommended required require requires".split())
+# Verbs of not doing: a prohibition of one ("Never skip `X`", "Do not forget `X`") asks for what it names.
+_NOT_DOING = frozenset("""skip skipping omit omitting avoid avoiding bypass bypassing ignore ignoring refrain forget
+    forgetting neglect neglecting miss missing leave""".split())
 
 
 def _regions(toks: Sequence[_Tok]) -> list[tuple[int, int]]:
@@ -2373,23 +2422,78 @@ def _regions(toks: Sequence[_Tok]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if b > a]
 
 
+def _past_asides(toks: Sequence[_Tok], k: int, b: int) -> int:
+    """Where what a prohibition forbids starts, ``toks[k]`` the word after its cue: past a comma and the asides after
+    it ("Never, ever, use", "Do not, under any circumstances, run", ``_aside``), as ``_polarity_of`` reads them; ``b``
+    when nothing but asides follows."""
+    while k < b and not toks[k].code and toks[k].raw == "ever":
+        k += 1
+    if not (k < b and toks[k].raw == ","):
+        return k
+    while k < b and toks[k].raw == ",":
+        j = k + 1
+        c = next((m for m in range(j, b) if toks[m].raw == ","), b)
+        if j >= b or c >= b or not _aside(toks, j, c, toks[j].raw):
+            return j
+        k = c
+    return b
+
+
 def _forbidding(toks: Sequence[_Tok]) -> frozenset[int]:
     """The indexes of a sentence's tokens that a prohibition in it covers: "Never use `X` on the build hosts" covers
     `X` and the rest of its clause; "Running `X` is dangerous" the whole clause. None in a stretch (``_regions``) that
-    states a condition ("Don't run `X` while the backup runs")."""
+    states a condition ("Don't run `X` while the backup runs").
+
+    Round 43 (lexical-8): the forms ``_polarity_of`` reads since lexical-7 too: a negation cut off its verb by commas
+    ("Never, ever, use `X`"), a question answered by a bare refusal ("Run `X`? Don't."), "under no circumstances",
+    "nobody should", "`X` should be avoided", "`X` is a mistake", "we stopped running `X`"; and none forbids a step
+    when what it negates is not doing it ("Never skip `X`", "Do not forget `X`", "not a bad idea")."""
     out: set[int] = set()
-    for a, b in _regions(toks):
-        words = [t for t in toks[a:b] if not t.code and not t.punct]
-        if any(t.raw in _CONDITIONAL for t in words):
+    cancelled: set[int] = set()  # the verbs of not doing a prohibition negates: no prohibitions of their own
+    regions = _regions(toks)
+
+    def conditional(a: int, b: int) -> bool:
+        return any(not t.code and not t.punct and t.raw in _CONDITIONAL for t in toks[a:b])
+
+    def stop(k: int, b: int) -> bool:
+        t = toks[k]
+        return not t.code and (t.raw in _BOUNDARY_WORDS or t.raw in ("instead", "rather") or (
+            t.raw == "," and not (k + 1 < b and toks[k + 1].code)) or (
+            t.raw in ("and", "or") and k + 1 < b and not toks[k + 1].code
+            and toks[k + 1].raw in _IMPERATIVES | _NEW_SUBJECT))
+
+    def cover(k: int, b: int) -> None:
+        """What a prohibition's scope starting at ``toks[k]`` covers: up to the next stop, if it forbids doing."""
+        lead = next((m for m in range(k, b) if not toks[m].punct and toks[m].raw not in _LEAD_ADVERBS), None)
+        if lead is not None and (toks[lead].raw in _NOT_DOING or toks[lead].raw in _NOT_FORBIDDING):
+            cancelled.add(lead)  # "Never skip `X`": a double negation
+            return
+        hi = k
+        while hi < b and not stop(hi, b):
+            hi += 1
+        out.update(range(k, hi))
+
+    for number, (a, b) in enumerate(regions):
+        if conditional(a, b):
+            continue
+        words = {t.raw for t in toks[a:b] if not t.punct}
+        if number and toks[a - 1].raw == "?" and _refusal(words) and not any(t.stem for t in toks[a:b]):
+            qa, qb = regions[number - 1]  # "Run `X` on the build hosts? Don't."
+            if qb == a - 1 and not conditional(qa, qb) and not any(
+                    not t.code and (t.raw in _NOT_DOING or t.raw in _NOT_CUES or t.raw.endswith("n't"))
+                    for t in toks[qa:qb]):
+                out.update(range(qa, qb))
             continue
         for i in range(a, b):
             tok = toks[i]
-            if tok.code or tok.punct:
+            if tok.code or tok.punct or i in cancelled:
                 continue
             w = tok.raw
             nxt = [t.raw for t in toks[i + 1:min(b, i + 4)] if not t.punct]
             prev = toks[i - 1].raw if i > a else ""
-            whole = w in _FORBIDDING_WHOLE or (w == "bad" and nxt[:1] in (["idea"], ["practice"])) or (
+            judged = _judging_phrase(toks, i, a) and not any(
+                t.raw in ("not", "never") or t.raw.endswith("n't") for t in toks[max(a, i - 4):i])
+            whole = w in _FORBIDDING_WHOLE or judged or (
                 (w == "not" or w.endswith("n't")) and any(x in _FORBIDDING_EVALUATIVE for x in nxt[:2]))
             if whole:
                 lo, hi = i, i
@@ -2399,23 +2503,29 @@ def _forbidding(toks: Sequence[_Tok]) -> frozenset[int]:
                     hi += 1
                 out.update(range(lo, hi + 1))
                 continue
-            if any(x in _NOT_FORBIDDING for x in nxt):
+            if w == "avoided" and _passive(toks, a, i):  # "Running `X` on the build hosts should be avoided"
+                lo = i
+                while lo > a and not stop(lo - 1, b):
+                    lo -= 1
+                out.update(range(lo, i))
                 continue
             start = i - 1 if w == "not" and prev == "do" else i  # "Do not use"
-            led = start == a or toks[start - 1].punct or toks[start - 1].raw in _FORBIDDING_AFTER | _LEAD_ADVERBS
+            if w == "no" and prev in _NO_PREPOSITIONS and nxt:  # "Under no circumstances run `X`"
+                start, w, skip = i - 1, "never", 2
+            else:
+                skip = 1
+            before = toks[start - 1].raw if start > a else ""
+            led = start == a or toks[start - 1].punct or before in _FORBIDDING_AFTER | _LEAD_ADVERBS
             if not (w in _FORBIDDING or (w in _FORBIDDING_OPENERS and led) or (w == "not" and prev == "do" and led)
-                    or (w == "not" and prev in _MODALS) or (w == "refrain" and nxt[:1] == ["from"])):
+                    or (w == "not" and prev in _MODALS) or (w == "refrain" and nxt[:1] == ["from"])
+                    or (w == "nobody" and led and nxt[:1] and nxt[0] in _MODALS)):  # "Nobody should run `X`"
+                if _ceases(toks, i, a, b) and (led or prev in _CEASING_AFTER):  # "We stopped running `X`"
+                    cover(i + 1, b)
                 continue
-            k = i + 1
-            while k < b:
-                t = toks[k]
-                if not t.code and (t.raw in _BOUNDARY_WORDS or t.raw in ("instead", "rather") or (
-                        t.raw == "," and not (k + 1 < b and toks[k + 1].code)) or (
-                        t.raw in ("and", "or") and k + 1 < b and not toks[k + 1].code
-                        and toks[k + 1].raw in _IMPERATIVES | _NEW_SUBJECT)):
-                    break
-                k += 1
-            out.update(range(i + 1, k))
+            k = _past_asides(toks, i + skip + (1 if w == "nobody" else 0), b)
+            if k == i + 1 and any(x in _NOT_FORBIDDING for x in nxt):
+                continue
+            cover(k, b)
     return frozenset(out)
 
 

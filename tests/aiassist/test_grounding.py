@@ -898,3 +898,75 @@ def test_a_prohibition_worded_another_way_is_read(source, draft):
 ])
 def test_a_permission_a_faithful_rewording_or_another_prohibition_is_not_contradicted(source, draft):
     assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+# Round 43 (lexical-8): the code-step rule reads the prohibitions lexical-7 taught the prose reader, and a prohibition
+# headed by a generic verb ("Never run `pg_dump` against the primary") forbids its object and target too.
+PRUNE = "docker system prune -a --volumes"
+PRUNE_STEP = f"To free space on the build hosts [1]:\n\n```\n{PRUNE}\n```\n"
+
+
+@pytest.mark.parametrize("source", [
+    f"Never, ever use `{PRUNE}` on the build hosts.",
+    f"Do not, under any circumstances, run `{PRUNE}` on the build hosts.",
+    f"Under no circumstances run `{PRUNE}` on the build hosts.",
+    f"Refrain from running `{PRUNE}` on the build hosts.",
+    f"`{PRUNE}` should be avoided on the build hosts.",
+    f"Running `{PRUNE}` on the build hosts should be avoided.",
+    f"Nobody should run `{PRUNE}` on the build hosts.",
+    f"It is a bad idea to run `{PRUNE}` on the build hosts.",
+    f"Running `{PRUNE}` on the build hosts is a mistake.",
+    f"Run `{PRUNE}` on the build hosts? Don't.",
+    f"We stopped running `{PRUNE}` on the build hosts.",
+])
+def test_a_code_step_against_a_prohibition_worded_another_way_is_contradicted(source):
+    assert statuses(PRUNE_STEP, source)[PRUNE] == Status.CONTRADICTED
+
+
+@pytest.mark.parametrize("source", [
+    # the command recommended after the prohibition, or a prohibition of not running it (a double negation)
+    f"Never, ever forget: run `{PRUNE}` on the build hosts weekly.",
+    f"Under no circumstances skip the cleanup: run `{PRUNE}` on the build hosts.",
+    f"Do not, under any circumstances, skip `{PRUNE}` on the build hosts.",
+    f"Never skip `{PRUNE}` on the build hosts.",
+    f"Refrain from running anything else; `{PRUNE}` is the cleanup on the build hosts.",
+    f"It is not a bad idea to run `{PRUNE}` on the build hosts.",
+    f"Run `{PRUNE}` on the build hosts? Yes, weekly.",
+    f"Nobody should worry about running `{PRUNE}` on the build hosts.",
+    # a condition
+    f"Nobody should run `{PRUNE}` on the build hosts during a build.",
+    f"If the disk is full, never, ever run `{PRUNE}` on the build hosts.",
+    f"We stopped running `{PRUNE}` on the build hosts until the cache moved.",
+])
+def test_a_code_step_the_source_allows_or_forbids_only_conditionally_is_not_contradicted(source):
+    assert statuses(PRUNE_STEP, source)[PRUNE] == Status.SUPPORTED
+
+
+def test_a_code_step_the_draft_warns_against_is_not_contradicted():
+    draft = f"Never, ever run this on the build hosts [1]:\n\n```\n{PRUNE}\n```\n"
+    assert Status.CONTRADICTED not in statuses(draft, f"Under no circumstances run `{PRUNE}` on the build hosts.")
+
+
+PG_DUMP = "Take the nightly `pg_dump` from the replica at 02:00. Never run `pg_dump` against the primary."
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    (PG_DUMP, "Take the nightly `pg_dump` from the primary at 02:00 [1]."),
+    ("Back up the volumes from the standby host. Never run the backup job on the primary host.",
+     "Schedule the backup job on the primary host [1]."),
+])
+def test_advice_on_what_a_generic_verb_forbids_is_contradicted_whatever_its_verb(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    (PG_DUMP, "Take the nightly `pg_dump` from the replica at 02:00 [1]."),
+    (PG_DUMP, "The primary is never used for the nightly `pg_dump` [1]."),
+    ("If the replica lags, never run `pg_dump` against the primary.", "Take the `pg_dump` from the primary [1]."),
+    ("Never use the admin token in CI jobs; create a scoped token instead.",
+     "Create a scoped token for the CI jobs [1]."),
+    ("Open port 443 only; port 8443 must stay closed.", "Open port 443 only [1]."),
+    ("Open port 443 only; port 8443 must stay closed.", "Open port 443 and keep port 8443 closed [1]."),
+])
+def test_a_generic_verbs_prohibition_leaves_faithful_or_conditional_advice_alone(source, draft):
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
