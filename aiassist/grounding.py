@@ -103,7 +103,11 @@ from forum.text import STOPWORDS
 # lexical-8 (round 43): the code-step rule reads those forms too, and no double negation ("Never skip `X`")
 # (``_forbidding``); a prohibition headed by a generic verb forbids its object and target ("Never run `pg_dump` against
 # the primary" against "Take the `pg_dump` from the primary", ``_GENERIC_HEADS``); "take" is an imperative.
-CHECKER = "lexical-8"
+# lexical-9 (round 43): a bound word on a number ("at least", "no more than", "or later", "up to", "a minimum of") and
+# a rate's unit ("per minute", "/s") are part of its value: the number with the opposite bound or another rate in a
+# sentence on the same subject, and nowhere as the claim gives it, contradicts; so does a "from A to B" turned round
+# (``_quantity_changed``).
+CHECKER = "lexical-9"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -2314,6 +2318,112 @@ def _misattributed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _
     return None
 
 
+# --- Bounds, rates and ranges changed (round 43, lexical-9) ---------------------------------------------------------
+# "at least 5" against "at least 3 and at most 5", "100 requests per second" against "100 requests per minute": the
+# number is in the passage, its bound or its rate's unit is not. A bound word attached to a number, and the unit after
+# "per" or "/", are part of its value.
+
+_QTY_NUMBER = r"(?:\d+(?:,\d{3})*(?:\.\d+)*|" + "|".join(_NUMBER_WORDS) + r")"
+_QTY = re.compile(rf"(?<![\w.,/@$-]){_QTY_NUMBER}(?![\w.]\w|\.\d|/\d|:\d)", re.IGNORECASE)
+_BOUND_BEFORE = re.compile(
+    r"(?:(?P<hi>\bat\s+most|\bno\s+(?:more|greater|higher|later|newer)\s+than|\bnot\s+(?:more|greater|higher)\s+than"
+    r"|\b(?:fewer|less|lower)\s+than|\bup\s+to|\bunder|\bbelow|\b(?:a\s+)?max(?:imum)?(?:\s+of)?|<=?|\u2264)"
+    r"|(?P<lo>\bat\s+least|\bno\s+(?:fewer|less|lower|earlier|older)\s+than|\bnot\s+(?:fewer|less|lower)\s+than"
+    r"|\b(?:more|greater|higher)\s+than|\bover|\babove|\b(?:a\s+)?min(?:imum)?(?:\s+of)?|>=?|\u2265))\s*$",
+    re.IGNORECASE)
+_BOUND_AFTER = re.compile(
+    r"^(?:[ \t]*(?!(?:or|and)\b)[A-Za-z%]+){0,2}?[ \t]*(?:"
+    r"(?:(?P<lo>\bor\s+(?:more|greater|higher|later|newer|above)|\band\s+(?:later|newer|above|up)|\+|\s+minimum)"
+    r"|(?P<hi>\bor\s+(?:less|fewer|lower|earlier|older|below)|\band\s+(?:earlier|older|below)|\s+maximum)))\b",
+    re.IGNORECASE)
+_RATE_AFTER = re.compile(r"^(?:[ \t]*(?!(?:per|a|an|each|every)\b)[A-Za-z%]+){0,3}?[ \t]*"
+                         r"(?:\bper\s+|/\s?|\b(?:a|an|each)\s+)(?P<unit>[A-Za-z]+)\b", re.IGNORECASE)
+_RANGE = re.compile(rf"\bfrom\s+(?P<a>{_QTY_NUMBER})(?:[ \t]?[A-Za-z%]+)?\s+to\s+(?P<b>{_QTY_NUMBER})(?![\w.]\w|\.\d)",
+                    re.IGNORECASE)
+_OPPOSITE = {"lo": "hi", "hi": "lo"}
+_QTY_CLAUSE = re.compile(_CLAUSE_BREAK.pattern + r"|\b(?:until|unless|before|after|when|if|once|that|which|who)\b",
+                         re.IGNORECASE)
+_QTY_NEGATED = re.compile(r"\b(?:not|never|cannot|nor)\b|n't\b", re.IGNORECASE)
+
+
+def _qty_value(text: str) -> float | str:
+    word = text.lower()
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    return word.replace(",", "") if word.count(".") > 1 else float(word.replace(",", ""))
+
+
+@lru_cache(maxsize=4096)
+def _quantities(text: str) -> tuple[tuple[float | str, str | None, int | None, frozenset[str]], ...]:
+    """Each number of ``text`` (digits, a version, a number word) with its bound ("lo": at least, more than, or
+    later; "hi": at most, fewer than, up to, or earlier; None), its rate's unit family (the time or size unit after
+    "per", "/", "a" or "each"; None when there is none or it is no such unit) and its clause's stems."""
+    out = []
+    for m in _QTY.finditer(text):
+        before, after = text[max(0, m.start() - 30):m.start()], text[m.end():m.end() + 40]
+        bound = None
+        if b := _BOUND_BEFORE.search(before):
+            bound = "hi" if b.group("hi") else "lo"
+        elif b := _BOUND_AFTER.match(after):
+            bound = "hi" if b.group("hi") else "lo"
+        # A negation of the bound's own clause, not one of a verb a subordinate word hangs it on ("isn't acknowledged
+        # until at least two replicas hold it").
+        clause = max((c.end() for c in _QTY_CLAUSE.finditer(text, 0, m.start())), default=0)
+        if bound and _QTY_NEGATED.search(text, clause, m.start() - (len(before) - b.start() if b.re is _BOUND_BEFORE
+                                                                      else 0)):
+            bound = _OPPOSITE[bound]  # "can't use more than 12" is "at most 12"
+        rate = None
+        if (r := _RATE_AFTER.match(after)) and (unit := r.group("unit").lower()) in _VALUE_UNITS:
+            rate = _VALUE_UNITS[unit]
+        word = m.group(0).lower() in _NUMBER_WORDS
+        if word and bound is None and rate is None:
+            continue
+        out.append((_qty_value(m.group(0)), bound, rate, _clause_terms(text, m.start())))
+    return tuple(out)
+
+
+def _quantity_changed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """A passage sentence that gives the claim's number, on the same subject (a shared clause stem), with the
+    opposite bound ("at most 20" for the claim's "at least 20"), another rate ("per minute" for "per second") or a
+    range the other way round, when no sentence of the cited passages gives it as the claim does."""
+    mine = [q for q in _quantities(text) if q[1] or q[2] is not None]
+    ranges = [(_qty_value(m.group("a")), _qty_value(m.group("b"))) for m in _RANGE.finditer(text)]
+    if not mine and not ranges:
+        return None
+    segments = [(p, s) for p in passages for s in p.segments if not s.code]
+    for value, bound, rate, terms in mine:
+        against, kept = None, False
+        for passage, segment in segments:
+            for theirs, their_bound, their_rate, their_terms in _quantities(segment.text):
+                if theirs != value or (terms and their_terms and not terms & their_terms):
+                    continue
+                if (bound is None or their_bound == bound) and (rate is None or their_rate == rate):
+                    kept = True
+                elif (bound and their_bound == _OPPOSITE[bound]) or (
+                        rate is not None and their_rate is not None and their_rate != rate):
+                    against = against or (passage, segment)
+        if against and not kept:
+            return against
+    for a, b in ranges:
+        if a == b:
+            continue
+        flipped = None
+        for passage, segment in segments:
+            for m in _RANGE.finditer(segment.text):
+                pair = (_qty_value(m.group("a")), _qty_value(m.group("b")))
+                if pair == (a, b):
+                    flipped = None
+                    break
+                if pair == (b, a):
+                    flipped = flipped or (passage, segment)
+            else:
+                continue
+            break
+        if flipped:
+            return flipped
+    return None
+
+
 @lru_cache(maxsize=2048)
 def _clauses(text: str) -> tuple[frozenset[str], ...]:
     """The stems of each clause of ``text`` (``_CLAUSE_BREAK``, ``_clause_stems``); empty ones dropped. Cached: a
@@ -2738,7 +2848,7 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
             results.append(_result(claim, Status.INVENTED, reason, best, invented))
             continue
         reversal = (_contradiction(_polarity_of(toks), cited) or _misattributed(claim.text, cited)
-                    or _crossed(claim.text, cited))
+                    or _quantity_changed(claim.text, cited) or _crossed(claim.text, cited))
         forbidden = None if reversal else _prose_restates_forbidden(unit, markdown, blocks, cited)
         if reversal or forbidden:
             results.append(_contradicted(claim, reversal or forbidden, best, "forbids" if forbidden else "reverses"))

@@ -970,3 +970,48 @@ def test_advice_on_what_a_generic_verb_forbids_is_contradicted_whatever_its_verb
 ])
 def test_a_generic_verbs_prohibition_leaves_faithful_or_conditional_advice_alone(source, draft):
     assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Keep at least 3 and at most 5 replicas of the API.", "Keep at least 5 replicas of the API [1]."),
+    ("Set the pool to at least 20 connections.", "Set the pool to at most 20 connections [1]."),
+    ("Keep fewer than 50 connections per worker.", "Keep more than 50 connections per worker [1]."),
+    ("Keep no more than 8 GB in the session cache.", "Keep 8 GB or more in the session cache [1]."),
+    ("Retain up to 30 days of audit logs.", "Retain a minimum of 30 days of audit logs [1]."),
+    ("Use TLS 1.2 or later.", "Use TLS 1.2 or earlier [1]."),
+    ("Clients need OpenSSL 3.0 or newer.", "Clients need OpenSSL 3.0 or older [1]."),
+    ("The group can use at most 12 active consumers.", "The group can use more than 12 active consumers [1]."),
+    ("Scale the pool from 10 to 50 connections.", "Scale the pool from 50 to 10 connections [1]."),
+])
+def test_a_number_with_the_opposite_bound_is_contradicted(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("The API allows 100 requests per minute per token.", "The API allows 100 requests per second per token [1]."),
+    ("The API allows 100 requests per minute per token.", "The API allows 100 requests/s per token [1]."),
+    ("Ship at most 10 GB of logs per day.", "Ship at most 10 GB of logs per hour [1]."),
+    ("The webhook retries 5 times an hour.", "The webhook retries 5 times a minute [1]."),
+])
+def test_a_number_with_another_rate_unit_is_contradicted(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Set the pool to at least 20 connections.", "Set the pool to 20 or more connections [1]."),
+    ("Keep no more than 5 replicas.", "Keep at most 5 replicas [1]."),
+    ("Keep a minimum of 3 replicas.", "Keep at least 3 replicas [1]."),
+    ("Use TLS 1.2 or later.", "Use TLS 1.2 or newer [1]."),
+    ("The API allows 100 requests per minute per token.", "The API allows 100 req/min per token [1]."),
+    ("The API allows 100 requests per minute per token.", "Each token gets 100 requests a minute [1]."),
+    ("Keep at least 3 and at most 5 replicas of the API.", "Keep at most 5 replicas of the API [1]."),
+    # A negated bound is the opposite one; a negation of another verb leaves it alone.
+    ("The group can use at most 12 active consumers.", "The group can't make use of more than 12 consumers [1]."),
+    ("A write is acknowledged once at least two replicas hold it.",
+     "A write isn't acknowledged until at least two replicas hold it [1]."),
+    # The same number said of something else with another bound is no contradiction of this one.
+    ("Keep at least 3 replicas; retry at most 3 times.", "Keep at least 3 replicas [1]."),
+    ("Scale the pool from 10 to 50 connections.", "Scale the pool from 10 to 50 connections [1]."),
+])
+def test_a_faithfully_restated_bound_or_rate_is_not_contradicted(source, draft):
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
