@@ -172,18 +172,19 @@ def _answers(queryset):
 
 
 @forum_services.rebuilt_if_withdrawn
-def _detail(user, answer, *, show: bool = True) -> dict:
-    """The answer as it is now (after the service's changes), with its sources and approvals, when ``user``
+def _detail(request, answer) -> dict:
+    """The answer as it is now (after the service's changes), with its sources and approvals, when the caller
     may read it; otherwise only that the verb took effect (``RetractedAnswerSerializer``). Only retract/
     acts for someone who may not read the answer (its category's moderators and administrators); every
-    other verb fetches the answer only for those who may, and leaves it in their sight. ``show``: False for a HEAD
-    request, which is shown nothing and records nothing."""
+    other verb fetches the answer only for those who may, and leaves it in their sight. A HEAD request is shown
+    nothing and records nothing (``posts_mark_shown``)."""
+    user = request.user
     if not ai_policy.can_view_answer(user, answer):
         return RetractedAnswerSerializer(answer).data
     shown = _answers(AIAnswer.objects.filter(pk=answer.pk)).get()
-    if shown.status == AIAnswer.Status.PUBLISHED and shown.published_post_id and show:
+    if shown.status == AIAnswer.Status.PUBLISHED and shown.published_post_id:
         # A reviewer reading a published answer here has read the post: a retraction must reach them too.
-        forum_services.posts_mark_viewed(acting_user=user, posts=[shown.published_post])
+        forum_services.posts_mark_shown(request, [shown.published_post])
     # As the review desk lists them (round 43): a REST reviewer reads why the thread's earlier answers were turned down.
     return AIAnswerSerializer(shown, context={"earlier_verdicts": selectors.earlier_verdicts(user, shown)}).data
 
@@ -226,7 +227,7 @@ class AIAnswerViewSet(GenericViewSet):
         return self.get_paginated_response(AIAnswerSerializer(page, many=True).data)
 
     def retrieve(self, request, pk):
-        return Response(_detail(request.user, self.get_answer(pk), show=request.method != "HEAD"))
+        return Response(_detail(request, self.get_answer(pk)))
 
     @_verb("Submit your draft for review in the thread", conflict="Not a draft, a draft that found no answer "
                                                                    "(nothing to review), it cites posts outside "
@@ -236,19 +237,19 @@ class AIAnswerViewSet(GenericViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk):
         answer = services.answer_submit(acting_user=request.user, answer=self.get_answer(pk))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Take a submitted answer back to your private draft")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk):
         answer = services.answer_withdraw(acting_user=request.user, answer=self.get_answer(pk))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Discard your answer")
     @action(detail=True, methods=["post"])
     def discard(self, request, pk):
         answer = services.answer_discard(acting_user=request.user, answer=self.get_answer(pk))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Retry a failed answer", accepted=True)
     @action(detail=True, methods=["post"])
@@ -270,7 +271,7 @@ class AIAnswerViewSet(GenericViewSet):
         params = parse(FeedbackSerializer, request.data)
         answer = services.answer_feedback(acting_user=request.user, answer=self.get_answer(pk),
                                           rating=params["rating"])
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Approve (reviewers; never the asker). Publishes when the approvals are complete", ApproveSerializer,
            conflict="Not in review, the text changed since it was read, the question or a source changed since it "
@@ -281,7 +282,7 @@ class AIAnswerViewSet(GenericViewSet):
         params = parse(ApproveSerializer, request.data)
         answer = services.answer_approve(acting_user=request.user, answer=self.get_answer(pk),
                                          body=params.get("body"), text_hash=params.get("body_hash"))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Confirm one invented or contradicted claim of the text under review, with a reason (reviewers; never "
            "the asker). Approval is refused while a blocking claim is neither edited away nor confirmed",
@@ -291,7 +292,7 @@ class AIAnswerViewSet(GenericViewSet):
         params = parse(ConfirmClaimSerializer, request.data)
         confirmation = services.answer_confirm_claim(acting_user=request.user, answer=self.get_answer(pk),
                                                      key=params["key"], reason=params["reason"])
-        return Response(_detail(request.user, confirmation.answer))
+        return Response(_detail(request, confirmation.answer))
 
     @_verb("Reject with a reason (reviewers)", ReasonSerializer)
     @action(detail=True, methods=["post"])
@@ -299,7 +300,7 @@ class AIAnswerViewSet(GenericViewSet):
         params = parse(ReasonSerializer, request.data)
         answer = services.answer_reject(acting_user=request.user, answer=self.get_answer(pk),
                                         reason=params.get("reason", ""), code=params.get("code"))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Retract a published answer with a reason (reviewers, and always the category's moderators and "
            "administrators, who are answered without its text unless they review it); its readers are told",
@@ -310,13 +311,13 @@ class AIAnswerViewSet(GenericViewSet):
         answer = selectors.answer_for_user(request.user, pk, or_withdrawable=True)
         answer = services.answer_retract(acting_user=request.user, answer=answer, reason=params.get("reason", ""),
                                          code=params.get("code"))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @_verb("Keep a flagged published answer after checking it again (reviewers)")
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk):
         answer = services.answer_confirm(acting_user=request.user, answer=self.get_answer(pk))
-        return Response(_detail(request.user, answer))
+        return Response(_detail(request, answer))
 
     @extend_schema(summary="Report a published AI answer (any reader); it returns to the review queue",
                    request=ReasonSerializer, responses={204: None, 404: error_response(404, ANSWER_NOT_FOUND),

@@ -2497,11 +2497,11 @@ _FORBIDDING = frozenset("avoid avoiding refrain shouldn't mustn't".split())
 # Forbid only as advice: opening a clause ("Never run", "Don't set", "Do not use", "Skip"), or after a modal or a person
 # ("you should never", "we don't", "must not"); "the job never runs `X`", "the job can't see `X`" describe.
 _FORBIDDING_OPENERS = frozenset("never don't dont skip omit can't cannot".split())
-_FORBIDDING_AFTER = frozenset("should must shall ought can may you we i please just simply so and but then also "
-                              "people".split())
 _MODALS = frozenset("should must shall ought can may".split())
-# The whole clause: "Running `X` on the build hosts is dangerous", "It is not safe to run `X`".
-_FORBIDDING_WHOLE = frozenset("unsafe dangerous risky discouraged forbidden prohibited harmful insecure".split())
+_FORBIDDING_AFTER = _MODALS | frozenset("you we i please just simply so and but then also people".split())
+# The whole clause: "Running `X` on the build hosts is dangerous", "It is not safe to run `X`" (the prose reader's
+# words but "disabled", which says what a thing is, not what to leave undone).
+_FORBIDDING_WHOLE = _WHOLE_CUES - {"disabled"}
 _FORBIDDING_EVALUATIVE = frozenset("safe ok okay fine recommended advisable advised good wise allowed supported "
                                    "acceptable possible".split())
 # "No need to", "don't have to", "does not require", "don't just": a permission or a nuance, not a prohibition.
