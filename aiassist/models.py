@@ -182,6 +182,10 @@ class Approval(models.Model):
     body_hash = models.CharField(max_length=64, help_text="sha256 of the body this approval covers.")
     high_risk_authority = models.BooleanField(
         default=False, help_text="The reviewer held approve_high_risk on the category when approving.")
+    counted = models.BooleanField(
+        default=False, help_text="It counted when the answer was (last) published: the published post names its "
+                                 "reviewer. An approval of the text whose reviewer no longer reviewed the category "
+                                 "then did not count, and is not named.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -58,8 +58,10 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Approval
-        fields = ["reviewer", "high_risk_authority", "current", "created_at"]
+        fields = ["reviewer", "high_risk_authority", "current", "counted", "created_at"]
         read_only_fields = fields
+        extra_kwargs = {"counted": {"help_text": "It counted when the answer was published: the published post "
+                                                 "names its reviewer (one who no longer reviewed there did not)."}}
 
     def get_current(self, approval) -> bool:
         return approval.body_hash == body_hash(approval.answer.body)
@@ -341,8 +343,7 @@ class AIPostSerializer(PostSerializer):
         answer = self._answer(post)
         if answer is None:
             return None
-        current = body_hash(answer.body)
-        return [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current]
+        return [a.reviewer.username for a in answer.approvals.all() if a.counted]
 
     @extend_schema_field(PublishedSourceSerializer(many=True, allow_null=True))
     def get_sources(self, post):

@@ -12,7 +12,7 @@ from celery import current_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -518,8 +518,12 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     answer.status, answer.published_post, answer.published_at = S.PUBLISHED, post, timezone.now()
     answer.attention_reason, answer.attention_at = "", None
     answer.save()
-    current = answer.approvals.filter(body_hash=body_hash(answer.body))
-    reviewers = list(current.values_list("reviewer__username", flat=True))
+    # The post names the reviewers whose approvals counted, as ``approvals_needed`` weighed them just now: not one
+    # who approved this text but no longer reviews the category (round 43's review), nor an earlier publication's.
+    counted = [a.pk for a in ai_policy.standing_approvals_of(answer)
+               if a.standing and a.body_hash == body_hash(answer.body) and a.reviewer_id != answer.asker_id]
+    answer.approvals.update(counted=Case(When(pk__in=counted, then=Value(True)), default=Value(False)))
+    reviewers = list(Approval.objects.filter(pk__in=counted).values_list("reviewer__username", flat=True))
     data = {"post": post.pk, "reviewers": reviewers}
     if answer.grounding["confirmed"]:  # published with claims the sources do not support, on a reviewer's word
         data["claims_confirmed"] = answer.grounding["confirmed"]

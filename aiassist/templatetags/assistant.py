@@ -57,13 +57,12 @@ def ai_post_meta(context, post):
     # A hidden AI post was withdrawn: retracted, or back in review after its sources left the audience.
     if answer is None:
         return {"answer": None, "disclaimer": disclaimers.RETRACTED if post.hidden else disclaimers.PUBLISHED}
-    current = services.body_hash(answer.body)
     can_review = policy.can_review_answer(request.user, answer)
     return {
         "answer": answer,
         "post": post,
         "disclaimer": disclaimers.disclaimer_for(AIAnswer.Status.RETRACTED if post.hidden else answer.status),
-        "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.body_hash == current],
+        "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.counted],
         # A reader is shown only the sources they can open themselves (one may have moved since).
         # Only what the published text cites: the passages given but not cited were the reviewers' to see.
         "sources": policy.cited_sources_for(request.user, answer),

@@ -1,0 +1,32 @@
+"""Which approvals counted when an answer was published: the published post names only their reviewers (round 43's
+review: it named every approval of the text, one whose reviewer had lost the category's review grant included).
+
+Answers published before this migration: their approvals of the published text are marked, as the post named them;
+whether each reviewer still reviewed the category at that moment is not known now."""
+import hashlib
+
+from django.db import migrations, models
+
+
+def mark_published(apps, schema_editor):
+    AIAnswer = apps.get_model("aiassist", "AIAnswer")
+    Approval = apps.get_model("aiassist", "Approval")
+    published = AIAnswer.objects.filter(published_post__isnull=False).values_list("pk", "body").iterator()
+    for pk, body in published:
+        Approval.objects.filter(answer_id=pk, body_hash=hashlib.sha256(body.encode()).hexdigest()).update(counted=True)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('aiassist', '0013_confirmation_per_reviewer'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='approval',
+            name='counted',
+            field=models.BooleanField(default=False, help_text='It counted when the answer was (last) published: the published post names its reviewer. An approval of the text whose reviewer no longer reviewed the category then did not count, and is not named.'),
+        ),
+        migrations.RunPython(mark_published, migrations.RunPython.noop),
+    ]
