@@ -191,7 +191,8 @@ class CursorPagination(pagination.CursorPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["minimum"] = 1
+                # At most 20 digits (above: 400); any value above ``max_page_size`` gets ``max_page_size``.
+                parameter["schema"].update(minimum=1, maximum=10**20 - 1)
         return parameters
 
     def paginate_queryset(self, queryset, request, view=None):

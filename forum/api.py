@@ -331,7 +331,8 @@ class ThreadViewSet(GenericViewSet):
 
     @extend_schema(summary="Mark a reply as the thread's accepted answer, or clear it (the thread's author or a "
                            "moderator)", request=AcceptSerializer,
-                   responses={200: ThreadSerializer, 404: error_response(404, "No such post in this thread.")})
+                   responses={200: ThreadSerializer, 404: error_response(404, "No such post in this thread."),
+                              409: error_response(409, "The question itself cannot be its accepted answer.")})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk):
         thread = selectors.thread_for_user(request.user, pk)
@@ -342,7 +343,8 @@ class ThreadViewSet(GenericViewSet):
 
     @extend_schema(methods=["POST"], summary="Watch the thread: hear of its new posts", request=None,
                    responses=WatchSerializer)
-    @extend_schema(methods=["DELETE"], summary="Stop watching the thread", request=None, responses=WatchSerializer)
+    @extend_schema(methods=["DELETE"], summary="Stop watching the thread", request=None,
+                   responses={200: WatchSerializer})  # the state as it is now, not drf-spectacular's default 204
     @action(detail=True, methods=["post", "delete"])
     def watch(self, request, pk):
         thread = selectors.thread_for_user(request.user, pk)

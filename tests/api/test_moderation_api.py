@@ -142,7 +142,7 @@ def test_the_asker_accepts_a_reply_and_clears_it(employee, other_employee, threa
                        format="json").json()["accepted_post"] == reply.pk
     other = make_thread(employee, thread.category, title="Another", replies=[(other_employee, "Elsewhere.")])
     for post, status, code in ((other.posts.order_by("id").last().pk, 404, "not_found"),
-                               (thread.posts.order_by("id").first().pk, 400, "invalid"),
+                               (thread.posts.order_by("id").first().pk, 409, "conflict"),
                                (secret.posts.first().pk, 404, "not_found"), (2**63, 400, "invalid"),
                                ("one", 400, "invalid"), (0, 400, "invalid")):
         error_of(client.post(f"{V1}/threads/{thread.pk}/accept/", {"post": post}, format="json"), status, code)

@@ -113,6 +113,17 @@ def test_lists_are_cursor_paginated_in_the_schema(schema):
     assert "chain" in audit["required"]
 
 
+def test_the_schema_says_what_the_views_answer(schema):
+    """Found by the fuzzer (``test_fuzz.py``) once the schema's shape changed its examples: a ``page_size`` of 26
+    digits is refused (the schema had no maximum), ``DELETE .../watch/`` answers 200 with the state (documented as
+    drf-spectacular's default 204), and accepting the question itself is a conflict (409, was an undocumented 400)."""
+    (page_size,) = [p for p in schema["paths"]["/api/v1/threads/"]["get"]["parameters"] if p["name"] == "page_size"]
+    assert (page_size["schema"]["minimum"], page_size["schema"]["maximum"]) == (1, 10**20 - 1)
+    assert set(schema["paths"]["/api/v1/threads/{id}/watch/"]["delete"]["responses"]) >= {"200"}
+    assert "204" not in schema["paths"]["/api/v1/threads/{id}/watch/"]["delete"]["responses"]
+    assert "409" in schema["paths"]["/api/v1/threads/{id}/accept/"]["post"]["responses"]
+
+
 @pytest.mark.django_db
 def test_the_schema_is_served_to_signed_in_callers():
     client = APIClient()

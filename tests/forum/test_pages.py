@@ -348,10 +348,10 @@ def test_repeated_moderation_is_409(client, eng_moderator, eng_thread, eng_answe
 
 
 @pytest.mark.django_db
-def test_accepting_the_question_itself_is_400(client, other_employee, eng_thread, eng_question):
+def test_accepting_the_question_itself_is_409(client, other_employee, eng_thread, eng_question):
     client.force_login(other_employee)
     response = client.post(reverse("forum:accept", args=[eng_thread.pk, eng_question.pk]))
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "cannot be its accepted answer" in _body(response)
     eng_thread.refresh_from_db()
     assert eng_thread.accepted_post_id is None
