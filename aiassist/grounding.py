@@ -38,7 +38,8 @@ ending in a colon right before a code block or list.
 
 - ``uncited``: no citation applies (or all it cites are missing from ``passages``), and everything
   checkable in it appears in some passage; otherwise it is ``invented`` (an uncited
-  ``rm -rf /var/lib/postgresql`` found in no source must not pass as merely uncited).
+  ``rm -rf /var/lib/postgresql`` found in no source must not pass as merely uncited), or ``contradicted`` when it
+  gives as a step what those passages only forbid (below).
 - ``invented``: a command, flag, path, identifier (snake_case, CamelCase, dotted, env var), number,
   version, address, URL or quoted string of the claim appears in none of its cited passages
   (whitespace and quotes normalised; flags and paths case-sensitive; "2 weeks" matches "two weeks",
@@ -60,6 +61,11 @@ ending in a colon right before a code block or list.
   never recommended, the prohibition unconditional (``_forbidding``); grant/revoke, add/remove, open/close,
   start/stop, include/exclude, inbound/outbound, ingress/egress, internal/external, lock/unlock, required/optional and
   read-only/read-write are antonyms too, unless a text uses both words of its pair or the word under a condition.
+  Contradicted too: a number given bare ("`statement_timeout` to 30") that every cited occurrence on its subject
+  gives with a unit of time, size or share ("30s": ``_unit_dropped``), and an item of a list ("ports 443 and 8443")
+  that the cited passages deny the role the list gives it ("keep 8443 closed", "never mount `X`": ``_item_denied``).
+  An uncited step (a command, a code block, a literal asked for, a table row or "key: value" item) is contradicted
+  when every passage the draft was given that quotes it forbids it, as a cited one is.
 - ``supported`` / ``weak``: the share of the claim's content words (stemmed, stop words out, a few
   synonyms folded, generic verbs at half weight) found in the best window of up to five consecutive
   sentences of one cited passage (code lines between them come free), at least
@@ -107,7 +113,12 @@ from forum.text import STOPWORDS
 # a rate's unit ("per minute", "/s") are part of its value: the number with the opposite bound or another rate in a
 # sentence on the same subject, and nowhere as the claim gives it, contradicts; so does a "from A to B" turned round
 # (``_quantity_changed``).
-CHECKER = "lexical-9"
+# lexical-10 (round 44): a number the claim gives bare where the cited passages give it, on that subject, only with a
+# unit of time, size or share contradicts (``_unit_dropped``); so does a literal of a list the claim gives ("ports 443
+# and 8443") that the cited passages deny the role the list gives it ("keep 8443 closed", ``_item_denied``); and an
+# uncited step is read against every passage the draft was given for what they forbid, as a cited one is against its
+# sources.
+CHECKER = "lexical-10"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -2424,6 +2435,73 @@ def _quantity_changed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage
     return None
 
 
+# --- A number's unit dropped (round 44, lexical-10) ---------------------------------------------------------------
+# "Set `statement_timeout` to 30" against "Set `statement_timeout` to 30s": the digits are in the passage, so the
+# number was found and the claim supported, but PostgreSQL reads a bare 30 as 30 milliseconds. A number the claim gives
+# without a unit, where every occurrence of it on the same subject in the cited passages carries a unit of time, size
+# or share, states another value than the passage: contradicted, as another bound or rate is (lexical-9). Left alone:
+# a count ("30 connections", the word after the number is its unit), a number a label names ("port 30", "PostgreSQL
+# 15", "step 3"), a claim that writes the unit elsewhere ("in seconds", "(ms)"), and a number the passage also gives
+# bare or as a count on that subject.
+
+# Families of ``_VALUE_UNITS`` that measure (time, size, share), not count ("times", "replicas", "retries").
+_MEASURES = frozenset({*range(len(_UNIT_FAMILIES)), _VALUE_UNITS["month"], _VALUE_UNITS["year"]})
+# Words that name a thing by its number: what follows them is a label, not an amount.
+_LABELS = frozenset("""port ports version versions release step steps line lines issue issues pr pid uid gid code
+    status exit item option phase part stage level tier rule chapter section page id no number http api""".split())
+
+
+def _claim_subject(text: str, at: int) -> frozenset[str]:
+    """The content stems of the clause around ``at``, or of the whole text when that clause has none
+    ("`statement_timeout`: 30")."""
+    return _clause_terms(text, at) or _clause_stems(text)
+
+
+def _bare_numbers(text: str) -> list[tuple[float, int]]:
+    """The numbers ``text`` gives in digits with no unit after them, nor a noun counting what they number, nor a label
+    before them: each with where it stands."""
+    out = []
+    for m in _VALUE.finditer(text):
+        if not m.group(1) or re.match(r",\d|\s*(?:to|and|or|-|\u2013)\s*\d", text[m.end(1):]) or re.search(
+                r"(?:#\s*|[$:])$", text[:m.start()]):
+            continue  # "1,000", a range or list whose unit comes after its last number ("10 to 15 minutes"), "#30"
+        joined = re.match(r"-([A-Za-z]+)", text[m.end(1):])  # "a 30-day lifetime"
+        after = (joined.group(1) if joined else m.group(2) or "").lower()
+        if after and (after == "%" or after in _VALUE_UNITS or _content_stem_cached(after)):
+            continue  # "30s", "30 seconds", "30-second", "30 connections"
+        before = re.search(r"([A-Za-z][\w-]*)[`*_]*\s*$", text[:m.start()])
+        if before and (before.group(1).lower() in _LABELS or before.group(1)[0].isupper()):
+            continue  # "port 30", "PostgreSQL 15"
+        out.append((float(m.group(1)), m.start()))
+    return out
+
+
+def _unit_dropped(text: str, toks: Sequence[_Tok],
+                  passages: Sequence[_Passage]) -> tuple[str, _Passage, _Segment] | None:
+    """The number the claim gives bare and the passage sentence that gives it with a unit, when every occurrence of that
+    number on the claim's subject in the cited passages carries a unit that measures (``_MEASURES``) and the claim
+    writes no unit of its own elsewhere ("timeout in seconds: 30"); ``toks``: ``_tokens(text)``."""
+    bare = _bare_numbers(text)
+    if not bare:
+        return None
+    if any(not t.code and _VALUE_UNITS.get(t.raw, -1) in _MEASURES and len(t.raw) > 1
+           and not (k and toks[k - 1].raw[:1].isdigit()) for k, t in enumerate(toks)):
+        return None
+    for value, at in bare:
+        mine = _claim_subject(text, at)
+        found, measured = None, True
+        for passage in passages:
+            for segment in passage.segments:
+                for (stated, family), terms in _stated_values(segment.text):
+                    if stated != value or (mine and not mine & (terms or segment.terms)):
+                        continue
+                    measured = measured and family in _MEASURES
+                    found = found or (passage, segment)
+        if found and measured:
+            return (f"{value:g}", *found)
+    return None
+
+
 @lru_cache(maxsize=2048)
 def _clauses(text: str) -> tuple[frozenset[str], ...]:
     """The stems of each clause of ``text`` (``_CLAUSE_BREAK``, ``_clause_stems``); empty ones dropped. Cached: a
@@ -2679,7 +2757,8 @@ def _warns(text: str) -> bool:
 def _asked_for(text: str, a: int, b: int) -> bool:
     """Whether a draft's sentence gives what stands at ``text[a:b]`` as something to do: its clause (between
     punctuation marks and boundary words) opens with an imperative or asks for it ("should", "need", "can") before it,
-    and holds no condition, warning or negation ("Leave `replicas:` out of the manifest")."""
+    and holds no condition, warning or negation ("Leave `replicas:` out of the manifest"), nor opens with a verb of not
+    doing ("leave `--kms` off the command line")."""
     toks = _tokens(text)
     inside = [k for k, t in enumerate(toks) if t.start >= a and t.end <= b]
     if not inside:
@@ -2698,6 +2777,8 @@ def _asked_for(text: str, a: int, b: int) -> bool:
     if any(t.raw in _WARNING_WORDS or t.raw.endswith("n't") or t.raw in _CONDITIONAL for t in clause):
         return False
     lead = [t.raw for t in clause if t.raw not in _LEAD_ADVERBS]
+    if lead and lead[0] in _NOT_DOING:  # "leave `--kms` off the command line" asks for it to be left out
+        return False
     return bool(lead) and (lead[0] in _IMPERATIVES or any(w in _ASKING for w in lead))
 
 
@@ -2777,10 +2858,12 @@ def _code_restates_forbidden(unit: _Unit, markdown: str, blocks: Sequence[_Block
     return None
 
 
-def _prose_restates_forbidden(unit: _Unit, markdown: str, blocks: Sequence[_Block],
-                              cited: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+def _prose_restates_forbidden(unit: _Unit, markdown: str, blocks: Sequence[_Block], cited: Sequence[_Passage],
+                              commands: bool = False) -> tuple[_Passage, _Segment] | None:
     """The cited sentence whose forbidden setting a table row or "key: value" item holds, or whose forbidden literal
-    (in backticks) a sentence asks for ("Analysts should get the `db_owner` role")."""
+    (in backticks) a sentence asks for ("Analysts should get the `db_owner` role"). ``commands``: an inline command
+    the sentence asks for counts too (an uncited sentence, whose command is read against every passage given: cited,
+    the prose reader finds the sentence reversing its source)."""
     block = blocks[unit.block]
     text = _unquote_all(markdown[unit.start:unit.end])
     if block.kind in ("table", "item") and not _warns(text) and not _warns(_framing_text(markdown, blocks, unit.block)):
@@ -2792,11 +2875,159 @@ def _prose_restates_forbidden(unit: _Unit, markdown: str, blocks: Sequence[_Bloc
         return None
     for m in _CODE_SPAN.finditer(text):
         inner = m.group(2).strip()
-        if not inner or _looks_like_command(inner) or not _asked_for(text, m.start(2), m.end(2)):
+        if not inner or (_looks_like_command(inner) and not commands) or not _asked_for(text, m.start(2), m.end(2)):
             continue  # a command is a claim of its own
         pattern = _literal_pattern(inner)
         if pattern and (where := _forbidden(pattern, cited)):
             return where
+    return None
+
+
+# --- An item slipped into a list (round 44, lexical-10) ---------------------------------------------------------
+# "Open ports 443 and 8443" against "Open port 443 on the load balancer; keep 8443 closed": each number is in the
+# passage, and the claim's words are, so it was supported. A claim's list of literals (numbers, paths, flags,
+# identifiers, addresses: "443 and 8443", "`/data`, `/cache` and `/var/run/docker.sock`") gives each item the role
+# its clause gives the list; an item every cited occurrence of which the passages deny that role, while another item
+# of the list is found in it, contradicts. A cited occurrence is denied when a prohibition covers it ("never mount
+# `X`", ``_forbidding``), its sentence negates it ("443, not 8443"), or its clause holds the opposite of the claim's
+# verb ("keep 8443 closed" against "open"; "block", "disable", "exclude", …) or negates that verb ("8443 must not be
+# opened"), with no condition. An occurrence in code, or in a clause saying nothing either way, counts as found.
+_ITEM_KINDS = frozenset({"number", "path", "flag", "identifier", "address"})
+# A bound on the item ("above 1"), or "need not": what the clause denies is not the item's role.
+_QUALIFIERS = _COMPARATIVES | _NOT_FORBIDDING | frozenset("above below beyond than".split())
+_TAKEN_BACK = frozenset("it them this that these those".split())  # pronouns giving a denied item back its role
+_LIST_JOINT = re.compile(r"(?:,|,? ?(?:and|or|&|plus|as well as))(?: (?P<head>[A-Za-z]+))?", re.IGNORECASE)
+# Antonym pairs that give an item a role (a verb or a state), not an order, a frequency or a switch word.
+_ROLE_PAIRS = {w: (k, side) for k, pair in enumerate(_ANTONYMS) if not pair[0] & {"before", "always", "on"}
+               for side in (0, 1) for w in pair[side]}
+
+
+def _item_pattern(token: Token) -> str:
+    """Where a listed literal (``_ITEM_KINDS``; a number in digits only) stands in a passage, as ``_token_found``
+    finds it."""
+    text = " ".join(token.text.translate(_QUOTES).split())
+    if token.kind == "number":
+        return rf"(?<![\w.,]){text}(?![\w]|[.,]\d)"
+    if token.kind == "address":
+        return rf"(?<![\w.]){re.escape(text)}(?![\w])(?!\.\d)"
+    if token.kind == "path":
+        return rf"(?<![\w.~-]){re.escape(text.rstrip('/'))}(?![\w-])(?!\.\w)"
+    return rf"(?<![\w-]){_flex(text)}(?![\w-])"
+
+
+def _lists(raw: str, tokens: Sequence[Token], offset: int) -> list[list[Token]]:
+    """The runs of two or more literals ``raw`` lists ("443 and 8443", "`a`, `b` or `c`", "port 443 and port
+    8443"); ``tokens`` at ``offset`` in the draft."""
+    runs: list[list[Token]] = []
+    run: list[Token] = []
+    for token in sorted(tokens, key=lambda t: t.start):
+        if token.kind not in _ITEM_KINDS or (token.kind == "number" and not token.text.isdigit()):
+            if len(run) > 1:
+                runs.append(run)
+            run = []
+            continue
+        if run and token.kind == run[-1].kind:  # "replicas to 3 and `maxSurge` to 1" lists nothing
+            between = " ".join(re.sub(r"[`*_]", " ", raw[run[-1].end - offset:token.start - offset]).split())
+            joint = _LIST_JOINT.fullmatch(between)
+            lead = re.search(r"([A-Za-z]+)[`*_\s]*$", raw[:run[0].start - offset])
+            if joint and (not joint.group("head") or (lead and joint.group("head").lower().rstrip("s")
+                                                      == lead.group(1).lower().rstrip("s"))):
+                run.append(token)
+                continue
+            if len(run) > 1:
+                runs.append(run)
+        run = [token]
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def _clause_of(toks: Sequence[_Tok], a: int, b: int) -> tuple[int, int]:
+    """The clause around ``toks[a:b]``: up to punctuation, a boundary word, or an "and"/"or" that opens a new
+    statement ("keep 8443 closed and open 443"); a comma before a literal joins a list."""
+    def stop(k: int) -> bool:
+        t = toks[k]
+        if t.code:
+            return False
+        if t.raw == ",":
+            return not (k + 1 < len(toks) and (toks[k + 1].code or toks[k + 1].raw[:1].isdigit()))
+        return t.punct or t.raw in _BOUNDARY_WORDS or (t.raw in ("and", "or") and k + 1 < len(toks) and not toks[
+            k + 1].code and toks[k + 1].raw in _IMPERATIVES | _NEW_SUBJECT)
+    while a > 0 and not stop(a - 1):
+        a -= 1
+    while b < len(toks) and not stop(b):
+        b += 1
+    return a, b
+
+
+def _denied(segment: _Segment, inside: frozenset[int], verbs: frozenset[str],
+            roles: frozenset[tuple[int, int]]) -> bool:
+    """Whether a cited sentence denies the literal at ``inside`` (its token indexes) the role the claim's ``verbs``
+    (stems) and antonym ``roles`` ((pair, side)) give it."""
+    toks = segment.tokens
+    a, b = _clause_of(toks, min(inside), max(inside) + 1)
+    words = [t for k, t in enumerate(toks[a:b], a) if k not in inside and not t.code and not t.punct]
+    if any(t.raw in _CONDITIONAL or t.raw in _QUALIFIERS for t in words):
+        return False  # "keep 8443 closed until …", "never set `maxSurge` above 1", "8443 need not be open"
+    negated = any(t.raw in _NOT_CUES or t.raw.endswith("n't") for t in words)
+    sides = {_ROLE_PAIRS[t.raw] for t in words if t.raw in _ROLE_PAIRS}
+    same = any(t.stem in verbs for t in words) or bool(sides & roles)
+    opposite = any((k, 1 - side) in sides for k, side in roles)
+    stems = {toks[k].stem for k in inside if toks[k].stem}
+    if not (inside <= _segment_forbidding(segment)  # "never mount `X`"
+            # "443, not 8443": negated with nothing else said of it ("8443 is not used by anything" says something)
+            or (stems and stems <= _segment_polarity(segment).neg and all(not t.stem or t.stem in verbs
+                                                                          for t in words))
+            or (opposite and not same and not negated) or (same and negated and not opposite)):
+        return False
+    # "Keep 8443 closed to the internet; open it on the VPN", "Never expose 8443 to the internet; expose it on the
+    # VPN": another clause gives the item back its role, or what the denial denied, unnegated.
+    given = verbs | {t.stem for t in words if t.raw in _IMPERATIVES and t.stem not in _GENERIC}
+    return not any(
+        not t.code and (t.stem in given or _ROLE_PAIRS.get(t.raw) in roles)
+        and any(n.raw in _TAKEN_BACK for n in toks[k + 1:k + 3])
+        and not any(p.raw in _NOT_CUES or p.raw.endswith("n't") for p in toks[max(0, k - 2):k])
+        for k, t in enumerate(toks) if not a <= k < b)
+
+
+def _item_denied(raw: str, tokens: Sequence[Token], offset: int,
+                 passages: Sequence[_Passage]) -> tuple[str, _Passage, _Segment] | None:
+    """A literal of a list the claim gives (``_lists``) that every cited occurrence denies the list's role, while
+    another of its items is found in it: the item, and the sentence denying it."""
+    runs = _lists(raw, tokens, offset)
+    toks = _tokens(raw) if runs else []
+    for run in runs:
+        first = next((k for k, t in enumerate(toks) if t.start >= run[0].start - offset), None)
+        last = next((k for k in range(len(toks) - 1, -1, -1) if toks[k].end <= run[-1].end - offset), None)
+        if first is None or last is None or last < first:
+            continue
+        a, b = _clause_of(toks, first, last + 1)
+        clause = [t for t in toks[a:b] if not t.code and not t.punct]
+        if any(t.raw in _WARNING_WORDS or t.raw.endswith("n't") or t.raw in _CONDITIONAL for t in clause):
+            continue
+        verbs = frozenset(t.stem for t in clause if t.stem and (t.raw in _IMPERATIVES or t.raw in _ROLE_PAIRS))
+        roles = frozenset(_ROLE_PAIRS[t.raw] for t in clause if t.raw in _ROLE_PAIRS)
+        denial, found = None, False
+        for item in run:
+            regex = _compile(_item_pattern(item), re.IGNORECASE if item.kind == "identifier" else 0)
+            seen, against = False, None
+            for passage in passages:
+                if not regex.search(passage.text.translate(_QUOTES)):
+                    continue
+                for segment in passage.segments:
+                    for m in regex.finditer(segment.text.translate(_QUOTES)):
+                        inside = frozenset(k for k, t in enumerate(segment.tokens)
+                                           if not t.punct and t.start >= m.start() and t.end <= m.end())
+                        if segment.code or not inside or not _denied(segment, inside, verbs, roles):
+                            seen = True
+                        else:
+                            against = against or (passage, segment)
+            if seen:
+                found = True
+            elif against and not denial:
+                denial = (item.text, *against)
+        if denial and found:
+            return denial
     return None
 
 
@@ -2829,7 +3060,12 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
         missing = [n for n in claim.citations if n not in prepared]
         code = unit.kind in (ClaimKind.CODE_BLOCK, ClaimKind.COMMAND)
         if not cited:
-            results.append(_uncited(unit, claim, everything, missing))
+            result = _uncited(unit, claim, everything, missing)
+            if result.status == Status.UNCITED and (forbidden := (
+                    _code_restates_forbidden(unit, markdown, blocks, everything) if code
+                    else _prose_restates_forbidden(unit, markdown, blocks, everything, commands=True))):
+                result = _contradicted(claim, forbidden, _Match(result.score), "forbids", uncited=_why_uncited(missing))
+            results.append(result)
             continue
         if code:
             result = _check_code_claim(unit, claim, cited, missing)
@@ -2852,6 +3088,12 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
         forbidden = None if reversal else _prose_restates_forbidden(unit, markdown, blocks, cited)
         if reversal or forbidden:
             results.append(_contradicted(claim, reversal or forbidden, best, "forbids" if forbidden else "reverses"))
+            continue
+        if dropped := _unit_dropped(claim.text, toks, cited):
+            results.append(_contradicted(claim, dropped[1:], best, "unit", dropped[0]))
+            continue
+        if denied := _item_denied(markdown[unit.start:unit.end], unit.tokens, unit.start, cited):
+            results.append(_contradicted(claim, denied[1:], best, "denies", denied[0]))
             continue
         semantic.append((len(results), claim.text, matches, missing))
         results.append(_graded(claim, best, threshold, missing))
@@ -2893,16 +3135,23 @@ def _lead_ins(results: list[CheckedClaim], passages: dict[int, _Passage]) -> lis
     return out
 
 
-def _contradicted(claim: Claim, where: tuple[_Passage, _Segment], best: _Match, verb: str) -> CheckedClaim:
-    """``verb``: "reverses" (the claim says the opposite) or "forbids" (the passage forbids what the claim gives as a
-    step, ``_code_restates_forbidden``)."""
+def _contradicted(claim: Claim, where: Sequence, best: _Match, verb: str, what: str = "",
+                  uncited: str = "") -> CheckedClaim:
+    """``verb``: "reverses" (the claim says the opposite), "forbids" (the passage forbids what the claim gives as a
+    step, ``_code_restates_forbidden``), "unit" (the claim gives the number ``what`` without the unit the passage
+    gives it, ``_unit_dropped``) or "denies" (the passage denies the listed ``what`` the role of the others,
+    ``_item_denied``). ``uncited``: why no citation applies, for a claim read against every passage given."""
     passage, segment = where
     snippet = " ".join(segment.text.split())
     snippet = snippet if len(snippet) <= 200 else snippet[:197].rsplit(" ", 1)[0] + "…"
     match = _Match(best.score, passage.number, segment.start, segment.end)
-    reason = (f"reverses [{passage.number}], which says: \u201c{snippet}\u201d" if verb == "reverses" else
-              f"gives as a step what [{passage.number}] forbids: \u201c{snippet}\u201d")
-    return _result(claim, Status.CONTRADICTED, reason, match)
+    quote = f"\u201c{snippet}\u201d"
+    reason = {"reverses": f"reverses [{passage.number}], which says: {quote}",
+              "forbids": f"gives as a step what [{passage.number}] forbids: {quote}",
+              "unit": f"gives {what} without the unit [{passage.number}] gives it: {quote}",
+              "denies": f"lists `{what}` beside what [{passage.number}] allows, but [{passage.number}] denies it: "
+                        f"{quote}"}[verb]
+    return _result(claim, Status.CONTRADICTED, f"{uncited}, and {reason}" if uncited else reason, match)
 
 
 def _result(claim: Claim, status: Status, reason: str, match: _Match, invented: Sequence[Token] = ()) -> CheckedClaim:
@@ -2920,9 +3169,13 @@ def _graded(claim: Claim, best: _Match, threshold: float, missing: Sequence[int]
                                        f"({_numbers(claim.citations)}){where}{note}", best)
 
 
+def _why_uncited(missing: Sequence[int]) -> str:
+    return (f"cites {_numbers(missing)}, which {'is' if len(missing) == 1 else 'are'} not among the sources"
+            if missing else "no citation applies to it")
+
+
 def _uncited(unit: _Unit, claim: Claim, everything: Sequence[_Passage], missing: Sequence[int]) -> CheckedClaim:
-    why = (f"cites {_numbers(missing)}, which {'is' if len(missing) == 1 else 'are'} not among the sources"
-           if missing else "no citation applies to it")
+    why = _why_uncited(missing)
     if unit.kind in (ClaimKind.CODE_BLOCK, ClaimKind.COMMAND):
         code = _check_code(unit.lines, everything)
         invented = code.invented

@@ -1010,3 +1010,156 @@ def test_a_number_with_the_opposite_bound_or_another_rate_is_contradicted(source
 ])
 def test_a_faithfully_restated_bound_or_rate_is_not_contradicted(source, draft):
     assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+# Round 44 (lexical-10): round 43's review's failing probes. A number whose unit the draft drops, an item slipped into a
+# list of what the source allows, and an uncited step that a passage the draft was given forbids.
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Set `statement_timeout` to 30s for the web role.", "Set `statement_timeout` to 30 [1]."),
+    ("Set statement_timeout to 30s for the web role.", "Set statement_timeout to 30 for the web role [1]."),
+    ("Set `idle_in_transaction_session_timeout` to 60 seconds on the primary.",
+     "Set `idle_in_transaction_session_timeout` to 60 on the primary [1]."),
+    ("Cap `work_mem` at 64MB for the reporting role.", "Cap `work_mem` at 64 for the reporting role [1]."),
+    ("Keep the audit logs for 14 days.", "Keep the audit logs for 14 [1]."),
+    ("Page the on-call when disk usage passes 85%.", "Page the on-call when disk usage passes 85 [1]."),
+    ("Set the lock timeout to 5s and the statement timeout to 30s.",
+     "Set the lock timeout to 5 and the statement timeout to 30 [1]."),
+    ("Set `statement_timeout` to 30s for the web role.",
+     "| Setting | Value |\n|---|---|\n| `statement_timeout` | 30 [1] |\n"),
+    ("Raise proxy_read_timeout to 300s for the export location.", "Proxy settings [1]:\n\n- proxy_read_timeout: 300\n"),
+])
+def test_a_number_whose_unit_is_dropped_is_contradicted(source, draft):
+    (checked,) = check(draft, {1: source}, attributions=[]).claims
+    assert checked.status == Status.CONTRADICTED
+    assert "without the unit [1] gives it" in checked.reason
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # the unit spelled another way, joined by a hyphen, or written elsewhere in the claim
+    ("Set `statement_timeout` to 30s for the web role.", "Set `statement_timeout` to 30 seconds [1]."),
+    ("Set `statement_timeout` to 30 seconds for the web role.", "Set `statement_timeout` to 30s [1]."),
+    ("Set `statement_timeout` to 30s for the web role.", "Set `statement_timeout` to 30 sec [1]."),
+    ("Certificates are valid for 30 days.", "Certificates are valid for a 30-day period [1]."),
+    ("Set `statement_timeout` to 30s for the web role.", "Set `statement_timeout` (in seconds) to 30 [1]."),
+    ("Set the lock timeout to 5s and the statement timeout to 30s.",
+     "Set the lock and statement timeouts to 5 and 30 seconds [1]."),
+    ("Wait between 10 min and 15 min before retrying.", "Wait 10 to 15 minutes before retrying [1]."),
+    # a count, a label's number, the number bare on the same subject in the source
+    ("Run 3 replicas of the API; the probe times out after 3s.", "Run 3 replicas of the API [1]."),
+    ("Keep 30 connections in the pool and a 30s checkout timeout.", "Keep 30 connections in the pool [1]."),
+    ("The upgrade to PostgreSQL 15.4 took 15 minutes on the cluster.", "Upgrade the cluster to PostgreSQL 15 [1]."),
+    ("Set the retry limit to 5 and the backoff to 5s.", "Set the retry limit to 5 [1]."),
+    ("Run the backup at 02:00, it takes 0s to queue.", "Run the backup at 02:00 [1]."),
+])
+def test_a_unit_spelled_otherwise_a_count_or_a_labels_number_is_no_dropped_unit(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+@pytest.mark.parametrize(("source", "draft", "item"), [
+    ("Open port 443 on the load balancer; keep 8443 closed.", "Open ports 443 and 8443 [1].", "8443"),
+    ("Open port 443 only: 8443 stays closed.", "Open ports 443 and 8443 [1].", "8443"),
+    ("On the firewall, open 443 and leave 8443 closed.", "Open ports 443 and 8443 on the firewall [1].", "8443"),
+    ("Open port 443 on the load balancer. Never expose 8443.", "Open ports 443 and 8443 [1].", "8443"),
+    ("Open 443. Never expose 8443; do not expose it anywhere.", "Open ports 443 and 8443 [1].", "8443"),
+    ("Mount `/data` into the build container; `/var/run/docker.sock` must never be mounted.",
+     "Mount `/data` and `/var/run/docker.sock` into the build container [1].", "/var/run/docker.sock"),
+    ("Enable `pg_stat_statements` on the primary; keep `auto_explain` disabled there.",
+     "Enable `pg_stat_statements` and `auto_explain` on the primary [1].", "auto_explain"),
+    ("Include `/etc` in the backup; `/var/lib/docker` is excluded.",
+     "Include `/etc` and `/var/lib/docker` in the backup [1].", "/var/lib/docker"),
+    ("Add the `ci` group to the allowlist; remove `admin` from it.",
+     "Add the `ci` and `admin` groups to the allowlist [1].", "admin"),
+    ("Remove `x_key` from the allowlist; add `y_key` to it.",
+     "Remove `x_key` and `y_key` from the allowlist [1].", "y_key"),
+])
+def test_an_item_slipped_into_a_list_of_what_the_source_allows_is_contradicted(source, draft, item):
+    (checked,) = check(draft, {1: source}, attributions=[]).claims
+    assert checked.status == Status.CONTRADICTED
+    assert checked.reason.startswith(f"lists `{item}` beside what [1] allows"), checked.reason
+
+
+@pytest.mark.parametrize(("source", "draft", "item"), [
+    ("Open port 443 on the load balancer; keep 8443 closed.", "Open ports 443 and 9443 [1].", "9443"),
+    ("Add `--read-only` to the run.", "Add `--read-only` and `--cap-add=ALL` to the run [1].", "--cap-add=ALL"),
+    ("Mount `/data` into the build container.", "Mount `/data` and `/srv/cache` into the build container [1].",
+     "/srv/cache"),
+])
+def test_a_listed_item_no_cited_source_holds_is_invented(source, draft, item):
+    (checked,) = check(draft, {1: source}, attributions=[]).claims
+    assert checked.status == Status.INVENTED
+    assert [token.text for token in checked.invented] == [item]
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Open ports 443 and 8443 on the load balancer.", "Open ports 443 and 8443 [1]."),
+    ("Open 443 for the site and 8443 for the admin UI.", "Open ports 443 and 8443 [1]."),
+    ("Open ports 443 and 8443; keep 22 closed.", "Open ports 443 and 8443 [1]."),
+    ("Open port 443 only; port 8443 must stay closed.", "Open port 443 and keep port 8443 closed [1]."),
+    ("Keep port 22 closed on the bastion and 3306 closed everywhere.", "Keep ports 22 and 3306 closed [1]."),
+    ("Apps connect on 6432 through PgBouncer, or on 5432 directly.", "Use port 5432 or 6432 [1]."),
+    ("Mount `/data` and `/cache` into the build container; never mount `/var/run/docker.sock`.",
+     "Mount `/data` and `/cache` into the build container [1]."),
+    ("Remove `x_key` and `y_key` from the allowlist; never add them back.",
+     "Remove `x_key` and `y_key` from the allowlist [1]."),
+    # a denial under a condition, or taken back by a pronoun
+    ("Open port 443. Keep 8443 closed until the admin UI has its certificate.", "Open ports 443 and 8443 [1]."),
+    ("Open 443 for clients. Keep 8443 closed to the internet; open it on the VPN.",
+     "Open ports 443 and 8443 on the VPN [1]."),
+    ("Never expose 8443 to the internet; expose it on the VPN. Open 443.", "Open ports 443 and 8443 [1]."),
+    # something else said of the item, under a negation
+    ("Open 443. 8443 is not used by anything.", "Open ports 443 and 8443 [1]."),
+    ("Enable `pg_stat_statements`. Enable `auto_explain` too, but not on the replicas.",
+     "Enable `pg_stat_statements` and `auto_explain` [1]."),
+])
+def test_a_list_the_source_allows_item_by_item_is_not_contradicted(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+UNRELATED = "Clean old images with `docker image prune`."
+
+
+@pytest.mark.parametrize(("draft", "source", "claim"), [
+    ("Run `docker system prune -a --volumes` weekly.", DOCKER, PRUNE),
+    ("Run `docker system prune -a --volumes` weekly.", DOCKER, "Run `docker system prune -a --volumes` weekly."),
+    ("Free space weekly:\n\n```\ndocker system prune -a --volumes\n```\n", DOCKER, PRUNE),
+    ("Then run `terraform apply -auto-approve` on prod.",
+     "You should never run `terraform apply -auto-approve` against prod.", "terraform apply -auto-approve"),
+    ("| Setting | Value |\n|---|---|\n| `ssl_verify` | `false` |\n", BROKER_TLS, "| `ssl_verify` | `false` |"),
+    ("Broker client settings:\n\n- ssl_verify: false\n", BROKER_TLS, "ssl_verify: false"),
+    ("Analysts should get the `db_owner` role.", "Grant analysts the `reporting_ro` role. Never grant them `db_owner`.",
+     "Analysts should get the `db_owner` role."),
+])
+def test_an_uncited_step_a_given_source_forbids_is_contradicted(draft, source, claim):
+    checked = {c.text: c for c in check(draft, {1: UNRELATED, 2: source}, attributions=[]).claims}
+    assert checked[claim].citations == ()
+    assert checked[claim].status == Status.CONTRADICTED
+    assert checked[claim].reason.startswith("no citation applies to it, and gives as a step what [2] forbids")
+    assert checked[claim].blocking
+
+
+def test_a_step_citing_a_missing_passage_is_read_against_the_given_ones():
+    source = "Avoid `git push --force` on the shared branches."
+    claims = check("Publish it with `git push --force` [3].", {1: source}, attributions=[]).claims
+    assert [c.text for c in claims] == ["Publish it with `git push --force`.", "git push --force"]
+    for checked in claims:
+        assert checked.status == Status.CONTRADICTED
+        assert checked.reason.startswith("cites [3], which is not among the sources, and gives as a step what [1] "
+                                         "forbids")
+
+
+@pytest.mark.parametrize(("draft", "sources"), [
+    # the source recommends it, here or in another passage
+    ("Run `docker image prune --filter until=168h` weekly.", {1: DOCKER}),
+    ("Run `git push --force` on your branch.",
+     {1: "Never run `git push --force` on main.", 2: "On your own feature branch, `git push --force` is fine."}),
+    ("Set `ssl_verify = true` on the broker clients.", {1: BROKER_TLS}),
+    # the draft warns against it, mentions it, or leaves it out
+    ("Don't run `docker system prune -a --volumes` on the build hosts.", {1: DOCKER}),
+    ("If you run `docker system prune -a --volumes`, the cache volumes are deleted.", {1: DOCKER}),
+    ("Pass the key file, and leave `--kms` off the command line.",
+     {1: "The `.sops.yaml` decides the key, so don't pass `--kms` on the command line."}),
+    # a prohibition under a condition
+    ("Run `pg_repack -t orders` tonight.", {1: "Never run `pg_repack -t orders` while a backup is running."}),
+])
+def test_an_uncited_step_a_source_recommends_or_the_draft_does_not_ask_for_stays_uncited(draft, sources):
+    assert {c.status for c in check(draft, sources, attributions=[]).claims} == {Status.UNCITED}
