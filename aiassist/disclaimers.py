@@ -24,6 +24,7 @@ REJECTED = (
     "wrong; only its asker and the category's reviewers can see it."
 )
 CLAIMS_CONFIRMED = "A reviewer confirmed {count} claim{plural} not found in the sources."
+ATTENTION = "This answer is being checked again by a reviewer."
 RETRACTED = "This AI-generated answer was withdrawn by a reviewer and must not be relied on."
 NOTIFICATION_SUFFIX = " (AI-generated; verify before acting on it)"
 
@@ -49,6 +50,12 @@ def risk_notice(answer) -> str:
     """The high-risk banner of ``answer`` (its status aside), or "" for low risk: what every surface showing its text
     shows beside it, the thread page, search results and the API alike."""
     return high_risk_banner(answer.risk_reasons) if answer.risk == "high" else ""
+
+
+def attention_notice(answer) -> str:
+    """That reviewers are looking at a published ``answer`` again (a reader reported it, or a post it cites changed),
+    or "": without the reason, which is the reviewers' (it may quote a reader's report)."""
+    return ATTENTION if answer.attention_reason else ""
 
 
 def claims_confirmed_notice(answer) -> str:

@@ -300,12 +300,15 @@ class AIPostSerializer(PostSerializer):
                                                       "supports, as the thread page says it; empty if none.")
     edited_in_review = serializers.SerializerMethodField(help_text="A reviewer edited the machine's text before it "
                                                          "was published; null for other posts.")
+    attention_notice = serializers.SerializerMethodField(help_text="That reviewers are checking the published answer "
+                                                         "again (a reader reported it, or a post it cites changed), "
+                                                         "as the thread page says it; empty if not.")
     reviewed_by = serializers.SerializerMethodField()
     sources = serializers.SerializerMethodField()
 
     class Meta(PostSerializer.Meta):
-        fields = [*PostSerializer.Meta.fields, "disclaimer", "risk_notice", "claims_notice", "edited_in_review",
-                  "reviewed_by", "sources"]
+        fields = [*PostSerializer.Meta.fields, "disclaimer", "risk_notice", "claims_notice", "attention_notice",
+                  "edited_in_review", "reviewed_by", "sources"]
         read_only_fields = fields
 
     def _answer(self, post):
@@ -333,6 +336,11 @@ class AIPostSerializer(PostSerializer):
         answer = self._answer(post)
         return None if answer is None or post.hidden else disclaimers.claims_confirmed_notice(answer)
 
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_attention_notice(self, post):
+        answer = self._answer(post)
+        return None if answer is None or post.hidden else disclaimers.attention_notice(answer)
+
     @extend_schema_field({"type": "boolean", "nullable": True})
     def get_edited_in_review(self, post):
         answer = self._answer(post)
@@ -341,7 +349,7 @@ class AIPostSerializer(PostSerializer):
     @extend_schema_field({"type": "array", "items": {"type": "string"}, "nullable": True})
     def get_reviewed_by(self, post):
         answer = self._answer(post)
-        if answer is None:
+        if answer is None or post.hidden:  # a withdrawn post names nobody, as its placeholder on the page
             return None
         return [a.reviewer.username for a in answer.approvals.all() if a.counted]
 

@@ -175,6 +175,8 @@ def _review_page(request, pk, *, kept_body: str | None = None, status: int = 200
     approvals = list(answer.approvals.all())
     for approval in approvals:
         approval.current = approval.body_hash == current
+    # Which approvals the post names (``Approval.counted``) once published; before, which ones count now.
+    published_once = answer.status in (answer.Status.PUBLISHED, answer.Status.RETRACTED)
     needed = services.approvals_needed(answer)
     can_act = policy.can_review_answer(request.user, answer)
     security_reviewers = []
@@ -205,6 +207,7 @@ def _review_page(request, pk, *, kept_body: str | None = None, status: int = 200
         "earlier_verdicts": selectors.earlier_verdicts(request.user, answer),
         "sources": sources,
         "approvals": approvals,
+        "published_once": published_once,
         "needed": needed,
         "state": state,
         "unresolved": len(services.unresolved_claims(answer)) if answer.status == answer.Status.IN_REVIEW else 0,

@@ -11,7 +11,9 @@ from django.db import migrations, models
 def mark_published(apps, schema_editor):
     AIAnswer = apps.get_model("aiassist", "AIAnswer")
     Approval = apps.get_model("aiassist", "Approval")
-    published = AIAnswer.objects.filter(published_post__isnull=False).values_list("pk", "body").iterator()
+    # Not an answer back in review: it keeps its withdrawn post, and a fresh approval of it was never published.
+    published = AIAnswer.objects.filter(published_post__isnull=False, status__in=("published", "retracted"))
+    published = published.values_list("pk", "body").iterator()
     for pk, body in published:
         Approval.objects.filter(answer_id=pk, body_hash=hashlib.sha256(body.encode()).hexdigest()).update(counted=True)
 

@@ -39,6 +39,8 @@ class SearchHitSerializer(serializers.Serializer):
                                                   "shows it; empty otherwise.")
     claims_notice = serializers.CharField(help_text="That a reviewer let claims of an AI snippet's answer stand that "
                                                     "no source supports; empty otherwise.")
+    attention_notice = serializers.CharField(help_text="That reviewers are checking an AI snippet's answer again (a "
+                                                       "reader reported it), as its thread page says; empty otherwise.")
     created_at = serializers.DateTimeField(source="passage.created_at")
     rank = serializers.FloatField(source="score")
     snippet = serializers.CharField(help_text="Plain text of the thread's best passage around the first match "

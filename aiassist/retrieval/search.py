@@ -31,6 +31,7 @@ class SearchResult:
     # A published AI answer's snippet carries what the thread page shows beside its text (``with_ai_notices``).
     risk_notice: str = ""
     claims_notice: str = ""
+    attention_notice: str = ""
 
     @property
     def is_ai_generated(self) -> bool:
@@ -79,11 +80,13 @@ def with_ai_notices(results: list[SearchResult]) -> list[SearchResult]:
     if ids:
         from ..models import AIAnswer
         answers = {answer.published_post_id: answer for answer in AIAnswer.objects.filter(
-            published_post_id__in=ids).only("published_post_id", "risk", "risk_reasons", "grounding")}
+            published_post_id__in=ids).only("published_post_id", "risk", "risk_reasons", "grounding",
+                                            "attention_reason")}
         for result in results:
             if (answer := answers.get(result.passage.post_id)) is not None and result.is_ai_generated:
                 result.risk_notice = disclaimers.risk_notice(answer)
                 result.claims_notice = disclaimers.claims_confirmed_notice(answer)
+                result.attention_notice = disclaimers.attention_notice(answer)
     return results
 
 

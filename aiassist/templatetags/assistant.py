@@ -68,6 +68,7 @@ def ai_post_meta(context, post):
         "sources": policy.cited_sources_for(request.user, answer),
         "risk_banner": disclaimers.risk_notice(answer),
         "claims_notice": disclaimers.claims_confirmed_notice(answer),
+        "attention_notice": disclaimers.attention_notice(answer),
         "can_review": can_review,
         "can_report": answer.status == AIAnswer.Status.PUBLISHED and not policy.is_asker(request.user, answer),
         # Reviewers retract on the review page; moderators and administrators who do not review, here.
