@@ -60,7 +60,11 @@ ending in a colon right before a code block or list.
   quote only under a prohibition ("Never use `docker system prune -a --volumes` on the build hosts"), never in code,
   never recommended, the prohibition unconditional (``_forbidding``); grant/revoke, add/remove, open/close,
   start/stop, include/exclude, inbound/outbound, ingress/egress, internal/external, lock/unlock, required/optional and
-  read-only/read-write are antonyms too, unless a text uses both words of its pair or the word under a condition.
+  read-only/read-write are antonyms too, unless a text uses both words of its pair or the word under a condition; so
+  are comparatives (longer/shorter, above/below, more/less, most/least, larger/smaller, faster/slower) where they
+  compare (not "at least", "20 or more", "no longer", "most clients") the same things on the same sides ("B is longer
+  than A" restates "A is shorter than B"). A claim that forbids what a cited sentence forbids is not contradicted by
+  another sentence asserting part of what it forbids (``_forbids_too``).
   Contradicted too: a number given bare ("`statement_timeout` to 30") that every cited occurrence on its subject
   gives with a unit of time, size or share ("30s": ``_unit_dropped``), and an item of a list ("ports 443 and 8443")
   that the cited passages deny the role the list gives it ("keep 8443 closed", "never mount `X`": ``_item_denied``).
@@ -118,7 +122,12 @@ from forum.text import STOPWORDS
 # and 8443") that the cited passages deny the role the list gives it ("keep 8443 closed", ``_item_denied``); and an
 # uncited step is read against every passage the draft was given for what they forbid, as a cited one is against its
 # sources.
-CHECKER = "lexical-10"
+# lexical-11 (round 44): a claim forbidding what a cited sentence forbids is not contradicted by another sentence
+# asserting part of it ("Never take the `pg_dump` from the primary" against "Take the `pg_dump` from the replica. Never
+# run `pg_dump` against the primary.": ``_forbids_too``); opposite comparatives on the same sides of a comparison
+# contradict ("shorter than" against "longer than", above/below, more/less, most/least, larger/smaller, faster/slower:
+# ``_compares``, ``_compared_alike``); a negated verb of attempting forbids what it attempts ("don't try to X").
+CHECKER = "lexical-11"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -413,9 +422,23 @@ _ANTONYMS = (
     (frozenset({"lock", "locks", "locked"}), frozenset({"unlock", "unlocks", "unlocked"}), "next"),
     (frozenset({"required", "mandatory"}), frozenset({"optional"}), "either"),
     (frozenset({"read-only"}), frozenset({"read-write"}), "either"),
+    # Round 44 (lexical-11): comparatives, guarded too, and read only where they compare (``_compares``).
+    (frozenset({"longer"}), frozenset({"shorter"}), "either"),
+    (frozenset({"above"}), frozenset({"below"}), "either"),
+    (frozenset({"more"}), frozenset({"less", "fewer"}), "either"),
+    (frozenset({"most"}), frozenset({"least"}), "either"),
+    (frozenset({"larger", "bigger", "greater"}), frozenset({"smaller"}), "either"),
+    (frozenset({"faster"}), frozenset({"slower"}), "either"),
 )
 _ANTONYM_WORDS = frozenset(w for side_a, side_b, _ in _ANTONYMS for w in side_a | side_b)
+_PAIR_OF = {w: k for k, (side_a, side_b, _) in enumerate(_ANTONYMS) for w in side_a | side_b}  # each in one pair
 _FIRST_GUARDED = 8  # the pairs from this one on were added in round 43
+_FIRST_COMPARATIVE = 18  # and from this one on in round 44
+_COMPARING = frozenset(w for side_a, side_b, _ in _ANTONYMS[_FIRST_COMPARATIVE:] for w in side_a | side_b)
+_SUPERLATIVES = frozenset({"most", "least"})
+# Before a comparative, words making it a bound ("at least", "20 or more": ``_quantity_changed``'s) or a negation ("no
+# longer", "not any more", "once more").
+_NOT_COMPARING_AFTER = frozenset("at or no any once nothing".split())
 # word -> (its pair, its side)
 _GUARDED = {w: (k, side) for k, pair in enumerate(_ANTONYMS) if k >= _FIRST_GUARDED
             for side in (0, 1) for w in pair[side]}
@@ -771,7 +794,7 @@ def _guard(cued: list[tuple[str, int]], toks: Sequence[_Tok]) -> tuple[tuple[str
     out = []
     for word, i in cued:
         if word in _GUARDED:
-            if len(sides[_GUARDED[word][0]]) > 1:
+            if len(sides[_GUARDED[word][0]]) > 1 or (word in _COMPARING and not _compares(toks, i)):
                 continue
             k = i - 1
             while k >= 0 and not toks[k].punct and not (not toks[k].code and toks[k].raw in _CONDITION_WORDS) and not (
@@ -781,6 +804,17 @@ def _guard(cued: list[tuple[str, int]], toks: Sequence[_Tok]) -> tuple[tuple[str
                 continue
         out.append((word, i))
     return tuple(out)
+
+
+def _compares(toks: Sequence[_Tok], i: int) -> bool:
+    """Whether the comparative ``toks[i]`` compares: not a bound ("at least 3", "20 or more": ``_quantity_changed``
+    reads those), a negation ("no longer", "any more") or "more or less"; "most" and "least" only as the superlative of
+    what they qualify ("the most", "least recently used"), not as "most clients"."""
+    before = toks[i - 1].raw if i and not toks[i - 1].punct else ""
+    after = toks[i + 1].raw if i + 1 < len(toks) and not toks[i + 1].punct else ""
+    if before in _NOT_COMPARING_AFTER or after == "or":
+        return False
+    return toks[i].raw not in _SUPERLATIVES or before == "the" or (after.endswith("ly") and len(after) > 4)
 
 
 # Words that join two steps without being one ("A first, and then B").
@@ -975,11 +1009,17 @@ def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[s
     return out
 
 
+# Verbs of attempting: a negated one forbids the action it takes ("don't try to merge your old branches"). Round 44.
+_TRYING = frozenset("try attempt bother".split())
+
+
 def _heads(toks: Sequence[_Tok], scope: range, judging: frozenset[str] = frozenset()) -> set[str]:
     """The first content word under a cue, and any coordinated with it ("rename or drop"); not "ever", nor one of
-    ``judging`` (the words judging a clause: "safe", "idea")."""
+    ``judging`` (the words judging a clause: "safe", "idea"), nor a verb of attempting before "to" (``_TRYING``)."""
     out: set[str] = set()
     k = next((k for k in scope if toks[k].stem and toks[k].raw != "ever" and toks[k].stem not in judging), None)
+    if k is not None and toks[k].raw in _TRYING and k + 2 in scope and toks[k + 1].raw == "to" and toks[k + 2].stem:
+        k += 2  # "don't try to reset it away" forbids resetting it
     while k is not None:
         out.add(toks[k].stem)
         if k + 2 < len(toks) and k + 2 in scope and toks[k + 1].raw in ("or", "and", "nor") and toks[k + 2].stem:
@@ -990,6 +1030,12 @@ def _heads(toks: Sequence[_Tok], scope: range, judging: frozenset[str] = frozens
 
 
 def _neighbours(pol: _Polarity, index: int, where: str) -> set[str]:
+    before, after = _around(pol, index, where)
+    return before | after
+
+
+def _around(pol: _Polarity, index: int, where: str = "either") -> tuple[set[str], set[str]]:
+    """Up to three content words either side of ``toks[index]`` within its clause (before it only for "either")."""
     toks = pol.toks
     after, before = [], []
     k = index + 1
@@ -1003,7 +1049,7 @@ def _neighbours(pol: _Polarity, index: int, where: str) -> set[str]:
             if toks[k].stem:
                 before.append(toks[k].stem)
             k -= 1
-    return set(after) | set(before)
+    return set(before), set(after)
 
 
 # Verbs that say little of the action itself: a prohibition headed by one ("Never run `pg_dump` against the primary")
@@ -1074,7 +1120,10 @@ def _antonym(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tu
 
 def _antonym_hit(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -> tuple[int, frozenset[str]] | None:
     """``_antonym``'s finding: the pair (index in ``_ANTONYMS``) and the claim word's stem."""
-    for k, (side_a, side_b, where) in enumerate(_ANTONYMS):
+    if not passage.cued:  # the sentence uses no word of any pair
+        return None
+    for k in sorted({_PAIR_OF[word] for word, _ in claim.cued}):
+        side_a, side_b, where = _ANTONYMS[k]
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
             for word, i in claim.cued:
                 if word not in mine or (loose and word in _ORDER_WORDS):
@@ -1082,10 +1131,33 @@ def _antonym_hit(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -
                 objects = _neighbours(claim, i, where)
                 if _used_on(passage, mine, objects, where):
                     continue
-                if _used_on(passage, theirs, objects, where):
+                if _compared_alike(claim, i, passage, theirs) if k >= _FIRST_COMPARATIVE else _used_on(
+                        passage, theirs, objects, where):
                     # Its stem, as the negation hits are: ``_agrees`` weighs them against other sentences' stems.
                     return k, frozenset({claim.toks[i].stem or word})
     return None
+
+
+def _compared(pol: _Polarity, i: int) -> tuple[set[str], set[str]]:
+    """What the comparative ``toks[i]`` compares: the words before it, and those after its "than" ("less damage to
+    latency than noisy neighbours": "damage to latency" is the measure, on neither side) or, without one, after it."""
+    toks = pol.toks
+    than = next((k for k in range(i + 1, min(i + 6, len(toks))) if toks[k].punct or toks[k].raw == "than"), i)
+    return _around(pol, i)[0], _around(pol, than if toks[than].raw == "than" else i)[1]
+
+
+def _compared_alike(claim: _Polarity, i: int, passage: _Polarity, theirs: frozenset[str]) -> bool:
+    """Whether the passage sentence uses one of ``theirs`` (the opposite comparatives of the claim's ``toks[i]``) with
+    the same things on the same sides: "A is shorter than B" reverses "A is longer than B", while "B is longer than A"
+    says the same (the sides crossed, the comparison turned round)."""
+    mine_before, mine_after = _compared(claim, i)
+    for word, j in passage.cued:
+        if word in theirs:
+            before, after = _compared(passage, j)
+            same = len(mine_before & before) + len(mine_after & after)
+            if same and same > len(mine_before & after) + len(mine_after & before):
+                return True
+    return False
 
 
 def _used_on(passage: _Polarity, words: frozenset[str], objects: set[str], where: str) -> bool:
@@ -2202,6 +2274,8 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
         if any(other is not polarity and o > overlap and _agrees(claim, other, hit)
                for o, _, _, other in aligned):
             continue
+        if _forbids_too(claim, hit, polarity, passages):
+            continue
         return passage, segment
     reordered = _reordered(claim, passages)
     if reordered:
@@ -2229,6 +2303,30 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
         return next(((passage, segment) for k, passage, segment in hits
                      if not (old_veto if k < _FIRST_GUARDED else k in vetoes)), None)
     return None
+
+
+def _forbids_too(claim: _Polarity, hit: frozenset[str], reversed_: _Polarity, passages: Sequence[_Passage]) -> bool:
+    """Whether the claim forbids what a cited sentence forbids, so that the sentence found asserting part of the
+    claim's prohibition says something else ("Never take the `pg_dump` from the primary" against "Take the nightly
+    `pg_dump` from the replica. Never run `pg_dump` against the primary."): what the claim forbids beyond the words
+    that sentence asserts ("primary") stands in a clause of another sentence forbidding, with the claim's own verb, a
+    generic one (``_GENERIC_HEADS``, which lexical-8 reads as standing for any) or what the claim's verb acts on
+    ("Never use the primary for reporting queries": "use" is no content word). Round 44 (lexical-11)."""
+    for _, group, heads in claim.groups:
+        words = set(group)
+        rest = words - hit
+        if not rest or not hit <= words:
+            continue
+        for passage in passages:
+            for segment in passage.segments:
+                other = None if segment.code else _segment_polarity(segment)
+                if other is None or other is reversed_:
+                    continue
+                if any(rest <= other.clauses[index] and (
+                        heads & set(forbidden) or their_heads <= _GENERIC_HEADS | (words - heads))
+                       for index, forbidden, their_heads in other.groups):
+                    return True
+    return False
 
 
 def _reordered(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
@@ -2546,9 +2644,8 @@ def _crossed(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segmen
 def _same_word(claim: _Polarity, passage: _Polarity) -> set[int]:
     """The pairs (indexes in ``_ANTONYMS``) of the claim's antonym words the passage sentence uses on the same
     object."""
-    return {k for word, i in claim.cued
-            if _used_on(passage, frozenset({word}), _neighbours(claim, i, "either"), "either")
-            for k, (side_a, side_b, _) in enumerate(_ANTONYMS) if word in side_a | side_b}
+    return {_PAIR_OF[word] for word, i in claim.cued if passage.cued
+            and _used_on(passage, frozenset({word}), _neighbours(claim, i, "either"), "either")}
 
 
 def _agrees(claim: _Polarity, other: _Polarity, words: frozenset[str]) -> bool:
@@ -2897,9 +2994,9 @@ _ITEM_KINDS = frozenset({"number", "path", "flag", "identifier", "address"})
 _QUALIFIERS = _COMPARATIVES | _NOT_FORBIDDING | frozenset("above below beyond than".split())
 _TAKEN_BACK = frozenset("it them this that these those".split())  # pronouns giving a denied item back its role
 _LIST_JOINT = re.compile(r"(?:,|,? ?(?:and|or|&|plus|as well as))(?: (?P<head>[A-Za-z]+))?", re.IGNORECASE)
-# Antonym pairs that give an item a role (a verb or a state), not an order, a frequency or a switch word.
-_ROLE_PAIRS = {w: (k, side) for k, pair in enumerate(_ANTONYMS) if not pair[0] & {"before", "always", "on"}
-               for side in (0, 1) for w in pair[side]}
+# Antonym pairs that give an item a role (a verb or a state), not an order, a frequency, a switch word or a comparison.
+_ROLE_PAIRS = {w: (k, side) for k, pair in enumerate(_ANTONYMS[:_FIRST_COMPARATIVE])
+               if not pair[0] & {"before", "always", "on"} for side in (0, 1) for w in pair[side]}
 
 
 def _item_pattern(token: Token) -> str:

@@ -1163,3 +1163,92 @@ def test_a_step_citing_a_missing_passage_is_read_against_the_given_ones():
 ])
 def test_an_uncited_step_a_source_recommends_or_the_draft_does_not_ask_for_stays_uncited(draft, sources):
     assert {c.status for c in check(draft, sources, attributions=[]).claims} == {Status.UNCITED}
+
+
+# Round 44 (lexical-11). Round 43's review's false alarm: a claim forbidding what its source forbids, in other verbs,
+# was contradicted by the source's sentence asserting part of it (the step the source gives instead).
+@pytest.mark.parametrize(("source", "draft"), [
+    (PG_DUMP, "Never take the `pg_dump` from the primary [1]."),
+    (PG_DUMP, "Avoid taking the nightly `pg_dump` from the primary [1]."),
+    (PG_DUMP, "Don't pull the nightly `pg_dump` from the primary [1]."),
+    ("Take the nightly `pg_dump` from a replica at 02:00. Do not run it against the primary.",
+     "Never take the nightly `pg_dump` from the primary [1]."),
+    ("Take the nightly `pg_dump` from a replica at 02:00. The primary must never run `pg_dump`.",
+     "Never take the nightly `pg_dump` from the primary [1]."),
+    ("Take the `pg_dump` from the replica. Never take it from the primary.",
+     "Never take the `pg_dump` from the primary [1]."),
+    ("Back up the volumes from the standby host. Never run the backup job on the primary host.",
+     "Never schedule the backup job on the primary host [1]."),
+    ("Point the reporting queries at the read replica. Never use the primary for reporting queries.",
+     "Do not point the reporting queries at the primary [1]."),
+])
+def test_a_claim_forbidding_what_its_source_forbids_in_other_verbs_is_not_contradicted(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # what the source gives as the step, forbidden by the claim
+    (PG_DUMP, "Never take the `pg_dump` from the replica [1]."),
+    ("Take the `pg_dump` from the replica. Never take it from the primary.",
+     "Never take the `pg_dump` from the replica [1]."),
+    # lexical-8's: advice on what a generic verb forbids
+    (PG_DUMP, "Take the nightly `pg_dump` from the primary at 02:00 [1]."),
+    ("Back up the volumes from the standby host. Never run the backup job on the primary host.",
+     "Schedule the backup job on the primary host [1]."),
+])
+def test_a_claim_forbidding_the_sources_step_or_advising_what_it_forbids_is_still_contradicted(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+# Round 44 (lexical-11): opposite comparatives on the same sides of a comparison.
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Make sure `terminationGracePeriodSeconds` is longer than the preStop sleep plus your longest request.",
+     "`terminationGracePeriodSeconds` should be shorter than the preStop sleep plus your longest request [1]."),
+    ("Keep `max.poll.interval.ms` above your worst-case batch time, or the broker kicks the consumer out.",
+     "Keep `max.poll.interval.ms` below your worst-case batch time [1]."),
+    ("Older entries are evicted automatically, least recently accessed first.",
+     "The most recently accessed entries are evicted first [1]."),
+    ("CPU limits stay unset, since throttling hurt latency far more than noisy neighbours ever did.",
+     "Throttling did less damage to latency than noisy neighbours [1]."),
+    ("Batch jobs get more memory than web pods.", "Batch jobs get less memory than web pods [1]."),
+    ("Larger batches raise throughput but add latency.", "Smaller batches raise throughput [1]."),
+    ("The replica applies WAL faster than the primary writes it.",
+     "The replica applies WAL slower than the primary writes it [1]."),
+])
+def test_the_opposite_comparative_on_the_same_sides_is_contradicted(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # the comparison turned round: the sides crossed
+    ("Batch jobs get more memory than web pods.", "Web pods get less memory than batch jobs [1]."),
+    ("The ALB idle timeout must be shorter than nginx's `keepalive_timeout`.",
+     "nginx's `keepalive_timeout` must be longer than the ALB idle timeout [1]."),
+    # no comparison: a bound, a negation, "more or less", a quantifier
+    ("Keep at least 3 replicas of the API.", "Run 3 or more replicas of the API [1]."),
+    ("Keep signed URL expiry at 15 minutes or less.", "Signed URL expiry should be at most 15 minutes [1]."),
+    ("The cache instance no longer keeps sessions.", "Sessions are no longer kept on the cache instance [1]."),
+    ("Sessions on the cache instance are evicted more or less at random.",
+     "Sessions on the cache instance get evicted at random [1]."),
+    ("Most clients skip the intermediate; browsers fetch it themselves.",
+     "Browsers fetch the intermediate themselves [1]."),
+    # both words of the pair in the source, or the same word
+    ("Smaller batches lower the latency; larger ones raise throughput.", "Larger batches raise throughput [1]."),
+    ("The cache evicts the least recently used keys first.", "Least recently used keys are evicted first [1]."),
+    ("Alerts with a severity below critical go to the ticket queue.",
+     "Alerts below critical severity go to the ticket queue [1]."),
+])
+def test_a_comparison_restated_turned_round_or_no_comparison_is_not_contradicted(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    ("If you already pushed something bad to `main`, revert it and push the revert; don't try to reset it away.",
+     "If something bad lands on `main`, reset it away [1].", Status.CONTRADICTED),
+    ("If you cloned before the rewrite, re-clone; don't try to merge your old local branches.",
+     "If you cloned before the rewrite, it's fine to merge your old local branches [1].", Status.CONTRADICTED),
+    ("If you cloned before the rewrite, re-clone; don't try to merge your old local branches.",
+     "If you cloned before the rewrite, don't merge your old local branches [1].", Status.SUPPORTED),
+])
+def test_a_negated_attempt_forbids_what_it_attempts(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
