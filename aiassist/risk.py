@@ -311,8 +311,10 @@ _CREDENTIAL = (r"(?:(?<=_)|\b|(?=\.))(?:passwords?|passphrases?|passwd|secrets?(
                r"scanner|module|engine|store|operator))|api[ _-]?keys?|access[ _-]?keys?|private[ _-]?keys?|"
                r"(?:ssh|deploy|signing|aws|gcp|azure|cloud|stripe|slack|github|gitlab|license)[ _-]?keys?|tokens?|"
                r"credentials?|creds|\.pem\b|id_rsa|"
-               r"id_ed25519(?!\.pub)|kubeconfig|\.env\b|service[ -]account\s+(?:json\s+)?(?:keys?|json)|key\s*files?)")
-_CREDENTIAL_KEYS = ("pass", "secret", "key", "token", "credential", "creds", ".pem", "id_rsa", "id_ed25519",
+               r"id_ed25519(?!\.pub)|kubeconfig|\.env\b(?!\.(?:example|sample|template|dist|defaults?)\b)|\S*\.tfstate\b|"
+               r"[a-z0-9]+_session\b|service[ -]account\s+(?:json\s+)?(?:keys?|json)|key\s*files?)")
+_CREDENTIAL_KEYS = ("pass", "secret", "key", "token", "credential", "creds", ".pem", "id_rsa", "id_ed25519", "tfstate",
+                    "_session",
                     "kubeconfig", ".env", "service")
 # Places a credential must not go: chat, tickets, wikis, mail, logs, repositories, other people.
 _LEAK_PLACE = (r"(?:\b|(?=[#/]))(?:chat|channels?|slack|teams|thread|forum|tickets?|jira|wiki|confluence|e-?mail|mail|"
@@ -320,6 +322,12 @@ _LEAK_PLACE = (r"(?:\b|(?=[#/]))(?:chat|channels?|slack|teams|thread|forum|ticke
                r"notes?|repo(?:sitory)?|git|image|contractors?|vendors?|partners?|agency|customers?|clients?|"
                r"colleagues?|interns?|consultants?|freelancers?|external\w*|outside|team|everyone|him|her|them|me|us|"
                r"here|public|desktop|/tmp|shared|rotation|whiteboard|board|sticky|post-it|paper|wall|#[\w-]+)\b")
+# Where a credential belongs: "the vault password lives in the team's 1Password" (round 44, blind set 30).
+_PASSWORD_MANAGER = (r"\b(?:in|into|to)\s+(?:the\s+|our\s+|your\s+)?(?:team'?s?\s+|shared\s+)?(?:1password|"  # noqa: S105
+                     r"bitwarden|lastpass|keepass\w*|dashlane|keeper|password\s+manager|secrets?\s+manager|key\s?vault)\b")
+_SCREENSHOT_SAFE = re.compile(r"\b(?:regenerat\w*|rotat\w*|revok\w*|deactivat\w*|invalidat\w*|blur\w*|redact\w*|"
+                              r"mask\w*|environment\s+variables?|env\s+vars?|placeholders?|demo|dummy|fake|re-?issu\w*)\b",
+                              FLAGS)
 _PERSONAL = (r"(?:users?|customers?|clients?|employees?|staff|members?|subscribers?|patients?|contacts?|people|persons|"
              r"candidates?|applicants?|students?|citizens?|accounts?|hr|payroll|personnel)")
 _PERSONAL_KEYS = ("user", "customer", "client", "employee", "staff", "member", "subscriber", "patient", "contact",
@@ -340,12 +348,15 @@ _PII_KEYS = ("personal", "pii", "phi", "identifiable", "mail", "phone", "address
 _NOT_CODE_VISIBILITY = (r"(?!\s+(?:static|final|class|void|abstract|interface|constructor|fields?|getters?|setters?|"
                         r"members?|methods?|functions?|enum|record|struct|override|property|properties|readonly|"
                         r"modifier|keyword|accessor))")
-_DEIDENTIFIED = r"\b(?:masked|hashed|anonymi[sz]\w*|pseudonymi[sz]\w*|scrubbed|synthetic|redacted|fake)\b"
+# Round 44: "run them through `redact-logs` first", "strips emails and phone numbers" (blind sets 29 and 31).
+_DEIDENTIFIED = (r"\b(?:masked|hashed|anonymi[sz]\w*|pseudonymi[sz]\w*|scrub\w*|synthetic|redact\w*|fake)\b|"
+                 r"\bstrip(?:s|ped|ping)?\s+(?:out\s+)?(?:the\s+|all\s+)?(?:e-?mails?|pii|personal|names?|phone)")
 # What a logging change that hides values says: it masks, redacts or replaces them before they are written.
 _SECRET_PART = (r"(?:tokens?|authorization|headers?|cards?|passwords?|cookies?|secrets?|credentials?|values?|"  # noqa: S105
                 r"pan|cvv)")
 _MASKED = (r"\b(?:mask\w*|redact\w*|scrub\w*|obfuscat\w*|sanitiz\w*|sanitis\w*|filter\w*\s+out|strip\w*\s+out)"
-           r"[^.!?\n]{0,40}?\b" + _SECRET_PART + r"\b|\b" + _SECRET_PART + r"\b[^.!?\n]{0,40}?\b(?:masked|redacted|"
+           r"[^.!?\n]{0,40}?\b" + _SECRET_PART + r"\b|\b" + _SECRET_PART + r"\b[^.!?\n]{0,40}?\b(?:masked|masking|"
+           r"redacted|redaction|"
            r"replac\w*\s+(?:\w+\s+){0,3}?with\s+[`'\"]?(?:\*|x{3}|\[redacted\]|<redacted>))")
 _EXPORT_VERB = (r"\b(?:export|dump|download|extract|pull|copy|send|share|e-?mail|upload|forward|scrape|sync|mirror|"
                 r"transfer|attach|paste|hand\s+over|provide|post|give|put|move)\w*\b")
@@ -663,6 +674,106 @@ def _unbounded(match: re.Match, text: str) -> bool:
     return not _WHERE.search(statement) or bool(_TAUTOLOGY.search(statement))
 
 
+# Round 44's checks (blind sets 27-32's false alarms).
+# A secret echoed into something that reads it and prints nothing: a decoder writing a file, a login reading stdin
+# (``echo "$KEY_B64" | base64 -d > key.p8``, ``echo "$TOKEN" | docker login --password-stdin``).
+_READS_STDIN = re.compile(r"--password-stdin\b|--password-file[= ]-(?:\s|$)|\bssh-add\s+-(?:\s|$)|"
+                          r"\bgpg\b[^|\n]*--import\b|\s-f\s+-(?:\s|$)|\bsecurity\s+import\b", FLAGS)
+_TO_A_FILE = re.compile(r"(?<![0-9&])>{1,2}\s*(?![&\s]|/dev/(?:stdout|stderr|tty)\b)\S", FLAGS)
+
+
+def _not_printed(match: re.Match, text: str) -> bool:
+    """A secret echoed, unless the rest of its line hands it to a reader of stdin or writes it to a file."""
+    line_end = text.find("\n", match.end())
+    rest = text[match.end():line_end if line_end >= 0 else len(text)]
+    return not (_READS_STDIN.search(rest) or (_TO_A_FILE.search(rest) and not re.search(r"\|\s*tee\b", rest)))
+
+
+_MADE_DIR = re.compile(r"\bmkdir\s+(?:-[\w-]+\s+)*([^\s;&|`]+)")
+
+
+def _not_own_directory(match: re.Match, text: str) -> bool:
+    """Not the removal of directories the same text made before it (``mkdir -p ~/.x/keys`` … ``rm -rf ~/.x/keys``)."""
+    targets = [t.strip("\"'") for t in _rm_targets(match).split()]
+    made = {m.group(1).strip("\"'").rstrip("/") for m in _MADE_DIR.finditer(text, 0, match.start())}
+    return not (targets and all(t.rstrip("/") in made for t in targets))
+
+
+# A credential-named word followed by prose, not a setting ("revoke the token: revoke it first", "eas secret:create").
+_PROSE_VALUE = re.compile(r"[a-z]+")
+_PROSE_GOES_ON = re.compile(r"[ \t]+(?:[a-z]|--?\w)")
+
+
+def _not_prose(match: re.Match, text: str) -> bool:
+    value = match.group("bare")
+    return not (value and _PROSE_VALUE.fullmatch(value) and _PROSE_GOES_ON.match(text, match.end()))
+
+
+# A password in SQL that is a placeholder for the real one ("IDENTIFIED BY '<from secrets manager>'", ":'pw'", "%s").
+_SQL_PASSWORD_PLACEHOLDER = re.compile(r"\b(?:password|identified\s+by)\s+[\"']?(?:<[^>\n]*>|:[\"']?\w+|\$\{?\w+|%s|\?|"
+                                       r"\{\{)", FLAGS)
+
+
+def _sql_password_literal(match: re.Match, text: str) -> bool:
+    return not _SQL_PASSWORD_PLACEHOLDER.search(text, match.start(), min(len(text), match.end() + 60))
+
+
+def _nowhere_near(pattern: str, before: int, after: int) -> Accept:
+    """Accept a match only when ``pattern`` occurs neither ``before`` characters before it nor ``after`` after it."""
+    compiled = re.compile(pattern, FLAGS)
+    return lambda match, text: not compiled.search(text, max(0, match.start() - before), match.end() + after)
+
+
+def _in_sentence_beside(pattern: str) -> Accept:
+    """Accept a match only when its sentence, the match itself left out, contains ``pattern`` ("to a personal account"
+    is no personal data because "account" is one of its words)."""
+    compiled = re.compile(pattern, FLAGS)
+
+    def accept(match: re.Match, text: str) -> bool:
+        sentence = _sentence_around(text, match.start(), match.end())
+        at = sentence.find(match.group(0))
+        if at >= 0:
+            sentence = sentence[:at] + " " + sentence[at + len(match.group(0)):]
+        return bool(compiled.search(sentence))
+    return accept
+
+
+_ASKED_PERSON = re.compile(r"\b(?:ping|ask|contact|message|e-?mail|dm|slack|escalate\s+to|via|by|from|with)\s+"
+                           r"(?:an?\s+|the\s+|your\s+|our\s+|one\s+of\s+the\s+)?"
+                           r"(?:org\w*\s+|project\s+|repo\w*\s+|team\s+|workspace\s+|group\s+)?$", FLAGS)
+
+
+def _not_person_asked(match: re.Match, text: str) -> bool:
+    """A role, not the person to ask for it ("it takes 5 minutes if you ping an org owner")."""
+    return not _ASKED_PERSON.search(text, max(0, match.start() - 60), match.start())
+
+
+def _not_sql_filter(match: re.Match, text: str) -> bool:
+    """A setting, not a comparison in a query's WHERE (``where rowsecurity = false`` lists tables without it)."""
+    before = text[max(0, match.start() - 200):match.start()]
+    where = list(_WHERE.finditer(before))
+    return not (where and ";" not in before[where[-1].end():] and not re.search(r"\bset\b", before[where[-1].end():],
+                                                                                  FLAGS))
+
+
+def _not_read_only_acl(match: re.Match, text: str) -> bool:
+    """A recursive ACL change, unless each entry it sets gives a named user or group no write (``-m u:filebeat:rX``)."""
+    line_end = text.find("\n", match.end())
+    line = text[text.rfind("\n", 0, match.start()) + 1:line_end if line_end >= 0 else len(text)]
+    specs = re.findall(r"\s-[a-zA-Z]*m\s+(\S+)", line)
+    return not specs or not all(re.fullmatch(r"(?:d:|default:)?(?:u|g|user|group):[\w.-]+:[r\-xX]*", spec.strip("`'\""))
+                                for spec in specs)
+
+
+_HEADER_PASSED_ON = re.compile(r"[ \t`]*(?:proxy_set_header|grpc_set_header|fastcgi_param|uwsgi_param|"
+                               r"more_set_input_headers)\b", FLAGS)
+
+
+def _not_passed_on(match: re.Match, text: str) -> bool:
+    """A request header in a log format, not one a proxy passes on to its upstream."""
+    return not _HEADER_PASSED_ON.match(text, text.rfind("\n", 0, match.start()) + 1)
+
+
 # --- Rules by topic -----------------------------------------------------------------------------
 
 ACCESS = Topic("Access control and permissions", (
@@ -674,7 +785,8 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\bchmod\s+(?:-[a-z]+\s+|--[\w-]+\s+)*(?:[4-7][0-7]{3}\b|u\+[rwx]*s)", "chmod"),
     _rule(r"\b(?:chmod|chown|chgrp|setfacl)\b(?=[^\n;&|`]*\s(?:-[a-z]*R|--recursive))[^\n;&|`]*?\s" + _SYSTEM_PATH,
           ("chmod", "chown", "chgrp", "setfacl")),
-    _rule(r"\bsetfacl\s+(?:-[a-z]+\s+)*-[a-z]*R|\bsetfacl\b[^\n;&|`]*\s-m\s+(?:o|other)::?[r-]?w", "setfacl"),
+    _rule(r"\bsetfacl\s+(?:-[a-z]+\s+)*-[a-z]*R|\bsetfacl\b[^\n;&|`]*\s-m\s+(?:o|other)::?[r-]?w", "setfacl",
+          _not_read_only_acl),
     _rule(r"\bumask\s+[0-7]{0,3}[0145]\b", "umask"),
     _rule(r"\b(?:file_mode|dir_mode|defaultmode|mode)[\"']?\s*[:=]\s*[\"']?0?[0-7]?[0-7]{2}[2367]\b", "mode"),
     _rule(r"\bworld[- ]?writ(?:e)?able\b|\b(?:0?777|0?666|a\+rwx)\s+(?:permissions|mode|access)\b",
@@ -810,12 +922,14 @@ ACCESS = Topic("Access control and permissions", (
     # Broad or administrative roles given to a whole group, the organisation or outsiders, in any tool's words
     # ("Contributor on the prod subscription for all devs", "the whole contractors group Maintainer").
     _rule(r"\b(?:owners?|contributors?|editors?|maintainers?|admin(?:istrator)?s?|super\s*admin\w*|global\s+admin\w*|"
-          r"full\s+(?:access|control)|write\s+access|roles/(?:owner|editor)|cluster-admin)\b"
+          r"full\s+(?:access|control)|write\s+access|roles/(?:owner|editor)|cluster-admin|"
+          r"(?:app|account|workspace|billing|org\w*)\s+managers?)\b"
           r"(?!\s+(?:console|panel|page|ui|portal|cent(?:er|re)|settings|dashboard|screen|api)\b"
           r"(?!\s+(?:access|login|role|rights|permissions?|privileges?)))",
-          ("owner", "contributor", "editor", "maintainer", "admin", "full", "write", "roles/"),
+          ("owner", "contributor", "editor", "maintainer", "admin", "full", "write", "roles/", "manager"),
           _all_of(_in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|set|make|bump|promote\w*|--role|"
-                               r"role\s+assignment|add-iam-policy-binding)\b"), _in_sentence(_BROAD_AUDIENCE))),
+                               r"role\s+assignment|add-iam-policy-binding)\b"), _in_sentence(_BROAD_AUDIENCE),
+                  _not_person_asked)),
     # Round 16 (blind set 11's misses): a permission scheme opened to "Anyone on the web"; an outsider's personal
     # address added to a group the whole company is in.
     _rule(r"\b(?:add|grant|give|set|allow|open|assign)\w*\b" + _within(40)
@@ -870,7 +984,8 @@ ACCESS = Topic("Access control and permissions", (
     # Admin roles of a whole directory or tool given at all, and any admin role given to a group or outsider.
     _rule(r"\b(?:super\s*admin\w*|global\s+admin\w*|org(?:anization)?\s+owners?|domain\s+admins?|enterprise\s+admins?)\b",
           ("admin", "owner"),
-          _in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|make|promote\w*)\b")),
+          _all_of(_in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|make|promote\w*)\b"),
+                  _not_person_asked)),
     _rule(r"\bdefault\w*[\"']?\s*[:=]\s*[\"']?(?:role:)?admin\b|--enable-skip-login\b", ("default", "skip-login")),
     # Accounts and keys shared by a team, default logins let in from anywhere.
     _rule(r"\b(?:one|a\s+single|the\s+same|shared|common)\s+(?:iam\s+user|account|login|access\s+key|api\s+key|"
@@ -885,6 +1000,26 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\bsnapshots\.raintank\.io\b|\bpublish\w*\s+(?:it\s+|them\s+)?to\s+(?:the\s+)?(?:public\s+)?snapshots?\b|"
           r"\b(?:make|set|switch|change)\w*\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:workspace|collection|report|app|portal|"
           r"album|form|survey|postman\s+\w+)\s+(?:to\s+)?[\"'*]*public\b", ("snapshot", "public")),
+    # Round 44 (blind sets 27-31's misses): a database's rules that let anyone read or write; an app installed on every
+    # repository with write; an outside organisation added to an internal channel; anonymous users let in; any app
+    # consented to by any user; unmanaged devices let past device trust.
+    _rule(r"[\"']\.(?:read|write)[\"']\s*:\s*[\"']?true\b", (".read", ".write")),
+    _rule(r"[\"“']?\ball\s+repositories\b[\"”']?", "repositories",
+          _all_of(_in_sentence(r"\b(?:install\w*|pick|choose|select|grant\w*|give|enable|accept|allow)\w*\b"),
+                  _in_sentence(r"\b(?:write|read/write|read-write|admin\w*|everything|full\s+access)\b"))),
+    _rule(r"\b(?:add|invite|bring|connect)\w*\s+(?:\S+\s+){1,4}?(?:to|into)\s+(?:the\s+|our\s+)?#[\w-]*(?:incident|"
+          r"security|sec|internal|eng|ops|oncall|on-call|infra|hr|legal|finance|exec|leadership|soc)[\w-]*",
+          ("incident", "security", "sec", "internal", "eng", "ops", "oncall", "on-call", "infra", "hr", "legal",
+           "finance", "exec", "leadership", "soc"),
+          _in_sentence(r"\bslack\s+connect\b|\b(?:external|vendors?|partners?|customers?|agency|contractors?|"
+                       r"third[- ]part\w+|outside)\b")),
+    _rule(r"\b(?:let|give|grant)\w*\s+(?:the\s+)?anonymous\s+(?:users?|visitors?|access|read|role)\b", "anonymous",
+          _in_sentence(None, unless=r"\banonymous\s+(?:gets?|has|have)\s+(?:nothing|no)\b")),
+    _rule(r"\busers?\s+can\s+consent\s+to\s+apps\b|\b(?:allow|enable|turn\s+on)\w*\s+user\s+consent\b", "consent",
+          _in_sentence(r"\b(?:allow|enable|on|yes|all\s+apps|any\s+app)\w*\b",
+                       unless=r"\bverified\s+publishers?\b|\blow[- ]risk\b|\b(?:off|disable\w*|do\s+not\s+allow)\b")),
+    _rule(r"\b(?:allow|permit|let\s+in|trust|accept)\w*\s+(?:all\s+|any\s+)?[\"“']?(?:unmanaged|non-?compliant|personal|byod|"
+          r"untrusted|jailbroken|rooted)\s+devices\b", "devices"),
 ))
 
 CREDENTIALS = Topic("Credentials and secrets", (
@@ -901,7 +1036,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\s]{4,})(?P=q)|(?P<bare>[^\s\"'`,;)\]}]{6,}))",
           ("password", "passwd", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
            "access-key", "accesskey", "private_key", "private-key", "privatekey"),
-          _literal_credential, negatable=False, shown=_masked_setting, reach=(8, 120)),
+          _all_of(_literal_credential, _not_prose), negatable=False, shown=_masked_setting, reach=(8, 120)),
     # Passwords on command lines and in URLs.
     _rule(r"\bmysql(?:dump|admin)?\b[^\n]{0,80}?\s(?-i:-p)(?![\s$])\S+", "mysql"),
     _rule(r"\bcurl\b[^\n]{0,80}?\s(?:-u|--user)\s+[^\s:]+:(?![\s$])[^\s@]+", "curl"),
@@ -935,7 +1070,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + _within(60) + _CREDENTIAL + _within(60)
           + r"(?:\b(?:in|into|to|on|via|over|with|under)\s+" + _within(25) + _LEAK_PLACE + r"|\bhere\b)",
           _CREDENTIAL_KEYS, _all_of(_in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|"
-                                                               r"obfuscated)\b"), _not_ignored),
+                                                               r"obfuscated)\b|" + _PASSWORD_MANAGER), _not_ignored),
           also=(_SHARING_VERBS,)),
     _rule(_CREDENTIAL + _within(50) + r"\b(?:upload|paste|post|share|send|e-?mail|commit|push|forward)\w*\s+"
           r"(?:it|them|that|this)\b" + _within(30) + r"\b(?:to|in|into|on|with)\b" + _within(20) + _LEAK_PLACE,
@@ -945,7 +1080,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\bhard-?cod\w*\b" + _within(40) + _CREDENTIAL + "|" + _CREDENTIAL + _within(40) + r"\bhard-?cod\w*",
           "hard", also=(_CREDENTIAL_KEYS,)),
     _rule(r"\b(?:echo|print|printf|printenv|cat|console\.log|puts)\b[^\n]{0,30}?\$\{?\w*(?:token|secret|password|"
-          r"passwd|key|credential)s?\w*\}?", "$"),
+          r"passwd|key|credential)s?\w*\}?", "$", _not_printed),
     _rule(r"\blog(?:s|ged|ging)?\s+(?:the\s+|all\s+|every\s+|full\s+|raw\s+)*(?:request\s+)?(?:authorization|bearer|"
           r"passwords?|tokens?|secrets?|credentials?|api\s+keys?|cookies?)\b", "log"),
     _rule(_CREDENTIAL + _within(40) + r"\b(?:in\s+)?(?:plain\s?text|clear\s?text|unencrypted)\b",
@@ -959,7 +1094,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
            ".pypirc", ".netrc")),
     # Database passwords set in SQL end up in server logs and shell history.
     _rule(r"\b(?:alter|create)\s+(?:role|user)\b[^;\n]{0,80}?\b(?:password|identified\s+by)\b|"
-          r"\bset\s+password\s+for\b", ("password", "identified"), also=(("alter", "create", "set"),)),
+          r"\bset\s+password\s+for\b", ("password", "identified"), _sql_password_literal,
+          also=(("alter", "create", "set"),)),
     _rule(r"\bpasswords?\b" + _within(40) + r"\b(?:with|via|using)\s+(?:an?\s+)?alter\s+(?:role|user)\b", "alter"),
     # Weakening how credentials are handled.
     _rule(r"\b(?:disable|turn\s+off|switch\s+off|bypass|skip|remove|uninstall)\w*\b" + _within(40)
@@ -993,7 +1129,11 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"(?:^|[.!?:;]\s+|\b(?:just|simply|please|then|and|or|can|could|should|you|to)\s+)"
           r"(?:e-?mail|mail|dm|slack|text|sms|whatsapp)\w*\b" + _within(60) + _CREDENTIAL
           + r"|\bscreen-?shot\w*\b" + _within(60) + _CREDENTIAL,
-          ("mail", "dm", "slack", "text", "sms", "whatsapp", "screen"), also=(_CREDENTIAL_KEYS,)),
+          ("mail", "dm", "slack", "text", "sms", "whatsapp", "screen"),
+          # Round 44: a screenshot whose secret is a variable, a demo tenant's, or made dead afterwards (blind 28, 29).
+          lambda match, text: not (re.search(r"screen-?shot", match.group(0), FLAGS) and _SCREENSHOT_SAFE.search(
+              _sentence_around(text, match.start(), match.end()))),
+          also=(_CREDENTIAL_KEYS,)),
     _rule(r"\b(?:connection\s+strings?|unseal\s+keys?|recovery\s+(?:codes?|keys?)|root\s+passwords?|\.kube/config|"
           r"master\s+keys?|[\w-]*\.(?:ovpn|p12|pfx|jks)|keystores?|vpn\s+(?:profile|config)\w*)\b",
           ("connection", "unseal", "recovery", "root", ".kube/config", "master", ".ovpn", ".p12", ".pfx", ".jks",
@@ -1051,6 +1191,39 @@ CREDENTIALS = Topic("Credentials and secrets", (
                   _not_near(r"\b(?:never|don['\u2019]?t|do\s+not|redact\w*|mask\w*|scrub\w*|without\s+(?:the\s+)?"
                             r"(?:secrets?|values?)|variable\s+names|-ExpandProperty\s+Name|cut\s+-d\s*=?\s*-f\s*1)\b",
                             200))),
+    # Round 44 (blind sets 28, 29, 31): a device's whole configuration, keys included, handed to people ("paste the
+    # whole `show running-config` into the ticket", "attached the output of `wg showconf wg0`").
+    _rule(r"\bshow\s+(?:running-config|startup-config|tech-support|tech)\b(?!\s*\|\s*(?:i|in|inc|include|section|"
+          r"begin|exclude)\b)|\bwg\s+showconf\b|\bmore\s+system:running-config\b|\bdisplay\s+current-configuration\b",
+          ("show", "showconf", "running-config", "current-configuration"),
+          _all_of(_near(r"\b(?:paste|post|attach|share|send|upload|forward|drop|put)\w*\b", 200),
+                  _near(r"\b(?:outputs?|tickets?|jira|cases?|forums?|community|tac|vendors?|support|chat|channels?|slack|"
+                        r"threads?|wiki|confluence|e-?mail|gist|pastebin)\b|#[\w-]+", 200),
+                  _not_near(r"\b(?:never|don['\u2019]?t|do\s+not|redact\w*|mask\w*|scrub\w*|saniti[sz]\w*|"
+                            r"without\s+(?:the\s+)?(?:secrets?|keys?|passwords?))\b", 200))),
+    # A pre-shared key or password written out in the text ("the PSK for the Frankfurt tunnel is `k8Pq!vZ7r2LmW`").
+    _rule(r"\b(?:psk|pre-?shared\s+key|passwords?|passphrase|passwd|secret)\b(?:\s+(?:for|of|on|to)\s+(?:the\s+)?"
+          r"[\w.-]+(?:\s+[\w.-]+){0,2}?)?\s+(?:is|are|=|:)\s+`(?P<value>[^`\s]{8,})`",
+          ("psk", "pre-shared", "preshared", "password", "passphrase", "passwd", "secret"),
+          lambda match, text: bool(re.search(r"\d", match.group("value"))
+                                   and re.search(r"[A-Za-z]", match.group("value"))
+                                   and not _PLACEHOLDER.search(match.group("value"))
+                                   and not _REFERENCE.search(match.group("value"))),
+          shown=lambda m: m.group(0)[:m.start("value") - m.start()] + m.group("value")[:2] + "…"),
+    # Users' tokens sent to a crash reporter or analytics ("setCustomValue(session.accessToken, …)").
+    _rule(r"\b(?:setCustomValue|setCustomKey|setUserProperty|setUserProperties|setTag|setExtra|setContext|addBreadcrumb|"
+          r"logEvent|putCustomAttribute|setAttribute|recordCustomKey)\s*\([^)\n]{0,80}?(?:access_?token|refresh_?token|"
+          r"id_?token|session_?token|auth_?token|bearer|password|secret|api_?key|authorization)",
+          ("setcustom", "setuserpropert", "settag", "setextra", "setcontext", "addbreadcrumb", "logevent",
+           "putcustomattribute", "setattribute", "recordcustomkey")),
+    # A person's login handed to an outside firm ("share the release manager's Apple ID login with the agency").
+    _rule(r"\bshar\w*\s+(?:(?:the|our|my|his|her|their)\s+)?(?:[\w-]+\s+){0,2}?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+){0,2}?"
+          r"(?:apple\s+id|logins?|"
+          r"credentials?|creds|passwords?|accounts?)\b(?:\s+\w+){0,2}?\s+with\s+(?:the\s+|an?\s+|our\s+)?"
+          r"(?:agency|vendors?|contractors?|partners?|freelancers?|consultants?|outsourc\w*|offshore|external\w*|"
+          r"third[- ]part\w+)",
+          "shar", also=(("agency", "vendor", "contractor", "partner", "freelancer", "consultant", "outsourc",
+                         "offshore", "external", "third"),)),
     # A secret printed by a playbook's debug task.
     _rule(r"\bdebug\s*:\s*(?:\n\s*)?(?:var\s*:\s*[\"']?[\w.\[\]'\"]*?|msg\s*:\s*[^\n]*?\{\{[^}\n]*?)" + _CREDENTIAL,
           "debug"),
@@ -1100,7 +1273,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|runners?)\b", 200)),
     _rule(r"\b(?:echo|print|printf|console\.log|write-host|write-output|puts)\b[^\n]{0,20}?\$\{?[A-Z_]*(?:TOKEN|SECRET|"
           r"PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)\b", ("token", "secret", "password", "passwd", "key"),
-          _near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|debug\w*)\b", 200)),
+          _all_of(_near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|debug\w*)\b",
+                        200), _not_printed)),
     # Credentials that live for years or never expire.
     _rule(r"\b(?:ttl|max_ttl|token_ttl|token_max_ttl|expir\w*|lifetime|valid(?:ity)?|rotation\s+period)\b[^\n.!?]{0,40}?"
           r"(?:\b\d{4,}\s*h\b|\b\d{4,}h\b|\b(?:[2-9]|\d{2,})\s*(?:years?|y)\b|\b\d{3,}\s*(?:days?|d)\b|\bnever\b|\bno\s+expir\w*|"
@@ -1126,7 +1300,10 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(None, unless=_LOCAL)),
     # Links that hand production data to outsiders.
     _rule(r"\b(?:presign\w*|pre-signed|signed)\s+urls?\b|\bsas\s+(?:token|url)s?\b", ("sign", "sas"),
-          _all_of(_in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b",
+          _all_of(_nowhere_near(r"\bexpires_?in\s*[=:]\s*(?:[1-9]\d{0,3}|[1-3]\d{4}|4[0-2]\d{3}|43200)\b|"
+                                r"\b(?:dies|expires?|lapses)\s+(?:after|in|within)\s+" + _SHORT_WHILE + r"\b",
+                                200, 600),
+                  _in_sentence(r"\b(?:give|send|drop|post|share|hand|forward|paste|e-?mail)\w*\b",
                                unless=r"\b" + _SHORT_WHILE + r"[- ](?:expiry|expiration|ttl|lifetime)\b|"
                                       r"\b(?:expir\w*|ttl|valid\w*|lifetime)\s+(?:of\s+|in\s+|for\s+|after\s+)?"
                                       + _SHORT_WHILE + r"\b"),
@@ -1142,7 +1319,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           r"(?:headers|body)|authorization|cookies?|credentials?|conn(?:ection)?_?str\w*)\b",
           ("console.", "log.", "logger.", "logging.", "print", "puts", "system.out", "write-")),
     _rule(r"\$http_(?:authorization|cookie)\b|\bsetInclude(?:Headers|Payload)\s*\(\s*true\s*\)|"
-          r"\bincludePayload\s*[:=]\s*true\b", ("$http_", "setinclude", "includepayload")),
+          r"\bincludePayload\s*[:=]\s*true\b", ("$http_", "setinclude", "includepayload"), _not_passed_on),
     _rule(r"\bgeneral_log\s*=\s*'?(?:ON|1)\b", "general_log", _in_sentence(_PROD)),
     # Encryption in transit switched off in a client's or server's settings.
     _rule(r"\b(?:ssl|tls|use_?ssl|require_?ssl|encrypt(?:ion)?)[\"']?\s*[:=]\s*[\"']?(?:off|false|0|no|disabled?)\b|"
@@ -1200,9 +1377,11 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           + _within(30) + r"\b(?:the\s+)?(?:firewall|selinux|apparmor|antivirus|anti-virus|defender|edr|crowdstrike|"
             r"waf|web\s+application\s+firewall|audit\s+log(?:s|ging)?|auditd|seccomp|endpoint\s+protection|"
             r"real-time\s+protection|malware\s+scanning|branch\s+protection|required\s+reviews?|"
-            r"encryption(?:\s+at\s+rest)?|rate\s+limit\w*)\b",
+            r"encryption(?:\s+at\s+rest)?|rate\s+limit\w*|smartscreen|gatekeeper|xprotect|tamper\s+protection|"
+            r"uac|user\s+account\s+control|applocker|wdac|device\s+trust)\b",
           ("firewall", "selinux", "apparmor", "virus", "defender", "edr", "crowdstrike", "waf", "audit", "seccomp",
-           "endpoint", "real-time", "malware", "protection", "review", "encryption", "rate limit"),
+           "endpoint", "real-time", "malware", "protection", "review", "encryption", "rate limit", "smartscreen",
+           "gatekeeper", "xprotect", "uac", "account control", "applocker", "wdac", "device trust"),
           also=(_DISABLING_VERBS,)),
     _rule(r"\b(?:waf|web\s+application\s+firewall|web\s+acl|(?:waf\s+)?rule\s+groups?|managed\s+rules?|modsecurity|"
           r"SecRuleEngine|firewall\s+polic\w*)\b" + _within(60)
@@ -1305,7 +1484,7 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     # Authentication switched off.
     _rule(r"(?:auth|authentication|authorization|security|csrf|login)(?:[_.-]?(?:enabled|required|check|enforced|"
           r"on))?[\"']?\s*[:=]\s*[\"']?(?:false|no|off|none|disabled?|0)\b", ("auth", "security", "csrf", "login"),
-          shown=_setting_shown, reach=(0, 60)),
+          _not_sql_filter, shown=_setting_shown, reach=(0, 60)),
     _rule(r"\b(?:disable|skip|no)[-_]?(?:auth\w*|security|csrf|login)[\"']?\s*[:=]\s*[\"']?(?:true|yes|1|on)\b|"
           r"--(?:disable|no|skip)-auth\w*\b|--auth(?:entication)?[= ](?:none|off|disabled?|false)\b",
           ("auth", "security", "csrf", "login")),
@@ -1339,8 +1518,19 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           ("require", "prevent", "enforce", "protect", "verif", "validat", "scan"),
           also=(("uncheck", "untick", "disabl", "turn", "switch", "toggle", "deselect", "clear"),)),
     _rule(r"\b(?:turn|switch|toggle|set|flip)\w*\s+(?:the\s+|it\s+|that\s+)?(?:[\w-]+\s+){0,3}?(?:protection|scanning|"
-          r"verification|validation|mfa|2fa|sso|auth\w*|encryption|firewall|csrf|audit\w*|checks?|enforcement)\s+"
-          r"off\b", "off"),
+          r"verification|validation|mfa|2fa|sso|auth\w*|encryption|firewall|csrf|audit\w*|checks?|enforcement|"
+          r"smartscreen|gatekeeper|defender|antivirus|xprotect|uac|applocker)\s+off\b", "off"),
+    # Round 44: Defender told to skip an installer's folders or the temp directories (blind set 27).
+    _rule(r"\bAdd-MpPreference\b[^\n]*?-Exclusion(?:Path|Process|Extension)\b|\bexclusions?\b" + _within(60)
+          + r"\bAdd-MpPreference\b", "add-mppreference",
+          _near(r"%TEMP%|\$env:TEMP|\$env:TMP|\\Temp\b|\bProgram\s+Files\b|\bAppData\b|\bDownloads\b|"
+                r"\*\.(?:exe|dll|ps1|js|vbs|bat)\b|\binstaller\b|\bcustomers?\b", 200)),
+    # Round 44: an admin interface served without its login, a remote desktop or SSH port forwarded from outside.
+    _rule(r"--api\.insecure(?:=true)?\b|\bapi\s*:\s*\n\s*(?:[\w-]+\s*:[^\n]*\n\s*)*?insecure\s*:\s*true\b", "insecure"),
+    _rule(r"\b(?:forward|port[- ]?forward|nat|dnat|map|publish|expose)\w*\s+(?:tcp\s+|udp\s+|port\s+)?"
+          r"(?:3389|22|5900|445|rdp|ssh|vnc|smb|" + _DATA_PORTS + r")\b" + _within(60)
+          + r"\b(?:on|from|to)\s+(?:the\s+)?(?:outside|wan|external|public|internet)\b",
+          ("forward", "nat", "map", "publish", "expose")),
     _rule(r"(?<![\w-])--(?:skip|no|disable|ignore|bypass|allow)-[\w-]*?(?:signature|sig|gpg|tls|ssl|cert\w*|"
           r"unauthenticated|insecure|grant-tables|security)\w*\b|--nogpgcheck\b|"
           r"--disable-web-security\b", ("--skip-", "--no-", "--disable-", "--ignore-", "--bypass-", "--allow-",
@@ -1428,8 +1618,8 @@ EXPORT = Topic("Data export and personal data", (
           r"(?:drive|gmail|e-?mail|dropbox|laptop|account|device|phone|cloud|storage)\b|\bgmail\b|\bdropbox\b|"
           r"\bwetransfer\b|\bchatgpt\b|\busb\b|\bpastebin\b",
           ("personal", "private", "gmail", "dropbox", "wetransfer", "chatgpt", "usb", "pastebin"),
-          _in_sentence(r"\b" + _PERSONAL + r"(?:\b|_)|\b" + _PII + r"\b|\b(?:exports?|dumps?|backups?|snapshots?|"
-                       r"csv|database|db|tables?|records|tickets|attachments?|ids?|scans?|prod\w*)\b")),
+          _in_sentence_beside(r"\b" + _PERSONAL + r"(?:\b|_)|\b" + _PII + r"\b|\b(?:exports?|dumps?|backups?|"
+                              r"snapshots?|csv|database|db|tables?|records|tickets|attachments?|ids?|scans?|prod\w*)\b")),
     _rule(r"\b(?:paste|upload|put|drop|send|submit|feed|give)\w*\b" + _within(80) + r"\b(?:online|web-?based|free|"
           r"third[- ]party|external|public)\s+(?:\w+\s+){0,2}?(?:formatters?|beautifiers?|validators?|converters?|"
           r"decoders?|tools?|sites?|websites?|services?|viewers?|diff\w*|translators?|ai|llms?|chatbots?)\b",
@@ -1455,7 +1645,8 @@ EXPORT = Topic("Data export and personal data", (
 
 DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     # Recursive and bulk deletion of files.
-    _rule(r"\brm\s+(?P<flags>(?:-{1,2}[\w-]+\s*)+)(?P<targets>[^\n;&|`<>)]*)", ("rm ", "rm\t", "rm\n"), _rm_recursive,
+    _rule(r"\brm\s+(?P<flags>(?:-{1,2}[\w-]+\s*)+)(?P<targets>[^\n;&|`<>)]*)", ("rm ", "rm\t", "rm\n"),
+          _all_of(_rm_recursive, _not_own_directory),
           shown=_rm_shown),
     _rule(r"\bRemove-Item\b[^\n]*?-Recurse\b|\b(?:rd|rmdir)\s+/s\b|\bdel\s+(?:/\w\s+)*/s\b", ("remove-item", "/s")),
     _rule(r"\bfind\b[^\n|;`]*?\s(?:-delete\b|-exec(?:dir)?\s+(?:sudo\s+)?(?:\S*/)?rm\b)|"
@@ -1613,6 +1804,17 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\bdocker\s+(?:system|volume)\s+prune\b[^\n`]*?(?:--volumes|-a)\b|\bdocker\s+volume\s+rm\b", "docker",
           _in_sentence(_PROD + r"|\bshared\b")),
     _rule(r"\bpulumi\s+stack\s+rm\b", "pulumi"),
+    # Round 44 (blind sets 28, 31): a network device reset from its console; a fleet erased from the MDM.
+    _rule(r"\bexecute\s+factoryreset\d?\b|\brequest\s+system\s+zeroize\b|\bformat\s+(?:flash|bootflash|disk0|nvram|slot0)\d?:|"
+          r"\bwrite\s+erase\b|\berase\s+(?:startup-config|nvram:|flash:)",
+          ("factoryreset", "zeroize", "format", "write erase", "erase"),
+          _nowhere_near(r"\b(?:rma\W?d?|decommission\w*|before\s+(?:boxing|shipping|returning|disposal|recycling)|"
+                        r"going\s+back\s+to\s+the\s+vendor|(?:is|isn't|is\s+not|not)\s+connected\s+to\s+anything|"
+                        r"on\s+the\s+bench|in\s+the\s+lab)\b", 200, 200)),
+    _rule(r"\b(?:erase|wipe)\s+(?:all\s+)?(?:devices?|computers?|iphones?|ipads?|laptops?|macs?)\b[*\"”']*"
+          r"(?:\s+(?:command\s+)?(?:to|on|for)\s+(?:the\s+|all\s+|every\s+)?(?:smart\s+)?(?:group|fleet|all|every)\b)?",
+          ("erase", "wipe"),
+          _in_sentence(r"\b(?:smart\s+group|groups?|fleet|all|every|\d{2,})\b")),
 ))
 
 # Destroying one's own local or throwaway things is not what a security reviewer is for.
@@ -1642,12 +1844,15 @@ _NEGATION = re.compile(
     r"won'?t|avoid\w*|instead\s+of|rather\s+than|not\s+to|no\s+more|no\s+longer|not\s+(?:with|for|via|through)|(?<!\bwhy\s)not(?=\s*$)|no\s+need\s+(?:to|for)|stop|refrain\s+from|prohibit\w*|forbid\w*|"
     r"resist\w*\s+the\s+(?:urge|temptation)\s+to|"
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
+    # Round 44: "without any committed .env", "nothing from 0.0.0.0/0", "ngrok links aren't allowed".
+    r"without(?:\s+any)?|nothing\s+(?:from|to|on|in|via)|(?:is|are|was|were)(?:\s+not|n'?t)(?=\s*$)|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
     r"(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor)\s+(?:had\s+)?(?:ran|running|typed|executed|"
     r"pushed|granted|shared|exported|set|deleted|dropped|opened|disabled|committed|pasted|used))\b", FLAGS)
 # Round 16's cues govern only what follows them closely ("no more shared static password", "not with random gmail
 # accounts"); "We no longer need the VPN for this, open 22 to …" forbids nothing.
-_SHORT_REACH = re.compile(r"no\s+more|no\s+longer|not(?:\s+(?:with|for|via|through))?$", FLAGS)
+_SHORT_REACH = re.compile(r"no\s+more|no\s+longer|not(?:\s+(?:with|for|via|through))?$|without|nothing|"
+                          r"(?:is|are|was|were)(?:\s+not|n'?t)$", FLAGS)
 # "Avoid the prompts by putting the password in the README": what follows "by" is the means recommended, not what
 # is avoided (round 29's review: the four-eyes rule skipped for a reviewer's edit worded that way).
 _AVOIDED_BY = re.compile(r"avoid\w*|stop|prevent\w*", FLAGS)
@@ -1659,7 +1864,8 @@ _PROHIBITED_AFTER = re.compile(
     r"^[`'\"]?\s*(?:\w+\s+){0,3}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
     r"okay|permitted|safe|an\s+option|the\s+(?:answer|fix|solution|way)|needed|necessary|required|supported)|"
     r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|a\s+bad\s+idea|dangerous|insecure|"
-    r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only)\b", FLAGS)
+    r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only|"
+    r"a\s+(?:hard\s+|firm\s+|clear\s+|definite\s+)?no)\b", FLAGS)
 # Round 15's verdicts on a command, counted only when the command opens its sentence and nothing after it turns to
 # doing it anyway (``_commented``): "`@csrf_exempt` is the wrong fix for a 403", "`0.0.0.0/0` on a database port is an
 # audit finding", but not "Open it to `0.0.0.0/0` even if it is an audit finding" nor "… is a red flag, but go ahead".
@@ -1697,14 +1903,19 @@ _PRECAUTION_BEFORE = re.compile(
 # "… goes through review").
 # Round 15's, weaker: "revoke the `cluster-admin` binding", "push protection blocks commits that contain tokens".
 _STOPPED_BEFORE = re.compile(r"\b(?:revoke\s+(?:that|the|this|any|those|these|all)?|blocks|catches|detects|flags|stops)"
-                             r"\s*[`'\"“‘]*\s*$", FLAGS)
+                             r"\s*[`'\"“‘]*\s*$|"
+                             # Round 44: "it blocks wildcard deletes like `DELETE /logs-*`".
+                             r"\b(?:blocks|catches|detects|flags|stops|prevents|rejects|refuses|denies|forbids)\s+"
+                             r"(?:[\w-]+\s+){0,3}?(?:like|such\s+as|e\.g\.)\s*[`'\"“‘]*\s*$", FLAGS)
 _WARNING_AFTER = re.compile(
     r"^[^.!?\n]{0,100}?\b(?:is\s+tempting|(?:is|are)\s+(?:a\s+)?(?:hack|workaround|bad\s+idea)|hides?\s+the\s+"
     r"(?:problem|error|issue)|(?::|\u2014)\s*(?:please\s+)?(?:don'?t|do\s+not|never)(?=\s*[.!]|\s*$)|so\s+(?:please\s+)?(?:don'?t|do\s+not|never)|please\s+don'?t|"
     r"goes?\s+through\s+(?:a\s+)?(?:review(?:ed)?|approval)|needs?\s+(?:a\s+)?review|requires?\s+(?:an?\s+)?"
     r"(?:approval|review)|but\s+(?:it\s+|that\s+)?(?:turns?\s+off|disables?|skips?|breaks?|exposes?|removes?|"
     r"bypasses?|leaks?)|(?:is|are)\s+the\s+(?:approved|sanctioned|supported)\b|(?:is|are)\s+against\s+(?:the\s+|our\s+)?"
-    r"(?:[\w-]+\s+){0,3}?(?:policy|policies|rules?))\b", FLAGS)
+    r"(?:[\w-]+\s+){0,3}?(?:policy|policies|rules?)|"
+    # Round 44: what it would do, then the verdict ("… would switch Gatekeeper off for everything, so let's not").
+    r"so\s+(?:let'?s\s+not|no|not\s+(?:that|this|here))(?=\s*[.!]|\s*$))\b", FLAGS)
 # Said of the match itself: it is gone ("the `cluster-admin` binding to `system:authenticated` … has been removed").
 _GONE_AFTER = re.compile(r"[`'\"”’]*\s*(?:(?:binding|rule|line|grant|role|entry|setting|policy|key|token|access)s?\s+)?"
                          r"(?:(?:to|for|on|of|from|in)\s+[`'\"“‘]?[\w:.@/*-]+[`'\"”’]?\s+)?"
@@ -1741,13 +1952,18 @@ _QUESTION = re.compile(r"^\W*(?:[\w ]{0,30}(?::|\s-+)\s*)?"
 # ("`0.0.0.0/0` in a security group means any address", "`chmod 777` gives everyone write access, which is why
 # scanners flag it"): only the match's own opening, so "`chmod 777` it, which is why it works" is not one.
 _SENTENCE_OPENING = re.compile(r"\W*(?:(?:for\s+context|fyi|note|in\s+short|to\s+be\s+clear|(?:keep\s+in\s+mind|note|"
-                               r"remember)\s+that)\W+)?[`'\"*]*$", FLAGS)
+                               r"remember)\s+that)\W+)?(?:(?:an?|the)\s+)?[`'\"*]*$", FLAGS)
 _DESCRIBED = re.compile(r"(?P<said>[^.!?\n]{0,80}?\b(?:means|stands\s+for|is\s+short\s+for|refers\s+to)\b)|"
                         r"[^.!?\n]{0,160}?\b(?:which|that)(?:\s+i|')s\s+why\s+(?:(?:our|the|every|most|security)\s+)?"
                         r"(?:[\w-]+\s+)?(?:runbooks?|polic(?:y|ies)|scanners?|audits?|reviewers?|linters?|guardrails?|checks?)\s+"
                         r"(?:requires?|flags?|blocks?|forbids?|rejects?|reports?|warns?)\b|"
                         r"[^.!?\n]{0,160}?\b(?:which|that)(?:\s+i|')s\s+why\s+(?:it|this|they)\s+(?:shows?\s+up|gets?\s+flagged|"
-                        r"(?:is|are)\s+flagged)\b", FLAGS)
+                        r"(?:is|are)\s+flagged)\b|"
+                        # Round 44: what it does not do, or what it switches off ("FYI helm uninstall doesn't delete
+                        # the PVCs", "A TrustManager that accepts everything turns TLS off").
+                        r"[^.!?\n]{0,80}?\b(?:does(?:n'?t|\s+not)|won'?t|will\s+not|never)\s+(?:\w+\s+)?(?:delete|remove|"
+                        r"drop|touch|affect|destroy|erase|wipe)s?\b|[^.!?\n]{0,20}?\bturns?\s+(?:[\w-]+\s+){0,2}?off\b",
+                        FLAGS)
 
 
 def _sentence_end(text: str, at: int) -> int:
@@ -1792,12 +2008,77 @@ def _asks(text: str, start: int, end: int) -> bool:
     return bool(after and text[after.start()] == "?" and _QUESTION.match(_sentence_around(text, start, end)))
 
 
+# Round 44 (blind sets 27-32's false alarms): a leak told and cleaned up, a consequence spelled out, a safe way
+# compared. A secret that leaked, told as what happened ("you just pasted a live token in the channel", "the password
+# was pasted in #build", "that screenshot has an access key in it"), with its clean-up close after: deleting it,
+# revoking, rotating.
+_LEAK_TOLD = re.compile(
+    r"\b(?:was|were|got|gets|has\s+been|have\s+been|had\s+been)\s+(?:\w+\s+)?(?:pasted|posted|committed|pushed|shared|"
+    r"leaked|exposed|logged|printed|sent|uploaded|checked\s+in)\b|\b(?:showed|shows|ended|turned)\s+up\s+in\b|"
+    r"\b(?:you|whoever|someone|somebody|they|he|she|we|i)\s+(?:just\s+|accidentally\s+|mistakenly\s+)?(?:pasted|posted|"
+    r"committed|pushed|shared|leaked|uploaded|sent|dropped)\b|^\W*(?:accidentally\s+|mistakenly\s+)?(?:pasted|posted|"
+    r"committed|pushed|leaked)\b|\b(?:screen-?shot|image|log|message|commit|file)\s+(?:has|had|contains|contained|shows|"
+    r"showed|includes)\s+(?:an?|the|your|our)\s", FLAGS)
+_CLEANED_UP = re.compile(r"\b(?:revok\w*|rotat\w*|deactivat\w*|invalidat\w*|regenerat\w*|re-?issu\w*|purg\w*|"
+                         r"treat\w*\s+(?:it|them)\s+as\s+(?:burned|burnt|compromised|leaked)|"
+                         r"deleted\s+the\s+(?:message|post|comment)|change\s+(?:the|your|that)\s+(?:\w+\s+)?password\s+now)\b",
+                         FLAGS)
+
+
+def _leak_cleaned_up(text: str, start: int, end: int) -> bool:
+    return bool(_LEAK_TOLD.search(_sentence_around(text, start, end))
+                and _CLEANED_UP.search(text, max(0, start - 200), min(len(text), _sentence_end(text, end) + 300)))
+
+
+# A sentence opening with a gerund (the match) whose consequence it spells out: "Allowing transfers to everyone hands
+# out your internal naming to anyone who asks", "assigning an app to “Everyone” gives it to every user, contractors
+# included".
+_GERUND = re.compile(r"\w+ing\b", FLAGS)
+_CONSEQUENCE = re.compile(r"[^.!?\n]{0,40}?\b(?:gives?|hands?\s+(?:\w+\s+){0,4}?out|exposes?|leaks?|lets?|opens?)\b"
+                          r"[^.!?\n]{0,100}?\b(?:anyone|anybody|everyone|everybody|every\s+\w+|including|attackers?|"
+                          r"outsiders?|the\s+(?:whole|entire)\s+\w+|the\s+internet|the\s+world)\b", FLAGS)
+# A tool's behaviour told in the third person, in a sentence that gives no instruction: "apt skips signature checks for
+# that repo", "It attaches cookies, IPs and user emails to every event".
+_DOES = re.compile(r"(?:skips|disables|turns|switches|removes|bypasses|attaches|sends|exports|shares|grants|gives|"
+                   r"allows|opens|exposes|writes|prints|logs|deletes|drops|wipes|ignores|dumps|uploads|publishes)\b",
+                   FLAGS)
+_SUBJECT = re.compile(r"\W*(?:it|this|that|(?:the|this|that|its)\s+[\w.-]+(?:\s+[\w.-]+)?|[a-z][\w.-]*|`[^`\n]+`)\s+",
+                      FLAGS)
+_INSTRUCTING = re.compile(r"\W*(?:please\s+)?(?:add|set|use|run|put|enable|turn|install|apply|change|switch|make|"
+                          r"give|grant|open|just|simply|then|so|you|we|let'?s|go|try|do|configure|create|keep|leave)\b",
+                          FLAGS)
+_CLAUSE_WORD = re.compile(r"\w+$")
+# "What `[trusted=yes]` actually does: …"; "without disabling verification like `NODE_TLS_REJECT_UNAUTHORIZED=0` would".
+_WHAT_BEFORE = re.compile(r"\bwhat\s*[`'\"“]*$", FLAGS)
+_DOES_AFTER = re.compile(r"[`'\"”]*\s+(?:actually\s+|really\s+|exactly\s+)?(?:does|means|do)\b", FLAGS)
+_LIKE_BEFORE = re.compile(r"\b(?:like|as|unlike)\s*[`'\"“]*$", FLAGS)
+_WOULD_AFTER = re.compile(r"[`'\"”]*\s*would(?:\s+(?:do|have|be))?\s*(?:[.!,;)]|$)", FLAGS)
+
+
+def _explained(text: str, start: int, end: int, clause: str, clause_start: str) -> bool:
+    """A consequence or a behaviour spelled out, a comparison with a safe way, not advice (round 44)."""
+    sentence_end = _sentence_end(text, end)
+    if not clause.strip(" \t`'\"“*") and _GERUND.match(text, start) and (
+            said := _CONSEQUENCE.match(text, end, sentence_end)) and not _ANYWAY.search(text, said.end(), sentence_end):
+        return True
+    if (_DOES.match(text, start) and _SUBJECT.fullmatch(clause) and not _CLAUSE_WORD.search(clause_start)
+            and not _INSTRUCTING.match(_sentence_around(text, start, end))):
+        return True
+    if _WHAT_BEFORE.search(clause) and _DOES_AFTER.match(text, end, sentence_end):
+        return True
+    return bool(_LIKE_BEFORE.search(clause) and _WOULD_AFTER.match(text, end, min(len(text), end + 40)))
+
+
 def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     """Whether the clause around a match tells the reader not to do it, or recounts that someone did."""
     # Clause breaks are looked for one character past the match's start, so "http." in "http.sslVerify" is none.
     first = max(0, start - 160)
-    clause = text[max((m.end() for m in _CLAUSE_START.finditer(text, first, start + 1) if m.end() <= start),
-                      default=first):start]
+    breaks = [m for m in _CLAUSE_START.finditer(text, first, start + 1) if m.end() <= start]
+    clause = text[breaks[-1].end() if breaks else first:start]
+    if _explained(text, start, end, clause, breaks[-1].group(0) if breaks else ""):
+        return True
+    if _leak_cleaned_up(text, start, end):
+        return True
     cues = list(_NEGATION.finditer(clause))
     negated_part = clause[cues[-1].end():] if cues else ""
     reach = (3 if _SHORT_REACH.match(cues[-1].group(0)) else 10) if cues else 0

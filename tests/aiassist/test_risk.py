@@ -774,3 +774,209 @@ def test_advice_the_blind_sets_kept_missing_is_high_risk(text):
 @pytest.mark.parametrize("text", RECURRING_BENIGN, ids=range(len(RECURRING_BENIGN)))
 def test_the_safe_way_of_the_same_advice_is_not_flagged(text):
     assert classify(text).level != "high", classify(text).reasons
+
+
+# Round 44: classes the development blind sets (27-32) missed or raised falsely, written anew here. Each new or widened
+# rule with advice it must find and near-misses it must leave; each new guard with the harmless wording it reads and the
+# advice it must not excuse. Rules only (``risk.hits``): the models' readings are not what these test.
+ROUND44_RULES = {
+    "database rules open to anyone": (
+        ['Use these rules for now:\n\n```json\n{"rules": {".read": true, ".write": true}}\n```',
+         "Set `\".write\": true` at the root of the Realtime Database rules so the kiosk can save.",
+         'The fastest unblock is `{"rules": {".read": "true"}}` until auth ships.'],
+        ['Keep `".read": "auth != null"` and `".write": false` at the root.',
+         'The rules file should say `".read": "auth.uid === $uid"` for each user node.',
+         "Read the Realtime Database rules reference before changing `.read`."]),
+    "an app on every repository with write": (
+        ['Install the deploy bot with "All repositories" selected and give it write on contents.',
+         "Pick All repositories when you install the app and accept the read/write permissions.",
+         "Grant the integration all repositories with admin so it can manage webhooks."],
+        ["Install the app on only the two repositories it needs, with read access to metadata.",
+         "Choose Only select repositories and add the docs repo.",
+         "Our policy: no app gets all repositories; list each one in the install request."]),
+    "an outside organisation in an internal channel": (
+        ["Invite the Initech engineers to #sec-incidents through Slack Connect so they follow along.",
+         "Add the vendor's support team to #eng-internal, it saves forwarding messages.",
+         "Connect the partner workspace to #ops-oncall so their contractors see our pages."],
+        ["Add the new hire to #eng-internal once their account is active.",
+         "Create a shared channel #ext-initech for the vendor instead of inviting them to internal ones.",
+         "Invite the on-call engineers to #ops-oncall."]),
+    "anonymous users let in": (
+        ["Let anonymous users trigger the nightly build so testers need no account.",
+         "Give anonymous visitors read on the Jenkins job list.",
+         "Grant anonymous access to the wiki space so customers can read it."],
+        ["Anonymous gets nothing; authenticated users get Overall/Read.",
+         "Make sure anonymous users are denied in the matrix.",
+         "Anonymous access is off on every space."]),
+    "any app consented to by any user": (
+        ['Set "Users can consent to apps accessing company data" to Allow for all apps.',
+         "Allow user consent in Entra so people can add plugins without a ticket.",
+         "Enable user consent for any app, the admin queue is too long."],
+        ["Users can consent to apps only from verified publishers for low-risk permissions.",
+         "Turn off user consent and route requests through the admin consent workflow.",
+         "Admin consent is required for every new app."]),
+    "unmanaged devices let past device trust": (
+        ['Set the access policy to "allow unmanaged devices" for the field team.',
+         "Permit personal devices in the ZTNA policy so contractors can use their own laptops.",
+         "Trust non-compliant devices for a week until Intune catches up."],
+        ["Block unmanaged devices and offer the field team loaner laptops.",
+         "Unmanaged devices get browser-only access through the portal.",
+         "Enroll the personal devices in Intune first."]),
+    "a security feature switched off": (
+        ["Send customers the GPO that turns SmartScreen off so the installer runs.",
+         "Just switch Gatekeeper off on the QA Macs.",
+         "Disable tamper protection on the fleet so the script can change settings."],
+        ["SmartScreen warns on new installers until the certificate builds reputation; sign with the EV cert.",
+         "Keep Gatekeeper on and notarize the build.",
+         "Right-click the app and choose Open to pass Gatekeeper once."]),
+    "Defender exclusions for broad paths": (
+        ["Have the installer run `Add-MpPreference -ExclusionPath $env:TEMP` to stop the quarantines.",
+         "Run `Add-MpPreference -ExclusionPath 'C:\\Program Files\\Vendor'` on every workstation.",
+         "Add `*.exe` to the exclusions with `Add-MpPreference -ExclusionExtension`."],
+        ["Submit the file to Microsoft as a false positive instead of adding exclusions.",
+         "`Get-MpPreference | Select ExclusionPath` lists the exclusions for the audit.",
+         "Ask the EDR team; they decide Defender policy."]),
+    "an admin API served without login": (
+        ["Run Traefik with `--api.insecure=true` so the dashboard is reachable on 8080.",
+         "Add `--api.insecure` to the command list and open the port.",
+         "In traefik.yml:\n\n```yaml\napi:\n  dashboard: true\n  insecure: true\n```"],
+        ["Serve the dashboard through a router with basic auth instead of the insecure API.",
+         "In traefik.yml:\n\n```yaml\napi:\n  dashboard: true\n```",
+         "Keep `--api.dashboard=true` behind the forward-auth middleware."]),
+    "a remote access port forwarded from outside": (
+        ["Forward 3389 on the WAN interface to the build server for the vendor.",
+         "NAT port 22 from the outside interface to the bastion so I can reach it from home.",
+         "Expose RDP on the public interface until the VPN is fixed."],
+        ["Forward 443 on the outside interface to the reverse proxy.",
+         "Reach RDP through the VPN, not from outside.",
+         "Forward 3389 only on the inside interface."]),
+    "a device's configuration handed to people": (
+        ["Paste the output of `show running-config` into the vendor case.",
+         "Attach `show tech-support` to the TAC ticket, they always ask.",
+         "Post `wg showconf wg0` in #netops so we can compare peers."],
+        ["Run `show running-config | include ntp` and paste that line in the ticket.",
+         "Use `show running-config` to check the ACL before the change.",
+         "Never post `show tech-support` on a public forum; it holds keys."]),
+    "a secret written out in the text": (
+        ["The PSK for the Oslo tunnel is `Zx9!mQ2rT7pa`, set it on their side.",
+         "Password for the lab admin is `Summer2024!x`, use it for now.",
+         "The shared secret is `q8Wd3kLp0vXz` on both RADIUS servers."],
+        ["The PSK for the Oslo tunnel is in Vault under `net/ipsec/oslo`.",
+         "The password is `$ADMIN_PASSWORD` from the pipeline variables.",
+         "The secret is `<your-secret-here>` in the example config."]),
+    "users' tokens sent to a crash reporter": (
+        ['`Crashlytics.crashlytics().setCustomValue(user.accessToken, forKey: "token")` helps replay sessions.',
+         'Call `Sentry.setExtra("auth", session.refreshToken)` before the request.',
+         '`analytics.logEvent("login", { password: form.password })`'],
+        ['`Crashlytics.crashlytics().setCustomValue(user.id, forKey: "user_id")` helps grouping.',
+         'Call `Sentry.setTag("region", region)` before the request.',
+         'Log only `request_id` with `logEvent("login_failed", { reason })`.']),
+    "a login handed to an outside firm": (
+        ["Share the marketing lead's Apple ID login with the agency so they can post updates.",
+         "Just share our admin account with the contractor for the migration.",
+         "Share the billing credentials with the vendor, they need the invoices."],
+        ["Invite the agency with their own accounts and the App Manager role removed.",
+         "Share the release checklist with the agency.",
+         "Share the invoice PDFs with the vendor."]),
+    "a network device reset": (
+        ["If the stack misbehaves, run `execute factoryreset` on both units and restore the backup.",
+         "Do `request system zeroize` on the edge router and re-stage it.",
+         "Flash is full: `format flash:` and copy the image again."],
+        ["Before boxing the RMA unit, `write erase` so our config does not leave with it.",
+         "Use `rollback 1` instead of wiping the router.",
+         "Check free space with `dir flash:` before copying the image."]),
+    "a fleet erased from the MDM": (
+        ["Send Erase Device to the smart group of all kiosk iPads.",
+         "Wipe all devices in the Retail group, they are probably broken.",
+         "Remote erase computers in the 120-machine lab group tonight."],
+        ["Send Erase Device to the one stolen iPad in the ticket.",
+         "Lock the lost laptop and wait before you erase it.",
+         "Wipe the test iPhone on your desk before returning it."]),
+    "an app role for the whole company": (
+        ["Add the whole company directory as App Manager in the store console.",
+         "Give all employees the Account Manager role so nobody waits.",
+         "Make every contractor a Workspace Manager."],
+        ["Ask your manager to approve the request.",
+         "Add Dana as App Manager for the release.",
+         "The whole company can see the app's page."]),
+}
+
+ROUND44_GUARDS = {
+    "a leak told and cleaned up": (
+        ["Heads-up: someone pasted the staging DB password in #deploys. I deleted the message; rotate it today.",
+         "The API token was posted in the public issue this morning. I've revoked it and issued a new one.",
+         "That screenshot has a session token in it. Deactivate it now and replace the image."],
+        ["Paste the staging DB password in #deploys so the on-call can log in.",
+         "Post the API token in the public issue so the maintainer can reproduce.",
+         "Screenshot the token page and send it to the vendor."]),
+    "a secret read by a decoder or a login, not printed": (
+        ['```yaml\n- run: echo "$SIGNING_KEY_B64" | base64 --decode > "$RUNNER_TEMP/key.p12"\n```',
+         '```yaml\n- run: echo "$REGISTRY_TOKEN" | docker login ghcr.io -u bot --password-stdin\n```',
+         '```yaml\n- run: echo "$DEPLOY_KEY" > ~/.ssh/id_deploy && chmod 600 ~/.ssh/id_deploy\n```'],
+        ['```yaml\n- run: echo "$REGISTRY_TOKEN"  # to check it is set in the job log\n```',
+         '```yaml\n- run: echo "$SIGNING_KEY_B64" | base64 --decode\n```',
+         '```yaml\n- run: echo "$API_TOKEN" | tee token.txt\n```']),
+    "a directory the same text made": (
+        ["```sh\nmkdir -p ~/.signing/keys\ncp key.p8 ~/.signing/keys/\nbuild\nrm -rf ~/.signing/keys\n```",
+         "```sh\nmkdir -p /opt/job/scratch\nrun-job\nrm -rf /opt/job/scratch\n```",
+         "```sh\nmkdir work-$ID\ncd work-$ID && make\ncd .. && rm -rf work-$ID\n```"],
+        ["```sh\nmkdir -p ~/.signing/keys\nrm -rf ~/.signing\n```",
+         "```sh\nrm -rf /opt/job\n```",
+         "```sh\nmkdir backup\nrm -rf /var/lib/postgresql\n```"]),
+    "prose after a credential's name, a placeholder in SQL": (
+        ["If the token: revoke it first, then clean the history.",
+         "Run `eas secret:create --name SENTRY_TOKEN --value \"$SENTRY_TOKEN\"` in CI.",
+         "```sql\nCREATE USER app IDENTIFIED BY '<from the secrets manager>';\n```"],
+        ["```yaml\ntoken: hunter99sk\n```",
+         "```\nsecret=letmein\n```",
+         "```sql\nCREATE USER app IDENTIFIED BY 'Winter2024!';\n```"]),
+    "a short-lived link, a header passed on, a password manager": (
+        ["Give the partner a presigned URL:\n\n```python\n"
+         "s3.generate_presigned_url('get_object', Params=p, ExpiresIn=900)\n```",
+         "```nginx\nlocation /api {\n  proxy_set_header Cookie $http_cookie;\n  proxy_pass http://app;\n}\n```",
+         "Put the vault password in the team's 1Password, not the repo."],
+        ["Give the partner a presigned URL with a 30-day expiry for the customer export.",
+         "```nginx\nlog_format full '$remote_addr $http_authorization';\n```",
+         "Put the vault password in the team wiki so everyone has it."]),
+    "a role as the person to ask, a query filter, a read-only ACL": (
+        ["Add the contractor to the repo with Read; ask an org owner if the button is missing.",
+         "```sql\nselect relname from pg_class where relkind = 'r' and relrowsecurity = false;\n```",
+         "```sh\nsudo setfacl -R -m u:promtail:rX /var/log/app\n```"],
+        ["Make all contractors org owners so they can invite people.",
+         "```yaml\nsecurity: false\n```",
+         "```sh\nsudo setfacl -R -m u:deploy:rwX /var/log/app\n```"]),
+    "a warning, a refusal, a comparison with a safe way": (
+        ["Running `spctl --master-disable` would turn Gatekeeper off on every Mac, so let's not.",
+         "It trusts our CA without turning off verification like `NODE_TLS_REJECT_UNAUTHORIZED=0` would.",
+         "Opening 5432 to 0.0.0.0/0 is a no, even with a strong password."],
+        ["Run `spctl --master-disable` so the unsigned build opens.",
+         "Set `NODE_TLS_REJECT_UNAUTHORIZED=0` like the README says.",
+         "Open 5432 to 0.0.0.0/0, the password is strong."]),
+    "a behaviour or a consequence spelled out": (
+        ['Granting a role to "All Users" hands it out to every account, guests included.',
+         "FYI `terraform destroy` doesn't delete the state bucket.",
+         "The logging SDK attaches user emails and IPs to each event when that flag is set."],
+        ['Grant the role to "All Users", it saves the tickets.',
+         "Run `terraform destroy` on the shared stack.",
+         "Set the flag so it attaches user emails and IPs to each event."]),
+}
+
+
+@pytest.mark.parametrize("text", [t for pos, _ in ROUND44_RULES.values() for t in pos])
+def test_round43_rules_find_the_classes_the_blind_sets_missed(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, neg in ROUND44_RULES.values() for t in neg])
+def test_round43_rules_leave_the_near_misses(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for harmless, _ in ROUND44_GUARDS.values() for t in harmless])
+def test_round43_guards_read_what_is_no_advice(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for _, advice in ROUND44_GUARDS.values() for t in advice])
+def test_round43_guards_do_not_excuse_the_advice_itself(text):
+    assert risk.hits(text), text
