@@ -32,6 +32,7 @@ from .serializers import (
     AnswerFilterSerializer,
     ApproveSerializer,
     ConfirmClaimSerializer,
+    EditSerializer,
     FeedbackSerializer,
     ReasonSerializer,
     RegenerateSerializer,
@@ -282,6 +283,16 @@ class AIAnswerViewSet(GenericViewSet):
         params = parse(ApproveSerializer, request.data)
         answer = services.answer_approve(acting_user=request.user, answer=self.get_answer(pk),
                                          body=params.get("body"), text_hash=params.get("body_hash"))
+        return Response(_detail(request, answer))
+
+    @_verb("Edit the text under review without approving it, and check it again (reviewers; never the asker), as the "
+           "review page's \"Save edit and check again\"", EditSerializer,
+           conflict="Not in review, or the text changed since it was read (code text_changed).")
+    @action(detail=True, methods=["post"])
+    def edit(self, request, pk):
+        params = parse(EditSerializer, request.data)
+        answer = services.answer_edit(acting_user=request.user, answer=self.get_answer(pk), body=params["body"],
+                                      text_hash=params["body_hash"])
         return Response(_detail(request, answer))
 
     @_verb("Confirm one invented or contradicted claim of the text under review, with a reason (reviewers; never "

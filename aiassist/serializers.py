@@ -247,6 +247,14 @@ class ApproveSerializer(serializers.Serializer):
                                                  "changed since. Needed once another reviewer edited the text.")
 
 
+class EditSerializer(serializers.Serializer):
+    body = text_field(max_length=BODY_MAX, help_text="The edited text (the machine's original is kept). Its claims "
+                                                     "are checked again; approvals of the old text no longer count.")
+    body_hash = serializers.RegexField(r"^[0-9a-f]{64}$",
+                                       help_text="The body_hash of the text your edit started from: refused (409, "
+                                                 "code text_changed) if it changed since.")
+
+
 class ReasonSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
         choices=AIAnswer.Reason.choices, required=False,

@@ -56,7 +56,7 @@ def test_the_api_has_the_contracts_endpoints():
         "/api/v1/ai-answers/", "/api/v1/ai-answers/{pk}/",
         *(f"/api/v1/ai-answers/{{pk}}/{verb}/" for verb in (
             "submit", "withdraw", "discard", "retry", "regenerate", "feedback", "approve", "reject", "retract",
-            "confirm", "confirm-claim", "report")),
+            "confirm", "confirm-claim", "report", "edit")),
         "/api/v1/posts/{pk}/vote/",
         # The web's edit, hide, lock, move, accept and watch forms (round 33).
         "/api/v1/posts/{pk}/", "/api/v1/posts/{pk}/hide/", "/api/v1/posts/{pk}/unhide/",
