@@ -110,8 +110,9 @@ def blind(request):
 
 # Round 16's sets name products, days and channels ("scanned with Trivy", "every Sunday", "in #ci-flaky"): read with
 # lexical-3, 74.5 and 70.9 % of their invented claims were caught; lexical-4 reads such names (bench/README.md,
-# round 16).
-INVENTED_FLOOR = {6: 0.96, 7: 0.94}
+# round 16). Set 8 (round 44, scored with lexical-11 before anything was read from it): 53 of 55, two whose new item
+# is written in plain words.
+INVENTED_FLOOR = {6: 0.96, 7: 0.94, 8: 0.96}
 
 
 @pytest.mark.parametrize("n", sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
@@ -120,15 +121,15 @@ def test_on_the_blind_sets_invented_claims_are_caught(n):
     assert _blind_figures(n)["invented_caught"] >= INVENTED_FLOOR.get(n, TARGETS["invented_caught"])
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6 and 7 hold invented names "
-                                      "written as ordinary words (gzip, a lower-case team name, 'one year')")
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6, 7 and 8 hold invented "
+                                      "names written as ordinary words (gzip, a lower-case team name, 'one year')")
 @pytest.mark.parametrize("n", sorted(INVENTED_FLOOR), ids=lambda n: f"blind{n}")
 def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
     assert _blind_figures(n)["invented_caught"] >= TARGETS["invented_caught"]
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-16): on the blind sets the checker "
-                                      "catches 33-60 % of the contradicted claims (target 80 %) and flags 14-40 % of "
+                                      "catches 33-62 % of the contradicted claims (target 80 %) and flags 14-40 % of "
                                       "the supported ones (target at most 10 %): paraphrase and reversal in other "
                                       "words")
 def test_on_the_blind_sets_contradictions_are_caught_and_paraphrases_pass(blind):
