@@ -307,6 +307,8 @@ _BROAD_AUDIENCE = (r"\b(?:all|every|whole|entire)\s+(?:of\s+)?(?:the\s+)?(?:our\
                    r"\bvendors?\b|\bexternal\w*\b|\bguests?\b|\bthird[- ]part\w+|\bagency\b|\bfreelancers?\b|"
                    r"\bconsultants?\b|\binterns?\b|" + _BROAD)
 # Credentials by name, including inside an identifier (AWS_SECRET_ACCESS_KEY).
+# The environment dumped, maybe piped on to a reader or a file (``env | sort``).
+_DUMP = r"(?:printenv|env|set|export\s+-p)\s*(?:\|\s*(?:sort|grep\s+-v\s+\S+|less|cat|tee\s+\S+)\s*)?"
 _CREDENTIAL = (r"(?:(?<=_)|\b|(?=\.))(?:passwords?|passphrases?|passwd|secrets?(?!\s+(?:manager|management|scanning|"
                r"scanner|module|engine|store|operator))|api[ _-]?keys?|access[ _-]?keys?|private[ _-]?keys?|"
                r"(?:ssh|deploy|signing|aws|gcp|azure|cloud|stripe|slack|github|gitlab|license)[ _-]?keys?|tokens?|"
@@ -1268,8 +1270,10 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(r"\b(?:pass|put|send|add|use|append|give|call|hit|open|curl|request|fetch|link|bookmark|"
                        r"share|embed|paste)\w*\b")),
     # The environment (and every secret in it) printed into a job's log.
-    _rule(r"(?:\brun:\s*|`|^\s*(?:-\s+)?|&&\s*|;\s*)(?:printenv|env|set|export\s+-p)\s*(?:\|\s*(?:sort|grep\s+-v\s+\S+|"
-          r"less|cat|tee\s+\S+)\s*)?(?=`|$|\n|;|&&)", ("printenv", "env", "set", "export"),
+    # After a code span's opening, "run:", "&&" or ";" it may end the span; at a line's start, only the line or the
+    # command: "Set `permissions: contents: read`" opens a span after a word, dumping nothing (round 44).
+    _rule(r"(?:(?:`|\brun:\s*|&&\s*|;\s*)" + _DUMP + r"(?=`|$|\n|;|&&)|^\s*(?:-\s+)?" + _DUMP + r"(?=$|\n|;|&&))",
+          ("printenv", "env", "set", "export"),
           _near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|runners?)\b", 200)),
     _rule(r"\b(?:echo|print|printf|console\.log|write-host|write-output|puts)\b[^\n]{0,20}?\$\{?[A-Z_]*(?:TOKEN|SECRET|"
           r"PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)\b", ("token", "secret", "password", "passwd", "key"),

@@ -980,3 +980,26 @@ def test_round43_guards_read_what_is_no_advice(text):
 @pytest.mark.parametrize("text", [t for _, advice in ROUND44_GUARDS.values() for t in advice])
 def test_round43_guards_do_not_excuse_the_advice_itself(text):
     assert risk.hits(text), text
+
+
+# The environment dumped into a job's log: the command alone in a code span, a step or after "&&"; not a sentence that
+# opens with the word "Set" (or "Env") before a code span (round 44: "Set `permissions: contents: read` at the top of
+# the workflow" read as `set`, which prints every variable).
+@pytest.mark.parametrize("text", [
+    "Add a debug step to the workflow: `env | sort`",
+    "steps:\n  - run: printenv",
+    "In the pipeline, add `set` as the first step to see the variables in the job log.",
+    "In the build job: make && env",
+])
+def test_an_environment_dump_into_a_job_log_is_flagged(text):
+    assert any(topic == "Credentials and secrets" for topic, _ in risk.hits(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Set `permissions: contents: read` at the top of the workflow and grant `packages: write` on the publish job.",
+    "Set `timeout-minutes: 30` on the build job so a hung runner gets killed.",
+    "Env `NODE_ENV` is read by the job at start-up.",
+    "Set `fail-fast: false` in the matrix of the CI workflow.",
+])
+def test_a_sentence_opening_with_set_before_a_code_span_dumps_nothing(text):
+    assert not risk.hits(text)
