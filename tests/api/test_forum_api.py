@@ -564,7 +564,8 @@ def test_search_finds_only_what_the_caller_may_read(as_role, role):
         hit, = hits  # one result per thread: both of its posts match, its best passage is the snippet
         assert hit["category"]["slug"] == "security-ops" and MARKER in hit["snippet"]
         assert set(hit) == {"post", "thread", "category", "author", "role", "is_ai_generated", "disclaimer",
-                            "risk_notice", "claims_notice", "created_at", "rank", "snippet", "words"}
+                            "risk_notice", "claims_notice", "attention_notice", "created_at", "rank", "snippet",
+                            "words"}
     python = client.get(f"{V1}/search/?q=python&category=engineering").json()["results"]
     assert [h["thread"]["title"] for h in python] == ["Which Python version does the CI image use?"]
 
