@@ -407,6 +407,14 @@ def answer_confirm_claim(*, acting_user, answer: AIAnswer, key: str, reason: str
     return confirmation
 
 
+def counting_approvals(answer: AIAnswer) -> list[Approval]:
+    """The approvals that count for ``answer`` now: of its current text, not by its asker, and standing
+    (``policy.standing_approvals``). One query, none when they were prefetched that way."""
+    current = body_hash(answer.body)
+    return [a for a in ai_policy.standing_approvals_of(answer)
+            if a.standing and a.body_hash == current and a.reviewer_id != answer.asker_id]
+
+
 def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
     """What the current text still needs: counts of valid approvals against the rule.
 
@@ -417,8 +425,7 @@ def approvals_needed(answer: AIAnswer, *, adding=None) -> dict:
     With ``adding`` (a reviewer), the counts as they would be after that reviewer's approval too
     (the review page's "Approve and publish" label).
     """
-    current = [(a.reviewer_id, a.standing_high_risk) for a in ai_policy.standing_approvals_of(answer)
-               if a.standing and a.body_hash == body_hash(answer.body) and a.reviewer_id != answer.asker_id]
+    current = [(a.reviewer_id, a.standing_high_risk) for a in counting_approvals(answer)]
     if adding is not None and not ai_policy.is_asker(adding, answer):
         current.append((adding.pk, forum_policy.access_for(adding, answer.thread.category).can_approve_high_risk))
     reviewers = {reviewer for reviewer, _ in current}
@@ -520,10 +527,10 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     answer.save()
     # The post names the reviewers whose approvals counted, as ``approvals_needed`` weighed them just now: not one
     # who approved this text but no longer reviews the category (round 43's review), nor an earlier publication's.
-    counted = [a.pk for a in ai_policy.standing_approvals_of(answer)
-               if a.standing and a.body_hash == body_hash(answer.body) and a.reviewer_id != answer.asker_id]
-    answer.approvals.update(counted=Case(When(pk__in=counted, then=Value(True)), default=Value(False)))
-    reviewers = list(Approval.objects.filter(pk__in=counted).values_list("reviewer__username", flat=True))
+    counted = counting_approvals(answer)
+    answer.approvals.update(counted=Case(When(pk__in=[a.pk for a in counted], then=Value(True)), default=Value(False)))
+    reviewers = list(Approval.objects.filter(pk__in=[a.pk for a in counted]).values_list("reviewer__username",
+                                                                                          flat=True))
     data = {"post": post.pk, "reviewers": reviewers}
     if answer.grounding["confirmed"]:  # published with claims the sources do not support, on a reviewer's word
         data["claims_confirmed"] = answer.grounding["confirmed"]
