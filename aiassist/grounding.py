@@ -62,12 +62,14 @@ ending in a colon right before a code block or list.
   start/stop, include/exclude, inbound/outbound, ingress/egress, internal/external, lock/unlock, required/optional and
   read-only/read-write are antonyms too, unless a text uses both words of its pair or the word under a condition; so
   are comparatives (longer/shorter, above/below, more/less, most/least, larger/smaller, faster/slower) where they
-  compare (not "at least", "20 or more", "no longer", "most clients") the same things on the same sides ("B is longer
-  than A" restates "A is shorter than B"). A claim that forbids what a cited sentence forbids is not contradicted by
-  another sentence asserting part of what it forbids (``_forbids_too``).
+  compare (not "at least", "20 or more", "no longer", "most clients", "the table below") the same things on the same
+  sides ("B is longer than A" restates "A is shorter than B"; "the batch pods" are not "the API pods"). A claim that
+  forbids what a cited sentence forbids is not contradicted by another sentence asserting part of what it forbids
+  (``_forbids_too``).
   Contradicted too: a number given bare ("`statement_timeout` to 30") that every cited occurrence on its subject
-  gives with a unit of time, size or share ("30s": ``_unit_dropped``), and an item of a list ("ports 443 and 8443")
-  that the cited passages deny the role the list gives it ("keep 8443 closed", "never mount `X`": ``_item_denied``).
+  gives with a unit of time, size or share ("30s": ``_unit_dropped``; a unit in the setting's name or the table's header
+  is given), and an item of a list ("ports 443 and 8443") that the cited passages deny the role the list gives it
+  ("keep 8443 closed", "never mount `X`": ``_item_denied``).
   An uncited step (a command, a code block, a literal asked for, a table row or "key: value" item) is contradicted
   when every passage the draft was given that quotes it forbids it, as a cited one is.
 - ``supported`` / ``weak``: the share of the claim's content words (stemmed, stop words out, a few
@@ -127,7 +129,12 @@ from forum.text import STOPWORDS
 # run `pg_dump` against the primary.": ``_forbids_too``); opposite comparatives on the same sides of a comparison
 # contradict ("shorter than" against "longer than", above/below, more/less, most/least, larger/smaller, faster/slower:
 # ``_compares``, ``_compared_alike``); a negated verb of attempting forbids what it attempts ("don't try to X").
-CHECKER = "lexical-11"
+# lexical-12 (round 44's review): "above"/"below" naming a place in a document ("the table below") compare nothing
+# (``_PLACES``); a comparison whose sides hold other words than the passage's (another subject, measure or scope)
+# reverses nothing (``_compared_alike``); the other prohibition ``_forbids_too`` finds must cover the claim's (every
+# word it forbids but its head is the claim's); a unit named by a table's header or the setting's name is given
+# (``_column_unit``, ``_identifier_unit``); "don't bother to X" no longer forbids X.
+CHECKER = "lexical-12"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -806,14 +813,27 @@ def _guard(cued: list[tuple[str, int]], toks: Sequence[_Tok]) -> tuple[tuple[str
     return tuple(out)
 
 
+# "above"/"below" after a noun of a document ("the table below", "the command above") or last in their clause ("as
+# shown below") name a place in the draft or the source, not a comparison. Round 44's review (lexical-12).
+_PLACES = frozenset({"above", "below"})
+_DOCUMENT_NOUNS = frozenset("""table tables command commands step steps section sections list lists example examples
+    snippet snippets output config configuration settings code script scripts block blocks line lines link links
+    figure diagram instructions procedure paragraph note notes sample template listed shown described mentioned
+    quoted linked""".split())
+
+
 def _compares(toks: Sequence[_Tok], i: int) -> bool:
     """Whether the comparative ``toks[i]`` compares: not a bound ("at least 3", "20 or more": ``_quantity_changed``
     reads those), a negation ("no longer", "any more") or "more or less"; "most" and "least" only as the superlative of
-    what they qualify ("the most", "least recently used"), not as "most clients"."""
+    what they qualify ("the most", "least recently used"), not as "most clients"; "above" and "below" not as a place
+    in a document (``_PLACES``)."""
     before = toks[i - 1].raw if i and not toks[i - 1].punct else ""
     after = toks[i + 1].raw if i + 1 < len(toks) and not toks[i + 1].punct else ""
     if before in _NOT_COMPARING_AFTER or after == "or":
         return False
+    if toks[i].raw in _PLACES and not after[:1].isdigit() and (
+            not after or after in _DOCUMENT_NOUNS or before in _DOCUMENT_NOUNS or before in ("the", "see", "as")):
+        return False  # a place in the document: "the table below", "the steps above", "as shown above"
     return toks[i].raw not in _SUPERLATIVES or before == "the" or (after.endswith("ly") and len(after) > 4)
 
 
@@ -1010,7 +1030,8 @@ def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[s
 
 
 # Verbs of attempting: a negated one forbids the action it takes ("don't try to merge your old branches"). Round 44.
-_TRYING = frozenset("try attempt bother".split())
+# Not "bother": "Don't bother to vacuum X" says vacuuming X is unneeded, not forbidden (lexical-12).
+_TRYING = frozenset("try attempt".split())
 
 
 def _heads(toks: Sequence[_Tok], scope: range, judging: frozenset[str] = frozenset()) -> set[str]:
@@ -1034,22 +1055,28 @@ def _neighbours(pol: _Polarity, index: int, where: str) -> set[str]:
     return before | after
 
 
-def _around(pol: _Polarity, index: int, where: str = "either") -> tuple[set[str], set[str]]:
-    """Up to three content words either side of ``toks[index]`` within its clause (before it only for "either")."""
+def _around(pol: _Polarity, index: int, where: str = "either", *,
+            scopes: bool = False) -> tuple[set[str], set[str]]:
+    """Up to three content words either side of ``toks[index]`` within its clause (before it only for "either");
+    ``scopes``: and the scope words among them (``_SCOPES``)."""
     toks = pol.toks
-    after, before = [], []
+    after, before, extra_after, extra_before = [], [], set(), set()
     k = index + 1
     while k < len(toks) and len(after) < 3 and not toks[k].punct:
         if toks[k].stem:
             after.append(toks[k].stem)
+        elif scopes and toks[k].raw in _SCOPES:
+            extra_after.add(toks[k].raw)
         k += 1
     if where == "either":
         k = index - 1
         while k >= 0 and len(before) < 3 and not toks[k].punct:
             if toks[k].stem:
                 before.append(toks[k].stem)
+            elif scopes and toks[k].raw in _SCOPES:
+                extra_before.add(toks[k].raw)
             k -= 1
-    return set(before), set(after)
+    return set(before) | extra_before, set(after) | extra_after
 
 
 # Verbs that say little of the action itself: a prohibition headed by one ("Never run `pg_dump` against the primary")
@@ -1138,22 +1165,39 @@ def _antonym_hit(claim: _Polarity, passage: _Polarity, *, loose: bool = False) -
     return None
 
 
+# Prepositions that set the scope of a comparison ("during business hours"), stop words the stems leave out.
+_SCOPES = frozenset("during within without inside outside except until".split())
+
+
+def _scoped_terms(pol: _Polarity) -> frozenset[str]:
+    """A text's content stems and its scope words (``_SCOPES``)."""
+    return pol.terms | {t.raw for t in pol.toks if t.raw in _SCOPES and not t.code}
+
+
 def _compared(pol: _Polarity, i: int) -> tuple[set[str], set[str]]:
     """What the comparative ``toks[i]`` compares: the words before it, and those after its "than" ("less damage to
     latency than noisy neighbours": "damage to latency" is the measure, on neither side) or, without one, after it."""
     toks = pol.toks
     than = next((k for k in range(i + 1, min(i + 6, len(toks))) if toks[k].punct or toks[k].raw == "than"), i)
-    return _around(pol, i)[0], _around(pol, than if toks[than].raw == "than" else i)[1]
+    return _around(pol, i, scopes=True)[0], _around(pol, than if toks[than].raw == "than" else i, scopes=True)[1]
 
 
 def _compared_alike(claim: _Polarity, i: int, passage: _Polarity, theirs: frozenset[str]) -> bool:
     """Whether the passage sentence uses one of ``theirs`` (the opposite comparatives of the claim's ``toks[i]``) with
     the same things on the same sides: "A is shorter than B" reverses "A is longer than B", while "B is longer than A"
-    says the same (the sides crossed, the comparison turned round)."""
+    says the same (the sides crossed, the comparison turned round). A comparison whose sides each hold a word the other
+    sentence lacks compares other things ("Give the batch pods less CPU" against "Give the API pods more CPU", "fewer
+    cores" against "more memory", "outside business hours" against "during business hours", "The old disks are
+    slower" against "The new disks are faster"): round 44's review (lexical-12). A word the claim adds alone ("the
+    most recently accessed cache entries" against "least recently accessed first") still compares the same."""
     mine_before, mine_after = _compared(claim, i)
+    mine_terms, their_terms = _scoped_terms(claim), _scoped_terms(passage)
+    new = (mine_before | mine_after) - their_terms
     for word, j in passage.cued:
         if word in theirs:
             before, after = _compared(passage, j)
+            if new and (before | after) - mine_terms:
+                continue  # another subject, measure or time on a side: "the batch pods" for "the API pods"
             same = len(mine_before & before) + len(mine_after & after)
             if same and same > len(mine_before & after) + len(mine_after & before):
                 return True
@@ -2311,7 +2355,9 @@ def _forbids_too(claim: _Polarity, hit: frozenset[str], reversed_: _Polarity, pa
     `pg_dump` from the replica. Never run `pg_dump` against the primary."): what the claim forbids beyond the words
     that sentence asserts ("primary") stands in a clause of another sentence forbidding, with the claim's own verb, a
     generic one (``_GENERIC_HEADS``, which lexical-8 reads as standing for any) or what the claim's verb acts on
-    ("Never use the primary for reporting queries": "use" is no content word). Round 44 (lexical-11)."""
+    ("Never use the primary for reporting queries": "use" is no content word). Round 44 (lexical-11). That prohibition
+    must cover the claim's: every word it forbids but its head is one of the claim's ("Never deploy the API on
+    Friday" does not forbid what "Never deploy the API on Tuesday" does: lexical-12)."""
     for _, group, heads in claim.groups:
         words = set(group)
         rest = words - hit
@@ -2322,7 +2368,7 @@ def _forbids_too(claim: _Polarity, hit: frozenset[str], reversed_: _Polarity, pa
                 other = None if segment.code else _segment_polarity(segment)
                 if other is None or other is reversed_:
                     continue
-                if any(rest <= other.clauses[index] and (
+                if any(rest <= other.clauses[index] and set(forbidden) - their_heads <= words and (
                         heads & set(forbidden) or their_heads <= _GENERIC_HEADS | (words - heads))
                        for index, forbidden, their_heads in other.groups):
                     return True
@@ -2574,11 +2620,43 @@ def _bare_numbers(text: str) -> list[tuple[float, int]]:
     return out
 
 
-def _unit_dropped(text: str, toks: Sequence[_Tok],
-                  passages: Sequence[_Passage]) -> tuple[str, _Passage, _Segment] | None:
+def _names_unit(words: Iterable[str]) -> bool:
+    """Whether one of ``words`` is a unit that measures (``_MEASURES``)."""
+    return any(_VALUE_UNITS.get(w.lower(), -1) in _MEASURES for w in words)
+
+
+def _identifier_unit(text: str, at: int) -> bool:
+    """Whether the setting a number is given for names its unit ("Set `timeout_seconds` to 30", "`ttl_ms`: 500",
+    "`maxSizeMb`"): the last code span before ``at`` (or, without one, the first after it), cut at underscores,
+    hyphens, dots and capitals; a part of two letters or more."""
+    spans = [m for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+    span = next((m for m in reversed(spans) if m.end() <= at), None) or next((m for m in spans if m.start() >= at),
+                                                                              None)
+    return span is not None and _names_unit(w for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", span.group(2))
+                                            if len(w) > 1)
+
+
+def _column_unit(text: str, at: int, header: str) -> bool:
+    """Whether the header cell over the table cell holding ``at`` names a unit ("Value (s)", "Timeout (ms)", "CPU %"):
+    a unit word of two letters or more, or any in brackets."""
+    if not header:
+        return False
+    column = text[:at].count("|") - text.lstrip().startswith("|")
+    cells = header.strip().removeprefix("|").split("|")
+    if not 0 <= column < len(cells):
+        return False
+    cell = cells[column]
+    return _names_unit(w for w in re.findall(r"[A-Za-z]+|%", cell) if len(w) > 1 or w == "%") or _names_unit(
+        re.findall(r"[A-Za-z]+|%", " ".join(re.findall(r"\(([^)]*)\)", cell))))
+
+
+def _unit_dropped(text: str, toks: Sequence[_Tok], passages: Sequence[_Passage],
+                  header: str = "") -> tuple[str, _Passage, _Segment] | None:
     """The number the claim gives bare and the passage sentence that gives it with a unit, when every occurrence of that
     number on the claim's subject in the cited passages carries a unit that measures (``_MEASURES``) and the claim
-    writes no unit of its own elsewhere ("timeout in seconds: 30"); ``toks``: ``_tokens(text)``."""
+    writes no unit of its own elsewhere ("timeout in seconds: 30"), in the name of the setting the number is given for
+    ("`timeout_seconds`") or, in a table row, in the header of its column (``header``: "| Setting | Value (s) |");
+    ``toks``: ``_tokens(text)``. The last two: round 44's review (lexical-12)."""
     bare = _bare_numbers(text)
     if not bare:
         return None
@@ -2586,6 +2664,8 @@ def _unit_dropped(text: str, toks: Sequence[_Tok],
            and not (k and toks[k - 1].raw[:1].isdigit()) for k, t in enumerate(toks)):
         return None
     for value, at in bare:
+        if _identifier_unit(text, at) or _column_unit(text, at, header):
+            continue
         mine = _claim_subject(text, at)
         found, measured = None, True
         for passage in passages:
@@ -2896,6 +2976,14 @@ def _pairs(text: str, kind: ClaimKind) -> list[tuple[str, str]]:
     return [(m.group("key"), m.group("value").strip())] if m and kind == ClaimKind.LIST_ITEM else []
 
 
+def _table_header(markdown: str, blocks: Sequence[_Block], index: int) -> str:
+    """The header row of the table a block is a row of ("" for any other block, or a table without one)."""
+    k = index
+    while k >= 0 and blocks[k].kind == "table" and not blocks[k].header:
+        k -= 1
+    return markdown[blocks[k].start:blocks[k].end] if k >= 0 and k != index and blocks[k].header else ""
+
+
 def _framing_text(markdown: str, blocks: Sequence[_Block], index: int) -> str:
     """What frames a block of the draft: for a table row, the table's header and the sentence before the table; for
     a list item, the sentence before its list; for a code block, the sentences either side (and nothing for a
@@ -3186,7 +3274,7 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
         if reversal or forbidden:
             results.append(_contradicted(claim, reversal or forbidden, best, "forbids" if forbidden else "reverses"))
             continue
-        if dropped := _unit_dropped(claim.text, toks, cited):
+        if dropped := _unit_dropped(claim.text, toks, cited, _table_header(markdown, blocks, unit.block)):
             results.append(_contradicted(claim, dropped[1:], best, "unit", dropped[0]))
             continue
         if denied := _item_denied(markdown[unit.start:unit.end], unit.tokens, unit.start, cited):

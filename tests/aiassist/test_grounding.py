@@ -1253,3 +1253,107 @@ def test_a_comparison_restated_turned_round_or_no_comparison_is_not_contradicted
 ])
 def test_a_negated_attempt_forbids_what_it_attempts(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+# Round 44's review (lexical-12): comparatives that reverse nothing, a prohibition that does not cover the claim's, a
+# unit the draft gives in a table's header or a setting's name, "don't bother to".
+@pytest.mark.parametrize(("source", "draft"), [
+    # a place in a document, not a comparison
+    ("Add the index with the command below.", "Add the index with the command above [1]."),
+    ("See the table below for the limits.", "See the table above for the limits [1]."),
+    ("Run the steps below in order.", "Run the steps above in order [1]."),
+    ("The output below lists the slow queries.", "The output above lists the slow queries [1]."),
+    ("As shown below, the replica lags.", "As shown above, the replica lags [1]."),
+    # another subject, measure or scope on a side
+    ("Give the API pods more CPU.", "Give the batch pods less CPU [1]."),
+    ("Give the web pods more memory.", "Give the worker pods less memory [1]."),
+    ("Use smaller batches during business hours.", "Use larger batches outside business hours [1]."),
+    ("The replica needs more memory.", "The replica needs fewer cores [1]."),
+    # the same comparison from the other end, and its contrapositive
+    ("The new disks are faster.", "The old disks are slower [1]."),
+    ("Keep the TTL short for DNS; longer TTLs slow failover.", "Shorter TTLs speed up failover [1]."),
+])
+def test_a_comparative_that_reverses_nothing_is_not_contradicted(source, draft):
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Give the API pods more CPU.", "Give the API pods less CPU [1]."),
+    ("Give the API pods more CPU during the sale.", "Give the API pods less CPU during the sale [1]."),
+    ("The new disks are faster.", "The new disks are slower [1]."),
+    ("Use smaller batches during business hours.", "Use larger batches during business hours [1]."),
+    ("Keep the disk usage below 80 percent.", "Keep the disk usage above 80 percent [1]."),
+    # a document's noun before a number compares
+    ("Keep the lines below 120 characters.", "Keep the lines above 120 characters [1]."),
+])
+def test_the_opposite_comparative_on_the_same_things_is_still_contradicted(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Deploy on Tuesday. Never deploy the API on Friday.", "Never deploy the API on Tuesday [1]."),
+    ("Restart the workers at noon. Never restart the scheduler at midnight.",
+     "Never restart the scheduler at noon [1]."),
+    ("Rotate the keys on Monday. Never rotate the signing keys on Friday.",
+     "Never rotate the signing keys on Monday [1]."),
+    ("Restart the API on staging. Never restart the API on production.", "Never restart the API on staging [1]."),
+])
+def test_a_prohibition_elsewhere_that_does_not_cover_the_claims_does_not_excuse_a_reversal(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Deploy on Tuesday. Never deploy the API.", "Never deploy the API on Tuesday [1]."),
+    ("Run the migration from the bastion. Never run the migration against production.",
+     "Never apply the migration to production [1]."),
+    (PG_DUMP, "Never take the `pg_dump` from the primary [1]."),
+])
+def test_a_prohibition_elsewhere_covering_the_claims_still_excuses_it(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Set `statement_timeout` to 30s.", "| Setting | Value (s) |\n|---|---|\n| `statement_timeout` | 30 [1] |\n"),
+    ("Set the lock timeout to 500ms.", "| Setting | Timeout (ms) |\n|---|---|\n| lock timeout | 500 [1] |\n"),
+    ("Set `statement_timeout` to 30s and `lock_timeout` to 5s.",
+     "| Setting | Value (s) |\n|---|---|\n| `statement_timeout` | 30 [1] |\n| `lock_timeout` | 5 [1] |\n"),
+    ("Set the client timeout to 30s with `timeout_seconds`.", "Set `timeout_seconds` to 30 [1]."),
+    ("Set the request timeout to 250ms with `request_timeout_ms`.", "Set `request_timeout_ms` to 250 [1]."),
+    ("Set the grace period to 10 minutes with `grace_minutes`.", "Set `grace_minutes` to 10 [1]."),
+    ("Set the cache size to 512MB with `cache_size_mb`.", "Set `cache_size_mb` to 512 [1]."),
+    ("Alert when disk usage passes 85% via `disk_alert_percent`.", "Set `disk_alert_percent` to 85 [1]."),
+    ("Set the timeout to 30s with `timeoutSeconds`.", "Set `timeoutSeconds` to 30 [1]."),
+])
+def test_a_unit_named_by_the_header_or_the_setting_is_not_dropped(source, draft):
+    assert set(statuses(draft, source).values()) == {Status.SUPPORTED}
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # the unit in the header of another column, a header naming no unit, a setting naming none
+    ("Set `statement_timeout` to 30s.",
+     "| Setting | Value | Grace (s) |\n|---|---|---|\n| `statement_timeout` | 30 | none [1] |\n"),
+    ("Set `statement_timeout` to 30s.", "| Setting (name) | Value |\n|---|---|\n| `statement_timeout` | 30 [1] |\n"),
+    ("Set `work_mem` to 64MB.", "Set `work_mem` to 64 [1]."),
+    # the setting naming the unit is another number's
+    ("Set `statement_timeout` to 30s and `lock_timeout_ms` to 500ms.",
+     "Set `statement_timeout` to 30 and `lock_timeout_ms` to 500 [1]."),
+])
+def test_a_unit_the_header_or_setting_gives_only_elsewhere_is_still_dropped(source, draft):
+    (checked,) = check(draft, {1: source}, attributions=[]).claims
+    assert checked.status == Status.CONTRADICTED
+    assert "without the unit [1] gives it" in checked.reason
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    ("Don't bother to vacuum the staging tables; autovacuum handles them.",
+     "Vacuum the staging tables when they bloat [1].", Status.SUPPORTED),
+    ("Don't bother to pin the minor version of the base image.", "Pin the minor version of the base image [1].",
+     Status.SUPPORTED),
+    ("Don't bother to reindex the small tables.", "Reindex the small tables after the load [1].", Status.SUPPORTED),
+    ("Don't try to reindex the large tables during business hours.",
+     "Reindex the large tables during business hours [1].", Status.CONTRADICTED),
+    ("Don't attempt to resize the volume while it is mounted.", "Resize the volume while it is mounted [1].",
+     Status.CONTRADICTED),
+])
+def test_dont_bother_says_unneeded_where_dont_try_forbids(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
