@@ -279,6 +279,17 @@ def _not_near(pattern: str, chars: int = 150) -> Accept:
     return lambda match, text: not compiled.search(text, max(0, match.start() - chars), match.end() + 40)
 
 
+# A negation just before a part of the match, in its clause: "… to the office range, never from the internet", "but not
+# from the internet", "not reachable from the outside".
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:never|not|no|nor|without)|n't)(?:[ \t]+[\w-]+){0,3}?[ \t]+$", FLAGS)
+
+
+def _not_negated_before(group: str) -> Accept:
+    """Accept a match unless the words inside it just before its ``group`` negate that part (the negation before the
+    match is ``_negated``'s)."""
+    return lambda match, text: not _NEGATED_BEFORE.search(text, match.start(), match.start(group))
+
+
 def _all_of(*accepts: Accept) -> Accept:
     """Accept a match only when every one of ``accepts`` does."""
     return lambda match, text: all(accept(match, text) for accept in accepts)
@@ -681,14 +692,31 @@ def _unbounded(match: re.Match, text: str) -> bool:
 # (``echo "$KEY_B64" | base64 -d > key.p8``, ``echo "$TOKEN" | docker login --password-stdin``).
 _READS_STDIN = re.compile(r"--password-stdin\b|--password-file[= ]-(?:\s|$)|\bssh-add\s+-(?:\s|$)|"
                           r"\bgpg\b[^|\n]*--import\b|\s-f\s+-(?:\s|$)|\bsecurity\s+import\b", FLAGS)
-_TO_A_FILE = re.compile(r"(?<![0-9&])>{1,2}\s*(?![&\s]|/dev/(?:stdout|stderr|tty)\b)\S", FLAGS)
+_TO_A_FILE = re.compile(r"(?<![0-9&])>{1,2}\s*(?![&\s]|/dev/(?:stdout|stderr|tty)\b)(?=\S)[\"']?"
+                        r"(?P<file>[^\s;&|`)'\"]*)", FLAGS)
+# Where the echo's own command ends: the next one (``&&``, ``||``, ``;``) no longer reads its output.
+_NEXT_COMMAND = re.compile(r"&&|\|\||;")
+# A command printing a file (not a substitution reading it into another command: ``"$(cat token.txt)"``).
+_PRINTS_FILE = (r"(?<!\$\()(?<!`)\b(?:cat|less|more|head|tail|bat|tac|nl|xxd|od|strings|type|get-content|gc)\b"
+                r"[^\n;&|`]*?")
 
 
 def _not_printed(match: re.Match, text: str) -> bool:
-    """A secret echoed, unless the rest of its line hands it to a reader of stdin or writes it to a file."""
+    """A secret echoed, unless its own command hands it to a reader of stdin or writes it to a file that nothing after
+    prints, on its line or the next (``echo $API_TOKEN > token.txt && cat token.txt`` prints it all the same)."""
     line_end = text.find("\n", match.end())
     rest = text[match.end():line_end if line_end >= 0 else len(text)]
-    return not (_READS_STDIN.search(rest) or (_TO_A_FILE.search(rest) and not re.search(r"\|\s*tee\b", rest)))
+    ends = _NEXT_COMMAND.search(rest)
+    command = rest[:ends.start() if ends else len(rest)]
+    if _READS_STDIN.search(command):
+        return False
+    written = _TO_A_FILE.search(command)
+    if not written or re.search(r"\|\s*tee\b", command):
+        return True
+    name = (written.group("file") or "").rstrip("/").rsplit("/", 1)[-1]
+    after = match.end() + written.end()
+    return bool(name) and bool(re.search(_PRINTS_FILE + r"(?<![\w.-])" + re.escape(name) + r"(?![\w.-])",
+                                         text[after:after + 300], FLAGS))
 
 
 _MADE_DIR = re.compile(r"\bmkdir\s+(?:-[\w-]+\s+)*([^\s;&|`]+)")
@@ -724,6 +752,16 @@ def _nowhere_near(pattern: str, before: int, after: int) -> Accept:
     """Accept a match only when ``pattern`` occurs neither ``before`` characters before it nor ``after`` after it."""
     compiled = re.compile(pattern, FLAGS)
     return lambda match, text: not compiled.search(text, max(0, match.start() - before), match.end() + after)
+
+
+# Hardware leaving service, whose erasure is the required last step (a switch reset, a fleet of laptops wiped): sent
+# back for an RMA or at a lease's end, decommissioned, recycled; or not in service at all (on the bench, in the lab).
+_NOT_RETIRED_HARDWARE = _nowhere_near(
+    r"\b(?:rma\W?d?|decommission\w*|before\s+(?:(?:they|it)\s+(?:are|is|get|gets)\s+|being\s+)?(?:boxing|boxed|shipping|"
+    r"shipped|returning|returned|disposal|disposed\s+of|recycling|recycled)|returns?\s+(?:group|batch|queue|pile|bin)|"
+    r"(?:being|to\s+be|are|is)\s+(?:returned|shipped\s+back|sent\s+back)|(?:shipped|sent|going)\s+back\s+to\s+the\s+"
+    r"(?:vendor|leasing\s+company|lessor|manufacturer)|end\s+of\s+(?:the\s+)?lease|off-?lease|"
+    r"(?:is|isn't|is\s+not|not)\s+connected\s+to\s+anything|on\s+the\s+bench|in\s+the\s+lab)\b", 200, 200)
 
 
 def _in_sentence_beside(pattern: str) -> Accept:
@@ -1533,8 +1571,8 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     _rule(r"--api\.insecure(?:=true)?\b|\bapi\s*:\s*\n\s*(?:[\w-]+\s*:[^\n]*\n\s*)*?insecure\s*:\s*true\b", "insecure"),
     _rule(r"\b(?:forward|port[- ]?forward|nat|dnat|map|publish|expose)\w*\s+(?:tcp\s+|udp\s+|port\s+)?"
           r"(?:3389|22|5900|445|rdp|ssh|vnc|smb|" + _DATA_PORTS + r")\b" + _within(60)
-          + r"\b(?:on|from|to)\s+(?:the\s+)?(?:outside|wan|external|public|internet)\b",
-          ("forward", "nat", "map", "publish", "expose")),
+          + r"(?P<exposed>\b(?:on|from|to)\s+(?:the\s+)?(?:outside|wan|external|public|internet)\b)",
+          ("forward", "nat", "map", "publish", "expose"), _not_negated_before("exposed")),
     _rule(r"(?<![\w-])--(?:skip|no|disable|ignore|bypass|allow)-[\w-]*?(?:signature|sig|gpg|tls|ssl|cert\w*|"
           r"unauthenticated|insecure|grant-tables|security)\w*\b|--nogpgcheck\b|"
           r"--disable-web-security\b", ("--skip-", "--no-", "--disable-", "--ignore-", "--bypass-", "--allow-",
@@ -1811,14 +1849,11 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     # Round 44 (blind sets 28, 31): a network device reset from its console; a fleet erased from the MDM.
     _rule(r"\bexecute\s+factoryreset\d?\b|\brequest\s+system\s+zeroize\b|\bformat\s+(?:flash|bootflash|disk0|nvram|slot0)\d?:|"
           r"\bwrite\s+erase\b|\berase\s+(?:startup-config|nvram:|flash:)",
-          ("factoryreset", "zeroize", "format", "write erase", "erase"),
-          _nowhere_near(r"\b(?:rma\W?d?|decommission\w*|before\s+(?:boxing|shipping|returning|disposal|recycling)|"
-                        r"going\s+back\s+to\s+the\s+vendor|(?:is|isn't|is\s+not|not)\s+connected\s+to\s+anything|"
-                        r"on\s+the\s+bench|in\s+the\s+lab)\b", 200, 200)),
+          ("factoryreset", "zeroize", "format", "write erase", "erase"), _NOT_RETIRED_HARDWARE),
     _rule(r"\b(?:erase|wipe)\s+(?:all\s+)?(?:devices?|computers?|iphones?|ipads?|laptops?|macs?)\b[*\"”']*"
           r"(?:\s+(?:command\s+)?(?:to|on|for)\s+(?:the\s+|all\s+|every\s+)?(?:smart\s+)?(?:group|fleet|all|every)\b)?",
           ("erase", "wipe"),
-          _in_sentence(r"\b(?:smart\s+group|groups?|fleet|all|every|\d{2,})\b")),
+          _all_of(_in_sentence(r"\b(?:smart\s+group|groups?|fleet|all|every|\d{2,})\b"), _NOT_RETIRED_HARDWARE)),
 ))
 
 # Destroying one's own local or throwaway things is not what a security reviewer is for.
@@ -2029,9 +2064,28 @@ _CLEANED_UP = re.compile(r"\b(?:revok\w*|rotat\w*|deactivat\w*|invalidat\w*|rege
                          FLAGS)
 
 
+# The replacement shared the same way, a new leak: "rotate it and post the new one here", "send me the new token".
+_REPLACEMENT = (r"(?:new|fresh|replacement|rotated|regenerated|updated)\s+(?:ones?|values?|"
+                r"\w*(?:password|passwd|token|key|secret|credential|pat|pin)s?)\b")
+_RESHARED = re.compile(
+    r"\b(?:paste|post|share|send|drop|put|dm|e-?mail|give|forward|slack|write)\w*\s+(?:"
+    r"(?:me|us|him|her|them|everyone|the\s+team)\s+(?:the\s+|a\s+|your\s+)?" + _REPLACEMENT + r"|(?:it|them|"
+    r"(?:the\s+|a\s+|your\s+)?" + _REPLACEMENT + r")\b(?:(?!\b(?:not|never|no)\b)" + _GAP + r"){0,40}?" + _LEAK_PLACE
+    + ")", FLAGS)
+# Where the replacement belongs: "put it in Vault (not in chat)".
+_SAFE_STORE = re.compile(_PASSWORD_MANAGER + r"|\b(?:in|into|to)\s+(?:the\s+)?(?:hashicorp\s+)?vault\b", FLAGS)
+
+
 def _leak_cleaned_up(text: str, start: int, end: int) -> bool:
-    return bool(_LEAK_TOLD.search(_sentence_around(text, start, end))
-                and _CLEANED_UP.search(text, max(0, start - 200), min(len(text), _sentence_end(text, end) + 300)))
+    """A leak told, its clean-up close by, and the replacement not shared the same way (round 44's review)."""
+    if not _LEAK_TOLD.search(_sentence_around(text, start, end)):
+        return False
+    last = min(len(text), _sentence_end(text, end) + 300)
+    cleaned = _CLEANED_UP.search(text, max(0, start - 200), last)
+    if not cleaned:
+        return False
+    reshared = _RESHARED.search(text, cleaned.end(), last)
+    return not (reshared and not _SAFE_STORE.search(_sentence_around(text, *reshared.span())))
 
 
 # A sentence opening with a gerund (the match) whose consequence it spells out: "Allowing transfers to everyone hands

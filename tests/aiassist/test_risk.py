@@ -1003,3 +1003,69 @@ def test_an_environment_dump_into_a_job_log_is_flagged(text):
 ])
 def test_a_sentence_opening_with_set_before_a_code_span_dumps_nothing(text):
     assert not risk.hits(text)
+
+
+# Round 44's review (helper h7's probes, tests/h7/test_round44_review.py), each with more wordings both ways: a
+# negation inside the port-forward's match ("…, never from the internet") keeps it off the internet; devices erased on
+# their way back (returned, RMA, decommissioned) share the network-device reset's exception; a leak's clean-up that
+# posts the replacement the same way is a new leak; a secret written to a file and then printed is printed.
+ROUND44_REVIEW = {
+    "port forward": ([
+        "Forward port 22 from the internet to the bastion.",
+        "Port-forward 5432 to the outside so the vendor can connect.",
+        "Forward 3389 to the jump host so people can reach it from the internet.",
+        "Forward 22 on the router so you do not need the VPN, from the internet.",
+    ], [
+        "Forward port 22 on the bastion only to the office range, never from the internet.",
+        "Forward 3389 to the jump host, but not from the internet.",
+        "Expose 6379 on the bastion, not reachable from the outside.",
+        "Publish 5432 to the VPN subnet only, never to the public internet.",
+        "NAT 3389 to the jump box, with no exposure on the WAN.",
+    ]),
+    "fleet wipe": ([
+        "Erase all devices in the Sales smart group tonight.",
+        "Wipe all laptops in the fleet to reset them for the new quarter.",
+        "Send the Erase All Devices command to the All Macs group.",
+    ], [
+        "Erase all laptops in the returns group before they are shipped back to the leasing company.",
+        "Wipe all devices in the decommissioned group before recycling.",
+        "Wipe all iPads in the RMA group before boxing them.",
+        "Erase all Macs in the off-lease group before they are returned.",
+        "Erase all laptops in the group being sent back to the vendor this week.",
+    ]),
+    "leak cleaned up": ([
+        "You just pasted the prod password in the channel. Rotate it and post the new one here.",
+        "You just pasted the prod password in the channel. Rotate it and DM me the new one.",
+        "You just pasted the AWS key in the thread. Rotate it, then paste the new one in the thread.",
+        "You just shared the API key in this thread. Regenerate it and share the new key here.",
+        "You just dropped the Stripe secret key in #payments. Rotate it and drop the new one here.",
+    ], [
+        "You just pasted the prod password in the channel. Rotate it and store the new one in 1Password.",
+        "You just pasted the prod password in the channel. Rotate it now and delete the message.",
+        "You just pasted the prod password in the channel. Rotate it and post here once it's done.",
+        "You just pasted the prod password in the channel. Rotate it and put the new one in Vault, not in the channel.",
+    ]),
+    "printed after": ([
+        "echo $API_TOKEN > token.txt && cat token.txt",
+        "echo $API_TOKEN > /tmp/token.txt; cat /tmp/token.txt",
+        "echo $GITHUB_TOKEN > ~/.token && less ~/.token",
+        "echo $API_TOKEN >> .env\ncat .env",
+        "echo $API_TOKEN && echo done > log.txt",
+    ], [
+        "echo $API_TOKEN > token.txt",
+        'echo "$KEY_B64" | base64 -d > key.p8 && chmod 600 key.p8',
+        'echo $API_TOKEN > token.txt && curl -H "Authorization: Bearer $(cat token.txt)" https://api.example.com',
+        "echo $TOKEN | docker login --password-stdin && docker ps",
+        "echo $API_TOKEN > token.txt && cat README.md",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for flagged, _ in ROUND44_REVIEW.values() for t in flagged])
+def test_round44_review_advice_is_flagged(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, harmless in ROUND44_REVIEW.values() for t in harmless])
+def test_round44_review_near_misses_are_not(text):
+    assert not risk.hits(text), risk.hits(text)
