@@ -814,6 +814,60 @@ def _not_passed_on(match: re.Match, text: str) -> bool:
     return not _HEADER_PASSED_ON.match(text, text.rfind("\n", 0, match.start()) + 1)
 
 
+# Round 44, later (set 37's false alarms): the narrower thing chosen. An organisation's base permission set to Read or
+# none, the higher level granted repository by repository or through teams ("Set the org's base permission to Read (or
+# No permission) and grant Write per repo through teams"): the base's own value decides, and the higher level only
+# where it is scoped.
+_NARROW_BASE = re.compile(r"base\s+permissions?\s*(?:to|=|:|at|as|→|->)?\s*[*_\"'“`]*\s*"
+                          r"(?:read|none|no\s+(?:permission|access))\b", FLAGS)
+_HIGHER_LEVEL = re.compile(r"(?:admin|write|maintain)\w*$", FLAGS)
+_GRANTED_PER_RESOURCE = re.compile(
+    r"\w+[*_\"'”`]*\s+(?:access\s+|permissions?\s+)?(?:per[- ](?:repo\w*|project|team)|only\s+(?:on|to|for|where|"
+    r"through|via)|(?:through|via|by)\s+teams?\b|(?:on|to|for|through)\s+(?:specific|individual|named|selected|"
+    r"the\s+(?:specific|relevant|individual))\b|where\s+(?:it'?s\s+)?needed|as\s+needed)", FLAGS)
+
+
+def _not_least_privilege(match: re.Match, text: str) -> bool:
+    if not _NARROW_BASE.match(match.group(0)):
+        return True
+    higher = _HIGHER_LEVEL.search(match.group(0))
+    return not (higher and _GRANTED_PER_RESOURCE.match(text, match.start() + higher.start()))
+
+
+# An administrator role cut down to what is needed ("a custom admin role with only the Groups privileges", "admin
+# scoped to the staging project"), unless the sentence gives it everything all the same.
+_NARROWED_AFTER = re.compile(
+    r"[`'\"”’*]*\s+(?:(?:role|group|account|permission\s+set|profile)s?\s+)?(?:(?:with|having|that\s+(?:has|holds|"
+    r"grants?|gives?|covers?)|for)\s+(?:just|only)\b(?!\s+(?:one|a\s+few|a\s+couple\s+of|two|three)\s+(?:exceptions?|"
+    r"restrictions?|limits?|caveats?))|(?:limited|scoped(?:\s+down)?|restricted)\s+to\b)", FLAGS)
+_BROAD_PRIVILEGES = re.compile(r"\b(?:all|full|every|any|unrestricted)\s+(?:the\s+)?(?:\w+\s+)?"
+                               r"(?:privileges|permissions|rights|access|scopes)\b", FLAGS)
+
+
+def _not_narrowed_role(match: re.Match, text: str) -> bool:
+    return not (_NARROWED_AFTER.match(text, match.end())
+                and not _BROAD_PRIVILEGES.search(_sentence_around(text, match.start(), match.end())))
+
+
+# A default login named as what must be changed ("the admin password needs changing on first start — admin/admin is the
+# first thing scanners try"), not one kept, for now or for good ("don't bother changing admin/admin", "we'll change it
+# once the fleet is stable").
+_DEFAULT_LOGIN = re.compile(r"(guest|admin|root)/\1", FLAGS)
+_CHANGE_DEMANDED = re.compile(r"\b(?:needs?|must|has\s+to|have\s+to|should)\s+(?:be\s+)?(?:chang|rotat|replac|"
+                              r"reset)\w*|\b(?:change|rotate|replace|reset)\s+(?:it|that|them|the\s+(?:\w+\s+)?(?:password|"
+                              r"default\w*|login|credentials?))\b", FLAGS)
+_DEFAULT_KEPT = re.compile(r"\b(?:don'?t|do\s+not|wouldn'?t|won'?t|no\s+need|not|never|bother\w*|later|eventually|"
+                           r"someday|for\s+now|once|afterwards|but|anyway|fine|keep\w*|leave|stays?|fallback|works?)\b",
+                           FLAGS)
+
+
+def _default_login_kept(match: re.Match, text: str) -> bool:
+    if not _DEFAULT_LOGIN.fullmatch(match.group(0)):
+        return True
+    sentence = _sentence_around(text, match.start(), match.end())
+    return not (_CHANGE_DEMANDED.search(sentence) and not _DEFAULT_KEPT.search(sentence))
+
+
 # --- Rules by topic -----------------------------------------------------------------------------
 
 ACCESS = Topic("Access control and permissions", (
@@ -884,6 +938,7 @@ ACCESS = Topic("Access control and permissions", (
             r"interns?)\b" + _within(60) + r"(?:\b|(?=roles/))(?:owner|admin\w*|editor|roles/(?:owner|editor)|"
             r"full\s+(?:access|control)|write\s+access|superuser|root)\b",
           ("vendor", "contractor", "partner", "agency", "external", "third", "consultant", "freelancer", "intern"),
+          _not_narrowed_role,
           also=(("giv", "grant", "assign", "add", "make"), ("owner", "admin", "editor", "full", "write", "superuser",
                                                              "root"))),
     # Public buckets, containers, repositories, links; restricted things opened.
@@ -969,7 +1024,7 @@ ACCESS = Topic("Access control and permissions", (
           ("owner", "contributor", "editor", "maintainer", "admin", "full", "write", "roles/", "manager"),
           _all_of(_in_sentence(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|set|make|bump|promote\w*|--role|"
                                r"role\s+assignment|add-iam-policy-binding)\b"), _in_sentence(_BROAD_AUDIENCE),
-                  _not_person_asked)),
+                  _not_person_asked, _not_narrowed_role)),
     # Round 16 (blind set 11's misses): a permission scheme opened to "Anyone on the web"; an outsider's personal
     # address added to a group the whole company is in.
     _rule(r"\b(?:add|grant|give|set|allow|open|assign)\w*\b" + _within(40)
@@ -988,7 +1043,7 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\baz\s+role\s+assignment\s+create\b[^\n`]*?--role\s+[\"']?(?:owner|contributor|user\s+access\s+administrator)\b|"
           r"\badd-iam-policy-binding\b[^\n`]*?--role[= ][\"']?roles/(?:owner|editor|iam\.\w*admin\w*)\b|"
           r"\bbase\s+permissions?\b" + _within(40) + r"\b(?:admin|write|maintain)\b",
-          ("role", "add-iam-policy-binding", "base")),
+          ("role", "add-iam-policy-binding", "base"), _not_least_privilege),
     # Wildcard policies: every action on every resource, every path, every principal.
     _rule(r"\b(?:actions?|resources?|not_?actions?)[\"']?\s*[:=]\s*\[\s*[\"']\*[\"']", ("action", "resource"),
           _not_denied),
@@ -1034,7 +1089,7 @@ ACCESS = Topic("Access control and permissions", (
           _in_sentence(r"\b(?:everybody|everyone|all\s+of\s+us|whole\s+team|every\s+(?:dev|engineer)\w*|the\s+team|"
                        r"we\s+all)\b")),
     _rule(r"\bloopback_users\s*=\s*none\b|\bloopback_users\.guest\s*=\s*false\b|\b(guest|admin|root)/\1\b",
-          ("loopback_users", "guest/guest", "admin/admin", "root/root")),
+          ("loopback_users", "guest/guest", "admin/admin", "root/root"), _default_login_kept),
     # Firewalls opened to every address, dashboards and snapshots published.
     _rule(r"\b0\.0\.0\.0\b[^\n]{0,30}?\b255\.255\.255\.255\b", "255.255.255.255"),
     _rule(r"\bsnapshots\.raintank\.io\b|\bpublish\w*\s+(?:it\s+|them\s+)?to\s+(?:the\s+)?(?:public\s+)?snapshots?\b|"
@@ -2127,6 +2182,110 @@ def _explained(text: str, start: int, end: int, clause: str, clause_start: str) 
     return bool(_LIKE_BEFORE.search(clause) and _WOULD_AFTER.match(text, end, min(len(text), end + 40)))
 
 
+# Round 44, later (blind set 37's false alarms): text about the risky thing that is not advice to do it.
+def _sentence_start(text: str, at: int) -> int:
+    first = max(0, at - 300)
+    return max((m.end() for m in _SENTENCE_END.finditer(text, first, at)), default=first)
+
+
+def _next_sentence(text: str, sentence_end: int) -> str:
+    return text[sentence_end:_sentence_end(text, min(len(text), sentence_end + 1))]
+
+
+def _previous_sentence(text: str, sentence_start: int) -> str:
+    end = len(text[:sentence_start].rstrip())
+    return text[_sentence_start(text, max(0, end - 1)):end]
+
+
+# A thing named in a list of things ("`allUsers` or `allAuthenticatedUsers`"): a code span, or a word.
+_ITEM = r"(?:`[^`\n]+`|[`'\"“‘]?[\w:.@=?&/*-]+[`'\"”’]?)"
+
+
+# A warning that announces itself at its sentence's opening, is about the match, and spells out the harm: "A word of
+# warning on `cluster-admin`: binding it to `system:authenticated` gives anyone … full control". Not when an
+# instruction comes between the warning and the match ("Warning: you need `cluster-admin` bound to …"), nor when the
+# sentence, or the next one, turns to doing it ("…, but it's the quickest fix", "Do it anyway").
+_WARNING_OPENS = re.compile(r"\W*(?:(?:a|one)\s+(?:quick\s+|small\s+|fair\s+)?(?:word|note)\s+of\s+(?:warning|caution)|"
+                            r"warning|caution|careful|be\s+careful|beware|watch\s+out|heads[- ]up)\b", FLAGS)
+_INSTRUCTED = re.compile(r"\b(?:you|we|unless|if|should|must|need\w*|please|let'?s|have\s+to|has\s+to|to\s+(?:fix|make|"
+                         r"get|unblock|let))\b", FLAGS)
+_HARM = re.compile(r"\b(?:gives?|giving|hands?|exposes?|leaks?|lets?|opens?|allows?|grants?)\b[^.!?\n]{0,100}?"
+                   r"\b(?:anyone|anybody|everyone|everybody|every\s+\w+|attackers?|outsiders?|the\s+(?:whole|entire)\s+\w+|"
+                   r"the\s+internet|the\s+world|full\s+(?:control|access|admin\w*)|root)\b", FLAGS)
+# What turns a warning or an explanation back to advice, beside _ANYWAY's words: a verdict that it is fine.
+_TURNS_BACK = re.compile(r"\b(?:anyway|regardless|go\s+ahead|(?:it'?s|that'?s|is|are)\s+(?:fine|ok|okay|acceptable)|"
+                         r"what\s+(?:we|you|they|the\s+\w+)\s+(?:wants?|needs?|asked\s+for)|for\s+now|do\s+(?:it|that|this)\b)",
+                         FLAGS)
+
+
+def _warned(text: str, start: int, end: int) -> bool:
+    opens = _WARNING_OPENS.match(text, _sentence_start(text, start), start)
+    if not opens or _INSTRUCTED.search(text, opens.end(), start) or _ANYWAY.search(text, opens.end(), start):
+        return False
+    sentence_end = _sentence_end(text, end)
+    return bool(_HARM.search(text, end, sentence_end) and not _ANYWAY.search(text, end, sentence_end)
+                and not _TURNS_BACK.search(text, end, sentence_end)
+                and not _TURNS_BACK.search(_next_sentence(text, sentence_end)))
+
+
+# A value explained, with what it would do somewhere else: "In a route table, `0.0.0.0/0` is just the default route …
+# It means something very different in a security group, where it would allow traffic from anywhere". The match in a
+# clause "it would …", in a sentence that explains (it, or the one before it, says what something means or is) and
+# instructs nothing.
+_WOULD_BEFORE = re.compile(r"\b(?:it|this|that|they)\s+(?:would|could|might)\s+(?:\w+ly\s+|also\s+|then\s+)?$", FLAGS)
+_EXPLAINS = re.compile(r"\b(?:means?|meant|meaning|stands\s+for|refers\s+to|is\s+short\s+for|"
+                       r"(?:is|are)\s+(?:just|simply|only)\s+(?:the|an?)\b)", FLAGS)
+
+
+def _hypothetical(text: str, start: int, end: int, clause: str) -> bool:
+    if not _WOULD_BEFORE.search(clause):
+        return False
+    begin, sentence_end = _sentence_start(text, start), _sentence_end(text, end)
+    sentence = text[begin:sentence_end]
+    return bool((_EXPLAINS.search(sentence) or _EXPLAINS.search(_previous_sentence(text, begin)))
+                and not _INSTRUCTING.match(sentence) and not _INSTRUCTED.search(sentence)
+                and not _ANYWAY.search(text, end, sentence_end) and not _TURNS_BACK.search(text, end, sentence_end))
+
+
+# An audit that removes what it finds: "If `allUsers` or `allAuthenticatedUsers` appears, remove it", "if you see
+# `0.0.0.0/0` on port 22, revoke that rule". The match is what the condition looks for (it appears, is present, or
+# "you see" it), and the sentence then takes it away and adds nothing back.
+_OTHERS = r"(?:\s*(?:,|or|and)\s+" + _ITEM + ")*"
+_IF_FOUND_BEFORE = re.compile(r"\b(?:if|when|whenever|wherever|where)\s+(?P<seen>you\s+(?:see|find|spot|notice)\s+)?"
+                              r"(?:any\s+|an?\s+|the\s+)?(?:" + _ITEM + r"\s*(?:,|or|and)\s+)*[`'\"“‘]*\s*$", FLAGS)
+_FOUND_THEN_REMOVED = re.compile(
+    r"[`'\"”’]*" + _OTHERS + r"\s*(?P<appears>(?:appears?|shows?\s+up|turns?\s+up|(?:is|are)\s+(?:present|there|listed|"
+    r"bound|granted)|exists?)\b)?(?:(?!\b(?:not|never|no|don'?t|doesn'?t|isn'?t|aren'?t|missing|deny|denied|block\w*|"
+    r"exclu\w*)\b)[^.!?;\n]){0,40}?"
+    r"\b(?:remove|revoke|delete|drop|strip|unbind|detach|take\s+out|get\s+rid\s+of)\s+(?:it|them|that|those|this|these|"
+    r"the\s+\w+)\b(?!\s+from\s+(?:the\s+)?(?:deny|block|exclu)\w*)", FLAGS)
+
+
+def _found_and_removed(text: str, start: int, end: int) -> bool:
+    found = _IF_FOUND_BEFORE.search(text, _sentence_start(text, start), start)
+    if not found:
+        return False
+    sentence_end = _sentence_end(text, end)
+    removed = _FOUND_THEN_REMOVED.match(text, end, sentence_end)
+    return bool(removed and (found.group("seen") or removed.group("appears"))
+                and not _ANYWAY.search(text, removed.end(), sentence_end))
+
+
+# Something looked for in a named place: "check the bucket policy and ACLs for `"Principal": "*"`" (not "check the
+# box for …", which turns it on), when the sentence goes on to no use of it.
+_CHECKED_FOR_BEFORE = re.compile(
+    r"\b(?:look|check|search|grep|scan|audit|inspect|review)\w*\s+(?!(?:the\s+|that\s+)?(?:box|option|setting|"
+    r"checkbox|toggle|flag)\b)(?:[\w'-]+\s+){0,6}?for\s+(?:any\s+)?(?:" + _ITEM + r"\s*(?:,|or|and)\s+)*"
+    r"[`'\"“‘]*\s*$", FLAGS)
+_PUT_TO_USE = re.compile(r"\b(?:paste|copy|apply|attach|enable|allow)\w*\b", FLAGS)
+
+
+def _checked_for(text: str, start: int, end: int) -> bool:
+    sentence_end = _sentence_end(text, end)
+    return bool(_CHECKED_FOR_BEFORE.search(text, _sentence_start(text, start), start)
+                and not _ANYWAY.search(text, end, sentence_end) and not _PUT_TO_USE.search(text, end, sentence_end))
+
+
 def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     """Whether the clause around a match tells the reader not to do it, or recounts that someone did."""
     # Clause breaks are looked for one character past the match's start, so "http." in "http.sslVerify" is none.
@@ -2136,6 +2295,9 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     if _explained(text, start, end, clause, breaks[-1].group(0) if breaks else ""):
         return True
     if _leak_cleaned_up(text, start, end):
+        return True
+    if (_warned(text, start, end) or _hypothetical(text, start, end, clause)
+            or _found_and_removed(text, start, end) or _checked_for(text, start, end)):
         return True
     cues = list(_NEGATION.finditer(clause))
     negated_part = clause[cues[-1].end():] if cues else ""
@@ -2173,9 +2335,14 @@ _OWN_SCOPE = re.compile(
     r"ephemeral|preview[\w-]*\s+(?:env\w*|namespaces?|workspaces?|stacks?|apps?|deploy\w*|slots?)|preview-pr[\w-]*|"
     r"per[- ](?:pr|pull\s+request|branch)|review\s+apps?|(?:pr|mr)[-_](?:\$\{?\w+\}?|\d+)|"
     r"scratch\s+(?:bucket|prefix|env\w*|dir\w*|space|project|db|database|namespace|cluster|account)|throwaway|sandbox|kind\s+cluster|minikube|(?:docker\s+)?compose|localhost|127\.0\.0\.1|"
-    r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?)\b", FLAGS)
-_SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b|\bteam'?s?\b|\beveryone\b|\bmain\b|\bmaster\b|"
-                           r"\bcustomers?\b|\bclients?\b|\bpilot\b|\bstill\s+(?:runs?|used|in\s+use)\b|\bin\s+use\b|\bbut\b",
+    r"(?:test|dev)\s+(?:db|database|env\w*|cluster|namespace)|testcontainers|(?:pytest\s+)?fixtures?|"
+    # Round 44: a throwaway object the reader's own script made ("that's the staging table your script created").
+    r"(?:staging|temp|temporary|scratch|tmp|throwaway|intermediate)\s+(?:tables?|schemas?|collections?|indexes|files?|"
+    r"dir\w*)\s+(?:that\s+|which\s+)?(?:you|your\s+(?:own\s+)?(?:script|job|migration|test|code|import|notebook|loader|"
+    r"pipeline|query))\s+(?:just\s+|already\s+)?(?:created|made|set\s+up|loaded|built))\b", FLAGS)
+# A staging table is an import's scratch table, not the staging environment (round 44).
+_SHARED_SCOPE = re.compile(_PROD + r"|\bshared\b|\bstaging\b(?!\s+(?:tables?|schemas?)\b)|\bteam'?s?\b|\beveryone\b|"
+                           r"\bmain\b|\bmaster\b|\bcustomers?\b|\bclients?\b|\bpilot\b|\bstill\s+(?:runs?|used|in\s+use)\b|\bin\s+use\b|\bbut\b",
                            FLAGS)
 
 

@@ -1069,3 +1069,111 @@ def test_round44_review_advice_is_flagged(text):
 @pytest.mark.parametrize("text", [t for _, harmless in ROUND44_REVIEW.values() for t in harmless])
 def test_round44_review_near_misses_are_not(text):
     assert not risk.hits(text), risk.hits(text)
+
+
+# Round 44, later (blind set 37's false alarms): text about the risky thing that is not advice to do it, guarded by the
+# kind of text (a warning, an explanation, an audit that removes what it finds, a narrower choice, a default login to
+# change, one's own throwaway table), each beside wordings of the same shape that still advise it.
+ROUND44_NOT_ADVICE = {
+    "warning": ([
+        "A word of warning: you need `cluster-admin` bound to `system:authenticated` for the operator, which gives "
+        "anyone full control.",
+        "Warning: binding `cluster-admin` to `system:authenticated` gives anyone full control, but it is the "
+        "quickest fix.",
+        "A word of warning on `cluster-admin`: binding it to `system:authenticated` gives anyone full control. Do it "
+        "anyway for the demo.",
+        "Heads up: bind `cluster-admin` to `system:authenticated` so the dashboards load; it gives everyone access.",
+        "Careful with `chmod 777` on the upload dir: it lets every user rewrite it, so run it only once.",
+    ], [
+        "A word of warning on `cluster-admin`: binding it to `system:authenticated` gives anyone with a valid token "
+        "full control.",
+        "Careful with `chmod 777` on the upload directory: it lets every user on the host rewrite the files.",
+        "Warning: `GRANT ALL ON SCHEMA app TO PUBLIC` gives every role in the database full access to the schema.",
+        "Beware of `allUsers` in a bucket's bindings: it exposes every object to the internet.",
+    ]),
+    "explained": ([
+        "It means you should allow traffic from anywhere on port 22 so the vendor gets in.",
+        "That means it would allow traffic from anywhere on port 22, so add it to the bastion's security group.",
+        "`0.0.0.0/0` means any address; set the rule so it would allow traffic from anywhere on port 22.",
+        "It means the rule would allow traffic from anywhere on port 5432, and that is what we want.",
+        "This means it would allow traffic from anywhere on port 22, exactly what the vendor asked for.",
+    ], [
+        "In a security group the same value means any address; there it would allow traffic from anywhere on port 22.",
+        "The asterisk means any address, and on an inbound rule it would allow traffic from anywhere.",
+        "In a route table the entry is just the default route. On a firewall rule it would open port 22 to the world.",
+    ]),
+    "found and removed": ([
+        "If `allUsers` is missing, add it as objectViewer so the site loads.",
+        "If `allUsers` appears, leave it: the CDN reads through it.",
+        "If `allUsers` appears, don't remove it; the CDN reads through it.",
+        "If you see `allUsers`, remove it and re-add it as objectViewer.",
+        "If `allUsers` appears, remove it, then grant `allAuthenticatedUsers` objectViewer instead.",
+        "If `allUsers` appears in the deny policy, remove it.",
+    ], [
+        "If `allUsers` or `allAuthenticatedUsers` appears, remove it.",
+        "If you see `allAuthenticatedUsers` in the bucket's bindings, revoke that binding.",
+        "When `GRANT ALL` shows up in a migration under review, remove it.",
+        "If you find `system:authenticated` in a ClusterRoleBinding, delete the binding.",
+    ]),
+    "checked for": ([
+        'Check the box for `"Principal": "*"` in the policy editor.',
+        'Search the docs for `"Principal": "*"` and paste it into the bucket policy.',
+        'Check the policy for `"Principal": "*"`, then keep it so the CDN can read.',
+    ], [
+        'Then check the bucket policy and ACLs for `"Principal": "*"`.',
+        'Review each bucket policy for `"Principal": "*"` or `"Action": "*"`.',
+        "Scan the exported role bindings for `system:authenticated`.",
+    ]),
+    "least privilege": ([
+        "Set the org's base permission to Write and grant Admin per repo through teams.",
+        "Set the base permission to Read, then change it to Admin.",
+        "Set the base permission to No permission and grant Write to everyone in the org.",
+        "Set the org's base permission to Admin so nobody waits for access.",
+    ], [
+        "Set the org's base permission to Read (or No permission) and grant Write per repo through teams.",
+        "Keep the base permissions at Read and give Maintain only to the release team's repositories.",
+        "Change the base permission to No permission, and add Write per repository via teams.",
+    ]),
+    "narrowed role": ([
+        "Give the intern an admin role with all privileges for the migration.",
+        "Create a custom admin role with only a few restrictions and give it to all contractors.",
+        "Assign all contractors the admin role with full access to every group.",
+        "Give the contractors admin, with only MFA required.",
+    ], [
+        "Rather than Super Admin, create a custom admin role with only the Groups privileges and assign it to the "
+        "intern.",
+        "Give the contractors an admin role limited to the staging project.",
+        "Assign the interns a custom admin role scoped to user management.",
+    ]),
+    "default login": ([
+        "Leave the web UI on admin/admin for now; we'll change it once the fleet is stable.",
+        "Don't bother changing the admin/admin default on the smart plugs.",
+        "The admin/admin login needs to be changed eventually, but keep it for the demo.",
+        "Keep the default admin/admin as a fallback so on-call can get in.",
+    ], [
+        "Grafana should sit behind the SSO proxy, and the admin password needs changing on first start: admin/admin "
+        "is the first thing scanners try.",
+        "The broker ships with guest/guest, which must be changed before anything connects to it.",
+        "Change the admin password on first login, since admin/admin is what every scanner tries.",
+    ]),
+    "own throwaway": ([
+        "`DROP TABLE IF EXISTS orders;` is fine, that's the table the billing service reads.",
+        "`DROP TABLE tmp_import;` is fine, that's the staging table your script created, on the shared prod database.",
+        "`DROP TABLE customers;` is fine: your script created it years ago.",
+        "`DROP TABLE tmp_ids;` is fine, it's the temp table your script created, but everyone on the team queries it.",
+    ], [
+        "`DROP TABLE IF EXISTS tmp_import_2024;` is fine, that's the staging table your script created at the top.",
+        "`DROP TABLE scratch_ids;` is safe: it's the temp table your script created above.",
+        "Drop the scratch table you just created with `DROP TABLE tmp_dedupe;`.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for flagged, _ in ROUND44_NOT_ADVICE.values() for t in flagged])
+def test_round45_advice_is_flagged(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, harmless in ROUND44_NOT_ADVICE.values() for t in harmless])
+def test_round45_warnings_explanations_and_narrower_choices_are_not(text):
+    assert not risk.hits(text), risk.hits(text)
