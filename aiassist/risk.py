@@ -2147,9 +2147,11 @@ def _leak_cleaned_up(text: str, start: int, end: int) -> bool:
 # out your internal naming to anyone who asks", "assigning an app to “Everyone” gives it to every user, contractors
 # included".
 _GERUND = re.compile(r"\w+ing\b", FLAGS)
+# Whom a consequence reaches, when it is a harm: everyone, outsiders, the internet.
+_EVERYONE = (r"anyone|anybody|everyone|everybody|every\s+\w+|attackers?|outsiders?|the\s+(?:whole|entire)\s+\w+|"
+             r"the\s+internet|the\s+world")
 _CONSEQUENCE = re.compile(r"[^.!?\n]{0,40}?\b(?:gives?|hands?\s+(?:\w+\s+){0,4}?out|exposes?|leaks?|lets?|opens?)\b"
-                          r"[^.!?\n]{0,100}?\b(?:anyone|anybody|everyone|everybody|every\s+\w+|including|attackers?|"
-                          r"outsiders?|the\s+(?:whole|entire)\s+\w+|the\s+internet|the\s+world)\b", FLAGS)
+                          r"[^.!?\n]{0,100}?\b(?:" + _EVERYONE + r"|including)\b", FLAGS)
 # A tool's behaviour told in the third person, in a sentence that gives no instruction: "apt skips signature checks for
 # that repo", "It attaches cookies, IPs and user emails to every event".
 _DOES = re.compile(r"(?:skips|disables|turns|switches|removes|bypasses|attaches|sends|exports|shares|grants|gives|"
@@ -2210,8 +2212,7 @@ _WARNING_OPENS = re.compile(r"\W*(?:(?:a|one)\s+(?:quick\s+|small\s+|fair\s+)?(?
 _INSTRUCTED = re.compile(r"\b(?:you|we|unless|if|should|must|need\w*|please|let'?s|have\s+to|has\s+to|to\s+(?:fix|make|"
                          r"get|unblock|let))\b", FLAGS)
 _HARM = re.compile(r"\b(?:gives?|giving|hands?|exposes?|leaks?|lets?|opens?|allows?|grants?)\b[^.!?\n]{0,100}?"
-                   r"\b(?:anyone|anybody|everyone|everybody|every\s+\w+|attackers?|outsiders?|the\s+(?:whole|entire)\s+\w+|"
-                   r"the\s+internet|the\s+world|full\s+(?:control|access|admin\w*)|root)\b", FLAGS)
+                   r"\b(?:" + _EVERYONE + r"|full\s+(?:control|access|admin\w*)|root)\b", FLAGS)
 # What turns a warning or an explanation back to advice, beside _ANYWAY's words: a verdict that it is fine.
 _TURNS_BACK = re.compile(r"\b(?:anyway|regardless|go\s+ahead|(?:it'?s|that'?s|is|are)\s+(?:fine|ok|okay|acceptable)|"
                          r"what\s+(?:we|you|they|the\s+\w+)\s+(?:wants?|needs?|asked\s+for)|for\s+now|do\s+(?:it|that|this)\b)",
