@@ -192,6 +192,12 @@ def earlier_verdicts(user, answer: AIAnswer) -> list[dict]:
     return verdicts[:EARLIER_SHOWN]
 
 
+def named_reviewers(answer) -> list[str]:
+    """Whom a published answer names as its reviewers: those whose approvals counted when it was published
+    (``Approval.counted``), from its prefetched approvals (``published_meta_for_thread``, the API's post list)."""
+    return [approval.reviewer.username for approval in answer.approvals.all() if approval.counted]
+
+
 def published_meta_for_thread(thread) -> dict:
     """Post id -> its published AI answer (with approvals, reviewers and sources), for one thread page."""
     answers = (

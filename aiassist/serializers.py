@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from forum.serializers import PostSerializer, text_field
 
-from . import disclaimers
+from . import disclaimers, selectors
 from .models import AIAnswer, AnswerSource, Approval
 from .policy import (
     cited_sources_for,
@@ -359,7 +359,7 @@ class AIPostSerializer(PostSerializer):
         answer = self._answer(post)
         if answer is None or post.hidden:  # a withdrawn post names nobody, as its placeholder on the page
             return None
-        return [a.reviewer.username for a in answer.approvals.all() if a.counted]
+        return selectors.named_reviewers(answer)
 
     @extend_schema_field(PublishedSourceSerializer(many=True, allow_null=True))
     def get_sources(self, post):

@@ -380,7 +380,7 @@ def thread_accept_answer(*, acting_user, thread: Thread, post: Post | None) -> T
         if post is None or post.thread_id != thread.pk or post.hidden:
             raise NotFound("No such post in this thread.")
         if is_opening_post(post):
-            # Well-formed, naming a post of the thread: refused by what that post is (409, as ``AlreadyTaken``).
+            # Well-formed, naming a post of the thread: refused by what that post is, a conflict (409), not bad input.
             raise InvalidTransition("The question itself cannot be its accepted answer.")
     thread.accepted_post = post
     thread.save(update_fields=["accepted_post", "updated_at"])

@@ -527,10 +527,9 @@ def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
     answer.save()
     # The post names the reviewers whose approvals counted, as ``approvals_needed`` weighed them just now: not one
     # who approved this text but no longer reviews the category (round 43's review), nor an earlier publication's.
-    counted = counting_approvals(answer)
-    answer.approvals.update(counted=Case(When(pk__in=[a.pk for a in counted], then=Value(True)), default=Value(False)))
-    reviewers = list(Approval.objects.filter(pk__in=[a.pk for a in counted]).values_list("reviewer__username",
-                                                                                          flat=True))
+    counted = [approval.pk for approval in counting_approvals(answer)]
+    answer.approvals.update(counted=Case(When(pk__in=counted, then=Value(True)), default=Value(False)))
+    reviewers = list(Approval.objects.filter(pk__in=counted).values_list("reviewer__username", flat=True))
     data = {"post": post.pk, "reviewers": reviewers}
     if answer.grounding["confirmed"]:  # published with claims the sources do not support, on a reviewer's word
         data["claims_confirmed"] = answer.grounding["confirmed"]

@@ -62,7 +62,7 @@ def ai_post_meta(context, post):
         "answer": answer,
         "post": post,
         "disclaimer": disclaimers.disclaimer_for(AIAnswer.Status.RETRACTED if post.hidden else answer.status),
-        "reviewers": [a.reviewer.username for a in answer.approvals.all() if a.counted],
+        "reviewers": selectors.named_reviewers(answer),
         # A reader is shown only the sources they can open themselves (one may have moved since).
         # Only what the published text cites: the passages given but not cited were the reviewers' to see.
         "sources": policy.cited_sources_for(request.user, answer),
