@@ -485,9 +485,18 @@ def _check_read(answer: AIAnswer, text_hash: str | None) -> None:
 
 
 def assistant_account():
-    """The system account that authors published AI posts; it cannot log in."""
+    """The system account that authors published AI posts; it cannot log in.
+
+    Found by its name (``ASSISTANT_USERNAME``), created at the first publication. A person's account of that name (one
+    that has signed in or written a post) is never taken over: AI posts would go out under a colleague's name, on their
+    profile, and their account would be locked. Publishing stops with the remedy instead (a review of round 45)."""
     user, created = User.objects.get_or_create(
         username=settings.ASSISTANT_USERNAME, defaults={"is_active": False, "first_name": "AI assistant"})
+    if not created and (user.last_login is not None
+                        or Post.objects.filter(author=user).exclude(kind=Post.Kind.ASSISTANT).exists()):
+        raise InvalidTransition(
+            f"Nothing can be published: the assistant's account name {user.username!r} belongs to a person's "
+            "account. An administrator must rename that account or set ASSISTANT_USERNAME to a free name.")
     if created or user.has_usable_password():
         user.set_unusable_password()
         user.is_active = False

@@ -665,3 +665,40 @@ def test_holders_of_refuses_permissions_that_are_also_held_implicitly(engineerin
     for codename in (policy.VIEW, policy.POST, policy.MODERATE):
         with pytest.raises(ValueError):
             policy.holders_of(codename, engineering)
+
+
+@pytest.mark.parametrize("used", ["signed_in", "posted"])
+def test_a_persons_account_of_the_assistants_name_is_never_taken_over(used, employee, eng_moderator, engineering,
+                                                                       general, settings):
+    """A colleague whose account is named like the assistant keeps it: publishing stops with the remedy, and no AI
+    post goes out under their name (a review of round 45)."""
+    settings.ASSISTANT_USERNAME = "robin"
+    person = UserFactory(username="robin")
+    if used == "signed_in":
+        person.last_login = timezone.now()
+        person.save(update_fields=["last_login"])
+    else:
+        make_thread(person, general, title="Robin asks about something else")
+    answer = submitted(employee, engineering, sources_in=general)
+
+    with pytest.raises(InvalidTransition, match="belongs to a person's account"):
+        approve(eng_moderator, answer)
+
+    person.refresh_from_db()
+    assert person.is_active and person.has_usable_password()
+    assert not assistant_posts().exists()
+    answer.refresh_from_db()
+    assert answer.status == S.IN_REVIEW
+
+
+def test_the_assistants_own_account_is_locked_again_when_someone_gave_it_a_password(employee, eng_moderator,
+                                                                                    engineering, general):
+    account = services.assistant_account()
+    account.set_password("guessable")  # noqa: S106
+    account.is_active = True
+    account.save()
+
+    post = approve(eng_moderator, submitted(employee, engineering, sources_in=general)).published_post
+
+    account.refresh_from_db()
+    assert post.author == account and not account.is_active and not account.has_usable_password()
