@@ -134,7 +134,15 @@ from forum.text import STOPWORDS
 # reverses nothing (``_compared_alike``); the other prohibition ``_forbids_too`` finds must cover the claim's (every
 # word it forbids but its head is the claim's); a unit named by a table's header or the setting's name is given
 # (``_column_unit``, ``_identifier_unit``); "don't bother to X" no longer forbids X.
-CHECKER = "lexical-12"
+# lexical-13 (round 45, blind sets 6-8 read): "on"/"off" are a pair only as a switch's state, not as a preposition or
+# half of a compound ("on the server", "on-call", "sign-off": ``_switched``); "switched off", "turn X off" and
+# "off-limits" negate as "disabled" does (``_switched_off``); a verb of refusing negates its object, not a clause
+# describing it or what replaces it (``_REJECTING``); a head the passage uses both ways that the claim negates too is
+# no reversal; "better to A than B" and "A is recommended over B" state a choice (``_preferences``); a choice the
+# claim reverses both ways ("A rather than B" against "B, not A") is no restatement, whatever else agrees, while a
+# claim stating the sentence's choice the same way round does not assert the option it passes over (``_same_choice``);
+# a number with thousands separators matches without them (``_grouped``).
+CHECKER = "lexical-13"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -364,7 +372,7 @@ _SYNONYMS = {
 _NOT_CUES = frozenset("not no never none nothing neither nor cannot nobody".split())
 _VERB_CUES = frozenset("""without avoid avoids avoided avoiding skip skips skipped skipping omit omits omitted bypass
     bypassing ignore ignoring deny denies denied refuse disable disables disabling away refrain refrains refrained
-    refraining""".split())
+    refraining refuses refusing""".split())
 # A clause opened by one of these is an aside (", even temporarily"): it takes no side of its own.
 _ASIDES = frozenset("even especially including particularly notably".split())
 # A clause between a cut-off negation and its verb ("Do not, under any circumstances, expose …", "Never, ever, …"):
@@ -381,6 +389,9 @@ _PARTICIPLES = frozenset("""running pending failing existing remaining waiting h
     outgoing leading trailing working blocking starting ending""".split())
 # Words that judge what a whole clause says ("It is not safe to X", "a bad idea to X"): never the negated head.
 _JUDGING = frozenset("bad idea practice mistake".split())
+# Verbs of refusing negate their object, not a clause describing it nor what replaces it ("refuses instead of …").
+_REJECTING = frozenset("refuse refuses refusing".split())
+_RELATIVES = frozenset("whose that which who where instead rather unless if when".split())
 _WHOLE_CUES = frozenset("unsafe dangerous risky discouraged forbidden prohibited harmful insecure disabled".split())
 _EVALUATIVE = frozenset("""safe ok okay fine recommended advisable advised necessary needed required good wise
     allowed idea possible enough supported worth""".split())
@@ -694,10 +705,11 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
             if tok.code or tok.punct:
                 continue
             w = tok.raw
-            if w not in _CUE_TRIGGERS and w not in _CEASING and w != "mistake" and not w.endswith("n't"):
+            off = _switched_off(toks, i, a) if w == "off" else ""
+            if w not in _CUE_TRIGGERS and w not in _CEASING and w != "mistake" and not w.endswith("n't") and not off:
                 continue
             nxt = following(i, 2)
-            if w in _WHOLE_CUES or _judging_phrase(toks, i, a):  # "a bad idea", "is a (big) mistake"
+            if w in _WHOLE_CUES or off == "whole" or _judging_phrase(toks, i, a):  # "a bad idea", "is a (big) mistake"
                 scope: Iterable[int] = range(a, b)
                 if w not in _WHOLE_CUES:
                     heads.setdefault(index, set()).update(judged(i, a, b))
@@ -735,8 +747,10 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
                         heads.setdefault(target, set()).update(_heads(toks, scope))
                     else:
                         heads.setdefault(index, set()).update(_heads(toks, scope))
-            elif w in _VERB_CUES or (w == "out" and nxt[:1] == ["of"]):  # "keep X out of Y"
+            elif w in _VERB_CUES or off == "verb" or (w == "out" and nxt[:1] == ["of"]):  # "keep X out of Y"
                 scope = range(i + 1, b)
+                if w in _REJECTING:  # "rejects pods whose image has no `USER`": the pods, not what describes them
+                    scope = range(i + 1, next((k for k in scope if toks[k].raw in _RELATIVES), b))
                 if not any(toks[k].stem for k in scope) and _passive(toks, a, i):
                     scope = range(a, i)  # "Exposing X should be avoided", "X is best avoided"
                 heads.setdefault(index, set()).update(_heads(toks, scope))
@@ -769,7 +783,8 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
     # A word the text uses both ways ("restore into prod… restore into a new database") takes no side.
     clear = tuple((index, tuple(w for w in g if w not in pos), frozenset(heads.get(index) or g[:1]))
                   for index, g in groups)
-    cued = _guard(sorted([(t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in _ANTONYM_WORDS] + [
+    cued = _guard(sorted([(t.raw, i) for i, t in enumerate(toks) if not t.code and t.raw in _ANTONYM_WORDS
+                          and (t.raw not in _SWITCHED or _switched(toks, i))] + [
         (f"read-{t.raw}", i) for i, t in enumerate(toks) if t.raw in ("only", "write") and not t.code and i
         and toks[i - 1].raw == "read" and t.start - toks[i - 1].end <= 1], key=lambda c: c[1]), toks)
     terms = frozenset(t.stem for t in toks if t.stem)
@@ -782,6 +797,42 @@ def _polarity_of(toks: Sequence[_Tok]) -> _Polarity:
     return _Polarity(frozenset(pos - neg), frozenset(neg - pos), tuple(g for g in clear if g[1]), terms,
                      frozenset(pos & neg), clause_terms, tuple(w - neg for w in asserted_words), advice, cued,
                      tuple(toks))
+
+
+# "on"/"off" are a pair only as the state of a switch ("turn it off", "leave it on", "is off by default"), not as a
+# preposition ("on the server", "on all clusters", "off the main thread") or in a compound read as two words
+# ("on-call", "sign-off", "off-limits"): round 45 (lexical-13), six supported claims of the sets flagged by them.
+_SWITCHED = frozenset({"on", "off"})
+_SWITCH_VERBS = frozenset("""turn turns turned turning switch switches switched switching flip flips flipped flipping
+    toggle toggles toggled toggling""".split())
+_OBJECT_WORDS = frozenset("""the a an this that these those its their our your my his her all every each any some both
+    no from of to into onto""".split())
+
+
+def _switched(toks: Sequence[_Tok], i: int) -> bool:
+    """Whether "on"/"off" at ``toks[i]`` is a switch's state (``_SWITCHED``): right after a verb of switching, or not
+    followed by what a preposition or a compound would take (a content word, a literal, a number, a determiner)."""
+    if i and toks[i - 1].raw in _SWITCH_VERBS:
+        return True
+    if i + 1 >= len(toks) or toks[i + 1].punct:
+        return True
+    nxt = toks[i + 1]
+    return not (nxt.stem or nxt.code or nxt.raw in _OBJECT_WORDS or nxt.raw[:1].isdigit())
+
+
+def _switched_off(toks: Sequence[_Tok], i: int, a: int) -> str:
+    """How "off" at ``toks[i]`` negates, as "disabled" and "disable" do (round 45, lexical-13): "verb" for "turn off
+    X" (what follows), "whole" for its clause ("X is switched off", "turn X off", "X is off-limits"), "" when it
+    is no switch's state ("sign-off", "drop off")."""
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    if nxt is not None and nxt.raw == "limits" and nxt.start == toks[i].end + 1:
+        return "whole"
+    if not _switched(toks, i):
+        return ""
+    if i > a and toks[i - 1].raw in _SWITCH_VERBS:
+        at_end = nxt is None or nxt.punct or not (nxt.stem or nxt.code)
+        return "whole" if toks[i - 1].raw.endswith("ed") or at_end else "verb"
+    return "whole" if any(toks[k].raw in _SWITCH_VERBS for k in range(max(a, i - 5), i)) else ""
 
 
 def _guard(cued: list[tuple[str, int]], toks: Sequence[_Tok]) -> tuple[tuple[str, int], ...]:
@@ -944,7 +995,7 @@ def _sequence(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[str]
 
 # Words that only say a choice is made ("the safer choice over", "prefer A to B"): not part of either side.
 _CHOICE_STEMS = frozenset(_stem(w) for w in "prefer preferable preferred choose choice pick option favour favor "
-                          "better safer safe".split())
+                          "better safer safe recommended".split())
 
 
 _BETTER = frozenset({"preferable", "preferred", "better", "safer"})
@@ -1017,6 +1068,12 @@ def _preferences(toks: Sequence[_Tok]) -> list[tuple[frozenset[str], frozenset[s
             if not chosen and i == opener and stop < n and toks[stop].raw == ",":
                 chosen, _ = _step(toks, stop + 1, 1)  # "Instead of B, A"
             add(chosen, over)
+        elif w in _BETTER and nxt == "to" and (than := next((k for k in range(i + 3, min(i + 10, n))
+                                                             if toks[k].punct or toks[k].raw == "than"), 0)) and (
+                toks[than].raw == "than"):
+            # "It's better to A than (to) B" (round 45, lexical-13): A is chosen over B.
+            add(_step(toks, i + 2, 1, 6)[0], _step(toks, than + (2 if than + 1 < n and toks[than + 1].raw == "to"
+                                                                 else 1), 1, 6)[0])
         elif (w == "over" and i and toks[i - 1].stem in _CHOICE_STEMS) or (w in _BETTER and nxt in ("to", "than")
                                                                             and toks[i - 1].raw != "or"):
             add(_step(toks, i - 1, -1, 6)[0], _step(toks, i + (1 if w == "over" else 2), 1)[0])
@@ -1103,7 +1160,11 @@ def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], flo
             if words & asserting.neg:
                 continue
             hit: set[str] = set()
-            # When the head itself is used both ways, any two words of what is left will do.
+            # When the head itself is used both ways, any two words of what is left will do; unless the other side
+            # negates that head too ("hand `dist/` on as artifacts rather than cache it, as caches may be missing"
+            # against "Don't cache `dist/`: use artifacts, since caches may be missing"): round 45 (lexical-13).
+            if not heads & words and heads & (asserting.neg | asserting.mixed):
+                continue
             heads = (heads & words) or words
             # A generic head of an unconditional prohibition in the passage, against advice negating nothing: its
             # object and target words are heads too, and the stretch is what they make up.
@@ -1132,7 +1193,10 @@ def _reversal(claim: _Polarity, passage: _Polarity) -> tuple[frozenset[str], flo
             else:
                 elsewhere = frozenset().union(*(c for k, c in enumerate(passage.clauses) if k != clause))
             agreeing = (claim.pos & (elsewhere - passage.neg - passage.mixed)) | (claim.neg & passage.neg)
-            if len(agreeing - hit) < len(hit):
+            # A choice reversed both ways ("truncated rather than dropped" against "dropped, not truncated"): no
+            # restatement, however many other words agree (round 45, lexical-13).
+            swapped = not reverse and bool((claim.neg - hit) & passage.pos) and bool(_preferences(claim.toks))
+            if len(agreeing - hit) < len(hit) or swapped:
                 return frozenset(hit), len(hit) / len(words)
     return _antonym(claim, passage)
 
@@ -2083,7 +2147,7 @@ def _number_found(text: str, passages: Sequence[_Passage]) -> bool:
     m = re.match(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s?(.*)", text)
     core, unit = m.group(1).replace(",", ""), m.group(2).lower()
     family = next((f for f in _UNIT_FAMILIES if unit in f), None) if unit else None
-    number = rf"(?<![\d.A-Za-z_])(?<!\d\.){re.escape(core)}(?!\d)"
+    number = rf"(?<![\d.A-Za-z_])(?<!\d\.){_grouped(core)}(?!\d)"
     if unit and family is None:
         return _find(passages, rf"{number}\s?{re.escape(unit)}(?![A-Za-z])") is not None
     if family:
@@ -2098,6 +2162,16 @@ def _number_found(text: str, passages: Sequence[_Passage]) -> bool:
     if _find(passages, number) is not None:
         return True
     return _in_words(core, passages)
+
+
+def _grouped(core: str) -> str:
+    """A pattern for the number ``core`` written with or without thousands separators: "50,000" is "50000" and
+    "50_000" (round 45, lexical-13: a claim's "50,000" was invented where the source wrote "50,000" too)."""
+    whole, dot, fraction = core.partition(".")
+    if len(whole) <= 4 or not whole.isdigit():
+        return re.escape(core)
+    head, groups = whole[:len(whole) % 3 or 3], [whole[k:k + 3] for k in range(len(whole) % 3 or 3, len(whole), 3)]
+    return "(?:,|_)?".join([head, *groups]) + (re.escape(dot + fraction) if dot else "")
 
 
 def _in_words(core: str, passages: Sequence[_Passage]) -> bool:
@@ -2318,7 +2392,7 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
         if any(other is not polarity and o > overlap and _agrees(claim, other, hit)
                for o, _, _, other in aligned):
             continue
-        if _forbids_too(claim, hit, polarity, passages):
+        if _forbids_too(claim, hit, polarity, passages) or _same_choice(claim, hit, passage, segment):
             continue
         return passage, segment
     reordered = _reordered(claim, passages)
@@ -2347,6 +2421,18 @@ def _contradiction(claim: _Polarity, passages: Sequence[_Passage]) -> tuple[_Pas
         return next(((passage, segment) for k, passage, segment in hits
                      if not (old_veto if k < _FIRST_GUARDED else k in vetoes)), None)
     return None
+
+
+def _same_choice(claim: _Polarity, hit: frozenset[str], passage: _Passage, segment: _Segment) -> bool:
+    """Whether the claim states the choice the sentence states, the same way round, and what it was found to assert
+    against the sentence is only the option passed over ("It's safer to rebuild the index than to replay the log"
+    against "Rebuild the index rather than replaying the log"): a choice names what it passes over without asserting
+    it. Round 45 (lexical-13)."""
+    mine = _preferences(claim.toks)
+    if not mine:
+        return False
+    return any(passage.segments[k] is segment and a & first and b & second and not (a & second or b & first)
+               and hit <= b | second for first, second, k in passage.choices for a, b in mine)
 
 
 def _forbids_too(claim: _Polarity, hit: frozenset[str], reversed_: _Polarity, passages: Sequence[_Passage]) -> bool:

@@ -111,8 +111,9 @@ def blind(request):
 # Round 16's sets name products, days and channels ("scanned with Trivy", "every Sunday", "in #ci-flaky"): read with
 # lexical-3, 74.5 and 70.9 % of their invented claims were caught; lexical-4 reads such names (bench/README.md,
 # round 16). Set 8 (round 44, scored with lexical-11 before anything was read from it): 53 of 55, two whose new item
-# is written in plain words.
-INVENTED_FLOOR = {6: 0.96, 7: 0.94, 8: 0.96}
+# is written in plain words. Set 9 (round 45, scored with lexical-12 and 13 before anything was read from it): 50 of
+# 55, the five invented claims a review or a summary at a meeting the passage never names, in plain words.
+INVENTED_FLOOR = {6: 0.96, 7: 0.94, 8: 0.96, 9: 0.90}
 
 
 @pytest.mark.parametrize("n", sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
@@ -121,7 +122,7 @@ def test_on_the_blind_sets_invented_claims_are_caught(n):
     assert _blind_figures(n)["invented_caught"] >= INVENTED_FLOOR.get(n, TARGETS["invented_caught"])
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6, 7 and 8 hold invented "
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6 to 9 hold invented "
                                       "names written as ordinary words (gzip, a lower-case team name, 'one year')")
 @pytest.mark.parametrize("n", sorted(INVENTED_FLOOR), ids=lambda n: f"blind{n}")
 def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
@@ -129,7 +130,7 @@ def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-16): on the blind sets the checker "
-                                      "catches 33-62 % of the contradicted claims (target 80 %) and flags 14-40 % of "
+                                      "catches 15-62 % of the contradicted claims (target 80 %) and flags 10-40 % of "
                                       "the supported ones (target at most 10 %): paraphrase and reversal in other "
                                       "words")
 def test_on_the_blind_sets_contradictions_are_caught_and_paraphrases_pass(blind):
@@ -1356,4 +1357,99 @@ def test_a_unit_the_header_or_setting_gives_only_elsewhere_is_still_dropped(sour
      Status.CONTRADICTED),
 ])
 def test_dont_bother_says_unneeded_where_dont_try_forbids(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+# --- Round 45 (lexical-13) ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # "on"/"off" as prepositions or halves of a compound are no switch's state
+    ("Escalations go to the on-call engineer, who needs a sign-off from the team lead.",
+     "The team lead's sign-off is needed before the on-call engineer ships it [1]."),
+    ("Metrics are exported on port 9102 and kept on the shared volume.",
+     "Leave the exporter running; its metrics are written off to the shared volume on port 9102 [1]."),
+    ("The worker runs on every node and shuts off automatically after a drain.",
+     "After a drain the worker shuts off automatically on every node [1]."),
+])
+def test_on_and_off_as_prepositions_or_compounds_reverse_nothing(source, draft):
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    ("Keep request tracing on in staging.", "Switch request tracing off in staging [1]."),
+    ("Turn the debug toolbar off in production.", "Leave the debug toolbar on in production [1]."),
+])
+def test_on_and_off_as_a_switchs_state_still_reverse(source, draft):
+    assert Status.CONTRADICTED in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # "switched off", "turn X off", "off-limits" say what "disabled" and "forbidden" say
+    ("Swap is disabled on every database host.", "Every database host runs with swap switched off [1]."),
+    ("Password logins over SSH are forbidden on bastions.", "On bastions, SSH password logins are off-limits [1]."),
+    ("The legacy exporter is disabled in the cluster config.",
+     "Operators turned the legacy exporter off in the cluster config [1]."),
+])
+def test_switched_off_and_off_limits_agree_with_disabled_and_forbidden(source, draft):
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+def test_a_refusal_negates_its_object_not_what_it_does_instead():
+    source = "When the lock is taken, the job refuses instead of silently waiting for the other run."
+    draft = "The job refuses to start while the lock is taken, rather than silently waiting for the other run [1]."
+    assert Status.CONTRADICTED not in statuses(draft, source).values()
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # the passage's negated head is used both ways there; a claim negating it too states the same choice
+    ("Don't log raw card numbers in the audit trail — mask them, since logs are retained for years.",
+     "As logs are retained for years, card numbers in the audit trail must be masked rather than logged raw [1].",
+     Status.SUPPORTED),
+    # a claim that does not negate it still reverses the rest
+    ("Don't log raw card numbers in the audit trail — mask them, since logs are retained for years.",
+     "Raw card numbers belong in the audit trail [1].", Status.CONTRADICTED),
+])
+def test_a_head_both_sides_negate_is_no_reversal(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    ("Rebuild the search index from the snapshot rather than replaying the event log.",
+     "It's safer to replay the event log than to rebuild the search index from the snapshot [1].",
+     Status.CONTRADICTED),
+    ("Pin the chart to a digest rather than a floating tag.",
+     "A floating tag is recommended over pinning the chart to a digest [1].", Status.CONTRADICTED),
+    # the same choice, worded the same new ways
+    ("Rebuild the search index from the snapshot rather than replaying the event log.",
+     "It's safer to rebuild the search index from the snapshot than to replay the event log [1].",
+     Status.SUPPORTED),
+    ("Pin the chart to a digest rather than a floating tag.",
+     "Pinning the chart to a digest is recommended over a floating tag [1].", Status.SUPPORTED),
+])
+def test_better_to_a_than_b_and_recommended_over_state_a_choice(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    ("Oversized uploads are rejected outright, not resized, by the media service.",
+     "The media service resizes oversized uploads instead of rejecting them outright [1].", Status.CONTRADICTED),
+    ("Oversized uploads are rejected outright, not resized, by the media service.",
+     "The media service rejects oversized uploads outright instead of resizing them [1].", Status.SUPPORTED),
+])
+def test_a_choice_reversed_both_ways_is_no_restatement(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    ("The exporter caps each target at 20,000 samples per scrape.",
+     "Each target is capped at 20000 samples per scrape [1].", Status.SUPPORTED),
+    ("The exporter caps each target at 20000 samples per scrape.",
+     "Each target is capped at 20,000 samples per scrape [1].", Status.SUPPORTED),
+    ("The exporter caps each target at 1_500_000 samples per scrape.",
+     "Each target is capped at 1,500,000 samples per scrape [1].", Status.SUPPORTED),
+    # another number still is invented
+    ("The exporter caps each target at 2,000 samples per scrape.",
+     "Each target is capped at 20,000 samples per scrape [1].", Status.INVENTED),
+])
+def test_thousands_separators_do_not_change_a_number(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
