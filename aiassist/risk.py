@@ -461,7 +461,9 @@ def _command_start(text: str, at: int) -> int:
     return max((m.end() for m in _COMMAND_BREAK.finditer(text, max(0, at - 400), at)), default=max(0, at - 400))
 # A command that takes a rule away (``aws ec2 revoke-security-group-ingress … --cidr 0.0.0.0/0``).
 _REMOVING_COMMAND = re.compile(r"\brevoke-[\w-]+|\b(?:delete|remove)-[\w-]*(?:rule|ingress|binding|permission)[\w-]*|"
-                               r"\bfirewall-rules\s+delete\b|\bufw\s+delete\b|\biptables\s+-D\b", FLAGS)
+                               r"\bfirewall-rules\s+delete\b|\bufw\s+delete\b|\biptables\s+-D\b|"
+                               # Round 45: ``gsutil iam ch -d allUsers:objectViewer gs://…`` deletes the binding.
+                               r"\b(?:gsutil|gcloud\s+storage)\s+(?:iam|acl)\s+ch\s+(?:-\w\s+\S+\s+)*?-d\b", FLAGS)
 _LATER = re.compile(r"\b(?:later|then|until|but|after|once|tomorrow|first)\b", FLAGS)
 
 
@@ -625,7 +627,10 @@ _RM_SAFE = re.compile(
     r"_build|\.cache|tmp|\.tmp)/?\*?|(?:[\w.-]+/)*(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml|\.DS_Store)"
     r"|~/\.(?:cache|npm|m2|gradle|yarn|pnpm-store|cargo/registry)(?:/[\w.-]+)*/?"
     r"|(?:/tmp|/var/tmp|\$TMPDIR)/(?!\.{1,2}(?:/|$))[\w.-]+/?"
-    r"|\"?\$\{?(?:RUNNER_TEMP|TMPDIR|TMP|TEMP)(?::\?)?\}?/(?!\.{1,2}(?:[/\"*]|$))[\w.-]+\"?\*?", FLAGS)
+    r"|\"?\$\{?(?:RUNNER_TEMP|TMPDIR|TMP|TEMP)(?::\?)?\}?/(?!\.{1,2}(?:[/\"*]|$))[\w.-]+\"?\*?"
+    # Round 45: a cache or build directory's variable guarded with ``:?`` (empty: the shell aborts, no ``/*``).
+    r"|\$\{(?:\w*_)?(?:CACHE|TMP|TEMP|BUILD|DIST|OUT|OUTPUT|ARTIFACTS?|SCRATCH)(?:_\w*)?:\?[^}\s]*\}\"?(?:/[\w.*-]*)*",
+    FLAGS)
 _RECURSIVE_FLAG = re.compile(r"(?:^|\s)-[a-zA-Z]*[rR]|--recursive")
 
 
@@ -896,6 +901,56 @@ def _into_hosts_allow(match: re.Match, text: str) -> bool:
         return after.group(1).lower() == "allow"
     before = list(_HOSTS_FILE.finditer(text, max(0, match.start() - 200), match.start()))
     return bool(before) and before[-1].group(1).lower() == "allow"
+
+
+# Round 45 (blind set 39's false alarms as a development set): the safe twin of a risky action, in its words.
+# A negation just before a rule's last part, inside the match: "it runs with your secrets, so never check out the
+# fork's head", "enable Vault Lock, so nobody can delete recovery points", "no one can delete it".
+_NEGATED_BEFORE_LAST = re.compile(r"(?:\b(?:never|not|no|nor|without|nobody|no\s+one|cannot)|n't)(?:[ \t]+[\w-]+){0,3}?"
+                                  r"[ \t]+[`'\"]*$", FLAGS)
+
+
+def _last_part_not_negated(match: re.Match, text: str) -> bool:
+    """Accept a match unless a negation comes just before its last word ("secrets … never check out the fork")."""
+    said = match.group(0).rstrip()
+    last = match.start() + max(said.rfind(" "), said.rfind("\t")) + 1
+    return last <= match.start() or not _NEGATED_BEFORE_LAST.search(text, match.start(), last)
+
+
+# A CI runner's masking command prints nothing: "echo "::add-mask::$TOKEN"", Azure's "##vso[task.setsecret]".
+_MASKING = re.compile(r"::add-mask::|##vso\[task\.setsecret\]|\bissecret=true\b", FLAGS)
+
+
+def _not_masking(match: re.Match, text: str) -> bool:
+    return not _MASKING.search(match.group(0))
+
+
+# A name among tags, labels or fields ("unified service tagging: `env`, `service`, `version`"), in a sentence that runs
+# nothing and prints nothing: not the ``env`` command.
+_NAMES_FIELDS = re.compile(r"\b(?:tag\w*|labels?|fields?|attributes?|dimensions?|facets?|columns?|propert(?:y|ies))\b",
+                           FLAGS)
+_RUN_WORDS = re.compile(r"\b(?:run\w*|execut\w*|type|paste\w*|print\w*|output\w*|shell|terminal|steps?|script\w*|"
+                        r"echo\w*|dump\w*|debug\w*|shows?|see|view|list\w*|add\s+(?:a|the|this)\s+line)\b", FLAGS)
+
+
+def _not_field_name(match: re.Match, text: str) -> bool:
+    sentence = _sentence_around(text, match.start(), match.end())
+    return not _NAMES_FIELDS.search(sentence) or bool(_RUN_WORDS.search(sentence))
+
+
+# A secret file named as what goes into the ignore file ("commit a `.env.example` and add `.env` to `.gitignore`"): the
+# match's last part is the one added there, not the one committed.
+_ADDED_BEFORE = re.compile(r"\b(?:add|list|put)\w*\s+(?:[`'\"“]?[\w.*/-]+[`'\"”]?\s*(?:,|and)\s+)*[`'\"“]*$", FLAGS)
+_INTO_IGNORE_FILE = re.compile(r"[\w.*-]*[`'\"”]*\s*(?:(?:,|and)\s+[`'\"“]?[\w.*/-]+[`'\"”]?\s*)*\s(?:to|in|into)\s+"
+                               r"(?:the\s+|your\s+|our\s+)?(?:repo'?s\s+|project'?s\s+)?[`'\"“]?\.?(?:git|docker)ignore\b",
+                               FLAGS)
+
+
+def _not_added_to_ignore_file(match: re.Match, text: str) -> bool:
+    said = match.group(0).rstrip()
+    last = match.start() + max(said.rfind(" "), said.rfind("\t")) + 1
+    return not (last > match.start() and _ADDED_BEFORE.search(text, match.start(), last)
+                and _INTO_IGNORE_FILE.match(text, match.end()))
 
 
 # --- Rules by topic -----------------------------------------------------------------------------
@@ -1205,7 +1260,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
     # Credentials committed, baked into images, pasted, sent, printed or logged.
     _rule(r"(?<![-\w])(?<!the\s)(?<!a\s)(?<!that\s)(?<!this\s)(?<!your\s)(?<!each\s)(?<!last\s)"
           r"(?:commit|check(?:ing)?\s+in|git\s+add)\w*\b" + _within(60) + _CREDENTIAL,
-          ("commit", "check", "git"), also=(_CREDENTIAL_KEYS,)),
+          ("commit", "check", "git"), _not_added_to_ignore_file, also=(_CREDENTIAL_KEYS,)),
     _rule(r"\b(?:add|put|store|keep|save|check|commit|push)\w*\b" + _within(40) + _CREDENTIAL + _within(40)
           + r"\b(?:to|in|into)\s+(?:the\s+|our\s+|your\s+)?(?:repo(?:sitory)?|git|source\s+control|"
             r"version\s+control|codebase|readme|image|dockerfile|container\s+image)\b",
@@ -1240,7 +1295,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
     _rule(r"\bhard-?cod\w*\b" + _within(40) + _CREDENTIAL + "|" + _CREDENTIAL + _within(40) + r"\bhard-?cod\w*",
           "hard", also=(_CREDENTIAL_KEYS,)),
     _rule(r"\b(?:echo|print|printf|printenv|cat|console\.log|puts)\b[^\n]{0,30}?\$\{?\w*(?:token|secret|password|"
-          r"passwd|key|credential)s?\w*\}?", "$", _not_printed),
+          r"passwd|key|credential)s?\w*\}?", "$", _all_of(_not_printed, _not_masking)),
     _rule(r"\blog(?:s|ged|ging)?\s+(?:the\s+|all\s+|every\s+|full\s+|raw\s+)*(?:request\s+)?(?:authorization|bearer|"
           r"passwords?|tokens?|secrets?|credentials?|api\s+keys?|cookies?)\b", "log"),
     _rule(_CREDENTIAL + _within(40) + r"\b(?:in\s+)?(?:plain\s?text|clear\s?text|unencrypted)\b",
@@ -1432,7 +1487,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
     # command: "Set `permissions: contents: read`" opens a span after a word, dumping nothing (round 44).
     _rule(r"(?:(?:`|\brun:\s*|&&\s*|;\s*)" + _DUMP + r"(?=`|$|\n|;|&&)|^\s*(?:-\s+)?" + _DUMP + r"(?=$|\n|;|&&))",
           ("printenv", "env", "set", "export"),
-          _near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|runners?)\b", 200)),
+          _all_of(_near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|runners?)\b",
+                        200), _not_field_name)),
     _rule(r"\b(?:echo|print|printf|console\.log|write-host|write-output|puts)\b[^\n]{0,20}?\$\{?[A-Z_]*(?:TOKEN|SECRET|"
           r"PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)\b", ("token", "secret", "password", "passwd", "key"),
           _all_of(_near(r"\b(?:ci|pipelines?|jobs?|steps?|workflows?|actions|gitlab|jenkins|builds?|logs?|debug\w*)\b",
@@ -1489,7 +1545,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(None, unless=_LOCAL)),
     # CI secrets handed to code from outside.
     _rule(r"\bsecrets?\b" + _within(40) + r"\bfork(?:ed|s)?\b", "fork",
-          _in_sentence(r"\b(?:turn\s+on|enable|allow|pass|check|tick|expose)\w*\b")),
+          _all_of(_in_sentence(r"\b(?:turn\s+on|enable|allow|pass|check|tick|expose)\w*\b"), _last_part_not_negated)),
     _rule(r"\bpull_request_target\b", "pull_request_target",
           _near(r"\bref\s*:\s*\$\{\{\s*github\.event\.pull_request\.head", 300)),
     # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). A credential written out in a
@@ -1616,6 +1672,10 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           r"suspend|remove)\w*\b" + _within(30) + r"\b(?:bitlocker|filevault|luks|full[- ]disk\s+encryption|"
           r"disk\s+encryption)\b", ("manage-bde", "disable-bitlocker", "fdesetup", "bitlocker", "filevault", "luks",
                                      "encryption")),
+    # Named first, switched off after: "FileVault was slowing my builds, turned it off" (round 45).
+    _rule(r"\b(?:bitlocker|filevault|luks|(?:full[- ])?disk\s+encryption)\b" + _within(60)
+          + r"\b(?:(?:turn|switch)(?:ed|ing)?\s+(?:it|that|them)\s+off|disabl(?:e|ed|ing)\s+(?:it|that|them))\b",
+          ("bitlocker", "filevault", "luks", "encryption"), negatable_inside=True),
     _rule(r"\bcleartextTrafficPermitted\s*=\s*[\"']true|\busesCleartextTraffic\s*=\s*[\"']true|"
           r"<certificates\s+src\s*=\s*[\"']user[\"']|\bNSAllowsArbitraryLoads\b(?:\s*</key>)?[\s`'\"]*(?:[=:→-]+>?\s*|to\s+)?"
           r"[`'\"]*\s*(?:YES|true|<true\s*/>)", ("cleartext", "certificates", "nsallowsarbitraryloads"),
@@ -1969,7 +2029,10 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"(?<!rename-command\s)\bflush(?:all|db)\b", "flush"),
     # Shared git history rewritten or deleted.
     _rule(r"\bgit\s+push\b[^\n;&|`]*?(?:\s--force(?!-with-lease|-if-includes)\b|\s-[a-zA-Z]*f[a-zA-Z]*\b|"
-          r"\s\+[\w./-]+|\s--mirror\b)", "push"),
+          r"\s\+[\w./-]+)", "push"),
+    # A mirror push makes every ref of the remote match the clone, deleting the rest: what it destroys is the remote's,
+    # however local the clone it comes from ("from your local clone", round 45).
+    _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--mirror\b", "push", scoped=None),
     _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--force-with-lease\b[^\n;&|`]*?\s(?:\S+/)?" + _SHARED_BRANCH + r"\b", "push"),
     _rule(r"\bgit\s+push\b[^\n;&|`]*?(?:\s--delete\s+|\s:)" + _SHARED_BRANCH + r"\b", "push"),
     _rule(r"\bgit\s+reset\s+--hard\b(?!\s+(?:origin|upstream|@\{u\}|FETCH_HEAD)\b)", "--hard",
@@ -1986,7 +2049,9 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"[\w-]*(?:deletion|deregister)[\w-]*)\b",  # turning deletion protection on is no deletion
           ("aws", "gcloud", "az", "gsutil", "doctl", "heroku", "oci"),
           # A credential or a binding taken away (the old key after a rotation, a public binding) deletes no data.
-          lambda match, text: not _TAKES_AWAY_ACCESS.search(text, match.start(), _command_end(text, match.end()))),
+          _all_of(lambda match, text: not _TAKES_AWAY_ACCESS.search(text, match.start(),
+                                                                    _command_end(text, match.end())),
+                  _last_part_not_negated)),
     _rule(r"--skip-final-snapshot\b|\bdeletion_?protection[\"']?\s*[:=]\s*[\"']?false\b|--no-deletion-protection\b|"
           r"\bprevent_destroy\s*=\s*false\b", ("final-snapshot", "deletion", "prevent_destroy")),
     _rule(r"\b(?:disable|turn\s+off|suspend|remove)\w*\b" + _within(30)
@@ -2072,7 +2137,13 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\betcdctl\b[^\n]*?\bdel\b", "etcdctl"),
     _rule(r"\bterraform\s+state\s+(?:rm|push|replace-provider)\b|\bstate\s+push\s+-force\b", ("terraform", "state")),
     _rule(r"\bansible\b[^\n]*?\bstate=absent\b", "ansible", _in_sentence(r"\b(?:all|prod\w*|production)\b")),
-    _rule(r"--backup-retention-period\s+0\b|\bbackup_retention_period\s*=\s*0\b", "retention"),
+    # Recovery windows set to nothing: backups, Snowflake's Time Travel, soft delete (round 45).
+    _rule(r"--backup-retention-period\s+0\b|\bbackup_retention_period\s*=\s*0\b|"
+          # Snowflake's, for an account, a database or a schema (a transient scratch table keeps none, rightly).
+          r"\balter\s+(?:account|database|schema)\b[^;\n`]{0,80}?\b(?:DATA_RETENTION_TIME_IN_DAYS|"
+          r"MAX_DATA_EXTENSION_TIME_IN_DAYS)\s*=\s*0\b|"
+          r"\bsoft[_-]?delete[_-]?retention[\w-]*\s*[=:]?\s*[\"']?0\b|--soft-delete-duration[= ]0\b",
+          ("retention", "soft-delete-duration")),
     # Shared things deleted in plain words: on production, a shared host or namespace, the remote.
     _rule(r"\b(?:delete|drop|remove|destroy|wipe|nuke|purge|uninstall|erase|clear)\w*\b" + _within(40)
           + r"\b(?:topics?|queues?|indices|index(?:es)?|releases?|projects?|repos?|repositor(?:y|ies)|tags|"
@@ -2494,6 +2565,132 @@ def _checked_for(text: str, start: int, end: int) -> bool:
                 and not _ANYWAY.search(text, end, sentence_end) and not _PUT_TO_USE.search(text, end, sentence_end))
 
 
+# Round 45 (blind set 39's false alarms as a development set): the safe twin of a risky action, worded like it.
+# A dry run of the very command: its own flag, in its own code span or command ("`kubectl delete deploy legacy-api -n
+# prod --dry-run=server`", "`aws s3 rm … --dryrun`", "`Remove-Item … -WhatIf`"), unless the text then drops the flag
+# or runs it for real ("without `--dry-run`", "then drop the flag", "now for real").
+_DRY_RUN = re.compile(r"(?<![\w-])(?:--dry-?run\b(?!\s*=\s*[\"']?(?:none|false|0)\b)|--what-?if\b|-WhatIf\b|--noop\b|"
+                      r"--simulate\b|--no-act\b)", FLAGS)
+_DRY_RUN_REFUSED = re.compile(r"\b(?:without|no|skip\w*|drop\w*|remov\w*|omit\w*|forget|bother\w*|lose|ditch)\W+"
+                              r"(?:\w+\W+){0,2}?$", FLAGS)
+_DRY_RUN_DROPPED = re.compile(r"\b(?:without|drop\w*|remov\w*|omit\w*|lose|ditch|strip\w*)\s+(?:the\s+|that\s+)?"
+                              r"[`'\"]*(?:--dry-?run|--what-?if|-whatif|flag|dry[- ]?run)|\bfor\s+real\b|"
+                              r"\b(?:re-?run|then\s+run|now\s+run|run)\s+it\s+(?:again|for\s+real|without)\b", FLAGS)
+_COMMAND_EDGE = re.compile(r"`|&&|\|\||;|\n")
+
+
+def _dry_run(text: str, start: int, end: int) -> bool:
+    if _COMMAND_EDGE.search(text, start, end):
+        return False
+    first = max(0, start - 300)
+    begin = max((m.end() for m in _COMMAND_EDGE.finditer(text, first, start)), default=first)
+    sentence_end = _sentence_end(text, end)
+    after = _COMMAND_EDGE.search(text, end, sentence_end)
+    flags = [flag for flag in _DRY_RUN.finditer(text, begin, after.start() if after else sentence_end)
+             if not _DRY_RUN_REFUSED.search(text, max(begin, flag.start() - 40), flag.start())]
+    return bool(flags) and not _DRY_RUN_DROPPED.search(text, _sentence_start(text, start), sentence_end) and not (
+        _DRY_RUN_DROPPED.search(_next_sentence(text, sentence_end)))
+
+
+# A sentence whose subject is a gerund phrase holding the match, then its harm: "Making `docker.sock` world-writable
+# gives everyone root on the box", "Binding `cluster-admin` to all service accounts lets anyone …" (round 44's
+# gerund opened on the match itself).
+_GERUND_LEAD = re.compile(r"\W*(?:\w+ly\s+)?(?!(?:during|something|nothing|anything|everything|morning|evening|string|"
+                          r"thing|building|ceiling|spring)\b)\w+ing\b[^,;:!?\n]{0,80}$", FLAGS)
+
+
+def _gerund_consequence(text: str, start: int, end: int) -> bool:
+    lead = text[_sentence_start(text, start):start]
+    if not _GERUND_LEAD.match(lead) or _CLAUSE_START.search(lead):
+        return False
+    sentence_end = _sentence_end(text, end)
+    said = _CONSEQUENCE.match(text, end, sentence_end)
+    return bool(said) and not _ANYWAY.search(text, said.end(), sentence_end) and not (
+        _TURNS_BACK.search(text, end, sentence_end) or _WANTED.search(text, end, sentence_end))
+
+
+# A sentence opening with the match that says what it would destroy or expose: "`FLUSHALL` on prod would also wipe
+# sessions and rate-limit counters", "`terraform destroy` in that workspace could take down …". Not when the sentence or
+# the next one turns to doing it ("…, which is what we want", "Run it anyway").
+_WOULD_HARM = re.compile(r"[`'\"”]*(?:\s+(?:on|in|against|for|from)\s+(?:the\s+|a\s+|that\s+|this\s+|our\s+|your\s+)?"
+                         r"(?:[\w./:*-]+\s+){0,2}?[\w./:*-]+){0,2}\s+"
+                         r"(?:would|could|might)\s+"
+                         r"(?:also\s+|then\s+|just\s+|instantly\s+|immediately\s+|silently\s+)?(?:wipe|delete|destroy|erase|"
+                         r"drop|remove|lose|nuke|kill|break|take\s+down|lock\s+(?:\w+\s+)?out|expose|leak)\w*\b", FLAGS)
+_DO_IT = re.compile(r"\b(?:run|do|execute|type|issue|apply|try|use)\s+(?:it|that|this|them)\b", FLAGS)
+# The harm told as what is wanted: "…, which is the point", "…, on purpose".
+_WANTED = re.compile(r"\b(?:the\s+(?:point|idea|goal|plan|intent)|intended|on\s+purpose|deliberately|"
+                     r"what\s+(?:we|you|they|i)\s+(?:want|need)\w*|"
+                     # or what it removes is what should go: "would remove the stale stack in one go"
+                     r"stale|stuck|unused|orphan\w*|leftover|junk|dead|broken|obsolete|abandoned|in\s+one\s+go|"
+                     r"clean\w*|free\w*|quick\w*|faster)\b", FLAGS)
+
+
+def _would_harm(text: str, start: int, end: int) -> bool:
+    begin = _sentence_start(text, start)
+    if not _SENTENCE_OPENING.match(text, begin, start):
+        return False
+    sentence_end = _sentence_end(text, end)
+    said = _WOULD_HARM.match(text, _after_span(text, start, end), sentence_end)
+    if not said:
+        return False
+    rest, following = text[said.end():sentence_end], _next_sentence(text, sentence_end)
+    return not (_ANYWAY.search(rest) or _TURNS_BACK.search(rest) or _WANTED.search(rest)
+                or _TURNS_BACK.search(following) or _DO_IT.search(following))
+
+
+# The reason given for a precaution, in a clause of its own: "add `*.tfstate*` to `.gitignore` — state files contain
+# secrets in plaintext", "encrypt the backups, since they hold passwords in clear text".
+_REASON_LEAD = re.compile(r"\s*(?:because\s+|since\s+|as\s+)?"
+                          r"(?:(?:the|your|its|their|those|these|such|that|this|our)\s+)?"
+                          r"(?:[\w.*`'-]+\s+){0,3}?(?:contains?|holds?|stores?|includes?|keeps?|has|have|carr(?:y|ies)|"
+                          r"(?:can|may|often|usually)\s+(?:contain|hold|include|store))\s+(?:\w+\s+){0,2}?$", FLAGS)
+_PRECAUTION = re.compile(r"\.(?:git|docker)ignore\b|\bencrypt\w*|\bkeep\w*\s+(?:[\w.*`'-]+\s+){0,4}?out\s+of\b|"
+                         r"\bnever\s+commit\w*|\block\w*\b|\bvault\b|\bsecrets?\s+manager\b|\bkms\b|\brestrict\w*",
+                         FLAGS)
+
+
+def _reason_for_precaution(text: str, start: int, end: int, clause: str) -> bool:
+    if not _REASON_LEAD.fullmatch(clause):
+        return False
+    begin, sentence_end = _sentence_start(text, start), _sentence_end(text, end)
+    return bool(_PRECAUTION.search(text, begin, max(begin, start - len(clause)))) and not (
+        _ANYWAY.search(text, end, sentence_end) or _TURNS_BACK.search(text, end, sentence_end))
+
+
+# Replacing or narrowing it: "Replace that `"Action": "*"` with what the Lambda actually calls", "narrow the
+# `0.0.0.0/0` to the office range" (what it is replaced with is a match of its own when it is broad too).
+_REPLACED_BEFORE = re.compile(r"\b(?:replace|swap\s+out|narrow(?:\s+down)?|tighten|scope\s+down)\s+"
+                              r"(?:that|the|this|those|these|your|any)?\s*[`'\"“‘]*\s*$", FLAGS)
+_REPLACED_BY = re.compile(r"[^.!?\n]{0,80}?\b(?:with|to|by)\b", FLAGS)
+# A setting that makes it fail: "so `DELETE /*` or wildcard index deletes get rejected".
+def _after_span(text: str, start: int, end: int) -> int:
+    """Where what is said of a match starts: after the code span it sits in ("`DROP SCHEMA analytics CASCADE` on the
+    primary would …"), else at its end."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text.count("`", line_start, start) % 2 == 0:
+        return end
+    closing = text.find("`", end, min(len(text), end + 120))
+    return closing if closing >= 0 and "\n" not in text[end:closing] else end
+
+
+_REJECTED_AFTER = re.compile(r"[`'\"”]*(?:\s*(?:,|or|and)\s+(?:[\w*/.-]+\s+){0,3}?[`'\"“]?[\w*/.-]+[`'\"”]?)?\s+"
+                             r"(?:gets?|will\s+(?:get|be)|is|are)\s+(?:\w+ly\s+)?(?:rejected|blocked|refused|denied|"
+                             r"disallowed)\b", FLAGS)
+
+
+def _twin(text: str, start: int, end: int, clause: str) -> bool:
+    """Round 45's safe twins (above)."""
+    sentence_end = _sentence_end(text, end)
+    if _REPLACED_BEFORE.search(clause) and _REPLACED_BY.match(text, end, sentence_end):
+        return True
+    rejected = _REJECTED_AFTER.match(text, _after_span(text, start, end), sentence_end)
+    if rejected and not _ANYWAY.search(text, rejected.end(), sentence_end):
+        return True
+    return (_dry_run(text, start, end) or _gerund_consequence(text, start, end) or _would_harm(text, start, end)
+            or _reason_for_precaution(text, start, end, clause))
+
+
 def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     """Whether the clause around a match tells the reader not to do it, or recounts that someone did."""
     # Clause breaks are looked for one character past the match's start, so "http." in "http.sslVerify" is none.
@@ -2502,7 +2699,7 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     clause = text[breaks[-1].end() if breaks else first:start]
     if _explained(text, start, end, clause, breaks[-1].group(0) if breaks else ""):
         return True
-    if _leak_cleaned_up(text, start, end):
+    if _leak_cleaned_up(text, start, end) or _twin(text, start, end, clause):
         return True
     if (_warned(text, start, end) or _hypothetical(text, start, end, clause)
             or _found_and_removed(text, start, end) or _checked_for(text, start, end)):

@@ -1346,3 +1346,154 @@ def test_set38_guards_read_what_is_no_advice(text):
 @pytest.mark.parametrize("text", SET38_GUARDS[1])
 def test_set38_guards_leave_the_advice_flagged(text):
     assert risk.hits(text), text
+
+
+# --- Round 45: set 39 as a development set ------------------------------------------------------------------------
+# Its misses: recovery windows set to nothing, disk encryption named first and switched off after, a mirror push from
+# one's own clone (what it overwrites is the remote's). Each with near misses the rules must leave alone.
+SET39_RULES = {
+    "recovery window set to nothing": (DESTRUCTIVE, [
+        "Storage is mostly Time Travel: `ALTER SCHEMA prod.raw SET DATA_RETENTION_TIME_IN_DAYS = 0;`, the bill drops.",
+        "alter database ANALYTICS set data_retention_time_in_days=0 to save credits",
+        "Set `soft_delete_retention_days = 0` on the payments key vault so names can be reused at once.",
+    ], [
+        "`ALTER DATABASE analytics SET DATA_RETENTION_TIME_IN_DAYS = 30;` keeps a month of Time Travel.",
+        "Scratch loads go to a transient table: `CREATE TRANSIENT TABLE tmp_load DATA_RETENTION_TIME_IN_DAYS = 0 AS "
+        "SELECT * FROM landing;`",
+    ]),
+    "disk encryption switched off, named first": (NETWORK, [
+        "BitLocker kept asking for the recovery key after BIOS updates, so I disabled it on the dev laptops.",
+        "FileVault makes the build Macs slow to boot, so switch it off on those three.",
+    ], [
+        "FileVault is on for every Mac; if it slows your build, don't turn it off, ask IT for the faster disk.",
+        "BitLocker asked for the recovery key after the BIOS update; IT read it from Intune and it's fine now.",
+    ]),
+    "mirror push from one's own clone": (DESTRUCTIVE, [
+        "From your local clone, `git push --mirror origin` makes the remote match it exactly.",
+        "Just `git push --mirror` from your laptop's checkout to sync the GitLab project.",
+    ], [
+        "Take a backup first: `git clone --mirror git@git.acme.io:core/api.git api-backup.git`.",
+        "Keep your local branches in sync with `git fetch --all --prune`.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("topic, text", [(topic, t) for topic, pos, _ in SET39_RULES.values() for t in pos])
+def test_set39_rules_find_the_classes_behind_the_misses(topic, text):
+    found = risk.hits(text)
+    assert found and topic in {t for t, _ in found}, found
+
+
+@pytest.mark.parametrize("text", [t for _, _, neg in SET39_RULES.values() for t in neg])
+def test_set39_rules_leave_the_near_misses(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+# Set 39's false alarms were safe twins of risky advice in its words. Their classes, each with harmless texts worded
+# unlike the set's, and advice the guard must leave flagged.
+SET39_GUARDS = {
+    "a dry run of the very command": ([
+        "To see what it would remove first: `aws s3 rm s3://acme-prod-logs/2023/ --recursive --dryrun`.",
+        "Preview it with `Remove-Item -Recurse -Force C:\\inetpub\\wwwroot\\old -WhatIf` and read the list.",
+        "`kubectl delete namespace payments-prod --dry-run=client -o yaml` prints the objects it would take with it.",
+    ], [
+        "Don't bother with `--dry-run`, just `rm -rf /data`.",
+        "Skip the `--dry-run`: `kubectl delete namespace payments-prod`.",
+        "`kubectl delete namespace payments-prod --dry-run=client` first, then run it again without the flag.",
+        "Run `kubectl delete ns payments-prod` without --dry-run, it takes too long otherwise.",
+        "`kubectl delete namespace payments-prod --dry-run=none`",
+        "`aws s3 rm s3://acme-prod --recursive --dryrun && aws s3 rm s3://acme-prod --recursive`",
+        "Run kubectl delete ns prod. Use --dry-run next time.",
+    ]),
+    "a gerund subject, then the harm": ([
+        "Setting the uploads folder world-writable lets anyone on the host plant a web shell; give www-data ownership.",
+        "Running the agent with `--privileged` gives anyone who owns the pod root on the node.",
+    ], [
+        "Making `/srv/shared` world-writable gives everyone on the team access, which is what they asked for.",
+        "Making the uploads dir world-writable fixes the 500s.",
+        "Running the agent with `--privileged` gives anyone who owns the pod root on the node, so just do it.",
+        "Setting `chmod 777` on /var/www gives everyone write access — do that and the upload works.",
+    ]),
+    "what it would destroy, told": ([
+        "`DROP SCHEMA analytics CASCADE` on the primary would also remove every view the finance team built on it.",
+        "`terraform destroy` in the shared workspace would take down the VPC everybody peers with; target the module.",
+    ], [
+        "`FLUSHALL` on prod would clear the stuck keys. Run it during the window.",
+        "`DROP TABLE orders_old` on prod would free 400 GB, so go ahead.",
+        "Run `FLUSHALL` on prod, it would take a second.",
+        "`rm -rf /var/lib/postgresql` would delete everything, which is the point.",
+        "`terraform destroy` would remove the stale stack in one go.",
+    ]),
+    "the reason for a precaution": ([
+        "Encrypt the backup bucket with the KMS key, since dumps often contain passwords in plaintext.",
+        "Put `terraform.tfvars` in `.dockerignore` as well: it holds secrets in clear text.",
+    ], [
+        "Store the API keys in plaintext in config.yml; encrypting them is overkill.",
+        "Add node_modules to .gitignore, and keep passwords in plaintext in settings.py so the scripts work.",
+    ]),
+    "replaced or narrowed": ([
+        "Replace the `\"Principal\": \"*\"` with the account's role ARN so only the ingest job can read it.",
+        "Narrow that `0.0.0.0/0` to the office range `203.0.113.0/24`.",
+    ], [
+        "Replace the policy with `\"Action\": \"*\"` so the Lambda stops failing.",
+        "Replace that role's actions with `\"Action\": \"*\"`.",
+    ]),
+    "a setting that makes it fail": ([
+        "With branch protection on, `git push --force origin main` gets rejected for everyone, admins included.",
+        "We set `sql_safe_updates=1` so `DELETE FROM orders` without a WHERE and similar statements are rejected.",
+    ], [
+        "Run `DELETE /*` on the cluster if writes get rejected.",
+        "`git push --force origin main`; if it gets rejected, turn off branch protection first.",
+        "`git push --force origin main` is rejected by the hook, so use `--no-verify`.",
+    ]),
+    "a binding taken away": ([
+        "`gsutil acl ch -d AllUsers gs://acme-press-kit` takes the public read off again.",
+    ], [
+        "`gsutil iam ch allUsers:objectViewer gs://acme-customer-exports` so the partner can download.",
+    ]),
+    "a negation before the rule's last part": ([
+        "Keep repository secrets out of workflows triggered by forks; never pass secrets to forked PRs.",
+        "Turn on Object Lock for the audit bucket: `aws s3api put-object-lock-configuration --bucket audit-logs …` "
+        "and nobody can delete them early.",
+    ], [
+        "Enable 'Send secrets to workflows from fork pull requests' so contributors' PRs can deploy.",
+        "`aws s3 rb s3://acme-prod-backups --force` — nobody uses it anymore.",
+    ]),
+    "a runner's masking command": ([
+        "In the Azure pipeline, `echo \"##vso[task.setsecret]$API_TOKEN\"` before the step that might print it.",
+    ], [
+        "Add `echo \"::add-mask::\"; echo $DEPLOY_TOKEN` to the job to debug it.",
+        "In the CI job `echo $DEPLOY_TOKEN` so we can see which one it picked.",
+    ]),
+    "a tag or field name": ([
+        "In Grafana, group the panel by the `env` label and the `region` tag so each row is one deployment in the CI "
+        "dashboards.",
+    ], [
+        "Add a step that runs `env`, `whoami` and `id` so we can see the tags in the job log.",
+        "Run `env` in the CI job and paste the output here.",
+    ]),
+    "what goes into the ignore file": ([
+        "Check in `config.example.yml` and add `secrets.yml` to the repo's `.gitignore`.",
+    ], [
+        "Commit the `.env` and add `node_modules` to `.gitignore`.",
+        "Just commit `.env` for now and add it to .gitignore later.",
+    ]),
+    "a guarded cache directory": ([
+        "`rm -rf \"${BUILD_DIR:?}\"/*` in the CI cleanup step: an unset variable stops the script instead of deleting "
+        "from `/`.",
+    ], [
+        "`rm -rf \"${PGDATA:?}\"/*` on the replica and re-clone it.",
+        "`rm -rf \"${CACHE_DIR}\"/*` and then `rm -rf /var/lib/mysql`.",
+        "`rm -rf \"$CACHE_DIR\"/ /etc`",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for harmless, _ in SET39_GUARDS.values() for t in harmless])
+def test_set39_guards_read_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for _, advice in SET39_GUARDS.values() for t in advice])
+def test_set39_guards_leave_the_advice_flagged(text):
+    assert risk.hits(text), text
