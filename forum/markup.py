@@ -223,13 +223,54 @@ def machine_text_dropped(text: str) -> str:
     a client of the API's ``body`` reads (round 40's review): control characters, which people's posts refuse ("Never"
     backspaced over in a terminal), Unicode's tag characters outside an emoji's tag sequence (an instruction spelled in
     them quoted from a colleague's post reached every API client and any model given the answer) and interlinear
-    annotation marks."""
-    return without_bidi_controls(_INVISIBLE.sub("", _TAGS.sub(_emoji_tags_only, _OWN_MARKS.sub("", text))))
+    annotation marks; and variation selectors and zero-width characters but where they shape what is shown
+    (``_shaping_only``)."""
+    text = _TAGS.sub(_emoji_tags_only, _OWN_MARKS.sub("", text))
+    return without_bidi_controls(_shaping_only(_INVISIBLE.sub("", text)))
 
 
 _INVISIBLE = re.compile(f"[{CONTROL_CHARACTERS}\ufff9-\ufffb]")
 _TAGS = re.compile("\U0001f3f4?[\U000e0000-\U000e007f]+")
 _EMOJI_TAGS = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,30}\U000e007f")  # a subdivision's flag
+
+
+# Variation selectors and zero-width characters show nothing, and a run of them spells any bytes (a selector a byte:
+# "emoji smuggling"), as tag characters do: an instruction hidden so in a colleague's quoted reply reached every API
+# client (round 45's review). Kept only where they shape what is shown, one at a time: VS15/VS16 (an emoji's text or
+# emoji form) after a digit, "#", "*" or a character from U+00A9 on; VS1-14 (standardised variants: mathematical
+# symbols, CJK compatibility ideographs, Mongolian) after a character from U+1000 on; VS17-256 after a CJK ideograph;
+# a zero-width joiner, non-joiner or space between two characters beyond ASCII (an emoji sequence, a Persian or Indic
+# word, a Thai word break). Word joiners, invisible operators, a byte order mark and the Mongolian vowel separator go.
+_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_ZERO_WIDTH = "\u200b-\u200d"
+_INVISIBLE_RUN = re.compile(f"[{_SELECTORS}]+|[{_ZERO_WIDTH}]+|[\u2060-\u2064\ufeff\u180e]+")
+_IDEOGRAPHS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+
+
+def _shaping_only(text: str) -> str:
+    if not _INVISIBLE_RUN.search(text):
+        return text
+    return _INVISIBLE_RUN.sub(lambda match: _shaping(text, match.start(), match.end()), text)
+
+
+def _shaping(text: str, start: int, end: int) -> str:
+    """What is kept of the invisible run ``text[start:end]``: at most one character, the run's first, where it shapes
+    the characters around it."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    first = ord(text[start])
+    if 0xFE0E <= first <= 0xFE0F:
+        kept = bool(before) and (before in "0123456789#*" or ord(before) >= 0xA9)
+    elif 0xFE00 <= first <= 0xFE0D:
+        kept = bool(before) and ord(before) >= 0x1000
+    elif first >= 0xE0100:
+        kept = bool(before) and any(low <= ord(before) <= high for low, high in _IDEOGRAPHS)
+    elif 0x200B <= first <= 0x200D:
+        kept = bool(before and after) and ord(before) > 0x7F and ord(after) > 0x7F and not (
+            before.isspace() or after.isspace())
+    else:
+        kept = False
+    return text[start] if kept else ""
 
 
 def _emoji_tags_only(match: re.Match) -> str:
@@ -274,6 +315,7 @@ def machine_text(text: str) -> str:
         before = text
         text = _fences_as_both_read(text)
         text = escape_reference_definitions(text)
+        text = _footnote_definitions_as_text(text)
         # Before any "<" is closed, in each round: the steps above can take such a link out of code (a fence's info
         # string moved to a line of its own), and it is read again here (round 42's review: else not idempotent).
         text = _angle_addresses_bare(text)
@@ -305,6 +347,20 @@ def machine_text(text: str) -> str:
 
 
 _MACHINE_ROUNDS = 4
+
+# A line GitHub's renderer (cmark-gfm, footnotes on, as github.com and many GitHub-style clients render the API's
+# ``body``) reads as a footnote definition, "[^label]: text": one nothing refers to is dropped, a referenced one is
+# moved to the document's end behind a superscript number that reads as one of the answer's citations. Neither the
+# forum's renderer nor CommonMark reads footnotes, so the review desk showed such a line as text, a warning in it
+# included (round 45's review). Its "[" is escaped outside code, as a reference definition's is: a text for every
+# renderer.
+_FOOTNOTE_START = re.compile(r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[\^[^\]\s]++\]:)",
+                             re.MULTILINE)
+
+
+def _footnote_definitions_as_text(text: str) -> str:
+    starts = [match.end() for match in _FOOTNOTE_START.finditer(text) if not _escaped(text, match.end())]
+    return _escaped_at(text, _not_kept(text, starts)) if starts else text
 
 # A link's address written in angle brackets, "[the runbook](<https://wiki.corp/x>)": its "<" was closed as any other
 # ("&lt;"), which left a link to "%3Chttps://wiki.corp/x%3E", relative to the forum itself (round 41's known gap). An
@@ -601,6 +657,7 @@ _USER_INFO = re.compile(
 
 # The URL standard's special schemes, where a browser reads "\" as "/" (between host and path, too).
 _SPECIAL_SCHEME = re.compile(r"\s*(?:https?|wss?|ftp|file):", re.I)
+_ANY_SCHEME = re.compile(r"\s*[a-z][a-z0-9+.-]*:", re.I)
 
 
 def _as_followed(href: str) -> str:
@@ -609,7 +666,9 @@ def _as_followed(href: str) -> str:
     CommonMark's renderer encodes it (so "Zürich" and "Z%C3%BCrich", a space and "%20", or "münchen.de" and its
     punycode are one address)."""
     href = html.unescape(href)
-    if _SPECIAL_SCHEME.match(href):
+    # An address with no scheme is resolved against the page's, https: "/\\evil.example/x" is "//evil.example/x",
+    # another host, where CommonMark encodes the backslash ("/%5Cevil.example/x", a path here: round 45's review).
+    if _SPECIAL_SCHEME.match(href) or not _ANY_SCHEME.match(href):
         href = href.replace("\\", "/")
     try:
         return normalizeLink(href)  # markdown-it's own: a host in punycode, the rest percent-encoded
