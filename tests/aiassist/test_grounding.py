@@ -112,8 +112,10 @@ def blind(request):
 # lexical-3, 74.5 and 70.9 % of their invented claims were caught; lexical-4 reads such names (bench/README.md,
 # round 16). Set 8 (round 44, scored with lexical-11 before anything was read from it): 53 of 55, two whose new item
 # is written in plain words. Set 9 (round 45, scored with lexical-12 and 13 before anything was read from it): 50 of
-# 55, the five invented claims a review or a summary at a meeting the passage never names, in plain words.
-INVENTED_FLOOR = {6: 0.96, 7: 0.94, 8: 0.96, 9: 0.90}
+# 55, the five invented claims a review or a summary at a meeting the passage never names, in plain words. Set 10
+# (round 45, scored with lexical-12 to 14 before anything was read from it): 42 of 55, the others invented in plain
+# words too (a team, a step, a tool named as a common noun).
+INVENTED_FLOOR = {6: 0.96, 7: 0.94, 8: 0.96, 9: 0.90, 10: 0.76}
 
 
 @pytest.mark.parametrize("n", sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
@@ -122,7 +124,7 @@ def test_on_the_blind_sets_invented_claims_are_caught(n):
     assert _blind_figures(n)["invented_caught"] >= INVENTED_FLOOR.get(n, TARGETS["invented_caught"])
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6 to 9 hold invented "
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6 to 10 hold invented "
                                       "names written as ordinary words (gzip, a lower-case team name, 'one year')")
 @pytest.mark.parametrize("n", sorted(INVENTED_FLOOR), ids=lambda n: f"blind{n}")
 def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
@@ -130,7 +132,7 @@ def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
 
 
 @pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-16): on the blind sets the checker "
-                                      "catches 20-62 % of the contradicted claims (target 80 %) and flags 10-40 % of "
+                                      "catches 18-62 % of the contradicted claims (target 80 %) and flags 10-40 % of "
                                       "the supported ones (target at most 10 %): paraphrase and reversal in other "
                                       "words")
 def test_on_the_blind_sets_contradictions_are_caught_and_paraphrases_pass(blind):
