@@ -114,8 +114,10 @@ def blind(request):
 # is written in plain words. Set 9 (round 45, scored with lexical-12 and 13 before anything was read from it): 50 of
 # 55, the five invented claims a review or a summary at a meeting the passage never names, in plain words. Set 10
 # (round 45, scored with lexical-12 to 14 before anything was read from it): 42 of 55, the others invented in plain
-# words too (a team, a step, a tool named as a common noun).
-INVENTED_FLOOR = {6: 0.96, 7: 0.94, 8: 0.96, 9: 0.90, 10: 0.76}
+# words too (a team, a step, a tool named as a common noun). Lexical-15 (round 45) was written from sets 2-10's
+# misses: sets 6 to 9 meet the target since, set 10 holds 50 of 55. Set 11 (round 45, scored with lexical-12 to 15
+# before anything was read from it): 43 of 55 with lexical-14, 48 with lexical-15.
+INVENTED_FLOOR = {10: 0.90, 11: 0.87}
 
 
 @pytest.mark.parametrize("n", sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
@@ -124,8 +126,9 @@ def test_on_the_blind_sets_invented_claims_are_caught(n):
     assert _blind_figures(n)["invented_caught"] >= INVENTED_FLOOR.get(n, TARGETS["invented_caught"])
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16): sets 6 to 10 hold invented "
-                                      "names written as ordinary words (gzip, a lower-case team name, 'one year')")
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md round 16; round 45): sets 10 and 11 hold "
+                                      "invented facts written as ordinary words (an attribute, a new object, a "
+                                      "permission)")
 @pytest.mark.parametrize("n", sorted(INVENTED_FLOOR), ids=lambda n: f"blind{n}")
 def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
     assert _blind_figures(n)["invented_caught"] >= TARGETS["invented_caught"]
@@ -1538,4 +1541,75 @@ def test_bounds_of_lead_time_and_within(source, draft, expected):
      Status.CONTRADICTED),
 ])
 def test_a_bare_number_after_one_with_a_unit_takes_its_unit(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+# --- Round 45 (lexical-15): specific facts named in words (``_new_specifics``) -----------------------------------
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # a cadence or length of time the source never states, in any wording
+    ("Expense reports are checked by finance before payout. Late reports are returned to the submitter.",
+     "Finance checks expense reports at a fortnightly meeting [1].", Status.INVENTED),
+    ("Guest Wi-Fi passwords are printed on the reception desk card and changed by facilities.",
+     "Facilities change the guest Wi-Fi password every two months [1].", Status.INVENTED),
+    ("Badge photos are taken by reception on your first day.", "Badge photos are stored for five years [1].",
+     Status.INVENTED),
+    ("Capacity plans are written by each squad and shared with leadership.",
+     "Each squad writes its capacity plan every quarter [1].", Status.INVENTED),
+    ("Design docs need approval from two senior engineers.", "Design docs are approved within one sprint [1].",
+     Status.INVENTED),
+    # the same cadence or length reworded, or given with its number and unit apart, is no new fact
+    ("The audit runs quarterly and its report goes to the board.",
+     "Every three months the audit runs, and the board gets its report [1].", Status.SUPPORTED),
+    ("Reports are archived after 48 hours and deleted by the cleanup job.",
+     "Reports are archived after two days and the cleanup job deletes them [1].", Status.SUPPORTED),
+    ("Staging tokens expire every 7 days; production tokens every 3.",
+     "Production tokens expire every 3 days, staging tokens every 7 days [1].", Status.SUPPORTED),
+])
+def test_a_cadence_or_length_of_time_no_source_states_is_invented(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # a label of letters and digits, or a product, tool or team named in words, that the source never mentions
+    ("Priority P1 and P2 bugs block the release; others go to the backlog.",
+     "Priority P4 bugs are closed after a triage [1].", Status.INVENTED),
+    ("Warehouse dashboards load their data from the finance mart.",
+     "Warehouse dashboards are rebuilt in H2 from the finance mart [1].", Status.INVENTED),
+    ("Shared passwords go in the team vault, never in chat.", "Shared passwords go in 1Password, never in chat [1].",
+     Status.INVENTED),
+    ("When a canary fails, the deploy is halted and the owner is notified.",
+     "When a canary fails, the deploy is halted and the owner is notified through Opsgenie [1].", Status.INVENTED),
+    ("Core dumps are copied to the crash bucket before the node is recycled.",
+     "Core dumps are copied with rsync to the crash bucket [1].", Status.INVENTED),
+    ("Firewall changes need a ticket and a second reviewer.",
+     "Firewall changes need a ticket and a review by the networking team [1].", Status.INVENTED),
+    # the same label spelled another way, a team the source names, a tool it names: no new fact
+    ("Tier-1 services need two on-call engineers.", "Tier 1 services need a pair of on-call engineers [1].",
+     Status.SUPPORTED),
+    ("Firewall changes need a ticket and a review by the Networking team.",
+     "Firewall changes need a ticket, and the networking team reviews them [1].", Status.SUPPORTED),
+    ("Firewall changes need a ticket and a review from another team.",
+     "Firewall changes need a ticket and a review by a different team [1].", Status.SUPPORTED),
+    ("Core dumps are compressed with zstd and copied to the crash bucket.",
+     "Core dumps get compressed with zstd, then copied to the crash bucket [1].", Status.SUPPORTED),
+])
+def test_a_label_product_or_team_no_source_names_is_invented(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # a limit of concurrency or an occasion the source never states
+    ("Reindex jobs are started from the maintenance console by the DBA on duty.",
+     "Only a single reindex job may run on a cluster at a time [1].", Status.INVENTED),
+    ("Browser tests run in the nightly pipeline on the Chrome runners.",
+     "Browser tests also run after each font library bump [1].", Status.INVENTED),
+    # the same limit or occasion reworded
+    ("The maintenance console queues reindex jobs so that a cluster runs them concurrently with nothing else.",
+     "Only one reindex job may run on a cluster at a time [1].", Status.SUPPORTED),
+    ("Browser tests run after every merge to main on the Chrome runners.",
+     "After each merge to main, browser tests run on the Chrome runners [1].", Status.SUPPORTED),
+])
+def test_a_limit_or_occasion_no_source_states_is_invented(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
