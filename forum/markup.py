@@ -234,43 +234,74 @@ _TAGS = re.compile("\U0001f3f4?[\U000e0000-\U000e007f]+")
 _EMOJI_TAGS = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,30}\U000e007f")  # a subdivision's flag
 
 
-# Variation selectors and zero-width characters show nothing, and a run of them spells any bytes (a selector a byte:
-# "emoji smuggling"), as tag characters do: an instruction hidden so in a colleague's quoted reply reached every API
-# client (round 45's review). Kept only where they shape what is shown, one at a time: VS15/VS16 (an emoji's text or
-# emoji form) after a digit, "#", "*" or a character from U+00A9 on; VS1-14 (standardised variants: mathematical
-# symbols, CJK compatibility ideographs, Mongolian) after a character from U+1000 on; VS17-256 after a CJK ideograph;
-# a zero-width joiner, non-joiner or space between two characters beyond ASCII (an emoji sequence, a Persian or Indic
-# word, a Thai word break). Word joiners, invisible operators, a byte order mark and the Mongolian vowel separator go.
-_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
-_ZERO_WIDTH = "\u200b-\u200d"
-_INVISIBLE_RUN = re.compile(f"[{_SELECTORS}]+|[{_ZERO_WIDTH}]+|[\u2060-\u2064\ufeff\u180e]+")
+# Variation selectors, zero-width and other default-ignorable characters show nothing, and a run of them spells any
+# bytes (a selector a byte, two fillers a bit: "emoji smuggling"), as tag characters do: an instruction hidden so in a
+# colleague's quoted reply reached every API client (round 45's review). The ignorable ones that shape nothing are
+# dropped (``_IGNORABLE``: soft hyphen, combining grapheme joiner, direction marks, Hangul fillers, Khmer vowels
+# inherent, Mongolian selectors, word joiner and invisible operators, byte order mark, shorthand format controls,
+# musical formatting); then, in one pass over what is left, a variation selector is kept only right after a character
+# it selects a form of, one at a time (``_selects``), and a zero-width joiner, non-joiner or space only between two
+# characters beyond ASCII that show (an emoji sequence, a Persian or Indic word, a Thai word break; an emoji's
+# selector before it counts as its emoji). What is left: one selector a character of an emoji's, a CJK ideograph's or
+# a mathematical symbol's (a byte an ideograph, with the ideographic variants: only the registered sequences' data
+# could tell which are real), and one joiner between two such letters (README's known gaps).
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200e\u200f\u2060-\u206f\u3164\ufeff\uffa0"
+    "\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000\U000e0002-\U000e001f\U000e0080-\U000e00ff"
+    "\U000e01f0-\U000e0fff]")
+_SHAPING = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u200b-\u200d]")
 _IDEOGRAPHS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+# Characters with an emoji's text and emoji forms (Unicode's emoji-variation-sequences.txt, by block: keycaps' digits,
+# "#" and "*", the symbols and arrows of U+2000-U+2BFF that have them, CJK's enclosed and wave marks, the emoji planes).
+_EMOJI_BASES = ((0x23, 0x23), (0x2A, 0x2A), (0x30, 0x39), (0xA9, 0xA9), (0xAE, 0xAE), (0x203C, 0x203C),
+                (0x2049, 0x2049), (0x2122, 0x2122), (0x2139, 0x2139), (0x2194, 0x21AA), (0x231A, 0x23FF),
+                (0x24C2, 0x24C2), (0x25AA, 0x27BF), (0x2934, 0x2935), (0x2B05, 0x2B55), (0x3030, 0x3030),
+                (0x303D, 0x303D), (0x3297, 0x3299), (0x1F000, 0x1FAFF))
+# Standardised variants: VS1 of mathematical symbols, Myanmar and Phags-pa letters; VS1-3 of CJK compatibility forms.
+_STANDARD_BASES = ((0x1000, 0x109F), (0x2200, 0x22FF), (0x2A00, 0x2AFF), (0xA840, 0xA877))
+
+
+def _within(code: int, ranges) -> bool:
+    return any(low <= code <= high for low, high in ranges)
+
+
+def _selects(selector: int, base: int) -> bool:
+    """Whether the variation selector ``selector`` selects a form of the character ``base``."""
+    if selector in (0xFE0E, 0xFE0F):
+        return _within(base, _EMOJI_BASES)
+    if selector >= 0xE0100:
+        return _within(base, _IDEOGRAPHS)
+    if selector == 0xFE00 and _within(base, _STANDARD_BASES):
+        return True
+    return selector <= 0xFE02 and _within(base, _IDEOGRAPHS)
+
+
+def _shows(char: str) -> bool:
+    """A character beyond ASCII that shows (a joiner's neighbour)."""
+    return ord(char) > 0x7F and not char.isspace() and not _SHAPING.match(char)
 
 
 def _shaping_only(text: str) -> str:
-    if not _INVISIBLE_RUN.search(text):
+    text = _IGNORABLE.sub("", text)
+    if not _SHAPING.search(text):
         return text
-    return _INVISIBLE_RUN.sub(lambda match: _shaping(text, match.start(), match.end()), text)
-
-
-def _shaping(text: str, start: int, end: int) -> str:
-    """What is kept of the invisible run ``text[start:end]``: at most one character, the run's first, where it shapes
-    the characters around it."""
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    first = ord(text[start])
-    if 0xFE0E <= first <= 0xFE0F:
-        kept = bool(before) and (before in "0123456789#*" or ord(before) >= 0xA9)
-    elif 0xFE00 <= first <= 0xFE0D:
-        kept = bool(before) and ord(before) >= 0x1000
-    elif first >= 0xE0100:
-        kept = bool(before) and any(low <= ord(before) <= high for low, high in _IDEOGRAPHS)
-    elif 0x200B <= first <= 0x200D:
-        kept = bool(before and after) and ord(before) > 0x7F and ord(after) > 0x7F and not (
-            before.isspace() or after.isspace())
-    else:
-        kept = False
-    return text[start] if kept else ""
+    out: list[str] = []
+    for at, char in enumerate(text):
+        code = ord(char)
+        if 0x200B <= code <= 0x200D:
+            before = out[-1] if out else ""
+            if before and 0xFE0E <= ord(before) <= 0xFE0F and len(out) > 1:  # an emoji's selector: its emoji
+                before = out[-2]
+            after = text[at + 1] if at + 1 < len(text) else ""
+            if before and after and _shows(before) and _shows(after) and not (out and 0x200B <= ord(out[-1]) <= 0x200D):
+                out.append(char)
+        elif _SHAPING.match(char):
+            before = out[-1] if out else ""
+            if before and not _SHAPING.match(before) and _selects(code, ord(before)):
+                out.append(char)
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _emoji_tags_only(match: re.Match) -> str:
@@ -354,13 +385,24 @@ _MACHINE_ROUNDS = 4
 # forum's renderer nor CommonMark reads footnotes, so the review desk showed such a line as text, a warning in it
 # included (round 45's review). Its "[" is escaped outside code, as a reference definition's is: a text for every
 # renderer.
-_FOOTNOTE_START = re.compile(r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[\^[^\]\s]++\]:)",
+_FOOTNOTE_START = re.compile(r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+(?=\[\^[^\] \t\r\n]++\]:)",
                              re.MULTILINE)
 
 
 def _footnote_definitions_as_text(text: str) -> str:
+    """Only a code block (a fence, an indented block) keeps such a line as it is, as CommonMark (GitHub's base) reads
+    blocks: a definition line interrupts a paragraph for GitHub, a code span running over it included (round 45's
+    review of the fix)."""
     starts = [match.end() for match in _FOOTNOTE_START.finditer(text) if not _escaped(text, match.end())]
-    return _escaped_at(text, _not_kept(text, starts)) if starts else text
+    if not starts:
+        return text
+    try:
+        tokens = _OTHER_RENDERERS[0].parse(text)
+    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: every candidate is escaped
+        tokens = []
+    code_lines = {line for token in tokens if token.type in ("fence", "code_block") and token.map
+                  for line in range(*token.map)}
+    return _escaped_at(text, [at for at in starts if text.count("\n", 0, at) not in code_lines])
 
 # A link's address written in angle brackets, "[the runbook](<https://wiki.corp/x>)": its "<" was closed as any other
 # ("&lt;"), which left a link to "%3Chttps://wiki.corp/x%3E", relative to the forum itself (round 41's known gap). An
@@ -669,7 +711,9 @@ def _as_followed(href: str) -> str:
     # An address with no scheme is resolved against the page's, https: "/\\evil.example/x" is "//evil.example/x",
     # another host, where CommonMark encodes the backslash ("/%5Cevil.example/x", a path here: round 45's review).
     if _SPECIAL_SCHEME.match(href) or not _ANY_SCHEME.match(href):
-        href = href.replace("\\", "/")
+        cut = re.search(r"[?#]", href)  # a query's or fragment's backslash is its own ("?q=C:\\temp")
+        head, tail = (href[:cut.start()], href[cut.start():]) if cut else (href, "")
+        href = head.replace("\\", "/") + tail
     try:
         return normalizeLink(href)  # markdown-it's own: a host in punycode, the rest percent-encoded
     except Exception:  # noqa: BLE001 - an address it cannot read: as it is, which tells it from any other

@@ -487,13 +487,13 @@ def _check_read(answer: AIAnswer, text_hash: str | None) -> None:
 def assistant_account():
     """The system account that authors published AI posts; it cannot log in.
 
-    Found by its name (``ASSISTANT_USERNAME``), created at the first publication. A person's account of that name (one
-    that has signed in or written a post) is never taken over: AI posts would go out under a colleague's name, on their
-    profile, and their account would be locked. Publishing stops with the remedy instead (a review of round 45)."""
+    Found by its name (``ASSISTANT_USERNAME``), created at the first publication. A person's account of that name
+    (``_a_persons``) is never taken over: AI posts would go out under a colleague's name, on their profile, and their
+    account would be locked. Publishing stops with the remedy instead (a review of round 45). The assistant's own
+    account, given a password and used since, is locked again."""
     user, created = User.objects.get_or_create(
         username=settings.ASSISTANT_USERNAME, defaults={"is_active": False, "first_name": "AI assistant"})
-    if not created and (user.last_login is not None
-                        or Post.objects.filter(author=user).exclude(kind=Post.Kind.ASSISTANT).exists()):
+    if not created and _a_persons(user):
         raise InvalidTransition(
             f"Nothing can be published: the assistant's account name {user.username!r} belongs to a person's "
             "account. An administrator must rename that account or set ASSISTANT_USERNAME to a free name.")
@@ -502,6 +502,21 @@ def assistant_account():
         user.is_active = False
         user.save(update_fields=["password", "is_active"])
     return user
+
+
+def _a_persons(user) -> bool:
+    """Whether an account named like the assistant is a person's: one that wrote a post of its own, or that has
+    authored no AI post and shows a person's use (a sign-in, an API token, staff rights, a group). One that authored
+    AI posts and no other is the assistant's, whatever was done to it since."""
+    from rest_framework.authtoken.models import Token
+
+    kinds = set(Post.objects.filter(author=user).values_list("kind", flat=True).distinct())
+    if kinds - {Post.Kind.ASSISTANT}:
+        return True
+    if kinds:
+        return False
+    return bool(user.last_login or user.is_staff or user.is_superuser or user.groups.exists()
+                or Token.objects.filter(user=user).exists())
 
 
 def answer_publish(*, acting_user, answer: AIAnswer) -> AIAnswer:
