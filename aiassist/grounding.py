@@ -72,7 +72,10 @@ ending in a colon right before a code block or list.
   given bare ("`statement_timeout` to 30") that every cited occurrence on its subject
   gives with a unit of time, size or share ("30s": ``_unit_dropped``; a unit in the setting's name or the table's header
   is given), and an item of a list ("ports 443 and 8443") that the cited passages deny the role the list gives it
-  ("keep 8443 closed", "never mount `X`": ``_item_denied``).
+  ("keep 8443 closed", "never mount `X`": ``_item_denied``). So is a claim saying of any ("any team", "anyone",
+  "themselves", "whatever its severity") what a cited sentence limits to a part ("only the platform team", "reserved
+  for", "only for fixes rated high": ``_widened``), and one naming as who acts a party a cited sentence excludes
+  ("written by the Support lead, not the engineering author": ``_denied_actor``).
   An uncited step (a command, a code block, a literal asked for, a table row or "key: value" item) is contradicted
   when every passage the draft was given that quotes it forbids it, as a cited one is.
 - ``supported`` / ``weak``: the share of the claim's content words (stemmed, stop words out, a few
@@ -162,7 +165,13 @@ from forum.text import STOPWORDS
 # and digits ("SEV3", "Q2", "1Password"); a product or tool named as a word ("through PagerDuty", "with gzip"); a team
 # ("the security team"); a limit of concurrency ("only one may run at a time"); an occasion ("after every major
 # upgrade").
-CHECKER = "lexical-15"
+# lexical-16 (round 45, contradicted claims missed, all sets read): a restriction widened contradicts: what a passage
+# limits to a part ("only the platform team can set it", "reserved for the ML team", "allowed only for fixes rated
+# high") the claim says of any of them ("any team", "anyone", "teams set it themselves", "free to", "whatever its
+# severity": ``_widened``); so does a party a passage excludes ("written by the Support lead, not the engineering
+# author", "never by the requester's own manager") named as the one who acts, the claim negating nothing
+# (``_denied_actor``).
+CHECKER = "lexical-16"
 # Calibrated on tests/data/grounding/claims.jsonl by the rule bench/grounding.py applies and prints
 # with the curve: the highest threshold keeping supported claims wrongly flagged within half the 10 %
 # budget. Since lexical-2 the rule picks 0.70 by a hair (4.96 %: one claim from 0.65's side); 0.65, the
@@ -3119,6 +3128,156 @@ def _segment_polarity(segment: _Segment) -> _Polarity:
     return _polarity_of(segment.tokens)
 
 
+# --- A restriction widened (round 45, lexical-16) ---------------------------------------------------------------
+# "GPU runners are reserved for the ML team" against "GPU runners are open to any team"; "only the API Platform team
+# can set it" against "service teams can set it themselves"; "allowed only for security fixes rated high or critical"
+# against "any security fix qualifies, whatever its severity". The passage limits something to a part ("only",
+# "reserved for", "limited to", …) of what the claim extends to every one ("any", "every", "all", "anyone", "free to",
+# "themselves", "whatever its …", "of any …").
+
+# A quantifier over a noun ("any team", "every bug fix"), over whoever acts ("anyone", "themselves", "free to", "on
+# their own"), or over an attribute of what the words before it name ("security issues of any severity").
+_UNIVERSAL = re.compile(
+    r"\b(?:any|every|all)\s+(?!of\b|the\b|more\b|longer\b|time\b|other\b)(?P<noun>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})"
+    r"|\b(?P<party>anyone|anybody|everyone|everybody|themselves|free\s+to|on\s+(?:their|its|his|her|your)\s+own)\b"
+    r"|\b(?:whatever|regardless\s+of|irrespective\s+of|of\s+any)\b",
+    re.IGNORECASE)
+# A claim that restricts or negates something itself is read by the other rules.
+_NARROWING = re.compile(r"\b(?:only|solely|exclusively|reserved|limited|restricted|except|unless|not|never|no|nobody|"
+                        r"none|cannot|can't|don't|doesn't|won't|isn't|aren't|mustn't|shouldn't)\b", re.IGNORECASE)
+# What limits a passage's statement to a part; not "read-only", "not only", "if only", nor an "only" of sequence or
+# degree ("only afterwards begins the forensic review", "only then", "only partly": a false alarm of blind set 13, read
+# after it was scored). "Only temporarily on a single pod" limits still.
+_RESTRICTING = re.compile(r"(?<![-\w])(?<!not )(?<!if )\b(?:only(?!\s+(?:after|afterwards?|then|once|when|whenever|"
+                          r"later|if|until|till|now|just|partly|partially|slightly)\b)|solely|exclusively|reserved\s+for|limited\s+to|restricted\s+to)\b",
+                          re.IGNORECASE)
+_SCOPE_END = re.compile(r"[,;:.!?()\u2014\u2013]|\s--\s|\b(?:and|but|while|whereas|so)\b")
+_PARTY_WORDS = frozenset("""team teams engineer engineers developer developers owner owners manager managers lead
+    leads member members admin admins administrator administrators user users contractor contractors staff group groups
+    people person role roles maintainer maintainers reviewer reviewers captain captains commander commanders on-call
+    desk department author authors requester requesters individual individuals""".split())
+_PARTIES = frozenset(_stem(w) for w in _PARTY_WORDS)
+
+
+def _akin(a: str, b: str) -> bool:
+    """Stems of one word: the stemmer reads "consumer" and "consumers" apart."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+@lru_cache(maxsize=2048)
+def _restricted_scopes(sentence: str) -> tuple[tuple[frozenset[str], bool], ...]:
+    """The content stems each restriction of the sentence covers, and whether they name a party (``_PARTY_WORDS``):
+    from the cue to the end of its clause, and for "X only" the words just before it."""
+    scopes = []
+    for m in _RESTRICTING.finditer(sentence):
+        end = _SCOPE_END.search(sentence, m.end())
+        after = sentence[m.end():end.start() if end else len(sentence)]
+        before = sentence[max(0, m.start() - 40):m.start()]
+        before = before[max((b.end() for b in _SCOPE_END.finditer(before)), default=0):]
+        if m.group().lower() == "only":
+            after = " ".join(before.split()[-3:]) + " " + after
+        party = any(w.removesuffix("'s") in _PARTY_WORDS for w in re.findall(r"[\w'-]+", after.lower()))
+        scopes.append((frozenset(_content(after)), party))
+    return tuple(scopes)
+
+
+def _widened(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """A passage sentence limiting to a part what the claim says of every one (``_UNIVERSAL``): the words the claim
+    quantifies (the noun after "any", a party for "anyone", the words before "of any") are in the scope of the
+    sentence's restriction (``_restricted_scopes``), the sentence shares two more content words with the claim, and it
+    does not itself say the claim's quantifier over those words ("allowed in staging for every consumer, but in
+    production only for …" restates nothing the claim "every consumer may scale to zero in staging" reverses)."""
+    if _NARROWING.search(text):
+        return None
+    claim_terms = _content(text)
+    targets: list[tuple[frozenset[str], bool]] = []  # (stems quantified, a party)
+    for m in _UNIVERSAL.finditer(text):
+        if m.group("party"):
+            targets.append((_PARTIES, True))
+        elif m.group("noun"):
+            stems = frozenset(_content(m.group("noun")))
+            if stems:
+                targets.append((stems, False))
+        else:
+            stems = frozenset(_content(" ".join(text[:m.start()].split()[-3:])))
+            if stems:
+                targets.append((stems, False))
+    if not targets:
+        return None
+    for passage in passages:
+        for segment in passage.segments:
+            if segment.code or not _RESTRICTING.search(segment.text):
+                continue
+            for stems, party in targets:
+                rest = {t for t in claim_terms if not any(_akin(t, s) for s in stems)} - _GENERIC
+                if len(rest & segment.terms) < 2:
+                    continue
+                if not any(named if party else any(_akin(w, s) for w in scope for s in stems)
+                           for scope, named in _restricted_scopes(segment.text)):
+                    continue
+                if not party and any(any(_akin(w, s) for w in _content(q.group("noun") or "") for s in stems)
+                                     for q in _UNIVERSAL.finditer(segment.text)):
+                    continue
+                return passage, segment
+    return None
+
+
+# --- A party the passage excludes, named as the one who acts (round 45, lexical-16) -----------------------------
+# "Summaries are written by the Support lead, not the engineering author" against "The engineering author drafts the
+# summary"; "requested by the Brand team, not by individual engineers" against "Individual engineers can ask IT for
+# one"; "approved by the on-call engineer, never by the requester's own manager" against "the requester's own manager
+# can approve it".
+
+# "not"/"never" opening what names a party: after a comma, a semicolon or a dash (", not the author"), or before "by",
+# "to", "from" or "for" ("never by the requester's manager").
+_DENIED_PARTY = re.compile(
+    r"(?:[,;:\u2014\u2013]\s*|\s--\s*)(?:but\s+)?(?:not|never)\s+(?:(?:by|to|from|for)\s+)?|"
+    r"\b(?:not|never)\s+(?:by|to|from|for)\s+", re.IGNORECASE)
+_DETERMINERS = frozenset("the a an your their its our his her any".split())
+# A claim that negates or contrasts something is read by the other rules.
+_CONTRASTING = re.compile(r"\b(?:not|never|no|nobody|cannot|can't|don't|doesn't|won't|isn't|aren't|mustn't|"
+                          r"shouldn't|rather|instead|except|unless)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=2048)
+def _denied_parties(sentence: str) -> tuple[frozenset[str], ...]:
+    """The content stems of each party a sentence excludes (``_DENIED_PARTY``): up to the last noun of a party
+    (``_PARTY_WORDS``) among the four words after the cue and its determiner."""
+    out = []
+    for m in _DENIED_PARTY.finditer(sentence):
+        words = []
+        for w in re.finditer(r"[\w'-]+|[^\w\s]", sentence[m.end():m.end() + 80]):
+            word = w.group().lower()
+            if not (word[0].isalnum() or word[0] == "_") or word in {"and", "or", "but"} or len(words) == 4:
+                break
+            if not words and word in _DETERMINERS:
+                continue
+            words.append(word)
+        last = max((k for k, word in enumerate(words) if word.removesuffix("'s") in _PARTY_WORDS), default=-1)
+        if last >= 0 and (stems := frozenset(_content(" ".join(words[:last + 1])))):
+            out.append(stems)
+    return tuple(out)
+
+
+def _denied_actor(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _Segment] | None:
+    """A passage sentence excluding a party (``_denied_parties``) that the claim names, asserting nothing negated or
+    contrasted, with two more of the sentence's content words (what is done, on what)."""
+    if _CONTRASTING.search(text):
+        return None
+    claim_terms = _content(text)
+    for passage in passages:
+        for segment in passage.segments:
+            if segment.code:
+                continue
+            for party in _denied_parties(segment.text):
+                if not all(any(_akin(w, s) for w in claim_terms) for s in party):
+                    continue
+                rest = {t for t in claim_terms if not any(_akin(t, s) for s in party)} - _PARTIES - _GENERIC
+                if len(rest & segment.terms) >= 2:
+                    return passage, segment
+    return None
+
+
 # --- What a source forbids, restated (round 43, class A) ----------------------------------------------------------
 # "Never use `docker system prune -a --volumes` on the build hosts" quotes a command in order to forbid it: a draft that
 # gives that command as a step (a code block, "run `…`"), or a table row or "key: value" item holding the forbidden
@@ -3656,7 +3815,8 @@ def check(markdown: str, passages: dict[int, str], *, threshold: float = SUPPORT
             continue
         reversal = (_contradiction(_polarity_of(toks), cited) or _misattributed(claim.text, cited)
                     or _quantity_changed(claim.text, cited) or _crossed(claim.text, cited)
-                    or _value_differs(claim.text, cited))
+                    or _value_differs(claim.text, cited) or _widened(claim.text, cited)
+                    or _denied_actor(claim.text, cited))
         forbidden = None if reversal else _prose_restates_forbidden(unit, markdown, blocks, cited)
         if reversal or forbidden:
             results.append(_contradicted(claim, reversal or forbidden, best, "forbids" if forbidden else "reverses"))

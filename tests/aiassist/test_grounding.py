@@ -1614,3 +1614,61 @@ def test_a_label_product_or_team_no_source_names_is_invented(source, draft, expe
 ])
 def test_a_limit_or_occasion_no_source_states_is_invented(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+# --- Round 45 (lexical-16): a restriction widened, a party excluded named as who acts -----------------------------
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # what the source limits to a part, said of any of them
+    ("Only the network team may edit the firewall rules of the edge routers; everyone else files a ticket.",
+     "Any team may edit the firewall rules on the edge routers [1].", Status.CONTRADICTED),
+    ("Production database snapshots are restricted to the DBA group and expire after a week.",
+     "Anyone can take a production database snapshot [1].", Status.CONTRADICTED),
+    ("Feature toggles in the billing service are flipped by the billing leads only.",
+     "Squads flip the billing service's feature toggles themselves [1].", Status.CONTRADICTED),
+    ("Weekend deploys are allowed only for fixes to outages rated critical.",
+     "Weekend deploys are fine for any outage fix, whatever its rating [1].", Status.CONTRADICTED),
+    ("The staging GPU nodes are reserved for the vision team's training jobs.",
+     "Every team is free to schedule training jobs on the staging GPU nodes [1].", Status.CONTRADICTED),
+    # the same limit restated, the part's own attribute, a quantifier the source states too
+    ("Only the network team may edit the firewall rules of the edge routers; everyone else files a ticket.",
+     "Edge router firewall rules are edited by the network team alone, and any other team files a ticket [1].",
+     Status.SUPPORTED),
+    ("Only the network team may edit the firewall rules of the edge routers; everyone else files a ticket.",
+     "The network team edits the edge router firewall rules, while other teams file a ticket [1].",
+     Status.SUPPORTED),
+    ("Backfills may run in the day for every table in staging, but in production only for tables under 1 GB.",
+     "In staging, backfills may run in the day for every table [1].", Status.SUPPORTED),
+    ("Weekend deploys are allowed only for fixes to outages rated critical.",
+     "Only fixes to critical outages may be deployed at the weekend [1].", Status.SUPPORTED),
+    # an "only" of sequence is no restriction (blind set 13's false alarm, read after it was scored)
+    ("If a build agent is compromised, Platform first revokes its token, then tells the owners, and only afterwards "
+     "begins the clean-up of the workspace.",
+     "Platform revokes a compromised agent's token before it tells owners or starts any clean-up work [1].",
+     Status.SUPPORTED),
+])
+def test_a_restriction_widened_to_any_contradicts(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # a party the source excludes, named as the one who acts
+    ("Release notes are published by the docs team, not by the feature owners.",
+     "Feature owners publish the release notes for their changes [1].", Status.CONTRADICTED),
+    ("Expense claims are approved by the finance partner, never by the claimant's own manager.",
+     "The claimant's own manager approves the expense claims [1].", Status.CONTRADICTED),
+    ("Firewall exceptions go to the security architect — not to individual developers — for sign-off.",
+     "Individual developers sign off firewall exceptions [1].", Status.CONTRADICTED),
+    # the exclusion restated, the chosen party's own act, the excluded party named doing something else
+    ("Release notes are published by the docs team, not by the feature owners.",
+     "The docs team publishes release notes rather than the feature owners [1].", Status.SUPPORTED),
+    ("Release notes are published by the docs team, not by the feature owners.",
+     "The docs team publishes the release notes [1].", Status.SUPPORTED),
+    ("Expense claims are approved by the finance partner, never by the claimant's own manager.",
+     "Expense claims are approved by the finance partner [1].", Status.SUPPORTED),
+    ("Runbooks are stored in the service repository, not in the wiki, and feature owners keep them current.",
+     "Feature owners keep the runbooks in the service repository current [1].", Status.SUPPORTED),
+])
+def test_a_party_the_source_excludes_named_as_who_acts_contradicts(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
