@@ -3965,8 +3965,11 @@ def _passage_terms(passages: tuple[_Passage, ...]) -> frozenset[str]:
 
 def _new_specifics(text: str, offset: int, passages: Sequence[_Passage]) -> list[Token]:
     """What ``text`` (a claim's own words, at ``offset`` in the draft) names specifically that no cited passage gives:
-    see the section's comment."""
+    see the section's comment. Inline code is the command claim's to check, not the sentence's: a tool named in a
+    code span the sentence carries would be reported twice."""
     out: list[Token] = []
+    if "`" in text:
+        text = _CODE_SPAN.sub(lambda m: " " * len(m.group()), text)
     every = _labels_of(passages)
     for a in _periods(text):
         if not _period_stated(a, passages) and not _elliptic(text[a.start:a.end], passages):

@@ -1616,6 +1616,15 @@ def test_a_limit_or_occasion_no_source_states_is_invented(source, draft, expecte
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
 
 
+def test_a_tool_named_in_inline_code_is_the_command_claims_alone():
+    """A sentence carrying an inline command is not invented for the tool its code span names: the command claim is,
+    once (lexical-15 reported it twice, and a reviewer had two claims to confirm for one made-up command)."""
+    found = statuses("Restart the worker with `celery -A proj worker --force-all` [1].",
+                     "Use retry_backoff=True; it doubles the countdown.")
+    assert found["celery -A proj worker --force-all"] == Status.INVENTED
+    assert found["Restart the worker with `celery -A proj worker --force-all`."] != Status.INVENTED
+
+
 # --- Round 45 (lexical-16): a restriction widened, a party excluded named as who acts -----------------------------
 
 
