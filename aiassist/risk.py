@@ -752,8 +752,64 @@ def _not_prose(match: re.Match, text: str) -> bool:
 
 
 # A password in SQL that is a placeholder for the real one ("IDENTIFIED BY '<from secrets manager>'", ":'pw'", "%s").
-_SQL_PASSWORD_PLACEHOLDER = re.compile(r"\b(?:password|identified\s+by)\s+[\"']?(?:<[^>\n]*>|:[\"']?\w+|\$\{?\w+|%s|\?|"
-                                       r"\{\{)", FLAGS)
+# Round 46: or empty quotes, what the rendered text keeps of ``'<from vault>'`` (an HTML tag to Markdown; blind set 41).
+_SQL_PASSWORD_PLACEHOLDER = re.compile(r"\b(?:password|identified\s+by)\s+(?:''|\"\"|[\"']?(?:<[^>\n]*>|:[\"']?\w+|"
+                                       r"\$\{?\w+|%s|\?|\{\{))", FLAGS)
+
+
+# Round 46 (blind sets 40 and 41 as development sets). Just before a match: it is switched off ("disable anonymous
+# access in the wizard" hardens a fresh install).
+_SWITCHED_OFF_BEFORE = re.compile(r"\b(?:disabl\w*|turn\w*\s+off|switch\w*\s+off|remov\w*|block\w*|den(?:y|ies)|"
+                                  r"revok\w*|untick\w*|uncheck\w*|prevent\w*|forbid\w*|no)\s+(?:the\s+|all\s+|any\s+)?[`'\"“*]*$",
+                                  FLAGS)
+# Security controls by name: what "turn … off", "set … to off" must not be said of.
+_SECURITY_CONTROL = (r"(?:firewall|selinux|apparmor|antivirus|anti-virus|defender|edr|crowdstrike|falcon|sentinelone|"
+                     r"waf|web\s+application\s+firewall|bot\s+(?:fight\s+mode|protection)|ddos\s+protection|"
+                     r"security\s+(?:level|settings?|features?|checks?)|audit\s+log(?:s|ging)?|auditd|"
+                     r"endpoint\s+protection|real-?time\s+(?:protection|scanning)|tamper\s+protection|malware\s+scanning|"
+                     r"branch\s+protection|encryption(?:\s+at\s+rest)?|filevault|bitlocker|luks|disk\s+encryption|"
+                     r"gatekeeper|system\s+integrity\s+protection|sip|smartscreen|uac|user\s+account\s+control|applocker|"
+                     r"mfa|2fa|two-factor(?:\s+auth\w*)?|multi-factor(?:\s+auth\w*)?|secret\s+scanning|push\s+protection|"
+                     r"rate\s+limit\w*|xprotect|device\s+trust|conditional\s+access(?:\s+polic\w*)?|dlp|"
+                     r"data\s+loss\s+prevention|csrf\s+protection|(?:certificate|cert|tls|ssl|signature)\s+"
+                     r"(?:validation|verification|checks?|checking)|authentication|auth|zscaler|netskope|umbrella)")
+_SECURITY_CONTROL_KEYS = ("firewall", "selinux", "apparmor", "virus", "defender", "edr", "crowdstrike", "falcon",
+                          "sentinelone", "waf", "bot", "ddos", "security", "audit", "endpoint", "real", "protection",
+                          "malware", "encryption", "filevault", "bitlocker", "luks", "gatekeeper", "sip",
+                          "smartscreen", "uac", "account control", "applocker", "mfa", "2fa", "factor", "scanning",
+                          "rate limit", "xprotect", "device trust", "conditional", "dlp", "loss prevention", "csrf",
+                          "validation", "verification", "check", "auth", "zscaler", "netskope", "umbrella")
+# Agents on a company's machines that inspect, protect or manage them (web gateways, EDR, antivirus, device management):
+# not VPN clients, which people quit for good reasons.
+_SECURITY_AGENT = (r"(?:zscaler|netskope|umbrella|cloudflare\s+warp|warp\s+client|crowdstrike|falcon(?:\s+sensor)?|"
+                   r"sentinel\s?one|defender(?:\s+for\s+endpoint)?|carbon\s?black|cylance|sophos|tanium|jamf\s+protect|"
+                   r"santa|osquery|wazuh|edr|antivirus|anti-virus|dlp(?:\s+agent)?|security\s+agent|endpoint\s+agent|"
+                   r"mdm\s+agent|intune\s+agent)")
+_SECURITY_AGENT_KEYS = ("zscaler", "netskope", "umbrella", "warp", "crowdstrike", "falcon", "sentinel", "defender",
+                        "carbon", "cylance", "sophos", "tanium", "jamf", "santa", "osquery", "wazuh", "edr", "virus",
+                        "dlp", "agent")
+_MDM = r"(?:jamf|intune|mdm|kandji|mosyle|workspace\s+one|airwatch|device\s+management|endpoint\s+manager|fleet\s*dm)"
+# Vendors' token formats: a value in one is a real credential, however much of it is shown ("ghp_...").
+_VENDOR_TOKEN = (r"(?:ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|glpat-|xox[abprs]-|[sr]k_live_|sk-(?:proj-|ant-)?|"  # noqa: S105
+                 r"bkua_|npm_|pypi-|hvs\.|dop_v1_|shpat_|dckr_pat_|AKIA|ATATT|SG\.|xapp-)")
+_VENDOR_TOKEN_KEYS = ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "sk-", "bkua_",
+                      "npm_", "pypi-", "hvs.", "dop_v1_", "shpat_", "dckr_pat_", "akia", "atatt", "sg.", "xapp-")
+_TOKEN_PLACEHOLDER = re.compile(r"x{3,}|your|example|<|changeme|fake|dummy|redacted|placeholder|\*{3}|\$|\{", FLAGS)
+
+
+def _polkit_for_anyone(match: re.Match, text: str) -> bool:
+    """A polkit rule returning YES without looking at who asks (``subject.isInGroup``, ``subject.user``)."""
+    opened = text.rfind("polkit.addRule", max(0, match.start() - 1500), match.start())
+    body = text[opened if opened >= 0 else max(0, match.start() - 600):match.start()]
+    return not re.search(r"\bsubject\s*\.\s*(?:isInGroup|user|local|active)\b", body)
+
+
+def _no_own_secret_flag(match: re.Match, text: str) -> bool:
+    """A ``config set`` of a credential without the flag that encrypts it."""
+    end = _command_end(text, match.end())
+    line_end = text.find("\n", match.end())
+    command = text[_command_start(text, match.start()):min(end, line_end if line_end >= 0 else len(text))]
+    return not re.search(r"--secret\b|--secure\b|--type[= ][\"']?SecureString\b", command, FLAGS)
 
 
 def _sql_password_literal(match: re.Match, text: str) -> bool:
@@ -1033,7 +1089,10 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\b(?:turn\s+off|disable|remove|switch\s+off|uncheck|untick|deactivate)\w*\b" + _within(30)
           + r"\bblock\s+(?:all\s+)?public\s+access\b", "block"),
     _rule(r"\banonymous\s+(?:read\s+)?access\b", "anonymous",
-          _near(r"\b(?:enable|allow|set|level|turn\s+on|grant)", 80)),
+          # Round 46: "… set a strong one, and disable anonymous access in the wizard" hardens (blind set 40).
+          _all_of(_near(r"\b(?:enable|allow|set|level|turn\s+on|grant)", 80),
+                  lambda match, text: not _SWITCHED_OFF_BEFORE.search(text, max(0, match.start() - 40),
+                                                                      match.start()))),
     _rule(r"\ballow[-_]?blob[-_]?public[-_]?access[\"']?\s*[:=]?\s*[\"']?true|--public-access\s+(?:blob|container)\b",
           ("blob", "public-access")),
     _rule(r"\bpublicly[_ -]?accessible[\"']?\s*[:=]\s*[\"']?true\b|--publicly-accessible\b", "publicly"),
@@ -1044,6 +1103,8 @@ ACCESS = Topic("Access control and permissions", (
             r"visibility|it|them|link|calendar|site|wiki|gist|instance|database|db|cluster|endpoint)\b"
           + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?:public\b(?!\s+(?:key|keys|ip|api|holiday|method|"
             r"static|final|class|void|abstract|interface|constructor|field|getter|setter|member|function|fun|def|"
+            # Round 46: "add the public half as read-only" (a key pair's half, blind set 40).
+            r"half|halves|part|portion|side|certs?|certificates?|"
             r"enum|record|struct|override|property|properties|readonly|modifier))|"
             r"publicly\s+(?:readable|accessible|visible|available|writable|listable|open)\b|world-readable\b)",
           ("public", "world-readable")),
@@ -1234,6 +1295,13 @@ ACCESS = Topic("Access control and permissions", (
           r"[\"”'`*]?(?:\s+(?:account|users?))?\s+(?:read/write|read-write|rw|write|modify|full\s+(?:access|control))\b",
           "guest", _in_sentence(None, unless=r"\b(?:wi-?fi|ssid|wireless|captive|network|vlan|teams|slack|zoom|"
                                              r"meetings?|tenant|b2b)\b")),
+    # Round 46 (blind sets 40 and 41 as development sets; the misses of sets 33-39). The anonymous principal of any tool
+    # given a permission, the permission quoted as its screen names it ("give Anonymous 'View' on the INFRA space").
+    _rule(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|tick\w*|check\w*)\s+(?:the\s+)?[\"“'`*]?anonymous"
+          r"(?:\s+(?:users?|visitors?|group|role|principal))?[\"”'`*]?\s+(?:an?\s+|the\s+)?[\"“'`*]?(?:view|read|browse|"
+          r"access|read-only|download|use|write|edit|comment|search|can\s+view)\b", "anonymous"),
+    # A polkit rule that says yes to whoever asks (no ``subject.isInGroup``): any local user gets the action.
+    _rule(r"\breturn\s+polkit\.Result\.YES\b", "polkit", _polkit_for_anyone),
 ))
 
 CREDENTIALS = Topic("Credentials and secrets", (
@@ -1253,7 +1321,12 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _all_of(_literal_credential, _not_prose), negatable=False, shown=_masked_setting, reach=(8, 120)),
     # Passwords on command lines and in URLs.
     _rule(r"\bmysql(?:dump|admin)?\b[^\n]{0,80}?\s(?-i:-p)(?![\s$])\S+", "mysql"),
-    _rule(r"\bcurl\b[^\n]{0,80}?\s(?:-u|--user)\s+[^\s:]+:(?![\s$])[^\s@]+", "curl"),
+    # Round 46: not a placeholder ("-u user:pass") nor the way replaced ("--netrc-file … instead of -u …", blind
+    # set 41).
+    _rule(r"\bcurl\b[^\n]{0,80}?\s(?:-u|--user)\s+[^\s:]+:(?![\s$])(?P<pw>[^\s@]+)", "curl",
+          lambda match, text: not (_PLACEHOLDER.search(match.group("pw").rstrip(".,;:)`'\"")) or re.search(
+              r"\b(?:instead\s+of|rather\s+than|not)\s+$", text[match.start():match.start("pw")].rsplit("-", 1)[0]
+              + " ", FLAGS))),
     _rule(r"\bsshpass\s+-p\s*\S+|--password[= ](?![-$])[\"']?[^\s\"']{3,}", ("sshpass", "--password")),
     _rule(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?![$<{])(?P<pw>[^/\s:@'\"]{3,})@(?!localhost\b|127\.0\.0\.1\b)", "://",
           lambda m, text: not _PLACEHOLDER.search(m.group("pw")), shown=lambda m: m.group(0).split(":")[0] + "://…@"),
@@ -1589,6 +1662,44 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(None, unless=r"\b(?:phish\w*|scam\w*|hang\s+up|report\s+(?:it|them)|suspicious|"
                                     r"claim\w*\s+to\s+be|pretend\w*|impersonat\w*|fake)\b"),
           also=(("login", "password", "credential", "creds", "sign"),)),
+    # Round 46 (blind sets 40 and 41 as development sets). A credential-named setting given a value in a vendor's token
+    # format, shown whole or cut short ("`BUILDKITE_AGENT_TOKEN: "bkua_8f3c..."` in pipeline.yml", "export
+    # GITHUB_TOKEN=ghp_... in /etc/profile.d/team.sh"): the real token goes where the setting is kept.
+    _rule(r"\b[A-Za-z_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|PAT|AUTH)\w*[\"']?\s*[:=]\s*[\"']?(?P<value>"
+          + _VENDOR_TOKEN + r"[\w.…-]*)", _VENDOR_TOKEN_KEYS,
+          lambda match, text: not _TOKEN_PLACEHOLDER.search(match.group("value")),
+          shown=lambda m: m.group(0)[:m.start("value") - m.start()] + m.group("value")[:5] + "…"),
+    # A leaked credential left live: "it was in a public gist for a day, no need to rotate it", "don't bother revoking".
+    _rule(r"\b(?:no\s+need\s+(?:to|for)|(?:do\s+not|don'?t|doesn'?t|won'?t|needn'?t|wouldn'?t)\s+(?:really\s+)?"
+          r"(?:need\s+to\s+|have\s+to\s+|bother\s+(?:to\s+|with\s+)?)?|not\s+worth|no\s+point\s+(?:in\s+)?|skip|"
+          r"without)\s*(?:the\s+)?(?:rotat|revok|reset|regenerat|roll|invalidat|re-?issu)\w*",
+          ("rotat", "revok", "reset", "regenerat", "roll", "invalidat", "issu"),
+          _all_of(_in_sentence(r"\b(?:tokens?|keys?|secrets?|passwords?|credentials?|creds|pats?)\b"),
+                  _near(r"\b(?:public|gist|leak\w*|expos\w*|pushed|committed|pasted|posted|screenshot\w*|shared|"
+                        r"slack|channel|logs?|logged|github|pastebin|forum|ticket|in\s+the\s+(?:repo|history))\b", 200),
+                  _in_sentence(None, unless=r"\b(?:never|wasn'?t|weren'?t|not\s+(?:exposed|leaked|real|live)|already|"
+                                            r"expired|dead|revoked|dummy|fake|placeholder|example)\b")),
+          negatable=False),
+    # A credential kept in a tool's configuration without the flag that encrypts it ("`pulumi config set dbPassword
+    # '…'` is fine without --secret"; an SSM parameter of type String).
+    _rule(r"\bpulumi\s+config\s+set\s+(?:-{1,2}[\w-]+(?:[= ]\S+)?\s+)*?[\w:.-]*(?:password|passwd|secret|token|key|"
+          r"credential)\w*\s+[\"']?(?![$<{])[^\s\"'`]{4,}|\baws\s+ssm\s+put-parameter\b[^\n`]*?--name\s+[\"']?\S*(?:password|"
+          r"passwd|secret|token|key|credential)[^\n`]*?--type\s+[\"']?String\b",
+          ("pulumi", "put-parameter"), _no_own_secret_flag),
+    _rule(r"\b(?:without|skip\w*|drop\w*|omit\w*|no\s+need\s+for|leave\s+(?:off|out))\s+(?:the\s+|a\s+)?[`'\"]?"
+          r"(?:--secret|--secure|--sensitive|SecureString|secure\s+string)\b[`'\"]?",
+          ("secret", "secure", "sensitive"),
+          _in_sentence(r"(?:\b|_)(?:passwords?|passwd|secrets?|tokens?|keys?|credentials?)\b|[a-z](?:Password|Secret|"
+                       r"Token|Key)\b")),
+    # One secret for every environment, production included ("the same Stripe secret key in dev, staging and prod").
+    _rule(r"\b(?:the\s+same|one|a\s+single|a\s+shared|shared)\s+(?:[\w-]+\s+){0,2}?(?:secret|key|password|token|"
+          r"credential|api\s+key|secret\s+key|connection\s+string)s?\b" + _within(50)
+          + r"\b(?:in|across|for|between|everywhere|on)\b" + _within(30)
+          + r"\b(?:dev|development|staging|test|qa|uat|local)\b",
+          ("same", "one", "single", "shared"),
+          _in_sentence(_PROD + r"|\b(?:every|all)\s+(?:environments?|envs?|stages?)\b",
+                       unless=r"\b(?:different|separate|distinct|own|per[- ]environment|each\s+environment)\b"),
+          also=(("secret", "key", "password", "token", "credential", "connection"),)),
 ))
 
 NETWORK = Topic("Network exposure and disabled security checks", (
@@ -1922,6 +2033,42 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           + r"\b(?:screen[- ]?lock|lock[- ]?screen|auto-?lock|passcode\s+requirement)\b",
           ("lock", "require password"),
           also=(("never", "off", "disabl", "none", "0", "remov", "untick", "uncheck"),)),
+    # Round 46 (blind sets 40 and 41 as development sets). A security control switched off with the particle after
+    # it ("a profile that turns FileVault off", "switch MFA off for the contractors") or set to off ("set the Security
+    # Level to Essentially Off for the whole zone", "WAF: set to disabled").
+    _rule(r"\b(?:turn|switch|shut|flip|toggle)(?:s|ed|ing)?\s+(?:the\s+|our\s+|your\s+|its\s+|their\s+|all\s+)?"
+          r"(?:[\w-]+\s+){0,2}?" + _SECURITY_CONTROL + r"(?:\s+[\w-]+){0,2}?\s+off\b|"
+          r"\b(?:set|sets|setting|change\w*|drop\w*|lower\w*|put|puts|flip\w*)\s+(?:the\s+|our\s+|your\s+|its\s+)?"
+          r"(?:[\w-]+\s+){0,2}?" + _SECURITY_CONTROL + r"(?:\s+[\w-]+){0,2}?\s+(?:to|=|:)\s*[\"'“*`]*\s*"
+          r"(?:essentially\s+off|off|disabled?|none|permissive|allow\s+all)\b",
+          _SECURITY_CONTROL_KEYS,
+          _in_sentence(None, unless=r"\b(?:localhost|127\.0\.0\.1|locally|local\s+(?:dev\s+)?(?:machine|env\w*|cluster|"
+                                    r"docker|compose|stack|vm)|your\s+(?:own\s+)?(?:machine|laptop)|dev\s+(?:env\w*|"
+                                    r"cluster|server|box|vm|container))\b"),
+          also=(("off", "disable", "none", "permissive", "allow all"),)),
+    # A security agent quit, paused or removed by the people it watches, or a device taken out of management ("have
+    # people quit the Zscaler client while they work", "unenroll the MacBook from Jamf so he can install tools").
+    _rule(r"\b(?:quit|exit|kill|pause|disconnect|close|stop|unload|uninstall|disabl|turn\s+off|switch\s+off|"
+          r"sign\s+out\s+of|log\s+out\s+of)\w*\s+"
+          r"(?:the\s+|their\s+|your\s+|his\s+|her\s+)?" + _SECURITY_AGENT + r"\b|"
+          r"\b" + _SECURITY_AGENT + r"(?:\s+(?:client|agent|app|sensor|connector|extension))?\b" + _within(80)
+          + r"\b(?P<verb>quit|exit|kill|pause|disconnect|close|unload|uninstall)\w*\s+(?:it|them|that|"
+            r"the\s+(?:client|agent|app))\b|"
+          r"\b(?:unenroll|un-enroll|de-?enroll|deregister)\w*\s+(?:[\w'-]+\s+){0,4}?from\s+(?:the\s+)?" + _MDM + r"\b|"
+          r"\b(?:remov|delet|uninstall)\w*\s+(?:the\s+)?(?:" + _MDM
+          + r"\s+)?(?:management|mdm|enrollment)\s+profiles?\b",
+          (*_SECURITY_AGENT_KEYS, "enroll", "deregister", "profile"),
+          # "… add the Zscaler root CA to your trust store — don't quit the client" (blind set 40).
+          lambda match, text: match.start("verb") < 0 or not _NEGATED_BEFORE.search(text, match.start(),
+                                                                                      match.start("verb"))),
+    # Every port and protocol allowed where networks meet ("allow all traffic in both security groups").
+    _rule(r"\b(?:allow|permit|open|accept)\w*\s+(?:all|any)\s+(?:inbound\s+|incoming\s+|ingress\s+)?(?:traffic|ports|"
+          r"protocols|connections)\b", ("allow", "permit", "open", "accept"),
+          _in_sentence(r"\b(?:security\s+groups?|sgs?|firewalls?|nsgs?|acls?|peering|vpcs?|vnets?|subnets?|"
+                       r"both\s+(?:directions|ways|sides))\b|0\.0\.0\.0/0",
+                       unless=r"\bfrom\s+(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}?(?:security\s+group|sg|alb|elb|"
+                              r"load\s+balancer|bastion|vpn|office|nat)\b|\bfrom\s+(?:10|172|192\.168)\.|\bloopback\b|"
+                              r"\blocalhost\b|\boutbound\b|\begress\b")),
 ))
 
 EXPORT = Topic("Data export and personal data", (
@@ -1994,6 +2141,24 @@ EXPORT = Topic("Data export and personal data", (
                   _near(r"\b(?:e-?mail\w*|mailed|send|sent|attach\w*|upload\w*|share\w*|forward\w*|give|gave|hand\w*)\b|"
                         r"Send-MailMessage", 400)),
           reach=(0, 400)),
+    # Round 46 (blind sets 40 and 41 as development sets). Private conversations exported wholesale and handed outside
+    # ("a full Slack workspace export including DMs and private channels, uploaded to the vendor's Box").
+    _rule(r"\b(?:export|dump|download|archive|copy|pull|scrape)\w*\b" + _within(60)
+          + r"\b(?:dms|direct\s+messages|private\s+(?:channels|messages|chats|groups)|(?:all|every|everyone'?s)\s+"
+            r"(?:the\s+)?(?:mailbox(?:es)?|inbox(?:es)?|e-?mails?|chats?|conversations))\b",
+          ("dms", "direct", "private", "mailbox", "inbox", "mail", "chat", "conversation"),
+          _in_sentence(r"\b(?:vendors?|third[- ]part\w+|external\w*|outside|agency|partners?|contractors?|their|"
+                       r"chatbot|ai|llms?|openai|box|dropbox|drive|upload\w*|send|share|hand)\b",
+                       unless=r"\b(?:legal\s+hold|e-?discovery|subpoena|dpo|retention\s+polic\w*)\b")),
+    # Mail forwarded automatically to a personal or outside address ("set the security@ mailbox to auto-forward to my
+    # personal Gmail").
+    _rule(r"\b(?:auto-?forward\w*|automatic(?:ally)?\s+forward\w*|forwarding\s+(?:rules?|address)|"
+          r"forward\w*\s+(?:all|every|each)\s+(?:\w+\s+)?(?:e-?mails?|mail|messages))\b" + _within(60)
+          + r"\b(?:to|into)\s+(?:my|your|his|her|their|a|an)?\s*(?:own\s+)?(?:personal|private|home|gmail|outlook\.com|"
+            r"yahoo|hotmail|icloud|proton\w*|external|outside)\b",
+          ("forward",),
+          # "Block auto-forwarding to external domains" is the policy against it.
+          lambda match, text: not _SWITCHED_OFF_BEFORE.search(text, max(0, match.start() - 40), match.start())),
 ))
 
 DESTRUCTIVE = Topic("Destructive or production-changing commands", (
@@ -2033,7 +2198,9 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     # A mirror push makes every ref of the remote match the clone, deleting the rest: what it destroys is the remote's,
     # however local the clone it comes from ("from your local clone", round 45).
     _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--mirror\b", "push", scoped=None),
-    _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--force-with-lease\b[^\n;&|`]*?\s(?:\S+/)?" + _SHARED_BRANCH + r"\b", "push"),
+    # Round 46: the branch pushed, not one a next sentence names ("… origin feature/my-branch. Never force-push main").
+    _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--force-with-lease\b(?:[^\n;&|`.!?]|[.!?](?!\s))*?\s(?:\S+/)?" + _SHARED_BRANCH
+          + r"\b", "push"),
     _rule(r"\bgit\s+push\b[^\n;&|`]*?(?:\s--delete\s+|\s:)" + _SHARED_BRANCH + r"\b", "push"),
     _rule(r"\bgit\s+reset\s+--hard\b(?!\s+(?:origin|upstream|@\{u\}|FETCH_HEAD)\b)", "--hard",
           _in_sentence(r"\b(?:on|to)\s+(?:the\s+)?" + _SHARED_BRANCH + r"\b|\bpush\b")),
@@ -2183,6 +2350,15 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           _all_of(_in_sentence(r"\b(?:smart\s+group|groups?|fleet|all|every|\d{2,})\b"), _NOT_RETIRED_HARDWARE)),
     # Round 44, later (blind set 33): a mail server's whole queue deleted ("`postsuper -d ALL` and move on").
     _rule(r"\bpostsuper\s+-d\s+ALL\b|\bexiqgrep\b[^\n]*\|\s*xargs\s+exim\s+-Mrm\b", ("postsuper", "exiqgrep")),
+    # Round 46 (sets 33-39's misses). Tapes and disks overwritten ("`mt -f /dev/nst0 erase`", "choose Install,
+    # overwrite VMFS datastore"); every process of a hypervisor or a database killed at once ("`pkill -9 qemu` on the
+    # node").
+    _rule(r"\bmt\s+(?:-f\s+\S+\s+)?erase\b|\boverwrit\w*\s+(?:the\s+|all\s+)?(?:existing\s+|local\s+)?(?:vmfs\s+)?"
+          r"(?:datastores?|disks?|volumes?|partitions?|drives?|tapes?)\b",
+          ("mt ", "overwrit")),
+    _rule(r"\b(?:pkill|killall)\s+(?:-9|-KILL|-SIGKILL|-s\s+(?:KILL|9))\s+(?:-f\s+)?[\"']?(?:qemu[\w-]*|kvm|vmware[\w-]*|vmx|"
+          r"postgres\w*|mysqld|mariadbd|mongod|redis-server|java|beam\.smp|etcd|kubelet|dockerd|containerd)\b",
+          ("pkill", "killall")),
 ))
 
 # Destroying one's own local or throwaway things is not what a security reviewer is for.
@@ -2232,10 +2408,20 @@ _MEANS = re.compile(r"\b(?:by|via|through)\b", FLAGS)  # not "with", "using": "a
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)
+# Round 46 (blind sets 40, 41): the purpose of a protection ("Object Lock … so nothing, including the cleanup job, can
+# delete recent backups"), and a verdict ending the sentence ("copying the prod customers table into the demo tenant
+# isn't allowed").
+_PREVENTED_BEFORE = re.compile(r"\b(?:so(?:\s+that)?|ensur\w*|making\s+sure|to\s+make\s+sure)\s+(?:nothing|nobody|"
+                               r"no\s+one|no-one|noone)\b[^.!?\n]{0,60}?\b(?:can|could|will|may|is\s+able\s+to)\s+(?:\w+ly\s+)?$",
+                               FLAGS)
+_NOT_ALLOWED_END = re.compile(r"[^.!?\n]{0,60}?\b(?:is|are|was|were)(?:\s+not|n'?t)\s+(?:allowed|permitted|acceptable|"
+                              r"ok|okay)(?:\s+(?:here|anymore|any\s+more))?\s*(?:[.!;]|$)", FLAGS)
 _PROHIBITED_AFTER = re.compile(
     r"^[`'\"]?\s*(?:\w+\s+){0,3}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
     r"okay|permitted|safe|an\s+option|the\s+(?:answer|fix|solution|way)|needed|necessary|required|supported)|"
-    r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|a\s+bad\s+idea|dangerous|insecure|"
+    r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|dangerous|insecure|"
+    # Round 46: "Turning MFA off is a terrible idea."
+    r"an?\s+(?:very\s+|really\s+)?(?:bad|terrible|awful|horrible|poor|dangerous|risky)\s+idea|"
     r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only|"
     r"a\s+(?:hard\s+|firm\s+|clear\s+|definite\s+)?no)\b", FLAGS)
 # Round 15's verdicts on a command, counted only when the command opens its sentence and nothing after it turns to
@@ -2727,6 +2913,10 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     if _WARNING_AFTER.search(text[end:end + 160]) or _GONE_AFTER.match(text, end, end + 120):
         return True
     if _asks(text, start, end) or _commented(text, start, end):
+        return True
+    if _PREVENTED_BEFORE.search(text, _sentence_start(text, start), start):
+        return True
+    if _NOT_ALLOWED_END.match(text, end, _sentence_end(text, end) + 1):
         return True
     return bool(_PROHIBITED_AFTER.search(text[end:end + 120]))
 

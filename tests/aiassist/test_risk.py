@@ -1497,3 +1497,164 @@ def test_set39_guards_read_the_safe_twins(text):
 @pytest.mark.parametrize("text", [t for _, advice in SET39_GUARDS.values() for t in advice])
 def test_set39_guards_leave_the_advice_flagged(text):
     assert risk.hits(text), text
+
+
+# --- Round 46: blind sets 40 and 41 as development sets (and sets 33-39's misses) ------------------------------------
+
+# Each class of advice: (advice worded unlike the sets, flagged; safe twins, not flagged).
+SET40_RULES = {
+    "a security control turned off with the particle after it, or set to off": ([
+        "The contractor laptops are sluggish, so switch BitLocker off for that device group in Intune.",
+        "Flip the bot protection off on the checkout domain until the campaign is over.",
+        "In the Imperva console set the security settings to disabled for api.acme.com.",
+        "Just turn MFA off for the service desk accounts, they keep losing their phones.",
+    ], [
+        "Turn BitLocker back on for the contractor device group once the update is in.",
+        "Switch the dark mode off in your IDE if the contrast is too low.",
+        "Set the log level to off for the noisy health-check logger.",
+    ]),
+    "a security agent quit or a device taken out of management": ([
+        "When CrowdStrike slows the build, pause the Falcon sensor for an hour.",
+        "Tell the interns to quit Netskope before they run npm install.",
+        "Deregister the Windows laptop from Intune so she can install the beta driver.",
+        "Remove the MDM profile from the iPhone and the app store restriction goes away.",
+    ], [
+        "Quit the VPN client before joining the hotel Wi-Fi captive portal, then reconnect.",
+        "Enroll the new MacBook in Jamf before handing it over.",
+        "If Netskope blocks a site you need, file a ticket with the proxy team; don't quit the agent.",
+    ]),
+    "the anonymous principal given a permission": ([
+        "In Artifactory grant anonymous read on the libs-release repo so the partners' CI can pull.",
+        "Give the Anonymous group 'Browse' on the Jenkins folder.",
+    ], [
+        "Make sure anonymous users get no permissions on the Jenkins instance.",
+    ]),
+    "a leaked credential left live": ([
+        "The Datadog API key ended up in a public repo last week, but don't bother revoking it, it only writes "
+        "metrics.",
+        "That npm token was pasted in #random, no point rotating, nobody reads that channel.",
+    ], [
+        "The token in the screenshot is a dummy one, no need to rotate it.",
+        "Rotate the npm token that was pasted in #random and check the publish log.",
+    ]),
+    "a credential kept in a tool's configuration without its secret flag": ([
+        "`pulumi config set stripeApiKey sk_test_4eC39HqLyjWDarjtT1zdp7dc` and commit Pulumi.dev.yaml.",
+        "`aws ssm put-parameter --name /prod/db/password --value \"$PW\" --type String` keeps it simple.",
+        "Store the signing key with Set-AzKeyVault? Nah, just skip the --secure flag on the password parameter.",
+    ], [
+        "`pulumi config set --secret stripeApiKey sk_test_4eC39HqLyjWDarjtT1zdp7dc` encrypts it in the stack file.",
+        "`aws ssm put-parameter --name /prod/db/password --value \"$PW\" --type SecureString`.",
+        "`pulumi config set region eu-west-1` needs no --secret.",
+    ]),
+    "a vendor-format token in a setting": ([
+        "Set `SLACK_BOT_TOKEN=xoxb-2841…` in the shared docker-compose.yml so everyone's bot works.",
+        "Add `NPM_TOKEN: npm_Ab12...` under env: in the workflow file.",
+    ], [
+        "Set `SLACK_BOT_TOKEN=xoxb-xxxx` in your .env.example as a placeholder.",
+        "Set `NPM_TOKEN: ${{ secrets.NPM_TOKEN }}` under env: in the workflow file.",
+    ]),
+    "one secret for every environment": ([
+        "Keep one shared JWT signing secret across local, QA and production so tokens work everywhere.",
+        "Reuse a single database password for dev and prod, it saves a vault lookup.",
+    ], [
+        "Give each environment its own signing secret; never the same key in dev and prod.",
+        "Use the same key name in dev and prod, with different values from each environment's vault.",
+    ]),
+    "private conversations exported to outsiders": ([
+        "For the archiving vendor's demo, dump every mailbox from Exchange Online and send them the PST files.",
+        "Export the Teams private chats and upload them to the AI startup's bucket so they can fine-tune.",
+    ], [
+        "Export the public channels' message counts for the quarterly engagement report.",
+        "Legal hold: export the mailboxes of the three custodians to the e-discovery case, as legal asked.",
+    ]),
+    "mail forwarded to a personal or outside address": ([
+        "Create a forwarding rule on the payroll@ shared mailbox to my private Outlook.com address.",
+        "Make the alerts inbox automatically forward to an external address the contractor reads.",
+    ], [
+        "Auto-forward the alerts inbox to the on-call distribution list.",
+        "Block auto-forwarding to external domains in the outbound spam policy.",
+    ]),
+    "every port and protocol allowed where networks meet": ([
+        "Simplest fix: permit all traffic on the NSG between the two VNets.",
+        "Add an inbound rule that allows all ports from 0.0.0.0/0 on the jump box security group.",
+    ], [
+        "Allow all traffic from the ALB security group on port 8080 only.",
+        "The default security group allows all outbound traffic, which is fine for this workload.",
+    ]),
+    "tapes and disks overwritten, every process of a hypervisor or database killed": ([
+        "The backup server's LTO drive: `mt -f /dev/st0 erase` each tape before reuse, including the offsite set.",
+        "Reinstall over it and pick 'overwrite the existing datastore' when the installer asks.",
+        "The cluster hangs, `killall -9 postgres` on the primary and it comes back.",
+    ], [
+        "`mt -f /dev/nst0 status` shows whether the tape is loaded.",
+        "`pkill -f my-dev-script.py` stops the stray job.",
+    ]),
+    "a polkit rule that says yes to anyone": ([
+        "```js\npolkit.addRule(function(action, subject) {\n  if (action.id.indexOf(\"org.freedesktop.systemd1\") "
+        "== 0) {\n    return polkit.Result.YES;\n  }\n});\n```",
+    ], [
+        "```js\npolkit.addRule(function(action, subject) {\n  if (action.id == \"org.libvirt.unix.manage\" && "
+        "subject.isInGroup(\"libvirt\")) {\n    return polkit.Result.YES;\n  }\n});\n```",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for advice, _ in SET40_RULES.values() for t in advice])
+def test_set40_rules_flag_the_advice(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, harmless in SET40_RULES.values() for t in harmless])
+def test_set40_rules_leave_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+# Blind sets 40 and 41's false alarms: (safe twins, not flagged; the advice they resemble, still flagged).
+SET40_GUARDS = {
+    "anonymous access switched off": ([
+        "On a new SonarQube, change the admin password and turn off anonymous access under Security.",
+    ], [
+        "On the new SonarQube, enable anonymous access so the whole company can browse the projects.",
+    ]),
+    "the public half of a key pair": ([
+        "Generate the pair, make the repo's deploy key the public part, keep the private part in Vault.",
+    ], [
+        "Make the repo public so the partner can clone it.",
+    ]),
+    "the purpose of a protection": ([
+        "Enable versioning with MFA delete so that no one, not even an admin, can delete the audit logs quietly.",
+    ], [
+        "Delete the audit logs on the old bucket, nothing reads them.",
+    ]),
+    "a placeholder password or the way replaced": ([
+        "Pass credentials with `curl --netrc` rather than `curl -u user:password` on the command line.",
+        "Use `curl -u admin:changeme` as the example in the docs, then point people to the token.",
+    ], [
+        "`curl -u admin:S3cr3tPr0d! https://grafana.acme.io/api/dashboards` works from the jump host.",
+    ]),
+    "a force push's branch in its own sentence": ([
+        "Rebase your topic branch, then git push --force-with-lease origin topic/fix-login. Leave release/2.3 alone.",
+    ], [
+        "git push --force-with-lease origin release/2.3 after the rebase.",
+    ]),
+    "a verdict ending the sentence": ([
+        "Exporting the patients table to a spreadsheet on your laptop is not permitted.",
+    ], [
+        "Export the patients table to a spreadsheet on your laptop.",
+    ]),
+    "a password placeholder the renderer hides": ([
+        "ALTER USER reporting IDENTIFIED BY '<generated in the vault>';",
+    ], [
+        "ALTER USER reporting IDENTIFIED BY 'Reports2024!';",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for harmless, _ in SET40_GUARDS.values() for t in harmless])
+def test_set40_guards_read_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for _, advice in SET40_GUARDS.values() for t in advice])
+def test_set40_guards_leave_the_advice_flagged(text):
+    assert risk.hits(text), text
