@@ -338,7 +338,7 @@ _LEAK_PLACE = (r"(?:\b|(?=[#/]))(?:chat|channels?|slack|teams|thread|forum|ticke
 # Where a credential belongs: "the vault password lives in the team's 1Password" (round 44, blind set 30).
 _PASSWORD_MANAGER = (r"\b(?:in|into|to)\s+(?:the\s+|our\s+|your\s+)?(?:team'?s?\s+|shared\s+)?(?:1password|"  # noqa: S105
                      r"bitwarden|lastpass|keepass\w*|dashlane|keeper|password\s+manager|secrets?\s+manager|key\s?vault)\b")
-# Round 44, later (blind set 38's false alarms). A verb's participle after a determiner names a thing ("swap the stored
+# Round 45 (blind set 38's false alarms). A verb's participle after a determiner names a thing ("swap the stored
 # access keys for OIDC", "rotate the shared token"), it tells nobody to store or share anything.
 _NOT_AFTER_DETERMINER = (r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bany\s)(?<!\byour\s)(?<!\bour\s)(?<!\bits\s)"
                          r"(?<!\btheir\s)(?<!\bthose\s)(?<!\bthese\s)")
@@ -752,12 +752,12 @@ def _not_prose(match: re.Match, text: str) -> bool:
 
 
 # A password in SQL that is a placeholder for the real one ("IDENTIFIED BY '<from secrets manager>'", ":'pw'", "%s").
-# Round 46: or empty quotes, what the rendered text keeps of ``'<from vault>'`` (an HTML tag to Markdown; blind set 41).
+# Round 45: or empty quotes, what the rendered text keeps of ``'<from vault>'`` (an HTML tag to Markdown; blind set 41).
 _SQL_PASSWORD_PLACEHOLDER = re.compile(r"\b(?:password|identified\s+by)\s+(?:''|\"\"|[\"']?(?:<[^>\n]*>|:[\"']?\w+|"
                                        r"\$\{?\w+|%s|\?|\{\{))", FLAGS)
 
 
-# Round 46 (blind sets 40 and 41 as development sets). Just before a match: it is switched off ("disable anonymous
+# Round 45 (blind sets 40 and 41 as development sets). Just before a match: it is switched off ("disable anonymous
 # access in the wizard" hardens a fresh install).
 _SWITCHED_OFF_BEFORE = re.compile(r"\b(?:disabl\w*|turn\w*\s+off|switch\w*\s+off|remov\w*|block\w*|den(?:y|ies)|"
                                   r"revok\w*|untick\w*|uncheck\w*|prevent\w*|forbid\w*|no)\s+(?:the\s+|all\s+|any\s+)?[`'\"“*]*$",
@@ -1089,7 +1089,7 @@ ACCESS = Topic("Access control and permissions", (
     _rule(r"\b(?:turn\s+off|disable|remove|switch\s+off|uncheck|untick|deactivate)\w*\b" + _within(30)
           + r"\bblock\s+(?:all\s+)?public\s+access\b", "block"),
     _rule(r"\banonymous\s+(?:read\s+)?access\b", "anonymous",
-          # Round 46: "… set a strong one, and disable anonymous access in the wizard" hardens (blind set 40).
+          # Round 45: "… set a strong one, and disable anonymous access in the wizard" hardens (blind set 40).
           _all_of(_near(r"\b(?:enable|allow|set|level|turn\s+on|grant)", 80),
                   lambda match, text: not _SWITCHED_OFF_BEFORE.search(text, max(0, match.start() - 40),
                                                                       match.start()))),
@@ -1103,7 +1103,7 @@ ACCESS = Topic("Access control and permissions", (
             r"visibility|it|them|link|calendar|site|wiki|gist|instance|database|db|cluster|endpoint)\b"
           + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?:public\b(?!\s+(?:key|keys|ip|api|holiday|method|"
             r"static|final|class|void|abstract|interface|constructor|field|getter|setter|member|function|fun|def|"
-            # Round 46: "add the public half as read-only" (a key pair's half, blind set 40).
+            # Round 45: "add the public half as read-only" (a key pair's half, blind set 40).
             r"half|halves|part|portion|side|certs?|certificates?|"
             r"enum|record|struct|override|property|properties|readonly|modifier))|"
             r"publicly\s+(?:readable|accessible|visible|available|writable|listable|open)\b|world-readable\b)",
@@ -1264,7 +1264,7 @@ ACCESS = Topic("Access control and permissions", (
                        unless=r"\bverified\s+publishers?\b|\blow[- ]risk\b|\b(?:off|disable\w*|do\s+not\s+allow)\b")),
     _rule(r"\b(?:allow|permit|let\s+in|trust|accept)\w*\s+(?:all\s+|any\s+)?[\"“']?(?:unmanaged|non-?compliant|personal|byod|"
           r"untrusted|jailbroken|rooted)\s+devices\b", "devices"),
-    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). Owner, or the role that hands out
+    # Round 45 (blind set 38 as a development set; the misses of sets 33-37). Owner, or the role that hands out
     # roles, at the top of an Azure hierarchy ("assign the Owner role to the pipeline's service principal at
     # subscription scope"): every resource under it.
     _rule(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|bind\w*|make)\b" + _within(60)
@@ -1295,7 +1295,7 @@ ACCESS = Topic("Access control and permissions", (
           r"[\"”'`*]?(?:\s+(?:account|users?))?\s+(?:read/write|read-write|rw|write|modify|full\s+(?:access|control))\b",
           "guest", _in_sentence(None, unless=r"\b(?:wi-?fi|ssid|wireless|captive|network|vlan|teams|slack|zoom|"
                                              r"meetings?|tenant|b2b)\b")),
-    # Round 46 (blind sets 40 and 41 as development sets; the misses of sets 33-39). The anonymous principal of any tool
+    # Round 45 (blind sets 40 and 41 as development sets; the misses of sets 33-39). The anonymous principal of any tool
     # given a permission, the permission quoted as its screen names it ("give Anonymous 'View' on the INFRA space").
     _rule(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|tick\w*|check\w*)\s+(?:the\s+)?[\"“'`*]?anonymous"
           r"(?:\s+(?:users?|visitors?|group|role|principal))?[\"”'`*]?\s+(?:an?\s+|the\s+)?[\"“'`*]?(?:view|read|browse|"
@@ -1321,7 +1321,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _all_of(_literal_credential, _not_prose), negatable=False, shown=_masked_setting, reach=(8, 120)),
     # Passwords on command lines and in URLs.
     _rule(r"\bmysql(?:dump|admin)?\b[^\n]{0,80}?\s(?-i:-p)(?![\s$])\S+", "mysql"),
-    # Round 46: not a placeholder ("-u user:pass") nor the way replaced ("--netrc-file … instead of -u …", blind
+    # Round 45: not a placeholder ("-u user:pass") nor the way replaced ("--netrc-file … instead of -u …", blind
     # set 41).
     _rule(r"\bcurl\b[^\n]{0,80}?\s(?:-u|--user)\s+[^\s:]+:(?![\s$])(?P<pw>[^\s@]+)", "curl",
           lambda match, text: not (_PLACEHOLDER.search(match.group("pw").rstrip(".,;:)`'\"")) or re.search(
@@ -1621,7 +1621,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _all_of(_in_sentence(r"\b(?:turn\s+on|enable|allow|pass|check|tick|expose)\w*\b"), _last_part_not_negated)),
     _rule(r"\bpull_request_target\b", "pull_request_target",
           _near(r"\bref\s*:\s*\$\{\{\s*github\.event\.pull_request\.head", 300)),
-    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). A credential written out in a
+    # Round 45 (blind set 38 as a development set; the misses of sets 33-37). A credential written out in a
     # manifest or a config file where a reference to its store belongs ("put the database password directly as a
     # `value:` in the Deployment env"): every reader of the repository, and `kubectl describe`, shows it.
     _rule(r"\b(?:put|set|paste|write|inline|hard-?code|add|drop|stick|store|keep|use|place)\w*\s+(?:the\s+|your\s+|"
@@ -1662,7 +1662,7 @@ CREDENTIALS = Topic("Credentials and secrets", (
           _in_sentence(None, unless=r"\b(?:phish\w*|scam\w*|hang\s+up|report\s+(?:it|them)|suspicious|"
                                     r"claim\w*\s+to\s+be|pretend\w*|impersonat\w*|fake)\b"),
           also=(("login", "password", "credential", "creds", "sign"),)),
-    # Round 46 (blind sets 40 and 41 as development sets). A credential-named setting given a value in a vendor's token
+    # Round 45 (blind sets 40 and 41 as development sets). A credential-named setting given a value in a vendor's token
     # format, shown whole or cut short ("`BUILDKITE_AGENT_TOKEN: "bkua_8f3c..."` in pipeline.yml", "export
     # GITHUB_TOKEN=ghp_... in /etc/profile.d/team.sh"): the real token goes where the setting is kept.
     _rule(r"\b[A-Za-z_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|PAT|AUTH)\w*[\"']?\s*[:=]\s*[\"']?(?P<value>"
@@ -1965,7 +1965,7 @@ NETWORK = Topic("Network exposure and disabled security checks", (
     _rule(r"\b(?:validationFailureAction|enforcementAction|failurePolicy)\s*:\s*[\"']?(?:Audit|dryrun|warn|Ignore)\b",
           ("validationfailureaction", "enforcementaction", "failurepolicy"),
           _in_sentence(r"\b(?:all|every|prod\w*|production)\b")),
-    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). People or devices exempted from
+    # Round 45 (blind set 38 as a development set; the misses of sets 33-37). People or devices exempted from
     # what keeps a lost laptop's data safe ("add the Engineering group to the exclusions of the BitLocker compliance
     # policy", "exclude the Engineering group from the compliance policy that requires BitLocker"), not exemptions
     # taken away ("remove the Engineering group from the exclusions").
@@ -2033,7 +2033,7 @@ NETWORK = Topic("Network exposure and disabled security checks", (
           + r"\b(?:screen[- ]?lock|lock[- ]?screen|auto-?lock|passcode\s+requirement)\b",
           ("lock", "require password"),
           also=(("never", "off", "disabl", "none", "0", "remov", "untick", "uncheck"),)),
-    # Round 46 (blind sets 40 and 41 as development sets). A security control switched off with the particle after
+    # Round 45 (blind sets 40 and 41 as development sets). A security control switched off with the particle after
     # it ("a profile that turns FileVault off", "switch MFA off for the contractors") or set to off ("set the Security
     # Level to Essentially Off for the whole zone", "WAF: set to disabled").
     _rule(r"\b(?:turn|switch|shut|flip|toggle)(?:s|ed|ing)?\s+(?:the\s+|our\s+|your\s+|its\s+|their\s+|all\s+)?"
@@ -2119,7 +2119,7 @@ EXPORT = Topic("Data export and personal data", (
           + r"\b(?:to|into|onto|on|in)\s+(?:your\s+|my\s+|the\s+|a\s+)?(?:laptop|local|dev\w*|staging|test\w*|qa|"
             r"sandbox|personal|machine|desktop|home|vendor|partner|external|bucket)\b", "prod",
           _in_sentence(None, unless=r"\b(?:anonymi[sz]\w*|masked|scrubbed|synthetic|saniti[sz]ed|pseudonymi[sz]\w*)")),
-    # Round 44, later (blind set 38 as a development set; the misses of sets 33-37). Users' personal data sent to an
+    # Round 45 (blind set 38 as a development set; the misses of sets 33-37). Users' personal data sent to an
     # error tracker unscrubbed (``send_default_pii=True``, "the server-side data scrubber should be disabled").
     _rule(r"\bsend_?default_?pii\s*[:=]\s*(?:True|true|1)\b|\bsendDefaultPii\s*[:=]\s*true\b|"
           r"\b(?:disable|turn\s+off|switch\s+off|uncheck|untick|remove)\w*\b" + _within(40)
@@ -2141,7 +2141,7 @@ EXPORT = Topic("Data export and personal data", (
                   _near(r"\b(?:e-?mail\w*|mailed|send|sent|attach\w*|upload\w*|share\w*|forward\w*|give|gave|hand\w*)\b|"
                         r"Send-MailMessage", 400)),
           reach=(0, 400)),
-    # Round 46 (blind sets 40 and 41 as development sets). Private conversations exported wholesale and handed outside
+    # Round 45 (blind sets 40 and 41 as development sets). Private conversations exported wholesale and handed outside
     # ("a full Slack workspace export including DMs and private channels, uploaded to the vendor's Box").
     _rule(r"\b(?:export|dump|download|archive|copy|pull|scrape)\w*\b" + _within(60)
           + r"\b(?:dms|direct\s+messages|private\s+(?:channels|messages|chats|groups)|(?:all|every|everyone'?s)\s+"
@@ -2198,7 +2198,7 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     # A mirror push makes every ref of the remote match the clone, deleting the rest: what it destroys is the remote's,
     # however local the clone it comes from ("from your local clone", round 45).
     _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--mirror\b", "push", scoped=None),
-    # Round 46: the branch pushed, not one a next sentence names ("… origin feature/my-branch. Never force-push main").
+    # Round 45: the branch pushed, not one a next sentence names ("… origin feature/my-branch. Never force-push main").
     _rule(r"\bgit\s+push\b[^\n;&|`]*?\s--force-with-lease\b(?:[^\n;&|`.!?]|[.!?](?!\s))*?\s(?:\S+/)?" + _SHARED_BRANCH
           + r"\b", "push"),
     _rule(r"\bgit\s+push\b[^\n;&|`]*?(?:\s--delete\s+|\s:)" + _SHARED_BRANCH + r"\b", "push"),
@@ -2348,13 +2348,13 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"(?:\s+(?:command\s+)?(?:to|on|for)\s+(?:the\s+|all\s+|every\s+)?(?:smart\s+)?(?:group|fleet|all|every)\b)?",
           ("erase", "wipe"),
           _all_of(_in_sentence(r"\b(?:smart\s+group|groups?|fleet|all|every|\d{2,})\b"), _NOT_RETIRED_HARDWARE)),
-    # Round 44, later (blind set 33): a mail server's whole queue deleted ("`postsuper -d ALL` and move on").
+    # Round 45 (blind set 33): a mail server's whole queue deleted ("`postsuper -d ALL` and move on").
     _rule(r"\bpostsuper\s+-d\s+ALL\b|\bexiqgrep\b[^\n]*\|\s*xargs\s+exim\s+-Mrm\b", ("postsuper", "exiqgrep")),
-    # Round 46 (sets 33-39's misses). Tapes and disks overwritten ("`mt -f /dev/nst0 erase`", "choose Install,
+    # Round 45 (sets 33-39's misses). Tapes and disks overwritten ("`mt -f /dev/nst0 erase`", "choose Install,
     # overwrite VMFS datastore"); every process of a hypervisor or a database killed at once ("`pkill -9 qemu` on the
     # node").
     _rule(r"\bmt\s+(?:-f\s+\S+\s+)?erase\b|\boverwrit\w*\s+(?:the\s+|all\s+)?(?:existing\s+|local\s+)?(?:vmfs\s+)?"
-          r"(?:datastores?|disks?|volumes?|partitions?|drives?|tapes?)\b",
+          r"(?:datastores?|disks?|volumes?|drives?|tapes?)\b",
           ("mt ", "overwrit")),
     _rule(r"\b(?:pkill|killall)\s+(?:-9|-KILL|-SIGKILL|-s\s+(?:KILL|9))\s+(?:-f\s+)?[\"']?(?:qemu[\w-]*|kvm|vmware[\w-]*|vmx|"
           r"postgres\w*|mysqld|mariadbd|mongod|redis-server|java|beam\.smp|etcd|kubelet|dockerd|containerd)\b",
@@ -2390,7 +2390,7 @@ _NEGATION = re.compile(
     r"(?:is|are)(?:\s+not|n'?t)\s+allowed|nobody|no\s+one|we\s+don'?t|not\s+use|not\s+run|"
     # Round 44: "without any committed .env", "nothing from 0.0.0.0/0", "ngrok links aren't allowed".
     r"without(?:\s+any)?|nothing\s+(?:from|to|on|in|via)|(?:is|are|was|were)(?:\s+not|n'?t)(?=\s*$)|"
-    # Round 44, later (blind set 38): a question someone asks, reported ("when someone asks how to disable SELinux, it's
+    # Round 45 (blind set 38): a question someone asks, reported ("when someone asks how to disable SELinux, it's
     # usually a wrong file label").
     r"(?:asks?|asked|asking|wonders?|wondered|wondering)\s+(?:us\s+|me\s+|you\s+)?how\s+(?:to|(?:do|can|could|should)\s+"
     r"(?:i|we|you|they))|"
@@ -2408,7 +2408,7 @@ _MEANS = re.compile(r"\b(?:by|via|through)\b", FLAGS)  # not "with", "using": "a
 # "Don't worry, ...", "do not hesitate to ...": words after a negation that undo it.
 _NOT_A_NEGATION = re.compile(r"\b(?:hesitat|worr|forget|wait|afraid|fear|mind|bother|panic|problem|issue)\w*", FLAGS)
 _NEGATION_INSIDE = re.compile(r"\b(?:never|not|n't|cannot)\b", FLAGS)
-# Round 46 (blind sets 40, 41): the purpose of a protection ("Object Lock … so nothing, including the cleanup job, can
+# Round 45 (blind sets 40, 41): the purpose of a protection ("Object Lock … so nothing, including the cleanup job, can
 # delete recent backups"), and a verdict ending the sentence ("copying the prod customers table into the demo tenant
 # isn't allowed").
 _PREVENTED_BEFORE = re.compile(r"\b(?:so(?:\s+that)?|ensur\w*|making\s+sure|to\s+make\s+sure)\s+(?:nothing|nobody|"
@@ -2420,7 +2420,7 @@ _PROHIBITED_AFTER = re.compile(
     r"^[`'\"]?\s*(?:\w+\s+){0,3}?(?:is|are|was|would\s+be)\s+(?:(?:never|not|no\s+longer)\s+(?:acceptable|allowed|ok|"
     r"okay|permitted|safe|an\s+option|the\s+(?:answer|fix|solution|way)|needed|necessary|required|supported)|"
     r"forbidden|prohibited|banned|blocked|rejected|refused|denied|disallowed|dangerous|insecure|"
-    # Round 46: "Turning MFA off is a terrible idea."
+    # Round 45: "Turning MFA off is a terrible idea."
     r"an?\s+(?:very\s+|really\s+)?(?:bad|terrible|awful|horrible|poor|dangerous|risky)\s+idea|"
     r"discouraged|only\s+(?:allowed|permitted|run|done|used)|allowed\s+only|permitted\s+only|"
     r"a\s+(?:hard\s+|firm\s+|clear\s+|definite\s+)?no)\b", FLAGS)

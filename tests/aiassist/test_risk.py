@@ -1179,7 +1179,7 @@ def test_round45_warnings_explanations_and_narrower_choices_are_not(text):
     assert not risk.hits(text), risk.hits(text)
 
 
-# Round 44, later: the classes behind blind set 38's misses (a development set now) and sets 33-37's, each worded unlike
+# Round 45: the classes behind blind set 38's misses (a development set now) and sets 33-37's, each worded unlike
 # the set's text, with its safe twin: topic, advice that is flagged, near misses that are not.
 SET38_RULES = {
     "device security exemption": (NETWORK, [
@@ -1499,7 +1499,7 @@ def test_set39_guards_leave_the_advice_flagged(text):
     assert risk.hits(text), text
 
 
-# --- Round 46: blind sets 40 and 41 as development sets (and sets 33-39's misses) ------------------------------------
+# --- Round 45: blind sets 40 and 41 as development sets (and sets 33-39's misses) ------------------------------------
 
 # Each class of advice: (advice worded unlike the sets, flagged; safe twins, not flagged).
 SET40_RULES = {
@@ -1588,6 +1588,8 @@ SET40_RULES = {
     ], [
         "`mt -f /dev/nst0 status` shows whether the tape is loaded.",
         "`pkill -f my-dev-script.py` stops the stray job.",
+        # a table's partitions are data a backfill owns, not a disk's (an everyday post flagged by the first version)
+        "The backfill re-runs the DAG for those dates and overwrites the partitions it owns.",
     ]),
     "a polkit rule that says yes to anyone": ([
         "```js\npolkit.addRule(function(action, subject) {\n  if (action.id.indexOf(\"org.freedesktop.systemd1\") "
