@@ -148,7 +148,7 @@ from forum.text import STOPWORDS
 # claim reverses both ways ("A rather than B" against "B, not A") is no restatement, whatever else agrees, while a
 # claim stating the sentence's choice the same way round does not assert the option it passes over (``_same_choice``);
 # a number with thousands separators matches without them (``_grouped``).
-# lexical-14 (round 46, quantities, blind sets 2-9 read): an amount is read as a value in its dimension's base unit
+# lexical-14 (round 45, quantities, blind sets 2-9 read): an amount is read as a value in its dimension's base unit
 # (``_amounts``: "half an hour" is "30 minutes", "two days" "48 hours", "hourly" "every hour", "twice a year" "every six
 # months", "a fifth of" "20%", "one and a half times" "1.5×", "60 to 70 percent" "60-70%", GiB as GB, "10 revisions"),
 # so an amount a cited passage states another way is no invented number (``_amount_found``) and its words count for the
@@ -2803,7 +2803,7 @@ def _unit_dropped(text: str, toks: Sequence[_Tok], passages: Sequence[_Passage],
     return None
 
 
-# --- Amounts read as values (round 46, lexical-14) ------------------------------------------------------------------
+# --- Amounts read as values (round 45, lexical-14) ------------------------------------------------------------------
 # One value written many ways: "half an hour" is "30 minutes", "two days" "48 hours", "hourly" "every hour", "a
 # fortnight" "14 days", "twice the size" "2x", "one and a half times" "1.5×", "a fifth of" "20%", "60 to 70 percent"
 # "60-70%", "8 GiB" "8 GB". ``_amounts`` reads each as an interval in a base unit of its dimension (seconds for a
@@ -2883,7 +2883,7 @@ def _unit_of(word: str) -> tuple[str, float] | None:
 
 
 # What every amount holds: a digit, a number, fraction or frequency word, or a unit of time ("a week"). A text without
-# any is not scanned (the scan costs most of this section's time: round 46's budget was 10 % of a draft's check).
+# any is not scanned (the scan costs most of this section's time: round 45's budget was 10 % of a draft's check).
 _AMOUNT_HINT = re.compile(r"\d|\b(?:" + "|".join(sorted(
     {w for w in (*_AMOUNT_WORDS, *_PERIODIC, *_FRACTIONS, *_COUNTS, *_TIME_UNIT) if len(w) > 2}, key=len,
     reverse=True)) + ")", re.IGNORECASE)

@@ -293,7 +293,7 @@ def _shaping_only(text: str) -> str:
             if before and 0xFE0E <= ord(before) <= 0xFE0F and len(out) > 1:  # an emoji's selector: its emoji
                 before = out[-2]
             after = text[at + 1] if at + 1 < len(text) else ""
-            if before and after and _shows(before) and _shows(after) and not (out and 0x200B <= ord(out[-1]) <= 0x200D):
+            if before and after and _shows(before) and _shows(after):  # a joiner before it does not show
                 out.append(char)
         elif _SHAPING.match(char):
             before = out[-1] if out else ""

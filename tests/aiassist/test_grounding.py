@@ -1461,7 +1461,7 @@ def test_thousands_separators_do_not_change_a_number(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
 
 
-# --- Round 46 (lexical-14): quantities ----------------------------------------------------------------------------
+# --- Round 45 (lexical-14): quantities ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("source", "draft"), [
     ("Snapshots of the ledger are pruned every 7 days.", "Ledger snapshots are pruned weekly [1]."),
     ("The importer retries failed batches once an hour.", "Failed batches are retried hourly by the importer [1]."),
