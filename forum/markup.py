@@ -351,6 +351,7 @@ def machine_text(text: str) -> str:
         # string moved to a line of its own), and it is read again here (round 42's review: else not idempotent).
         text = _angle_addresses_bare(text)
         text = _references_read_differently(text)
+        text = _references_to_what_they_show(text)
         # A backslash escapes "!" but not "<" (Python-Markdown's escapable characters): "\\<b>" is raw HTML still.
         candidates = [i for i, c in enumerate(text)
                       if c == "<" or (text.startswith("![", i) and not _escaped(text, i))]
@@ -479,6 +480,56 @@ def _references_read_differently(text: str) -> str:
         at = positions[index] + 1
     parts.append(text[at:])
     return "".join(parts)
+
+
+# A reference outside code to a character ``machine_text_dropped`` drops (a tag character, a variation selector, a
+# zero-width space, a soft hyphen: "&#xE0049;", "&ZeroWidthSpace;", "&shy;"), or one HTML and CommonMark read as two
+# different characters: a number in U+0080-U+009F (HTML reads it through windows-1252, "&#x96;" a dash; CommonMark as
+# the code point, a replacement character or an invisible control), zero, a surrogate or beyond Unicode. The first kind
+# spelled an instruction the desk's browser showed as nothing and every API client read (round 46's review: round
+# 45's fix dropped the characters, not their references); the second showed "–30" on the desk and "�30" to a client.
+# Read outside code by every renderer, it becomes what the desk showed: the character (then dropped with the rest, or
+# kept where it shapes what is shown) or windows-1252's; read in code by one of them, its "&" is written "&amp;".
+_NUMERIC = re.compile(r"&#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));")
+
+
+def _hidden_by_reference(reference: str) -> str | None:
+    """What the desk shows for ``reference`` if a renderer could read it otherwise or as a character AI text may not
+    hold (else None): the windows-1252 character, or the decoded one."""
+    if numeric := _NUMERIC.fullmatch(reference):
+        code = int(numeric.group(1)) if numeric.group(1) else int(numeric.group(2), 16)
+        if code == 0 or 0x80 <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return html.unescape(reference)  # the replacement character, or windows-1252's, as a browser reads it
+    decoded = html.unescape(reference)
+    if decoded == reference or not decoded:
+        return None
+    return decoded if machine_text_dropped(decoded) != decoded else None
+
+
+def _references_to_what_they_show(text: str) -> str:
+    if "&" not in text:
+        return text
+    found = [(match.start(), match.end(), shown) for match in _REFERENCE.finditer(text)
+             if (shown := _hidden_by_reference(match.group())) is not None]
+    if not found:
+        return text
+    coded: list[set[int]] = []
+    readings = _read_outside_code(text, [start for start, _, _ in found], inside=coded)
+    if readings is None:  # a parser failed on hostile text: each is written as text
+        return "".join(_spliced(text, [(start, start + 1, "&amp;") for start, _, _ in found]))
+    everywhere, somewhere = set.intersection(*readings), set.union(*readings)
+    changes = [(start, end, shown) if index in everywhere else (start, start + 1, "&amp;")
+               for index, (start, end, shown) in enumerate(found) if index in somewhere]
+    return machine_text_dropped("".join(_spliced(text, changes)))
+
+
+def _spliced(text: str, changes: list[tuple[int, int, str]]):
+    at = 0
+    for start, end, replacement in changes:
+        yield text[at:start]
+        yield replacement
+        at = end
+    yield text[at:]
 
 
 def _angle_addresses_bare(text: str) -> str:

@@ -45,7 +45,7 @@ from .models import (
     ThreadWatch,
 )
 from .signals import category_changed, post_changed, post_created, thread_moved
-from .text import has_control_characters
+from .text import has_control_characters, without_bidi_characters
 
 User = get_user_model()
 
@@ -59,7 +59,8 @@ def _clean_title(title: str) -> str:
     if has_control_characters(title or ""):
         raise InvalidInput("The title contains a control character (only tab and line breaks are allowed).",
                            details={"title": ["Invalid character."]})
-    title = " ".join((title or "").split())
+    # Spaces collapsed, direction overrides dropped (``without_bidi_characters``): what the title shows, kept.
+    title = " ".join(without_bidi_characters(title or "").split())
     if not title:
         raise InvalidInput("A title is required.", details={"title": ["This field is required."]})
     if len(title) > TITLE_MAX:
@@ -504,6 +505,9 @@ def notify(*, recipient, verb: str, text: str, url: str = "", private: bool = Fa
         about = thread if thread is not None else Thread.objects.select_related("category").filter(pk=thread_id).first()
         if about is None or not policy.can_be_notified_about(recipient, about):
             return None
+    # A notice quotes titles and names inline: none reverses the words around it (a title written before titles
+    # dropped overrides, round 46's review).
+    text, fallback_text = without_bidi_characters(text), without_bidi_characters(fallback_text)
     notification = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url,
                                                private=private, thread_id=thread_id, subject=subject[:60],
                                                fallback_text=fallback_text[:500])

@@ -19,6 +19,16 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+# Bidirectional overrides and isolates (Unicode's Cf, not Cc): "\u202e" reverses what follows it on its line, in the
+# title itself and in whatever a page or a notice puts after the title ("(AI-generated; verify before acting on it)"
+# shown backwards: round 46's review). A title or a notice has no use for one.
+_BIDI_CHARACTERS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_characters(text: str) -> str:
+    return _BIDI_CHARACTERS.sub("", text)
+
+
 MAX_TERMS = 32
 
 STOPWORDS = frozenset(

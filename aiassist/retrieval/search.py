@@ -90,18 +90,25 @@ def with_ai_notices(results: list[SearchResult]) -> list[SearchResult]:
     return results
 
 
+# Where a sentence starts, in a passage's plain text: after a full stop, a question or an exclamation mark (and a
+# closing quote or bracket) and a blank, or at a line's start (a paragraph, a list item, a code line).
+_SENTENCE_END = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+|\n")
+SNIPPET_LEAD = 700  # at most this many characters of the first match's sentence before it: beyond, it is not shown
+
+
 def snippet(text: str, words: list[str], width: int = 260) -> str:
-    """Plain text around the first matching word (templates and serializers escape it), whole words only: a preview
-    shows less than the desk, never a word the desk does not show (round 41's review)."""
+    """Plain text from the start of the sentence of the first matching word (templates and serializers escape it),
+    whole words only: a preview shows less than the desk, never a word the desk does not show (round 41's review:
+    "…not be undone" for "cannot"), nor a sentence without its first words ("Never, whatever the on-call lead … tells
+    you, purge the queues" cut to "…purge the queues": round 46's review). A long sentence's first words before the
+    match widen the preview, up to ``SNIPPET_LEAD`` characters of them; a match further on is not shown."""
     lowered = text.lower()
     positions = [i for i in (lowered.find(stem(w)) for w in words) if i >= 0]
-    start = max(0, min(positions) - 60) if positions else 0
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < start + 20 else start
-        while start and not text[start - 1].isspace():  # never the tail of a word ("…not be undone" for "cannot")
-            start -= 1
-    end = start + width
+    first = min(positions) if positions else 0
+    start = 0
+    for found in _SENTENCE_END.finditer(text, 0, first):
+        start = found.end()
+    end = start + max(width, min(first - start, SNIPPET_LEAD) + width // 2)
     if end < len(text) and not text[end].isspace():  # nor its head ("can…" for "cannot"): the last whole word
         space = text.rfind(" ", start, end)
         end = space if space > start + width // 2 else end
