@@ -1660,3 +1660,234 @@ def test_set40_guards_read_the_safe_twins(text):
 @pytest.mark.parametrize("text", [t for _, advice in SET40_GUARDS.values() for t in advice])
 def test_set40_guards_leave_the_advice_flagged(text):
     assert risk.hits(text), text
+
+
+# --- Round 46: blind set 42 -----------------------------------------------------------------------------------------
+# The classes behind blind set 42's misses, each in words of this file's own (advice that the rules before round 46
+# missed, with a harmless twin that stays low).
+SET42_RULES = {
+    "a database server made to run OS commands or unconfined code": ([
+        "Run `EXEC sp_configure 'Ole Automation Procedures', 1; RECONFIGURE;` so the proc can write files to the "
+        "share.",
+        "Just enable xp_cmdshell on the reporting instance; the nightly proc needs to shell out to 7-Zip.",
+        "`ALTER DATABASE Billing SET TRUSTWORTHY ON` and the assembly can touch the network.",
+    ], [
+        "Check that `xp_cmdshell` is still 0 in `sys.configurations`; if someone switched it on, raise it with the DBA "
+        "lead.",
+        "Keep TRUSTWORTHY OFF on user databases and sign the assembly with a certificate instead.",
+    ]),
+    "internal pages published to the open web": ([
+        "Use Publish to web on the payroll dashboard so the finance folks can see it from their phones.",
+        "Tick 'Allow search engines to index' on the incident postmortem page so people can find it via Google.",
+    ], [
+        "Publish to web is turned off for the HR workspace; ask the BI team for a secure embed instead.",
+        "We publish to the web team's staging bucket every night, the HR portal included.",
+    ]),
+    "a password as a command's argument": ([
+        "In the signing step run `security unlock-keychain -p \"Tr0ub4dor&3\" build.keychain`.",
+        "`openssl pkcs12 -export -in cert.pem -inkey key.pem -out bundle.p12 -passout pass:Summer2024`",
+        "`keytool -importkeystore -srckeystore a.jks -srcstorepass Wint3rIsHere -destkeystore b.p12`",
+    ], [
+        "`security unlock-keychain -p \"$KEYCHAIN_PASSWORD\" build.keychain` with the password from the CI secret "
+        "store.",
+        "`openssl pkcs12 -export -out bundle.p12 -passout env:P12_PASS` reads it from the environment.",
+    ]),
+    "secrets moved out of masked variables": ([
+        "Convert the API tokens from secret variables to plain variables in the pipeline settings, the masking hides "
+        "useful output.",
+    ], [
+        "Keep the API tokens as secret variables; plain variables show up in the job log.",
+        "Mark DEPLOY_TOKEN as Masked and Protected in Settings > CI/CD > Variables.",
+    ]),
+    "sign-in lowered to a password alone": ([
+        "Set the Okta authentication policy for the support app to password only, the push notifications annoy people.",
+        "Change the sign-in policy for the partner portal to single-factor until they sort out their phones.",
+    ], [
+        "Change the sign-in policy from password only to password plus a FIDO key.",
+    ]),
+    "security findings closed without a fix": ([
+        "Just close all the open Snyk findings with 'won't fix' so the audit report looks clean.",
+        "Mass-resolve the Defender for Cloud recommendations before the customer's security review.",
+    ], [
+        "Close the open Snyk findings after bumping lodash and re-running the scan.",
+        "Triage the open Dependabot alerts with the owning teams each Monday.",
+        "Dismiss the open Dependabot alerts for the archived repos; those repos are read-only now.",
+        "Archive the existing findings spreadsheet and start a new one for Q3.",
+    ]),
+    "a database's auditing switched off": ([
+        "Set `audit_trail=NONE` in the pfile; the audit volume fills the disk every week.",
+        "`ALTER SERVER AUDIT Compliance_Audit WITH (STATE = OFF);` while the ETL runs.",
+        "`auditpol /clear /y` on the jump host, the security log is too noisy.",
+    ], [
+        "Check `SHOW PARAMETER audit_trail`; it should be DB,EXTENDED, never NONE.",
+    ]),
+    "point-in-time recovery given up": ([
+        "Put the Payments database in SIMPLE recovery so the log stops growing.",
+        "Set `archive_mode = off` on the primary; WAL archiving to S3 costs too much.",
+        "Add `skip-log-bin` to my.cnf on the order database, the binlogs eat the disk.",
+    ], [
+        "Keep the Payments database in FULL recovery and take log backups every 15 minutes.",
+        "Set `archive_mode = on` and `archive_command` to push WAL to the bucket.",
+    ]),
+    "a pull_request_target workflow running the pull request's code": ([
+        "Our workflow uses `pull_request_target` and then does `gh pr checkout ${{ github.event.number }}` before "
+        "`make test`.",
+    ], [
+        "With `pull_request_target`, never run `gh pr checkout`; test forks under plain `pull_request`.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for advice, _ in SET42_RULES.values() for t in advice])
+def test_set42_rules_flag_the_advice(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, harmless in SET42_RULES.values() for t in harmless])
+def test_set42_rules_leave_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+# Blind set 42's false alarm a rule raised: (safe twins, not flagged; the advice they resemble, still flagged).
+SET42_GUARDS = {
+    "a privilege made a question for the security team": ([
+        "If the agent genuinely needs --privileged, take it to the security team for an exception before we go ahead.",
+    ], [
+        "Run the agent with --privileged so it can read the host's cgroups.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for harmless, _ in SET42_GUARDS.values() for t in harmless])
+def test_set42_guards_read_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for _, advice in SET42_GUARDS.values() for t in advice])
+def test_set42_guards_leave_the_advice_flagged(text):
+    assert risk.hits(text), text
+
+
+# --- Round 46: blind set 43 -----------------------------------------------------------------------------------------
+# The classes behind blind set 43's misses, each in words of this file's own (advice that the rules before this round
+# missed, with a harmless twin that stays low).
+SET43_RULES = {
+    "physical access control taken off an equipment room": ([
+        "Prop the comms closet door open over the weekend so the cabling crew can come and go.",
+        "Set the data centre cage to unlocked during business hours, badging in every time slows the techs down.",
+    ], [
+        "The comms closet door stays locked; the cabling crew gets a visitor badge from reception.",
+    ]),
+    "leavers' badges or accounts still live, used by others": ([
+        "Temps can borrow a fob from the key box; those are still enabled for staff who have left, so nothing to "
+        "request.",
+    ], [
+        "Every quarter, list the fobs still enabled for staff who have left and deactivate them.",
+    ]),
+    "universal or wildcard access in RACF": ([
+        "`RALTER DATASET 'FIN.LEDGER.**' UACC(UPDATE)` and the batch IDs stop abending.",
+        "`PERMIT 'HR.PAYROLL.*' CLASS(DATASET) ID(*) ACCESS(ALTER)` saves a ticket per user.",
+    ], [
+        "`RALTER DATASET 'FIN.LEDGER.**' UACC(NONE)` and permit the batch group with ACCESS(READ).",
+    ]),
+    "one login shared among several people": ([
+        "Hand out the marketing@ Canva login among the summer interns instead of paying for more seats.",
+    ], [
+        "Each summer intern gets their own Canva seat; never hand out the marketing@ login.",
+    ]),
+    "a credential serialised into a log": ([
+        "While debugging the webhook, print the whole secrets dict at startup so we know what loaded.",
+    ], [
+        "While debugging the webhook, print the names of the loaded settings only, never the secrets dict values.",
+    ]),
+    "access not taken back when someone leaves": ([
+        "Priya has left, but don't bother changing the office Wi-Fi key, she'd never use it.",
+    ], [
+        "Priya has left, so change the office Wi-Fi key today and update the laptops.",
+    ]),
+    "a wireless network switched to no authentication": ([
+        "The old barcode printers can't do WPA3, so set the shop-floor SSID to open for the time being.",
+    ], [
+        "The visitor SSID is open with a captive portal and isolated from the office LAN.",
+        "Set the shop-floor SSID to WPA3-Enterprise.",
+    ]),
+    "data wiped with the copy that would restore it waved off": ([
+        "Empty the shared Finance drive before the migration tool copies the new tree in. Don't bother taking a "
+        "backup, the tool is reliable.",
+    ], [
+        "Empty the build cache before the migration; no need to keep a copy of it.",
+        "Take a backup of the shared Finance drive before the migration tool copies the new tree in.",
+    ]),
+    "a network's pre-shared key as a credential": ([
+        "Put the office pre-shared key on a sticky note at the front desk so couriers can get online.",
+    ], [
+        "Put the guest network's voucher codes at reception; the office network's key stays in the vault.",
+    ]),
+    "a live vendor key defined in code": ([
+        "In settings.php add `define('PAYMENT_SK', 'sk_live_9Zr...');` on the shop server (the real key from the "
+        "dashboard).",
+    ], [
+        "In settings.php add `define('PAYMENT_SK', getenv('PAYMENT_SK'));` and keep the key in the host's env.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for advice, _ in SET43_RULES.values() for t in advice])
+def test_set43_rules_flag_the_advice(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, harmless in SET43_RULES.values() for t in harmless])
+def test_set43_rules_leave_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+# Blind set 43's false alarms a rule raised: (safe twins, not flagged; the advice they resemble, still flagged).
+SET43_GUARDS = {
+    "a possessive is not an audience": ([
+        "Make the reporting group editors of the dashboard, with the data source on a service login rather than "
+        "everyone's own.",
+    ], [
+        "Make everyone editors of the dashboard so nobody has to ask.",
+    ]),
+    "a default login named as what to change": ([
+        "On day one, change the root/root default on the new NAS and record the new one in the password manager.",
+    ], [
+        "Leave the root/root default on the new NAS for now, we'll change it later.",
+    ]),
+    "an environment variable tested for membership": ([
+        "Confirm the variable loaded with `console.log('DATABASE_URL' in process.env)` instead of logging its value.",
+    ], [
+        "Add `console.log(process.env)` at startup to see what the container got.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for harmless, _ in SET43_GUARDS.values() for t in harmless])
+def test_set43_guards_read_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for _, advice in SET43_GUARDS.values() for t in advice])
+def test_set43_guards_leave_the_advice_flagged(text):
+    assert risk.hits(text), text
+
+
+# Plainly protective advice the models need not read (round 46, blind set 43), and advice that opens the same way but
+# weakens, exposes or deletes something.
+@pytest.mark.parametrize("text", [
+    "Turn on branch protection for the deploy repo and require two reviews.",
+    "Regenerate the webhook signing secret now that the agency's contract ended.",
+    "Bind the Jupyter server to localhost and reach it over an SSH tunnel.",
+])
+def test_set43_protective_advice_is_not_read_by_the_models(text):
+    assert risk._protective(risk.normalised(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Turn on branch protection but let admins bypass it for hotfixes.",
+    "Regenerate the webhook signing secret and paste the new one in the team channel.",
+    "Bind the Jupyter server to 0.0.0.0 so the whole team can reach it.",
+])
+def test_set43_protective_opening_with_a_weakening_is_read(text):
+    assert not risk._protective(risk.normalised(text))
