@@ -118,7 +118,11 @@ def blind(request):
 # misses: sets 6 to 9 meet the target since, set 10 holds 50 of 55. Set 11 (round 45, scored with lexical-12 to 15
 # before anything was read from it): 43 of 55 with lexical-14, 48 with lexical-15. Set 12 (round 45, the same): 42
 # of 55 with lexical-12, 46 with lexical-15. Set 13 (round 45, the same): 38 with lexical-12, 44 with lexical-15.
-INVENTED_FLOOR = {10: 0.90, 11: 0.87, 12: 0.83, 13: 0.80}
+# Round 46 made the labels' convention precise (another value of something the passage gives a value for is
+# contradicted, as sets 7-13 had it) and relabelled 123 items of the main set and sets 2-6: set 2 keeps 35 of its 36
+# invented claims (97.2 %, the same one missed). Set 14 (round 46, scored with lexical-18 before anything was read from
+# it): 49 of 55, as with round 45's checker.
+INVENTED_FLOOR = {2: 0.97, 10: 0.90, 11: 0.87, 12: 0.83, 13: 0.80, 14: 0.89}
 
 
 @pytest.mark.parametrize("n", sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
@@ -135,8 +139,8 @@ def test_on_the_newest_blind_sets_invented_claims_meet_the_target(n):
     assert _blind_figures(n)["invented_caught"] >= TARGETS["invented_caught"]
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-16): on the blind sets the checker "
-                                      "catches 20-62 % of the contradicted claims (target 80 %) and flags 10-40 % of "
+@pytest.mark.xfail(strict=True, reason="Known gap (bench/README.md rounds 13-16, 46): on the blind sets the checker "
+                                      "catches 29-63 % of the contradicted claims (target 80 %) and flags 10-40 % of "
                                       "the supported ones (target at most 10 %): paraphrase and reversal in other "
                                       "words")
 def test_on_the_blind_sets_contradictions_are_caught_and_paraphrases_pass(blind):
@@ -319,23 +323,26 @@ def test_code_is_checked_word_by_word_and_neighbouring_words_together():
     assert [t.text for t in claim.invented] == ["-n prod delete"]
 
 
-@pytest.mark.parametrize(("claim", "invented"), [
-    ("Keep the sessions for 2 weeks [1].", []),
-    ("The TTL is 60s [1].", []),
-    ("The TTL is 90 seconds [1].", ["90 seconds"]),
-    ("It runs on PostgreSQL 15 [1].", []),
-    ("It runs on PostgreSQL 16.1 [1].", ["16.1"]),
-    ("Allow 10.20.0.0/16 on port 5432 [1].", []),
-    ("Allow 10.0.0.0/8 on port 5432 [1].", ["10.0.0.0/8"]),
-    ("Set `statement_timeout` for the role [1].", []),
-    ("Set `lock_timeout` for the role [1].", ["lock_timeout"]),
+@pytest.mark.parametrize(("claim", "invented", "status"), [
+    ("Keep the sessions for 2 weeks [1].", [], None),
+    ("The TTL is 60s [1].", [], None),
+    # Another value of something the source gives one for contradicts it (round 46's convention, lexical-18).
+    ("The TTL is 90 seconds [1].", [], Status.CONTRADICTED),
+    ("It runs on PostgreSQL 16.1 [1].", [], Status.CONTRADICTED),
+    ("It runs on PostgreSQL 15 [1].", [], None),
+    ("Allow 10.20.0.0/16 on port 5432 [1].", [], None),
+    ("Allow 10.0.0.0/8 on port 5432 [1].", ["10.0.0.0/8"], Status.INVENTED),
+    ("Set `statement_timeout` for the role [1].", [], None),
+    ("Set `lock_timeout` for the role [1].", ["lock_timeout"], Status.INVENTED),
 ])
-def test_numbers_versions_addresses_and_identifiers_must_appear_in_the_source(claim, invented):
+def test_numbers_versions_addresses_and_identifiers_must_appear_in_the_source(claim, invented, status):
     passage = ("Keep the sessions for two weeks; the TTL is 60 seconds on PostgreSQL 15.4. Allow 10.20.0.0/16 on "
                "port 5432. Set `statement_timeout` for the role, not globally.")
     (checked,) = check(claim, {1: passage}).claims
     assert [token.text for token in checked.invented] == invented
-    assert (checked.status == Status.INVENTED) == bool(invented), checked.reason
+    # None: neither blocks (supported, or weak where the words differ)
+    assert checked.status == status if status else checked.status not in (Status.INVENTED, Status.CONTRADICTED), (
+        checked.reason)
 
 
 def test_the_digits_of_a_name_are_no_number():
@@ -1453,9 +1460,9 @@ def test_a_choice_reversed_both_ways_is_no_restatement(source, draft, expected):
      "Each target is capped at 20,000 samples per scrape [1].", Status.SUPPORTED),
     ("The exporter caps each target at 1_500_000 samples per scrape.",
      "Each target is capped at 1,500,000 samples per scrape [1].", Status.SUPPORTED),
-    # another number still is invented
+    # another number of the same cap contradicts it (round 46's convention, lexical-18)
     ("The exporter caps each target at 2,000 samples per scrape.",
-     "Each target is capped at 20,000 samples per scrape [1].", Status.INVENTED),
+     "Each target is capped at 20,000 samples per scrape [1].", Status.CONTRADICTED),
 ])
 def test_thousands_separators_do_not_change_a_number(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
@@ -1681,3 +1688,119 @@ def test_a_restriction_widened_to_any_contradicts(source, draft, expected):
 ])
 def test_a_party_the_source_excludes_named_as_who_acts_contradicts(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # lexical-17 (round 46): a permissive bound past the limit the source sets on the same subject, the same way
+    ("Profile avatars uploaded by users must be no larger than 2 MB.",
+     "Users can upload profile avatars of up to 8 MB [1].", Status.CONTRADICTED),
+    ("A reviewer should take on no more than four open pull requests at a time.",
+     "A reviewer may hold as many as ten open pull requests at a time [1].", Status.CONTRADICTED),
+    ("Maintenance notices for customers go out at least 48 hours before the window opens.",
+     "Maintenance notices for customers may go out as little as 6 hours before the window opens [1].",
+     Status.CONTRADICTED),
+    ("A batch job must not run longer than 3 hours on the shared cluster.",
+     "A batch job on the shared cluster can run for up to 10 hours [1].", Status.CONTRADICTED),
+    ("Search results pages are limited to 50 items per request by the gateway.",
+     "The gateway lets a request fetch search results pages of up to 500 items [1].", Status.CONTRADICTED),
+    # the limit restated, a bound within it, another subject's bound
+    ("Profile avatars uploaded by users must be no larger than 2 MB.",
+     "Users can upload profile avatars of up to 2 MB [1].", Status.SUPPORTED),
+    ("Profile avatars uploaded by users must be no larger than 2 MB.",
+     "Users may upload profile avatars as large as 2 MB [1].", Status.SUPPORTED),
+    ("A reviewer should take on no more than four open pull requests at a time.",
+     "A reviewer may hold up to four open pull requests at a time [1].", Status.SUPPORTED),
+    ("Maintenance notices for customers go out at least 48 hours before the window opens.",
+     "Customers get maintenance notices at least two days before the window opens [1].", Status.SUPPORTED),
+    ("Each queue holds at most 10,000 messages, and consumers may fetch up to 100 messages per poll.",
+     "Consumers may fetch up to 100 messages per poll [1].", Status.SUPPORTED),
+])
+def test_a_limit_loosened_past_the_source_contradicts(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+def _worst(draft: str, source: str) -> tuple[Status, str]:
+    order = (Status.SUPPORTED, Status.WEAK, Status.UNCITED, Status.CONTRADICTED, Status.INVENTED)
+    worst = max(check(draft, {1: source}, attributions=[]).claims, key=lambda c: order.index(c.status))
+    return worst.status, worst.reason
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # lexical-18 (round 46), an amount: another value of the same quantity of the same subject contradicts
+    ("Build artefacts are retained in the registry for 21 days before they are purged.",
+     "The registry retains build artefacts for 45 days before purging them [1].", Status.CONTRADICTED),
+    ("The nightly export job times out after 90 minutes.",
+     "The nightly export job times out after 20 minutes [1].", Status.CONTRADICTED),
+    ("Merging a schema change needs two approving reviews from the data team.",
+     "Merging a schema change needs three approving reviews from the data team [1].", Status.CONTRADICTED),
+    # a value for something the source gives none for, a delay for a lead time, another subject's amount
+    ("Build artefacts are retained in the registry for 21 days before they are purged.",
+     "Purged artefacts can be restored from cold storage within 3 days on request [1].", Status.INVENTED),
+    ("The janitor bot files a reminder ticket 10 days before a certificate expires.",
+     "The janitor bot revokes certificates 4 days after they expire [1].", Status.INVENTED),
+    # the same value in another unit
+    ("Build artefacts are retained in the registry for 21 days before they are purged.",
+     "The registry keeps build artefacts for three weeks before purging them [1].", Status.SUPPORTED),
+])
+def test_a_changed_amount_contradicts(source, draft, expected):
+    assert _worst(draft, source)[0] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # lexical-18 (round 46), a keyed value in code: the same flag, key or command with another number
+    ("Wait for the job with `kubectl wait --for=condition=complete job/reindex --timeout=10m`.",
+     "Wait with `kubectl wait --for=condition=complete job/reindex --timeout=45m` [1].", Status.CONTRADICTED),
+    ("Build it in parallel:\n\n```sh\nmake -j 6 all\n```\n",
+     "Run the build with `make -j 16 all` [1].", Status.CONTRADICTED),
+    ("Our worker config:\n\n```ini\n[worker]\nconcurrency = 8\nmax_tasks = 500\n```\n",
+     "Use this [1]:\n\n```ini\n[worker]\nconcurrency = 32\nmax_tasks = 500\n```\n", Status.CONTRADICTED),
+    ("Give the sidecar these limits:\n\n```yaml\nresources:\n  requests:\n    memory: 256Mi\n  limits:\n"
+     "    memory: 512Mi\n```\n",
+     "Use these [1]:\n\n```yaml\nresources:\n  requests:\n    memory: 256Mi\n  limits:\n    memory: 2Gi\n```\n",
+     Status.CONTRADICTED),
+    # a key the source gives under another parent, or names for another section, or a path's digits: no counterpart
+    ("Give the sidecar these limits:\n\n```yaml\nresources:\n  requests:\n    memory: 256Mi\n  limits:\n"
+     "    memory: 512Mi\n```\n",
+     "Use these [1]:\n\n```yaml\nresources:\n  requests:\n    memory: 256Mi\n    cpu: 250m\n  limits:\n"
+     "    memory: 512Mi\n    cpu: 250m\n```\n", Status.INVENTED),
+    ("Probes:\n\n```yaml\nstartupProbe:\n  periodSeconds: 10\n  failureThreshold: 30\nlivenessProbe:\n"
+     "  periodSeconds: 10\n```\n",
+     "The liveness probe uses `failureThreshold: 3` [1].", Status.INVENTED),
+    ("The config lives in `/opt/app/3/conf/app.ini`.",
+     "The config lives in `/opt/app/4/conf/app.ini` [1].", Status.INVENTED),
+    ("Wait for the job with `kubectl wait --for=condition=complete job/reindex --timeout=10m`.",
+     "Wait with `kubectl wait --for=condition=complete job/reindex --timeout=10m --v=6` [1].", Status.INVENTED),
+    # the same value
+    ("Our worker config:\n\n```ini\n[worker]\nconcurrency = 8\nmax_tasks = 500\n```\n",
+     "Set `concurrency = 8` for the worker [1].", Status.SUPPORTED),
+])
+def test_a_changed_keyed_value_contradicts(source, draft, expected):
+    assert _worst(draft, source)[0] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # lexical-18 (round 46), a labelled number or a weekday: the same label or slot with another value
+    ("Partial indexes need PostgreSQL 11+ on the reporting cluster.",
+     "Partial indexes need PostgreSQL 9.6 on the reporting cluster [1].", Status.CONTRADICTED),
+    ("Consumers set `fetch.max.wait.ms` to 250 so batches stay small.",
+     "Consumers set `fetch.max.wait.ms` to 900 so batches stay small [1].", Status.CONTRADICTED),
+    ("The change advisory board meets on Wednesdays to approve production changes.",
+     "The change advisory board meets on Tuesdays to approve production changes [1].", Status.CONTRADICTED),
+    # no counterpart: another label, a day the source gives for nothing of the kind
+    ("Partial indexes need PostgreSQL 11+ on the reporting cluster.",
+     "Partial indexes need pgbouncer 1.21 in front of the reporting cluster [1].", Status.INVENTED),
+    ("The change advisory board approves production changes.",
+     "The change advisory board meets on Tuesdays to approve production changes [1].", Status.INVENTED),
+    # the same
+    ("The change advisory board meets on Wednesdays to approve production changes.",
+     "Production changes are approved by the change advisory board on Wednesdays [1].", Status.SUPPORTED),
+])
+def test_a_changed_label_or_weekday_contradicts(source, draft, expected):
+    assert _worst(draft, source)[0] == expected
+
+
+def test_a_changed_value_names_the_sources_value():
+    status, reason = _worst("The nightly export job times out after 20 minutes [1].",
+                            "The nightly export job times out after 90 minutes.")
+    assert status == Status.CONTRADICTED
+    assert "[1] gives 90 minutes" in reason and "20 minutes" in reason
