@@ -11,8 +11,9 @@ change (2.7 MB) and the head; at load the change is added to the shipped weights
 ``flagged(text)`` reads a text as the word model does (``risk_words.blocks``: a paragraph with the code block it
 introduces, an opening prohibition and questions left out), consecutive blocks joined while they fit the encoder's
 window, and returns the passages whose logit reaches the threshold, chosen on sets kept out of training (the lowest
-at which at most 5 % of their harmless texts are above it). A passage is read only if it names something sensitive
-and the word model does not rate it clearly harmless. ``risk.classify`` asks it about a draft where no rule matched.
+at which at most 5 % of their harmless texts are above it). A passage is read only if the word model does not rate
+it clearly harmless, and one that names nothing sensitive counts only where the model is all but sure
+(``UNGATED_AT_LEAST``). ``risk.classify`` asks it about a draft where no rule matched.
 The figures, and what was held out, are in bench/README.md (round 18).
 
 A draft quotes its sources' passages whole: ``flagged`` reads each quoted passage on its own (``apart``), as the index
@@ -41,6 +42,18 @@ PASSAGE_CACHE = 4096  # passages whose logit is remembered: a reviewer's edit re
 # found that the words missed scored at least -1.92 by the words, and -2.5 keeps a margin; the encoder then reads about
 # a third of the harmless passages it would (bench/README.md, round 18).
 WORDS_AT_LEAST = -2.5
+# A passage that names nothing the topic gate knows (``risk_words.sensitive``) is read too, and counts only where the
+# model is this sure (a logit of 6.2): advice in a field no word list reaches ("switch the historian's write-back on
+# for every HMI", "hand the shared seat to the interns") was read by no model. Measured on the blind sets the models
+# never saw, three of them scored by no rule written from them (bench/README.md, round 46): at 0.998 recall 0.89 ->
+# 0.91 / 0.96 / 0.92 on sets 42-44, harmless texts flagged as before (0.09 / 0.12 / 0.10); everyday posts flagged 25 of
+# 900 as before (the encoder's own bar, 0.81, flagged 45 of them; 0.99, 35).
+UNGATED_AT_LEAST = math.log(0.998 / 0.002)
+# And only where the word model reads it as less clearly harmless than ``WORDS_AT_LEAST`` asks of the rest: such a
+# text's risky findings on the held-out sets scored -0.56 and above by the words, the harmless ones -1.9 and below; the
+# encoder's time goes to few passages. At -2.5 a draft's risk step took 10-19 ms more (the parts of passages a draft
+# quotes unwhole); at -1.0 nothing measurable (`bench/draft_worker.py`, four runs each way: 42-54 ms either way).
+UNGATED_WORDS_AT_LEAST = -1.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,8 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
     text: an attribution line read alone is a thread's title, which the encoder can take for advice. ``framing``:
     paragraphs the app wrote around what the text quotes (a draft's opening line and attributions), read in the rest
     as the reader sees them (``_visible``: a title, not the post's address). Chunks are read only where ``_gated`` lets
-    them; a quoted passage without the topic gate."""
+    them (without the topic gate), one naming nothing sensitive counting only at ``UNGATED_AT_LEAST``; a quoted passage
+    without the topic gate, at the model's threshold."""
     blocks = _blocks(text)
     starting: dict[str, list[tuple[str, ...]]] = {}
     whole: dict[tuple[str, ...], str] = {}
@@ -226,12 +240,22 @@ def flagged(text: str, *, apart: Iterable[str] = (), read: Mapping[str, float | 
     groups = _groups(rest)
     topical = {"\n\n".join(group) for group in groups
                if risk_words.sensitive("\n\n".join(block for block in group if block not in opening))}
-    chunks = [chunk for chunk in _gated(list(map("\n\n".join, groups)), topic=False) if chunk in topical]
+    # The app's own words alone (an opening line and attributions: every extractive draft's) are read only where they
+    # name something sensitive: the rest of a text without the topic gate (``UNGATED_AT_LEAST``), a draft then costs no
+    # model pass for its framing.
+    own = set(visible.values())
+    words = risk_words.model()
+    chunks = [chunk for chunk, group in zip(map("\n\n".join, groups), groups, strict=True)
+              if chunk in topical or (any(block not in own for block in group)
+                                      and words.score(chunk) >= UNGATED_WORDS_AT_LEAST)]
+    chunks = _gated(chunks, topic=False)
     unread = [passage for passage in quoted if passage not in read]
     chunk_logits, unread_logits = _read(chunks, unread)
     found = dict(zip(unread, unread_logits, strict=True))
     found.update((passage, read[passage]) for passage in quoted if passage in read)
     threshold = reader().threshold
-    scored = [*zip(chunks, chunk_logits, strict=True), *((passage, found[passage]) for passage in quoted)]
-    return tuple(Finding(chunk, 1 / (1 + math.exp(-logit))) for chunk, logit in scored
-                 if logit is not None and logit >= threshold)
+    bars = [threshold if chunk in topical else max(threshold, UNGATED_AT_LEAST) for chunk in chunks]
+    scored = [*zip(chunks, chunk_logits, bars, strict=True),
+              *((passage, found[passage], threshold) for passage in quoted)]
+    return tuple(Finding(chunk, 1 / (1 + math.exp(-logit))) for chunk, logit, bar in scored
+                 if logit is not None and logit >= bar)

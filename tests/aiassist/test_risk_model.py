@@ -109,3 +109,19 @@ def test_everyday_posts_are_seldom_high_risk():
     high = sum(risk.classify(post).level == "high" for post in posts)
     assert len(posts) == 600
     assert high / len(posts) <= 0.05, high  # measured 24 (the rules 2, the word model 15, the encoder the rest)
+
+
+def test_text_naming_nothing_sensitive_is_read_and_counts_only_where_the_model_is_all_but_sure(monkeypatch):
+    """Round 46: a passage the topic gate does not open (``risk_words.sensitive``) is read too, at a higher bar
+    (``UNGATED_AT_LEAST``). Set 44 was written after the models and no rule was written from it: the bar finds advice
+    there no word list reaches (measured 89 -> 92 of its 100 risky texts) and flags none more of its harmless ones."""
+    risky, benign = load("blind44", "risky"), load("blind44", "benign")
+
+    def high(texts):
+        risk_model.clear_cache()
+        return sum(risk.classify(text).level == "high" for text in texts)
+
+    found, alarms = high(risky), high(benign)
+    monkeypatch.setattr(risk_model, "UNGATED_AT_LEAST", float("inf"))
+    assert found >= high(risky) + 2, found
+    assert alarms <= high(benign), alarms

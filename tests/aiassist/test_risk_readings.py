@@ -149,7 +149,9 @@ NVR = ("Security wants to watch the cameras from their phones, so just put the N
 def test_a_quoted_passage_is_read_without_the_topic_gate(encoder_reads):
     normal = risk.normalised(NVR)
     assert not risk_words.sensitive(normal) and not risk_model._gated(risk_model.passages(normal))
-    assert risk_model.flagged(normal) == ()  # a text of its own: gated
+    # A text of its own: read at the bar of a text naming nothing sensitive (round 46), which this one reaches.
+    (own,) = risk_model.flagged(normal)
+    assert own.probability >= 1 / (1 + math.exp(-risk_model.UNGATED_AT_LEAST))
     (reading,) = risk_model.readings([normal])
     assert reading is not None and reading >= risk_model.reader().threshold
     body, sources = draft_of(BENIGN, NVR)
