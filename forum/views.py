@@ -221,24 +221,31 @@ def watched_threads(request):
 
 
 AI_ANSWER_PREVIEW_MAX = 20_000
+# What the desk accepts as posted, before what machine_text drops is gone (the assistant's ``STORED_MAX``): the preview
+# reads as much, not the forum's own limit.
+AI_ANSWER_POSTED_MAX = 4 * AI_ANSWER_PREVIEW_MAX
 
 
 @require_POST
 def markdown_preview(request):
-    body = request.POST.get("body", "")[: services.BODY_MAX]
+    posted = request.POST.get("body", "")
     if request.POST.get("as") == "ai-answer":  # the review desk: the text as an AI answer stores it
         # At most an AI answer's length (the assistant's BODY_MAX: the forum does not import the assistant): a text
         # built to keep machine_text busy costs it about 0.15 s of CPU a thousand characters (round 34's review).
         # As the desk stores an edit: line breaks as LF (a browser posts CRLF, two characters a line) and what
         # machine_text drops gone before the limit is counted, so the preview ends where the stored edit ends (round
-        # 41's review: an edit of 680 lines was previewed without its last ones, then approved whole).
-        text = machine_text_dropped(lf_line_breaks(body).strip())
+        # 41's review: an edit of 680 lines was previewed without its last ones, then approved whole). Nor is the
+        # posted text cut at the forum's limit first: an edit padded with invisible characters past it was previewed
+        # without its end, which the desk stored and published (round 46's review).
+        text = lf_line_breaks(posted[:2 * AI_ANSWER_POSTED_MAX + 2]).strip()
+        refused = len(text) > AI_ANSWER_POSTED_MAX
+        text = machine_text_dropped(text[:AI_ANSWER_POSTED_MAX])
         html = unmask_citation_links(render_markdown(machine_text(text[:AI_ANSWER_PREVIEW_MAX])))
-        if len(text) > AI_ANSWER_PREVIEW_MAX:
+        if refused or len(text) > AI_ANSWER_PREVIEW_MAX:
             html += (f'<p class="muted">Only the first {AI_ANSWER_PREVIEW_MAX:,} characters are shown: an answer is '
                      "at most that long, and a longer edit is refused.</p>")
-    else:
-        html = render_markdown(body)
+        return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
+    html = render_markdown(posted[: services.BODY_MAX])
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
 
 

@@ -300,6 +300,11 @@ def answer_edit(*, acting_user, answer: AIAnswer, body: str, text_hash: str | No
     if answer.status != S.IN_REVIEW:
         raise InvalidTransition("Only an answer in review can be edited.")
     _check_read(answer, text_hash)
+    if text_hash is None and answer.edited_by_id not in (None, acting_user.pk):
+        # As approving refuses: a page or client that sends no hash would undo the other reviewer's edit unseen (the
+        # web form without its text_hash field: round 46's review).
+        raise TextChanged("Another reviewer edited the text since it was submitted; edit the text you read by sending "
+                          "the body_hash of the text your edit started from.")
     before = body_hash(answer.body)
     _set_body(answer, body, acting_user)
     answer.save()
