@@ -1804,3 +1804,80 @@ def test_a_changed_value_names_the_sources_value():
                             "The nightly export job times out after 90 minutes.")
     assert status == Status.CONTRADICTED
     assert "[1] gives 90 minutes" in reason and "20 minutes" in reason
+
+
+# --- Round 46 (lexical-19): a supported paraphrase of an amount, a name or a limit; an excluded role ----------------
+
+BLOCKING = (Status.INVENTED, Status.CONTRADICTED)
+
+
+@pytest.mark.parametrize(("source", "draft", "blocks"), [
+    # an amount the source bounds, given plainly or as an instance inside the bound, is no invented number
+    ("Outages affecting customers must be posted on the status page within 1 hour.",
+     "Whoever declares a customer outage has sixty minutes to post it on the status page [1].", False),
+    ("Exports containing more than 1,000 records need sign-off from the data steward.",
+     "An export holding 1,200 records needs the data steward's sign-off [1].", False),
+    ("Disks below 20% free space on the build agents are flagged by the janitor job.",
+     "A build agent disk with 12% free space gets flagged by the janitor job [1].", False),
+    # an instance outside the bound, and a claim that gives the bound itself and another number, still block
+    ("Exports containing more than 1,000 records need sign-off from the data steward.",
+     "An export holding 700 records needs the data steward's sign-off [1].", True),
+    ("Stewards review exports containing more than 1,000 records.",
+     "Stewards review exports containing more than 1,000 records, and each export file holds 5,000 records [1].", True),
+    # "two consecutive days", a lag, a weekly cadence in a weekday
+    ("If disk usage stays above 90% for three consecutive days, the storage team adds a volume.",
+     "Three days running of disk usage above 90% lead the storage team to add a volume [1].", False),
+    ("Schema changes reach the reporting replica no earlier than 2 days later.",
+     "The reporting replica receives schema changes at least two days afterwards [1].", False),
+    ("Audit exports are regenerated every Monday at 06:00 and kept for a month.",
+     "A fresh audit export is generated once a week, on Monday at 06:00 [1].", False),
+    ("Audit exports are regenerated every day at 06:00 and kept for a month.",
+     "A fresh audit export is generated once a week at 06:00 [1].", True),
+])
+def test_an_amount_written_another_way_is_no_false_block(source, draft, blocks):
+    assert (statuses(draft, source)[draft.replace(" [1]", "")] in BLOCKING) is blocks
+
+
+@pytest.mark.parametrize(("source", "draft", "blocks"), [
+    # a concurrency limit worded another way
+    ("No more than three deploys of a service may run at once.",
+     "Three deploys of one service can run simultaneously, no more [1].", False),
+    ("Each engineer may hold no more than 3 open incidents as commander.",
+     "An engineer can command no more than three incidents at the same time [1].", False),
+    ("Each engineer commands incidents assigned by the duty manager.",
+     "An engineer can command no more than three incidents at the same time [1].", True),
+    # a name filling the placeholders of a pattern the source gives
+    ("Buckets are named `<team>-<env>-<purpose>` and created through Terraform.",
+     "A bucket the search team uses for prod backups would be named like `search-prod-backups` [1].", False),
+    ("Buckets are named `<team>-<env>-<purpose>` and created through Terraform.",
+     "The bucket `search-prod` holds the backups [1].", True),
+    # "nobody can … more than" is "at most", no bound turned the other way
+    ("Rooms are booked through the kiosk, with a maximum of 3 hours per booking and no more than 2 active bookings per "
+     "person.", "A room booking lasts three hours at most, and nobody can hold more than two active bookings [1].",
+     False),
+    # "stops being valid after" states an expiry
+    ("Guest Wi-Fi vouchers are valid for eight hours from first login.",
+     "A guest Wi-Fi voucher stops being valid eight hours after first login [1].", False),
+])
+def test_a_limit_a_pattern_or_an_expiry_worded_another_way_is_no_false_block(source, draft, blocks):
+    assert (statuses(draft, source)[draft.replace(" [1]", "")] in BLOCKING) is blocks
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # a role or an acronym the source excludes, named as who acts
+    ("Laptop refresh requests are approved by Finance, not IT.", "IT approves the laptop refresh requests [1].",
+     Status.CONTRADICTED),
+    ("Quarantined laptops must be reimaged by the desktop technician, not by shift supervisors.",
+     "Shift supervisors reimage the quarantined laptops [1].", Status.CONTRADICTED),
+    ("Laptop refresh requests are approved by Finance, not IT.", "Finance approves the laptop refresh requests [1].",
+     Status.SUPPORTED),
+    ("Quarantined laptops must be reimaged by the desktop technician, not by shift supervisors.",
+     "The desktop technician reimages the quarantined laptops [1].", Status.SUPPORTED),
+    # a parenthesis belongs to its clause: two subjects' attributes swapped across it
+    ("Build logs are stored in Loki, while audit logs (logins, role changes) go to Splunk.",
+     "Build logs are stored in Splunk, and audit logs go to Loki [1].", Status.CONTRADICTED),
+    ("Build logs are stored in Loki, while audit logs (logins, role changes) go to Splunk.",
+     "Audit logs such as logins go to Splunk, and build logs are stored in Loki [1].", Status.SUPPORTED),
+])
+def test_a_role_or_acronym_excluded_and_a_swap_across_a_parenthesis(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
