@@ -342,6 +342,18 @@ _LEAK_PLACE = (r"(?:\b|(?=[#/]))(?:chat|channels?|slack|teams|thread|forum|ticke
 # Where a credential belongs: "the vault password lives in the team's 1Password" (round 44, blind set 30).
 _PASSWORD_MANAGER = (r"\b(?:in|into|to)\s+(?:the\s+|our\s+|your\s+)?(?:team'?s?\s+|shared\s+)?(?:1password|"  # noqa: S105
                      r"bitwarden|lastpass|keepass\w*|dashlane|keeper|password\s+manager|secrets?\s+manager|key\s?vault)\b")
+# Round 46 (blind set 44's false alarms). A credential handed over the safe way: through a password manager's share or a
+# one-time link, by phone or another channel than the one carrying what it opens, or kept where only administrators
+# read it ("send the secret through the password manager's one-time share link", "the password by phone, never in the
+# same email", "in the tool config, where only admins can see it").
+_SAFE_HANDOVER = (r"\b(?:through|via|using|with|from)\s+(?:the\s+|our\s+|your\s+|a\s+)?(?:team'?s?\s+|shared\s+)?"  # noqa: S105
+                  r"(?:1password|bitwarden|lastpass|keepass\w*|dashlane|keeper|password\s+manager|secrets?\s+manager|"
+                  r"key\s?vault)\b|\b(?:one-?time|single-?use|self-?destruct\w*|burn[- ]after[- ]read\w*)\s+"
+                  r"(?:share\s+|secret\s+)?(?:links?|urls?|notes?|messages?)\b|\b(?:by|over\s+the|via|on\s+a)\s+"
+                  r"(?:phone|voice\s+call|call)\b|\b(?:separate|different|second|another)\s+(?:channel|medium|path|route)\b|"
+                  r"\bout[- ]of[- ]band\b|"
+                  r"\bonly\s+(?:the\s+)?(?:[\w-]+\s+)?(?:admins?|administrators?|owners?|security\s+team)\s+(?:can|could|may)\s+"
+                  r"(?:see|read|view|access|open|retrieve)\b")
 # Round 45 (blind set 38's false alarms). A verb's participle after a determiner names a thing ("swap the stored
 # access keys for OIDC", "rotate the shared token"), it tells nobody to store or share anything.
 _NOT_AFTER_DETERMINER = (r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bany\s)(?<!\byour\s)(?<!\bour\s)(?<!\bits\s)"
@@ -1141,13 +1153,14 @@ ACCESS = Topic("Access control and permissions", (
             r"dataset|dashboard|"
             r"sheet|spreadsheet|doc|document|notebook|snapshot|ami|image|index|category|space|channel|page|board|"
             r"visibility|it|them|link|calendar|site|wiki|gist|instance|database|db|cluster|endpoint)\b"
-          + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?:public\b(?!\s+(?:key|keys|ip|api|holiday|method|"
+          + _within(25) + r"\b(?:to|into|as)?\s*(?:an?\s+)?(?P<pub>public\b(?!\s+(?:key|keys|ip|api|holiday|method|"
             r"static|final|class|void|abstract|interface|constructor|field|getter|setter|member|function|fun|def|"
             # Round 45: "add the public half as read-only" (a key pair's half, blind set 40).
             r"half|halves|part|portion|side|certs?|certificates?|"
             r"enum|record|struct|override|property|properties|readonly|modifier))|"
             r"publicly\s+(?:readable|accessible|visible|available|writable|listable|open)\b|world-readable\b)",
-          ("public", "world-readable")),
+          # Round 46 (blind set 44): "make the expiry longer, don't make the bucket public" warns.
+          ("public", "world-readable"), _not_negated_before("pub")),
     _rule(r"\b(?:make|set|change|switch|turn|convert|mark|flip)\w*\b" + _within(40)
           + r"\b(?:into|to|as)\s+(?:an?\s+)?public\s+(?:bucket|container|repo|repository|project|folder|drive|share|"
             r"dataset|dashboard|sheet|spreadsheet|doc|document|notebook|snapshot|image|index|category|space|channel|"
@@ -1423,6 +1436,49 @@ ACCESS = Topic("Access control and permissions", (
           _in_sentence(None, unless=r"\b(?:stop\w*|retir\w*|(?:instead\s+of|rather\s+than)\s+shar\w*|each\s+(?:person|"
                                     r"user|agent)\s+(?:gets?|has)|own\s+(?:login|account|seat)s?|"
                                     r"read-?only|view-?only|viewer)\b")),
+    # Round 46 (blind set 44). A role that runs the whole tool given at its top scope, where it covers every course,
+    # project or site under it ("assign the Manager role at the system context instead of per course"), in any tool's
+    # name for that scope: site, system, global, root, tenant, organisation, instance level.
+    _rule(r"\b(?:give|gave|giving|grant\w*|assign\w*|add\w*|make|promot\w*)\b" + _within(60)
+          + r"\b(?:manager|admin\w*|owner|super\s*users?|full[- ]control|maintainer)\b" + _within(40)
+          + r"\b(?:at|on|across|in|for)\s+(?:the\s+)?(?:whole\s+|entire\s+)?(?:site|system|global|root|top|tenant|"
+            r"org(?:ani[sz]ation)?|account|instance|platform|enterprise)(?:[- ]wide|\s*\(\s*\w+\s*\))?\s*"
+            r"(?:\(\s*\w+\s*\)\s*)?(?:level|context|scope|wide)\b",
+          ("manager", "admin", "owner", "super", "control", "maintainer"),
+          _in_sentence(None, unless=r"\bonly\s+(?:the\s+|our\s+)?(?:\w+\s+){0,2}?(?:admins?|administrators?|owners?)\b|"
+                                    r"\b(?:instead\s+of|rather\s+than|not)\s+(?:at\s+)?(?:the\s+)?(?:site|system|"
+                                    r"global|root|tenant|org\w*)\b"),
+          also=(("site", "system", "global", "root", "top", "tenant", "org", "account", "instance", "platform",
+                 "enterprise"),)),
+    # Round 46 (blind set 44). A service told to take connections from any caller it does not know: a setting that
+    # accepts any calling device, client, host, peer or certificate ("tick 'Accept any calling AE'"), so nothing checks
+    # who connects.
+    _rule(r"\b(?:tick|check|enable|turn\s+on|switch\s+on|select|choose|set|activate)\w*\s+(?:the\s+)?(?:option\s+)?"
+          r"[\"“'‘`*]*(?:accept|allow|trust|permit)s?\s+(?:any|all|every|unknown|unregistered|untrusted)\s+"
+          r"(?:[\w-]+\s+){0,2}?(?:callers?|calling\s+\w+|clients?|devices?|hosts?|peers?|senders?|sources?|origins?|"
+          r"certificates?|certs?|nodes?|stations?|terminals?|endpoints?|modalities|connections?)\b",
+          ("any", "all", "every", "unknown", "unregistered", "untrusted")),
+    # Round 46 (blind set 44). An account that signs in with no password at all: a blank or empty password, or the
+    # password field left empty, on a login others can reach ("auto-logon as 'operator' with a blank password").
+    _rule(r"\bwith\s+(?:an?\s+)?(?:blank|empty|null)\s+passwords?\b|\b(?:leave|leaving|left|keep|set)\w*\s+(?:the\s+|its\s+|"
+          r"their\s+)?(?:[\w-]+\s+)?password(?:\s+field)?\s+(?:blank|empty)\b|"
+          r"\b(?:blank|empty)\s+password\s+(?:on|for)\s+(?:the\s+|all\s+|every\s+|each\s+)?(?:[\w-]+\s+)?"
+          r"(?:accounts?|logins?|users?|panels?|terminals?|stations?|hmis?|consoles?|devices?|admins?)\b",
+          ("blank", "empty", "null"),
+          _in_sentence(r"\b(?:log\w*\s*(?:on|in)|logon|login|sign\w*\s+in|auto-?log\w*|creat\w*|set\s+up|configur\w*|"
+                       r"provision\w*|ship\w*|deploy\w*|leave|leaving|left|keep|set)\b",
+                       unless=r"\b(?:reject\w*|refus\w*|block\w*|forbid\w*|prevent\w*|fail\w*|error\w*|limit\w*|"
+                              r"test\w*|local\s+dev\w*)\b")),
+    # Round 46 (blind set 44). A factory or well-known password kept on purpose ("the admin console is still `admin`,
+    # not worth changing"): the first thing anyone who reaches it tries.
+    _rule(r"\b(?:password|passcode|pin|login|credentials?|rcon|admin|console|panel|it)\b[^.!?\n]{0,40}?\b(?:is|are)\s+"
+          r"(?:still|left\s+(?:at|as|on)|kept\s+(?:at|as))\s+(?:the\s+)?[`'\"“]?(?:change_?me|default|factory\s+default|"
+          r"admin|password|1234\d*|0000|vendor(?:'s)?\s+default|12345\d*)\b[`'\"”]?",
+          ("still", "left", "kept"),
+          _all_of(_near(r"\bnot\s+worth\s+chang\w*|\bno\s+need\s+to\s+change\b|\bdon'?t\s+bother\b|"
+                        r"\b(?:leave|keep)\s+it\b|\bwon'?t\s+change\b|\bit'?s\s+fine\b", 120),
+                  _not_near(r"\b(?:chang|rotat|replac|reset)\w*\s+(?:it|them|that)\s+(?:now|today|first|asap|before)\b",
+                            120))),
 ))
 
 CREDENTIALS = Topic("Credentials and secrets", (
@@ -1479,7 +1535,8 @@ CREDENTIALS = Topic("Credentials and secrets", (
           + r"(?:\b(?:in|into|to|on|via|over|with|under)\s+" + _within(25) + _LEAK_PLACE + r"|\bhere\b)",
           _CREDENTIAL_KEYS, _all_of(_in_sentence(None, unless=r"\b(?:masked|redacted|encrypted|hashed|hidden|"
                                                                r"obfuscated)\b|" + _PASSWORD_MANAGER + "|"
-                                                               + _TO_THOSE_WHO_NEED), _not_ignored),
+                                                               + _TO_THOSE_WHO_NEED + "|" + _SAFE_HANDOVER),
+                                    _not_ignored),
           also=(_SHARING_VERBS,)),
     _rule(_CREDENTIAL + _within(50) + r"\b(?:upload|paste|post|share|send|e-?mail|commit|push|forward)\w*\s+"
           r"(?:it|them|that|this)\b" + _within(30) + r"\b(?:to|in|into|on|with)\b" + _within(20) + _LEAK_PLACE,
@@ -1889,7 +1946,11 @@ NETWORK = Topic("Network exposure and disabled security checks", (
             r"all\s+(?:ips|sources|addresses|hosts)|everyone|public)\b",
           ("open", "expose", "allow", "permit", "accept", "whitelist"),
           _in_sentence(r"\b(?:ports?|firewall|security\s+group|sg|nsg|inbound|ingress|\d{2,5}|ssh|rdp|database|db|"
-                       r"redis|tcp|udp|traffic|rule)\b")),
+                       r"redis|tcp|udp|traffic|rule)\b",
+                       # Round 46 (blind set 44): only the one port the public service answers on ("open only
+                       # 27015/udp to the public"), not a database's, a remote shell's or a remote desktop's.
+                       unless=r"\b(?:open|expose|allow)\w*\s+only\s+(?:ports?\s+)?(?!(?:22|3389|5900|"
+                       + _DATA_PORTS[3:-1] + r")\b)\d{2,5}(?:/(?:tcp|udp))?\s+(?:to|for|from)\b")),
     _rule(r"\b(?:source|src)\b\s*[:=]?\s*[\"']?(?:anywhere|any(?:\s+ip(?:v4|v6)?)?|internet|the\s+internet|\*)(?=[\s\"'.,;)`]|$)"
           r"(?!\s*(?:in|within|inside|on|from)\s+(?:the\s+)?(?:vpc|subnet|office|vpn|vnet|cluster|network))",
           ("source", "src"),
@@ -1932,6 +1993,16 @@ NETWORK = Topic("Network exposure and disabled security checks", (
            "endpoint", "real-time", "malware", "protection", "review", "encryption", "rate limit", "smartscreen",
            "gatekeeper", "xprotect", "uac", "account control", "applocker", "wdac", "device trust"),
           also=(_DISABLING_VERBS,)),
+    # Round 46 (blind set 44). A check that something is genuine or untampered switched off, in any domain's words:
+    # anti-cheat, anti-tamper or anti-fraud validation, integrity, signature or checksum verification, a server-side
+    # check, a safety interlock ("disable the server-side anti-cheat validation so custom configs aren't flagged").
+    _rule(r"\b(?:disable|turn\s+off|switch\s+off|bypass|deactivate|defeat|jumper\w*\s+out)\w*\b" + _within(40)
+          + r"\b(?:anti-?(?:cheat|tamper|fraud|spoof\w*|replay)\w*|(?:integrity|signature|checksum|firmware|"
+            r"code[- ]signing|server[- ]side|tamper|fraud|cheat)\s+(?:validation|verification|checks?|checking|"
+            r"detection|enforcement|screening)|safety\s+interlocks?|interlocks?)\b",
+          ("anti", "integrity", "signature", "checksum", "firmware", "signing", "server", "tamper", "fraud", "cheat",
+           "interlock"),
+          also=(_DISABLING_VERBS + ("defeat", "jumper"),)),
     _rule(r"\b(?:waf|web\s+application\s+firewall|web\s+acl|(?:waf\s+)?rule\s+groups?|managed\s+rules?|modsecurity|"
           r"SecRuleEngine|firewall\s+polic\w*)\b" + _within(60)
           + r"\b(?:detection[-_ ]?only|detect[- ]only|count\s+mode|monitor(?:ing)?[- ](?:only|mode)|log[- ]only|"
@@ -2595,6 +2666,29 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
     _rule(r"\b(?:pkill|killall)\s+(?:-9|-KILL|-SIGKILL|-s\s+(?:KILL|9))\s+(?:-f\s+)?[\"']?(?:qemu[\w-]*|kvm|vmware[\w-]*|vmx|"
           r"postgres\w*|mysqld|mariadbd|mongod|redis-server|java|beam\.smp|etcd|kubelet|dockerd|containerd)\b",
           ("pkill", "killall")),
+    # Round 46 (blind set 44). A wipe sent to a whole fleet at once: a factory reset, erase or re-image aimed at every
+    # device, in words ("factory-reset all the gateways") or as a broadcast address (a topic or group ``…/all/…``,
+    # ``*``, ``#``), so nothing is left running to recover the rest from.
+    _rule(r"\b(?:factory[ _-]?reset|wipe|erase|re-?image|zeroi[sz]e|remote[ _-]?wipe)\w*\b" + _within(60)
+          + r"\b(?:all|every|each|entire|whole)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:[\w-]+\s+){0,2}?(?:fleet|devices|"
+            r"sensors|nodes|units|gateways|cameras|terminals|endpoints|machines|phones|laptops|kiosks|controllers|plcs|robots|"
+            r"vehicles|trackers|tablets|handsets|routers|switches|stores|sites)\b|"
+          r"\b(?:factory[ _-]?reset|wipe|erase|re-?image|zeroi[sz]e)\w*\b[^\n]{0,80}?(?:[/.](?:all|broadcast|everyone|"
+          r"\*|\+|#)(?=[/.\s`'\"]|$))|(?:[/.](?:all|broadcast|everyone|\*|\+|#)[/.])[^\n]{0,80}?\b(?:"
+          r"factory[ _-]?reset|wipe|erase|re-?image|zeroi[sz]e)\w*\b",
+          ("reset", "wipe", "erase", "image", "zeroi"),
+          # Not the devices of one group on their way out ("erase all laptops in the returns group before they are
+          # shipped back"): those are meant to be wiped.
+          _in_sentence(None, unless=r"\b(?:in|of)\s+the\s+(?:[\w-]+\s+){0,3}?(?:group|batch|pool|collection|lot)\b|"
+                                    r"\b(?:decommission\w*|retir\w*|recycl\w*|dispos\w*|return\w*|leas\w*|resale|"
+                                    r"(?:shipped|sent|handed)\s+back|stolen|lost)\b")),
+    # Round 46 (blind set 44). Everything selected, then wiped, in a device's or a console's menus ("Storage > HDD >
+    # select all > Format"): every disk, recording or record gone in one click.
+    _rule(r"\bselect(?:ing)?\s+all\b\s*(?:>|→|->|»|,|then|and)\s*(?:then\s+)?(?:click\s+|hit\s+|press\s+|choose\s+)?"
+          r"[\"“'`*]*(?:format|delete|erase|wipe|initiali[sz]e|purge|destroy|factory\s+reset)\b",
+          "select",
+          _in_sentence(r">|→|»|\b(?:disks?|drives?|hdds?|volumes?|recordings?|footage|backups?|snapshots?|users|accounts|"
+                       r"records|mailboxes|devices|vms|databases|tables|buckets|logs)\b")),
     # Round 46 (blind set 43). Data wiped, cleared or replaced while the copy that would bring it back is waved off
     # ("clear the sheet every night, no need to keep a copy", "nuke the folder, don't bother with version history").
     _rule(r"\b(?:no\s+need\s+(?:to|for)|(?:do\s+not|don'?t|doesn'?t|won'?t|needn'?t)\s+(?:really\s+)?(?:need\s+to\s+|"
@@ -2602,10 +2696,19 @@ DESTRUCTIVE = Topic("Destructive or production-changing commands", (
           r"skip(?:s|ped|ping)?(?=\s)|"
           r"forget\s+(?:about\s+)?)\s*(?:keep\w*|tak\w*|mak\w*|sav\w*|export\w*|check\w*|restor\w*|download\w*)?\s*"
           r"(?:an?\s+|the\s+|any\s+)?(?:(?:backup|safety|spare|extra)\s+)?(?:cop(?:y|ies)|backups?|snapshots?|"
-          r"version\s+history|versions|previous\s+versions|exports?|archives?|recycle\s+bin|trash)\b",
-          ("cop", "backup", "snapshot", "version", "export", "archive", "recycle", "trash"),
+          r"version\s+history|versions|previous\s+versions|exports?|archives?|recycle\s+bin|trash)\b|"
+          # Round 46 (blind set 44): or the running state itself, read off first ("no need to upload the current
+          # logic first", "don't bother backing up the running config").
+          r"(?:\bno\s+need\s+to|\b(?:do\s+not|don'?t)\s+(?:bother\s+(?:to\s+)?|need\s+to\s+)?)\s*(?:back\w*\s+up|"
+          r"upload\w*|pull\w*|read\w*|dump\w*|copy\w*|sav\w*|export\w*)\s+(?:the\s+)?(?:current|running|existing|"
+          r"live|old)\s+(?:[\w-]+\s+)?(?:logic|program|config\w*|settings|firmware|image|state|version|project|"
+          r"rules?|ruleset|data(?:base)?)\b",
+          ("cop", "backup", "snapshot", "version", "export", "archive", "recycle", "trash", "current", "running",
+           "existing"),
           _all_of(_near(r"\b(?:delet\w*|wip\w*|clear\w*|nuk\w*|purg\w*|eras\w*|drop\w*|overwrit\w*|truncat\w*|"
-                        r"remov\w*|destroy\w*|empt\w*|replac\w*)\b|\.clear\(\)|\.clearContents\(\)", 200),
+                        r"remov\w*|destroy\w*|empt\w*|replac\w*)\b|\.clear\(\)|\.clearContents\(\)|"
+                        r"\b(?:download|flash|push|load|deploy|write)\w*\b[^.!?\n]{0,60}?\b(?:running|live|production|"
+                        r"prod)\b", 200),
                   # Nor a cache's or a scratch copy's, named in the sentence or the one before ("empty the build cache;
                   # no need to keep a copy of it").
                   lambda match, text: not re.search(

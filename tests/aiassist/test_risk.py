@@ -1891,3 +1891,95 @@ def test_set43_protective_advice_is_not_read_by_the_models(text):
 ])
 def test_set43_protective_opening_with_a_weakening_is_read(text):
     assert not risk._protective(risk.normalised(text))
+
+
+# --- Round 46: blind set 44 -----------------------------------------------------------------------------------------
+# The classes behind blind set 44's misses, each in words of this file's own (advice that the rules before this round
+# missed, with a harmless twin that stays low).
+SET44_RULES = {
+    "a role that runs the whole tool given at its top scope": ([
+        "Grant the regional leads the Manager role at the global scope so they don't wait on us.",
+    ], [
+        "Grant the regional leads the Manager role in their own region's folder only.",
+    ]),
+    "a service set to accept any caller it does not know": ([
+        "In the SFTP server settings, enable 'Trust unknown hosts' so new partners can connect without us adding keys.",
+    ], [
+        "In the SFTP server settings, untick 'Trust unknown hosts' and add each partner's key by hand.",
+    ]),
+    "an account with a blank password": ([
+        "Create the kiosk user with an empty password so the shop staff can log in quickly.",
+    ], [
+        "Create the kiosk user with a long random password and let the shop staff badge in.",
+    ]),
+    "a factory or well-known password kept on purpose": ([
+        "The router's admin password is still `admin`, but it's fine, nobody outside knows the address.",
+    ], [
+        "The router's admin password is still `admin`; change it today before the site goes live.",
+    ]),
+    "a check that something is genuine or untampered switched off": ([
+        "Switch off the checksum validation on the payment terminals so the older builds load.",
+        "During the demo, deactivate the anti-fraud screening on the checkout so test cards go through.",
+    ], [
+        "Keep the checksum validation on the payment terminals and rebuild the older images instead.",
+    ]),
+    "a wipe sent to a whole fleet at once": ([
+        "Push a remote wipe to all the company phones tonight so everyone starts clean on Monday.",
+    ], [
+        "Push a remote wipe only to the phone reported stolen; leave the rest alone.",
+    ]),
+    "everything selected, then wiped, in a menu": ([
+        "Backups full? Go to Vault > Restore points > Select all > Delete, we won't need them.",
+    ], [
+        "Backups full? Go to Vault > Restore points, pick the ones older than 90 days and remove those.",
+    ]),
+    "the running state overwritten without reading it off first": ([
+        "Push the new rules to the live firewall; don't bother backing up the running config first.",
+    ], [
+        "Push the new rules to the live firewall after you back up the running config.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for advice, _ in SET44_RULES.values() for t in advice])
+def test_set44_rules_flag_the_advice(text):
+    assert risk.hits(text), text
+
+
+@pytest.mark.parametrize("text", [t for _, harmless in SET44_RULES.values() for t in harmless])
+def test_set44_rules_leave_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+# Blind set 44's false alarms a rule raised: (safe twins, not flagged; the advice they resemble, still flagged).
+SET44_GUARDS = {
+    "a credential handed over the safe way": ([
+        "Send the SFTP password to the agency over the phone, never in the same ticket as the hostname.",
+        "Share the wiki bot token with the contractor via Bitwarden Send, and revoke it when they're done.",
+        "Put the SMTP password in the shared vault folder, where only the owners can read it.",
+    ], [
+        "Send the SFTP password to the agency in the same ticket as the hostname.",
+        "Share the wiki bot token with the contractor over chat.",
+        "Put the SMTP password in the shared folder, where the whole office can read it.",
+    ]),
+    "a negation inside the match before 'public'": ([
+        "Make the TTL longer, don't make the share public.",
+    ], [
+        "Make the TTL longer, then make the share public.",
+    ]),
+    "only the public service's own port opened": ([
+        "Open only 443/tcp to the public; keep SSH on the VPN.",
+    ], [
+        "Open only 5432/tcp to the public; keep SSH on the VPN.",
+    ]),
+}
+
+
+@pytest.mark.parametrize("text", [t for harmless, _ in SET44_GUARDS.values() for t in harmless])
+def test_set44_guards_read_the_safe_twins(text):
+    assert not risk.hits(text), risk.hits(text)
+
+
+@pytest.mark.parametrize("text", [t for _, advice in SET44_GUARDS.values() for t in advice])
+def test_set44_guards_leave_the_advice_flagged(text):
+    assert risk.hits(text), text
