@@ -34,7 +34,7 @@ DATA = ROOT / "tests" / "data" / "risk"
 
 # The labelled set (the top folder), then each later blind set, in the order they were written; then "review29", the
 # wordings round 29's adversarial review found ("avoid X by doing Y"), both ways round (in no model's training).
-SETS = ("main", *(f"blind{n}" for n in range(2, 45)), "review29")
+SETS = ("main", *(f"blind{n}" for n in range(2, 46)), "review29")
 
 
 def load(name: str, split: str = "all", labelled: str = "main") -> list[dict]:
