@@ -1,5 +1,6 @@
 """Markdown to safe HTML: the one rendering pipeline for posts and AI answers."""
 import html
+import html.entities
 import re
 import threading
 import unicodedata
@@ -224,8 +225,9 @@ def machine_text_dropped(text: str) -> str:
     backspaced over in a terminal), Unicode's tag characters outside an emoji's tag sequence (an instruction spelled in
     them quoted from a colleague's post reached every API client and any model given the answer) and interlinear
     annotation marks; and variation selectors and zero-width characters but where they shape what is shown
-    (``_shaping_only``)."""
-    text = _TAGS.sub(_emoji_tags_only, _OWN_MARKS.sub("", text))
+    (``_shaping_only``). A carriage return is a line feed (``lf_line_breaks``): Python-Markdown read a table's rows or a
+    backslash's line break ending in one otherwise than CommonMark (round 46's fuzzing)."""
+    text = _TAGS.sub(_emoji_tags_only, _OWN_MARKS.sub("", lf_line_breaks(text)))
     return without_bidi_controls(_shaping_only(_INVISIBLE.sub("", text)))
 
 
@@ -369,6 +371,7 @@ def machine_text(text: str) -> str:
         text = _escaped_at(text, _not_kept(text, _backslashes_commonmark_reads_otherwise(text)))
         text = _tildes_as_text(text)
         text = _tables_as_text(text)
+        text = _headings_as_both_read(text)
         if text == before:
             return text
     # Not settled after as many rounds as any text needs (none seen needs more than two): every line that may be a
@@ -449,7 +452,9 @@ def _shows_a_word(reference: str) -> bool:
     change the words a renderer shows. "&lt;", which ``machine_text`` itself writes for every "<", "&gt;" or "&mdash;"
     do not, and are left without a rendering of the text to tell where they stand."""
     decoded = html.unescape(reference)
-    return len(decoded) == 1 and unicodedata.category(decoded)[0] in "LNMC"
+    # A sign too ("&minus;5", "&ndash;", "&euro;": round 46's fuzzing), but not what machine_text writes itself.
+    return len(decoded) == 1 and (unicodedata.category(decoded)[0] in "LNMC"
+                                  or (unicodedata.category(decoded) in ("Sm", "Sc", "Pd") and decoded not in "<>"))
 
 
 def _references_read_differently(text: str) -> str:
@@ -501,9 +506,22 @@ def _hidden_by_reference(reference: str) -> str | None:
         if code == 0 or 0x80 <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             return html.unescape(reference)  # the replacement character, or windows-1252's, as a browser reads it
     decoded = html.unescape(reference)
-    if decoded == reference or not decoded:
+    if decoded == reference:
         return None
+    if not decoded:  # a control character or a noncharacter: nothing for a browser, "\ufffd" for CommonMark
+        return ""
     return decoded if machine_text_dropped(decoded) != decoded else None
+
+
+# A name HTML decodes without its semicolon, or by its prefix ("&notice;" is "¬ice;" to the sanitiser, which reads
+# "&not" as HTML's legacy references are read; "&copy2024;" "©2024;"), where CommonMark shows the text as written: its
+# "&" is written "&amp;" (round 46's fuzzing).
+_NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31})(;?)")
+
+
+def _prefix_decoded(match: re.Match) -> bool:
+    whole = match.group()
+    return not (match.group(2) and whole[1:] in html.entities.html5) and html.unescape(whole) != whole
 
 
 def _references_to_what_they_show(text: str) -> str:
@@ -511,6 +529,8 @@ def _references_to_what_they_show(text: str) -> str:
         return text
     found = [(match.start(), match.end(), shown) for match in _REFERENCE.finditer(text)
              if (shown := _hidden_by_reference(match.group())) is not None]
+    found += [(match.start(), match.start() + 1, "&amp;") for match in _NAMED.finditer(text) if _prefix_decoded(match)]
+    found.sort()
     if not found:
         return text
     coded: list[set[int]] = []
@@ -653,10 +673,6 @@ def _tildes_as_text(text: str) -> str:
     return _escaped_at(text, outside) if len(outside) >= 2 else text
 
 
-# A table's delimiter row ("|---|:--:|", "--- | ---"), after any blockquote or list markers.
-_DELIMITER_ROW = re.compile(
-    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+\|?[ \t]*:?(?=-)(?=[-:| \t]*\|)[-:| \t]*$",
-    re.MULTILINE)
 _WORD = re.compile(r"\w+")
 
 
@@ -666,7 +682,7 @@ def _tables_as_text(text: str) -> str:
     split a cell at a "|" inside code and take a table right after a paragraph's line, where Python-Markdown keeps
     the line a paragraph (round 40's review: a warning the desk showed was dropped for an API client, a cell the desk
     dropped was shown to one). A "\\" before its delimiter row's first "-" makes it a line of text for all of them."""
-    if "|" not in text or not _DELIMITER_ROW.search(text):
+    if "|" not in text or not _LOOSE_DELIMITER_ROW.search(text):
         return text
     try:
         words = {_words(_rendered(text, raw_html=False))} | {_words(md.render(text)) for md in _OTHER_RENDERERS}
@@ -674,8 +690,49 @@ def _tables_as_text(text: str) -> str:
         words = {(), ("",)}
     if len(words) == 1:
         return text
-    rows = [match.start() + match.group().index("-") for match in _DELIMITER_ROW.finditer(text)]
-    return _escaped_at(text, _not_kept(text, rows))  # a delimiter row in code stays byte for byte
+    # Any line a renderer may take for a delimiter row (round 46's fuzzing: "--" under "Option|", a "|" alone, which
+    # Python-Markdown reads as one and drops a row's cells beyond the header's): its first "-" escaped, or, in a row of
+    # pipes only, its first "|" written as a reference to it, text for every renderer.
+    rows = [match.start() + len(match.group(1)) + _first_rule(match.group(2))
+            for match in _LOOSE_DELIMITER_ROW.finditer(text)]
+    outside = _not_kept(text, rows)  # a delimiter row in code stays byte for byte
+    dashes = [at for at in outside if text[at] == "-"]
+    pipes = sorted(at for at in outside if text[at] == "|")
+    text = _escaped_at(text, dashes)
+    for at in reversed([at + sum(1 for dash in dashes if dash < at) for at in pipes]):
+        text = text[:at] + "&#124;" + text[at + 1:]
+    return text
+
+
+# A line a table's delimiter row may be for some renderer: after any blockquote or list markers, only "-", ":", "|" and
+# blanks, with a "-" or a "|" (a stricter form, "|" and "-" both in it, missed "--" without a pipe and "|" alone).
+_LOOSE_DELIMITER_ROW = re.compile(
+    r"^((?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+)((?=[-:| \t]*?[-|])[-:| \t]*+)$", re.MULTILINE)
+
+
+# ATX headings the forum's renderer and CommonMark read otherwise (round 46's fuzzing): Python-Markdown takes "#5 must
+# not run" (no blank after the "#", or a no-break one) for a heading and CommonMark for text; CommonMark takes " # …"
+# (indented by one to three blanks) for a heading and Python-Markdown for a paragraph, a link running on to the next
+# line included; Python-Markdown strips a closing "#" run glued to a word ("## Upgrading C#" showed "Upgrading C"),
+# which CommonMark keeps. The opening "#" of the first two is escaped (a line of text for both), and the closing run's
+# first "#" of the last (kept by both).
+_HEADING_OPEN = re.compile(r"^(?: {1,3}#|#(?=#{0,5}[^# \t\n]))", re.MULTILINE)
+_HEADING_GLUED_CLOSE = re.compile(r"^ {0,3}#{1,6}[ \t][^\n]*?[^\s#\\](#+)[ \t]*$", re.MULTILINE)
+
+
+def _headings_as_both_read(text: str) -> str:
+    if "#" not in text:
+        return text
+    positions = [match.end() - 1 for match in _HEADING_OPEN.finditer(text) if not _escaped(text, match.end() - 1)]
+    positions += [match.start(1) for match in _HEADING_GLUED_CLOSE.finditer(text)]
+    if not positions:
+        return text
+    return _escaped_at(text, _not_kept(text, sorted(set(positions))))
+
+
+def _first_rule(row: str) -> int:
+    """Where a delimiter row's first "-" is, or its first "|" in a row of pipes only."""
+    return row.index("-") if "-" in row else row.index("|")
 
 
 def _words(rendered: str) -> tuple[str, ...]:
@@ -716,11 +773,13 @@ def _masked_links(text: str) -> list[int]:
     followed: dict[int, set[str]] = {}  # each link's address as a browser follows it, in each rendering
     renderings = [lambda: _rendered(marked, raw_html=False),
                   *(lambda md=md: md.render(marked) for md in _OTHER_RENDERERS)]
+    linked: list[set[int]] = []  # the links each rendering made
     for rendering in renderings:
         try:
             rendered = rendering()
         except Exception:  # noqa: BLE001 - a parser's failure on hostile text: as if every link were masked
             return positions
+        linked.append({int(match.group(1)) for match in _MARKED_LINK.finditer(rendered)})
         for match in _MARKED_LINK.finditer(rendered):
             if "<a" in match.group(3):  # Python-Markdown nested a link in this one: both are escaped
                 masked.update(int(index) for index in (match.group(1), *_MARKED_LINK_START.findall(match.group(3))))
@@ -737,6 +796,10 @@ def _masked_links(text: str) -> list[int]:
     # backslash, which a browser reads as "/", to wiki.corp; CommonMark unescapes it, to evil.example as a user name's
     # host: round 39's review).
     masked.update(index for index, addresses in followed.items() if len(addresses) > 1)
+    # A link one rendering makes and another shows as text ("[Restart](javascript:do-not-restart) now": the desk's
+    # sanitiser keeps "Restart" as a link without its address, CommonMark refuses the scheme and shows it all: round
+    # 46's fuzzing): the text it is for all.
+    masked.update(set.union(*linked) - set.intersection(*linked))
     return [positions[i] for i in sorted(masked) if i < len(positions)]
 
 
@@ -869,7 +932,10 @@ def _backslash_in_autolink(text: str, at: int) -> bool:
     followed one autolink to different hosts ("<https://wiki.corp\\@evil.example/>": round 39's review). Such a "<"
     is not kept: the address is shown as the text it is."""
     end = text.find(">", at)
-    return "\\" in html.unescape(text[at:end if end >= 0 else len(text)])  # "&#92;" too
+    # A percent escape too: CommonMark shows it decoded ("<https://wiki.corp/%6Eot-production>" as
+    # ".../not-production"), the desk as written (round 46's fuzzing).
+    address = html.unescape(text[at:end if end >= 0 else len(text)])  # "&#92;" too
+    return "\\" in address or "%" in address
 
 
 def _neutralised(text: str, positions: list[int]) -> str:
