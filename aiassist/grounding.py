@@ -3164,8 +3164,8 @@ def _value_differs(text: str, passages: Sequence[_Passage]) -> tuple[_Passage, _
 # way ("under 125 characters", "no more than 75%", "at least 5 minutes", "limited to 100"), permits what that sentence
 # rules out: contradicted, not invented, though its number is found nowhere (``_loosened``). Only a permissive bound
 # counts: "at least five releases" against "at least two" asks for more than the passage does, and "longer than 12h
-# needs a ticket" against "longer than 24h" is a threshold, which the labelled sets read as an invented value; so
-# does a plain value changed ("kept for 30 days" against "14 days").
+# needs a ticket" against "longer than 24h" is a threshold, which the labelled sets read as an invented value. A plain
+# value changed ("kept for 30 days" against "14 days") is lexical-18's (``_changed_values``).
 _PERMITTING = re.compile(
     r"(?:(?P<hi>\bup\s+to|\bas\s+(?:many|much|high|long|large|big|far|late|old)\s+as)"
     r"|(?P<lo>\bas\s+(?:short|low|few|little|small|soon|early|young|brief)\s+as|\bdown\s+to))\s*$", re.IGNORECASE)
