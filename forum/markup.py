@@ -513,22 +513,34 @@ def _hidden_by_reference(reference: str) -> str | None:
     return decoded if machine_text_dropped(decoded) != decoded else None
 
 
-# A name HTML decodes without its semicolon, or by its prefix ("&notice;" is "¬ice;" to the sanitiser, which reads
-# "&not" as HTML's legacy references are read; "&copy2024;" "©2024;"), where CommonMark shows the text as written: its
-# "&" is written "&amp;" (round 46's fuzzing).
-_NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31})(;?)")
+# A name with its semicolon that is no reference but that HTML decodes by its prefix ("&notice;" is "¬ice;" to the
+# sanitiser, which reads "&not" as HTML's legacy references are read; "&copy2024;" "©2024;"), where CommonMark shows the
+# text as written: its "&" is written "&amp;" (round 46's fuzzing). Without a semicolon ("?id=3&region=eu") both read it
+# alike (Python-Markdown escapes such an "&" itself), and an autolink's query stays as written (the review of the fix).
+_NAMED = re.compile(r"&[A-Za-z][A-Za-z0-9]{0,31};")
 
 
 def _prefix_decoded(match: re.Match) -> bool:
     whole = match.group()
-    return not (match.group(2) and whole[1:] in html.entities.html5) and html.unescape(whole) != whole
+    return whole[1:] not in html.entities.html5 and html.unescape(whole) != whole
 
 
 def _references_to_what_they_show(text: str) -> str:
     if "&" not in text:
         return text
-    found = [(match.start(), match.end(), shown) for match in _REFERENCE.finditer(text)
+    references = list(_REFERENCE.finditer(text))
+    found = [(match.start(), match.end(), shown) for match in references
              if (shown := _hidden_by_reference(match.group())) is not None]
+    # A selector or a joiner decoded shapes the character beside it only if that one is a character too: a reference
+    # next to it ("&#x2764;&#xFE0F;", "&#x1F468;&#x200D;&#x1F4BB;") is decoded with it (the review of the fix: an emoji
+    # written so lost its form, or fell apart in two).
+    shaping = {start for start, _, shown in found if shown and _SHAPING.fullmatch(shown)}
+    ends = {match.end() for match in references if match.start() in shaping}
+    decoded = {start for start, _, _ in found}
+    for match in references:
+        if match.start() not in decoded and (match.end() in shaping or match.start() in ends):
+            if len(character := html.unescape(match.group())) == 1 and character != match.group():
+                found.append((match.start(), match.end(), character))
     found += [(match.start(), match.start() + 1, "&amp;") for match in _NAMED.finditer(text) if _prefix_decoded(match)]
     found.sort()
     if not found:
@@ -696,12 +708,8 @@ def _tables_as_text(text: str) -> str:
     rows = [match.start() + len(match.group(1)) + _first_rule(match.group(2))
             for match in _LOOSE_DELIMITER_ROW.finditer(text)]
     outside = _not_kept(text, rows)  # a delimiter row in code stays byte for byte
-    dashes = [at for at in outside if text[at] == "-"]
-    pipes = sorted(at for at in outside if text[at] == "|")
-    text = _escaped_at(text, dashes)
-    for at in reversed([at + sum(1 for dash in dashes if dash < at) for at in pipes]):
-        text = text[:at] + "&#124;" + text[at + 1:]
-    return text
+    changes = [(at, at, "\\") if text[at] == "-" else (at, at + 1, "&#124;") for at in sorted(outside)]
+    return "".join(_spliced(text, changes))
 
 
 # A line a table's delimiter row may be for some renderer: after any blockquote or list markers, only "-", ":", "|" and
@@ -714,9 +722,10 @@ _LOOSE_DELIMITER_ROW = re.compile(
 # not run" (no blank after the "#", or a no-break one) for a heading and CommonMark for text; CommonMark takes " # …"
 # (indented by one to three blanks) for a heading and Python-Markdown for a paragraph, a link running on to the next
 # line included; Python-Markdown strips a closing "#" run glued to a word ("## Upgrading C#" showed "Upgrading C"),
-# which CommonMark keeps. The opening "#" of the first two is escaped (a line of text for both), and the closing run's
-# first "#" of the last (kept by both).
-_HEADING_OPEN = re.compile(r"^(?: {1,3}#|#(?=#{0,5}[^# \t\n]))", re.MULTILINE)
+# which CommonMark keeps. The opening "#" of the first two is escaped (a line of text for both; after a quote's or a
+# list's marker too, "> #5 …"), and each "#" of the closing run of the last (kept by both).
+_HEADING_OPEN = re.compile(
+    r"^(?: {1,3}#|(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+[ \t]*+#(?=#{0,5}[^# \t\n]))", re.MULTILINE)
 _HEADING_GLUED_CLOSE = re.compile(r"^ {0,3}#{1,6}[ \t][^\n]*?[^\s#\\](#+)[ \t]*$", re.MULTILINE)
 
 
@@ -724,7 +733,7 @@ def _headings_as_both_read(text: str) -> str:
     if "#" not in text:
         return text
     positions = [match.end() - 1 for match in _HEADING_OPEN.finditer(text) if not _escaped(text, match.end() - 1)]
-    positions += [match.start(1) for match in _HEADING_GLUED_CLOSE.finditer(text)]
+    positions += [at for match in _HEADING_GLUED_CLOSE.finditer(text) for at in range(*match.span(1))]
     if not positions:
         return text
     return _escaped_at(text, _not_kept(text, sorted(set(positions))))

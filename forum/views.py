@@ -237,7 +237,7 @@ def markdown_preview(request):
         # 41's review: an edit of 680 lines was previewed without its last ones, then approved whole). Nor is the
         # posted text cut at the forum's limit first: an edit padded with invisible characters past it was previewed
         # without its end, which the desk stored and published (round 46's review).
-        text = lf_line_breaks(posted[:2 * AI_ANSWER_POSTED_MAX + 2]).strip()
+        text = lf_line_breaks(posted).strip()  # the whole of it, as the desk stores it (a request's size is bounded)
         refused = len(text) > AI_ANSWER_POSTED_MAX
         text = machine_text_dropped(text[:AI_ANSWER_POSTED_MAX])
         html = unmask_citation_links(render_markdown(machine_text(text[:AI_ANSWER_PREVIEW_MAX])))

@@ -92,7 +92,9 @@ def with_ai_notices(results: list[SearchResult]) -> list[SearchResult]:
 
 # Where a sentence starts, in a passage's plain text: after a full stop, a question or an exclamation mark (and a
 # closing quote or bracket) and a blank, or at a line's start (a paragraph, a list item, a code line).
-_SENTENCE_END = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+|\n")
+# A sentence starts with a capital or markup: "e.g. during an incident" and "sec. 4 of the runbook" go on (the review of
+# round 46's fix).
+_SENTENCE_END = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+(?=[^\W\d_a-z]|[`\"'(\[*_\u201c\u2018])|\n")
 SNIPPET_LEAD = 700  # at most this many characters of the first match's sentence before it: beyond, it is not shown
 
 
