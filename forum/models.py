@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .text import without_bidi_characters
+
 
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -176,7 +178,9 @@ class Notification(models.Model):
 
     @property
     def shown_text(self) -> str:
-        return self.fallback_text if self._out_of_sight else self.text
+        # Without direction overrides: a notice stored before ``notify`` dropped them quotes a title that reversed the
+        # words after it (round 46's review).
+        return without_bidi_characters(self.fallback_text if self._out_of_sight else self.text)
 
     @property
     def shown_url(self) -> str:

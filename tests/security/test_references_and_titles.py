@@ -243,3 +243,15 @@ def test_a_snippet_starts_where_its_sentence_does():
     assert "purge zqxbroker" not in snippet(long, ["zqxbroker"])
     # A list item or a line is a sentence of its own.
     assert snippet("Steps:\n- drain zqxbroker first", ["zqxbroker"]) == "…- drain zqxbroker first"
+
+
+@pytest.mark.django_db
+def test_a_notice_stored_before_titles_dropped_overrides_is_shown_without_them(employee):
+    from forum.models import Notification
+
+    Notification.objects.create(recipient=employee, verb="reply", text="A reply in “Retries \u202e”, (AI-generated)")
+    reader = signed_in(employee)
+    page = reader.get("/notifications/").content.decode()
+    assert "A reply in “Retries ”" in page and "\u202e" not in page
+    listed = reader.get("/api/v1/notifications/").json()["results"]
+    assert listed and all("\u202e" not in notice["text"] for notice in listed)
