@@ -28,7 +28,7 @@ DATA = ROOT / "tests" / "data" / "grounding" / "claims.jsonl"
 # ``--blind N`` prints the figures of set N. Set 2 (round 13) was then read to fix rules (round 14's lexical-2);
 # set 3 (round 14) was scored with lexical-2 frozen, then read in round 15 to write lexical-3's order and choice
 # rules (bench/README.md, rounds 13 to 15).
-BLIND_SETS = {n: DATA.with_name(f"claims_blind{n}.jsonl") for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)}
+BLIND_SETS = {n: DATA.with_name(f"claims_blind{n}.jsonl") for n in range(2, 17)}
 BLIND = BLIND_SETS[2]
 SEVERITY = {Status.INVENTED: 5, Status.CONTRADICTED: 4, Status.UNCITED: 3, Status.WEAK: 2, Status.SUPPORTED: 1}
 TARGETS = {"invented_caught": 0.98, "contradicted_caught": 0.80, "supported_flagged": 0.10}

@@ -123,7 +123,8 @@ def blind(request):
 # invented claims (97.2 %, the same one missed). Set 14 (round 46, scored with lexical-18 before anything was read from
 # it): 49 of 55, as with round 45's checker. Set 15 (round 46, scored with lexical-19 before anything was read from it):
 # 46 of 54 (48 with round 45's checker: two of its invented values lexical-18 reads as changed ones, still blocked).
-INVENTED_FLOOR = {2: 0.97, 10: 0.90, 11: 0.87, 12: 0.83, 13: 0.80, 14: 0.89, 15: 0.85}
+# Set 16 (round 47, scored with lexical-19 before anything was read from it): 43 of 54.
+INVENTED_FLOOR = {2: 0.97, 10: 0.90, 11: 0.87, 12: 0.83, 13: 0.80, 14: 0.89, 15: 0.85, 16: 0.79}
 
 
 @pytest.mark.parametrize("n", sorted(BLIND_SETS), ids=lambda n: f"blind{n}")
