@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 
 from .markdown_linear import LinearExtension, TooMuchInline
-from .text import CONTROL_CHARACTERS, lf_line_breaks
+from .text import BIDI_CHARACTERS, CONTROL_CHARACTERS, lf_line_breaks
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -199,7 +199,7 @@ def _escaped_at(text: str, positions: list[int]) -> str:
 # A numeric reference needs no semicolon in HTML: "&#8238 " is decoded by the sanitiser into a real override (round
 # 40's review), so the number ends where its digits do, with or without one.
 _BIDI_CONTROLS = re.compile(
-    "[\u202a-\u202e\u2066-\u2069]"
+    f"[{BIDI_CHARACTERS}]"
     "|&#(?:[xX]0*(?:202[a-eA-E]|206[6-9])(?![0-9a-fA-F])|0*(?:823[4-8]|829[4-7])(?![0-9]));?")
 
 

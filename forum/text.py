@@ -22,7 +22,9 @@ def has_control_characters(text: str) -> bool:
 # Bidirectional overrides and isolates (Unicode's Cf, not Cc): "\u202e" reverses what follows it on its line, in the
 # title itself and in whatever a page or a notice puts after the title ("(AI-generated; verify before acting on it)"
 # shown backwards: round 46's review). A title or a notice has no use for one.
-_BIDI_CHARACTERS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# As the body of a regex class, shared with ``forum.markup``'s removal from AI text (which drops their references too).
+BIDI_CHARACTERS = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CHARACTERS = re.compile(f"[{BIDI_CHARACTERS}]")
 
 
 def without_bidi_characters(text: str) -> str:
