@@ -1883,3 +1883,160 @@ def test_a_limit_a_pattern_or_an_expiry_worded_another_way_is_no_false_block(sou
 ])
 def test_a_role_or_acronym_excluded_and_a_swap_across_a_parenthesis(source, draft, expected):
     assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+# lexical-20: negations that say which, when or how much reverse nothing; written apart from the labelled sets.
+@pytest.mark.parametrize(("source", "draft"), [
+    # a negation in a relative clause picks out which ones
+    ("Contractors outside the Payments team may not open the vault console.",
+     "Contractors who are not in the Payments team are not allowed to open the vault console [1]."),
+    ("A laptop that fails to check in for more than 14 days is locked automatically.",
+     "A laptop that goes more than 14 days without checking in gets locked automatically [1]."),
+    # a prohibition lifted by a condition or an exception restates a requirement
+    ("Every release image must be signed before it is pushed to the production registry.",
+     "A release image cannot be pushed to the production registry until it has been signed [1]."),
+    ("Each canary must keep its error rate below 1% for an hour before the next stage starts.",
+     "The next stage cannot start unless the canary's error rate stayed below 1% for an hour [1]."),
+    ("The `--skip-migrations` flag may only be used by the Database team during incidents.",
+     "Apart from incidents handled by the Database team, `--skip-migrations` is not to be used [1]."),
+    ("Customer exports may not be shared with vendors unless they have been scrubbed with the approved `piiscrub` "
+     "tool.",
+     "Sharing customer exports with vendors is only permitted once they have been run through the `piiscrub` tool "
+     "[1]."),
+    # a negation bounding an amount
+    ("Builds get a default timeout of 30 minutes, and the maximum is 90 minutes.",
+     "No build can run longer than 90 minutes in total [1]."),
+    # "at no charge", "off the table", "thrown away"
+    ("A badge damaged at work is replaced at no charge.",
+     "A badge damaged at work is replaced without charging its holder [1]."),
+    ("Once the migration has dropped the column, the release cannot be rolled back and must be fixed forward.",
+     "After the migration has dropped the column, rolling the release back is off the table and it must be fixed "
+     "forward [1]."),
+    ("Each ephemeral CI runner is destroyed after it has run a single job.",
+     "Every ephemeral CI runner is thrown away after it has run one job [1]."),
+    # a participle describing the noun before it ("users added to …") says which, and does nothing
+    ("Never add users to the `admins` group by hand. Members of `admins` are removed by the sync job on its next run.",
+     "Users added to the `admins` group are removed by the sync job on its next run [1]."),
+])
+def test_a_negation_saying_which_when_or_how_much_is_no_reversal(source, draft):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] not in BLOCKING
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # a lead time with a qualifier before its unit
+    ("Each change must be approved by the service owner at least 3 business days beforehand.",
+     "The service owner has to approve a change no later than three business days ahead of it [1]."),
+    # a relative clause's negation is not the bound's
+    ("The storage on-call is paged only when less than 10% of a volume is free.",
+     "The storage on-call is paged only when a volume that cannot be grown has under 10% free [1]."),
+    # a fraction of a unit
+    ("Stale locks are released automatically 15 minutes after the holder disconnects.",
+     "A quarter of an hour after the holder disconnects, a stale lock is released automatically [1]."),
+    # both numbers of a range in one clause; two limits said alike
+    ("Uploads are processed by the `render` fleet, which scales between 2 and 12 workers based on queue length.",
+     "The `render` fleet never shrinks below 2 workers and never grows beyond 12 [1]."),
+    ("Sessions default to 8 hours, and the maximum is 24 hours.",
+     "No session can last longer than 24 hours in total, renewals included [1]."),
+    # "only for Y" limits Y, not the words before it
+    ("Each build produces amd64 and arm64 images; s390x images are produced only for releases tagged LTS.",
+     "Every build produces arm64 and amd64 images [1]."),
+])
+def test_a_bound_range_or_fraction_worded_another_way_is_no_false_block(source, draft):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] not in BLOCKING
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # an exception turned round
+    ("Audit logging is enabled only for the Billing and Identity services.",
+     "Every service except Billing and Identity has audit logging enabled [1].", Status.CONTRADICTED),
+    # a grant to any party narrowed to one, and a grant to one widened to any
+    ("Any responder can pause the drill by typing `!pause` in the drill channel.",
+     "Only the incident commander may pause the drill with `!pause` [1].", Status.CONTRADICTED),
+    ("The release manager of the Mobile team tags releases with `reltool tag`, and only they may do so.",
+     "Any member of the Mobile team can tag releases with `reltool tag` [1].", Status.CONTRADICTED),
+    # another day relative to the same event
+    ("Weekend deploys must be announced in the releases channel by 17:00 the same day.",
+     "Weekend deploys must be announced in the releases channel by 17:00 on the previous day [1].",
+     Status.CONTRADICTED),
+    # "whichever comes first" made a need for both
+    ("Application logs are rotated when the file reaches 1 GB or is 7 days old, whichever comes first.",
+     "Application logs are rotated only once the file has reached 1 GB and is also 7 days old [1].",
+     Status.CONTRADICTED),
+    # two parties' roles swapped within one sentence
+    ("The platform guild drafts the runbooks, and every one of them is signed off by the service owner.",
+     "The service owner drafts the runbooks, and the platform guild signs them off [1].", Status.CONTRADICTED),
+    # an approval the source requires of a named party, granted to any
+    ("Changes to the firewall allowlist need approval from the Network Security team.",
+     "Changes to the firewall allowlist can be approved by any reviewer on the pull request [1].", Status.CONTRADICTED),
+    ("Production schema changes must be approved by the DBA on call before they run.",
+     "Any senior engineer can approve a production schema change before it runs [1].", Status.CONTRADICTED),
+    # two subjects' amounts swapped, each written another way ("two-day" for "48 hours")
+    ("Reviewers get 5 business days for standard requests and 48 hours for requests tagged `urgent`.",
+     "Standard requests get a two-day review, while `urgent` ones get five business days [1].", Status.CONTRADICTED),
+    # what the source exempts, held to the rule with the others
+    ("Every service must send traces to Tempo. Batch jobs are exempt and only report metrics.",
+     "Batch jobs send traces to Tempo just like every other service [1].", Status.CONTRADICTED),
+    ("Laptops are re-imaged every two years. Loaner laptops are exempt from this and are wiped after each loan.",
+     "Loaner laptops are re-imaged every two years, like all other laptops [1].", Status.CONTRADICTED),
+])
+def test_an_exception_a_party_a_day_or_a_choice_of_conditions_turned_round(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft", "expected"), [
+    # "blocked", "banned", "disallowed" negate what they are said of, as "denied" does
+    ("Direct database access from laptops is blocked; connect through the jump host instead.",
+     "You can't access the database directly from a laptop; connections go through the jump host [1].",
+     Status.SUPPORTED),
+    ("Outbound SMTP from build agents is blocked at the firewall.",
+     "Build agents can send outbound SMTP through the firewall [1].", Status.CONTRADICTED),
+    ("Personal USB drives are banned on trading floor machines.",
+     "Trading floor machines accept personal USB drives [1].", Status.CONTRADICTED),
+])
+def test_what_is_blocked_or_banned_is_negated(source, draft, expected):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == expected
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # only the words telling the claim's own clauses apart count, and a passage's clause opening with its value shares
+    # the subject of the clause before it
+    ("Spare capacity of 40% above the expected peak is the goal for tier-1 clusters and 20% for everything else.",
+     "Tier-1 clusters aim for 40% spare capacity over the expected peak, compared with 20% for all other clusters "
+     "[1]."),
+    ("Application traces in Tempo are kept for 7 days in staging and 21 days in prod; audit events are kept for a "
+     "year.", "Prod application traces stay in Tempo for 21 days, whereas staging keeps them for 7 [1]."),
+    # the comma of a number ends no clause
+    ("Teams pull samples with `tdm sample --rows 5000`, capped at 20,000 rows unless the data steward approves more.",
+     "A sample larger than 20,000 rows can only be had with the data steward's approval [1]."),
+    # two values in one clause of the claim: the clause tells neither's subject
+    ("The pool's `idle_timeout` defaults to 600 seconds, which kept dead connections around; we set it to 30 seconds.",
+     "The pool's `idle_timeout` was set to 30 seconds instead of the default 600, which had kept dead connections "
+     "around [1]."),
+    ("New engineers receive a laptop with 16 GB of RAM; people working on the data platform get 64 GB because of local "
+     "Spark jobs.", "Data platform engineers are issued 64 GB laptops rather than the standard 16 GB because of local "
+     "Spark jobs [1]."),
+])
+def test_a_value_said_of_its_own_subject_is_not_misattributed(source, draft):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] not in BLOCKING
+
+
+@pytest.mark.parametrize(("source", "draft"), [
+    # "is recommended", "is the preferred way": a claim granting what the source forbids, as advice does
+    ("Don't hard-code bucket names; read them from the `BUCKET` variable so the same job config works in every region "
+     "and account.", "Hard-coding bucket names is the recommended way to make one job config work in every region and "
+     "account [1]."),
+    ("Don't share one API token across services; issue a token per service so the same audit trail shows who called "
+     "what.", "Sharing one API token across services is recommended, so the same audit trail shows who called what "
+     "[1]."),
+    ("Don't run migrations from a developer laptop; run them from the deploy pipeline so the same schema history is "
+     "kept in staging and prod.", "Running migrations from a developer laptop is the preferred way to keep the same "
+     "schema history in staging and prod [1]."),
+    # "any engineer may", "are free to": a grant, as advice is
+    ("The Billing team stores the keys in the vault; engineers outside that team may not rotate the keys themselves.",
+     "Any engineer may rotate the keys themselves, as long as the Billing team stores them in the vault [1]."),
+    ("The platform team runs the schema migrations from the deploy pipeline; service teams may not run migrations by "
+     "hand.", "Service teams are free to run migrations by hand, as long as the platform team runs them from the "
+     "deploy pipeline [1]."),
+])
+def test_recommending_what_the_source_forbids_contradicts(source, draft):
+    assert statuses(draft, source)[draft.replace(" [1]", "")] == Status.CONTRADICTED
