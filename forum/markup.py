@@ -622,6 +622,16 @@ def _fences_as_both_read(text: str) -> str:
         start, end = fence.map
         opening, markup = lines[start], fence.markup
         prefix = opening[:opening.find(markup)]
+        # A fence indented by one to three blanks, in no container, is code to CommonMark and text to Python-Markdown
+        # (its stars read as emphasis: "2*3*4" shown as "234"): written at the line's start, its lines without the
+        # blanks CommonMark takes off them, so both read the same code.
+        indent = len(prefix) if prefix and not fence.level and not prefix.strip(" ") else 0
+        if indent:
+            opening, prefix = opening[indent:], ""
+            replaced[start] = [opening]
+            for i in range(start + 1, end):
+                line = lines[i]
+                replaced[i] = [line[min(indent, len(line) - len(line.lstrip(" "))):]]
         nested = bool(prefix or fence.level)  # Python-Markdown reads a fence only at a line's start, in no container
         info = opening[len(prefix) + len(markup):]  # as written (CommonMark's ``info`` is unescaped)
         language = "" if nested else _FORUM_LANGUAGE.match(info).group(1)
