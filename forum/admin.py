@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -31,6 +33,22 @@ class AuditedForms:
 
     def delete_view(self, request, *args, **kwargs):
         return self._posted(super().delete_view, request, *args, **kwargs)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """A change list filters from the query string on its model's own fields and what they point to, never on
+        what points to it: Django takes a reverse relation too, so ``/admin/auth/user/?ai_answers=<id>`` named the
+        asker of any private draft, ``?ai_answers__isnull=False`` everyone who ever asked the assistant,
+        ``/admin/forum/thread/?ai_answers=<id>`` the thread it was about, ``/admin/forum/post/?ai_citations__isnull=
+        False`` the posts drafts drew on and ``?notifications=<id>`` the recipient of a private notice (round 47's
+        review; DESIGN.md: not admins). Refused as Django refuses any lookup it does not allow (400)."""
+        first = lookup.split(LOOKUP_SEP, 1)[0]
+        try:
+            field = self.model._meta.get_field(first)
+        except FieldDoesNotExist:
+            field = None
+        if field is not None and field.auto_created and not field.concrete:  # a reverse relation
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class PolicyAdmin(AuditedForms, admin.ModelAdmin):

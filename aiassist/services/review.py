@@ -186,6 +186,13 @@ def answer_submit(*, acting_user, answer: AIAnswer) -> AIAnswer:
         raise Forbidden("Only the person who asked can submit this answer.")
     answer = _locked(answer)
     lifecycle.check(answer, S.IN_REVIEW)
+    if answer.status != S.DRAFT:
+        # The lifecycle lets a published answer go back to review, for ``answer_unpublish`` alone (which hides its
+        # post first): submitted by its asker, a published answer went back to review with its post still up, then
+        # withdrawn and discarded, or rejected, beyond any retraction (round 47's review).
+        raise InvalidTransition("Only a draft can be submitted for review: this answer is "
+                                f"{AIAnswer.Status(answer.status).label.lower()}.",
+                                details={"status": answer.status, "target": S.IN_REVIEW})
     if answer.declined:
         raise InvalidTransition("There is nothing to review: the assistant found no answer in the posts you can read. "
                                 "Your question stays open in the thread for colleagues.")
