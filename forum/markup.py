@@ -4,7 +4,6 @@ import html.entities
 import re
 import threading
 import unicodedata
-from bisect import bisect_right
 from html import escape as html_escape
 
 import markdown
@@ -374,7 +373,6 @@ def machine_text(text: str) -> str:
         text = _tables_as_text(text)
         text = _headings_as_both_read(text)
         text = _list_markers_as_both_read(text)
-        text = _nested_lists_as_both_read(text)
         if text == before:
             return text
     # Not settled after as many rounds as any text needs (none seen needs more than two): every line that may be a
@@ -752,81 +750,21 @@ def _headings_as_both_read(text: str) -> str:
     return _escaped_at(text, _not_kept(text, sorted(set(positions))))
 
 
-# List markers one renderer reads and the other does not (round 46's fuzzing): "1)" (Python-Markdown takes "." alone:
-# the desk showed "1) Back up … 3) Drop …" as text, a client a list it numbers 1, 2), a number of ten digits or more
-# before "." (Python-Markdown's list, CommonMark's text: the desk "1. rows deleted", a client "1234567890. rows
-# deleted"), an empty item ("9." then "8.": text on the desk, a list numbered 9, 10 for a client), and a marker
-# CommonMark reads as a paragraph's text where Python-Markdown starts an item ("1. Back up" then "   3. Drop the
-# table": the desk "1. Back up 2. Drop the table", a client "1. Back up 3. Drop the table"). Their ")" or "." is
-# escaped: text for both. The first two anywhere a marker stands (a quote, a list item), the others at a line's start.
+# List markers only CommonMark reads (round 46's fuzzing): "1)" (Python-Markdown takes "." alone: the desk showed "1)
+# Back up … 3) Drop …" as text, a client a list it numbers 1, 2) and a number of ten digits or more before "."
+# (Python-Markdown's list, CommonMark's text: the desk "1. rows deleted", a client "1234567890. rows deleted"). Their
+# ")" or "." is escaped: text for both, as the desk showed the first. At a line's start, in a quote or a list item too.
 _LIST_MARKER_ONE_READS = re.compile(
     r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}\.)(?=[ \t])))*+[ \t]*+(?:\d{1,9}(\))|\d{10,}(\.))(?=[ \t]|$)", re.MULTILINE)
-_ORDERED_MARKER = re.compile(r"^ {0,3}\d{1,9}(\.)(?P<empty>[ \t]*$)?(?=[ \t]|$)", re.MULTILINE)
 
 
 def _list_markers_as_both_read(text: str) -> str:
     if ")" not in text and "." not in text:
         return text
     positions = [m.start(1) if m.group(1) else m.start(2) for m in _LIST_MARKER_ONE_READS.finditer(text)]
-    ordered = list(_ORDERED_MARKER.finditer(text))
-    if ordered:
-        items = _commonmark_item_lines(text)
-        starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
-        positions += [m.start(1) for m in ordered
-                      if m.group("empty") is not None or (items is not None and bisect_right(starts, m.start()) - 1
-                                                          not in items)]
     if not positions:
         return text
-    return _escaped_at(text, _not_kept(text, sorted(set(positions))))
-
-
-def _commonmark_item_lines(text: str) -> set[int] | None:
-    """The lines on which CommonMark starts a list item (None: a parser's failure on hostile text)."""
-    try:
-        tokens = _OTHER_RENDERERS[0].parse(text)
-    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: left to the other steps
-        return None
-    return {token.map[0] for token in tokens if token.type == "list_item_open" and token.map}
-
-
-# A list nested in an item by fewer blanks than four (an item's own width, "1. " or "- ", is enough for CommonMark):
-# Python-Markdown nests at four only, so the desk showed "1. Step one 2. sub a 3. sub b 4. Step two" where a client
-# reads "1. Step one (1. sub a 2. sub b) 2. Step two". Such a list's lines are indented to four blanks past its
-# parent's marker, which both read as nested (a list in a quote is left as it is).
-_INDENTED_MARKER = re.compile(r"^ +(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
-
-
-def _nested_lists_as_both_read(text: str) -> str:
-    if "\t" in text or not _INDENTED_MARKER.search(text):
-        return text
-    try:
-        tokens = _OTHER_RENDERERS[0].parse(text)
-    except Exception:  # noqa: BLE001 - a parser's failure on hostile text: left to the other steps
-        return text
-    lines = text.split("\n")
-    shift = [0] * len(lines)
-
-    def column(i: int) -> int:
-        return len(lines[i]) - len(lines[i].lstrip(" ")) + shift[i]
-
-    open_tokens: list = []
-    for token in tokens:
-        if token.nesting == 1:
-            parent = open_tokens[-1] if open_tokens else None
-            if (token.type in ("bullet_list_open", "ordered_list_open") and parent is not None
-                    and parent.type == "list_item_open" and token.map and parent.map
-                    and not any(t.type == "blockquote_open" for t in open_tokens)):
-                need = column(parent.map[0]) + 4 - column(token.map[0])
-                if need > 0:
-                    for i in range(token.map[0], min(token.map[1], len(lines))):
-                        if lines[i].strip():
-                            shift[i] += need
-            open_tokens.append(token)
-        elif token.nesting == -1 and open_tokens:
-            open_tokens.pop()
-    if not any(shift):
-        return text
-    return "\n".join(" " * blanks + line for blanks, line in zip(shift, lines, strict=True))
+    return _escaped_at(text, _not_kept(text, positions))
 
 
 def _first_rule(row: str) -> int:
