@@ -372,7 +372,6 @@ def machine_text(text: str) -> str:
         text = _tildes_as_text(text)
         text = _tables_as_text(text)
         text = _headings_as_both_read(text)
-        text = _list_markers_as_both_read(text)
         if text == before:
             return text
     # Not settled after as many rounds as any text needs (none seen needs more than two): every line that may be a
@@ -748,23 +747,6 @@ def _headings_as_both_read(text: str) -> str:
     if not positions:
         return text
     return _escaped_at(text, _not_kept(text, sorted(set(positions))))
-
-
-# List markers only CommonMark reads (round 46's fuzzing): "1)" (Python-Markdown takes "." alone: the desk showed "1)
-# Back up … 3) Drop …" as text, a client a list it numbers 1, 2) and a number of ten digits or more before "."
-# (Python-Markdown's list, CommonMark's text: the desk "1. rows deleted", a client "1234567890. rows deleted"). Their
-# ")" or "." is escaped: text for both, as the desk showed the first. At a line's start, in a quote or a list item too.
-_LIST_MARKER_ONE_READS = re.compile(
-    r"^(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}\.)(?=[ \t])))*+[ \t]*+(?:\d{1,9}(\))|\d{10,}(\.))(?=[ \t]|$)", re.MULTILINE)
-
-
-def _list_markers_as_both_read(text: str) -> str:
-    if ")" not in text and "." not in text:
-        return text
-    positions = [m.start(1) if m.group(1) else m.start(2) for m in _LIST_MARKER_ONE_READS.finditer(text)]
-    if not positions:
-        return text
-    return _escaped_at(text, _not_kept(text, positions))
 
 
 def _first_rule(row: str) -> int:
